@@ -1,0 +1,80 @@
+// Package bot is chibo's runtime, shared by every messenger: the Event and
+// Message types, the Transport interface, the dispatcher that turns events
+// into committed effects and outbox rows, and the outbox sender.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"chibo/flows"
+	"chibo/storage"
+)
+
+// Event and Message are the application's own types: flows defines them so
+// that it need not import bot, and bot re-exports them for transports.
+type (
+	Event   = flows.Event
+	Message = flows.Message
+)
+
+// Handler runs one event inside a transaction. flows.Engine is the Handler.
+type Handler interface {
+	// Handle applies the event's effects through tx and returns the replies.
+	// An error means a fault (not a person's mistake); the transaction is
+	// rolled back.
+	Handle(tx *storage.Tx, ev Event) ([]Message, error)
+	// InternalError is what to tell the person when Handle failed.
+	InternalError(ev Event) []Message
+}
+
+// Transport delivers messages to one messenger.
+//
+// Send is called from several goroutines at once, but never for two
+// messages of the same chat at once. It returns nil when the messenger
+// accepted the message, or an error; a *SendError says what to do next,
+// any other error is retried.
+type Transport interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// SendOutcome classifies a failed send.
+type SendOutcome int
+
+// Send outcomes.
+const (
+	SendRetry     SendOutcome = iota // a passing fault (5xx, timeout, 429): try again later
+	SendBlocked                      // the person blocked the bot or left: never retry
+	SendPermanent                    // the messenger refused the message itself: never retry
+)
+
+// SendError is a failed send with what to do about it.
+type SendError struct {
+	Outcome SendOutcome
+	// RetryAfter is how long the messenger asked to wait (429), 0 if it did not say.
+	RetryAfter time.Duration
+	// Global means the wait applies to every chat, not only this one.
+	Global bool
+	// Reason is a short description without secrets, kept with the outbox row.
+	Reason string
+	Err    error
+}
+
+func (e *SendError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("send: %s: %v", e.Reason, e.Err)
+	}
+	return "send: " + e.Reason
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+func classify(err error) *SendError {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se
+	}
+	return &SendError{Outcome: SendRetry, Reason: "transport error", Err: err}
+}

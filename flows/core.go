@@ -1,0 +1,173 @@
+package flows
+
+import (
+	"errors"
+	"slices"
+	"strings"
+
+	"chibo/locales"
+	"chibo/storage"
+)
+
+func (e *Engine) registerCore() {
+	e.command(&Command{Name: "start", Need: NeedAnyone, HelpID: "help.start", Run: runStart})
+	e.command(&Command{Name: "help", Need: NeedAnyone, HelpID: "help.help", Run: runHelp})
+	e.command(&Command{Name: "me", Need: NeedMember, PrivateOnly: true, HelpID: "help.me", Run: runMe})
+	e.command(&Command{Name: "lang", Need: NeedMember, HelpID: "help.lang", Run: runLang})
+	e.command(&Command{Name: "cancel", Need: NeedAnyone, HelpID: "help.cancel", Run: runCancel})
+	e.register(&Flow{Name: "lang", Need: NeedMember, Steps: map[string]Step{
+		"choose": {Ask: askLang("lang.ask"), Answer: answerLang},
+	}})
+}
+
+func runHelp(c *Ctx, _ string) error {
+	var lines []string
+	if c.Me == nil {
+		lines = append(lines, c.T("help.stranger"))
+	} else {
+		lines = append(lines, c.T("help.intro", "Name", c.Me.Name))
+	}
+	for _, name := range c.e.order {
+		cmd := c.e.commands[name]
+		if !c.e.allowed(c, cmd.Need) || (c.Me != nil && name == "start") {
+			continue
+		}
+		lines = append(lines, c.T(cmd.HelpID))
+	}
+	c.Reply(strings.Join(lines, "\n"))
+	return nil
+}
+
+func runCancel(c *Ctx, _ string) error {
+	if c.conv == nil {
+		c.Say("cancel.nothing")
+		return nil
+	}
+	c.conv = nil
+	if err := c.Tx.DeleteConv(c.convKey); err != nil {
+		return err
+	}
+	c.Say("cancel.done")
+	return nil
+}
+
+func runLang(c *Ctx, _ string) error { return c.Start("lang", "choose", nil) }
+
+func askLang(id string) func(c *Ctx) error {
+	return func(c *Ctx) error {
+		c.Ask(c.T(id), 2, Opt{Label: "Tiếng Việt", Value: "vi"}, Opt{Label: "English", Value: "en"})
+		return nil
+	}
+}
+
+func chosenLang(in Input) (string, error) {
+	lang := in.Choice
+	if lang == "" {
+		switch FoldForSearch(in.Text) {
+		case "vi", "tieng viet", "vietnamese":
+			lang = "vi"
+		case "en", "english", "tieng anh":
+			lang = "en"
+		}
+	}
+	if !locales.Supported(lang) {
+		return "", invalid("err.choose_option")
+	}
+	return lang, nil
+}
+
+func answerLang(c *Ctx, in Input) (string, error) {
+	lang, err := chosenLang(in)
+	if err != nil {
+		return "", err
+	}
+	c.Me.Lang = lang
+	if err := c.Tx.PutMember(c.Me); err != nil {
+		return "", err
+	}
+	c.Lang = lang
+	c.Say("lang.done")
+	return "", nil
+}
+
+func runMe(c *Ctx, _ string) error {
+	m := c.Me
+	var b strings.Builder
+	b.WriteString(c.T("me.header", "Name", m.Name))
+	b.WriteString("\n")
+	if cell, err := c.Tx.Cell(m.HomeCellID); err == nil {
+		b.WriteString(c.T("me.cell", "Cell", cell.Name))
+		b.WriteString("\n")
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	for _, r := range m.Roles {
+		cell, err := c.Tx.Cell(r.CellID)
+		if err != nil {
+			continue
+		}
+		b.WriteString(c.T("me.role", "Role", c.roleName(r.Role), "Cell", cell.Name))
+		b.WriteString("\n")
+	}
+	b.WriteString(c.T("me.status", "Status", c.statusLine(m.Status)))
+	b.WriteString("\n")
+	b.WriteString(c.T("me.lang", "Lang", langName(m.Lang)))
+	b.WriteString("\n")
+	transports := make([]string, 0, len(m.Contacts))
+	for t := range m.Contacts {
+		transports = append(transports, t)
+	}
+	slices.Sort(transports)
+	b.WriteString(c.T("me.contacts", "Transports", strings.Join(transports, ", ")))
+	b.WriteString("\n")
+	b.WriteString(c.T("me.consent", "Date", c.Date(m.Consent.At)))
+	b.WriteString("\n")
+	b.WriteString(c.T("me.joined", "Date", c.Date(m.Joined)))
+	c.Reply(b.String())
+	return nil
+}
+
+func langName(lang string) string {
+	if lang == "en" {
+		return "English"
+	}
+	return "Tiếng Việt"
+}
+
+// roleName is the localized name of a role.
+func (c *Ctx) roleName(r storage.Role) string {
+	switch r {
+	case storage.RoleSecretary:
+		return c.T("role.secretary")
+	case storage.RoleDeputy:
+		return c.T("role.deputy")
+	case storage.RoleGroupLeader:
+		return c.T("role.group_leader")
+	}
+	return c.T("role.member")
+}
+
+// statusName is the localized name of a status.
+func (c *Ctx) statusName(k storage.StatusKind) string {
+	switch k {
+	case storage.StatusExempt:
+		return c.T("status.exempt")
+	case storage.StatusFarAway:
+		return c.T("status.far_away")
+	case storage.StatusTransferredOut:
+		return c.T("status.transfer_out")
+	case storage.StatusTransferredIn:
+		return c.T("status.transfer_in")
+	case storage.StatusLeft:
+		return c.T("status.left")
+	}
+	return c.T("status.active")
+}
+
+// statusLine describes a status with its period.
+func (c *Ctx) statusLine(s storage.Status) string {
+	if s.Kind.HasPeriod() {
+		return c.T("status.with_period", "Status", c.statusName(s.Kind), "From", c.Date(s.From), "To", c.Date(s.To))
+	}
+	return c.statusName(s.Kind)
+}

@@ -1,0 +1,214 @@
+package flows
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"time"
+
+	"chibo/storage"
+)
+
+func (e *Engine) registerRegistration() {
+	e.register(&Flow{Name: "reg", Need: NeedAnyone, Steps: map[string]Step{
+		"name":    {Ask: askRegName, Answer: answerRegName},
+		"consent": {Ask: askConsent, Answer: answerConsent},
+		"lang":    {Ask: askLang("reg.ask_lang"), Answer: answerRegLang},
+	}})
+}
+
+// NewToken makes an invite token: 128 random bits, base64url (22 characters,
+// well inside Telegram's 64-character start payload).
+func NewToken() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// usableInvite loads an invite and checks it can be used now. A problem is
+// returned as *InvalidInput naming the message to show.
+func usableInvite(tx *storage.Tx, token string, now time.Time) (*storage.Invite, *storage.Cell, error) {
+	inv, err := tx.Invite(token)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, invalid("err.invite_unknown")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !now.Before(inv.Expires) {
+		return nil, nil, invalid("err.invite_expired")
+	}
+	if !inv.Usable(now) {
+		return nil, nil, invalid("err.invite_used")
+	}
+	cell, err := tx.Cell(inv.CellID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, invalid("err.invite_unknown")
+	}
+	return inv, cell, err
+}
+
+// sayInvalid answers with the message of an *InvalidInput, and passes any
+// other error up.
+func sayInvalid(c *Ctx, err error) error {
+	var inv *InvalidInput
+	if errors.As(err, &inv) {
+		c.Say(inv.MsgID, inv.KV...)
+		return nil
+	}
+	return err
+}
+
+func runStart(c *Ctx, token string) error {
+	if token == "" {
+		if c.Me != nil {
+			c.Say("start.welcome_back", "Name", c.Me.Name)
+		} else {
+			c.Say("start.how_to_join")
+		}
+		return nil
+	}
+	inv, cell, err := usableInvite(c.Tx, token, c.Now)
+	if err != nil {
+		return sayInvalid(c, err)
+	}
+	if c.Me != nil {
+		return addRoleByInvite(c, inv, cell)
+	}
+	data := map[string]string{"token": token}
+	if name, err := CleanName(c.Ev.UserName); err == nil {
+		data["name"] = name
+	}
+	return c.Start("reg", "name", data)
+}
+
+// addRoleByInvite gives an already registered member the invite's role, for
+// example a member who becomes the secretary.
+func addRoleByInvite(c *Ctx, inv *storage.Invite, cell *storage.Cell) error {
+	m := c.Me
+	if m.HasRole(cell.ID, inv.Role) {
+		c.Say("start.already_member", "Cell", cell.Name)
+		return nil
+	}
+	if inv.Role == storage.RoleMember && m.HomeCellID != 0 && m.HomeCellID != cell.ID {
+		c.Say("err.other_home_cell")
+		return nil
+	}
+	m.AddRole(cell.ID, inv.Role)
+	if m.HomeCellID == 0 {
+		m.HomeCellID = cell.ID
+		m.AddRole(cell.ID, storage.RoleMember)
+	}
+	inv.UsedBy = append(inv.UsedBy, m.ID)
+	if err := c.Tx.PutInvite(inv); err != nil {
+		return err
+	}
+	if err := c.Tx.PutMember(m); err != nil {
+		return err
+	}
+	c.Say("start.role_added", "Role", c.roleName(inv.Role), "Cell", cell.Name)
+	return nil
+}
+
+func askRegName(c *Ctx) error {
+	_, cell, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	if name := c.Data()["name"]; name != "" {
+		c.Ask(c.T("reg.confirm_name", "Cell", cell.Name, "Name", name), 1,
+			Opt{Label: c.T("reg.btn_name_ok"), Value: "ok"},
+			Opt{Label: c.T("reg.btn_name_edit"), Value: "edit"})
+		return nil
+	}
+	c.Reply(c.T("reg.type_name", "Cell", cell.Name))
+	return nil
+}
+
+func answerRegName(c *Ctx, in Input) (string, error) {
+	switch {
+	case in.Choice == "ok" && c.Data()["name"] != "":
+		return "consent", nil
+	case in.Choice == "edit":
+		delete(c.Data(), "name")
+		return "name", nil
+	case in.Text != "":
+		name, err := CleanName(in.Text)
+		if err != nil {
+			return "", err
+		}
+		c.Data()["name"] = name
+		return "consent", nil
+	}
+	return "", invalid("err.name_empty")
+}
+
+func askConsent(c *Ctx) error {
+	c.Ask(c.T("reg.consent"), 1,
+		Opt{Label: c.T("reg.btn_accept"), Value: "yes"},
+		Opt{Label: c.T("reg.btn_decline"), Value: "no"})
+	return nil
+}
+
+func answerConsent(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "yes":
+		return "lang", nil
+	case "no":
+		inv, _ := c.Tx.Invite(c.Data()["token"])
+		r := &storage.Refusal{At: c.Now}
+		if inv != nil {
+			r.CellID = inv.CellID
+		}
+		if err := c.Tx.PutRefusal(c.Ev.Transport, c.Ev.User, r); err != nil {
+			return "", err
+		}
+		c.Say("reg.declined")
+		c.End()
+		return "", nil
+	}
+	return "", invalid("err.choose_option")
+}
+
+func answerRegLang(c *Ctx, in Input) (string, error) {
+	lang, err := chosenLang(in)
+	if err != nil {
+		return "", err
+	}
+	inv, cell, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
+	if err != nil {
+		// Used up or expired while the person was answering.
+		c.End()
+		return "", sayInvalid(c, err)
+	}
+	m := &storage.Member{
+		Name:       c.Data()["name"],
+		HomeCellID: cell.ID,
+		Status:     storage.Status{Kind: storage.StatusActive, SetAt: c.Now},
+		Lang:       lang,
+		Contacts:   map[string]string{c.Ev.Transport: c.Ev.User},
+		Consent:    storage.Consent{Given: true, At: c.Now},
+		Joined:     c.Now,
+	}
+	m.AddRole(cell.ID, storage.RoleMember)
+	m.AddRole(cell.ID, inv.Role)
+	if err := c.Tx.PutMember(m); err != nil {
+		return "", err
+	}
+	inv.UsedBy = append(inv.UsedBy, m.ID)
+	if err := c.Tx.PutInvite(inv); err != nil {
+		return "", err
+	}
+	c.Me, c.Lang = m, lang
+	c.Say("reg.done", "Name", m.Name, "Cell", cell.Name, "Role", c.roleName(inv.Role))
+	if inv.CreatedBy != 0 {
+		if by, err := c.Tx.Member(inv.CreatedBy); err == nil {
+			c.SendTo(by, "reg.notify_inviter", "Name", m.Name, "Cell", cell.Name)
+		}
+	}
+	c.End()
+	return "", nil
+}

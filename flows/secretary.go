@@ -1,0 +1,354 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"chibo/storage"
+)
+
+func (e *Engine) registerSecretary() {
+	e.command(&Command{Name: "invite", Need: NeedLeader, PrivateOnly: true, HelpID: "help.invite", Run: runInvite})
+	e.command(&Command{Name: "members", Need: NeedLeader, PrivateOnly: true, HelpID: "help.members", Run: runMembers})
+	e.command(&Command{Name: "status", Need: NeedLeader, PrivateOnly: true, HelpID: "help.status", Run: runStatus})
+	e.action("inv", func(c *Ctx, args string) error { return withLedCell(c, args, makeInvite) })
+	e.action("st", func(c *Ctx, args string) error {
+		return withLedCell(c, args, func(c *Ctx, cell *storage.Cell) error {
+			return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
+		})
+	})
+	e.register(&Flow{Name: "pickcell", Need: NeedLeader, Steps: map[string]Step{
+		"cell": {Ask: askPickCell, Answer: answerPickCell},
+	}})
+	e.register(&Flow{Name: "status", Need: NeedLeader, Steps: map[string]Step{
+		"member":  {Ask: askStatusMember, Answer: answerStatusMember},
+		"kind":    {Ask: askStatusKind, Answer: answerStatusKind},
+		"from":    {Ask: askStatusFrom, Answer: answerStatusFrom},
+		"to":      {Ask: askStatusTo, Answer: answerStatusTo},
+		"reason":  {Ask: askStatusReason, Answer: answerStatusReason},
+		"confirm": {Ask: askStatusConfirm, Answer: answerStatusConfirm},
+	}})
+}
+
+// cellTools are what a leader can do once a cell is chosen, by name, so the
+// choice survives in a stored conversation.
+var cellTools = map[string]func(c *Ctx, cell *storage.Cell) error{
+	"invite":  makeInvite,
+	"members": listMembers,
+	"status": func(c *Ctx, cell *storage.Cell) error {
+		return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
+	},
+}
+
+// forLedCell runs tool on the cell the caller leads, asking which one first
+// when they lead several.
+func forLedCell(c *Ctx, tool string) error {
+	cells := c.Me.LedCells()
+	if len(cells) == 1 {
+		cell, err := c.Tx.Cell(cells[0])
+		if err != nil {
+			return err
+		}
+		return cellTools[tool](c, cell)
+	}
+	return c.Start("pickcell", "cell", map[string]string{"tool": tool})
+}
+
+// withLedCell runs fn on the cell whose id is in args, if the caller leads it.
+func withLedCell(c *Ctx, args string, fn func(c *Ctx, cell *storage.Cell) error) error {
+	id, err := strconv.ParseUint(args, 10, 64)
+	if err != nil || c.Me == nil || !c.Me.Leads(id) {
+		c.Say("err.leaders_only")
+		return nil
+	}
+	cell, err := c.Tx.Cell(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fn(c, cell)
+}
+
+func askPickCell(c *Ctx) error {
+	var opts []Opt
+	for _, id := range c.Me.LedCells() {
+		cell, err := c.Tx.Cell(id)
+		if err != nil {
+			continue
+		}
+		opts = append(opts, Opt{Label: cell.Name, Value: fmt.Sprint(id)})
+	}
+	c.Ask(c.T("pick.cell"), 1, opts...)
+	return nil
+}
+
+func answerPickCell(c *Ctx, in Input) (string, error) {
+	id, err := strconv.ParseUint(in.Choice, 10, 64)
+	if err != nil || !c.Me.Leads(id) {
+		return "", invalid("err.choose_option")
+	}
+	cell, err := c.Tx.Cell(id)
+	if err != nil {
+		return "", err
+	}
+	tool, ok := cellTools[c.Data()["tool"]]
+	if !ok {
+		return "", fmt.Errorf("pickcell: unknown tool %q", c.Data()["tool"])
+	}
+	c.End()
+	return "", tool(c, cell)
+}
+
+func runInvite(c *Ctx, _ string) error  { return forLedCell(c, "invite") }
+func runMembers(c *Ctx, _ string) error { return forLedCell(c, "members") }
+func runStatus(c *Ctx, _ string) error  { return forLedCell(c, "status") }
+
+// makeInvite creates a single-use member invite for the cell and shows its
+// link: one tap for the secretary.
+func makeInvite(c *Ctx, cell *storage.Cell) error {
+	inv := &storage.Invite{
+		Token:     NewToken(),
+		CellID:    cell.ID,
+		Role:      storage.RoleMember,
+		CreatedBy: c.Me.ID,
+		Created:   c.Now,
+		Expires:   c.Now.Add(c.e.cfg.InviteTTL),
+	}
+	if err := c.Tx.PutInvite(inv); err != nil {
+		return err
+	}
+	c.Say("invite.made", "Cell", cell.Name, "Link", c.e.cfg.InviteLink(inv.Token), "Until", c.Date(inv.Expires))
+	return nil
+}
+
+func listMembers(c *Ctx, cell *storage.Cell) error {
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(c.N("members.header", len(ms), "Cell", cell.Name))
+	for i, m := range ms {
+		b.WriteString("\n")
+		b.WriteString(c.T("members.line", "N", i+1, "Name", m.Name, "Status", c.statusLine(m.Status), "Roles", c.leaderRoles(&m, cell.ID)))
+	}
+	id := fmt.Sprint(cell.ID)
+	c.Reply(b.String(), []Button{
+		ActionButton(c.T("members.btn_status"), "st", id),
+		ActionButton(c.T("members.btn_invite"), "inv", id),
+	})
+	return nil
+}
+
+// leaderRoles names a member's roles beyond plain membership, for lists.
+func (c *Ctx) leaderRoles(m *storage.Member, cellID uint64) string {
+	var names []string
+	for _, r := range m.Roles {
+		if r.CellID == cellID && r.Role != storage.RoleMember {
+			names = append(names, c.roleName(r.Role))
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+// statusCell is the cell of the status flow, checked against the caller's
+// role on every step (a role can be lost mid-conversation).
+func statusCell(c *Ctx) (uint64, error) {
+	id, err := strconv.ParseUint(c.Data()["cell"], 10, 64)
+	if err != nil || !c.Me.Leads(id) {
+		return 0, invalid("err.leaders_only")
+	}
+	return id, nil
+}
+
+func statusMember(c *Ctx) (*storage.Member, error) {
+	cellID, err := statusCell(c)
+	if err != nil {
+		return nil, err
+	}
+	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	m, err := c.Tx.Member(id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && m.HomeCellID != cellID) {
+		return nil, invalid("status.no_match")
+	}
+	return m, err
+}
+
+func askStatusMember(c *Ctx) error {
+	cellID, err := statusCell(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	ms, err := c.Tx.Members(cellID)
+	if err != nil {
+		return err
+	}
+	opts := make([]Opt, 0, len(ms))
+	for _, m := range ms {
+		opts = append(opts, Opt{Label: m.Name, Value: fmt.Sprint(m.ID)})
+	}
+	c.Ask(c.T("status.ask_member"), 2, opts...)
+	return nil
+}
+
+func answerStatusMember(c *Ctx, in Input) (string, error) {
+	cellID, err := statusCell(c)
+	if err != nil {
+		return "", err
+	}
+	ms, err := c.Tx.Members(cellID)
+	if err != nil {
+		return "", err
+	}
+	var found []storage.Member
+	query := FoldForSearch(in.Text)
+	for _, m := range ms {
+		if (in.Choice != "" && in.Choice == fmt.Sprint(m.ID)) || (query != "" && strings.Contains(FoldForSearch(m.Name), query)) {
+			found = append(found, m)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", invalid("status.no_match")
+	case 1:
+		c.Data()["member"] = fmt.Sprint(found[0].ID)
+		return "kind", nil
+	}
+	return "", invalid("status.many_matches", "Count", len(found))
+}
+
+func askStatusKind(c *Ctx) error {
+	m, err := statusMember(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	opts := make([]Opt, 0, len(storage.StatusKinds))
+	for _, k := range storage.StatusKinds {
+		opts = append(opts, Opt{Label: c.statusName(k), Value: string(k)})
+	}
+	c.Ask(c.T("status.ask_kind", "Name", m.Name, "Current", c.statusLine(m.Status)), 2, opts...)
+	return nil
+}
+
+func answerStatusKind(c *Ctx, in Input) (string, error) {
+	for _, k := range storage.StatusKinds {
+		if in.Choice == string(k) {
+			c.Data()["kind"] = string(k)
+			if k.HasPeriod() {
+				return "from", nil
+			}
+			return "reason", nil
+		}
+	}
+	return "", invalid("err.choose_option")
+}
+
+func askStatusFrom(c *Ctx) error {
+	c.Ask(c.T("status.ask_from"), 1, Opt{Label: c.T("status.btn_today"), Value: "today"})
+	return nil
+}
+
+func answerStatusFrom(c *Ctx, in Input) (string, error) {
+	day := c.Now.In(c.Zone())
+	from := dayStart(day)
+	if in.Choice != "today" {
+		t, err := ParseDate(in.Text, c.Zone())
+		if err != nil {
+			return "", err
+		}
+		from = t
+	}
+	c.Data()["from"] = from.Format("2006-01-02")
+	return "to", nil
+}
+
+func askStatusTo(c *Ctx) error {
+	c.Reply(c.T("status.ask_to"))
+	return nil
+}
+
+func answerStatusTo(c *Ctx, in Input) (string, error) {
+	to, err := ParseDate(in.Text, c.Zone())
+	if err != nil {
+		return "", err
+	}
+	from, _ := c.storedDate("from")
+	if !to.After(from) {
+		return "", invalid("err.date_before", "From", c.Date(from))
+	}
+	c.Data()["to"] = to.Format("2006-01-02")
+	return "reason", nil
+}
+
+func askStatusReason(c *Ctx) error {
+	c.Reply(c.T("status.ask_reason"))
+	return nil
+}
+
+func answerStatusReason(c *Ctx, in Input) (string, error) {
+	r, err := CleanReason(in.Text)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["reason"] = r
+	return "confirm", nil
+}
+
+func (c *Ctx) pendingStatus() storage.Status {
+	s := storage.Status{Kind: storage.StatusKind(c.Data()["kind"]), Reason: c.Data()["reason"], SetAt: c.Now}
+	if c.Me != nil {
+		s.SetBy = c.Me.ID
+	}
+	if s.Kind.HasPeriod() {
+		s.From, _ = c.storedDate("from")
+		s.To, _ = c.storedDate("to")
+	}
+	return s
+}
+
+func askStatusConfirm(c *Ctx) error {
+	m, err := statusMember(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	s := c.pendingStatus()
+	c.Ask(c.T("status.confirm", "Name", m.Name, "Status", c.statusLine(s), "Reason", s.Reason), 2,
+		Opt{Label: c.T("btn.confirm"), Value: "yes"},
+		Opt{Label: c.T("btn.cancel"), Value: "no"})
+	return nil
+}
+
+func answerStatusConfirm(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "no":
+		c.Say("cancel.done")
+		c.End()
+		return "", nil
+	case "yes":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	m, err := statusMember(c)
+	if err != nil {
+		return "", err
+	}
+	s := c.pendingStatus()
+	m.SetStatus(s)
+	if err := c.Tx.PutMember(m); err != nil {
+		return "", err
+	}
+	c.Say("status.done", "Name", m.Name, "Status", c.statusLine(s))
+	if m.ID != c.Me.ID {
+		c.SendTo(m, "status.changed_you", "By", c.Me.Name, "Status", c.readerOf(m).statusLine(s), "Reason", s.Reason)
+	}
+	c.End()
+	return "", nil
+}

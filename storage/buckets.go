@@ -1,0 +1,27 @@
+package storage
+
+// Bucket names, all in one place (the etcd habit): a bucket that is not listed
+// here does not exist. Keys are noted next to each bucket.
+var (
+	bucketMeta      = []byte("meta")      // string key → value (schema version, poll offsets, settings)
+	bucketOrgs      = []byte("orgs")      // id → Organization
+	bucketCells     = []byte("cells")     // id → Cell
+	bucketGroups    = []byte("groups")    // id → Group
+	bucketMembers   = []byte("members")   // id → Member
+	bucketContacts  = []byte("contacts")  // "transport:user" → member id (index, schema v2)
+	bucketInvites   = []byte("invites")   // token → Invite
+	bucketConvs     = []byte("convs")     // "transport:chat:user" → Conv
+	bucketOffers    = []byte("offers")    // "transport:chat" → Offer (last choices shown)
+	bucketRefusals  = []byte("refusals")  // "transport:user" → Refusal
+	bucketEvents    = []byte("events")    // event key → processed-at (dedupe)
+	bucketOutbox    = []byte("outbox")    // id → OutboxItem
+	bucketPending   = []byte("pending")   // id → nil: outbox rows not yet ended
+	bucketOutboxKey = []byte("outboxkey") // idempotency key → outbox id
+)
+
+// allBuckets is the bucket registry: Open creates every bucket in it.
+var allBuckets = [][]byte{
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts,
+	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
+	bucketOutbox, bucketPending, bucketOutboxKey,
+}

@@ -1,0 +1,99 @@
+package storage
+
+import (
+	"errors"
+	"time"
+)
+
+// Enqueue appends a pending outbox row. With a non-empty Key the insert
+// happens at most once: if a row with that key exists, Enqueue does nothing
+// and reports false.
+func (tx *Tx) Enqueue(it *OutboxItem, now time.Time) (bool, error) {
+	keys := tx.tx.Bucket(bucketOutboxKey)
+	if it.Key != "" && keys.Get([]byte(it.Key)) != nil {
+		return false, nil
+	}
+	b := tx.tx.Bucket(bucketOutbox)
+	id, err := b.NextSequence()
+	if err != nil {
+		return false, err
+	}
+	it.ID, it.State, it.Created = id, OutboxPending, now
+	if err := putJSON(b, itob(id), it); err != nil {
+		return false, err
+	}
+	if err := tx.tx.Bucket(bucketPending).Put(itob(id), nil); err != nil {
+		return false, err
+	}
+	if it.Key != "" {
+		if err := keys.Put([]byte(it.Key), itob(id)); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// OutboxItem returns the row with the id.
+func (tx *Tx) OutboxItem(id uint64) (*OutboxItem, error) {
+	return getJSON[OutboxItem](tx.tx.Bucket(bucketOutbox), itob(id))
+}
+
+// OutboxByKey returns the row enqueued with the idempotency key.
+func (tx *Tx) OutboxByKey(key string) (*OutboxItem, error) {
+	id := tx.tx.Bucket(bucketOutboxKey).Get([]byte(key))
+	if id == nil {
+		return nil, ErrNotFound
+	}
+	return tx.OutboxItem(btoi(id))
+}
+
+// Pending returns up to limit pending rows in the order they were enqueued.
+func (tx *Tx) Pending(limit int) ([]OutboxItem, error) {
+	var out []OutboxItem
+	c := tx.tx.Bucket(bucketPending).Cursor()
+	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
+		it, err := tx.OutboxItem(btoi(k))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *it)
+	}
+	return out, nil
+}
+
+// PendingCount is the outbox backlog.
+func (tx *Tx) PendingCount() int { return tx.tx.Bucket(bucketPending).Stats().KeyN }
+
+// UpdateOutbox stores a changed row; a row that ended (sent or failed) leaves
+// the pending index.
+func (tx *Tx) UpdateOutbox(it *OutboxItem) error {
+	if it.ID == 0 {
+		return errors.New("outbox row without id")
+	}
+	if err := putJSON(tx.tx.Bucket(bucketOutbox), itob(it.ID), it); err != nil {
+		return err
+	}
+	if it.State != OutboxPending {
+		return tx.tx.Bucket(bucketPending).Delete(itob(it.ID))
+	}
+	return nil
+}
+
+// OutboxRows lists every outbox row, pending or ended, in order.
+func (tx *Tx) OutboxRows() ([]OutboxItem, error) {
+	return listJSON[OutboxItem](tx.tx.Bucket(bucketOutbox), nil)
+}
+
+// PendingAfter returns up to limit pending rows with ids above after, in order.
+func (tx *Tx) PendingAfter(after uint64, limit int) ([]OutboxItem, error) {
+	var out []OutboxItem
+	c := tx.tx.Bucket(bucketPending).Cursor()
+	for k, _ := c.Seek(itob(after + 1)); k != nil && len(out) < limit; k, _ = c.Next() {
+		it, err := tx.OutboxItem(btoi(k))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *it)
+	}
+	return out, nil
+}

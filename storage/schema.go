@@ -1,0 +1,82 @@
+package storage
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the version of the layout this code writes.
+const SchemaVersion = 2
+
+var keySchemaVersion = []byte("schema_version")
+
+// migrations[i] moves a database from version i+1 to i+2. They run in order,
+// each in the same transaction as the version bump.
+var migrations = []func(tx *bolt.Tx) error{
+	migrateContactsIndex, // 1 → 2
+}
+
+// migrate creates missing buckets and brings the schema up to SchemaVersion.
+// A new file starts at SchemaVersion; a file from a newer chibo is refused.
+func (db *DB) migrate() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		fresh := meta == nil || meta.Get(keySchemaVersion) == nil
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
+		}
+		meta = tx.Bucket(bucketMeta)
+		if fresh {
+			return putVersion(meta, SchemaVersion)
+		}
+		v := binary.BigEndian.Uint64(meta.Get(keySchemaVersion))
+		if v > SchemaVersion {
+			return fmt.Errorf("database schema %d is newer than this chibo (%d): upgrade chibo", v, SchemaVersion)
+		}
+		for ; v < SchemaVersion; v++ {
+			if err := migrations[v-1](tx); err != nil {
+				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+			}
+			if err := putVersion(meta, v+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func putVersion(meta *bolt.Bucket, v uint64) error {
+	return meta.Put(keySchemaVersion, itob(v))
+}
+
+// Version reads the stored schema version.
+func (tx *Tx) Version() uint64 {
+	v := tx.tx.Bucket(bucketMeta).Get(keySchemaVersion)
+	if v == nil {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+// migrateContactsIndex builds the contacts index (transport:user → member),
+// which schema 1 did not have: members were found by scanning.
+func migrateContactsIndex(tx *bolt.Tx) error {
+	idx := tx.Bucket(bucketContacts)
+	return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("member %x: %w", k, err)
+		}
+		for transport, user := range m.Contacts {
+			if err := idx.Put([]byte(contactKey(transport, user)), k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
