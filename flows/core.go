@@ -10,11 +10,11 @@ import (
 )
 
 func (e *Engine) registerCore() {
-	e.command(&Command{Name: "start", Need: NeedAnyone, HelpID: "help.start", Run: runStart})
-	e.command(&Command{Name: "help", Need: NeedAnyone, HelpID: "help.help", Run: runHelp})
-	e.command(&Command{Name: "me", Need: NeedMember, PrivateOnly: true, HelpID: "help.me", Run: runMe})
-	e.command(&Command{Name: "lang", Need: NeedMember, HelpID: "help.lang", Run: runLang})
-	e.command(&Command{Name: "cancel", Need: NeedAnyone, HelpID: "help.cancel", Run: runCancel})
+	e.command(&Command{Name: "start", Need: NeedAnyone, HelpID: "help.start", MenuID: "menu.start", Run: runStart})
+	e.command(&Command{Name: "help", Need: NeedAnyone, HelpID: "help.help", MenuID: "menu.help", Run: runHelp})
+	e.command(&Command{Name: "me", Need: NeedMember, PrivateOnly: true, HelpID: "help.me", MenuID: "menu.me", Run: runMe})
+	e.command(&Command{Name: "lang", Need: NeedMember, HelpID: "help.lang", MenuID: "menu.lang", Run: runLang})
+	e.command(&Command{Name: "cancel", Need: NeedAnyone, HelpID: "help.cancel", MenuID: "menu.cancel", Run: runCancel})
 	e.register(&Flow{Name: "lang", Need: NeedMember, Steps: map[string]Step{
 		"choose": {Ask: askLang("lang.ask"), Answer: answerLang},
 	}})

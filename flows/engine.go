@@ -112,6 +112,7 @@ type Command struct {
 	Need        Need
 	PrivateOnly bool   // refused in groups: it shows personal data
 	HelpID      string // the line /help shows for it
+	MenuID      string // the short description in the messenger's command menu
 	Run         func(c *Ctx, args string) error
 }
 
@@ -603,6 +604,26 @@ func (e *Engine) recordOffers(c *Ctx) error {
 		}
 	}
 	return nil
+}
+
+// MenuItem is one command in a messenger's "/" menu.
+type MenuItem struct {
+	Command     string // without the slash
+	Description string
+}
+
+// Menu lists the commands for the messenger's menu in lang: for members, or
+// (leader true) for secretaries and deputies, who see more.
+func (e *Engine) Menu(lang string, leader bool) []MenuItem {
+	var items []MenuItem
+	for _, name := range e.order {
+		cmd := e.commands[name]
+		if cmd.Need == NeedLeader && !leader {
+			continue
+		}
+		items = append(items, MenuItem{Command: name, Description: e.cat.T(lang, cmd.MenuID)})
+	}
+	return items
 }
 
 // InternalError is the reply to an event that chibo failed to handle.

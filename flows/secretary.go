@@ -10,9 +10,9 @@ import (
 )
 
 func (e *Engine) registerSecretary() {
-	e.command(&Command{Name: "invite", Need: NeedLeader, PrivateOnly: true, HelpID: "help.invite", Run: runInvite})
-	e.command(&Command{Name: "members", Need: NeedLeader, PrivateOnly: true, HelpID: "help.members", Run: runMembers})
-	e.command(&Command{Name: "status", Need: NeedLeader, PrivateOnly: true, HelpID: "help.status", Run: runStatus})
+	e.command(&Command{Name: "invite", Need: NeedLeader, PrivateOnly: true, HelpID: "help.invite", MenuID: "menu.invite", Run: runInvite})
+	e.command(&Command{Name: "members", Need: NeedLeader, PrivateOnly: true, HelpID: "help.members", MenuID: "menu.members", Run: runMembers})
+	e.command(&Command{Name: "status", Need: NeedLeader, PrivateOnly: true, HelpID: "help.status", MenuID: "menu.status", Run: runStatus})
 	e.action("inv", func(c *Ctx, args string) error { return withLedCell(c, args, makeInvite) })
 	e.action("st", func(c *Ctx, args string) error {
 		return withLedCell(c, args, func(c *Ctx, cell *storage.Cell) error {
