@@ -1,0 +1,289 @@
+// Package console is a terminal transport for the local demo: no network and
+// no token. You type as any demo person, and see what every person receives.
+// It reads input line by line, so a demo can be scripted with a pipe.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"chibo/bot"
+	"chibo/flows"
+	"chibo/locales"
+	"chibo/storage"
+)
+
+// Transport is the transport name of console contacts.
+const Transport = "console"
+
+// Console runs a terminal chat against the dispatcher.
+type Console struct {
+	DB         *storage.DB
+	Dispatcher *bot.Dispatcher
+	Sender     *bot.Sender // sends through this Console
+	Catalog    *locales.Catalog
+	Lang       string // language of the console's own lines
+	In         io.Reader
+	Out        io.Writer
+	Echo       bool // print each input line (when input is not a terminal)
+	Now        func() time.Time
+
+	mu       sync.Mutex
+	user     string            // console user id of the person typed as
+	lastLink string            // the last invite link printed, for /tap
+	guests   map[string]string // user id → display name of people not registered yet
+	counter  int
+}
+
+// Send implements bot.Transport by printing the message under the name of
+// its recipient, with buttons as numbered options.
+func (c *Console) Send(_ context.Context, m bot.Message) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "── %s ──\n%s\n", c.T("console.to", "Name", c.nameOf(m.Chat)), m.Text)
+	for i, btn := range m.Choices() {
+		fmt.Fprintf(&b, "  [%d] %s\n", i+1, btn.Label)
+	}
+	if m.RequestLocation != "" {
+		fmt.Fprintf(&b, "  [/location] %s\n", m.RequestLocation)
+	}
+	if m.Document != nil {
+		fmt.Fprintf(&b, "  %s\n", c.T("console.document", "Name", m.Document.Name, "Size", len(m.Document.Data)))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if link := inviteLink.FindString(m.Text); link != "" {
+		c.lastLink = link
+	}
+	_, err := io.WriteString(c.Out, b.String())
+	return err
+}
+
+// inviteLink finds a deep link in a message, for /tap.
+var inviteLink = regexp.MustCompile(`https://t\.me/\S+\?start=\S+`)
+
+// T renders one of the console's own lines.
+func (c *Console) T(id string, kv ...any) string { return c.Catalog.T(c.Lang, id, kv...) }
+
+func (c *Console) nameOf(user string) string {
+	var name string
+	_ = c.DB.View(func(tx *storage.Tx) error {
+		if m, err := tx.MemberByContact(Transport, user); err == nil {
+			name = m.Name
+		}
+		return nil
+	})
+	if name != "" {
+		return name
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if g, ok := c.guests[user]; ok {
+		return g
+	}
+	return user
+}
+
+func (c *Console) println(s string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	fmt.Fprintln(c.Out, s)
+}
+
+// Run reads lines until EOF, /quit or ctx ends. Each line is handled and its
+// replies sent before the next line is read, so a transcript reads in order.
+func (c *Console) Run(ctx context.Context) error {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	c.guests = map[string]string{}
+	if err := c.pickDefault(); err != nil {
+		return err
+	}
+	c.println(c.T("console.welcome"))
+	c.println(c.T("console.as", "Name", c.nameOf(c.user)))
+	if err := c.Sender.Drain(ctx); err != nil { // anything left from an earlier run
+		return err
+	}
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(c.In)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		readErr <- sc.Err()
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case err := <-readErr:
+			return err
+		case line := <-lines:
+			if c.Echo {
+				c.println(fmt.Sprintf("[%s] > %s", c.nameOf(c.user), line))
+			}
+			quit, err := c.handle(ctx, line)
+			if err != nil || quit {
+				return err
+			}
+		}
+	}
+}
+
+func (c *Console) handle(ctx context.Context, line string) (quit bool, err error) {
+	cmd, arg, _ := strings.Cut(strings.TrimSpace(line), " ")
+	switch cmd {
+	case "/quit", "/exit":
+		return true, nil
+	case "/as":
+		c.switchTo(strings.TrimSpace(arg))
+		return false, nil
+	case "/who":
+		c.who()
+		return false, nil
+	case "/tap": // as if the person tapped the last invite link they were sent
+		c.mu.Lock()
+		line = c.lastLink
+		c.mu.Unlock()
+		if line == "" {
+			c.println(c.T("console.no_link"))
+			return false, nil
+		}
+	}
+	c.counter++
+	ev := flows.Event{
+		Key:       fmt.Sprintf("console:%d:%d", c.Now().UnixNano(), c.counter),
+		Transport: Transport,
+		Kind:      flows.EventText,
+		Chat:      c.user,
+		ChatKind:  flows.ChatPrivate,
+		User:      c.user,
+		UserName:  c.nameOf(c.user),
+		Text:      line,
+		Time:      c.Now(),
+	}
+	if err := c.Dispatcher.Dispatch(ctx, []flows.Event{ev}); err != nil {
+		return false, err
+	}
+	return false, c.Sender.Drain(ctx)
+}
+
+// pickDefault acts as the first demo secretary, or the first member.
+func (c *Console) pickDefault() error {
+	return c.DB.View(func(tx *storage.Tx) error {
+		ms, err := tx.AllMembers()
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if u, ok := m.Contacts[Transport]; ok && (c.user == "" || len(m.LedCells()) > 0) {
+				c.user = u
+				if len(m.LedCells()) > 0 {
+					break
+				}
+			}
+		}
+		if c.user == "" {
+			c.user = "guest1"
+			c.guests[c.user] = "Khách"
+		}
+		return nil
+	})
+}
+
+// switchTo acts as the demo person whose name contains query (diacritics
+// ignored), or as a new unregistered person with that name.
+func (c *Console) switchTo(query string) {
+	if query == "" {
+		c.println(c.T("console.as_usage"))
+		return
+	}
+	// The best kind of match wins: the full name, then a whole word of it
+	// ("/as An" is Nguyễn Văn An, not every Văn), then any part.
+	var found []storage.Member
+	q := flows.FoldForSearch(query)
+	_ = c.DB.View(func(tx *storage.Tx) error {
+		ms, err := tx.AllMembers()
+		best := 0
+		for _, m := range ms {
+			if _, ok := m.Contacts[Transport]; !ok {
+				continue
+			}
+			name := flows.FoldForSearch(m.Name)
+			rank := 0
+			switch {
+			case name == q:
+				rank = 3
+			case slices.Contains(strings.Fields(name), q):
+				rank = 2
+			case strings.Contains(name, q):
+				rank = 1
+			}
+			if rank > best {
+				best, found = rank, nil
+			}
+			if rank == best && rank > 0 {
+				found = append(found, m)
+			}
+		}
+		return err
+	})
+	switch len(found) {
+	case 1:
+		c.user = found[0].Contacts[Transport]
+	case 0:
+		c.mu.Lock()
+		c.user = ""
+		for u, name := range c.guests {
+			if flows.FoldForSearch(name) == flows.FoldForSearch(query) {
+				c.user = u
+			}
+		}
+		if c.user == "" {
+			c.user = fmt.Sprintf("guest%d", len(c.guests)+1)
+			name, err := flows.CleanName(query)
+			if err != nil {
+				name = query
+			}
+			c.guests[c.user] = name
+		}
+		c.mu.Unlock()
+		c.println(c.T("console.as_new", "Name", c.nameOf(c.user)))
+		return
+	default:
+		var names []string
+		for _, m := range found {
+			names = append(names, m.Name)
+		}
+		c.println(c.T("console.as_many", "Names", strings.Join(names, ", ")))
+		return
+	}
+	c.println(c.T("console.as", "Name", c.nameOf(c.user)))
+}
+
+func (c *Console) who() {
+	var lines []string
+	_ = c.DB.View(func(tx *storage.Tx) error {
+		ms, err := tx.AllMembers()
+		for _, m := range ms {
+			if _, ok := m.Contacts[Transport]; ok {
+				lines = append(lines, "  "+m.Name)
+			}
+		}
+		return err
+	})
+	c.println(c.T("console.who") + "\n" + strings.Join(lines, "\n"))
+}

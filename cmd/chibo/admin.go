@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"chibo/flows"
+	"chibo/storage"
+)
+
+// runCommand runs a subcommand: version, backup FILE, admin ….
+func runCommand(_ context.Context, cfg Config, db *storage.DB, args []string, out io.Writer, t func(string, ...any) string) error {
+	switch args[0] {
+	case "backup":
+		if len(args) != 2 {
+			return errUsage
+		}
+		if err := db.BackupFile(args[1]); err != nil {
+			return err
+		}
+		st, err := os.Stat(args[1])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, t("cli.backup_done", "Path", args[1], "Size", st.Size()))
+		return nil
+	case "admin":
+		if len(args) < 2 {
+			return errUsage
+		}
+		return runAdmin(cfg, db, args[1], args[2:], out, t)
+	}
+	return errUsage
+}
+
+func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writer, t func(string, ...any) string) error {
+	now := time.Now()
+	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	org := fs.Uint64("org", 0, "")
+	cell := fs.Uint64("cell", 0, "")
+	role := fs.String("role", string(storage.RoleSecretary), "")
+	days := fs.Int("days", cfg.InviteDays, "")
+	multi := fs.Bool("multi", false, "")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	name := strings.Join(fs.Args(), " ")
+	switch sub {
+	case "create-org":
+		o := &storage.Organization{Name: flows.NormalizeText(name), Created: now}
+		if o.Name == "" {
+			return errUsage
+		}
+		if err := db.Update(func(tx *storage.Tx) error { return tx.PutOrg(o) }); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, t("cli.org_created", "ID", o.ID, "Name", o.Name))
+	case "create-cell":
+		c := &storage.Cell{OrgID: *org, Name: flows.NormalizeText(name), TZ: cfg.zone.String(), Created: now}
+		if c.Name == "" || c.OrgID == 0 {
+			return errUsage
+		}
+		if err := db.Update(func(tx *storage.Tx) error { return tx.PutCell(c) }); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, t("cli.cell_created", "ID", c.ID, "Name", c.Name))
+	case "invite":
+		r := storage.Role(*role)
+		if *cell == 0 || *days <= 0 || (r != storage.RoleSecretary && r != storage.RoleDeputy && r != storage.RoleMember) {
+			return errUsage
+		}
+		inv := &storage.Invite{Token: flows.NewToken(), CellID: *cell, Role: r, Created: now, Expires: now.Add(time.Duration(*days) * 24 * time.Hour), MultiUse: *multi}
+		var c *storage.Cell
+		err := db.Update(func(tx *storage.Tx) error {
+			var err error
+			if c, err = tx.Cell(*cell); err != nil {
+				return fmt.Errorf("cell %d: %w", *cell, err)
+			}
+			return tx.PutInvite(inv)
+		})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(out, t("cli.invite_created", "Cell", c.Name, "Role", string(r), "Until", inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")))
+		fmt.Fprintln(out, "https://t.me/"+botUsername(cfg, db)+"?start="+inv.Token)
+	case "list":
+		return db.View(func(tx *storage.Tx) error {
+			orgs, err := tx.Orgs()
+			if err != nil {
+				return err
+			}
+			cells, err := tx.Cells()
+			if err != nil {
+				return err
+			}
+			for _, o := range orgs {
+				fmt.Fprintln(out, t("cli.list_org", "ID", o.ID, "Name", o.Name))
+				for _, c := range cells {
+					if c.OrgID != o.ID {
+						continue
+					}
+					ms, err := tx.Members(c.ID)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintln(out, t("cli.list_cell", "ID", c.ID, "Name", c.Name, "Members", len(ms)))
+				}
+			}
+			return nil
+		})
+	default:
+		return errUsage
+	}
+	return nil
+}

@@ -1,0 +1,265 @@
+// Command chibo is a chat assistant for party cells. With a Telegram token it
+// serves Telegram; without one it starts a console demo.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+	_ "time/tzdata" // a bare server may have no zoneinfo: Asia/Ho_Chi_Minh must still load
+
+	"chibo/bot"
+	"chibo/bot/console"
+	"chibo/flows"
+	"chibo/locales"
+	"chibo/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+// Config is chibo's configuration, from flags and environment (flags win).
+type Config struct {
+	DB            string
+	Token         string
+	API           string
+	TZ            string
+	Lang          string
+	WebhookURL    string
+	WebhookListen string
+	WebhookSecret string
+	HealthListen  string
+	BotUsername   string
+	RatePerSecond float64
+	InviteDays    int
+	ConvHours     int
+	LogFormat     string
+
+	zone *time.Location
+}
+
+// demoDB is the database of the console demo when CHIBO_DB is not set.
+const demoDB = "chibo-demo.db"
+
+// deps are the parts every mode shares, built once by Main.
+type deps struct {
+	DB         *storage.DB
+	Catalog    *locales.Catalog
+	Engine     *flows.Engine
+	Dispatcher *bot.Dispatcher
+	Log        *slog.Logger
+	// SetInviteLink changes how invite tokens become links, once the
+	// transport knows the bot's address.
+	SetInviteLink func(func(token string) string)
+}
+
+// Main runs chibo with args and returns the exit code.
+func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	cat, err := locales.Load()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	lang := getenv("CHIBO_LANG")
+	if !locales.Supported(lang) {
+		lang = locales.Default
+	}
+	t := func(id string, kv ...any) string { return cat.T(lang, id, kv...) }
+	cfg, rest, err := parseConfig(args, getenv, stderr, t)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, t("cli.error", "Err", err))
+		return 2
+	}
+	if len(rest) > 0 && rest[0] == "version" {
+		fmt.Fprintf(stdout, "chibo %s (%s)\n", version, runtime.Version())
+		return 0
+	}
+	logger := newLogger(cfg.LogFormat, stderr, cfg.Token == "" && len(rest) == 0)
+	if err := run(ctx, cfg, rest, cat, logger, stdin, stdout, t); err != nil {
+		switch {
+		case errors.Is(err, storage.ErrLocked):
+			fmt.Fprintln(stderr, t("cli.err_locked", "Path", cfg.DB))
+		case errors.Is(err, errUsage):
+			fmt.Fprintln(stderr, t("cli.usage"))
+			return 2
+		default:
+			fmt.Fprintln(stderr, t("cli.error", "Err", err))
+		}
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("usage")
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t func(string, ...any) string) (Config, []string, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	var cfg Config
+	fs := flag.NewFlagSet("chibo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DB, "db", env("CHIBO_DB", ""), t("flag.db"))
+	fs.StringVar(&cfg.Token, "token", env("TELEGRAM_BOT_TOKEN", ""), t("flag.token"))
+	fs.StringVar(&cfg.API, "telegram-api", env("CHIBO_TELEGRAM_API", "https://api.telegram.org"), t("flag.telegram_api"))
+	fs.StringVar(&cfg.TZ, "tz", env("CHIBO_TZ", "Asia/Ho_Chi_Minh"), t("flag.tz"))
+	fs.StringVar(&cfg.Lang, "lang", env("CHIBO_LANG", locales.Default), t("flag.lang"))
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", env("CHIBO_WEBHOOK_URL", ""), t("flag.webhook_url"))
+	fs.StringVar(&cfg.WebhookListen, "webhook-listen", env("CHIBO_WEBHOOK_LISTEN", "127.0.0.1:8080"), t("flag.webhook_listen"))
+	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", env("CHIBO_WEBHOOK_SECRET", ""), t("flag.webhook_secret"))
+	fs.StringVar(&cfg.HealthListen, "health-listen", env("CHIBO_HEALTH_LISTEN", ""), t("flag.health_listen"))
+	fs.StringVar(&cfg.BotUsername, "bot-username", env("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
+	rate, _ := strconv.ParseFloat(env("CHIBO_RATE", "30"), 64)
+	fs.Float64Var(&cfg.RatePerSecond, "rate", rate, t("flag.rate"))
+	days, _ := strconv.Atoi(env("CHIBO_INVITE_DAYS", "14"))
+	fs.IntVar(&cfg.InviteDays, "invite-days", days, t("flag.invite_days"))
+	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
+	fs.IntVar(&cfg.ConvHours, "conv-hours", hours, t("flag.conv_hours"))
+	fs.StringVar(&cfg.LogFormat, "log-format", env("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, t("cli.usage"))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.DB == "" {
+		cfg.DB = "chibo.db"
+		if cfg.Token == "" && fs.NArg() == 0 {
+			cfg.DB = demoDB
+		}
+	}
+	zone, err := time.LoadLocation(cfg.TZ)
+	if err != nil {
+		return cfg, nil, fmt.Errorf("CHIBO_TZ %q: %w", cfg.TZ, err)
+	}
+	cfg.zone = zone
+	if !locales.Supported(cfg.Lang) {
+		return cfg, nil, fmt.Errorf("CHIBO_LANG %q: want vi or en", cfg.Lang)
+	}
+	switch {
+	case cfg.RatePerSecond <= 0:
+		return cfg, nil, fmt.Errorf("CHIBO_RATE must be above 0")
+	case cfg.InviteDays <= 0:
+		return cfg, nil, fmt.Errorf("CHIBO_INVITE_DAYS must be above 0")
+	case cfg.ConvHours <= 0:
+		return cfg, nil, fmt.Errorf("CHIBO_CONV_HOURS must be above 0")
+	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
+		return cfg, nil, fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
+	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
+		return cfg, nil, fmt.Errorf("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
+	}
+	return cfg, fs.Args(), nil
+}
+
+func newLogger(format string, w io.Writer, quiet bool) *slog.Logger {
+	opts := &slog.HandlerOptions{}
+	if quiet { // the console demo shows chat, not logs
+		opts.Level = slog.LevelWarn
+	}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func run(ctx context.Context, cfg Config, rest []string, cat *locales.Catalog, log *slog.Logger, stdin io.Reader, stdout io.Writer, t func(string, ...any) string) error {
+	db, err := storage.Open(cfg.DB, storage.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close() // closed last, after every user of it stopped
+
+	if len(rest) > 0 {
+		return runCommand(ctx, cfg, db, rest, stdout, t)
+	}
+
+	var linkMu sync.RWMutex
+	inviteLink := func(token string) string { return "https://t.me/" + botUsername(cfg, db) + "?start=" + token }
+	engine, err := flows.NewEngine(cat, flows.Config{
+		Zone:        cfg.zone,
+		DefaultLang: cfg.Lang,
+		InviteTTL:   time.Duration(cfg.InviteDays) * 24 * time.Hour,
+		ConvTTL:     time.Duration(cfg.ConvHours) * time.Hour,
+		InviteLink: func(token string) string {
+			linkMu.RLock()
+			defer linkMu.RUnlock()
+			return inviteLink(token)
+		},
+		Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	d := &deps{DB: db, Catalog: cat, Engine: engine, Log: log, SetInviteLink: func(f func(string) string) {
+		linkMu.Lock()
+		defer linkMu.Unlock()
+		inviteLink = f
+	}}
+	if cfg.Token != "" {
+		d.Dispatcher = bot.NewDispatcher(db, engine, bot.DispatcherOptions{Log: log})
+		return runTelegram(ctx, cfg, d)
+	}
+	return runConsole(ctx, cfg, d, stdin, stdout)
+}
+
+// botUsername is the bot's Telegram username for links: configured, or
+// learnt from Telegram on an earlier run, or the demo's.
+func botUsername(cfg Config, db *storage.DB) string {
+	if cfg.BotUsername != "" {
+		return cfg.BotUsername
+	}
+	var name []byte
+	_ = db.View(func(tx *storage.Tx) error { name = tx.Meta(metaBotUsername); return nil })
+	if len(name) > 0 {
+		return string(name)
+	}
+	return "chibo_demo_bot"
+}
+
+// metaBotUsername is where the bot's username is kept once Telegram told it.
+const metaBotUsername = "bot.username"
+
+func runConsole(ctx context.Context, cfg Config, d *deps, stdin io.Reader, stdout io.Writer) error {
+	if _, err := console.Seed(d.DB, time.Now(), cfg.zone); err != nil {
+		return err
+	}
+	c := &console.Console{DB: d.DB, Catalog: d.Catalog, Lang: cfg.Lang, In: stdin, Out: stdout, Echo: !isTerminal(stdin)}
+	c.Sender = bot.NewSender(d.DB, map[string]bot.Transport{console.Transport: c}, bot.SenderOptions{Concurrency: 1, Log: d.Log})
+	c.Dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Workers: 1, Log: d.Log})
+	err := c.Run(ctx)
+	c.Dispatcher.Close()
+	return err
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
