@@ -16,8 +16,10 @@ import (
 // Event and Message are the application's own types: flows defines them so
 // that it need not import bot, and bot re-exports them for transports.
 type (
-	Event   = flows.Event
-	Message = flows.Message
+	Event    = flows.Event
+	Message  = flows.Message
+	Button   = flows.Button
+	Document = flows.Document
 )
 
 // Handler runs one event inside a transaction. flows.Engine is the Handler.

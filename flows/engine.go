@@ -48,6 +48,7 @@ type Engine struct {
 	commands map[string]*Command
 	order    []string // command names in help order
 	actions  map[string]Action
+	dues     []namedDue
 }
 
 // NewEngine makes an engine with every flow registered.
@@ -87,6 +88,9 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerCore()
 	e.registerRegistration()
 	e.registerSecretary()
+	e.registerMeetings()
+	e.registerCheckins()
+	e.registerResidence()
 	return e, nil
 }
 

@@ -7,13 +7,18 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"slices"
 	"strings"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 )
 
-//go:embed vi.json en.json
+// Message files are named <lang>.json or <area>.<lang>.json (one area per
+// feature, e.g. meetings.vi.json), so features can keep their text apart.
+//
+//go:embed *.json
 var files embed.FS
 
 // Default is the language used when a person has not chosen one.
@@ -39,9 +44,17 @@ type Catalog struct {
 func Load() (*Catalog, error) {
 	b := i18n.NewBundle(language.Vietnamese)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	for _, lang := range Languages {
-		if _, err := b.LoadMessageFileFS(files, lang+".json"); err != nil {
-			return nil, fmt.Errorf("load locale %s: %w", lang, err)
+	names, err := fs.Glob(files, "*.json")
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range names {
+		mf, err := b.LoadMessageFileFS(files, name)
+		if err != nil {
+			return nil, fmt.Errorf("load locale %s: %w", name, err)
+		}
+		if !Supported(mf.Tag.String()) {
+			return nil, fmt.Errorf("load locale %s: language %q is not one of %v", name, mf.Tag, Languages)
 		}
 	}
 	c := &Catalog{bundle: b, localizers: map[string]*i18n.Localizer{}}
@@ -52,10 +65,7 @@ func Load() (*Catalog, error) {
 }
 
 // Supported reports whether lang is one of Languages.
-func Supported(lang string) bool {
-	_, ok := map[string]bool{"vi": true, "en": true}[lang]
-	return ok
-}
+func Supported(lang string) bool { return slices.Contains(Languages, lang) }
 
 // T renders message id in lang with data. kv are alternating keys and values.
 func (c *Catalog) T(lang, id string, kv ...any) string {

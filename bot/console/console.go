@@ -32,8 +32,10 @@ type Console struct {
 	Lang       string // language of the console's own lines
 	In         io.Reader
 	Out        io.Writer
+	Scheduler  *bot.Scheduler // ticked after the clock moves
+	Clock      *Clock
+	Zone       *time.Location
 	Echo       bool // print each input line (when input is not a terminal)
-	Now        func() time.Time
 
 	mu       sync.Mutex
 	user     string            // console user id of the person typed as
@@ -99,16 +101,16 @@ func (c *Console) println(s string) {
 // Run reads lines until EOF, /quit or ctx ends. Each line is handled and its
 // replies sent before the next line is read, so a transcript reads in order.
 func (c *Console) Run(ctx context.Context) error {
-	if c.Now == nil {
-		c.Now = time.Now
-	}
 	c.guests = map[string]string{}
 	if err := c.pickDefault(); err != nil {
 		return err
 	}
 	c.println(c.T("console.welcome"))
 	c.println(c.T("console.as", "Name", c.nameOf(c.user)))
-	if err := c.Sender.Drain(ctx); err != nil { // anything left from an earlier run
+	if _, err := c.Scheduler.Tick(); err != nil { // catch up what fell due while the demo was off
+		return err
+	}
+	if err := c.Sender.Drain(ctx); err != nil { // and anything left from an earlier run
 		return err
 	}
 	lines := make(chan string)
@@ -154,6 +156,8 @@ func (c *Console) handle(ctx context.Context, line string) (quit bool, err error
 	case "/who":
 		c.who()
 		return false, nil
+	case "/clock":
+		return false, c.moveClock(ctx, arg)
 	case "/tap": // as if the person tapped the last invite link they were sent
 		c.mu.Lock()
 		line = c.lastLink
@@ -165,7 +169,7 @@ func (c *Console) handle(ctx context.Context, line string) (quit bool, err error
 	}
 	c.counter++
 	ev := flows.Event{
-		Key:       fmt.Sprintf("console:%d:%d", c.Now().UnixNano(), c.counter),
+		Key:       fmt.Sprintf("console:%d:%d", c.Clock.Now().UnixNano(), c.counter),
 		Transport: Transport,
 		Kind:      flows.EventText,
 		Chat:      c.user,
@@ -173,9 +177,12 @@ func (c *Console) handle(ctx context.Context, line string) (quit bool, err error
 		User:      c.user,
 		UserName:  c.nameOf(c.user),
 		Text:      line,
-		Time:      c.Now(),
+		Time:      c.Clock.Now(),
 	}
 	if err := c.Dispatcher.Dispatch(ctx, []flows.Event{ev}); err != nil {
+		return false, err
+	}
+	if _, err := c.Scheduler.Tick(); err != nil {
 		return false, err
 	}
 	return false, c.Sender.Drain(ctx)
@@ -286,4 +293,24 @@ func (c *Console) who() {
 		return err
 	})
 	c.println(c.T("console.who") + "\n" + strings.Join(lines, "\n"))
+}
+
+// moveClock shows the demo time, or moves it forward and fires what became due.
+func (c *Console) moveClock(ctx context.Context, arg string) error {
+	now := c.Clock.Now()
+	if strings.TrimSpace(arg) != "" {
+		t, ok := parseClock(arg, now, c.Zone)
+		if !ok || !t.After(now) {
+			c.println(c.T("console.clock_usage"))
+			return nil
+		}
+		if err := c.Clock.moveTo(c.DB, t); err != nil {
+			return err
+		}
+		if _, err := c.Scheduler.Tick(); err != nil {
+			return err
+		}
+	}
+	c.println(c.T("console.clock", "Time", c.Clock.Now().In(c.Zone).Format("15:04 02/01/2006")))
+	return c.Sender.Drain(ctx)
 }

@@ -197,9 +197,18 @@ func run(ctx context.Context, cfg Config, rest []string, cat *locales.Catalog, l
 		return runCommand(ctx, cfg, db, rest, stdout, t)
 	}
 
+	now := time.Now
+	var clock *console.Clock
+	if cfg.Token == "" { // the console demo's clock can be moved forward
+		if clock, err = console.LoadClock(db); err != nil {
+			return err
+		}
+		now = clock.Now
+	}
 	var linkMu sync.RWMutex
 	inviteLink := func(token string) string { return "https://t.me/" + botUsername(cfg, db) + "?start=" + token }
 	engine, err := flows.NewEngine(cat, flows.Config{
+		Now:         now,
 		Zone:        cfg.zone,
 		DefaultLang: cfg.Lang,
 		InviteTTL:   time.Duration(cfg.InviteDays) * 24 * time.Hour,
@@ -223,7 +232,7 @@ func run(ctx context.Context, cfg Config, rest []string, cat *locales.Catalog, l
 		d.Dispatcher = bot.NewDispatcher(db, engine, bot.DispatcherOptions{Log: log})
 		return runTelegram(ctx, cfg, d)
 	}
-	return runConsole(ctx, cfg, d, stdin, stdout)
+	return runConsole(ctx, cfg, d, clock, stdin, stdout)
 }
 
 // botUsername is the bot's Telegram username for links: configured, or
@@ -243,13 +252,16 @@ func botUsername(cfg Config, db *storage.DB) string {
 // metaBotUsername is where the bot's username is kept once Telegram told it.
 const metaBotUsername = "bot.username"
 
-func runConsole(ctx context.Context, cfg Config, d *deps, stdin io.Reader, stdout io.Writer) error {
-	if _, err := console.Seed(d.DB, time.Now(), cfg.zone); err != nil {
+func runConsole(ctx context.Context, cfg Config, d *deps, clock *console.Clock, stdin io.Reader, stdout io.Writer) error {
+	if _, err := console.Seed(d.DB, clock.Now(), cfg.zone); err != nil {
 		return err
 	}
-	c := &console.Console{DB: d.DB, Catalog: d.Catalog, Lang: cfg.Lang, In: stdin, Out: stdout, Echo: !isTerminal(stdin)}
-	c.Sender = bot.NewSender(d.DB, map[string]bot.Transport{console.Transport: c}, bot.SenderOptions{Concurrency: 1, Log: d.Log})
-	c.Dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Workers: 1, Log: d.Log})
+	c := &console.Console{DB: d.DB, Catalog: d.Catalog, Lang: cfg.Lang, In: stdin, Out: stdout, Echo: !isTerminal(stdin), Clock: clock, Zone: cfg.zone}
+	c.Sender = bot.NewSender(d.DB, map[string]bot.Transport{console.Transport: c}, bot.SenderOptions{Concurrency: 1, Log: d.Log, Now: clock.Now})
+	c.Dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Workers: 1, Log: d.Log, Now: clock.Now})
+	// Ticks come from the console (after /clock and each line), not from cron,
+	// so a scripted demo prints reminders at a predictable place.
+	c.Scheduler = bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{Now: clock.Now, Log: d.Log})
 	err := c.Run(ctx)
 	c.Dispatcher.Close()
 	return err

@@ -1,0 +1,70 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"chibo/storage"
+)
+
+// DueFunc finds what is due at c.Now (reminders, follow-ups) and sends it
+// with c.Remind. It runs on every scheduler tick, so it must be a function of
+// the time and the records: a reminder is due during a window, and the
+// outbox key makes sure it goes once.
+type DueFunc func(c *Ctx) error
+
+// due registers a source of reminders.
+func (e *Engine) due(name string, f DueFunc) {
+	for _, d := range e.dues {
+		if d.name == name {
+			panic("flows: duplicate due source " + name)
+		}
+	}
+	e.dues = append(e.dues, namedDue{name, f})
+}
+
+type namedDue struct {
+	name string
+	f    DueFunc
+}
+
+// Due returns the reminders due at now that were not sent before. The
+// scheduler calls it on every tick and after a restart, which catches up
+// what was missed while chibo was down.
+func (e *Engine) Due(tx *storage.Tx, now time.Time) ([]Message, error) {
+	c := &Ctx{e: e, Tx: tx, Now: now, Lang: e.cfg.DefaultLang}
+	for _, d := range e.dues {
+		if err := d.f(c); err != nil {
+			return nil, fmt.Errorf("due %s: %w", d.name, err)
+		}
+	}
+	if err := e.recordOffers(c); err != nil {
+		return nil, err
+	}
+	return c.out, nil
+}
+
+// Remind sends message id to member m once ever under key (for example
+// "reminder/meeting-t1/<meeting>/<member>"). It reports false, sending
+// nothing, when that key was sent before or m has no contact.
+func (c *Ctx) Remind(key string, m *storage.Member, buttons [][]Button, id string, kv ...any) (bool, error) {
+	if key == "" {
+		return false, errors.New("remind without key")
+	}
+	if _, err := c.Tx.OutboxByKey(key); err == nil {
+		return false, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return false, err
+	}
+	for _, m := range c.out {
+		if m.Key == key {
+			return false, nil
+		}
+	}
+	if !c.SendButtonsTo(m, buttons, id, kv...) {
+		return false, nil
+	}
+	c.out[len(c.out)-1].Key = key
+	return true, nil
+}

@@ -1,0 +1,4 @@
+package flows
+
+// registerResidence registers the residence feature's commands, flows and reminders.
+func (e *Engine) registerResidence() {}
