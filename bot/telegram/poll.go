@@ -1,0 +1,288 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"chibo/bot"
+	"chibo/flows"
+	"chibo/storage"
+)
+
+// OffsetKey is the meta key holding the next getUpdates offset.
+const OffsetKey = "telegram.offset"
+
+// AllowedUpdates are the update types chibo handles; Telegram sends no others.
+var AllowedUpdates = []string{"message", "callback_query", "my_chat_member"}
+
+// ErrConflict means Telegram refused getUpdates because another process
+// polls with the same token or a webhook is set.
+var ErrConflict = errors.New("telegram: 409 Conflict: another chibo (or another program) is polling with this bot token, or a webhook is set; stop the other poller, or run chibo in webhook mode, or remove the webhook (chibo deletes it at start, so another process may have set it again)")
+
+// Poll receives updates with long polling until ctx ends, and returns nil
+// then. Each batch is dispatched, and the offset that confirms it to
+// Telegram is stored in db only after the dispatcher committed the batch:
+// a crash before that sees the batch again, and the dispatcher's event keys
+// make the repeat a no-op. Callback queries are answered on receipt, so the
+// button's spinner stops even when the button is stale.
+//
+// Poll returns ErrConflict when another poller or a webhook is active, and
+// an error when the token is refused; network faults and 5xx are retried
+// with backoff.
+func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) error {
+	t.mode.Store("poll")
+	defer t.answers.Wait()
+	if err := t.retry(ctx, "deleteWebhook", func() error {
+		_, err := t.bot(ctx, t.client).Request(tgbotapi.DeleteWebhookConfig{})
+		return err
+	}); err != nil {
+		return err
+	}
+	backoff := time.Duration(0)
+	for {
+		if ctx.Err() != nil {
+			return nil
+		}
+		var offset int64
+		if err := db.View(func(tx *storage.Tx) error {
+			offset = tx.MetaInt(OffsetKey)
+			return nil
+		}); err != nil {
+			return fmt.Errorf("telegram: read offset: %w", err)
+		}
+		updates, err := t.getUpdates(ctx, offset)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			if ferr := t.fatal("getUpdates", err); ferr != nil {
+				return ferr
+			}
+			backoff = nextBackoff(backoff)
+			t.log.Warn("getUpdates failed; retrying", "err", t.scrub(err), "in", backoff)
+			if !sleep(ctx, backoff) {
+				return nil
+			}
+			continue
+		}
+		t.lastPoll.Store(time.Now().UnixNano())
+		if len(updates) == 0 {
+			backoff = 0
+			continue
+		}
+		events := make([]bot.Event, 0, len(updates))
+		for _, u := range updates {
+			t.answerCallback(u)
+			if ev, ok := t.event(u); ok {
+				events = append(events, ev)
+			}
+		}
+		if len(events) > 0 {
+			if err := d.Dispatch(ctx, events); err != nil {
+				if ctx.Err() != nil || errors.Is(err, bot.ErrStopped) {
+					return nil
+				}
+				backoff = nextBackoff(backoff)
+				t.log.Error("dispatch failed; the batch will come again", "first_update", updates[0].UpdateID, "err", err, "in", backoff)
+				if !sleep(ctx, backoff) {
+					return nil
+				}
+				continue
+			}
+		}
+		next := int64(updates[len(updates)-1].UpdateID) + 1
+		if err := db.Update(func(tx *storage.Tx) error { return tx.PutMetaInt(OffsetKey, next) }); err != nil {
+			// The batch is committed; without the offset it comes again and
+			// is skipped by its event keys.
+			t.log.Error("store offset failed", "offset", next, "err", err)
+		}
+		backoff = 0
+	}
+}
+
+func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, error) {
+	cfg := tgbotapi.UpdateConfig{
+		Offset:         int(offset),
+		Limit:          100,
+		Timeout:        int(t.cfg.PollTimeout / time.Second),
+		AllowedUpdates: AllowedUpdates,
+	}
+	pctx, cancel := context.WithTimeout(ctx, t.cfg.PollTimeout+15*time.Second)
+	defer cancel()
+	return t.bot(pctx, t.pollClient).GetUpdates(cfg)
+}
+
+// fatal returns the error to stop on for API answers that retrying cannot fix.
+func (t *Telegram) fatal(method string, err error) error {
+	code, te := apiCode(err)
+	switch code {
+	case 409:
+		t.log.Error("polling conflict", "err", t.scrubString(te.Message))
+		return ErrConflict
+	case 401, 404:
+		// 404 is what the Bot API answers for a malformed token.
+		return fmt.Errorf("telegram: %s: the Bot API refused the token (%d): check TELEGRAM_BOT_TOKEN and CHIBO_TELEGRAM_API", method, code)
+	}
+	return nil
+}
+
+// retry calls fn until it succeeds, ctx ends (nil) or the error is fatal.
+func (t *Telegram) retry(ctx context.Context, method string, fn func() error) error {
+	backoff := time.Duration(0)
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if ferr := t.fatal(method, err); ferr != nil {
+			return ferr
+		}
+		if code, _ := apiCode(err); code >= 400 && code < 500 && code != 429 {
+			return fmt.Errorf("telegram: %s: %w", method, t.scrub(err))
+		}
+		backoff = nextBackoff(backoff)
+		t.log.Warn(method+" failed; retrying", "err", t.scrub(err), "in", backoff)
+		if !sleep(ctx, backoff) {
+			return nil
+		}
+	}
+}
+
+func nextBackoff(d time.Duration) time.Duration {
+	if d == 0 {
+		return 500 * time.Millisecond
+	}
+	return min(2*d, 30*time.Second)
+}
+
+// sleep waits d and reports false when ctx ended first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-timer.C:
+		return true
+	}
+}
+
+// answerCallback stops the button's spinner right away, in the background;
+// a failure (a query too old, a network fault) changes nothing for chibo.
+func (t *Telegram) answerCallback(u tgbotapi.Update) {
+	if u.CallbackQuery == nil {
+		return
+	}
+	id := u.CallbackQuery.ID
+	t.answers.Add(1)
+	go func() {
+		defer t.answers.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if _, err := t.bot(ctx, t.client).Request(tgbotapi.NewCallback(id, "")); err != nil {
+			t.log.Debug("answerCallbackQuery failed", "update", u.UpdateID, "err", t.scrub(err))
+		}
+	}()
+}
+
+// event turns an update into chibo's event; false for updates chibo does
+// not use (stickers, photos, channel posts...), which are confirmed unseen.
+func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
+	ev := bot.Event{Key: "tg:" + strconv.Itoa(u.UpdateID), Transport: Name}
+	setChat := func(c *tgbotapi.Chat) bool {
+		if c == nil {
+			return false
+		}
+		switch c.Type {
+		case "private":
+			ev.ChatKind = flows.ChatPrivate
+		case "group", "supergroup":
+			ev.ChatKind = flows.ChatGroup
+		default:
+			return false
+		}
+		ev.Chat = strconv.FormatInt(c.ID, 10)
+		return true
+	}
+	setUser := func(from *tgbotapi.User) {
+		if from == nil {
+			return
+		}
+		ev.User = strconv.FormatInt(from.ID, 10)
+		ev.UserName = strings.TrimSpace(from.FirstName + " " + from.LastName)
+		ev.LangHint = from.LanguageCode
+	}
+	switch {
+	case u.Message != nil:
+		msg := u.Message
+		if !setChat(msg.Chat) || msg.From == nil {
+			return ev, false
+		}
+		setUser(msg.From)
+		ev.Time = time.Unix(int64(msg.Date), 0)
+		switch {
+		case msg.Location != nil:
+			ev.Kind = flows.EventLocation
+			ev.Location = &flows.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
+		case msg.Contact != nil:
+			ev.Kind = flows.EventContact
+			ev.Phone = msg.Contact.PhoneNumber
+			if msg.Contact.UserID != 0 {
+				ev.SharedBy = strconv.FormatInt(msg.Contact.UserID, 10)
+			}
+		case msg.Text != "":
+			ev.Kind = flows.EventText
+			ev.Text = msg.Text
+		default:
+			return ev, false
+		}
+		return ev, true
+	case u.CallbackQuery != nil:
+		cq := u.CallbackQuery
+		if cq.Message == nil || !setChat(cq.Message.Chat) {
+			return ev, false
+		}
+		setUser(cq.From)
+		ev.Kind = flows.EventButton
+		ev.Data = cq.Data
+		ev.MessageID = strconv.Itoa(cq.Message.MessageID)
+		ev.Time = t.now() // a tap carries no date of its own
+		return ev, true
+	case u.MyChatMember != nil:
+		cm := u.MyChatMember
+		if !setChat(&cm.Chat) {
+			return ev, false
+		}
+		setUser(&cm.From)
+		ev.Time = time.Unix(int64(cm.Date), 0)
+		was, is := present(cm.OldChatMember.Status), present(cm.NewChatMember.Status)
+		switch {
+		case is && !was:
+			ev.Kind = flows.EventBotAdded
+		case was && !is:
+			ev.Kind = flows.EventBotRemoved
+		default:
+			return ev, false // a change of rights only
+		}
+		return ev, true
+	}
+	return ev, false
+}
+
+// present reports whether a chat member status means the bot is in the chat.
+func present(status string) bool {
+	switch status {
+	case "creator", "administrator", "member", "restricted":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,325 @@
+// Package telegram is chibo's Telegram transport, on
+// github.com/go-telegram-bot-api/telegram-bot-api/v5: a durable getUpdates
+// loop and a webhook server that hand updates to the dispatcher and confirm
+// them only after their effects are committed, a Send that implements
+// bot.Transport, and the "/" command menus.
+//
+// The bot token never leaves this package in an error or a log line: the
+// library's transport errors contain the request URL, token included, and
+// are scrubbed here.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// Name is the transport's name in events, outbox rows and member contacts.
+const Name = "telegram"
+
+// DefaultAPIBase is the public Bot API server.
+const DefaultAPIBase = "https://api.telegram.org"
+
+// Config configures a Telegram transport. Zero values mean defaults.
+type Config struct {
+	// Token is the bot's token from @BotFather. Required.
+	Token string
+	// APIBase is the Bot API server, such as "http://127.0.0.1:8081" for a
+	// local one; chibo appends "/bot<token>/<method>". Empty means
+	// DefaultAPIBase.
+	APIBase string
+	// Client makes the HTTP requests. Nil means a client with connect,
+	// TLS and overall timeouts. Long polls use a copy whose timeout exceeds
+	// PollTimeout.
+	Client *http.Client
+	// PollTimeout is how long one getUpdates waits for updates. Zero means 25 s.
+	PollTimeout time.Duration
+	// PrivateInterval and GroupInterval are the least time between two
+	// requests that post to one chat, kept at the wire (the sender's limiter
+	// paces rows; this also paces the parts of a long message). Zero means
+	// 1 s and 3 s; negative means no pacing here.
+	PrivateInterval, GroupInterval time.Duration
+	// DefaultLang is the language of the default command menu. Empty means vi.
+	DefaultLang string
+	// Log receives operator messages, with ids only. Nil discards.
+	Log *slog.Logger
+	// Now is the clock for event times the messenger does not give. Nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Telegram is one bot on the Bot API. Its methods are safe for concurrent use.
+type Telegram struct {
+	cfg        Config
+	api        *tgbotapi.BotAPI
+	client     *http.Client
+	pollClient *http.Client
+	log        *slog.Logger
+	pace       pacer
+	parts      partsDone
+
+	lastPoll    atomic.Int64 // unix nanoseconds of the last successful getUpdates
+	lastWebhook atomic.Int64 // unix nanoseconds of the last update committed from the webhook
+	mode        atomic.Value // "poll" or "webhook"
+
+	answers sync.WaitGroup // answerCallbackQuery calls in flight
+}
+
+// New connects to the Bot API (it calls getMe, which checks the token) and
+// returns the transport.
+func New(ctx context.Context, cfg Config) (*Telegram, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("telegram: no bot token")
+	}
+	if strings.ContainsAny(cfg.Token, "/ \t\r\n%?#") {
+		return nil, errors.New("telegram: the bot token has characters a token cannot have")
+	}
+	if cfg.APIBase == "" {
+		cfg.APIBase = DefaultAPIBase
+	}
+	base, err := url.Parse(cfg.APIBase)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return nil, fmt.Errorf("telegram: API base %q is not an http(s) URL", cfg.APIBase)
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 25 * time.Second
+	}
+	if cfg.PrivateInterval == 0 {
+		cfg.PrivateInterval = time.Second
+	}
+	if cfg.GroupInterval == 0 {
+		cfg.GroupInterval = 3 * time.Second
+	}
+	if cfg.DefaultLang == "" {
+		cfg.DefaultLang = "vi"
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	client := cfg.Client
+	if client == nil {
+		client = defaultClient()
+	}
+	pollClient := client
+	if client.Timeout != 0 && client.Timeout <= cfg.PollTimeout+10*time.Second {
+		c := *client
+		c.Timeout = cfg.PollTimeout + 15*time.Second
+		pollClient = &c
+	}
+	t := &Telegram{
+		cfg:        cfg,
+		client:     client,
+		pollClient: pollClient,
+		log:        cfg.Log,
+		pace:       pacer{private: cfg.PrivateInterval, group: cfg.GroupInterval, last: map[int64]time.Time{}},
+		parts:      partsDone{done: map[string]int{}},
+	}
+	endpoint := strings.ReplaceAll(strings.TrimRight(cfg.APIBase, "/"), "%", "%%") + "/bot%s/%s"
+	gctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, endpoint, ctxClient{ctx: gctx, c: client})
+	if err != nil {
+		var te *tgbotapi.Error
+		if errors.As(err, &te) && te.Code == http.StatusUnauthorized {
+			return nil, errors.New("telegram: getMe: the Bot API refused the token (401 Unauthorized): check TELEGRAM_BOT_TOKEN")
+		}
+		return nil, fmt.Errorf("telegram: getMe: %w", t.scrub(err))
+	}
+	api.Client = client
+	t.api = api
+	return t, nil
+}
+
+// defaultClient bounds every phase of a request, so a stuck connection never
+// holds a send or a poll forever.
+func defaultClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	tr.TLSHandshakeTimeout = 10 * time.Second
+	tr.MaxIdleConns = 100
+	tr.MaxIdleConnsPerHost = 64 // the sender runs several sends at once
+	tr.IdleConnTimeout = 90 * time.Second
+	return &http.Client{Transport: tr, Timeout: 60 * time.Second}
+}
+
+// Username is the bot's @username, without the @.
+func (t *Telegram) Username() string { return t.api.Self.UserName }
+
+// BotID is the bot's own user id.
+func (t *Telegram) BotID() int64 { return t.api.Self.ID }
+
+// InviteLink is the deep link that starts the bot with a token:
+// https://t.me/<username>?start=<token>.
+func (t *Telegram) InviteLink(token string) string {
+	return "https://t.me/" + t.Username() + "?start=" + url.QueryEscape(token)
+}
+
+// ctxClient gives every request of the library a context: the library's
+// calls take none, so this is how a shutdown or a send timeout reaches them.
+type ctxClient struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+func (c ctxClient) Do(r *http.Request) (*http.Response, error) { return c.c.Do(r.WithContext(c.ctx)) }
+
+// bot returns the library's client bound to ctx. The copy is cheap and
+// shares the connection pool.
+func (t *Telegram) bot(ctx context.Context, client *http.Client) *tgbotapi.BotAPI {
+	cp := *t.api
+	cp.Client = ctxClient{ctx: ctx, c: client}
+	return &cp
+}
+
+// scrubbedError is an error whose text has the token removed. It unwraps only
+// to errors that hold no URL: the API's own error or a context error.
+type scrubbedError struct {
+	msg   string
+	cause error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.cause }
+
+// scrub removes the token from err's text.
+func (t *Telegram) scrub(err error) error {
+	if err == nil {
+		return nil
+	}
+	var cause error
+	var te *tgbotapi.Error
+	switch {
+	case errors.As(err, &te):
+		cause = te
+	case errors.Is(err, context.DeadlineExceeded):
+		cause = context.DeadlineExceeded
+	case errors.Is(err, context.Canceled):
+		cause = context.Canceled
+	}
+	return &scrubbedError{msg: t.scrubString(err.Error()), cause: cause}
+}
+
+func (t *Telegram) scrubString(s string) string {
+	tok := t.cfg.Token
+	for _, v := range []string{tok, url.PathEscape(tok), url.QueryEscape(tok)} {
+		s = strings.ReplaceAll(s, v, "<token>")
+	}
+	return s
+}
+
+// apiCode is the Bot API's error code of err, or 0 for a transport fault.
+// Upload errors of the library carry no code, so it is read from the
+// description then.
+func apiCode(err error) (int, *tgbotapi.Error) {
+	var te *tgbotapi.Error
+	if !errors.As(err, &te) {
+		return 0, nil
+	}
+	if te.Code != 0 {
+		return te.Code, te
+	}
+	for prefix, code := range map[string]int{
+		"Bad Request":           400,
+		"Unauthorized":          401,
+		"Forbidden":             403,
+		"Not Found":             404,
+		"Conflict":              409,
+		"Too Many Requests":     429,
+		"Internal Server Error": 500,
+		"Bad Gateway":           502,
+	} {
+		if strings.HasPrefix(te.Message, prefix) {
+			return code, te
+		}
+	}
+	return 500, te // an API answer without a code we know: treat as the server's fault
+}
+
+// pacer keeps the least interval between two requests to one chat at the
+// wire. Telegram allows about one message a second to a private chat and 20
+// a minute to a group.
+type pacer struct {
+	mu             sync.Mutex
+	private, group time.Duration
+	last           map[int64]time.Time
+}
+
+// wait blocks until chat may get the next request and takes that slot. It
+// reports quiet when pacing is on and the chat had no request within its
+// interval: a 429 then cannot be this chat's own limit.
+func (p *pacer) wait(ctx context.Context, chat int64, group bool) (quiet bool, err error) {
+	iv := p.private
+	if group {
+		iv = p.group
+	}
+	if iv <= 0 {
+		return false, nil
+	}
+	p.mu.Lock()
+	now := time.Now()
+	prev, ok := p.last[chat]
+	at := prev.Add(iv)
+	quiet = !ok || !at.After(now)
+	if quiet {
+		at = now
+	}
+	p.last[chat] = at
+	if len(p.last) > 10000 {
+		for c, t := range p.last {
+			if now.Sub(t) > 3*max(p.private, p.group) {
+				delete(p.last, c)
+			}
+		}
+	}
+	p.mu.Unlock()
+	if d := time.Until(at); d > 0 {
+		timer := time.NewTimer(d)
+		defer timer.Stop()
+		select {
+		case <-ctx.Done():
+			return quiet, ctx.Err()
+		case <-timer.C:
+		}
+	}
+	return quiet, nil
+}
+
+// partsDone remembers how many parts of a multi-part message were delivered,
+// so a retry after a failure in the middle does not repeat the first parts.
+// It lives in memory: after a restart the whole message is sent again.
+type partsDone struct {
+	mu   sync.Mutex
+	done map[string]int
+}
+
+func (p *partsDone) get(key string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.done[key]
+}
+
+func (p *partsDone) set(key string, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if n == 0 {
+		delete(p.done, key)
+		return
+	}
+	p.done[key] = n
+}
+
+func (t *Telegram) now() time.Time { return t.cfg.Now() }

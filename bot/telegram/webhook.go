@@ -1,0 +1,229 @@
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"chibo/bot"
+	"chibo/storage"
+)
+
+// SecretHeader is the header in which Telegram sends the webhook's secret token.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// MaxWebhookBody is the largest update body accepted (Telegram's are a few KiB).
+const MaxWebhookBody = 1 << 20
+
+// WebhookConfig configures webhook mode.
+type WebhookConfig struct {
+	// URL is the public HTTPS address Telegram posts updates to. Required.
+	URL string
+	// Listen is the local address to serve on, such as ":8443". Required
+	// unless Listener is set.
+	Listen string
+	// Listener, when set, is used instead of listening on Listen.
+	Listener net.Listener
+	// Secret is the secret_token Telegram sends back in SecretHeader:
+	// 1-256 characters of A-Z, a-z, 0-9, _ and -. Required.
+	Secret string
+	// Path is the local path of the webhook. Empty means URL's path, or
+	// "/telegram" when it has none.
+	Path string
+}
+
+var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+
+// ServeWebhook registers the webhook with Telegram and serves it (and
+// /healthz) until ctx ends; then it stops taking requests, waits for those
+// in flight and returns nil. An update is answered 200 only after its
+// effects are committed, so Telegram redelivers anything not committed; a
+// redelivery is a no-op by its event key.
+func (t *Telegram) ServeWebhook(ctx context.Context, cfg WebhookConfig, d *bot.Dispatcher, db *storage.DB) error {
+	u, err := url.Parse(cfg.URL)
+	if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+		return errors.New("telegram: webhook URL must be an absolute https URL")
+	}
+	if !secretRE.MatchString(cfg.Secret) {
+		return errors.New("telegram: webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+	}
+	if cfg.Path == "" {
+		cfg.Path = u.Path
+	}
+	if cfg.Path == "" || cfg.Path == "/" {
+		cfg.Path = "/telegram"
+	}
+	ln := cfg.Listener
+	if ln == nil {
+		if cfg.Listen == "" {
+			return errors.New("telegram: no webhook listen address")
+		}
+		if ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+			return fmt.Errorf("telegram: webhook: %w", err)
+		}
+	}
+	t.mode.Store("webhook")
+	defer t.answers.Wait()
+	allowed, _ := json.Marshal(AllowedUpdates)
+	if err := t.retry(ctx, "setWebhook", func() error {
+		_, err := t.bot(ctx, t.client).MakeRequest("setWebhook", tgbotapi.Params{
+			"url":             cfg.URL,
+			"secret_token":    cfg.Secret,
+			"allowed_updates": string(allowed),
+		})
+		return err
+	}); err != nil {
+		ln.Close()
+		return err
+	}
+	if ctx.Err() != nil {
+		ln.Close()
+		return nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle(cfg.Path, t.WebhookHandler(cfg.Secret, d))
+	mux.Handle("/healthz", t.HealthHandler(db))
+	return serve(ctx, ln, mux)
+}
+
+// serve runs an HTTP server on ln until ctx ends, then shuts it down
+// gracefully: requests in flight finish (and commit) first.
+func serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("telegram: http server: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("telegram: http shutdown: %w", err)
+	}
+	<-errc
+	return nil
+}
+
+// WebhookHandler takes Telegram's webhook posts: it checks the secret in
+// constant time (401 and nothing processed when wrong or missing), limits the
+// body to MaxWebhookBody (413), dispatches the update and answers 200 only
+// once it is committed (500 otherwise, so Telegram sends it again).
+func (t *Telegram) WebhookHandler(secret string, d *bot.Dispatcher) http.Handler {
+	want := []byte(secret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		got := []byte(r.Header.Get(SecretHeader))
+		if len(want) == 0 || subtle.ConstantTimeCompare(got, want) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "bad body", http.StatusBadRequest)
+			return
+		}
+		var u tgbotapi.Update
+		if err := json.Unmarshal(body, &u); err != nil || u.UpdateID == 0 {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		t.answerCallback(u)
+		if ev, ok := t.event(u); ok {
+			if err := d.Dispatch(r.Context(), []bot.Event{ev}); err != nil {
+				status := http.StatusInternalServerError
+				if errors.Is(err, bot.ErrStopped) {
+					status = http.StatusServiceUnavailable
+				}
+				t.log.Error("webhook update not committed; Telegram will send it again", "update", u.UpdateID, "err", err)
+				http.Error(w, "not committed", status)
+				return
+			}
+		}
+		t.lastWebhook.Store(time.Now().UnixNano())
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// Health is what /healthz reports.
+type Health struct {
+	OK            bool       `json:"ok"`
+	Mode          string     `json:"mode,omitempty"`
+	OutboxPending int        `json:"outbox_pending"`
+	LastPoll      *time.Time `json:"last_poll,omitempty"`
+	LastWebhook   *time.Time `json:"last_webhook,omitempty"`
+}
+
+// Health reports liveness: in poll mode, whether a getUpdates succeeded
+// lately; the outbox backlog; and the last poll or webhook update.
+func (t *Telegram) Health(db *storage.DB) Health {
+	h := Health{OK: true}
+	h.Mode, _ = t.mode.Load().(string)
+	if err := db.View(func(tx *storage.Tx) error {
+		h.OutboxPending = tx.PendingCount()
+		return nil
+	}); err != nil {
+		h.OK = false
+	}
+	stamp := func(v int64) *time.Time {
+		if v == 0 {
+			return nil
+		}
+		ts := time.Unix(0, v).UTC()
+		return &ts
+	}
+	h.LastPoll, h.LastWebhook = stamp(t.lastPoll.Load()), stamp(t.lastWebhook.Load())
+	if h.Mode == "poll" && (h.LastPoll == nil || time.Since(*h.LastPoll) > 2*t.cfg.PollTimeout+time.Minute) {
+		h.OK = false
+	}
+	return h
+}
+
+// HealthHandler serves Health as JSON: 200 when OK, 503 otherwise.
+func (t *Telegram) HealthHandler(db *storage.DB) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := t.Health(db)
+		w.Header().Set("Content-Type", "application/json")
+		if !h.OK {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		json.NewEncoder(w).Encode(h)
+	})
+}
+
+// ServeHealth serves /healthz on listen until ctx ends, for poll mode.
+func (t *Telegram) ServeHealth(ctx context.Context, listen string, db *storage.DB) error {
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return fmt.Errorf("telegram: health: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/healthz", t.HealthHandler(db))
+	return serve(ctx, ln, mux)
+}
