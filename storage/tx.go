@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"io"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -298,4 +300,18 @@ func (tx *Tx) MetaInt(key string) int64 {
 // PutMetaInt stores an integer setting.
 func (tx *Tx) PutMetaInt(key string, v int64) error {
 	return tx.PutMeta(key, itob(uint64(v)))
+}
+
+// Dump writes every key and value of every bucket except those named in
+// skip, in order: for tests that prove a change touched nothing else.
+func (tx *Tx) Dump(w io.Writer, skip ...string) error {
+	return tx.tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		if slices.Contains(skip, string(name)) {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			_, err := fmt.Fprintf(w, "%s %q %q\n", name, k, v)
+			return err
+		})
+	})
 }

@@ -1,0 +1,272 @@
+package flows
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"chibo/locales"
+	"chibo/storage"
+)
+
+// harness drives the engine the way the dispatcher does: one transaction per
+// event, on a real bbolt file, with a fake clock. Every message that fails to
+// render (unknown id, missing data) fails the test.
+type harness struct {
+	t     testing.TB
+	path  string
+	db    *storage.DB
+	e     *Engine
+	now   time.Time
+	seq   atomic.Int64
+	zone  *time.Location
+	inbox map[string][]Message // by chat, everything sent so far
+	cell  *storage.Cell
+	names map[string]string // user id → the name their messenger shows
+}
+
+const tr = "test" // the transport of test people
+
+func newHarness(t testing.TB) *harness {
+	t.Helper()
+	zone, err := time.LoadLocation("Asia/Ho_Chi_Minh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "chibo.db"), zone: zone, inbox: map[string][]Message{}, names: map[string]string{},
+		now: time.Date(2026, 3, 1, 9, 0, 0, 0, zone)}
+	h.open()
+	t.Cleanup(func() { h.db.Close() })
+	return h
+}
+
+func (h *harness) open() {
+	h.t.Helper()
+	db, err := storage.Open(h.path, storage.Options{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cat, err := locales.Load()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cat.OnError = func(id string, err error) { h.t.Errorf("message %s: %v", id, err) }
+	e, err := NewEngine(cat, Config{Now: func() time.Time { return h.now }, Zone: h.zone,
+		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.db, h.e = db, e
+}
+
+// restart closes the database and opens it again with a new engine, as a
+// process restart would.
+func (h *harness) restart() {
+	h.t.Helper()
+	if err := h.db.Close(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.open()
+}
+
+func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
+
+// seedCell makes an organization and a cell with a secretary ("sec") and the
+// named members (user ids = names lowercased, without spaces).
+func (h *harness) seedCell(members ...string) {
+	h.t.Helper()
+	err := h.db.Update(func(tx *storage.Tx) error {
+		org := &storage.Organization{Name: "Đảng bộ xã Thử", Created: h.now}
+		if err := tx.PutOrg(org); err != nil {
+			return err
+		}
+		h.cell = &storage.Cell{OrgID: org.ID, Name: "Chi bộ Thử", Created: h.now}
+		if err := tx.PutCell(h.cell); err != nil {
+			return err
+		}
+		if _, err := h.addMember(tx, "sec", "Nguyễn Văn Bí Thư", storage.RoleSecretary); err != nil {
+			return err
+		}
+		for _, name := range members {
+			if _, err := h.addMember(tx, userOf(name), name, storage.RoleMember); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func userOf(name string) string { return strings.ToLower(strings.ReplaceAll(FoldForSearch(name), " ", "")) }
+
+func (h *harness) addMember(tx *storage.Tx, user, name string, role storage.Role) (*storage.Member, error) {
+	m := &storage.Member{Name: name, HomeCellID: h.cell.ID, Lang: "vi", Contacts: map[string]string{tr: user},
+		Status: storage.Status{Kind: storage.StatusActive, SetAt: h.now}, Consent: storage.Consent{Given: true, At: h.now}, Joined: h.now}
+	m.AddRole(h.cell.ID, storage.RoleMember)
+	m.AddRole(h.cell.ID, role)
+	return m, tx.PutMember(m)
+}
+
+// member returns the stored member with the user id.
+func (h *harness) member(user string) *storage.Member {
+	h.t.Helper()
+	var m *storage.Member
+	err := h.db.View(func(tx *storage.Tx) error {
+		var err error
+		m, err = tx.MemberByContact(tr, user)
+		return err
+	})
+	if err != nil {
+		h.t.Fatalf("member %s: %v", user, err)
+	}
+	return m
+}
+
+// event runs one event in its own transaction and returns what was sent.
+func (h *harness) event(ev Event) []Message {
+	h.t.Helper()
+	ev.Transport = tr
+	if ev.Chat == "" {
+		ev.Chat = ev.User
+	}
+	if ev.ChatKind == "" {
+		ev.ChatKind = ChatPrivate
+	}
+	if ev.Key == "" {
+		ev.Key = fmt.Sprintf("test:%d", h.seq.Add(1))
+	}
+	ev.Time = h.now
+	var out []Message
+	err := h.db.Update(func(tx *storage.Tx) error {
+		var err error
+		out, err = h.e.Handle(tx, ev)
+		if err != nil {
+			return err
+		}
+		return h.enqueue(tx, out)
+	})
+	if err != nil {
+		h.t.Fatalf("handle %+v: %v", ev, err)
+	}
+	for _, m := range out {
+		h.inbox[m.Chat] = append(h.inbox[m.Chat], m)
+	}
+	return out
+}
+
+// enqueue records keyed messages in the outbox, as the dispatcher and the
+// scheduler do, so Remind sees what was already sent.
+func (h *harness) enqueue(tx *storage.Tx, msgs []Message) error {
+	for _, m := range msgs {
+		if _, err := tx.Enqueue(&storage.OutboxItem{Key: m.Key, Transport: m.Transport, Chat: m.Chat}, h.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// say sends text as user in their private chat.
+func (h *harness) say(user, text string) []Message {
+	h.t.Helper()
+	return h.event(Event{Kind: EventText, User: user, Text: text, UserName: h.displayName(user)})
+}
+
+func (h *harness) displayName(user string) string { return h.names[user] }
+
+// tap presses the button labelled label in the latest message to user that
+// has it.
+func (h *harness) tap(user, label string) []Message {
+	h.t.Helper()
+	msgs := h.inbox[user]
+	for i := len(msgs) - 1; i >= 0; i-- {
+		for _, b := range msgs[i].Choices() {
+			if b.Label == label {
+				return h.event(Event{Kind: EventButton, User: user, Data: b.Data})
+			}
+		}
+	}
+	h.t.Fatalf("no button %q sent to %s; last message: %q", label, user, h.last(user).Text)
+	return nil
+}
+
+// due runs the scheduler's question at the current time and records what it sends.
+func (h *harness) due() []Message {
+	h.t.Helper()
+	var out []Message
+	err := h.db.Update(func(tx *storage.Tx) error {
+		var err error
+		out, err = h.e.Due(tx, h.now)
+		if err != nil {
+			return err
+		}
+		return h.enqueue(tx, out)
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, m := range out {
+		h.inbox[m.Chat] = append(h.inbox[m.Chat], m)
+	}
+	return out
+}
+
+// last is the latest message to user.
+func (h *harness) last(user string) Message {
+	msgs := h.inbox[user]
+	if len(msgs) == 0 {
+		return Message{}
+	}
+	return msgs[len(msgs)-1]
+}
+
+// T renders a message as the test expects to see it.
+func (h *harness) T(lang, id string, kv ...any) string { return h.e.cat.T(lang, id, kv...) }
+
+// wantText fails unless one of msgs is exactly the rendered message.
+func (h *harness) wantText(msgs []Message, lang, id string, kv ...any) {
+	h.t.Helper()
+	want := h.T(lang, id, kv...)
+	for _, m := range msgs {
+		if m.Text == want {
+			return
+		}
+	}
+	var got []string
+	for _, m := range msgs {
+		got = append(got, m.Text)
+	}
+	h.t.Fatalf("want message %s %q, got %q", id, want, got)
+}
+
+// wantContains fails unless one of msgs contains sub.
+func (h *harness) wantContains(msgs []Message, sub string) {
+	h.t.Helper()
+	if !slices.ContainsFunc(msgs, func(m Message) bool { return strings.Contains(m.Text, sub) }) {
+		var got []string
+		for _, m := range msgs {
+			got = append(got, m.Text)
+		}
+		h.t.Fatalf("want a message containing %q, got %q", sub, got)
+	}
+}
+
+// snapshot returns every bucket's content except bookkeeping that any event
+// touches (processed keys, outbox), to prove bad input changed nothing.
+func (h *harness) snapshot() string {
+	h.t.Helper()
+	var b strings.Builder
+	err := h.db.View(func(tx *storage.Tx) error {
+		return tx.Dump(&b, "events", "outbox", "pending", "outboxkey", "offers")
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return b.String()
+}
+
