@@ -11,7 +11,7 @@ import (
 )
 
 // metaClockOffset keeps the demo clock's offset, so it persists between runs.
-const metaClockOffset = "console.clock_offset"
+const metaClockOffset = "demo_clock_offset"
 
 // Clock is the demo's clock: real time plus an offset the person at the
 // console can move forward to see reminders fire.

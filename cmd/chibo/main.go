@@ -250,7 +250,7 @@ func botUsername(cfg Config, db *storage.DB) string {
 }
 
 // metaBotUsername is where the bot's username is kept once Telegram told it.
-const metaBotUsername = "bot.username"
+const metaBotUsername = "bot_username"
 
 func runConsole(ctx context.Context, cfg Config, d *deps, clock *console.Clock, stdin io.Reader, stdout io.Writer) error {
 	if _, err := console.Seed(d.DB, clock.Now(), cfg.zone); err != nil {

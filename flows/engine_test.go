@@ -1,0 +1,230 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/storage"
+)
+
+func TestEngine_badInputChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	tok := h.inviteToken()
+	h.names["em"] = "Hoàng Văn Em"
+	h.say("em", "/start "+tok)
+	h.tap("em", "Đúng") // now at the consent step, which wants a button
+
+	cases := []struct {
+		name string
+		ev   Event
+		want string // message id
+	}{
+		{"text where a button is expected", Event{Kind: EventText, User: "em", Text: "có lẽ"}, "err.choose_option"},
+		{"empty text", Event{Kind: EventText, User: "em", Text: "   "}, "err.empty"},
+		{"10,000 characters", Event{Kind: EventText, User: "em", Text: strings.Repeat("a", 10000)}, "err.too_long"},
+		{"unknown command", Event{Kind: EventText, User: "em", Text: "/xoa_het"}, "err.unknown_command"},
+		{"a number past the options", Event{Kind: EventText, User: "em", Text: "7"}, "err.choose_option"},
+		{"a button of an earlier step", Event{Kind: EventButton, User: "em", Data: h.inbox["em"][0].Buttons[0][0].Data}, "err.stale_button"},
+		{"a forged button", Event{Kind: EventButton, User: "em", Data: "c:zzzzzz:yes"}, "err.stale_button"},
+		{"an unknown action", Event{Kind: EventButton, User: "em", Data: "nope:1"}, "err.stale_button"},
+		{"a location nobody asked for", Event{Kind: EventLocation, User: "tranthibinh", Location: &Location{Lat: 10.8, Lon: 106.6}}, "err.not_expected"},
+		{"a stranger using a secretary command", Event{Kind: EventText, User: "la", Text: "/members"}, "err.not_registered"},
+		{"a member using a secretary command", Event{Kind: EventText, User: "tranthibinh", Text: "/invite"}, "err.leaders_only"},
+		{"a member pressing a secretary's button", Event{Kind: EventButton, User: "tranthibinh", Data: "st:1"}, "err.leaders_only"},
+		{"a secretary command in a group", Event{Kind: EventText, User: "sec", Chat: "-100", ChatKind: ChatGroup, Text: "/members@chibo_test_bot"}, "err.private_only"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			// Re-asking refreshes the asker's conversation; nothing else may change.
+			before := h.snapshot("convs")
+			out := h.event(c.ev)
+			if c.want == "err.too_long" {
+				h.wantText(out, "vi", c.want, "Max", MaxTextLen)
+			} else {
+				h.wantText(out, "vi", c.want)
+			}
+			if after := h.snapshot("convs"); after != before {
+				t.Fatalf("stored data changed:\n%s\nvs\n%s", before, after)
+			}
+		})
+	}
+	// The person is still at the consent step and can go on.
+	h.tap("em", "Tôi đồng ý")
+	h.tap("em", "Tiếng Việt")
+	h.member("em")
+}
+
+func TestEngine_buttonOfAnotherPerson(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	h.say("sec", "/lang")
+	data := h.last("sec").Buttons[0][1].Data
+	before := h.snapshot()
+	// Bình presses the secretary's button (as in a group both can see).
+	out := h.event(Event{Kind: EventButton, User: "tranthibinh", Data: data})
+	h.wantText(out, "vi", "err.stale_button")
+	if h.snapshot() != before || h.member("sec").Lang != "vi" || h.member("tranthibinh").Lang != "vi" {
+		t.Fatal("another person's button changed something")
+	}
+	h.tap("sec", "English")
+	if h.member("sec").Lang != "en" {
+		t.Fatal("the owner's tap did not work")
+	}
+}
+
+func TestEngine_cancelAnywhere(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	h.say("sec", "/status")
+	h.tap("sec", "Trần Thị Bình")
+	out := h.say("sec", "/cancel")
+	h.wantText(out, "vi", "cancel.done")
+	h.wantText(h.say("sec", "/cancel"), "vi", "cancel.nothing")
+	err := h.db.View(func(tx *storage.Tx) error {
+		if n := tx.CountConvs(); n != 0 {
+			t.Errorf("%d conversations left after /cancel", n)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An old button of the cancelled flow is refused.
+	h.wantText(h.tap("sec", "miễn công tác và sinh hoạt đảng"), "vi", "err.stale_button")
+}
+
+func TestEngine_resumesAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell()
+	tok := h.inviteToken()
+	h.names["em"] = "Hoàng Văn Em"
+	h.say("em", "/start "+tok)
+	h.tap("em", "Đúng")
+	h.restart()
+	// The consent question's button still works after the restart.
+	out := h.tap("em", "Tôi đồng ý")
+	h.wantText(out, "vi", "reg.ask_lang")
+	h.restart()
+	h.say("em", "2") // typed, as on a transport without buttons
+	if m := h.member("em"); m.Lang != "en" {
+		t.Fatalf("lang %q", m.Lang)
+	}
+}
+
+func TestEngine_conversationExpires(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	h.say("sec", "/lang")
+	h.advance(49 * time.Hour)
+	out := h.tap("sec", "English")
+	h.wantText(out, "vi", "err.conv_expired")
+	if h.member("sec").Lang != "vi" {
+		t.Fatal("an expired conversation still applied")
+	}
+	h.wantText(h.say("sec", "xin chào"), "vi", "err.unknown_text")
+}
+
+func TestEngine_groupChatterIgnored(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell()
+	if out := h.event(Event{Kind: EventText, User: "sec", Chat: "-100", ChatKind: ChatGroup, Text: "Chào các đồng chí"}); len(out) != 0 {
+		t.Fatalf("answered group chatter: %+v", out)
+	}
+	out := h.event(Event{Kind: EventText, User: "sec", Chat: "-100", ChatKind: ChatGroup, Text: "/help@chibo_test_bot"})
+	h.wantContains(out, "/help")
+}
+
+func TestHelp_byRole(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	sec := h.say("sec", "/help")[0].Text
+	mem := h.say("tranthibinh", "/help")[0].Text
+	str := h.say("nobody", "/help")[0].Text
+	for _, c := range []struct {
+		text, line string
+		want       bool
+	}{
+		{sec, h.T("vi", "help.invite"), true},
+		{sec, h.T("vi", "help.status"), true},
+		{mem, h.T("vi", "help.me"), true},
+		{mem, h.T("vi", "help.invite"), false},
+		{mem, h.T("vi", "help.members"), false},
+		{str, h.T("vi", "help.start"), true},
+		{str, h.T("vi", "help.me"), false},
+	} {
+		if strings.Contains(c.text, c.line) != c.want {
+			t.Errorf("help %q: contains %q = %v, want %v", c.text, c.line, !c.want, c.want)
+		}
+	}
+	if items := h.e.Menu("en", false); len(items) == 0 || items[0].Description == "" {
+		t.Fatalf("menu: %+v", items)
+	}
+	if len(h.e.Menu("vi", true)) <= len(h.e.Menu("vi", false)) {
+		t.Fatal("secretaries' menu is not fuller than members'")
+	}
+}
+
+func TestStatus_farAwayWithDatesAndReason(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng", "Trần Thị Bình")
+	h.say("sec", "/status")
+	out := h.say("sec", "Do Van Hung") // search without diacritics
+	h.wantContains(out, "Đỗ Văn Hùng")
+	h.tap("sec", "tạm miễn sinh hoạt, đi làm ăn xa")
+	h.wantText(h.say("sec", "31/02/2026"), "vi", "err.date_invalid")
+	h.wantText(h.say("sec", "hôm qua"), "vi", "err.date_format")
+	h.say("sec", "01/03/2026")
+	h.wantText(h.say("sec", "01/01/2026"), "vi", "err.date_before", "From", "01/03/2026")
+	h.say("sec", "31-08-2026")
+	h.wantText(h.say("sec", strings.Repeat("x", 600)), "vi", "err.reason_too_long", "Max", MaxReasonLen)
+	h.say("sec", "Đi làm công nhân ở Bình Dương, nghị quyết 05")
+	before := h.member("dovanhung")
+	out = h.tap("sec", "Xác nhận")
+	h.wantContains(out, "Đã ghi nhận: đồng chí Đỗ Văn Hùng")
+	h.wantContains(h.inbox["dovanhung"], "Bí thư Nguyễn Văn Bí Thư đã ghi nhận")
+
+	m := h.member("dovanhung")
+	s := m.Status
+	if s.Kind != storage.StatusFarAway || s.Reason != "Đi làm công nhân ở Bình Dương, nghị quyết 05" {
+		t.Fatalf("status %+v", s)
+	}
+	if got := s.From.In(h.zone).Format("02/01/2006") + "-" + s.To.In(h.zone).Format("02/01/2006"); got != "01/03/2026-31/08/2026" {
+		t.Fatalf("period %s", got)
+	}
+	if s.SetBy != h.member("sec").ID || !s.SetAt.Equal(h.now) {
+		t.Fatalf("who/when not recorded: %+v", s)
+	}
+	if len(m.History) != 1 || m.History[0].Kind != before.Status.Kind {
+		t.Fatalf("history %+v", m.History)
+	}
+	if h.member("tranthibinh").Status.Kind != storage.StatusActive {
+		t.Fatal("another member changed")
+	}
+}
+
+func TestStatus_secretaryOfAnotherCellSeesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	var other *storage.Cell
+	err := h.db.Update(func(tx *storage.Tx) error {
+		other = &storage.Cell{OrgID: h.cell.OrgID, Name: "Chi bộ Khác", Created: h.now}
+		if err := tx.PutCell(other); err != nil {
+			return err
+		}
+		m := &storage.Member{Name: "Bí Thư Khác", HomeCellID: other.ID, Lang: "vi", Contacts: map[string]string{tr: "sec2"}}
+		m.AddRole(other.ID, storage.RoleSecretary)
+		return tx.PutMember(m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := h.say("sec2", "/members")
+	if strings.Contains(out[0].Text, "Trần Thị Bình") {
+		t.Fatal("a secretary saw another cell's members")
+	}
+	// A button for the first cell, pressed by the other secretary.
+	h.wantText(h.event(Event{Kind: EventButton, User: "sec2", Data: "st:" + strconv.FormatUint(h.cell.ID, 10)}), "vi", "err.leaders_only")
+}
