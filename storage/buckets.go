@@ -17,6 +17,11 @@ var (
 	bucketOutbox    = []byte("outbox")    // id → OutboxItem
 	bucketPending   = []byte("pending")   // id → nil: outbox rows not yet ended
 	bucketOutboxKey = []byte("outboxkey") // idempotency key → outbox id
+
+	bucketMeetings         = []byte("meetings")         // id → Meeting (with its roll)
+	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
+	bucketMeetingSettings  = []byte("meetingsettings")  // cell id → MeetingSettings
+	bucketQualityTemplates = []byte("qualitytemplates") // organization id → QualityTemplate
 )
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
@@ -24,4 +29,5 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey,
+	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates,
 }

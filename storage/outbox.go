@@ -47,22 +47,8 @@ func (tx *Tx) OutboxByKey(key string) (*OutboxItem, error) {
 	return tx.OutboxItem(btoi(id))
 }
 
-// Pending returns up to limit pending rows in the order they were enqueued.
-func (tx *Tx) Pending(limit int) ([]OutboxItem, error) {
-	var out []OutboxItem
-	c := tx.tx.Bucket(bucketPending).Cursor()
-	for k, _ := c.First(); k != nil && len(out) < limit; k, _ = c.Next() {
-		it, err := tx.OutboxItem(btoi(k))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *it)
-	}
-	return out, nil
-}
-
 // PendingCount is the outbox backlog.
-func (tx *Tx) PendingCount() int { return tx.tx.Bucket(bucketPending).Stats().KeyN }
+func (tx *Tx) PendingCount() int { return count(tx.tx.Bucket(bucketPending)) }
 
 // UpdateOutbox stores a changed row; a row that ended (sent or failed) leaves
 // the pending index.

@@ -222,7 +222,18 @@ func (tx *Tx) DeleteConv(key string) error {
 }
 
 // CountConvs counts stored conversations.
-func (tx *Tx) CountConvs() int { return tx.tx.Bucket(bucketConvs).Stats().KeyN }
+func (tx *Tx) CountConvs() int { return count(tx.tx.Bucket(bucketConvs)) }
+
+// count counts a bucket's keys. (Bucket.Stats misses writes not yet
+// committed in a read-write transaction.)
+func count(b *bolt.Bucket) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
+}
 
 // Offer returns the last choices shown in a chat.
 func (tx *Tx) Offer(transport, chat string) (*Offer, error) {

@@ -1,0 +1,304 @@
+package storage
+
+import (
+	"fmt"
+	"slices"
+	"time"
+)
+
+// MeetingKind tells a cell's regular monthly meeting from the others.
+type MeetingKind string
+
+// Meeting kinds (DOMAIN.md §3, Meetings).
+const (
+	MeetingRegular  MeetingKind = "regular"  // sinh hoạt chi bộ thường kỳ, once a month
+	MeetingThematic MeetingKind = "thematic" // sinh hoạt chuyên đề, at least once a quarter
+	MeetingExtra    MeetingKind = "extra"    // any other meeting
+)
+
+// MeetingState is where a meeting is in its life.
+type MeetingState string
+
+// Meeting states.
+const (
+	MeetingPlanned   MeetingState = "planned"
+	MeetingOpen      MeetingState = "open" // started: check-in opened or the roll taken
+	MeetingClosed    MeetingState = "closed"
+	MeetingCancelled MeetingState = "cancelled"
+)
+
+// RSVP is a member's answer to a notice.
+type RSVP string
+
+// RSVP answers.
+const (
+	RSVPNone RSVP = ""
+	RSVPYes  RSVP = "yes"
+	RSVPNo   RSVP = "no"
+)
+
+// ReasonKind is a preset reason for not attending.
+type ReasonKind string
+
+// Preset reasons.
+const (
+	ReasonSick    ReasonKind = "sick"
+	ReasonWork    ReasonKind = "work" // work or an official trip
+	ReasonFamily  ReasonKind = "family"
+	ReasonFarAway ReasonKind = "far"
+	ReasonOther   ReasonKind = "other"
+)
+
+// ReasonKinds lists the presets in the order a member sees them.
+var ReasonKinds = []ReasonKind{ReasonSick, ReasonWork, ReasonFamily, ReasonFarAway, ReasonOther}
+
+// ExcuseState is the cell's decision on an excuse.
+type ExcuseState string
+
+// Excuse states.
+const (
+	ExcuseNone     ExcuseState = ""
+	ExcusePending  ExcuseState = "pending"
+	ExcuseAccepted ExcuseState = "accepted"
+	ExcuseRejected ExcuseState = "rejected"
+)
+
+// Mark is what the roll says of a member.
+type Mark string
+
+// Roll marks. An absent member is excused when their excuse was accepted.
+const (
+	MarkNone    Mark = ""
+	MarkPresent Mark = "present"
+	MarkAbsent  Mark = "absent"
+)
+
+// Outcome is a member's final state at a closed meeting, frozen at closing
+// so later status changes do not rewrite the past.
+type Outcome string
+
+// Outcomes.
+const (
+	OutcomePresent     Outcome = "present"
+	OutcomeExcused     Outcome = "excused"
+	OutcomeUnexcused   Outcome = "unexcused"
+	OutcomeExempt      Outcome = "exempt"       // on the list, not expected (exempt, far away, transferred out for the date)
+	OutcomeNotExpected Outcome = "not_expected" // not on the list that day (joined later, left before)
+)
+
+// Attendance is one member's record for one meeting: the answer to the
+// notice, the excuse and who decided it, the roll and the dues.
+type Attendance struct {
+	RSVP       RSVP        `json:"rsvp,omitempty"`
+	RSVPAt     time.Time   `json:"rsvp_at,omitzero"`
+	Reason     ReasonKind  `json:"reason,omitempty"`
+	ReasonText string      `json:"reason_text,omitempty"`
+	Excuse     ExcuseState `json:"excuse,omitempty"`
+	DecidedBy  uint64      `json:"decided_by,omitempty"`
+	DecidedAt  time.Time   `json:"decided_at,omitzero"`
+	Mark       Mark        `json:"mark,omitempty"`
+	MarkedBy   uint64      `json:"marked_by,omitempty"` // 0 with MarkVia "code": the member checked in
+	MarkedAt   time.Time   `json:"marked_at,omitzero"`
+	MarkVia    string      `json:"mark_via,omitempty"` // "code" or "roll"
+	DuesPaid   bool        `json:"dues_paid,omitempty"`
+	DuesBy     uint64      `json:"dues_by,omitempty"`
+	Outcome    Outcome     `json:"outcome,omitempty"` // set when the meeting closes
+}
+
+// Meeting is one meeting of a cell.
+type Meeting struct {
+	ID        uint64       `json:"id"`
+	CellID    uint64       `json:"cell_id"`
+	Kind      MeetingKind  `json:"kind"`
+	Month     string       `json:"month,omitempty"` // "2006-01" of a regular meeting: one per month
+	At        time.Time    `json:"at"`
+	Place     string       `json:"place,omitempty"`
+	Topic     string       `json:"topic,omitempty"`
+	Combined  bool         `json:"combined,omitempty"` // regular combined with a thematic one (120 minutes)
+	Moved     bool         `json:"moved,omitempty"`    // moved by hand: a new schedule rule leaves it alone
+	State     MeetingState `json:"state"`
+	Noticed   time.Time    `json:"noticed,omitzero"` // when the notice went out
+	Notified  []uint64     `json:"notified,omitempty"`
+	Code      string       `json:"code,omitempty"` // in-room check-in code
+	CodeUntil time.Time    `json:"code_until,omitzero"`
+	Started   time.Time    `json:"started,omitzero"`
+	Ended     time.Time    `json:"ended,omitzero"`
+	ClosedBy  uint64       `json:"closed_by,omitempty"`
+	// Roll is keyed by member id.
+	Roll    map[uint64]*Attendance `json:"roll,omitempty"`
+	Score   *QualityScore          `json:"score,omitempty"`
+	Created time.Time              `json:"created"`
+	By      uint64                 `json:"by,omitempty"` // 0: made from the cell's schedule
+}
+
+// Att returns the member's attendance record, creating an empty one.
+func (m *Meeting) Att(memberID uint64) *Attendance {
+	if m.Roll == nil {
+		m.Roll = map[uint64]*Attendance{}
+	}
+	a, ok := m.Roll[memberID]
+	if !ok {
+		a = &Attendance{}
+		m.Roll[memberID] = a
+	}
+	return a
+}
+
+// Active reports whether the meeting is neither closed nor cancelled.
+func (m *Meeting) Active() bool { return m.State == MeetingPlanned || m.State == MeetingOpen }
+
+// WasNotified reports whether the member got the notice.
+func (m *Meeting) WasNotified(memberID uint64) bool { return slices.Contains(m.Notified, memberID) }
+
+// QualityScore is the secretary's score of a meeting on the organization's
+// template: points per section id.
+type QualityScore struct {
+	Points map[string]int `json:"points"`
+	By     uint64         `json:"by"`
+	At     time.Time      `json:"at"`
+}
+
+// Total sums the points.
+func (q *QualityScore) Total() int {
+	t := 0
+	for _, p := range q.Points {
+		t += p
+	}
+	return t
+}
+
+// MeetingSettings are a cell's meeting rules. The zero value of each field
+// means its default, so a cell without settings works.
+type MeetingSettings struct {
+	CellID uint64 `json:"cell_id"`
+	// Spec is the regular meeting's cron spec in the cell's zone. Empty
+	// means "30 19 3 * *" (the 3rd at 19:30).
+	Spec string `json:"spec,omitempty"`
+	// Place is the usual meeting place.
+	Place string `json:"place,omitempty"`
+	// QuietFrom and QuietTo are minutes after midnight. Both zero mean
+	// 21:30–06:30.
+	QuietFrom int `json:"quiet_from,omitempty"`
+	QuietTo   int `json:"quiet_to,omitempty"`
+	// Reminder offsets before the meeting. Zero means the default of each:
+	// secretary 7 days and 2 days, members 1 day and 2 hours.
+	SecEarly    time.Duration `json:"sec_early,omitempty"`
+	SecLate     time.Duration `json:"sec_late,omitempty"`
+	MemberEarly time.Duration `json:"member_early,omitempty"`
+	MemberLate  time.Duration `json:"member_late,omitempty"`
+	// MorningAt is the minute after midnight of the secretary's reminder on
+	// the meeting day. Zero means 07:00.
+	MorningAt int `json:"morning_at,omitempty"`
+	// GroupChat is the cell's linked group chat ("transport:chat"), if any,
+	// which gets the notices too.
+	GroupChat string `json:"group_chat,omitempty"`
+}
+
+// QualitySection is one part of a meeting quality template.
+type QualitySection struct {
+	ID  string `json:"id"`
+	Max int    `json:"max"`
+	// Auto names the record that scores it ("attendance", "duration");
+	// empty means the secretary scores it.
+	Auto string `json:"auto,omitempty"`
+}
+
+// QualityTemplate is an organization's 100-point meeting quality template.
+type QualityTemplate struct {
+	OrgID    uint64           `json:"org_id"`
+	Sections []QualitySection `json:"sections"`
+}
+
+// Meeting returns the meeting with the id.
+func (tx *Tx) Meeting(id uint64) (*Meeting, error) {
+	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
+}
+
+// PutMeeting stores m, assigning an id when m.ID is 0, and keeps the
+// check-in code index in step with m.Code.
+func (tx *Tx) PutMeeting(m *Meeting) error {
+	b := tx.tx.Bucket(bucketMeetings)
+	codes := tx.tx.Bucket(bucketMeetingCodes)
+	if m.ID != 0 {
+		if old, err := tx.Meeting(m.ID); err == nil && old.Code != "" && old.Code != m.Code {
+			if err := codes.Delete([]byte(old.Code)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := nextID(b, &m.ID); err != nil {
+		return err
+	}
+	if m.Code != "" {
+		if owner := codes.Get([]byte(m.Code)); owner != nil && btoi(owner) != m.ID {
+			return fmt.Errorf("check-in code already belongs to meeting %d", btoi(owner))
+		}
+		if err := codes.Put([]byte(m.Code), itob(m.ID)); err != nil {
+			return err
+		}
+	}
+	return putJSON(b, itob(m.ID), m)
+}
+
+// Meetings lists the meetings of a cell in time order.
+func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
+	ms, err := listJSON(tx.tx.Bucket(bucketMeetings), func(m *Meeting) bool { return m.CellID == cellID })
+	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
+	return ms, err
+}
+
+// ActiveMeetings lists every planned or open meeting of every cell, in
+// time order.
+func (tx *Tx) ActiveMeetings() ([]Meeting, error) {
+	ms, err := listJSON(tx.tx.Bucket(bucketMeetings), func(m *Meeting) bool { return m.Active() })
+	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
+	return ms, err
+}
+
+// MeetingByCode finds the meeting whose check-in code is code.
+func (tx *Tx) MeetingByCode(code string) (*Meeting, error) {
+	id := tx.tx.Bucket(bucketMeetingCodes).Get([]byte(code))
+	if id == nil {
+		return nil, ErrNotFound
+	}
+	return tx.Meeting(btoi(id))
+}
+
+// MeetingSettings returns the cell's meeting settings, or the defaults
+// (zero values) when none were stored.
+func (tx *Tx) MeetingSettings(cellID uint64) (*MeetingSettings, error) {
+	s, err := getJSON[MeetingSettings](tx.tx.Bucket(bucketMeetingSettings), itob(cellID))
+	if err == ErrNotFound {
+		return &MeetingSettings{CellID: cellID}, nil
+	}
+	return s, err
+}
+
+// PutMeetingSettings stores a cell's meeting settings.
+func (tx *Tx) PutMeetingSettings(s *MeetingSettings) error {
+	if s.CellID == 0 {
+		return fmt.Errorf("meeting settings without cell")
+	}
+	return putJSON(tx.tx.Bucket(bucketMeetingSettings), itob(s.CellID), s)
+}
+
+// QualityTemplate returns the organization's template, or nil when it has none.
+func (tx *Tx) QualityTemplate(orgID uint64) (*QualityTemplate, error) {
+	t, err := getJSON[QualityTemplate](tx.tx.Bucket(bucketQualityTemplates), itob(orgID))
+	if err == ErrNotFound {
+		return nil, nil
+	}
+	return t, err
+}
+
+// PutQualityTemplate stores an organization's template.
+func (tx *Tx) PutQualityTemplate(t *QualityTemplate) error {
+	sum := 0
+	for _, s := range t.Sections {
+		sum += s.Max
+	}
+	if sum != 100 {
+		return fmt.Errorf("quality template sums to %d points, not 100", sum)
+	}
+	return putJSON(tx.tx.Bucket(bucketQualityTemplates), itob(t.OrgID), t)
+}
