@@ -1,0 +1,323 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"chibo/flows"
+	"chibo/storage"
+)
+
+func mustOpenDB(tb testing.TB) *storage.DB {
+	tb.Helper()
+	db, err := storage.Open(filepath.Join(tb.TempDir(), "chibo.db"), storage.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// countingHandler counts each event's effect in the database and echoes it.
+type countingHandler struct {
+	mu     sync.Mutex
+	calls  int
+	failOn string
+}
+
+func (h *countingHandler) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
+	h.mu.Lock()
+	h.calls++
+	h.mu.Unlock()
+	if ev.Text == h.failOn {
+		return nil, errors.New("boom")
+	}
+	if ev.Text == "panic" {
+		panic("handler panic")
+	}
+	n := tx.MetaInt("effects/" + ev.Chat)
+	if err := tx.PutMetaInt("effects/"+ev.Chat, n+1); err != nil {
+		return nil, err
+	}
+	return []Message{{Transport: ev.Transport, Chat: ev.Chat, Text: fmt.Sprintf("%s#%d", ev.Text, n+1)}}, nil
+}
+
+func (h *countingHandler) InternalError(ev Event) []Message {
+	return []Message{{Transport: ev.Transport, Chat: ev.Chat, Text: "internal"}}
+}
+
+func texts(t *testing.T, db *storage.DB) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	err := db.View(func(tx *storage.Tx) error {
+		rows, err := tx.OutboxRows()
+		for _, r := range rows {
+			var m Message
+			if err := json.Unmarshal(r.Payload, &m); err != nil {
+				return err
+			}
+			out[r.Chat] = append(out[r.Chat], m.Text)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func ev(key, chat, text string) Event {
+	return Event{Key: key, Transport: "test", Kind: flows.EventText, Chat: chat, User: chat, Text: text}
+}
+
+func TestDispatcher_sameEventTwiceHasOneEffect(t *testing.T) {
+	db := mustOpenDB(t)
+	h := &countingHandler{}
+	d := NewDispatcher(db, h, DispatcherOptions{})
+	ctx := context.Background()
+	batch := []Event{ev("k1", "a", "x"), ev("k2", "a", "y")}
+	if err := d.Dispatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	// Telegram re-delivers the batch (offset not confirmed) and then one more.
+	if err := d.Dispatch(ctx, append(batch, ev("k1", "a", "x"))); err != nil {
+		t.Fatal(err)
+	}
+	got := texts(t, db)["a"]
+	if len(got) != 2 || got[0] != "x#1" || got[1] != "y#2" {
+		t.Fatalf("replies %v, want [x#1 y#2]", got)
+	}
+}
+
+func TestDispatcher_perChatOrder(t *testing.T) {
+	db := mustOpenDB(t)
+	d := NewDispatcher(db, &countingHandler{}, DispatcherOptions{Workers: 4})
+	var batch []Event
+	for i := range 200 {
+		chat := fmt.Sprint("c", i%7)
+		batch = append(batch, ev(fmt.Sprint("k", i), chat, fmt.Sprint(i)))
+	}
+	if err := d.Dispatch(context.Background(), batch); err != nil {
+		t.Fatal(err)
+	}
+	for chat, got := range texts(t, db) {
+		for j, text := range got {
+			var i, n int
+			fmt.Sscanf(text, "%d#%d", &i, &n)
+			if n != j+1 || fmt.Sprint("c", i%7) != chat {
+				t.Fatalf("chat %s reply %d is %q: out of order", chat, j, text)
+			}
+			if j > 0 {
+				var prev int
+				fmt.Sscanf(got[j-1], "%d#", &prev)
+				if prev >= i {
+					t.Fatalf("chat %s: %q after %q", chat, text, got[j-1])
+				}
+			}
+		}
+	}
+}
+
+func TestDispatcher_handlerFaultIsApologisedOnce(t *testing.T) {
+	db := mustOpenDB(t)
+	h := &countingHandler{failOn: "bad"}
+	d := NewDispatcher(db, h, DispatcherOptions{})
+	for range 2 {
+		if err := d.Dispatch(context.Background(), []Event{ev("k1", "a", "bad"), ev("k2", "a", "panic"), ev("k3", "a", "ok")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := texts(t, db)["a"]
+	if len(got) != 3 || got[0] != "internal" || got[1] != "internal" || got[2] != "ok#1" {
+		t.Fatalf("replies %v", got)
+	}
+	err := db.View(func(tx *storage.Tx) error {
+		if !tx.Processed("k1") || !tx.Processed("k2") {
+			t.Error("failed events not marked processed: they would block the chat")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestDispatcher_closedRefuses(t *testing.T) {
+	db := mustOpenDB(t)
+	d := NewDispatcher(db, &countingHandler{}, DispatcherOptions{})
+	d.Close()
+	if err := d.Dispatch(context.Background(), []Event{ev("k", "a", "x")}); !errors.Is(err, ErrStopped) {
+		t.Fatalf("dispatch after close: %v", err)
+	}
+}
+
+// fakeTransport records sends and fails as told.
+type fakeTransport struct {
+	mu    sync.Mutex
+	sent  map[string][]string
+	fail  map[string][]error // chat → errors to return, in order, before succeeding
+	calls int
+}
+
+func (f *fakeTransport) Send(_ context.Context, m Message) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if errs := f.fail[m.Chat]; len(errs) > 0 {
+		f.fail[m.Chat] = errs[1:]
+		if errs[0] != nil {
+			return errs[0]
+		}
+	}
+	f.sent[m.Chat] = append(f.sent[m.Chat], m.Text)
+	return nil
+}
+
+func enqueue(t *testing.T, db *storage.DB, msgs ...Message) {
+	t.Helper()
+	if err := db.Update(func(tx *storage.Tx) error { return Enqueue(tx, time.Now(), msgs...) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func rows(t *testing.T, db *storage.DB) map[string][]storage.OutboxItem {
+	t.Helper()
+	out := map[string][]storage.OutboxItem{}
+	_ = db.View(func(tx *storage.Tx) error {
+		rs, err := tx.OutboxRows()
+		for _, r := range rs {
+			out[r.Chat] = append(out[r.Chat], r)
+		}
+		return err
+	})
+	return out
+}
+
+func TestSender_outcomes(t *testing.T) {
+	db := mustOpenDB(t)
+	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{
+		"retry":   {&SendError{Outcome: SendRetry, RetryAfter: 10 * time.Millisecond, Reason: "429"}, errors.New("connection reset")},
+		"blocked": {&SendError{Outcome: SendBlocked, Reason: "403 blocked"}},
+		"bad":     {&SendError{Outcome: SendPermanent, Reason: "400 bad request"}},
+		"down":    {errors.New("500"), errors.New("500"), errors.New("500")},
+	}}
+	var blocked []string
+	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{
+		MaxAttempts: 3,
+		Backoff:     func(int) time.Duration { return time.Millisecond },
+		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
+			blocked = append(blocked, it.Chat)
+			return nil
+		},
+	})
+	for _, chat := range []string{"retry", "blocked", "bad", "down", "ok"} {
+		enqueue(t, db, Message{Transport: "test", Chat: chat, Text: chat + "1"}, Message{Transport: "test", Chat: chat, Text: chat + "2"})
+	}
+	enqueue(t, db, Message{Transport: "nowhere", Chat: "x", Text: "lost"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if err := s.Drain(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var pending int
+		_ = db.View(func(tx *storage.Tx) error { pending = tx.PendingCount(); return nil })
+		if pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rows still pending", pending)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	want := map[string][]string{"retry": {"retry1", "retry2"}, "ok": {"ok1", "ok2"}, "blocked": {"blocked2"}, "bad": {"bad2"}, "down": {"down2"}}
+	for chat, w := range want {
+		if fmt.Sprint(ft.sent[chat]) != fmt.Sprint(w) {
+			t.Errorf("%s got %v, want %v", chat, ft.sent[chat], w)
+		}
+	}
+	r := rows(t, db)
+	for chat, wantState := range map[string]storage.OutboxState{"blocked": storage.OutboxFailed, "bad": storage.OutboxFailed, "down": storage.OutboxFailed, "x": storage.OutboxFailed, "retry": storage.OutboxSent} {
+		first := r[chat][0]
+		if first.State != wantState || (wantState == storage.OutboxFailed && first.Reason == "") {
+			t.Errorf("%s first row %s %q", chat, first.State, first.Reason)
+		}
+	}
+	if r["down"][0].Attempts != 3 || r["blocked"][0].Attempts != 1 || r["retry"][0].Attempts != 3 {
+		t.Errorf("attempts: down %d blocked %d retry %d", r["down"][0].Attempts, r["blocked"][0].Attempts, r["retry"][0].Attempts)
+	}
+	if fmt.Sprint(blocked) != "[blocked]" {
+		t.Errorf("OnBlocked called for %v", blocked)
+	}
+	st := s.Stats()
+	if st.Sent != 7 || st.Failed != 4 || st.Unmarked != 0 {
+		t.Errorf("stats %+v", st)
+	}
+}
+
+func TestSender_runDeliversAndStops(t *testing.T) {
+	db := mustOpenDB(t)
+	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
+	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	for i := range 20 {
+		enqueue(t, db, Message{Transport: "test", Chat: fmt.Sprint(i % 3), Text: fmt.Sprint(i)})
+		s.Notify()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for s.Stats().Sent < 20 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if s.Stats().Sent != 20 {
+		t.Fatalf("sent %d of 20", s.Stats().Sent)
+	}
+	for chat, got := range ft.sent {
+		for j := 1; j < len(got); j++ {
+			var a, b int
+			fmt.Sscan(got[j-1], &a)
+			fmt.Sscan(got[j], &b)
+			if a >= b {
+				t.Fatalf("chat %s out of order: %v", chat, got)
+			}
+		}
+	}
+}
+
+func TestRateLimiter(t *testing.T) {
+	l := NewRateLimiter(RateLimits{PerSecond: 10, PrivateInterval: time.Second, GroupInterval: 3 * time.Second})
+	now := time.Unix(1000, 0)
+	if d := l.Reserve("a", false, now); d != 0 {
+		t.Fatalf("first send waits %v", d)
+	}
+	if d := l.Reserve("b", false, now); d != 100*time.Millisecond {
+		t.Fatalf("global gap: wait %v, want 100ms", d)
+	}
+	now = now.Add(100 * time.Millisecond)
+	if d := l.Reserve("a", false, now); d != 900*time.Millisecond {
+		t.Fatalf("per chat: wait %v, want 900ms", d)
+	}
+	if d := l.Reserve("g", true, now); d != 0 {
+		t.Fatalf("group first send waits %v", d)
+	}
+	now = now.Add(time.Second)
+	if d := l.Reserve("g", true, now); d != 2*time.Second {
+		t.Fatalf("group gap: wait %v, want 2s", d)
+	}
+	l.Pause("", now.Add(5*time.Second))
+	if d := l.Reserve("z", false, now); d != 5*time.Second {
+		t.Fatalf("global pause: wait %v", d)
+	}
+}
