@@ -98,19 +98,35 @@ func (s *Spec) checkParam(f SpecField, value string, isFile bool) error {
 	if len(objTypes) == 0 {
 		return fmt.Errorf("can't parse %s as %s", f.Name, strings.Join(f.Types, " or "))
 	}
+	if value == "null" && !f.Required {
+		return nil // Telegram takes a JSON null as an absent optional parameter
+	}
 	var v any
 	dec := json.NewDecoder(strings.NewReader(value))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		return fmt.Errorf("can't parse %s JSON object", f.Name)
 	}
-	var last error
+	var errs []error
 	for _, t := range objTypes {
-		if last = s.checkValue(v, t, f.Name); last == nil {
+		err := s.checkValue(v, t, f.Name)
+		if err == nil {
 			return nil
 		}
+		errs = append(errs, err)
 	}
-	return last
+	return closest(errs)
+}
+
+// closest picks, of the errors of a union's alternatives, the one of the
+// alternative the value most looks like: one that is not missing a field.
+func closest(errs []error) error {
+	for _, err := range errs {
+		if !strings.Contains(err.Error(), "is required") {
+			return err
+		}
+	}
+	return errs[0]
 }
 
 // checkValue checks a decoded JSON value against a spec type name.
