@@ -204,8 +204,8 @@ func (c *Console) pickDefault() error {
 			}
 		}
 		if c.user == "" {
-			c.user = "guest1"
-			c.guests[c.user] = "Khách"
+			c.user = "guest"
+			c.guests[c.user] = c.T("console.guest")
 		}
 		return nil
 	})
@@ -252,21 +252,15 @@ func (c *Console) switchTo(query string) {
 	case 1:
 		c.user = found[0].Contacts[Transport]
 	case 0:
+		// A new person's id comes from their name, so after a restart the
+		// same name finds the same conversation.
+		name, err := flows.CleanName(query)
+		if err != nil {
+			name = query
+		}
 		c.mu.Lock()
-		c.user = ""
-		for u, name := range c.guests {
-			if flows.FoldForSearch(name) == flows.FoldForSearch(query) {
-				c.user = u
-			}
-		}
-		if c.user == "" {
-			c.user = fmt.Sprintf("guest%d", len(c.guests)+1)
-			name, err := flows.CleanName(query)
-			if err != nil {
-				name = query
-			}
-			c.guests[c.user] = name
-		}
+		c.user = "guest-" + strings.ReplaceAll(flows.FoldForSearch(name), " ", "-")
+		c.guests[c.user] = name
 		c.mu.Unlock()
 		c.println(c.T("console.as_new", "Name", c.nameOf(c.user)))
 		return

@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/storage"
+)
+
+// chibo runs Main in-process with the given environment and input.
+func chibo(t *testing.T, env map[string]string, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = Main(context.Background(), args, strings.NewReader(stdin), &out, &errb, func(k string) string { return env[k] })
+	return code, out.String(), errb.String()
+}
+
+var linkRE = regexp.MustCompile(`^https://t\.me/chibo_demo_bot\?start=([A-Za-z0-9_-]{22})$`)
+
+func TestDemo_scriptedInviteAndRegistration(t *testing.T) {
+	env := map[string]string{"CHIBO_DB": filepath.Join(t.TempDir(), "demo.db")}
+	script := strings.Join([]string{
+		"/invite",
+		"/as Hoàng Văn Em",
+		"/tap",
+		"1", // the name is right
+		"1", // consent
+		"1", // Tiếng Việt
+		"/me",
+		"/as An",
+		"/members",
+		"/quit",
+	}, "\n")
+	code, out, errs := chibo(t, env, script)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"Đường dẫn mời vào Chi bộ ấp Phú Hòa",
+		"Đăng ký thành công. Chào đồng chí Hoàng Văn Em",
+		"Đồng chí Hoàng Văn Em đã đăng ký vào Chi bộ ấp Phú Hòa.",
+		"Thông tin chibo lưu về đồng chí Hoàng Văn Em:",
+		"Tình trạng sinh hoạt: đang sinh hoạt",
+		"7. Hoàng Văn Em – đang sinh hoạt",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, out)
+		}
+	}
+	// State persists: a second run knows the new member.
+	_, out, _ = chibo(t, env, "/as Em\n/me\n")
+	if !strings.Contains(out, "Thông tin chibo lưu về đồng chí Hoàng Văn Em:") {
+		t.Errorf("second run forgot the member:\n%s", out)
+	}
+}
+
+func TestAdmin_createAndInvite(t *testing.T) {
+	env := map[string]string{"CHIBO_DB": filepath.Join(t.TempDir(), "chibo.db"), "CHIBO_BOT_USERNAME": "chibo_demo_bot"}
+	if code, out, errs := chibo(t, env, "", "admin", "create-org", "Đảng bộ xã Tân Phú"); code != 0 || !strings.Contains(out, "1: Đảng bộ xã Tân Phú") {
+		t.Fatalf("create-org: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := chibo(t, env, "", "admin", "create-cell", "--org", "1", "Chi bộ ấp 3"); code != 0 || !strings.Contains(out, "1: Chi bộ ấp 3") {
+		t.Fatalf("create-cell: %d %q %q", code, out, errs)
+	}
+	code, out, errs := chibo(t, env, "", "admin", "invite", "--cell", "1")
+	if code != 0 {
+		t.Fatalf("invite: %d %q", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	m := linkRE.FindStringSubmatch(lines[len(lines)-1])
+	if m == nil {
+		t.Fatalf("last line is not an invite link: %q", out)
+	}
+	// The secretary opens the link (pasted in the console) and registers.
+	_, out, _ = chibo(t, env, "/as Trần Văn Sáu\n"+lines[len(lines)-1]+"\n1\n1\n1\n/help\n")
+	if !strings.Contains(out, "bí thư Chi bộ ấp 3") || !strings.Contains(out, "/invite") {
+		t.Fatalf("secretary registration:\n%s", out)
+	}
+	if code, _, errs := chibo(t, env, "", "admin", "create-cell", "--org", "9", "X"); code == 0 || !strings.Contains(errs, "Lỗi") {
+		t.Fatalf("a cell in a missing organization: %d %q", code, errs)
+	}
+	if code, _, errs := chibo(t, env, "", "admin", "invite", "--cell", "1", "--role", "king"); code != 2 || !strings.Contains(errs, "Cách dùng") {
+		t.Fatalf("bad role: %d %q", code, errs)
+	}
+}
+
+func TestMain_lockedDatabase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chibo.db")
+	db, err := storage.Open(path, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	code, _, errs := chibo(t, map[string]string{"CHIBO_DB": path}, "", "admin", "list")
+	if code != 1 || !strings.Contains(errs, "đang được một tiến trình chibo khác sử dụng") {
+		t.Fatalf("exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestMain_helpVersionAndBadConfig(t *testing.T) {
+	code, _, errs := chibo(t, nil, "", "--help")
+	if code != 0 {
+		t.Fatalf("--help exit %d", code)
+	}
+	for _, env := range []string{"CHIBO_DB", "TELEGRAM_BOT_TOKEN", "CHIBO_TELEGRAM_API", "CHIBO_TZ", "CHIBO_LANG", "CHIBO_WEBHOOK_URL", "CHIBO_WEBHOOK_SECRET"} {
+		if !strings.Contains(errs, env) {
+			t.Errorf("--help does not name %s", env)
+		}
+	}
+	if code, out, _ := chibo(t, nil, "", "version"); code != 0 || !strings.HasPrefix(out, "chibo ") {
+		t.Fatalf("version: %d %q", code, out)
+	}
+	if code, _, errs := chibo(t, map[string]string{"CHIBO_TZ": "Mars/Olympus"}, "", "version"); code != 2 || !strings.Contains(errs, "CHIBO_TZ") {
+		t.Fatalf("bad zone: %d %q", code, errs)
+	}
+	if code, _, errs := chibo(t, map[string]string{"CHIBO_LANG": "en"}, "", "--lang", "fr"); code != 2 || !strings.Contains(errs, "Error") {
+		t.Fatalf("bad lang: %d %q", code, errs)
+	}
+}
+
+// TestDemo_killedMidRegistrationResumes runs the built binary, kills it with
+// SIGKILL in the middle of registration and starts it again.
+func TestDemo_killedMidRegistrationResumes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "chibo")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	db := filepath.Join(dir, "demo.db")
+	start := func() (*exec.Cmd, io.WriteCloser, *lines) {
+		cmd := exec.Command(bin)
+		cmd.Env = append(os.Environ(), "CHIBO_DB="+db, "TELEGRAM_BOT_TOKEN=")
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return cmd, in, readLines(out)
+	}
+	cmd, in, out := start()
+	io.WriteString(in, "/invite\n/as Hoàng Văn Em\n/tap\n1\n")
+	out.waitFor(t, "Đồng chí có đồng ý không?")
+	if err := cmd.Process.Kill(); err != nil { // SIGKILL: no cleanup at all
+		t.Fatal(err)
+	}
+	cmd.Wait()
+
+	cmd, in, out = start()
+	defer cmd.Process.Kill()
+	io.WriteString(in, "/as Hoàng Văn Em\n1\n")
+	out.waitFor(t, "Đồng chí muốn nhận tin nhắn bằng ngôn ngữ nào?")
+	io.WriteString(in, "2\n/me\n")
+	out.waitFor(t, "What chibo stores about comrade Hoàng Văn Em:")
+	in.Close()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit: %v", err)
+	}
+}
+
+// lines collects a process's output lines as they come.
+type lines struct{ ch chan string }
+
+func readLines(r io.Reader) *lines {
+	l := &lines{ch: make(chan string, 1000)}
+	go func() {
+		sc := bufio.NewScanner(r)
+		for sc.Scan() {
+			l.ch <- sc.Text()
+		}
+		close(l.ch)
+	}()
+	return l
+}
+
+func (l *lines) waitFor(t *testing.T, want string) {
+	t.Helper()
+	timeout := time.After(20 * time.Second)
+	var seen []string
+	for {
+		select {
+		case line, ok := <-l.ch:
+			if !ok {
+				t.Fatalf("output ended before %q:\n%s", want, strings.Join(seen, "\n"))
+			}
+			seen = append(seen, line)
+			if strings.Contains(line, want) {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no %q within 20s:\n%s", want, strings.Join(seen, "\n"))
+		}
+	}
+}

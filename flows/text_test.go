@@ -1,0 +1,100 @@
+package flows
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+func TestCleanName(t *testing.T) {
+	for _, c := range []struct {
+		in, want, err string
+	}{
+		{"Nguyễn Văn An", "Nguyễn Văn An", ""},
+		{"  nguyễn   văn  an ", "nguyễn văn an", ""},
+		{norm.NFD.String("Đỗ Thị Hường"), "Đỗ Thị Hường", ""},
+		{"H'Hen Niê", "H'Hen Niê", ""},
+		{"", "", "err.name_empty"},
+		{"A", "", "err.name_chars"},
+		{"Nguyễn Văn 3", "", "err.name_chars"},
+		{"<b>An</b>", "", "err.name_chars"},
+		{string(make([]rune, 0)) + "Trần " + repeatRune('a', 120), "", "err.name_too_long"},
+	} {
+		got, err := CleanName(c.in)
+		var inv *InvalidInput
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("CleanName(%q): %v", c.in, err)
+		case c.err != "" && (!errors.As(err, &inv) || inv.MsgID != c.err):
+			t.Errorf("CleanName(%q) error %v, want %s", c.in, err, c.err)
+		case got != c.want:
+			t.Errorf("CleanName(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func repeatRune(r rune, n int) string {
+	out := make([]rune, n)
+	for i := range out {
+		out[i] = r
+	}
+	return string(out)
+}
+
+func TestFoldForSearch(t *testing.T) {
+	for in, want := range map[string]string{
+		"Nguyễn Văn A":                  "nguyen van a",
+		"ĐỖ   THỊ  HƯỜNG":               "do thi huong",
+		norm.NFD.String("Lê Thị Hồng"): "le thi hong",
+		"Bình Dương":                    "binh duong",
+	} {
+		if got := FoldForSearch(in); got != want {
+			t.Errorf("FoldForSearch(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseDate(t *testing.T) {
+	zone, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	for _, c := range []struct{ in, want, err string }{
+		{"25/12/2026", "2026-12-25", ""},
+		{"1/3/2026", "2026-03-01", ""},
+		{"01-03-2026", "2026-03-01", ""},
+		{"01.03.26", "2026-03-01", ""},
+		{"29/02/2028", "2028-02-29", ""},
+		{"29/02/2026", "", "err.date_invalid"},
+		{"32/01/2026", "", "err.date_invalid"},
+		{"hôm nay", "", "err.date_format"},
+		{"2026-12-25", "", "err.date_invalid"},
+		{"25/12/2026 thêm", "", "err.date_format"},
+	} {
+		got, err := ParseDate(c.in, zone)
+		var inv *InvalidInput
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("ParseDate(%q): %v", c.in, err)
+		case c.err != "" && (!errors.As(err, &inv) || inv.MsgID != c.err):
+			t.Errorf("ParseDate(%q) error %v, want %s", c.in, err, c.err)
+		case c.err == "" && got.Format("2006-01-02") != c.want:
+			t.Errorf("ParseDate(%q) = %v, want %s", c.in, got, c.want)
+		case c.err == "" && got.Location() != zone:
+			t.Errorf("ParseDate(%q) in %v", c.in, got.Location())
+		}
+	}
+}
+
+func TestDeepLinkToken(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://t.me/chibo_bot?start=abcDEF-_123": "abcDEF-_123",
+		"t.me/chibo_bot?start=xyz":                 "xyz",
+		"https://t.me/chibo_bot":                   "",
+		"https://example.com/?start=xyz":           "",
+	} {
+		got, ok := deepLinkToken(in)
+		if got != want || ok != (want != "") {
+			t.Errorf("deepLinkToken(%q) = %q, %v", in, got, ok)
+		}
+	}
+}
