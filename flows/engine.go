@@ -88,6 +88,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerCore()
 	e.registerRegistration()
 	e.registerSecretary()
+	e.registerGroups()
 	e.registerMeetings()
 	e.registerCheckins()
 	e.registerResidence()
@@ -377,6 +378,12 @@ func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 			return nil, err
 		}
 	}
+	if c.Me != nil && !c.Me.Unreachable.IsZero() && ev.Kind != EventBotRemoved {
+		c.Me.Unreachable = time.Time{} // they wrote to us, so they have unblocked the bot
+		if err := tx.PutMember(c.Me); err != nil {
+			return nil, err
+		}
+	}
 	c.Lang = langOf(c.Me, e.cfg.DefaultLang)
 	if c.Me == nil && locales.Supported(ev.LangHint) {
 		c.Lang = ev.LangHint
@@ -407,7 +414,7 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	ev := c.Ev
 	switch ev.Kind {
 	case EventBotAdded, EventBotRemoved:
-		return nil // group membership is handled by the transport layer's flows (linkgroup)
+		return onMembership(c)
 	case EventButton:
 		return e.onButton(c, ev.Data, expired)
 	case EventLocation, EventContact:

@@ -103,7 +103,9 @@ func (h *harness) seedCell(members ...string) {
 	}
 }
 
-func userOf(name string) string { return strings.ToLower(strings.ReplaceAll(FoldForSearch(name), " ", "")) }
+func userOf(name string) string {
+	return strings.ToLower(strings.ReplaceAll(FoldForSearch(name), " ", ""))
+}
 
 func (h *harness) addMember(tx *storage.Tx, user, name string, role storage.Role) (*storage.Member, error) {
 	m := &storage.Member{Name: name, HomeCellID: h.cell.ID, Lang: "vi", Contacts: map[string]string{tr: user},
@@ -269,4 +271,3 @@ func (h *harness) snapshot(skip ...string) string {
 	}
 	return b.String()
 }
-

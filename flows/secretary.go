@@ -136,6 +136,9 @@ func listMembers(c *Ctx, cell *storage.Cell) error {
 	for i, m := range ms {
 		b.WriteString("\n")
 		b.WriteString(c.T("members.line", "N", i+1, "Name", m.Name, "Status", c.statusLine(m.Status), "Roles", c.leaderRoles(&m, cell.ID)))
+		if !m.Unreachable.IsZero() {
+			b.WriteString(c.T("members.unreachable", "Date", c.Date(m.Unreachable)))
+		}
 	}
 	id := fmt.Sprint(cell.ID)
 	c.Reply(b.String(), []Button{

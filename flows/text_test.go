@@ -45,10 +45,10 @@ func repeatRune(r rune, n int) string {
 
 func TestFoldForSearch(t *testing.T) {
 	for in, want := range map[string]string{
-		"Nguyễn Văn A":                  "nguyen van a",
-		"ĐỖ   THỊ  HƯỜNG":               "do thi huong",
+		"Nguyễn Văn A":                 "nguyen van a",
+		"ĐỖ   THỊ  HƯỜNG":              "do thi huong",
 		norm.NFD.String("Lê Thị Hồng"): "le thi hong",
-		"Bình Dương":                    "binh duong",
+		"Bình Dương":                   "binh duong",
 	} {
 		if got := FoldForSearch(in); got != want {
 			t.Errorf("FoldForSearch(%q) = %q, want %q", in, got, want)

@@ -15,11 +15,14 @@ type Organization struct {
 
 // Cell is a party cell (chi bộ), the unit that meets monthly.
 type Cell struct {
-	ID      uint64    `json:"id"`
-	OrgID   uint64    `json:"org_id"`
-	Name    string    `json:"name"`
-	TZ      string    `json:"tz,omitempty"` // IANA zone; empty means the server's default
-	Created time.Time `json:"created"`
+	ID    uint64 `json:"id"`
+	OrgID uint64 `json:"org_id"`
+	Name  string `json:"name"`
+	TZ    string `json:"tz,omitempty"` // IANA zone; empty means the server's default
+	// GroupChats are the cell's linked group chats, by transport: meeting
+	// notices also go there.
+	GroupChats map[string]string `json:"group_chats,omitempty"`
+	Created    time.Time         `json:"created"`
 }
 
 // Group is a party group (tổ đảng) inside a cell, for example the members
@@ -101,6 +104,9 @@ type Member struct {
 	Contacts   map[string]string `json:"contacts"` // transport → user id on that transport
 	Consent    Consent           `json:"consent"`
 	Joined     time.Time         `json:"joined"`
+	// Unreachable is when a messenger last refused a message to the member
+	// (they blocked the bot); zero when they are reachable.
+	Unreachable time.Time `json:"unreachable,omitzero"`
 }
 
 // HasRole reports whether the member has role r in the cell.

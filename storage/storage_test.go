@@ -89,7 +89,7 @@ func TestRecords_roundTrip(t *testing.T) {
 		m = Member{Name: "Lê Văn Cường", HomeCellID: cell.ID, GroupID: g.ID, Lang: "vi",
 			Contacts: map[string]string{"telegram": "12345", "zalo": "abc"},
 			Consent:  Consent{Given: true, At: t0}, Joined: t0,
-			Status:   Status{Kind: StatusFarAway, From: t0, To: t0.AddDate(0, 6, 0), Reason: "Bình Dương", SetBy: 1, SetAt: t0}}
+			Status: Status{Kind: StatusFarAway, From: t0, To: t0.AddDate(0, 6, 0), Reason: "Bình Dương", SetBy: 1, SetAt: t0}}
 		m.AddRole(cell.ID, RoleMember)
 		m.AddRole(cell.ID, RoleGroupLeader)
 		m.AddRole(cell.ID, RoleGroupLeader)
