@@ -29,6 +29,9 @@ type SchedulerOptions struct {
 	Log *slog.Logger
 	// OnCommit is called after a tick enqueued messages (to wake the sender).
 	OnCommit func()
+	// KeepEvents is how long processed event keys are kept for dedupe.
+	// Zero means 7 days (Telegram re-delivers for at most 24 hours).
+	KeepEvents time.Duration
 }
 
 // Scheduler is the clock of reminders: cron ticks ask the DueSource what is
@@ -56,6 +59,9 @@ func NewScheduler(db *storage.DB, src DueSource, opt SchedulerOptions) *Schedule
 	}
 	if opt.OnCommit == nil {
 		opt.OnCommit = func() {}
+	}
+	if opt.KeepEvents == 0 {
+		opt.KeepEvents = 7 * 24 * time.Hour
 	}
 	l := cronLogger{opt.Log}
 	// SkipIfStillRunning before Recover: the other order leaves a job
@@ -106,8 +112,27 @@ func (s *Scheduler) Start() error {
 	}); err != nil {
 		return fmt.Errorf("scheduler spec %q: %w", s.opt.Spec, err)
 	}
+	if _, err := s.cron.AddFunc("@hourly", func() {
+		if _, err := s.Prune(); err != nil {
+			s.opt.Log.Error("prune failed", "err", err)
+		}
+	}); err != nil {
+		return err
+	}
 	s.cron.Start()
 	return nil
+}
+
+// Prune forgets processed event keys older than KeepEvents and returns how
+// many it removed.
+func (s *Scheduler) Prune() (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *storage.Tx) error {
+		var err error
+		n, err = tx.PruneProcessed(s.opt.Now().Add(-s.opt.KeepEvents))
+		return err
+	})
+	return n, err
 }
 
 // Stop stops the ticks and waits for a running one to finish.

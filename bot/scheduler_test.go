@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"chibo/storage"
+)
+
+// dueAfter says a reminder per recipient is due from a time on.
+type dueAfter struct {
+	from       time.Time
+	recipients []string
+	calls      int
+}
+
+func (d *dueAfter) Due(tx *storage.Tx, now time.Time) ([]Message, error) {
+	d.calls++
+	if now.Before(d.from) {
+		return nil, nil
+	}
+	var out []Message
+	for _, r := range d.recipients {
+		key := "reminder/test/1/" + r
+		if _, err := tx.OutboxByKey(key); err == nil {
+			continue
+		}
+		out = append(out, Message{Transport: "test", Chat: r, Text: "nhắc", Key: key})
+	}
+	return out, nil
+}
+
+func TestScheduler_exactlyOnceAcrossRestarts(t *testing.T) {
+	db := mustOpenDB(t)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	src := &dueAfter{from: now.Add(time.Hour), recipients: []string{"a", "b", "c"}}
+	newSched := func() *Scheduler {
+		return NewScheduler(db, src, SchedulerOptions{Now: func() time.Time { return now }})
+	}
+	s := newSched()
+	if n, err := s.Tick(); err != nil || n != 0 {
+		t.Fatalf("before due: %d %v", n, err)
+	}
+	now = now.Add(2 * time.Hour) // chibo was down across the due time
+	s = newSched()               // a restart
+	if n, err := s.Tick(); err != nil || n != 3 {
+		t.Fatalf("catch-up tick: %d %v", n, err)
+	}
+	for range 3 {
+		if n, err := newSched().Tick(); err != nil || n != 0 {
+			t.Fatalf("repeat tick sent %d again (%v)", n, err)
+		}
+	}
+	got := rows(t, db)
+	if len(got) != 3 {
+		t.Fatalf("outbox %v", got)
+	}
+}
+
+func TestScheduler_refusesUnkeyed(t *testing.T) {
+	db := mustOpenDB(t)
+	s := NewScheduler(db, dueFunc(func() []Message { return []Message{{Transport: "test", Chat: "a", Text: "x"}} }), SchedulerOptions{})
+	if _, err := s.Tick(); err == nil {
+		t.Fatal("an unkeyed reminder was accepted: it could be sent on every tick")
+	}
+}
+
+type dueFunc func() []Message
+
+func (f dueFunc) Due(*storage.Tx, time.Time) ([]Message, error) { return f(), nil }
+
+func TestScheduler_prunesOldEventKeys(t *testing.T) {
+	db := mustOpenDB(t)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	_ = db.Update(func(tx *storage.Tx) error {
+		for i := range 10 {
+			if err := tx.MarkProcessed(fmt.Sprint("tg:", i), now.Add(-time.Duration(i)*24*time.Hour)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	s := NewScheduler(db, dueFunc(func() []Message { return nil }), SchedulerOptions{Now: func() time.Time { return now }})
+	if n, err := s.Prune(); err != nil || n != 2 {
+		t.Fatalf("pruned %d (%v), want 2 (older than 7 days)", n, err)
+	}
+}
