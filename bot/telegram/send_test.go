@@ -250,7 +250,9 @@ func TestTelegram_NoTokenInErrors(t *testing.T) {
 	tg := mustTelegram(t, fake, telegram.Config{Log: logs.logger()})
 	fake.Close()
 	db := mustOpenDB(t)
-	if err := db.Update(func(tx *storage.Tx) error { return bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "5", Text: "x"}) }); err != nil {
+	if err := db.Update(func(tx *storage.Tx) error {
+		return bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "5", Text: "x"})
+	}); err != nil {
 		t.Fatal(err)
 	}
 	s := runSender(t, db, tg, bot.SenderOptions{Log: logs.logger(), MaxAttempts: 2, Backoff: func(int) time.Duration { return time.Millisecond }})

@@ -1,0 +1,147 @@
+package telegram_test
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"chibo/bot"
+	"chibo/bot/telegram"
+	"chibo/bot/telegram/telegramtest"
+	"chibo/storage"
+)
+
+// enqueueSpread puts n messages for chats (ids from chats) in the outbox,
+// round robin; negative ids are groups.
+func enqueueSpread(t *testing.T, db *storage.DB, n int, chats []int64) {
+	t.Helper()
+	var msgs []bot.Message
+	for i := range n {
+		c := chats[i%len(chats)]
+		msgs = append(msgs, bot.Message{Transport: telegram.Name, Chat: strconv.FormatInt(c, 10), Group: c < 0, Text: fmt.Sprintf("message %d", i)})
+	}
+	if err := db.Update(func(tx *storage.Tx) error { return bot.Enqueue(tx, time.Now(), msgs...) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkOnce asserts that each of the n texts was delivered exactly once and
+// every outbox row ended sent.
+func checkOnce(t *testing.T, fake *telegramtest.Server, db *storage.DB, n int) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, c := range fake.Delivered() {
+		seen[c.Params["chat_id"]+"/"+c.Params["text"]]++
+	}
+	if len(seen) != n {
+		t.Errorf("%d distinct messages delivered, want %d", len(seen), n)
+	}
+	for k, v := range seen {
+		if v != 1 {
+			t.Errorf("%s delivered %d times", k, v)
+		}
+	}
+	for _, r := range outboxRows(t, db) {
+		if r.State != storage.OutboxSent {
+			t.Errorf("row %d ended %s (%s)", r.ID, r.State, r.Reason)
+		}
+	}
+}
+
+func TestSender_RealLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 1,000 messages at Telegram's real pace (~35 s)")
+	}
+	fake := telegramtest.New(t, telegramtest.Options{Enforce: &telegramtest.Limits{}})
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{})
+	var chats []int64
+	for i := range 290 {
+		chats = append(chats, int64(5000+i))
+	}
+	for i := range 10 {
+		chats = append(chats, int64(-1005000-i))
+	}
+	enqueueSpread(t, db, 1000, chats)
+	start := time.Now()
+	s := runSender(t, db, tg, bot.SenderOptions{Limiter: bot.NewRateLimiter(bot.RateLimits{})})
+	waitFor(t, 2*time.Minute, "the outbox to drain", func() bool { return pending(t, db) == 0 })
+	t.Logf("1000 messages to 300 chats in %v; sender %+v", time.Since(start).Round(time.Millisecond), s.Stats())
+	if n := fake.RateLimited(); n != 0 {
+		t.Errorf("the fake answered 429 %d times: the sender exceeded Telegram's limits", n)
+	}
+	checkOnce(t, fake, db, 1000)
+}
+
+func TestSender_FaultsDeliverOnce(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{Enforce: &telegramtest.Limits{PerSecond: 200}})
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{})
+	var chats []int64
+	for i := range 40 {
+		chats = append(chats, int64(7000+i))
+	}
+	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 7001, Code: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1, Times: 2})
+	fake.Inject(telegramtest.Fault{Method: "sendMessage", Code: 500, Description: "Internal Server Error", Times: 5})
+	fake.Inject(telegramtest.Fault{Method: "sendMessage", Code: 502, Description: "Bad Gateway", Times: 2})
+	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 7003, Delay: 2 * time.Second, Times: 2}) // longer than SendTimeout
+	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 7004, Drop: true, Times: 2})
+	enqueueSpread(t, db, 120, chats)
+	s := runSender(t, db, tg, bot.SenderOptions{
+		Limiter:     bot.NewRateLimiter(bot.RateLimits{PerSecond: 150}),
+		SendTimeout: 300 * time.Millisecond,
+		Backoff:     func(int) time.Duration { return 50 * time.Millisecond },
+	})
+	waitFor(t, time.Minute, "the outbox to drain", func() bool { return pending(t, db) == 0 })
+	st := s.Stats()
+	if st.Retried < 11 || st.Failed != 0 {
+		t.Errorf("stats %+v: want every injected fault retried and nothing failed", st)
+	}
+	if n := fake.RateLimited(); n != 0 {
+		t.Errorf("%d sends over the limits", n)
+	}
+	checkOnce(t, fake, db, 120)
+}
+
+func TestSender_Blocked(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{Enforce: &telegramtest.Limits{}})
+	fake.Block(8001)
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{})
+	enqueueSpread(t, db, 4, []int64{8001, 8002})
+	var blocked atomic.Int64
+	runSender(t, db, tg, bot.SenderOptions{
+		Limiter: bot.NewRateLimiter(bot.RateLimits{}),
+		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
+			blocked.Add(1)
+			return nil
+		},
+	})
+	waitFor(t, 20*time.Second, "the outbox to drain", func() bool { return pending(t, db) == 0 })
+	var failed int
+	for _, r := range outboxRows(t, db) {
+		switch r.Chat {
+		case "8001":
+			failed++
+			if r.State != storage.OutboxFailed || !strings.Contains(r.Reason, "403") || r.Attempts != 1 {
+				t.Errorf("blocked row = %+v", r)
+			}
+		default:
+			if r.State != storage.OutboxSent {
+				t.Errorf("row to a reachable chat ended %s", r.State)
+			}
+		}
+	}
+	calls := 0
+	for _, c := range fake.Calls("sendMessage") {
+		if c.Chat() == 8001 {
+			calls++
+		}
+	}
+	if failed != 2 || calls != 2 || blocked.Load() != 2 {
+		t.Errorf("blocked chat: %d rows failed, %d sends tried, OnBlocked %d times; want 2, 2, 2", failed, calls, blocked.Load())
+	}
+}
