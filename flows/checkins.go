@@ -1,4 +1,823 @@
 package flows
 
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// Monthly check-ins of members working far from home (DOMAIN.md §3,
+// "Far-away members"). A check-in period is named by the month whose
+// check-in day opens it ("2026-11" opens on 25/11 by default) and closes
+// when the next one opens. Answers are on time until the deadline and can be
+// corrected until then; after it a first check-in is accepted as late.
+
 // registerCheckins registers the checkins feature's commands, flows and reminders.
-func (e *Engine) registerCheckins() {}
+func (e *Engine) registerCheckins() {
+	e.command(&Command{Name: "checkin", Need: NeedMember, PrivateOnly: true, HelpID: "checkin.help", MenuID: "checkin.menu", Run: runCheckin})
+	e.command(&Command{Name: "board", Need: NeedMember, PrivateOnly: true, HelpID: "board.help", MenuID: "board.menu", Run: runBoard})
+	e.command(&Command{Name: "faraway", Need: NeedLeader, PrivateOnly: true, HelpID: "faraway.help", MenuID: "faraway.menu", Run: runFarAway})
+	e.action("ck", actionCheckin)
+	e.action("bx", actionBoardExport)
+	e.action("bh", actionBoardHistory)
+	e.register(&Flow{Name: "checkin", Need: NeedMember, Steps: map[string]Step{
+		"field":  {Ask: askCheckinField, Answer: answerCheckinField},
+		"review": {Ask: askCheckinReview, Answer: answerCheckinReview},
+	}})
+	e.registerFarAway()
+	e.due("checkins", dueCheckins)
+	e.due("checkin-retention", dueCheckinRetention)
+}
+
+// period is a check-in month.
+type ckPeriod struct {
+	y int
+	m time.Month
+}
+
+func (p ckPeriod) String() string { return fmt.Sprintf("%04d-%02d", p.y, int(p.m)) }
+
+// label is the month as people read it: mm/yyyy.
+func (p ckPeriod) label() string { return fmt.Sprintf("%02d/%04d", int(p.m), p.y) }
+
+func (p ckPeriod) add(n int) ckPeriod {
+	t := time.Date(p.y, p.m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	return ckPeriod{t.Year(), t.Month()}
+}
+
+func (p ckPeriod) before(q ckPeriod) bool { return p.String() < q.String() }
+
+func parsePeriod(s string) (ckPeriod, bool) {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return ckPeriod{}, false
+	}
+	return ckPeriod{t.Year(), t.Month()}, true
+}
+
+// ckRules are a cell's check-in settings in its zone.
+type ckRules struct {
+	cell *storage.Cell
+	s    storage.CheckinSettings
+	zone *time.Location
+}
+
+func ckRulesOf(c *Ctx, cell *storage.Cell) (ckRules, error) {
+	s, err := c.Tx.CheckinSettings(cell.ID)
+	if err != nil {
+		return ckRules{}, err
+	}
+	zone := c.Zone()
+	if cell.TZ != "" {
+		if z, err := time.LoadLocation(cell.TZ); err == nil {
+			zone = z
+		}
+	}
+	return ckRules{cell: cell, s: s, zone: zone}, nil
+}
+
+// open is when the period's check-in opens and its first reminder is due.
+func (r ckRules) open(p ckPeriod) time.Time {
+	return time.Date(p.y, p.m, r.s.Day, r.s.Hour, 0, 0, 0, r.zone)
+}
+
+// remindAt is when reminder n (0: the first, then one per follow-up) is due.
+func (r ckRules) remindAt(p ckPeriod, n int) time.Time {
+	if n == 0 {
+		return r.open(p)
+	}
+	return r.open(p).AddDate(0, 0, r.s.FollowUps[n-1])
+}
+
+// deadline is the first moment a check-in of p counts as late.
+func (r ckRules) deadline(p ckPeriod) time.Time {
+	return time.Date(p.y, p.m, r.s.Day+r.s.DeadlineDays, 0, 0, 0, 0, r.zone)
+}
+
+// lastDay is the last on-time day, as shown to people.
+func (r ckRules) lastDay(p ckPeriod) time.Time { return r.deadline(p).AddDate(0, 0, -1) }
+
+// escalateAt is when the group leader and the secretary get the silent list.
+func (r ckRules) escalateAt(p ckPeriod) time.Time {
+	return r.deadline(p).Add(time.Duration(r.s.Hour) * time.Hour)
+}
+
+// close is when p stops taking answers: the next period opens.
+func (r ckRules) close(p ckPeriod) time.Time { return r.open(p.add(1)) }
+
+// current is the period open at t.
+func (r ckRules) current(t time.Time) ckPeriod {
+	t = t.In(r.zone)
+	p := ckPeriod{t.Year(), t.Month()}
+	if t.Before(r.open(p)) {
+		return p.add(-1)
+	}
+	return p
+}
+
+// quiet reports whether t is in the quiet hours (21:30–06:30), when no
+// reminder is sent: it waits for the morning.
+func (r ckRules) quiet(t time.Time) bool {
+	t = t.In(r.zone)
+	mins := t.Hour()*60 + t.Minute()
+	return mins >= 21*60+30 || mins < 6*60+30
+}
+
+// ckStatusAt is the member's status in force at t: the latest set by then, or
+// the earliest known when all were set later (records seeded with a past
+// period).
+func ckStatusAt(m *storage.Member, t time.Time) storage.Status {
+	all := append(append([]storage.Status{}, m.History...), m.Status)
+	best := all[0]
+	for _, s := range all {
+		if !s.SetAt.After(t) {
+			best = s
+		}
+	}
+	return best
+}
+
+// farAwayAt reports whether the member is working far away at t.
+func farAwayAt(m *storage.Member, t time.Time) bool {
+	s := ckStatusAt(m, t)
+	if s.Kind != storage.StatusFarAway || t.Before(s.From) {
+		return false
+	}
+	return s.To.IsZero() || t.Before(s.To.AddDate(0, 0, 1))
+}
+
+// expected reports whether the member owes a check-in for p, judged at now:
+// working far away on its check-in day and still at the deadline (or now,
+// before it). A member who leaves after the check-in day starts next month;
+// one who comes home before the deadline owes nothing.
+func (r ckRules) expected(m *storage.Member, p ckPeriod, now time.Time) bool {
+	if now.Before(r.open(p)) || !farAwayAt(m, r.open(p)) {
+		return false
+	}
+	t := r.deadline(p)
+	if now.Before(t) {
+		t = now
+	}
+	return farAwayAt(m, t)
+}
+
+// silentStreak counts the periods in a row up to p (included) for which the
+// member owed a check-in and sent none, and returns the first of them.
+func (r ckRules) silentStreak(m *storage.Member, done map[string]*storage.Checkin, p ckPeriod, now time.Time) (int, ckPeriod) {
+	n, first := 0, p
+	for q := p; n < 36; q = q.add(-1) {
+		if !r.expected(m, q, now) || done[q.String()] != nil {
+			break
+		}
+		n, first = n+1, q
+	}
+	return n, first
+}
+
+func checkinsByPeriod(tx *storage.Tx, memberID uint64) (map[string]*storage.Checkin, error) {
+	list, err := tx.Checkins(memberID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*storage.Checkin, len(list))
+	for i := range list {
+		out[list[i].Period] = &list[i]
+	}
+	return out, nil
+}
+
+// previousCheckin is the member's latest check-in before p, or nil.
+func previousCheckin(tx *storage.Tx, memberID uint64, p ckPeriod) (*storage.Checkin, error) {
+	list, err := tx.Checkins(memberID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].Period < p.String() {
+			return &list[i], nil
+		}
+	}
+	return nil, nil
+}
+
+// The default check-in form (DOMAIN.md §3, "Check-in fields"). Each field's
+// question and short label are literal message ids.
+var ckDefaultForm = storage.CheckinTemplate{Fields: []storage.CheckinField{
+	{Key: "place", Kind: "place"},
+	{Key: "residence", Kind: "yesno"},
+	{Key: "employer", Kind: "text"},
+	{Key: "job", Kind: "text"},
+	{Key: "phone", Kind: "phone"},
+	{Key: "party_org", Kind: "yesno"},
+	{Key: "return", Kind: "return"},
+	{Key: "dues", Kind: "dues"},
+	{Key: "thoughts", Kind: "note", Optional: true},
+}}
+
+var defaultQuestions = map[string]string{
+	"place":     "checkin.q_place",
+	"residence": "checkin.q_residence",
+	"employer":  "checkin.q_employer",
+	"job":       "checkin.q_job",
+	"phone":     "checkin.q_phone",
+	"party_org": "checkin.q_party_org",
+	"return":    "checkin.q_return",
+	"dues":      "checkin.q_dues",
+	"thoughts":  "checkin.q_thoughts",
+}
+
+var defaultLabels = map[string]string{
+	"place":     "checkin.f_place",
+	"residence": "checkin.f_residence",
+	"employer":  "checkin.f_employer",
+	"job":       "checkin.f_job",
+	"phone":     "checkin.f_phone",
+	"party_org": "checkin.f_party_org",
+	"return":    "checkin.f_return",
+	"dues":      "checkin.f_dues",
+	"thoughts":  "checkin.f_thoughts",
+}
+
+// ckFormOf is the check-in form of the cell's organization.
+func ckFormOf(tx *storage.Tx, cell *storage.Cell) (*storage.CheckinTemplate, error) {
+	t, err := tx.CheckinTemplate(cell.OrgID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && len(t.Fields) == 0) {
+		return &ckDefaultForm, nil
+	}
+	return t, err
+}
+
+// question is the text asking for field f.
+func (c *Ctx) fieldQuestion(f storage.CheckinField, p ckPeriod) string {
+	if id, ok := defaultQuestions[f.Key]; ok && len(f.Label) == 0 {
+		return c.T(id, "Month", p.label())
+	}
+	return c.customLabel(f)
+}
+
+// fieldLabel is the short name of field f in summaries.
+func (c *Ctx) fieldLabel(f storage.CheckinField) string {
+	if id, ok := defaultLabels[f.Key]; ok && len(f.Label) == 0 {
+		return c.T(id)
+	}
+	return c.customLabel(f)
+}
+
+func (c *Ctx) customLabel(f storage.CheckinField) string {
+	if l := f.Label[c.Lang]; l != "" {
+		return l
+	}
+	if l := f.Label["vi"]; l != "" {
+		return l
+	}
+	return f.Key
+}
+
+// answerText shows a stored answer in the reader's language.
+func (c *Ctx) answerText(kind, v string) string {
+	switch kind {
+	case "yesno":
+		switch v {
+		case "yes":
+			return c.T("checkin.v_yes")
+		case "no":
+			return c.T("checkin.v_no")
+		}
+	case "return":
+		if v == "unknown" {
+			return c.T("checkin.v_unknown")
+		}
+		if p, ok := parsePeriod(v); ok {
+			return p.label()
+		}
+	case "dues":
+		switch v {
+		case "leader":
+			return c.T("checkin.v_paid_leader")
+		case "secretary":
+			return c.T("checkin.v_paid_secretary")
+		case "no":
+			return c.T("checkin.v_not_paid")
+		}
+		if name, ok := strings.CutPrefix(v, "to:"); ok {
+			return c.T("checkin.v_paid_to", "Name", name)
+		}
+	}
+	if v == "" {
+		return c.T("checkin.v_none")
+	}
+	return v
+}
+
+// summary lists a check-in's answers, one "label: answer" per line.
+func (c *Ctx) ckSummary(form *storage.CheckinTemplate, answers map[string]string) string {
+	lines := make([]string, 0, len(form.Fields))
+	for _, f := range form.Fields {
+		lines = append(lines, c.T("checkin.summary_line", "Label", c.fieldLabel(f), "Value", c.answerText(f.Kind, answers[f.Key])))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// NormalizePhone turns a Vietnamese phone number typed in any usual way
+// (+84 90 123 4567, 84901234567, 090.123.4567) into 0xxxxxxxxx. Mobile
+// numbers have 10 digits, landlines 11 (02x…); anything else is refused.
+func NormalizePhone(s string) (string, bool) {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '.', '-', '(', ')':
+			return -1
+		}
+		return r
+	}, s)
+	switch {
+	case strings.HasPrefix(s, "+84"):
+		s = "0" + s[3:]
+	case strings.HasPrefix(s, "0084"):
+		s = "0" + s[4:]
+	case strings.HasPrefix(s, "84") && (len(s) == 11 || len(s) == 12):
+		s = "0" + s[2:]
+	}
+	if !phoneShape.MatchString(s) {
+		return "", false
+	}
+	return s, true
+}
+
+var phoneShape = regexp.MustCompile(`^(0[35789][0-9]{8}|02[0-9]{9})$`)
+
+var monthYear = regexp.MustCompile(`^(\d{1,2})\s*[/.\-]\s*(\d{4})$`)
+
+// checkinState is where a period stands for a member.
+type checkinState int
+
+const (
+	stateOpen       checkinState = iota // on time; corrections allowed
+	stateLate                           // after the deadline: a first check-in is late
+	stateClosed                         // the next period has opened
+	stateNotFarAway                     // the member owes no check-in
+	stateNotYetOpen                     // a period in the future
+)
+
+// ckMemberRules loads the member's home cell rules.
+func ckMemberRules(c *Ctx, m *storage.Member) (ckRules, bool, error) {
+	cell, err := c.Tx.Cell(m.HomeCellID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return ckRules{}, false, nil
+	}
+	if err != nil {
+		return ckRules{}, false, err
+	}
+	r, err := ckRulesOf(c, cell)
+	return r, err == nil, err
+}
+
+func (r ckRules) state(m *storage.Member, p ckPeriod, now time.Time) checkinState {
+	cur := r.current(now)
+	switch {
+	case p.before(cur):
+		return stateClosed
+	case cur.before(p):
+		return stateNotYetOpen
+	case !r.expected(m, p, now):
+		return stateNotFarAway
+	case now.Before(r.deadline(p)):
+		return stateOpen
+	}
+	return stateLate
+}
+
+// sayState explains why a period takes no answer from the member now.
+func (c *Ctx) sayState(r ckRules, st checkinState, p ckPeriod) {
+	switch st {
+	case stateClosed:
+		c.Say("checkin.closed", "Month", p.label(), "Current", r.current(c.Now).label())
+	case stateNotFarAway:
+		c.Say("checkin.not_far_away")
+	default:
+		c.Say("err.stale_button")
+	}
+}
+
+func runCheckin(c *Ctx, _ string) error {
+	r, ok, err := ckMemberRules(c, c.Me)
+	if err != nil || !ok {
+		if err == nil {
+			c.Say("checkin.not_far_away")
+		}
+		return err
+	}
+	p := r.current(c.Now)
+	st := r.state(c.Me, p, c.Now)
+	if st != stateOpen && st != stateLate {
+		c.sayState(r, st, p)
+		return nil
+	}
+	cur, err := c.Tx.Checkin(c.Me.ID, p.String())
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	form, err := ckFormOf(c.Tx, r.cell)
+	if err != nil {
+		return err
+	}
+	if cur != nil {
+		text := c.T("checkin.current", "Month", p.label(), "Date", c.Date(cur.Updated), "Summary", c.ckSummary(form, cur.Answers))
+		rows := [][]Button{{ActionButton(c.T("checkin.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
+		if st == stateOpen {
+			text += "\n" + c.T("checkin.can_correct", "Date", c.Date(r.lastDay(p)))
+			rows = append([][]Button{{ActionButton(c.T("checkin.btn_correct"), "ck", "e:"+p.String())}}, rows...)
+		} else {
+			text += "\n" + c.T("checkin.no_corrections")
+		}
+		c.Reply(text, rows...)
+		return nil
+	}
+	prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+	if err != nil {
+		return err
+	}
+	c.Reply(c.checkinPrompt(form, p, r, prev), checkinButtons(c, p, prev)...)
+	return nil
+}
+
+// checkinPrompt invites the member to check in for p, showing last month's
+// answers when there are some.
+func (c *Ctx) checkinPrompt(form *storage.CheckinTemplate, p ckPeriod, r ckRules, prev *storage.Checkin) string {
+	text := c.T("checkin.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+	if prev != nil {
+		text += "\n\n" + c.T("checkin.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Answers))
+	}
+	return text
+}
+
+func (c *Ctx) nameOrEmpty() string {
+	if c.Me == nil {
+		return ""
+	}
+	return c.Me.Name
+}
+
+func checkinButtons(c *Ctx, p ckPeriod, prev *storage.Checkin) [][]Button {
+	if prev == nil {
+		return [][]Button{{ActionButton(c.T("checkin.btn_start"), "ck", "n:"+p.String())}}
+	}
+	return [][]Button{
+		{ActionButton(c.T("checkin.btn_same"), "ck", "s:"+p.String())},
+		{ActionButton(c.T("checkin.btn_changed"), "ck", "n:"+p.String())},
+	}
+}
+
+// actionCheckin handles the buttons of a check-in prompt: "s:<period>" same
+// as last month, "n:<period>" answer the form, "e:<period>" correct.
+func actionCheckin(c *Ctx, args string) error {
+	op, ps, _ := strings.Cut(args, ":")
+	p, ok := parsePeriod(ps)
+	if c.Me == nil || !ok {
+		c.Say("err.stale_button")
+		return nil
+	}
+	r, ok, err := ckMemberRules(c, c.Me)
+	if err != nil || !ok {
+		if err == nil {
+			c.Say("checkin.not_far_away")
+		}
+		return err
+	}
+	st := r.state(c.Me, p, c.Now)
+	if st != stateOpen && st != stateLate {
+		c.sayState(r, st, p)
+		return nil
+	}
+	form, err := ckFormOf(c.Tx, r.cell)
+	if err != nil {
+		return err
+	}
+	cur, err := c.Tx.Checkin(c.Me.ID, p.String())
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	if cur != nil {
+		if st != stateOpen || op == "s" {
+			c.Say("checkin.already", "Month", p.label(), "Date", c.Date(cur.Updated))
+			return nil
+		}
+		return startCheckinForm(c, p, cur.Answers, true)
+	}
+	prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+	if err != nil {
+		return err
+	}
+	if op != "s" || prev == nil {
+		var answers map[string]string
+		if prev != nil {
+			answers = prev.Answers
+		}
+		return startCheckinForm(c, p, answers, false)
+	}
+	ck := &storage.Checkin{MemberID: c.Me.ID, CellID: r.cell.ID, Period: p.String(), At: c.Now, Updated: c.Now,
+		Late: st == stateLate, Same: true, Answers: map[string]string{}}
+	for _, f := range form.Fields {
+		if v, ok := prev.Answers[f.Key]; ok {
+			ck.Answers[f.Key] = v
+		}
+	}
+	if r.s.PreciseLocation {
+		ck.Lat, ck.Lon = prev.Lat, prev.Lon
+	}
+	if err := c.Tx.PutCheckin(ck); err != nil {
+		return err
+	}
+	c.saidSaved(r, p, ck)
+	return nil
+}
+
+func (c *Ctx) saidSaved(r ckRules, p ckPeriod, ck *storage.Checkin) {
+	switch {
+	case ck.Late:
+		c.Say("checkin.saved_late", "Month", p.label())
+	default:
+		c.Say("checkin.saved", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+	}
+}
+
+func startCheckinForm(c *Ctx, p ckPeriod, prev map[string]string, correcting bool) error {
+	data := map[string]string{"p": p.String(), "i": "0"}
+	for k, v := range prev {
+		data["prev."+k] = v
+	}
+	if correcting {
+		data["fix"] = "1"
+	}
+	return c.Start("checkin", "field", data)
+}
+
+// formContext loads what a form step needs, or reports (with a message,
+// ending the flow) that the period no longer takes answers.
+func formContext(c *Ctx) (ckRules, *storage.CheckinTemplate, ckPeriod, bool, error) {
+	p, ok := parsePeriod(c.Data()["p"])
+	r, found, err := ckMemberRules(c, c.Me)
+	if err != nil {
+		return ckRules{}, nil, p, false, err
+	}
+	if !ok || !found {
+		c.Say("err.conv_expired")
+		c.End()
+		return r, nil, p, false, nil
+	}
+	st := r.state(c.Me, p, c.Now)
+	if st == stateLate && c.Data()["fix"] == "1" {
+		c.Say("checkin.no_corrections")
+		c.End()
+		return r, nil, p, false, nil
+	}
+	if st != stateOpen && st != stateLate {
+		c.sayState(r, st, p)
+		c.End()
+		return r, nil, p, false, nil
+	}
+	form, err := ckFormOf(c.Tx, r.cell)
+	return r, form, p, err == nil, err
+}
+
+func (c *Ctx) fieldIndex(form *storage.CheckinTemplate) int {
+	i, err := strconv.Atoi(c.Data()["i"])
+	if err != nil || i < 0 || i >= len(form.Fields) {
+		return 0
+	}
+	return i
+}
+
+func ckShorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+func askCheckinField(c *Ctx) error {
+	_, form, p, ok, err := formContext(c)
+	if !ok {
+		return err
+	}
+	i := c.fieldIndex(form)
+	f := form.Fields[i]
+	q := c.fieldQuestion(f, p)
+	if f.Kind == "place" && c.Data()["lat"] != "" {
+		q = c.T("checkin.q_place_after_location")
+	}
+	text := c.T("checkin.progress", "N", i+1, "Total", len(form.Fields)) + "\n" + q
+	var opts []Opt
+	if prev, ok := c.Data()["prev."+f.Key]; ok && (prev != "" || f.Optional) {
+		opts = append(opts, Opt{Label: c.T("checkin.btn_keep", "Value", ckShorten(c.answerText(f.Kind, prev), 32)), Value: "="})
+	}
+	switch f.Kind {
+	case "yesno":
+		opts = append(opts, Opt{Label: c.T("checkin.v_yes"), Value: "yes"}, Opt{Label: c.T("checkin.v_no"), Value: "no"})
+	case "return":
+		opts = append(opts, Opt{Label: c.T("checkin.v_unknown"), Value: "unknown"})
+	case "dues":
+		opts = append(opts,
+			Opt{Label: c.T("checkin.v_paid_leader"), Value: "leader"},
+			Opt{Label: c.T("checkin.v_paid_secretary"), Value: "secretary"},
+			Opt{Label: c.T("checkin.v_not_paid"), Value: "no"})
+	}
+	if f.Optional {
+		opts = append(opts, Opt{Label: c.T("checkin.btn_skip"), Value: "-"})
+	}
+	if f.Kind == "place" {
+		c.AskLocation(text, c.T("checkin.btn_location"), opts...)
+		return nil
+	}
+	c.Ask(text, 1, opts...)
+	return nil
+}
+
+func answerCheckinField(c *Ctx, in Input) (string, error) {
+	r, form, p, ok, err := formContext(c)
+	if !ok {
+		return "", err
+	}
+	i := c.fieldIndex(form)
+	f := form.Fields[i]
+	v, err := c.readField(r, f, p, in)
+	if err != nil {
+		return "", err
+	}
+	if v == nil { // a location was kept; the place is still to be typed
+		return "field", nil
+	}
+	c.Data()["a."+f.Key] = *v
+	if i+1 < len(form.Fields) {
+		c.Data()["i"] = strconv.Itoa(i + 1)
+		return "field", nil
+	}
+	return "review", nil
+}
+
+// readField reads the answer to field f. It returns nil (and no error) when
+// the answer was a location that was kept and the field still needs text.
+func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input) (*string, error) {
+	val := func(s string) (*string, error) { return &s, nil }
+	if in.Choice == "=" {
+		if prev, ok := c.Data()["prev."+f.Key]; ok {
+			return val(prev)
+		}
+		return nil, invalid("err.choose_option")
+	}
+	if in.Choice == "-" && f.Optional {
+		return val("")
+	}
+	if in.Location != nil {
+		if f.Kind != "place" {
+			return nil, invalid("checkin.err_location_here")
+		}
+		if c.Ev.SharedBy != "" && c.Ev.SharedBy != c.Ev.User {
+			return nil, invalid("checkin.err_location_not_yours")
+		}
+		if !r.s.PreciseLocation {
+			return nil, invalid("checkin.location_coarse_only")
+		}
+		c.Data()["lat"] = strconv.FormatFloat(in.Location.Lat, 'f', 6, 64)
+		c.Data()["lon"] = strconv.FormatFloat(in.Location.Lon, 'f', 6, 64)
+		return nil, nil
+	}
+	switch f.Kind {
+	case "yesno":
+		if in.Choice == "yes" || in.Choice == "no" {
+			return val(in.Choice)
+		}
+		return nil, invalid("err.choose_option")
+	case "dues":
+		switch in.Choice {
+		case "leader", "secretary", "no":
+			return val(in.Choice)
+		}
+		if in.Text == "" {
+			return nil, invalid("err.choose_option")
+		}
+		name, err := CleanName(in.Text)
+		if err != nil {
+			return nil, invalid("checkin.err_dues")
+		}
+		return val("to:" + name)
+	case "return":
+		if in.Choice == "unknown" {
+			return val("unknown")
+		}
+		m := monthYear.FindStringSubmatch(in.Text)
+		if m == nil {
+			return nil, invalid("checkin.err_return")
+		}
+		mo, _ := strconv.Atoi(m[1])
+		y, _ := strconv.Atoi(m[2])
+		if mo < 1 || mo > 12 {
+			return nil, invalid("checkin.err_return")
+		}
+		back := ckPeriod{y, time.Month(mo)}
+		if back.before(p) {
+			return nil, invalid("checkin.err_return_past", "Month", p.label())
+		}
+		return val(back.String())
+	case "phone":
+		s := in.Phone
+		if s == "" {
+			s = in.Text
+		}
+		if s == "" {
+			return nil, invalid("checkin.err_phone")
+		}
+		n, ok := NormalizePhone(s)
+		if !ok {
+			return nil, invalid("checkin.err_phone")
+		}
+		return val(n)
+	}
+	if in.Choice != "" || in.Phone != "" {
+		return nil, invalid("checkin.err_type")
+	}
+	s, err := CleanReason(in.Text)
+	if err != nil {
+		var inv *InvalidInput
+		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
+			return nil, invalid("checkin.err_type")
+		}
+		return nil, err
+	}
+	return val(s)
+}
+
+func (c *Ctx) formAnswers(form *storage.CheckinTemplate) map[string]string {
+	a := map[string]string{}
+	for _, f := range form.Fields {
+		a[f.Key] = c.Data()["a."+f.Key]
+	}
+	return a
+}
+
+func askCheckinReview(c *Ctx) error {
+	_, form, p, ok, err := formContext(c)
+	if !ok {
+		return err
+	}
+	c.Ask(c.T("checkin.review", "Month", p.label(), "Summary", c.ckSummary(form, c.formAnswers(form))), 2,
+		Opt{Label: c.T("checkin.btn_send"), Value: "send"},
+		Opt{Label: c.T("checkin.btn_redo"), Value: "redo"})
+	return nil
+}
+
+func answerCheckinReview(c *Ctx, in Input) (string, error) {
+	r, form, p, ok, err := formContext(c)
+	if !ok {
+		return "", err
+	}
+	switch in.Choice {
+	case "redo":
+		for _, f := range form.Fields {
+			c.Data()["prev."+f.Key] = c.Data()["a."+f.Key]
+		}
+		c.Data()["i"] = "0"
+		return "field", nil
+	case "send":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	st := r.state(c.Me, p, c.Now)
+	old, err := c.Tx.Checkin(c.Me.ID, p.String())
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return "", err
+	}
+	ck := &storage.Checkin{MemberID: c.Me.ID, CellID: r.cell.ID, Period: p.String(), At: c.Now, Updated: c.Now,
+		Late: st == stateLate, Answers: c.formAnswers(form)}
+	if old != nil {
+		if st != stateOpen {
+			c.Say("checkin.no_corrections")
+			c.End()
+			return "", nil
+		}
+		ck.At, ck.Late, ck.Corrections = old.At, old.Late, old.Corrections+1
+		ck.Lat, ck.Lon = old.Lat, old.Lon
+	}
+	if r.s.PreciseLocation && c.Data()["lat"] != "" {
+		lat, err1 := strconv.ParseFloat(c.Data()["lat"], 64)
+		lon, err2 := strconv.ParseFloat(c.Data()["lon"], 64)
+		if err1 == nil && err2 == nil {
+			ck.Lat, ck.Lon = &lat, &lon
+		}
+	}
+	if err := c.Tx.PutCheckin(ck); err != nil {
+		return "", err
+	}
+	if old != nil {
+		c.Say("checkin.corrected", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+	} else {
+		c.saidSaved(r, p, ck)
+	}
+	c.End()
+	return "", nil
+}

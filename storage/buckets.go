@@ -22,6 +22,11 @@ var (
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
 	bucketMeetingSettings  = []byte("meetingsettings")  // cell id → MeetingSettings
 	bucketQualityTemplates = []byte("qualitytemplates") // organization id → QualityTemplate
+
+	bucketCheckins        = []byte("checkins")        // member id (8 bytes) + "yyyy-mm" → Checkin
+	bucketCheckinSettings = []byte("checkinsettings") // cell id → CheckinSettings
+	bucketCheckinForms    = []byte("checkinforms")    // organization id → CheckinTemplate
+	bucketFarAway         = []byte("faraway")         // member id → FarAway
 )
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
@@ -30,4 +35,5 @@ var allBuckets = [][]byte{
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates,
+	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway,
 }

@@ -1,0 +1,354 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"chibo/storage"
+)
+
+// MaxMessageLen is the longest text chibo puts in one message: Telegram's
+// limit is 4096 characters; a little room is kept for the part counter.
+const MaxMessageLen = 4000
+
+// boardView is what one leader may see of a cell's far-away members.
+type boardView struct {
+	r       ckRules
+	members []*storage.Member // in scope, id order
+	details bool              // may see check-in answers (secretary, group leader)
+}
+
+// boardFor decides which members of the cell the caller may see on the
+// board: all for the secretary and deputy, their group's for a group
+// leader. ok is false when the caller may see nothing.
+func boardFor(c *Ctx, cell *storage.Cell) (*boardView, bool, error) {
+	leads := c.Me.Leads(cell.ID)
+	secretary := c.Me.HasRole(cell.ID, storage.RoleSecretary)
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	r, err := ckRulesOf(c, cell)
+	if err != nil {
+		return nil, false, err
+	}
+	v := &boardView{r: r, details: true}
+	leaderOfAny := false
+	for i := range ms {
+		m := &ms[i]
+		mine := ckGroupLeader(c.Tx, m) == c.Me.ID
+		leaderOfAny = leaderOfAny || mine
+		if leads || mine {
+			v.members = append(v.members, m)
+		}
+	}
+	if !leads && !leaderOfAny {
+		groups, err := c.Tx.Groups(cell.ID)
+		if err != nil {
+			return nil, false, err
+		}
+		for _, g := range groups {
+			leaderOfAny = leaderOfAny || g.LeaderID == c.Me.ID
+		}
+		if !leaderOfAny {
+			return nil, false, nil
+		}
+	}
+	// A deputy sees who reported, not what (only the member, their group
+	// leader and the secretary see a check-in).
+	v.details = secretary || !leads
+	return v, true, nil
+}
+
+// canSeeCheckins reports whether the caller may read m's check-ins.
+func canSeeCheckins(c *Ctx, m *storage.Member) bool {
+	return c.Me != nil && (c.Me.ID == m.ID || c.Me.HasRole(m.HomeCellID, storage.RoleSecretary) || ckGroupLeader(c.Tx, m) == c.Me.ID)
+}
+
+// boardCell is the cell whose board the caller sees: the home cell when
+// they lead it, else the first cell they lead.
+func boardCell(c *Ctx) (*storage.Cell, error) {
+	id := c.Me.HomeCellID
+	if led := c.Me.LedCells(); len(led) > 0 && !c.Me.Leads(id) {
+		id = led[0]
+	}
+	return c.Tx.Cell(id)
+}
+
+func runBoard(c *Ctx, _ string) error {
+	cell, err := boardCell(c)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("board.not_allowed")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return showBoard(c, cell)
+}
+
+func showBoard(c *Ctx, cell *storage.Cell) error {
+	v, ok, err := boardFor(c, cell)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		c.Say("board.not_allowed")
+		return nil
+	}
+	p := v.r.current(c.Now)
+	var done, late, missing []string
+	var shown []*storage.Member
+	for _, m := range v.members {
+		cks, err := checkinsByPeriod(c.Tx, m.ID)
+		if err != nil {
+			return err
+		}
+		ck := cks[p.String()]
+		if ck == nil && !v.r.expected(m, p, c.Now) {
+			continue
+		}
+		shown = append(shown, m)
+		switch {
+		case ck != nil && ck.Late:
+			late = append(late, c.T("board.late_line", "Name", m.Name, "Date", c.Date(ck.At)))
+		case ck != nil:
+			line := c.T("board.done_line", "Name", m.Name, "Date", c.Date(ck.At))
+			if ck.Same {
+				line += c.T("board.same_note")
+			}
+			done = append(done, line)
+		default:
+			n, since := v.r.silentStreak(m, cks, p, c.Now)
+			if n <= 1 && c.Now.Before(v.r.deadline(p)) {
+				missing = append(missing, c.T("board.pending_line", "Name", m.Name))
+			} else {
+				missing = append(missing, c.silentText(m.Name, n, since))
+			}
+		}
+	}
+	if len(shown) == 0 {
+		c.Say("board.empty", "Cell", cell.Name)
+		return nil
+	}
+	parts := []string{c.T("board.header", "Cell", cell.Name, "Month", p.label(), "Date", c.Date(v.r.lastDay(p)))}
+	section := func(id string, lines []string) {
+		if len(lines) > 0 {
+			parts = append(parts, c.N(id, len(lines))+"\n"+strings.Join(lines, "\n"))
+		}
+	}
+	section("board.section_done", done)
+	section("board.section_late", late)
+	section("board.section_missing", missing)
+	var rows [][]Button
+	if v.details {
+		rows = append(rows, []Button{ActionButton(c.T("board.btn_export"), "bx", fmt.Sprintf("%d:%s", cell.ID, p))})
+		for _, m := range shown {
+			rows = append(rows, []Button{ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID))})
+		}
+	}
+	c.replyChunks(strings.Join(parts, "\n\n"), rows...)
+	return nil
+}
+
+// actionBoardOpen shows the board of the cell in args (from a silent list).
+func actionBoardOpen(c *Ctx, args string) error {
+	id, err := strconv.ParseUint(args, 10, 64)
+	if err != nil || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil
+	}
+	cell, err := c.Tx.Cell(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return showBoard(c, cell)
+}
+
+// actionBoardExport sends the month's check-ins in full, as messages that
+// read well on a phone: "<cell>:<yyyy-mm>".
+func actionBoardExport(c *Ctx, args string) error {
+	cs, ps, _ := strings.Cut(args, ":")
+	id, err := strconv.ParseUint(cs, 10, 64)
+	p, okp := parsePeriod(ps)
+	if err != nil || !okp || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil
+	}
+	cell, err := c.Tx.Cell(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	v, ok, err := boardFor(c, cell)
+	if err != nil {
+		return err
+	}
+	if !ok || !v.details {
+		c.Say("board.not_allowed")
+		return nil
+	}
+	form, err := ckFormOf(c.Tx, cell)
+	if err != nil {
+		return err
+	}
+	var blocks []string
+	for _, m := range v.members {
+		ck, err := c.Tx.Checkin(m.ID, p.String())
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		if ck == nil && !v.r.expected(m, p, c.Now) {
+			continue
+		}
+		n := len(blocks) + 1
+		switch {
+		case ck == nil:
+			blocks = append(blocks, c.T("board.export_missing", "N", n, "Name", m.Name))
+		case ck.Late:
+			blocks = append(blocks, c.T("board.export_late", "N", n, "Name", m.Name, "Date", c.Date(ck.At))+"\n"+c.ckSummary(form, ck.Answers))
+		default:
+			blocks = append(blocks, c.T("board.export_done", "N", n, "Name", m.Name, "Date", c.Date(ck.At))+"\n"+c.ckSummary(form, ck.Answers))
+		}
+	}
+	if len(blocks) == 0 {
+		c.Say("board.empty", "Cell", cell.Name)
+		return nil
+	}
+	c.replyChunks(c.T("board.export_header", "Cell", cell.Name, "Month", p.label()) + "\n\n" + strings.Join(blocks, "\n\n"))
+	return nil
+}
+
+// actionBoardHistory shows a member's check-ins month by month: "<member>".
+func actionBoardHistory(c *Ctx, args string) error {
+	id, err := strconv.ParseUint(args, 10, 64)
+	if err != nil || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil
+	}
+	m, err := c.Tx.Member(id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && !canSeeCheckins(c, m)) {
+		c.Say("board.not_allowed")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r, ok, err := ckMemberRules(c, m)
+	if err != nil || !ok {
+		if err == nil {
+			c.Say("board.not_allowed")
+		}
+		return err
+	}
+	form, err := ckFormOf(c.Tx, r.cell)
+	if err != nil {
+		return err
+	}
+	cks, err := checkinsByPeriod(c.Tx, m.ID)
+	if err != nil {
+		return err
+	}
+	cur := r.current(c.Now)
+	var lines []string
+	var latest *storage.Checkin
+	for q := cur; !q.before(cur.add(-(r.s.RetentionMonths - 1))); q = q.add(-1) {
+		ck := cks[q.String()]
+		if latest == nil {
+			latest = ck
+		}
+		switch {
+		case ck != nil:
+			line := c.T("board.history_done", "Month", q.label(), "Date", c.Date(ck.At))
+			if ck.Late {
+				line += c.T("board.late_note")
+			}
+			if ck.Same {
+				line += c.T("board.same_note")
+			}
+			if ck.Corrections > 0 {
+				line += c.T("board.corrected_note", "Date", c.Date(ck.Updated))
+			}
+			lines = append(lines, line)
+		case !r.expected(m, q, c.Now):
+		case q == cur && c.Now.Before(r.deadline(q)):
+			lines = append(lines, c.T("board.history_pending", "Month", q.label()))
+		default:
+			lines = append(lines, c.T("board.history_missing", "Month", q.label()))
+		}
+	}
+	if len(lines) == 0 {
+		c.Say("board.history_empty", "Name", m.Name)
+		return nil
+	}
+	text := c.T("board.history_header", "Name", m.Name) + "\n" + strings.Join(lines, "\n")
+	if latest != nil {
+		text += "\n\n" + c.T("board.history_latest", "Month", latest.Period[5:]+"/"+latest.Period[:4]) + "\n" + c.ckSummary(form, latest.Answers)
+	}
+	c.replyChunks(text)
+	return nil
+}
+
+// replyChunks replies with text split into messages of at most MaxMessageLen
+// characters, at blank lines (between members) where it can, else at line
+// ends; buttons go with the last part.
+func (c *Ctx) replyChunks(text string, buttons ...[]Button) {
+	parts := splitLongText(text, MaxMessageLen)
+	for i, p := range parts {
+		if i == len(parts)-1 {
+			c.Reply(p, buttons...)
+		} else {
+			c.Reply(p)
+		}
+	}
+}
+
+func splitLongText(text string, limit int) []string {
+	if utf8.RuneCountInString(text) <= limit {
+		return []string{text}
+	}
+	var out []string
+	var cur strings.Builder
+	flush := func() {
+		if s := strings.TrimSpace(cur.String()); s != "" {
+			out = append(out, s)
+		}
+		cur.Reset()
+	}
+	add := func(piece, sep string) {
+		if cur.Len() > 0 && utf8.RuneCountInString(cur.String())+utf8.RuneCountInString(sep+piece) > limit {
+			flush()
+		}
+		if cur.Len() > 0 {
+			cur.WriteString(sep)
+		}
+		cur.WriteString(piece)
+	}
+	for _, block := range strings.Split(text, "\n\n") {
+		if utf8.RuneCountInString(block) <= limit {
+			add(block, "\n\n")
+			continue
+		}
+		for _, line := range strings.Split(block, "\n") {
+			for utf8.RuneCountInString(line) > limit { // a line longer than a message
+				r := []rune(line)
+				add(string(r[:limit]), "\n")
+				flush()
+				line = string(r[limit:])
+			}
+			add(line, "\n")
+		}
+	}
+	flush()
+	return out
+}

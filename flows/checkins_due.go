@@ -1,0 +1,231 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// dueCheckins sends the check-in reminders, follow-ups and escalations of
+// every cell, and the reminders before a temporary exemption ends. Keys:
+//
+//	reminder/checkin/<yyyy-mm>/<member>/<n>            n = 0 on the day, then one per follow-up
+//	reminder/checkin-silent/<yyyy-mm>/<recipient>      the silent list, to group leader and secretary
+//	flag/checkin-silent/<first silent month>/<member>/<secretary>   once per silent streak
+//	reminder/exemption-end/<yyyy-mm-dd>/<member>/<recipient>
+func dueCheckins(c *Ctx) error {
+	cells, err := c.Tx.Cells()
+	if err != nil {
+		return err
+	}
+	for i := range cells {
+		if err := dueCheckinsOfCell(c, &cells[i]); err != nil {
+			return fmt.Errorf("cell %d: %w", cells[i].ID, err)
+		}
+	}
+	return nil
+}
+
+// silentLine is one member in a silent list.
+type silentLine struct {
+	m      *storage.Member
+	months int
+	since  ckPeriod
+}
+
+func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
+	r, err := ckRulesOf(c, cell)
+	if err != nil {
+		return err
+	}
+	if r.quiet(c.Now) {
+		return nil // nothing at night; it goes out at 06:30
+	}
+	members, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	byID := map[uint64]*storage.Member{}
+	var secretaries []*storage.Member
+	for i := range members {
+		m := &members[i]
+		byID[m.ID] = m
+		if m.HasRole(cell.ID, storage.RoleSecretary) {
+			secretaries = append(secretaries, m)
+		}
+	}
+	form, err := ckFormOf(c.Tx, cell)
+	if err != nil {
+		return err
+	}
+	p := r.current(c.Now)
+	silentTo := map[uint64][]silentLine{} // recipient → silent members
+	for i := range members {
+		m := &members[i]
+		done, err := checkinsByPeriod(c.Tx, m.ID)
+		if err != nil {
+			return err
+		}
+		if err := remindCheckin(c, r, form, m, p, done); err != nil {
+			return err
+		}
+		if !c.Now.Before(r.escalateAt(p)) && r.expected(m, p, c.Now) && done[p.String()] == nil {
+			n, since := r.silentStreak(m, done, p, c.Now)
+			line := silentLine{m: m, months: n, since: since}
+			if leader := ckGroupLeader(c.Tx, m); leader != 0 && leader != m.ID {
+				silentTo[leader] = append(silentTo[leader], line)
+			}
+			for _, s := range secretaries {
+				if s.ID != m.ID {
+					silentTo[s.ID] = append(silentTo[s.ID], line)
+				}
+			}
+		}
+		// A streak of silent months (the current one counts once its silent
+		// list went out), flagged once per streak to the secretary.
+		q := p.add(-1)
+		if !c.Now.Before(r.escalateAt(p)) {
+			q = p
+		}
+		if n, since := r.silentStreak(m, done, q, c.Now); n >= r.s.SilentMonths {
+			for _, s := range secretaries {
+				key := fmt.Sprintf("flag/checkin-silent/%s/%d/%d", since, m.ID, s.ID)
+				if _, err := c.Remind(key, s, nil, "checkin.flag_silent", "Name", m.Name, "Months", n, "Since", since.label()); err != nil {
+					return err
+				}
+			}
+		}
+		if err := remindExemptionEnd(c, r, m, secretaries); err != nil {
+			return err
+		}
+	}
+	if c.Now.Before(r.escalateAt(p)) || !c.Now.Before(r.close(p)) {
+		return nil
+	}
+	for id, lines := range silentTo {
+		to := byID[id]
+		if to == nil {
+			if to, err = c.Tx.Member(id); err != nil {
+				continue
+			}
+		}
+		rd := c.readerOf(to)
+		var list []string
+		for _, l := range lines {
+			list = append(list, rd.silentText(l.m.Name, l.months, l.since))
+		}
+		key := fmt.Sprintf("reminder/checkin-silent/%s/%d", p, to.ID)
+		if _, err := c.Remind(key, to, [][]Button{{ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkin.silent_list",
+			"Header", rd.N("checkin.silent_header", len(lines), "Month", p.label()), "List", strings.Join(list, "\n")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// silentText is a silent member's line: how long they have been silent.
+func (c *Ctx) silentText(name string, months int, since ckPeriod) string {
+	if months <= 1 {
+		return c.T("board.silent_line", "Name", name)
+	}
+	return c.T("board.silent_months_line", "Name", name, "Months", months, "Since", since.label())
+}
+
+// remindCheckin sends the member the reminder due now for p, if they owe a
+// check-in: on the check-in day, then after each follow-up, until the deadline.
+func remindCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, m *storage.Member, p ckPeriod, done map[string]*storage.Checkin) error {
+	if done[p.String()] != nil || !r.expected(m, p, c.Now) || !c.Now.Before(r.deadline(p)) {
+		return nil
+	}
+	n := -1
+	for k := 0; k <= len(r.s.FollowUps); k++ {
+		if at := r.remindAt(p, k); !c.Now.Before(at) && at.Before(r.deadline(p)) {
+			n = k
+		}
+	}
+	if n < 0 {
+		return nil
+	}
+	var prev *storage.Checkin
+	for q := p.add(-1); q.String() >= p.add(-12).String(); q = q.add(-1) {
+		if ck := done[q.String()]; ck != nil {
+			prev = ck
+			break
+		}
+	}
+	rd := c.readerOf(m)
+	rd.Me = m
+	id := "checkin.remind"
+	if n > 0 {
+		id = "checkin.remind_again"
+	}
+	key := fmt.Sprintf("reminder/checkin/%s/%d/%d", p, m.ID, n)
+	_, err := c.Remind(key, m, checkinButtons(rd, p, prev), id, "Prompt", rd.checkinPrompt(form, p, r, prev))
+	return err
+}
+
+// remindExemptionEnd tells the member and the secretaries, some days before
+// a temporary exemption for working far away ends, to renew or end it.
+func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*storage.Member) error {
+	s := m.Status
+	if s.Kind != storage.StatusFarAway || s.To.IsZero() {
+		return nil
+	}
+	if fa, err := c.Tx.FarAway(m.ID); err == nil && !fa.Exempt {
+		return nil // working far away without an exemption: nothing to renew
+	}
+	end := s.To.In(r.zone)
+	notice := dayStart(end).AddDate(0, 0, -r.s.ExemptionNoticeDays).Add(time.Duration(r.s.Hour) * time.Hour)
+	if c.Now.Before(notice) || !c.Now.Before(dayStart(end).AddDate(0, 0, 1)) {
+		return nil
+	}
+	date := end.Format("2006-01-02")
+	key := fmt.Sprintf("reminder/exemption-end/%s/%d/%d", date, m.ID, m.ID)
+	if _, err := c.Remind(key, m, nil, "checkin.exemption_ending_member", "To", c.Date(end)); err != nil {
+		return err
+	}
+	for _, sec := range secretaries {
+		if sec.ID == m.ID {
+			continue
+		}
+		key := fmt.Sprintf("reminder/exemption-end/%s/%d/%d", date, m.ID, sec.ID)
+		if _, err := c.Remind(key, sec, nil, "checkin.exemption_ending_secretary", "Name", m.Name, "To", c.Date(end)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ckGroupLeader is the id of the leader of the member's group, or 0.
+func ckGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
+	if m.GroupID == 0 {
+		return 0
+	}
+	g, err := tx.Group(m.GroupID)
+	if err != nil {
+		return 0
+	}
+	return g.LeaderID
+}
+
+// dueCheckinRetention deletes check-in details older than each cell's
+// retention period (default 24 months; DOMAIN.md §5: keep the minimum).
+func dueCheckinRetention(c *Ctx) error {
+	cells, err := c.Tx.Cells()
+	if err != nil {
+		return err
+	}
+	for i := range cells {
+		r, err := ckRulesOf(c, &cells[i])
+		if err != nil {
+			return err
+		}
+		cutoff := r.current(c.Now).add(-r.s.RetentionMonths)
+		if _, err := c.Tx.DeleteCheckinsBefore(cells[i].ID, cutoff.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,266 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"chibo/storage"
+)
+
+// The /faraway flow: the secretary marks a member as working far away, with
+// where (province), from when, until when, the group (and so the group
+// leader) that follows them, and whether the cell granted a temporary
+// exemption, with its resolution note. The period is the member's
+// StatusFarAway status; the rest is a storage.FarAway record. Running it
+// again with a later end date renews the exemption.
+
+func (e *Engine) registerFarAway() {
+	e.action("bo", actionBoardOpen)
+	e.register(&Flow{Name: "faraway", Need: NeedLeader, Steps: map[string]Step{
+		"member":     {Ask: askStatusMember, Answer: answerFarMember},
+		"province":   {Ask: askFarProvince, Answer: answerFarProvince},
+		"from":       {Ask: askFarFrom, Answer: answerFarFrom},
+		"to":         {Ask: askStatusTo, Answer: answerFarTo},
+		"group":      {Ask: askFarGroup, Answer: answerFarGroup},
+		"exempt":     {Ask: askFarExempt, Answer: answerFarExempt},
+		"resolution": {Ask: askFarResolution, Answer: answerFarResolution},
+		"confirm":    {Ask: askFarConfirm, Answer: answerFarConfirm},
+	}})
+}
+
+func runFarAway(c *Ctx, _ string) error {
+	id := c.Me.HomeCellID
+	if !c.Me.Leads(id) {
+		id = c.Me.LedCells()[0]
+	}
+	return c.Start("faraway", "member", map[string]string{"cell": fmt.Sprint(id)})
+}
+
+func answerFarMember(c *Ctx, in Input) (string, error) {
+	if _, err := answerStatusMember(c, in); err != nil {
+		return "", err
+	}
+	return "province", nil
+}
+
+func askFarProvince(c *Ctx) error {
+	m, err := statusMember(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	var opts []Opt
+	if fa, err := c.Tx.FarAway(m.ID); err == nil && fa.Province != "" {
+		c.Data()["old_province"] = fa.Province
+		opts = append(opts, Opt{Label: c.T("checkin.btn_keep", "Value", ckShorten(fa.Province, 32)), Value: "="})
+	}
+	c.Ask(c.T("faraway.ask_province", "Name", m.Name, "Current", c.statusLine(m.Status)), 1, opts...)
+	return nil
+}
+
+func answerFarProvince(c *Ctx, in Input) (string, error) {
+	if in.Choice == "=" && c.Data()["old_province"] != "" {
+		c.Data()["province"] = c.Data()["old_province"]
+		return "from", nil
+	}
+	if in.Text == "" {
+		return "", invalid("faraway.err_province")
+	}
+	s, err := CleanReason(in.Text)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["province"] = s
+	return "from", nil
+}
+
+func askFarFrom(c *Ctx) error {
+	opts := []Opt{{Label: c.T("status.btn_today"), Value: "today"}}
+	if m, err := statusMember(c); err == nil && m.Status.Kind == storage.StatusFarAway && !m.Status.From.IsZero() {
+		c.Data()["old_from"] = m.Status.From.In(c.Zone()).Format("2006-01-02")
+		opts = append([]Opt{{Label: c.T("checkin.btn_keep", "Value", c.Date(m.Status.From)), Value: "="}}, opts...)
+	}
+	c.Ask(c.T("status.ask_from"), 1, opts...)
+	return nil
+}
+
+func answerFarFrom(c *Ctx, in Input) (string, error) {
+	if in.Choice == "=" && c.Data()["old_from"] != "" {
+		c.Data()["from"] = c.Data()["old_from"]
+		return "to", nil
+	}
+	return answerStatusFrom(c, in)
+}
+
+func answerFarTo(c *Ctx, in Input) (string, error) {
+	if _, err := answerStatusTo(c, in); err != nil {
+		return "", err
+	}
+	return "group", nil
+}
+
+func askFarGroup(c *Ctx) error {
+	cellID, err := statusCell(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	groups, err := c.Tx.Groups(cellID)
+	if err != nil {
+		return err
+	}
+	var opts []Opt
+	for _, g := range groups {
+		label := g.Name
+		if g.LeaderID != 0 {
+			if l, err := c.Tx.Member(g.LeaderID); err == nil {
+				label = c.T("faraway.group_option", "Group", g.Name, "Leader", l.Name)
+			}
+		}
+		opts = append(opts, Opt{Label: label, Value: fmt.Sprint(g.ID)})
+	}
+	opts = append(opts, Opt{Label: c.T("faraway.no_group"), Value: "0"})
+	c.Ask(c.T("faraway.ask_group"), 1, opts...)
+	return nil
+}
+
+func answerFarGroup(c *Ctx, in Input) (string, error) {
+	cellID, err := statusCell(c)
+	if err != nil {
+		return "", err
+	}
+	id, err := strconv.ParseUint(in.Choice, 10, 64)
+	if err != nil {
+		return "", invalid("err.choose_option")
+	}
+	if id != 0 {
+		g, err := c.Tx.Group(id)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && g.CellID != cellID) {
+			return "", invalid("err.choose_option")
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	c.Data()["group"] = fmt.Sprint(id)
+	return "exempt", nil
+}
+
+func askFarExempt(c *Ctx) error {
+	c.Ask(c.T("faraway.ask_exempt"), 1,
+		Opt{Label: c.T("faraway.btn_exempt"), Value: "yes"},
+		Opt{Label: c.T("faraway.btn_not_exempt"), Value: "no"})
+	return nil
+}
+
+func answerFarExempt(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "yes":
+		c.Data()["exempt"] = "1"
+		return "resolution", nil
+	case "no":
+		c.Data()["exempt"] = ""
+		delete(c.Data(), "resolution")
+		return "confirm", nil
+	}
+	return "", invalid("err.choose_option")
+}
+
+func askFarResolution(c *Ctx) error {
+	c.Reply(c.T("faraway.ask_resolution"))
+	return nil
+}
+
+func answerFarResolution(c *Ctx, in Input) (string, error) {
+	r, err := CleanReason(in.Text)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["resolution"] = r
+	return "confirm", nil
+}
+
+// farSummary describes the pending marking.
+func (c *Ctx) farSummary(m *storage.Member) string {
+	from, _ := c.storedDate("from")
+	to, _ := c.storedDate("to")
+	group := c.T("faraway.no_group")
+	if id, _ := strconv.ParseUint(c.Data()["group"], 10, 64); id != 0 {
+		if g, err := c.Tx.Group(id); err == nil {
+			group = g.Name
+		}
+	}
+	exempt := c.T("faraway.not_exempt")
+	if c.Data()["exempt"] == "1" {
+		exempt = c.T("faraway.exempt", "Resolution", c.Data()["resolution"])
+	}
+	return c.T("faraway.summary", "Name", m.Name, "Province", c.Data()["province"], "From", c.Date(from), "To", c.Date(to), "Group", group, "Exempt", exempt)
+}
+
+func askFarConfirm(c *Ctx) error {
+	m, err := statusMember(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	c.Ask(c.farSummary(m), 2,
+		Opt{Label: c.T("btn.confirm"), Value: "yes"},
+		Opt{Label: c.T("btn.cancel"), Value: "no"})
+	return nil
+}
+
+func answerFarConfirm(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "no":
+		c.Say("cancel.done")
+		c.End()
+		return "", nil
+	case "yes":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	m, err := statusMember(c)
+	if err != nil {
+		return "", err
+	}
+	from, _ := c.storedDate("from")
+	to, _ := c.storedDate("to")
+	exempt := c.Data()["exempt"] == "1"
+	reason := c.Data()["province"]
+	if exempt {
+		reason = c.Data()["resolution"]
+	}
+	m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: from, To: to, Reason: reason, SetBy: c.Me.ID, SetAt: c.Now})
+	m.GroupID, _ = strconv.ParseUint(c.Data()["group"], 10, 64)
+	if err := c.Tx.PutMember(m); err != nil {
+		return "", err
+	}
+	fa := &storage.FarAway{MemberID: m.ID, Province: c.Data()["province"], Exempt: exempt, Resolution: c.Data()["resolution"], SetBy: c.Me.ID, SetAt: c.Now}
+	if err := c.Tx.PutFarAway(fa); err != nil {
+		return "", err
+	}
+	c.Say("faraway.done", "Name", m.Name)
+	if m.ID != c.Me.ID {
+		rd := c.readerOf(m)
+		c.SendTo(m, "faraway.changed_you", "By", c.Me.Name, "Summary", rd.farSummary(m), "Day", fmt.Sprint(farRules(c).s.Day))
+	}
+	if leader := ckGroupLeader(c.Tx, m); leader != 0 && leader != c.Me.ID && leader != m.ID {
+		if l, err := c.Tx.Member(leader); err == nil {
+			c.SendTo(l, "faraway.notify_leader", "Summary", c.readerOf(l).farSummary(m))
+		}
+	}
+	c.End()
+	return "", nil
+}
+
+// farRules is the check-in rules of the flow's cell, defaults on failure.
+func farRules(c *Ctx) ckRules {
+	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
+	if cell, err := c.Tx.Cell(cellID); err == nil {
+		if r, err := ckRulesOf(c, cell); err == nil {
+			return r
+		}
+	}
+	return ckRules{s: storage.CheckinSettings{}.WithDefaults(), zone: c.Zone()}
+}

@@ -1,0 +1,242 @@
+package storage
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+)
+
+// CheckinSettings are a cell's rules for the monthly check-ins of members
+// working far away. The zero value of each field means its default.
+type CheckinSettings struct {
+	// Day is the day of the month the check-in opens and the first reminder
+	// goes out, 1 to 28 (every month has it). Zero means 25.
+	Day int `json:"day,omitempty"`
+	// Hour is the local hour of the reminders. Zero means 8.
+	Hour int `json:"hour,omitempty"`
+	// FollowUps are the days after the check-in day when those who have not
+	// answered are reminded again, ascending. Nil means 3 and 7.
+	FollowUps []int `json:"follow_ups,omitempty"`
+	// DeadlineDays is how many days after the check-in day answers count as
+	// on time and can be corrected; then the group leader and the secretary
+	// get the list of who is silent. Zero means 10.
+	DeadlineDays int `json:"deadline_days,omitempty"`
+	// SilentMonths is how many months in a row without a check-in get a
+	// member flagged to the secretary. Zero means 2.
+	SilentMonths int `json:"silent_months,omitempty"`
+	// ExemptionNoticeDays is how long before a temporary exemption ends the
+	// member and the secretary are reminded to renew or end it. Zero means 14.
+	ExemptionNoticeDays int `json:"exemption_notice_days,omitempty"`
+	// RetentionMonths is how long check-in details are kept. Zero means 24.
+	RetentionMonths int `json:"retention_months,omitempty"`
+	// PreciseLocation lets members' shared points be stored; false keeps
+	// province and district only (Law 91/2025: collect the minimum).
+	PreciseLocation bool `json:"precise_location,omitempty"`
+}
+
+// WithDefaults returns the settings with every zero field set to its default.
+func (s CheckinSettings) WithDefaults() CheckinSettings {
+	if s.Day <= 0 || s.Day > 28 {
+		s.Day = 25
+	}
+	if s.Hour <= 0 || s.Hour > 23 {
+		s.Hour = 8
+	}
+	if s.FollowUps == nil {
+		s.FollowUps = []int{3, 7}
+	}
+	if s.DeadlineDays <= 0 {
+		s.DeadlineDays = 10
+	}
+	if s.SilentMonths <= 0 {
+		s.SilentMonths = 2
+	}
+	if s.ExemptionNoticeDays <= 0 {
+		s.ExemptionNoticeDays = 14
+	}
+	if s.RetentionMonths <= 0 {
+		s.RetentionMonths = 24
+	}
+	return s
+}
+
+// CheckinField is one question of a check-in form.
+type CheckinField struct {
+	Key  string `json:"key"`  // the answer's key, stable across months
+	Kind string `json:"kind"` // place, yesno, text, phone, return, dues, note
+	// Label is the question per language, for a custom form; empty for the
+	// default form, whose questions come from the locale files.
+	Label    map[string]string `json:"label,omitempty"`
+	Optional bool              `json:"optional,omitempty"`
+}
+
+// CheckinTemplate is an organization's check-in form.
+type CheckinTemplate struct {
+	Fields []CheckinField `json:"fields"`
+}
+
+// Checkin is a far-away member's monthly report. Period is "yyyy-mm", the
+// month whose check-in day opened it.
+type Checkin struct {
+	MemberID    uint64            `json:"member_id"`
+	CellID      uint64            `json:"cell_id"`
+	Period      string            `json:"period"`
+	At          time.Time         `json:"at"`      // first submitted
+	Updated     time.Time         `json:"updated"` // last corrected
+	Late        bool              `json:"late,omitempty"`
+	Same        bool              `json:"same,omitempty"` // confirmed last month's answers in one tap
+	Corrections int               `json:"corrections,omitempty"`
+	Answers     map[string]string `json:"answers"`
+	Lat         *float64          `json:"lat,omitempty"` // only when the cell allows precise location
+	Lon         *float64          `json:"lon,omitempty"`
+}
+
+// FarAway is what the secretary recorded when marking a member as working
+// far away; the period itself is the member's StatusFarAway status.
+type FarAway struct {
+	MemberID   uint64    `json:"member_id"`
+	Province   string    `json:"province"`
+	Exempt     bool      `json:"exempt"`               // a temporary exemption was granted
+	Resolution string    `json:"resolution,omitempty"` // the cell's resolution note
+	SetBy      uint64    `json:"set_by"`
+	SetAt      time.Time `json:"set_at"`
+}
+
+func checkinKey(memberID uint64, period string) []byte {
+	return append(itob(memberID), period...)
+}
+
+// CheckinSettings returns the cell's check-in settings with defaults filled.
+func (tx *Tx) CheckinSettings(cellID uint64) (CheckinSettings, error) {
+	s, err := getJSON[CheckinSettings](tx.tx.Bucket(bucketCheckinSettings), itob(cellID))
+	if err == ErrNotFound {
+		return CheckinSettings{}.WithDefaults(), nil
+	}
+	if err != nil {
+		return CheckinSettings{}, err
+	}
+	return s.WithDefaults(), nil
+}
+
+// PutCheckinSettings stores the cell's check-in settings.
+func (tx *Tx) PutCheckinSettings(cellID uint64, s CheckinSettings) error {
+	for i, d := range s.FollowUps {
+		if d <= 0 || (i > 0 && d <= s.FollowUps[i-1]) {
+			return fmt.Errorf("check-in follow-ups must be positive and ascending: %v", s.FollowUps)
+		}
+	}
+	return putJSON(tx.tx.Bucket(bucketCheckinSettings), itob(cellID), s)
+}
+
+// CheckinTemplate returns the organization's custom check-in form, or
+// ErrNotFound when it uses the default one.
+func (tx *Tx) CheckinTemplate(orgID uint64) (*CheckinTemplate, error) {
+	return getJSON[CheckinTemplate](tx.tx.Bucket(bucketCheckinForms), itob(orgID))
+}
+
+// PutCheckinTemplate stores the organization's check-in form.
+func (tx *Tx) PutCheckinTemplate(orgID uint64, t *CheckinTemplate) error {
+	seen := map[string]bool{}
+	for _, f := range t.Fields {
+		if f.Key == "" || seen[f.Key] {
+			return fmt.Errorf("check-in form: empty or duplicate key %q", f.Key)
+		}
+		seen[f.Key] = true
+	}
+	return putJSON(tx.tx.Bucket(bucketCheckinForms), itob(orgID), t)
+}
+
+// Checkin returns the member's check-in for the period.
+func (tx *Tx) Checkin(memberID uint64, period string) (*Checkin, error) {
+	return getJSON[Checkin](tx.tx.Bucket(bucketCheckins), checkinKey(memberID, period))
+}
+
+// PutCheckin stores a check-in under its member and period.
+func (tx *Tx) PutCheckin(c *Checkin) error {
+	if _, err := time.Parse("2006-01", c.Period); c.MemberID == 0 || err != nil {
+		return fmt.Errorf("check-in without member or yyyy-mm period: %d %q", c.MemberID, c.Period)
+	}
+	return putJSON(tx.tx.Bucket(bucketCheckins), checkinKey(c.MemberID, c.Period), c)
+}
+
+// Checkins lists the member's check-ins, oldest first.
+func (tx *Tx) Checkins(memberID uint64) ([]Checkin, error) {
+	var out []Checkin
+	prefix := itob(memberID)
+	c := tx.tx.Bucket(bucketCheckins).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		rec, err := getJSON[Checkin](tx.tx.Bucket(bucketCheckins), k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *rec)
+	}
+	return out, nil
+}
+
+// DeleteCheckinsBefore deletes the cell's check-ins of periods before
+// period ("yyyy-mm") and returns how many it deleted.
+func (tx *Tx) DeleteCheckinsBefore(cellID uint64, period string) (int, error) {
+	b := tx.tx.Bucket(bucketCheckins)
+	var doomed [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if len(k) < 8 || string(k[8:]) >= period {
+			return nil
+		}
+		rec, err := getJSON[Checkin](b, k)
+		if err != nil {
+			return err
+		}
+		if rec.CellID == cellID {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(doomed), nil
+}
+
+// FarAway returns the far-away details recorded for the member.
+func (tx *Tx) FarAway(memberID uint64) (*FarAway, error) {
+	return getJSON[FarAway](tx.tx.Bucket(bucketFarAway), itob(memberID))
+}
+
+// PutFarAway stores the far-away details of a member.
+func (tx *Tx) PutFarAway(f *FarAway) error {
+	if f.MemberID == 0 {
+		return fmt.Errorf("far-away details without member")
+	}
+	return putJSON(tx.tx.Bucket(bucketFarAway), itob(f.MemberID), f)
+}
+
+// ExemptFromMeetings reports whether the member is exempt from meetings at t
+// (DOMAIN.md §3: exempt members get no meeting reminders and are not counted
+// as absent): exempt for age or health, or working far away with a temporary
+// exemption in force. A far-away member recorded without an exemption is not
+// exempt.
+func (tx *Tx) ExemptFromMeetings(m *Member, t time.Time) (bool, error) {
+	switch m.Status.Kind {
+	case StatusExempt:
+		return true, nil
+	case StatusFarAway:
+		if t.Before(m.Status.From) || (!m.Status.To.IsZero() && !t.Before(m.Status.To.AddDate(0, 0, 1))) {
+			return false, nil
+		}
+		f, err := tx.FarAway(m.ID)
+		if err == ErrNotFound {
+			return true, nil // the status alone means a temporary exemption
+		}
+		if err != nil {
+			return false, err
+		}
+		return f.Exempt, nil
+	}
+	return false, nil
+}
