@@ -1,0 +1,188 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/storage"
+)
+
+// ticker runs the scheduler's question every step from the clock to until,
+// calling act before each tick, and records when each key was first sent.
+type ticker struct {
+	h    *harness
+	sent map[string]time.Time
+	msgs map[string]Message
+}
+
+func newTicker(h *harness) *ticker {
+	return &ticker{h: h, sent: map[string]time.Time{}, msgs: map[string]Message{}}
+}
+
+func (tk *ticker) tick() {
+	tk.h.t.Helper()
+	for _, m := range tk.h.due() {
+		if _, dup := tk.sent[m.Key]; dup {
+			tk.h.t.Fatalf("%s sent twice", m.Key)
+		}
+		tk.sent[m.Key] = tk.h.now
+		tk.msgs[m.Key] = m
+	}
+}
+
+func (tk *ticker) run(until time.Time, step time.Duration, act func(now time.Time)) {
+	tk.h.t.Helper()
+	for ; tk.h.now.Before(until); tk.h.now = tk.h.now.Add(step) {
+		if act != nil {
+			act(tk.h.now)
+		}
+		tk.tick()
+	}
+}
+
+func (tk *ticker) keys() []string {
+	var ks []string
+	for k := range tk.sent {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+func wantKeys(t *testing.T, got, want []string) {
+	t.Helper()
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		var missing, extra []string
+		for _, k := range want {
+			if !slices.Contains(got, k) {
+				missing = append(missing, k)
+			}
+		}
+		for _, k := range got {
+			if !slices.Contains(want, k) {
+				extra = append(extra, k)
+			}
+		}
+		t.Fatalf("reminders differ:\nmissing %q\nextra   %q", missing, extra)
+	}
+}
+
+func TestCheckin_followUpsEscalationOnceAcrossRestart(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng", "Phan Văn Tài")
+	g := h.farGroup()
+	h.markFar("dovanhung", g.ID, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+	h.markFar("phanvantai", g.ID, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+	hung, tai, sec, cuong := h.member("dovanhung").ID, h.member("phanvantai").ID, h.member("sec").ID, h.member("cuong").ID
+	tk := newTicker(h)
+	h.at(25, 3, 0, 0)
+	tk.run(time.Date(2026, 4, 6, 0, 0, 0, 0, h.zone), 30*time.Minute, func(now time.Time) {
+		switch now {
+		case time.Date(2026, 3, 28, 8, 30, 0, 0, h.zone):
+			h.restart() // mid-wave: reminder 1 went out at 08:00
+			tk.tick()   // the catch-up tick right after start sends nothing again
+		case time.Date(2026, 3, 29, 10, 0, 0, 0, h.zone):
+			h.fullForm("phanvantai", "Báo cáo ngay", "")
+		}
+	})
+	wantKeys(t, tk.keys(), []string{
+		fmt.Sprintf("reminder/checkin/2026-03/%d/0", hung),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/1", hung),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/2", hung),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/0", tai),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/1", tai),
+		fmt.Sprintf("reminder/checkin-silent/2026-03/%d", sec),
+		fmt.Sprintf("reminder/checkin-silent/2026-03/%d", cuong),
+	})
+	for key, want := range map[string]time.Time{
+		fmt.Sprintf("reminder/checkin/2026-03/%d/0", hung):     time.Date(2026, 3, 25, 8, 0, 0, 0, h.zone),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/1", hung):     time.Date(2026, 3, 28, 8, 0, 0, 0, h.zone),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/2", hung):     time.Date(2026, 4, 1, 8, 0, 0, 0, h.zone),
+		fmt.Sprintf("reminder/checkin-silent/2026-03/%d", sec): time.Date(2026, 4, 4, 8, 0, 0, 0, h.zone),
+	} {
+		if !tk.sent[key].Equal(want) {
+			t.Errorf("%s sent at %v, want %v", key, tk.sent[key], want)
+		}
+	}
+	list := tk.msgs[fmt.Sprintf("reminder/checkin-silent/2026-03/%d", cuong)].Text
+	if !strings.Contains(list, "Đỗ Văn Hùng") || strings.Contains(list, "Phan Văn Tài") {
+		t.Fatalf("group leader's silent list: %q", list)
+	}
+	if !strings.HasPrefix(tk.msgs[fmt.Sprintf("reminder/checkin/2026-03/%d/1", hung)].Text, "Nhắc lại:") {
+		t.Fatalf("follow-up text: %q", tk.msgs[fmt.Sprintf("reminder/checkin/2026-03/%d/1", hung)].Text)
+	}
+}
+
+func TestCheckin_quietHours(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.markFar("dovanhung", 0, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		return tx.PutCheckinSettings(h.cell.ID, storage.CheckinSettings{Hour: 22, FollowUps: []int{}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tk := newTicker(h)
+	h.at(25, 3, 21, 0)
+	tk.run(time.Date(2026, 3, 26, 7, 0, 0, 0, h.zone), time.Minute, nil)
+	key := fmt.Sprintf("reminder/checkin/2026-03/%d/0", h.member("dovanhung").ID)
+	wantKeys(t, tk.keys(), []string{key})
+	if want := time.Date(2026, 3, 26, 6, 30, 0, 0, h.zone); !tk.sent[key].Equal(want) {
+		t.Fatalf("sent at %v, want %v (after the quiet hours)", tk.sent[key], want)
+	}
+}
+
+func TestCheckin_exemptionEndingAndRetention(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng", "Phan Văn Tài")
+	h.markFar("dovanhung", 0, h.date(1, 3, 2026), h.date(15, 4, 2026), true)
+	h.markFar("phanvantai", 0, h.date(1, 3, 2026), h.date(15, 4, 2026), false) // no exemption: nothing to renew
+	hung, sec := h.member("dovanhung").ID, h.member("sec").ID
+	tk := newTicker(h)
+	h.at(31, 3, 0, 0)
+	tk.run(time.Date(2026, 4, 17, 0, 0, 0, 0, h.zone), time.Hour, nil)
+	var got []string
+	for _, k := range tk.keys() {
+		if strings.HasPrefix(k, "reminder/exemption-end/") {
+			got = append(got, k)
+		}
+	}
+	wantKeys(t, got, []string{
+		fmt.Sprintf("reminder/exemption-end/2026-04-15/%d/%d", hung, hung),
+		fmt.Sprintf("reminder/exemption-end/2026-04-15/%d/%d", hung, sec),
+	})
+	if at := tk.sent[got[0]]; !at.Equal(time.Date(2026, 4, 1, 8, 0, 0, 0, h.zone)) {
+		t.Fatalf("sent at %v, want 01/04/2026 08:00 (14 days before)", at)
+	}
+	h.wantText([]Message{tk.msgs[fmt.Sprintf("reminder/exemption-end/2026-04-15/%d/%d", hung, sec)]}, "vi",
+		"checkin.exemption_ending_secretary", "Name", "Đỗ Văn Hùng", "To", "15/04/2026")
+
+	// Retention: details older than 24 months go, newer stay.
+	err := h.db.Update(func(tx *storage.Tx) error {
+		for _, p := range []string{"2024-02", "2024-03", "2024-04"} {
+			if err := tx.PutCheckin(&storage.Checkin{MemberID: hung, CellID: h.cell.ID, Period: p, Answers: map[string]string{"place": "Bình Dương"}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.due() // current period 2026-03 (April's opens on 25/04): keep 2024-03 onwards
+	var left []string
+	_ = h.db.View(func(tx *storage.Tx) error {
+		cks, _ := tx.Checkins(hung)
+		for _, c := range cks {
+			left = append(left, c.Period)
+		}
+		return nil
+	})
+	if !slices.Equal(left, []string{"2024-03", "2024-04"}) {
+		t.Fatalf("after retention: %v", left)
+	}
+}
