@@ -1,4 +1,1060 @@
 package flows
 
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"chibo/storage"
+)
+
 // registerMeetings registers the meetings feature's commands, flows and reminders.
-func (e *Engine) registerMeetings() {}
+func (e *Engine) registerMeetings() {
+	e.command(&Command{Name: "meeting", Need: NeedMember, PrivateOnly: true, HelpID: "mt.help", MenuID: "mt.menu", Run: runMeeting})
+	e.command(&Command{Name: "attendance", Need: NeedMember, PrivateOnly: true, HelpID: "mt.help_attendance", MenuID: "mt.menu_attendance", Run: runAttendance})
+	e.command(&Command{Name: "code", Need: NeedMember, PrivateOnly: true, HelpID: "mt.help_code", MenuID: "mt.menu_code", Run: runCheckinCode})
+
+	e.action("mt", actMeeting)
+	e.action("ml", actMeetingList)
+	e.action("rsvp", actRSVP)
+	e.action("exc", actExcuse)
+	e.action("rl", actRollSet)
+	e.action("rla", actRollAll)
+	e.action("rlm", actRollMember)
+	e.action("att", actAttendance)
+
+	e.register(&Flow{Name: "mschedule", Need: NeedLeader, Steps: map[string]Step{
+		"day":  {Ask: askScheduleDay, Answer: answerScheduleDay},
+		"time": {Ask: askScheduleTime, Answer: answerScheduleTime},
+	}})
+	e.register(&Flow{Name: "mnew", Need: NeedLeader, Steps: map[string]Step{
+		"topic": {Ask: askNewTopic, Answer: answerNewTopic},
+		"date":  {Ask: askNewDate, Answer: answerNewDate},
+		"time":  {Ask: askNewTime, Answer: answerNewTime},
+		"place": {Ask: askNewPlace, Answer: answerNewPlace},
+	}})
+	e.register(&Flow{Name: "mmove", Need: NeedLeader, Steps: map[string]Step{
+		"date":  {Ask: askMoveDate, Answer: answerMoveDate},
+		"time":  {Ask: askMoveTime, Answer: answerMoveTime},
+		"place": {Ask: askMovePlace, Answer: answerMovePlace},
+	}})
+	e.register(&Flow{Name: "mtopic", Need: NeedLeader, Steps: map[string]Step{
+		"topic": {Ask: askTopic, Answer: answerTopic},
+	}})
+	e.register(&Flow{Name: "mcancel", Need: NeedLeader, Steps: map[string]Step{
+		"confirm": {Ask: askCancelMeeting, Answer: answerCancelMeeting},
+	}})
+	e.register(&Flow{Name: "excuse", Need: NeedMember, Steps: map[string]Step{
+		"reason": {Ask: askExcuseReason, Answer: answerExcuseReason},
+		"text":   {Ask: askExcuseText, Answer: answerExcuseText},
+	}})
+	e.register(&Flow{Name: "mscore", Need: NeedLeader, Steps: map[string]Step{
+		"section": {Ask: askScoreSection, Answer: answerScoreSection},
+	}})
+	e.due("meetings", dueMeetings)
+}
+
+// Defaults of a cell's meeting rules (DOMAIN.md §3: configurable, never
+// hard-coded; these are only what a new cell starts with).
+const (
+	defaultSpec      = "30 19 3 * *" // the 3rd of each month at 19:30
+	defaultQuietFrom = 21*60 + 30
+	defaultQuietTo   = 6*60 + 30
+	defaultMorning   = 7 * 60
+	// codeTTL is how long an in-room check-in code works after it is shown.
+	codeTTL = 4 * time.Hour
+	// openEarly is how long before its time a meeting's check-in can open.
+	openEarly = 2 * time.Hour
+)
+
+// rules are a cell's meeting settings with the defaults filled in.
+type rules struct {
+	s                  *storage.MeetingSettings
+	spec               string
+	sched              cron.Schedule
+	zone               *time.Location
+	quietFrom, quietTo int
+	morning            int
+	secEarly, secLate  time.Duration
+	memEarly, memLate  time.Duration
+}
+
+// cellZone is the cell's time zone, or the engine's.
+func (c *Ctx) cellZone(cell *storage.Cell) *time.Location {
+	if cell != nil && cell.TZ != "" {
+		if z, err := time.LoadLocation(cell.TZ); err == nil {
+			return z
+		}
+	}
+	return c.Zone()
+}
+
+func (c *Ctx) rules(cell *storage.Cell) (*rules, error) {
+	s, err := c.Tx.MeetingSettings(cell.ID)
+	if err != nil {
+		return nil, err
+	}
+	r := &rules{s: s, spec: s.Spec, zone: c.cellZone(cell), quietFrom: s.QuietFrom, quietTo: s.QuietTo, morning: s.MorningAt,
+		secEarly: s.SecEarly, secLate: s.SecLate, memEarly: s.MemberEarly, memLate: s.MemberLate}
+	if r.spec == "" {
+		r.spec = defaultSpec
+	}
+	if r.quietFrom == 0 && r.quietTo == 0 {
+		r.quietFrom, r.quietTo = defaultQuietFrom, defaultQuietTo
+	}
+	if r.morning == 0 {
+		r.morning = defaultMorning
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&r.secEarly, 7*24*time.Hour)
+	def(&r.secLate, 2*24*time.Hour)
+	def(&r.memEarly, 24*time.Hour)
+	def(&r.memLate, 2*time.Hour)
+	r.sched, err = cron.ParseStandard(r.spec)
+	if err != nil {
+		return nil, fmt.Errorf("cell %d meeting spec %q: %w", cell.ID, r.spec, err)
+	}
+	return r, nil
+}
+
+// regularAt is the time of the month's regular meeting by the rule, or
+// false when the rule has none that month.
+func (r *rules) regularAt(year int, month time.Month) (time.Time, bool) {
+	start := time.Date(year, month, 1, 0, 0, 0, 0, r.zone)
+	t := r.sched.Next(start.Add(-time.Second))
+	if t.IsZero() || t.Year() != year || t.Month() != month {
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// dayAndTime reads the day of month and time of a "M H D * *" spec, the only
+// kind the schedule buttons make.
+func specDayTime(spec string) (day, hour, minute int, ok bool) {
+	f := strings.Fields(spec)
+	if len(f) != 5 || f[3] != "*" || f[4] != "*" {
+		return 0, 0, 0, false
+	}
+	var err1, err2, err3 error
+	minute, err1 = strconv.Atoi(f[0])
+	hour, err2 = strconv.Atoi(f[1])
+	day, err3 = strconv.Atoi(f[2])
+	return day, hour, minute, err1 == nil && err2 == nil && err3 == nil
+}
+
+// quiet reports whether t falls in the cell's quiet hours.
+func (r *rules) quiet(t time.Time) bool {
+	t = t.In(r.zone)
+	m := t.Hour()*60 + t.Minute()
+	if r.quietFrom <= r.quietTo {
+		return m >= r.quietFrom && m < r.quietTo
+	}
+	return m >= r.quietFrom || m < r.quietTo
+}
+
+// monthKey names a month of a regular meeting.
+func monthKey(t time.Time) string { return t.Format("2006-01") }
+
+// ensureMeetings creates the cell's regular meetings of this month and the
+// next from its rule, when they do not exist and are still ahead, so
+// reminders a week before an early-month meeting have a meeting to look at.
+func (c *Ctx) ensureMeetings(cell *storage.Cell, r *rules) error {
+	ms, err := c.Tx.Meetings(cell.ID)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, m := range ms {
+		if m.Kind == storage.MeetingRegular {
+			have[m.Month] = true
+		}
+	}
+	now := c.Now.In(r.zone)
+	for i := 0; i < 2; i++ {
+		first := time.Date(now.Year(), now.Month()+time.Month(i), 1, 0, 0, 0, 0, r.zone)
+		key := monthKey(first)
+		if have[key] {
+			continue
+		}
+		at, ok := r.regularAt(first.Year(), first.Month())
+		if !ok || !at.After(c.Now) || at.Before(cell.Created) {
+			continue
+		}
+		m := &storage.Meeting{CellID: cell.ID, Kind: storage.MeetingRegular, Month: key, At: at, Place: r.s.Place,
+			State: storage.MeetingPlanned, Created: c.Now}
+		if err := c.Tx.PutMeeting(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// statusOn is the member's status kind in effect on day t: the latest status
+// set (or, for a period, starting) by then; a period that ended means active.
+func statusOn(m *storage.Member, t time.Time) storage.StatusKind {
+	all := append(append([]storage.Status{}, m.History...), m.Status)
+	var cur *storage.Status
+	for i := range all {
+		s := &all[i]
+		start := s.SetAt
+		if s.Kind.HasPeriod() && !s.From.IsZero() {
+			start = s.From
+		}
+		if !start.After(t) {
+			cur = s
+		}
+	}
+	if cur == nil {
+		cur = &all[0]
+	}
+	if cur.Kind.HasPeriod() && !cur.To.IsZero() && t.After(cur.To.AddDate(0, 0, 1)) {
+		return storage.StatusActive
+	}
+	if cur.Kind == "" {
+		return storage.StatusActive
+	}
+	return cur.Kind
+}
+
+// standing says whether a member is on the cell's list on the meeting's day
+// and whether they are expected: exempt, far away and temporarily
+// transferred out members are on the list but not counted (Guide
+// 12-HD/BTCTW criterion 1); members who left or had not joined are not on it.
+func standing(m *storage.Member, mt *storage.Meeting) storage.Outcome {
+	if mt.State == storage.MeetingClosed {
+		if a, ok := mt.Roll[m.ID]; ok && a.Outcome != "" {
+			return a.Outcome
+		}
+		return storage.OutcomeNotExpected
+	}
+	if m.HomeCellID != mt.CellID || (!m.Joined.IsZero() && m.Joined.After(mt.At)) {
+		return storage.OutcomeNotExpected
+	}
+	switch statusOn(m, mt.At) {
+	case storage.StatusLeft:
+		return storage.OutcomeNotExpected
+	case storage.StatusExempt, storage.StatusFarAway, storage.StatusTransferredOut:
+		return storage.OutcomeExempt
+	}
+	return ""
+}
+
+// expected reports whether the member is expected at the meeting.
+func expected(m *storage.Member, mt *storage.Meeting) bool {
+	switch standing(m, mt) {
+	case storage.OutcomeExempt, storage.OutcomeNotExpected:
+		return false
+	}
+	return true
+}
+
+// leadersOf lists the secretaries and deputies of a cell; secretaryOnly
+// keeps the secretaries when there are any.
+func (c *Ctx) leadersOf(cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
+	ms, err := c.Tx.Members(cellID)
+	if err != nil {
+		return nil, err
+	}
+	var secs, all []storage.Member
+	for _, m := range ms {
+		if m.HasRole(cellID, storage.RoleSecretary) {
+			secs = append(secs, m)
+		}
+		if m.Leads(cellID) {
+			all = append(all, m)
+		}
+	}
+	if secretaryOnly && len(secs) > 0 {
+		return secs, nil
+	}
+	return all, nil
+}
+
+// meetingFor loads the meeting named in args and its cell. lead requires the
+// caller to lead the meeting's cell; otherwise the caller must belong to it.
+func meetingFor(c *Ctx, idArg string, lead bool) (*storage.Meeting, *storage.Cell, bool, error) {
+	id, err := strconv.ParseUint(idArg, 10, 64)
+	if err != nil || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil, nil, false, nil
+	}
+	mt, err := c.Tx.Meeting(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if lead && !c.Me.Leads(mt.CellID) {
+		c.Say("err.leaders_only")
+		return nil, nil, false, nil
+	}
+	if !lead && c.Me.HomeCellID != mt.CellID && !c.Me.Leads(mt.CellID) {
+		c.Say("err.stale_button")
+		return nil, nil, false, nil
+	}
+	cell, err := c.Tx.Cell(mt.CellID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return mt, cell, true, nil
+}
+
+// When formats a meeting's time as "19:30 ngày 03/03/2026" in the cell's zone.
+func (c *Ctx) when(t time.Time, cell *storage.Cell) string {
+	t = t.In(c.cellZone(cell))
+	return c.T("mt.when", "Time", t.Format("15:04"), "Date", t.Format("02/01/2006"))
+}
+
+// kindName is the localized name of a meeting kind.
+func (c *Ctx) kindName(mt *storage.Meeting) string {
+	switch {
+	case mt.Kind == storage.MeetingThematic:
+		return c.T("mt.kind_thematic")
+	case mt.Kind == storage.MeetingExtra:
+		return c.T("mt.kind_extra")
+	case mt.Combined:
+		return c.T("mt.kind_combined")
+	}
+	return c.T("mt.kind_regular")
+}
+
+func (c *Ctx) stateName(s storage.MeetingState) string {
+	switch s {
+	case storage.MeetingOpen:
+		return c.T("mt.state_open")
+	case storage.MeetingClosed:
+		return c.T("mt.state_closed")
+	case storage.MeetingCancelled:
+		return c.T("mt.state_cancelled")
+	}
+	return c.T("mt.state_planned")
+}
+
+func (c *Ctx) topicOf(mt *storage.Meeting) string {
+	if mt.Topic == "" {
+		return c.T("mt.no_topic")
+	}
+	return mt.Topic
+}
+
+func (c *Ctx) placeOf(mt *storage.Meeting) string {
+	if mt.Place == "" {
+		return c.T("mt.no_place")
+	}
+	return mt.Place
+}
+
+// meetingLine is one meeting in a list.
+func (c *Ctx) meetingLine(mt *storage.Meeting, cell *storage.Cell) string {
+	return c.T("mt.line", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "State", c.stateName(mt.State))
+}
+
+// runMeeting shows the caller's cell's meetings: the leader gets the tools,
+// a member the next meeting and their answer.
+func runMeeting(c *Ctx, _ string) error {
+	cells := c.Me.LedCells()
+	if len(cells) == 0 {
+		return memberMeetingView(c)
+	}
+	cell, err := c.Tx.Cell(cells[0])
+	if err != nil {
+		return err
+	}
+	return leaderMeetingList(c, cell)
+}
+
+func memberMeetingView(c *Ctx) error {
+	cell, err := c.Tx.Cell(c.Me.HomeCellID)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("mt.none")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r, err := c.rules(cell)
+	if err != nil {
+		return err
+	}
+	if err := c.ensureMeetings(cell, r); err != nil {
+		return err
+	}
+	ms, err := c.Tx.Meetings(cell.ID)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		mt := &ms[i]
+		if !mt.Active() || mt.At.Before(c.Now.Add(-6*time.Hour)) {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString(c.noticeText(mt, cell))
+		b.WriteString("\n")
+		var buttons [][]Button
+		switch {
+		case !expected(c.Me, mt):
+			b.WriteString(c.T("mt.you_not_expected"))
+		default:
+			a := mt.Roll[c.Me.ID]
+			switch {
+			case a != nil && a.RSVP == storage.RSVPYes:
+				b.WriteString(c.T("mt.you_said_yes"))
+			case a != nil && a.RSVP == storage.RSVPNo:
+				b.WriteString(c.T("mt.you_said_no", "Reason", c.reasonText(a), "Decision", c.excuseName(a.Excuse)))
+			default:
+				b.WriteString(c.T("mt.you_not_answered"))
+			}
+			buttons = rsvpButtons(c, mt)
+		}
+		c.Reply(b.String(), buttons...)
+		return nil
+	}
+	c.Say("mt.none")
+	return nil
+}
+
+func leaderMeetingList(c *Ctx, cell *storage.Cell) error {
+	r, err := c.rules(cell)
+	if err != nil {
+		return err
+	}
+	if err := c.ensureMeetings(cell, r); err != nil {
+		return err
+	}
+	ms, err := c.Tx.Meetings(cell.ID)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(c.T("mt.list_header", "Cell", cell.Name, "Rule", c.ruleText(r)))
+	var rows [][]Button
+	shown := 0
+	for i := range ms {
+		mt := &ms[i]
+		// Upcoming and open meetings, and the last closed one (for its summary).
+		recent := mt.State == storage.MeetingClosed && mt.Ended.After(c.Now.AddDate(0, 0, -40))
+		if !mt.Active() && !recent {
+			continue
+		}
+		shown++
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.list_line", "N", shown, "Line", c.meetingLine(mt, cell)))
+		rows = append(rows, []Button{ActionButton(c.T("mt.btn_open_n", "N", shown, "Date", mt.At.In(r.zone).Format("02/01")), "mt", fmt.Sprintf("%d:v", mt.ID))})
+	}
+	if shown == 0 {
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.list_empty"))
+	}
+	id := fmt.Sprint(cell.ID)
+	rows = append(rows,
+		[]Button{ActionButton(c.T("mt.btn_new_thematic"), "ml", id+":t"), ActionButton(c.T("mt.btn_new_extra"), "ml", id+":e")},
+		[]Button{ActionButton(c.T("mt.btn_schedule"), "ml", id+":s"), ActionButton(c.T("mt.btn_year"), "ml", id+":y")})
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// ruleText describes the regular meeting rule: "ngày 3 hằng tháng, lúc 19:30".
+func (c *Ctx) ruleText(r *rules) string {
+	if d, h, m, ok := specDayTime(r.spec); ok {
+		return c.T("mt.rule", "Day", d, "Time", fmt.Sprintf("%02d:%02d", h, m))
+	}
+	return c.T("mt.rule_custom", "Spec", r.spec)
+}
+
+func actMeetingList(c *Ctx, args string) error {
+	idArg, op, _ := strings.Cut(args, ":")
+	return withLedCell(c, idArg, func(c *Ctx, cell *storage.Cell) error {
+		id := fmt.Sprint(cell.ID)
+		switch op {
+		case "t":
+			return c.Start("mnew", "topic", map[string]string{"cell": id, "kind": string(storage.MeetingThematic)})
+		case "e":
+			return c.Start("mnew", "topic", map[string]string{"cell": id, "kind": string(storage.MeetingExtra)})
+		case "s":
+			return c.Start("mschedule", "day", map[string]string{"cell": id})
+		case "y":
+			return yearTally(c, cell, c.Now.In(c.cellZone(cell)).Year())
+		case "l":
+			return leaderMeetingList(c, cell)
+		}
+		c.Say("err.stale_button")
+		return nil
+	})
+}
+
+// actMeeting runs a tool on one meeting: "mt:<id>:<op>".
+func actMeeting(c *Ctx, args string) error {
+	idArg, op, _ := strings.Cut(args, ":")
+	mt, cell, ok, err := meetingFor(c, idArg, true)
+	if !ok || err != nil {
+		return err
+	}
+	data := map[string]string{"meeting": fmt.Sprint(mt.ID)}
+	switch op {
+	case "v":
+		return meetingCard(c, mt, cell)
+	case "s":
+		if mt.State != storage.MeetingClosed {
+			c.Say("mt.not_closed")
+			return nil
+		}
+		return sendSummary(c, mt, cell)
+	case "sc":
+		if mt.State != storage.MeetingClosed {
+			c.Say("mt.not_closed")
+			return nil
+		}
+		data["i"] = "0"
+		return c.Start("mscore", "section", data)
+	}
+	if !mt.Active() {
+		c.Say("mt.already_ended", "State", c.stateName(mt.State))
+		return nil
+	}
+	switch op {
+	case "n":
+		return sendNotice(c, mt, cell)
+	case "mv":
+		return c.Start("mmove", "date", data)
+	case "tp":
+		return c.Start("mtopic", "topic", data)
+	case "x":
+		return c.Start("mcancel", "confirm", data)
+	case "ck":
+		return openCheckin(c, mt, cell)
+	case "r":
+		return showRoll(c, mt, cell, false)
+	case "cl":
+		return closeMeeting(c, mt, cell)
+	}
+	c.Say("err.stale_button")
+	return nil
+}
+
+// meetingCard shows one meeting with the leader's tools.
+func meetingCard(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	var b strings.Builder
+	b.WriteString(c.T("mt.card", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "Place", c.placeOf(mt),
+		"Topic", c.topicOf(mt), "State", c.stateName(mt.State)))
+	if !mt.Noticed.IsZero() {
+		b.WriteString("\n")
+		b.WriteString(c.N("mt.card_noticed", len(mt.Notified), "Date", c.Date(mt.Noticed)))
+		yes, no, pending := 0, 0, 0
+		for _, a := range mt.Roll {
+			switch {
+			case a.RSVP == storage.RSVPYes:
+				yes++
+			case a.RSVP == storage.RSVPNo:
+				no++
+				if a.Excuse == storage.ExcusePending {
+					pending++
+				}
+			}
+		}
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.card_rsvp", "Yes", yes, "No", no, "Pending", pending))
+	}
+	id := fmt.Sprint(mt.ID)
+	var rows [][]Button
+	switch mt.State {
+	case storage.MeetingPlanned, storage.MeetingOpen:
+		notice := c.T("mt.btn_notify")
+		if !mt.Noticed.IsZero() {
+			notice = c.T("mt.btn_notify_new")
+		}
+		rows = append(rows,
+			[]Button{ActionButton(notice, "mt", id+":n"), ActionButton(c.T("mt.btn_topic"), "mt", id+":tp")},
+			[]Button{ActionButton(c.T("mt.btn_move"), "mt", id+":mv"), ActionButton(c.T("mt.btn_cancel"), "mt", id+":x")},
+			[]Button{ActionButton(c.T("mt.btn_checkin"), "mt", id+":ck"), ActionButton(c.T("mt.btn_roll"), "mt", id+":r")},
+			[]Button{ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
+	case storage.MeetingClosed:
+		rows = append(rows, []Button{ActionButton(c.T("mt.btn_summary"), "mt", id+":s"), ActionButton(c.T("mt.btn_score"), "mt", id+":sc")},
+			[]Button{ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+	}
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// ---- schedule ----
+
+// schedCell is the cell of a planning flow, checked against the caller's
+// role on every step.
+func schedCell(c *Ctx) (*storage.Cell, error) {
+	id, err := strconv.ParseUint(c.Data()["cell"], 10, 64)
+	if err != nil || !c.Me.Leads(id) {
+		return nil, invalid("err.leaders_only")
+	}
+	return c.Tx.Cell(id)
+}
+
+func askScheduleDay(c *Ctx) error {
+	cell, err := schedCell(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	r, err := c.rules(cell)
+	if err != nil {
+		return err
+	}
+	// Days 1–28 exist in every month, so the rule never skips February.
+	opts := make([]Opt, 0, 28)
+	for d := 1; d <= 28; d++ {
+		opts = append(opts, Opt{Label: strconv.Itoa(d), Value: strconv.Itoa(d)})
+	}
+	c.Ask(c.T("mt.sched_ask_day", "Rule", c.ruleText(r)), 7, opts...)
+	return nil
+}
+
+func answerScheduleDay(c *Ctx, in Input) (string, error) {
+	v := in.Choice
+	if v == "" {
+		v = in.Text
+	}
+	d, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil || d < 1 || d > 28 {
+		return "", invalid("mt.sched_bad_day")
+	}
+	c.Data()["day"] = strconv.Itoa(d)
+	return "time", nil
+}
+
+// commonTimes are the meeting hours offered as buttons; any other is typed.
+var commonTimes = []string{"07:30", "08:00", "14:00", "17:00", "19:00", "19:30", "20:00"}
+
+func timeOpts() []Opt {
+	opts := make([]Opt, 0, len(commonTimes))
+	for _, t := range commonTimes {
+		opts = append(opts, Opt{Label: t, Value: t})
+	}
+	return opts
+}
+
+// parseClockTime reads "19:30", "19h30", "19h" or "19".
+func parseClockTime(s string) (h, m int, err error) {
+	s = strings.ToLower(strings.ReplaceAll(NormalizeText(s), " ", ""))
+	s = strings.NewReplacer("h", ":", ".", ":", "g", ":").Replace(s)
+	s = strings.TrimSuffix(s, ":")
+	hs, ms, _ := strings.Cut(s, ":")
+	h, err1 := strconv.Atoi(hs)
+	m = 0
+	var err2 error
+	if ms != "" {
+		m, err2 = strconv.Atoi(ms)
+	}
+	if err1 != nil || err2 != nil || h < 0 || h > 23 || m < 0 || m > 59 {
+		return 0, 0, invalid("mt.bad_time")
+	}
+	return h, m, nil
+}
+
+func askScheduleTime(c *Ctx) error {
+	c.Ask(c.T("mt.sched_ask_time", "Day", c.Data()["day"]), 4, timeOpts()...)
+	return nil
+}
+
+func answerScheduleTime(c *Ctx, in Input) (string, error) {
+	v := in.Choice
+	if v == "" {
+		v = in.Text
+	}
+	h, m, err := parseClockTime(v)
+	if err != nil {
+		return "", err
+	}
+	cell, err := schedCell(c)
+	if err != nil {
+		return "", err
+	}
+	day, _ := strconv.Atoi(c.Data()["day"])
+	s, err := c.Tx.MeetingSettings(cell.ID)
+	if err != nil {
+		return "", err
+	}
+	s.Spec = fmt.Sprintf("%d %d %d * *", m, h, day)
+	if err := c.Tx.PutMeetingSettings(s); err != nil {
+		return "", err
+	}
+	r, err := c.rules(cell)
+	if err != nil {
+		return "", err
+	}
+	// Future regular meetings follow the new rule, except those moved by hand.
+	ms, err := c.Tx.Meetings(cell.ID)
+	if err != nil {
+		return "", err
+	}
+	for i := range ms {
+		mt := &ms[i]
+		if mt.Kind != storage.MeetingRegular || mt.State != storage.MeetingPlanned || mt.Moved || !mt.At.After(c.Now) {
+			continue
+		}
+		first, _ := time.ParseInLocation("2006-01", mt.Month, r.zone)
+		at, ok := r.regularAt(first.Year(), first.Month())
+		if !ok || at.Equal(mt.At) {
+			continue
+		}
+		old := mt.At
+		mt.At = at
+		if err := c.Tx.PutMeeting(mt); err != nil {
+			return "", err
+		}
+		if err := notifyChange(c, mt, cell, old, mt.Place); err != nil {
+			return "", err
+		}
+	}
+	if err := c.ensureMeetings(cell, r); err != nil {
+		return "", err
+	}
+	c.Say("mt.sched_done", "Rule", c.ruleText(r))
+	return "", nil
+}
+
+// ---- new thematic or extra meeting ----
+
+func askNewTopic(c *Ctx) error {
+	if _, err := schedCell(c); err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	id := "mt.new_ask_topic_extra"
+	if c.Data()["kind"] == string(storage.MeetingThematic) {
+		id = "mt.new_ask_topic_thematic"
+	}
+	c.Reply(c.T(id))
+	return nil
+}
+
+func cleanTopic(s string) (string, error) {
+	t, err := CleanReason(s)
+	if err != nil {
+		return "", invalid("mt.topic_empty")
+	}
+	if utf8Len(t) > 200 {
+		return "", invalid("mt.topic_too_long", "Max", 200)
+	}
+	return t, nil
+}
+
+func answerNewTopic(c *Ctx, in Input) (string, error) {
+	t, err := cleanTopic(in.Text)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["topic"] = t
+	return "date", nil
+}
+
+func askNewDate(c *Ctx) error {
+	c.Reply(c.T("mt.ask_date"))
+	return nil
+}
+
+// futureDate reads a typed date that is today or later.
+func futureDate(c *Ctx, text string, zone *time.Location) (time.Time, error) {
+	d, err := ParseDate(text, zone)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if d.Before(dayStart(c.Now.In(zone))) {
+		return time.Time{}, invalid("mt.date_past")
+	}
+	return d, nil
+}
+
+func answerNewDate(c *Ctx, in Input) (string, error) {
+	cell, err := schedCell(c)
+	if err != nil {
+		return "", err
+	}
+	d, err := futureDate(c, in.Text, c.cellZone(cell))
+	if err != nil {
+		return "", err
+	}
+	c.Data()["date"] = d.Format("2006-01-02")
+	return "time", nil
+}
+
+func askNewTime(c *Ctx) error {
+	c.Ask(c.T("mt.ask_time"), 4, timeOpts()...)
+	return nil
+}
+
+// atFromData combines the stored date with a chosen or typed time.
+func atFromData(c *Ctx, in Input, zone *time.Location) (time.Time, error) {
+	v := in.Choice
+	if v == "" {
+		v = in.Text
+	}
+	h, m, err := parseClockTime(v)
+	if err != nil {
+		return time.Time{}, err
+	}
+	d, err := time.ParseInLocation("2006-01-02", c.Data()["date"], zone)
+	if err != nil {
+		return time.Time{}, err
+	}
+	at := time.Date(d.Year(), d.Month(), d.Day(), h, m, 0, 0, zone)
+	if !at.After(c.Now) {
+		return time.Time{}, invalid("mt.date_past")
+	}
+	return at, nil
+}
+
+func answerNewTime(c *Ctx, in Input) (string, error) {
+	cell, err := schedCell(c)
+	if err != nil {
+		return "", err
+	}
+	at, err := atFromData(c, in, c.cellZone(cell))
+	if err != nil {
+		return "", err
+	}
+	c.Data()["at"] = at.Format(time.RFC3339)
+	return "place", nil
+}
+
+func askNewPlace(c *Ctx) error {
+	c.Ask(c.T("mt.ask_place"), 1, Opt{Label: c.T("mt.btn_usual_place"), Value: "usual"})
+	return nil
+}
+
+func answerNewPlace(c *Ctx, in Input) (string, error) {
+	cell, err := schedCell(c)
+	if err != nil {
+		return "", err
+	}
+	r, err := c.rules(cell)
+	if err != nil {
+		return "", err
+	}
+	place := r.s.Place
+	if in.Choice != "usual" {
+		if place, err = cleanTopic(in.Text); err != nil {
+			return "", invalid("mt.place_empty")
+		}
+	}
+	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
+	mt := &storage.Meeting{CellID: cell.ID, Kind: storage.MeetingKind(c.Data()["kind"]), At: at, Place: place,
+		Topic: c.Data()["topic"], State: storage.MeetingPlanned, Created: c.Now, By: c.Me.ID}
+	if mt.Kind != storage.MeetingThematic {
+		mt.Kind = storage.MeetingExtra
+	}
+	// A thematic meeting on the day of the regular one is held with it:
+	// the regular meeting then lasts at least 120 minutes.
+	ms, err := c.Tx.Meetings(cell.ID)
+	if err != nil {
+		return "", err
+	}
+	for i := range ms {
+		reg := &ms[i]
+		if mt.Kind == storage.MeetingThematic && reg.Kind == storage.MeetingRegular && reg.Active() && sameDay(reg.At.In(r.zone), at.In(r.zone)) {
+			reg.Combined = true
+			if reg.Topic == "" {
+				reg.Topic = mt.Topic
+			}
+			if err := c.Tx.PutMeeting(reg); err != nil {
+				return "", err
+			}
+			c.Say("mt.new_combined", "When", c.when(reg.At, cell))
+			return "", meetingCard(c, reg, cell)
+		}
+	}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	c.Say("mt.new_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+	return "", meetingCard(c, mt, cell)
+}
+
+func sameDay(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd
+}
+
+// ---- move, topic, cancel ----
+
+// flowMeeting is the meeting of a flow, checked against the caller's role
+// and the meeting's state on every step.
+func flowMeeting(c *Ctx) (*storage.Meeting, *storage.Cell, error) {
+	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	mt, err := c.Tx.Meeting(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, invalid("err.stale_button")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !c.Me.Leads(mt.CellID) {
+		return nil, nil, invalid("err.leaders_only")
+	}
+	if !mt.Active() {
+		return nil, nil, invalid("mt.already_ended", "State", c.stateName(mt.State))
+	}
+	cell, err := c.Tx.Cell(mt.CellID)
+	return mt, cell, err
+}
+
+func askMoveDate(c *Ctx) error {
+	mt, cell, err := flowMeeting(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	c.Ask(c.T("mt.move_ask_date", "When", c.when(mt.At, cell)), 1, Opt{Label: c.T("mt.btn_keep_date"), Value: "keep"})
+	return nil
+}
+
+func answerMoveDate(c *Ctx, in Input) (string, error) {
+	mt, cell, err := flowMeeting(c)
+	if err != nil {
+		return "", err
+	}
+	zone := c.cellZone(cell)
+	d := dayStart(mt.At.In(zone))
+	if in.Choice != "keep" {
+		if d, err = futureDate(c, in.Text, zone); err != nil {
+			return "", err
+		}
+	}
+	c.Data()["date"] = d.Format("2006-01-02")
+	return "time", nil
+}
+
+func askMoveTime(c *Ctx) error {
+	mt, cell, err := flowMeeting(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	keep := mt.At.In(c.cellZone(cell)).Format("15:04")
+	opts := append([]Opt{{Label: c.T("mt.btn_keep_time", "Time", keep), Value: keep}}, timeOpts()...)
+	c.Ask(c.T("mt.ask_time"), 4, opts...)
+	return nil
+}
+
+func answerMoveTime(c *Ctx, in Input) (string, error) {
+	_, cell, err := flowMeeting(c)
+	if err != nil {
+		return "", err
+	}
+	at, err := atFromData(c, in, c.cellZone(cell))
+	if err != nil {
+		return "", err
+	}
+	c.Data()["at"] = at.Format(time.RFC3339)
+	return "place", nil
+}
+
+func askMovePlace(c *Ctx) error {
+	mt, _, err := flowMeeting(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	c.Ask(c.T("mt.move_ask_place", "Place", c.placeOf(mt)), 1, Opt{Label: c.T("mt.btn_keep_place"), Value: "keep"})
+	return nil
+}
+
+func answerMovePlace(c *Ctx, in Input) (string, error) {
+	mt, cell, err := flowMeeting(c)
+	if err != nil {
+		return "", err
+	}
+	place := mt.Place
+	if in.Choice != "keep" {
+		if place, err = cleanTopic(in.Text); err != nil {
+			return "", invalid("mt.place_empty")
+		}
+	}
+	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
+	if at.Equal(mt.At) && place == mt.Place {
+		c.Say("mt.move_nothing")
+		return "", nil
+	}
+	oldAt, oldPlace := mt.At, mt.Place
+	mt.At, mt.Place, mt.Moved = at, place, true
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	c.Say("mt.move_done", "When", c.when(mt.At, cell), "Place", c.placeOf(mt), "Count", len(mt.Notified))
+	return "", notifyChange(c, mt, cell, oldAt, oldPlace)
+}
+
+func askTopic(c *Ctx) error {
+	mt, _, err := flowMeeting(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	c.Reply(c.T("mt.topic_ask", "Topic", c.topicOf(mt)))
+	return nil
+}
+
+func answerTopic(c *Ctx, in Input) (string, error) {
+	mt, cell, err := flowMeeting(c)
+	if err != nil {
+		return "", err
+	}
+	t, err := cleanTopic(in.Text)
+	if err != nil {
+		return "", err
+	}
+	mt.Topic = t
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	c.Say("mt.topic_done")
+	return "", meetingCard(c, mt, cell)
+}
+
+func askCancelMeeting(c *Ctx) error {
+	mt, cell, err := flowMeeting(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	c.Ask(c.N("mt.cancel_confirm", len(mt.Notified), "Kind", c.kindName(mt), "When", c.when(mt.At, cell)), 2,
+		Opt{Label: c.T("mt.btn_cancel_yes"), Value: "yes"}, Opt{Label: c.T("mt.btn_cancel_no"), Value: "no"})
+	return nil
+}
+
+func answerCancelMeeting(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "no":
+		c.Say("cancel.done")
+		return "", nil
+	case "yes":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	mt, cell, err := flowMeeting(c)
+	if err != nil {
+		return "", err
+	}
+	mt.State = storage.MeetingCancelled
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	for _, id := range mt.Notified {
+		m, err := c.Tx.Member(id)
+		if err != nil {
+			continue
+		}
+		c.SendTo(m, "mt.cancelled_notice", "Kind", c.readerOf(m).kindName(mt), "When", c.readerOf(m).when(mt.At, cell))
+	}
+	c.Say("mt.cancel_done", "Count", len(mt.Notified))
+	return "", nil
+}

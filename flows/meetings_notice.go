@@ -1,0 +1,322 @@
+package flows
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// noticeText is a meeting notice: kind, topic, time, place, and where the
+// documents are (the national e-handbook app; chibo carries none).
+func (c *Ctx) noticeText(mt *storage.Meeting, cell *storage.Cell) string {
+	return c.T("mt.notice", "Cell", cell.Name, "Kind", c.kindName(mt), "Topic", c.topicOf(mt), "When", c.when(mt.At, cell), "Place", c.placeOf(mt))
+}
+
+func rsvpButtons(c *Ctx, mt *storage.Meeting) [][]Button {
+	id := fmt.Sprint(mt.ID)
+	return [][]Button{{ActionButton(c.T("mt.btn_yes"), "rsvp", id+":y"), ActionButton(c.T("mt.btn_no"), "rsvp", id+":n")}}
+}
+
+// sendNotice sends the notice to every expected member not notified yet, and
+// to the cell's linked group the first time.
+func sendNotice(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	first := mt.Noticed.IsZero()
+	sent, unreachable := 0, 0
+	for i := range ms {
+		m := &ms[i]
+		if !expected(m, mt) || mt.WasNotified(m.ID) {
+			continue
+		}
+		r := c.readerOf(m)
+		if !c.SendButtonsTo(m, rsvpButtons(r, mt), "mt.notice_to_member", "Notice", r.noticeText(mt, cell)) {
+			unreachable++
+			continue
+		}
+		mt.Notified = append(mt.Notified, m.ID)
+		sent++
+	}
+	if sent == 0 && !first {
+		c.Say("mt.notice_nobody_new")
+		return nil
+	}
+	if first {
+		mt.Noticed = c.Now
+		if err := c.sendToGroup(cell, "mt.notice_to_group", "Notice", c.groupReader().noticeText(mt, cell)); err != nil {
+			return err
+		}
+	}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	c.Reply(c.N("mt.notice_sent", sent, "Unreachable", unreachable))
+	return nil
+}
+
+// groupReader renders text for a group chat, in the default language.
+func (c *Ctx) groupReader() *Ctx { return c.readerOf(nil) }
+
+// sendToGroup posts to the cell's linked group chat, if it has one.
+func (c *Ctx) sendToGroup(cell *storage.Cell, id string, kv ...any) error {
+	s, err := c.Tx.MeetingSettings(cell.ID)
+	if err != nil || s.GroupChat == "" {
+		return err
+	}
+	transport, chat, ok := strings.Cut(s.GroupChat, ":")
+	if !ok {
+		return nil
+	}
+	c.Emit(Message{Transport: transport, Chat: chat, Group: true, Text: c.groupReader().T(id, kv...)})
+	return nil
+}
+
+// notifyChange tells everyone who got the notice that the meeting moved.
+func notifyChange(c *Ctx, mt *storage.Meeting, cell *storage.Cell, oldAt time.Time, oldPlace string) error {
+	if len(mt.Notified) == 0 {
+		return nil
+	}
+	for _, id := range mt.Notified {
+		m, err := c.Tx.Member(id)
+		if err != nil {
+			continue
+		}
+		r := c.readerOf(m)
+		old := &storage.Meeting{Place: oldPlace}
+		c.SendButtonsTo(m, rsvpButtons(r, mt), "mt.changed_notice", "Kind", r.kindName(mt), "Old", r.when(oldAt, cell),
+			"When", r.when(mt.At, cell), "OldPlace", r.placeOf(old), "Place", r.placeOf(mt))
+	}
+	g := c.groupReader()
+	return c.sendToGroup(cell, "mt.changed_notice_group", "Kind", g.kindName(mt), "When", g.when(mt.At, cell), "Place", g.placeOf(mt))
+}
+
+// actRSVP records a member's answer to a notice: "rsvp:<meeting>:y|n".
+func actRSVP(c *Ctx, args string) error {
+	idArg, ans, _ := strings.Cut(args, ":")
+	mt, cell, ok, err := meetingFor(c, idArg, false)
+	if !ok || err != nil {
+		return err
+	}
+	if !mt.Active() || !c.Now.Before(mt.At.Add(3*time.Hour)) {
+		c.Say("mt.rsvp_closed")
+		return nil
+	}
+	if !expected(c.Me, mt) {
+		c.Say("mt.you_not_expected")
+		return nil
+	}
+	a := mt.Att(c.Me.ID)
+	switch ans {
+	case "y":
+		if a.RSVP == storage.RSVPYes {
+			c.Say("mt.rsvp_already_yes")
+			return nil
+		}
+		a.RSVP, a.RSVPAt = storage.RSVPYes, c.Now
+		// An excuse no longer applies; its record goes with it.
+		a.Reason, a.ReasonText, a.Excuse, a.DecidedBy, a.DecidedAt = "", "", storage.ExcuseNone, 0, time.Time{}
+		if err := c.Tx.PutMeeting(mt); err != nil {
+			return err
+		}
+		c.Say("mt.rsvp_yes_done", "When", c.when(mt.At, cell))
+		return nil
+	case "n":
+		return c.Start("excuse", "reason", map[string]string{"meeting": fmt.Sprint(mt.ID)})
+	}
+	c.Say("err.stale_button")
+	return nil
+}
+
+// reasonName is the localized name of a preset reason.
+func (c *Ctx) reasonName(k storage.ReasonKind) string {
+	switch k {
+	case storage.ReasonSick:
+		return c.T("mt.reason_sick")
+	case storage.ReasonWork:
+		return c.T("mt.reason_work")
+	case storage.ReasonFamily:
+		return c.T("mt.reason_family")
+	case storage.ReasonFarAway:
+		return c.T("mt.reason_far")
+	}
+	return c.T("mt.reason_other")
+}
+
+// reasonText is the reason as a leader or the member sees it.
+func (c *Ctx) reasonText(a *storage.Attendance) string {
+	if a.ReasonText != "" {
+		return c.T("mt.reason_with_text", "Kind", c.reasonName(a.Reason), "Text", a.ReasonText)
+	}
+	return c.reasonName(a.Reason)
+}
+
+func (c *Ctx) excuseName(s storage.ExcuseState) string {
+	switch s {
+	case storage.ExcuseAccepted:
+		return c.T("mt.excuse_state_accepted")
+	case storage.ExcuseRejected:
+		return c.T("mt.excuse_state_rejected")
+	}
+	return c.T("mt.excuse_state_pending")
+}
+
+// excuseMeeting is the meeting of the excuse flow, checked on every step.
+func excuseMeeting(c *Ctx) (*storage.Meeting, *storage.Cell, error) {
+	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	mt, err := c.Tx.Meeting(id)
+	if err != nil {
+		return nil, nil, invalid("err.stale_button")
+	}
+	if !mt.Active() {
+		return nil, nil, invalid("mt.rsvp_closed")
+	}
+	if !expected(c.Me, mt) {
+		return nil, nil, invalid("mt.you_not_expected")
+	}
+	cell, err := c.Tx.Cell(mt.CellID)
+	return mt, cell, err
+}
+
+func askExcuseReason(c *Ctx) error {
+	mt, cell, err := excuseMeeting(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	opts := make([]Opt, 0, len(storage.ReasonKinds))
+	for _, k := range storage.ReasonKinds {
+		opts = append(opts, Opt{Label: c.reasonName(k), Value: string(k)})
+	}
+	c.Ask(c.T("mt.excuse_ask", "When", c.when(mt.At, cell)), 2, opts...)
+	return nil
+}
+
+func answerExcuseReason(c *Ctx, in Input) (string, error) {
+	for _, k := range storage.ReasonKinds {
+		if in.Choice == string(k) {
+			if k == storage.ReasonOther {
+				return "text", nil
+			}
+			return "", recordExcuse(c, k, "")
+		}
+	}
+	if in.Text != "" { // a typed reason is "other" with its text
+		t, err := CleanReason(in.Text)
+		if err != nil {
+			return "", err
+		}
+		return "", recordExcuse(c, storage.ReasonOther, t)
+	}
+	return "", invalid("err.choose_option")
+}
+
+func askExcuseText(c *Ctx) error {
+	c.Reply(c.T("mt.excuse_ask_text"))
+	return nil
+}
+
+func answerExcuseText(c *Ctx, in Input) (string, error) {
+	t, err := CleanReason(in.Text)
+	if err != nil {
+		return "", err
+	}
+	return "", recordExcuse(c, storage.ReasonOther, t)
+}
+
+// recordExcuse stores the member's "cannot attend" with its reason, awaiting
+// the cell's decision, and sends it to the cell's leaders.
+func recordExcuse(c *Ctx, k storage.ReasonKind, text string) error {
+	mt, cell, err := excuseMeeting(c)
+	if err != nil {
+		return err
+	}
+	a := mt.Att(c.Me.ID)
+	if a.RSVP == storage.RSVPNo && a.Reason == k && a.ReasonText == text {
+		c.Say("mt.excuse_same")
+		return nil
+	}
+	a.RSVP, a.RSVPAt, a.Reason, a.ReasonText = storage.RSVPNo, c.Now, k, text
+	a.Excuse, a.DecidedBy, a.DecidedAt = storage.ExcusePending, 0, time.Time{}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	c.Say("mt.excuse_sent")
+	leaders, err := c.leadersOf(cell.ID, false)
+	if err != nil {
+		return err
+	}
+	args := fmt.Sprintf("%d:%d:", mt.ID, c.Me.ID)
+	for i := range leaders {
+		l := &leaders[i]
+		if l.ID == c.Me.ID {
+			continue
+		}
+		r := c.readerOf(l)
+		c.SendButtonsTo(l, [][]Button{{ActionButton(r.T("mt.btn_accept"), "exc", args+"a"), ActionButton(r.T("mt.btn_reject"), "exc", args+"r")}},
+			"mt.excuse_to_leader", "Name", c.Me.Name, "When", r.when(mt.At, cell), "Reason", r.reasonText(a))
+	}
+	return nil
+}
+
+// actExcuse records a leader's decision on an excuse: "exc:<meeting>:<member>:a|r".
+// The same decision twice does nothing; a different one corrects the first.
+func actExcuse(c *Ctx, args string) error {
+	parts := strings.Split(args, ":")
+	if len(parts) != 3 {
+		c.Say("err.stale_button")
+		return nil
+	}
+	mt, cell, ok, err := meetingFor(c, parts[0], true)
+	if !ok || err != nil {
+		return err
+	}
+	if mt.State == storage.MeetingCancelled {
+		c.Say("mt.already_ended", "State", c.stateName(mt.State))
+		return nil
+	}
+	memberID, _ := strconv.ParseUint(parts[1], 10, 64)
+	a, has := mt.Roll[memberID]
+	m, merr := c.Tx.Member(memberID)
+	if !has || merr != nil || a.RSVP != storage.RSVPNo {
+		c.Say("mt.excuse_gone")
+		return nil
+	}
+	want := storage.ExcuseAccepted
+	if parts[2] == "r" {
+		want = storage.ExcuseRejected
+	} else if parts[2] != "a" {
+		c.Say("err.stale_button")
+		return nil
+	}
+	if a.Excuse == want {
+		by := ""
+		if l, err := c.Tx.Member(a.DecidedBy); err == nil {
+			by = l.Name
+		}
+		c.Say("mt.excuse_already", "Name", m.Name, "Decision", c.excuseName(want), "By", by)
+		return nil
+	}
+	a.Excuse, a.DecidedBy, a.DecidedAt = want, c.Me.ID, c.Now
+	if mt.State == storage.MeetingClosed && a.Mark != storage.MarkPresent {
+		a.Outcome = storage.OutcomeUnexcused
+		if want == storage.ExcuseAccepted {
+			a.Outcome = storage.OutcomeExcused
+		}
+	}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	c.Say("mt.excuse_decided", "Name", m.Name, "Decision", c.excuseName(want))
+	r := c.readerOf(m)
+	if want == storage.ExcuseAccepted {
+		c.SendTo(m, "mt.excuse_accepted_you", "When", r.when(mt.At, cell))
+	} else {
+		c.SendTo(m, "mt.excuse_rejected_you", "When", r.when(mt.At, cell))
+	}
+	return nil
+}

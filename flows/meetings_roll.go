@@ -1,0 +1,669 @@
+package flows
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	qrcode "github.com/skip2/go-qrcode"
+
+	"chibo/storage"
+)
+
+// CheckinPayloadPrefix starts the /start payload of an in-room check-in
+// link: "m_<code>" (Telegram allows 64 characters).
+const CheckinPayloadPrefix = "m_"
+
+// codeAlphabet leaves out letters and digits that are easy to confuse when a
+// code is read off a screen (0/O, 1/I/L).
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+func newCheckinCode() string {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	for i := range b {
+		b[i] = codeAlphabet[int(b[i])%len(codeAlphabet)]
+	}
+	return string(b[:])
+}
+
+// startMeeting marks the meeting open and its start time, once.
+func startMeeting(c *Ctx, mt *storage.Meeting) {
+	if mt.State == storage.MeetingPlanned {
+		mt.State = storage.MeetingOpen
+	}
+	if mt.Started.IsZero() {
+		mt.Started = c.Now
+	}
+}
+
+// openCheckin shows the in-room check-in link and its QR code. The code works
+// for this meeting only, until codeTTL after it was shown or the meeting closes.
+func openCheckin(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	if c.Now.Before(mt.At.Add(-openEarly)) {
+		c.Say("mt.checkin_too_early", "When", c.when(mt.At.Add(-openEarly), cell))
+		return nil
+	}
+	if mt.Code == "" || !c.Now.Before(mt.CodeUntil) {
+		for {
+			mt.Code = newCheckinCode()
+			if _, err := c.Tx.MeetingByCode(mt.Code); errors.Is(err, storage.ErrNotFound) {
+				break
+			} else if err != nil {
+				return err
+			}
+		}
+		mt.CodeUntil = c.Now.Add(codeTTL)
+	}
+	startMeeting(c, mt)
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	link := c.e.cfg.InviteLink(CheckinPayloadPrefix + mt.Code)
+	until := mt.CodeUntil.In(c.cellZone(cell)).Format("15:04")
+	c.Reply(c.T("mt.checkin_open", "Link", link, "Code", mt.Code, "Until", until),
+		[]Button{ActionButton(c.T("mt.btn_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+	png, err := qrcode.Encode(link, qrcode.Medium, 512)
+	if err != nil {
+		return fmt.Errorf("check-in qr: %w", err)
+	}
+	c.Emit(Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("mt.checkin_qr_caption", "Code", mt.Code), RecipientID: c.meID(),
+		Document: &Document{Name: "checkin.png", MIME: "image/png", Data: png}})
+	return nil
+}
+
+// runCheckinCode is /code <code>: check in by typing the code on the screen.
+func runCheckinCode(c *Ctx, args string) error {
+	if strings.TrimSpace(args) == "" {
+		c.Say("mt.code_usage")
+		return nil
+	}
+	return checkinByCode(c, args)
+}
+
+// StartCheckin handles a /start payload that begins with
+// CheckinPayloadPrefix (a scanned or tapped check-in link).
+func StartCheckin(c *Ctx, payload string) error {
+	return checkinByCode(c, strings.TrimPrefix(payload, CheckinPayloadPrefix))
+}
+
+// checkinByCode marks the caller present at the meeting of the code. A code
+// that is unknown, expired, or of another cell records nothing.
+func checkinByCode(c *Ctx, code string) error {
+	if c.Me == nil {
+		c.Say("mt.code_not_member")
+		return nil
+	}
+	code = strings.ToUpper(strings.Join(strings.Fields(code), ""))
+	mt, err := c.Tx.MeetingByCode(code)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("mt.code_unknown")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !mt.Active() || !c.Now.Before(mt.CodeUntil) {
+		c.Say("mt.code_expired")
+		return nil
+	}
+	if c.Me.HomeCellID != mt.CellID || standing(c.Me, mt) == storage.OutcomeNotExpected {
+		c.Say("mt.code_other_cell")
+		return nil
+	}
+	cell, err := c.Tx.Cell(mt.CellID)
+	if err != nil {
+		return err
+	}
+	a := mt.Att(c.Me.ID)
+	if a.Mark == storage.MarkPresent {
+		c.Say("mt.code_already", "When", c.when(mt.At, cell))
+		return nil
+	}
+	a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia = storage.MarkPresent, c.Me.ID, c.Now, "code"
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	c.Say("mt.code_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+	return nil
+}
+
+// rollState is what the roll shows for a member.
+type rollState string
+
+const (
+	rsPresent   rollState = "present"
+	rsExcused   rollState = "excused"
+	rsUnexcused rollState = "unexcused"
+	rsPending   rollState = "pending" // asked to be excused, no decision yet
+	rsExempt    rollState = "exempt"
+	rsUnmarked  rollState = "unmarked"
+)
+
+// stateOf is the member's state at the meeting; ok is false when they are
+// not on the cell's list that day.
+func stateOf(m *storage.Member, mt *storage.Meeting) (rollState, bool) {
+	st := standing(m, mt)
+	a := mt.Roll[m.ID]
+	if a == nil {
+		a = &storage.Attendance{}
+	}
+	switch st {
+	case storage.OutcomeNotExpected:
+		return "", false
+	case storage.OutcomeExempt:
+		return rsExempt, true
+	case storage.OutcomePresent:
+		return rsPresent, true
+	case storage.OutcomeExcused:
+		return rsExcused, true
+	case storage.OutcomeUnexcused:
+		if a.Excuse == storage.ExcusePending {
+			return rsPending, true
+		}
+		return rsUnexcused, true
+	}
+	switch {
+	case a.Mark == storage.MarkPresent:
+		return rsPresent, true
+	case a.Excuse == storage.ExcuseAccepted:
+		return rsExcused, true
+	case a.Excuse == storage.ExcusePending:
+		return rsPending, true
+	case a.Mark == storage.MarkAbsent:
+		return rsUnexcused, true
+	}
+	return rsUnmarked, true
+}
+
+func (c *Ctx) rollStateName(s rollState) string {
+	switch s {
+	case rsPresent:
+		return c.T("mt.rs_present")
+	case rsExcused:
+		return c.T("mt.rs_excused")
+	case rsUnexcused:
+		return c.T("mt.rs_unexcused")
+	case rsPending:
+		return c.T("mt.rs_pending")
+	case rsExempt:
+		return c.T("mt.rs_exempt")
+	}
+	return c.T("mt.rs_unmarked")
+}
+
+// showRoll lists everyone on the cell's list with their state, and the
+// buttons that finish a 30-member roll in a few taps.
+func showRoll(c *Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) error {
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	counts := map[rollState]int{}
+	var b strings.Builder
+	var people [][]Button
+	id := fmt.Sprint(mt.ID)
+	n := 0
+	var lines []string
+	for i := range ms {
+		m := &ms[i]
+		st, ok := stateOf(m, mt)
+		if !ok {
+			continue
+		}
+		n++
+		counts[st]++
+		dues := ""
+		if a := mt.Roll[m.ID]; a != nil && a.DuesPaid {
+			dues = c.T("mt.roll_dues_mark")
+		}
+		lines = append(lines, c.T("mt.roll_line", "N", n, "Name", m.Name, "State", c.rollStateName(st), "Dues", dues))
+		label := c.T("mt.btn_person", "N", n, "Name", m.Name)
+		if len(people) == 0 || len(people[len(people)-1]) == 2 {
+			people = append(people, nil)
+		}
+		people[len(people)-1] = append(people[len(people)-1], ActionButton(label, "rlm", fmt.Sprintf("%s:%d", id, m.ID)))
+	}
+	b.WriteString(c.T("mt.roll_header", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "State", c.stateName(mt.State)))
+	b.WriteString("\n")
+	b.WriteString(c.T("mt.roll_counts", "Present", counts[rsPresent], "Excused", counts[rsExcused], "Pending", counts[rsPending],
+		"Unexcused", counts[rsUnexcused], "Exempt", counts[rsExempt], "Unmarked", counts[rsUnmarked]))
+	for _, l := range lines {
+		b.WriteString("\n")
+		b.WriteString(l)
+	}
+	var rows [][]Button
+	if mt.Active() {
+		rows = append(rows,
+			[]Button{ActionButton(c.T("mt.btn_all_present"), "rla", id+":p"), ActionButton(c.T("mt.btn_all_absent"), "rla", id+":a")},
+			[]Button{ActionButton(c.T("mt.btn_all_dues"), "rla", id+":d")})
+	}
+	rows = append(rows, people...)
+	if mt.Active() {
+		rows = append(rows, []Button{ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
+	}
+	c.Reply(b.String(), rows...)
+	if edit && c.Ev.MessageID != "" {
+		c.out[len(c.out)-1].EditMessageID = c.Ev.MessageID
+	}
+	return nil
+}
+
+// rollMember loads "<meeting>:<member>" for a roll action by a leader.
+func rollMember(c *Ctx, mid, memberArg string) (*storage.Meeting, *storage.Cell, *storage.Member, bool, error) {
+	mt, cell, ok, err := meetingFor(c, mid, true)
+	if !ok || err != nil {
+		return nil, nil, nil, false, err
+	}
+	if mt.State == storage.MeetingCancelled {
+		c.Say("mt.already_ended", "State", c.stateName(mt.State))
+		return nil, nil, nil, false, nil
+	}
+	id, _ := strconv.ParseUint(memberArg, 10, 64)
+	m, err := c.Tx.Member(id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && m.HomeCellID != mt.CellID) {
+		c.Say("err.stale_button")
+		return nil, nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	if _, on := stateOf(m, mt); !on {
+		c.Say("err.stale_button")
+		return nil, nil, nil, false, nil
+	}
+	return mt, cell, m, true, nil
+}
+
+// actRollMember shows one member's line of the roll with its buttons:
+// "rlm:<meeting>:<member>".
+func actRollMember(c *Ctx, args string) error {
+	mid, memberArg, _ := strings.Cut(args, ":")
+	mt, cell, m, ok, err := rollMember(c, mid, memberArg)
+	if !ok || err != nil {
+		return err
+	}
+	st, _ := stateOf(m, mt)
+	a := mt.Roll[m.ID]
+	if a == nil {
+		a = &storage.Attendance{}
+	}
+	var b strings.Builder
+	b.WriteString(c.T("mt.person_card", "Name", m.Name, "When", c.when(mt.At, cell), "State", c.rollStateName(st)))
+	if a.RSVP == storage.RSVPNo {
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.person_reason", "Reason", c.reasonText(a), "Decision", c.excuseName(a.Excuse)))
+	}
+	b.WriteString("\n")
+	if a.DuesPaid {
+		b.WriteString(c.T("mt.person_dues_paid"))
+	} else {
+		b.WriteString(c.T("mt.person_dues_unpaid"))
+	}
+	args = fmt.Sprintf("%d:%d:", mt.ID, m.ID)
+	dues := ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d")
+	if a.DuesPaid {
+		dues = ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")
+	}
+	c.Reply(b.String(),
+		[]Button{ActionButton(c.T("mt.btn_mark_present"), "rl", args+"p")},
+		[]Button{ActionButton(c.T("mt.btn_mark_excused"), "rl", args+"e"), ActionButton(c.T("mt.btn_mark_unexcused"), "rl", args+"u")},
+		[]Button{dues},
+		[]Button{ActionButton(c.T("mt.btn_back_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+	return nil
+}
+
+// setMark changes one member's roll entry; it reports whether anything changed.
+func setMark(c *Ctx, mt *storage.Meeting, m *storage.Member, op string) bool {
+	a := mt.Att(m.ID)
+	before := *a
+	mark := func(k storage.Mark) {
+		if a.Mark != k {
+			a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia = k, c.Me.ID, c.Now, "roll"
+		}
+	}
+	switch op {
+	case "p":
+		mark(storage.MarkPresent)
+	case "a":
+		mark(storage.MarkAbsent)
+	case "e":
+		mark(storage.MarkAbsent)
+		if a.Excuse != storage.ExcuseAccepted {
+			if a.Reason == "" {
+				a.Reason = storage.ReasonOther
+			}
+			a.Excuse, a.DecidedBy, a.DecidedAt = storage.ExcuseAccepted, c.Me.ID, c.Now
+		}
+	case "u":
+		mark(storage.MarkAbsent)
+		if a.Excuse == storage.ExcuseAccepted || a.Excuse == storage.ExcusePending {
+			a.Excuse, a.DecidedBy, a.DecidedAt = storage.ExcuseRejected, c.Me.ID, c.Now
+		}
+	case "d":
+		a.DuesPaid, a.DuesBy = true, c.Me.ID
+	case "D":
+		a.DuesPaid, a.DuesBy = false, c.Me.ID
+	}
+	if mt.State == storage.MeetingClosed && a.Outcome != storage.OutcomeExempt && a.Outcome != storage.OutcomeNotExpected {
+		a.Outcome = outcomeOf(a)
+	}
+	return *a != before
+}
+
+// outcomeOf is the final state of an expected member.
+func outcomeOf(a *storage.Attendance) storage.Outcome {
+	switch {
+	case a.Mark == storage.MarkPresent:
+		return storage.OutcomePresent
+	case a.Excuse == storage.ExcuseAccepted:
+		return storage.OutcomeExcused
+	}
+	return storage.OutcomeUnexcused
+}
+
+// actRollSet changes one member's entry: "rl:<meeting>:<member>:p|e|u|d|D".
+func actRollSet(c *Ctx, args string) error {
+	parts := strings.Split(args, ":")
+	if len(parts) != 3 {
+		c.Say("err.stale_button")
+		return nil
+	}
+	mt, cell, m, ok, err := rollMember(c, parts[0], parts[1])
+	if !ok || err != nil {
+		return err
+	}
+	if !strings.Contains("peudD", parts[2]) || len(parts[2]) != 1 {
+		c.Say("err.stale_button")
+		return nil
+	}
+	if !setMark(c, mt, m, parts[2]) {
+		c.Say("mt.roll_no_change", "Name", m.Name)
+		return nil
+	}
+	if parts[2] != "d" && parts[2] != "D" && mt.Active() {
+		startMeeting(c, mt)
+	}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	st, _ := stateOf(m, mt)
+	c.Say("mt.roll_set", "Name", m.Name, "State", c.rollStateName(st))
+	return showRoll(c, mt, cell, false)
+}
+
+// actRollAll marks everyone still unmarked: "rla:<meeting>:p|a|d". Members
+// who said they cannot come are not marked present; "d" ticks the dues of
+// everyone present.
+func actRollAll(c *Ctx, args string) error {
+	mid, op, _ := strings.Cut(args, ":")
+	mt, cell, ok, err := meetingFor(c, mid, true)
+	if !ok || err != nil {
+		return err
+	}
+	if !mt.Active() {
+		c.Say("mt.already_ended", "State", c.stateName(mt.State))
+		return nil
+	}
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	changed := 0
+	for i := range ms {
+		m := &ms[i]
+		st, on := stateOf(m, mt)
+		if !on {
+			continue
+		}
+		switch op {
+		case "p":
+			if st == rsUnmarked && setMark(c, mt, m, "p") {
+				changed++
+			}
+		case "a":
+			if a := mt.Roll[m.ID]; (st == rsUnmarked || st == rsPending) && (a == nil || a.Mark == storage.MarkNone) && setMark(c, mt, m, "a") {
+				changed++
+			}
+		case "d":
+			if st == rsPresent && setMark(c, mt, m, "d") {
+				changed++
+			}
+		}
+	}
+	if changed == 0 {
+		c.Say("mt.roll_all_nothing")
+		return showRoll(c, mt, cell, false)
+	}
+	if op != "d" {
+		startMeeting(c, mt)
+	}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	c.Reply(c.N("mt.roll_all_done", changed))
+	return showRoll(c, mt, cell, false)
+}
+
+// closeMeeting records the end, freezes everyone's outcome, and sends the
+// summary. Unmarked expected members are absent; an accepted excuse makes
+// the absence excused.
+func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	if c.Now.Before(mt.At.Add(-openEarly)) {
+		c.Say("mt.close_too_early", "When", c.when(mt.At, cell))
+		return nil
+	}
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		m := &ms[i]
+		switch standing(m, mt) {
+		case storage.OutcomeNotExpected:
+			if a, ok := mt.Roll[m.ID]; ok {
+				a.Outcome = storage.OutcomeNotExpected
+			}
+		case storage.OutcomeExempt:
+			mt.Att(m.ID).Outcome = storage.OutcomeExempt
+		default:
+			a := mt.Att(m.ID)
+			if a.Mark == storage.MarkNone {
+				a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia = storage.MarkAbsent, c.Me.ID, c.Now, "close"
+			}
+			a.Outcome = outcomeOf(a)
+		}
+	}
+	mt.State, mt.Ended, mt.ClosedBy = storage.MeetingClosed, c.Now, c.Me.ID
+	if !mt.CodeUntil.IsZero() && mt.CodeUntil.After(c.Now) {
+		mt.CodeUntil = c.Now
+	}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	c.Say("mt.closed_done")
+	if err := sendSummary(c, mt, cell); err != nil {
+		return err
+	}
+	secs, err := c.leadersOf(cell.ID, true)
+	if err != nil {
+		return err
+	}
+	for i := range secs {
+		if secs[i].ID == c.Me.ID {
+			continue
+		}
+		r := c.readerOf(&secs[i])
+		text, err := r.summaryText(mt, cell)
+		if err != nil {
+			return err
+		}
+		c.SendTo(&secs[i], "mt.summary_forward", "By", c.Me.Name, "Summary", text)
+	}
+	return nil
+}
+
+// minutesNeeded is the shortest a meeting may last: 90 minutes, 120 when a
+// regular meeting is combined with a thematic one (Guide 12-HD/BTCTW 2018).
+func minutesNeeded(mt *storage.Meeting) int {
+	if mt.Combined {
+		return 120
+	}
+	return 90
+}
+
+func sendSummary(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	text, err := c.summaryText(mt, cell)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprint(mt.ID)
+	c.Reply(text, []Button{ActionButton(c.T("mt.btn_score"), "mt", id+":sc"), ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+	return nil
+}
+
+// meetingCounts are a closed meeting's numbers (Guide 09-HD/BTCTW roll report).
+type meetingCounts struct {
+	Total, Exempt, Expected, Present, Excused, Unexcused int
+}
+
+func countMeeting(mt *storage.Meeting) meetingCounts {
+	var n meetingCounts
+	for _, a := range mt.Roll {
+		switch a.Outcome {
+		case storage.OutcomeExempt:
+			n.Exempt++
+		case storage.OutcomePresent:
+			n.Present++
+		case storage.OutcomeExcused:
+			n.Excused++
+		case storage.OutcomeUnexcused:
+			n.Unexcused++
+		default:
+			continue
+		}
+		n.Total++
+	}
+	n.Expected = n.Total - n.Exempt
+	return n
+}
+
+// rate is present / expected in percent.
+func (n meetingCounts) rate() float64 {
+	if n.Expected == 0 {
+		return 100
+	}
+	return float64(n.Present) * 100 / float64(n.Expected)
+}
+
+// percent formats a rate with one decimal, with the reader's decimal mark.
+func (c *Ctx) percent(p float64) string {
+	return strings.Replace(strconv.FormatFloat(p, 'f', 1, 64), ".", c.T("mt.decimal_mark"), 1)
+}
+
+func (c *Ctx) yesNo(ok bool) string {
+	if ok {
+		return c.T("mt.meets")
+	}
+	return c.T("mt.fails")
+}
+
+// meetingStart is when a meeting began: check-in opens before it, so not
+// before its scheduled time, and not after it ended.
+func meetingStart(mt *storage.Meeting) time.Time {
+	s := mt.Started
+	if s.IsZero() || s.Before(mt.At) {
+		s = mt.At
+	}
+	if !mt.Ended.IsZero() && s.After(mt.Ended) {
+		s = mt.Ended
+	}
+	return s
+}
+
+// durationMinutes is how long a closed meeting lasted.
+func durationMinutes(mt *storage.Meeting) int {
+	return int(mt.Ended.Sub(meetingStart(mt)) / time.Minute)
+}
+
+// summaryText is the secretary's summary of a closed meeting, with the
+// year's private flags. Reasons are shown: only leaders read it.
+func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, error) {
+	n := countMeeting(mt)
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	line := func(s string) {
+		b.WriteString("\n")
+		b.WriteString(s)
+	}
+	b.WriteString(c.T("mt.sum_header", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "Topic", c.topicOf(mt)))
+	line(c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected))
+	line(c.T("mt.sum_attend", "Present", n.Present, "Excused", n.Excused, "Unexcused", n.Unexcused))
+	rate := n.rate()
+	line(c.T("mt.sum_rate", "Rate", c.percent(rate), "Verdict", c.yesNo(rate > 85)))
+	mins, need := durationMinutes(mt), minutesNeeded(mt)
+	line(c.T("mt.sum_duration", "Minutes", mins, "Need", need, "Verdict", c.yesNo(mins >= need),
+		"Start", meetingStart(mt).In(c.cellZone(cell)).Format("15:04"), "End", mt.Ended.In(c.cellZone(cell)).Format("15:04")))
+	var excused, unexcused, pending []string
+	paid, liable := 0, 0
+	for i := range ms {
+		m := &ms[i]
+		a, ok := mt.Roll[m.ID]
+		if !ok {
+			continue
+		}
+		switch a.Outcome {
+		case storage.OutcomeExcused:
+			excused = append(excused, c.T("mt.sum_excused_line", "Name", m.Name, "Reason", c.reasonText(a)))
+		case storage.OutcomeUnexcused:
+			if a.Excuse == storage.ExcusePending {
+				pending = append(pending, c.T("mt.sum_excused_line", "Name", m.Name, "Reason", c.reasonText(a)))
+			} else {
+				unexcused = append(unexcused, m.Name)
+			}
+		}
+		if a.Outcome != storage.OutcomeNotExpected && statusOn(m, mt.At) != storage.StatusTransferredOut {
+			liable++
+			if a.DuesPaid {
+				paid++
+			}
+		}
+	}
+	if len(excused) > 0 {
+		line(c.T("mt.sum_excused"))
+		for _, s := range excused {
+			line(s)
+		}
+	}
+	if len(pending) > 0 {
+		line(c.T("mt.sum_pending"))
+		for _, s := range pending {
+			line(s)
+		}
+	}
+	if len(unexcused) > 0 {
+		line(c.T("mt.sum_unexcused", "Names", strings.Join(unexcused, ", ")))
+	}
+	line(c.T("mt.sum_dues", "Paid", paid, "Liable", liable))
+	y, err := c.yearRecord(cell, mt.At.In(c.cellZone(cell)).Year())
+	if err != nil {
+		return "", err
+	}
+	std := rate > 85 && n.Unexcused == 0 && len(y.streaks(ms)) == 0
+	line(c.T("mt.sum_standard", "Verdict", c.yesNo(std)))
+	if flags := c.yearFlags(y, ms); len(flags) > 0 {
+		line(c.T("mt.sum_flags_header", "Year", y.year))
+		for _, f := range flags {
+			line(f)
+		}
+	}
+	return b.String(), nil
+}

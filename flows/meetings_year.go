@@ -1,0 +1,540 @@
+package flows
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// yearRec is a cell's closed meetings of one calendar year, in time order.
+// Removal risk counts per calendar year (DOMAIN.md §3: "three months in a
+// year" does not say consecutive).
+type yearRec struct {
+	year     int
+	zone     *time.Location
+	meetings []storage.Meeting
+}
+
+func (c *Ctx) yearRecord(cell *storage.Cell, year int) (*yearRec, error) {
+	zone := c.cellZone(cell)
+	ms, err := c.Tx.Meetings(cell.ID)
+	if err != nil {
+		return nil, err
+	}
+	y := &yearRec{year: year, zone: zone}
+	for _, mt := range ms {
+		if mt.State == storage.MeetingClosed && mt.At.In(zone).Year() == year {
+			y.meetings = append(y.meetings, mt)
+		}
+	}
+	return y, nil
+}
+
+func (y *yearRec) month(mt *storage.Meeting) int { return int(mt.At.In(y.zone).Month()) }
+
+// streaks returns, for members excused more than 3 times in a row this
+// year, their longest run (Guide 12-HD/BTCTW criterion 1). Meetings they
+// were not expected at neither extend nor break a run.
+func (y *yearRec) streaks(ms []storage.Member) map[uint64]int {
+	out := map[uint64]int{}
+	for _, m := range ms {
+		run, best := 0, 0
+		for i := range y.meetings {
+			a, ok := y.meetings[i].Roll[m.ID]
+			if !ok {
+				continue
+			}
+			switch a.Outcome {
+			case storage.OutcomeExcused:
+				run++
+				best = max(best, run)
+			case storage.OutcomePresent, storage.OutcomeUnexcused:
+				run = 0
+			}
+		}
+		if best > 3 {
+			out[m.ID] = best
+		}
+	}
+	return out
+}
+
+// unexcusedMonths are the months with an unexcused absence of the member.
+func (y *yearRec) unexcusedMonths(id uint64) []int {
+	var months []int
+	for i := range y.meetings {
+		mt := &y.meetings[i]
+		if a, ok := mt.Roll[id]; ok && a.Outcome == storage.OutcomeUnexcused {
+			if mo := y.month(mt); !slices.Contains(months, mo) {
+				months = append(months, mo)
+			}
+		}
+	}
+	return months
+}
+
+// unpaidMonths are the months whose dues were collected at a meeting (someone
+// was ticked) but not from this member, who owed them (on the list and not
+// transferred out for the period; far-away and exempt members still pay).
+func (y *yearRec) unpaidMonths(m *storage.Member) []int {
+	tracked, owed, paid := map[int]bool{}, map[int]bool{}, map[int]bool{}
+	for i := range y.meetings {
+		mt := &y.meetings[i]
+		mo := y.month(mt)
+		for _, a := range mt.Roll {
+			if a.DuesPaid {
+				tracked[mo] = true
+			}
+		}
+		a, ok := mt.Roll[m.ID]
+		if !ok || a.Outcome == storage.OutcomeNotExpected || a.Outcome == "" {
+			continue
+		}
+		if statusOn(m, mt.At) != storage.StatusTransferredOut {
+			owed[mo] = true
+		}
+		if a.DuesPaid {
+			paid[mo] = true
+		}
+	}
+	var months []int
+	for mo := 1; mo <= 12; mo++ {
+		if tracked[mo] && owed[mo] && !paid[mo] {
+			months = append(months, mo)
+		}
+	}
+	return months
+}
+
+func monthList(months []int) string {
+	s := make([]string, len(months))
+	for i, m := range months {
+		s[i] = strconv.Itoa(m)
+	}
+	return strings.Join(s, ", ")
+}
+
+// yearFlags are the private notes for the secretary: long excused runs,
+// unexcused absences and unpaid dues with their months. At two months chibo
+// says to watch, at three that the cell considers the case (Charter art.
+// 8.1); it never decides, and never tells the member.
+func (c *Ctx) yearFlags(y *yearRec, ms []storage.Member) []string {
+	var out []string
+	streaks := y.streaks(ms)
+	level := func(n int) string {
+		switch {
+		case n >= 3:
+			return " " + c.T("mt.flag_consider")
+		case n == 2:
+			return " " + c.T("mt.flag_watch")
+		}
+		return ""
+	}
+	for i := range ms {
+		m := &ms[i]
+		if run, ok := streaks[m.ID]; ok {
+			out = append(out, c.T("mt.flag_streak", "Name", m.Name, "Count", run))
+		}
+		if months := y.unexcusedMonths(m.ID); len(months) > 0 {
+			out = append(out, c.N("mt.flag_unexcused", len(months), "Name", m.Name, "Months", monthList(months))+level(len(months)))
+		}
+		if months := y.unpaidMonths(m); len(months) > 0 {
+			out = append(out, c.N("mt.flag_unpaid", len(months), "Name", m.Name, "Months", monthList(months))+level(len(months)))
+		}
+	}
+	return out
+}
+
+// ---- /attendance ----
+
+func runAttendance(c *Ctx, args string) error {
+	cells := c.Me.LedCells()
+	if len(cells) == 0 {
+		return memberYear(c, c.Me, yearArg(c, args))
+	}
+	cell, err := c.Tx.Cell(cells[0])
+	if err != nil {
+		return err
+	}
+	return cellYear(c, cell, yearArg(c, args))
+}
+
+func yearArg(c *Ctx, args string) int {
+	if y, err := strconv.Atoi(strings.TrimSpace(args)); err == nil && y > 2000 && y < 2200 {
+		return y
+	}
+	return c.Now.In(c.Zone()).Year()
+}
+
+// actAttendance: "att:me:<year>" shows the caller's own year;
+// "att:<cell>:<year>" a led cell's.
+func actAttendance(c *Ctx, args string) error {
+	who, yearS, _ := strings.Cut(args, ":")
+	year, err := strconv.Atoi(yearS)
+	if err != nil || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil
+	}
+	if who == "me" {
+		return memberYear(c, c.Me, year)
+	}
+	return withLedCell(c, who, func(c *Ctx, cell *storage.Cell) error { return cellYear(c, cell, year) })
+}
+
+// memberYear is a member's own year: each meeting, their state and dues.
+func memberYear(c *Ctx, m *storage.Member, year int) error {
+	cell, err := c.Tx.Cell(m.HomeCellID)
+	if err != nil {
+		c.Say("mt.none")
+		return nil
+	}
+	y, err := c.yearRecord(cell, year)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(c.T("mt.att_me_header", "Name", m.Name, "Year", year))
+	present, expectedN := 0, 0
+	for i := range y.meetings {
+		mt := &y.meetings[i]
+		st, on := stateOf(m, mt)
+		if !on {
+			continue
+		}
+		if st != rsExempt {
+			expectedN++
+		}
+		if st == rsPresent {
+			present++
+		}
+		dues := ""
+		if a := mt.Roll[m.ID]; a != nil && a.DuesPaid {
+			dues = c.T("mt.roll_dues_mark")
+		}
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.att_me_line", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt), "State", c.rollStateName(st), "Dues", dues))
+	}
+	if expectedN == 0 && len(y.meetings) == 0 {
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.att_none"))
+	} else {
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.att_me_total", "Present", present, "Expected", expectedN))
+	}
+	c.Reply(b.String())
+	return nil
+}
+
+// monthSymbol sums up a member's month: unexcused beats excused beats
+// present; exempt when they were not expected; "·" without a meeting.
+func (c *Ctx) monthSymbol(y *yearRec, m *storage.Member, month int) string {
+	seen := map[rollState]bool{}
+	for i := range y.meetings {
+		mt := &y.meetings[i]
+		if y.month(mt) != month {
+			continue
+		}
+		if st, on := stateOf(m, mt); on {
+			seen[st] = true
+		}
+	}
+	switch {
+	case seen[rsUnexcused] || seen[rsPending]:
+		return c.T("mt.sym_unexcused")
+	case seen[rsExcused]:
+		return c.T("mt.sym_excused")
+	case seen[rsPresent]:
+		return c.T("mt.sym_present")
+	case seen[rsExempt]:
+		return c.T("mt.sym_exempt")
+	}
+	return c.T("mt.sym_none")
+}
+
+// cellYear is the secretary's view of the cell's year: month by month rates,
+// then each member's months, then the private flags.
+func cellYear(c *Ctx, cell *storage.Cell, year int) error {
+	y, err := c.yearRecord(cell, year)
+	if err != nil {
+		return err
+	}
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	last := 0
+	for i := range y.meetings {
+		last = max(last, y.month(&y.meetings[i]))
+	}
+	var b strings.Builder
+	line := func(s string) {
+		b.WriteString("\n")
+		b.WriteString(s)
+	}
+	b.WriteString(c.T("mt.att_cell_header", "Cell", cell.Name, "Year", year))
+	if len(y.meetings) == 0 {
+		line(c.T("mt.att_none"))
+		c.Reply(b.String(), []Button{ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+		return nil
+	}
+	for i := range y.meetings {
+		mt := &y.meetings[i]
+		n := countMeeting(mt)
+		line(c.T("mt.att_cell_meeting", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt),
+			"Present", n.Present, "Expected", n.Expected, "Rate", c.percent(n.rate())))
+	}
+	line(c.T("mt.att_legend"))
+	for i := range ms {
+		m := &ms[i]
+		var cells []string
+		listed := false
+		for mo := 1; mo <= last; mo++ {
+			sym := c.monthSymbol(y, m, mo)
+			if sym != c.T("mt.sym_none") {
+				listed = true
+			}
+			cells = append(cells, sym)
+		}
+		if !listed {
+			continue // not on the list this year
+		}
+		line(c.T("mt.att_cell_member", "Name", m.Name, "Months", strings.Join(cells, " ")))
+	}
+	if flags := c.yearFlags(y, ms); len(flags) > 0 {
+		line(c.T("mt.sum_flags_header", "Year", year))
+		for _, f := range flags {
+			line(f)
+		}
+	}
+	c.Reply(b.String(), []Button{ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+	return nil
+}
+
+// ---- meeting quality ----
+
+// defaultTemplate is the 100-point template of an organization without its
+// own (DOMAIN.md §3: preparation 15, attendance 20, conduct 45, closing 20;
+// the duration part of conduct and the attendance part are scored from
+// chibo's records).
+var defaultTemplate = []storage.QualitySection{
+	{ID: "prep", Max: 15},
+	{ID: "attendance", Max: 20, Auto: "attendance"},
+	{ID: "duration", Max: 10, Auto: "duration"},
+	{ID: "conduct", Max: 35},
+	{ID: "closing", Max: 20},
+}
+
+func (c *Ctx) template(cell *storage.Cell) ([]storage.QualitySection, error) {
+	t, err := c.Tx.QualityTemplate(cell.OrgID)
+	if err != nil || t == nil {
+		return defaultTemplate, err
+	}
+	return t.Sections, nil
+}
+
+func (c *Ctx) sectionName(s storage.QualitySection) string {
+	switch s.ID {
+	case "prep":
+		return c.T("mt.sec_prep")
+	case "attendance":
+		return c.T("mt.sec_attendance")
+	case "duration":
+		return c.T("mt.sec_duration")
+	case "conduct":
+		return c.T("mt.sec_conduct")
+	case "closing":
+		return c.T("mt.sec_closing")
+	}
+	return c.T("mt.sec_custom", "ID", s.ID)
+}
+
+// autoPoints scores a section from the records: attendance by the 85 %
+// standard and unexcused absences, duration by the 90/120-minute minimum.
+func autoPoints(s storage.QualitySection, mt *storage.Meeting) int {
+	var frac float64
+	switch s.Auto {
+	case "attendance":
+		n := countMeeting(mt)
+		switch r := n.rate(); {
+		case r > 85 && n.Unexcused == 0:
+			frac = 1
+		case r > 85:
+			frac = 0.75
+		case r >= 70:
+			frac = 0.5
+		case r >= 50:
+			frac = 0.25
+		}
+	case "duration":
+		switch mins, need := durationMinutes(mt), minutesNeeded(mt); {
+		case mins >= need:
+			frac = 1
+		case mins*3 >= need*2:
+			frac = 0.5
+		}
+	}
+	return int(math.Round(frac * float64(s.Max)))
+}
+
+// grade names a score: Tốt ≥ 90, Khá ≥ 70, Trung bình ≥ 50, Kém below.
+func (c *Ctx) grade(total int) string {
+	switch {
+	case total >= 90:
+		return c.T("mt.grade_good")
+	case total >= 70:
+		return c.T("mt.grade_fair")
+	case total >= 50:
+		return c.T("mt.grade_average")
+	}
+	return c.T("mt.grade_poor")
+}
+
+func manualSections(all []storage.QualitySection) []storage.QualitySection {
+	var out []storage.QualitySection
+	for _, s := range all {
+		if s.Auto == "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// scoreMeeting is the closed meeting of the scoring flow, checked on every step.
+func scoreMeeting(c *Ctx) (*storage.Meeting, *storage.Cell, []storage.QualitySection, error) {
+	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	mt, err := c.Tx.Meeting(id)
+	if err != nil {
+		return nil, nil, nil, invalid("err.stale_button")
+	}
+	if !c.Me.Leads(mt.CellID) {
+		return nil, nil, nil, invalid("err.leaders_only")
+	}
+	if mt.State != storage.MeetingClosed {
+		return nil, nil, nil, invalid("mt.not_closed")
+	}
+	cell, err := c.Tx.Cell(mt.CellID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	secs, err := c.template(cell)
+	return mt, cell, secs, err
+}
+
+func askScoreSection(c *Ctx) error {
+	_, _, secs, err := scoreMeeting(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	manual := manualSections(secs)
+	i, _ := strconv.Atoi(c.Data()["i"])
+	if i >= len(manual) {
+		c.End()
+		return nil
+	}
+	s := manual[i]
+	var opts []Opt
+	for _, f := range []float64{1, 0.9, 0.8, 0.7, 0.5, 0} {
+		p := int(math.Round(f * float64(s.Max)))
+		if !slices.ContainsFunc(opts, func(o Opt) bool { return o.Value == strconv.Itoa(p) }) {
+			opts = append(opts, Opt{Label: c.N("mt.points", p), Value: strconv.Itoa(p)})
+		}
+	}
+	c.Ask(c.T("mt.score_ask", "N", i+1, "Of", len(manual), "Section", c.sectionName(s), "Max", s.Max), 3, opts...)
+	return nil
+}
+
+func answerScoreSection(c *Ctx, in Input) (string, error) {
+	mt, cell, secs, err := scoreMeeting(c)
+	if err != nil {
+		return "", err
+	}
+	manual := manualSections(secs)
+	i, _ := strconv.Atoi(c.Data()["i"])
+	if i >= len(manual) {
+		return "", nil
+	}
+	v := in.Choice
+	if v == "" {
+		v = strings.TrimSpace(in.Text)
+	}
+	p, err := strconv.Atoi(v)
+	if err != nil || p < 0 || p > manual[i].Max {
+		return "", invalid("mt.score_bad", "Max", manual[i].Max)
+	}
+	c.Data()["p_"+manual[i].ID] = strconv.Itoa(p)
+	if i+1 < len(manual) {
+		c.Data()["i"] = strconv.Itoa(i + 1)
+		return "section", nil
+	}
+	score := &storage.QualityScore{Points: map[string]int{}, By: c.Me.ID, At: c.Now}
+	var b strings.Builder
+	for _, s := range secs {
+		var pts int
+		if s.Auto != "" {
+			pts = autoPoints(s, mt)
+		} else {
+			pts, _ = strconv.Atoi(c.Data()["p_"+s.ID])
+		}
+		score.Points[s.ID] = pts
+		b.WriteString("\n")
+		b.WriteString(c.T("mt.score_line", "Section", c.sectionName(s), "Points", pts, "Max", s.Max))
+	}
+	mt.Score = score
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	total := score.Total()
+	c.Reply(c.T("mt.score_done", "When", c.when(mt.At, cell), "Total", total, "Grade", c.grade(total)) + b.String())
+	return "", nil
+}
+
+// yearTally is the year's meeting quality: Tốt when every regular meeting is
+// at least Khá and at least 7 are Tốt (Phú Thọ framework).
+func yearTally(c *Ctx, cell *storage.Cell, year int) error {
+	y, err := c.yearRecord(cell, year)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(c.T("mt.tally_header", "Cell", cell.Name, "Year", year))
+	good, belowFair, unscored, regular := 0, 0, 0, 0
+	for i := range y.meetings {
+		mt := &y.meetings[i]
+		b.WriteString("\n")
+		if mt.Score == nil {
+			b.WriteString(c.T("mt.tally_line_unscored", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt)))
+		} else {
+			t := mt.Score.Total()
+			b.WriteString(c.T("mt.tally_line", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt), "Total", t, "Grade", c.grade(t)))
+		}
+		if mt.Kind != storage.MeetingRegular {
+			continue
+		}
+		regular++
+		switch {
+		case mt.Score == nil:
+			unscored++
+		case mt.Score.Total() >= 90:
+			good++
+		case mt.Score.Total() < 70:
+			belowFair++
+		}
+	}
+	b.WriteString("\n")
+	switch {
+	case regular == 0:
+		b.WriteString(c.T("mt.att_none"))
+	case belowFair == 0 && unscored == 0 && good >= 7:
+		b.WriteString(c.T("mt.tally_good", "Good", good, "Count", regular))
+	default:
+		b.WriteString(c.T("mt.tally_not_good", "Good", good, "Count", regular, "Below", belowFair, "Unscored", unscored))
+	}
+	c.Reply(b.String())
+	return nil
+}
