@@ -5,6 +5,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -165,8 +166,13 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	db := mustOpenDB(t)
 	tg := mustTelegram(t, fake, telegram.Config{})
-	var got []bot.Event
-	h := handlerFunc(func(ev bot.Event) { got = append(got, ev) })
+	var mu sync.Mutex
+	byChat := map[string][]bot.Event{}
+	h := handlerFunc(func(ev bot.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		byChat[ev.Chat] = append(byChat[ev.Chat], ev)
+	})
 	d := bot.NewDispatcher(db, h, bot.DispatcherOptions{Workers: 1})
 	_, qid := fake.PushCallback(42, 42, 7, "stale:button")
 	fake.PushMessage(42, 42, map[string]any{"location": map[string]any{"latitude": 10.5, "longitude": 106.7}})
@@ -188,6 +194,8 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	if !fake.CallbackAnswered(qid) {
 		t.Error("callback query was not answered")
 	}
+	// Chats run in parallel; each chat's events come in order.
+	got := append(byChat["42"], byChat["-100123"]...)
 	kinds := []string{"button", "location", "contact", "text", "bot_added", "bot_removed"}
 	if len(got) != len(kinds) {
 		t.Fatalf("got %d events, want %d: %+v", len(got), len(kinds), got)
