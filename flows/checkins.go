@@ -19,7 +19,7 @@ import (
 
 // registerCheckins registers the checkins feature's commands, flows and reminders.
 func (e *Engine) registerCheckins() {
-	e.command(&Command{Name: "checkin", Need: NeedMember, PrivateOnly: true, HelpID: "checkin.help", MenuID: "checkin.menu", Run: runCheckin})
+	e.command(&Command{Name: "checkin", Need: NeedMember, PrivateOnly: true, HelpID: "checkins.help", MenuID: "checkins.menu", Run: runCheckin})
 	e.command(&Command{Name: "board", Need: NeedMember, PrivateOnly: true, HelpID: "board.help", MenuID: "board.menu", Run: runBoard})
 	e.command(&Command{Name: "faraway", Need: NeedLeader, PrivateOnly: true, HelpID: "faraway.help", MenuID: "faraway.menu", Run: runFarAway})
 	e.action("ck", actionCheckin)
@@ -220,27 +220,27 @@ var ckDefaultForm = storage.CheckinTemplate{Fields: []storage.CheckinField{
 }}
 
 var defaultQuestions = map[string]string{
-	"place":     "checkin.q_place",
-	"residence": "checkin.q_residence",
-	"employer":  "checkin.q_employer",
-	"job":       "checkin.q_job",
-	"phone":     "checkin.q_phone",
-	"party_org": "checkin.q_party_org",
-	"return":    "checkin.q_return",
-	"dues":      "checkin.q_dues",
-	"thoughts":  "checkin.q_thoughts",
+	"place":     "checkins.q_place",
+	"residence": "checkins.q_residence",
+	"employer":  "checkins.q_employer",
+	"job":       "checkins.q_job",
+	"phone":     "checkins.q_phone",
+	"party_org": "checkins.q_party_org",
+	"return":    "checkins.q_return",
+	"dues":      "checkins.q_dues",
+	"thoughts":  "checkins.q_thoughts",
 }
 
 var defaultLabels = map[string]string{
-	"place":     "checkin.f_place",
-	"residence": "checkin.f_residence",
-	"employer":  "checkin.f_employer",
-	"job":       "checkin.f_job",
-	"phone":     "checkin.f_phone",
-	"party_org": "checkin.f_party_org",
-	"return":    "checkin.f_return",
-	"dues":      "checkin.f_dues",
-	"thoughts":  "checkin.f_thoughts",
+	"place":     "checkins.f_place",
+	"residence": "checkins.f_residence",
+	"employer":  "checkins.f_employer",
+	"job":       "checkins.f_job",
+	"phone":     "checkins.f_phone",
+	"party_org": "checkins.f_party_org",
+	"return":    "checkins.f_return",
+	"dues":      "checkins.f_dues",
+	"thoughts":  "checkins.f_thoughts",
 }
 
 // ckFormOf is the check-in form of the cell's organization.
@@ -284,13 +284,13 @@ func (c *Ctx) answerText(kind, v string) string {
 	case "yesno":
 		switch v {
 		case "yes":
-			return c.T("checkin.v_yes")
+			return c.T("checkins.v_yes")
 		case "no":
-			return c.T("checkin.v_no")
+			return c.T("checkins.v_no")
 		}
 	case "return":
 		if v == "unknown" {
-			return c.T("checkin.v_unknown")
+			return c.T("checkins.v_unknown")
 		}
 		if p, ok := parsePeriod(v); ok {
 			return p.label()
@@ -298,18 +298,18 @@ func (c *Ctx) answerText(kind, v string) string {
 	case "dues":
 		switch v {
 		case "leader":
-			return c.T("checkin.v_paid_leader")
+			return c.T("checkins.v_paid_leader")
 		case "secretary":
-			return c.T("checkin.v_paid_secretary")
+			return c.T("checkins.v_paid_secretary")
 		case "no":
-			return c.T("checkin.v_not_paid")
+			return c.T("checkins.v_not_paid")
 		}
 		if name, ok := strings.CutPrefix(v, "to:"); ok {
-			return c.T("checkin.v_paid_to", "Name", name)
+			return c.T("checkins.v_paid_to", "Name", name)
 		}
 	}
 	if v == "" {
-		return c.T("checkin.v_none")
+		return c.T("checkins.v_none")
 	}
 	return v
 }
@@ -318,7 +318,7 @@ func (c *Ctx) answerText(kind, v string) string {
 func (c *Ctx) ckSummary(form *storage.CheckinTemplate, answers map[string]string) string {
 	lines := make([]string, 0, len(form.Fields))
 	for _, f := range form.Fields {
-		lines = append(lines, c.T("checkin.summary_line", "Label", c.fieldLabel(f), "Value", c.answerText(f.Kind, answers[f.Key])))
+		lines = append(lines, c.T("checkins.summary_line", "Label", c.fieldLabel(f), "Value", c.answerText(f.Kind, answers[f.Key])))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -395,9 +395,9 @@ func (r ckRules) state(m *storage.Member, p ckPeriod, now time.Time) checkinStat
 func (c *Ctx) sayState(r ckRules, st checkinState, p ckPeriod) {
 	switch st {
 	case stateClosed:
-		c.Say("checkin.closed", "Month", p.label(), "Current", r.current(c.Now).label())
+		c.Say("checkins.closed", "Month", p.label(), "Current", r.current(c.Now).label())
 	case stateNotFarAway:
-		c.Say("checkin.not_far_away")
+		c.Say("checkins.not_far_away")
 	default:
 		c.Say("err.stale_button")
 	}
@@ -407,7 +407,7 @@ func runCheckin(c *Ctx, _ string) error {
 	r, ok, err := ckMemberRules(c, c.Me)
 	if err != nil || !ok {
 		if err == nil {
-			c.Say("checkin.not_far_away")
+			c.Say("checkins.not_far_away")
 		}
 		return err
 	}
@@ -426,13 +426,13 @@ func runCheckin(c *Ctx, _ string) error {
 		return err
 	}
 	if cur != nil {
-		text := c.T("checkin.current", "Month", p.label(), "Date", c.Date(cur.Updated), "Summary", c.ckSummary(form, cur.Answers))
-		rows := [][]Button{{ActionButton(c.T("checkin.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
+		text := c.T("checkins.current", "Month", p.label(), "Date", c.Date(cur.Updated), "Summary", c.ckSummary(form, cur.Answers))
+		rows := [][]Button{{ActionButton(c.T("checkins.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
 		if st == stateOpen {
-			text += "\n" + c.T("checkin.can_correct", "Date", c.Date(r.lastDay(p)))
-			rows = append([][]Button{{ActionButton(c.T("checkin.btn_correct"), "ck", "e:"+p.String())}}, rows...)
+			text += "\n" + c.T("checkins.can_correct", "Date", c.Date(r.lastDay(p)))
+			rows = append([][]Button{{ActionButton(c.T("checkins.btn_correct"), "ck", "e:"+p.String())}}, rows...)
 		} else {
-			text += "\n" + c.T("checkin.no_corrections")
+			text += "\n" + c.T("checkins.no_corrections")
 		}
 		c.Reply(text, rows...)
 		return nil
@@ -448,9 +448,9 @@ func runCheckin(c *Ctx, _ string) error {
 // checkinPrompt invites the member to check in for p, showing last month's
 // answers when there are some.
 func (c *Ctx) checkinPrompt(form *storage.CheckinTemplate, p ckPeriod, r ckRules, prev *storage.Checkin) string {
-	text := c.T("checkin.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+	text := c.T("checkins.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.lastDay(p)))
 	if prev != nil {
-		text += "\n\n" + c.T("checkin.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Answers))
+		text += "\n\n" + c.T("checkins.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Answers))
 	}
 	return text
 }
@@ -464,11 +464,11 @@ func (c *Ctx) nameOrEmpty() string {
 
 func checkinButtons(c *Ctx, p ckPeriod, prev *storage.Checkin) [][]Button {
 	if prev == nil {
-		return [][]Button{{ActionButton(c.T("checkin.btn_start"), "ck", "n:"+p.String())}}
+		return [][]Button{{ActionButton(c.T("checkins.btn_start"), "ck", "n:"+p.String())}}
 	}
 	return [][]Button{
-		{ActionButton(c.T("checkin.btn_same"), "ck", "s:"+p.String())},
-		{ActionButton(c.T("checkin.btn_changed"), "ck", "n:"+p.String())},
+		{ActionButton(c.T("checkins.btn_same"), "ck", "s:"+p.String())},
+		{ActionButton(c.T("checkins.btn_changed"), "ck", "n:"+p.String())},
 	}
 }
 
@@ -484,7 +484,7 @@ func actionCheckin(c *Ctx, args string) error {
 	r, ok, err := ckMemberRules(c, c.Me)
 	if err != nil || !ok {
 		if err == nil {
-			c.Say("checkin.not_far_away")
+			c.Say("checkins.not_far_away")
 		}
 		return err
 	}
@@ -503,7 +503,7 @@ func actionCheckin(c *Ctx, args string) error {
 	}
 	if cur != nil {
 		if st != stateOpen || op == "s" {
-			c.Say("checkin.already", "Month", p.label(), "Date", c.Date(cur.Updated))
+			c.Say("checkins.already", "Month", p.label(), "Date", c.Date(cur.Updated))
 			return nil
 		}
 		return startCheckinForm(c, p, cur.Answers, true)
@@ -539,9 +539,9 @@ func actionCheckin(c *Ctx, args string) error {
 func (c *Ctx) saidSaved(r ckRules, p ckPeriod, ck *storage.Checkin) {
 	switch {
 	case ck.Late:
-		c.Say("checkin.saved_late", "Month", p.label())
+		c.Say("checkins.saved_late", "Month", p.label())
 	default:
-		c.Say("checkin.saved", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+		c.Say("checkins.saved", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
 	}
 }
 
@@ -571,7 +571,7 @@ func formContext(c *Ctx) (ckRules, *storage.CheckinTemplate, ckPeriod, bool, err
 	}
 	st := r.state(c.Me, p, c.Now)
 	if st == stateLate && c.Data()["fix"] == "1" {
-		c.Say("checkin.no_corrections")
+		c.Say("checkins.no_corrections")
 		c.End()
 		return r, nil, p, false, nil
 	}
@@ -609,29 +609,29 @@ func askCheckinField(c *Ctx) error {
 	f := form.Fields[i]
 	q := c.fieldQuestion(f, p)
 	if f.Kind == "place" && c.Data()["lat"] != "" {
-		q = c.T("checkin.q_place_after_location")
+		q = c.T("checkins.q_place_after_location")
 	}
-	text := c.T("checkin.progress", "N", i+1, "Total", len(form.Fields)) + "\n" + q
+	text := c.T("checkins.progress", "N", i+1, "Total", len(form.Fields)) + "\n" + q
 	var opts []Opt
 	if prev, ok := c.Data()["prev."+f.Key]; ok && (prev != "" || f.Optional) {
-		opts = append(opts, Opt{Label: c.T("checkin.btn_keep", "Value", ckShorten(c.answerText(f.Kind, prev), 32)), Value: "="})
+		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(c.answerText(f.Kind, prev), 32)), Value: "="})
 	}
 	switch f.Kind {
 	case "yesno":
-		opts = append(opts, Opt{Label: c.T("checkin.v_yes"), Value: "yes"}, Opt{Label: c.T("checkin.v_no"), Value: "no"})
+		opts = append(opts, Opt{Label: c.T("checkins.v_yes"), Value: "yes"}, Opt{Label: c.T("checkins.v_no"), Value: "no"})
 	case "return":
-		opts = append(opts, Opt{Label: c.T("checkin.v_unknown"), Value: "unknown"})
+		opts = append(opts, Opt{Label: c.T("checkins.v_unknown"), Value: "unknown"})
 	case "dues":
 		opts = append(opts,
-			Opt{Label: c.T("checkin.v_paid_leader"), Value: "leader"},
-			Opt{Label: c.T("checkin.v_paid_secretary"), Value: "secretary"},
-			Opt{Label: c.T("checkin.v_not_paid"), Value: "no"})
+			Opt{Label: c.T("checkins.v_paid_leader"), Value: "leader"},
+			Opt{Label: c.T("checkins.v_paid_secretary"), Value: "secretary"},
+			Opt{Label: c.T("checkins.v_not_paid"), Value: "no"})
 	}
 	if f.Optional {
-		opts = append(opts, Opt{Label: c.T("checkin.btn_skip"), Value: "-"})
+		opts = append(opts, Opt{Label: c.T("checkins.btn_skip"), Value: "-"})
 	}
 	if f.Kind == "place" {
-		c.AskLocation(text, c.T("checkin.btn_location"), opts...)
+		c.AskLocation(text, c.T("checkins.btn_location"), opts...)
 		return nil
 	}
 	c.Ask(text, 1, opts...)
@@ -675,13 +675,13 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 	}
 	if in.Location != nil {
 		if f.Kind != "place" {
-			return nil, invalid("checkin.err_location_here")
+			return nil, invalid("checkins.err_location_here")
 		}
 		if c.Ev.SharedBy != "" && c.Ev.SharedBy != c.Ev.User {
-			return nil, invalid("checkin.err_location_not_yours")
+			return nil, invalid("checkins.err_location_not_yours")
 		}
 		if !r.s.PreciseLocation {
-			return nil, invalid("checkin.location_coarse_only")
+			return nil, invalid("checkins.location_coarse_only")
 		}
 		c.Data()["lat"] = strconv.FormatFloat(in.Location.Lat, 'f', 6, 64)
 		c.Data()["lon"] = strconv.FormatFloat(in.Location.Lon, 'f', 6, 64)
@@ -703,7 +703,7 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 		}
 		name, err := CleanName(in.Text)
 		if err != nil {
-			return nil, invalid("checkin.err_dues")
+			return nil, invalid("checkins.err_dues")
 		}
 		return val("to:" + name)
 	case "return":
@@ -712,16 +712,16 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 		}
 		m := monthYear.FindStringSubmatch(in.Text)
 		if m == nil {
-			return nil, invalid("checkin.err_return")
+			return nil, invalid("checkins.err_return")
 		}
 		mo, _ := strconv.Atoi(m[1])
 		y, _ := strconv.Atoi(m[2])
 		if mo < 1 || mo > 12 {
-			return nil, invalid("checkin.err_return")
+			return nil, invalid("checkins.err_return")
 		}
 		back := ckPeriod{y, time.Month(mo)}
 		if back.before(p) {
-			return nil, invalid("checkin.err_return_past", "Month", p.label())
+			return nil, invalid("checkins.err_return_past", "Month", p.label())
 		}
 		return val(back.String())
 	case "phone":
@@ -730,22 +730,22 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 			s = in.Text
 		}
 		if s == "" {
-			return nil, invalid("checkin.err_phone")
+			return nil, invalid("checkins.err_phone")
 		}
 		n, ok := NormalizePhone(s)
 		if !ok {
-			return nil, invalid("checkin.err_phone")
+			return nil, invalid("checkins.err_phone")
 		}
 		return val(n)
 	}
 	if in.Choice != "" || in.Phone != "" {
-		return nil, invalid("checkin.err_type")
+		return nil, invalid("checkins.err_type")
 	}
 	s, err := CleanReason(in.Text)
 	if err != nil {
 		var inv *InvalidInput
 		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
-			return nil, invalid("checkin.err_type")
+			return nil, invalid("checkins.err_type")
 		}
 		return nil, err
 	}
@@ -765,9 +765,9 @@ func askCheckinReview(c *Ctx) error {
 	if !ok {
 		return err
 	}
-	c.Ask(c.T("checkin.review", "Month", p.label(), "Summary", c.ckSummary(form, c.formAnswers(form))), 2,
-		Opt{Label: c.T("checkin.btn_send"), Value: "send"},
-		Opt{Label: c.T("checkin.btn_redo"), Value: "redo"})
+	c.Ask(c.T("checkins.review", "Month", p.label(), "Summary", c.ckSummary(form, c.formAnswers(form))), 2,
+		Opt{Label: c.T("checkins.btn_send"), Value: "send"},
+		Opt{Label: c.T("checkins.btn_redo"), Value: "redo"})
 	return nil
 }
 
@@ -796,7 +796,7 @@ func answerCheckinReview(c *Ctx, in Input) (string, error) {
 		Late: st == stateLate, Answers: c.formAnswers(form)}
 	if old != nil {
 		if st != stateOpen {
-			c.Say("checkin.no_corrections")
+			c.Say("checkins.no_corrections")
 			c.End()
 			return "", nil
 		}
@@ -814,7 +814,7 @@ func answerCheckinReview(c *Ctx, in Input) (string, error) {
 		return "", err
 	}
 	if old != nil {
-		c.Say("checkin.corrected", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+		c.Say("checkins.corrected", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
 	} else {
 		c.saidSaved(r, p, ck)
 	}

@@ -92,7 +92,7 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 		if n, since := r.silentStreak(m, done, q, c.Now); n >= r.s.SilentMonths {
 			for _, s := range secretaries {
 				key := fmt.Sprintf("flag/checkin-silent/%s/%d/%d", since, m.ID, s.ID)
-				if _, err := c.Remind(key, s, nil, "checkin.flag_silent", "Name", m.Name, "Months", n, "Since", since.label()); err != nil {
+				if _, err := c.Remind(key, s, nil, "checkins.flag_silent", "Name", m.Name, "Months", n, "Since", since.label()); err != nil {
 					return err
 				}
 			}
@@ -117,8 +117,8 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 			list = append(list, rd.silentText(l.m.Name, l.months, l.since))
 		}
 		key := fmt.Sprintf("reminder/checkin-silent/%s/%d", p, to.ID)
-		if _, err := c.Remind(key, to, [][]Button{{ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkin.silent_list",
-			"Header", rd.N("checkin.silent_header", len(lines), "Month", p.label()), "List", strings.Join(list, "\n")); err != nil {
+		if _, err := c.Remind(key, to, [][]Button{{ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkins.silent_list",
+			"Header", rd.N("checkins.silent_header", len(lines), "Month", p.label()), "List", strings.Join(list, "\n")); err != nil {
 			return err
 		}
 	}
@@ -157,9 +157,9 @@ func remindCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, m *storage.
 	}
 	rd := c.readerOf(m)
 	rd.Me = m
-	id := "checkin.remind"
+	id := "checkins.remind"
 	if n > 0 {
-		id = "checkin.remind_again"
+		id = "checkins.remind_again"
 	}
 	key := fmt.Sprintf("reminder/checkin/%s/%d/%d", p, m.ID, n)
 	_, err := c.Remind(key, m, checkinButtons(rd, p, prev), id, "Prompt", rd.checkinPrompt(form, p, r, prev))
@@ -183,7 +183,7 @@ func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*sto
 	}
 	date := end.Format("2006-01-02")
 	key := fmt.Sprintf("reminder/exemption-end/%s/%d/%d", date, m.ID, m.ID)
-	if _, err := c.Remind(key, m, nil, "checkin.exemption_ending_member", "To", c.Date(end)); err != nil {
+	if _, err := c.Remind(key, m, nil, "checkins.exemption_ending_member", "To", c.Date(end)); err != nil {
 		return err
 	}
 	for _, sec := range secretaries {
@@ -191,7 +191,7 @@ func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*sto
 			continue
 		}
 		key := fmt.Sprintf("reminder/exemption-end/%s/%d/%d", date, m.ID, sec.ID)
-		if _, err := c.Remind(key, sec, nil, "checkin.exemption_ending_secretary", "Name", m.Name, "To", c.Date(end)); err != nil {
+		if _, err := c.Remind(key, sec, nil, "checkins.exemption_ending_secretary", "Name", m.Name, "To", c.Date(end)); err != nil {
 			return err
 		}
 	}

@@ -53,7 +53,7 @@ func askFarProvince(c *Ctx) error {
 	var opts []Opt
 	if fa, err := c.Tx.FarAway(m.ID); err == nil && fa.Province != "" {
 		c.Data()["old_province"] = fa.Province
-		opts = append(opts, Opt{Label: c.T("checkin.btn_keep", "Value", ckShorten(fa.Province, 32)), Value: "="})
+		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(fa.Province, 32)), Value: "="})
 	}
 	c.Ask(c.T("faraway.ask_province", "Name", m.Name, "Current", c.statusLine(m.Status)), 1, opts...)
 	return nil
@@ -79,7 +79,7 @@ func askFarFrom(c *Ctx) error {
 	opts := []Opt{{Label: c.T("status.btn_today"), Value: "today"}}
 	if m, err := statusMember(c); err == nil && m.Status.Kind == storage.StatusFarAway && !m.Status.From.IsZero() {
 		c.Data()["old_from"] = m.Status.From.In(c.Zone()).Format("2006-01-02")
-		opts = append([]Opt{{Label: c.T("checkin.btn_keep", "Value", c.Date(m.Status.From)), Value: "="}}, opts...)
+		opts = append([]Opt{{Label: c.T("checkins.btn_keep", "Value", c.Date(m.Status.From)), Value: "="}}, opts...)
 	}
 	c.Ask(c.T("status.ask_from"), 1, opts...)
 	return nil

@@ -1,9 +1,11 @@
 package flows
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"chibo/storage"
 )
@@ -166,11 +168,11 @@ func TestCheckin_conversation(t *testing.T) {
 	hung := h.member("dovanhung")
 
 	h.at(25, 3, 7, 59)
-	if out := h.due(); len(out) != 0 {
+	if out := h.checkinDue(); len(out) != 0 {
 		t.Fatalf("reminder before the check-in hour: %q", out[0].Text)
 	}
 	h.at(25, 3, 8, 0)
-	out := h.due()
+	out := h.checkinDue()
 	if len(out) != 1 || out[0].Chat != "dovanhung" || !strings.Contains(out[0].Text, "tháng 03/2026") || !strings.Contains(out[0].Text, "03/04/2026") {
 		t.Fatalf("first reminder: %+v", out)
 	}
@@ -181,9 +183,9 @@ func TestCheckin_conversation(t *testing.T) {
 	// Bad input: each is answered, nothing is stored, the question is asked again.
 	before := h.snapshot("convs")
 	out = h.event(Event{Kind: EventLocation, User: "dovanhung", SharedBy: "someoneelse", Location: &Location{Lat: 10.9, Lon: 106.7}})
-	h.wantText(out, "vi", "checkin.err_location_not_yours")
+	h.wantText(out, "vi", "checkins.err_location_not_yours")
 	out = h.event(Event{Kind: EventLocation, User: "dovanhung", Location: &Location{Lat: 10.9, Lon: 106.7}})
-	h.wantText(out, "vi", "checkin.location_coarse_only")
+	h.wantText(out, "vi", "checkins.location_coarse_only")
 	if h.snapshot("convs") != before {
 		t.Fatal("bad input changed stored data")
 	}
@@ -198,11 +200,11 @@ func TestCheckin_conversation(t *testing.T) {
 	if !strings.Contains(out[0].Text, "Câu 5/9") {
 		t.Fatalf("after restart: %q", out[0].Text)
 	}
-	h.wantText(h.say("dovanhung", "12345"), "vi", "checkin.err_phone")
+	h.wantText(h.say("dovanhung", "12345"), "vi", "checkins.err_phone")
 	h.say("dovanhung", "+84 912 345 678")
 	h.tap("dovanhung", "Không")
-	h.wantText(h.say("dovanhung", "13/2027"), "vi", "checkin.err_return")
-	h.wantText(h.say("dovanhung", "01/2026"), "vi", "checkin.err_return_past", "Month", "03/2026")
+	h.wantText(h.say("dovanhung", "13/2027"), "vi", "checkins.err_return")
+	h.wantText(h.say("dovanhung", "01/2026"), "vi", "checkins.err_return_past", "Month", "03/2026")
 	h.say("dovanhung", "6/2027")
 	h.say("dovanhung", "Nguyễn Văn Thu")
 	h.say("dovanhung", "Mong chi bộ gửi tài liệu học nghị quyết qua mạng")
@@ -213,14 +215,14 @@ func TestCheckin_conversation(t *testing.T) {
 		}
 	}
 	out = h.tap("dovanhung", "Gửi báo cáo")
-	h.wantText(out, "vi", "checkin.saved", "Month", "03/2026", "Date", "03/04/2026")
+	h.wantText(out, "vi", "checkins.saved", "Month", "03/2026", "Date", "03/04/2026")
 	ck := h.checkin("dovanhung", "2026-03")
 	if ck == nil || ck.Late || ck.Same || ck.Answers["phone"] != "0912345678" || ck.Answers["dues"] != "to:Nguyễn Văn Thu" || ck.Lat != nil {
 		t.Fatalf("stored %+v", ck)
 	}
 	// No follow-up for who answered.
 	h.at(28, 3, 9, 0)
-	if out := h.due(); len(out) != 0 {
+	if out := h.checkinDue(); len(out) != 0 {
 		t.Fatalf("follow-up after answering: %q", out[0].Text)
 	}
 	// A correction before the deadline keeps the other answers with one tap each.
@@ -230,7 +232,7 @@ func TestCheckin_conversation(t *testing.T) {
 		h.event(Event{Kind: EventText, User: "dovanhung", Text: "1"}) // "Giữ nguyên: …" is option 1
 	}
 	h.say("dovanhung", "Con nhỏ ốm, xin chi bộ thông cảm")
-	h.wantText(h.tap("dovanhung", "Gửi báo cáo"), "vi", "checkin.corrected", "Month", "03/2026", "Date", "03/04/2026")
+	h.wantText(h.tap("dovanhung", "Gửi báo cáo"), "vi", "checkins.corrected", "Month", "03/2026", "Date", "03/04/2026")
 	ck = h.checkin("dovanhung", "2026-03")
 	if ck.Corrections != 1 || ck.Answers["thoughts"] != "Con nhỏ ốm, xin chi bộ thông cảm" || ck.Answers["phone"] != "0912345678" || !ck.At.Equal(h.date(25, 3, 2026).Add(8*time.Hour)) {
 		t.Fatalf("corrected %+v", ck)
@@ -243,21 +245,21 @@ func TestCheckin_conversation(t *testing.T) {
 	}
 	// April: one tap.
 	h.at(25, 4, 8, 0)
-	out = h.due()
+	out = h.checkinDue()
 	if len(out) != 1 || !strings.Contains(out[0].Text, "Con nhỏ ốm") {
 		t.Fatalf("April reminder should show last month's answers: %+v", out)
 	}
-	h.wantText(h.tap("dovanhung", "Như tháng trước"), "vi", "checkin.saved", "Month", "04/2026", "Date", "04/05/2026")
+	h.wantText(h.tap("dovanhung", "Như tháng trước"), "vi", "checkins.saved", "Month", "04/2026", "Date", "04/05/2026")
 	ck = h.checkin("dovanhung", "2026-04")
 	if !ck.Same || ck.Answers["employer"] != "Công ty TNHH Giày Mẫu" {
 		t.Fatalf("one tap %+v", ck)
 	}
 	// Tapping again, and tapping March's old prompt, change nothing.
 	before = h.snapshot()
-	h.wantText(h.tap("dovanhung", "Như tháng trước"), "vi", "checkin.already", "Month", "04/2026", "Date", "25/04/2026")
+	h.wantText(h.tap("dovanhung", "Như tháng trước"), "vi", "checkins.already", "Month", "04/2026", "Date", "25/04/2026")
 	marchPrompt := h.inbox["dovanhung"][0]
 	out = h.event(Event{Kind: EventButton, User: "dovanhung", Data: marchPrompt.Buttons[0][0].Data})
-	h.wantText(out, "vi", "checkin.closed", "Month", "03/2026", "Current", "04/2026")
+	h.wantText(out, "vi", "checkins.closed", "Month", "03/2026", "Current", "04/2026")
 	if h.snapshot() != before {
 		t.Fatal("stale taps changed stored data")
 	}
@@ -271,7 +273,7 @@ func TestCheckin_lateAndClosedMonthMidForm(t *testing.T) {
 	h.at(5, 4, 10, 0) // March's deadline has passed
 	h.say("dovanhung", "/checkin")
 	out := h.fullForm("dovanhung", "Báo cáo ngay", "")
-	h.wantText(out, "vi", "checkin.saved_late", "Month", "03/2026")
+	h.wantText(out, "vi", "checkins.saved_late", "Month", "03/2026")
 	if ck := h.checkin("dovanhung", "2026-03"); ck == nil || !ck.Late {
 		t.Fatalf("late check-in %+v", ck)
 	}
@@ -284,7 +286,7 @@ func TestCheckin_lateAndClosedMonthMidForm(t *testing.T) {
 	h.at(25, 5, 9, 0)
 	before := h.snapshot("convs")
 	out = h.tap("dovanhung", "Có")
-	h.wantText(out, "vi", "checkin.closed", "Month", "04/2026", "Current", "05/2026")
+	h.wantText(out, "vi", "checkins.closed", "Month", "04/2026", "Current", "05/2026")
 	if h.snapshot("convs") != before || h.checkin("dovanhung", "2026-04") != nil {
 		t.Fatal("an answer to a closed month changed stored data")
 	}
@@ -312,5 +314,37 @@ func TestCheckin_preciseLocationOnlyWhenAllowed(t *testing.T) {
 	ck := h.checkin("dovanhung", "2026-03")
 	if ck == nil || ck.Lat == nil || *ck.Lat != 10.9 || ck.Answers["place"] != "Thuận An, Bình Dương" || ck.Answers["return"] != "unknown" || ck.Answers["dues"] != "no" {
 		t.Fatalf("stored %+v", ck)
+	}
+}
+
+func TestSplitLongText(t *testing.T) {
+	block := func(i int) string {
+		return fmt.Sprintf("%d. Nguyễn Văn %d – báo cáo ngày 25/07/2026\n• Nơi ở: Thuận An, Bình Dương\n• Tâm tư, nguyện vọng: %s", i, i, strings.TrimSpace(strings.Repeat("khó khăn ", 20)))
+	}
+	var blocks []string
+	for i := 1; i <= 40; i++ {
+		blocks = append(blocks, block(i))
+	}
+	text := strings.Join(blocks, "\n\n")
+	parts := splitLongText(text, MaxMessageLen)
+	if len(parts) < 2 {
+		t.Fatalf("%d characters in %d part", utf8.RuneCountInString(text), len(parts))
+	}
+	for i, p := range parts {
+		if n := utf8.RuneCountInString(p); n > MaxMessageLen {
+			t.Fatalf("part %d has %d characters", i, n)
+		}
+		if !strings.Contains(strings.SplitN(p, "\n", 2)[0], ". Nguyễn Văn ") {
+			t.Fatalf("part %d does not start at a member: %q", i, p[:40])
+		}
+	}
+	if strings.Join(parts, "\n\n") != text {
+		t.Fatal("splitting lost or changed text")
+	}
+	// One line longer than a message is cut, not dropped.
+	long := strings.Repeat("ă", 2*MaxMessageLen+5)
+	parts = splitLongText(long, MaxMessageLen)
+	if len(parts) != 3 || strings.Join(parts, "") != long {
+		t.Fatalf("long line split into %d parts", len(parts))
 	}
 }
