@@ -167,22 +167,17 @@ func monthKey(t time.Time) string { return t.Format("2006-01") }
 // next from its rule, when they do not exist and are still ahead, so
 // reminders a week before an early-month meeting have a meeting to look at.
 func (c *Ctx) ensureMeetings(cell *storage.Cell, r *rules) error {
-	ms, err := c.Tx.Meetings(cell.ID)
-	if err != nil {
+	if err := c.Tx.EnsureMeetingIndex(); err != nil {
 		return err
-	}
-	have := map[string]bool{}
-	for _, m := range ms {
-		if m.Kind == storage.MeetingRegular {
-			have[m.Month] = true
-		}
 	}
 	now := c.Now.In(r.zone)
 	for i := 0; i < 2; i++ {
 		first := time.Date(now.Year(), now.Month()+time.Month(i), 1, 0, 0, 0, 0, r.zone)
 		key := monthKey(first)
-		if have[key] {
+		if _, err := c.Tx.RegularMeeting(cell.ID, key); err == nil {
 			continue
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return err
 		}
 		at, ok := r.regularAt(first.Year(), first.Month())
 		if !ok || !at.After(c.Now) || at.Before(cell.Created) {
@@ -263,6 +258,10 @@ func (c *Ctx) leadersOf(cellID uint64, secretaryOnly bool) ([]storage.Member, er
 	if err != nil {
 		return nil, err
 	}
+	return leadersIn(ms, cellID, secretaryOnly), nil
+}
+
+func leadersIn(ms []storage.Member, cellID uint64, secretaryOnly bool) []storage.Member {
 	var secs, all []storage.Member
 	for _, m := range ms {
 		if m.HasRole(cellID, storage.RoleSecretary) {
@@ -273,9 +272,9 @@ func (c *Ctx) leadersOf(cellID uint64, secretaryOnly bool) ([]storage.Member, er
 		}
 	}
 	if secretaryOnly && len(secs) > 0 {
-		return secs, nil
+		return secs
 	}
-	return all, nil
+	return all
 }
 
 // meetingFor loads the meeting named in args and its cell. lead requires the

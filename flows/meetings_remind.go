@@ -66,6 +66,15 @@ func dueMeetings(c *Ctx) error {
 	}
 	byCell := map[uint64]*rules{}
 	cellOf := map[uint64]*storage.Cell{}
+	members := map[uint64][]storage.Member{} // loaded once per tick, when needed
+	membersOf := func(cellID uint64) ([]storage.Member, error) {
+		if ms, ok := members[cellID]; ok {
+			return ms, nil
+		}
+		ms, err := c.Tx.Members(cellID)
+		members[cellID] = ms
+		return ms, err
+	}
 	for i := range cells {
 		cell := &cells[i]
 		r, err := c.rules(cell)
@@ -80,7 +89,7 @@ func dueMeetings(c *Ctx) error {
 		if r.quiet(c.Now) {
 			continue
 		}
-		if err := dueThematic(c, cell, r); err != nil {
+		if err := dueThematic(c, cell, r, membersOf); err != nil {
 			return err
 		}
 	}
@@ -94,30 +103,32 @@ func dueMeetings(c *Ctx) error {
 		if !ok || !c.Now.Before(mt.At) || r.quiet(c.Now) {
 			continue
 		}
-		if err := remindMeeting(c, mt, cellOf[mt.CellID], r); err != nil {
+		if err := remindMeeting(c, mt, cellOf[mt.CellID], r, membersOf); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules) error {
-	members, err := c.Tx.Members(cell.ID)
+func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, membersOf func(uint64) ([]storage.Member, error)) error {
+	secP, secDue := latestDue(r.secretaryReminders(mt), c.Now)
+	memP, memDue := latestDue(r.memberReminders(mt), c.Now)
+	if !secDue && !memDue {
+		return nil
+	}
+	members, err := membersOf(cell.ID)
 	if err != nil {
 		return err
 	}
 	id := fmt.Sprint(mt.ID)
-	if p, ok := latestDue(r.secretaryReminders(mt), c.Now); ok {
-		leaders, err := c.leadersOf(cell.ID, true)
-		if err != nil {
-			return err
-		}
+	if secDue {
+		leaders := leadersIn(members, cell.ID, true)
 		for i := range leaders {
 			l := &leaders[i]
 			rd := c.readerOf(l)
 			var msgID string
 			var buttons [][]Button
-			switch p.kind {
+			switch secP.kind {
 			case "sec-early":
 				msgID = "mt.remind_sec_early"
 				buttons = [][]Button{{ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
@@ -128,14 +139,14 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules) er
 				msgID = "mt.remind_sec_day"
 				buttons = [][]Button{{ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
 			}
-			if _, err := c.Remind(reminderKey(p.kind, mt.ID, l.ID), l, buttons, msgID,
+			if _, err := c.Remind(reminderKey(secP.kind, mt.ID, l.ID), l, buttons, msgID,
 				"Kind", rd.kindName(mt), "When", rd.when(mt.At, cell), "Topic", rd.topicOf(mt), "Place", rd.placeOf(mt),
 				"Noticed", !mt.Noticed.IsZero()); err != nil {
 				return err
 			}
 		}
 	}
-	if p, ok := latestDue(r.memberReminders(mt), c.Now); ok {
+	if memDue {
 		for i := range members {
 			m := &members[i]
 			if !expected(m, mt) {
@@ -151,10 +162,10 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules) er
 				buttons = rsvpButtons(rd, mt)
 			}
 			msgID := "mt.remind_member_early"
-			if p.kind == "member-late" {
+			if memP.kind == "member-late" {
 				msgID = "mt.remind_member_late"
 			}
-			if _, err := c.Remind(reminderKey(p.kind, mt.ID, m.ID), m, buttons, msgID, "Notice", rd.noticeText(mt, cell)); err != nil {
+			if _, err := c.Remind(reminderKey(memP.kind, mt.ID, m.ID), m, buttons, msgID, "Notice", rd.noticeText(mt, cell)); err != nil {
 				return err
 			}
 		}
@@ -164,32 +175,21 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules) er
 
 // dueThematic reminds the secretary when a quarter has no thematic meeting
 // planned by its second month (Directive 50-CT/TW: at least one a quarter).
-func dueThematic(c *Ctx, cell *storage.Cell, r *rules) error {
+func dueThematic(c *Ctx, cell *storage.Cell, r *rules, membersOf func(uint64) ([]storage.Member, error)) error {
 	now := c.Now.In(r.zone)
 	qFirst := time.Month((int(now.Month())-1)/3*3 + 1)
 	start := time.Date(now.Year(), qFirst, 1, 0, 0, 0, 0, r.zone)
 	second := start.AddDate(0, 1, 0).Add(time.Duration(r.morning) * time.Minute)
 	end := start.AddDate(0, 3, 0)
-	if now.Before(second) || second.Before(cell.Created) {
+	if now.Before(second) || second.Before(cell.Created) || c.Tx.HasThematic(cell.ID, start, end) {
 		return nil
 	}
-	ms, err := c.Tx.Meetings(cell.ID)
-	if err != nil {
-		return err
-	}
-	for _, mt := range ms {
-		if mt.State == storage.MeetingCancelled || mt.At.Before(start) || !mt.At.Before(end) {
-			continue
-		}
-		if mt.Kind == storage.MeetingThematic || mt.Combined {
-			return nil
-		}
-	}
-	leaders, err := c.leadersOf(cell.ID, true)
+	members, err := membersOf(cell.ID)
 	if err != nil {
 		return err
 	}
 	q := (int(qFirst)-1)/3 + 1
+	leaders := leadersIn(members, cell.ID, true)
 	for i := range leaders {
 		l := &leaders[i]
 		rd := c.readerOf(l)

@@ -22,6 +22,7 @@ var (
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
 	bucketMeetingSettings  = []byte("meetingsettings")  // cell id → MeetingSettings
 	bucketQualityTemplates = []byte("qualitytemplates") // organization id → QualityTemplate
+	bucketMeetingIndex     = []byte("meetingindex")     // see meetingIndexKeys: active, regular by month, thematic by time
 
 	bucketCheckins        = []byte("checkins")        // member id (8 bytes) + "yyyy-mm" → Checkin
 	bucketCheckinSettings = []byte("checkinsettings") // cell id → CheckinSettings
@@ -34,6 +35,6 @@ var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey,
-	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates,
+	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
 	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway,
 }

@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -214,15 +216,42 @@ func (tx *Tx) Meeting(id uint64) (*Meeting, error) {
 	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
 }
 
+// meetingIndexKeys are the index entries of a meeting: "a"+id while it is
+// planned or open; "r"+cell+"yyyy-mm" for a regular meeting (cancelled too,
+// so its month is not made again); "t"+cell+unix time+id for a thematic
+// session or a regular meeting combined with one, unless cancelled.
+func meetingIndexKeys(m *Meeting) [][]byte {
+	var keys [][]byte
+	if m.Active() {
+		keys = append(keys, append([]byte("a"), itob(m.ID)...))
+	}
+	if m.Kind == MeetingRegular && m.Month != "" {
+		keys = append(keys, append(append([]byte("r"), itob(m.CellID)...), m.Month...))
+	}
+	if (m.Kind == MeetingThematic || m.Combined) && m.State != MeetingCancelled {
+		k := append(append([]byte("t"), itob(m.CellID)...), itob(uint64(m.At.Unix()))...)
+		keys = append(keys, append(k, itob(m.ID)...))
+	}
+	return keys
+}
+
 // PutMeeting stores m, assigning an id when m.ID is 0, and keeps the
-// check-in code index in step with m.Code.
+// check-in code index and the meeting index in step with it.
 func (tx *Tx) PutMeeting(m *Meeting) error {
 	b := tx.tx.Bucket(bucketMeetings)
 	codes := tx.tx.Bucket(bucketMeetingCodes)
+	idx := tx.tx.Bucket(bucketMeetingIndex)
 	if m.ID != 0 {
-		if old, err := tx.Meeting(m.ID); err == nil && old.Code != "" && old.Code != m.Code {
-			if err := codes.Delete([]byte(old.Code)); err != nil {
-				return err
+		if old, err := tx.Meeting(m.ID); err == nil {
+			if old.Code != "" && old.Code != m.Code {
+				if err := codes.Delete([]byte(old.Code)); err != nil {
+					return err
+				}
+			}
+			for _, k := range meetingIndexKeys(old) {
+				if err := idx.Delete(k); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -237,6 +266,11 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 			return err
 		}
 	}
+	for _, k := range meetingIndexKeys(m) {
+		if err := idx.Put(k, itob(m.ID)); err != nil {
+			return err
+		}
+	}
 	return putJSON(b, itob(m.ID), m)
 }
 
@@ -248,11 +282,66 @@ func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
 }
 
 // ActiveMeetings lists every planned or open meeting of every cell, in
-// time order.
+// time order, through the index (the scheduler asks on every tick).
 func (tx *Tx) ActiveMeetings() ([]Meeting, error) {
-	ms, err := listJSON(tx.tx.Bucket(bucketMeetings), func(m *Meeting) bool { return m.Active() })
+	var ms []Meeting
+	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
+	for k, v := c.Seek([]byte("a")); k != nil && k[0] == 'a'; k, v = c.Next() {
+		m, err := tx.Meeting(btoi(v))
+		if err != nil {
+			return nil, fmt.Errorf("active meeting %d: %w", btoi(v), err)
+		}
+		ms = append(ms, *m)
+	}
 	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
-	return ms, err
+	return ms, nil
+}
+
+// RegularMeeting returns the cell's regular meeting of month ("2006-01"),
+// cancelled or not.
+func (tx *Tx) RegularMeeting(cellID uint64, month string) (*Meeting, error) {
+	v := tx.tx.Bucket(bucketMeetingIndex).Get(append(append([]byte("r"), itob(cellID)...), month...))
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return tx.Meeting(btoi(v))
+}
+
+// HasThematic reports whether the cell has a thematic session (alone or
+// combined with a regular meeting), not cancelled, at or after from and
+// before to.
+func (tx *Tx) HasThematic(cellID uint64, from, to time.Time) bool {
+	prefix := append([]byte("t"), itob(cellID)...)
+	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
+	k, _ := c.Seek(append(slices.Clone(prefix), itob(uint64(from.Unix()))...))
+	if k == nil || !bytes.HasPrefix(k, prefix) || len(k) < len(prefix)+8 {
+		return false
+	}
+	return int64(btoi(k[len(prefix):len(prefix)+8])) < to.Unix()
+}
+
+// metaMeetingIndex marks a database whose meeting index is complete.
+const metaMeetingIndex = "meetings.index.v1"
+
+// EnsureMeetingIndex builds the meeting index once for a database written
+// before the index existed.
+func (tx *Tx) EnsureMeetingIndex() error {
+	if tx.Meta(metaMeetingIndex) != nil {
+		return nil
+	}
+	ms, err := listJSON[Meeting](tx.tx.Bucket(bucketMeetings), nil)
+	if err != nil {
+		return err
+	}
+	idx := tx.tx.Bucket(bucketMeetingIndex)
+	for i := range ms {
+		for _, k := range meetingIndexKeys(&ms[i]) {
+			if err := idx.Put(k, itob(ms[i].ID)); err != nil {
+				return err
+			}
+		}
+	}
+	return tx.PutMeta(metaMeetingIndex, []byte{1})
 }
 
 // MeetingByCode finds the meeting whose check-in code is code.
@@ -268,7 +357,7 @@ func (tx *Tx) MeetingByCode(code string) (*Meeting, error) {
 // (zero values) when none were stored.
 func (tx *Tx) MeetingSettings(cellID uint64) (*MeetingSettings, error) {
 	s, err := getJSON[MeetingSettings](tx.tx.Bucket(bucketMeetingSettings), itob(cellID))
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return &MeetingSettings{CellID: cellID}, nil
 	}
 	return s, err
@@ -285,7 +374,7 @@ func (tx *Tx) PutMeetingSettings(s *MeetingSettings) error {
 // QualityTemplate returns the organization's template, or nil when it has none.
 func (tx *Tx) QualityTemplate(orgID uint64) (*QualityTemplate, error) {
 	t, err := getJSON[QualityTemplate](tx.tx.Bucket(bucketQualityTemplates), itob(orgID))
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return nil, nil
 	}
 	return t, err
