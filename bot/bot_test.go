@@ -97,7 +97,7 @@ func TestDispatcher_sameEventTwiceHasOneEffect(t *testing.T) {
 
 func TestDispatcher_perChatOrder(t *testing.T) {
 	db := mustOpenDB(t)
-	d := NewDispatcher(db, &countingHandler{}, DispatcherOptions{Workers: 4})
+	d := NewDispatcher(db, &countingHandler{}, DispatcherOptions{})
 	var batch []Event
 	for i := range 200 {
 		chat := fmt.Sprint("c", i%7)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"runtime/debug"
 	"sync"
@@ -16,8 +15,6 @@ import (
 
 // DispatcherOptions configure a Dispatcher. Zero values mean defaults.
 type DispatcherOptions struct {
-	// Workers is how many chats are handled at once. Zero means 16.
-	Workers int
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
 	// Log receives faults, with event keys only. Nil discards.
@@ -29,7 +26,12 @@ type DispatcherOptions struct {
 
 // Dispatcher handles events exactly once each: in one transaction it skips a
 // key already processed, runs the handler, appends its replies to the outbox
-// and records the key. Events of one chat run in order; chats run in parallel.
+// and records the key.
+//
+// A batch (one getUpdates answer) is handled in order in a single
+// transaction: bbolt has one writer, so running chats in parallel would gain
+// nothing, while one commit per batch keeps fsync off the per-event path.
+// Concurrent single events (webhook calls) share commits through db.Batch.
 type Dispatcher struct {
 	db   *storage.DB
 	h    Handler
@@ -44,9 +46,6 @@ var ErrStopped = errors.New("dispatcher stopped")
 
 // NewDispatcher makes a dispatcher writing to db.
 func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher {
-	if opt.Workers <= 0 {
-		opt.Workers = 16
-	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -59,7 +58,7 @@ func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher
 	return &Dispatcher{db: db, h: h, opt: opt}
 }
 
-// Dispatch handles a batch of events and returns when every one is
+// Dispatch handles a batch of events in order and returns when every one is
 // committed, so the caller may then confirm the batch to the messenger. An
 // error means some events may not be committed: the caller must not confirm
 // the batch and will see the events again.
@@ -72,39 +71,45 @@ func (d *Dispatcher) Dispatch(ctx context.Context, evs []Event) error {
 	d.busy.Add(1)
 	d.mu.Unlock()
 	defer d.busy.Done()
-
-	// Shard by chat: a chat's events go to one worker, in order.
-	shards := make([][]Event, min(d.opt.Workers, len(evs)))
-	for _, ev := range evs {
-		h := fnv.New32a()
-		h.Write([]byte(ev.Transport + ":" + ev.Chat))
-		i := int(h.Sum32() % uint32(len(shards)))
-		shards[i] = append(shards[i], ev)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(shards))
-	for i, shard := range shards {
-		if len(shard) == 0 {
-			continue
+	for _, ev := range evs {
+		if ev.Key == "" {
+			return errors.New("event without key")
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, ev := range shard {
-				if err := ctx.Err(); err != nil {
-					errs[i] = err
-					return
-				}
-				if err := d.handle(ev); err != nil {
-					errs[i] = err
-					return // later events of this chat must wait for this one
+	}
+	var err error
+	switch len(evs) {
+	case 0:
+		return nil
+	case 1:
+		err = d.db.Batch(func(tx *storage.Tx) error { return d.handle(tx, evs[0]) })
+	default:
+		err = d.db.Update(func(tx *storage.Tx) error {
+			for _, ev := range evs {
+				if err := d.handle(tx, ev); err != nil {
+					return err
 				}
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
-	d.opt.OnCommit()
-	return errors.Join(errs...)
+	var fault handlerFault
+	if errors.As(err, &fault) {
+		// Some handler failed and the whole transaction rolled back: go
+		// again one event at a time, so only the faulty one is apologised for.
+		err = nil
+		for _, ev := range evs {
+			if err = d.one(ev); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		d.opt.OnCommit()
+	}
+	return err
 }
 
 // handlerFault is an error of the handler, as opposed to one of storage.
@@ -112,20 +117,23 @@ type handlerFault struct{ err error }
 
 func (f handlerFault) Error() string { return f.err.Error() }
 
-func (d *Dispatcher) handle(ev Event) error {
-	if ev.Key == "" {
-		return errors.New("event without key")
+// handle applies one event in tx, unless it was processed before.
+func (d *Dispatcher) handle(tx *storage.Tx, ev Event) error {
+	if tx.Processed(ev.Key) {
+		return nil
 	}
-	err := d.db.Batch(func(tx *storage.Tx) error {
-		if tx.Processed(ev.Key) {
-			return nil
-		}
-		msgs, err := d.safeHandle(tx, ev)
-		if err != nil {
-			return handlerFault{err}
-		}
-		return d.commit(tx, ev, msgs)
-	})
+	msgs, err := d.safeHandle(tx, ev)
+	if err != nil {
+		return handlerFault{err}
+	}
+	return d.commit(tx, ev, msgs)
+}
+
+// one handles a single event in its own transaction; if the handler fails,
+// its effects are rolled back and the event is recorded as processed with an
+// apology, so one bad event cannot block the chat.
+func (d *Dispatcher) one(ev Event) error {
+	err := d.db.Batch(func(tx *storage.Tx) error { return d.handle(tx, ev) })
 	var fault handlerFault
 	if !errors.As(err, &fault) {
 		if err != nil {
@@ -133,8 +141,6 @@ func (d *Dispatcher) handle(ev Event) error {
 		}
 		return nil
 	}
-	// The handler failed: its effects are rolled back. Record the event as
-	// processed with an apology, so one bad event cannot block the chat.
 	d.opt.Log.Error("handler failed", "event", ev.Key, "transport", ev.Transport, "err", fault.err)
 	err = d.db.Batch(func(tx *storage.Tx) error {
 		if tx.Processed(ev.Key) {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -85,7 +84,7 @@ func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) 
 			}
 		}
 		if len(events) > 0 {
-			if err := dispatchByChat(ctx, d, events); err != nil {
+			if err := d.Dispatch(ctx, events); err != nil {
 				if ctx.Err() != nil || errors.Is(err, bot.ErrStopped) {
 					return nil
 				}
@@ -105,31 +104,6 @@ func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) 
 		}
 		backoff = 0
 	}
-}
-
-// dispatchByChat hands each chat's events to the dispatcher in a call of
-// their own, all at once, and returns when all are committed. A chat's
-// events stay in order; the chats' commits share bbolt batches, where one
-// call for the whole batch would queue chats behind others that hash alike.
-func dispatchByChat(ctx context.Context, d *bot.Dispatcher, events []bot.Event) error {
-	var order []string
-	byChat := map[string][]bot.Event{}
-	for _, ev := range events {
-		if _, ok := byChat[ev.Chat]; !ok {
-			order = append(order, ev.Chat)
-		}
-		byChat[ev.Chat] = append(byChat[ev.Chat], ev)
-	}
-	if len(order) == 1 {
-		return d.Dispatch(ctx, events)
-	}
-	errs := make([]error, len(order))
-	var wg sync.WaitGroup
-	for i, chat := range order {
-		wg.Go(func() { errs[i] = d.Dispatch(ctx, byChat[chat]) })
-	}
-	wg.Wait()
-	return errors.Join(errs...)
 }
 
 func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Update, error) {

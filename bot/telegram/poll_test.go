@@ -173,7 +173,7 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 		defer mu.Unlock()
 		byChat[ev.Chat] = append(byChat[ev.Chat], ev)
 	})
-	d := bot.NewDispatcher(db, h, bot.DispatcherOptions{Workers: 1})
+	d := bot.NewDispatcher(db, h, bot.DispatcherOptions{})
 	_, qid := fake.PushCallback(42, 42, 7, "stale:button")
 	fake.PushMessage(42, 42, map[string]any{"location": map[string]any{"latitude": 10.5, "longitude": 106.7}})
 	fake.PushMessage(42, 42, map[string]any{"contact": map[string]any{"phone_number": "+84900000000", "first_name": "A", "user_id": 42}})

@@ -258,7 +258,7 @@ func runConsole(ctx context.Context, cfg Config, d *deps, clock *console.Clock, 
 	}
 	c := &console.Console{DB: d.DB, Catalog: d.Catalog, Lang: cfg.Lang, In: stdin, Out: stdout, Echo: !isTerminal(stdin), Clock: clock, Zone: cfg.zone}
 	c.Sender = bot.NewSender(d.DB, map[string]bot.Transport{console.Transport: c}, bot.SenderOptions{Concurrency: 1, Log: d.Log, Now: clock.Now})
-	c.Dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Workers: 1, Log: d.Log, Now: clock.Now})
+	c.Dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: clock.Now})
 	// Ticks come from the console (after /clock and each line), not from cron,
 	// so a scripted demo prints reminders at a predictable place.
 	c.Scheduler = bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{Now: clock.Now, Log: d.Log})
