@@ -142,6 +142,16 @@ func ckStatusAt(m *storage.Member, t time.Time) storage.Status {
 	return best
 }
 
+// knownAwayBefore reports whether a far-away status was recorded before t.
+func knownAwayBefore(m *storage.Member, t time.Time) bool {
+	for _, s := range append(append([]storage.Status{}, m.History...), m.Status) {
+		if s.Kind == storage.StatusFarAway && s.SetAt.Before(t) {
+			return true
+		}
+	}
+	return false
+}
+
 // farAwayAt reports whether the member is working far away at t.
 func farAwayAt(m *storage.Member, t time.Time) bool {
 	s := ckStatusAt(m, t)
@@ -155,8 +165,12 @@ func farAwayAt(m *storage.Member, t time.Time) bool {
 // working far away on its check-in day and still at the deadline (or now,
 // before it). A member who leaves after the check-in day starts next month;
 // one who comes home before the deadline owes nothing.
+//
+// A period whose deadline passed before chibo knew the member was away is
+// owed nothing: nobody asked (a status recorded today with a start date months
+// ago must not make those months silent).
 func (r ckRules) expected(m *storage.Member, p ckPeriod, now time.Time) bool {
-	if now.Before(r.open(p)) || !farAwayAt(m, r.open(p)) {
+	if now.Before(r.open(p)) || !farAwayAt(m, r.open(p)) || !knownAwayBefore(m, r.deadline(p)) {
 		return false
 	}
 	t := r.deadline(p)

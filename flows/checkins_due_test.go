@@ -199,3 +199,34 @@ func TestCheckin_exemptionEndingAndRetention(t *testing.T) {
 		t.Fatalf("after retention: %v", left)
 	}
 }
+
+// A member recorded today as away since January owes nothing for the months
+// before chibo knew: no flag, no silent months on the board.
+func TestCheckin_recordedLateOwesNoPastMonths(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.at(20, 3, 9, 0)
+	h.markFar("dovanhung", 0, h.date(1, 1, 2026), h.date(31, 12, 2026), true)
+	if err := h.db.Update(func(tx *storage.Tx) error { // as seeded: the far-away status is all chibo knows
+		m, err := tx.MemberByContact(tr, "dovanhung")
+		if err != nil {
+			return err
+		}
+		m.History = nil
+		return tx.PutMember(m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tk := newTicker(h)
+	tk.run(time.Date(2026, 4, 6, 0, 0, 0, 0, h.zone), time.Hour, nil)
+	hung, sec := h.member("dovanhung").ID, h.member("sec").ID
+	wantKeys(t, tk.keys(), []string{
+		fmt.Sprintf("reminder/checkin/2026-03/%d/0", hung),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/1", hung),
+		fmt.Sprintf("reminder/checkin/2026-03/%d/2", hung),
+		fmt.Sprintf("reminder/checkin-silent/2026-03/%d", sec),
+	})
+	if text := tk.msgs[fmt.Sprintf("reminder/checkin-silent/2026-03/%d", sec)].Text; !strings.Contains(text, "Đỗ Văn Hùng – chưa báo cáo tháng này") {
+		t.Fatalf("silent list: %q", text)
+	}
+}
