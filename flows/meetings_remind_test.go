@@ -68,7 +68,7 @@ func TestMeetingReminders_EachOnceAtItsTime(t *testing.T) {
 	}
 	_ = hai // said they cannot come: no member reminders
 	// The member reminder carries the notice and the RSVP buttons.
-	h.wantContains(h.inbox["tranvanmot"], "ngày mai họp chi bộ")
+	h.wantContains(h.inbox["tranvanmot"], "Nhắc lịch họp chi bộ")
 	if len(h.last("tranvanmot").Buttons) == 0 {
 		t.Fatal("a member who has not answered gets no RSVP buttons")
 	}

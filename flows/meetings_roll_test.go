@@ -186,3 +186,27 @@ func TestMeetings_CheckinCodeExpires(t *testing.T) {
 		t.Fatal("an expired code changed data")
 	}
 }
+
+func TestMeetings_ThematicCombinedNeeds120Minutes(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một")
+	h.say("sec", "/meeting")
+	h.tap("sec", h.vi("mt.btn_new_thematic"))
+	h.say("sec", "Chuyên đề về xây dựng Đảng")
+	h.say("sec", "03/03/2026")
+	h.tap("sec", "19:30")
+	out := h.say("sec", "Hội trường xã")
+	h.wantText(out, "vi", "mt.new_combined", "When", "19:30 ngày 03/03/2026")
+	ms := h.meetings()
+	if len(ms) != 2 || !ms[0].Combined || ms[0].Topic != "Chuyên đề về xây dựng Đảng" {
+		t.Fatalf("want the regular meeting combined, not a second one that day: %+v", ms)
+	}
+	h.now = time.Date(2026, 3, 3, 19, 25, 0, 0, h.zone)
+	h.openMeeting("03/03")
+	h.tap("sec", h.vi("mt.btn_roll"))
+	h.tap("sec", h.vi("mt.btn_all_present"))
+	h.now = time.Date(2026, 3, 3, 21, 10, 0, 0, h.zone)
+	out = h.tap("sec", h.vi("mt.btn_close"))
+	h.wantContains(out, h.vi("mt.sum_duration", "Minutes", 100, "Need", 120, "Verdict", h.vi("mt.fails"), "Start", "19:30", "End", "21:10"))
+	h.wantContains(out, h.vi("mt.kind_combined"))
+}

@@ -250,3 +250,41 @@ func TestMeetings_GroupChatGetsNotice(t *testing.T) {
 		t.Fatalf("want one group notice without buttons, got %s", texts(out))
 	}
 }
+
+func TestMeetings_ActionsCheckAuthority(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai")
+	h.say("sec", "/meeting")
+	mid := h.meetings()[0].ID
+	one := h.member("tranvanmot").ID
+	// A secretary of another cell is no leader of this one.
+	other := h.otherCellMember("Bí Thư Chi Bộ Khác")
+	err := h.db.Update(func(tx *storage.Tx) error {
+		m, err := tx.MemberByContact(tr, other)
+		if err != nil {
+			return err
+		}
+		m.AddRole(m.HomeCellID, storage.RoleSecretary)
+		return tx.PutMember(m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payloads := []string{
+		fmt.Sprintf("mt:%d:n", mid), fmt.Sprintf("mt:%d:ck", mid), fmt.Sprintf("mt:%d:cl", mid), fmt.Sprintf("mt:%d:sc", mid),
+		fmt.Sprintf("mt:%d:x", mid), fmt.Sprintf("mt:%d:r", mid), fmt.Sprintf("rla:%d:p", mid), fmt.Sprintf("rlm:%d:%d", mid, one),
+		fmt.Sprintf("rl:%d:%d:p", mid, one), fmt.Sprintf("exc:%d:%d:a", mid, one),
+		fmt.Sprintf("ml:%d:s", h.cell.ID), fmt.Sprintf("ml:%d:y", h.cell.ID), fmt.Sprintf("att:%d:2026", h.cell.ID),
+	}
+	h.now = time.Date(2026, 3, 3, 19, 0, 0, 0, h.zone)
+	before := h.snapshot()
+	for _, who := range []string{"tranvanmot", other} {
+		for _, p := range payloads {
+			out := h.press(who, p)
+			h.wantText(out, "vi", "err.leaders_only")
+		}
+	}
+	if h.snapshot() != before {
+		t.Fatal("a refused action changed data")
+	}
+}
