@@ -60,11 +60,10 @@ const demoDB = "chibo-demo.db"
 
 // deps are the parts every mode shares, built once by Main.
 type deps struct {
-	DB         *storage.DB
-	Catalog    *locales.Catalog
-	Engine     *flows.Engine
-	Dispatcher *bot.Dispatcher
-	Log        *slog.Logger
+	DB      *storage.DB
+	Catalog *locales.Catalog
+	Engine  *flows.Engine
+	Log     *slog.Logger
 	// SetInviteLink changes how invite tokens become links, once the
 	// transport knows the bot's address.
 	SetInviteLink func(func(token string) string)
@@ -229,7 +228,6 @@ func run(ctx context.Context, cfg Config, rest []string, cat *locales.Catalog, l
 		inviteLink = f
 	}}
 	if cfg.Token != "" {
-		d.Dispatcher = bot.NewDispatcher(db, engine, bot.DispatcherOptions{Log: log})
 		return runTelegram(ctx, cfg, d)
 	}
 	return runConsole(ctx, cfg, d, clock, stdin, stdout)

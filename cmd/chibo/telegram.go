@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
+	"time"
 
 	"chibo/bot"
 	"chibo/bot/telegram"
@@ -15,7 +17,8 @@ import (
 
 // runTelegram serves Telegram until ctx ends: long polling, or the webhook
 // when cfg.WebhookURL is set. It shuts down in order: intake stops, the
-// dispatcher finishes its batches, then the sender finishes its sends.
+// dispatcher finishes its batches, cron stops, then the sender finishes its
+// sends.
 func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 	tg, err := telegram.New(ctx, telegram.Config{
 		Token:       cfg.Token,
@@ -43,12 +46,21 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		},
 		Log: d.Log,
 	})
-	// This dispatcher wakes the sender on each commit, so replies leave at once.
-	dispatcher := bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, OnCommit: sender.Notify})
-	d.Dispatcher = dispatcher
+	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]bool{}}
+	// This dispatcher wakes the sender on each commit, so replies leave at
+	// once, and the menus, so a new secretary gets theirs.
+	dispatcher := bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, OnCommit: func() {
+		sender.Notify()
+		menus.notify()
+	}})
 
-	if err := tg.SetCommands(ctx, d.Engine.Menu, leaderChats(d.DB)); err != nil {
+	chats := leaderChats(d.DB)
+	if err := tg.SetCommands(ctx, d.Engine.Menu, chats); err != nil {
 		d.Log.Warn("command menus not set", "err", err) // cosmetic: chibo works without them
+	} else {
+		for _, c := range chats {
+			menus.set[c] = true
+		}
 	}
 
 	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
@@ -58,6 +70,14 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 			d.Log.Error("sender stopped", "err", err)
 		}
 	})
+	// Reminders: the first tick catches up what fell due while chibo was down.
+	sched := bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{Log: d.Log, OnCommit: sender.Notify})
+	if err := sched.Start(); err != nil {
+		stopSender()
+		wg.Wait()
+		return err
+	}
+	wg.Go(func() { menus.run(ctx) })
 	if cfg.HealthListen != "" && cfg.WebhookURL == "" {
 		wg.Go(func() {
 			if err := tg.ServeHealth(ctx, cfg.HealthListen, d.DB); err != nil {
@@ -73,8 +93,10 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		intakeErr = tg.Poll(ctx, dispatcher, d.DB)
 	}
 	// Intake has stopped (ctx ended, or it failed): let the batches in
-	// flight commit, then let the sender finish what it is sending.
+	// flight commit, stop cron and wait for a running tick, then let the
+	// sender finish what it is sending. main closes the database last.
 	dispatcher.Close()
+	sched.Stop()
 	stopSender()
 	wg.Wait()
 	st := sender.Stats()
@@ -105,4 +127,53 @@ func leaderChats(db *storage.DB) []int64 {
 		return nil
 	})
 	return chats
+}
+
+// menuRefresher gives the leaders' command menu to people who became
+// secretaries or deputies while chibo runs. It looks at most every few
+// seconds, after commits.
+type menuRefresher struct {
+	tg   *telegram.Telegram
+	db   *storage.DB
+	menu func(lang string, leader bool) []flows.MenuItem
+	log  *slog.Logger
+	wake chan struct{}
+	set  map[int64]bool // chats that have the leaders' menu; owned by run
+}
+
+func (m *menuRefresher) notify() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (m *menuRefresher) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.wake:
+		}
+		var fresh []int64
+		for _, c := range leaderChats(m.db) {
+			if !m.set[c] {
+				fresh = append(fresh, c)
+			}
+		}
+		if len(fresh) > 0 {
+			if err := m.tg.SetLeaderCommands(ctx, m.menu, fresh); err != nil {
+				m.log.Warn("leader menus not set", "err", err)
+			} else {
+				for _, c := range fresh {
+					m.set[c] = true
+				}
+			}
+		}
+		select { // at most one look every 2 seconds
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
 }
