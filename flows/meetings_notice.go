@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -62,17 +63,16 @@ func sendNotice(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 // groupReader renders text for a group chat, in the default language.
 func (c *Ctx) groupReader() *Ctx { return c.readerOf(nil) }
 
-// sendToGroup posts to the cell's linked group chat, if it has one.
+// sendToGroup posts to the cell's linked group chats (/linkgroup), if any.
 func (c *Ctx) sendToGroup(cell *storage.Cell, id string, kv ...any) error {
-	s, err := c.Tx.MeetingSettings(cell.ID)
-	if err != nil || s.GroupChat == "" {
-		return err
+	transports := make([]string, 0, len(cell.GroupChats))
+	for t := range cell.GroupChats {
+		transports = append(transports, t)
 	}
-	transport, chat, ok := strings.Cut(s.GroupChat, ":")
-	if !ok {
-		return nil
+	slices.Sort(transports)
+	for _, t := range transports {
+		c.Emit(Message{Transport: t, Chat: cell.GroupChats[t], Group: true, Text: c.groupReader().T(id, kv...)})
 	}
-	c.Emit(Message{Transport: transport, Chat: chat, Group: true, Text: c.groupReader().T(id, kv...)})
 	return nil
 }
 

@@ -236,12 +236,7 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 func TestMeetings_GroupChatGetsNotice(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Văn Một")
-	err := h.db.Update(func(tx *storage.Tx) error {
-		return tx.PutMeetingSettings(&storage.MeetingSettings{CellID: h.cell.ID, GroupChat: tr + ":-100"})
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.event(Event{Kind: EventText, Chat: "-100", ChatKind: ChatGroup, User: "sec", Text: "/linkgroup"})
 	h.say("sec", "/meeting")
 	h.tap("sec", h.vi("mt.btn_open_n", "N", 1, "Date", "03/03"))
 	out := h.tap("sec", h.vi("mt.btn_notify"))

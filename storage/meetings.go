@@ -191,9 +191,6 @@ type MeetingSettings struct {
 	// MorningAt is the minute after midnight of the secretary's reminder on
 	// the meeting day. Zero means 07:00.
 	MorningAt int `json:"morning_at,omitempty"`
-	// GroupChat is the cell's linked group chat ("transport:chat"), if any,
-	// which gets the notices too.
-	GroupChat string `json:"group_chat,omitempty"`
 }
 
 // QualitySection is one part of a meeting quality template.
