@@ -31,6 +31,11 @@ func (e *Engine) registerMeetings() {
 		"day":  {Ask: askScheduleDay, Answer: answerScheduleDay},
 		"time": {Ask: askScheduleTime, Answer: answerScheduleTime},
 	}})
+	e.register(&Flow{Name: "mremind", Need: NeedLeader, Steps: map[string]Step{
+		"quiet":     {Ask: askRemindQuiet, Answer: answerRemindQuiet},
+		"member":    {Ask: askRemindMember, Answer: answerRemindMember},
+		"secretary": {Ask: askRemindSecretary, Answer: answerRemindSecretary},
+	}})
 	e.register(&Flow{Name: "mnew", Need: NeedLeader, Steps: map[string]Step{
 		"topic": {Ask: askNewTopic, Answer: answerNewTopic},
 		"date":  {Ask: askNewDate, Answer: answerNewDate},
@@ -458,7 +463,8 @@ func leaderMeetingList(c *Ctx, cell *storage.Cell) error {
 	id := fmt.Sprint(cell.ID)
 	rows = append(rows,
 		[]Button{ActionButton(c.T("mt.btn_new_thematic"), "ml", id+":t"), ActionButton(c.T("mt.btn_new_extra"), "ml", id+":e")},
-		[]Button{ActionButton(c.T("mt.btn_schedule"), "ml", id+":s"), ActionButton(c.T("mt.btn_year"), "ml", id+":y")})
+		[]Button{ActionButton(c.T("mt.btn_schedule"), "ml", id+":s"), ActionButton(c.T("mt.btn_reminders"), "ml", id+":q")},
+		[]Button{ActionButton(c.T("mt.btn_year"), "ml", id+":y")})
 	c.Reply(b.String(), rows...)
 	return nil
 }
@@ -482,6 +488,8 @@ func actMeetingList(c *Ctx, args string) error {
 			return c.Start("mnew", "topic", map[string]string{"cell": id, "kind": string(storage.MeetingExtra)})
 		case "s":
 			return c.Start("mschedule", "day", map[string]string{"cell": id})
+		case "q":
+			return c.Start("mremind", "quiet", map[string]string{"cell": id})
 		case "y":
 			return yearTally(c, cell, c.Now.In(c.cellZone(cell)).Year())
 		case "l":
@@ -1055,5 +1063,115 @@ func answerCancelMeeting(c *Ctx, in Input) (string, error) {
 		c.SendTo(m, "mt.cancelled_notice", "Kind", c.readerOf(m).kindName(mt), "When", c.readerOf(m).when(mt.At, cell))
 	}
 	c.Say("mt.cancel_done", "Count", len(mt.Notified))
+	return "", nil
+}
+
+// ---- reminder settings ----
+
+// quietChoices, memberChoices and secretaryChoices are the reminder settings
+// a secretary picks from: quiet hours as minutes after midnight, offsets in
+// hours before the meeting.
+var (
+	quietChoices     = [][2]int{{21*60 + 30, 6*60 + 30}, {22 * 60, 6 * 60}, {21 * 60, 7 * 60}, {22 * 60, 7 * 60}}
+	memberChoices    = [][2]int{{24, 2}, {24, 1}, {48, 2}, {24, 3}}
+	secretaryChoices = [][2]int{{7 * 24, 2 * 24}, {5 * 24, 2 * 24}, {10 * 24, 3 * 24}, {7 * 24, 3 * 24}}
+)
+
+func hhmm(minutes int) string { return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60) }
+
+func (c *Ctx) quietLabel(q [2]int) string {
+	return c.T("mt.rem_quiet_opt", "From", hhmm(q[0]), "To", hhmm(q[1]))
+}
+
+func (c *Ctx) memberLabel(p [2]int) string {
+	return c.T("mt.rem_member_opt", "Days", p[0]/24, "Hours", p[1])
+}
+
+func (c *Ctx) secretaryLabel(p [2]int) string {
+	return c.T("mt.rem_sec_opt", "Early", p[0]/24, "Late", p[1]/24)
+}
+
+// pickPair reads the index of a choice.
+func pickPair(in Input, choices [][2]int) ([2]int, error) {
+	i, err := strconv.Atoi(in.Choice)
+	if err != nil || i < 0 || i >= len(choices) {
+		return [2]int{}, invalid("err.choose_option")
+	}
+	return choices[i], nil
+}
+
+func pairOpts(choices [][2]int, label func([2]int) string) []Opt {
+	opts := make([]Opt, len(choices))
+	for i, p := range choices {
+		opts[i] = Opt{Label: label(p), Value: strconv.Itoa(i)}
+	}
+	return opts
+}
+
+func askRemindQuiet(c *Ctx) error {
+	cell, err := schedCell(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	r, err := c.rules(cell)
+	if err != nil {
+		return err
+	}
+	cur := c.T("mt.rem_current", "Quiet", c.quietLabel([2]int{r.quietFrom, r.quietTo}),
+		"Member", c.memberLabel([2]int{int(r.memEarly / time.Hour), int(r.memLate / time.Hour)}),
+		"Secretary", c.secretaryLabel([2]int{int(r.secEarly / time.Hour), int(r.secLate / time.Hour)}))
+	c.Ask(cur+"\n"+c.T("mt.rem_ask_quiet"), 2, pairOpts(quietChoices, c.quietLabel)...)
+	return nil
+}
+
+func answerRemindQuiet(c *Ctx, in Input) (string, error) {
+	if _, err := pickPair(in, quietChoices); err != nil {
+		return "", err
+	}
+	c.Data()["quiet"] = in.Choice
+	return "member", nil
+}
+
+func askRemindMember(c *Ctx) error {
+	c.Ask(c.T("mt.rem_ask_member"), 2, pairOpts(memberChoices, c.memberLabel)...)
+	return nil
+}
+
+func answerRemindMember(c *Ctx, in Input) (string, error) {
+	if _, err := pickPair(in, memberChoices); err != nil {
+		return "", err
+	}
+	c.Data()["member"] = in.Choice
+	return "secretary", nil
+}
+
+func askRemindSecretary(c *Ctx) error {
+	c.Ask(c.T("mt.rem_ask_secretary"), 2, pairOpts(secretaryChoices, c.secretaryLabel)...)
+	return nil
+}
+
+func answerRemindSecretary(c *Ctx, in Input) (string, error) {
+	sec, err := pickPair(in, secretaryChoices)
+	if err != nil {
+		return "", err
+	}
+	cell, err := schedCell(c)
+	if err != nil {
+		return "", err
+	}
+	q, _ := pickPair(Input{Choice: c.Data()["quiet"]}, quietChoices)
+	mem, _ := pickPair(Input{Choice: c.Data()["member"]}, memberChoices)
+	s, err := c.Tx.MeetingSettings(cell.ID)
+	if err != nil {
+		return "", err
+	}
+	s.QuietFrom, s.QuietTo = q[0], q[1]
+	s.MemberEarly, s.MemberLate = time.Duration(mem[0])*time.Hour, time.Duration(mem[1])*time.Hour
+	s.SecEarly, s.SecLate = time.Duration(sec[0])*time.Hour, time.Duration(sec[1])*time.Hour
+	if err := c.Tx.PutMeetingSettings(s); err != nil {
+		return "", err
+	}
+	c.Say("mt.rem_done", "Quiet", c.quietLabel(q), "Member", c.memberLabel(mem), "Secretary", c.secretaryLabel(sec))
 	return "", nil
 }

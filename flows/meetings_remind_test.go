@@ -208,3 +208,23 @@ func TestMeetingReminders_ThematicPerQuarter(t *testing.T) {
 		t.Fatalf("Q3: %q", got)
 	}
 }
+
+func TestMeetingReminders_SettingsByButtons(t *testing.T) {
+	h, mt := newReminderCell(t)
+	one := h.member("tranvanmot").ID
+	h.say("sec", "/meeting")
+	h.tap("sec", h.vi("mt.btn_reminders"))
+	h.tap("sec", "22:00–07:00")
+	h.tap("sec", h.vi("mt.rem_member_opt", "Days", 2, "Hours", 2))
+	out := h.say("sec", "3") // typed: 10 and 3 days
+	h.wantText(out, "vi", "mt.rem_done", "Quiet", "22:00–07:00", "Member", h.vi("mt.rem_member_opt", "Days", 2, "Hours", 2),
+		"Secretary", h.vi("mt.rem_sec_opt", "Early", 10, "Late", 3))
+	// Members are now reminded two days ahead, at 19:30 on 01/03.
+	h.now = time.Date(2026, 3, 1, 12, 0, 0, 0, h.zone)
+	got := h.runClock(time.Date(2026, 3, 1, 23, 0, 0, 0, h.zone), 10*time.Minute)
+	if !slices.Contains(got, reminderKey("member-early", mt.ID, one)+"@01/03 19:30") {
+		t.Fatalf("got %q", got)
+	}
+	// A member cannot open the settings.
+	h.wantText(h.press("tranvanmot", fmt.Sprintf("ml:%d:q", h.cell.ID)), "vi", "err.leaders_only")
+}

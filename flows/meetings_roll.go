@@ -315,6 +315,9 @@ func actRollMember(c *Ctx, args string) error {
 		[]Button{ActionButton(c.T("mt.btn_mark_excused"), "rl", args+"e"), ActionButton(c.T("mt.btn_mark_unexcused"), "rl", args+"u")},
 		[]Button{dues},
 		[]Button{ActionButton(c.T("mt.btn_back_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+	if c.Ev.MessageID != "" { // the roll's message becomes the member's card
+		c.out[len(c.out)-1].EditMessageID = c.Ev.MessageID
+	}
 	return nil
 }
 
@@ -384,7 +387,7 @@ func actRollSet(c *Ctx, args string) error {
 	}
 	if !setMark(c, mt, m, parts[2]) {
 		c.Say("mt.roll_no_change", "Name", m.Name)
-		return nil
+		return nil // the shown roll is still right: nothing to edit
 	}
 	if parts[2] != "d" && parts[2] != "D" && mt.Active() {
 		startMeeting(c, mt)
@@ -392,9 +395,11 @@ func actRollSet(c *Ctx, args string) error {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	st, _ := stateOf(m, mt)
-	c.Say("mt.roll_set", "Name", m.Name, "State", c.rollStateName(st))
-	return showRoll(c, mt, cell, false)
+	if c.Ev.MessageID == "" { // no message to edit in place: say what changed
+		st, _ := stateOf(m, mt)
+		c.Say("mt.roll_set", "Name", m.Name, "State", c.rollStateName(st))
+	}
+	return showRoll(c, mt, cell, true)
 }
 
 // actRollAll marks everyone still unmarked: "rla:<meeting>:p|a|d". Members
@@ -438,7 +443,7 @@ func actRollAll(c *Ctx, args string) error {
 	}
 	if changed == 0 {
 		c.Say("mt.roll_all_nothing")
-		return showRoll(c, mt, cell, false)
+		return nil
 	}
 	if op != "d" {
 		startMeeting(c, mt)
@@ -446,8 +451,10 @@ func actRollAll(c *Ctx, args string) error {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	c.Reply(c.N("mt.roll_all_done", changed))
-	return showRoll(c, mt, cell, false)
+	if c.Ev.MessageID == "" {
+		c.Reply(c.N("mt.roll_all_done", changed))
+	}
+	return showRoll(c, mt, cell, true)
 }
 
 // closeMeeting records the end, freezes everyone's outcome, and sends the

@@ -210,3 +210,31 @@ func TestMeetings_ThematicCombinedNeeds120Minutes(t *testing.T) {
 	h.wantContains(out, h.vi("mt.sum_duration", "Minutes", 100, "Need", 120, "Verdict", h.vi("mt.fails"), "Start", "19:30", "End", "21:10"))
 	h.wantContains(out, h.vi("mt.kind_combined"))
 }
+
+func TestMeetings_RollEditsInPlace(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai")
+	h.now = time.Date(2026, 3, 3, 19, 25, 0, 0, h.zone)
+	h.say("sec", "/meeting")
+	mid := h.meetings()[0].ID
+	tapIn := func(msgID, data string) []Message {
+		return h.event(Event{Kind: EventButton, User: "sec", Data: data, MessageID: msgID})
+	}
+	out := tapIn("41", fmt.Sprintf("rla:%d:p", mid))
+	if len(out) != 1 || out[0].EditMessageID != "41" || !strings.Contains(out[0].Text, h.vi("mt.rs_present")) {
+		t.Fatalf("mark-all should edit the roll in place: %+v", out)
+	}
+	out = tapIn("41", fmt.Sprintf("rla:%d:p", mid))
+	if len(out) != 1 || out[0].EditMessageID != "" {
+		// An edit to the same text is refused by Telegram ("message is not modified").
+		t.Fatalf("a second tap must not edit to the same text: %+v", out)
+	}
+	out = tapIn("41", fmt.Sprintf("rlm:%d:%d", mid, h.member("lethihai").ID))
+	if len(out) != 1 || out[0].EditMessageID != "41" {
+		t.Fatalf("the member's card should replace the roll: %+v", out)
+	}
+	out = tapIn("41", fmt.Sprintf("rl:%d:%d:e", mid, h.member("lethihai").ID))
+	if len(out) != 1 || out[0].EditMessageID != "41" || !strings.Contains(out[0].Text, "Lê Thị Hai: "+h.vi("mt.rs_excused")) {
+		t.Fatalf("back to the roll, edited: %+v", out)
+	}
+}
