@@ -86,8 +86,24 @@ func runCheckinCode(c *Ctx, args string) error {
 	return checkinByCode(c, args)
 }
 
-// StartCheckin handles a /start payload that begins with
-// CheckinPayloadPrefix (a scanned or tapped check-in link).
+// IsCheckinPayload reports whether a /start payload is an in-room check-in
+// link ("m_" and an 8-character code) rather than an invite token (22
+// base64url characters, which may also begin with "m_").
+func IsCheckinPayload(p string) bool {
+	code, ok := strings.CutPrefix(p, CheckinPayloadPrefix)
+	if !ok || len(code) != 8 {
+		return false
+	}
+	for _, r := range code {
+		if !strings.ContainsRune(codeAlphabet, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// StartCheckin handles a /start payload for which IsCheckinPayload is true
+// (a scanned or tapped check-in link).
 func StartCheckin(c *Ctx, payload string) error {
 	return checkinByCode(c, strings.TrimPrefix(payload, CheckinPayloadPrefix))
 }

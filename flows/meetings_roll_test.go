@@ -73,6 +73,9 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 	out = h.event(Event{Kind: EventText, User: "tranvanmot", Text: "/code " + code})
 	h.wantText(out, "vi", "mt.code_already", "When", "19:30 ngày 03/03/2026")
 	// The deep link's payload goes through the same check.
+	if !IsCheckinPayload("m_"+code) || IsCheckinPayload("m_"+NewToken()[2:]) || IsCheckinPayload(code) {
+		t.Fatal("check-in payloads and invite tokens are told apart")
+	}
 	h.now = h.now.Add(time.Minute)
 	if err := h.db.Update(func(tx *storage.Tx) error {
 		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Me: h.member("dovannam"), Lang: "vi", Ev: Event{Transport: tr, Chat: "dovannam", User: "dovannam"}}
