@@ -53,7 +53,7 @@ func (c *Console) Send(_ context.Context, m bot.Message) error {
 		fmt.Fprintf(&b, "  [%d] %s\n", i+1, btn.Label)
 	}
 	if m.RequestLocation != "" {
-		fmt.Fprintf(&b, "  [/location] %s\n", m.RequestLocation)
+		fmt.Fprintf(&b, "  %s\n", c.T("console.location_button", "Label", m.RequestLocation))
 	}
 	if m.Document != nil {
 		fmt.Fprintf(&b, "  %s\n", c.T("console.document", "Name", m.Document.Name, "Size", len(m.Document.Data)))
@@ -168,10 +168,20 @@ func (c *Console) handle(ctx context.Context, line string) (quit bool, err error
 		}
 	}
 	c.counter++
+	kind, loc := flows.EventText, (*flows.Location)(nil)
+	if cmd == "/location" { // the console's "share my location" button
+		var lat, lon float64
+		if n, _ := fmt.Sscanf(arg, "%g %g", &lat, &lon); n != 2 || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+			c.println(c.T("console.location_usage"))
+			return false, nil
+		}
+		kind, loc, line = flows.EventLocation, &flows.Location{Lat: lat, Lon: lon}, ""
+	}
 	ev := flows.Event{
 		Key:       fmt.Sprintf("console:%d:%d", c.Clock.Now().UnixNano(), c.counter),
 		Transport: Transport,
-		Kind:      flows.EventText,
+		Kind:      kind,
+		Location:  loc,
 		Chat:      c.user,
 		ChatKind:  flows.ChatPrivate,
 		User:      c.user,
