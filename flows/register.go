@@ -70,6 +70,9 @@ func runStart(c *Ctx, token string) error {
 		}
 		return nil
 	}
+	if IsCheckinPayload(token) { // a scanned or tapped meeting check-in link
+		return StartCheckin(c, token)
+	}
 	inv, cell, err := usableInvite(c.Tx, token, c.Now)
 	if err != nil {
 		return sayInvalid(c, err)
