@@ -89,6 +89,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerRegistration()
 	e.registerSecretary()
 	e.registerGroups()
+	e.registerAudit()
 	e.registerMeetings()
 	e.registerCheckins()
 	e.registerResidence()

@@ -53,6 +53,9 @@ func runLinkGroup(c *Ctx, _ string) error {
 	if err := c.Tx.PutCell(cell); err != nil {
 		return err
 	}
+	if err := c.Audit("group_link", cell.ID, 0, nil, map[string]string{"transport": c.Ev.Transport, "chat": c.Ev.Chat}); err != nil {
+		return err
+	}
 	c.Say("group.linked", "Cell", cell.Name)
 	return nil
 }

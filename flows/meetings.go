@@ -689,8 +689,12 @@ func answerScheduleTime(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	prevSpec := s.Spec
 	s.Spec = fmt.Sprintf("%d %d %d * *", m, h, day)
 	if err := c.Tx.PutMeetingSettings(s); err != nil {
+		return "", err
+	}
+	if err := c.Audit("settings_change", cell.ID, 0, map[string]string{"schedule": prevSpec}, map[string]string{"schedule": s.Spec}); err != nil {
 		return "", err
 	}
 	r, err := c.rules(cell)
@@ -1166,10 +1170,14 @@ func answerRemindSecretary(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	prev := *s
 	s.QuietFrom, s.QuietTo = q[0], q[1]
 	s.MemberEarly, s.MemberLate = time.Duration(mem[0])*time.Hour, time.Duration(mem[1])*time.Hour
 	s.SecEarly, s.SecLate = time.Duration(sec[0])*time.Hour, time.Duration(sec[1])*time.Hour
 	if err := c.Tx.PutMeetingSettings(s); err != nil {
+		return "", err
+	}
+	if err := c.Audit("settings_change", cell.ID, 0, prev, s); err != nil {
 		return "", err
 	}
 	c.Say("mt.rem_done", "Quiet", c.quietLabel(q), "Member", c.memberLabel(mem), "Secretary", c.secretaryLabel(sec))

@@ -301,6 +301,7 @@ func actExcuse(c *Ctx, args string) error {
 		c.Say("mt.excuse_already", "Name", m.Name, "Decision", c.excuseName(want), "By", by)
 		return nil
 	}
+	prev := a.Excuse
 	a.Excuse, a.DecidedBy, a.DecidedAt = want, c.Me.ID, c.Now
 	if mt.State == storage.MeetingClosed && a.Mark != storage.MarkPresent {
 		a.Outcome = storage.OutcomeUnexcused
@@ -309,6 +310,9 @@ func actExcuse(c *Ctx, args string) error {
 		}
 	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	if err := c.Audit("excuse_decide", cell.ID, m.ID, prev, want); err != nil {
 		return err
 	}
 	c.Say("mt.excuse_decided", "Name", m.Name, "Decision", c.excuseName(want))

@@ -401,6 +401,11 @@ func actRollSet(c *Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
+	var before *storage.Attendance
+	if a := mt.Roll[m.ID]; a != nil {
+		cp := *a
+		before = &cp
+	}
 	if !setMark(c, mt, m, parts[2]) {
 		c.Say("mt.roll_no_change", "Name", m.Name)
 		return nil // the shown roll is still right: nothing to edit
@@ -409,6 +414,9 @@ func actRollSet(c *Ctx, args string) error {
 		startMeeting(c, mt)
 	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	if err := c.Audit("roll_set", cell.ID, m.ID, before, mt.Roll[m.ID]); err != nil {
 		return err
 	}
 	if c.Ev.MessageID == "" { // no message to edit in place: say what changed
@@ -465,6 +473,9 @@ func actRollAll(c *Ctx, args string) error {
 		startMeeting(c, mt)
 	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	if err := c.Audit("roll_set", cell.ID, 0, nil, map[string]any{"meeting": mt.ID, "all": op, "changed": changed}); err != nil {
 		return err
 	}
 	if c.Ev.MessageID == "" {

@@ -485,8 +485,12 @@ func answerScoreSection(c *Ctx, in Input) (string, error) {
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.score_line", "Section", c.sectionName(s), "Points", pts, "Max", s.Max))
 	}
+	prev := mt.Score
 	mt.Score = score
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	if err := c.Audit("meeting_score", cell.ID, 0, prev, score); err != nil {
 		return "", err
 	}
 	total := score.Total()

@@ -122,6 +122,10 @@ func makeInvite(c *Ctx, cell *storage.Cell) error {
 	if err := c.Tx.PutInvite(inv); err != nil {
 		return err
 	}
+	// The token stays out of the log: it is the invite's secret.
+	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+		return err
+	}
 	c.Say("invite.made", "Cell", cell.Name, "Link", c.e.cfg.InviteLink(inv.Token), "Until", c.Date(inv.Expires))
 	return nil
 }
@@ -344,8 +348,12 @@ func answerStatusConfirm(c *Ctx, in Input) (string, error) {
 		return "", err
 	}
 	s := c.pendingStatus()
+	before := m.Status
 	m.SetStatus(s)
 	if err := c.Tx.PutMember(m); err != nil {
+		return "", err
+	}
+	if err := c.Audit("status_set", m.HomeCellID, m.ID, before, s); err != nil {
 		return "", err
 	}
 	c.Say("status.done", "Name", m.Name, "Status", c.statusLine(s))

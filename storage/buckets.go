@@ -17,6 +17,7 @@ var (
 	bucketOutbox    = []byte("outbox")    // id → OutboxItem
 	bucketPending   = []byte("pending")   // id → nil: outbox rows not yet ended
 	bucketOutboxKey = []byte("outboxkey") // idempotency key → outbox id
+	bucketAudit     = []byte("audit")     // id → AuditEntry, in order
 
 	bucketMeetings         = []byte("meetings")         // id → Meeting (with its roll)
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
@@ -34,7 +35,7 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
-	bucketOutbox, bucketPending, bucketOutboxKey,
+	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
 	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway,
 }

@@ -1,0 +1,99 @@
+package flows
+
+import (
+	"encoding/json"
+	"strings"
+
+	"chibo/storage"
+)
+
+// Audit records a change made by the person acting (a secretary, deputy or
+// admin) in the same transaction as the change: action is a code such as
+// "status_set"; before and after are the values, marshalled as JSON (nil
+// for none).
+func (c *Ctx) Audit(action string, cellID, subjectID uint64, before, after any) error {
+	e := &storage.AuditEntry{At: c.Now, ActorID: c.meID(), CellID: cellID, Action: action, SubjectID: subjectID}
+	var err error
+	if e.Before, err = auditJSON(before); err != nil {
+		return err
+	}
+	if e.After, err = auditJSON(after); err != nil {
+		return err
+	}
+	return c.Tx.AppendAudit(e)
+}
+
+func auditJSON(v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	return json.Marshal(v)
+}
+
+// auditActions names the recorded actions for people. An action missing here
+// is shown by its code.
+var auditActions = map[string]string{
+	"status_set":      "audit.status_set",
+	"invite_create":   "audit.invite_create",
+	"group_link":      "audit.group_link",
+	"excuse_decide":   "audit.excuse_decide",
+	"roll_set":        "audit.roll_set",
+	"meeting_score":   "audit.meeting_score",
+	"faraway_set":     "audit.faraway_set",
+	"residence_link":  "audit.residence_link",
+	"residence_note":  "audit.residence_note",
+	"settings_change": "audit.settings_change",
+}
+
+func (e *Engine) registerAudit() {
+	e.command(&Command{Name: "audit", Need: NeedLeader, PrivateOnly: true, HelpID: "help.audit", MenuID: "menu.audit", Run: runAudit})
+}
+
+// runAudit shows the latest changes in the cells the caller leads.
+func runAudit(c *Ctx, _ string) error {
+	led := c.Me.LedCells()
+	entries, err := c.Tx.AuditLog(30, func(e *storage.AuditEntry) bool {
+		for _, id := range led {
+			if e.CellID == id {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return err
+	}
+	if len(entries) == 0 {
+		c.Say("audit.empty")
+		return nil
+	}
+	names := map[uint64]string{}
+	name := func(id uint64) string {
+		if id == 0 {
+			return c.T("audit.operator")
+		}
+		if n, ok := names[id]; ok {
+			return n
+		}
+		n := c.T("audit.unknown_member")
+		if m, err := c.Tx.Member(id); err == nil {
+			n = m.Name
+		}
+		names[id] = n
+		return n
+	}
+	lines := []string{c.N("audit.header", len(entries))}
+	for _, e := range entries {
+		what := e.Action
+		if id, ok := auditActions[e.Action]; ok {
+			what = c.T(id)
+		}
+		subject := ""
+		if e.SubjectID != 0 {
+			subject = name(e.SubjectID)
+		}
+		lines = append(lines, c.T("audit.line", "When", c.Date(e.At)+" "+e.At.In(c.Zone()).Format("15:04"), "Who", name(e.ActorID), "What", what, "Subject", subject))
+	}
+	c.Reply(strings.Join(lines, "\n"))
+	return nil
+}
