@@ -30,6 +30,7 @@ func (e *Engine) registerCheckins() {
 		"review": {Ask: askCheckinReview, Answer: answerCheckinReview},
 	}})
 	e.registerFarAway()
+	e.registerFarAwayRequest()
 	e.due("checkins", dueCheckins)
 	e.due("checkin-retention", dueCheckinRetention)
 }

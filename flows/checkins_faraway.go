@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"chibo/storage"
 )
@@ -181,21 +182,70 @@ func answerFarResolution(c *Ctx, in Input) (string, error) {
 	return "confirm", nil
 }
 
-// farSummary describes the pending marking.
-func (c *Ctx) farSummary(m *storage.Member) string {
+// farAwayMark is what marking a member as working far away records, from
+// the secretary's /faraway flow or from a member's confirmed request.
+type farAwayMark struct {
+	Province   string
+	From, To   time.Time
+	GroupID    uint64 // the group (and so the group leader) that follows them; 0: the secretary
+	Exempt     bool   // a temporary exemption was granted
+	Resolution string // the cell's resolution note, if any
+	Reason     string // the member's reason, when they asked
+}
+
+// pendingMark is the marking the /faraway flow has gathered.
+func (c *Ctx) pendingMark() farAwayMark {
 	from, _ := c.storedDate("from")
 	to, _ := c.storedDate("to")
+	group, _ := strconv.ParseUint(c.Data()["group"], 10, 64)
+	return farAwayMark{Province: c.Data()["province"], From: from, To: to, GroupID: group,
+		Exempt: c.Data()["exempt"] == "1", Resolution: c.Data()["resolution"]}
+}
+
+// farSummary describes a marking of m.
+func (c *Ctx) farSummary(m *storage.Member, k farAwayMark) string {
 	group := c.T("faraway.no_group")
-	if id, _ := strconv.ParseUint(c.Data()["group"], 10, 64); id != 0 {
-		if g, err := c.Tx.Group(id); err == nil {
+	if k.GroupID != 0 {
+		if g, err := c.Tx.Group(k.GroupID); err == nil {
 			group = g.Name
 		}
 	}
 	exempt := c.T("faraway.not_exempt")
-	if c.Data()["exempt"] == "1" {
-		exempt = c.T("faraway.exempt", "Resolution", c.Data()["resolution"])
+	switch {
+	case k.Exempt && k.Resolution != "":
+		exempt = c.T("faraway.exempt", "Resolution", k.Resolution)
+	case k.Exempt:
+		exempt = c.T("faraway.exempt_granted")
 	}
-	return c.T("faraway.summary", "Name", m.Name, "Province", c.Data()["province"], "From", c.Date(from), "To", c.Date(to), "Group", group, "Exempt", exempt)
+	return c.T("faraway.summary", "Name", m.Name, "Province", k.Province, "From", c.Date(k.From), "To", c.Date(k.To), "Group", group, "Exempt", exempt)
+}
+
+// recordFarAway records m as working far away as k says, set by the person
+// acting (a leader of m's home cell), and tells m's group leader. The member
+// is told by the caller, who knows why it happened.
+func recordFarAway(c *Ctx, m *storage.Member, k farAwayMark) error {
+	reason := k.Province
+	switch {
+	case k.Exempt && k.Resolution != "":
+		reason = k.Resolution
+	case k.Exempt && k.Reason != "":
+		reason = k.Reason
+	}
+	m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: k.From, To: k.To, Reason: reason, SetBy: c.Me.ID, SetAt: c.Now})
+	m.GroupID = k.GroupID
+	if err := c.Tx.PutMember(m); err != nil {
+		return err
+	}
+	fa := &storage.FarAway{MemberID: m.ID, Province: k.Province, Exempt: k.Exempt, Resolution: k.Resolution, SetBy: c.Me.ID, SetAt: c.Now}
+	if err := c.Tx.PutFarAway(fa); err != nil {
+		return err
+	}
+	if leader := ckGroupLeader(c.Tx, m); leader != 0 && leader != c.Me.ID && leader != m.ID {
+		if l, err := c.Tx.Member(leader); err == nil {
+			c.SendTo(l, "faraway.notify_leader", "Summary", c.readerOf(l).farSummary(m, k))
+		}
+	}
+	return nil
 }
 
 func askFarConfirm(c *Ctx) error {
@@ -204,7 +254,7 @@ func askFarConfirm(c *Ctx) error {
 		c.End()
 		return sayInvalid(c, err)
 	}
-	c.Ask(c.farSummary(m), 2,
+	c.Ask(c.farSummary(m, c.pendingMark()), 2,
 		Opt{Label: c.T("btn.confirm"), Value: "yes"},
 		Opt{Label: c.T("btn.cancel"), Value: "no"})
 	return nil
@@ -224,31 +274,13 @@ func answerFarConfirm(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	from, _ := c.storedDate("from")
-	to, _ := c.storedDate("to")
-	exempt := c.Data()["exempt"] == "1"
-	reason := c.Data()["province"]
-	if exempt {
-		reason = c.Data()["resolution"]
-	}
-	m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: from, To: to, Reason: reason, SetBy: c.Me.ID, SetAt: c.Now})
-	m.GroupID, _ = strconv.ParseUint(c.Data()["group"], 10, 64)
-	if err := c.Tx.PutMember(m); err != nil {
-		return "", err
-	}
-	fa := &storage.FarAway{MemberID: m.ID, Province: c.Data()["province"], Exempt: exempt, Resolution: c.Data()["resolution"], SetBy: c.Me.ID, SetAt: c.Now}
-	if err := c.Tx.PutFarAway(fa); err != nil {
+	k := c.pendingMark()
+	if err := recordFarAway(c, m, k); err != nil {
 		return "", err
 	}
 	c.Say("faraway.done", "Name", m.Name)
 	if m.ID != c.Me.ID {
-		rd := c.readerOf(m)
-		c.SendTo(m, "faraway.changed_you", "By", c.Me.Name, "Summary", rd.farSummary(m), "Day", fmt.Sprint(farRules(c).s.Day))
-	}
-	if leader := ckGroupLeader(c.Tx, m); leader != 0 && leader != c.Me.ID && leader != m.ID {
-		if l, err := c.Tx.Member(leader); err == nil {
-			c.SendTo(l, "faraway.notify_leader", "Summary", c.readerOf(l).farSummary(m))
-		}
+		c.SendTo(m, "faraway.changed_you", "By", c.Me.Name, "Summary", c.readerOf(m).farSummary(m, k), "Day", fmt.Sprint(farRules(c).s.Day))
 	}
 	c.End()
 	return "", nil

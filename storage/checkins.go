@@ -15,8 +15,9 @@ type CheckinSettings struct {
 	// Hour is the local hour of the reminders. Zero means 8.
 	Hour int `json:"hour,omitempty"`
 	// FollowUps are the days after the check-in day when those who have not
-	// answered are reminded again, ascending. Nil means 3 and 7.
-	FollowUps []int `json:"follow_ups,omitempty"`
+	// answered are reminded again, ascending. Nil means 3 and 7; empty (not
+	// nil) means no follow-up, which is why the field is always written.
+	FollowUps []int `json:"follow_ups"`
 	// DeadlineDays is how many days after the check-in day answers count as
 	// on time and can be corrected; then the group leader and the secretary
 	// get the list of who is silent. Zero means 10.
@@ -63,11 +64,19 @@ func (s CheckinSettings) WithDefaults() CheckinSettings {
 // CheckinField is one question of a check-in form.
 type CheckinField struct {
 	Key  string `json:"key"`  // the answer's key, stable across months
-	Kind string `json:"kind"` // place, yesno, text, phone, return, dues, note
+	Kind string `json:"kind"` // place, yesno, text, phone, return, dues, note, choice
 	// Label is the question per language, for a custom form; empty for the
 	// default form, whose questions come from the locale files.
 	Label    map[string]string `json:"label,omitempty"`
 	Optional bool              `json:"optional,omitempty"`
+	// Choices are the buttons of a "choice" field; the answer is the value.
+	Choices []CheckinChoice `json:"choices,omitempty"`
+}
+
+// CheckinChoice is one button of a "choice" field.
+type CheckinChoice struct {
+	Value string            `json:"value"` // stored as the answer, stable across months
+	Label map[string]string `json:"label"` // per language
 }
 
 // CheckinTemplate is an organization's check-in form.
@@ -102,6 +111,49 @@ type FarAway struct {
 	SetAt      time.Time `json:"set_at"`
 }
 
+// FarAwayRequest is a member's request to be recorded as working far away,
+// waiting for the secretary or deputy to confirm or refuse it. A member has
+// at most one: a new request replaces the last.
+type FarAwayRequest struct {
+	ID       string    `json:"id"` // changes with every request, so old buttons go stale
+	MemberID uint64    `json:"member_id"`
+	CellID   uint64    `json:"cell_id"` // the member's home cell when asking
+	Province string    `json:"province"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	Exempt   bool      `json:"exempt"`           // asks for a temporary exemption
+	Reason   string    `json:"reason,omitempty"` // why, when asking for an exemption
+	At       time.Time `json:"at"`
+	// Decision is "" while pending, then "confirmed" or "refused".
+	Decision     string    `json:"decision,omitempty"`
+	DecidedBy    uint64    `json:"decided_by,omitempty"`
+	DecidedAt    time.Time `json:"decided_at,omitzero"`
+	RefuseReason string    `json:"refuse_reason,omitempty"`
+}
+
+// Decisions on a far-away request.
+const (
+	RequestConfirmed = "confirmed"
+	RequestRefused   = "refused"
+)
+
+// farAwayRequestKey keeps requests in the far-away bucket, after the
+// member's 8-byte FarAway key: the bucket is only read by key.
+func farAwayRequestKey(memberID uint64) []byte { return append(itob(memberID), "/request"...) }
+
+// FarAwayRequest returns the member's latest far-away request.
+func (tx *Tx) FarAwayRequest(memberID uint64) (*FarAwayRequest, error) {
+	return getJSON[FarAwayRequest](tx.tx.Bucket(bucketFarAway), farAwayRequestKey(memberID))
+}
+
+// PutFarAwayRequest stores the member's far-away request.
+func (tx *Tx) PutFarAwayRequest(r *FarAwayRequest) error {
+	if r.MemberID == 0 || r.ID == "" {
+		return fmt.Errorf("far-away request without member or id")
+	}
+	return putJSON(tx.tx.Bucket(bucketFarAway), farAwayRequestKey(r.MemberID), r)
+}
+
 func checkinKey(memberID uint64, period string) []byte {
 	return append(itob(memberID), period...)
 }
@@ -118,12 +170,21 @@ func (tx *Tx) CheckinSettings(cellID uint64) (CheckinSettings, error) {
 	return s.WithDefaults(), nil
 }
 
-// PutCheckinSettings stores the cell's check-in settings.
+// PutCheckinSettings stores the cell's check-in settings. Follow-ups must be
+// ascending and fall before the deadline (later ones would never be sent),
+// and the deadline before the next month's check-in day.
 func (tx *Tx) PutCheckinSettings(cellID uint64, s CheckinSettings) error {
 	for i, d := range s.FollowUps {
 		if d <= 0 || (i > 0 && d <= s.FollowUps[i-1]) {
 			return fmt.Errorf("check-in follow-ups must be positive and ascending: %v", s.FollowUps)
 		}
+	}
+	d := s.WithDefaults()
+	if d.DeadlineDays > 27 {
+		return fmt.Errorf("check-in deadline of %d days runs into the next month's check-in", d.DeadlineDays)
+	}
+	if n := len(d.FollowUps); n > 0 && d.FollowUps[n-1] >= d.DeadlineDays {
+		return fmt.Errorf("check-in follow-up on day %d is not before the deadline (%d days)", d.FollowUps[n-1], d.DeadlineDays)
 	}
 	return putJSON(tx.tx.Bucket(bucketCheckinSettings), itob(cellID), s)
 }

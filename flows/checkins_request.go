@@ -1,0 +1,311 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"chibo/storage"
+)
+
+// A member's request to be recorded as working far away (issue 5, item 1:
+// "requested by the member and confirmed by the secretary"). The member
+// gives the province, from when, until when, and whether they ask for a
+// temporary exemption and why; the secretary and deputies of their home
+// cell get it with buttons. Confirming writes what the secretary's /faraway
+// flow writes (recordFarAway); refusing tells the member, with a reason if
+// the leader gives one. The cell decides (DOMAIN.md §4): chibo only carries
+// the request and records who decided what and when.
+//
+// Button payloads: "fq:<member>:<request id>:y" confirms, ":n" refuses. The
+// request id changes with every request, so the buttons of a replaced
+// request are stale; a decided request is not decided twice.
+
+func (e *Engine) registerFarAwayRequest() {
+	e.command(&Command{Name: "away", Need: NeedMember, PrivateOnly: true, HelpID: "awayreq.help", MenuID: "awayreq.menu", Run: runAwayRequest})
+	e.action("fq", actionFarAwayDecide)
+	e.register(&Flow{Name: "awayreq", Need: NeedMember, Steps: map[string]Step{
+		"province": {Ask: askAwayProvince, Answer: answerAwayProvince},
+		"from":     {Ask: askStatusFrom, Answer: answerStatusFrom},
+		"to":       {Ask: askStatusTo, Answer: answerAwayTo},
+		"exempt":   {Ask: askAwayExempt, Answer: answerAwayExempt},
+		"reason":   {Ask: askAwayReason, Answer: answerAwayReason},
+		"confirm":  {Ask: askAwayConfirm, Answer: answerAwayConfirm},
+	}})
+	e.register(&Flow{Name: "awayrefuse", Need: NeedLeader, Steps: map[string]Step{
+		"reason": {Ask: askRefuseReason, Answer: answerRefuseReason},
+	}})
+}
+
+func runAwayRequest(c *Ctx, _ string) error {
+	return c.Start("awayreq", "province", nil)
+}
+
+func askAwayProvince(c *Ctx) error {
+	var opts []Opt
+	if fa, err := c.Tx.FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.Status.Kind == storage.StatusFarAway {
+		c.Data()["old_province"] = fa.Province
+		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(fa.Province, 32)), Value: "="})
+	}
+	c.Ask(c.T("awayreq.ask_province"), 1, opts...)
+	return nil
+}
+
+func answerAwayProvince(c *Ctx, in Input) (string, error) {
+	if _, err := answerFarProvince(c, in); err != nil {
+		return "", err
+	}
+	return "from", nil
+}
+
+func answerAwayTo(c *Ctx, in Input) (string, error) {
+	if _, err := answerStatusTo(c, in); err != nil {
+		return "", err
+	}
+	to, _ := c.storedDate("to")
+	if to.Before(dayStart(c.Now.In(c.Zone()))) {
+		delete(c.Data(), "to")
+		return "", invalid("awayreq.err_to_past")
+	}
+	return "exempt", nil
+}
+
+func askAwayExempt(c *Ctx) error {
+	c.Ask(c.T("awayreq.ask_exempt"), 1,
+		Opt{Label: c.T("awayreq.btn_exempt"), Value: "yes"},
+		Opt{Label: c.T("awayreq.btn_not_exempt"), Value: "no"})
+	return nil
+}
+
+func answerAwayExempt(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "yes":
+		c.Data()["exempt"] = "1"
+		return "reason", nil
+	case "no":
+		c.Data()["exempt"] = ""
+		delete(c.Data(), "reason")
+		return "confirm", nil
+	}
+	return "", invalid("err.choose_option")
+}
+
+func askAwayReason(c *Ctx) error {
+	c.Reply(c.T("awayreq.ask_reason"))
+	return nil
+}
+
+func answerAwayReason(c *Ctx, in Input) (string, error) {
+	r, err := CleanReason(in.Text)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["reason"] = r
+	return "confirm", nil
+}
+
+// pendingRequest is the request the member's conversation has gathered.
+func (c *Ctx) pendingRequest() *storage.FarAwayRequest {
+	from, _ := c.storedDate("from")
+	to, _ := c.storedDate("to")
+	return &storage.FarAwayRequest{MemberID: c.Me.ID, CellID: c.Me.HomeCellID, Province: c.Data()["province"], From: from, To: to,
+		Exempt: c.Data()["exempt"] == "1", Reason: c.Data()["reason"], At: c.Now}
+}
+
+// requestSummary describes a request for its reader.
+func (c *Ctx) requestSummary(name string, r *storage.FarAwayRequest) string {
+	exempt := c.T("awayreq.exempt_no")
+	if r.Exempt {
+		exempt = c.T("awayreq.exempt_yes", "Reason", r.Reason)
+	}
+	return c.T("awayreq.summary", "Name", name, "Province", r.Province, "From", c.Date(r.From), "To", c.Date(r.To), "Exempt", exempt)
+}
+
+func askAwayConfirm(c *Ctx) error {
+	c.Ask(c.T("awayreq.confirm", "Summary", c.requestSummary(c.Me.Name, c.pendingRequest())), 2,
+		Opt{Label: c.T("awayreq.btn_send"), Value: "send"},
+		Opt{Label: c.T("btn.cancel"), Value: "no"})
+	return nil
+}
+
+func answerAwayConfirm(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "no":
+		c.Say("cancel.done")
+		c.End()
+		return "", nil
+	case "send":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	members, err := c.Tx.Members(c.Me.HomeCellID)
+	if err != nil {
+		return "", err
+	}
+	var leaders []*storage.Member
+	for i := range members {
+		if l := &members[i]; l.ID != c.Me.ID && l.Leads(c.Me.HomeCellID) {
+			leaders = append(leaders, l)
+		}
+	}
+	req := c.pendingRequest()
+	req.ID = newNonce()
+	replaces := false
+	if old, err := c.Tx.FarAwayRequest(c.Me.ID); err == nil {
+		replaces = old.Decision == ""
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return "", err
+	}
+	sent := 0
+	for _, l := range leaders {
+		rd := c.readerOf(l)
+		buttons := [][]Button{{
+			ActionButton(rd.T("btn.confirm"), "fq", fmt.Sprintf("%d:%s:y", c.Me.ID, req.ID)),
+			ActionButton(rd.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", c.Me.ID, req.ID)),
+		}}
+		if c.SendButtonsTo(l, buttons, "awayreq.to_leader", "Summary", rd.requestSummary(c.Me.Name, req), "Date", c.Date(req.At)) {
+			sent++
+		}
+	}
+	c.End()
+	if sent == 0 {
+		c.Say("awayreq.no_leader") // nobody to decide: nothing is stored
+		return "", nil
+	}
+	if err := c.Tx.PutFarAwayRequest(req); err != nil {
+		return "", err
+	}
+	if replaces {
+		c.Say("awayreq.sent_replaces")
+	} else {
+		c.Say("awayreq.sent")
+	}
+	return "", nil
+}
+
+// openRequest loads the request a leader's button or conversation refers to
+// and checks that the caller may still decide it. When not, it tells them
+// why and returns a nil request.
+func openRequest(c *Ctx, memberID uint64, id string) (*storage.Member, *storage.FarAwayRequest, error) {
+	if c.Me == nil {
+		c.Say("err.stale_button")
+		return nil, nil, nil
+	}
+	m, err := c.Tx.Member(memberID)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !c.Me.Leads(m.HomeCellID) {
+		c.Say("awayreq.other_cell")
+		return nil, nil, nil
+	}
+	req, err := c.Tx.FarAwayRequest(m.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if req.ID != id {
+		c.Say("awayreq.outdated", "Name", m.Name)
+		return nil, nil, nil
+	}
+	if req.Decision != "" {
+		by := c.T("awayreq.unknown_leader")
+		if d, err := c.Tx.Member(req.DecidedBy); err == nil {
+			by = d.Name
+		}
+		if req.Decision == storage.RequestConfirmed {
+			c.Say("awayreq.already_confirmed", "By", by, "Date", c.Date(req.DecidedAt))
+		} else {
+			c.Say("awayreq.already_refused", "By", by, "Date", c.Date(req.DecidedAt))
+		}
+		return nil, nil, nil
+	}
+	// The member moved to another cell, or a leader recorded their status
+	// after they asked: the request no longer says what to record.
+	if req.CellID != m.HomeCellID || m.Status.SetAt.After(req.At) {
+		c.Say("awayreq.outdated", "Name", m.Name)
+		return nil, nil, nil
+	}
+	return m, req, nil
+}
+
+// actionFarAwayDecide handles a leader's tap on a request:
+// "<member>:<request id>:y|n".
+func actionFarAwayDecide(c *Ctx, args string) error {
+	parts := strings.Split(args, ":")
+	var memberID uint64
+	var err error
+	if len(parts) == 3 {
+		memberID, err = strconv.ParseUint(parts[0], 10, 64)
+	}
+	if len(parts) != 3 || err != nil || (parts[2] != "y" && parts[2] != "n") {
+		c.Say("err.stale_button")
+		return nil
+	}
+	m, req, err := openRequest(c, memberID, parts[1])
+	if err != nil || req == nil {
+		return err
+	}
+	if parts[2] == "n" {
+		return c.Start("awayrefuse", "reason", map[string]string{"member": fmt.Sprint(m.ID), "req": req.ID})
+	}
+	k := farAwayMark{Province: req.Province, From: req.From, To: req.To, GroupID: m.GroupID, Exempt: req.Exempt, Reason: req.Reason}
+	if err := recordFarAway(c, m, k); err != nil {
+		return err
+	}
+	req.Decision, req.DecidedBy, req.DecidedAt = storage.RequestConfirmed, c.Me.ID, c.Now
+	if err := c.Tx.PutFarAwayRequest(req); err != nil {
+		return err
+	}
+	c.Say("faraway.done", "Name", m.Name)
+	day := storage.CheckinSettings{}.WithDefaults().Day
+	if r, ok, err := ckMemberRules(c, m); err != nil {
+		return err
+	} else if ok {
+		day = r.s.Day
+	}
+	c.SendTo(m, "awayreq.confirmed_you", "By", c.Me.Name, "Summary", c.readerOf(m).farSummary(m, k), "Day", fmt.Sprint(day))
+	return nil
+}
+
+func askRefuseReason(c *Ctx) error {
+	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	name := ""
+	if m, err := c.Tx.Member(id); err == nil {
+		name = m.Name
+	}
+	c.Ask(c.T("awayreq.ask_refuse_reason", "Name", name), 1, Opt{Label: c.T("awayreq.btn_no_reason"), Value: "-"})
+	return nil
+}
+
+func answerRefuseReason(c *Ctx, in Input) (string, error) {
+	reason := ""
+	if in.Choice != "-" {
+		r, err := CleanReason(in.Text)
+		if err != nil {
+			return "", err
+		}
+		reason = r
+	}
+	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	c.End()
+	m, req, err := openRequest(c, id, c.Data()["req"])
+	if err != nil || req == nil {
+		return "", err
+	}
+	req.Decision, req.DecidedBy, req.DecidedAt, req.RefuseReason = storage.RequestRefused, c.Me.ID, c.Now, reason
+	if err := c.Tx.PutFarAwayRequest(req); err != nil {
+		return "", err
+	}
+	c.Say("awayreq.refused", "Name", m.Name)
+	c.SendTo(m, "awayreq.refused_you", "By", c.Me.Name, "Reason", reason)
+	return "", nil
+}
