@@ -231,6 +231,12 @@ func recordFarAway(c *Ctx, m *storage.Member, k farAwayMark) error {
 	case k.Exempt && k.Reason != "":
 		reason = k.Reason
 	}
+	before := map[string]any{"status": m.Status, "group": m.GroupID}
+	if old, err := c.Tx.FarAway(m.ID); err == nil {
+		before["faraway"] = old
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
 	m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: k.From, To: k.To, Reason: reason, SetBy: c.Me.ID, SetAt: c.Now})
 	m.GroupID = k.GroupID
 	if err := c.Tx.PutMember(m); err != nil {
@@ -238,6 +244,10 @@ func recordFarAway(c *Ctx, m *storage.Member, k farAwayMark) error {
 	}
 	fa := &storage.FarAway{MemberID: m.ID, Province: k.Province, Exempt: k.Exempt, Resolution: k.Resolution, SetBy: c.Me.ID, SetAt: c.Now}
 	if err := c.Tx.PutFarAway(fa); err != nil {
+		return err
+	}
+	after := map[string]any{"status": m.Status, "group": m.GroupID, "faraway": fa}
+	if err := c.Audit("faraway_set", m.HomeCellID, m.ID, before, after); err != nil {
 		return err
 	}
 	if leader := ckGroupLeader(c.Tx, m); leader != 0 && leader != c.Me.ID && leader != m.ID {

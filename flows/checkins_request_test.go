@@ -119,6 +119,15 @@ func TestFarAwayRequest_confirmedOnce(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	if err := h.db.View(func(tx *storage.Tx) error {
+		log, err := tx.AuditLog(1, nil)
+		if err == nil && (len(log) != 1 || log[0].Action != "faraway_set" || log[0].ActorID != h.member("sec").ID || log[0].SubjectID != m.ID) {
+			t.Errorf("audit %+v", log)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	told := h.last("dovanhung").Text
 	if !strings.HasPrefix(told, "Đồng chí Nguyễn Văn Bí Thư đã xác nhận đề nghị của đồng chí:") || !strings.Contains(told, "• Tạm miễn sinh hoạt: có") ||
 		!strings.Contains(told, "Tổ đảng viên đi làm ăn xa") || !strings.Contains(told, "từ ngày 25") {
