@@ -130,8 +130,16 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 			}
 		}
 	}
+	var settings []Button
+	if c.Me.Leads(cell.ID) {
+		settings = []Button{ActionButton(c.T("ckset.btn_open"), "cks", fmt.Sprint(cell.ID))}
+	}
 	if len(shown) == 0 {
-		c.Say("board.empty", "Cell", cell.Name)
+		if settings != nil {
+			c.Reply(c.T("board.empty", "Cell", cell.Name), settings)
+		} else {
+			c.Say("board.empty", "Cell", cell.Name)
+		}
 		return nil
 	}
 	parts := []string{c.T("board.header", "Cell", cell.Name, "Month", p.label(), "Date", c.Date(v.r.lastDay(p)))}
@@ -149,6 +157,9 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 		for _, m := range shown {
 			rows = append(rows, []Button{ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID))})
 		}
+	}
+	if settings != nil {
+		rows = append(rows, settings)
 	}
 	c.replyChunks(strings.Join(parts, "\n\n"), rows...)
 	return nil

@@ -271,7 +271,7 @@ func checkBoardJuly(t *testing.T, h *harness, u []string) {
 	if strings.Contains(text, "Vũ Văn Tám") || strings.Contains(text, "Ngô Văn Mười Hai") || strings.Contains(text, "trễ hạn (") {
 		t.Errorf("secretary's board:\n%s", text)
 	}
-	if len(out[0].Choices()) != 11 { // export + 10 histories
+	if len(out[0].Choices()) != 12 { // export + 10 histories + settings
 		t.Errorf("secretary's board buttons: %+v", out[0].Buttons)
 	}
 	lt := h.say("cuong", "/board")[0]
@@ -279,8 +279,8 @@ func checkBoardJuly(t *testing.T, h *harness, u []string) {
 		t.Errorf("group leader's board shows only his group:\n%s", lt.Text)
 	}
 	dp := h.say("pho", "/board")[0]
-	if !strings.Contains(dp.Text, "Đã báo cáo đúng hạn (8):") || len(dp.Buttons) != 0 {
-		t.Errorf("deputy sees who reported but no details: %q %+v", dp.Text, dp.Buttons)
+	if !strings.Contains(dp.Text, "Đã báo cáo đúng hạn (8):") || len(dp.Buttons) != 1 || dp.Buttons[0][0].Label != "Cài đặt báo cáo" {
+		t.Errorf("deputy sees who reported but no details (only the settings): %q %+v", dp.Text, dp.Buttons)
 	}
 	_ = u
 }

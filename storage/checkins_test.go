@@ -122,3 +122,39 @@ func TestExemptFromMeetings(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestCheckinSettings_followUpsBeforeDeadlineAndNone(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		for _, bad := range []CheckinSettings{
+			{FollowUps: []int{3, 10}},                   // the default deadline is 10 days: never sent
+			{FollowUps: []int{3}, DeadlineDays: 3},      // on the deadline
+			{FollowUps: []int{}, DeadlineDays: 28},      // runs into the next month's check-in
+			{FollowUps: []int{7, 14}, DeadlineDays: 14}, // the last one on the deadline
+		} {
+			if err := tx.PutCheckinSettings(1, bad); err == nil {
+				t.Errorf("accepted %+v", bad)
+			}
+		}
+		if _, err := tx.CheckinSettings(1); err != nil {
+			return err
+		}
+		return tx.PutCheckinSettings(1, CheckinSettings{FollowUps: []int{}, DeadlineDays: 5})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(func(tx *Tx) error {
+		s, err := tx.CheckinSettings(1)
+		if err == nil && (s.FollowUps == nil || len(s.FollowUps) != 0 || s.DeadlineDays != 5) {
+			t.Errorf("no follow-ups must stay none, not become the default: %+v", s)
+		}
+		if s, _ := tx.CheckinSettings(2); len(s.FollowUps) != 2 {
+			t.Errorf("unset follow-ups must be the default: %+v", s)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
