@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -32,6 +36,20 @@ type SchedulerOptions struct {
 	// KeepEvents is how long processed event keys are kept for dedupe.
 	// Zero means 7 days (Telegram re-delivers for at most 24 hours).
 	KeepEvents time.Duration
+	// OnTick is called after each successful tick with how many messages
+	// it enqueued, for metrics. Nil means nothing.
+	OnTick func(enqueued int)
+
+	// BackupDir, when set, receives a consistent copy of the database on
+	// BackupSpec, named chibo-<yyyymmdd-hhmmss, UTC>.db (mode 0600; the
+	// directory is created with mode 0700). Empty means no scheduled backup.
+	BackupDir string
+	// BackupKeep is how many backups in BackupDir are kept; older ones are
+	// removed after each backup. Zero means 7.
+	BackupKeep int
+	// BackupSpec is the cron spec of the backups. Empty means daily at
+	// 02:30 in the process's zone (prefix CRON_TZ=<zone> for another).
+	BackupSpec string
 }
 
 // Scheduler is the clock of reminders: cron ticks ask the DueSource what is
@@ -62,6 +80,15 @@ func NewScheduler(db *storage.DB, src DueSource, opt SchedulerOptions) *Schedule
 	}
 	if opt.KeepEvents == 0 {
 		opt.KeepEvents = 7 * 24 * time.Hour
+	}
+	if opt.OnTick == nil {
+		opt.OnTick = func(int) {}
+	}
+	if opt.BackupKeep <= 0 {
+		opt.BackupKeep = 7
+	}
+	if opt.BackupSpec == "" {
+		opt.BackupSpec = "30 2 * * *"
 	}
 	l := cronLogger{opt.Log}
 	// SkipIfStillRunning before Recover: the other order leaves a job
@@ -94,6 +121,7 @@ func (s *Scheduler) Tick() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("scheduler tick: %w", err)
 	}
+	s.opt.OnTick(n)
 	if n > 0 {
 		s.opt.OnCommit()
 	}
@@ -119,8 +147,101 @@ func (s *Scheduler) Start() error {
 	}); err != nil {
 		return err
 	}
+	if s.opt.BackupDir != "" {
+		if err := os.MkdirAll(s.opt.BackupDir, 0o700); err != nil {
+			return fmt.Errorf("backup directory: %w", err)
+		}
+		if _, err := s.cron.AddFunc(s.opt.BackupSpec, s.backup); err != nil {
+			return fmt.Errorf("backup spec %q: %w", s.opt.BackupSpec, err)
+		}
+		// cron does not catch up a run missed while chibo was down.
+		if last, ok := s.lastBackup(); !ok || s.opt.Now().Sub(last) > 24*time.Hour {
+			s.backup()
+		}
+	}
 	s.cron.Start()
 	return nil
+}
+
+// backupPrefix and backupSuffix frame the names of scheduled backups; the
+// time between them sorts as the names do.
+const (
+	backupPrefix = "chibo-"
+	backupSuffix = ".db"
+	backupStamp  = "20060102-150405"
+)
+
+func (s *Scheduler) backup() {
+	path, removed, err := s.Backup()
+	if err != nil {
+		s.opt.Log.Error("scheduled backup failed", "dir", s.opt.BackupDir, "err", err)
+		return
+	}
+	s.opt.Log.Info("scheduled backup written", "file", path, "removed_old", removed)
+}
+
+// Backup writes a consistent copy of the database into BackupDir, then
+// removes the oldest backups there beyond BackupKeep. It returns the new
+// file's path and how many old ones it removed.
+func (s *Scheduler) Backup() (path string, removed int, err error) {
+	if s.opt.BackupDir == "" {
+		return "", 0, errors.New("backup: no backup directory")
+	}
+	name := backupPrefix + s.opt.Now().UTC().Format(backupStamp) + backupSuffix
+	path = filepath.Join(s.opt.BackupDir, name)
+	if err := s.db.BackupFile(path); err != nil {
+		return "", 0, err
+	}
+	names, err := s.backups()
+	if err != nil {
+		return path, 0, fmt.Errorf("backup retention: %w", err)
+	}
+	for len(names) > s.opt.BackupKeep {
+		if err := os.Remove(filepath.Join(s.opt.BackupDir, names[0])); err != nil {
+			return path, removed, fmt.Errorf("backup retention: %w", err)
+		}
+		names = names[1:]
+		removed++
+	}
+	return path, removed, nil
+}
+
+// backups lists the scheduled backups in BackupDir, oldest first.
+func (s *Scheduler) backups() ([]string, error) {
+	entries, err := os.ReadDir(s.opt.BackupDir)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		if _, ok := backupTime(e.Name()); ok && e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// backupTime is the time in a scheduled backup's name.
+func backupTime(name string) (time.Time, bool) {
+	stamp, ok := strings.CutPrefix(name, backupPrefix)
+	if !ok {
+		return time.Time{}, false
+	}
+	if stamp, ok = strings.CutSuffix(stamp, backupSuffix); !ok {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(backupStamp, stamp)
+	return t, err == nil
+}
+
+// lastBackup is the time of the newest scheduled backup.
+func (s *Scheduler) lastBackup() (time.Time, bool) {
+	names, err := s.backups()
+	if err != nil || len(names) == 0 {
+		return time.Time{}, false
+	}
+	return backupTime(names[len(names)-1])
 }
 
 // Prune forgets processed event keys older than KeepEvents and returns how

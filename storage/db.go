@@ -4,10 +4,13 @@
 package storage
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -116,4 +119,148 @@ func (db *DB) BackupFile(path string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return os.Rename(tmp, path)
+}
+
+// ErrCorrupt means a file is not a bbolt database or fails bbolt's
+// consistency check.
+var ErrCorrupt = errors.New("consistency check failed")
+
+// ErrNotChibo means a bbolt file holds no chibo schema version.
+var ErrNotChibo = errors.New("the file is not a chibo database")
+
+// ErrNewerSchema means a file was written by a newer chibo.
+var ErrNewerSchema = errors.New("the database was written by a newer chibo")
+
+// Check verifies the database file at path without changing it: it must be
+// a bbolt file that passes bbolt's consistency check (every page reachable
+// once, no page both used and free, keys in order) and carries a chibo schema
+// version no newer than SchemaVersion. It returns that version; an older
+// one is migrated when the file is next opened.
+func Check(path string) (version uint64, err error) {
+	defer func() { // bbolt trusts page headers: a damaged file may panic it
+		if r := recover(); r != nil {
+			err = fmt.Errorf("check %s: %w (%v)", path, ErrCorrupt, r)
+		}
+	}()
+	b, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: 2 * time.Second})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return 0, fmt.Errorf("check %s: %w", path, ErrLocked)
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrPermission):
+		return 0, fmt.Errorf("check: %w", err)
+	case err != nil:
+		return 0, fmt.Errorf("check %s: %w (%v)", path, ErrCorrupt, err)
+	}
+	defer b.Close()
+	err = b.View(func(tx *bolt.Tx) error {
+		var problems []error
+		for err := range tx.Check() {
+			problems = append(problems, err)
+		}
+		if len(problems) > 0 {
+			return fmt.Errorf("%w: %v (%d problems in all)", ErrCorrupt, problems[0], len(problems))
+		}
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return ErrNotChibo
+		}
+		v := meta.Get(keySchemaVersion)
+		if len(v) != 8 {
+			return ErrNotChibo
+		}
+		version = binary.BigEndian.Uint64(v)
+		if version == 0 {
+			return ErrNotChibo
+		}
+		if version > SchemaVersion {
+			return fmt.Errorf("%w (schema %d, this chibo reads up to %d)", ErrNewerSchema, version, SchemaVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("check %s: %w", path, err)
+	}
+	return version, nil
+}
+
+// Restore replaces the database at dst with a copy of src, which must pass
+// Check; the copy is checked again before it replaces anything. No process
+// may hold dst (ErrLocked). The copy is written to a temporary file, synced
+// and renamed over dst, so dst is at every moment the old file or the new
+// one. The replaced file is kept as dst.before-restore-<time> (kept; empty
+// when dst did not exist). version is the restored file's schema version.
+func Restore(src, dst string, now time.Time) (kept string, version uint64, err error) {
+	if _, err := Check(src); err != nil {
+		return "", 0, err
+	}
+	if a, err := os.Stat(src); err == nil {
+		if b, err := os.Stat(dst); err == nil && os.SameFile(a, b) {
+			return "", 0, errors.New("restore: the file to restore is the database itself")
+		}
+	}
+	unlock, err := lockFile(dst)
+	if err != nil {
+		return "", 0, err
+	}
+	defer unlock()
+
+	tmp := dst + ".restore.tmp"
+	if err := copyFile(src, tmp); err != nil {
+		return "", 0, fmt.Errorf("restore: %w", err)
+	}
+	defer os.Remove(tmp) // nothing to remove once renamed
+	if version, err = Check(tmp); err != nil {
+		return "", 0, err
+	}
+	if _, err := os.Stat(dst); err == nil {
+		kept = dst + ".before-restore-" + now.Format("20060102-150405")
+		// A hard link keeps the old file without a moment when dst is
+		// missing (a chibo started then would create an empty database).
+		if err := os.Link(dst, kept); err != nil {
+			if err := copyFile(dst, kept); err != nil {
+				return "", 0, fmt.Errorf("restore: keep the old file: %w", err)
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", 0, fmt.Errorf("restore: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return "", 0, fmt.Errorf("restore: %w", err)
+	}
+	if err := syncDir(filepath.Dir(dst)); err != nil {
+		return kept, version, fmt.Errorf("restore: %w", err)
+	}
+	return kept, version, nil
+}
+
+// copyFile copies src to a new file dst (mode 0600) and syncs it.
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

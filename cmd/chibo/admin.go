@@ -13,17 +13,20 @@ import (
 	"chibo/storage"
 )
 
-// runCommand runs a subcommand: version, backup FILE, admin ….
+// runCommand runs a subcommand that needs the database (backup FILE, admin
+// …), in the serving process for the admin socket or on the file. A path
+// argument goes through cfg.path.
 func runCommand(_ context.Context, cfg Config, db *storage.DB, args []string, out io.Writer, t func(string, ...any) string) error {
 	switch args[0] {
 	case "backup":
 		if len(args) != 2 {
 			return errUsage
 		}
-		if err := db.BackupFile(args[1]); err != nil {
+		path := cfg.path(args[1]) // through the admin socket: the caller's directory
+		if err := db.BackupFile(path); err != nil {
 			return err
 		}
-		st, err := os.Stat(args[1])
+		st, err := os.Stat(path)
 		if err != nil {
 			return err
 		}

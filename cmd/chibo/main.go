@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"sync"
@@ -51,8 +52,22 @@ type Config struct {
 	InviteDays    int
 	ConvHours     int
 	LogFormat     string
+	BackupDir     string
+	BackupKeep    int
 
 	zone *time.Location
+	// workDir is the directory relative paths in arguments are relative
+	// to: the caller's, when a command comes through the admin socket.
+	// Empty means the process's own.
+	workDir string
+}
+
+// path resolves a path argument of a subcommand.
+func (cfg Config) path(p string) string {
+	if cfg.workDir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(cfg.workDir, p)
 }
 
 // demoDB is the database of the console demo when CHIBO_DB is not set.
@@ -93,23 +108,64 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stdout, "chibo %s (%s)\n", version, runtime.Version())
 		return 0
 	}
-	logger := newLogger(cfg.LogFormat, stderr, cfg.Token == "" && len(rest) == 0)
-	if err := run(ctx, cfg, rest, cat, logger, stdin, stdout, t); err != nil {
-		switch {
-		case errors.Is(err, storage.ErrLocked):
-			fmt.Fprintln(stderr, t("cli.err_locked", "Path", cfg.DB))
-		case errors.Is(err, errUsage):
-			fmt.Fprintln(stderr, t("cli.usage"))
-			return 2
-		default:
-			fmt.Fprintln(stderr, t("cli.error", "Err", err))
-		}
-		return 1
+	if len(rest) > 0 {
+		return runCLI(ctx, cfg, rest, lang, stdout, stderr, t)
 	}
-	return 0
+	logger := newLogger(cfg.LogFormat, stderr, cfg.Token == "")
+	return exitCode(run(ctx, cfg, cat, logger, stdin, stdout), cfg, stderr, t)
 }
 
 var errUsage = errors.New("usage")
+
+// exitCode prints err for the operator and returns the exit status: 0 for
+// nil, 2 for a usage error, 1 otherwise.
+func exitCode(err error, cfg Config, stderr io.Writer, t func(string, ...any) string) int {
+	var re *restoreError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(stderr, t("cli.usage"))
+		return 2
+	case errors.As(err, &re):
+		fmt.Fprintln(stderr, re.message(t))
+	case errors.Is(err, storage.ErrLocked):
+		fmt.Fprintln(stderr, t("cli.err_locked", "Path", cfg.DB))
+	case errors.Is(err, errServing):
+		fmt.Fprintln(stderr, t("cli.err_serving", "Path", cfg.DB, "Socket", socketPath(cfg.DB)))
+	default:
+		fmt.Fprintln(stderr, t("cli.error", "Err", err))
+	}
+	return 1
+}
+
+// runCLI runs a subcommand. Those that need the database go to the chibo
+// process serving it, through its admin socket, and open the file only when
+// no process answers; the output is the same either way.
+func runCLI(ctx context.Context, cfg Config, rest []string, lang string, stdout, stderr io.Writer, t func(string, ...any) string) int {
+	if rest[0] == "restore" {
+		return exitCode(runRestore(cfg, rest[1:], stdout, t), cfg, stderr, t)
+	}
+	dir, _ := os.Getwd()
+	resp, err := callAdmin(ctx, socketPath(cfg.DB), adminRequest{Args: rest, Lang: lang, Dir: dir})
+	if err == nil {
+		io.WriteString(stdout, resp.Stdout)
+		io.WriteString(stderr, resp.Stderr)
+		return resp.Code
+	}
+	if !errors.Is(err, errNoServer) {
+		return exitCode(err, cfg, stderr, t)
+	}
+	db, err := storage.Open(cfg.DB, storage.Options{})
+	if err != nil {
+		return exitCode(err, cfg, stderr, t)
+	}
+	err = runCommand(ctx, cfg, db, rest, stdout, t)
+	if cerr := db.Close(); err == nil && cerr != nil {
+		err = cerr
+	}
+	return exitCode(err, cfg, stderr, t)
+}
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t func(string, ...any) string) (Config, []string, error) {
 	env := func(name, def string) string {
@@ -138,6 +194,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
 	fs.IntVar(&cfg.ConvHours, "conv-hours", hours, t("flag.conv_hours"))
 	fs.StringVar(&cfg.LogFormat, "log-format", env("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
+	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
+	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
+	fs.IntVar(&cfg.BackupKeep, "backup-keep", keep, t("flag.backup_keep"))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, t("cli.usage"))
 		fs.PrintDefaults()
@@ -166,6 +225,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 		return cfg, nil, fmt.Errorf("CHIBO_INVITE_DAYS must be above 0")
 	case cfg.ConvHours <= 0:
 		return cfg, nil, fmt.Errorf("CHIBO_CONV_HOURS must be above 0")
+	case cfg.BackupKeep <= 0:
+		return cfg, nil, fmt.Errorf("CHIBO_BACKUP_KEEP must be above 0")
 	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
 		return cfg, nil, fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
 	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
@@ -185,16 +246,21 @@ func newLogger(format string, w io.Writer, quiet bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func run(ctx context.Context, cfg Config, rest []string, cat *locales.Catalog, log *slog.Logger, stdin io.Reader, stdout io.Writer, t func(string, ...any) string) error {
+// run serves: Telegram with a token, else the console demo. Both answer
+// admin commands on the admin socket while they run.
+func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
 	db, err := storage.Open(cfg.DB, storage.Options{})
 	if err != nil {
 		return err
 	}
 	defer db.Close() // closed last, after every user of it stopped
 
-	if len(rest) > 0 {
-		return runCommand(ctx, cfg, db, rest, stdout, t)
+	adm, err := listenAdmin(cfg, db, cat, log)
+	if err != nil {
+		return err
 	}
+	go adm.Serve()
+	defer adm.Close() // before the database closes: commands in flight finish first
 
 	now := time.Now
 	var clock *console.Clock

@@ -71,7 +71,13 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		}
 	})
 	// Reminders: the first tick catches up what fell due while chibo was down.
-	sched := bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{Log: d.Log, OnCommit: sender.Notify})
+	sched := bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{
+		Log:        d.Log,
+		OnCommit:   sender.Notify,
+		BackupDir:  cfg.BackupDir,
+		BackupKeep: cfg.BackupKeep,
+		BackupSpec: "CRON_TZ=" + cfg.zone.String() + " 30 2 * * *", // 02:30, when cells are quiet
+	})
 	if err := sched.Start(); err != nil {
 		stopSender()
 		wg.Wait()
