@@ -1,4 +1,949 @@
 package flows
 
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// Residence activity of members working at agencies (Regulation 213-QĐ/TW,
+// Guide 33-HD/BTCTW 2020; DOMAIN.md §3). A working member is linked to the
+// cell where they live (by its secretary, or at their request confirmed by
+// the secretary), reports what they do there, gets that cell's meeting
+// notices, and once a year gets the cell's comment (phiếu nhận xét), which
+// goes to their workplace party organisation.
+
 // registerResidence registers the residence feature's commands, flows and reminders.
-func (e *Engine) registerResidence() {}
+func (e *Engine) registerResidence() {
+	e.command(&Command{Name: "residence", Need: NeedMember, PrivateOnly: true, HelpID: "res.help", MenuID: "res.menu", Run: runResidence})
+	e.action("rs", actResidence)
+	e.action("rsq", actResidenceRequest)
+	e.action("rsv", actCommentView)
+	e.action("rsx", actCommentExport)
+	e.action("rsr", actResidenceRSVP)
+	e.action("rsm", actResidenceMark)
+	e.register(&Flow{Name: "rlink", Need: NeedMember, Steps: map[string]Step{
+		"cell":      {Ask: askLinkCell, Answer: answerLinkCell},
+		"member":    {Ask: askLinkMember, Answer: answerLinkMember},
+		"workplace": {Ask: askLinkWorkplace, Answer: answerLinkWorkplace},
+		"org":       {Ask: askLinkOrg, Answer: answerLinkOrg},
+		"date":      {Ask: askLinkDate, Answer: answerLinkDate},
+		"status":    {Ask: askLinkStatus, Answer: answerLinkStatus},
+		"confirm":   {Ask: askLinkConfirm, Answer: answerLinkConfirm},
+	}})
+	e.register(&Flow{Name: "rreport", Need: NeedMember, Steps: map[string]Step{
+		"kind": {Ask: askReportKind, Answer: answerReportKind},
+		"text": {Ask: askReportText, Answer: answerReportText},
+		"date": {Ask: askReportDate, Answer: answerReportDate},
+	}})
+	e.register(&Flow{Name: "rcomment", Need: NeedLeader, Steps: map[string]Step{
+		"field":  {Ask: askCommentField, Answer: answerCommentField},
+		"review": {Ask: askCommentReview, Answer: answerCommentReview},
+	}})
+	e.due("residence-comments", dueResidenceComments)
+	e.due("residence-meetings", dueResidenceMeetings)
+}
+
+// maxPlaceLen is the longest workplace or organisation name kept.
+const maxPlaceLen = 200
+
+// maxCellChoices is how many cells a link request shows as buttons; more
+// are found by typing a part of the name or the cell's code.
+const maxCellChoices = 12
+
+// statusName is the localized name of a residence status.
+func (c *Ctx) resStatusName(s storage.ResidenceStatus) string {
+	switch s {
+	case storage.ResidenceNoActivity:
+		return c.T("res.status_no_activity")
+	case storage.ResidenceNoIntro:
+		return c.T("res.status_no_intro")
+	}
+	return c.T("res.status_comment")
+}
+
+// resKindName is the localized name of an activity kind.
+func (c *Ctx) resKindName(k storage.ResidenceKind) string {
+	switch k {
+	case storage.ActivityCellMeeting:
+		return c.T("res.kind_cell_meeting")
+	case storage.ActivityResidentMeeting:
+		return c.T("res.kind_resident_meeting")
+	case storage.ActivityCampaign:
+		return c.T("res.kind_campaign")
+	case storage.ActivityContribution:
+		return c.T("res.kind_contribution")
+	}
+	return c.T("res.kind_other")
+}
+
+// cellLabel names a cell with its organization, for people of other
+// organizations.
+func (c *Ctx) cellLabel(cell *storage.Cell) string {
+	org := ""
+	if o, err := c.Tx.Org(cell.OrgID); err == nil {
+		org = o.Name
+	}
+	return c.T("res.cell_label", "Cell", cell.Name, "Org", org, "Code", cell.ID)
+}
+
+// dateKey is a day as stored: yyyy-mm-dd.
+func dateKey(t time.Time) string { return t.Format("2006-01-02") }
+
+// linkText describes a link: cell, workplace, organisation, date, status.
+func (c *Ctx) linkText(l *storage.ResidenceLink) string {
+	cellName := ""
+	if cell, err := c.Tx.Cell(l.CellID); err == nil {
+		cellName = c.cellLabel(cell)
+	}
+	return c.T("res.link_text", "Cell", cellName, "Workplace", l.Workplace, "WorkplaceOrg", l.WorkplaceOrg,
+		"Date", c.Date(l.Introduced), "Status", c.resStatusName(l.Status))
+}
+
+// runResidence is /residence: the member's own link, reports and comment,
+// and for secretaries and deputies the tools of the cells they lead.
+func runResidence(c *Ctx, _ string) error {
+	year := c.Now.In(c.Zone()).Year()
+	l, err := c.Tx.ResidenceLink(c.Me.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	switch {
+	case l == nil:
+		c.Reply(c.T("res.not_linked"), []Button{ActionButton(c.T("res.btn_request"), "rs", "req")})
+	case l.Pending:
+		c.Reply(c.T("res.pending_view", "Link", c.linkText(l), "Date", c.Date(l.RequestedAt)),
+			[]Button{ActionButton(c.T("res.btn_request_again"), "rs", "req")})
+	default:
+		if err := memberResidenceView(c, c.Me, l, year); err != nil {
+			return err
+		}
+	}
+	for _, id := range c.Me.LedCells() {
+		cell, err := c.Tx.Cell(id)
+		if err != nil {
+			continue
+		}
+		if err := leaderResidenceView(c, cell, year); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberResidenceView shows a linked member their link, the year's reports
+// and the comment once given.
+func memberResidenceView(c *Ctx, m *storage.Member, l *storage.ResidenceLink, year int) error {
+	var b strings.Builder
+	b.WriteString(c.T("res.view_header", "Name", m.Name))
+	b.WriteString("\n")
+	b.WriteString(c.linkText(l))
+	reports, err := c.Tx.ResidenceReports(m.ID, year)
+	if err != nil {
+		return err
+	}
+	b.WriteString("\n\n")
+	b.WriteString(c.N("res.view_reports", len(reports), "Year", year))
+	for _, r := range reports {
+		b.WriteString("\n")
+		b.WriteString(c.reportLine(&r))
+	}
+	rows := [][]Button{{ActionButton(c.T("res.btn_report"), "rs", "rep")}}
+	cm, cyear, err := latestComment(c.Tx, m.ID, year)
+	if err != nil {
+		return err
+	}
+	b.WriteString("\n\n")
+	switch {
+	case cm != nil:
+		b.WriteString(c.T("res.view_comment_given", "Year", cyear, "Date", c.Date(cm.At)))
+		rows = append(rows, []Button{ActionButton(c.T("res.btn_view_comment", "Year", cyear), "rsv", fmt.Sprintf("%d:%d", m.ID, cyear))})
+	case l.Status == storage.ResidenceWithComment:
+		b.WriteString(c.T("res.view_comment_none", "Year", year))
+	default:
+		b.WriteString(c.T("res.view_no_comment_needed"))
+	}
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// latestComment is the member's comment of year, or else of the year before.
+func latestComment(tx *storage.Tx, memberID uint64, year int) (*storage.ResidenceComment, int, error) {
+	for _, y := range []int{year, year - 1} {
+		cm, err := tx.ResidenceComment(memberID, y)
+		if err == nil {
+			return cm, y, nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nil, 0, err
+		}
+	}
+	return nil, 0, nil
+}
+
+func (c *Ctx) reportLine(r *storage.ResidenceReport) string {
+	d, _ := time.ParseInLocation("2006-01-02", r.Date, c.Zone())
+	if r.Text != "" {
+		return c.T("res.report_line_text", "Date", c.Date(d), "Kind", c.resKindName(r.Kind), "Text", r.Text)
+	}
+	return c.T("res.report_line", "Date", c.Date(d), "Kind", c.resKindName(r.Kind))
+}
+
+// leaderResidenceView shows a secretary or deputy the working members linked
+// to their cell, the requests waiting, the comment round, and the cell's own
+// members linked to residence cells elsewhere.
+func leaderResidenceView(c *Ctx, cell *storage.Cell, year int) error {
+	links, err := c.Tx.ResidenceLinks(cell.ID)
+	if err != nil {
+		return err
+	}
+	active, pending, owed, given := 0, 0, 0, 0
+	for _, l := range links {
+		if l.Pending {
+			pending++
+			continue
+		}
+		active++
+		if l.Status == storage.ResidenceWithComment {
+			owed++
+			if _, err := c.Tx.ResidenceComment(l.MemberID, year); err == nil {
+				given++
+			}
+		}
+	}
+	away, err := homeMembersLinked(c.Tx, cell.ID)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprint(cell.ID)
+	rows := [][]Button{
+		{ActionButton(c.T("res.btn_list"), "rs", "list:"+id), ActionButton(c.T("res.btn_add"), "rs", "add:"+id)},
+	}
+	if owed > given {
+		rows = append(rows, []Button{ActionButton(c.T("res.btn_comment_round"), "rs", "cm:"+id)})
+	}
+	if given > 0 {
+		rows = append(rows, []Button{ActionButton(c.T("res.btn_export"), "rs", "x:"+id)})
+	}
+	if len(away) > 0 {
+		rows = append(rows, []Button{ActionButton(c.T("res.btn_home"), "rs", "home:"+id)})
+	}
+	c.Reply(c.T("res.leader_view", "Cell", cell.Name, "Active", active, "Pending", pending, "Year", year, "Given", given, "Owed", owed, "Away", len(away)), rows...)
+	return nil
+}
+
+// homeMembersLinked lists the members of a home cell who are linked to a
+// residence cell (confirmed), with their links.
+func homeMembersLinked(tx *storage.Tx, cellID uint64) ([]linkedMember, error) {
+	ms, err := tx.Members(cellID)
+	if err != nil {
+		return nil, err
+	}
+	var out []linkedMember
+	for i := range ms {
+		l, err := tx.ResidenceLink(ms[i].ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if l.Active() {
+			out = append(out, linkedMember{m: ms[i], l: *l})
+		}
+	}
+	return out, nil
+}
+
+type linkedMember struct {
+	m storage.Member
+	l storage.ResidenceLink
+}
+
+// linkedMembers lists the confirmed links of a residence cell with their
+// members; status, when not empty, keeps that status only.
+func linkedMembers(tx *storage.Tx, cellID uint64, status storage.ResidenceStatus) ([]linkedMember, error) {
+	links, err := tx.ResidenceLinks(cellID)
+	if err != nil {
+		return nil, err
+	}
+	var out []linkedMember
+	for _, l := range links {
+		if l.Pending || (status != "" && l.Status != status) {
+			continue
+		}
+		m, err := tx.Member(l.MemberID)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m.Status.Kind == storage.StatusLeft {
+			continue
+		}
+		out = append(out, linkedMember{m: *m, l: l})
+	}
+	return out, nil
+}
+
+// actResidence handles the buttons of /residence: "req", "rep", and for a
+// cell the caller leads "list:<cell>", "add:<cell>", "cm:<cell>",
+// "x:<cell>", "home:<cell>".
+func actResidence(c *Ctx, args string) error {
+	if c.Me == nil {
+		c.Say("err.not_registered")
+		return nil
+	}
+	op, arg, _ := strings.Cut(args, ":")
+	switch op {
+	case "req":
+		if l, err := c.Tx.ResidenceLink(c.Me.ID); err == nil && l.Active() {
+			c.Say("res.already_linked", "Link", c.linkText(l))
+			return nil
+		}
+		return c.Start("rlink", "cell", map[string]string{"mode": "req", "member": fmt.Sprint(c.Me.ID)})
+	case "rep":
+		l, err := c.Tx.ResidenceLink(c.Me.ID)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && l.Pending) {
+			c.Say("res.report_not_linked")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return c.Start("rreport", "kind", nil)
+	}
+	return withLedCell(c, arg, func(c *Ctx, cell *storage.Cell) error {
+		switch op {
+		case "list":
+			return listLinked(c, cell)
+		case "add":
+			return c.Start("rlink", "member", map[string]string{"mode": "add", "cell": fmt.Sprint(cell.ID)})
+		case "cm":
+			return startCommentRound(c, cell, true)
+		case "x":
+			return exportComments(c, cell)
+		case "home":
+			return listHomeLinked(c, cell)
+		}
+		c.Say("err.stale_button")
+		return nil
+	})
+}
+
+// listLinked shows the residence cell's linked members and the requests
+// waiting for a decision, with their buttons.
+func listLinked(c *Ctx, cell *storage.Cell) error {
+	links, err := c.Tx.ResidenceLinks(cell.ID)
+	if err != nil {
+		return err
+	}
+	if len(links) == 0 {
+		c.Say("res.list_empty", "Cell", cell.Name)
+		return nil
+	}
+	year := c.Now.In(c.Zone()).Year()
+	var b strings.Builder
+	b.WriteString(c.N("res.list_header", len(links), "Cell", cell.Name))
+	var rows [][]Button
+	for i, l := range links {
+		m, err := c.Tx.Member(l.MemberID)
+		if err != nil {
+			continue
+		}
+		home := ""
+		if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
+			home = c.cellLabel(hc)
+		}
+		b.WriteString("\n")
+		if l.Pending {
+			b.WriteString(c.T("res.list_line_pending", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace))
+			rows = append(rows, []Button{
+				ActionButton(c.T("res.btn_confirm_name", "Name", ckShorten(m.Name, 24)), "rsq", fmt.Sprintf("%d:a", m.ID)),
+				ActionButton(c.T("res.btn_refuse"), "rsq", fmt.Sprintf("%d:r", m.ID)),
+			})
+			continue
+		}
+		state := c.resStatusName(l.Status)
+		if l.Status == storage.ResidenceWithComment {
+			if _, err := c.Tx.ResidenceComment(m.ID, year); err == nil {
+				state = c.T("res.list_commented", "Year", year)
+				rows = append(rows, []Button{ActionButton(c.T("res.btn_view_name", "Name", ckShorten(m.Name, 40)), "rsv", fmt.Sprintf("%d:%d", m.ID, year))})
+			}
+		}
+		b.WriteString(c.T("res.list_line", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace, "State", state))
+	}
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// listHomeLinked shows a home cell's leader their members linked to
+// residence cells and whether the year's comment came.
+func listHomeLinked(c *Ctx, cell *storage.Cell) error {
+	away, err := homeMembersLinked(c.Tx, cell.ID)
+	if err != nil {
+		return err
+	}
+	year := c.Now.In(c.Zone()).Year()
+	var b strings.Builder
+	b.WriteString(c.N("res.home_header", len(away), "Cell", cell.Name))
+	var rows [][]Button
+	for _, lm := range away {
+		rc := ""
+		if rcell, err := c.Tx.Cell(lm.l.CellID); err == nil {
+			rc = c.cellLabel(rcell)
+		}
+		b.WriteString("\n")
+		cm, cyear, err := latestComment(c.Tx, lm.m.ID, year)
+		if err != nil {
+			return err
+		}
+		if cm != nil {
+			b.WriteString(c.T("res.home_line_given", "Name", lm.m.Name, "Cell", rc, "Year", cyear))
+			rows = append(rows, []Button{ActionButton(c.T("res.btn_view_name", "Name", ckShorten(lm.m.Name, 40)), "rsv", fmt.Sprintf("%d:%d", lm.m.ID, cyear))})
+			continue
+		}
+		b.WriteString(c.T("res.home_line", "Name", lm.m.Name, "Cell", rc, "Status", c.resStatusName(lm.l.Status)))
+	}
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// actResidenceRequest records a residence leader's decision on a link
+// request: "rsq:<member>:a|r".
+func actResidenceRequest(c *Ctx, args string) error {
+	idArg, op, _ := strings.Cut(args, ":")
+	id, err := strconv.ParseUint(idArg, 10, 64)
+	if err != nil || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil
+	}
+	l, err := c.Tx.ResidenceLink(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("res.request_gone")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !c.Me.Leads(l.CellID) {
+		c.Say("err.leaders_only")
+		return nil
+	}
+	m, err := c.Tx.Member(id)
+	if err != nil {
+		return err
+	}
+	if !l.Pending {
+		c.Say("res.request_decided", "Name", m.Name)
+		return nil
+	}
+	cell, err := c.Tx.Cell(l.CellID)
+	if err != nil {
+		return err
+	}
+	r := c.readerOf(m)
+	switch op {
+	case "a":
+		l.Pending, l.ConfirmedBy, l.ConfirmedAt = false, c.Me.ID, c.Now
+		if err := c.Tx.PutResidenceLink(l); err != nil {
+			return err
+		}
+		c.Say("res.request_confirmed", "Name", m.Name)
+		c.SendTo(m, "res.linked_you", "Link", r.linkText(l), "By", c.Me.Name)
+	case "r":
+		if err := c.Tx.DeleteResidenceLink(id); err != nil {
+			return err
+		}
+		c.Say("res.request_refused", "Name", m.Name)
+		c.SendTo(m, "res.refused_you", "Cell", r.cellLabel(cell), "By", c.Me.Name)
+	default:
+		c.Say("err.stale_button")
+	}
+	return nil
+}
+
+// The link flow: "req" mode for a member asking, "add" mode for a residence
+// secretary registering a member. Every step checks the mode's authority
+// again, since a role can be lost mid-conversation.
+
+func linkCell(c *Ctx) (*storage.Cell, error) {
+	id, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
+	cell, err := c.Tx.Cell(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, invalid("res.err_no_cell", "Query", c.Data()["cell"])
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Data()["mode"] == "add" && !c.Me.Leads(cell.ID) {
+		return nil, invalid("err.leaders_only")
+	}
+	return cell, nil
+}
+
+func linkMember(c *Ctx) (*storage.Member, error) {
+	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	if c.Data()["mode"] == "req" && id != c.Me.ID {
+		return nil, invalid("err.stale_button")
+	}
+	m, err := c.Tx.Member(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, invalid("res.err_no_member")
+	}
+	return m, err
+}
+
+func askLinkCell(c *Ctx) error {
+	cells, err := c.Tx.Cells()
+	if err != nil {
+		return err
+	}
+	var opts []Opt
+	for i := range cells {
+		if cells[i].ID == c.Me.HomeCellID || len(opts) == maxCellChoices {
+			continue
+		}
+		opts = append(opts, Opt{Label: ckShorten(c.cellLabel(&cells[i]), 60), Value: fmt.Sprint(cells[i].ID)})
+	}
+	c.Ask(c.T("res.ask_cell"), 1, opts...)
+	return nil
+}
+
+// answerLinkCell takes a tapped cell, a typed code (the number shown with
+// the cell), or a part of its name.
+func answerLinkCell(c *Ctx, in Input) (string, error) {
+	query := in.Choice
+	if query == "" {
+		query = strings.TrimPrefix(strings.TrimSpace(in.Text), "#")
+	}
+	if query == "" {
+		return "", invalid("err.choose_option")
+	}
+	var found *storage.Cell
+	if id, err := strconv.ParseUint(query, 10, 64); err == nil {
+		cell, err := c.Tx.Cell(id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return "", invalid("res.err_no_cell", "Query", query)
+		}
+		if err != nil {
+			return "", err
+		}
+		found = cell
+	} else {
+		cells, err := c.Tx.Cells()
+		if err != nil {
+			return "", err
+		}
+		key := FoldForSearch(query)
+		var matches []storage.Cell
+		for _, cell := range cells {
+			if strings.Contains(FoldForSearch(cell.Name), key) {
+				matches = append(matches, cell)
+			}
+		}
+		switch len(matches) {
+		case 0:
+			return "", invalid("res.err_no_cell", "Query", query)
+		case 1:
+			found = &matches[0]
+		default:
+			return "", invalid("res.err_many_cells", "Count", len(matches))
+		}
+	}
+	if found.ID == c.Me.HomeCellID {
+		return "", invalid("res.err_own_cell")
+	}
+	c.Data()["cell"] = fmt.Sprint(found.ID)
+	return "workplace", nil
+}
+
+func askLinkMember(c *Ctx) error {
+	if _, err := linkCell(c); err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	q := c.Data()["q"]
+	if q == "" {
+		c.Reply(c.T("res.ask_member"))
+		return nil
+	}
+	found, err := membersMatching(c.Tx, q)
+	if err != nil {
+		return err
+	}
+	opts := make([]Opt, 0, len(found))
+	for i := range found {
+		home := ""
+		if hc, err := c.Tx.Cell(found[i].HomeCellID); err == nil {
+			home = hc.Name
+		}
+		opts = append(opts, Opt{Label: ckShorten(c.T("res.member_choice", "Name", found[i].Name, "Home", home), 60), Value: fmt.Sprint(found[i].ID)})
+	}
+	c.Ask(c.T("res.ask_member_pick", "Count", len(found)), 1, opts...)
+	return nil
+}
+
+// maxMemberMatches is how many members a name search shows.
+const maxMemberMatches = 8
+
+// answerLinkMember finds the member by name among every member of chibo
+// (their home cell may be in another organization); a tap picks one of the
+// matches shown.
+func answerLinkMember(c *Ctx, in Input) (string, error) {
+	cell, err := linkCell(c)
+	if err != nil {
+		return "", err
+	}
+	if in.Choice != "" {
+		id, _ := strconv.ParseUint(in.Choice, 10, 64)
+		m, err := c.Tx.Member(id)
+		if err != nil {
+			return "", invalid("res.err_no_member")
+		}
+		return pickLinkMember(c, cell, m)
+	}
+	key := FoldForSearch(in.Text)
+	if utf8Len(key) < 2 {
+		return "", invalid("res.err_name_short")
+	}
+	found, err := membersMatching(c.Tx, key)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case len(found) == 0:
+		return "", invalid("res.err_no_member")
+	case len(found) == 1:
+		return pickLinkMember(c, cell, &found[0])
+	case len(found) > maxMemberMatches:
+		return "", invalid("res.err_many_members", "Count", len(found))
+	}
+	c.Data()["q"] = key // the next ask shows the matches as buttons
+	return "member", nil
+}
+
+// membersMatching lists the members (not transferred out) whose folded name
+// contains key.
+func membersMatching(tx *storage.Tx, key string) ([]storage.Member, error) {
+	all, err := tx.AllMembers()
+	if err != nil {
+		return nil, err
+	}
+	var found []storage.Member
+	for _, m := range all {
+		if strings.Contains(FoldForSearch(m.Name), key) && m.Status.Kind != storage.StatusLeft {
+			found = append(found, m)
+		}
+	}
+	return found, nil
+}
+
+func pickLinkMember(c *Ctx, cell *storage.Cell, m *storage.Member) (string, error) {
+	if m.HomeCellID == cell.ID {
+		return "", invalid("res.err_home_member", "Name", m.Name)
+	}
+	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.Active() && l.CellID != cell.ID {
+		return "", invalid("res.err_linked_elsewhere", "Name", m.Name, "Link", c.linkText(l))
+	}
+	c.Data()["member"] = fmt.Sprint(m.ID)
+	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.CellID == cell.ID {
+		// Known already (a request, or a correction): offer what was given.
+		c.Data()["prev.workplace"], c.Data()["prev.org"] = l.Workplace, l.WorkplaceOrg
+	}
+	return "workplace", nil
+}
+
+func askLinkWorkplace(c *Ctx) error {
+	var opts []Opt
+	if p := c.Data()["prev.workplace"]; p != "" {
+		opts = append(opts, Opt{Label: c.T("res.btn_keep", "Value", ckShorten(p, 32)), Value: "="})
+	}
+	c.Ask(c.T("res.ask_workplace"), 1, opts...)
+	return nil
+}
+
+func cleanPlace(c *Ctx, in Input, prevKey string) (string, error) {
+	if in.Choice == "=" && c.Data()[prevKey] != "" {
+		return c.Data()[prevKey], nil
+	}
+	s, err := CleanReason(in.Text)
+	if err != nil {
+		var inv *InvalidInput
+		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
+			return "", invalid("res.err_place_empty")
+		}
+		return "", err
+	}
+	if utf8Len(s) > maxPlaceLen {
+		return "", invalid("err.reason_too_long", "Max", maxPlaceLen)
+	}
+	return s, nil
+}
+
+func answerLinkWorkplace(c *Ctx, in Input) (string, error) {
+	s, err := cleanPlace(c, in, "prev.workplace")
+	if err != nil {
+		return "", err
+	}
+	c.Data()["workplace"] = s
+	return "org", nil
+}
+
+func askLinkOrg(c *Ctx) error {
+	var opts []Opt
+	if p := c.Data()["prev.org"]; p != "" {
+		opts = append(opts, Opt{Label: c.T("res.btn_keep", "Value", ckShorten(p, 32)), Value: "="})
+	}
+	c.Ask(c.T("res.ask_org"), 1, opts...)
+	return nil
+}
+
+func answerLinkOrg(c *Ctx, in Input) (string, error) {
+	s, err := cleanPlace(c, in, "prev.org")
+	if err != nil {
+		return "", err
+	}
+	c.Data()["org"] = s
+	return "date", nil
+}
+
+func askLinkDate(c *Ctx) error {
+	c.Ask(c.T("res.ask_intro_date"), 1, Opt{Label: c.T("res.btn_today"), Value: "today"})
+	return nil
+}
+
+// pastDate reads a day that is today or earlier: "today", "yesterday" or
+// a typed date.
+func pastDate(c *Ctx, in Input) (time.Time, error) {
+	today := dayStart(c.Now.In(c.Zone()))
+	switch in.Choice {
+	case "today":
+		return today, nil
+	case "yesterday":
+		return today.AddDate(0, 0, -1), nil
+	}
+	if in.Choice != "" {
+		return time.Time{}, invalid("err.choose_option")
+	}
+	t, err := ParseDate(in.Text, c.Zone())
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t.After(today) {
+		return time.Time{}, invalid("res.err_future", "Today", c.Date(today))
+	}
+	return t, nil
+}
+
+func answerLinkDate(c *Ctx, in Input) (string, error) {
+	t, err := pastDate(c, in)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["date"] = dateKey(t)
+	return "status", nil
+}
+
+func askLinkStatus(c *Ctx) error {
+	opts := make([]Opt, 0, len(storage.ResidenceStatuses))
+	for _, s := range storage.ResidenceStatuses {
+		opts = append(opts, Opt{Label: c.resStatusName(s), Value: string(s)})
+	}
+	c.Ask(c.T("res.ask_status"), 1, opts...)
+	return nil
+}
+
+func answerLinkStatus(c *Ctx, in Input) (string, error) {
+	if !slices.Contains(storage.ResidenceStatuses, storage.ResidenceStatus(in.Choice)) {
+		return "", invalid("err.choose_option")
+	}
+	c.Data()["status"] = in.Choice
+	return "confirm", nil
+}
+
+func (c *Ctx) pendingLink() (*storage.ResidenceLink, error) {
+	cell, err := linkCell(c)
+	if err != nil {
+		return nil, err
+	}
+	m, err := linkMember(c)
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.storedDate("date")
+	if err != nil {
+		return nil, invalid("err.conv_expired")
+	}
+	return &storage.ResidenceLink{MemberID: m.ID, CellID: cell.ID, Workplace: c.Data()["workplace"], WorkplaceOrg: c.Data()["org"],
+		Introduced: d, Status: storage.ResidenceStatus(c.Data()["status"]), Pending: c.Data()["mode"] == "req",
+		RequestedBy: c.Me.ID, RequestedAt: c.Now}, nil
+}
+
+func askLinkConfirm(c *Ctx) error {
+	l, err := c.pendingLink()
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	m, _ := c.Tx.Member(l.MemberID)
+	id := "res.confirm_request"
+	if c.Data()["mode"] == "add" {
+		id = "res.confirm_add"
+	}
+	c.Ask(c.T(id, "Name", m.Name, "Link", c.linkText(l)), 2,
+		Opt{Label: c.T("btn.confirm"), Value: "yes"}, Opt{Label: c.T("btn.cancel"), Value: "no"})
+	return nil
+}
+
+func answerLinkConfirm(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "no":
+		c.Say("cancel.done")
+		c.End()
+		return "", nil
+	case "yes":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	l, err := c.pendingLink()
+	if err != nil {
+		return "", err
+	}
+	m, err := c.Tx.Member(l.MemberID)
+	if err != nil {
+		return "", err
+	}
+	old, err := c.Tx.ResidenceLink(m.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return "", err
+	}
+	if old != nil && old.Active() && (c.Data()["mode"] == "req" || old.CellID != l.CellID) {
+		c.Say("res.already_linked", "Link", c.linkText(old))
+		c.End()
+		return "", nil
+	}
+	cell, err := c.Tx.Cell(l.CellID)
+	if err != nil {
+		return "", err
+	}
+	if !l.Pending {
+		l.ConfirmedBy, l.ConfirmedAt = c.Me.ID, c.Now
+	}
+	if err := c.Tx.PutResidenceLink(l); err != nil {
+		return "", err
+	}
+	c.End()
+	if !l.Pending {
+		c.Say("res.added", "Name", m.Name, "Cell", cell.Name)
+		if m.ID != c.Me.ID {
+			c.SendTo(m, "res.linked_you", "Link", c.readerOf(m).linkText(l), "By", c.Me.Name)
+		}
+		return "", nil
+	}
+	leaders, err := c.leadersOf(cell.ID, false)
+	if err != nil {
+		return "", err
+	}
+	sent := 0
+	args := fmt.Sprint(m.ID)
+	for i := range leaders {
+		ld := &leaders[i]
+		r := c.readerOf(ld)
+		if c.SendButtonsTo(ld, [][]Button{{ActionButton(r.T("btn.confirm"), "rsq", args+":a"), ActionButton(r.T("res.btn_refuse"), "rsq", args+":r")}},
+			"res.request_to_leader", "Name", m.Name, "Link", r.linkText(l)) {
+			sent++
+		}
+	}
+	if sent == 0 {
+		c.Say("res.request_no_leader", "Cell", cell.Name)
+		return "", nil
+	}
+	c.Say("res.request_sent", "Cell", cell.Name)
+	return "", nil
+}
+
+// The report flow: kind, (text for "other"), date.
+
+func askReportKind(c *Ctx) error {
+	opts := make([]Opt, 0, len(storage.ResidenceKinds))
+	for _, k := range storage.ResidenceKinds {
+		opts = append(opts, Opt{Label: c.resKindName(k), Value: string(k)})
+	}
+	c.Ask(c.T("res.ask_kind"), 1, opts...)
+	return nil
+}
+
+func answerReportKind(c *Ctx, in Input) (string, error) {
+	k := storage.ResidenceKind(in.Choice)
+	if !slices.Contains(storage.ResidenceKinds, k) {
+		if in.Text != "" { // a typed activity is "other" with its text
+			t, err := CleanReason(in.Text)
+			if err != nil {
+				return "", err
+			}
+			c.Data()["kind"], c.Data()["text"] = string(storage.ActivityOther), t
+			return "date", nil
+		}
+		return "", invalid("err.choose_option")
+	}
+	c.Data()["kind"] = string(k)
+	if k == storage.ActivityOther {
+		return "text", nil
+	}
+	return "date", nil
+}
+
+func askReportText(c *Ctx) error {
+	c.Reply(c.T("res.ask_text"))
+	return nil
+}
+
+func answerReportText(c *Ctx, in Input) (string, error) {
+	t, err := CleanReason(in.Text)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["text"] = t
+	return "date", nil
+}
+
+func askReportDate(c *Ctx) error {
+	c.Ask(c.T("res.ask_date"), 2, Opt{Label: c.T("res.btn_today"), Value: "today"}, Opt{Label: c.T("res.btn_yesterday"), Value: "yesterday"})
+	return nil
+}
+
+func answerReportDate(c *Ctx, in Input) (string, error) {
+	d, err := pastDate(c, in)
+	if err != nil {
+		return "", err
+	}
+	l, err := c.Tx.ResidenceLink(c.Me.ID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && l.Pending) {
+		c.Say("res.report_not_linked")
+		c.End()
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	k := storage.ResidenceKind(c.Data()["kind"])
+	r := &storage.ResidenceReport{MemberID: c.Me.ID, CellID: l.CellID, Kind: k, Date: dateKey(d), Text: c.Data()["text"], At: c.Now}
+	switch err := c.Tx.AddResidenceReport(r); {
+	case errors.Is(err, storage.ErrDuplicate):
+		c.Say("res.report_duplicate", "Kind", c.resKindName(k), "Date", c.Date(d))
+		c.End()
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	c.Say("res.report_saved", "Kind", c.resKindName(k), "Date", c.Date(d))
+	c.End()
+	return "", nil
+}

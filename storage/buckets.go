@@ -29,6 +29,15 @@ var (
 	bucketCheckinSettings = []byte("checkinsettings") // cell id → CheckinSettings
 	bucketCheckinForms    = []byte("checkinforms")    // organization id → CheckinTemplate
 	bucketFarAway         = []byte("faraway")         // member id → FarAway
+
+	bucketResidenceLinks      = []byte("residencelinks")    // member id → ResidenceLink
+	bucketResidenceCells      = []byte("residencecells")    // residence cell id + member id → nil (index of links)
+	bucketResidenceReports    = []byte("residencereports")  // member id + "yyyy-mm-dd/kind" → ResidenceReport
+	bucketResidenceComments   = []byte("residencecomments") // member id + "yyyy" → ResidenceComment
+	bucketResidenceSettings   = []byte("residencesettings") // cell id → ResidenceSettings
+	bucketResidenceForms      = []byte("residenceforms")    // organization id → ResidenceTemplate
+	bucketResidenceAttendance = []byte("residenceatt")      // meeting id + member id → ResidenceAttendance
+	bucketResidenceOpen       = []byte("residenceopen")     // meeting id + member id → nil: attendance not yet settled
 )
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
@@ -38,4 +47,6 @@ var allBuckets = [][]byte{
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
 	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway,
+	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
+	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 }

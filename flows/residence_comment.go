@@ -1,0 +1,698 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// The annual comment (phiếu nhận xét) of the residence cell on a working
+// member (Regulation 213-QĐ/TW; Guide 33-HD/BTCTW 2020). From the cell's
+// opening date (default 1 November) its secretary is reminded, until every
+// comment is given or the deadline (default 15 December) passes, and goes
+// member by member through the organization's form, prefilled with the
+// year's facts from chibo. The finished comment goes to the member; it can be
+// read by the member, the residence cell's leaders and the home cell's
+// leaders, and exported as text for the workplace party organisation.
+
+// resDefaultForm is the default form (DOMAIN.md §3: fields from practice,
+// unverified; organizations can store their own).
+var resDefaultForm = storage.ResidenceTemplate{Fields: []storage.ResidenceField{
+	{Key: "contact", Kind: "level"},
+	{Key: "citizen", Kind: "level"},
+	{Key: "activities", Kind: "level"},
+	{Key: "example", Kind: "level"},
+	{Key: "note", Kind: "text", Optional: true},
+	{Key: "overall", Kind: "level"},
+}}
+
+var resDefaultLabels = map[string]string{
+	"contact":    "res.f_contact",
+	"citizen":    "res.f_citizen",
+	"activities": "res.f_activities",
+	"example":    "res.f_example",
+	"note":       "res.f_note",
+	"overall":    "res.f_overall",
+}
+
+// resDefaultLevels are the choices of a level field when the form names none.
+var resDefaultLevels = []storage.ResidenceLevel{{Key: "good"}, {Key: "pass"}, {Key: "fail"}}
+
+var resLevelLabels = map[string]string{
+	"good": "res.level_good",
+	"pass": "res.level_pass",
+	"fail": "res.level_fail",
+}
+
+// resFactFields are the default fields chibo's records say something about:
+// the facts suggest a level for them.
+var resFactFields = map[string]bool{"contact": true, "activities": true}
+
+// resFormOf is the comment form of the cell's organization.
+func resFormOf(tx *storage.Tx, cell *storage.Cell) (*storage.ResidenceTemplate, error) {
+	t, err := tx.ResidenceTemplate(cell.OrgID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && len(t.Fields) == 0) {
+		f := resDefaultForm
+		return &f, nil
+	}
+	return t, err
+}
+
+func levelsOf(form *storage.ResidenceTemplate) []storage.ResidenceLevel {
+	if len(form.Levels) == 0 {
+		return resDefaultLevels
+	}
+	return form.Levels
+}
+
+func (c *Ctx) pickLabel(labels map[string]string, key string) string {
+	if l := labels[c.Lang]; l != "" {
+		return l
+	}
+	if l := labels["vi"]; l != "" {
+		return l
+	}
+	return key
+}
+
+// resFieldLabel is the name of a form field in the reader's language.
+func (c *Ctx) resFieldLabel(f storage.ResidenceField) string {
+	if id, ok := resDefaultLabels[f.Key]; ok && len(f.Label) == 0 {
+		return c.T(id)
+	}
+	return c.pickLabel(f.Label, f.Key)
+}
+
+// resLevelLabel is the name of a level in the reader's language.
+func (c *Ctx) resLevelLabel(l storage.ResidenceLevel) string {
+	if id, ok := resLevelLabels[l.Key]; ok && len(l.Label) == 0 {
+		return c.T(id)
+	}
+	return c.pickLabel(l.Label, l.Key)
+}
+
+// resAnswerText shows an answer of a comment in the reader's language.
+func (c *Ctx) resAnswerText(form *storage.ResidenceTemplate, f storage.ResidenceField, v string) string {
+	if v == "" {
+		return c.T("res.v_none")
+	}
+	if f.Kind == "level" {
+		for _, l := range levelsOf(form) {
+			if l.Key == v {
+				return c.resLevelLabel(l)
+			}
+		}
+	}
+	return v
+}
+
+// resRound is a residence cell's comment round for one year, in its zone.
+type resRound struct {
+	cell     *storage.Cell
+	s        storage.ResidenceSettings
+	zone     *time.Location
+	year     int       // the year commented on
+	open     time.Time // the first reminder
+	lastDay  time.Time // the deadline day, at the reminder hour
+	end      time.Time // midnight after the deadline day
+	quietTo  int       // minutes after midnight
+	quietFro int
+}
+
+// roundAt is the cell's round in force at now: the one whose opening is the
+// latest at or before now (a late comment is still taken until the next one
+// opens).
+func roundAt(c *Ctx, cell *storage.Cell, now time.Time) (*resRound, error) {
+	s, err := c.Tx.ResidenceSettings(cell.ID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := c.Tx.MeetingSettings(cell.ID)
+	if err != nil {
+		return nil, err
+	}
+	r := &resRound{cell: cell, s: s, zone: c.cellZone(cell), quietFro: ms.QuietFrom, quietTo: ms.QuietTo}
+	if r.quietFro == 0 && r.quietTo == 0 {
+		r.quietFro, r.quietTo = defaultQuietFrom, defaultQuietTo
+	}
+	y := now.In(r.zone).Year()
+	r.setYear(y)
+	if now.Before(r.open) {
+		r.setYear(y - 1)
+	}
+	return r, nil
+}
+
+func (r *resRound) setYear(y int) {
+	r.year = y
+	h := time.Duration(r.s.Hour) * time.Hour
+	r.open = time.Date(y, time.Month(r.s.OpenMonth), r.s.OpenDay, 0, 0, 0, 0, r.zone).Add(h)
+	last := time.Date(y, time.Month(r.s.DeadlineMonth), r.s.DeadlineDay, 0, 0, 0, 0, r.zone)
+	if last.Before(r.open) { // a deadline early in the next year
+		last = last.AddDate(1, 0, 0)
+	}
+	r.lastDay = last.Add(h)
+	r.end = last.AddDate(0, 0, 1)
+}
+
+// quiet reports whether t falls in the cell's quiet hours (the meeting
+// settings' ones, by default 21:30–06:30): reminders wait for the morning.
+func (r *resRound) quiet(t time.Time) bool {
+	t = t.In(r.zone)
+	m := t.Hour()*60 + t.Minute()
+	if r.quietFro <= r.quietTo {
+		return m >= r.quietFro && m < r.quietTo
+	}
+	return m >= r.quietFro || m < r.quietTo
+}
+
+// points are the secretary's reminders: at the opening, every EveryDays
+// days after it, on the deadline day, and once the day after it.
+func (r *resRound) points() []reminder {
+	var ps []reminder
+	for k := 0; ; k++ {
+		at := r.open.AddDate(0, 0, k*r.s.EveryDays)
+		if !at.Before(r.lastDay) {
+			break
+		}
+		ps = append(ps, reminder{strconv.Itoa(k), at})
+	}
+	return append(ps, reminder{"last", r.lastDay}, reminder{"late", r.end.Add(time.Duration(r.s.Hour) * time.Hour)})
+}
+
+// lateWindow is how long after the deadline the overdue reminder may still
+// go out (after a long stop, a reminder weeks late helps nobody).
+const lateWindow = 30 * 24 * time.Hour
+
+// owedComments lists the members the round still owes a comment: linked
+// and confirmed before the deadline, with the status "introduced with
+// annual comment", and no comment for the year yet.
+func owedComments(c *Ctx, r *resRound) ([]linkedMember, error) {
+	links, err := linkedMembers(c.Tx, r.cell.ID, storage.ResidenceWithComment)
+	if err != nil {
+		return nil, err
+	}
+	var out []linkedMember
+	for _, lm := range links {
+		confirmed := lm.l.ConfirmedAt
+		if confirmed.IsZero() {
+			confirmed = lm.l.RequestedAt
+		}
+		if !confirmed.Before(r.end) || !lm.l.Introduced.Before(r.end) {
+			continue
+		}
+		if _, err := c.Tx.ResidenceComment(lm.m.ID, r.year); err == nil {
+			continue
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return nil, err
+		}
+		out = append(out, lm)
+	}
+	return out, nil
+}
+
+// dueResidenceComments reminds each residence cell's secretary of the
+// comments still owed. Keys: reminder/residence-comment/<year>/<cell>/<secretary>/<point>,
+// point being 0, 1, … (weekly), "last" (the deadline day) or "late".
+func dueResidenceComments(c *Ctx) error {
+	for _, cellID := range c.Tx.ResidenceCells() {
+		cell, err := c.Tx.Cell(cellID)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		r, err := roundAt(c, cell, c.Now)
+		if err != nil {
+			return err
+		}
+		p, ok := latestDue(r.points(), c.Now)
+		if !ok || r.quiet(c.Now) || (p.kind == "late" && c.Now.After(p.at.Add(lateWindow))) {
+			continue
+		}
+		owed, err := owedComments(c, r)
+		if err != nil || len(owed) == 0 {
+			return err
+		}
+		members, err := c.Tx.Members(cell.ID)
+		if err != nil {
+			return err
+		}
+		names := make([]string, 0, len(owed))
+		for _, lm := range owed {
+			names = append(names, "• "+lm.m.Name)
+		}
+		for _, sec := range leadersIn(members, cell.ID, true) {
+			rd := c.readerOf(&sec)
+			id := "res.remind_comment"
+			switch p.kind {
+			case "last":
+				id = "res.remind_comment_last"
+			case "late":
+				id = "res.remind_comment_late"
+			}
+			key := fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, sec.ID, p.kind)
+			buttons := [][]Button{{ActionButton(rd.T("res.btn_comment_now"), "rs", fmt.Sprintf("cm:%d", cell.ID))}}
+			if _, err := c.Remind(key, &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
+				"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// startCommentRound starts the comment of the first member still owed one,
+// or says there is none. first tells the secretary's own tap from the
+// continuation after a comment was sent.
+func startCommentRound(c *Ctx, cell *storage.Cell, first bool) error {
+	r, err := roundAt(c, cell, c.Now)
+	if err != nil {
+		return err
+	}
+	if c.Now.Before(r.open) {
+		c.Say("res.round_not_open", "Date", c.Date(r.open))
+		return nil
+	}
+	owed, err := owedComments(c, r)
+	if err != nil {
+		return err
+	}
+	for i, lm := range owed {
+		if lm.m.ID == c.Me.ID { // nobody comments on themself
+			owed = append(owed[:i], owed[i+1:]...)
+			break
+		}
+	}
+	if len(owed) == 0 && r.year < c.Now.In(r.zone).Year() { // last year's round is over: say when the next opens
+		next := *r
+		next.setYear(r.year + 1)
+		c.Say("res.round_not_open", "Date", c.Date(next.open))
+		c.End()
+		return nil
+	}
+	if len(owed) == 0 {
+		if first {
+			c.Say("res.round_nothing", "Year", r.year, "Cell", cell.Name)
+		} else {
+			c.Say("res.round_done", "Year", r.year, "Cell", cell.Name)
+		}
+		c.End()
+		return nil
+	}
+	m := owed[0].m
+	if !first {
+		c.Say("res.round_next", "Name", m.Name, "Left", len(owed))
+	}
+	return c.Start("rcomment", "field", map[string]string{
+		"cell": fmt.Sprint(cell.ID), "member": fmt.Sprint(m.ID), "year": fmt.Sprint(r.year), "i": "0",
+	})
+}
+
+// resFacts are a member's year in chibo's records.
+type resFacts struct {
+	noticed, present int
+	reports          []storage.ResidenceReport
+}
+
+func factsOf(c *Ctx, memberID uint64, year int, zone *time.Location) (resFacts, error) {
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
+	att, err := c.Tx.MemberResidenceAttendance(memberID, from, from.AddDate(1, 0, 0))
+	if err != nil {
+		return resFacts{}, err
+	}
+	var f resFacts
+	for _, a := range att {
+		f.noticed++
+		if a.Mark == storage.MarkPresent {
+			f.present++
+		}
+	}
+	f.reports, err = c.Tx.ResidenceReports(memberID, year)
+	return f, err
+}
+
+// text is the facts in a sentence.
+func (c *Ctx) factsText(f resFacts, year int) string {
+	var kinds []string
+	for _, k := range storage.ResidenceKinds {
+		n := 0
+		for _, r := range f.reports {
+			if r.Kind == k {
+				n++
+			}
+		}
+		if n > 0 {
+			kinds = append(kinds, c.T("res.facts_kind", "Kind", c.resKindName(k), "N", n))
+		}
+	}
+	detail := ""
+	if len(kinds) > 0 {
+		detail = c.T("res.facts_detail", "List", strings.Join(kinds, ", "))
+	}
+	return c.T("res.facts", "Year", year, "Present", f.present, "Noticed", f.noticed, "Reports", len(f.reports), "Detail", detail)
+}
+
+// suggested is the level the facts point to for a field about contact and
+// taking part, or "": the best level with two or more things done, the
+// second with one. chibo never suggests the lowest: that is for the cell to
+// judge (DOMAIN.md §4).
+func (f resFacts) suggested(form *storage.ResidenceTemplate, key string) string {
+	levels := levelsOf(form)
+	if !resFactFields[key] || len(levels) < 2 {
+		return ""
+	}
+	switch n := f.present + len(f.reports); {
+	case n >= 2:
+		return levels[0].Key
+	case n == 1:
+		return levels[1].Key
+	}
+	return ""
+}
+
+// commentCtx is what every step of the comment flow needs, checked again
+// each time: the caller leads the cell, the member is still linked to it.
+type commentCtx struct {
+	cell *storage.Cell
+	m    *storage.Member
+	l    *storage.ResidenceLink
+	year int
+	form *storage.ResidenceTemplate
+}
+
+func commentContext(c *Ctx) (*commentCtx, error) {
+	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
+	memberID, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	year, _ := strconv.Atoi(c.Data()["year"])
+	if !c.Me.Leads(cellID) {
+		return nil, invalid("res.err_comment_not_allowed")
+	}
+	if memberID == c.Me.ID {
+		return nil, invalid("res.err_self")
+	}
+	cell, err := c.Tx.Cell(cellID)
+	if err != nil {
+		return nil, invalid("err.conv_expired")
+	}
+	m, err := c.Tx.Member(memberID)
+	if err != nil {
+		return nil, invalid("err.conv_expired")
+	}
+	l, err := c.Tx.ResidenceLink(memberID)
+	if err != nil || l.CellID != cellID || l.Pending {
+		return nil, invalid("res.err_not_linked_here", "Name", m.Name)
+	}
+	form, err := resFormOf(c.Tx, cell)
+	if err != nil {
+		return nil, err
+	}
+	return &commentCtx{cell: cell, m: m, l: l, year: year, form: form}, nil
+}
+
+func (c *Ctx) commentIndex(form *storage.ResidenceTemplate) int {
+	i, err := strconv.Atoi(c.Data()["i"])
+	if err != nil || i < 0 || i >= len(form.Fields) {
+		return 0
+	}
+	return i
+}
+
+func askCommentField(c *Ctx) error {
+	cc, err := commentContext(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	facts, err := factsOf(c, cc.m.ID, cc.year, c.cellZone(cc.cell))
+	if err != nil {
+		return err
+	}
+	i := c.commentIndex(cc.form)
+	f := cc.form.Fields[i]
+	text := c.T("res.comment_progress", "Name", cc.m.Name, "Year", cc.year, "N", i+1, "Total", len(cc.form.Fields))
+	if i == 0 {
+		text += "\n" + c.linkText(cc.l) + "\n" + c.factsText(facts, cc.year)
+	}
+	text += "\n\n" + c.resFieldLabel(f)
+	var opts []Opt
+	if f.Kind == "level" {
+		sug := facts.suggested(cc.form, f.Key)
+		for _, l := range levelsOf(cc.form) {
+			label := c.resLevelLabel(l)
+			if l.Key == sug {
+				label = c.T("res.btn_suggested", "Level", label)
+			}
+			opts = append(opts, Opt{Label: label, Value: "l:" + l.Key})
+		}
+		c.Ask(text, 3, opts...)
+		return nil
+	}
+	text += "\n" + c.T("res.comment_type_or", "Facts", c.factsText(facts, cc.year))
+	opts = append(opts, Opt{Label: c.T("res.btn_use_facts"), Value: "="})
+	if f.Optional {
+		opts = append(opts, Opt{Label: c.T("res.btn_skip"), Value: "-"})
+	}
+	c.Ask(text, 1, opts...)
+	return nil
+}
+
+func answerCommentField(c *Ctx, in Input) (string, error) {
+	cc, err := commentContext(c)
+	if err != nil {
+		return "", err
+	}
+	i := c.commentIndex(cc.form)
+	f := cc.form.Fields[i]
+	var v string
+	switch {
+	case f.Kind == "level":
+		key, ok := strings.CutPrefix(in.Choice, "l:")
+		found := false
+		for _, l := range levelsOf(cc.form) {
+			found = found || (ok && l.Key == key)
+		}
+		if !found {
+			return "", invalid("err.choose_option")
+		}
+		v = key
+	case in.Choice == "=":
+		facts, err := factsOf(c, cc.m.ID, cc.year, c.cellZone(cc.cell))
+		if err != nil {
+			return "", err
+		}
+		v = c.readerOf(nil).factsText(facts, cc.year) // stored in the default language, like the form
+	case in.Choice == "-" && f.Optional:
+	case in.Choice != "":
+		return "", invalid("err.choose_option")
+	default:
+		if v, err = CleanReason(in.Text); err != nil {
+			return "", err
+		}
+	}
+	c.Data()["a."+f.Key] = v
+	if i+1 < len(cc.form.Fields) {
+		c.Data()["i"] = strconv.Itoa(i + 1)
+		return "field", nil
+	}
+	return "review", nil
+}
+
+func (c *Ctx) commentAnswers(form *storage.ResidenceTemplate) map[string]string {
+	a := map[string]string{}
+	for _, f := range form.Fields {
+		a[f.Key] = c.Data()["a."+f.Key]
+	}
+	return a
+}
+
+// commentLines lists a comment's answers, one numbered line per field.
+func (c *Ctx) commentLines(form *storage.ResidenceTemplate, answers map[string]string) string {
+	lines := make([]string, 0, len(form.Fields))
+	for i, f := range form.Fields {
+		lines = append(lines, c.T("res.form_line", "N", i+1, "Label", c.resFieldLabel(f), "Value", c.resAnswerText(form, f, answers[f.Key])))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func askCommentReview(c *Ctx) error {
+	cc, err := commentContext(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	c.Ask(c.T("res.comment_review", "Name", cc.m.Name, "Year", cc.year, "Lines", c.commentLines(cc.form, c.commentAnswers(cc.form))), 2,
+		Opt{Label: c.T("res.btn_send_comment"), Value: "send"},
+		Opt{Label: c.T("res.btn_redo"), Value: "redo"})
+	return nil
+}
+
+func answerCommentReview(c *Ctx, in Input) (string, error) {
+	cc, err := commentContext(c)
+	if err != nil {
+		return "", err
+	}
+	switch in.Choice {
+	case "redo":
+		c.Data()["i"] = "0"
+		return "field", nil
+	case "send":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	facts, err := factsOf(c, cc.m.ID, cc.year, c.cellZone(cc.cell))
+	if err != nil {
+		return "", err
+	}
+	cm := &storage.ResidenceComment{MemberID: cc.m.ID, CellID: cc.cell.ID, Year: cc.year, Form: *cc.form,
+		Answers: c.commentAnswers(cc.form), Facts: c.readerOf(nil).factsText(facts, cc.year), By: c.Me.ID, At: c.Now}
+	switch err := c.Tx.AddResidenceComment(cm); {
+	case errors.Is(err, storage.ErrDuplicate):
+		old, err := c.Tx.ResidenceComment(cc.m.ID, cc.year)
+		if err != nil {
+			return "", err
+		}
+		by := ""
+		if b, err := c.Tx.Member(old.By); err == nil {
+			by = b.Name
+		}
+		c.Say("res.comment_already", "Name", cc.m.Name, "Year", cc.year, "By", by, "Date", c.Date(old.At))
+		c.End()
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	r := c.readerOf(cc.m)
+	if c.SendTo(cc.m, "res.comment_to_member", "Form", r.commentText(cm, cc.m)) {
+		c.Say("res.comment_sent", "Name", cc.m.Name)
+	} else {
+		c.Say("res.comment_saved_unreachable", "Name", cc.m.Name)
+	}
+	return "", startCommentRound(c, cc.cell, false)
+}
+
+// commentText is the comment as a text form, for the member and for the
+// workplace party organisation.
+func (c *Ctx) commentText(cm *storage.ResidenceComment, m *storage.Member) string {
+	home, cellName, workplace, org, by, role := "", "", "", "", "", c.T("role.secretary")
+	if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
+		home = c.cellLabel(hc)
+	}
+	if rc, err := c.Tx.Cell(cm.CellID); err == nil {
+		cellName = c.cellLabel(rc)
+	}
+	if l, err := c.Tx.ResidenceLink(m.ID); err == nil {
+		workplace, org = l.Workplace, l.WorkplaceOrg
+	}
+	if b, err := c.Tx.Member(cm.By); err == nil {
+		by = b.Name
+		if !b.HasRole(cm.CellID, storage.RoleSecretary) {
+			role = c.T("role.deputy")
+		}
+	}
+	return c.T("res.form", "Year", cm.Year, "Name", m.Name, "Home", home, "Workplace", workplace, "WorkplaceOrg", org, "Cell", cellName,
+		"Lines", c.commentLines(&cm.Form, cm.Answers), "Facts", cm.Facts, "By", by, "Role", role, "Date", c.Date(cm.At))
+}
+
+// readableComment loads a comment for the caller if they may read it: the
+// member themself, a leader of the residence cell that wrote it, or a
+// leader of the member's home cell. Anyone else is told so.
+func readableComment(c *Ctx, args string) (*storage.ResidenceComment, *storage.Member, bool, error) {
+	mArg, yArg, _ := strings.Cut(args, ":")
+	memberID, err1 := strconv.ParseUint(mArg, 10, 64)
+	year, err2 := strconv.Atoi(yArg)
+	if err1 != nil || err2 != nil || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil, nil, false, nil
+	}
+	m, err := c.Tx.Member(memberID)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, false, err
+	}
+	cm, err := c.Tx.ResidenceComment(memberID, year)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, false, err
+	}
+	residence := uint64(0)
+	if cm != nil {
+		residence = cm.CellID
+	} else if l, err := c.Tx.ResidenceLink(memberID); err == nil {
+		residence = l.CellID
+	}
+	if c.Me.ID != m.ID && !c.Me.Leads(m.HomeCellID) && (residence == 0 || !c.Me.Leads(residence)) {
+		c.Say("res.comment_not_yours")
+		return nil, nil, false, nil
+	}
+	if cm == nil {
+		c.Say("res.comment_none", "Name", m.Name, "Year", year)
+		return nil, nil, false, nil
+	}
+	return cm, m, true, nil
+}
+
+// actCommentView shows a comment: "rsv:<member>:<year>".
+func actCommentView(c *Ctx, args string) error {
+	cm, m, ok, err := readableComment(c, args)
+	if !ok {
+		return err
+	}
+	c.Reply(c.commentText(cm, m), []Button{ActionButton(c.T("res.btn_export_one"), "rsx", fmt.Sprintf("%d:%d", m.ID, cm.Year))})
+	return nil
+}
+
+// actCommentExport sends a comment as a text file to pass on to the
+// workplace party organisation: "rsx:<member>:<year>".
+func actCommentExport(c *Ctx, args string) error {
+	cm, m, ok, err := readableComment(c, args)
+	if !ok {
+		return err
+	}
+	c.sendCommentFile(cm, m)
+	return nil
+}
+
+func (c *Ctx) sendCommentFile(cm *storage.ResidenceComment, m *storage.Member) {
+	name := fmt.Sprintf("phieu-nhan-xet-%d-%s.txt", cm.Year, strings.ReplaceAll(FoldForSearch(m.Name), " ", "-"))
+	text := c.commentText(cm, m)
+	c.Emit(Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("res.export_caption", "Name", m.Name, "Year", cm.Year), RecipientID: c.meID(),
+		Document: &Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text + "\n")}})
+}
+
+// exportComments sends every comment the cell gave for the round's year,
+// one file per member, for the workplace party organisations.
+func exportComments(c *Ctx, cell *storage.Cell) error {
+	r, err := roundAt(c, cell, c.Now)
+	if err != nil {
+		return err
+	}
+	links, err := linkedMembers(c.Tx, cell.ID, "")
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, lm := range links {
+		for _, y := range []int{c.Now.In(r.zone).Year(), r.year} {
+			cm, err := c.Tx.ResidenceComment(lm.m.ID, y)
+			if errors.Is(err, storage.ErrNotFound) || (err == nil && cm.CellID != cell.ID) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			c.sendCommentFile(cm, &lm.m)
+			n++
+			break
+		}
+	}
+	c.Reply(c.N("res.export_done", n, "Cell", cell.Name))
+	return nil
+}
