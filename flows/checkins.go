@@ -274,13 +274,16 @@ func (c *Ctx) fieldQuestion(f storage.CheckinField, p ckPeriod) string {
 	if id, ok := defaultQuestions[f.Key]; ok && len(f.Label) == 0 {
 		return c.T(id, "Month", p.label())
 	}
-	return c.customLabel(f)
+	return strings.ReplaceAll(c.customLabel(f), monthMarker, p.label())
 }
 
-// fieldLabel is the short name of field f in summaries.
-func (c *Ctx) fieldLabel(f storage.CheckinField) string {
+// fieldLabel is the short name of field f in summaries of month p.
+func (c *Ctx) fieldLabel(f storage.CheckinField, p string) string {
 	if id, ok := defaultLabels[f.Key]; ok && len(f.Label) == 0 {
 		return c.T(id)
+	}
+	if q, ok := parsePeriod(p); ok {
+		return strings.ReplaceAll(c.customLabel(f), monthMarker, q.label())
 	}
 	return c.customLabel(f)
 }
@@ -295,9 +298,15 @@ func (c *Ctx) customLabel(f storage.CheckinField) string {
 	return f.Key
 }
 
-// answerText shows a stored answer in the reader's language.
-func (c *Ctx) answerText(kind, v string) string {
-	switch kind {
+// answerText shows a stored answer to f in the reader's language.
+func (c *Ctx) answerText(f storage.CheckinField, v string) string {
+	switch f.Kind {
+	case "choice":
+		for _, ch := range f.Choices {
+			if ch.Value == v {
+				return c.choiceLabel(ch)
+			}
+		}
 	case "yesno":
 		switch v {
 		case "yes":
@@ -331,11 +340,22 @@ func (c *Ctx) answerText(kind, v string) string {
 	return v
 }
 
-// summary lists a check-in's answers, one "label: answer" per line.
-func (c *Ctx) ckSummary(form *storage.CheckinTemplate, answers map[string]string) string {
+// choiceLabel is a choice's button in the reader's language.
+func (c *Ctx) choiceLabel(ch storage.CheckinChoice) string {
+	if l := ch.Label[c.Lang]; l != "" {
+		return l
+	}
+	if l := ch.Label["vi"]; l != "" {
+		return l
+	}
+	return ch.Value
+}
+
+// ckSummary lists a check-in's answers for period (yyyy-mm), one "label: answer" per line.
+func (c *Ctx) ckSummary(form *storage.CheckinTemplate, period string, answers map[string]string) string {
 	lines := make([]string, 0, len(form.Fields))
 	for _, f := range form.Fields {
-		lines = append(lines, c.T("checkins.summary_line", "Label", c.fieldLabel(f), "Value", c.answerText(f.Kind, answers[f.Key])))
+		lines = append(lines, c.T("checkins.summary_line", "Label", c.fieldLabel(f, period), "Value", c.answerText(f, answers[f.Key])))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -443,7 +463,7 @@ func runCheckin(c *Ctx, _ string) error {
 		return err
 	}
 	if cur != nil {
-		text := c.T("checkins.current", "Month", p.label(), "Date", c.Date(cur.Updated), "Summary", c.ckSummary(form, cur.Answers))
+		text := c.T("checkins.current", "Month", p.label(), "Date", c.Date(cur.Updated), "Summary", c.ckSummary(form, cur.Period, cur.Answers))
 		rows := [][]Button{{ActionButton(c.T("checkins.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
 		if st == stateOpen {
 			text += "\n" + c.T("checkins.can_correct", "Date", c.Date(r.lastDay(p)))
@@ -467,7 +487,7 @@ func runCheckin(c *Ctx, _ string) error {
 func (c *Ctx) checkinPrompt(form *storage.CheckinTemplate, p ckPeriod, r ckRules, prev *storage.Checkin) string {
 	text := c.T("checkins.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.lastDay(p)))
 	if prev != nil {
-		text += "\n\n" + c.T("checkins.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Answers))
+		text += "\n\n" + c.T("checkins.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Period, prev.Answers))
 	}
 	return text
 }
@@ -529,7 +549,10 @@ func actionCheckin(c *Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	if op != "s" || prev == nil {
+	// "Same as last month" cannot answer a question last month did not have
+	// (the organization changed its form): the form is asked, with last
+	// month's answers one tap away.
+	if op != "s" || prev == nil || !answersCover(form, prev.Answers) {
 		var answers map[string]string
 		if prev != nil {
 			answers = prev.Answers
@@ -551,6 +574,16 @@ func actionCheckin(c *Ctx, args string) error {
 	}
 	c.saidSaved(r, p, ck)
 	return nil
+}
+
+// answersCover reports whether answers have every required field of form.
+func answersCover(form *storage.CheckinTemplate, answers map[string]string) bool {
+	for _, f := range form.Fields {
+		if _, ok := answers[f.Key]; !ok && !f.Optional {
+			return false
+		}
+	}
+	return true
 }
 
 func (c *Ctx) saidSaved(r ckRules, p ckPeriod, ck *storage.Checkin) {
@@ -631,13 +664,17 @@ func askCheckinField(c *Ctx) error {
 	text := c.T("checkins.progress", "N", i+1, "Total", len(form.Fields)) + "\n" + q
 	var opts []Opt
 	if prev, ok := c.Data()["prev."+f.Key]; ok && (prev != "" || f.Optional) {
-		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(c.answerText(f.Kind, prev), 32)), Value: "="})
+		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(c.answerText(f, prev), 32)), Value: "="})
 	}
 	switch f.Kind {
 	case "yesno":
 		opts = append(opts, Opt{Label: c.T("checkins.v_yes"), Value: "yes"}, Opt{Label: c.T("checkins.v_no"), Value: "no"})
 	case "return":
 		opts = append(opts, Opt{Label: c.T("checkins.v_unknown"), Value: "unknown"})
+	case "choice":
+		for _, ch := range f.Choices {
+			opts = append(opts, Opt{Label: c.choiceLabel(ch), Value: "o:" + ch.Value})
+		}
 	case "dues":
 		opts = append(opts,
 			Opt{Label: c.T("checkins.v_paid_leader"), Value: "leader"},
@@ -708,6 +745,14 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 	case "yesno":
 		if in.Choice == "yes" || in.Choice == "no" {
 			return val(in.Choice)
+		}
+		return nil, invalid("err.choose_option")
+	case "choice":
+		v, ok := strings.CutPrefix(in.Choice, "o:")
+		for _, ch := range f.Choices {
+			if ok && ch.Value == v {
+				return val(v)
+			}
 		}
 		return nil, invalid("err.choose_option")
 	case "dues":
@@ -782,7 +827,7 @@ func askCheckinReview(c *Ctx) error {
 	if !ok {
 		return err
 	}
-	c.Ask(c.T("checkins.review", "Month", p.label(), "Summary", c.ckSummary(form, c.formAnswers(form))), 2,
+	c.Ask(c.T("checkins.review", "Month", p.label(), "Summary", c.ckSummary(form, p.String(), c.formAnswers(form))), 2,
 		Opt{Label: c.T("checkins.btn_send"), Value: "send"},
 		Opt{Label: c.T("checkins.btn_redo"), Value: "redo"})
 	return nil

@@ -227,9 +227,9 @@ func actionBoardExport(c *Ctx, args string) error {
 		case ck == nil:
 			blocks = append(blocks, c.T("board.export_missing", "N", n, "Name", m.Name))
 		case ck.Late:
-			blocks = append(blocks, c.T("board.export_late", "N", n, "Name", m.Name, "Date", c.Date(ck.At))+"\n"+c.ckSummary(form, ck.Answers))
+			blocks = append(blocks, c.T("board.export_late", "N", n, "Name", m.Name, "Date", c.Date(ck.At))+"\n"+c.ckSummary(form, ck.Period, ck.Answers))
 		default:
-			blocks = append(blocks, c.T("board.export_done", "N", n, "Name", m.Name, "Date", c.Date(ck.At))+"\n"+c.ckSummary(form, ck.Answers))
+			blocks = append(blocks, c.T("board.export_done", "N", n, "Name", m.Name, "Date", c.Date(ck.At))+"\n"+c.ckSummary(form, ck.Period, ck.Answers))
 		}
 	}
 	if len(blocks) == 0 {
@@ -304,7 +304,7 @@ func actionBoardHistory(c *Ctx, args string) error {
 	}
 	text := c.T("board.history_header", "Name", m.Name) + "\n" + strings.Join(lines, "\n")
 	if latest != nil {
-		text += "\n\n" + c.T("board.history_latest", "Month", latest.Period[5:]+"/"+latest.Period[:4]) + "\n" + c.ckSummary(form, latest.Answers)
+		text += "\n\n" + c.T("board.history_latest", "Month", latest.Period[5:]+"/"+latest.Period[:4]) + "\n" + c.ckSummary(form, latest.Period, latest.Answers)
 	}
 	c.replyChunks(text)
 	return nil

@@ -50,6 +50,7 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 	role := fs.String("role", string(storage.RoleSecretary), "")
 	days := fs.Int("days", cfg.InviteDays, "")
 	multi := fs.Bool("multi", false, "")
+	set := fs.String("set", "", "")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -92,6 +93,8 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		}
 		fmt.Fprintln(out, t("cli.invite_created", "Cell", c.Name, "Role", string(r), "Until", inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")))
 		fmt.Fprintln(out, "https://t.me/"+botUsername(cfg, db)+"?start="+inv.Token)
+	case "checkin-form":
+		return runCheckinForm(db, *org, *set, cfg.path, out, t)
 	case "list":
 		return db.View(func(tx *storage.Tx) error {
 			orgs, err := tx.Orgs()
