@@ -20,7 +20,7 @@ import (
 // registerCheckins registers the checkins feature's commands, flows and reminders.
 func (e *Engine) registerCheckins() {
 	e.command(&Command{Name: "checkin", Need: NeedMember, PrivateOnly: true, HelpID: "checkins.help", MenuID: "checkins.menu", Run: runCheckin})
-	e.command(&Command{Name: "board", Need: NeedMember, PrivateOnly: true, HelpID: "board.help", MenuID: "board.menu", Run: runBoard})
+	e.command(&Command{Name: "board", Need: NeedGroupLeader, PrivateOnly: true, HelpID: "board.help", MenuID: "board.menu", Run: runBoard})
 	e.command(&Command{Name: "faraway", Need: NeedLeader, PrivateOnly: true, HelpID: "faraway.help", MenuID: "faraway.menu", Run: runFarAway})
 	e.command(&Command{Name: "checkinsettings", Need: NeedLeader, PrivateOnly: true, HelpID: "ckset.help", MenuID: "ckset.menu", Run: runCheckinSettings})
 	e.action("cks", checkinSettingsAction)

@@ -348,3 +348,36 @@ func TestSplitLongText(t *testing.T) {
 		t.Fatalf("long line split into %d parts", len(parts))
 	}
 }
+
+func TestBoard_groupLeadersOnly(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng", "Trần Thị Bình")
+	g := h.farGroup()
+	h.markFar("dovanhung", g.ID, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+	h.at(26, 3, 9, 0)
+	// A plain member neither has /board nor sees it in the menu or /help.
+	h.wantText(h.say("tranthibinh", "/board"), "vi", "err.leaders_only")
+	if strings.Contains(h.say("tranthibinh", "/help")[0].Text, "/board") {
+		t.Error("/help shows /board to a plain member")
+	}
+	has := func(items []MenuItem) bool {
+		for _, it := range items {
+			if it.Command == "board" {
+				return true
+			}
+		}
+		return false
+	}
+	if has(h.e.Menu("vi", false)) || !has(h.e.Menu("vi", true)) {
+		t.Error("/board must be in the leaders' menu only")
+	}
+	// The group leader and the secretary see the member.
+	for _, u := range []string{"cuong", "sec"} {
+		if out := h.say(u, "/board"); !strings.Contains(out[0].Text, "Đỗ Văn Hùng – chưa báo cáo (còn trong hạn)") {
+			t.Errorf("%s's board: %q", u, out[0].Text)
+		}
+	}
+	if !strings.Contains(h.say("cuong", "/help")[0].Text, "/board") {
+		t.Error("/help hides /board from the group leader")
+	}
+}

@@ -107,9 +107,10 @@ type Need int
 
 // Who may run a command.
 const (
-	NeedAnyone Need = iota // strangers too
-	NeedMember             // registered members
-	NeedLeader             // secretary or deputy of at least one cell
+	NeedAnyone      Need = iota // strangers too
+	NeedMember                  // registered members
+	NeedLeader                  // secretary or deputy of at least one cell
+	NeedGroupLeader             // a group leader (tổ trưởng), secretary or deputy
 )
 
 // Command is a slash command.
@@ -566,8 +567,30 @@ func (e *Engine) allowed(c *Ctx, need Need) bool {
 		return c.Me != nil
 	case NeedLeader:
 		return c.Me != nil && len(c.Me.LedCells()) > 0
+	case NeedGroupLeader:
+		return c.Me != nil && (len(c.Me.LedCells()) > 0 || leadsGroup(c.Tx, c.Me))
 	}
 	return true
+}
+
+// leadsGroup reports whether m has the group leader role or leads a group of
+// their home cell.
+func leadsGroup(tx *storage.Tx, m *storage.Member) bool {
+	for _, r := range m.Roles {
+		if r.Role == storage.RoleGroupLeader {
+			return true
+		}
+	}
+	groups, err := tx.Groups(m.HomeCellID)
+	if err != nil {
+		return false
+	}
+	for _, g := range groups {
+		if g.LeaderID == m.ID {
+			return true
+		}
+	}
+	return false
 }
 
 func (e *Engine) onCommand(c *Ctx, text string) error {
@@ -625,12 +648,12 @@ type MenuItem struct {
 }
 
 // Menu lists the commands for the messenger's menu in lang: for members, or
-// (leader true) for secretaries and deputies, who see more.
+// (leader true) for secretaries, deputies and group leaders, who see more.
 func (e *Engine) Menu(lang string, leader bool) []MenuItem {
 	var items []MenuItem
 	for _, name := range e.order {
 		cmd := e.commands[name]
-		if cmd.Need == NeedLeader && !leader {
+		if (cmd.Need == NeedLeader || cmd.Need == NeedGroupLeader) && !leader {
 			continue
 		}
 		items = append(items, MenuItem{Command: name, Description: e.cat.T(lang, cmd.MenuID)})
