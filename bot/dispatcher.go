@@ -22,6 +22,10 @@ type DispatcherOptions struct {
 	// OnCommit is called after events were committed, for example to wake
 	// the outbox sender. Nil means nothing.
 	OnCommit func()
+	// OnDispatched is called after each Dispatch with the number of events,
+	// how long handling and committing them took, and Dispatch's error, for
+	// metrics. It must not block. Nil means nothing.
+	OnDispatched func(events int, took time.Duration, err error)
 }
 
 // Dispatcher handles events exactly once each: in one transaction it skips a
@@ -55,6 +59,9 @@ func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher
 	if opt.OnCommit == nil {
 		opt.OnCommit = func() {}
 	}
+	if opt.OnDispatched == nil {
+		opt.OnDispatched = func(int, time.Duration, error) {}
+	}
 	return &Dispatcher{db: db, h: h, opt: opt}
 }
 
@@ -79,10 +86,18 @@ func (d *Dispatcher) Dispatch(ctx context.Context, evs []Event) error {
 			return errors.New("event without key")
 		}
 	}
+	if len(evs) == 0 {
+		return nil
+	}
+	start := time.Now() // the wall clock, not opt.Now: a duration for metrics
+	err := d.dispatch(evs)
+	d.opt.OnDispatched(len(evs), time.Since(start), err)
+	return err
+}
+
+func (d *Dispatcher) dispatch(evs []Event) error {
 	var err error
 	switch len(evs) {
-	case 0:
-		return nil
 	case 1:
 		err = d.db.Batch(func(tx *storage.Tx) error { return d.handle(tx, evs[0]) })
 	default:

@@ -34,7 +34,21 @@ type SenderOptions struct {
 	Now func() time.Time
 	// Log receives send faults, with row ids only. Nil discards.
 	Log *slog.Logger
+	// OnResult is called after each attempt with the row as recorded and
+	// the attempt's result (ResultSent …), for metrics. It is called from
+	// several goroutines at once and must not block. Nil means nothing.
+	OnResult func(it *storage.OutboxItem, result string)
 }
+
+// The results of one send attempt, as OnResult reports them.
+const (
+	ResultSent      = "sent"      // the messenger accepted the message
+	ResultRetry     = "retry"     // a passing fault: the row waits for another attempt
+	ResultBlocked   = "blocked"   // the recipient blocked the bot: the row failed
+	ResultPermanent = "permanent" // the messenger refused the message: the row failed
+	ResultFailed    = "failed"    // passing faults until MaxAttempts: the row failed
+	ResultUnmarked  = "unmarked"  // accepted, but the row could not be marked sent
+)
 
 // Sender delivers outbox rows through their transports, in order per chat,
 // within the limiter's pace, and ends every row sent or failed with a reason.
@@ -87,6 +101,9 @@ func NewSender(db *storage.DB, transports map[string]Transport, opt SenderOption
 	}
 	if opt.Log == nil {
 		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.OnResult == nil {
+		opt.OnResult = func(*storage.OutboxItem, string) {}
 	}
 	return &Sender{db: db, transports: transports, opt: opt, wake: make(chan struct{}, 1), queues: map[string]*chatQueue{}}
 }
@@ -270,6 +287,7 @@ func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) 
 		}
 		return nil
 	})
+	s.opt.OnResult(&it, attemptResult(it, se, markErr))
 	switch {
 	case markErr != nil && err == nil:
 		s.unmarked.Add(1)
@@ -286,6 +304,23 @@ func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) 
 		s.retried.Add(1)
 	}
 	return sendResult{q: q, item: it, ended: it.State != storage.OutboxPending}
+}
+
+// attemptResult names the result of an attempt for OnResult.
+func attemptResult(it storage.OutboxItem, se *SendError, markErr error) string {
+	switch {
+	case se == nil && markErr != nil:
+		return ResultUnmarked
+	case se == nil:
+		return ResultSent
+	case it.State == storage.OutboxPending:
+		return ResultRetry
+	case se.Outcome == SendBlocked:
+		return ResultBlocked
+	case se.Outcome == SendPermanent:
+		return ResultPermanent
+	}
+	return ResultFailed
 }
 
 func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) error {

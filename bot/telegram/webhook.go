@@ -40,12 +40,14 @@ type WebhookConfig struct {
 	// Path is the local path of the webhook. Empty means URL's path, or
 	// "/telegram" when it has none.
 	Path string
+	// Metrics, when set, is served on /metrics (Prometheus text format).
+	Metrics http.Handler
 }
 
 var secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 
 // ServeWebhook registers the webhook with Telegram and serves it (and
-// /healthz) until ctx ends; then it stops taking requests, waits for those
+// /healthz, and /metrics when cfg.Metrics is set) until ctx ends; then it stops taking requests, waits for those
 // in flight and returns nil. An update is answered 200 only after its
 // effects are committed, so Telegram redelivers anything not committed; a
 // redelivery is a no-op by its event key.
@@ -92,8 +94,16 @@ func (t *Telegram) ServeWebhook(ctx context.Context, cfg WebhookConfig, d *bot.D
 	}
 	mux := http.NewServeMux()
 	mux.Handle(cfg.Path, t.WebhookHandler(cfg.Secret, d))
-	mux.Handle("/healthz", t.HealthHandler(db))
+	t.handleOps(mux, db, cfg.Metrics)
 	return serve(ctx, ln, mux)
+}
+
+// handleOps adds /healthz and, when metrics is set, /metrics to mux.
+func (t *Telegram) handleOps(mux *http.ServeMux, db *storage.DB, metrics http.Handler) {
+	mux.Handle("/healthz", t.HealthHandler(db))
+	if metrics != nil {
+		mux.Handle("/metrics", metrics)
+	}
 }
 
 // serve runs an HTTP server on ln until ctx ends, then shuts it down
@@ -173,23 +183,46 @@ func (t *Telegram) WebhookHandler(secret string, d *bot.Dispatcher) http.Handler
 
 // Health is what /healthz reports.
 type Health struct {
-	OK            bool       `json:"ok"`
-	Mode          string     `json:"mode,omitempty"`
-	OutboxPending int        `json:"outbox_pending"`
-	LastPoll      *time.Time `json:"last_poll,omitempty"`
-	LastWebhook   *time.Time `json:"last_webhook,omitempty"`
+	OK   bool   `json:"ok"`
+	Mode string `json:"mode,omitempty"`
+	// DBWritable means a small write transaction just committed.
+	DBWritable    bool `json:"db_writable"`
+	OutboxPending int  `json:"outbox_pending"`
+	// OutboxOldest is the age in seconds of the oldest pending row.
+	OutboxOldest float64    `json:"outbox_oldest_seconds"`
+	LastPoll     *time.Time `json:"last_poll,omitempty"`
+	LastWebhook  *time.Time `json:"last_webhook,omitempty"`
 }
 
-// Health reports liveness: in poll mode, whether a getUpdates succeeded
-// lately; the outbox backlog; and the last poll or webhook update.
+// healthKey is the meta key the health check writes to prove the database
+// takes writes.
+const healthKey = "health.checked"
+
+// Health reports liveness: whether the database takes a write; in poll
+// mode, whether a getUpdates succeeded lately; the outbox backlog and its
+// oldest row; and the last poll or webhook update.
 func (t *Telegram) Health(db *storage.DB) Health {
 	h := Health{OK: true}
 	h.Mode, _ = t.mode.Load().(string)
-	if err := db.View(func(tx *storage.Tx) error {
+	now := t.cfg.Now()
+	if err := db.Update(func(tx *storage.Tx) error {
+		if err := tx.PutMetaInt(healthKey, now.Unix()); err != nil {
+			return err
+		}
 		h.OutboxPending = tx.PendingCount()
+		oldest, err := tx.PendingAfter(0, 1)
+		if err != nil {
+			return err
+		}
+		if len(oldest) > 0 {
+			h.OutboxOldest = max(now.Sub(oldest[0].Created).Seconds(), 0)
+		}
 		return nil
 	}); err != nil {
+		t.log.Error("health: database write failed", "err", err)
 		h.OK = false
+	} else {
+		h.DBWritable = true
 	}
 	stamp := func(v int64) *time.Time {
 		if v == 0 {
@@ -217,13 +250,14 @@ func (t *Telegram) HealthHandler(db *storage.DB) http.Handler {
 	})
 }
 
-// ServeHealth serves /healthz on listen until ctx ends, for poll mode.
-func (t *Telegram) ServeHealth(ctx context.Context, listen string, db *storage.DB) error {
+// ServeHealth serves /healthz, and /metrics when metrics is set, on
+// listen until ctx ends, for poll mode.
+func (t *Telegram) ServeHealth(ctx context.Context, listen string, db *storage.DB, metrics http.Handler) error {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return fmt.Errorf("telegram: health: %w", err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/healthz", t.HealthHandler(db))
+	t.handleOps(mux, db, metrics)
 	return serve(ctx, ln, mux)
 }

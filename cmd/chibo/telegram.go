@@ -37,6 +37,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		return err
 	}
 
+	m := newMetrics(d.DB)
 	sender := bot.NewSender(d.DB, map[string]bot.Transport{telegram.Name: tg}, bot.SenderOptions{
 		Limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: cfg.RatePerSecond}),
 		// A 403 means the person blocked the bot (or it left the group):
@@ -44,12 +45,13 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
 			return flows.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
 		},
-		Log: d.Log,
+		Log:      d.Log,
+		OnResult: m.sent,
 	})
 	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]bool{}}
 	// This dispatcher wakes the sender on each commit, so replies leave at
 	// once, and the menus, so a new secretary gets theirs.
-	dispatcher := bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, OnCommit: func() {
+	dispatcher := bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, OnDispatched: m.dispatched, OnCommit: func() {
 		sender.Notify()
 		menus.notify()
 	}})
@@ -74,6 +76,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 	sched := bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{
 		Log:        d.Log,
 		OnCommit:   sender.Notify,
+		OnTick:     m.ticked,
 		BackupDir:  cfg.BackupDir,
 		BackupKeep: cfg.BackupKeep,
 		BackupSpec: "CRON_TZ=" + cfg.zone.String() + " 30 2 * * *", // 02:30, when cells are quiet
@@ -86,7 +89,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 	wg.Go(func() { menus.run(ctx) })
 	if cfg.HealthListen != "" && cfg.WebhookURL == "" {
 		wg.Go(func() {
-			if err := tg.ServeHealth(ctx, cfg.HealthListen, d.DB); err != nil {
+			if err := tg.ServeHealth(ctx, cfg.HealthListen, d.DB, m.handler()); err != nil {
 				d.Log.Error("health endpoint stopped", "err", err)
 			}
 		})
@@ -94,7 +97,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 
 	var intakeErr error
 	if cfg.WebhookURL != "" {
-		intakeErr = tg.ServeWebhook(ctx, telegram.WebhookConfig{URL: cfg.WebhookURL, Listen: cfg.WebhookListen, Secret: cfg.WebhookSecret}, dispatcher, d.DB)
+		intakeErr = tg.ServeWebhook(ctx, telegram.WebhookConfig{URL: cfg.WebhookURL, Listen: cfg.WebhookListen, Secret: cfg.WebhookSecret, Metrics: m.handler()}, dispatcher, d.DB)
 	} else {
 		intakeErr = tg.Poll(ctx, dispatcher, d.DB)
 	}
