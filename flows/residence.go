@@ -114,6 +114,9 @@ func runResidence(c *Ctx, _ string) error {
 		return err
 	}
 	switch {
+	case l == nil && len(c.Me.LedCells()) > 0:
+		// A secretary or deputy sees their cells' tools below; a leader who
+		// also works at an agency finds the request button there.
 	case l == nil:
 		c.Reply(c.T("res.not_linked"), []Button{ActionButton(c.T("res.btn_request"), "rs", "req")})
 	case l.Pending:
@@ -232,6 +235,9 @@ func leaderResidenceView(c *Ctx, cell *storage.Cell, year int) error {
 	}
 	if len(away) > 0 {
 		rows = append(rows, []Button{ActionButton(c.T("res.btn_home"), "rs", "home:"+id)})
+	}
+	if _, err := c.Tx.ResidenceLink(c.Me.ID); errors.Is(err, storage.ErrNotFound) {
+		rows = append(rows, []Button{ActionButton(c.T("res.btn_request"), "rs", "req")})
 	}
 	c.Reply(c.T("res.leader_view", "Cell", cell.Name, "Active", active, "Pending", pending, "Year", year, "Given", given, "Owed", owed, "Away", len(away)), rows...)
 	return nil
@@ -357,10 +363,7 @@ func listLinked(c *Ctx, cell *storage.Cell) error {
 		if err != nil {
 			continue
 		}
-		home := ""
-		if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
-			home = c.cellLabel(hc)
-		}
+		home := c.homeLabel(m, &l)
 		b.WriteString("\n")
 		if l.Pending {
 			b.WriteString(c.T("res.list_line_pending", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace))
@@ -381,6 +384,15 @@ func listLinked(c *Ctx, cell *storage.Cell) error {
 	}
 	c.Reply(b.String(), rows...)
 	return nil
+}
+
+// homeLabel names the member's own cell, or, when it does not use chibo,
+// the workplace party organisation they gave.
+func (c *Ctx) homeLabel(m *storage.Member, l *storage.ResidenceLink) string {
+	if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
+		return c.cellLabel(hc)
+	}
+	return l.WorkplaceOrg
 }
 
 // listHomeLinked shows a home cell's leader their members linked to

@@ -580,14 +580,11 @@ func answerCommentReview(c *Ctx, in Input) (string, error) {
 // workplace party organisation.
 func (c *Ctx) commentText(cm *storage.ResidenceComment, m *storage.Member) string {
 	home, cellName, workplace, org, by, role := "", "", "", "", "", c.T("role.secretary")
-	if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
-		home = c.cellLabel(hc)
-	}
 	if rc, err := c.Tx.Cell(cm.CellID); err == nil {
 		cellName = c.cellLabel(rc)
 	}
 	if l, err := c.Tx.ResidenceLink(m.ID); err == nil {
-		workplace, org = l.Workplace, l.WorkplaceOrg
+		workplace, org, home = l.Workplace, l.WorkplaceOrg, c.homeLabel(m, l)
 	}
 	if b, err := c.Tx.Member(cm.By); err == nil {
 		by = b.Name
@@ -595,8 +592,14 @@ func (c *Ctx) commentText(cm *storage.ResidenceComment, m *storage.Member) strin
 			role = c.T("role.deputy")
 		}
 	}
+	facts := "\n\n" + cm.Facts
+	for _, v := range cm.Answers {
+		if v == cm.Facts { // the secretary used the facts as the free comment
+			facts = ""
+		}
+	}
 	return c.T("res.form", "Year", cm.Year, "Name", m.Name, "Home", home, "Workplace", workplace, "WorkplaceOrg", org, "Cell", cellName,
-		"Lines", c.commentLines(&cm.Form, cm.Answers), "Facts", cm.Facts, "By", by, "Role", role, "Date", c.Date(cm.At))
+		"Lines", c.commentLines(&cm.Form, cm.Answers), "Facts", facts, "By", by, "Role", role, "Date", c.Date(cm.At))
 }
 
 // readableComment loads a comment for the caller if they may read it: the

@@ -72,7 +72,30 @@ func Seed(db *storage.DB, now time.Time, zone *time.Location) (bool, error) {
 				}
 			}
 		}
-		return nil
+		return seedResidence(tx, cell, now, zone)
 	})
 	return seeded, err
+}
+
+// seedResidence adds a member working at a provincial agency, linked to the
+// demo cell as the cell where they live (Regulation 213): "/as minh"
+// reports an activity, the secretary gives the annual comment. Their
+// workplace's cell does not use chibo (no home cell here), which also keeps
+// the ids of the demo's organization and cell the only ones seeded.
+func seedResidence(tx *storage.Tx, residence *storage.Cell, now time.Time, zone *time.Location) error {
+	m := &storage.Member{
+		Name:     "Hoàng Văn Minh",
+		Status:   storage.Status{Kind: storage.StatusActive, SetAt: now},
+		Lang:     "vi",
+		Contacts: map[string]string{Transport: "minh"},
+		Consent:  storage.Consent{Given: true, At: now},
+		Joined:   now,
+	}
+	if err := tx.PutMember(m); err != nil {
+		return err
+	}
+	y, mo, d := now.In(zone).AddDate(0, -2, 0).Date()
+	return tx.PutResidenceLink(&storage.ResidenceLink{MemberID: m.ID, CellID: residence.ID, Workplace: "Sở Tài chính tỉnh",
+		WorkplaceOrg: "Chi bộ Phòng Kế hoạch, Đảng bộ Sở Tài chính", Introduced: time.Date(y, mo, d, 0, 0, 0, 0, zone),
+		Status: storage.ResidenceWithComment, RequestedAt: now, ConfirmedAt: now})
 }
