@@ -65,7 +65,9 @@ func newMetrics(db *storage.DB) *metrics {
 
 // handler serves the registry in the Prometheus text format.
 func (m *metrics) handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
+	// A collector that fails (say /proc hidden by systemd hardening) drops
+	// its own metrics, not the whole scrape.
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg, ErrorHandling: promhttp.ContinueOnError})
 }
 
 // dispatched is the dispatcher's OnDispatched: every update of a batch waits

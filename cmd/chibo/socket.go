@@ -55,6 +55,9 @@ func socketPath(db string) string { return db + ".sock" }
 // errServing means another process already answers on the admin socket.
 var errServing = errors.New("another chibo process serves this database")
 
+// errRefused means the admin socket is not for this user.
+var errRefused = errors.New("the admin socket answers only the user chibo runs as")
+
 // errNoServer means no process answers on the admin socket.
 var errNoServer = errors.New("no chibo process answers")
 
@@ -208,6 +211,9 @@ func callAdmin(ctx context.Context, path string, req adminRequest) (adminRespons
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ECONNREFUSED) {
 			return resp, errNoServer
+		}
+		if errors.Is(err, fs.ErrPermission) { // the socket's mode keeps other users out
+			return resp, errRefused
 		}
 		return resp, fmt.Errorf("admin socket %s: %w", path, err)
 	}
