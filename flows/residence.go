@@ -461,16 +461,23 @@ func actResidenceRequest(c *Ctx, args string) error {
 		return err
 	}
 	r := c.readerOf(m)
+	before := *l
 	switch op {
 	case "a":
 		l.Pending, l.ConfirmedBy, l.ConfirmedAt = false, c.Me.ID, c.Now
 		if err := c.Tx.PutResidenceLink(l); err != nil {
 			return err
 		}
+		if err := c.Audit("residence_link", l.CellID, m.ID, before, l); err != nil {
+			return err
+		}
 		c.Say("res.request_confirmed", "Name", m.Name)
 		c.SendTo(m, "res.linked_you", "Link", r.linkText(l), "By", c.Me.Name)
 	case "r":
 		if err := c.Tx.DeleteResidenceLink(id); err != nil {
+			return err
+		}
+		if err := c.Audit("residence_link", l.CellID, m.ID, before, nil); err != nil {
 			return err
 		}
 		c.Say("res.request_refused", "Name", m.Name)
@@ -850,6 +857,11 @@ func answerLinkConfirm(c *Ctx, in Input) (string, error) {
 	}
 	if err := c.Tx.PutResidenceLink(l); err != nil {
 		return "", err
+	}
+	if !l.Pending { // a secretary's registration, not a member's request
+		if err := c.Audit("residence_link", cell.ID, m.ID, old, l); err != nil {
+			return "", err
+		}
 	}
 	c.End()
 	if !l.Pending {

@@ -236,8 +236,11 @@ func dueResidenceComments(c *Ctx) error {
 			continue
 		}
 		owed, err := owedComments(c, r)
-		if err != nil || len(owed) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(owed) == 0 {
+			continue
 		}
 		members, err := c.Tx.Members(cell.ID)
 		if err != nil {
@@ -565,6 +568,9 @@ func answerCommentReview(c *Ctx, in Input) (string, error) {
 		c.End()
 		return "", nil
 	case err != nil:
+		return "", err
+	}
+	if err := c.Audit("residence_note", cc.cell.ID, cc.m.ID, nil, cm.Answers); err != nil {
 		return "", err
 	}
 	r := c.readerOf(cc.m)

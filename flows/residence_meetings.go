@@ -335,8 +335,12 @@ func actResidenceMark(c *Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
+	before := *a
 	a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia, a.Open = mark, c.Me.ID, c.Now, "roll", false
 	if err := c.Tx.PutResidenceAttendance(a); err != nil {
+		return err
+	}
+	if err := c.Audit("roll_set", a.CellID, m.ID, before, a); err != nil {
 		return err
 	}
 	c.Say("res.marked", "Name", m.Name, "State", c.residenceState(a))

@@ -153,6 +153,8 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 	if l := w.linkOf(w.minh); l.Pending || l.ConfirmedBy != w.sec.ID {
 		t.Fatalf("confirmed link %+v", l)
 	}
+	// The decision is in the cell's audit log.
+	h.wantContains(h.say("sec", "/audit"), "ghi nhận giới thiệu về nơi cư trú")
 	// The deputy's button is now stale: decided already.
 	h.wantText(h.tap("dep", "Xác nhận"), "vi", "res.request_decided", "Name", "Hoàng Văn Minh")
 
@@ -296,7 +298,6 @@ func TestResidence_CommentRound(t *testing.T) {
 	h := w.h
 	w.link(w.minh, storage.ResidenceWithComment)
 	w.link(w.nga, storage.ResidenceWithComment)
-	w.link(w.dan, storage.ResidenceNoActivity) // hypothetically: no comment needed … but dan is a home member
 	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]Message{}}
 
 	// Minh reports two activities during the year.
@@ -397,6 +398,23 @@ func TestResidence_CommentRound(t *testing.T) {
 	}
 }
 
+func TestResidence_CommentRemindersEachCell(t *testing.T) {
+	w := newResWorld(t)
+	h := w.h
+	w.link(w.minh, storage.ResidenceNoActivity) // the first cell owes no comment
+	err := h.db.Update(func(tx *storage.Tx) error {
+		return tx.PutResidenceLink(&storage.ResidenceLink{MemberID: w.nga.ID, CellID: w.unrelated.ID, Workplace: "Sở Tài chính tỉnh",
+			WorkplaceOrg: "Chi bộ Phòng Kế hoạch", Introduced: h.now, Status: storage.ResidenceWithComment, RequestedAt: h.now, ConfirmedAt: h.now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]Message{}}
+	h.now = time.Date(2026, 11, 1, 8, 0, 0, 0, h.zone)
+	tk.tick()
+	wantKeys(t, tk.keysSince(time.Time{}), []string{fmt.Sprintf("reminder/residence-comment/2026/%d/%d/0", w.unrelated.ID, w.otherSec.ID)})
+}
+
 func TestResidence_CommentAccess(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
@@ -415,6 +433,7 @@ func TestResidence_CommentAccess(t *testing.T) {
 	}
 	h.tap("dep", "Gửi phiếu")
 	h.wantContains(h.inbox["minh"], "Người nhận xét: đồng chí Phạm Văn Phó, phó bí thư chi bộ")
+	h.wantContains(h.say("sec", "/audit"), "Phạm Văn Phó: nhận xét đảng viên nơi cư trú")
 
 	view := fmt.Sprintf("rsv:%d:2026", w.minh.ID)
 	for _, user := range []string{"minh", "sec", "dep", "homesec"} {
