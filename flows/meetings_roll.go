@@ -128,6 +128,11 @@ func checkinByCode(c *Ctx, code string) error {
 		c.Say("mt.code_expired")
 		return nil
 	}
+	// A member linked to this cell as their residence (Regulation 213) is
+	// recorded in their own residence attendance.
+	if ok, err := residenceCheckin(c, mt); ok || err != nil {
+		return err
+	}
 	if c.Me.HomeCellID != mt.CellID || standing(c.Me, mt) == storage.OutcomeNotExpected {
 		c.Say("mt.code_other_cell")
 		return nil
