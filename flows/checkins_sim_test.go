@@ -105,7 +105,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 		} {
 			h.wantText(h.event(Event{Kind: EventButton, User: c.user, Data: c.data}), "vi", "board.not_allowed")
 		}
-		h.wantText(h.say(u[0], "/board"), "vi", "err.leaders_only") // /board is for group leaders up
+		h.wantText(h.say(u[0], "/board"), "vi", "err.group_leaders_only") // /board is for group leaders up
 		h.say(u[0], "/checkin")
 		h.wantContains(h.tap(u[0], "Xem lịch sử báo cáo"), "Lịch sử báo cáo của đồng chí Nguyễn Văn Một")
 		if h.snapshot() != before {

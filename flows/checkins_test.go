@@ -356,7 +356,7 @@ func TestBoard_groupLeadersOnly(t *testing.T) {
 	h.markFar("dovanhung", g.ID, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
 	h.at(26, 3, 9, 0)
 	// A plain member neither has /board nor sees it in the menu or /help.
-	h.wantText(h.say("tranthibinh", "/board"), "vi", "err.leaders_only")
+	h.wantText(h.say("tranthibinh", "/board"), "vi", "err.group_leaders_only")
 	if strings.Contains(h.say("tranthibinh", "/help")[0].Text, "/board") {
 		t.Error("/help shows /board to a plain member")
 	}

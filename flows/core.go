@@ -91,40 +91,41 @@ func answerLang(c *Ctx, in Input) (string, error) {
 }
 
 func runMe(c *Ctx, _ string) error {
-	m := c.Me
-	var b strings.Builder
-	b.WriteString(c.T("me.header", "Name", m.Name))
-	b.WriteString("\n")
-	if cell, err := c.Tx.Cell(m.HomeCellID); err == nil {
-		b.WriteString(c.T("me.cell", "Cell", cell.Name))
-		b.WriteString("\n")
-	} else if !errors.Is(err, storage.ErrNotFound) {
+	lines, err := c.profile(c.Me)
+	if err != nil {
 		return err
+	}
+	c.Reply(strings.Join(lines, "\n"))
+	return nil
+}
+
+// profile describes what chibo stores in a member's own record, for /me and
+// the start of /mydata.
+func (c *Ctx) profile(m *storage.Member) ([]string, error) {
+	lines := []string{c.T("me.header", "Name", m.Name)}
+	if cell, err := c.Tx.Cell(m.HomeCellID); err == nil {
+		lines = append(lines, c.T("me.cell", "Cell", cell.Name))
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
 	}
 	for _, r := range m.Roles {
 		cell, err := c.Tx.Cell(r.CellID)
 		if err != nil {
 			continue
 		}
-		b.WriteString(c.T("me.role", "Role", c.roleName(r.Role), "Cell", cell.Name))
-		b.WriteString("\n")
+		lines = append(lines, c.T("me.role", "Role", c.roleName(r.Role), "Cell", cell.Name))
 	}
-	b.WriteString(c.T("me.status", "Status", c.statusLine(m.Status)))
-	b.WriteString("\n")
-	b.WriteString(c.T("me.lang", "Lang", langName(m.Lang)))
-	b.WriteString("\n")
+	lines = append(lines, c.T("me.status", "Status", c.statusLine(m.Status)), c.T("me.lang", "Lang", langName(m.Lang)))
 	transports := make([]string, 0, len(m.Contacts))
 	for t := range m.Contacts {
 		transports = append(transports, t)
 	}
 	slices.Sort(transports)
-	b.WriteString(c.T("me.contacts", "Transports", strings.Join(transports, ", ")))
-	b.WriteString("\n")
-	b.WriteString(c.T("me.consent", "Date", c.Date(m.Consent.At)))
-	b.WriteString("\n")
-	b.WriteString(c.T("me.joined", "Date", c.Date(m.Joined)))
-	c.Reply(b.String())
-	return nil
+	lines = append(lines,
+		c.T("me.contacts", "Transports", strings.Join(transports, ", ")),
+		c.T("me.consent", "Date", c.Date(m.Consent.At)),
+		c.T("me.joined", "Date", c.Date(m.Joined)))
+	return lines, nil
 }
 
 func langName(lang string) string {

@@ -32,6 +32,8 @@ type Config struct {
 	ConvTTL time.Duration
 	// InviteTTL is how long an invite link works. Zero means 14 days.
 	InviteTTL time.Duration
+	// AuditRetention is how long audit entries are kept. Zero means 5 years.
+	AuditRetention time.Duration
 	// InviteLink turns an invite token into the link a person taps. Nil means
 	// "/start <token>".
 	InviteLink func(token string) string
@@ -78,6 +80,9 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	if cfg.InviteTTL == 0 {
 		cfg.InviteTTL = 14 * 24 * time.Hour
 	}
+	if cfg.AuditRetention == 0 {
+		cfg.AuditRetention = 5 * 365 * 24 * time.Hour
+	}
 	if cfg.InviteLink == nil {
 		cfg.InviteLink = func(token string) string { return "/start " + token }
 	}
@@ -90,6 +95,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerSecretary()
 	e.registerGroups()
 	e.registerAudit()
+	e.registerPrivacy()
 	e.registerMeetings()
 	e.registerCheckins()
 	e.registerResidence()
@@ -608,9 +614,12 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 		return nil
 	}
 	if !e.allowed(c, cmd.Need) {
-		if c.Me == nil {
+		switch {
+		case c.Me == nil:
 			c.Say("err.not_registered")
-		} else {
+		case cmd.Need == NeedGroupLeader:
+			c.Say("err.group_leaders_only")
+		default:
 			c.Say("err.leaders_only")
 		}
 		return nil

@@ -51,10 +51,14 @@ func (tx *Tx) OutboxByKey(key string) (*OutboxItem, error) {
 func (tx *Tx) PendingCount() int { return count(tx.tx.Bucket(bucketPending)) }
 
 // UpdateOutbox stores a changed row; a row that ended (sent or failed) leaves
-// the pending index.
+// the pending index and drops its message: text about people is kept only
+// until it is delivered (Law 91/2025: keep the minimum).
 func (tx *Tx) UpdateOutbox(it *OutboxItem) error {
 	if it.ID == 0 {
 		return errors.New("outbox row without id")
+	}
+	if it.State != OutboxPending {
+		it.Payload = nil
 	}
 	if err := putJSON(tx.tx.Bucket(bucketOutbox), itob(it.ID), it); err != nil {
 		return err

@@ -246,6 +246,9 @@ func TestOutbox_idempotentKeysAndStates(t *testing.T) {
 		if err != nil || got.State != OutboxSent {
 			t.Errorf("by key: %+v %v", got, err)
 		}
+		if got.Payload != nil {
+			t.Errorf("a sent row kept its message: %q", got.Payload)
+		}
 		// An ended row keeps its key: the reminder is never sent again.
 		if ok, _ := tx.Enqueue(&OutboxItem{Key: "reminder/t1/5/7", Transport: "telegram", Chat: "7"}, t0); ok {
 			t.Error("a sent reminder was enqueued again")

@@ -1,0 +1,356 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// Personal-data rights (Law 91/2025/QH15; DOMAIN.md §5): /mydata sends a
+// member everything chibo keeps about them; /forget withdraws consent,
+// stops all messages and erases their personal details, keeping for the
+// cell only the minimum (attendance marks under a pseudonym).
+
+func (e *Engine) registerPrivacy() {
+	e.command(&Command{Name: "mydata", Need: NeedMember, PrivateOnly: true, HelpID: "help.mydata", MenuID: "menu.mydata", Run: runMyData})
+	e.command(&Command{Name: "forget", Need: NeedMember, PrivateOnly: true, HelpID: "help.forget", MenuID: "menu.forget", Run: runForget})
+	e.register(&Flow{Name: "forget", Need: NeedMember, Steps: map[string]Step{
+		"confirm": {Ask: askForget, Answer: answerForget},
+	}})
+	e.due("audit-retention", dueAuditRetention)
+}
+
+// runMyData sends the member a text file with every record chibo keeps
+// about them, grouped by kind.
+func runMyData(c *Ctx, _ string) error {
+	text, err := c.myData(c.Me)
+	if err != nil {
+		return err
+	}
+	name := "chibo-" + c.Now.In(c.Zone()).Format("2006-01-02") + ".txt"
+	c.Emit(Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.Me.ID, Text: c.T("privacy.mydata_sent"),
+		Document: &Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text)}})
+	return nil
+}
+
+// myData is the text of /mydata for m, in the reader's language.
+func (c *Ctx) myData(m *storage.Member) (string, error) {
+	var b strings.Builder
+	section := func(id string, lines []string) {
+		if len(lines) == 0 {
+			return
+		}
+		fmt.Fprintf(&b, "\n== %s ==\n%s\n", c.T(id), strings.Join(lines, "\n"))
+	}
+	b.WriteString(c.T("privacy.title", "Name", m.Name, "Date", c.Date(c.Now)))
+	b.WriteString("\n")
+	profile, err := c.profile(m)
+	if err != nil {
+		return "", err
+	}
+	section("privacy.sec_profile", profile)
+
+	var statuses []string
+	for _, s := range append(slices.Clone(m.History), m.Status) {
+		statuses = append(statuses, c.T("privacy.status_line", "Date", c.Date(s.SetAt), "Status", c.statusLine(s), "Reason", s.Reason, "By", c.personName(s.SetBy)))
+	}
+	section("privacy.sec_status", statuses)
+
+	meetings, err := c.myMeetings(m)
+	if err != nil {
+		return "", err
+	}
+	section("privacy.sec_meetings", meetings)
+
+	checkins, err := c.myCheckins(m)
+	if err != nil {
+		return "", err
+	}
+	section("privacy.sec_checkins", checkins)
+
+	residence, err := c.myResidence(m)
+	if err != nil {
+		return "", err
+	}
+	section("privacy.sec_residence", residence)
+
+	entries, err := c.Tx.AuditLog(1000, func(e *storage.AuditEntry) bool { return e.SubjectID == m.ID })
+	if err != nil {
+		return "", err
+	}
+	var audit []string
+	for _, e := range entries {
+		what := e.Action
+		if id, ok := auditActions[e.Action]; ok {
+			what = c.T(id)
+		}
+		audit = append(audit, c.T("privacy.audit_line", "Date", c.Date(e.At), "Who", c.personName(e.ActorID), "What", what))
+	}
+	section("privacy.sec_audit", audit)
+	return b.String(), nil
+}
+
+// personName is a member's name for records, or the operator's label.
+func (c *Ctx) personName(id uint64) string {
+	if id == 0 {
+		return c.T("audit.operator")
+	}
+	if m, err := c.Tx.Member(id); err == nil {
+		return m.Name
+	}
+	return c.T("audit.unknown_member")
+}
+
+func (c *Ctx) myMeetings(m *storage.Member) ([]string, error) {
+	var lines []string
+	if m.HomeCellID != 0 {
+		cell, err := c.Tx.Cell(m.HomeCellID)
+		if err != nil {
+			return nil, err
+		}
+		mts, err := c.Tx.Meetings(m.HomeCellID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range mts {
+			mt := &mts[i]
+			a, ok := mt.Roll[m.ID]
+			if !ok {
+				continue
+			}
+			st, _ := stateOf(m, mt)
+			line := c.T("privacy.meeting_line", "When", c.when(mt.At, cell), "Kind", c.kindName(mt), "State", c.rollStateName(st))
+			if a.Reason != "" {
+				line += " " + c.T("privacy.meeting_reason", "Reason", c.reasonName(a.Reason), "Text", a.ReasonText, "Excuse", c.excuseName(a.Excuse))
+			}
+			if a.DuesPaid {
+				line += " " + c.T("privacy.meeting_dues")
+			}
+			lines = append(lines, line)
+		}
+	}
+	recs, err := c.Tx.AllResidenceAttendance(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		cell, err := c.Tx.Cell(recs[i].CellID)
+		if err != nil {
+			continue
+		}
+		lines = append(lines, c.T("privacy.residence_meeting_line", "When", c.when(recs[i].At, cell), "Cell", cell.Name, "State", c.residenceState(&recs[i])))
+	}
+	return lines, nil
+}
+
+func (c *Ctx) myCheckins(m *storage.Member) ([]string, error) {
+	var lines []string
+	if f, err := c.Tx.FarAway(m.ID); err == nil {
+		lines = append(lines, c.T("privacy.faraway_line", "Province", f.Province, "Resolution", f.Resolution, "Date", c.Date(f.SetAt)))
+	}
+	if r, err := c.Tx.FarAwayRequest(m.ID); err == nil {
+		lines = append(lines, c.T("privacy.faraway_request_line", "Province", r.Province, "From", c.Date(r.From), "To", c.Date(r.To), "Reason", r.Reason, "Date", c.Date(r.At)))
+	}
+	cks, err := c.Tx.Checkins(m.ID)
+	if err != nil || len(cks) == 0 {
+		return lines, err
+	}
+	cell, err := c.Tx.Cell(cks[len(cks)-1].CellID)
+	if err != nil {
+		return nil, err
+	}
+	form, err := ckFormOf(c.Tx, cell)
+	if err != nil {
+		return nil, err
+	}
+	for _, ck := range cks {
+		lines = append(lines, c.T("privacy.checkin_header", "Period", ck.Period, "Date", c.Date(ck.At)), c.ckSummary(form, ck.Period, ck.Answers))
+		if ck.Lat != nil && ck.Lon != nil {
+			lines = append(lines, c.T("privacy.checkin_point", "Lat", fmt.Sprintf("%.6f", *ck.Lat), "Lon", fmt.Sprintf("%.6f", *ck.Lon)))
+		}
+	}
+	return lines, nil
+}
+
+func (c *Ctx) myResidence(m *storage.Member) ([]string, error) {
+	var lines []string
+	if l, err := c.Tx.ResidenceLink(m.ID); err == nil {
+		name := ""
+		if cell, err := c.Tx.Cell(l.CellID); err == nil {
+			name = cell.Name
+		}
+		lines = append(lines, c.T("privacy.residence_link", "Cell", name, "Workplace", l.Workplace, "Org", l.WorkplaceOrg, "Status", c.resStatusName(l.Status), "Date", c.Date(l.Introduced)))
+	}
+	for y := 2000; y <= c.Now.Year(); y++ {
+		reps, err := c.Tx.ResidenceReports(m.ID, y)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range reps {
+			lines = append(lines, c.T("privacy.residence_report", "Date", r.Date, "Kind", c.resKindName(r.Kind), "Text", r.Text))
+		}
+	}
+	comments, err := c.Tx.ResidenceComments(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, rc := range comments {
+		lines = append(lines, c.T("privacy.residence_comment", "Year", rc.Year, "By", c.personName(rc.By)))
+		for _, f := range rc.Form.Fields {
+			lines = append(lines, "  "+c.resFieldLabel(f)+": "+c.resAnswerText(&rc.Form, f, rc.Answers[f.Key]))
+		}
+	}
+	return lines, nil
+}
+
+func runForget(c *Ctx, _ string) error { return c.Start("forget", "confirm", nil) }
+
+func askForget(c *Ctx) error {
+	c.Ask(c.T("privacy.forget_ask"), 1,
+		Opt{Label: c.T("privacy.btn_forget"), Value: "yes"},
+		Opt{Label: c.T("btn.cancel"), Value: "no"})
+	return nil
+}
+
+func answerForget(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "no":
+		c.Say("cancel.done")
+		c.End()
+		return "", nil
+	case "yes":
+	default:
+		return "", invalid("err.choose_option")
+	}
+	m := c.Me
+	name := m.Name
+	leaders, err := c.cellLeaders(m.HomeCellID, m.ID)
+	if err != nil {
+		return "", err
+	}
+	if err := forget(c, m); err != nil {
+		return "", err
+	}
+	c.Say("privacy.forget_done")
+	for i := range leaders {
+		c.SendTo(&leaders[i], "privacy.forget_notify", "Name", name, "Code", m.Name)
+	}
+	c.End()
+	return "", nil
+}
+
+// cellLeaders are the secretary and deputies of a cell, except skip.
+func (c *Ctx) cellLeaders(cellID, skip uint64) ([]storage.Member, error) {
+	if cellID == 0 {
+		return nil, nil
+	}
+	ms, err := c.Tx.Members(cellID)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Member
+	for _, m := range ms {
+		if m.ID != skip && m.Leads(cellID) {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// forget erases m's personal details. The member record stays under a
+// pseudonym ("#<id>") so the cell's attendance marks keep their meaning;
+// contacts go, so nothing is sent to them any more.
+func forget(c *Ctx, m *storage.Member) error {
+	needles := [][]byte{[]byte(m.Name)}
+	for _, u := range m.Contacts {
+		needles = append(needles, []byte(u))
+	}
+	for t, u := range m.Contacts {
+		if err := c.Tx.DeleteConv(storage.ConvKey(t, u, u)); err != nil {
+			return err
+		}
+		if err := c.Tx.DeleteOffer(t, u); err != nil {
+			return err
+		}
+	}
+	cks, err := c.Tx.Checkins(m.ID)
+	if err != nil {
+		return err
+	}
+	for _, ck := range cks {
+		for _, v := range ck.Answers {
+			if len(v) >= 4 { // short answers (yes/no codes) would match everywhere
+				needles = append(needles, []byte(v))
+			}
+		}
+	}
+	if err := c.Tx.EraseMemberRecords(m.ID); err != nil {
+		return err
+	}
+	if err := forgetMeetings(c, m); err != nil {
+		return err
+	}
+	comments, err := c.Tx.ResidenceComments(m.ID)
+	if err != nil {
+		return err
+	}
+	for _, rc := range comments {
+		// The levels stay (the cell's record); free text and facts go.
+		for _, f := range rc.Form.Fields {
+			if f.Kind != "level" {
+				delete(rc.Answers, f.Key)
+			}
+		}
+		rc.Facts = ""
+		if err := c.Tx.ReplaceResidenceComment(&rc); err != nil {
+			return err
+		}
+	}
+	if err := c.Tx.ScrubAudit(m.ID); err != nil {
+		return err
+	}
+	m.Name = fmt.Sprintf("#%d", m.ID)
+	m.Contacts = map[string]string{}
+	m.Status.Reason = ""
+	for i := range m.History {
+		m.History[i].Reason = ""
+	}
+	m.Consent = storage.Consent{Given: false, At: c.Now}
+	m.Unreachable = time.Time{}
+	if err := c.Tx.PutMember(m); err != nil {
+		return err
+	}
+	return c.Tx.ScrubTransient(needles, "consent withdrawn", c.Now)
+}
+
+// forgetMeetings keeps m's marks, excuse decisions and dues ticks but drops
+// their reasons for absence (health and family reasons are sensitive).
+func forgetMeetings(c *Ctx, m *storage.Member) error {
+	if m.HomeCellID == 0 {
+		return nil
+	}
+	mts, err := c.Tx.Meetings(m.HomeCellID)
+	if err != nil {
+		return err
+	}
+	for i := range mts {
+		a, ok := mts[i].Roll[m.ID]
+		if !ok || (a.Reason == "" && a.ReasonText == "") {
+			continue
+		}
+		a.Reason, a.ReasonText = "", ""
+		if err := c.Tx.PutMeeting(&mts[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dueAuditRetention deletes audit entries older than the retention period.
+func dueAuditRetention(c *Ctx) error {
+	_, err := c.Tx.PruneAudit(c.Now.Add(-c.e.cfg.AuditRetention))
+	return err
+}
