@@ -43,23 +43,30 @@ var auditActions = map[string]string{
 	"residence_link":  "audit.residence_link",
 	"residence_note":  "audit.residence_note",
 	"settings_change": "audit.settings_change",
+	"cell_create":     "audit.cell_create",
 }
 
 func (e *Engine) registerAudit() {
-	e.command(&Command{Name: "audit", Need: NeedLeader, PrivateOnly: true, HelpID: "help.audit", MenuID: "menu.audit", Run: runAudit})
+	e.command(&Command{Name: "audit", Need: NeedLeaderOrAdmin, PrivateOnly: true, HelpID: "help.audit", MenuID: "menu.audit", Run: runAudit})
 }
 
-// runAudit shows the latest changes in the cells the caller leads.
+// runAudit shows the latest changes in the cells the caller leads, or (for
+// an organization admin) in every cell of their organizations.
 func runAudit(c *Ctx, _ string) error {
-	led := c.Me.LedCells()
-	entries, err := c.Tx.AuditLog(30, func(e *storage.AuditEntry) bool {
-		for _, id := range led {
-			if e.CellID == id {
-				return true
-			}
+	visible := map[uint64]bool{}
+	for _, id := range c.Me.LedCells() {
+		visible[id] = true
+	}
+	if len(c.Me.AdminOf) > 0 {
+		cells, err := adminCells(c)
+		if err != nil {
+			return err
 		}
-		return false
-	})
+		for _, cell := range cells {
+			visible[cell.ID] = true
+		}
+	}
+	entries, err := c.Tx.AuditLog(30, func(e *storage.AuditEntry) bool { return visible[e.CellID] })
 	if err != nil {
 		return err
 	}

@@ -115,6 +115,11 @@ func (c *Ctx) profile(m *storage.Member) ([]string, error) {
 		}
 		lines = append(lines, c.T("me.role", "Role", c.roleName(r.Role), "Cell", cell.Name))
 	}
+	for _, id := range m.AdminOf {
+		if org, err := c.Tx.Org(id); err == nil {
+			lines = append(lines, c.T("me.role", "Role", c.roleName(storage.RoleAdmin), "Cell", org.Name))
+		}
+	}
 	lines = append(lines, c.T("me.status", "Status", c.statusLine(m.Status)), c.T("me.lang", "Lang", langName(m.Lang)))
 	transports := make([]string, 0, len(m.Contacts))
 	for t := range m.Contacts {
@@ -144,6 +149,8 @@ func (c *Ctx) roleName(r storage.Role) string {
 		return c.T("role.deputy")
 	case storage.RoleGroupLeader:
 		return c.T("role.group_leader")
+	case storage.RoleAdmin:
+		return c.T("role.admin")
 	}
 	return c.T("role.member")
 }

@@ -96,6 +96,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerGroups()
 	e.registerAudit()
 	e.registerPrivacy()
+	e.registerAdmin()
 	e.registerMeetings()
 	e.registerCheckins()
 	e.registerResidence()
@@ -113,10 +114,12 @@ type Need int
 
 // Who may run a command.
 const (
-	NeedAnyone      Need = iota // strangers too
-	NeedMember                  // registered members
-	NeedLeader                  // secretary or deputy of at least one cell
-	NeedGroupLeader             // a group leader (tổ trưởng), secretary or deputy
+	NeedAnyone        Need = iota // strangers too
+	NeedMember                    // registered members
+	NeedLeader                    // secretary or deputy of at least one cell
+	NeedGroupLeader               // a group leader (tổ trưởng), secretary or deputy
+	NeedAdmin                     // an organization admin
+	NeedLeaderOrAdmin             // a secretary, deputy or organization admin
 )
 
 // Command is a slash command.
@@ -575,6 +578,10 @@ func (e *Engine) allowed(c *Ctx, need Need) bool {
 		return c.Me != nil && len(c.Me.LedCells()) > 0
 	case NeedGroupLeader:
 		return c.Me != nil && (len(c.Me.LedCells()) > 0 || leadsGroup(c.Tx, c.Me))
+	case NeedAdmin:
+		return c.Me != nil && len(c.Me.AdminOf) > 0
+	case NeedLeaderOrAdmin:
+		return c.Me != nil && (len(c.Me.AdminOf) > 0 || len(c.Me.LedCells()) > 0)
 	}
 	return true
 }
@@ -619,6 +626,8 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 			c.Say("err.not_registered")
 		case cmd.Need == NeedGroupLeader:
 			c.Say("err.group_leaders_only")
+		case cmd.Need == NeedAdmin:
+			c.Say("err.admins_only")
 		default:
 			c.Say("err.leaders_only")
 		}

@@ -27,27 +27,62 @@ func NewToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
+// joinTarget is what an invite joins: a cell, or (for an admin) an
+// organization.
+type joinTarget struct {
+	cellID, orgID uint64
+	name          string
+}
+
 // usableInvite loads an invite and checks it can be used now. A problem is
 // returned as *InvalidInput naming the message to show.
-func usableInvite(tx *storage.Tx, token string, now time.Time) (*storage.Invite, *storage.Cell, error) {
+func usableInvite(tx *storage.Tx, token string, now time.Time) (*storage.Invite, joinTarget, error) {
 	inv, err := tx.Invite(token)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil, invalid("err.invite_unknown")
+		return nil, joinTarget{}, invalid("err.invite_unknown")
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, joinTarget{}, err
 	}
 	if !now.Before(inv.Expires) {
-		return nil, nil, invalid("err.invite_expired")
+		return nil, joinTarget{}, invalid("err.invite_expired")
 	}
 	if !inv.Usable(now) {
-		return nil, nil, invalid("err.invite_used")
+		return nil, joinTarget{}, invalid("err.invite_used")
+	}
+	if inv.Role == storage.RoleAdmin {
+		org, err := tx.Org(inv.OrgID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, joinTarget{}, invalid("err.invite_unknown")
+		}
+		if err != nil {
+			return nil, joinTarget{}, err
+		}
+		return inv, joinTarget{orgID: org.ID, name: org.Name}, nil
 	}
 	cell, err := tx.Cell(inv.CellID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, nil, invalid("err.invite_unknown")
+		return nil, joinTarget{}, invalid("err.invite_unknown")
 	}
-	return inv, cell, err
+	if err != nil {
+		return nil, joinTarget{}, err
+	}
+	return inv, joinTarget{cellID: cell.ID, orgID: cell.OrgID, name: cell.Name}, nil
+}
+
+// grant gives m the invite's role: in the cell, or over the organization.
+func grant(m *storage.Member, inv *storage.Invite, t joinTarget) {
+	if inv.Role == storage.RoleAdmin {
+		if !m.Administers(t.orgID) {
+			m.AdminOf = append(m.AdminOf, t.orgID)
+		}
+		return
+	}
+	if m.HomeCellID == 0 {
+		m.HomeCellID = t.cellID
+		m.AddRole(t.cellID, storage.RoleMember)
+	}
+	m.AddRole(t.cellID, inv.Role)
 }
 
 // sayInvalid answers with the message of an *InvalidInput, and passes any
@@ -73,12 +108,12 @@ func runStart(c *Ctx, token string) error {
 	if IsCheckinPayload(token) { // a scanned or tapped meeting check-in link
 		return StartCheckin(c, token)
 	}
-	inv, cell, err := usableInvite(c.Tx, token, c.Now)
+	inv, target, err := usableInvite(c.Tx, token, c.Now)
 	if err != nil {
 		return sayInvalid(c, err)
 	}
 	if c.Me != nil {
-		return addRoleByInvite(c, inv, cell)
+		return addRoleByInvite(c, inv, target)
 	}
 	data := map[string]string{"token": token}
 	if name, err := CleanName(c.Ev.UserName); err == nil {
@@ -89,21 +124,17 @@ func runStart(c *Ctx, token string) error {
 
 // addRoleByInvite gives an already registered member the invite's role, for
 // example a member who becomes the secretary.
-func addRoleByInvite(c *Ctx, inv *storage.Invite, cell *storage.Cell) error {
+func addRoleByInvite(c *Ctx, inv *storage.Invite, t joinTarget) error {
 	m := c.Me
-	if m.HasRole(cell.ID, inv.Role) {
-		c.Say("start.already_member", "Cell", cell.Name)
+	if (inv.Role == storage.RoleAdmin && m.Administers(t.orgID)) || (inv.Role != storage.RoleAdmin && m.HasRole(t.cellID, inv.Role)) {
+		c.Say("start.already_member", "Cell", t.name)
 		return nil
 	}
-	if inv.Role == storage.RoleMember && m.HomeCellID != 0 && m.HomeCellID != cell.ID {
+	if inv.Role == storage.RoleMember && m.HomeCellID != 0 && m.HomeCellID != t.cellID {
 		c.Say("err.other_home_cell")
 		return nil
 	}
-	m.AddRole(cell.ID, inv.Role)
-	if m.HomeCellID == 0 {
-		m.HomeCellID = cell.ID
-		m.AddRole(cell.ID, storage.RoleMember)
-	}
+	grant(m, inv, t)
 	inv.UsedBy = append(inv.UsedBy, m.ID)
 	if err := c.Tx.PutInvite(inv); err != nil {
 		return err
@@ -111,23 +142,23 @@ func addRoleByInvite(c *Ctx, inv *storage.Invite, cell *storage.Cell) error {
 	if err := c.Tx.PutMember(m); err != nil {
 		return err
 	}
-	c.Say("start.role_added", "Role", c.roleName(inv.Role), "Cell", cell.Name)
+	c.Say("start.role_added", "Role", c.roleName(inv.Role), "Cell", t.name)
 	return nil
 }
 
 func askRegName(c *Ctx) error {
-	_, cell, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
+	_, target, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
 	if err != nil {
 		c.End()
 		return sayInvalid(c, err)
 	}
 	if name := c.Data()["name"]; name != "" {
-		c.Ask(c.T("reg.confirm_name", "Cell", cell.Name, "Name", name), 1,
+		c.Ask(c.T("reg.confirm_name", "Cell", target.name, "Name", name), 1,
 			Opt{Label: c.T("reg.btn_name_ok"), Value: "ok"},
 			Opt{Label: c.T("reg.btn_name_edit"), Value: "edit"})
 		return nil
 	}
-	c.Reply(c.T("reg.type_name", "Cell", cell.Name))
+	c.Reply(c.T("reg.type_name", "Cell", target.name))
 	return nil
 }
 
@@ -181,23 +212,21 @@ func answerRegLang(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	inv, cell, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
+	inv, target, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
 	if err != nil {
 		// Used up or expired while the person was answering.
 		c.End()
 		return "", sayInvalid(c, err)
 	}
 	m := &storage.Member{
-		Name:       c.Data()["name"],
-		HomeCellID: cell.ID,
-		Status:     storage.Status{Kind: storage.StatusActive, SetAt: c.Now},
-		Lang:       lang,
-		Contacts:   map[string]string{c.Ev.Transport: c.Ev.User},
-		Consent:    storage.Consent{Given: true, At: c.Now},
-		Joined:     c.Now,
+		Name:     c.Data()["name"],
+		Status:   storage.Status{Kind: storage.StatusActive, SetAt: c.Now},
+		Lang:     lang,
+		Contacts: map[string]string{c.Ev.Transport: c.Ev.User},
+		Consent:  storage.Consent{Given: true, At: c.Now},
+		Joined:   c.Now,
 	}
-	m.AddRole(cell.ID, storage.RoleMember)
-	m.AddRole(cell.ID, inv.Role)
+	grant(m, inv, target)
 	if err := c.Tx.PutMember(m); err != nil {
 		return "", err
 	}
@@ -206,10 +235,10 @@ func answerRegLang(c *Ctx, in Input) (string, error) {
 		return "", err
 	}
 	c.Me, c.Lang = m, lang
-	c.Say("reg.done", "Name", m.Name, "Cell", cell.Name, "Role", c.roleName(inv.Role))
+	c.Say("reg.done", "Name", m.Name, "Cell", target.name, "Role", c.roleName(inv.Role))
 	if inv.CreatedBy != 0 {
 		if by, err := c.Tx.Member(inv.CreatedBy); err == nil {
-			c.SendTo(by, "reg.notify_inviter", "Name", m.Name, "Cell", cell.Name)
+			c.SendTo(by, "reg.notify_inviter", "Name", m.Name, "Cell", target.name)
 		}
 	}
 	c.End()

@@ -43,6 +43,9 @@ const (
 	RoleSecretary   Role = "secretary"
 	RoleDeputy      Role = "deputy"
 	RoleGroupLeader Role = "group_leader"
+	// RoleAdmin administers an organization (Invite.OrgID): creates cells
+	// and invites their secretaries.
+	RoleAdmin Role = "admin"
 )
 
 // CellRole gives a member a role in a cell.
@@ -119,6 +122,9 @@ func (m *Member) Leads(cellID uint64) bool {
 	return m.HasRole(cellID, RoleSecretary) || m.HasRole(cellID, RoleDeputy)
 }
 
+// Administers reports whether the member is an admin of the organization.
+func (m *Member) Administers(orgID uint64) bool { return slices.Contains(m.AdminOf, orgID) }
+
 // LedCells returns the cells the member is secretary or deputy of.
 func (m *Member) LedCells() []uint64 {
 	var ids []uint64
@@ -149,7 +155,8 @@ func (m *Member) SetStatus(s Status) {
 // deep link.
 type Invite struct {
 	Token     string    `json:"token"`
-	CellID    uint64    `json:"cell_id"`
+	CellID    uint64    `json:"cell_id,omitempty"`
+	OrgID     uint64    `json:"org_id,omitempty"` // for RoleAdmin invites, instead of a cell
 	Role      Role      `json:"role"`
 	CreatedBy uint64    `json:"created_by,omitempty"` // 0: the operator's command line
 	Created   time.Time `json:"created"`

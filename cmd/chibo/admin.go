@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -76,22 +77,38 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		fmt.Fprintln(out, t("cli.cell_created", "ID", c.ID, "Name", c.Name))
 	case "invite":
 		r := storage.Role(*role)
-		if *cell == 0 || *days <= 0 || (r != storage.RoleSecretary && r != storage.RoleDeputy && r != storage.RoleMember) {
+		admin := r == storage.RoleAdmin
+		if *days <= 0 || (admin && *org == 0) || (!admin && *cell == 0) ||
+			(r != storage.RoleSecretary && r != storage.RoleDeputy && r != storage.RoleMember && !admin) {
 			return errUsage
 		}
-		inv := &storage.Invite{Token: flows.NewToken(), CellID: *cell, Role: r, Created: now, Expires: now.Add(time.Duration(*days) * 24 * time.Hour), MultiUse: *multi}
-		var c *storage.Cell
+		inv := &storage.Invite{Token: flows.NewToken(), Role: r, Created: now, Expires: now.Add(time.Duration(*days) * 24 * time.Hour), MultiUse: *multi}
+		var where string
 		err := db.Update(func(tx *storage.Tx) error {
-			var err error
-			if c, err = tx.Cell(*cell); err != nil {
-				return fmt.Errorf("cell %d: %w", *cell, err)
+			if admin {
+				o, err := tx.Org(*org)
+				if err != nil {
+					return fmt.Errorf("organization %d: %w", *org, err)
+				}
+				inv.OrgID, where = o.ID, o.Name
+			} else {
+				c, err := tx.Cell(*cell)
+				if err != nil {
+					return fmt.Errorf("cell %d: %w", *cell, err)
+				}
+				inv.CellID, where = c.ID, c.Name
 			}
-			return tx.PutInvite(inv)
+			if err := tx.PutInvite(inv); err != nil {
+				return err
+			}
+			// The operator (actor 0) is audited like anyone; the token stays out.
+			after, _ := json.Marshal(map[string]any{"role": r, "org": inv.OrgID, "expires": inv.Expires})
+			return tx.AppendAudit(&storage.AuditEntry{At: now, Action: "invite_create", CellID: inv.CellID, After: after})
 		})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(out, t("cli.invite_created", "Cell", c.Name, "Role", string(r), "Until", inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")))
+		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")))
 		fmt.Fprintln(out, "https://t.me/"+botUsername(cfg, db)+"?start="+inv.Token)
 	case "checkin-form":
 		return runCheckinForm(db, *org, *set, cfg.path, out, t)

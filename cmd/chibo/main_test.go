@@ -85,6 +85,15 @@ func TestAdmin_createAndInvite(t *testing.T) {
 	if !strings.Contains(out, "bí thư Chi bộ ấp 3") || !strings.Contains(out, "/invite") {
 		t.Fatalf("secretary registration:\n%s", out)
 	}
+	// An organization admin is invited by organization, not by cell.
+	code, out, errs = chibo(t, env, "", "admin", "invite", "--org", "1", "--role", "admin")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if code != 0 || linkRE.FindString(lines[len(lines)-1]) == "" || !strings.Contains(out, "Đảng bộ xã Tân Phú") {
+		t.Fatalf("admin invite: %d %q %q", code, out, errs)
+	}
+	if code, _, _ := chibo(t, env, "", "admin", "invite", "--role", "admin"); code != 2 {
+		t.Fatalf("an admin invite without --org: exit %d", code)
+	}
 	if code, _, errs := chibo(t, env, "", "admin", "create-cell", "--org", "9", "X"); code == 0 || !strings.Contains(errs, "Lỗi") {
 		t.Fatalf("a cell in a missing organization: %d %q", code, errs)
 	}

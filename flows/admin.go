@@ -1,0 +1,198 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"chibo/storage"
+)
+
+// Organization admins (the commune committee) create cells and invite their
+// secretaries in chat, as the operator can with `chibo admin`.
+
+func (e *Engine) registerAdmin() {
+	e.command(&Command{Name: "newcell", Need: NeedAdmin, PrivateOnly: true, HelpID: "help.newcell", MenuID: "menu.newcell", Run: runNewCell})
+	e.command(&Command{Name: "secinvite", Need: NeedAdmin, PrivateOnly: true, HelpID: "help.secinvite", MenuID: "menu.secinvite", Run: runSecInvite})
+	e.action("si", actSecInvite)
+	e.register(&Flow{Name: "newcell", Need: NeedAdmin, Steps: map[string]Step{
+		"org":  {Ask: askAdminOrg, Answer: answerAdminOrg("name")},
+		"name": {Ask: askNewCellName, Answer: answerNewCellName},
+	}})
+	e.register(&Flow{Name: "secinvite", Need: NeedAdmin, Steps: map[string]Step{
+		"cell": {Ask: askAdminCell, Answer: answerAdminCell},
+	}})
+}
+
+func runNewCell(c *Ctx, _ string) error {
+	if len(c.Me.AdminOf) == 1 {
+		return c.Start("newcell", "name", map[string]string{"org": fmt.Sprint(c.Me.AdminOf[0])})
+	}
+	return c.Start("newcell", "org", nil)
+}
+
+func askAdminOrg(c *Ctx) error {
+	var opts []Opt
+	for _, id := range c.Me.AdminOf {
+		if o, err := c.Tx.Org(id); err == nil {
+			opts = append(opts, Opt{Label: o.Name, Value: fmt.Sprint(id)})
+		}
+	}
+	c.Ask(c.T("admin.ask_org"), 1, opts...)
+	return nil
+}
+
+func answerAdminOrg(next string) func(c *Ctx, in Input) (string, error) {
+	return func(c *Ctx, in Input) (string, error) {
+		id, err := strconv.ParseUint(in.Choice, 10, 64)
+		if err != nil || !c.Me.Administers(id) {
+			return "", invalid("err.choose_option")
+		}
+		c.Data()["org"] = in.Choice
+		return next, nil
+	}
+}
+
+// adminOrg is the organization of the flow, checked against the caller's
+// rights on every step.
+func adminOrg(c *Ctx) (*storage.Organization, error) {
+	id, _ := strconv.ParseUint(c.Data()["org"], 10, 64)
+	if !c.Me.Administers(id) {
+		return nil, invalid("err.admins_only")
+	}
+	return c.Tx.Org(id)
+}
+
+func askNewCellName(c *Ctx) error {
+	org, err := adminOrg(c)
+	if err != nil {
+		c.End()
+		return sayInvalid(c, err)
+	}
+	c.Reply(c.T("admin.ask_cell_name", "Org", org.Name))
+	return nil
+}
+
+func answerNewCellName(c *Ctx, in Input) (string, error) {
+	org, err := adminOrg(c)
+	if err != nil {
+		return "", err
+	}
+	name, err := CleanReason(in.Text)
+	if err != nil || len([]rune(name)) < 3 || len([]rune(name)) > MaxNameLen {
+		return "", invalid("admin.cell_name_invalid", "Max", MaxNameLen)
+	}
+	cells, err := c.Tx.Cells()
+	if err != nil {
+		return "", err
+	}
+	for _, cell := range cells {
+		if cell.OrgID == org.ID && FoldForSearch(cell.Name) == FoldForSearch(name) {
+			return "", invalid("admin.cell_exists", "Cell", cell.Name)
+		}
+	}
+	cell := &storage.Cell{OrgID: org.ID, Name: name, TZ: c.Zone().String(), Created: c.Now}
+	if err := c.Tx.PutCell(cell); err != nil {
+		return "", err
+	}
+	if err := c.Audit("cell_create", cell.ID, 0, nil, cell); err != nil {
+		return "", err
+	}
+	id := fmt.Sprint(cell.ID)
+	c.Reply(c.T("admin.cell_created", "Cell", cell.Name, "Org", org.Name), []Button{
+		ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
+		ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+	})
+	c.End()
+	return "", nil
+}
+
+func runSecInvite(c *Ctx, _ string) error { return c.Start("secinvite", "cell", nil) }
+
+// adminCells are the cells of the organizations the caller administers.
+func adminCells(c *Ctx) ([]storage.Cell, error) {
+	cells, err := c.Tx.Cells()
+	var out []storage.Cell
+	for _, cell := range cells {
+		if c.Me.Administers(cell.OrgID) {
+			out = append(out, cell)
+		}
+	}
+	return out, err
+}
+
+func askAdminCell(c *Ctx) error {
+	cells, err := adminCells(c)
+	if err != nil {
+		return err
+	}
+	if len(cells) == 0 {
+		c.Say("admin.no_cells")
+		c.End()
+		return nil
+	}
+	opts := make([]Opt, 0, len(cells))
+	for _, cell := range cells {
+		opts = append(opts, Opt{Label: cell.Name, Value: fmt.Sprint(cell.ID)})
+	}
+	c.Ask(c.T("admin.ask_cell"), 1, opts...)
+	return nil
+}
+
+func answerAdminCell(c *Ctx, in Input) (string, error) {
+	cells, err := adminCells(c)
+	if err != nil {
+		return "", err
+	}
+	var found []storage.Cell
+	q := FoldForSearch(in.Text)
+	for _, cell := range cells {
+		if in.Choice == fmt.Sprint(cell.ID) || (q != "" && strings.Contains(FoldForSearch(cell.Name), q)) {
+			found = append(found, cell)
+		}
+	}
+	if len(found) != 1 {
+		return "", invalid("admin.cell_not_found")
+	}
+	id := fmt.Sprint(found[0].ID)
+	c.Reply(c.T("admin.ask_role", "Cell", found[0].Name), []Button{
+		ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
+		ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+	})
+	c.End()
+	return "", nil
+}
+
+// actSecInvite makes a secretary ("s") or deputy ("d") invite for a cell of
+// the caller's organizations: "si:<cell>:<s|d>".
+func actSecInvite(c *Ctx, args string) error {
+	idText, r, _ := strings.Cut(args, ":")
+	role := map[string]storage.Role{"s": storage.RoleSecretary, "d": storage.RoleDeputy}[r]
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil || role == "" {
+		c.Say("err.stale_button")
+		return nil
+	}
+	cell, err := c.Tx.Cell(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		c.Say("err.stale_button")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if c.Me == nil || !c.Me.Administers(cell.OrgID) {
+		c.Say("err.admins_only")
+		return nil
+	}
+	inv := &storage.Invite{Token: NewToken(), CellID: cell.ID, Role: role, CreatedBy: c.Me.ID, Created: c.Now, Expires: c.Now.Add(c.e.cfg.InviteTTL)}
+	if err := c.Tx.PutInvite(inv); err != nil {
+		return err
+	}
+	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+		return err
+	}
+	c.Say("admin.invite_made", "Role", c.roleName(role), "Cell", cell.Name, "Link", c.e.cfg.InviteLink(inv.Token), "Until", c.Date(inv.Expires))
+	return nil
+}
