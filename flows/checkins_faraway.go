@@ -264,21 +264,13 @@ func askFarConfirm(c *Ctx) error {
 		c.End()
 		return sayInvalid(c, err)
 	}
-	c.Ask(c.farSummary(m, c.pendingMark()), 2,
-		Opt{Label: c.T("btn.confirm"), Value: "yes"},
-		Opt{Label: c.T("btn.cancel"), Value: "no"})
+	c.AskConfirm(c.farSummary(m, c.pendingMark()), "")
 	return nil
 }
 
 func answerFarConfirm(c *Ctx, in Input) (string, error) {
-	switch in.Choice {
-	case "no":
-		c.Say("cancel.done")
-		c.End()
-		return "", nil
-	case "yes":
-	default:
-		return "", invalid("err.choose_option")
+	if ok, err := confirmed(c, in); !ok || err != nil {
+		return "", err
 	}
 	m, err := statusMember(c)
 	if err != nil {

@@ -264,6 +264,29 @@ func (c *Ctx) Ask(text string, perRow int, opts ...Opt) {
 	c.Reply(text, rows...)
 }
 
+// AskConfirm asks text with a confirming button (yesLabel; empty means
+// "Xác nhận") and a Cancel button; read the answer with confirmed.
+func (c *Ctx) AskConfirm(text, yesLabel string) {
+	if yesLabel == "" {
+		yesLabel = c.T("btn.confirm")
+	}
+	c.Ask(text, 2, Opt{Label: yesLabel, Value: "yes"}, Opt{Label: c.T("btn.cancel"), Value: "no"})
+}
+
+// confirmed reads the answer to AskConfirm: true to go on. On Cancel it says
+// so and ends the flow (false, nil); anything else is asked again.
+func confirmed(c *Ctx, in Input) (bool, error) {
+	switch in.Choice {
+	case "yes":
+		return true, nil
+	case "no":
+		c.Say("cancel.done")
+		c.End()
+		return false, nil
+	}
+	return false, invalid("err.choose_option")
+}
+
 // AskLocation sends a question with a "share my location" button.
 func (c *Ctx) AskLocation(text, buttonLabel string, opts ...Opt) {
 	c.Ask(text, 1, opts...)

@@ -209,21 +209,13 @@ func (c *Ctx) myResidence(m *storage.Member) ([]string, error) {
 func runForget(c *Ctx, _ string) error { return c.Start("forget", "confirm", nil) }
 
 func askForget(c *Ctx) error {
-	c.Ask(c.T("privacy.forget_ask"), 1,
-		Opt{Label: c.T("privacy.btn_forget"), Value: "yes"},
-		Opt{Label: c.T("btn.cancel"), Value: "no"})
+	c.AskConfirm(c.T("privacy.forget_ask"), c.T("privacy.btn_forget"))
 	return nil
 }
 
 func answerForget(c *Ctx, in Input) (string, error) {
-	switch in.Choice {
-	case "no":
-		c.Say("cancel.done")
-		c.End()
-		return "", nil
-	case "yes":
-	default:
-		return "", invalid("err.choose_option")
+	if ok, err := confirmed(c, in); !ok || err != nil {
+		return "", err
 	}
 	m := c.Me
 	name := m.Name

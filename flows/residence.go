@@ -816,20 +816,13 @@ func askLinkConfirm(c *Ctx) error {
 	if c.Data()["mode"] == "add" {
 		id = "res.confirm_add"
 	}
-	c.Ask(c.T(id, "Name", m.Name, "Link", c.linkText(l)), 2,
-		Opt{Label: c.T("btn.confirm"), Value: "yes"}, Opt{Label: c.T("btn.cancel"), Value: "no"})
+	c.AskConfirm(c.T(id, "Name", m.Name, "Link", c.linkText(l)), "")
 	return nil
 }
 
 func answerLinkConfirm(c *Ctx, in Input) (string, error) {
-	switch in.Choice {
-	case "no":
-		c.Say("cancel.done")
-		c.End()
-		return "", nil
-	case "yes":
-	default:
-		return "", invalid("err.choose_option")
+	if ok, err := confirmed(c, in); !ok || err != nil {
+		return "", err
 	}
 	l, err := c.pendingLink()
 	if err != nil {

@@ -327,21 +327,13 @@ func askStatusConfirm(c *Ctx) error {
 		return sayInvalid(c, err)
 	}
 	s := c.pendingStatus()
-	c.Ask(c.T("status.confirm", "Name", m.Name, "Status", c.statusLine(s), "Reason", s.Reason), 2,
-		Opt{Label: c.T("btn.confirm"), Value: "yes"},
-		Opt{Label: c.T("btn.cancel"), Value: "no"})
+	c.AskConfirm(c.T("status.confirm", "Name", m.Name, "Status", c.statusLine(s), "Reason", s.Reason), "")
 	return nil
 }
 
 func answerStatusConfirm(c *Ctx, in Input) (string, error) {
-	switch in.Choice {
-	case "no":
-		c.Say("cancel.done")
-		c.End()
-		return "", nil
-	case "yes":
-	default:
-		return "", invalid("err.choose_option")
+	if ok, err := confirmed(c, in); !ok || err != nil {
+		return "", err
 	}
 	m, err := statusMember(c)
 	if err != nil {
