@@ -529,6 +529,9 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	if err := sendSummary(c, mt, cell); err != nil {
 		return err
 	}
+	if err := c.attachYearChart(mt, cell); err != nil {
+		return err
+	}
 	secs, err := c.leadersOf(cell.ID, true)
 	if err != nil {
 		return err

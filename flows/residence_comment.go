@@ -575,9 +575,15 @@ func answerCommentReview(c *Ctx, in Input) (string, error) {
 	}
 	r := c.readerOf(cc.m)
 	if c.SendTo(cc.m, "res.comment_to_member", "Form", r.commentText(cm, cc.m)) {
+		if err := r.attachCommentPDF(c, cm, cc.m); err != nil {
+			return "", err
+		}
 		c.Say("res.comment_sent", "Name", cc.m.Name)
 	} else {
 		c.Say("res.comment_saved_unreachable", "Name", cc.m.Name)
+	}
+	if err := c.attachCommentPDF(c, cm, cc.m); err != nil {
+		return "", err
 	}
 	return "", startCommentRound(c, cc.cell, false)
 }

@@ -8,6 +8,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -36,6 +38,10 @@ type Console struct {
 	Clock      *Clock
 	Zone       *time.Location
 	Echo       bool // print each input line (when input is not a terminal)
+	// FilesDir is where documents sent to demo people are written, so the
+	// demo can open them (a folder next to the demo database). Empty means
+	// documents are only named.
+	FilesDir string
 
 	mu       sync.Mutex
 	user     string            // console user id of the person typed as
@@ -57,6 +63,11 @@ func (c *Console) Send(_ context.Context, m bot.Message) error {
 	}
 	if m.Document != nil {
 		fmt.Fprintf(&b, "  %s\n", c.T("console.document", "Name", m.Document.Name, "Size", len(m.Document.Data)))
+		if path, err := c.saveDocument(m.Document); err != nil {
+			fmt.Fprintf(&b, "  %s\n", c.T("console_export.not_saved", "Err", err))
+		} else if path != "" {
+			fmt.Fprintf(&b, "  %s\n", c.T("console_export.saved", "Path", path))
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -65,6 +76,19 @@ func (c *Console) Send(_ context.Context, m bot.Message) error {
 	}
 	_, err := io.WriteString(c.Out, b.String())
 	return err
+}
+
+// saveDocument writes a document into FilesDir and returns its path. The
+// name is the bot's own (a slug), but only its base is used.
+func (c *Console) saveDocument(d *bot.Document) (string, error) {
+	if c.FilesDir == "" {
+		return "", nil
+	}
+	if err := os.MkdirAll(c.FilesDir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.FilesDir, filepath.Base(d.Name))
+	return path, os.WriteFile(path, d.Data, 0o600)
 }
 
 // inviteLink finds a deep link in a message, for /tap.

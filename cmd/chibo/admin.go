@@ -38,6 +38,8 @@ func runCommand(_ context.Context, cfg Config, db *storage.DB, args []string, ou
 			return errUsage
 		}
 		return runAdmin(cfg, db, args[1], args[2:], out, t)
+	case "export":
+		return runExport(cfg, db, args[1:], out, t)
 	}
 	return errUsage
 }

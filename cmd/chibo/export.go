@@ -1,0 +1,82 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"chibo/flows"
+	"chibo/locales"
+	"chibo/storage"
+)
+
+// runExport is "chibo export --cell ID [--what W] [--year Y] [--month
+// yyyy-mm] [--meeting ID] [--format xlsx|csv|pdf] [--out PATH]": it writes
+// the same files /export sends in chat, for the commune office. PATH is a
+// directory (the default: the current one) or, for one file, a file name.
+// Through the admin socket the serving process writes them, relative to the
+// caller's directory.
+func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(string, ...any) string) error {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	cell := fs.Uint64("cell", 0, "")
+	what := fs.String("what", flows.ExportAttendance, "")
+	year := fs.Int("year", 0, "")
+	month := fs.String("month", "", "")
+	meeting := fs.Uint64("meeting", 0, "")
+	format := fs.String("format", flows.FormatXLSX, "")
+	dest := fs.String("out", ".", "")
+	if err := fs.Parse(args); err != nil || *cell == 0 || fs.NArg() > 0 {
+		return errors.New(t("cli_export.usage"))
+	}
+	cat, err := locales.Load()
+	if err != nil {
+		return err
+	}
+	// The reader's language is the one t speaks.
+	lang := t("cli_export.lang")
+	if !locales.Supported(lang) {
+		lang = locales.Default
+	}
+	e, err := flows.NewEngine(cat, flows.Config{Zone: cfg.zone, DefaultLang: lang, Now: time.Now})
+	if err != nil {
+		return err
+	}
+	var docs []flows.Document
+	err = db.View(func(tx *storage.Tx) error {
+		docs, err = e.Export(tx, lang, flows.ExportRequest{What: *what, Format: *format, CellID: *cell, Year: *year, Month: *month, Meeting: *meeting})
+		return err
+	})
+	var ee *flows.ErrExport
+	if errors.As(err, &ee) {
+		return errors.New(t(ee.MsgID, ee.KV...))
+	}
+	if err != nil {
+		return err
+	}
+	path := cfg.path(*dest)
+	st, statErr := os.Stat(path)
+	isDir := (statErr == nil && st.IsDir()) || strings.HasSuffix(*dest, string(os.PathSeparator)) || len(docs) > 1
+	if isDir {
+		if err := os.MkdirAll(path, 0o750); err != nil {
+			return err
+		}
+	}
+	for _, d := range docs {
+		p := path
+		if isDir {
+			p = filepath.Join(path, d.Name)
+		}
+		// Members' names and attendance are personal data: owner only.
+		if err := os.WriteFile(p, d.Data, 0o600); err != nil {
+			return fmt.Errorf("%s: %w", p, err)
+		}
+		fmt.Fprintln(out, t("cli_export.written", "Path", p, "Size", len(d.Data)))
+	}
+	return nil
+}

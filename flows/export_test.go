@@ -1,0 +1,193 @@
+package flows
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"chibo/flows/export"
+	"chibo/storage"
+)
+
+// closeMarch holds March's meeting with everyone present but unexcused
+// and closes it, as the secretary would; it returns the close's messages.
+func (h *harness) closeMarch(absent ...string) []Message {
+	h.t.Helper()
+	h.say("sec", "/meeting")
+	mid := h.meetings()[0].ID
+	h.now = time.Date(2026, 3, 3, 19, 40, 0, 0, h.zone)
+	h.press("sec", fmt.Sprintf("rla:%d:p", mid))
+	for _, u := range absent {
+		h.press("sec", fmt.Sprintf("rl:%d:%d:u", mid, h.member(u).ID))
+	}
+	h.now = time.Date(2026, 3, 3, 21, 15, 0, 0, h.zone)
+	return h.press("sec", fmt.Sprintf("mt:%d:cl", mid))
+}
+
+// exportFile runs /export as user, taps the labels, and returns the document sent.
+func (h *harness) exportFile(user string, labels ...string) *Document {
+	h.t.Helper()
+	out := h.say(user, "/export")
+	for _, l := range labels {
+		out = h.tap(user, l)
+	}
+	for _, m := range out {
+		if m.Document != nil {
+			return m.Document
+		}
+	}
+	h.t.Fatalf("no document in %s", texts(out))
+	return nil
+}
+
+func TestExport_chartWithSummary(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai", "Phạm Văn Ba")
+	out := h.closeMarch("lethihai")
+	var doc *Document
+	for _, m := range out {
+		if m.Document != nil && m.Chat == "sec" {
+			doc = m.Document
+			if !strings.Contains(m.Text, h.vi("mt.sum_counts", "Total", 4, "Exempt", 0, "Expected", 4)) {
+				t.Errorf("the chart is not on the summary: %q", m.Text)
+			}
+		}
+	}
+	if doc == nil || doc.MIME != "image/png" {
+		t.Fatalf("no chart with the summary: %s", texts(out))
+	}
+	img, err := png.Decode(bytes.NewReader(doc.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := img.Bounds(); b.Dx() != export.ChartWidth || b.Dy() != export.ChartHeight(4) {
+		t.Errorf("chart %v", b)
+	}
+}
+
+func TestExport_attendanceWorkbookAndCSV(t *testing.T) {
+	h := newHarness(t)
+	long := strings.Repeat("Nguyễn Thị Ánh ", 14)[:200] // 200 bytes
+	h.seedCell("Trần Văn Một", "Lê Thị Hai", long)
+	h.closeMarch("lethihai")
+	before := h.snapshot("convs")
+	doc := h.exportFile("sec", h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_xlsx"))
+	if doc.Name != "diem-danh-2026-chi-bo-thu.xlsx" || doc.MIME != export.MIMEXLSX {
+		t.Errorf("document %q %q", doc.Name, doc.MIME)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(doc.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Điểm danh cả năm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]string{}
+	for _, r := range rows[4:] {
+		if len(r) > 4 {
+			found[r[1]] = r[4] // March
+		}
+	}
+	if found["Lê Thị Hai"] != "K" || found["Trần Văn Một"] != "C" || found[long] != "C" || found["Nguyễn Văn Bí Thư"] != "C" {
+		t.Errorf("March column %q", found)
+	}
+	// CSV: with a BOM.
+	doc = h.exportFile("sec", h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_csv"))
+	if !bytes.HasPrefix(doc.Data, []byte("\ufeff")) || !bytes.Contains(doc.Data, []byte("Lê Thị Hai,,,K,")) {
+		t.Errorf("CSV %q", doc.Data[:min(300, len(doc.Data))])
+	}
+	if h.snapshot("convs") != before {
+		t.Error("an export changed stored data")
+	}
+}
+
+func TestExport_rollQualityCommentsAndEmptyYear(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai")
+	// Before any meeting: the year's file still reads well, the roll says why not.
+	doc := h.exportFile("sec", h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_xlsx"))
+	f, err := excelize.OpenReader(bytes.NewReader(doc.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("Điểm danh cả năm")
+	f.Close()
+	if !strings.Contains(fmt.Sprint(rows), h.vi("export.att_empty", "Year", 2026)) {
+		t.Errorf("empty year rows %q", rows)
+	}
+	h.say("sec", "/export")
+	h.wantText(h.tap("sec", h.vi("exp.what_roll")), "vi", "exp.no_meeting")
+	h.say("sec", "/export")
+	h.tap("sec", h.vi("exp.what_comments", "Year", 2026))
+	h.wantText(h.tap("sec", h.vi("exp.format_pdf")), "vi", "exp.no_comments", "Year", 2026)
+
+	h.closeMarch("lethihai")
+	doc = h.exportFile("sec", h.vi("exp.what_roll"), h.vi("exp.meeting_label", "Date", "03/03/2026", "Kind", h.vi("mt.kind_regular")), h.vi("exp.format_csv"))
+	if !bytes.Contains(doc.Data, []byte("Lê Thị Hai,K,")) || !bytes.Contains(doc.Data, []byte("Trần Văn Một,C,")) {
+		t.Errorf("roll CSV %s", doc.Data)
+	}
+	doc = h.exportFile("sec", h.vi("exp.what_quality", "Year", 2026), h.vi("exp.format_csv"))
+	if !bytes.Contains(doc.Data, []byte(h.vi("export.unscored"))) {
+		t.Errorf("quality CSV %s", doc.Data)
+	}
+}
+
+func TestExport_whoMay(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai")
+	g := h.farGroup()
+	h.markFar("lethihai", g.ID, h.date(1, 1, 2026), h.date(31, 12, 2026), true)
+	// Another cell's secretary, who exports their own cell only.
+	other := h.otherCellMember("Bí Thư Chi Bộ Khác")
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		m, err := tx.MemberByContact(tr, other)
+		if err != nil {
+			return err
+		}
+		m.AddRole(m.HomeCellID, storage.RoleSecretary)
+		return tx.PutMember(m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.now = time.Date(2026, 3, 26, 9, 0, 0, 0, h.zone) // March's check-in is open
+	before := h.snapshot("convs")
+	// A member may not export.
+	h.wantText(h.say("tranvanmot", "/export"), "vi", "err.group_leaders_only")
+	// A group leader exports only check-ins, of their group's members.
+	out := h.say("cuong", "/export")
+	if got := out[len(out)-1].Choices(); len(got) != 1 || got[0].Label != h.vi("exp.what_checkins") {
+		t.Fatalf("group leader offered %v", got)
+	}
+	h.tap("cuong", h.vi("exp.what_checkins"))
+	out = h.tap("cuong", "03/2026")
+	doc := h.exportFile2(out, "cuong", h.vi("exp.format_csv"))
+	if !bytes.Contains(doc.Data, []byte("Lê Thị Hai,Tổ đảng viên đi làm ăn xa,chưa báo cáo")) || bytes.Contains(doc.Data, []byte("Trần Văn Một")) {
+		t.Errorf("group leader's CSV %s", doc.Data)
+	}
+	doc = h.exportFile(other, h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_csv"))
+	if bytes.Contains(doc.Data, []byte("Lê Thị Hai")) || bytes.Contains(doc.Data, []byte("Chi bộ Thử")) {
+		t.Errorf("another cell's data in %s", doc.Data)
+	}
+	if h.snapshot("convs") != before {
+		t.Error("exports changed stored data")
+	}
+}
+
+// exportFile2 taps label after out and returns the document sent.
+func (h *harness) exportFile2(_ []Message, user, label string) *Document {
+	h.t.Helper()
+	for _, m := range h.tap(user, label) {
+		if m.Document != nil {
+			return m.Document
+		}
+	}
+	h.t.Fatal("no document")
+	return nil
+}
