@@ -191,3 +191,52 @@ func (h *harness) exportFile2(_ []Message, user, label string) *Document {
 	h.t.Fatal("no document")
 	return nil
 }
+
+func TestExport_residenceCommentPDF(t *testing.T) {
+	w := newResWorld(t)
+	h := w.h
+	w.link(w.minh, storage.ResidenceWithComment)
+	h.now = time.Date(2026, 6, 10, 9, 0, 0, 0, h.zone)
+	for _, kind := range []string{"Tham gia phong trào, cuộc vận động ở địa phương", "Đóng góp cho địa phương"} {
+		h.say("minh", "/residence")
+		h.tap("minh", "Báo cáo hoạt động")
+		h.tap("minh", kind)
+		h.tap("minh", "Hôm nay")
+	}
+	h.now = time.Date(2026, 11, 12, 9, 0, 0, 0, h.zone)
+	w.button("sec", fmt.Sprintf("rs:cm:%d", h.cell.ID))
+	for _, l := range []string{"Tốt (theo số liệu)", "Tốt", "Tốt (theo số liệu)", "Đạt", "Dùng số liệu của chibo", "Tốt"} {
+		h.tap("sec", l)
+	}
+	out := h.tap("sec", "Gửi phiếu")
+	var toMember, toSec *Document
+	for _, m := range out {
+		switch {
+		case m.Chat == "minh" && m.Document != nil:
+			toMember = m.Document
+		case m.Chat == "sec" && m.Document != nil && m.Text == h.vi("res.comment_sent", "Name", "Hoàng Văn Minh"):
+			toSec = m.Document
+		}
+	}
+	if toMember == nil || toSec == nil || toMember.MIME != export.MIMEPDF || !bytes.HasPrefix(toSec.Data, []byte("%PDF-")) {
+		t.Fatalf("the comment's PDF went to member %v, secretary %v", toMember != nil, toSec != nil)
+	}
+	if toMember.Name != "phieu-nhan-xet-2026-hoang-van-minh.pdf" {
+		t.Errorf("name %q", toMember.Name)
+	}
+	// The year's comments: one PDF per member, or one workbook.
+	doc := h.exportFile("sec", h.vi("exp.what_comments", "Year", 2026), h.vi("exp.format_pdf"))
+	if doc.Name != toMember.Name {
+		t.Errorf("exported %q", doc.Name)
+	}
+	doc = h.exportFile("sec", h.vi("exp.what_comments", "Year", 2026), h.vi("exp.format_xlsx"))
+	f, err := excelize.OpenReader(bytes.NewReader(doc.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, _ := f.GetRows("Phiếu nhận xét")
+	if len(rows) < 5 || rows[4][1] != "Hoàng Văn Minh" || !strings.Contains(strings.Join(rows[3], "|"), "Giữ mối liên hệ với chi ủy, chi bộ nơi cư trú") {
+		t.Errorf("comments sheet %q", rows)
+	}
+}
