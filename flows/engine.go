@@ -97,6 +97,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerAudit()
 	e.registerPrivacy()
 	e.registerAdmin()
+	e.registerExport()
 	e.registerMeetings()
 	e.registerCheckins()
 	e.registerResidence()

@@ -61,7 +61,6 @@ func (e *Engine) registerMeetings() {
 		"section": {Ask: askScoreSection, Answer: answerScoreSection},
 	}})
 	e.due("meetings", dueMeetings)
-	e.registerExport()
 }
 
 // Defaults of a cell's meeting rules (DOMAIN.md §3: configurable, never

@@ -38,11 +38,7 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	if err != nil {
 		return err
 	}
-	// The reader's language is the one t speaks.
-	lang := t("cli_export.lang")
-	if !locales.Supported(lang) {
-		lang = locales.Default
-	}
+	lang := cfg.Lang // the caller's, also through the admin socket
 	e, err := flows.NewEngine(cat, flows.Config{Zone: cfg.zone, DefaultLang: lang, Now: time.Now})
 	if err != nil {
 		return err

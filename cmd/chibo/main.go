@@ -108,6 +108,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		fmt.Fprintf(stdout, "chibo %s (%s)\n", version, runtime.Version())
 		return 0
 	}
+	// From here the command line speaks the configured language (--lang too).
+	lang = cfg.Lang
+	t = func(id string, kv ...any) string { return cat.T(lang, id, kv...) }
 	if len(rest) > 0 {
 		return runCLI(ctx, cfg, rest, lang, stdout, stderr, t)
 	}

@@ -168,6 +168,7 @@ func (a *adminServer) run(req adminRequest) (resp adminResponse) {
 	t := func(id string, kv ...any) string { return a.cat.T(lang, id, kv...) }
 	cfg := a.cfg
 	cfg.workDir = req.Dir
+	cfg.Lang = lang // files and text in the caller's language
 	var out, errb bytes.Buffer
 	defer func() {
 		if r := recover(); r != nil {
