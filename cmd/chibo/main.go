@@ -51,6 +51,7 @@ type Config struct {
 	RatePerSecond float64
 	InviteDays    int
 	ConvHours     int
+	AuditDays     int
 	LogFormat     string
 	BackupDir     string
 	BackupKeep    int
@@ -198,6 +199,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	fs.IntVar(&cfg.InviteDays, "invite-days", days, t("flag.invite_days"))
 	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
 	fs.IntVar(&cfg.ConvHours, "conv-hours", hours, t("flag.conv_hours"))
+	auditDays, _ := strconv.Atoi(env("CHIBO_AUDIT_DAYS", "1825"))
+	fs.IntVar(&cfg.AuditDays, "audit-days", auditDays, t("flag.audit_days"))
 	fs.StringVar(&cfg.LogFormat, "log-format", env("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
 	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
 	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
@@ -230,6 +233,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 		return cfg, nil, fmt.Errorf("CHIBO_INVITE_DAYS must be above 0")
 	case cfg.ConvHours <= 0:
 		return cfg, nil, fmt.Errorf("CHIBO_CONV_HOURS must be above 0")
+	case cfg.AuditDays <= 0:
+		return cfg, nil, fmt.Errorf("CHIBO_AUDIT_DAYS must be above 0")
 	case cfg.BackupKeep <= 0:
 		return cfg, nil, fmt.Errorf("CHIBO_BACKUP_KEEP must be above 0")
 	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
@@ -278,11 +283,12 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 	var linkMu sync.RWMutex
 	inviteLink := func(token string) string { return "https://t.me/" + botUsername(cfg, db) + "?start=" + token }
 	engine, err := flows.NewEngine(cat, flows.Config{
-		Now:         now,
-		Zone:        cfg.zone,
-		DefaultLang: cfg.Lang,
-		InviteTTL:   time.Duration(cfg.InviteDays) * 24 * time.Hour,
-		ConvTTL:     time.Duration(cfg.ConvHours) * time.Hour,
+		Now:            now,
+		Zone:           cfg.zone,
+		DefaultLang:    cfg.Lang,
+		InviteTTL:      time.Duration(cfg.InviteDays) * 24 * time.Hour,
+		ConvTTL:        time.Duration(cfg.ConvHours) * time.Hour,
+		AuditRetention: time.Duration(cfg.AuditDays) * 24 * time.Hour,
 		InviteLink: func(token string) string {
 			linkMu.RLock()
 			defer linkMu.RUnlock()
