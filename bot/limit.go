@@ -35,6 +35,7 @@ type RateLimiter struct {
 	gap      time.Duration
 	private  time.Duration
 	group    time.Duration
+	start    time.Time            // the first Reserve: the process's start, as far as sends go
 	next     time.Time            // earliest time of the next send overall
 	chatNext map[string]time.Time // earliest time of the next send per chat
 }
@@ -62,18 +63,28 @@ func NewRateLimiter(l RateLimits) *RateLimiter {
 func (r *RateLimiter) Reserve(chat string, group bool, now time.Time) time.Duration {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	interval := r.private
+	if group {
+		interval = r.group
+	}
+	if r.start.IsZero() {
+		r.start = now
+	}
 	at := r.next
-	if cn := r.chatNext[chat]; cn.After(at) {
+	cn, seen := r.chatNext[chat]
+	if !seen {
+		// A process that just started cannot know when it (or the one it
+		// replaces, killed after a send) last wrote to this chat: wait one
+		// interval from the start rather than risk Telegram's flood control.
+		cn = r.start.Add(interval)
+	}
+	if cn.After(at) {
 		at = cn
 	}
 	if at.After(now) {
 		return at.Sub(now)
 	}
 	r.next = now.Add(r.gap)
-	interval := r.private
-	if group {
-		interval = r.group
-	}
 	r.chatNext[chat] = now.Add(interval)
 	if len(r.chatNext) > 10000 {
 		r.forget(now)
