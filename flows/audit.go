@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"chibo/flows/export"
 	"chibo/storage"
 )
 
@@ -103,4 +104,43 @@ func runAudit(c *Ctx, _ string) error {
 	}
 	c.Reply(strings.Join(lines, "\n"))
 	return nil
+}
+
+// auditTable is the cell's audit log as a table for /export: every entry
+// kept, oldest first, with the values before and after as recorded.
+func (c *Ctx) auditTable(cell *storage.Cell) (*export.Table, error) {
+	entries, err := c.Tx.AuditLog(1<<30, func(e *storage.AuditEntry) bool { return e.CellID == cell.ID })
+	if err != nil {
+		return nil, err
+	}
+	zone := c.cellZone(cell)
+	tb := &export.Table{
+		Sheet:    c.T("audit.sheet"),
+		Title:    c.T("audit.export_title", "Cell", cell.Name),
+		Subtitle: c.T("audit.export_made", "Date", c.Date(c.Now)),
+		Columns: []export.Column{
+			{Header: c.T("audit.col_when"), Width: 17}, {Header: c.T("audit.col_who"), Width: 24},
+			{Header: c.T("audit.col_what"), Width: 30}, {Header: c.T("audit.col_subject"), Width: 24},
+			{Header: c.T("audit.col_before"), Width: 40}, {Header: c.T("audit.col_after"), Width: 40},
+		},
+	}
+	for i := len(entries) - 1; i >= 0; i-- {
+		e := entries[i]
+		what := e.Action
+		if id, ok := auditActions[e.Action]; ok {
+			what = c.T(id)
+		}
+		subject := ""
+		if e.SubjectID != 0 {
+			subject = c.personName(e.SubjectID)
+		}
+		tb.Rows = append(tb.Rows, []export.Cell{
+			{V: e.At.In(zone).Format("02/01/2006 15:04")}, {V: c.personName(e.ActorID)}, {V: what}, {V: subject},
+			{V: string(e.Before)}, {V: string(e.After)},
+		})
+	}
+	if len(entries) == 0 {
+		tb.Notes = append(tb.Notes, c.T("audit.empty"))
+	}
+	return tb, nil
 }

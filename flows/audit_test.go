@@ -46,3 +46,35 @@ func TestAudit_statusChangeRecordedWithBeforeAndAfter(t *testing.T) {
 	}
 	h.wantText(h.say("tranthibinh", "/audit"), "vi", "err.leaders_only")
 }
+
+func TestAudit_export(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Võ Thị Lan")
+	h.say("sec", "/status")
+	h.tap("sec", "Võ Thị Lan")
+	h.tap("sec", "miễn công tác và sinh hoạt đảng")
+	h.say("sec", "Tuổi cao")
+	h.tap("sec", "Xác nhận")
+	var docs []Document
+	err := h.db.View(func(tx *storage.Tx) error {
+		var err error
+		docs, err = h.e.Export(tx, "vi", ExportRequest{What: ExportAudit, Format: FormatCSV, CellID: h.cell.ID})
+		return err
+	})
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("export: %v %+v", err, docs)
+	}
+	csv := string(docs[0].Data)
+	for _, want := range []string{"Nhật ký thay đổi – Chi bộ Thử", "Nguyễn Văn Bí Thư", "cập nhật tình trạng sinh hoạt", "Võ Thị Lan", `""kind"":""exempt""`} {
+		if !strings.Contains(csv, want) {
+			t.Errorf("audit CSV lacks %q:\n%s", want, csv)
+		}
+	}
+	// In chat the secretary finds it among the exports.
+	h.say("sec", "/export")
+	h.tap("sec", "Nhật ký thay đổi (ai đã sửa gì)")
+	out := h.tap("sec", "CSV")
+	if len(out) == 0 || out[0].Document == nil || !strings.Contains(string(out[0].Document.Data), "Võ Thị Lan") {
+		t.Fatalf("/export audit sent %+v", out)
+	}
+}

@@ -23,6 +23,7 @@ const (
 	ExportCheckins   = "checkins"   // a month of far-away members' check-ins
 	ExportComments   = "comments"   // the year's residence comments
 	ExportQuality    = "quality"    // the year's meeting quality scores
+	ExportAudit      = "audit"      // the cell's audit log: who changed what
 )
 
 // Formats of an export.
@@ -140,6 +141,13 @@ func makeExport(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, erro
 		}
 		base = fmt.Sprintf("chat-luong-%d-%s", req.Year, export.Slug(cell.Name))
 		return file(export.QualityTable(t, q))
+	case ExportAudit:
+		tb, err := c.auditTable(cell)
+		if err != nil {
+			return nil, err
+		}
+		base = fmt.Sprintf("nhat-ky-%s", export.Slug(cell.Name))
+		return file(tb)
 	}
 	return nil, &ErrExport{MsgID: "exp.bad_what"}
 }
@@ -566,7 +574,8 @@ func askExportWhat(c *Ctx) error {
 	opts := []Opt{{Label: c.T("exp.what_checkins"), Value: ExportCheckins}}
 	if leads {
 		opts = []Opt{{Label: c.T("exp.what_attendance", "Year", year), Value: ExportAttendance}, {Label: c.T("exp.what_roll"), Value: ExportRoll},
-			opts[0], {Label: c.T("exp.what_comments", "Year", year), Value: ExportComments}, {Label: c.T("exp.what_quality", "Year", year), Value: ExportQuality}}
+			opts[0], {Label: c.T("exp.what_comments", "Year", year), Value: ExportComments}, {Label: c.T("exp.what_quality", "Year", year), Value: ExportQuality},
+			{Label: c.T("exp.what_audit"), Value: ExportAudit}}
 	}
 	c.Ask(c.T("exp.ask_what", "Cell", cell.Name), 1, opts...)
 	return nil
@@ -581,7 +590,7 @@ func answerExportWhat(c *Ctx, in Input) (string, error) {
 	case ExportCheckins:
 		c.Data()["what"] = in.Choice
 		return "month", nil
-	case ExportAttendance, ExportComments, ExportQuality, ExportRoll:
+	case ExportAttendance, ExportComments, ExportQuality, ExportRoll, ExportAudit:
 		if !leads {
 			return "", invalid("err.choose_option")
 		}
