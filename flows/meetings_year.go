@@ -338,6 +338,9 @@ func (c *Ctx) template(cell *storage.Cell) ([]storage.QualitySection, error) {
 }
 
 func (c *Ctx) sectionName(s storage.QualitySection) string {
+	if len(s.Label) > 0 {
+		return c.pickLabel(s.Label, s.ID)
+	}
 	switch s.ID {
 	case "prep":
 		return c.T("mt.sec_prep")

@@ -200,6 +200,9 @@ type QualitySection struct {
 	// Auto names the record that scores it ("attendance", "duration");
 	// empty means the secretary scores it.
 	Auto string `json:"auto,omitempty"`
+	// Label names the section per language, for an organization's own
+	// template; empty for the default sections, named in the locale files.
+	Label map[string]string `json:"label,omitempty"`
 }
 
 // QualityTemplate is an organization's 100-point meeting quality template.

@@ -112,6 +112,8 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		}
 		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")))
 		fmt.Fprintln(out, "https://t.me/"+botUsername(cfg, db)+"?start="+inv.Token)
+	case "quality-template", "residence-form", "residence-settings":
+		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)
 	case "checkin-form":
 		return runCheckinForm(db, *org, *set, cfg.path, out, t)
 	case "list":
