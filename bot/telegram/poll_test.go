@@ -24,8 +24,9 @@ type process struct {
 	done chan error
 }
 
-// startPoll starts polling; onCommit runs after each committed batch.
-func startPoll(t *testing.T, fake *telegramtest.Server, path string, onCommit func(p *process)) *process {
+// startPoll starts polling; onCommit runs after each committed batch, and
+// before runs before the poll loop starts.
+func startPoll(t *testing.T, fake *telegramtest.Server, path string, onCommit func(p *process), before ...func(p *process)) *process {
 	t.Helper()
 	db, err := storage.Open(path, storage.Options{})
 	if err != nil {
@@ -39,6 +40,9 @@ func startPoll(t *testing.T, fake *telegramtest.Server, path string, onCommit fu
 			onCommit(p)
 		}
 	}})
+	for _, f := range before {
+		f(p)
+	}
 	go func() { p.done <- p.tg.Poll(ctx, p.d, db) }()
 	return p
 }
@@ -94,8 +98,7 @@ func TestPoll_CrashBeforeCommit(t *testing.T) {
 
 	// The first process receives the batch but is stopped before anything
 	// is committed (its dispatcher already refuses work).
-	p1 := startPoll(t, fake, path, nil)
-	p1.d.Close()
+	p1 := startPoll(t, fake, path, nil, func(p *process) { p.d.Close() })
 	waitFor(t, 5*time.Second, "the first getUpdates", func() bool { return len(fake.Calls("getUpdates")) > 0 })
 	p1.kill(t)
 	if got := fake.Calls("getUpdates")[0]; !got.OK() {
