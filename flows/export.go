@@ -152,7 +152,9 @@ func makeExport(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, erro
 	return nil, &ErrExport{MsgID: "exp.bad_what"}
 }
 
-// markOf is a member's month in the books, as monthSymbol shows it in chat.
+// markOf sums up a member's month: unexcused (or an excuse still
+// undecided) beats excused beats present; exempt when they were not
+// expected; none without a meeting. The books and /attendance both use it.
 func (y *yearRec) markOf(m *storage.Member, month int) export.Mark {
 	seen := map[rollState]bool{}
 	for i := range y.meetings {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/export"
 	"chibo/storage"
 )
 
@@ -230,27 +231,16 @@ func memberYear(c *Ctx, m *storage.Member, year int) error {
 	return nil
 }
 
-// monthSymbol sums up a member's month: unexcused beats excused beats
-// present; exempt when they were not expected; "·" without a meeting.
+// monthSymbol sums up a member's month (see markOf) as one symbol.
 func (c *Ctx) monthSymbol(y *yearRec, m *storage.Member, month int) string {
-	seen := map[rollState]bool{}
-	for i := range y.meetings {
-		mt := &y.meetings[i]
-		if y.month(mt) != month {
-			continue
-		}
-		if st, on := stateOf(m, mt); on {
-			seen[st] = true
-		}
-	}
-	switch {
-	case seen[rsUnexcused] || seen[rsPending]:
+	switch y.markOf(m, month) {
+	case export.MarkUnexcused:
 		return c.T("mt.sym_unexcused")
-	case seen[rsExcused]:
+	case export.MarkExcused:
 		return c.T("mt.sym_excused")
-	case seen[rsPresent]:
+	case export.MarkPresent:
 		return c.T("mt.sym_present")
-	case seen[rsExempt]:
+	case export.MarkExempt:
 		return c.T("mt.sym_exempt")
 	}
 	return c.T("mt.sym_none")
