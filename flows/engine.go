@@ -91,6 +91,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, cat: cat, flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[string]Action{}}
 	e.registerCore()
+	e.registerPages()
 	e.registerRegistration()
 	e.registerSecretary()
 	e.registerGroups()
@@ -251,6 +252,7 @@ func (c *Ctx) Ask(text string, perRow int, opts ...Opt) {
 	if perRow <= 0 {
 		perRow = 1
 	}
+	perRow = min(perRow, maxPerRow)
 	var rows [][]Button
 	for i, o := range opts {
 		b := Button{Label: o.Label, Data: "c:" + c.conv.Nonce + ":" + o.Value}
@@ -668,13 +670,21 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 }
 
 func (e *Engine) recordOffers(c *Ctx) error {
-	for _, m := range c.out {
+	for i := range c.out {
+		m := &c.out[i]
 		if len(m.Buttons) == 0 {
 			continue
 		}
+		paginate(c, m)
 		o := &storage.Offer{At: c.Now}
 		for _, b := range m.Choices() {
 			o.Choices = append(o.Choices, storage.Choice{Label: b.Label, Data: b.Data})
+		}
+		if p := m.pages; p != nil {
+			o.Text, o.PerRow = m.Text, p.perRow
+			for _, b := range p.all {
+				o.All = append(o.All, storage.Choice{Label: b.Label, Data: b.Data})
+			}
 		}
 		if err := c.Tx.PutOffer(m.Transport, m.Chat, o); err != nil {
 			return err

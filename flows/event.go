@@ -82,6 +82,7 @@ type Message struct {
 	EditMessageID   string     `json:"edit_message_id,omitempty"` // edit this earlier message instead of sending
 	RecipientID     uint64     `json:"recipient_id,omitempty"`    // the member it goes to, when known
 	Key             string     `json:"-"`                         // idempotency key for the outbox; empty for replies
+	pages           *pageSet   // set when Buttons is one page of a longer list
 }
 
 // Choices flattens the buttons in order.

@@ -195,6 +195,11 @@ type Choice struct {
 type Offer struct {
 	Choices []Choice  `json:"choices"`
 	At      time.Time `json:"at"`
+	// All, Text and PerRow keep a list too long for one keyboard, shown a
+	// page at a time (Choices are the page shown).
+	All    []Choice `json:"all,omitempty"`
+	Text   string   `json:"text,omitempty"`
+	PerRow int      `json:"per_row,omitempty"`
 }
 
 // Refusal records that a person declined consent. Nothing else is kept.

@@ -212,6 +212,8 @@ func TestFake_Strict(t *testing.T) {
 		{"sendMessage", tgbotapi.Params{"chat_id": "1", "text": "hi", "disable_notification": "maybe"}, 400, "can't parse"},
 		{"sendMessage", tgbotapi.Params{"chat_id": "1", "text": "hi", "reply_markup": `{"inline_keyboard":[[{"text":"x","callback_data":"` + strings.Repeat("d", 65) + `"}]]}`}, 400, "BUTTON_DATA_INVALID"},
 		{"sendMessage", tgbotapi.Params{"chat_id": "1", "text": "hi", "reply_markup": `{"inline_keyboard":[[{"text":"x","callback_data":"d","colour":1}]]}`}, 400, "unknown field"},
+		{"sendMessage", tgbotapi.Params{"chat_id": "1", "text": "hi", "reply_markup": `{"inline_keyboard":[` + strings.Repeat(`[{"text":"x","callback_data":"d"}],`, 100) + `[{"text":"x","callback_data":"d"}]]}`}, 400, "reply markup is too long"},
+		{"sendMessage", tgbotapi.Params{"chat_id": "1", "text": "hi", "reply_markup": `{"inline_keyboard":[[` + strings.Repeat(`{"text":"x","callback_data":"d"},`, 8) + `{"text":"x","callback_data":"d"}]]}`}, 400, "reply markup is too long"},
 		{"setMyCommands", tgbotapi.Params{"commands": `[{"command":"Help!","description":"x"}]`}, 400, "BOT_COMMAND_INVALID"},
 		{"setMyCommands", tgbotapi.Params{"commands": `[{"command":"help","description":"x"}]`, "scope": `{"type":"chat"}`}, 400, "chat_id"},
 		{"answerCallbackQuery", tgbotapi.Params{"callback_query_id": "nope"}, 400, "query is too old"},

@@ -603,6 +603,17 @@ func checkMarkup(raw string) *apiError {
 		return badRequest("can't parse reply keyboard markup JSON object")
 	}
 	actions := []string{"url", "callback_data", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat", "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay"}
+	// Telegram's documented-by-practice limits: 100 inline buttons, 8 a row.
+	total := 0
+	for _, row := range mk.Inline {
+		total += len(row)
+		if len(row) > 8 {
+			return badRequest("reply markup is too long")
+		}
+	}
+	if total > 100 {
+		return badRequest("reply markup is too long")
+	}
 	for _, row := range mk.Inline {
 		for _, b := range row {
 			if text, _ := b["text"].(string); strings.TrimSpace(text) == "" {
