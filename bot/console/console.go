@@ -152,6 +152,12 @@ func (c *Console) Run(ctx context.Context) error {
 		readErr <- sc.Err()
 	}()
 	for {
+		if !c.Echo { // a person at a terminal: show whose turn it is
+			name := c.nameOf(c.user)
+			c.mu.Lock()
+			fmt.Fprintf(c.Out, "[%s] > ", name)
+			c.mu.Unlock()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
