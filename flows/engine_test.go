@@ -228,3 +228,29 @@ func TestStatus_secretaryOfAnotherCellSeesNothing(t *testing.T) {
 	// A button for the first cell, pressed by the other secretary.
 	h.wantText(h.event(Event{Kind: EventButton, User: "sec2", Data: "st:" + strconv.FormatUint(h.cell.ID, 10)}), "vi", "err.leaders_only")
 }
+
+func TestLeaderOfTwoCells_choosesTheCell(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	err := h.db.Update(func(tx *storage.Tx) error {
+		second := &storage.Cell{OrgID: h.cell.OrgID, Name: "Chi bộ Thứ Hai", Created: h.now}
+		if err := tx.PutCell(second); err != nil {
+			return err
+		}
+		sec, err := tx.MemberByContact(tr, "sec")
+		if err != nil {
+			return err
+		}
+		sec.AddRole(second.ID, storage.RoleSecretary)
+		return tx.PutMember(sec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"/meeting", "/attendance", "/members"} {
+		out := h.say("sec", cmd)
+		h.wantText(out, "vi", "pick.cell")
+		out = h.tap("sec", "Chi bộ Thứ Hai")
+		h.wantContains(out, "Chi bộ Thứ Hai")
+	}
+}

@@ -366,15 +366,10 @@ func (c *Ctx) meetingLine(mt *storage.Meeting, cell *storage.Cell) string {
 // runMeeting shows the caller's cell's meetings: the leader gets the tools,
 // a member the next meeting and their answer.
 func runMeeting(c *Ctx, _ string) error {
-	cells := c.Me.LedCells()
-	if len(cells) == 0 {
+	if len(c.Me.LedCells()) == 0 {
 		return memberMeetingView(c)
 	}
-	cell, err := c.Tx.Cell(cells[0])
-	if err != nil {
-		return err
-	}
-	return leaderMeetingList(c, cell)
+	return forLedCell(c, "meeting")
 }
 
 func memberMeetingView(c *Ctx) error {

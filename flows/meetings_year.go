@@ -155,14 +155,17 @@ func (c *Ctx) yearFlags(y *yearRec, ms []storage.Member) []string {
 
 func runAttendance(c *Ctx, args string) error {
 	cells := c.Me.LedCells()
-	if len(cells) == 0 {
+	switch len(cells) {
+	case 0:
 		return memberYear(c, c.Me, yearArg(c, args))
+	case 1:
+		cell, err := c.Tx.Cell(cells[0])
+		if err != nil {
+			return err
+		}
+		return cellYear(c, cell, yearArg(c, args))
 	}
-	cell, err := c.Tx.Cell(cells[0])
-	if err != nil {
-		return err
-	}
-	return cellYear(c, cell, yearArg(c, args))
+	return forLedCell(c, "attendance") // several cells: ask which, this year
 }
 
 func yearArg(c *Ctx, args string) int {

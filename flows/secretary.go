@@ -40,6 +40,10 @@ var cellTools = map[string]func(c *Ctx, cell *storage.Cell) error{
 	"status": func(c *Ctx, cell *storage.Cell) error {
 		return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
 	},
+	"meeting": leaderMeetingList,
+	"attendance": func(c *Ctx, cell *storage.Cell) error {
+		return cellYear(c, cell, c.Now.In(c.cellZone(cell)).Year())
+	},
 }
 
 // forLedCell runs tool on the cell the caller leads, asking which one first
