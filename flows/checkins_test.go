@@ -368,7 +368,7 @@ func TestBoard_groupLeadersOnly(t *testing.T) {
 		}
 		return false
 	}
-	if has(h.e.Menu("vi", false)) || !has(h.e.Menu("vi", true)) {
+	if has(h.e.Menu("vi", MenuMember)) || !has(h.e.Menu("vi", MenuGroupLeader)) {
 		t.Error("/board must be in the leaders' menu only")
 	}
 	// The group leader and the secretary see the member.

@@ -699,14 +699,45 @@ type MenuItem struct {
 	Description string
 }
 
-// Menu lists the commands for the messenger's menu in lang: for members, or
-// (leader true) for secretaries, deputies and group leaders, who see more.
-func (e *Engine) Menu(lang string, leader bool) []MenuItem {
+// MenuLevel is how much of the command menu a person sees.
+type MenuLevel int
+
+// Menu levels, each seeing what the one before sees and more.
+const (
+	MenuMember      MenuLevel = iota // everyone
+	MenuGroupLeader                  // group leaders (tổ trưởng)
+	MenuLeader                       // secretaries and deputies
+)
+
+// MenuLevelOf is the menu level of a member.
+func MenuLevelOf(tx *storage.Tx, m *storage.Member) MenuLevel {
+	switch {
+	case len(m.LedCells()) > 0:
+		return MenuLeader
+	case leadsGroup(tx, m):
+		return MenuGroupLeader
+	}
+	return MenuMember
+}
+
+// Menu lists the commands for the messenger's "/" menu in lang at a level.
+// The few organization-admin commands are left to /help, which lists them
+// for admins only.
+func (e *Engine) Menu(lang string, level MenuLevel) []MenuItem {
 	var items []MenuItem
 	for _, name := range e.order {
 		cmd := e.commands[name]
-		if (cmd.Need == NeedLeader || cmd.Need == NeedGroupLeader) && !leader {
+		switch cmd.Need {
+		case NeedAdmin:
 			continue
+		case NeedLeader, NeedLeaderOrAdmin:
+			if level < MenuLeader {
+				continue
+			}
+		case NeedGroupLeader:
+			if level < MenuGroupLeader {
+				continue
+			}
 		}
 		items = append(items, MenuItem{Command: name, Description: e.cat.T(lang, cmd.MenuID)})
 	}

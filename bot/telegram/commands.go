@@ -13,23 +13,23 @@ import (
 // MenuLangs are the languages the command menus are set for.
 var MenuLangs = []string{"vi", "en"}
 
-// SetCommands sets the "/" menus: the members' menu for everyone (in the
-// default language, and per language_code for each of MenuLangs), and the
-// fuller leaders' menu in the private chat of each of leaderChats.
-func (t *Telegram) SetCommands(ctx context.Context, menu func(lang string, leader bool) []flows.MenuItem, leaderChats []int64) error {
+// SetCommands sets the "/" menu everyone sees: in the default language,
+// and per language_code for each of MenuLangs.
+func (t *Telegram) SetCommands(ctx context.Context, menu func(lang string) []flows.MenuItem) error {
 	for _, code := range append([]string{""}, MenuLangs...) {
-		if err := t.setMenu(ctx, menu, tgbotapi.NewBotCommandScopeDefault(), code, false); err != nil {
+		if err := t.setMenu(ctx, menu, tgbotapi.NewBotCommandScopeDefault(), code); err != nil {
 			return err
 		}
 	}
-	return t.SetLeaderCommands(ctx, menu, leaderChats)
+	return nil
 }
 
-// SetLeaderCommands sets the leaders' menu in the private chats given.
-func (t *Telegram) SetLeaderCommands(ctx context.Context, menu func(lang string, leader bool) []flows.MenuItem, chats []int64) error {
+// SetChatCommands sets the menu of the private chats given (secretaries and
+// group leaders see more than members), in every language.
+func (t *Telegram) SetChatCommands(ctx context.Context, menu func(lang string) []flows.MenuItem, chats []int64) error {
 	for _, chat := range chats {
 		for _, code := range append([]string{""}, MenuLangs...) {
-			if err := t.setMenu(ctx, menu, tgbotapi.NewBotCommandScopeChat(chat), code, true); err != nil {
+			if err := t.setMenu(ctx, menu, tgbotapi.NewBotCommandScopeChat(chat), code); err != nil {
 				return err
 			}
 		}
@@ -40,12 +40,12 @@ func (t *Telegram) SetLeaderCommands(ctx context.Context, menu func(lang string,
 // setMenu sets one menu. In each scope Telegram shows the menu of the
 // person's language_code, else the one without a language; a chat's scope
 // comes before the default scope.
-func (t *Telegram) setMenu(ctx context.Context, menu func(lang string, leader bool) []flows.MenuItem, scope tgbotapi.BotCommandScope, code string, leader bool) error {
+func (t *Telegram) setMenu(ctx context.Context, menu func(lang string) []flows.MenuItem, scope tgbotapi.BotCommandScope, code string) error {
 	lang := code
 	if lang == "" {
 		lang = t.cfg.DefaultLang
 	}
-	items := menu(lang, leader)
+	items := menu(lang)
 	cmds := make([]tgbotapi.BotCommand, 0, len(items))
 	for _, it := range items {
 		cmds = append(cmds, tgbotapi.BotCommand{Command: it.Command, Description: it.Description})

@@ -275,7 +275,10 @@ func TestTelegram_SetCommands(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	tg := mustTelegram(t, fake, telegram.Config{})
 	e := mustEngine(t)
-	if err := tg.SetCommands(context.Background(), e.Menu, []int64{77}); err != nil {
+	if err := tg.SetCommands(context.Background(), func(l string) []flows.MenuItem { return e.Menu(l, flows.MenuMember) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.SetChatCommands(context.Background(), func(l string) []flows.MenuItem { return e.Menu(l, flows.MenuLeader) }, []int64{77}); err != nil {
 		t.Fatal(err)
 	}
 	def, en, lead := fake.Commands("default", 0, ""), fake.Commands("default", 0, "en"), fake.Commands("chat", 77, "")

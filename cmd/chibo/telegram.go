@@ -48,7 +48,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		Log:      d.Log,
 		OnResult: m.sent,
 	})
-	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]bool{}}
+	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]flows.MenuLevel{}}
 	// This dispatcher wakes the sender on each commit, so replies leave at
 	// once, and the menus, so a new secretary gets theirs.
 	dispatcher := bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, OnDispatched: m.dispatched, OnCommit: func() {
@@ -56,14 +56,10 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		menus.notify()
 	}})
 
-	chats := leaderChats(d.DB)
-	if err := tg.SetCommands(ctx, d.Engine.Menu, chats); err != nil {
+	if err := tg.SetCommands(ctx, func(lang string) []flows.MenuItem { return d.Engine.Menu(lang, flows.MenuMember) }); err != nil {
 		d.Log.Warn("command menus not set", "err", err) // cosmetic: chibo works without them
-	} else {
-		for _, c := range chats {
-			menus.set[c] = true
-		}
 	}
+	menus.refresh(ctx)
 
 	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
@@ -116,44 +112,75 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 	return nil
 }
 
-// leaderChats lists the Telegram private chats of secretaries and deputies,
-// who get the fuller command menu.
-func leaderChats(db *storage.DB) []int64 {
-	var chats []int64
+// chatLevels lists the Telegram private chats of people who see more than
+// the members' menu (secretaries, deputies, group leaders), with their level.
+func chatLevels(db *storage.DB) map[int64]flows.MenuLevel {
+	out := map[int64]flows.MenuLevel{}
 	_ = db.View(func(tx *storage.Tx) error {
 		members, err := tx.AllMembers()
 		if err != nil {
 			return err
 		}
 		for _, m := range members {
-			if len(m.LedCells()) == 0 {
+			level := flows.MenuLevelOf(tx, &m)
+			if level == flows.MenuMember {
 				continue
 			}
 			if id, err := strconv.ParseInt(m.Contacts[telegram.Name], 10, 64); err == nil && id > 0 {
-				chats = append(chats, id)
+				out[id] = level
 			}
 		}
 		return nil
 	})
-	return chats
+	return out
 }
 
-// menuRefresher gives the leaders' command menu to people who became
-// secretaries or deputies while chibo runs. It looks at most every few
-// seconds, after commits.
+// menuRefresher keeps each person's "/" menu in step with their role: a new
+// secretary or group leader gets the fuller menu, one who lost the role the
+// members' menu again. It looks at most every few seconds, after commits.
 type menuRefresher struct {
 	tg   *telegram.Telegram
 	db   *storage.DB
-	menu func(lang string, leader bool) []flows.MenuItem
+	menu func(lang string, level flows.MenuLevel) []flows.MenuItem
 	log  *slog.Logger
 	wake chan struct{}
-	set  map[int64]bool // chats that have the leaders' menu; owned by run
+	set  map[int64]flows.MenuLevel // chats with their own menu, by level; owned by refresh
 }
 
 func (m *menuRefresher) notify() {
 	select {
 	case m.wake <- struct{}{}:
 	default:
+	}
+}
+
+// refresh sets the menu of every chat whose level changed.
+func (m *menuRefresher) refresh(ctx context.Context) {
+	now := chatLevels(m.db)
+	changed := map[flows.MenuLevel][]int64{}
+	for chat, level := range now {
+		if lv, ok := m.set[chat]; !ok || lv != level {
+			changed[level] = append(changed[level], chat)
+		}
+	}
+	for chat := range m.set {
+		if _, ok := now[chat]; !ok {
+			changed[flows.MenuMember] = append(changed[flows.MenuMember], chat)
+		}
+	}
+	for level, chats := range changed {
+		menu := func(lang string) []flows.MenuItem { return m.menu(lang, level) }
+		if err := m.tg.SetChatCommands(ctx, menu, chats); err != nil {
+			m.log.Warn("chat menus not set", "err", err)
+			continue
+		}
+		for _, c := range chats {
+			if level == flows.MenuMember {
+				delete(m.set, c)
+			} else {
+				m.set[c] = level
+			}
+		}
 	}
 }
 
@@ -164,21 +191,7 @@ func (m *menuRefresher) run(ctx context.Context) {
 			return
 		case <-m.wake:
 		}
-		var fresh []int64
-		for _, c := range leaderChats(m.db) {
-			if !m.set[c] {
-				fresh = append(fresh, c)
-			}
-		}
-		if len(fresh) > 0 {
-			if err := m.tg.SetLeaderCommands(ctx, m.menu, fresh); err != nil {
-				m.log.Warn("leader menus not set", "err", err)
-			} else {
-				for _, c := range fresh {
-					m.set[c] = true
-				}
-			}
-		}
+		m.refresh(ctx)
 		select { // at most one look every 2 seconds
 		case <-ctx.Done():
 			return
