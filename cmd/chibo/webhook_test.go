@@ -35,7 +35,9 @@ func TestTelegram_webhookMode(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
 	done := make(chan int)
-	go func() { done <- Main(ctx, nil, strings.NewReader(""), &logs, &logs, func(k string) string { return env[k] }) }()
+	go func() {
+		done <- Main(ctx, nil, strings.NewReader(""), &logs, &logs, func(k string) string { return env[k] })
+	}()
 
 	deadline := time.Now().Add(10 * time.Second)
 	for fake.Webhook() == nil && time.Now().Before(deadline) {
