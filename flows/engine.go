@@ -454,6 +454,15 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 		return onMembership(c)
 	case EventButton:
 		return e.onButton(c, ev.Data, expired)
+	case EventOther:
+		switch {
+		case ev.ChatKind == ChatGroup:
+			return nil // photos in the cell's group are not for chibo
+		case c.conv != nil:
+			return e.reask(c, invalid("err.unsupported"))
+		}
+		c.Say("err.unsupported")
+		return nil
 	case EventLocation, EventContact:
 		if c.conv == nil {
 			c.Say("err.not_expected")

@@ -30,6 +30,8 @@ func TestEngine_badInputChangesNothing(t *testing.T) {
 		{"a button of an earlier step", Event{Kind: EventButton, User: "em", Data: h.inbox["em"][0].Buttons[0][0].Data}, "err.stale_button"},
 		{"a forged button", Event{Kind: EventButton, User: "em", Data: "c:zzzzzz:yes"}, "err.stale_button"},
 		{"an unknown action", Event{Kind: EventButton, User: "em", Data: "nope:1"}, "err.stale_button"},
+		{"a photo where a button is expected", Event{Kind: EventOther, User: "em"}, "err.unsupported"},
+		{"a sticker out of any conversation", Event{Kind: EventOther, User: "tranthibinh"}, "err.unsupported"},
 		{"a location nobody asked for", Event{Kind: EventLocation, User: "tranthibinh", Location: &Location{Lat: 10.8, Lon: 106.6}}, "err.not_expected"},
 		{"a stranger using a secretary command", Event{Kind: EventText, User: "la", Text: "/members"}, "err.not_registered"},
 		{"a member using a secretary command", Event{Kind: EventText, User: "tranthibinh", Text: "/invite"}, "err.leaders_only"},

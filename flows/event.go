@@ -22,6 +22,7 @@ const (
 	EventContact    EventKind = "contact"     // a shared phone number
 	EventBotAdded   EventKind = "bot_added"   // the bot was added to a group
 	EventBotRemoved EventKind = "bot_removed" // the bot was removed from a group or blocked
+	EventOther      EventKind = "other"       // a photo, sticker, voice…: nothing chibo can read
 )
 
 // Location is a point shared by a person.

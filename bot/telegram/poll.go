@@ -242,6 +242,8 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 		case msg.Text != "":
 			ev.Kind = flows.EventText
 			ev.Text = msg.Text
+		case ev.ChatKind == flows.ChatPrivate:
+			ev.Kind = flows.EventOther // a photo, sticker or voice: told chibo reads text
 		default:
 			return ev, false
 		}

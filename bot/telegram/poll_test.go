@@ -180,7 +180,8 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	_, qid := fake.PushCallback(42, 42, 7, "stale:button")
 	fake.PushMessage(42, 42, map[string]any{"location": map[string]any{"latitude": 10.5, "longitude": 106.7}})
 	fake.PushMessage(42, 42, map[string]any{"contact": map[string]any{"phone_number": "+84900000000", "first_name": "A", "user_id": 42}})
-	fake.PushMessage(42, 42, map[string]any{"sticker": map[string]any{"file_id": "x"}}) // not for chibo
+	fake.PushMessage(42, 42, map[string]any{"sticker": map[string]any{"file_id": "x"}})      // answered: chibo reads text
+	fake.PushMessage(-100123, 42, map[string]any{"sticker": map[string]any{"file_id": "x"}}) // a group's sticker: not for chibo
 	fake.PushText(-100123, 42, "/help@chibo_test_bot")
 	fake.PushMyChatMember(-100123, 42, "left", "member")
 	fake.PushMyChatMember(-100123, 42, "member", "kicked")
@@ -199,7 +200,7 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	}
 	// Chats run in parallel; each chat's events come in order.
 	got := append(byChat["42"], byChat["-100123"]...)
-	kinds := []string{"button", "location", "contact", "text", "bot_added", "bot_removed"}
+	kinds := []string{"button", "location", "contact", "other", "text", "bot_added", "bot_removed"}
 	if len(got) != len(kinds) {
 		t.Fatalf("got %d events, want %d: %+v", len(got), len(kinds), got)
 	}
@@ -217,7 +218,10 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	if ev := got[2]; ev.Phone != "+84900000000" || ev.SharedBy != "42" {
 		t.Errorf("contact event = %+v", ev)
 	}
-	if ev := got[3]; ev.Chat != "-100123" || ev.ChatKind != "group" || ev.UserName != "User 42" || ev.LangHint != "vi" || ev.Time.IsZero() {
+	if ev := got[3]; ev.Chat != "42" || ev.ChatKind != "private" || ev.Text != "" {
+		t.Errorf("sticker event = %+v", ev)
+	}
+	if ev := got[4]; ev.Chat != "-100123" || ev.ChatKind != "group" || ev.UserName != "User 42" || ev.LangHint != "vi" || ev.Time.IsZero() {
 		t.Errorf("group text event = %+v", ev)
 	}
 	if ev := got[0]; ev.Key == "" || ev.Key[:3] != "tg:" {
