@@ -651,15 +651,20 @@ func ckShorten(s string, n int) string {
 }
 
 func askCheckinField(c *Ctx) error {
-	_, form, p, ok, err := formContext(c)
+	r, form, p, ok, err := formContext(c)
 	if !ok {
 		return err
 	}
 	i := c.fieldIndex(form)
 	f := form.Fields[i]
 	q := c.fieldQuestion(f, p)
-	if f.Kind == "place" && c.Data()["lat"] != "" {
+	switch {
+	case f.Kind == "place" && c.Data()["lat"] != "":
 		q = c.T("checkins.q_place_after_location")
+	case f.Key == "place" && len(f.Label) == 0 && !r.s.PreciseLocation:
+		// The cell keeps province and district only: no point offering to
+		// share a location that would not be kept.
+		q = c.T("checkins.q_place_coarse")
 	}
 	text := c.T("checkins.progress", "N", i+1, "Total", len(form.Fields)) + "\n" + q
 	var opts []Opt
@@ -684,7 +689,7 @@ func askCheckinField(c *Ctx) error {
 	if f.Optional {
 		opts = append(opts, Opt{Label: c.T("checkins.btn_skip"), Value: "-"})
 	}
-	if f.Kind == "place" {
+	if f.Kind == "place" && r.s.PreciseLocation {
 		c.AskLocation(text, c.T("checkins.btn_location"), opts...)
 		return nil
 	}

@@ -177,13 +177,15 @@ func TestCheckin_conversation(t *testing.T) {
 		t.Fatalf("first reminder: %+v", out)
 	}
 	h.tap("dovanhung", "Báo cáo ngay")
-	if !strings.Contains(h.last("dovanhung").Text, "Câu 1/9") || h.last("dovanhung").RequestLocation != "Gửi vị trí của tôi" {
+	// The cell keeps province and district only: no "share location" button.
+	if !strings.Contains(h.last("dovanhung").Text, "Câu 1/9") || h.last("dovanhung").RequestLocation != "" {
 		t.Fatalf("first question: %+v", h.last("dovanhung"))
 	}
 	// Bad input: each is answered, nothing is stored, the question is asked again.
 	before := h.snapshot("convs")
 	out = h.event(Event{Kind: EventLocation, User: "dovanhung", SharedBy: "someoneelse", Location: &Location{Lat: 10.9, Lon: 106.7}})
 	h.wantText(out, "vi", "checkins.err_location_not_yours")
+	// A location attached anyway is not kept.
 	out = h.event(Event{Kind: EventLocation, User: "dovanhung", Location: &Location{Lat: 10.9, Lon: 106.7}})
 	h.wantText(out, "vi", "checkins.location_coarse_only")
 	if h.snapshot("convs") != before {
@@ -304,6 +306,9 @@ func TestCheckin_preciseLocationOnlyWhenAllowed(t *testing.T) {
 	h.at(26, 3, 9, 0)
 	h.say("dovanhung", "/checkin")
 	h.tap("dovanhung", "Báo cáo ngay")
+	if h.last("dovanhung").RequestLocation == "" {
+		t.Fatal("the cell keeps points, but no share-location button was offered")
+	}
 	out := h.event(Event{Kind: EventLocation, User: "dovanhung", Location: &Location{Lat: 10.9, Lon: 106.7}})
 	h.wantContains(out, "Đã nhận vị trí")
 	h.say("dovanhung", "Thuận An, Bình Dương")
