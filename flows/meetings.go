@@ -35,6 +35,7 @@ func (e *Engine) registerMeetings() {
 		"quiet":     {Ask: askRemindQuiet, Answer: answerRemindQuiet},
 		"member":    {Ask: askRemindMember, Answer: answerRemindMember},
 		"secretary": {Ask: askRemindSecretary, Answer: answerRemindSecretary},
+		"morning":   {Ask: askRemindMorning, Answer: answerRemindMorning},
 	}})
 	e.register(&Flow{Name: "mnew", Need: NeedLeader, Steps: map[string]Step{
 		"topic": {Ask: askNewTopic, Answer: answerNewTopic},
@@ -1119,7 +1120,8 @@ func askRemindQuiet(c *Ctx) error {
 	}
 	cur := c.T("mt.rem_current", "Quiet", c.quietLabel([2]int{r.quietFrom, r.quietTo}),
 		"Member", c.memberLabel([2]int{int(r.memEarly / time.Hour), int(r.memLate / time.Hour)}),
-		"Secretary", c.secretaryLabel([2]int{int(r.secEarly / time.Hour), int(r.secLate / time.Hour)}))
+		"Secretary", c.secretaryLabel([2]int{int(r.secEarly / time.Hour), int(r.secLate / time.Hour)}),
+		"Morning", fmt.Sprintf("%02d:%02d", r.morning/60, r.morning%60))
 	c.Ask(cur+"\n"+c.T("mt.rem_ask_quiet"), 2, pairOpts(quietChoices, c.quietLabel)...)
 	return nil
 }
@@ -1151,16 +1153,39 @@ func askRemindSecretary(c *Ctx) error {
 }
 
 func answerRemindSecretary(c *Ctx, in Input) (string, error) {
-	sec, err := pickPair(in, secretaryChoices)
-	if err != nil {
+	if _, err := pickPair(in, secretaryChoices); err != nil {
 		return "", err
 	}
+	c.Data()["secretary"] = in.Choice
+	return "morning", nil
+}
+
+// morningChoices are the hours of the secretary's reminder on the day of
+// the meeting (the roll sheet), outside the default quiet hours.
+var morningChoices = []int{6, 7, 8, 9, 10, 12}
+
+func askRemindMorning(c *Ctx) error {
+	opts := make([]Opt, len(morningChoices))
+	for i, h := range morningChoices {
+		opts[i] = Opt{Label: fmt.Sprintf("%02d:00", h), Value: strconv.Itoa(i)}
+	}
+	c.Ask(c.T("mt.rem_ask_morning"), 3, opts...)
+	return nil
+}
+
+func answerRemindMorning(c *Ctx, in Input) (string, error) {
+	i, err := strconv.Atoi(in.Choice)
+	if err != nil || i < 0 || i >= len(morningChoices) {
+		return "", invalid("err.choose_option")
+	}
+	morning := morningChoices[i]
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
 	}
 	q, _ := pickPair(Input{Choice: c.Data()["quiet"]}, quietChoices)
 	mem, _ := pickPair(Input{Choice: c.Data()["member"]}, memberChoices)
+	sec, _ := pickPair(Input{Choice: c.Data()["secretary"]}, secretaryChoices)
 	s, err := c.Tx.MeetingSettings(cell.ID)
 	if err != nil {
 		return "", err
@@ -1169,12 +1194,13 @@ func answerRemindSecretary(c *Ctx, in Input) (string, error) {
 	s.QuietFrom, s.QuietTo = q[0], q[1]
 	s.MemberEarly, s.MemberLate = time.Duration(mem[0])*time.Hour, time.Duration(mem[1])*time.Hour
 	s.SecEarly, s.SecLate = time.Duration(sec[0])*time.Hour, time.Duration(sec[1])*time.Hour
+	s.MorningAt = morning * 60
 	if err := c.Tx.PutMeetingSettings(s); err != nil {
 		return "", err
 	}
 	if err := c.Audit("settings_change", cell.ID, 0, prev, s); err != nil {
 		return "", err
 	}
-	c.Say("mt.rem_done", "Quiet", c.quietLabel(q), "Member", c.memberLabel(mem), "Secretary", c.secretaryLabel(sec))
+	c.Say("mt.rem_done", "Quiet", c.quietLabel(q), "Member", c.memberLabel(mem), "Secretary", c.secretaryLabel(sec), "Morning", fmt.Sprintf("%02d:00", morning))
 	return "", nil
 }

@@ -216,14 +216,22 @@ func TestMeetingReminders_SettingsByButtons(t *testing.T) {
 	h.tap("sec", h.vi("mt.btn_reminders"))
 	h.tap("sec", "22:00–07:00")
 	h.tap("sec", h.vi("mt.rem_member_opt", "Days", 2, "Hours", 2))
-	out := h.say("sec", "3") // typed: 10 and 3 days
+	h.say("sec", "3") // typed: 10 and 3 days
+	out := h.tap("sec", "08:00")
 	h.wantText(out, "vi", "mt.rem_done", "Quiet", "22:00–07:00", "Member", h.vi("mt.rem_member_opt", "Days", 2, "Hours", 2),
-		"Secretary", h.vi("mt.rem_sec_opt", "Early", 10, "Late", 3))
+		"Secretary", h.vi("mt.rem_sec_opt", "Early", 10, "Late", 3), "Morning", "08:00")
 	// Members are now reminded two days ahead, at 19:30 on 01/03.
 	h.now = time.Date(2026, 3, 1, 12, 0, 0, 0, h.zone)
 	got := h.runClock(time.Date(2026, 3, 1, 23, 0, 0, 0, h.zone), 10*time.Minute)
 	if !slices.Contains(got, reminderKey("member-early", mt.ID, one)+"@01/03 19:30") {
 		t.Fatalf("got %q", got)
+	}
+	// The secretary's reminder on the day of the meeting now comes at 08:00.
+	sec := h.member("sec").ID
+	h.now = time.Date(2026, 3, 3, 7, 30, 0, 0, h.zone)
+	morning := h.runClock(time.Date(2026, 3, 3, 9, 0, 0, 0, h.zone), 10*time.Minute)
+	if !slices.Contains(morning, reminderKey("sec-day", mt.ID, sec)+"@03/03 08:00") {
+		t.Fatalf("morning reminder: %q", morning)
 	}
 	// A member cannot open the settings.
 	h.wantText(h.press("tranvanmot", fmt.Sprintf("ml:%d:q", h.cell.ID)), "vi", "err.leaders_only")
