@@ -453,7 +453,6 @@ func (c *Ctx) qualityYear(cell *storage.Cell, year int) (*export.QualityYear, er
 	for _, s := range secs {
 		q.Sections = append(q.Sections, export.QualitySection{Name: c.sectionName(s), Max: s.Max})
 	}
-	good, belowFair, unscored, regular := 0, 0, 0, 0
 	for i := range y.meetings {
 		mt := &y.meetings[i]
 		l := export.QualityLine{At: mt.At.In(y.zone), Kind: c.kindName(mt)}
@@ -463,26 +462,8 @@ func (c *Ctx) qualityYear(cell *storage.Cell, year int) (*export.QualityYear, er
 			}
 		}
 		q.Lines = append(q.Lines, l)
-		if mt.Kind != storage.MeetingRegular {
-			continue
-		}
-		regular++
-		switch {
-		case mt.Score == nil:
-			unscored++
-		case mt.Score.Total() >= 90:
-			good++
-		case mt.Score.Total() < 70:
-			belowFair++
-		}
 	}
-	switch {
-	case regular == 0:
-	case belowFair == 0 && unscored == 0 && good >= 7:
-		q.Verdict = c.T("mt.tally_good", "Good", good, "Count", regular)
-	default:
-		q.Verdict = c.T("mt.tally_not_good", "Good", good, "Count", regular, "Below", belowFair, "Unscored", unscored)
-	}
+	q.Verdict = c.tallyVerdict(y)
 	return q, nil
 }
 

@@ -494,25 +494,13 @@ func answerScoreSection(c *Ctx, in Input) (string, error) {
 	return "", nil
 }
 
-// yearTally is the year's meeting quality: Tốt when every regular meeting is
-// at least Khá and at least 7 are Tốt (Phú Thọ framework).
-func yearTally(c *Ctx, cell *storage.Cell, year int) error {
-	y, err := c.yearRecord(cell, year)
-	if err != nil {
-		return err
-	}
-	var b strings.Builder
-	b.WriteString(c.T("mt.tally_header", "Cell", cell.Name, "Year", year))
+// tallyVerdict is the year's meeting quality in words: Tốt when every
+// regular meeting is at least Khá and at least 7 are Tốt (Phú Thọ
+// framework); "" without a regular meeting.
+func (c *Ctx) tallyVerdict(y *yearRec) string {
 	good, belowFair, unscored, regular := 0, 0, 0, 0
 	for i := range y.meetings {
 		mt := &y.meetings[i]
-		b.WriteString("\n")
-		if mt.Score == nil {
-			b.WriteString(c.T("mt.tally_line_unscored", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt)))
-		} else {
-			t := mt.Score.Total()
-			b.WriteString(c.T("mt.tally_line", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt), "Total", t, "Grade", c.grade(t)))
-		}
 		if mt.Kind != storage.MeetingRegular {
 			continue
 		}
@@ -526,14 +514,38 @@ func yearTally(c *Ctx, cell *storage.Cell, year int) error {
 			belowFair++
 		}
 	}
-	b.WriteString("\n")
 	switch {
 	case regular == 0:
-		b.WriteString(c.T("mt.att_none"))
+		return ""
 	case belowFair == 0 && unscored == 0 && good >= 7:
-		b.WriteString(c.T("mt.tally_good", "Good", good, "Count", regular))
-	default:
-		b.WriteString(c.T("mt.tally_not_good", "Good", good, "Count", regular, "Below", belowFair, "Unscored", unscored))
+		return c.T("mt.tally_good", "Good", good, "Count", regular)
+	}
+	return c.T("mt.tally_not_good", "Good", good, "Count", regular, "Below", belowFair, "Unscored", unscored)
+}
+
+// yearTally shows the year's meeting quality, meeting by meeting.
+func yearTally(c *Ctx, cell *storage.Cell, year int) error {
+	y, err := c.yearRecord(cell, year)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString(c.T("mt.tally_header", "Cell", cell.Name, "Year", year))
+	for i := range y.meetings {
+		mt := &y.meetings[i]
+		b.WriteString("\n")
+		if mt.Score == nil {
+			b.WriteString(c.T("mt.tally_line_unscored", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt)))
+		} else {
+			t := mt.Score.Total()
+			b.WriteString(c.T("mt.tally_line", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt), "Total", t, "Grade", c.grade(t)))
+		}
+	}
+	b.WriteString("\n")
+	if v := c.tallyVerdict(y); v != "" {
+		b.WriteString(v)
+	} else {
+		b.WriteString(c.T("mt.att_none"))
 	}
 	c.Reply(b.String())
 	return nil
