@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -169,20 +168,15 @@ func answerAdminCell(c *Ctx, in Input) (string, error) {
 func actSecInvite(c *Ctx, args string) error {
 	idText, r, _ := strings.Cut(args, ":")
 	role := map[string]storage.Role{"s": storage.RoleSecretary, "d": storage.RoleDeputy}[r]
-	id, err := strconv.ParseUint(idText, 10, 64)
-	if err != nil || role == "" {
+	if role == "" {
 		c.Say("err.stale_button")
 		return nil
 	}
-	cell, err := c.Tx.Cell(id)
-	if errors.Is(err, storage.ErrNotFound) {
-		c.Say("err.stale_button")
-		return nil
-	}
-	if err != nil {
+	cell, ok, err := buttonCell(c, idText)
+	if !ok {
 		return err
 	}
-	if c.Me == nil || !c.Me.Administers(cell.OrgID) {
+	if !c.Me.Administers(cell.OrgID) {
 		c.Say("err.admins_only")
 		return nil
 	}

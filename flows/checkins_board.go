@@ -167,17 +167,8 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 
 // actionBoardOpen shows the board of the cell in args (from a silent list).
 func actionBoardOpen(c *Ctx, args string) error {
-	id, err := strconv.ParseUint(args, 10, 64)
-	if err != nil || c.Me == nil {
-		c.Say("err.stale_button")
-		return nil
-	}
-	cell, err := c.Tx.Cell(id)
-	if errors.Is(err, storage.ErrNotFound) {
-		c.Say("err.stale_button")
-		return nil
-	}
-	if err != nil {
+	cell, ok, err := buttonCell(c, args)
+	if !ok {
 		return err
 	}
 	return showBoard(c, cell)

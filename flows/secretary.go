@@ -62,20 +62,31 @@ func forLedCell(c *Ctx, tool string) error {
 
 // withLedCell runs fn on the cell whose id is in args, if the caller leads it.
 func withLedCell(c *Ctx, args string, fn func(c *Ctx, cell *storage.Cell) error) error {
-	id, err := strconv.ParseUint(args, 10, 64)
-	if err != nil || c.Me == nil || !c.Me.Leads(id) {
+	if id, err := strconv.ParseUint(args, 10, 64); err != nil || c.Me == nil || !c.Me.Leads(id) {
 		c.Say("err.leaders_only")
 		return nil
+	}
+	cell, ok, err := buttonCell(c, args)
+	if !ok {
+		return err
+	}
+	return fn(c, cell)
+}
+
+// buttonCell loads the cell whose id a button carries. A bad or vanished id
+// is answered as a stale button (ok false, err nil).
+func buttonCell(c *Ctx, idText string) (*storage.Cell, bool, error) {
+	id, err := strconv.ParseUint(idText, 10, 64)
+	if err != nil || c.Me == nil {
+		c.Say("err.stale_button")
+		return nil, false, nil
 	}
 	cell, err := c.Tx.Cell(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
-		return nil
+		return nil, false, nil
 	}
-	if err != nil {
-		return err
-	}
-	return fn(c, cell)
+	return cell, err == nil, err
 }
 
 func askPickCell(c *Ctx) error {
