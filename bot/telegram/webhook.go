@@ -75,7 +75,6 @@ func (t *Telegram) ServeWebhook(ctx context.Context, cfg WebhookConfig, d *bot.D
 		}
 	}
 	t.mode.Store("webhook")
-	defer t.answers.Wait()
 	allowed, _ := json.Marshal(AllowedUpdates)
 	if err := t.retry(ctx, "setWebhook", func() error {
 		_, err := t.bot(ctx, t.client).MakeRequest("setWebhook", tgbotapi.Params{
@@ -95,7 +94,13 @@ func (t *Telegram) ServeWebhook(ctx context.Context, cfg WebhookConfig, d *bot.D
 	mux := http.NewServeMux()
 	mux.Handle(cfg.Path, t.WebhookHandler(cfg.Secret, d))
 	t.handleOps(mux, db, cfg.Metrics)
-	return serve(ctx, ln, mux)
+	if err := serve(ctx, ln, mux); err != nil {
+		// A handler may still be running (the shutdown timed out) and may yet
+		// start an answer: waiting now would race with it.
+		return err
+	}
+	t.answers.Wait() // every handler has returned: no answer starts after this
+	return nil
 }
 
 // handleOps adds /healthz and, when metrics is set, /metrics to mux.

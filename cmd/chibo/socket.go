@@ -72,10 +72,12 @@ type adminServer struct {
 	// uid is the only user whose requests are run: the one running chibo.
 	uid int
 
-	wg   sync.WaitGroup
-	once sync.Once
-	ctx  context.Context
-	stop context.CancelFunc
+	mu     sync.Mutex // orders wg.Add in Serve before wg.Wait in Close
+	closed bool
+	wg     sync.WaitGroup
+	once   sync.Once
+	ctx    context.Context
+	stop   context.CancelFunc
 }
 
 // listenAdmin listens on the admin socket of cfg.DB. A socket file left by a
@@ -119,7 +121,20 @@ func (a *adminServer) Serve() {
 			}
 			return
 		}
-		a.wg.Go(func() { a.serveConn(conn) })
+		// A connection accepted just as Close runs is dropped: adding to wg
+		// once Wait has begun is a race.
+		a.mu.Lock()
+		if a.closed {
+			a.mu.Unlock()
+			conn.Close()
+			return
+		}
+		a.wg.Add(1)
+		a.mu.Unlock()
+		go func() {
+			defer a.wg.Done()
+			a.serveConn(conn)
+		}()
 	}
 }
 
@@ -127,6 +142,9 @@ func (a *adminServer) Serve() {
 // removes the socket file.
 func (a *adminServer) Close() {
 	a.once.Do(func() {
+		a.mu.Lock()
+		a.closed = true
+		a.mu.Unlock()
 		a.ln.Close() // unlinks the socket file
 		a.wg.Wait()
 		a.stop()
