@@ -708,45 +708,51 @@ type MenuItem struct {
 	Description string
 }
 
-// MenuLevel is how much of the command menu a person sees.
-type MenuLevel int
+// MenuLevel is what a person's command menu holds beyond everyone's: a set
+// of roles, since an organization admin need not lead a cell.
+type MenuLevel uint8
 
-// Menu levels, each seeing what the one before sees and more.
+// The roles a menu is made for; MenuMember (no role) is everyone's menu.
 const (
-	MenuMember      MenuLevel = iota // everyone
-	MenuGroupLeader                  // group leaders (tổ trưởng)
-	MenuLeader                       // secretaries and deputies
+	MenuMember      MenuLevel = 0
+	MenuGroupLeader MenuLevel = 1 << (iota - 1) // group leaders (tổ trưởng)
+	MenuLeader                                  // secretaries and deputies
+	MenuAdmin                                   // organization admins
 )
 
 // MenuLevelOf is the menu level of a member.
 func MenuLevelOf(tx *storage.Tx, m *storage.Member) MenuLevel {
-	switch {
-	case len(m.LedCells()) > 0:
-		return MenuLeader
-	case leadsGroup(tx, m):
-		return MenuGroupLeader
+	var l MenuLevel
+	if len(m.LedCells()) > 0 {
+		l |= MenuLeader
+	} else if leadsGroup(tx, m) {
+		l |= MenuGroupLeader
 	}
-	return MenuMember
+	if len(m.AdminOf) > 0 {
+		l |= MenuAdmin
+	}
+	return l
 }
 
-// Menu lists the commands for the messenger's "/" menu in lang at a level.
-// The few organization-admin commands are left to /help, which lists them
-// for admins only.
+// Menu lists the commands for the messenger's "/" menu in lang: those the
+// roles in level may run, in the order /help gives them.
 func (e *Engine) Menu(lang string, level MenuLevel) []MenuItem {
 	var items []MenuItem
 	for _, name := range e.order {
 		cmd := e.commands[name]
+		var needs MenuLevel // roles of which any one may run cmd
 		switch cmd.Need {
 		case NeedAdmin:
-			continue
-		case NeedLeader, NeedLeaderOrAdmin:
-			if level < MenuLeader {
-				continue
-			}
+			needs = MenuAdmin
+		case NeedLeader:
+			needs = MenuLeader
+		case NeedLeaderOrAdmin:
+			needs = MenuLeader | MenuAdmin
 		case NeedGroupLeader:
-			if level < MenuGroupLeader {
-				continue
-			}
+			needs = MenuGroupLeader | MenuLeader
+		}
+		if needs != 0 && level&needs == 0 {
+			continue
 		}
 		items = append(items, MenuItem{Command: name, Description: e.cat.T(lang, cmd.MenuID)})
 	}

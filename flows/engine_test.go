@@ -167,6 +167,24 @@ func TestHelp_byRole(t *testing.T) {
 	if len(h.e.Menu("vi", MenuLeader)) <= len(h.e.Menu("vi", MenuGroupLeader)) || len(h.e.Menu("vi", MenuGroupLeader)) <= len(h.e.Menu("vi", MenuMember)) {
 		t.Fatal("secretaries' menu is not fuller than members'")
 	}
+	names := func(level MenuLevel) string {
+		var b strings.Builder
+		for _, it := range h.e.Menu("vi", level) {
+			b.WriteString("/" + it.Command + " ")
+		}
+		return b.String()
+	}
+	// An organization admin who leads no cell sees the admin commands and
+	// /audit, and not the secretary's.
+	if admin := names(MenuAdmin); !strings.Contains(admin, "/newcell ") || !strings.Contains(admin, "/secinvite ") || !strings.Contains(admin, "/audit ") || strings.Contains(admin, "/invite ") {
+		t.Fatalf("admin menu: %s", admin)
+	}
+	if sec := names(MenuLeader); strings.Contains(sec, "/newcell ") || !strings.Contains(sec, "/invite ") {
+		t.Fatalf("secretary menu: %s", sec)
+	}
+	if both := names(MenuLeader | MenuAdmin); !strings.Contains(both, "/newcell ") || !strings.Contains(both, "/invite ") {
+		t.Fatalf("secretary and admin menu: %s", both)
+	}
 }
 
 func TestStatus_farAwayWithDatesAndReason(t *testing.T) {

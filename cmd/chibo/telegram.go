@@ -113,7 +113,8 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 }
 
 // chatLevels lists the Telegram private chats of people who see more than
-// the members' menu (secretaries, deputies, group leaders), with their level.
+// the members' menu (secretaries, deputies, group leaders, organization
+// admins), with their level.
 func chatLevels(db *storage.DB) map[int64]flows.MenuLevel {
 	out := map[int64]flows.MenuLevel{}
 	_ = db.View(func(tx *storage.Tx) error {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"chibo/bot/telegram/telegramtest"
+	"chibo/flows"
+	"chibo/storage"
 )
 
 // served runs chibo against the fake Bot API until stop is called, which
@@ -185,5 +187,40 @@ func TestTelegram_endToEnd(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("welcome sent %d times", n)
+	}
+}
+
+func TestChatLevels_rolesGiveTheirMenus(t *testing.T) {
+	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	people := []storage.Member{
+		{Name: "Thành viên", HomeCellID: 1, Contacts: map[string]string{"telegram": "11"}},
+		{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}},
+		{Name: "Quản trị", AdminOf: []uint64{1}, Contacts: map[string]string{"telegram": "13"}},
+		{Name: "Bí thư kiêm quản trị", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleDeputy}}, AdminOf: []uint64{1}, Contacts: map[string]string{"telegram": "14"}},
+		{Name: "Quản trị không có Telegram", AdminOf: []uint64{1}, Contacts: map[string]string{"console": "x"}},
+	}
+	if err := db.Update(func(tx *storage.Tx) error {
+		for i := range people {
+			if err := tx.PutMember(&people[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := chatLevels(db)
+	want := map[int64]flows.MenuLevel{12: flows.MenuLeader, 13: flows.MenuAdmin, 14: flows.MenuLeader | flows.MenuAdmin}
+	if len(got) != len(want) {
+		t.Fatalf("levels %v, want %v", got, want)
+	}
+	for chat, l := range want {
+		if got[chat] != l {
+			t.Errorf("chat %d: level %v, want %v", chat, got[chat], l)
+		}
 	}
 }
