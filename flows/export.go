@@ -469,22 +469,47 @@ func (c *Ctx) qualityYear(cell *storage.Cell, year int) (*export.QualityYear, er
 
 // ---- the chart after a meeting closes ----
 
-// attachYearChart puts the year's attendance chart on the last message
-// queued (the secretary's summary of the meeting just closed).
-func (c *Ctx) attachYearChart(mt *storage.Meeting, cell *storage.Cell) error {
+// yearCharts draws the year's attendance chart after a meeting closes, once
+// per language: the closing leader and the others get it with the summary.
+type yearCharts struct {
+	mt    *storage.Meeting
+	cell  *storage.Cell
+	a     *export.AttendanceYear
+	drawn map[string]*Document
+}
+
+// chartFor is the chart with the words of r's language.
+func (c *Ctx) chartFor(ch *yearCharts, r *Ctx) (*Document, error) {
+	year := ch.mt.At.In(c.cellZone(ch.cell)).Year()
+	if ch.a == nil {
+		a, err := c.attendanceYear(ch.cell, year)
+		if err != nil {
+			return nil, err
+		}
+		ch.a, ch.drawn = a, map[string]*Document{}
+	}
+	if d, ok := ch.drawn[r.Lang]; ok {
+		return d, nil
+	}
+	png, err := export.AttendanceChart(r.tr(), ch.a)
+	if err != nil {
+		return nil, err
+	}
+	d := &Document{Name: fmt.Sprintf("ty-le-du-hop-%d-%s.png", year, export.Slug(ch.cell.Name)), MIME: export.MIMEPNG, Data: png}
+	ch.drawn[r.Lang] = d
+	return d, nil
+}
+
+// attachChart puts the chart in r's language on the last message queued.
+func (c *Ctx) attachChart(ch *yearCharts, r *Ctx) error {
 	if len(c.out) == 0 {
 		return nil
 	}
-	year := mt.At.In(c.cellZone(cell)).Year()
-	a, err := c.attendanceYear(cell, year)
+	d, err := c.chartFor(ch, r)
 	if err != nil {
 		return err
 	}
-	png, err := export.AttendanceChart(c.tr(), a)
-	if err != nil {
-		return err
-	}
-	c.out[len(c.out)-1].Document = &Document{Name: fmt.Sprintf("ty-le-du-hop-%d-%s.png", year, export.Slug(cell.Name)), MIME: export.MIMEPNG, Data: png}
+	c.out[len(c.out)-1].Document = d
 	return nil
 }
 

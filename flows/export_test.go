@@ -48,24 +48,54 @@ func (h *harness) exportFile(user string, labels ...string) *Document {
 func TestExport_chartWithSummary(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Văn Một", "Lê Thị Hai", "Phạm Văn Ba")
-	out := h.closeMarch("lethihai")
-	var doc *Document
+	// The deputy reads English: their summary carries the chart in English;
+	// the summary forwarded to the secretary has it in Vietnamese.
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		m, err := h.addMember(tx, "pho", "Phạm Thị Phó", storage.RoleDeputy)
+		if err != nil {
+			return err
+		}
+		m.Lang = "en"
+		return tx.PutMember(m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// The deputy closes the meeting; the secretary gets the summary too.
+	h.say("sec", "/meeting")
+	mid := h.meetings()[0].ID
+	h.now = time.Date(2026, 3, 3, 19, 40, 0, 0, h.zone)
+	h.press("sec", fmt.Sprintf("rla:%d:p", mid))
+	h.press("sec", fmt.Sprintf("rl:%d:%d:u", mid, h.member("lethihai").ID))
+	h.now = time.Date(2026, 3, 3, 21, 15, 0, 0, h.zone)
+	out := h.press("pho", fmt.Sprintf("mt:%d:cl", mid))
+	var doc, deputys *Document
 	for _, m := range out {
-		if m.Document != nil && m.Chat == "sec" {
+		switch {
+		case m.Document != nil && m.Chat == "sec":
 			doc = m.Document
-			if !strings.Contains(m.Text, h.vi("mt.sum_counts", "Total", 4, "Exempt", 0, "Expected", 4)) {
-				t.Errorf("the chart is not on the summary: %q", m.Text)
+			if !strings.Contains(m.Text, h.vi("mt.sum_counts", "Total", 5, "Exempt", 0, "Expected", 5)) {
+				t.Errorf("the chart is not on the summary forwarded to the secretary: %q", m.Text)
 			}
+		case m.Document != nil && m.Chat == "pho":
+			deputys = m.Document
+			if !strings.Contains(m.Text, h.T("en", "mt.sum_counts", "Total", 5, "Exempt", 0, "Expected", 5)) {
+				t.Errorf("the chart is not on the deputy's summary: %q", m.Text)
+			}
+		case m.Document != nil:
+			t.Errorf("a chart went to %s", m.Chat)
 		}
 	}
-	if doc == nil || doc.MIME != "image/png" {
-		t.Fatalf("no chart with the summary: %s", texts(out))
+	if doc == nil || doc.MIME != "image/png" || deputys == nil || deputys.MIME != "image/png" {
+		t.Fatalf("no chart with the summaries: %s", texts(out))
+	}
+	if bytes.Equal(doc.Data, deputys.Data) {
+		t.Error("the deputy's chart is not in their language")
 	}
 	img, err := png.Decode(bytes.NewReader(doc.Data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := img.Bounds(); b.Dx() != export.ChartWidth || b.Dy() != export.ChartHeight(4) {
+	if b := img.Bounds(); b.Dx() != export.ChartWidth || b.Dy() != export.ChartHeight(5) {
 		t.Errorf("chart %v", b)
 	}
 }

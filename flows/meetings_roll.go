@@ -529,7 +529,8 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	if err := sendSummary(c, mt, cell); err != nil {
 		return err
 	}
-	if err := c.attachYearChart(mt, cell); err != nil {
+	charts := &yearCharts{mt: mt, cell: cell}
+	if err := c.attachChart(charts, c); err != nil {
 		return err
 	}
 	secs, err := c.leadersOf(cell.ID, true)
@@ -545,7 +546,12 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		if err != nil {
 			return err
 		}
-		c.SendTo(&secs[i], "mt.summary_forward", "By", c.Me.Name, "Summary", text)
+		if !c.SendTo(&secs[i], "mt.summary_forward", "By", c.Me.Name, "Summary", text) {
+			continue
+		}
+		if err := c.attachChart(charts, r); err != nil {
+			return err
+		}
 	}
 	return nil
 }
