@@ -36,6 +36,10 @@ type SchedulerOptions struct {
 	// KeepEvents is how long processed event keys are kept for dedupe.
 	// Zero means 7 days (Telegram re-delivers for at most 24 hours).
 	KeepEvents time.Duration
+	// KeepDelivered is how long the delivery record of a sent or failed
+	// message (chat, state, reason; never its text) is kept. Zero means 30
+	// days. Reminder keys outlive it, so nothing is sent twice.
+	KeepDelivered time.Duration
 	// OnTick is called after each successful tick with how many messages
 	// it enqueued, for metrics. Nil means nothing.
 	OnTick func(enqueued int)
@@ -80,6 +84,9 @@ func NewScheduler(db *storage.DB, src DueSource, opt SchedulerOptions) *Schedule
 	}
 	if opt.KeepEvents == 0 {
 		opt.KeepEvents = 7 * 24 * time.Hour
+	}
+	if opt.KeepDelivered == 0 {
+		opt.KeepDelivered = 30 * 24 * time.Hour
 	}
 	if opt.OnTick == nil {
 		opt.OnTick = func(int) {}
@@ -141,7 +148,7 @@ func (s *Scheduler) Start() error {
 		return fmt.Errorf("scheduler spec %q: %w", s.opt.Spec, err)
 	}
 	if _, err := s.cron.AddFunc("@hourly", func() {
-		if _, err := s.Prune(); err != nil {
+		if _, _, err := s.Prune(); err != nil {
 			s.opt.Log.Error("prune failed", "err", err)
 		}
 	}); err != nil {
@@ -244,16 +251,19 @@ func (s *Scheduler) lastBackup() (time.Time, bool) {
 	return backupTime(names[len(names)-1])
 }
 
-// Prune forgets processed event keys older than KeepEvents and returns how
-// many it removed.
-func (s *Scheduler) Prune() (int, error) {
-	n := 0
-	err := s.db.Update(func(tx *storage.Tx) error {
+// Prune forgets processed event keys older than KeepEvents and delivery
+// records older than KeepDelivered, and returns how many of each it removed.
+func (s *Scheduler) Prune() (events, delivered int, err error) {
+	err = s.db.Update(func(tx *storage.Tx) error {
+		now := s.opt.Now()
 		var err error
-		n, err = tx.PruneProcessed(s.opt.Now().Add(-s.opt.KeepEvents))
+		if events, err = tx.PruneProcessed(now.Add(-s.opt.KeepEvents)); err != nil {
+			return err
+		}
+		delivered, err = tx.PruneOutbox(now.Add(-s.opt.KeepDelivered))
 		return err
 	})
-	return n, err
+	return events, delivered, err
 }
 
 // Stop stops the ticks and waits for a running one to finish.

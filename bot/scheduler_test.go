@@ -70,7 +70,7 @@ type dueFunc func() []Message
 
 func (f dueFunc) Due(*storage.Tx, time.Time) ([]Message, error) { return f(), nil }
 
-func TestScheduler_prunesOldEventKeys(t *testing.T) {
+func TestScheduler_prunesOldEventKeysAndDeliveries(t *testing.T) {
 	db := mustOpenDB(t)
 	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
 	_ = db.Update(func(tx *storage.Tx) error {
@@ -79,10 +79,22 @@ func TestScheduler_prunesOldEventKeys(t *testing.T) {
 				return err
 			}
 		}
+		// A message a week for ten weeks, each delivered a minute later.
+		for i := 9; i >= 0; i-- {
+			at := now.Add(-time.Duration(i) * 7 * 24 * time.Hour)
+			it := &storage.OutboxItem{Transport: "test", Chat: "a", Payload: []byte("{}")}
+			if _, err := tx.Enqueue(it, at); err != nil {
+				return err
+			}
+			it.State, it.Ended = storage.OutboxSent, at.Add(time.Minute)
+			if err := tx.UpdateOutbox(it); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	s := NewScheduler(db, dueFunc(func() []Message { return nil }), SchedulerOptions{Now: func() time.Time { return now }})
-	if n, err := s.Prune(); err != nil || n != 2 {
-		t.Fatalf("pruned %d (%v), want 2 (older than 7 days)", n, err)
+	if events, delivered, err := s.Prune(); err != nil || events != 2 || delivered != 5 {
+		t.Fatalf("pruned %d events and %d deliveries (%v), want 2 (older than 7 days) and 5 (older than 30 days)", events, delivered, err)
 	}
 }

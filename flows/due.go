@@ -52,10 +52,8 @@ func (c *Ctx) Remind(key string, m *storage.Member, buttons [][]Button, id strin
 	if key == "" {
 		return false, errors.New("remind without key")
 	}
-	if _, err := c.Tx.OutboxByKey(key); err == nil {
+	if c.Tx.OutboxKeyUsed(key) {
 		return false, nil
-	} else if !errors.Is(err, storage.ErrNotFound) {
-		return false, err
 	}
 	for _, m := range c.out {
 		if m.Key == key {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 )
@@ -49,20 +50,18 @@ func (tx *Tx) AuditLog(limit int, keep func(*AuditEntry) bool) ([]AuditEntry, er
 
 // PruneAudit deletes entries older than cutoff and returns how many.
 func (tx *Tx) PruneAudit(cutoff time.Time) (int, error) {
-	c := tx.tx.Bucket(bucketAudit).Cursor()
-	n := 0
+	b := tx.tx.Bucket(bucketAudit)
+	var doomed [][]byte
+	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var e AuditEntry
 		if err := json.Unmarshal(v, &e); err != nil {
-			return n, err
+			return 0, err
 		}
 		if !e.At.Before(cutoff) {
 			break // entries are in time order
 		}
-		if err := c.Delete(); err != nil {
-			return n, err
-		}
-		n++
+		doomed = append(doomed, bytes.Clone(k))
 	}
-	return n, nil
+	return deleteKeys(b, doomed)
 }

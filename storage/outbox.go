@@ -1,7 +1,10 @@
 package storage
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -36,6 +39,36 @@ func (tx *Tx) Enqueue(it *OutboxItem, now time.Time) (bool, error) {
 // OutboxItem returns the row with the id.
 func (tx *Tx) OutboxItem(id uint64) (*OutboxItem, error) {
 	return getJSON[OutboxItem](tx.tx.Bucket(bucketOutbox), itob(id))
+}
+
+// OutboxKeyUsed reports whether a row was ever enqueued with the
+// idempotency key, even one pruned since: keys outlive their rows, so a
+// reminder is not sent again once its delivery record is gone.
+func (tx *Tx) OutboxKeyUsed(key string) bool {
+	return tx.tx.Bucket(bucketOutboxKey).Get([]byte(key)) != nil
+}
+
+// PruneOutbox removes rows that ended (sent or failed) before cutoff and
+// returns how many. Their idempotency keys stay (see OutboxKeyUsed). Rows
+// are in creation order, so the scan stops at the first one created after
+// cutoff.
+func (tx *Tx) PruneOutbox(cutoff time.Time) (int, error) {
+	b := tx.tx.Bucket(bucketOutbox)
+	var doomed [][]byte
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var it OutboxItem
+		if err := json.Unmarshal(v, &it); err != nil {
+			return 0, fmt.Errorf("outbox row %d: %w", btoi(k), err)
+		}
+		if !it.Created.Before(cutoff) {
+			break
+		}
+		if it.State != OutboxPending && it.Ended.Before(cutoff) {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+	}
+	return deleteKeys(b, doomed)
 }
 
 // OutboxByKey returns the row enqueued with the idempotency key.

@@ -273,17 +273,26 @@ func (tx *Tx) MarkProcessed(key string, now time.Time) error {
 // PruneProcessed forgets event keys handled before cutoff (Telegram stops
 // re-delivering updates after 24 hours) and returns how many it removed.
 func (tx *Tx) PruneProcessed(cutoff time.Time) (int, error) {
-	c := tx.tx.Bucket(bucketEvents).Cursor()
-	n := 0
+	b := tx.tx.Bucket(bucketEvents)
+	var doomed [][]byte
+	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		if int64(btoi(v)) < cutoff.UnixNano() {
-			if err := c.Delete(); err != nil {
-				return n, err
-			}
-			n++
+			doomed = append(doomed, bytes.Clone(k))
 		}
 	}
-	return n, nil
+	return deleteKeys(b, doomed)
+}
+
+// deleteKeys deletes keys from b. Deleting under a cursor while iterating
+// can skip the next key in bbolt, so callers collect first.
+func deleteKeys(b *bolt.Bucket, keys [][]byte) (int, error) {
+	for i, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return i, err
+		}
+	}
+	return len(keys), nil
 }
 
 // Meta returns a setting stored under key, or nil.

@@ -1,0 +1,97 @@
+package storage
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// Each prune removes everything past its cutoff in one call: bbolt's cursor
+// skips the key after one deleted under it, which would leave every other
+// old entry behind.
+// The skip shows when the rows were written in the same transaction (as the
+// daily tick does: it audits and prunes in one).
+func TestPrune_removesAllOldInOneCall(t *testing.T) {
+	t.Run("same transaction", func(t *testing.T) { testPrune(t, true) })
+	t.Run("earlier transaction", func(t *testing.T) { testPrune(t, false) })
+}
+
+func testPrune(t *testing.T, sameTx bool) {
+	db := MustOpenDB(t)
+	const old, young = 60, 5
+	cutoff := t0.Add(30 * 24 * time.Hour)
+	fill := func(tx *Tx) error {
+		for i := range old + young {
+			at := t0.Add(time.Duration(i) * time.Hour)
+			if i >= old {
+				at = cutoff.Add(time.Duration(i) * time.Hour)
+			}
+			if err := tx.AppendAudit(&AuditEntry{At: at, Action: "x"}); err != nil {
+				return err
+			}
+			if err := tx.MarkProcessed(fmt.Sprint("tg:", i), at); err != nil {
+				return err
+			}
+			it := &OutboxItem{Key: fmt.Sprint("reminder/", i), Transport: "telegram", Chat: "7", Payload: []byte("{}")}
+			if _, err := tx.Enqueue(it, at); err != nil {
+				return err
+			}
+			it.State, it.Ended = OutboxSent, at.Add(time.Minute)
+			if err := tx.UpdateOutbox(it); err != nil {
+				return err
+			}
+		}
+		// A row still pending is kept whatever its age.
+		_, err := tx.Enqueue(&OutboxItem{Transport: "telegram", Chat: "8", Payload: []byte("{}")}, t0)
+		return err
+	}
+	if !sameTx {
+		if err := db.Update(fill); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err := db.Update(func(tx *Tx) error {
+		if sameTx {
+			if err := fill(tx); err != nil {
+				return err
+			}
+		}
+		for name, prune := range map[string]func(time.Time) (int, error){"audit": tx.PruneAudit, "events": tx.PruneProcessed, "outbox": tx.PruneOutbox} {
+			if n, err := prune(cutoff); err != nil || n != old {
+				t.Errorf("%s: pruned %d (%v), want %d", name, n, err, old)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.View(func(tx *Tx) error {
+		if es, _ := tx.AuditLog(1000, nil); len(es) != young {
+			t.Errorf("%d audit entries left, want %d", len(es), young)
+		}
+		rows, err := tx.OutboxRows()
+		if err != nil {
+			return err
+		}
+		if len(rows) != young+1 {
+			t.Errorf("%d outbox rows left, want %d", len(rows), young+1)
+		}
+		for i := range old + young {
+			if tx.Processed(fmt.Sprint("tg:", i)) != (i >= old) {
+				t.Errorf("event %d: processed %v", i, i >= old)
+			}
+			// The key of a pruned row still says the message was sent.
+			if !tx.OutboxKeyUsed(fmt.Sprint("reminder/", i)) {
+				t.Errorf("key of row %d forgotten", i)
+			}
+		}
+		if tx.OutboxKeyUsed("reminder/never") {
+			t.Error("a key never used is reported used")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
