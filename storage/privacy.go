@@ -65,6 +65,9 @@ func (tx *Tx) AllResidenceAttendance(memberID uint64) ([]ResidenceAttendance, er
 // a member, keeping who did what and when.
 func (tx *Tx) ScrubAudit(subjectID uint64) error {
 	b := tx.tx.Bucket(bucketAudit)
+	// Collected first, written after: bbolt's cursor may move when the
+	// bucket changes under it.
+	scrubbed := map[string]*AuditEntry{}
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var e AuditEntry
@@ -75,7 +78,10 @@ func (tx *Tx) ScrubAudit(subjectID uint64) error {
 			continue
 		}
 		e.Before, e.After = nil, nil
-		if err := putJSON(b, bytes.Clone(k), &e); err != nil {
+		scrubbed[string(k)] = &e
+	}
+	for k, e := range scrubbed {
+		if err := putJSON(b, []byte(k), e); err != nil {
 			return err
 		}
 	}

@@ -95,3 +95,42 @@ func testPrune(t *testing.T, sameTx bool) {
 		t.Fatal(err)
 	}
 }
+
+func TestScrubAudit_everyEntryOfTheMember(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		for i := range 50 {
+			subject := uint64(7)
+			if i%5 == 0 {
+				subject = 8
+			}
+			e := &AuditEntry{At: t0.Add(time.Duration(i) * time.Minute), Action: "status", SubjectID: subject, Before: []byte(`"Thuận An"`), After: []byte(`"0912345678"`)}
+			if err := tx.AppendAudit(e); err != nil {
+				return err
+			}
+		}
+		if err := tx.ScrubAudit(7); err != nil {
+			return err
+		}
+		es, err := tx.AuditLog(1000, nil)
+		if err != nil {
+			return err
+		}
+		kept := 0
+		for _, e := range es {
+			switch {
+			case e.SubjectID == 7 && (e.Before != nil || e.After != nil):
+				t.Errorf("entry %d about the member kept its values", e.ID)
+			case e.SubjectID == 8 && e.Before != nil && e.After != nil:
+				kept++
+			}
+		}
+		if len(es) != 50 || kept != 10 {
+			t.Errorf("%d entries, %d of another member intact; want 50 and 10", len(es), kept)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
