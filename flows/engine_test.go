@@ -129,6 +129,29 @@ func TestEngine_conversationExpires(t *testing.T) {
 	h.wantText(h.say("sec", "xin chào"), "vi", "err.unknown_text")
 }
 
+// A conversation left half way is deleted a week after it expired, with
+// what was typed into it; until then a tap on it says it expired.
+func TestEngine_abandonedConversationDeleted(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Thị Bình")
+	h.say("sec", "/lang")
+	h.advance(49 * time.Hour)
+	h.due()
+	convs := func() (n int) {
+		_ = h.db.View(func(tx *storage.Tx) error { n = tx.CountConvs(); return nil })
+		return n
+	}
+	if convs() != 1 {
+		t.Fatal("an expired conversation was deleted at once")
+	}
+	h.advance(abandonedAfter)
+	h.due()
+	if convs() != 0 {
+		t.Fatal("an abandoned conversation is kept")
+	}
+	h.wantText(h.tap("sec", "English"), "vi", "err.stale_button")
+}
+
 func TestEngine_groupChatterIgnored(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()

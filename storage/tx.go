@@ -221,6 +221,27 @@ func (tx *Tx) DeleteConv(key string) error {
 	return tx.tx.Bucket(bucketConvs).Delete([]byte(key))
 }
 
+// PruneConvs deletes conversations that expired before cutoff, with the
+// answers half given in them, and returns how many.
+func (tx *Tx) PruneConvs(cutoff time.Time) (int, error) {
+	b := tx.tx.Bucket(bucketConvs)
+	var doomed [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var c Conv
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("conversation %q: %w", k, err)
+		}
+		if c.Expires.Before(cutoff) {
+			doomed = append(doomed, bytes.Clone(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return deleteKeys(b, doomed)
+}
+
 // CountConvs counts stored conversations.
 func (tx *Tx) CountConvs() int { return count(tx.tx.Bucket(bucketConvs)) }
 
