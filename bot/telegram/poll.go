@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -115,7 +116,40 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Upd
 	}
 	pctx, cancel := context.WithTimeout(ctx, t.cfg.PollTimeout+15*time.Second)
 	defer cancel()
-	return t.bot(pctx, t.pollClient).GetUpdates(cfg)
+	resp, err := t.bot(pctx, t.pollClient).Request(cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Each update is decoded on its own: one chibo cannot read (a field of
+	// an unexpected type) must not hold back the rest, nor come back forever.
+	var raw []json.RawMessage
+	if err := json.Unmarshal(resp.Result, &raw); err != nil {
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	updates := make([]tgbotapi.Update, 0, len(raw))
+	for _, r := range raw {
+		var u tgbotapi.Update
+		if err := json.Unmarshal(r, &u); err != nil {
+			var id struct {
+				UpdateID int `json:"update_id"`
+			}
+			// The log names the field, never the value (it may be a
+			// member's text or number).
+			var field string
+			if te, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+				field = te.Field
+			}
+			if json.Unmarshal(r, &id) != nil || id.UpdateID <= 0 {
+				t.log.Warn("update without an id skipped", "field", field)
+				continue
+			}
+			// Kept with its id alone: it is confirmed and has no effect.
+			t.log.Warn("unreadable update skipped", "update", id.UpdateID, "field", field)
+			u = tgbotapi.Update{UpdateID: id.UpdateID}
+		}
+		updates = append(updates, u)
+	}
+	return updates, nil
 }
 
 // fatal returns the error to stop on for API answers that retrying cannot fix.

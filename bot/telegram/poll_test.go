@@ -180,6 +180,9 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	_, qid := fake.PushCallback(42, 42, 7, "stale:button")
 	fake.PushMessage(42, 42, map[string]any{"location": map[string]any{"latitude": 10.5, "longitude": 106.7}})
 	fake.PushMessage(42, 42, map[string]any{"contact": map[string]any{"phone_number": "+84900000000", "first_name": "A", "user_id": 42}})
+	// An update chibo cannot read (a field of the wrong type) is skipped and
+	// confirmed; it holds back neither its batch nor the next.
+	fake.PushUpdate(map[string]any{"message": map[string]any{"message_id": "x", "date": "today", "chat": "nope", "text": "0912345678"}})
 	fake.PushMessage(42, 42, map[string]any{"sticker": map[string]any{"file_id": "x"}})      // answered: chibo reads text
 	fake.PushMessage(-100123, 42, map[string]any{"sticker": map[string]any{"file_id": "x"}}) // a group's sticker: not for chibo
 	fake.PushText(-100123, 42, "/help@chibo_test_bot")
