@@ -20,6 +20,7 @@ type (
 	Message  = flows.Message
 	Button   = flows.Button
 	Document = flows.Document
+	Drawing  = flows.Drawing
 )
 
 // Handler runs one event inside a transaction. flows.Engine is the Handler.

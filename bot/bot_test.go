@@ -327,3 +327,54 @@ func TestRateLimiter(t *testing.T) {
 		t.Fatalf("global pause: wait %v", d)
 	}
 }
+
+// docTransport records the documents it was given, by chat.
+type docTransport struct {
+	mu   sync.Mutex
+	docs map[string]*Document
+	text map[string]string
+}
+
+func (d *docTransport) Send(_ context.Context, m Message) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.docs[m.Chat], d.text[m.Chat] = m.Document, m.Text
+	return nil
+}
+
+func TestSender_drawsDocumentsAtDelivery(t *testing.T) {
+	db := mustOpenDB(t)
+	dt := &docTransport{docs: map[string]*Document{}, text: map[string]string{}}
+	s := NewSender(db, map[string]Transport{"test": dt}, SenderOptions{
+		Draw: func(tx *storage.Tx, d *Document) error {
+			if d.Draw.CellID == 2 {
+				return errors.New("no such cell")
+			}
+			d.Data, d.Draw = []byte(fmt.Sprintf("chart %d %s", d.Draw.Year, d.Draw.Lang)), nil
+			return nil
+		},
+	})
+	chart := func(cell uint64) *Document {
+		return &Document{Name: "c.png", MIME: "image/png", Draw: &Drawing{Kind: "year_chart", CellID: cell, Year: 2026, Lang: "en"}}
+	}
+	enqueue(t, db,
+		Message{Transport: "test", Chat: "drawn", Text: "summary", Document: chart(1)},
+		Message{Transport: "test", Chat: "failed", Text: "summary", Document: chart(2)},
+		Message{Transport: "test", Chat: "file", Text: "export", Document: &Document{Name: "a.csv", Data: []byte("a;b")}})
+	if err := s.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if d := dt.docs["drawn"]; d == nil || string(d.Data) != "chart 2026 en" || d.Draw != nil {
+		t.Errorf("drawn: %+v", d)
+	}
+	// A chart that cannot be drawn does not hold back its message.
+	if d := dt.docs["failed"]; d != nil || dt.text["failed"] != "summary" {
+		t.Errorf("failed drawing: %+v %q", d, dt.text["failed"])
+	}
+	if d := dt.docs["file"]; d == nil || string(d.Data) != "a;b" {
+		t.Errorf("a document with its bytes: %+v", d)
+	}
+	if st := s.Stats(); st.Sent != 3 {
+		t.Errorf("stats %+v", st)
+	}
+}

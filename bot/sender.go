@@ -38,6 +38,10 @@ type SenderOptions struct {
 	// the attempt's result (ResultSent …), for metrics. It is called from
 	// several goroutines at once and must not block. Nil means nothing.
 	OnResult func(it *storage.OutboxItem, result string)
+	// Draw fills in a document to be drawn at delivery (Document.Draw) from
+	// the records in tx. When it is nil or fails, the message goes without
+	// the document rather than not at all.
+	Draw func(tx *storage.Tx, d *Document) error
 }
 
 // The results of one send attempt, as OnResult reports them.
@@ -332,6 +336,9 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) error {
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
 		return &SendError{Outcome: SendPermanent, Reason: "bad payload", Err: err}
 	}
+	if d := m.Document; d != nil && d.Draw != nil {
+		s.draw(it.ID, &m)
+	}
 	// A send in flight finishes even during shutdown, so its row is marked.
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.SendTimeout)
 	defer cancel()
@@ -340,4 +347,18 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) error {
 		return &SendError{Outcome: SendRetry, Reason: "timeout", Err: err}
 	}
 	return err
+}
+
+// draw draws m's document, or takes it off m when it cannot be drawn.
+func (s *Sender) draw(id uint64, m *Message) {
+	if s.opt.Draw != nil {
+		d := *m.Document
+		err := s.db.View(func(tx *storage.Tx) error { return s.opt.Draw(tx, &d) })
+		if err == nil && d.Draw == nil {
+			m.Document = &d
+			return
+		}
+		s.opt.Log.Error("document not drawn; the message goes without it", "outbox", id, "err", err)
+	}
+	m.Document = nil
 }

@@ -61,12 +61,27 @@ type Button struct {
 // MaxButtonData is Telegram's limit on callback_data.
 const MaxButtonData = 64
 
-// Document is a file to send.
+// Document is a file to send: its bytes, or what to draw at delivery.
 type Document struct {
 	Name string `json:"name"`
 	MIME string `json:"mime,omitempty"`
-	Data []byte `json:"data"`
+	Data []byte `json:"data,omitempty"`
+	// Draw, when set, says what to draw into Data just before delivery
+	// (Engine.Draw), so that slow drawing stays out of the transaction that
+	// queued the message, and the outbox holds a few numbers, not a picture.
+	Draw *Drawing `json:"draw,omitempty"`
 }
+
+// Drawing is a picture drawn from the records when it is delivered.
+type Drawing struct {
+	Kind   string `json:"kind"` // DrawYearChart
+	CellID uint64 `json:"cell"`
+	Year   int    `json:"year"`
+	Lang   string `json:"lang"`
+}
+
+// DrawYearChart is the cell's attendance chart of a year.
+const DrawYearChart = "year_chart"
 
 // Message is one thing to send to a chat. Text is plain text (no markup), so
 // names with any characters are safe on every transport. A transport without

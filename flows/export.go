@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"chibo/flows/export"
+	"chibo/locales"
 	"chibo/storage"
 )
 
@@ -469,48 +470,52 @@ func (c *Ctx) qualityYear(cell *storage.Cell, year int) (*export.QualityYear, er
 
 // ---- the chart after a meeting closes ----
 
-// yearCharts draws the year's attendance chart after a meeting closes, once
-// per language: the closing leader and the others get it with the summary.
-type yearCharts struct {
-	mt    *storage.Meeting
-	cell  *storage.Cell
-	a     *export.AttendanceYear
-	drawn map[string]*Document
-}
-
-// chartFor is the chart with the words of r's language.
-func (c *Ctx) chartFor(ch *yearCharts, r *Ctx) (*Document, error) {
-	year := ch.mt.At.In(c.cellZone(ch.cell)).Year()
-	if ch.a == nil {
-		a, err := c.attendanceYear(ch.cell, year)
-		if err != nil {
-			return nil, err
-		}
-		ch.a, ch.drawn = a, map[string]*Document{}
-	}
-	if d, ok := ch.drawn[r.Lang]; ok {
-		return d, nil
-	}
-	png, err := export.AttendanceChart(r.tr(), ch.a)
-	if err != nil {
-		return nil, err
-	}
-	d := &Document{Name: fmt.Sprintf("ty-le-du-hop-%d-%s.png", year, export.Slug(ch.cell.Name)), MIME: export.MIMEPNG, Data: png}
-	ch.drawn[r.Lang] = d
-	return d, nil
-}
-
-// attachChart puts the chart in r's language on the last message queued.
-func (c *Ctx) attachChart(ch *yearCharts, r *Ctx) error {
+// attachChart puts the year's attendance chart, in r's language, on the
+// last message queued. It is drawn when the message is delivered.
+func (c *Ctx) attachChart(mt *storage.Meeting, cell *storage.Cell, r *Ctx) {
 	if len(c.out) == 0 {
+		return
+	}
+	year := mt.At.In(c.cellZone(cell)).Year()
+	c.out[len(c.out)-1].Document = &Document{
+		Name: yearChartName(year, cell),
+		MIME: export.MIMEPNG,
+		Draw: &Drawing{Kind: DrawYearChart, CellID: cell.ID, Year: year, Lang: r.Lang},
+	}
+}
+
+func yearChartName(year int, cell *storage.Cell) string {
+	return fmt.Sprintf("ty-le-du-hop-%d-%s.png", year, export.Slug(cell.Name))
+}
+
+// Draw draws d.Draw into d.Data from the records in tx.
+func (e *Engine) Draw(tx *storage.Tx, d *Document) error {
+	if d.Draw == nil {
 		return nil
 	}
-	d, err := c.chartFor(ch, r)
-	if err != nil {
-		return err
+	switch d.Draw.Kind {
+	case DrawYearChart:
+		lang := d.Draw.Lang
+		if !locales.Supported(lang) {
+			lang = e.cfg.DefaultLang
+		}
+		c := &Ctx{e: e, Tx: tx, Now: e.cfg.Now(), Lang: lang}
+		cell, err := tx.Cell(d.Draw.CellID)
+		if err != nil {
+			return fmt.Errorf("chart of cell %d: %w", d.Draw.CellID, err)
+		}
+		a, err := c.attendanceYear(cell, d.Draw.Year)
+		if err != nil {
+			return err
+		}
+		png, err := export.AttendanceChart(c.tr(), a)
+		if err != nil {
+			return err
+		}
+		d.Data, d.Draw = png, nil
+		return nil
 	}
-	c.out[len(c.out)-1].Document = d
-	return nil
+	return fmt.Errorf("unknown drawing %q", d.Draw.Kind)
 }
 
 // ---- /export ----

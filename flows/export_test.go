@@ -88,6 +88,25 @@ func TestExport_chartWithSummary(t *testing.T) {
 	if doc == nil || doc.MIME != "image/png" || deputys == nil || deputys.MIME != "image/png" {
 		t.Fatalf("no chart with the summaries: %s", texts(out))
 	}
+	// The charts are drawn at delivery, not in the close's transaction.
+	want := Drawing{Kind: DrawYearChart, CellID: h.cell.ID, Year: 2026, Lang: "vi"}
+	if doc.Data != nil || doc.Draw == nil || *doc.Draw != want {
+		t.Fatalf("the secretary's chart to draw: %+v", doc.Draw)
+	}
+	if want.Lang = "en"; deputys.Data != nil || deputys.Draw == nil || *deputys.Draw != want {
+		t.Fatalf("the deputy's chart to draw: %+v", deputys.Draw)
+	}
+	if err := h.db.View(func(tx *storage.Tx) error {
+		if err := h.e.Draw(tx, doc); err != nil {
+			return err
+		}
+		return h.e.Draw(tx, deputys)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Draw != nil || deputys.Draw != nil {
+		t.Error("a drawn document still says what to draw")
+	}
 	if bytes.Equal(doc.Data, deputys.Data) {
 		t.Error("the deputy's chart is not in their language")
 	}
@@ -268,5 +287,27 @@ func TestExport_residenceCommentPDF(t *testing.T) {
 	rows, _ := f.GetRows("Phiếu nhận xét")
 	if len(rows) < 5 || rows[4][1] != "Hoàng Văn Minh" || !strings.Contains(strings.Join(rows[3], "|"), "Giữ mối liên hệ với chi ủy, chi bộ nơi cư trú") {
 		t.Errorf("comments sheet %q", rows)
+	}
+}
+
+func TestDraw_refusesWhatItCannotDraw(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell()
+	err := h.db.View(func(tx *storage.Tx) error {
+		for _, d := range []Drawing{{Kind: DrawYearChart, CellID: 99, Year: 2026, Lang: "vi"}, {Kind: "pie", CellID: h.cell.ID}} {
+			doc := &Document{Name: "x.png", Draw: &d}
+			if err := h.e.Draw(tx, doc); err == nil || doc.Data != nil {
+				t.Errorf("%+v drawn: %v", d, err)
+			}
+		}
+		// A year without meetings is an empty chart, not an error.
+		doc := &Document{Name: "x.png", Draw: &Drawing{Kind: DrawYearChart, CellID: h.cell.ID, Year: 2030, Lang: "xx"}}
+		if err := h.e.Draw(tx, doc); err != nil || len(doc.Data) == 0 {
+			t.Errorf("empty year: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

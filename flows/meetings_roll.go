@@ -529,10 +529,7 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	if err := sendSummary(c, mt, cell); err != nil {
 		return err
 	}
-	charts := &yearCharts{mt: mt, cell: cell}
-	if err := c.attachChart(charts, c); err != nil {
-		return err
-	}
+	c.attachChart(mt, cell, c)
 	secs, err := c.leadersOf(cell.ID, true)
 	if err != nil {
 		return err
@@ -549,9 +546,7 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		if !c.SendTo(&secs[i], "mt.summary_forward", "By", c.Me.Name, "Summary", text) {
 			continue
 		}
-		if err := c.attachChart(charts, r); err != nil {
-			return err
-		}
+		c.attachChart(mt, cell, r)
 	}
 	return nil
 }

@@ -333,7 +333,7 @@ func runConsole(ctx context.Context, cfg Config, d *deps, clock *console.Clock, 
 	}
 	c := &console.Console{DB: d.DB, Catalog: d.Catalog, Lang: cfg.Lang, In: stdin, Out: stdout, Echo: !isTerminal(stdin), Clock: clock, Zone: cfg.zone,
 		FilesDir: filepath.Join(filepath.Dir(cfg.DB), "chibo-demo-files")}
-	c.Sender = bot.NewSender(d.DB, map[string]bot.Transport{console.Transport: c}, bot.SenderOptions{Concurrency: 1, Log: d.Log, Now: clock.Now})
+	c.Sender = bot.NewSender(d.DB, map[string]bot.Transport{console.Transport: c}, bot.SenderOptions{Concurrency: 1, Log: d.Log, Now: clock.Now, Draw: d.Engine.Draw})
 	c.Dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: clock.Now})
 	// Ticks come from the console (after /clock and each line), not from cron,
 	// so a scripted demo prints reminders at a predictable place.

@@ -47,6 +47,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 		},
 		Log:      d.Log,
 		OnResult: m.sent,
+		Draw:     d.Engine.Draw,
 	})
 	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]flows.MenuLevel{}}
 	// This dispatcher wakes the sender on each commit, so replies leave at
