@@ -9,6 +9,7 @@ var (
 	bucketGroups    = []byte("groups")    // id → Group
 	bucketMembers   = []byte("members")   // id → Member
 	bucketContacts  = []byte("contacts")  // "transport:user" → member id (index, schema v2)
+	bucketHomes     = []byte("homes")     // home cell id + member id → nil (index, schema v3)
 	bucketInvites   = []byte("invites")   // token → Invite
 	bucketConvs     = []byte("convs")     // "transport:chat:user" → Conv
 	bucketOffers    = []byte("offers")    // "transport:chat" → Offer (last choices shown)
@@ -42,7 +43,7 @@ var (
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
-	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts,
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts, bucketHomes,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,

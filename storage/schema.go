@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -17,6 +17,7 @@ var keySchemaVersion = []byte("schema_version")
 // each in the same transaction as the version bump.
 var migrations = []func(tx *bolt.Tx) error{
 	migrateContactsIndex, // 1 → 2
+	migrateHomesIndex,    // 2 → 3
 }
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.
@@ -78,5 +79,21 @@ func migrateContactsIndex(tx *bolt.Tx) error {
 			}
 		}
 		return nil
+	})
+}
+
+// migrateHomesIndex builds the index of members by home cell, which schema 2
+// did not have: a cell's members were found by reading every member.
+func migrateHomesIndex(tx *bolt.Tx) error {
+	idx := tx.Bucket(bucketHomes)
+	return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("member %x: %w", k, err)
+		}
+		if m.HomeCellID == 0 {
+			return nil
+		}
+		return idx.Put(homeKey(m.HomeCellID, m.ID), nil)
 	})
 }

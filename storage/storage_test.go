@@ -260,7 +260,8 @@ func TestOutbox_idempotentKeysAndStates(t *testing.T) {
 	}
 }
 
-// writeV1 writes a database as chibo's schema 1 did: no contacts index.
+// writeV1 writes a database as chibo's schema 1 did: no contacts index, no
+// index of members by home cell.
 func writeV1(t *testing.T, path string) {
 	t.Helper()
 	b, err := bolt.Open(path, 0o600, nil)
@@ -280,7 +281,7 @@ func writeV1(t *testing.T, path string) {
 			return err
 		}
 		for id, user := range map[uint64]string{1: "111", 2: "222"} {
-			v, _ := json.Marshal(Member{ID: id, Name: "Member " + user, Contacts: map[string]string{"telegram": user}})
+			v, _ := json.Marshal(Member{ID: id, Name: "Member " + user, HomeCellID: 4 + id, Contacts: map[string]string{"telegram": user}})
 			if err := members.Put(itob(id), v); err != nil {
 				return err
 			}
@@ -308,6 +309,11 @@ func TestOpen_migratesV1(t *testing.T) {
 		m, err := tx.MemberByContact("telegram", "222")
 		if err != nil || m.ID != 2 {
 			t.Errorf("contacts index after migration: %+v %v", m, err)
+		}
+		// Schema 3's index of members by home cell.
+		ms, err := tx.Members(6)
+		if err != nil || len(ms) != 1 || ms[0].ID != 2 {
+			t.Errorf("members of cell 6 after migration: %+v %v", ms, err)
 		}
 		return nil
 	})
@@ -372,6 +378,46 @@ func TestMeta_reservedKey(t *testing.T) {
 		}
 		if tx.MetaInt("telegram.offset") != 42 || tx.MetaInt("unset") != 0 {
 			t.Error("meta int round trip")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMembers_followTheirHomeCell(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		a := &Member{Name: "A", HomeCellID: 1}
+		b := &Member{Name: "B", HomeCellID: 1}
+		none := &Member{Name: "Admin"} // an organization admin without a cell
+		for _, m := range []*Member{a, b, none} {
+			if err := tx.PutMember(m); err != nil {
+				return err
+			}
+		}
+		b.HomeCellID = 2 // transferred to another cell
+		if err := tx.PutMember(b); err != nil {
+			return err
+		}
+		b.Name = "B đã đổi tên"
+		if err := tx.PutMember(b); err != nil {
+			return err
+		}
+		one, err := tx.Members(1)
+		if err != nil {
+			return err
+		}
+		two, err := tx.Members(2)
+		if err != nil {
+			return err
+		}
+		if len(one) != 1 || one[0].ID != a.ID || len(two) != 1 || two[0].Name != "B đã đổi tên" {
+			t.Errorf("cell 1: %+v; cell 2: %+v", one, two)
+		}
+		if zero, _ := tx.Members(0); len(zero) != 0 {
+			t.Errorf("members without a cell listed: %+v", zero)
 		}
 		return nil
 	})

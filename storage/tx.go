@@ -144,6 +144,7 @@ func (tx *Tx) Member(id uint64) (*Member, error) {
 func (tx *Tx) PutMember(m *Member) error {
 	b := tx.tx.Bucket(bucketMembers)
 	idx := tx.tx.Bucket(bucketContacts)
+	homes := tx.tx.Bucket(bucketHomes)
 	if m.ID != 0 {
 		if old, err := tx.Member(m.ID); err == nil {
 			for t, u := range old.Contacts {
@@ -153,10 +154,20 @@ func (tx *Tx) PutMember(m *Member) error {
 					}
 				}
 			}
+			if old.HomeCellID != m.HomeCellID && old.HomeCellID != 0 {
+				if err := homes.Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := nextID(b, &m.ID); err != nil {
 		return err
+	}
+	if m.HomeCellID != 0 {
+		if err := homes.Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
+			return err
+		}
 	}
 	for t, u := range m.Contacts {
 		k := []byte(contactKey(t, u))
@@ -181,7 +192,22 @@ func (tx *Tx) MemberByContact(transport, user string) (*Member, error) {
 
 // Members lists the members whose home cell is cellID, in id order.
 func (tx *Tx) Members(cellID uint64) ([]Member, error) {
-	return listJSON(tx.tx.Bucket(bucketMembers), func(m *Member) bool { return m.HomeCellID == cellID })
+	var out []Member
+	prefix := itob(cellID)
+	c := tx.tx.Bucket(bucketHomes).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		m, err := tx.Member(btoi(k[8:]))
+		if err != nil {
+			return nil, fmt.Errorf("member %d of cell %d: %w", btoi(k[8:]), cellID, err)
+		}
+		out = append(out, *m)
+	}
+	return out, nil
+}
+
+// homeKey is a key of the index of members by home cell.
+func homeKey(cellID, memberID uint64) []byte {
+	return append(itob(cellID), itob(memberID)...)
 }
 
 // AllMembers lists every member, in id order.
