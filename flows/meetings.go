@@ -173,9 +173,6 @@ func monthKey(t time.Time) string { return t.Format("2006-01") }
 // next from its rule, when they do not exist and are still ahead, so
 // reminders a week before an early-month meeting have a meeting to look at.
 func (c *Ctx) ensureMeetings(cell *storage.Cell, r *rules) error {
-	if err := c.Tx.EnsureMeetingIndex(); err != nil {
-		return err
-	}
 	now := c.Now.In(r.zone)
 	for i := 0; i < 2; i++ {
 		first := time.Date(now.Year(), now.Month()+time.Month(i), 1, 0, 0, 0, 0, r.zone)

@@ -216,12 +216,13 @@ func (tx *Tx) Meeting(id uint64) (*Meeting, error) {
 	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
 }
 
-// meetingIndexKeys are the index entries of a meeting: "a"+id while it is
-// planned or open; "r"+cell+"yyyy-mm" for a regular meeting (cancelled too,
-// so its month is not made again); "t"+cell+unix time+id for a thematic
-// session or a regular meeting combined with one, unless cancelled.
+// meetingIndexKeys are the index entries of a meeting: "c"+cell+unix
+// time+id for every meeting (schema 3); "a"+id while it is planned or open;
+// "r"+cell+"yyyy-mm" for a regular meeting (cancelled too, so its month is
+// not made again); "t"+cell+unix time+id for a thematic session or a
+// regular meeting combined with one, unless cancelled.
 func meetingIndexKeys(m *Meeting) [][]byte {
-	var keys [][]byte
+	keys := [][]byte{append(append(append([]byte("c"), itob(m.CellID)...), itob(uint64(m.At.Unix()))...), itob(m.ID)...)}
 	if m.Active() {
 		keys = append(keys, append([]byte("a"), itob(m.ID)...))
 	}
@@ -274,11 +275,21 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 	return putJSON(b, itob(m.ID), m)
 }
 
-// Meetings lists the meetings of a cell in time order.
+// Meetings lists the meetings of a cell in time order, through the index.
 func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
-	ms, err := listJSON(tx.tx.Bucket(bucketMeetings), func(m *Meeting) bool { return m.CellID == cellID })
+	var ms []Meeting
+	prefix := append([]byte("c"), itob(cellID)...)
+	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		m, err := tx.Meeting(btoi(v))
+		if err != nil {
+			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
+		}
+		ms = append(ms, *m)
+	}
+	// Keys order by whole seconds; the sort keeps finer times in order.
 	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
-	return ms, err
+	return ms, nil
 }
 
 // ActiveMeetings lists every planned or open meeting of every cell, in
@@ -318,30 +329,6 @@ func (tx *Tx) HasThematic(cellID uint64, from, to time.Time) bool {
 		return false
 	}
 	return int64(btoi(k[len(prefix):len(prefix)+8])) < to.Unix()
-}
-
-// metaMeetingIndex marks a database whose meeting index is complete.
-const metaMeetingIndex = "meetings.index.v1"
-
-// EnsureMeetingIndex builds the meeting index once for a database written
-// before the index existed.
-func (tx *Tx) EnsureMeetingIndex() error {
-	if tx.Meta(metaMeetingIndex) != nil {
-		return nil
-	}
-	ms, err := listJSON[Meeting](tx.tx.Bucket(bucketMeetings), nil)
-	if err != nil {
-		return err
-	}
-	idx := tx.tx.Bucket(bucketMeetingIndex)
-	for i := range ms {
-		for _, k := range meetingIndexKeys(&ms[i]) {
-			if err := idx.Put(k, itob(ms[i].ID)); err != nil {
-				return err
-			}
-		}
-	}
-	return tx.PutMeta(metaMeetingIndex, []byte{1})
 }
 
 // MeetingByCode finds the meeting whose check-in code is code.

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"errors"
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -63,22 +65,45 @@ func TestTx_MeetingIndexes(t *testing.T) {
 	}
 }
 
-func TestTx_EnsureMeetingIndex(t *testing.T) {
-	db := MustOpenDB(t)
-	err := db.Update(func(tx *Tx) error {
-		// A meeting written before the index existed.
-		m := &Meeting{ID: 7, CellID: 1, Kind: MeetingRegular, Month: "2026-04", State: MeetingPlanned}
-		if err := putJSON(tx.tx.Bucket(bucketMeetings), itob(7), m); err != nil {
+// A schema 2 file (meetings stored, maybe before the meeting index existed)
+// gets the whole meeting index, with meetings by cell, when it is opened.
+func TestOpen_migratesV2MeetingIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v2.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 4, 3, 12, 30, 0, 0, time.UTC)
+	err = db.Update(func(tx *Tx) error {
+		for id, cell := range map[uint64]uint64{7: 1, 8: 2, 9: 1} {
+			m := &Meeting{ID: id, CellID: cell, Kind: MeetingRegular, Month: fmt.Sprintf("2026-%02d", id-3), At: at.AddDate(0, int(id)-7, 0), State: MeetingPlanned}
+			if err := putJSON(tx.tx.Bucket(bucketMeetings), itob(id), m); err != nil {
+				return err
+			}
+		}
+		if err := tx.tx.DeleteBucket(bucketMeetingIndex); err != nil {
 			return err
 		}
-		if _, err := tx.RegularMeeting(1, "2026-04"); !errors.Is(err, ErrNotFound) {
-			t.Fatal("index not empty")
-		}
-		if err := tx.EnsureMeetingIndex(); err != nil {
-			return err
-		}
+		return tx.tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(2))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
 		if got, err := tx.RegularMeeting(1, "2026-04"); err != nil || got.ID != 7 {
-			t.Errorf("after rebuild: %v %v", got, err)
+			t.Errorf("regular meeting of April after the migration: %v %v", got, err)
+		}
+		ms, err := tx.Meetings(1)
+		if err != nil || len(ms) != 2 || ms[0].ID != 7 || ms[1].ID != 9 {
+			t.Errorf("meetings of cell 1: %+v %v", ms, err)
+		}
+		if act, _ := tx.ActiveMeetings(); len(act) != 3 {
+			t.Errorf("%d active meetings, want 3", len(act))
 		}
 		return nil
 	})

@@ -17,7 +17,7 @@ var keySchemaVersion = []byte("schema_version")
 // each in the same transaction as the version bump.
 var migrations = []func(tx *bolt.Tx) error{
 	migrateContactsIndex, // 1 → 2
-	migrateHomesIndex,    // 2 → 3
+	migrateIndexesV3,     // 2 → 3
 }
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.
@@ -82,11 +82,12 @@ func migrateContactsIndex(tx *bolt.Tx) error {
 	})
 }
 
-// migrateHomesIndex builds the index of members by home cell, which schema 2
-// did not have: a cell's members were found by reading every member.
-func migrateHomesIndex(tx *bolt.Tx) error {
-	idx := tx.Bucket(bucketHomes)
-	return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+// migrateIndexesV3 builds the indexes schema 3 reads instead of scanning:
+// members by home cell, and meetings by cell and time (with the rest of the
+// meeting index, which files written before it existed lack).
+func migrateIndexesV3(tx *bolt.Tx) error {
+	homes := tx.Bucket(bucketHomes)
+	err := tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
 		var m Member
 		if err := json.Unmarshal(v, &m); err != nil {
 			return fmt.Errorf("member %x: %w", k, err)
@@ -94,6 +95,22 @@ func migrateHomesIndex(tx *bolt.Tx) error {
 		if m.HomeCellID == 0 {
 			return nil
 		}
-		return idx.Put(homeKey(m.HomeCellID, m.ID), nil)
+		return homes.Put(homeKey(m.HomeCellID, m.ID), nil)
+	})
+	if err != nil {
+		return err
+	}
+	idx := tx.Bucket(bucketMeetingIndex)
+	return tx.Bucket(bucketMeetings).ForEach(func(k, v []byte) error {
+		var m Meeting
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("meeting %x: %w", k, err)
+		}
+		for _, key := range meetingIndexKeys(&m) {
+			if err := idx.Put(key, itob(m.ID)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
