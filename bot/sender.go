@@ -250,7 +250,7 @@ func (s *Sender) apply(r sendResult) {
 
 // send delivers one row and records the outcome.
 func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) sendResult {
-	err := s.deliver(ctx, it)
+	err := s.deliver(ctx, &it)
 	now := s.opt.Now()
 	it.Attempts++
 	var se *SendError
@@ -327,7 +327,10 @@ func attemptResult(it storage.OutboxItem, se *SendError, markErr error) string {
 	return ResultFailed
 }
 
-func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) error {
+// deliver sends the row's message. Parts of a split message delivered
+// before are skipped, and each new one is recorded in the row at once, so a
+// crash in the middle does not send them again.
+func (s *Sender) deliver(ctx context.Context, it *storage.OutboxItem) error {
 	t, ok := s.transports[it.Transport]
 	if !ok {
 		return &SendError{Outcome: SendPermanent, Reason: "no transport " + it.Transport}
@@ -335,6 +338,14 @@ func (s *Sender) deliver(ctx context.Context, it storage.OutboxItem) error {
 	var m Message
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
 		return &SendError{Outcome: SendPermanent, Reason: "bad payload", Err: err}
+	}
+	m.PartsSent = it.Parts
+	m.OnPart = func(n int) {
+		it.Parts = n
+		row := *it
+		if err := s.db.Batch(func(tx *storage.Tx) error { r := row; return tx.UpdateOutbox(&r) }); err != nil {
+			s.opt.Log.Error("delivered part not recorded", "outbox", it.ID, "part", n, "err", err)
+		}
 	}
 	if d := m.Document; d != nil && d.Draw != nil {
 		s.draw(it.ID, &m)

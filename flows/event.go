@@ -97,8 +97,13 @@ type Message struct {
 	Document        *Document  `json:"document,omitempty"`
 	EditMessageID   string     `json:"edit_message_id,omitempty"` // edit this earlier message instead of sending
 	RecipientID     uint64     `json:"recipient_id,omitempty"`    // the member it goes to, when known
-	Key             string     `json:"-"`                         // idempotency key for the outbox; empty for replies
-	pages           *pageSet   // set when Buttons is one page of a longer list
+	// PartsSent is how many parts of a message the messenger must split
+	// were delivered by earlier attempts; OnPart, set by the sender, is told
+	// each time one more part is delivered, so it is kept across restarts.
+	PartsSent int       `json:"-"`
+	OnPart    func(int) `json:"-"`
+	Key       string    `json:"-"` // idempotency key for the outbox; empty for replies
+	pages     *pageSet  // set when Buttons is one page of a longer list
 }
 
 // Choices flattens the buttons in order.

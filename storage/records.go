@@ -230,6 +230,7 @@ type OutboxItem struct {
 	Payload   []byte      `json:"payload"`
 	State     OutboxState `json:"state"`
 	Attempts  int         `json:"attempts,omitempty"`
+	Parts     int         `json:"parts,omitempty"` // parts of a split message already delivered
 	NotBefore time.Time   `json:"not_before,omitzero"`
 	Reason    string      `json:"reason,omitempty"`
 	Created   time.Time   `json:"created"`

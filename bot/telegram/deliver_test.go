@@ -145,3 +145,60 @@ func TestSender_Blocked(t *testing.T) {
 		t.Errorf("blocked chat: %d rows failed, %d sends tried, OnBlocked %d times; want 2, 2, 2", failed, calls, blocked.Load())
 	}
 }
+
+// A message Telegram must split goes on from the part that failed, and a
+// process that died after some parts (their count is in the outbox row) does
+// not send them again.
+func TestSender_splitMessageResumes(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{PrivateInterval: -1, GroupInterval: -1})
+	long := func(tag string) string {
+		var b strings.Builder
+		for i := range 300 {
+			fmt.Fprintf(&b, "%s dòng %03d: đồng chí Nguyễn Văn An đã nộp đảng phí.\n", tag, i)
+		}
+		return b.String()
+	}
+	parts := len(telegram.SplitText(long("A"), telegram.MaxText))
+	if parts < 4 {
+		t.Fatalf("%d parts: the test needs a longer text", parts)
+	}
+	// Chat 31: the third part fails once. Chat 32: a row whose first two
+	// parts a killed process delivered.
+	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 31, After: 2, Code: 500, Description: "Internal Server Error"})
+	err := db.Update(func(tx *storage.Tx) error {
+		if err := bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "31", Text: long("A")}, bot.Message{Transport: telegram.Name, Chat: "32", Text: long("B")}); err != nil {
+			return err
+		}
+		rows, err := tx.OutboxRows()
+		if err != nil {
+			return err
+		}
+		rows[1].Parts = 2
+		return tx.UpdateOutbox(&rows[1])
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSender(t, db, tg, bot.SenderOptions{Backoff: func(int) time.Duration { return 10 * time.Millisecond }})
+	waitFor(t, 10*time.Second, "the outbox to drain", func() bool { return pending(t, db) == 0 })
+	got := map[string][]string{}
+	for _, c := range fake.Delivered() {
+		got[c.Params["chat_id"]] = append(got[c.Params["chat_id"]], c.Params["text"])
+	}
+	if want := telegram.SplitText(long("A"), telegram.MaxText); strings.Join(got["31"], "|") != strings.Join(want, "|") {
+		t.Errorf("chat 31 got %d parts, want each of %d once, in order", len(got["31"]), len(want))
+	}
+	if want := telegram.SplitText(long("B"), telegram.MaxText)[2:]; strings.Join(got["32"], "|") != strings.Join(want, "|") {
+		t.Errorf("chat 32 got %d parts, want the %d not yet delivered", len(got["32"]), len(want))
+	}
+	for _, r := range outboxRows(t, db) {
+		if r.State != storage.OutboxSent {
+			t.Errorf("row %d ended %s (%s)", r.ID, r.State, r.Reason)
+		}
+	}
+	if rows := outboxRows(t, db); rows[0].Attempts != 2 {
+		t.Errorf("chat 31's row took %d attempts, want 2", rows[0].Attempts)
+	}
+}

@@ -2,8 +2,6 @@ package telegram
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -27,7 +25,9 @@ const MaxCaption = 1024
 // Send delivers m, implementing bot.Transport. Text goes without parse_mode:
 // chibo's text is plain, so names with *, _ or < need no escaping. Text over
 // MaxText is split at line or space boundaries; the buttons go on the last
-// part. A *bot.SendError says what the sender should do with a failure.
+// part. Sending starts at part m.PartsSent and reports each part delivered
+// before the last to m.OnPart. A *bot.SendError says what the sender should
+// do with a failure.
 func (t *Telegram) Send(ctx context.Context, m bot.Message) error {
 	chat, err := strconv.ParseInt(m.Chat, 10, 64)
 	if err != nil || chat == 0 {
@@ -38,32 +38,23 @@ func (t *Telegram) Send(ctx context.Context, m bot.Message) error {
 	if err != nil {
 		return err
 	}
-	key := ""
-	if len(steps) > 1 {
-		key = partsKey(m)
-	}
-	start := 0
-	if key != "" {
-		start = t.parts.get(key)
-	}
+	// Parts delivered by an earlier attempt, even one before a restart,
+	// are not sent again.
+	start := min(max(m.PartsSent, 0), len(steps)-1)
 	for i := start; i < len(steps); i++ {
 		st := steps[i]
 		quiet, err := t.pace.wait(ctx, chat, group)
 		if err != nil {
 			return &bot.SendError{Outcome: bot.SendRetry, Reason: "timeout", Err: err}
 		}
-		_, err = t.bot(ctx, t.client).Request(st.c)
-		if err != nil {
+		if _, err = t.bot(ctx, t.client).Request(st.c); err != nil {
 			if serr := t.sendError(err, st.edit, quiet); serr != nil {
-				if key != "" && i > 0 {
-					t.parts.set(key, i)
-				}
 				return serr
 			}
 		}
-	}
-	if key != "" {
-		t.parts.set(key, 0)
+		if i+1 < len(steps) && m.OnPart != nil {
+			m.OnPart(i + 1)
+		}
 	}
 	return nil
 }
@@ -167,18 +158,6 @@ func locationKeyboard(label string, rows [][]bot.Button) tgbotapi.ReplyKeyboardM
 		}
 	}
 	return tgbotapi.ReplyKeyboardMarkup{Keyboard: kb, ResizeKeyboard: true, OneTimeKeyboard: true}
-}
-
-func partsKey(m bot.Message) string {
-	h := sha256.New()
-	for _, s := range []string{m.Chat, m.EditMessageID, m.Text} {
-		h.Write([]byte(s))
-		h.Write([]byte{0})
-	}
-	if m.Document != nil {
-		h.Write(m.Document.Data)
-	}
-	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
 // sendError classifies a failed request; nil means it counts as delivered.

@@ -67,7 +67,6 @@ type Telegram struct {
 	pollClient *http.Client
 	log        *slog.Logger
 	pace       pacer
-	parts      partsDone
 
 	lastPoll    atomic.Int64 // unix nanoseconds of the last successful getUpdates
 	lastWebhook atomic.Int64 // unix nanoseconds of the last update committed from the webhook
@@ -126,7 +125,6 @@ func New(ctx context.Context, cfg Config) (*Telegram, error) {
 		pollClient: pollClient,
 		log:        cfg.Log,
 		pace:       pacer{private: cfg.PrivateInterval, group: cfg.GroupInterval, last: map[int64]time.Time{}},
-		parts:      partsDone{done: map[string]int{}},
 	}
 	endpoint := strings.ReplaceAll(strings.TrimRight(cfg.APIBase, "/"), "%", "%%") + "/bot%s/%s"
 	gctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -296,30 +294,6 @@ func (p *pacer) wait(ctx context.Context, chat int64, group bool) (quiet bool, e
 		}
 	}
 	return quiet, nil
-}
-
-// partsDone remembers how many parts of a multi-part message were delivered,
-// so a retry after a failure in the middle does not repeat the first parts.
-// It lives in memory: after a restart the whole message is sent again.
-type partsDone struct {
-	mu   sync.Mutex
-	done map[string]int
-}
-
-func (p *partsDone) get(key string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.done[key]
-}
-
-func (p *partsDone) set(key string, n int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if n == 0 {
-		delete(p.done, key)
-		return
-	}
-	p.done[key] = n
 }
 
 func (t *Telegram) now() time.Time { return t.cfg.Now() }

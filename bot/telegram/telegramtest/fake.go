@@ -97,6 +97,8 @@ type Fault struct {
 	Chat int64
 	// Times is how many matching calls fail; 0 means 1, negative means all.
 	Times int
+	// After is how many matching calls succeed before the fault starts.
+	After int
 	// Code and Description are the error answered. Code 0 with Drop or
 	// Delay only means no error.
 	Code        int
@@ -655,6 +657,10 @@ func (s *Server) fault(c Call) *Fault {
 			continue
 		}
 		if f.Chat != 0 && f.Chat != c.Chat() {
+			continue
+		}
+		if f.After > 0 {
+			f.After--
 			continue
 		}
 		if f.Times > 0 {
