@@ -116,7 +116,7 @@ func runStart(c *Ctx, token string) error {
 		return addRoleByInvite(c, inv, target)
 	}
 	data := map[string]string{"token": token}
-	if name, err := CleanName(c.Ev.UserName); err == nil {
+	if name, err := CleanFullName(c.Ev.UserName); err == nil {
 		data["name"] = name
 	}
 	return c.Start("reg", "name", data)
@@ -170,7 +170,7 @@ func answerRegName(c *Ctx, in Input) (string, error) {
 		delete(c.Data(), "name")
 		return "name", nil
 	case in.Text != "":
-		name, err := CleanName(in.Text)
+		name, err := CleanFullName(in.Text)
 		if err != nil {
 			return "", err
 		}

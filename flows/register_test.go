@@ -63,8 +63,10 @@ func TestRegistration_typedName(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()
 	tok := h.inviteToken()
-	h.say("x", "/start "+tok) // the messenger shows no usable name
+	h.names["x"] = "Hồng" // a first name alone is not offered as the full name
+	h.say("x", "/start "+tok)
 	h.wantText(h.inbox["x"], "vi", "reg.type_name", "Cell", "Chi bộ Thử")
+	h.wantText(h.say("x", "Hồng"), "vi", "err.name_full")
 	// A name typed with decomposed (NFD) diacritics is stored composed.
 	out := h.say("x", norm.NFD.String("  Lê   Thị Hồng  "))
 	h.wantText(out, "vi", "reg.consent")

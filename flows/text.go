@@ -85,6 +85,20 @@ func CleanName(s string) (string, error) {
 	return s, nil
 }
 
+// CleanFullName validates a person's full name (họ và tên) as CleanName
+// does, and also wants at least two words: "Hùng" or a Telegram first name
+// alone does not say who someone is on the cell's books.
+func CleanFullName(s string) (string, error) {
+	name, err := CleanName(s)
+	if err != nil {
+		return "", err
+	}
+	if len(strings.Fields(name)) < 2 {
+		return "", invalid("err.name_full")
+	}
+	return name, nil
+}
+
 // CleanReason validates a free-text reason or note.
 func CleanReason(s string) (string, error) {
 	s = NormalizeText(s)

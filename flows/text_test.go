@@ -35,6 +35,19 @@ func TestCleanName(t *testing.T) {
 	}
 }
 
+func TestCleanFullName(t *testing.T) {
+	for in, want := range map[string]string{"Nguyễn Văn An": "", "Giàng A Páo": "", "Hùng": "err.name_full", "  Hùng  ": "err.name_full", "Hùng 3": "err.name_chars"} {
+		_, err := CleanFullName(in)
+		var inv *InvalidInput
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("CleanFullName(%q): %v", in, err)
+		case want != "" && (!errors.As(err, &inv) || inv.MsgID != want):
+			t.Errorf("CleanFullName(%q) error %v, want %s", in, err, want)
+		}
+	}
+}
+
 func repeatRune(r rune, n int) string {
 	out := make([]rune, n)
 	for i := range out {
