@@ -14,15 +14,18 @@ import (
 const metaClockOffset = "demo_clock_offset"
 
 // Clock is the demo's clock: real time plus an offset the person at the
-// console can move forward to see reminders fire.
+// console can move forward to see reminders fire, plus the operator's
+// rehearsal offset (CHIBO_CLOCK_OFFSET), which is not stored.
 type Clock struct {
 	mu     sync.Mutex
+	base   time.Duration
 	offset time.Duration
 }
 
-// LoadClock reads the demo clock's offset from the database.
-func LoadClock(db *storage.DB) (*Clock, error) {
-	c := &Clock{}
+// LoadClock reads the demo clock's offset from the database; base is the
+// operator's rehearsal offset added to it.
+func LoadClock(db *storage.DB, base time.Duration) (*Clock, error) {
+	c := &Clock{base: base}
 	err := db.View(func(tx *storage.Tx) error {
 		c.offset = time.Duration(tx.MetaInt(metaClockOffset))
 		return nil
@@ -34,14 +37,14 @@ func LoadClock(db *storage.DB) (*Clock, error) {
 func (c *Clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return time.Now().Add(c.offset)
+	return time.Now().Add(c.base + c.offset)
 }
 
 // moveTo sets the clock to t (never backwards) and stores the offset.
 func (c *Clock) moveTo(db *storage.DB, t time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	off := time.Until(t)
+	off := time.Until(t) - c.base
 	if off < c.offset {
 		off = c.offset
 	}

@@ -45,7 +45,7 @@ func runCommand(_ context.Context, cfg Config, db *storage.DB, args []string, ou
 }
 
 func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writer, t func(string, ...any) string) error {
-	now := time.Now()
+	now := cfg.now()
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	org := fs.Uint64("org", 0, "")

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"chibo/flows"
 	"chibo/locales"
@@ -39,7 +38,7 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 		return err
 	}
 	lang := cfg.Lang // the caller's, also through the admin socket
-	e, err := flows.NewEngine(cat, flows.Config{Zone: cfg.zone, DefaultLang: lang, Now: time.Now})
+	e, err := flows.NewEngine(cat, flows.Config{Zone: cfg.zone, DefaultLang: lang, Now: cfg.now})
 	if err != nil {
 		return err
 	}

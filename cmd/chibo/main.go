@@ -12,8 +12,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -55,6 +57,9 @@ type Config struct {
 	LogFormat     string
 	BackupDir     string
 	BackupKeep    int
+	// ClockOffset shifts chibo's clock, to rehearse on a copy of a database
+	// (CHIBO_CLOCK_OFFSET, e.g. "+24d", "-3h"); zero is the real time.
+	ClockOffset time.Duration
 
 	zone *time.Location
 	// workDir is the directory relative paths in arguments are relative
@@ -205,6 +210,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
 	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
 	fs.IntVar(&cfg.BackupKeep, "backup-keep", keep, t("flag.backup_keep"))
+	offset := fs.String("clock-offset", env("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, t("cli.usage"))
 		fs.PrintDefaults()
@@ -223,6 +229,13 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 		return cfg, nil, fmt.Errorf("CHIBO_TZ %q: %w", cfg.TZ, err)
 	}
 	cfg.zone = zone
+	if cfg.ClockOffset, err = parseClockOffset(*offset); err != nil {
+		return cfg, nil, errors.New(t("cli.err_clock_offset", "Value", *offset))
+	}
+	if cfg.ClockOffset != 0 && cfg.WebhookURL != "" {
+		// A webhook is a bot that real people use: its clock must be true.
+		return cfg, nil, errors.New(t("cli.err_clock_offset_webhook"))
+	}
 	if !locales.Supported(cfg.Lang) {
 		return cfg, nil, fmt.Errorf("CHIBO_LANG %q: want vi or en", cfg.Lang)
 	}
@@ -244,6 +257,40 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	}
 	return cfg, fs.Args(), nil
 }
+
+// clockOffsetRE is a signed sum of days, hours and minutes: "+24d", "-3h",
+// "+1d12h".
+var clockOffsetRE = regexp.MustCompile(`^([+-])((?:\d+[dhm])+)$`)
+
+// parseClockOffset reads CHIBO_CLOCK_OFFSET; empty is no offset.
+func parseClockOffset(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m := clockOffsetRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, errUsage
+	}
+	var d time.Duration
+	for _, part := range regexp.MustCompile(`\d+[dhm]`).FindAllString(m[2], -1) {
+		n, err := strconv.Atoi(part[:len(part)-1])
+		if err != nil || n > 3660 {
+			return 0, errUsage
+		}
+		unit := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute}[part[len(part)-1]]
+		d += time.Duration(n) * unit
+	}
+	if d > 10*366*24*time.Hour {
+		return 0, errUsage
+	}
+	if m[1] == "-" {
+		d = -d
+	}
+	return d, nil
+}
+
+// now is chibo's clock: the real time shifted by the rehearsal offset.
+func (cfg Config) now() time.Time { return time.Now().Add(cfg.ClockOffset) }
 
 func newLogger(format string, w io.Writer, quiet bool) *slog.Logger {
 	opts := &slog.HandlerOptions{}
@@ -272,10 +319,13 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 	go adm.Serve()
 	defer adm.Close() // before the database closes: commands in flight finish first
 
-	now := time.Now
+	now := cfg.now
+	if cfg.ClockOffset != 0 {
+		log.Warn("rehearsal clock: chibo's time is shifted; use only on a copy of the database", "offset", cfg.ClockOffset.String(), "now", now().Format(time.RFC3339))
+	}
 	var clock *console.Clock
 	if cfg.Token == "" { // the console demo's clock can be moved forward
-		if clock, err = console.LoadClock(db); err != nil {
+		if clock, err = console.LoadClock(db, cfg.ClockOffset); err != nil {
 			return err
 		}
 		now = clock.Now
@@ -305,7 +355,7 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 		inviteLink = f
 	}}
 	if cfg.Token != "" {
-		return runTelegram(ctx, cfg, d)
+		return runTelegram(ctx, cfg, d, now)
 	}
 	return runConsole(ctx, cfg, d, clock, stdin, stdout)
 }

@@ -19,12 +19,13 @@ import (
 // when cfg.WebhookURL is set. It shuts down in order: intake stops, the
 // dispatcher finishes its batches, cron stops, then the sender finishes its
 // sends.
-func runTelegram(ctx context.Context, cfg Config, d *deps) error {
+func runTelegram(ctx context.Context, cfg Config, d *deps, now func() time.Time) error {
 	tg, err := telegram.New(ctx, telegram.Config{
 		Token:       cfg.Token,
 		APIBase:     cfg.API,
 		DefaultLang: cfg.Lang,
 		Log:         d.Log,
+		Now:         now,
 	})
 	if err != nil {
 		return err
@@ -46,13 +47,14 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 			return flows.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
 		},
 		Log:      d.Log,
+		Now:      now,
 		OnResult: m.sent,
 		Draw:     d.Engine.Draw,
 	})
 	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]flows.MenuLevel{}}
 	// This dispatcher wakes the sender on each commit, so replies leave at
 	// once, and the menus, so a new secretary gets theirs.
-	dispatcher := bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, OnDispatched: m.dispatched, OnCommit: func() {
+	dispatcher := bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: now, OnDispatched: m.dispatched, OnCommit: func() {
 		sender.Notify()
 		menus.notify()
 	}})
@@ -72,6 +74,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps) error {
 	// Reminders: the first tick catches up what fell due while chibo was down.
 	sched := bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{
 		Log:        d.Log,
+		Now:        now,
 		OnCommit:   sender.Notify,
 		OnTick:     m.ticked,
 		BackupDir:  cfg.BackupDir,

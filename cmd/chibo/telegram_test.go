@@ -17,12 +17,15 @@ import (
 
 // served runs chibo against the fake Bot API until stop is called, which
 // returns the exit code and everything chibo logged.
-func served(t *testing.T, fake *telegramtest.Server, db string) (stop func() (int, string)) {
+func served(t *testing.T, fake *telegramtest.Server, db string, extra ...string) (stop func() (int, string)) {
 	t.Helper()
 	env := map[string]string{
 		"TELEGRAM_BOT_TOKEN": fake.Token(),
 		"CHIBO_TELEGRAM_API": fake.URL(),
 		"CHIBO_DB":           db,
+	}
+	for i := 0; i+1 < len(extra); i += 2 {
+		env[extra[i]] = extra[i+1]
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
