@@ -441,6 +441,9 @@ func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 	if err := e.dispatch(c, expired); err != nil {
 		return nil, err
 	}
+	if err := e.holdAtNight(c); err != nil {
+		return nil, err
+	}
 	if err := e.recordOffers(c); err != nil {
 		return nil, err
 	}

@@ -97,6 +97,8 @@ type Message struct {
 	Document        *Document  `json:"document,omitempty"`
 	EditMessageID   string     `json:"edit_message_id,omitempty"` // edit this earlier message instead of sending
 	RecipientID     uint64     `json:"recipient_id,omitempty"`    // the member it goes to, when known
+	// NotBefore holds the message until then (the recipient's quiet hours).
+	NotBefore time.Time `json:"not_before,omitzero"`
 	// PartsSent is how many parts of a message the messenger must split
 	// were delivered by earlier attempts; OnPart, set by the sender, is told
 	// each time one more part is delivered, so it is kept across restarts.

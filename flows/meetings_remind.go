@@ -146,6 +146,21 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 			}
 		}
 	}
+	if memDue && mt.Noticed.IsZero() {
+		// Members are reminded of a notice they got: without one there is no
+		// place or topic to remind them of. The secretary is asked to send it.
+		leaders := leadersIn(members, cell.ID, true)
+		for i := range leaders {
+			l := &leaders[i]
+			rd := c.readerOf(l)
+			buttons := [][]Button{{ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+			if _, err := c.Remind(reminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
+				"Kind", rd.kindName(mt), "When", rd.when(mt.At, cell)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	if memDue {
 		for i := range members {
 			m := &members[i]

@@ -45,7 +45,8 @@ func newReminderCell(t *testing.T) (*harness, *storage.Meeting) {
 	if len(ms) != 1 || !ms[0].At.Equal(time.Date(2026, 3, 3, 19, 30, 0, 0, h.zone)) {
 		t.Fatalf("want the March meeting only, got %d", len(ms))
 	}
-	return h, &ms[0]
+	h.wantText(h.press("sec", fmt.Sprintf("mt:%d:n", ms[0].ID)), "vi", "mt.notice_sent", "Count", 3, "Unreachable", 0)
+	return h, &h.meetings()[0]
 }
 
 func TestMeetingReminders_EachOnceAtItsTime(t *testing.T) {
@@ -90,6 +91,7 @@ func TestMeetingReminders_QuietHours(t *testing.T) {
 	}
 	h.due()
 	mt := h.meetings()[0]
+	h.press("sec", fmt.Sprintf("mt:%d:n", mt.ID))
 	one := h.member("tranvanmot").ID
 	h.now = time.Date(2026, 3, 2, 12, 0, 0, 0, h.zone)
 	got := h.runClock(time.Date(2026, 3, 3, 8, 0, 0, 0, h.zone), 10*time.Minute)
@@ -235,4 +237,75 @@ func TestMeetingReminders_SettingsByButtons(t *testing.T) {
 	}
 	// A member cannot open the settings.
 	h.wantText(h.press("tranvanmot", fmt.Sprintf("ml:%d:q", h.cell.ID)), "vi", "err.leaders_only")
+}
+
+// TestMeetingReminders_NoNoticeNoMemberReminder: members are not reminded of
+// a meeting whose notice was never sent ("Địa điểm: (chưa có địa điểm)");
+// the secretary is asked, once, to send the notice instead.
+func TestMeetingReminders_NoNoticeNoMemberReminder(t *testing.T) {
+	h := newHarness(t)
+	h.now = time.Date(2026, 2, 20, 10, 0, 0, 0, h.zone)
+	h.seedCell("Trần Văn Một")
+	h.due()
+	mt := h.meetings()[0]
+	sec := h.member("sec").ID
+	h.now = time.Date(2026, 3, 2, 12, 0, 0, 0, h.zone)
+	var keys []string
+	for ; h.now.Before(mt.At); h.now = h.now.Add(10 * time.Minute) {
+		for _, m := range h.due() {
+			keys = append(keys, m.Key)
+		}
+	}
+	for _, k := range keys {
+		if strings.HasPrefix(k, "reminder/member-") {
+			t.Fatalf("a member reminder for a meeting with no notice: %q", keys)
+		}
+	}
+	if n := strings.Count(strings.Join(keys, " "), reminderKey("notice-missing", mt.ID, sec)); n != 1 {
+		t.Fatalf("the secretary was asked %d times to send the notice: %q", n, keys)
+	}
+	h.wantText(h.inbox["sec"][len(h.inbox["sec"])-2:len(h.inbox["sec"])-1], "vi", "mt.remind_notice_missing",
+		"Kind", h.vi("mt.kind_regular"), "When", h.vi("mt.when", "Time", "19:30", "Date", "03/03/2026"))
+	// Its button sends the notice; the members' reminders follow from then on.
+	h.press("sec", fmt.Sprintf("mt:%d:n", mt.ID))
+	h.wantContains(h.inbox["tranvanmot"], "Chi bộ Thử thông báo")
+}
+
+// TestNotice_HeldInQuietHours: a notice the secretary sends at 22:10 waits
+// for 06:30 (the cell's quiet hours end); the secretary is told when it goes.
+func TestNotice_HeldInQuietHours(t *testing.T) {
+	h := newHarness(t)
+	h.now = time.Date(2026, 2, 20, 10, 0, 0, 0, h.zone)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai")
+	h.due()
+	mt := h.meetings()[0]
+	h.now = time.Date(2026, 2, 25, 22, 10, 0, 0, h.zone)
+	out := h.press("sec", fmt.Sprintf("mt:%d:n", mt.ID))
+	morning := time.Date(2026, 2, 26, 6, 30, 0, 0, h.zone)
+	held := 0
+	for _, m := range out {
+		switch m.Chat {
+		case "sec":
+			if !m.NotBefore.IsZero() {
+				t.Fatalf("the secretary's own answer is held: %q", m.Text)
+			}
+		default:
+			if !m.NotBefore.Equal(morning) {
+				t.Fatalf("a notice to %s goes at %v, want %v", m.Chat, m.NotBefore, morning)
+			}
+			held++
+		}
+	}
+	if held != 2 {
+		t.Fatalf("%d notices held, want 2", held)
+	}
+	h.wantText(out[len(out)-1:], "vi", "quiet.held", "Count", 2, "From", "21:30", "To", "06:30",
+		"When", h.vi("mt.when", "Time", "06:30", "Date", "26/02/2026"))
+	// In the day nothing is held.
+	h.now = time.Date(2026, 2, 26, 9, 0, 0, 0, h.zone)
+	for _, m := range h.press("lethihai", fmt.Sprintf("rsvp:%d:n", mt.ID)) {
+		if !m.NotBefore.IsZero() {
+			t.Fatalf("held in the day: %q", m.Text)
+		}
+	}
 }

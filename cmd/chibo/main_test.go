@@ -28,7 +28,12 @@ var linkRE = regexp.MustCompile(`^https://t\.me/chibo_demo_bot\?start=([A-Za-z0-
 
 func TestDemo_scriptedInviteAndRegistration(t *testing.T) {
 	env := map[string]string{"CHIBO_DB": filepath.Join(t.TempDir(), "demo.db")}
+	// In the day: at night the secretary's news of the registration would
+	// wait for the end of the quiet hours.
+	zone, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	day := time.Now().In(zone).AddDate(0, 0, 1).Format("02/01/2006")
 	script := strings.Join([]string{
+		"/clock " + day + " 09:00",
 		"/invite",
 		"/as Hoàng Văn Em",
 		"/tap",
