@@ -70,10 +70,10 @@ func (e *Engine) holdAtNight(c *Ctx) error {
 		return q, err == nil, err
 	}
 	var (
-		held   int
-		until  time.Time
-		hours  quietHours
-		actor  = c.meID()
+		held  int
+		until time.Time
+		hours quietHours
+		actor = c.meID()
 	)
 	for i := range c.out {
 		m := &c.out[i]
