@@ -370,25 +370,43 @@ func runMeeting(c *Ctx, _ string) error {
 	return forLedCell(c, "meeting")
 }
 
+// memberMeetingView shows the member's next meeting at their home cell and,
+// apart, at their residence cell (Regulation 213).
 func memberMeetingView(c *Ctx) error {
-	cell, err := c.Tx.Cell(c.Me.HomeCellID)
-	if errors.Is(err, storage.ErrNotFound) {
-		c.Say("mt.none")
-		return nil
-	}
+	home, err := homeMeetingView(c)
 	if err != nil {
 		return err
+	}
+	res, err := residenceNext(c)
+	if err != nil {
+		return err
+	}
+	if !home && !res {
+		c.Say("mt.none")
+	}
+	return nil
+}
+
+// homeMeetingView shows the member's next meeting at their home cell; false
+// when there is none.
+func homeMeetingView(c *Ctx) (bool, error) {
+	cell, err := c.Tx.Cell(c.Me.HomeCellID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
 	}
 	r, err := c.rules(cell)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if err := c.ensureMeetings(cell, r); err != nil {
-		return err
+		return false, err
 	}
 	ms, err := c.Tx.Meetings(cell.ID)
 	if err != nil {
-		return err
+		return false, err
 	}
 	for i := range ms {
 		mt := &ms[i]
@@ -415,10 +433,9 @@ func memberMeetingView(c *Ctx) error {
 			buttons = rsvpButtons(c, mt)
 		}
 		c.Reply(b.String(), buttons...)
-		return nil
+		return true, nil
 	}
-	c.Say("mt.none")
-	return nil
+	return false, nil
 }
 
 func leaderMeetingList(c *Ctx, cell *storage.Cell) error {

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -192,7 +193,15 @@ func actAttendance(c *Ctx, args string) error {
 
 // memberYear is a member's own year: each meeting, their state and dues.
 func memberYear(c *Ctx, m *storage.Member, year int) error {
+	res, err := c.residenceYear(m, year)
+	if err != nil {
+		return err
+	}
 	cell, err := c.Tx.Cell(m.HomeCellID)
+	if errors.Is(err, storage.ErrNotFound) && res != "" {
+		c.Reply(c.T("mt.att_me_header", "Name", m.Name, "Year", year) + res)
+		return nil
+	}
 	if err != nil {
 		c.Say("mt.none")
 		return nil
@@ -230,6 +239,7 @@ func memberYear(c *Ctx, m *storage.Member, year int) error {
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.att_me_total", "Present", present, "Expected", expectedN))
 	}
+	b.WriteString(res)
 	c.Reply(b.String())
 	return nil
 }

@@ -646,3 +646,43 @@ func TestResidence_CheckinByCodeHook(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestResidence_MemberSeesResidenceMeetings: a linked member's /meeting and
+// /attendance show the residence cell's meetings, apart from the home cell's
+// (they said "no meeting" though the notices had come).
+func TestResidence_MemberSeesResidenceMeetings(t *testing.T) {
+	w := newResWorld(t)
+	h := w.h
+	w.link(w.minh, storage.ResidenceWithComment)
+	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]Message{}}
+	tk.tick()
+	var mt *storage.Meeting
+	err := h.db.View(func(tx *storage.Tx) error {
+		var err error
+		mt, err = tx.RegularMeeting(h.cell.ID, "2026-03")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.button("sec", fmt.Sprintf("mt:%d:n", mt.ID))
+	tk.tick()
+	h.tap("minh", "Tôi sẽ dự họp")
+
+	out := h.say("minh", "/meeting")
+	h.wantText(out[len(out)-1:], "vi", "res.meeting_view", "Cell", "Chi bộ Thử",
+		"Notice", h.vi("mt.notice", "Cell", "Chi bộ Thử", "Kind", h.vi("mt.kind_regular"), "Topic", h.vi("mt.no_topic"),
+			"When", "19:30 ngày 03/03/2026", "Place", h.vi("mt.no_place")),
+		"State", h.vi("res.state_will_attend"))
+	h.wantContains(out[:1], "Chi bộ Phòng Kế hoạch thông báo") // the home cell's own meeting, first and apart
+	if len(out[len(out)-1].Buttons) == 0 {
+		t.Fatal("no buttons to change the answer")
+	}
+
+	h.now = time.Date(2026, 3, 3, 21, 0, 0, 0, h.zone)
+	w.button("sec", fmt.Sprintf("rsm:%d:%d:p", mt.ID, w.minh.ID))
+	out = h.say("minh", "/attendance")
+	h.wantContains(out, h.vi("res.att_header", "Cell", "Chi bộ Thử", "Year", 2026)+"\n"+
+		h.vi("res.att_line", "Date", "03/03/2026", "Kind", h.vi("mt.kind_regular"), "State", h.vi("res.state_present"))+"\n"+
+		h.vi("res.att_total", "Present", 1, "Held", 1))
+}
