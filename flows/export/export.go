@@ -143,12 +143,36 @@ var vietFolds = map[rune]string{
 }
 
 // CSV writes rows as CSV in UTF-8 with a byte-order mark, so Excel on
-// Windows reads the Vietnamese letters right, and CRLF line ends.
+// Windows reads the Vietnamese letters right, and CRLF line ends. Every
+// value goes through Inert: a member's answer cannot become a formula.
 func CSV(rows [][]string) []byte {
 	var b bytes.Buffer
 	b.WriteString("\ufeff")
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
-	_ = w.WriteAll(rows) // a bytes.Buffer does not fail
+	for _, r := range rows {
+		safe := make([]string, len(r))
+		for i, v := range r {
+			safe[i] = Inert(v)
+		}
+		_ = w.Write(safe) // a bytes.Buffer does not fail
+	}
+	w.Flush()
 	return b.Bytes()
+}
+
+// Inert keeps text typed by people (names, answers, reasons) from running as
+// a formula when a secretary opens the file in a spreadsheet: a value that
+// begins with =, +, -, @, a tab or a carriage return gets a leading
+// apostrophe, which spreadsheets read as "this is text" (OWASP, CSV
+// injection).
+func Inert(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + s
+	}
+	return s
 }

@@ -503,3 +503,22 @@ func BenchmarkCommentPDF(b *testing.B) {
 		}
 	}
 }
+
+func TestInert(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                   "",
+		"Nguyễn Văn An":      "Nguyễn Văn An",
+		"=1+1":               "'=1+1",
+		"+cmd|calc":          "'+cmd|calc",
+		"-2":                 "'-2",
+		"@SUM(A1)":           "'@SUM(A1)",
+		"\tx":                "'\tx",
+		"\rx":                "'\rx",
+		"0912 345 678":       "0912 345 678",
+		"Ấp 3 = nhà văn hóa": "Ấp 3 = nhà văn hóa",
+	} {
+		if got := Inert(in); got != want {
+			t.Errorf("Inert(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

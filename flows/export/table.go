@@ -215,10 +215,10 @@ func (b *book) add(t *Table) error {
 	if err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: title, Value: t.Title}}, excelize.RowOpts{Height: 22}); err != nil {
+	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: title, Value: Inert(t.Title)}}, excelize.RowOpts{Height: 22}); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: sub, Value: t.Subtitle}}); err != nil {
+	if err := sw.SetRow("A2", []any{excelize.Cell{StyleID: sub, Value: Inert(t.Subtitle)}}); err != nil {
 		return err
 	}
 	head, err := b.style(styleKey{kind: "head"})
@@ -227,7 +227,7 @@ func (b *book) add(t *Table) error {
 	}
 	hv := make([]any, len(t.Columns))
 	for i, c := range t.Columns {
-		hv[i] = excelize.Cell{StyleID: head, Value: c.Header}
+		hv[i] = excelize.Cell{StyleID: head, Value: Inert(c.Header)}
 	}
 	if err := sw.SetRow(fmt.Sprintf("A%d", headerRow), hv, excelize.RowOpts{Height: 32}); err != nil {
 		return err
@@ -250,6 +250,9 @@ func (b *book) add(t *Table) error {
 					// Excel dates have no zone: store the wall-clock day.
 					v = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
 				}
+				if str, ok := v.(string); ok {
+					v = Inert(str) // stored as text, and shown as text
+				}
 				cell := excelize.Cell{StyleID: id, Value: v}
 				if c.F != "" {
 					cell.Formula = t.expand(c.F, i+1, row)
@@ -270,7 +273,7 @@ func (b *book) add(t *Table) error {
 		row++
 	}
 	for _, n := range t.Notes {
-		if err := sw.SetRow(fmt.Sprintf("A%d", row), []any{excelize.Cell{StyleID: note, Value: n}}); err != nil {
+		if err := sw.SetRow(fmt.Sprintf("A%d", row), []any{excelize.Cell{StyleID: note, Value: Inert(n)}}); err != nil {
 			return err
 		}
 		row++
