@@ -154,6 +154,10 @@ func exitCode(err error, cfg Config, stderr io.Writer, t func(string, ...any) st
 // process serving it, through its admin socket, and open the file only when
 // no process answers; the output is the same either way.
 func runCLI(ctx context.Context, cfg Config, rest []string, lang string, stdout, stderr io.Writer, t func(string, ...any) string) int {
+	if wantsHelp(rest) { // help touches no file
+		fmt.Fprintln(stdout, t("cli.usage"))
+		return 0
+	}
 	if rest[0] == "restore" {
 		return exitCode(runRestore(cfg, rest[1:], stdout, t), cfg, stderr, t)
 	}
@@ -167,6 +171,14 @@ func runCLI(ctx context.Context, cfg Config, rest []string, lang string, stdout,
 	if !errors.Is(err, errNoServer) {
 		return exitCode(err, cfg, stderr, t)
 	}
+	if !mayCreate(rest) {
+		// A mistyped --db must not leave an empty database behind and
+		// print nothing: say which file was looked for.
+		if _, err := os.Stat(cfg.DB); errors.Is(err, os.ErrNotExist) {
+			fmt.Fprintln(stderr, t("cli.err_no_db", "Path", absPath(cfg.DB)))
+			return 1
+		}
+	}
 	db, err := storage.Open(cfg.DB, storage.Options{})
 	if err != nil {
 		return exitCode(err, cfg, stderr, t)
@@ -176,6 +188,30 @@ func runCLI(ctx context.Context, cfg Config, rest []string, lang string, stdout,
 		err = cerr
 	}
 	return exitCode(err, cfg, stderr, t)
+}
+
+// wantsHelp reports whether a subcommand's arguments ask for help.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "help":
+			return true
+		}
+	}
+	return false
+}
+
+// mayCreate reports whether a subcommand may create the database: only
+// creating the first organization does (serving and the demo do too).
+func mayCreate(args []string) bool {
+	return len(args) >= 2 && args[0] == "admin" && args[1] == "create-org"
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t func(string, ...any) string) (Config, []string, error) {

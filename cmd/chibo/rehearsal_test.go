@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,5 +78,35 @@ func TestClockOffset_telegramRunsOnTheShiftedClock(t *testing.T) {
 	waitSent(t, fake, 701, "gõ họ và tên đầy đủ")
 	if code, logs := stop(); code != 0 || strings.Contains(logs, "rehearsal clock") {
 		t.Fatalf("exit %d on the real clock:\n%s", code, logs)
+	}
+}
+
+// TestCLI_helpAndMissingDatabaseTouchNoFile: help creates no database, and
+// a command on a mistyped path says which file it looked for instead of
+// creating an empty one and printing nothing.
+func TestCLI_helpAndMissingDatabaseTouchNoFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "chibo.db")
+	for _, args := range [][]string{{"admin", "--help"}, {"export", "-h"}, {"admin", "list", "--help"}} {
+		code, out, _ := chibo(t, map[string]string{"CHIBO_DB": db}, "", args...)
+		if code != 0 || !strings.Contains(out, "Cách dùng:") {
+			t.Errorf("%v: exit %d, %q", args, code, out)
+		}
+	}
+	for _, args := range [][]string{{"admin", "list"}, {"admin", "invite", "--cell", "1"}, {"export", "--cell", "1"}, {"backup", filepath.Join(dir, "b.db")}} {
+		code, _, errs := chibo(t, map[string]string{"CHIBO_DB": db}, "", args...)
+		if code != 1 || !strings.Contains(errs, "Không tìm thấy tệp dữ liệu "+db) {
+			t.Errorf("%v: exit %d, %q", args, code, errs)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("files were created: %v", entries)
+	}
+	// The first organization creates the file.
+	if code, out, errs := chibo(t, map[string]string{"CHIBO_DB": db}, "", "admin", "create-org", "Đảng bộ xã Tân Phú"); code != 0 {
+		t.Fatalf("create-org: exit %d, %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(db); err != nil {
+		t.Fatal(err)
 	}
 }
