@@ -501,6 +501,9 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 		c.Say("err.empty")
 		return nil
 	}
+	if cancelWords[typedWord(text)] {
+		return e.onCommand(c, "/cancel")
+	}
 	if data, ok, err := e.typedChoice(c, text); err != nil {
 		return err
 	} else if ok {
@@ -512,6 +515,9 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	if expired {
 		c.Say("err.conv_expired")
 		return nil
+	}
+	if ok, err := e.reshowMenu(c); ok || err != nil {
+		return err
 	}
 	c.Say("err.unknown_text")
 	return nil
@@ -536,7 +542,8 @@ func (e *Engine) typedChoice(c *Ctx, text string) (string, bool, error) {
 			return ch.Data, true, nil
 		}
 	}
-	return "", false, nil
+	data, ok := yesNoChoice(o.Choices, text)
+	return data, ok, nil
 }
 
 func (e *Engine) onButton(c *Ctx, data string, expired bool) error {
@@ -673,6 +680,7 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 	}
 	// A new command leaves whatever conversation was in progress.
 	if c.conv != nil && word != "cancel" {
+		c.sayLeft(c.conv.Flow)
 		c.conv = nil
 		if err := c.Tx.DeleteConv(c.convKey); err != nil {
 			return err
