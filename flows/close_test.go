@@ -350,3 +350,20 @@ func TestClose_oldMeetingWithoutTally(t *testing.T) {
 	}
 	_ = export.MarkNone
 }
+
+// The length rule is part of the organization's quality template file,
+// checked when the file is stored.
+func TestClose_lengthRuleInTemplateFile(t *testing.T) {
+	secs := `"sections":[{"id":"prep","max":15,"label":{"vi":"Chuẩn bị","en":"Preparation"}},{"id":"att","max":85,"auto":"attendance","label":{"vi":"Dự họp","en":"Attendance"}}]`
+	tpl, err := ParseQualityTemplate([]byte(`{` + secs + `,"length":{"small_below":10,"small_regular":60,"small_combined":90}}`))
+	if err != nil || tpl.Length == nil || tpl.Length.SmallRegular != 60 {
+		t.Fatalf("template %+v: %v", tpl, err)
+	}
+	for _, bad := range []string{`{"regular":5}`, `{"combined":600}`, `{"small_below":10}`} {
+		_, err := ParseQualityTemplate([]byte(`{` + secs + `,"length":` + bad + `}`))
+		fe, ok := err.(*FormError)
+		if !ok || !strings.HasPrefix(fe.MsgID, "close.err_length") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+}

@@ -119,6 +119,16 @@ func ParseQualityTemplate(data []byte) (*storage.QualityTemplate, error) {
 	if sum != 100 {
 		return nil, formErr("settings.err_sum", "Sum", sum)
 	}
+	if l := t.Length; l != nil {
+		for _, v := range []int{l.Regular, l.Combined, l.SmallRegular, l.SmallCombined} {
+			if v != 0 && (v < 15 || v > 480) {
+				return nil, formErr("close.err_length", "Min", 15, "Max", 480)
+			}
+		}
+		if l.SmallBelow < 0 || (l.SmallBelow > 0 && l.SmallRegular == 0 && l.SmallCombined == 0) {
+			return nil, formErr("close.err_length_small")
+		}
+	}
 	return &t, nil
 }
 
