@@ -211,7 +211,7 @@ func memberYear(c *Ctx, m *storage.Member, year int) error {
 		if !on {
 			continue
 		}
-		if st != rsExempt {
+		if st != rsExempt && st != rsExemptPresent {
 			expectedN++
 		}
 		if st == rsPresent {

@@ -296,11 +296,15 @@ func drawGrid(t T, st styler, c draw.Canvas, a *AttendanceYear) {
 	// The legend: a square and a name per mark.
 	lt := st.text(textSize, false)
 	lt.YAlign = draw.YCenter
-	x, y := x0, top-100
+	// Five marks do not fit on one line: the legend wraps.
+	x, y := x0, top-78
 	for _, k := range legendMarks {
 		sq := vg.Length(30)
-		c.FillPolygon(markColor(k), rect(x, y-sq/2, sq, sq))
 		name := k.code(t) + " " + k.name(t)
+		if w := sq + 8 + lt.Width(name); x > x0 && x+w > c.Max.X-gridMargin {
+			x, y = x0, y-40
+		}
+		c.FillPolygon(markColor(k), rect(x, y-sq/2, sq, sq))
 		c.FillText(lt, vg.Point{X: x + sq + 8, Y: y}, name)
 		x += sq + 8 + lt.Width(name) + 30
 	}
