@@ -98,7 +98,7 @@ func TestClose_yearPerMeetingAgreesEverywhere(t *testing.T) {
 	h.wantContains(out, h.vi("mt.att_cell_member", "Name", "Phạm Thị Chi", "Months", "C K"))
 
 	csv := h.exportFile("sec", h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_csv"))
-	if !bytes.Contains(csv.Data, []byte("Nguyễn Văn Dung,P,C,")) || !bytes.Contains(csv.Data, []byte(",03/12,17/12,")) {
+	if !bytes.Contains(csv.Data, []byte(`Nguyễn Văn Dung,P,C,1,1,0,0,2,"50,0%"`)) || !bytes.Contains(csv.Data, []byte(",03/12,17/12,")) {
 		t.Errorf("CSV: %s", csv.Data)
 	}
 	if !bytes.Contains(csv.Data, []byte(`,Tỷ lệ,"0,8","0,8"`)) {
@@ -125,9 +125,18 @@ func TestClose_yearPerMeetingAgreesEverywhere(t *testing.T) {
 		if len(a.Meetings) != 2 {
 			return fmt.Errorf("chart has %d columns", len(a.Meetings))
 		}
-		for _, x := range a.Meetings {
+		for i, x := range a.Meetings {
 			if r, ok := x.Rate(); !ok || r != 0.8 {
 				return fmt.Errorf("chart rate %v %v", r, ok)
+			}
+			// The year equals the meetings: the marks of a column add up
+			// to the counts stored with its meeting.
+			var n [6]int
+			for _, m := range a.Members {
+				n[m.Marks[i]]++
+			}
+			if n[export.MarkPresent] != x.Present || n[export.MarkExcused] != x.Excused || n[export.MarkUnexcused] != x.Unexcused {
+				return fmt.Errorf("column %d marks %v, meeting %+v", i, n, x)
 			}
 		}
 		return nil
@@ -256,8 +265,12 @@ func TestClose_cancelledMonth(t *testing.T) {
 			h.say("sec", "/cancel") // the secretary does not hold it after all
 		}
 	}
+	h.now = h.ts(2026, 12, 31, 9, 0)
+	out := h.press("sec", fmt.Sprintf("ml:%d:y", h.cell.ID))
+	h.wantContains(out, h.vi("close.att_not_held", "Month", 5))
+	h.wantContains(out, h.e.cat.N("vi", "close.tally_missing", 1, "Months", "5"))
 	h.now = h.ts(2027, 1, 5, 9, 0)
-	out := h.press("sec", fmt.Sprintf("att:%d:2026", h.cell.ID))
+	out = h.press("sec", fmt.Sprintf("att:%d:2026", h.cell.ID))
 	h.wantContains(out, h.vi("close.att_not_held", "Month", 5))
 	if err := h.db.View(func(tx *storage.Tx) error {
 		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
@@ -348,7 +361,6 @@ func TestClose_oldMeetingWithoutTally(t *testing.T) {
 	if !bytes.Contains(csv.Data, []byte("Phạm Thị Chi,K,")) {
 		t.Errorf("CSV %s", csv.Data)
 	}
-	_ = export.MarkNone
 }
 
 // The length rule is part of the organization's quality template file,

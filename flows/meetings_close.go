@@ -123,6 +123,12 @@ func (c *Ctx) judgeTally(mt *storage.Meeting, cell *storage.Cell) (storage.Meeti
 	if err != nil {
 		return n, err
 	}
+	if mt.HeldFrom.IsZero() { // closed by the previous release: judged then on 90/120
+		need = 90
+		if mt.Combined {
+			need = 120
+		}
+	}
 	n.Need = need
 	n.LengthOK = n.Minutes >= n.Need
 	rate, has := rateOf(n)

@@ -585,16 +585,34 @@ func yearTally(c *Ctx, cell *storage.Cell, year int) error {
 	if err != nil {
 		return err
 	}
+	notHeld, err := c.monthsNotHeld(cell, y)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	b.WriteString(c.T("mt.tally_header", "Cell", cell.Name, "Year", year))
+	shown := map[int]bool{}
 	for i := range y.meetings {
 		mt := &y.meetings[i]
+		for mo := 1; mo < y.month(mt); mo++ {
+			if notHeld[mo] && !shown[mo] {
+				shown[mo] = true
+				b.WriteString("\n")
+				b.WriteString(c.T("close.att_not_held", "Month", mo))
+			}
+		}
 		b.WriteString("\n")
 		if mt.Score == nil {
 			b.WriteString(c.T("mt.tally_line_unscored", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt)))
 		} else {
 			t := mt.Score.Total()
 			b.WriteString(c.T("mt.tally_line", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt), "Total", t, "Grade", c.grade(t)))
+		}
+	}
+	for mo := 1; mo <= 12; mo++ {
+		if notHeld[mo] && !shown[mo] {
+			b.WriteString("\n")
+			b.WriteString(c.T("close.att_not_held", "Month", mo))
 		}
 	}
 	b.WriteString("\n")
