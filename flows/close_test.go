@@ -379,3 +379,31 @@ func TestClose_lengthRuleInTemplateFile(t *testing.T) {
 		}
 	}
 }
+
+// An excuse accepted after the meeting closed is an amendment of it: the
+// stored counts change with it, and the summary says who changed what.
+func TestClose_excuseAcceptedAfterClosingIsAnAmendment(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai")
+	h.openMeeting("03/03")
+	h.tap("sec", h.vi("mt.btn_notify"))
+	h.tap("lethihai", h.vi("mt.btn_no"))
+	h.say("lethihai", "1")
+	mid := h.meetings()[0].ID
+	h.now = h.ts(2026, 3, 3, 19, 40)
+	h.press("sec", fmt.Sprintf("rla:%d:p", mid))
+	h.now = h.ts(2026, 3, 3, 21, 15)
+	h.press("sec", fmt.Sprintf("mt:%d:cl", mid))
+	out := h.tap("sec", h.vi("close.btn_ok"))
+	h.wantContains(out, h.vi("mt.sum_attend", "Present", 2, "Excused", 0, "Unexcused", 1))
+	h.now = h.ts(2026, 3, 4, 8, 30)
+	h.tap("sec", h.vi("mt.btn_accept"))
+	mt := h.meeting(mid)
+	if mt.Tally == nil || mt.Tally.Excused != 1 || mt.Tally.Unexcused != 0 || len(mt.Amendments) != 1 || mt.Amendments[0].What != "excuse" {
+		t.Fatalf("tally %+v amendments %+v", mt.Tally, mt.Amendments)
+	}
+	out = h.press("sec", fmt.Sprintf("mt:%d:s", mid))
+	h.wantContains(out, h.vi("mt.sum_attend", "Present", 2, "Excused", 1, "Unexcused", 0))
+	h.wantContains(out, h.vi("close.amended_line", "At", "08:30 04/03/2026", "By", "Nguyễn Văn Bí Thư", "Name", "Lê Thị Hai",
+		"From", h.vi("mt.rs_unexcused"), "To", h.vi("mt.rs_excused"), "Before", 2, "After", 2, "Expected", 3))
+}
