@@ -69,9 +69,12 @@ func QualityTemplateOf(tx *storage.Tx, cat *locales.Catalog, orgID uint64) (*sto
 		return nil, err
 	}
 	if t != nil && len(t.Sections) > 0 {
+		if t.Length == nil { // shown with the defaults, ready to edit
+			t.Length = &storage.MeetingLength{Regular: 90, Combined: 120}
+		}
 		return t, nil
 	}
-	out := &storage.QualityTemplate{OrgID: orgID}
+	out := &storage.QualityTemplate{OrgID: orgID, Length: &storage.MeetingLength{Regular: 90, Combined: 120}}
 	for _, s := range defaultTemplate {
 		s.Label = labelsIn(cat, defaultSectionNames[s.ID])
 		out.Sections = append(out.Sections, s)
