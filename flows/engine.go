@@ -99,6 +99,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerPrivacy()
 	e.registerAdmin()
 	e.registerExport()
+	e.registerClose()
 	e.registerMeetings()
 	e.registerCheckins()
 	e.registerResidence()

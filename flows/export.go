@@ -153,39 +153,39 @@ func makeExport(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, erro
 	return nil, &ErrExport{MsgID: "exp.bad_what"}
 }
 
-// markOf sums up a member's month: unexcused (or an excuse still
-// undecided) beats excused beats present; exempt when they were not
-// expected; none without a meeting. The books and /attendance both use it.
-func (y *yearRec) markOf(m *storage.Member, month int) export.Mark {
-	seen := map[rollState]bool{}
-	for i := range y.meetings {
-		mt := &y.meetings[i]
-		if y.month(mt) != month {
-			continue
-		}
-		if st, on := stateOf(m, mt); on {
-			seen[st] = true
-		}
+// meetingMark is a member's mark at one closed meeting; none when they
+// were not on the list. The books, the chart and /attendance all use it.
+func meetingMark(m *storage.Member, mt *storage.Meeting) export.Mark {
+	st, on := stateOf(m, mt)
+	if !on {
+		return export.MarkNone
 	}
-	switch {
-	case seen[rsUnexcused] || seen[rsPending]:
-		return export.MarkUnexcused
-	case seen[rsExcused]:
-		return export.MarkExcused
-	case seen[rsPresent]:
+	switch st {
+	case rsPresent:
 		return export.MarkPresent
-	case seen[rsExempt]:
+	case rsExcused:
+		return export.MarkExcused
+	case rsExempt:
 		return export.MarkExempt
+	case rsExemptPresent:
+		return export.MarkExemptPresent
 	}
-	return export.MarkNone
+	return export.MarkUnexcused
 }
 
-func (c *Ctx) exportMeeting(mt *storage.Meeting, zone *time.Location) export.Meeting {
-	n := countMeeting(mt)
-	return export.Meeting{At: mt.At.In(zone), Kind: c.kindName(mt), Topic: c.topicOf(mt), Exempt: n.Exempt, Present: n.Present, Excused: n.Excused, Unexcused: n.Unexcused}
+// exportMeeting is a closed meeting's column: its stored counts.
+func (c *Ctx) exportMeeting(mt *storage.Meeting, cell *storage.Cell) (export.Meeting, error) {
+	n, err := c.tallyOf(mt, cell)
+	if err != nil {
+		return export.Meeting{}, err
+	}
+	return export.Meeting{At: mt.At.In(c.cellZone(cell)), Kind: c.kindName(mt), Topic: c.topicOf(mt), Exempt: n.Exempt, ExemptPresent: n.ExemptPresent,
+		Present: n.Present, Excused: n.Excused, Unexcused: n.Unexcused, Amended: len(mt.Amendments) > 0}, nil
 }
 
-// attendanceYear is the cell's year for the books and the chart.
+// attendanceYear is the cell's year meeting by meeting, with the months
+// whose regular meeting was cancelled and not held: the one tally that the
+// chat's year, the workbook, the CSV and the chart all show.
 func (c *Ctx) attendanceYear(cell *storage.Cell, year int) (*export.AttendanceYear, error) {
 	y, err := c.yearRecord(cell, year)
 	if err != nil {
@@ -195,16 +195,34 @@ func (c *Ctx) attendanceYear(cell *storage.Cell, year int) (*export.AttendanceYe
 	if err != nil {
 		return nil, err
 	}
+	notHeld, err := c.monthsNotHeld(cell, y)
+	if err != nil {
+		return nil, err
+	}
 	a := &export.AttendanceYear{Cell: cell.Name, Year: year, Made: c.Now.In(y.zone)}
-	for i := range y.meetings {
-		a.Meetings = append(a.Meetings, c.exportMeeting(&y.meetings[i], y.zone))
+	var cols []*storage.Meeting // nil: a month not held
+	i := 0
+	for mo := 1; mo <= 12; mo++ {
+		for ; i < len(y.meetings) && y.month(&y.meetings[i]) == mo; i++ {
+			x, err := c.exportMeeting(&y.meetings[i], cell)
+			if err != nil {
+				return nil, err
+			}
+			a.Meetings, cols = append(a.Meetings, x), append(cols, &y.meetings[i])
+		}
+		if notHeld[mo] {
+			a.Meetings = append(a.Meetings, export.Meeting{At: time.Date(year, time.Month(mo), 1, 0, 0, 0, 0, y.zone), Kind: c.T("close.not_held"), NotHeld: true})
+			cols = append(cols, nil)
+		}
 	}
 	for i := range ms {
-		row := export.MemberYear{Name: ms[i].Name}
+		row := export.MemberYear{Name: ms[i].Name, Marks: make([]export.Mark, len(cols))}
 		listed := false
-		for mo := 1; mo <= 12; mo++ {
-			row.Months[mo-1] = y.markOf(&ms[i], mo)
-			listed = listed || row.Months[mo-1] != export.MarkNone
+		for j, mt := range cols {
+			if mt != nil {
+				row.Marks[j] = meetingMark(&ms[i], mt)
+			}
+			listed = listed || row.Marks[j] != export.MarkNone
 		}
 		if listed {
 			a.Members = append(a.Members, row)
@@ -233,7 +251,11 @@ func (c *Ctx) rollOf(cell *storage.Cell, id uint64) (*export.Roll, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &export.Roll{Cell: cell.Name, Made: c.Now.In(zone), Meeting: c.exportMeeting(mt, zone)}
+	em, err := c.exportMeeting(mt, cell)
+	if err != nil {
+		return nil, err
+	}
+	r := &export.Roll{Cell: cell.Name, Made: c.Now.In(zone), Meeting: em}
 	for i := range members {
 		m := &members[i]
 		a, ok := mt.Roll[m.ID]
@@ -241,17 +263,7 @@ func (c *Ctx) rollOf(cell *storage.Cell, id uint64) (*export.Roll, error) {
 		if !ok || !on {
 			continue
 		}
-		l := export.RollLine{Name: m.Name, State: c.rollStateName(st), Dues: a.DuesPaid}
-		switch st {
-		case rsPresent:
-			l.Mark = export.MarkPresent
-		case rsExcused:
-			l.Mark = export.MarkExcused
-		case rsExempt:
-			l.Mark = export.MarkExempt
-		default:
-			l.Mark = export.MarkUnexcused
-		}
+		l := export.RollLine{Name: m.Name, State: c.rollStateName(st), Dues: a.DuesPaid, Mark: meetingMark(m, mt)}
 		switch a.RSVP {
 		case storage.RSVPYes:
 			l.Answer = c.T("exp.answer_yes")
@@ -464,7 +476,7 @@ func (c *Ctx) qualityYear(cell *storage.Cell, year int) (*export.QualityYear, er
 		}
 		q.Lines = append(q.Lines, l)
 	}
-	q.Verdict = c.tallyVerdict(y)
+	q.Verdict = c.tallyVerdict(cell, y)
 	return q, nil
 }
 

@@ -553,7 +553,7 @@ func actMeeting(c *Ctx, args string) error {
 	case "r":
 		return showRoll(c, mt, cell, false)
 	case "cl":
-		return closeMeeting(c, mt, cell)
+		return startClose(c, mt, cell)
 	}
 	c.Say("err.stale_button")
 	return nil
@@ -1077,6 +1077,7 @@ func answerCancelMeeting(c *Ctx, in Input) (string, error) {
 		c.SendTo(m, "mt.cancelled_notice", "Kind", c.readerOf(m).kindName(mt), "When", c.readerOf(m).when(mt.At, cell))
 	}
 	c.Say("mt.cancel_done", "Count", len(mt.Notified))
+	offerReschedule(c, mt, cell)
 	return "", nil
 }
 

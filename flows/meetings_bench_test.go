@@ -42,5 +42,6 @@ func BenchmarkCloseMeeting200(b *testing.B) {
 		}
 		b.StartTimer()
 		h.press("sec", fmt.Sprintf("mt:%d:cl", mt.ID))
+		h.tap("sec", h.vi("close.btn_ok"))
 	}
 }

@@ -303,10 +303,15 @@ func actExcuse(c *Ctx, args string) error {
 	}
 	prev := a.Excuse
 	a.Excuse, a.DecidedBy, a.DecidedAt = want, c.Me.ID, c.Now
-	if mt.State == storage.MeetingClosed && a.Mark != storage.MarkPresent {
+	if mt.State == storage.MeetingClosed && a.Mark != storage.MarkPresent && (a.Outcome == storage.OutcomeExcused || a.Outcome == storage.OutcomeUnexcused) {
+		from := a.Outcome
 		a.Outcome = storage.OutcomeUnexcused
 		if want == storage.ExcuseAccepted {
 			a.Outcome = storage.OutcomeExcused
+		}
+		// A decision after closing is an amendment of the closed meeting.
+		if err := c.amendClosed(mt, cell, m.ID, "excuse", from); err != nil {
+			return err
 		}
 	}
 	if err := c.Tx.PutMeeting(mt); err != nil {

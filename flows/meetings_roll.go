@@ -150,6 +150,10 @@ func checkinByCode(c *Ctx, code string) error {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
+	if standing(c.Me, mt) == storage.OutcomeExempt {
+		c.Say("close.code_done_exempt", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+		return nil
+	}
 	c.Say("mt.code_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
 	return nil
 }
@@ -163,7 +167,10 @@ const (
 	rsUnexcused rollState = "unexcused"
 	rsPending   rollState = "pending" // asked to be excused, no decision yet
 	rsExempt    rollState = "exempt"
-	rsUnmarked  rollState = "unmarked"
+	// rsExemptPresent is an exempt member who came: shown present, not
+	// counted (DOMAIN.md §3).
+	rsExemptPresent rollState = "exempt_present"
+	rsUnmarked      rollState = "unmarked"
 )
 
 // stateOf is the member's state at the meeting; ok is false when they are
@@ -178,6 +185,9 @@ func stateOf(m *storage.Member, mt *storage.Meeting) (rollState, bool) {
 	case storage.OutcomeNotExpected:
 		return "", false
 	case storage.OutcomeExempt:
+		if a.Mark == storage.MarkPresent {
+			return rsExemptPresent, true
+		}
 		return rsExempt, true
 	case storage.OutcomePresent:
 		return rsPresent, true
@@ -214,6 +224,8 @@ func (c *Ctx) rollStateName(s rollState) string {
 		return c.T("mt.rs_pending")
 	case rsExempt:
 		return c.T("mt.rs_exempt")
+	case rsExemptPresent:
+		return c.T("close.rs_exempt_present")
 	}
 	return c.T("mt.rs_unmarked")
 }
@@ -253,7 +265,11 @@ func showRoll(c *Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) error 
 	b.WriteString(c.T("mt.roll_header", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "State", c.stateName(mt.State)))
 	b.WriteString("\n")
 	b.WriteString(c.T("mt.roll_counts", "Present", counts[rsPresent], "Excused", counts[rsExcused], "Pending", counts[rsPending],
-		"Unexcused", counts[rsUnexcused], "Exempt", counts[rsExempt], "Unmarked", counts[rsUnmarked]))
+		"Unexcused", counts[rsUnexcused], "Exempt", counts[rsExempt]+counts[rsExemptPresent], "Unmarked", counts[rsUnmarked]))
+	if counts[rsExemptPresent] > 0 {
+		b.WriteString("\n")
+		b.WriteString(c.N("close.roll_exempt_present", counts[rsExemptPresent]))
+	}
 	for _, l := range lines {
 		b.WriteString("\n")
 		b.WriteString(l)
@@ -415,6 +431,11 @@ func actRollSet(c *Ctx, args string) error {
 		c.Say("mt.roll_no_change", "Name", m.Name)
 		return nil // the shown roll is still right: nothing to edit
 	}
+	if before != nil && parts[2] != "d" && parts[2] != "D" {
+		if err := c.amendClosed(mt, cell, m.ID, "mark", before.Outcome); err != nil {
+			return err
+		}
+	}
 	if parts[2] != "d" && parts[2] != "D" && mt.Active() {
 		startMeeting(c, mt)
 	}
@@ -492,7 +513,7 @@ func actRollAll(c *Ctx, args string) error {
 // closeMeeting records the end, freezes everyone's outcome, and sends the
 // summary. Unmarked expected members are absent; an accepted excuse makes
 // the absence excused.
-func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, from, to time.Time) error {
 	if c.Now.Before(mt.At.Add(-openEarly)) {
 		c.Say("mt.close_too_early", "When", c.when(mt.At, cell))
 		return nil
@@ -519,10 +540,19 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		}
 	}
 	mt.State, mt.Ended, mt.ClosedBy = storage.MeetingClosed, c.Now, c.Me.ID
+	mt.HeldFrom, mt.HeldTo = from, to
 	if !mt.CodeUntil.IsZero() && mt.CodeUntil.After(c.Now) {
 		mt.CodeUntil = c.Now
 	}
+	tally, err := c.judgeTally(mt, cell)
+	if err != nil {
+		return err
+	}
+	mt.Tally = &tally
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	if err := c.Audit("meeting_close", cell.ID, 0, nil, map[string]any{"meeting": mt.ID, "from": from, "to": to, "tally": tally}); err != nil {
 		return err
 	}
 	c.Say("mt.closed_done")
@@ -551,15 +581,6 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	return nil
 }
 
-// minutesNeeded is the shortest a meeting may last: 90 minutes, 120 when a
-// regular meeting is combined with a thematic one (Guide 12-HD/BTCTW 2018).
-func minutesNeeded(mt *storage.Meeting) int {
-	if mt.Combined {
-		return 120
-	}
-	return 90
-}
-
 func sendSummary(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	text, err := c.summaryText(mt, cell)
 	if err != nil {
@@ -568,40 +589,6 @@ func sendSummary(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	id := fmt.Sprint(mt.ID)
 	c.Reply(text, []Button{ActionButton(c.T("mt.btn_score"), "mt", id+":sc"), ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
 	return nil
-}
-
-// meetingCounts are a closed meeting's numbers (Guide 09-HD/BTCTW roll report).
-type meetingCounts struct {
-	Total, Exempt, Expected, Present, Excused, Unexcused int
-}
-
-func countMeeting(mt *storage.Meeting) meetingCounts {
-	var n meetingCounts
-	for _, a := range mt.Roll {
-		switch a.Outcome {
-		case storage.OutcomeExempt:
-			n.Exempt++
-		case storage.OutcomePresent:
-			n.Present++
-		case storage.OutcomeExcused:
-			n.Excused++
-		case storage.OutcomeUnexcused:
-			n.Unexcused++
-		default:
-			continue
-		}
-		n.Total++
-	}
-	n.Expected = n.Total - n.Exempt
-	return n
-}
-
-// rate is present / expected in percent.
-func (n meetingCounts) rate() float64 {
-	if n.Expected == 0 {
-		return 100
-	}
-	return float64(n.Present) * 100 / float64(n.Expected)
 }
 
 // percent formats a rate with one decimal, with the reader's decimal mark.
@@ -616,28 +603,13 @@ func (c *Ctx) yesNo(ok bool) string {
 	return c.T("mt.fails")
 }
 
-// meetingStart is when a meeting began: check-in opens before it, so not
-// before its scheduled time, and not after it ended.
-func meetingStart(mt *storage.Meeting) time.Time {
-	s := mt.Started
-	if s.IsZero() || s.Before(mt.At) {
-		s = mt.At
-	}
-	if !mt.Ended.IsZero() && s.After(mt.Ended) {
-		s = mt.Ended
-	}
-	return s
-}
-
-// durationMinutes is how long a closed meeting lasted.
-func durationMinutes(mt *storage.Meeting) int {
-	return int(mt.Ended.Sub(meetingStart(mt)) / time.Minute)
-}
-
 // summaryText is the secretary's summary of a closed meeting, with the
 // year's private flags. Reasons are shown: only leaders read it.
 func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, error) {
-	n := countMeeting(mt)
+	n, err := c.tallyOf(mt, cell)
+	if err != nil {
+		return "", err
+	}
 	ms, err := c.Tx.Members(cell.ID)
 	if err != nil {
 		return "", err
@@ -648,13 +620,20 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		b.WriteString(s)
 	}
 	b.WriteString(c.T("mt.sum_header", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "Topic", c.topicOf(mt)))
-	line(c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected))
+	line(c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected()))
 	line(c.T("mt.sum_attend", "Present", n.Present, "Excused", n.Excused, "Unexcused", n.Unexcused))
-	rate := n.rate()
-	line(c.T("mt.sum_rate", "Rate", c.percent(rate), "Verdict", c.yesNo(rate > 85)))
-	mins, need := durationMinutes(mt), minutesNeeded(mt)
-	line(c.T("mt.sum_duration", "Minutes", mins, "Need", need, "Verdict", c.yesNo(mins >= need),
-		"Start", meetingStart(mt).In(c.cellZone(cell)).Format("15:04"), "End", mt.Ended.In(c.cellZone(cell)).Format("15:04")))
+	if n.ExemptPresent > 0 {
+		line(c.N("close.sum_exempt_present", n.ExemptPresent))
+	}
+	rate, hasRate := rateOf(n)
+	if hasRate {
+		line(c.T("mt.sum_rate", "Rate", c.percent(rate), "Verdict", c.yesNo(n.RateOK)))
+	} else {
+		line(c.T("close.none_expected"))
+	}
+	from, to := heldTimes(mt)
+	line(c.T("mt.sum_duration", "Minutes", n.Minutes, "Need", n.Need, "Verdict", c.yesNo(n.LengthOK),
+		"Start", from.In(c.cellZone(cell)).Format("15:04"), "End", to.In(c.cellZone(cell)).Format("15:04")))
 	var excused, unexcused, pending []string
 	paid, liable := 0, 0
 	for i := range ms {
@@ -696,12 +675,18 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		line(c.T("mt.sum_unexcused", "Names", strings.Join(unexcused, ", ")))
 	}
 	line(c.T("mt.sum_dues", "Paid", paid, "Liable", liable))
-	y, err := c.yearRecord(cell, mt.At.In(c.cellZone(cell)).Year())
+	// The year as it stood at this meeting: later meetings do not change
+	// what its summary says.
+	y, err := c.yearUpTo(cell, mt)
 	if err != nil {
 		return "", err
 	}
-	std := rate > 85 && n.Unexcused == 0 && len(y.streaks(ms)) == 0
-	line(c.T("mt.sum_standard", "Verdict", c.yesNo(std)))
+	if hasRate {
+		line(c.T("mt.sum_standard", "Verdict", c.yesNo(n.Standard)))
+	}
+	for _, l := range c.amendmentLines(mt, cell) {
+		line(l)
+	}
 	if flags := c.yearFlags(y, ms); len(flags) > 0 {
 		line(c.T("mt.sum_flags_header", "Year", y.year))
 		for _, f := range flags {

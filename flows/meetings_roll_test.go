@@ -109,7 +109,8 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 
 	// Close at 21:15: 105 minutes from 19:30 (check-in opened early).
 	h.now = time.Date(2026, 3, 3, 21, 15, 0, 0, h.zone)
-	out = h.tap("sec", h.vi("mt.btn_close"))
+	h.tap("sec", h.vi("mt.btn_close"))
+	out = h.tap("sec", h.vi("close.btn_ok"))
 	sum := texts(to(out, "sec"))
 	for _, want := range []string{
 		h.vi("mt.sum_counts", "Total", 7, "Exempt", 2, "Expected", 5),
@@ -209,7 +210,8 @@ func TestMeetings_ThematicCombinedNeeds120Minutes(t *testing.T) {
 	h.tap("sec", h.vi("mt.btn_roll"))
 	h.tap("sec", h.vi("mt.btn_all_present"))
 	h.now = time.Date(2026, 3, 3, 21, 10, 0, 0, h.zone)
-	out = h.tap("sec", h.vi("mt.btn_close"))
+	h.tap("sec", h.vi("mt.btn_close"))
+	out = h.tap("sec", h.vi("close.btn_ok"))
 	h.wantContains(out, h.vi("mt.sum_duration", "Minutes", 100, "Need", 120, "Verdict", h.vi("mt.fails"), "Start", "19:30", "End", "21:10"))
 	h.wantContains(out, h.vi("mt.kind_combined"))
 }

@@ -219,7 +219,7 @@ func memberYear(c *Ctx, m *storage.Member, year int) error {
 		if !on {
 			continue
 		}
-		if st != rsExempt {
+		if st != rsExempt && st != rsExemptPresent {
 			expectedN++
 		}
 		if st == rsPresent {
@@ -244,24 +244,15 @@ func memberYear(c *Ctx, m *storage.Member, year int) error {
 	return nil
 }
 
-// monthSymbol sums up a member's month (see markOf) as one symbol.
-func (c *Ctx) monthSymbol(y *yearRec, m *storage.Member, month int) string {
-	switch y.markOf(m, month) {
-	case export.MarkUnexcused:
-		return c.T("mt.sym_unexcused")
-	case export.MarkExcused:
-		return c.T("mt.sym_excused")
-	case export.MarkPresent:
-		return c.T("mt.sym_present")
-	case export.MarkExempt:
-		return c.T("mt.sym_exempt")
-	}
-	return c.T("mt.sym_none")
-}
-
-// cellYear is the secretary's view of the cell's year: month by month rates,
-// then each member's months, then the private flags.
+// cellYear is the secretary's view of the cell's year: meeting by meeting
+// (a month not held shown as such), then each member's marks in the same
+// codes as the books, then the private flags. It reads attendanceYear, the
+// same tally as the files and the chart.
 func cellYear(c *Ctx, cell *storage.Cell, year int) error {
+	a, err := c.attendanceYear(cell, year)
+	if err != nil {
+		return err
+	}
 	y, err := c.yearRecord(cell, year)
 	if err != nil {
 		return err
@@ -270,43 +261,33 @@ func cellYear(c *Ctx, cell *storage.Cell, year int) error {
 	if err != nil {
 		return err
 	}
-	last := 0
-	for i := range y.meetings {
-		last = max(last, y.month(&y.meetings[i]))
-	}
 	var b strings.Builder
 	line := func(s string) {
 		b.WriteString("\n")
 		b.WriteString(s)
 	}
 	b.WriteString(c.T("mt.att_cell_header", "Cell", cell.Name, "Year", year))
-	if len(y.meetings) == 0 {
+	if len(a.Meetings) == 0 {
 		line(c.T("mt.att_none"))
 		c.Reply(b.String(), []Button{ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
 		return nil
 	}
-	for i := range y.meetings {
-		mt := &y.meetings[i]
-		n := countMeeting(mt)
-		line(c.T("mt.att_cell_meeting", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt),
-			"Present", n.Present, "Expected", n.Expected, "Rate", c.percent(n.rate())))
+	for _, x := range a.Meetings {
+		line(c.yearMeetingLine(x))
 	}
-	line(c.T("mt.att_legend"))
-	for i := range ms {
-		m := &ms[i]
-		var cells []string
-		listed := false
-		for mo := 1; mo <= last; mo++ {
-			sym := c.monthSymbol(y, m, mo)
-			if sym != c.T("mt.sym_none") {
-				listed = true
+	t := c.tr()
+	line(c.T("close.att_legend", "Present", export.MarkPresent.Code(t), "Excused", export.MarkExcused.Code(t),
+		"Unexcused", export.MarkUnexcused.Code(t), "Exempt", export.MarkExempt.Code(t), "ExemptPresent", export.MarkExemptPresent.Code(t),
+		"None", c.T("mt.sym_none")))
+	for _, row := range a.Members {
+		cells := make([]string, len(row.Marks))
+		for i, k := range row.Marks {
+			cells[i] = k.Code(t)
+			if k == export.MarkNone {
+				cells[i] = c.T("mt.sym_none")
 			}
-			cells = append(cells, sym)
 		}
-		if !listed {
-			continue // not on the list this year
-		}
-		line(c.T("mt.att_cell_member", "Name", m.Name, "Months", strings.Join(cells, " ")))
+		line(c.T("mt.att_cell_member", "Name", row.Name, "Months", strings.Join(cells, " ")))
 	}
 	if flags := c.yearFlags(y, ms); len(flags) > 0 {
 		line(c.T("mt.sum_flags_header", "Year", year))
@@ -316,6 +297,70 @@ func cellYear(c *Ctx, cell *storage.Cell, year int) error {
 	}
 	c.Reply(b.String(), []Button{ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
 	return nil
+}
+
+// yearMeetingLine is one meeting of the year in chat.
+func (c *Ctx) yearMeetingLine(x export.Meeting) string {
+	if x.NotHeld {
+		return c.T("close.att_not_held", "Month", int(x.At.Month()))
+	}
+	var s string
+	if r, ok := x.Rate(); ok {
+		s = c.T("mt.att_cell_meeting", "Date", x.At.Format("02/01"), "Kind", x.Kind, "Present", x.Present, "Expected", x.Expected(), "Rate", c.percent(r*100))
+	} else {
+		s = c.T("close.att_meeting_none_expected", "Date", x.At.Format("02/01"), "Kind", x.Kind)
+	}
+	if x.Amended {
+		s += " " + c.T("close.att_amended")
+	}
+	return s
+}
+
+// monthsNotHeld are the months of the year whose regular meeting was
+// cancelled and no other regular meeting was held.
+func (c *Ctx) monthsNotHeld(cell *storage.Cell, y *yearRec) (map[int]bool, error) {
+	out := map[int]bool{}
+	for mo := 1; mo <= 12; mo++ {
+		mt, err := c.Tx.RegularMeeting(cell.ID, fmt.Sprintf("%04d-%02d", y.year, mo))
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if mt.State == storage.MeetingCancelled && !y.heldRegular(mo) {
+			out[mo] = true
+		}
+	}
+	return out, nil
+}
+
+// heldRegular reports whether a regular meeting of the month was held.
+func (y *yearRec) heldRegular(mo int) bool {
+	for i := range y.meetings {
+		if y.meetings[i].Kind == storage.MeetingRegular && y.month(&y.meetings[i]) == mo {
+			return true
+		}
+	}
+	return false
+}
+
+// monthsWithoutRegular are the months of the year, already over and after
+// the cell was created, without a regular meeting held (Charter art. 24.2:
+// the cell meets once a month).
+func (c *Ctx) monthsWithoutRegular(cell *storage.Cell, y *yearRec) []int {
+	var out []int
+	for mo := 1; mo <= 12; mo++ {
+		start := time.Date(y.year, time.Month(mo), 1, 0, 0, 0, 0, y.zone)
+		end := start.AddDate(0, 1, 0)
+		if end.After(c.Now) || !end.After(cell.Created) {
+			continue
+		}
+		if !y.heldRegular(mo) {
+			out = append(out, mo)
+		}
+	}
+	return out
 }
 
 // ---- meeting quality ----
@@ -361,12 +406,13 @@ func (c *Ctx) sectionName(s storage.QualitySection) string {
 
 // autoPoints scores a section from the records: attendance by the 85 %
 // standard and unexcused absences, duration by the 90/120-minute minimum.
-func autoPoints(s storage.QualitySection, mt *storage.Meeting) int {
+func autoPoints(s storage.QualitySection, n storage.MeetingTally) int {
 	var frac float64
 	switch s.Auto {
 	case "attendance":
-		n := countMeeting(mt)
-		switch r := n.rate(); {
+		r, has := rateOf(n)
+		switch {
+		case !has: // nobody expected: no rate, no points
 		case r > 85 && n.Unexcused == 0:
 			frac = 1
 		case r > 85:
@@ -377,7 +423,7 @@ func autoPoints(s storage.QualitySection, mt *storage.Meeting) int {
 			frac = 0.25
 		}
 	case "duration":
-		switch mins, need := durationMinutes(mt), minutesNeeded(mt); {
+		switch mins, need := n.Minutes, n.Need; {
 		case mins >= need:
 			frac = 1
 		case mins*3 >= need*2:
@@ -478,12 +524,16 @@ func answerScoreSection(c *Ctx, in Input) (string, error) {
 		c.Data()["i"] = strconv.Itoa(i + 1)
 		return "section", nil
 	}
+	tally, err := c.tallyOf(mt, cell)
+	if err != nil {
+		return "", err
+	}
 	score := &storage.QualityScore{Points: map[string]int{}, By: c.Me.ID, At: c.Now}
 	var b strings.Builder
 	for _, s := range secs {
 		var pts int
 		if s.Auto != "" {
-			pts = autoPoints(s, mt)
+			pts = autoPoints(s, tally)
 		} else {
 			pts, _ = strconv.Atoi(c.Data()["p_"+s.ID])
 		}
@@ -507,7 +557,7 @@ func answerScoreSection(c *Ctx, in Input) (string, error) {
 // tallyVerdict is the year's meeting quality in words: Tốt when every
 // regular meeting is at least Khá and at least 7 are Tốt (Phú Thọ
 // framework); "" without a regular meeting.
-func (c *Ctx) tallyVerdict(y *yearRec) string {
+func (c *Ctx) tallyVerdict(cell *storage.Cell, y *yearRec) string {
 	good, belowFair, unscored, regular := 0, 0, 0, 0
 	for i := range y.meetings {
 		mt := &y.meetings[i]
@@ -524,13 +574,18 @@ func (c *Ctx) tallyVerdict(y *yearRec) string {
 			belowFair++
 		}
 	}
+	missing := c.monthsWithoutRegular(cell, y)
 	switch {
 	case regular == 0:
 		return ""
-	case belowFair == 0 && unscored == 0 && good >= 7:
+	case belowFair == 0 && unscored == 0 && good >= 7 && len(missing) == 0:
 		return c.T("mt.tally_good", "Good", good, "Count", regular)
 	}
-	return c.T("mt.tally_not_good", "Good", good, "Count", regular, "Below", belowFair, "Unscored", unscored)
+	v := c.T("mt.tally_not_good", "Good", good, "Count", regular, "Below", belowFair, "Unscored", unscored)
+	if len(missing) > 0 {
+		v += "\n" + c.N("close.tally_missing", len(missing), "Months", monthList(missing))
+	}
+	return v
 }
 
 // yearTally shows the year's meeting quality, meeting by meeting.
@@ -539,10 +594,22 @@ func yearTally(c *Ctx, cell *storage.Cell, year int) error {
 	if err != nil {
 		return err
 	}
+	notHeld, err := c.monthsNotHeld(cell, y)
+	if err != nil {
+		return err
+	}
 	var b strings.Builder
 	b.WriteString(c.T("mt.tally_header", "Cell", cell.Name, "Year", year))
+	shown := map[int]bool{}
 	for i := range y.meetings {
 		mt := &y.meetings[i]
+		for mo := 1; mo < y.month(mt); mo++ {
+			if notHeld[mo] && !shown[mo] {
+				shown[mo] = true
+				b.WriteString("\n")
+				b.WriteString(c.T("close.att_not_held", "Month", mo))
+			}
+		}
 		b.WriteString("\n")
 		if mt.Score == nil {
 			b.WriteString(c.T("mt.tally_line_unscored", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt)))
@@ -551,8 +618,14 @@ func yearTally(c *Ctx, cell *storage.Cell, year int) error {
 			b.WriteString(c.T("mt.tally_line", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt), "Total", t, "Grade", c.grade(t)))
 		}
 	}
+	for mo := 1; mo <= 12; mo++ {
+		if notHeld[mo] && !shown[mo] {
+			b.WriteString("\n")
+			b.WriteString(c.T("close.att_not_held", "Month", mo))
+		}
+	}
 	b.WriteString("\n")
-	if v := c.tallyVerdict(y); v != "" {
+	if v := c.tallyVerdict(cell, y); v != "" {
 		b.WriteString(v)
 	} else {
 		b.WriteString(c.T("mt.att_none"))

@@ -69,9 +69,12 @@ func QualityTemplateOf(tx *storage.Tx, cat *locales.Catalog, orgID uint64) (*sto
 		return nil, err
 	}
 	if t != nil && len(t.Sections) > 0 {
+		if t.Length == nil { // shown with the defaults, ready to edit
+			t.Length = &storage.MeetingLength{Regular: 90, Combined: 120}
+		}
 		return t, nil
 	}
-	out := &storage.QualityTemplate{OrgID: orgID}
+	out := &storage.QualityTemplate{OrgID: orgID, Length: &storage.MeetingLength{Regular: 90, Combined: 120}}
 	for _, s := range defaultTemplate {
 		s.Label = labelsIn(cat, defaultSectionNames[s.ID])
 		out.Sections = append(out.Sections, s)
@@ -118,6 +121,16 @@ func ParseQualityTemplate(data []byte) (*storage.QualityTemplate, error) {
 	}
 	if sum != 100 {
 		return nil, formErr("settings.err_sum", "Sum", sum)
+	}
+	if l := t.Length; l != nil {
+		for _, v := range []int{l.Regular, l.Combined, l.SmallRegular, l.SmallCombined} {
+			if v != 0 && (v < 15 || v > 480) {
+				return nil, formErr("close.err_length", "Min", 15, "Max", 480)
+			}
+		}
+		if l.SmallBelow < 0 || (l.SmallBelow > 0 && l.SmallRegular == 0 && l.SmallCombined == 0) {
+			return nil, formErr("close.err_length_small")
+		}
 	}
 	return &t, nil
 }

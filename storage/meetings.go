@@ -126,11 +126,59 @@ type Meeting struct {
 	Started   time.Time    `json:"started,omitzero"`
 	Ended     time.Time    `json:"ended,omitzero"`
 	ClosedBy  uint64       `json:"closed_by,omitempty"`
+	// HeldFrom and HeldTo are the start and end the secretary confirmed at
+	// closing; zero in meetings closed before they were asked.
+	HeldFrom time.Time `json:"held_from,omitzero"`
+	HeldTo   time.Time `json:"held_to,omitzero"`
+	// Tally is the meeting's counts and verdicts, stored at closing and
+	// changed only by an amendment; nil in meetings closed before it was
+	// stored (computed on read from the frozen outcomes).
+	Tally *MeetingTally `json:"tally,omitempty"`
+	// Amendments are the changes made to the meeting after it closed.
+	Amendments []Amendment `json:"amendments,omitempty"`
 	// Roll is keyed by member id.
 	Roll    map[uint64]*Attendance `json:"roll,omitempty"`
 	Score   *QualityScore          `json:"score,omitempty"`
 	Created time.Time              `json:"created"`
 	By      uint64                 `json:"by,omitempty"` // 0: made from the cell's schedule
+}
+
+// MeetingTally is a closed meeting's roll report (Guide 09-HD/BTCTW) and
+// its verdicts, as they stood when the meeting closed or was last amended.
+type MeetingTally struct {
+	Total         int `json:"total"`                    // on the list that day
+	Exempt        int `json:"exempt"`                   // not expected, present or not
+	ExemptPresent int `json:"exempt_present,omitempty"` // exempt members who came anyway
+	Present       int `json:"present"`                  // expected and present
+	Excused       int `json:"excused"`
+	Unexcused     int `json:"unexcused"`
+	// Minutes is how long the meeting lasted; Need the minimum that applied.
+	Minutes int `json:"minutes"`
+	Need    int `json:"need"`
+	// RateOK is attendance above 85 % (false when nobody was expected);
+	// LengthOK is Minutes ≥ Need; Standard is criterion 1 of Guide
+	// 12-HD/BTCTW as judged at closing.
+	RateOK   bool `json:"rate_ok"`
+	LengthOK bool `json:"length_ok"`
+	Standard bool `json:"standard"`
+	// LongRun: someone had been excused more than 3 times in a row by then.
+	LongRun bool `json:"long_run,omitempty"`
+}
+
+// Expected is how many members the meeting counted.
+func (t MeetingTally) Expected() int { return t.Total - t.Exempt }
+
+// Amendment is one change to a closed meeting: who made it, when, what
+// changed, and the tally before and after.
+type Amendment struct {
+	At     time.Time    `json:"at"`
+	By     uint64       `json:"by"`
+	What   string       `json:"what"`             // "mark" (the roll) or "excuse" (a decision after closing)
+	Member uint64       `json:"member,omitempty"` // whose entry changed
+	From   Outcome      `json:"from,omitempty"`
+	To     Outcome      `json:"to,omitempty"`
+	Before MeetingTally `json:"before"`
+	After  MeetingTally `json:"after"`
 }
 
 // Att returns the member's attendance record, creating an empty one.
@@ -209,6 +257,22 @@ type QualitySection struct {
 type QualityTemplate struct {
 	OrgID    uint64           `json:"org_id"`
 	Sections []QualitySection `json:"sections"`
+	// Length is the organization's minimum meeting length; nil means 90
+	// minutes, 120 for a regular meeting combined with a thematic one.
+	Length *MeetingLength `json:"length,omitempty"`
+}
+
+// MeetingLength is an organization's minimum meeting length in minutes
+// (Guide 12-HD/BTCTW 2018: 90, 120 combined; the higher committee may
+// shorten it for very small cells). A zero field means its default.
+type MeetingLength struct {
+	Regular  int `json:"regular,omitempty"`
+	Combined int `json:"combined,omitempty"`
+	// SmallBelow: a meeting with fewer members on the list than this uses
+	// SmallRegular and SmallCombined. Zero: no shorter rule.
+	SmallBelow    int `json:"small_below,omitempty"`
+	SmallRegular  int `json:"small_regular,omitempty"`
+	SmallCombined int `json:"small_combined,omitempty"`
 }
 
 // Meeting returns the meeting with the id.

@@ -5,79 +5,82 @@ import (
 	"time"
 )
 
-// Meeting is one closed meeting of the year, with its roll counts.
+// Meeting is one column of the year: a closed meeting with the counts
+// stored when it closed (or last amended), or a month whose regular meeting
+// was cancelled and not held ("không sinh hoạt").
 type Meeting struct {
-	At        time.Time // in the cell's zone
-	Kind      string    // localized: "sinh hoạt thường kỳ", …
-	Topic     string
-	Exempt    int
-	Present   int
-	Excused   int
-	Unexcused int
+	At            time.Time // in the cell's zone; for a month not held, its first day
+	Kind          string    // localized: "sinh hoạt thường kỳ", …
+	Topic         string
+	Exempt        int // not expected, whether they came or not
+	ExemptPresent int // exempt members who came anyway
+	Present       int
+	Excused       int
+	Unexcused     int
+	// NotHeld marks a month without its regular meeting.
+	NotHeld bool
+	// Amended marks a meeting changed after it closed.
+	Amended bool
 }
 
 // Expected is how many members the meeting counted (exempt ones are not).
 func (m Meeting) Expected() int { return m.Present + m.Excused + m.Unexcused }
 
-// MemberYear is a member's row in the year's matrix: one mark per month
-// (January first). A month with several meetings shows the worst: unexcused
-// beats excused beats present.
-type MemberYear struct {
-	Name   string
-	Months [12]Mark
+// Rate is present over expected, and false when nobody was expected: a
+// meeting without anyone expected has no rate.
+func (m Meeting) Rate() (float64, bool) {
+	if m.NotHeld || m.Expected() == 0 {
+		return 0, false
+	}
+	return float64(m.Present) / float64(m.Expected()), true
 }
 
-// AttendanceYear is a cell's attendance for a calendar year.
+// label is the meeting's column header: its date, or the month not held.
+func (m Meeting) label(t T) string {
+	if m.NotHeld {
+		return t("export.col_month", "Month", int(m.At.Month()))
+	}
+	return m.At.Format("02/01")
+}
+
+// MemberYear is a member's row in the year's matrix: one mark per column
+// of AttendanceYear.Meetings, so a month with two meetings shows both.
+type MemberYear struct {
+	Name  string
+	Marks []Mark
+}
+
+// AttendanceYear is a cell's attendance for a calendar year, meeting by
+// meeting: every view of the year (chat, workbook, CSV, chart) reads it.
 type AttendanceYear struct {
 	Cell     string
 	Year     int
 	Made     time.Time // when the file is made, for the subtitle
 	Meetings []Meeting
-	Members  []MemberYear // members on the list for at least one month
+	Members  []MemberYear // members on the list for at least one meeting
 }
 
-// monthTotals counts the marks of month mo (0-based) over the members.
-func (a *AttendanceYear) monthTotals(mo int) (n [5]int) {
-	for _, m := range a.Members {
-		n[m.Months[mo]]++
-	}
-	return n
-}
-
-// MonthRate is the month's attendance rate (present over expected) and
-// whether the month had anyone expected.
-func (a *AttendanceYear) MonthRate(mo int) (float64, bool) {
-	n := a.monthTotals(mo)
-	exp := n[MarkPresent] + n[MarkExcused] + n[MarkUnexcused]
-	if exp == 0 {
-		return 0, false
-	}
-	return float64(n[MarkPresent]) / float64(exp), true
-}
-
-func memberTotals(m MemberYear) (n [5]int) {
-	for _, k := range m.Months {
+func memberTotals(m MemberYear) (n [markCount]int) {
+	for _, k := range m.Marks {
 		n[k]++
 	}
 	return n
 }
 
 // markFill colours a mark's cell: green, yellow, red, grey.
-var markFill = map[Mark]string{MarkPresent: "C6EFCE", MarkExcused: "FFEB9C", MarkUnexcused: "FFC7CE", MarkExempt: "E7E6E6"}
+var markFill = map[Mark]string{MarkPresent: "C6EFCE", MarkExcused: "FFEB9C", MarkUnexcused: "FFC7CE", MarkExempt: "E7E6E6", MarkExemptPresent: "DDEBF7"}
 
-// Matrix columns: No., name, 12 months, then the totals.
-const (
-	colMonth1 = 3 // C
-	colTotals = colMonth1 + 12
-)
+// Matrix columns: No., name, one per meeting, then the totals.
+const colMonth1 = 3 // C
 
 // attendanceTables are the year's sheets: the members × months matrix with
 // totals, the 85 % line and a legend; and the meetings with their counts.
 func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 	cols := []Column{{Header: t("export.col_no"), Width: 5, Center: true}, {Header: t("export.col_name"), Width: 30}}
-	for mo := 1; mo <= 12; mo++ {
-		cols = append(cols, Column{Header: t("export.col_month", "Month", mo), Width: 5.5, Center: true})
+	for _, x := range a.Meetings {
+		cols = append(cols, Column{Header: x.label(t), Width: 6.5, Center: true})
 	}
+	colTotals := colMonth1 + len(a.Meetings)
 	cols = append(cols,
 		Column{Header: t("export.col_present"), Width: 9, Center: true},
 		Column{Header: t("export.col_excused"), Width: 9, Center: true},
@@ -89,12 +92,12 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 		Subtitle: t("export.subtitle", "Cell", a.Cell, "Date", Date(a.Made)), Columns: cols}
 	// Column letters of the totals, for the formulas.
 	letter := func(col int) string { return colName(col) }
-	months := letter(colMonth1) + "{r}:" + letter(colMonth1+11) + "{r}"
+	months := letter(colMonth1) + "{r}:" + letter(max(colMonth1, colTotals-1)) + "{r}"
 	count := func(k Mark) string { return fmt.Sprintf(`COUNTIF(%s,"%s")`, months, k.code(t)) }
 	p, e, u, exp := letter(colTotals), letter(colTotals+1), letter(colTotals+2), letter(colTotals+4)
 	for i, mem := range a.Members {
 		row := []Cell{{V: i + 1}, {V: mem.Name}}
-		for _, k := range mem.Months {
+		for _, k := range mem.Marks {
 			row = append(row, Cell{V: k.code(t), Fill: markFill[k]})
 		}
 		n := memberTotals(mem)
@@ -116,7 +119,7 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 	// whether it is above the 85 % line; the year's totals under the
 	// members' totals.
 	rng := "{c}{r0}:{c}{r1}"
-	rPresent, rExpected, rRate := m.lastRow()+1, m.lastRow()+2, m.lastRow()+3
+	rPresent, rExpected := m.lastRow()+1, m.lastRow()+2
 	if len(a.Members) == 0 {
 		rng = "{c}{r0}:{c}{r0}"
 	}
@@ -124,24 +127,26 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 	expected := []Cell{{}, {V: t("export.foot_expected"), Bold: true}}
 	rates := []Cell{{}, {V: t("export.foot_rate"), Bold: true}}
 	verdict := []Cell{{}, {V: t("export.foot_standard"), Bold: true}}
-	for mo := range 12 {
-		n := a.monthTotals(mo)
-		exp := n[MarkPresent] + n[MarkExcused] + n[MarkUnexcused]
-		present = append(present, Cell{V: n[MarkPresent], F: fmt.Sprintf(`COUNTIF(%s,"%s")`, rng, MarkPresent.code(t))})
-		expected = append(expected, Cell{V: exp, F: fmt.Sprintf(`COUNTIF(%s,"%s")+COUNTIF(%s,"%s")+COUNTIF(%s,"%s")`,
+	for _, x := range a.Meetings {
+		present = append(present, Cell{V: x.Present, F: fmt.Sprintf(`COUNTIF(%s,"%s")`, rng, MarkPresent.code(t))})
+		expected = append(expected, Cell{V: x.Expected(), F: fmt.Sprintf(`COUNTIF(%s,"%s")+COUNTIF(%s,"%s")+COUNTIF(%s,"%s")`,
 			rng, MarkPresent.code(t), rng, MarkExcused.code(t), rng, MarkUnexcused.code(t))})
 		var rate, ok any = "", ""
-		if r, has := a.MonthRate(mo); has {
+		if r, has := x.Rate(); has {
 			rate, ok = r, t("export.fails")
 			if r > Standard {
 				ok = t("export.meets")
 			}
+		} else if x.NotHeld {
+			ok = t("export.not_held")
+		} else {
+			ok = t("export.none_expected")
 		}
 		rates = append(rates, Cell{V: rate, F: fmt.Sprintf(`IF({c}%d=0,"",{c}%d/{c}%d)`, rExpected, rPresent, rExpected)})
-		verdict = append(verdict, Cell{V: ok, F: fmt.Sprintf(`IF({c}%d="","",IF({c}%d>%g,"%s","%s"))`, rRate, rRate, Standard, t("export.meets"), t("export.fails"))})
+		verdict = append(verdict, Cell{V: ok})
 	}
 	// The year's totals under the members' totals.
-	var tot [5]int
+	var tot [markCount]int
 	for _, mem := range a.Members {
 		n := memberTotals(mem)
 		for k := range n {
@@ -158,8 +163,7 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 	}
 	present = append(present, Cell{V: yrate, F: fmt.Sprintf(`IF(%s%d=0,"",%s%d/%s%d)`, exp, rPresent, p, rPresent, exp, rPresent), Bold: true})
 	m.Foot = [][]Cell{present, expected, rates, verdict}
-	m.Notes = append(m.Notes, t("export.att_legend", "Present", MarkPresent.code(t), "Excused", MarkExcused.code(t),
-		"Unexcused", MarkUnexcused.code(t), "Exempt", MarkExempt.code(t)))
+	m.Notes = append(m.Notes, legend(t))
 	m.Notes = append(m.Notes, t("export.att_note_standard"), t("export.att_note_months"))
 	if len(a.Members) == 0 {
 		m.Notes = append(m.Notes, t("export.att_empty", "Year", a.Year))
@@ -174,18 +178,26 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 			{Header: t("export.col_standard"), Width: 12, Center: true}}}
 	for i, x := range a.Meetings {
 		var rate, ok any = "", ""
-		if x.Expected() > 0 {
-			r := float64(x.Present) / float64(x.Expected())
+		if r, has := x.Rate(); has {
 			rate, ok = r, t("export.fails")
 			if r > Standard {
 				ok = t("export.meets")
 			}
+		} else if !x.NotHeld {
+			ok = t("export.none_expected")
 		}
-		mt.Rows = append(mt.Rows, []Cell{{V: i + 1}, {V: x.At}, {V: x.At.Format("15:04")}, {V: x.Kind}, {V: x.Topic},
+		if x.Amended && ok != "" {
+			ok = t("export.amended", "Verdict", ok)
+		}
+		at := x.At.Format("15:04")
+		if x.NotHeld {
+			at = ""
+		}
+		mt.Rows = append(mt.Rows, []Cell{{V: i + 1}, {V: x.At}, {V: at}, {V: x.Kind}, {V: x.Topic},
 			{V: x.Exempt}, {V: x.Present}, {V: x.Excused}, {V: x.Unexcused},
 			{V: x.Expected(), F: "G{r}+H{r}+I{r}"},
 			{V: rate, F: `IF(J{r}=0,"",G{r}/J{r})`},
-			{V: ok, F: fmt.Sprintf(`IF(K{r}="","",IF(K{r}>%g,"%s","%s"))`, Standard, t("export.meets"), t("export.fails"))}})
+			{V: ok}})
 	}
 	if len(a.Meetings) == 0 {
 		mt.Notes = append(mt.Notes, t("export.att_empty", "Year", a.Year))

@@ -59,8 +59,7 @@ func RollTable(t T, r *Roll) *Table {
 	n := len(tb.Rows) + firstRow // the row of the present count
 	tb.Foot = append(tb.Foot, []Cell{{}, {V: t("export.foot_rate"), Bold: true},
 		{V: rate, F: fmt.Sprintf(`IF(SUM(C%d:C%d)=0,"",C%d/SUM(C%d:C%d))`, n, n+2, n, n, n+2), Bold: true}})
-	tb.Notes = []string{t("export.att_legend", "Present", MarkPresent.code(t), "Excused", MarkExcused.code(t),
-		"Unexcused", MarkUnexcused.code(t), "Exempt", MarkExempt.code(t))}
+	tb.Notes = []string{legend(t)}
 	return tb
 }
 

@@ -6,7 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"strconv"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
@@ -47,6 +46,7 @@ var (
 	colExcused   = color.RGBA{0xf2, 0xc1, 0x2e, 0xff}
 	colUnexcused = color.RGBA{0xd6, 0x3a, 0x3a, 0xff}
 	colExempt    = color.RGBA{0xbd, 0xbd, 0xbd, 0xff}
+	colExemptIn  = color.RGBA{0x7f, 0xb3, 0xd5, 0xff}
 	colNone      = color.RGBA{0xf4, 0xf4, 0xf4, 0xff}
 	colBelow     = color.RGBA{0xe8, 0x8a, 0x1a, 0xff}
 	colLine      = color.RGBA{0xc0, 0x10, 0x10, 0xff}
@@ -55,7 +55,7 @@ var (
 )
 
 // chartColors are the flat colours of a chart, first in its palette.
-var chartColors = []color.RGBA{{0xff, 0xff, 0xff, 0xff}, colInk, colPresent, colExcused, colUnexcused, colExempt, colNone, colBelow, colLine, colStripe}
+var chartColors = []color.RGBA{{0xff, 0xff, 0xff, 0xff}, colInk, colPresent, colExcused, colUnexcused, colExempt, colExemptIn, colNone, colBelow, colLine, colStripe}
 
 func markColor(m Mark) color.Color {
 	switch m {
@@ -67,8 +67,19 @@ func markColor(m Mark) color.Color {
 		return colUnexcused
 	case MarkExempt:
 		return colExempt
+	case MarkExemptPresent:
+		return colExemptIn
 	}
 	return colNone
+}
+
+// cellWidth is the width of a grid column for n meetings: twelve fit at
+// full width, more share the same room.
+func cellWidth(n int) int {
+	if n <= 12 {
+		return gridCell
+	}
+	return (ChartWidth - 2*gridMargin - gridNameW) / n
 }
 
 // ChartHeight is the height of the year's chart for n members.
@@ -104,9 +115,10 @@ func AttendanceChart(t T, a *AttendanceYear) ([]byte, error) {
 	}
 	// The grid's cells are stamped from one tile per mark: drawing 2,400
 	// letters one by one is most of the time of a 200-member chart.
+	cw := cellWidth(len(a.Meetings))
 	tiles := map[Mark]image.Image{}
 	for _, k := range append([]Mark{MarkNone}, legendMarks...) {
-		tiles[k] = tile(t, st, k)
+		tiles[k] = tile(t, st, k, cw)
 	}
 	// Names go straight on the image with one face: a label through the
 	// canvas costs a new face and a resampled glyph per letter.
@@ -120,9 +132,9 @@ func AttendanceChart(t T, a *AttendanceYear) ([]byte, error) {
 		y := rateHeight + gridTop + gridHead + i*gridRow
 		names.Dot = fixed.P(gridMargin+4, y+gridRow/2+textSize*7/20)
 		names.DrawString(fit(face, m.Name, gridNameW-gridTextPad))
-		for mo, k := range m.Months {
-			x := gridMargin + gridNameW + mo*gridCell
-			xdraw.Draw(rgba, image.Rect(x, y, x+gridCell, y+gridRow), tiles[k], image.Point{}, xdraw.Src)
+		for col, k := range m.Marks {
+			x := gridMargin + gridNameW + col*cw
+			xdraw.Draw(rgba, image.Rect(x, y, x+cw, y+gridRow), tiles[k], image.Point{}, xdraw.Src)
 		}
 	}
 	var b bytes.Buffer
@@ -212,23 +224,24 @@ func drawRates(t T, st styler, c draw.Canvas, a *AttendanceYear) error {
 	p.X.Label.Text = t("export.chart_month")
 	p.Y.Min, p.Y.Max = 0, 132 // room above a full bar for its value and the legend
 	p.Y.Tick.Marker = plot.ConstantTicks{{Value: 0, Label: "0%"}, {Value: 25, Label: "25%"}, {Value: 50, Label: "50%"}, {Value: 85, Label: "85%"}, {Value: 100, Label: "100%"}}
-	var above, below plotter.Values = make(plotter.Values, 12), make(plotter.Values, 12)
+	n := max(len(a.Meetings), 1)
+	var above, below plotter.Values = make(plotter.Values, n), make(plotter.Values, n)
 	var labels plotter.XYLabels
-	names := make([]string, 12)
+	names := make([]string, n)
 	any := false
-	for mo := range 12 {
-		names[mo] = strconv.Itoa(mo + 1)
-		r, ok := a.MonthRate(mo)
+	for i, x := range a.Meetings {
+		names[i] = x.label(t)
+		r, ok := x.Rate()
 		if !ok {
 			continue
 		}
 		any = true
 		if r > Standard {
-			above[mo] = r * 100
+			above[i] = r * 100
 		} else {
-			below[mo] = r * 100
+			below[i] = r * 100
 		}
-		labels.XYs = append(labels.XYs, plotter.XY{X: float64(mo), Y: r * 100})
+		labels.XYs = append(labels.XYs, plotter.XY{X: float64(i), Y: r * 100})
 		labels.Labels = append(labels.Labels, fmt.Sprintf("%.0f", r*100))
 	}
 	p.NominalX(names...)
@@ -237,7 +250,7 @@ func drawRates(t T, st styler, c draw.Canvas, a *AttendanceYear) error {
 		col color.Color
 		id  string
 	}{{above, colPresent, "export.chart_above"}, {below, colBelow, "export.chart_below"}} {
-		b, err := plotter.NewBarChart(bar.v, 56)
+		b, err := plotter.NewBarChart(bar.v, vg.Length(min(56, 672/n)))
 		if err != nil {
 			return err
 		}
@@ -245,7 +258,7 @@ func drawRates(t T, st styler, c draw.Canvas, a *AttendanceYear) error {
 		p.Add(b)
 		p.Legend.Add(t(bar.id), b)
 	}
-	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: Standard * 100}, {X: 11.5, Y: Standard * 100}})
+	line, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: Standard * 100}, {X: float64(n) - 0.5, Y: Standard * 100}})
 	if err != nil {
 		return err
 	}
@@ -283,22 +296,30 @@ func drawGrid(t T, st styler, c draw.Canvas, a *AttendanceYear) {
 	// The legend: a square and a name per mark.
 	lt := st.text(textSize, false)
 	lt.YAlign = draw.YCenter
-	x, y := x0, top-100
+	// Five marks do not fit on one line: the legend wraps.
+	x, y := x0, top-78
 	for _, k := range legendMarks {
 		sq := vg.Length(30)
-		c.FillPolygon(markColor(k), rect(x, y-sq/2, sq, sq))
 		name := k.code(t) + " " + k.name(t)
+		if w := sq + 8 + lt.Width(name); x > x0 && x+w > c.Max.X-gridMargin {
+			x, y = x0, y-40
+		}
+		c.FillPolygon(markColor(k), rect(x, y-sq/2, sq, sq))
 		c.FillText(lt, vg.Point{X: x + sq + 8, Y: y}, name)
 		x += sq + 8 + lt.Width(name) + 30
 	}
-	// Months across, members down.
-	cellW := vg.Length(gridCell)
+	// Meetings across, members down.
 	y = top - gridTop
 	head := st.text(textSize, true)
 	head.XAlign, head.YAlign = draw.XCenter, draw.YCenter
-	for mo := range 12 {
-		cx := x0 + gridNameW + cellW*vg.Length(mo) + cellW/2
-		c.FillText(head, vg.Point{X: cx, Y: y - gridHead/2}, strconv.Itoa(mo+1))
+	cellW := vg.Length(cellWidth(len(a.Meetings)))
+	if len(a.Meetings) > 12 {
+		head = st.text(14, true)
+		head.XAlign, head.YAlign = draw.XCenter, draw.YCenter
+	}
+	for i, x := range a.Meetings {
+		cx := x0 + gridNameW + cellW*vg.Length(i) + cellW/2
+		c.FillText(head, vg.Point{X: cx, Y: y - gridHead/2}, x.label(t))
 	}
 	y -= gridHead
 	for i := range a.Members {
@@ -317,10 +338,11 @@ func drawGrid(t T, st styler, c draw.Canvas, a *AttendanceYear) {
 }
 
 // tile is one grid cell of mark k: its colour and its code letter.
-func tile(t T, st styler, k Mark) image.Image {
-	c := vgimg.NewWith(vgimg.UseWH(gridCell, gridRow), vgimg.UseDPI(72), vgimg.UseBackgroundColor(color.White))
+func tile(t T, st styler, k Mark, w int) image.Image {
+	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w), gridRow), vgimg.UseDPI(72), vgimg.UseBackgroundColor(color.White))
 	dc := draw.New(c)
-	dc.FillPolygon(markColor(k), rect(2, 2, gridCell-4, gridRow-4))
+	cw := vg.Length(w)
+	dc.FillPolygon(markColor(k), rect(2, 2, cw-4, gridRow-4))
 	if k != MarkNone {
 		code := st.text(textSize, true)
 		code.XAlign, code.YAlign = draw.XCenter, draw.YCenter
@@ -328,7 +350,14 @@ func tile(t T, st styler, k Mark) image.Image {
 		if k == MarkExempt || k == MarkExcused {
 			code.Color = colInk // dark letters on light cells
 		}
-		dc.FillText(code, vg.Point{X: gridCell / 2, Y: gridRow / 2}, k.code(t))
+		if w < gridCell {
+			code = st.text(14, true)
+			code.XAlign, code.YAlign, code.Color = draw.XCenter, draw.YCenter, color.White
+		}
+		if k == MarkExempt || k == MarkExcused {
+			code.Color = colInk
+		}
+		dc.FillText(code, vg.Point{X: cw / 2, Y: gridRow / 2}, k.code(t))
 	}
 	return c.Image()
 }

@@ -44,7 +44,14 @@ const (
 	MarkExcused
 	MarkUnexcused
 	MarkExempt
+	// MarkExemptPresent is an exempt member who came: present, and not
+	// counted (DOMAIN.md §3: exempt members are left out of the count).
+	MarkExemptPresent
+	markCount
 )
+
+// Code is the letter a mark is written as, in chat and in files alike.
+func (m Mark) Code(t T) string { return m.code(t) }
 
 // code is the letter a mark is written as (C, P, K, M in Vietnamese).
 func (m Mark) code(t T) string {
@@ -57,6 +64,8 @@ func (m Mark) code(t T) string {
 		return t("export.code_unexcused")
 	case MarkExempt:
 		return t("export.code_exempt")
+	case MarkExemptPresent:
+		return t("export.code_exempt_present")
 	}
 	return ""
 }
@@ -72,12 +81,20 @@ func (m Mark) name(t T) string {
 		return t("export.mark_unexcused")
 	case MarkExempt:
 		return t("export.mark_exempt")
+	case MarkExemptPresent:
+		return t("export.mark_exempt_present")
 	}
 	return ""
 }
 
 // legendMarks are the marks a legend explains, in order.
-var legendMarks = []Mark{MarkPresent, MarkExcused, MarkUnexcused, MarkExempt}
+var legendMarks = []Mark{MarkPresent, MarkExcused, MarkUnexcused, MarkExempt, MarkExemptPresent}
+
+// legend explains the codes.
+func legend(t T) string {
+	return t("export.att_legend", "Present", MarkPresent.code(t), "Excused", MarkExcused.code(t),
+		"Unexcused", MarkUnexcused.code(t), "Exempt", MarkExempt.code(t), "ExemptPresent", MarkExemptPresent.code(t))
+}
 
 // Date formats a date as dd/mm/yyyy in its own location.
 func Date(t time.Time) string {
