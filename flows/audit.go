@@ -39,6 +39,7 @@ var auditActions = map[string]string{
 	"group_link":      "audit.group_link",
 	"excuse_decide":   "audit.excuse_decide",
 	"roll_set":        "audit.roll_set",
+	"dues_set":        "dues.audit_set",
 	"meeting_score":   "audit.meeting_score",
 	"faraway_set":     "audit.faraway_set",
 	"residence_link":  "audit.residence_link",

@@ -241,7 +241,11 @@ func (c *Ctx) rollOf(cell *storage.Cell, id uint64) (*export.Roll, error) {
 		if !ok || !on {
 			continue
 		}
-		l := export.RollLine{Name: m.Name, State: c.rollStateName(st), Dues: a.DuesPaid}
+		d, err := duesOf(c.Tx, m.ID, c.meetingDuesMonth(mt, cell))
+		if err != nil {
+			return nil, err
+		}
+		l := export.RollLine{Name: m.Name, State: c.rollStateName(st), Dues: c.duesExportText(d)}
 		switch st {
 		case rsPresent:
 			l.Mark = export.MarkPresent
