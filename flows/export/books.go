@@ -16,12 +16,12 @@ type Roll struct {
 // RollLine is a member's line of the roll; texts come localized.
 type RollLine struct {
 	Name     string
-	Mark     Mark   // the outcome's code
-	State    string // the outcome in words
-	Answer   string // the answer to the notice
-	Reason   string // the reason given for not attending
-	Decision string // the cell's decision on the excuse
-	Dues     string // the month's dues record in words; empty when none was recorded
+	Mark     Mark      // the outcome's code
+	State    string    // the outcome in words
+	Answer   string    // the answer to the notice
+	Reason   string    // the reason given for not attending
+	Decision string    // the cell's decision on the excuse
+	Dues     string    // the month's dues record in words; empty when none was recorded
 	MarkedAt time.Time // zero when not marked
 }
 
