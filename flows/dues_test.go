@@ -155,9 +155,22 @@ func TestDues_allPresentPaidInfersNothingForTheAbsent(t *testing.T) {
 			t.Errorf("year view lacks %q:\n%s", want, year)
 		}
 	}
-	// The roll file says the same as the record.
 	if d := h.dues("vothibon", "2026-03"); d == nil || d.State != storage.DuesUnpaid || d.Via != storage.DuesViaRoll || d.MeetingID != mid {
 		t.Errorf("Bốn's dues record: %+v", d)
+	}
+	// The roll file says the same as the record: paid, not paid, or nothing.
+	doc := h.exportFile("sec", h.vi("exp.what_roll"), h.vi("exp.meeting_label", "Date", "03/03/2026", "Kind", h.vi("mt.kind_regular")), h.vi("exp.format_csv"))
+	duesCol := map[string]string{} // name → the "Đảng phí" column
+	for _, l := range strings.Split(string(doc.Data), "\r\n") {
+		if f := strings.Split(l, ","); len(f) == 9 {
+			duesCol[f[1]] = f[7]
+		}
+	}
+	for name, want := range map[string]string{"Trần Văn Một": h.vi("export.dues_paid"), "Võ Thị Bốn": h.vi("dues.exp_unpaid"),
+		"Đỗ Văn Hùng": h.vi("export.dues_paid"), "Lê Thị Hai": ""} {
+		if got, ok := duesCol[name]; !ok || got != want {
+			t.Errorf("roll file: dues of %s %q, want %q\n%s", name, got, want, doc.Data)
+		}
 	}
 }
 
