@@ -944,7 +944,7 @@ func saveCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, p ckPeriod) e
 	if err := c.Tx.PutCheckin(ck); err != nil {
 		return err
 	}
-	if err := recordCheckinDues(c, form, ck); err != nil {
+	if err := recordCheckinDues(c, form, ck, old); err != nil {
 		return err
 	}
 	if old != nil {

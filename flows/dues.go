@@ -140,12 +140,18 @@ func duesFields(form *storage.CheckinTemplate) []int {
 }
 
 // recordCheckinDues carries a check-in's dues answer (the form's first dues
-// question answered) to the dues record of its month.
-func recordCheckinDues(c *Ctx, form *storage.CheckinTemplate, ck *storage.Checkin) error {
+// question answered) to the dues record of its month. A correction that
+// leaves the dues answer as it was (old is the report before it) does not
+// write it again over what an officer may have recorded since.
+func recordCheckinDues(c *Ctx, form *storage.CheckinTemplate, ck, old *storage.Checkin) error {
 	for _, i := range duesFields(form) {
-		d := storage.DuesFromAnswer(ck, ck.Answers[form.Fields[i].Key])
+		key := form.Fields[i].Key
+		d := storage.DuesFromAnswer(ck, ck.Answers[key])
 		if d == nil {
 			continue
+		}
+		if old != nil && old.Answers[key] == ck.Answers[key] {
+			return nil
 		}
 		_, err := c.recordDues(c.Me, d)
 		var inv *InvalidInput

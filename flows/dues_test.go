@@ -269,3 +269,48 @@ func TestDues_rollRefusesAMonthTooFarAhead(t *testing.T) {
 		t.Fatal("a refused dues tick changed data")
 	}
 }
+
+// A correction of a report that leaves its dues answer alone does not write
+// that answer again over what the group leader recorded since.
+func TestDues_correctionKeepsTheLeadersRecord(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	g := h.farGroup()
+	h.markFar("dovanhung", g.ID, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+	h.at(25, 3, 8, 0)
+	h.checkinDue()
+	h.fullForm("dovanhung", "Báo cáo ngay", "") // "paid to the group leader"
+	h.at(26, 3, 9, 0)
+	h.say("cuong", "/board")
+	h.tap("cuong", h.vi("dues.btn_record", "Name", "Đỗ Văn Hùng"))
+	h.tap("cuong", "03/2026")
+	h.tap("cuong", h.vi("dues.btn_unpaid")) // the leader has not received it
+
+	h.at(27, 3, 9, 0)
+	h.say("dovanhung", "/checkin")
+	h.tap("dovanhung", h.vi("checkins.btn_correct"))
+	for range 9 { // keep every answer but the phone
+		last := h.last("dovanhung")
+		if strings.Contains(last.Text, h.vi("checkins.q_phone")) {
+			h.say("dovanhung", "0987654321")
+			continue
+		}
+		var keep string
+		for _, b := range last.Choices() {
+			if strings.HasPrefix(b.Label, "Giữ nguyên") {
+				keep = b.Label
+			}
+		}
+		if keep == "" {
+			t.Fatalf("no keep button: %q", last.Text)
+		}
+		h.tap("dovanhung", keep)
+	}
+	h.wantContains(h.tap("dovanhung", h.vi("checkins.btn_send")), "Đã sửa báo cáo")
+	if ck := h.checkin("dovanhung", "2026-03"); ck.Answers["phone"] != "0987654321" || ck.Answers["dues"] != "leader" {
+		t.Fatalf("corrected report %+v", ck.Answers)
+	}
+	if d := h.dues("dovanhung", "2026-03"); d == nil || d.State != storage.DuesUnpaid || d.Via != storage.DuesViaLeader {
+		t.Fatalf("the correction overwrote the leader's record: %+v", d)
+	}
+}
