@@ -39,6 +39,7 @@ var auditActions = map[string]string{
 	"group_link":      "audit.group_link",
 	"excuse_decide":   "audit.excuse_decide",
 	"roll_set":        "audit.roll_set",
+	"dues_set":        "dues.audit_set",
 	"meeting_score":   "audit.meeting_score",
 	"meeting_close":   "close.audit_close",
 	"meeting_amend":   "close.audit_amend",

@@ -32,6 +32,7 @@ func (e *Engine) registerCheckins() {
 		"review": {Ask: askCheckinReview, Answer: answerCheckinReview},
 	}})
 	e.registerFarAway()
+	e.registerDues()
 	e.registerFarAwayRequest()
 	e.due("checkins", dueCheckins)
 	e.due("checkin-retention", dueCheckinRetention)
@@ -330,6 +331,9 @@ func (c *Ctx) answerText(f storage.CheckinField, v string) string {
 		case "no":
 			return c.T("checkins.v_not_paid")
 		}
+		if reason, ok := strings.CutPrefix(v, "no:"); ok {
+			return c.T("dues.unpaid_reason", "Reason", reason)
+		}
 		if name, ok := strings.CutPrefix(v, "to:"); ok {
 			return c.T("checkins.v_paid_to", "Name", name)
 		}
@@ -543,7 +547,7 @@ func actionCheckin(c *Ctx, args string) error {
 			c.Say("checkins.already", "Month", p.label(), "Date", c.Date(cur.Updated))
 			return nil
 		}
-		return startCheckinForm(c, p, cur.Answers, true)
+		return startCheckinForm(c, form, p, cur.Answers, true)
 	}
 	prev, err := previousCheckin(c.Tx, c.Me.ID, p)
 	if err != nil {
@@ -557,7 +561,12 @@ func actionCheckin(c *Ctx, args string) error {
 		if prev != nil {
 			answers = prev.Answers
 		}
-		return startCheckinForm(c, p, answers, false)
+		return startCheckinForm(c, form, p, answers, false)
+	}
+	// Last month's situation carries over; this month's dues are asked,
+	// never copied (a one-tap claim of dues nobody declared).
+	if dues := duesFields(form); len(dues) > 0 {
+		return startSameCheckin(c, form, p, prev, dues[0])
 	}
 	ck := &storage.Checkin{MemberID: c.Me.ID, CellID: r.cell.ID, Period: p.String(), At: c.Now, Updated: c.Now,
 		Late: st == stateLate, Same: true, Answers: map[string]string{}}
@@ -576,10 +585,11 @@ func actionCheckin(c *Ctx, args string) error {
 	return nil
 }
 
-// answersCover reports whether answers have every required field of form.
+// answersCover reports whether answers have every required field of form
+// but the dues, which are asked every month.
 func answersCover(form *storage.CheckinTemplate, answers map[string]string) bool {
 	for _, f := range form.Fields {
-		if _, ok := answers[f.Key]; !ok && !f.Optional {
+		if _, ok := answers[f.Key]; !ok && !f.Optional && f.Kind != "dues" {
 			return false
 		}
 	}
@@ -595,10 +605,17 @@ func (c *Ctx) saidSaved(r ckRules, p ckPeriod, ck *storage.Checkin) {
 	}
 }
 
-func startCheckinForm(c *Ctx, p ckPeriod, prev map[string]string, correcting bool) error {
+// startCheckinForm asks the whole form. Last month's answers are one tap
+// away, but not its dues: a new month's dues are a new answer.
+func startCheckinForm(c *Ctx, form *storage.CheckinTemplate, p ckPeriod, prev map[string]string, correcting bool) error {
 	data := map[string]string{"p": p.String(), "i": "0"}
 	for k, v := range prev {
 		data["prev."+k] = v
+	}
+	if !correcting {
+		for _, i := range duesFields(form) {
+			delete(data, "prev."+form.Fields[i].Key)
+		}
 	}
 	if correcting {
 		data["fix"] = "1"
@@ -657,6 +674,10 @@ func askCheckinField(c *Ctx) error {
 	}
 	i := c.fieldIndex(form)
 	f := form.Fields[i]
+	if c.Data()["why"] == f.Key {
+		c.Ask(c.T("dues.q_checkin_reason", "Month", p.label()), 1)
+		return nil
+	}
 	q := c.fieldQuestion(f, p)
 	switch {
 	case f.Kind == "place" && c.Data()["lat"] != "":
@@ -667,6 +688,9 @@ func askCheckinField(c *Ctx) error {
 		q = c.T("checkins.q_place_coarse")
 	}
 	text := c.T("checkins.progress", "N", i+1, "Total", len(form.Fields)) + "\n" + q
+	if c.Data()["same"] == "1" {
+		text = c.T("dues.same_kept", "Month", p.label()) + "\n" + q
+	}
 	var opts []Opt
 	if prev, ok := c.Data()["prev."+f.Key]; ok && (prev != "" || f.Optional) {
 		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(c.answerText(f, prev), 32)), Value: "="})
@@ -684,7 +708,8 @@ func askCheckinField(c *Ctx) error {
 		opts = append(opts,
 			Opt{Label: c.T("checkins.v_paid_leader"), Value: "leader"},
 			Opt{Label: c.T("checkins.v_paid_secretary"), Value: "secretary"},
-			Opt{Label: c.T("checkins.v_not_paid"), Value: "no"})
+			Opt{Label: c.T("checkins.v_not_paid"), Value: "no"},
+			Opt{Label: c.T("dues.btn_checkin_reason"), Value: "why"})
 	}
 	if f.Optional {
 		opts = append(opts, Opt{Label: c.T("checkins.btn_skip"), Value: "-"})
@@ -708,10 +733,13 @@ func answerCheckinField(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if v == nil { // a location was kept; the place is still to be typed
+	if v == nil { // a location was kept, or a reason is still to be typed
 		return "field", nil
 	}
 	c.Data()["a."+f.Key] = *v
+	if c.Data()["same"] == "1" { // only the dues were asked: save at once
+		return "", saveCheckin(c, r, form, p)
+	}
 	if i+1 < len(form.Fields) {
 		c.Data()["i"] = strconv.Itoa(i + 1)
 		return "field", nil
@@ -761,9 +789,23 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 		}
 		return nil, invalid("err.choose_option")
 	case "dues":
+		if c.Data()["why"] == f.Key {
+			if in.Choice != "" {
+				return nil, invalid("dues.err_reason")
+			}
+			reason, err := CleanReason(in.Text)
+			if err != nil {
+				return nil, err
+			}
+			delete(c.Data(), "why")
+			return val("no:" + reason)
+		}
 		switch in.Choice {
 		case "leader", "secretary", "no":
 			return val(in.Choice)
+		case "why":
+			c.Data()["why"] = f.Key
+			return nil, nil
 		}
 		if in.Text == "" {
 			return nil, invalid("err.choose_option")
@@ -854,18 +896,30 @@ func answerCheckinReview(c *Ctx, in Input) (string, error) {
 	default:
 		return "", invalid("err.choose_option")
 	}
+	return "", saveCheckin(c, r, form, p)
+}
+
+// saveCheckin stores the answers of the form (or, after "same as last
+// month", last month's answers with this month's dues), carries the dues
+// answer to the dues record, and ends the flow.
+func saveCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, p ckPeriod) error {
 	st := r.state(c.Me, p, c.Now)
 	old, err := c.Tx.Checkin(c.Me.ID, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
-		return "", err
+		return err
 	}
 	ck := &storage.Checkin{MemberID: c.Me.ID, CellID: r.cell.ID, Period: p.String(), At: c.Now, Updated: c.Now,
 		Late: st == stateLate, Answers: c.formAnswers(form)}
+	if old != nil && c.Data()["same"] == "1" { // sent meanwhile from another chat
+		c.Say("checkins.already", "Month", p.label(), "Date", c.Date(old.Updated))
+		c.End()
+		return nil
+	}
 	if old != nil {
 		if st != stateOpen {
 			c.Say("checkins.no_corrections")
 			c.End()
-			return "", nil
+			return nil
 		}
 		ck.At, ck.Late, ck.Corrections = old.At, old.Late, old.Corrections+1
 		ck.Lat, ck.Lon = old.Lat, old.Lon
@@ -877,8 +931,21 @@ func answerCheckinReview(c *Ctx, in Input) (string, error) {
 			ck.Lat, ck.Lon = &lat, &lon
 		}
 	}
+	ck.Same = c.Data()["same"] == "1"
+	if ck.Same && r.s.PreciseLocation {
+		prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+		if err != nil {
+			return err
+		}
+		if prev != nil {
+			ck.Lat, ck.Lon = prev.Lat, prev.Lon
+		}
+	}
 	if err := c.Tx.PutCheckin(ck); err != nil {
-		return "", err
+		return err
+	}
+	if err := recordCheckinDues(c, form, ck, old); err != nil {
+		return err
 	}
 	if old != nil {
 		c.Say("checkins.corrected", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
@@ -886,5 +953,17 @@ func answerCheckinReview(c *Ctx, in Input) (string, error) {
 		c.saidSaved(r, p, ck)
 	}
 	c.End()
-	return "", nil
+	return nil
+}
+
+// startSameCheckin carries last month's answers but the dues, and asks the
+// dues question of the form (index duesAt): one more tap saves the report.
+func startSameCheckin(c *Ctx, form *storage.CheckinTemplate, p ckPeriod, prev *storage.Checkin, duesAt int) error {
+	data := map[string]string{"p": p.String(), "i": strconv.Itoa(duesAt), "same": "1"}
+	for _, f := range form.Fields {
+		if f.Kind != "dues" {
+			data["a."+f.Key] = prev.Answers[f.Key]
+		}
+	}
+	return c.Start("checkin", "field", data)
 }

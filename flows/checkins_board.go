@@ -155,7 +155,7 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 	if v.details {
 		rows = append(rows, []Button{ActionButton(c.T("board.btn_export"), "bx", fmt.Sprintf("%d:%s", cell.ID, p))})
 		for _, m := range shown {
-			rows = append(rows, []Button{ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID))})
+			rows = append(rows, []Button{ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID)), c.duesButton(m)})
 		}
 	}
 	if settings != nil {

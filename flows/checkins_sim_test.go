@@ -60,7 +60,8 @@ func TestCheckin_sixMonths(t *testing.T) {
 			h.fullForm(user, "Báo cáo ngay", "")
 			return
 		}
-		h.wantText(h.tap(user, "Như tháng trước"), "vi", "checkins.saved", "Month", fmt.Sprintf("%02d/2026", month), "Date", lastDay(h, month))
+		h.tap(user, "Như tháng trước") // and this month's dues, one more tap
+		h.wantText(h.tap(user, "Đã nộp cho tổ trưởng"), "vi", "checkins.saved", "Month", fmt.Sprintf("%02d/2026", month), "Date", lastDay(h, month))
 	}
 	at := func(d, m, hh int) time.Time { return time.Date(2026, time.Month(m), d, hh, 0, 0, 0, h.zone) }
 
@@ -151,6 +152,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 				h.fullForm(u[4], "Báo cáo ngay", "")
 			} else {
 				h.tap(u[4], "Như tháng trước")
+				h.tap(u[4], "Đã nộp cho tổ trưởng")
 			}
 			if ck := h.checkin(u[4], fmt.Sprintf("2026-%02d", m-1)); ck == nil || !ck.Late {
 				t.Fatalf("Năm's late check-in for %d: %+v", m-1, ck)
@@ -271,7 +273,7 @@ func checkBoardJuly(t *testing.T, h *harness, u []string) {
 	if strings.Contains(text, "Vũ Văn Tám") || strings.Contains(text, "Ngô Văn Mười Hai") || strings.Contains(text, "trễ hạn (") {
 		t.Errorf("secretary's board:\n%s", text)
 	}
-	if len(out[0].Choices()) != 12 { // export + 10 histories + settings
+	if len(out[0].Choices()) != 22 { // export + 10 histories and 10 dues + settings
 		t.Errorf("secretary's board buttons: %+v", out[0].Buttons)
 	}
 	lt := h.say("cuong", "/board")[0]

@@ -263,7 +263,11 @@ func (c *Ctx) rollOf(cell *storage.Cell, id uint64) (*export.Roll, error) {
 		if !ok || !on {
 			continue
 		}
-		l := export.RollLine{Name: m.Name, State: c.rollStateName(st), Dues: a.DuesPaid, Mark: meetingMark(m, mt)}
+		d, err := duesOf(c.Tx, m.ID, c.meetingDuesMonth(mt, cell))
+		if err != nil {
+			return nil, err
+		}
+		l := export.RollLine{Name: m.Name, State: c.rollStateName(st), Dues: c.duesExportText(d), Mark: meetingMark(m, mt)}
 		switch a.RSVP {
 		case storage.RSVPYes:
 			l.Answer = c.T("exp.answer_yes")

@@ -243,6 +243,7 @@ func showRoll(c *Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) error 
 	id := fmt.Sprint(mt.ID)
 	n := 0
 	var lines []string
+	month := c.meetingDuesMonth(mt, cell)
 	for i := range ms {
 		m := &ms[i]
 		st, ok := stateOf(m, mt)
@@ -251,10 +252,11 @@ func showRoll(c *Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) error 
 		}
 		n++
 		counts[st]++
-		dues := ""
-		if a := mt.Roll[m.ID]; a != nil && a.DuesPaid {
-			dues = c.T("mt.roll_dues_mark")
+		d, err := duesOf(c.Tx, m.ID, month)
+		if err != nil {
+			return err
 		}
+		dues := c.duesRollMark(d)
 		lines = append(lines, c.T("mt.roll_line", "N", n, "Name", m.Name, "State", c.rollStateName(st), "Dues", dues))
 		label := c.T("mt.btn_person", "N", n, "Name", m.Name)
 		if len(people) == 0 || len(people[len(people)-1]) == 2 {
@@ -337,20 +339,30 @@ func actRollMember(c *Ctx, args string) error {
 		b.WriteString(c.T("mt.person_reason", "Reason", c.reasonText(a), "Decision", c.excuseName(a.Excuse)))
 	}
 	b.WriteString("\n")
-	if a.DuesPaid {
-		b.WriteString(c.T("mt.person_dues_paid"))
-	} else {
-		b.WriteString(c.T("mt.person_dues_unpaid"))
+	d, err := duesOf(c.Tx, m.ID, c.meetingDuesMonth(mt, cell))
+	if err != nil {
+		return err
 	}
 	args = fmt.Sprintf("%d:%d:", mt.ID, m.ID)
-	dues := ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d")
-	if a.DuesPaid {
-		dues = ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")
+	// Dues are their own record for the meeting's month: paid, recorded
+	// not paid, or nothing recorded yet (which is neither).
+	var dues []Button
+	switch {
+	case d == nil:
+		b.WriteString(c.T("dues.person_none"))
+		dues = []Button{ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d"), ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")}
+	case d.State == storage.DuesPaid:
+		b.WriteString(c.T("mt.person_dues_paid"))
+		dues = []Button{ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")}
+	default:
+		b.WriteString(c.T("mt.person_dues_unpaid"))
+		dues = []Button{ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d")}
 	}
 	c.Reply(b.String(),
 		[]Button{ActionButton(c.T("mt.btn_mark_present"), "rl", args+"p")},
 		[]Button{ActionButton(c.T("mt.btn_mark_excused"), "rl", args+"e"), ActionButton(c.T("mt.btn_mark_unexcused"), "rl", args+"u")},
-		[]Button{dues},
+		dues,
+		[]Button{c.duesButton(m)},
 		[]Button{ActionButton(c.T("mt.btn_back_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
 	if c.Ev.MessageID != "" { // the roll's message becomes the member's card
 		c.out[len(c.out)-1].EditMessageID = c.Ev.MessageID
@@ -385,10 +397,6 @@ func setMark(c *Ctx, mt *storage.Meeting, m *storage.Member, op string) bool {
 		if a.Excuse == storage.ExcuseAccepted || a.Excuse == storage.ExcusePending {
 			a.Excuse, a.DecidedBy, a.DecidedAt = storage.ExcuseRejected, c.Me.ID, c.Now
 		}
-	case "d":
-		a.DuesPaid, a.DuesBy = true, c.Me.ID
-	case "D":
-		a.DuesPaid, a.DuesBy = false, c.Me.ID
 	}
 	if mt.State == storage.MeetingClosed && a.Outcome != storage.OutcomeExempt && a.Outcome != storage.OutcomeNotExpected {
 		a.Outcome = outcomeOf(a)
@@ -422,6 +430,9 @@ func actRollSet(c *Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
+	if op := parts[2]; op == "d" || op == "D" {
+		return actRollDues(c, mt, cell, m, op)
+	}
 	var before *storage.Attendance
 	if a := mt.Roll[m.ID]; a != nil {
 		cp := *a
@@ -431,12 +442,12 @@ func actRollSet(c *Ctx, args string) error {
 		c.Say("mt.roll_no_change", "Name", m.Name)
 		return nil // the shown roll is still right: nothing to edit
 	}
-	if before != nil && parts[2] != "d" && parts[2] != "D" {
+	if before != nil {
 		if err := c.amendClosed(mt, cell, m.ID, "mark", before.Outcome); err != nil {
 			return err
 		}
 	}
-	if parts[2] != "d" && parts[2] != "D" && mt.Active() {
+	if mt.Active() {
 		startMeeting(c, mt)
 	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
@@ -465,6 +476,11 @@ func actRollAll(c *Ctx, args string) error {
 		c.Say("mt.already_ended", "State", c.stateName(mt.State))
 		return nil
 	}
+	if op == "d" { // a month too far ahead is refused before anything changes
+		if err := c.checkDuesMonth(&storage.Member{}, c.meetingDuesMonth(mt, cell)); err != nil {
+			return sayInvalid(c, err)
+		}
+	}
 	ms, err := c.Tx.Members(cell.ID)
 	if err != nil {
 		return err
@@ -486,7 +502,11 @@ func actRollAll(c *Ctx, args string) error {
 				changed++
 			}
 		case "d":
-			if st == rsPresent && setMark(c, mt, m, "d") {
+			ok, err := rollAllPaid(c, mt, cell, m, st)
+			if err != nil {
+				return err
+			}
+			if ok {
 				changed++
 			}
 		}
@@ -635,7 +655,7 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 	line(c.T("mt.sum_duration", "Minutes", n.Minutes, "Need", n.Need, "Verdict", c.yesNo(n.LengthOK),
 		"Start", from.In(c.cellZone(cell)).Format("15:04"), "End", to.In(c.cellZone(cell)).Format("15:04")))
 	var excused, unexcused, pending []string
-	paid, liable := 0, 0
+	paid, unpaid, unknown, liable := 0, 0, 0, 0
 	for i := range ms {
 		m := &ms[i]
 		a, ok := mt.Roll[m.ID]
@@ -654,8 +674,17 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		}
 		if a.Outcome != storage.OutcomeNotExpected && statusOn(m, mt.At) != storage.StatusTransferredOut {
 			liable++
-			if a.DuesPaid {
+			d, err := duesOf(c.Tx, m.ID, c.meetingDuesMonth(mt, cell))
+			if err != nil {
+				return "", err
+			}
+			switch {
+			case d == nil:
+				unknown++
+			case d.State == storage.DuesPaid:
 				paid++
+			default:
+				unpaid++
 			}
 		}
 	}
@@ -675,6 +704,9 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		line(c.T("mt.sum_unexcused", "Names", strings.Join(unexcused, ", ")))
 	}
 	line(c.T("mt.sum_dues", "Paid", paid, "Liable", liable))
+	if unpaid+unknown > 0 {
+		line(c.T("dues.sum_rest", "Unpaid", unpaid, "None", unknown))
+	}
 	// The year as it stood at this meeting: later meetings do not change
 	// what its summary says.
 	y, err := c.yearUpTo(cell, mt)
@@ -687,7 +719,11 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 	for _, l := range c.amendmentLines(mt, cell) {
 		line(l)
 	}
-	if flags := c.yearFlags(y, ms); len(flags) > 0 {
+	flags, err := c.yearFlags(y, ms)
+	if err != nil {
+		return "", err
+	}
+	if len(flags) > 0 {
 		line(c.T("mt.sum_flags_header", "Year", y.year))
 		for _, f := range flags {
 			line(f)

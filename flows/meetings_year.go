@@ -80,37 +80,69 @@ func (y *yearRec) unexcusedMonths(id uint64) []int {
 	return months
 }
 
-// unpaidMonths are the months whose dues were collected at a meeting (someone
-// was ticked) but not from this member, who owed them (on the list and not
-// transferred out for the period; far-away and exempt members still pay).
-func (y *yearRec) unpaidMonths(m *storage.Member) []int {
-	tracked, owed, paid := map[int]bool{}, map[int]bool{}, map[int]bool{}
+// unpaidMonths reads the member's dues records of the year (never the
+// roll's presence): unpaid are the months recorded "not paid" without a
+// reason, which count towards Charter art. 8.1 ("không đóng đảng phí ba
+// tháng trong năm mà không có lý do chính đáng", khoản 1 Điều 8 Điều lệ
+// Đảng); reasoned are the months recorded "not paid" with a reason, shown
+// for the cell to judge; unknown are the months in which the cell recorded
+// dues for someone and the member owed dues (on the list at a meeting of
+// the month, not transferred out) but nothing was recorded for them. A month
+// with no answer is neither paid nor unpaid.
+func (y *yearRec) unpaidMonths(m *storage.Member, dues []storage.Dues, tracked map[int]bool) (unpaid, reasoned, unknown []int) {
+	recorded := map[int]bool{}
+	for _, d := range dues {
+		p, ok := parsePeriod(d.Month)
+		if !ok || p.y != y.year {
+			continue
+		}
+		mo := int(p.m)
+		recorded[mo] = true
+		switch {
+		case d.State != storage.DuesUnpaid:
+		case d.Reason != "":
+			reasoned = append(reasoned, mo)
+		default:
+			unpaid = append(unpaid, mo)
+		}
+	}
+	owed := map[int]bool{}
 	for i := range y.meetings {
 		mt := &y.meetings[i]
-		mo := y.month(mt)
-		for _, a := range mt.Roll {
-			if a.DuesPaid {
-				tracked[mo] = true
-			}
-		}
 		a, ok := mt.Roll[m.ID]
 		if !ok || a.Outcome == storage.OutcomeNotExpected || a.Outcome == "" {
 			continue
 		}
 		if statusOn(m, mt.At) != storage.StatusTransferredOut {
-			owed[mo] = true
-		}
-		if a.DuesPaid {
-			paid[mo] = true
+			owed[y.month(mt)] = true
 		}
 	}
-	var months []int
 	for mo := 1; mo <= 12; mo++ {
-		if tracked[mo] && owed[mo] && !paid[mo] {
-			months = append(months, mo)
+		if tracked[mo] && owed[mo] && !recorded[mo] {
+			unknown = append(unknown, mo)
 		}
 	}
-	return months
+	return unpaid, reasoned, unknown
+}
+
+// yearDues loads the dues records of the members for the year's flags, and
+// the months in which the cell recorded dues for anyone.
+func (c *Ctx) yearDues(y *yearRec, ms []storage.Member) (map[uint64][]storage.Dues, map[int]bool, error) {
+	all := map[uint64][]storage.Dues{}
+	tracked := map[int]bool{}
+	for i := range ms {
+		ds, err := c.Tx.DuesOf(ms[i].ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		all[ms[i].ID] = ds
+		for _, d := range ds {
+			if p, ok := parsePeriod(d.Month); ok && p.y == y.year {
+				tracked[int(p.m)] = true
+			}
+		}
+	}
+	return all, tracked, nil
 }
 
 func monthList(months []int) string {
@@ -125,9 +157,13 @@ func monthList(months []int) string {
 // unexcused absences and unpaid dues with their months. At two months chibo
 // says to watch, at three that the cell considers the case (Charter art.
 // 8.1); it never decides, and never tells the member.
-func (c *Ctx) yearFlags(y *yearRec, ms []storage.Member) []string {
+func (c *Ctx) yearFlags(y *yearRec, ms []storage.Member) ([]string, error) {
 	var out []string
 	streaks := y.streaks(ms)
+	dues, tracked, err := c.yearDues(y, ms)
+	if err != nil {
+		return nil, err
+	}
 	level := func(n int) string {
 		switch {
 		case n >= 3:
@@ -145,11 +181,18 @@ func (c *Ctx) yearFlags(y *yearRec, ms []storage.Member) []string {
 		if months := y.unexcusedMonths(m.ID); len(months) > 0 {
 			out = append(out, c.N("mt.flag_unexcused", len(months), "Name", m.Name, "Months", monthList(months))+level(len(months)))
 		}
-		if months := y.unpaidMonths(m); len(months) > 0 {
-			out = append(out, c.N("mt.flag_unpaid", len(months), "Name", m.Name, "Months", monthList(months))+level(len(months)))
+		unpaid, reasoned, unknown := y.unpaidMonths(m, dues[m.ID], tracked)
+		if len(unpaid) > 0 {
+			out = append(out, c.N("mt.flag_unpaid", len(unpaid), "Name", m.Name, "Months", monthList(unpaid))+level(len(unpaid)))
+		}
+		if len(reasoned) > 0 {
+			out = append(out, c.N("dues.flag_reasoned", len(reasoned), "Name", m.Name, "Months", monthList(reasoned)))
+		}
+		if len(unknown) > 0 {
+			out = append(out, c.N("dues.flag_unknown", len(unknown), "Name", m.Name, "Months", monthList(unknown)))
 		}
 	}
-	return out
+	return out, nil
 }
 
 // ---- /attendance ----
@@ -225,10 +268,11 @@ func memberYear(c *Ctx, m *storage.Member, year int) error {
 		if st == rsPresent {
 			present++
 		}
-		dues := ""
-		if a := mt.Roll[m.ID]; a != nil && a.DuesPaid {
-			dues = c.T("mt.roll_dues_mark")
+		d, err := duesOf(c.Tx, m.ID, c.meetingDuesMonth(mt, cell))
+		if err != nil {
+			return err
 		}
+		dues := c.duesRollMark(d)
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.att_me_line", "Date", mt.At.In(y.zone).Format("02/01"), "Kind", c.kindName(mt), "State", c.rollStateName(st), "Dues", dues))
 	}
@@ -289,7 +333,11 @@ func cellYear(c *Ctx, cell *storage.Cell, year int) error {
 		}
 		line(c.T("mt.att_cell_member", "Name", row.Name, "Months", strings.Join(cells, " ")))
 	}
-	if flags := c.yearFlags(y, ms); len(flags) > 0 {
+	flags, err := c.yearFlags(y, ms)
+	if err != nil {
+		return err
+	}
+	if len(flags) > 0 {
 		line(c.T("mt.sum_flags_header", "Year", year))
 		for _, f := range flags {
 			line(f)

@@ -66,6 +66,12 @@ func (c *Ctx) myData(m *storage.Member) (string, error) {
 	}
 	section("privacy.sec_meetings", meetings)
 
+	dues, err := c.myDues(m)
+	if err != nil {
+		return "", err
+	}
+	section("dues.sec_mydata", dues)
+
 	checkins, err := c.myCheckins(m)
 	if err != nil {
 		return "", err
@@ -126,9 +132,6 @@ func (c *Ctx) myMeetings(m *storage.Member) ([]string, error) {
 			line := c.T("privacy.meeting_line", "When", c.when(mt.At, cell), "Kind", c.kindName(mt), "State", c.rollStateName(st))
 			if a.Reason != "" {
 				line += " " + c.T("privacy.meeting_reason", "Reason", c.reasonName(a.Reason), "Text", a.ReasonText, "Excuse", c.excuseName(a.Excuse))
-			}
-			if a.DuesPaid {
-				line += " " + c.T("privacy.meeting_dues")
 			}
 			lines = append(lines, line)
 		}
@@ -286,6 +289,9 @@ func forget(c *Ctx, m *storage.Member) error {
 	if err := forgetMeetings(c, m); err != nil {
 		return err
 	}
+	if err := forgetDues(c, m); err != nil {
+		return err
+	}
 	comments, err := c.Tx.ResidenceComments(m.ID)
 	if err != nil {
 		return err
@@ -319,7 +325,7 @@ func forget(c *Ctx, m *storage.Member) error {
 	return c.Tx.ScrubTransient(needles, "consent withdrawn", c.Now)
 }
 
-// forgetMeetings keeps m's marks, excuse decisions and dues ticks but drops
+// forgetMeetings keeps m's marks and excuse decisions but drops
 // their reasons for absence (health and family reasons are sensitive).
 func forgetMeetings(c *Ctx, m *storage.Member) error {
 	if m.HomeCellID == 0 {

@@ -30,6 +30,7 @@ var (
 	bucketCheckinSettings = []byte("checkinsettings") // cell id → CheckinSettings
 	bucketCheckinForms    = []byte("checkinforms")    // organization id → CheckinTemplate
 	bucketFarAway         = []byte("faraway")         // member id → FarAway
+	bucketDues            = []byte("dues")            // member id (8 bytes) + "yyyy-mm" → Dues (schema v4)
 
 	bucketResidenceLinks      = []byte("residencelinks")    // member id → ResidenceLink
 	bucketResidenceCells      = []byte("residencecells")    // residence cell id + member id → nil (index of links)
@@ -47,7 +48,7 @@ var allBuckets = [][]byte{
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
-	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway,
+	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 }

@@ -89,7 +89,8 @@ const (
 )
 
 // Attendance is one member's record for one meeting: the answer to the
-// notice, the excuse and who decided it, the roll and the dues.
+// notice, the excuse and who decided it, and the roll. Dues are not here
+// but in their own record (Dues).
 type Attendance struct {
 	RSVP       RSVP        `json:"rsvp,omitempty"`
 	RSVPAt     time.Time   `json:"rsvp_at,omitzero"`
@@ -102,9 +103,12 @@ type Attendance struct {
 	MarkedBy   uint64      `json:"marked_by,omitempty"` // 0 with MarkVia "code": the member checked in
 	MarkedAt   time.Time   `json:"marked_at,omitzero"`
 	MarkVia    string      `json:"mark_via,omitempty"` // "code" or "roll"
-	DuesPaid   bool        `json:"dues_paid,omitempty"`
-	DuesBy     uint64      `json:"dues_by,omitempty"`
-	Outcome    Outcome     `json:"outcome,omitempty"` // set when the meeting closes
+	// DuesPaid and DuesBy are the roll's dues tick of schema 3 and before,
+	// kept for decoding: the schema 4 migration made Dues records of them,
+	// and nothing writes them any more (dues are their own record).
+	DuesPaid bool    `json:"dues_paid,omitempty"`
+	DuesBy   uint64  `json:"dues_by,omitempty"`
+	Outcome  Outcome `json:"outcome,omitempty"` // set when the meeting closes
 }
 
 // Meeting is one meeting of a cell.

@@ -9,7 +9,7 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -18,6 +18,7 @@ var keySchemaVersion = []byte("schema_version")
 var migrations = []func(tx *bolt.Tx) error{
 	migrateContactsIndex, // 1 → 2
 	migrateIndexesV3,     // 2 → 3
+	migrateDuesV4,        // 3 → 4
 }
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.

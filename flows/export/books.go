@@ -16,12 +16,12 @@ type Roll struct {
 // RollLine is a member's line of the roll; texts come localized.
 type RollLine struct {
 	Name     string
-	Mark     Mark   // the outcome's code
-	State    string // the outcome in words
-	Answer   string // the answer to the notice
-	Reason   string // the reason given for not attending
-	Decision string // the cell's decision on the excuse
-	Dues     bool
+	Mark     Mark      // the outcome's code
+	State    string    // the outcome in words
+	Answer   string    // the answer to the notice
+	Reason   string    // the reason given for not attending
+	Decision string    // the cell's decision on the excuse
+	Dues     string    // the month's dues record in words; empty when none was recorded
 	MarkedAt time.Time // zero when not marked
 }
 
@@ -37,16 +37,13 @@ func RollTable(t T, r *Roll) *Table {
 			{Header: t("export.col_marked_at"), Width: 17, Center: true}}}
 	counts := map[Mark]int{}
 	for i, l := range r.Lines {
-		dues, at := "", ""
-		if l.Dues {
-			dues = t("export.dues_paid")
-		}
+		at := ""
 		if !l.MarkedAt.IsZero() {
 			at = l.MarkedAt.Format("15:04 02/01/2006")
 		}
 		counts[l.Mark]++
 		tb.Rows = append(tb.Rows, []Cell{{V: i + 1}, {V: l.Name}, {V: l.Mark.code(t), Fill: markFill[l.Mark]}, {V: l.State},
-			{V: l.Answer}, {V: l.Reason}, {V: l.Decision}, {V: dues}, {V: at}})
+			{V: l.Answer}, {V: l.Reason}, {V: l.Decision}, {V: l.Dues}, {V: at}})
 	}
 	for _, k := range legendMarks {
 		tb.Foot = append(tb.Foot, []Cell{{}, {V: k.name(t), Bold: true}, {V: counts[k], F: fmt.Sprintf(`COUNTIF(C{r0}:C{r1},"%s")`, k.code(t)), Bold: true}})

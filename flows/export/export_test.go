@@ -245,7 +245,7 @@ func TestTables(t *testing.T) {
 	vi := tr(t, "vi")
 	at := time.Date(2026, 3, 3, 19, 30, 0, 0, zone)
 	roll := RollTable(vi, &Roll{Cell: "Chi bộ Thử", Made: at, Meeting: Meeting{At: at, Kind: "Sinh hoạt chi bộ thường kỳ", Topic: "Quý I"},
-		Lines: []RollLine{{Name: "Lê Thị Ốc", Mark: MarkPresent, State: "có mặt", MarkedAt: at, Dues: true},
+		Lines: []RollLine{{Name: "Lê Thị Ốc", Mark: MarkPresent, State: "có mặt", MarkedAt: at, Dues: "đã nộp"},
 			{Name: "Trần Văn Đạt", Mark: MarkExcused, State: "vắng có lý do", Reason: "Ốm", Decision: "chấp nhận"},
 			{Name: "Phạm Ư", Mark: MarkUnexcused, State: "vắng không lý do"}}})
 	q := QualityTable(vi, &QualityYear{Cell: "Chi bộ Thử", Year: 2026, Made: at, Sections: []QualitySection{{"Chuẩn bị", 15}, {"Dự họp", 85}},
