@@ -1,0 +1,236 @@
+package flows
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/storage"
+)
+
+// excuseWorld is a cell with a secretary ("sec"), a deputy ("pho", Trần Thị
+// Bình) and Phạm Thị Dung, who asked to be excused from the March meeting
+// for sickness. It returns the meeting's id.
+func excuseWorld(t *testing.T) (*harness, uint64) {
+	h := newHarness(t)
+	h.seedCell("Phạm Thị Dung", "Lê Văn Cường")
+	h.addLeader("pho", "Trần Thị Bình", storage.RoleDeputy)
+	h.openMeeting("03/03")
+	h.tap("sec", h.vi("mt.btn_notify"))
+	h.tap("phamthidung", h.vi("mt.btn_no"))
+	h.tap("phamthidung", h.vi("mt.reason_sick"))
+	return h, h.meetings()[0].ID
+}
+
+// auditLog is the whole audit log, newest first.
+func (h *harness) auditLog() []storage.AuditEntry {
+	h.t.Helper()
+	var log []storage.AuditEntry
+	if err := h.db.View(func(tx *storage.Tx) error {
+		var err error
+		log, err = tx.AuditLog(1<<20, nil)
+		return err
+	}); err != nil {
+		h.t.Fatal(err)
+	}
+	return log
+}
+
+// Issue 11, item 1: the secretary accepts Dung's excuse; the deputy then taps
+// his older button and refuses it. Before, the refusal replaced the
+// acceptance, Dung was told twice and the secretary never.
+func TestDecision_ExcuseStaleTapChangesNothing(t *testing.T) {
+	h, mid := excuseWorld(t)
+	h.now = time.Date(2026, 3, 1, 20, 15, 0, 0, h.zone)
+	h.wantText(h.tap("sec", h.vi("mt.btn_accept")), "vi", "mt.excuse_accepted_you", "When", "19:30 ngày 03/03/2026")
+	told := len(h.inbox["phamthidung"])
+	audits := len(h.auditLog())
+
+	h.advance(time.Hour)
+	before := h.snapshot()
+	for _, tap := range []struct{ user, label string }{
+		{"pho", h.vi("mt.btn_reject")}, // another leader's older button
+		{"sec", h.vi("mt.btn_reject")}, // the same leader, the other option, later
+		{"pho", h.vi("mt.btn_accept")}, // the same decision again
+	} {
+		out := h.tap(tap.user, tap.label)
+		h.wantText(out, "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 20:15", "Decision", h.vi("mt.excuse_state_accepted"))
+		if len(out) != 1 {
+			t.Fatalf("%s's stale tap sent %d messages: %s", tap.user, len(out), texts(out))
+		}
+	}
+	if h.snapshot() != before {
+		t.Fatal("a stale tap changed stored data")
+	}
+	if len(h.inbox["phamthidung"]) != told {
+		t.Fatalf("the member was told again: %s", texts(h.inbox["phamthidung"][told:]))
+	}
+	if n := len(h.auditLog()); n != audits {
+		t.Fatalf("a stale tap was audited: %d entries, want %d", n, audits)
+	}
+	a := h.meeting(mid).Roll[h.member("phamthidung").ID]
+	if a.Excuse != storage.ExcuseAccepted || a.DecidedBy != h.member("sec").ID {
+		t.Fatalf("excuse %+v", a)
+	}
+}
+
+// Changing a decision is its own action: asked, confirmed, told to the
+// member and to the first decider, audited with before and after.
+func TestDecision_ExcuseChangeTellsMemberAndFirstDecider(t *testing.T) {
+	h, mid := excuseWorld(t)
+	h.now = time.Date(2026, 3, 1, 20, 15, 0, 0, h.zone)
+	h.tap("sec", h.vi("mt.btn_accept"))
+	h.advance(time.Hour)
+	h.tap("pho", h.vi("mt.btn_reject"))
+
+	// The stale tap's answer offers the change; asking changes nothing yet.
+	before := h.snapshot()
+	told := len(h.inbox["phamthidung"])
+	out := h.tap("pho", h.vi("decision.btn_change"))
+	what := h.vi("decision.what_excuse", "Name", "Phạm Thị Dung", "When", "19:30 ngày 03/03/2026")
+	h.wantText(out, "vi", "decision.change_ask", "What", what, "Old", h.vi("mt.excuse_state_accepted"), "By", "Nguyễn Văn Bí Thư",
+		"At", "01/03/2026 20:15", "New", h.vi("mt.excuse_state_rejected"), "Name", "Phạm Thị Dung")
+	if h.snapshot() != before || len(h.inbox["phamthidung"]) != told {
+		t.Fatal("asking to change a decision changed it")
+	}
+
+	out = h.tap("pho", h.vi("decision.btn_change_to", "Decision", h.vi("mt.excuse_state_rejected")))
+	h.wantText(to(out, "phamthidung"), "vi", "decision.excuse_changed_you", "When", "19:30 ngày 03/03/2026",
+		"Old", h.vi("mt.excuse_state_accepted"), "New", h.vi("mt.excuse_state_rejected"), "By", "Trần Thị Bình")
+	h.wantText(to(out, "sec"), "vi", "decision.changed_first", "By", "Trần Thị Bình", "What", what,
+		"Old", h.vi("mt.excuse_state_accepted"), "New", h.vi("mt.excuse_state_rejected"))
+	h.wantText(to(out, "pho"), "vi", "decision.changed_both", "What", what, "Old", h.vi("mt.excuse_state_accepted"),
+		"New", h.vi("mt.excuse_state_rejected"), "Name", "Phạm Thị Dung", "First", "Nguyễn Văn Bí Thư")
+	dung := h.member("phamthidung")
+	if a := h.meeting(mid).Roll[dung.ID]; a.Excuse != storage.ExcuseRejected || a.DecidedBy != h.member("pho").ID || !a.DecidedAt.Equal(h.now) {
+		t.Fatalf("changed excuse %+v", a)
+	}
+	e := h.auditLog()[0]
+	if e.Action != "decision_change" || e.ActorID != h.member("pho").ID || e.SubjectID != dung.ID ||
+		!strings.Contains(string(e.Before), `"decision":"accepted"`) || !strings.Contains(string(e.Before), fmt.Sprintf(`"by":%d`, h.member("sec").ID)) ||
+		!strings.Contains(string(e.After), `"decision":"rejected"`) || !strings.Contains(string(e.After), fmt.Sprintf(`"by":%d`, h.member("pho").ID)) {
+		t.Fatalf("audit %+v before %s after %s", e, e.Before, e.After)
+	}
+	h.wantContains(h.say("sec", "/audit"), "Trần Thị Bình: đổi quyết định – Phạm Thị Dung")
+
+	// The confirmation tapped again, or by the secretary on an old
+	// question, changes nothing more.
+	h.advance(time.Minute)
+	before = h.snapshot()
+	h.wantText(h.tap("pho", h.vi("decision.btn_change_to", "Decision", h.vi("mt.excuse_state_rejected"))), "vi", "decision.already",
+		"Name", "Trần Thị Bình", "At", "01/03/2026 21:15", "Decision", h.vi("mt.excuse_state_rejected"))
+	if h.snapshot() != before {
+		t.Fatal("a second confirmation changed stored data")
+	}
+
+	// The first decider changing it back tells the member; the deputy (not
+	// the first decider of the accepted excuse) is told as the first
+	// decider of the refusal.
+	h.tap("sec", h.vi("decision.btn_change"))
+	out = h.tap("sec", h.vi("decision.btn_change_to", "Decision", h.vi("mt.excuse_state_accepted")))
+	h.wantText(to(out, "pho"), "vi", "decision.changed_first", "By", "Nguyễn Văn Bí Thư", "What", what,
+		"Old", h.vi("mt.excuse_state_rejected"), "New", h.vi("mt.excuse_state_accepted"))
+	if len(to(out, "phamthidung")) != 1 {
+		t.Fatalf("member told %d times", len(to(out, "phamthidung")))
+	}
+	// A plain member cannot change a decision, even with a forged button.
+	before = h.snapshot()
+	h.wantText(h.press("levancuong", fmt.Sprintf("exc:%d:%d:cr", mid, dung.ID)), "vi", "err.leaders_only")
+	if h.snapshot() != before {
+		t.Fatal("a member changed a decision")
+	}
+}
+
+// Correcting the roll at the meeting ("e"/"u") may turn a decided excuse the
+// other way: it stays possible, and is a change of decision.
+func TestDecision_RollCorrectionIsAChangeOfDecision(t *testing.T) {
+	h, mid := excuseWorld(t)
+	h.tap("sec", h.vi("mt.btn_accept"))
+	dung := h.member("phamthidung")
+	h.now = time.Date(2026, 3, 3, 19, 40, 0, 0, h.zone)
+
+	out := h.press("pho", fmt.Sprintf("rl:%d:%d:u", mid, dung.ID))
+	what := h.vi("decision.what_excuse", "Name", "Phạm Thị Dung", "When", "19:30 ngày 03/03/2026")
+	h.wantText(to(out, "phamthidung"), "vi", "decision.excuse_changed_you", "When", "19:30 ngày 03/03/2026",
+		"Old", h.vi("mt.excuse_state_accepted"), "New", h.vi("mt.excuse_state_rejected"), "By", "Trần Thị Bình")
+	h.wantText(to(out, "sec"), "vi", "decision.changed_first", "By", "Trần Thị Bình", "What", what,
+		"Old", h.vi("mt.excuse_state_accepted"), "New", h.vi("mt.excuse_state_rejected"))
+	if a := h.meeting(mid).Roll[dung.ID]; a.Excuse != storage.ExcuseRejected || a.DecidedBy != h.member("pho").ID {
+		t.Fatalf("roll correction %+v", a)
+	}
+	if log := h.auditLog(); log[0].Action != "decision_change" || log[0].ActorID != h.member("pho").ID || log[1].Action != "roll_set" {
+		t.Fatalf("audit %+v", log[:2])
+	}
+
+	// The secretary's own correction back tells the member and the deputy,
+	// and the secretary nothing twice.
+	out = h.press("sec", fmt.Sprintf("rl:%d:%d:e", mid, dung.ID))
+	if len(to(out, "phamthidung")) != 1 || len(to(out, "pho")) != 1 {
+		t.Fatalf("correction back: %s", texts(out))
+	}
+	// A pending excuse marked at the roll is a first decision: nobody else
+	// to tell, no change of decision audited.
+	h.tap("levancuong", h.vi("mt.btn_no"))
+	h.tap("levancuong", h.vi("mt.reason_work"))
+	n := len(h.auditLog())
+	out = h.press("sec", fmt.Sprintf("rl:%d:%d:u", mid, h.member("levancuong").ID))
+	if len(to(out, "levancuong")) != 0 || len(to(out, "pho")) != 0 || h.auditLog()[0].Action != "roll_set" || len(h.auditLog()) != n+1 {
+		t.Fatalf("first decision at the roll: %s", texts(out))
+	}
+}
+
+// A decision with nothing left to decide gets a clear answer and changes
+// nothing: a meeting no longer on record, a cancelled meeting, a member who
+// left the cell, an excuse withdrawn.
+func TestDecision_ExcuseNothingToDecide(t *testing.T) {
+	h, mid := excuseWorld(t)
+	dung := h.member("phamthidung")
+	accept := fmt.Sprintf("exc:%d:%d:a", mid, dung.ID)
+	check := func(what string, out []Message, id string, kv ...any) {
+		t.Helper()
+		h.wantText(out, "vi", id, kv...)
+		if len(out) != 1 {
+			t.Fatalf("%s: %s", what, texts(out))
+		}
+	}
+	before := h.snapshot()
+	check("deleted meeting", h.press("sec", fmt.Sprintf("exc:%d:%d:a", mid+100, dung.ID)), "decision.meeting_gone")
+	check("nothing to change", h.press("sec", fmt.Sprintf("exc:%d:%d:c", mid, dung.ID)), "decision.nothing_to_change")
+	if h.snapshot() != before {
+		t.Fatal("changed")
+	}
+
+	h.setStatus("phamthidung", storage.Status{Kind: storage.StatusLeft, From: h.now})
+	before = h.snapshot()
+	check("member left", h.press("sec", accept), "decision.member_left", "Name", "Phạm Thị Dung")
+	if h.snapshot() != before {
+		t.Fatal("a decision on a member who left changed data")
+	}
+	h.setStatus("phamthidung", storage.Status{Kind: storage.StatusActive})
+
+	h.tap("phamthidung", h.vi("mt.btn_yes")) // withdraws the excuse
+	before = h.snapshot()
+	check("withdrawn", h.tap("sec", h.vi("mt.btn_accept")), "mt.excuse_gone")
+	if h.snapshot() != before {
+		t.Fatal("a decision on a withdrawn excuse changed data")
+	}
+
+	h.tap("phamthidung", h.vi("mt.btn_no"))
+	h.tap("phamthidung", h.vi("mt.reason_sick"))
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		mt, err := tx.Meeting(mid)
+		if err != nil {
+			return err
+		}
+		mt.State = storage.MeetingCancelled
+		return tx.PutMeeting(mt)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	before = h.snapshot()
+	check("cancelled", h.press("pho", accept), "mt.already_ended", "State", h.vi("mt.state_cancelled"))
+	if h.snapshot() != before {
+		t.Fatal("a decision on a cancelled meeting changed data")
+	}
+}
