@@ -217,15 +217,15 @@ func openRequest(c *Ctx, memberID uint64, id string) (*storage.Member, *storage.
 		return nil, nil, nil
 	}
 	if req.Decision != "" {
-		by := c.T("awayreq.unknown_leader")
-		if d, err := c.Tx.Member(req.DecidedBy); err == nil {
-			by = d.Name
+		cell, err := c.Tx.Cell(req.CellID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, nil, err
 		}
-		if req.Decision == storage.RequestConfirmed {
-			c.Say("awayreq.already_confirmed", "By", by, "Date", c.Date(req.DecidedAt))
-		} else {
-			c.Say("awayreq.already_refused", "By", by, "Date", c.Date(req.DecidedAt))
+		decision := c.T("decision.confirmed")
+		if req.Decision == storage.RequestRefused {
+			decision = c.T("decision.refused")
 		}
+		decidedAlready(c, cell, req.DecidedBy, req.DecidedAt, decision, nil)
 		return nil, nil, nil
 	}
 	// The member moved to another cell, or a leader recorded their status

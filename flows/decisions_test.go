@@ -234,3 +234,30 @@ func TestDecision_ExcuseNothingToDecide(t *testing.T) {
 		t.Fatal("a decision on a cancelled meeting changed data")
 	}
 }
+
+// A /away request is decided once: the deputy, asked for a reason for his
+// refusal while the secretary confirmed, is told who decided and when; the
+// member hears of one decision only.
+func TestDecision_AwayRequestDecidedOnce(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.addLeader("pho", "Trần Thị Bình", storage.RoleDeputy)
+	h.requestAway("dovanhung", "Làm theo ca ở Bình Dương")
+	h.tap("pho", "Từ chối") // asks the deputy for a reason
+	h.advance(30 * time.Minute)
+	h.wantText(h.tap("sec", "Xác nhận"), "vi", "faraway.done", "Name", "Đỗ Văn Hùng")
+	told := len(h.inbox["dovanhung"])
+	audits := len(h.auditLog())
+
+	h.advance(time.Hour)
+	before := h.snapshot("convs")
+	out := h.say("pho", "Chưa đủ căn cứ")
+	h.wantText(out, "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:30", "Decision", "xác nhận")
+	h.wantText(h.tap("pho", "Từ chối"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:30", "Decision", "xác nhận")
+	if h.snapshot("convs") != before || len(h.inbox["dovanhung"]) != told || len(h.auditLog()) != audits {
+		t.Fatalf("a stale decision changed something; member got %s", texts(h.inbox["dovanhung"][told:]))
+	}
+	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusFarAway {
+		t.Fatalf("status %+v", m.Status)
+	}
+}
