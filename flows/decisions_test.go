@@ -261,3 +261,121 @@ func TestDecision_AwayRequestDecidedOnce(t *testing.T) {
 		t.Fatalf("status %+v", m.Status)
 	}
 }
+
+// requestLink has Minh ask to be registered with the residence cell.
+func (w *resWorld) requestLink() {
+	h := w.h
+	h.t.Helper()
+	h.say("minh", "/residence")
+	h.tap("minh", "Đăng ký sinh hoạt nơi cư trú")
+	h.say("minh", "Chi bộ Thử")
+	h.say("minh", "Sở Tài chính tỉnh")
+	h.say("minh", "Chi bộ Phòng Kế hoạch")
+	h.tap("minh", "Hôm nay")
+	h.tap("minh", "Miễn giới thiệu về nơi cư trú")
+	h.wantText(h.tap("minh", "Xác nhận"), "vi", "res.request_sent", "Cell", "Chi bộ Thử")
+}
+
+// buttonData is the payload of the button labelled label in the latest
+// message to user that has it.
+func (h *harness) buttonData(user, label string) string {
+	h.t.Helper()
+	for i := len(h.inbox[user]) - 1; i >= 0; i-- {
+		for _, b := range h.inbox[user][i].Choices() {
+			if b.Label == label {
+				return b.Data
+			}
+		}
+	}
+	h.t.Fatalf("no button %q sent to %s", label, user)
+	return ""
+}
+
+// A residence link request refused by the secretary: the deputy's older
+// "Xác nhận" says who refused it and when, and neither links the member
+// nor decides the member's next request. Before, a refused request was
+// deleted: the tap answered "no longer exists", and the buttons of one
+// request decided the next.
+func TestDecision_ResidenceRequestDecidedOnce(t *testing.T) {
+	w := newResWorld(t)
+	h := w.h
+	w.requestLink()
+	oldConfirm := h.buttonData("dep", "Xác nhận")
+	h.wantText(h.tap("sec", "Từ chối"), "vi", "res.request_refused", "Name", "Hoàng Văn Minh")
+	told, audits := len(h.inbox["minh"]), len(h.auditLog())
+
+	h.advance(time.Hour)
+	before := h.snapshot()
+	out := h.tap("dep", "Xác nhận")
+	h.wantText(out, "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "từ chối")
+	if h.snapshot() != before || len(h.inbox["minh"]) != told || len(h.auditLog()) != audits || w.linkOf(w.minh) != nil {
+		t.Fatal("a stale tap on a refused request changed something")
+	}
+
+	// A new request: the first request's buttons still answer about the
+	// first one, and leave the new one pending.
+	h.advance(time.Hour)
+	w.requestLink()
+	before = h.snapshot()
+	h.wantText(h.press("dep", oldConfirm), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "từ chối")
+	if h.snapshot() != before || !w.linkOf(w.minh).Pending {
+		t.Fatal("an old request's button decided the new request")
+	}
+	h.wantText(h.tap("dep", "Xác nhận"), "vi", "res.request_confirmed", "Name", "Hoàng Văn Minh")
+	before = h.snapshot()
+	h.wantText(h.tap("sec", "Từ chối"), "vi", "decision.already", "Name", "Phạm Văn Phó", "At", "01/03/2026 11:00", "Decision", "xác nhận")
+	if h.snapshot() != before || w.linkOf(w.minh) == nil || w.linkOf(w.minh).Pending {
+		t.Fatal("a stale refusal changed a confirmed link")
+	}
+
+	// A member who left: nothing to decide.
+	h.setStatus("minh", storage.Status{Kind: storage.StatusLeft, From: h.now})
+	before = h.snapshot()
+	h.wantText(h.tap("dep", "Xác nhận"), "vi", "decision.member_left", "Name", "Hoàng Văn Minh")
+	if h.snapshot() != before {
+		t.Fatal("a decision on a member who left changed data")
+	}
+}
+
+// Changing a residence decision: confirmed → refused ends the link, refused
+// → confirmed restores it; each tells the member and the first decider and
+// is audited.
+func TestDecision_ResidenceChangeTellsMemberAndFirstDecider(t *testing.T) {
+	w := newResWorld(t)
+	h := w.h
+	w.requestLink()
+	h.tap("sec", "Xác nhận")
+	h.advance(time.Hour)
+	h.tap("dep", "Từ chối")
+	what := h.vi("decision.what_residence", "Name", "Hoàng Văn Minh")
+	before := h.snapshot()
+	h.wantText(h.tap("dep", "Đổi quyết định"), "vi", "decision.change_ask", "What", what, "Old", "xác nhận", "By", "Nguyễn Văn Bí Thư",
+		"At", "01/03/2026 09:00", "New", "từ chối", "Name", "Hoàng Văn Minh")
+	if h.snapshot() != before {
+		t.Fatal("asking to change changed something")
+	}
+	out := h.tap("dep", "Đổi thành: từ chối")
+	h.wantText(to(out, "minh"), "vi", "decision.residence_changed_you", "Cell", "Chi bộ Thử (Đảng bộ xã Thử, mã #1)",
+		"Old", "xác nhận", "New", "từ chối", "By", "Phạm Văn Phó")
+	h.wantText(to(out, "sec"), "vi", "decision.changed_first", "By", "Phạm Văn Phó", "What", what, "Old", "xác nhận", "New", "từ chối")
+	if w.linkOf(w.minh) != nil {
+		t.Fatal("the link was kept after the change to a refusal")
+	}
+	if e := h.auditLog()[0]; e.Action != "decision_change" || e.ActorID != w.dep.ID || !strings.Contains(string(e.Before), `"decision":"confirmed"`) ||
+		!strings.Contains(string(e.After), `"decision":"refused"`) {
+		t.Fatalf("audit %+v %s %s", e, e.Before, e.After)
+	}
+	h.wantText(h.say("minh", "/residence"), "vi", "res.not_linked")
+
+	// The secretary changes it back: the link returns, confirmed by him.
+	h.advance(time.Hour)
+	h.tap("sec", "Đổi quyết định")
+	out = h.tap("sec", "Đổi thành: xác nhận")
+	h.wantText(to(out, "dep"), "vi", "decision.changed_first", "By", "Nguyễn Văn Bí Thư", "What", what, "Old", "từ chối", "New", "xác nhận")
+	if l := w.linkOf(w.minh); l == nil || l.Pending || l.ConfirmedBy != w.sec.ID || l.Workplace != "Sở Tài chính tỉnh" {
+		t.Fatalf("restored link %+v", l)
+	}
+	if len(to(out, "minh")) != 1 {
+		t.Fatalf("member told %d times", len(to(out, "minh")))
+	}
+}
