@@ -36,11 +36,13 @@ func decisionTime(c *Ctx, cell *storage.Cell, at time.Time) string {
 
 // decisionRecord is one side of an audited change of decision.
 type decisionRecord struct {
-	Kind     string    `json:"kind"`              // "excuse"
+	Kind     string    `json:"kind"`              // "excuse", "residence", "away"
 	Meeting  uint64    `json:"meeting,omitempty"` // the meeting of an excuse
 	Decision string    `json:"decision"`
 	By       uint64    `json:"by"`
 	At       time.Time `json:"at"`
+	// Status is the member's status with a /away decision.
+	Status *storage.Status `json:"status,omitempty"`
 }
 
 // decisionChange is a decision being changed by the person acting: what it

@@ -379,3 +379,46 @@ func TestDecision_ResidenceChangeTellsMemberAndFirstDecider(t *testing.T) {
 		t.Fatalf("member told %d times", len(to(out, "minh")))
 	}
 }
+
+// Changing a /away decision: a confirmation turned into a refusal gives the
+// member back the status they had; turned back, it records the request
+// again. Each change tells the member and the first decider and is audited.
+func TestDecision_AwayChangeTellsMemberAndFirstDecider(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.addLeader("pho", "Trần Thị Bình", storage.RoleDeputy)
+	h.requestAway("dovanhung", "Làm theo ca ở Bình Dương")
+	h.tap("sec", "Xác nhận")
+	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusFarAway {
+		t.Fatalf("status %+v", m.Status)
+	}
+	h.advance(time.Hour)
+	h.wantText(h.tap("pho", "Từ chối"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "xác nhận")
+	before := h.snapshot()
+	what := h.vi("decision.what_away", "Name", "Đỗ Văn Hùng")
+	h.wantText(h.tap("pho", "Đổi quyết định"), "vi", "decision.change_ask", "What", what, "Old", "xác nhận", "By", "Nguyễn Văn Bí Thư",
+		"At", "01/03/2026 09:00", "New", "từ chối", "Name", "Đỗ Văn Hùng")
+	if h.snapshot() != before {
+		t.Fatal("asking to change changed something")
+	}
+	out := h.tap("pho", "Đổi thành: từ chối")
+	h.wantText(to(out, "dovanhung"), "vi", "decision.away_changed_you", "Old", "xác nhận", "New", "từ chối", "By", "Trần Thị Bình")
+	h.wantText(to(out, "sec"), "vi", "decision.changed_first", "By", "Trần Thị Bình", "What", what, "Old", "xác nhận", "New", "từ chối")
+	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusActive || m.Status.SetBy != h.member("pho").ID {
+		t.Fatalf("status after the change %+v", m.Status)
+	}
+	if e := h.auditLog()[0]; e.Action != "decision_change" || e.ActorID != h.member("pho").ID ||
+		!strings.Contains(string(e.Before), `"kind":"far_away"`) || !strings.Contains(string(e.After), `"kind":"active"`) {
+		t.Fatalf("audit %+v %s %s", e, e.Before, e.After)
+	}
+	// The old confirmation button now answers who refused.
+	h.wantText(h.tap("sec", "Xác nhận"), "vi", "decision.already", "Name", "Trần Thị Bình", "At", "01/03/2026 10:00", "Decision", "từ chối")
+
+	h.advance(time.Hour)
+	h.tap("sec", "Đổi quyết định")
+	out = h.tap("sec", "Đổi thành: xác nhận")
+	h.wantText(to(out, "pho"), "vi", "decision.changed_first", "By", "Nguyễn Văn Bí Thư", "What", what, "Old", "từ chối", "New", "xác nhận")
+	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusFarAway || len(to(out, "dovanhung")) != 1 {
+		t.Fatalf("status after changing back %+v; member got %s", m.Status, texts(to(out, "dovanhung")))
+	}
+}
