@@ -422,3 +422,24 @@ func TestDecision_AwayChangeTellsMemberAndFirstDecider(t *testing.T) {
 		t.Fatalf("status after changing back %+v; member got %s", m.Status, texts(to(out, "dovanhung")))
 	}
 }
+
+// The buttons of an excuse the member replaced with a new reason never
+// decide the new one.
+func TestDecision_ReplacedExcuseButtonsAreStale(t *testing.T) {
+	h, mid := excuseWorld(t)
+	oldAccept := h.buttonData("pho", h.vi("mt.btn_accept"))
+	h.tap("sec", h.vi("mt.btn_accept"))
+	h.advance(time.Hour)
+	h.tap("phamthidung", h.vi("mt.btn_no"))
+	h.tap("phamthidung", h.vi("mt.reason_family"))
+	dung := h.member("phamthidung")
+	if a := h.meeting(mid).Roll[dung.ID]; a.Excuse != storage.ExcusePending {
+		t.Fatalf("new excuse %+v", a)
+	}
+	before := h.snapshot()
+	h.wantText(h.press("pho", oldAccept), "vi", "decision.excuse_replaced", "Name", "Phạm Thị Dung")
+	if h.snapshot() != before {
+		t.Fatal("an old button decided the new excuse")
+	}
+	h.wantText(to(h.tap("pho", h.vi("mt.btn_reject")), "phamthidung"), "vi", "mt.excuse_rejected_you", "When", "19:30 ngày 03/03/2026")
+}

@@ -251,32 +251,39 @@ func recordExcuse(c *Ctx, k storage.ReasonKind, text string) error {
 	if err != nil {
 		return err
 	}
-	args := fmt.Sprintf("%d:%d:", mt.ID, c.Me.ID)
+	// The buttons name the excuse by when it was sent, so that those of an
+	// excuse the member replaced never decide the new one.
+	arg := func(op string) string { return fmt.Sprintf("%d:%d:%s:%d", mt.ID, c.Me.ID, op, a.RSVPAt.Unix()) }
 	for i := range leaders {
 		l := &leaders[i]
 		if l.ID == c.Me.ID {
 			continue
 		}
 		r := c.readerOf(l)
-		c.SendButtonsTo(l, [][]Button{{ActionButton(r.T("mt.btn_accept"), "exc", args+"a"), ActionButton(r.T("mt.btn_reject"), "exc", args+"r")}},
+		c.SendButtonsTo(l, [][]Button{{ActionButton(r.T("mt.btn_accept"), "exc", arg("a")), ActionButton(r.T("mt.btn_reject"), "exc", arg("r"))}},
 			"mt.excuse_to_leader", "Name", c.Me.Name, "When", r.when(mt.At, cell), "Reason", r.reasonText(a))
 	}
 	return nil
 }
 
 // actExcuse handles a leader's buttons on an excuse:
-// "exc:<meeting>:<member>:a|r" decides it, once (a later tap answers who
-// decided); ":c" asks to change the decision taken, and ":ca|cr" changes it
-// once confirmed.
+// "exc:<meeting>:<member>:a|r[:<sent>]" decides it, once (a later tap
+// answers who decided); sent is when the member sent the excuse, in Unix
+// seconds (buttons from before it was added have none). ":c" asks to change
+// the decision taken, and ":ca|cr" changes it once confirmed.
 func actExcuse(c *Ctx, args string) error {
 	parts := strings.Split(args, ":")
-	if len(parts) != 3 {
+	if len(parts) != 3 && len(parts) != 4 {
 		c.Say("err.stale_button")
 		return nil
 	}
 	mt, cell, m, a, ok, err := excuseToDecide(c, parts[0], parts[1])
 	if !ok || err != nil {
 		return err
+	}
+	if len(parts) == 4 && parts[3] != strconv.FormatInt(a.RSVPAt.Unix(), 10) {
+		c.Say("decision.excuse_replaced", "Name", m.Name)
+		return nil
 	}
 	change := ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))
 	decided := a.Excuse == storage.ExcuseAccepted || a.Excuse == storage.ExcuseRejected
