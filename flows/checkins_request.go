@@ -337,9 +337,8 @@ func changeAwayRequest(c *Ctx, memberID uint64, id, op string) error {
 		if want == storage.RequestRefused {
 			confirm = fmt.Sprintf("%d:%s:cn", m.ID, req.ID)
 		}
-		c.Reply(c.T("decision.change_ask", "What", what(c), "Old", c.awayDecisionName(req.Decision), "By", c.personName(req.DecidedBy),
-			"At", decisionTime(c, cell, req.DecidedAt), "New", c.awayDecisionName(want), "Name", m.Name),
-			[]Button{ActionButton(c.T("decision.btn_change_to", "Decision", c.awayDecisionName(want)), "fq", confirm)})
+		askDecisionChange(c, changeQuestion{cell: cell, member: m, what: what(c), old: c.awayDecisionName(req.Decision), new: c.awayDecisionName(want),
+			by: req.DecidedBy, at: req.DecidedAt, action: "fq", args: confirm})
 		return nil
 	}
 	was := m.Status

@@ -34,6 +34,30 @@ func decisionTime(c *Ctx, cell *storage.Cell, at time.Time) string {
 	return at.In(c.cellZone(cell)).Format("02/01/2006 15:04")
 }
 
+// changeQuestion is a change of decision to confirm: what it is about, the
+// decision taken (by whom, when) and the one proposed, in the reader's
+// language, and the payload of the button that confirms it.
+type changeQuestion struct {
+	cell         *storage.Cell
+	member       *storage.Member // whom the decision is about
+	what         string
+	old, new     string
+	by           uint64
+	at           time.Time
+	action, args string
+}
+
+// askDecisionChange asks the person acting to confirm a change of decision,
+// saying whom chibo will tell.
+func askDecisionChange(c *Ctx, q changeQuestion) {
+	id := "decision.change_ask_self"
+	if q.by != 0 && q.by != c.Me.ID && q.by != q.member.ID {
+		id = "decision.change_ask"
+	}
+	c.Reply(c.T(id, "What", q.what, "Old", q.old, "By", c.personName(q.by), "At", decisionTime(c, q.cell, q.at), "New", q.new, "Name", q.member.Name),
+		[]Button{ActionButton(c.T("decision.btn_change_to", "Decision", q.new), q.action, q.args)})
+}
+
 // decisionRecord is one side of an audited change of decision.
 type decisionRecord struct {
 	Kind     string    `json:"kind"`              // "excuse", "residence", "away"

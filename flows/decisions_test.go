@@ -73,6 +73,13 @@ func TestDecision_ExcuseStaleTapChangesNothing(t *testing.T) {
 	if a.Excuse != storage.ExcuseAccepted || a.DecidedBy != h.member("sec").ID {
 		t.Fatalf("excuse %+v", a)
 	}
+	// The decider's own message offers the change, which only asks.
+	h.wantText(h.tap("sec", h.vi("decision.btn_change")), "vi", "decision.change_ask_self",
+		"What", h.vi("decision.what_excuse", "Name", "Phạm Thị Dung", "When", "19:30 ngày 03/03/2026"), "Old", h.vi("mt.excuse_state_accepted"),
+		"By", "Nguyễn Văn Bí Thư", "At", "01/03/2026 20:15", "New", h.vi("mt.excuse_state_rejected"), "Name", "Phạm Thị Dung")
+	if h.snapshot() != before {
+		t.Fatal("asking to change changed stored data")
+	}
 }
 
 // Changing a decision is its own action: asked, confirmed, told to the

@@ -408,10 +408,9 @@ func askExcuseChange(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage
 	if want == storage.ExcuseRejected {
 		op = "cr"
 	}
-	c.Reply(c.T("decision.change_ask", "What", c.T("decision.what_excuse", "Name", m.Name, "When", c.when(mt.At, cell)),
-		"Old", c.excuseName(a.Excuse), "By", c.personName(a.DecidedBy), "At", decisionTime(c, cell, a.DecidedAt),
-		"New", c.excuseName(want), "Name", m.Name),
-		[]Button{ActionButton(c.T("decision.btn_change_to", "Decision", c.excuseName(want)), "exc", fmt.Sprintf("%d:%d:%s", mt.ID, m.ID, op))})
+	askDecisionChange(c, changeQuestion{cell: cell, member: m, what: c.T("decision.what_excuse", "Name", m.Name, "When", c.when(mt.At, cell)),
+		old: c.excuseName(a.Excuse), new: c.excuseName(want), by: a.DecidedBy, at: a.DecidedAt,
+		action: "exc", args: fmt.Sprintf("%d:%d:%s", mt.ID, m.ID, op)})
 }
 
 // changeExcuse changes a decided excuse (confirmed by the leader).

@@ -151,9 +151,8 @@ func actResidenceRequest(c *Ctx, args string) error {
 			if want == storage.RequestRefused {
 				confirm = "cr"
 			}
-			c.Reply(c.T("decision.change_ask", "What", c.T("decision.what_residence", "Name", d.m.Name), "Old", c.linkDecisionName(state),
-				"By", c.personName(by), "At", decisionTime(c, d.cell, at), "New", c.linkDecisionName(want), "Name", d.m.Name),
-				[]Button{ActionButton(c.T("decision.btn_change_to", "Decision", c.linkDecisionName(want)), "rsq", linkRequestArgs(d.req(), confirm))})
+			askDecisionChange(c, changeQuestion{cell: d.cell, member: d.m, what: c.T("decision.what_residence", "Name", d.m.Name),
+				old: c.linkDecisionName(state), new: c.linkDecisionName(want), by: by, at: at, action: "rsq", args: linkRequestArgs(d.req(), confirm)})
 			return nil
 		}
 		return changeLink(c, d, want)
