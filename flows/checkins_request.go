@@ -287,6 +287,12 @@ func actionFarAwayDecide(c *Ctx, args string) error {
 // confirmAwayRequest records what the request asks and tells the member.
 func confirmAwayRequest(c *Ctx, m *storage.Member, req *storage.FarAwayRequest) error {
 	k := farAwayMark{Province: req.Province, From: req.From, To: req.To, GroupID: m.GroupID, Exempt: req.Exempt, Reason: req.Reason}
+	req.Replaced = nil
+	if old, err := c.Tx.FarAway(m.ID); err == nil {
+		req.Replaced = old
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
 	if err := recordFarAway(c, m, k); err != nil {
 		return err
 	}
@@ -365,7 +371,10 @@ func changeAwayRequest(c *Ctx, memberID uint64, id, op string) error {
 		if err := c.Tx.PutMember(m); err != nil {
 			return err
 		}
-		req.Decision, req.DecidedBy, req.DecidedAt = storage.RequestRefused, c.Me.ID, c.Now
+		if err := restoreFarAway(c, m.ID, req.Replaced); err != nil {
+			return err
+		}
+		req.Decision, req.DecidedBy, req.DecidedAt, req.Replaced = storage.RequestRefused, c.Me.ID, c.Now, nil
 		if err := c.Tx.PutFarAwayRequest(req); err != nil {
 			return err
 		}
@@ -379,6 +388,14 @@ func changeAwayRequest(c *Ctx, memberID uint64, id, op string) error {
 			c.SendTo(m, "decision.away_changed_you", "Old", r.awayDecisionName(before.Decision), "New", r.awayDecisionName(want), "By", c.Me.Name)
 		},
 	})
+}
+
+// restoreFarAway gives back the far-away details a confirmation replaced.
+func restoreFarAway(c *Ctx, memberID uint64, replaced *storage.FarAway) error {
+	if replaced == nil {
+		return c.Tx.DeleteFarAway(memberID)
+	}
+	return c.Tx.PutFarAway(replaced)
 }
 
 func askRefuseReason(c *Ctx) error {

@@ -411,8 +411,8 @@ func TestDecision_AwayChangeTellsMemberAndFirstDecider(t *testing.T) {
 	out := h.tap("pho", "Đổi thành: từ chối")
 	h.wantText(to(out, "dovanhung"), "vi", "decision.away_changed_you", "Old", "xác nhận", "New", "từ chối", "By", "Trần Thị Bình")
 	h.wantText(to(out, "sec"), "vi", "decision.changed_first", "By", "Trần Thị Bình", "What", what, "Old", "xác nhận", "New", "từ chối")
-	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusActive || m.Status.SetBy != h.member("pho").ID {
-		t.Fatalf("status after the change %+v", m.Status)
+	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusActive || m.Status.SetBy != h.member("pho").ID || h.farAwayRecord("dovanhung") != nil {
+		t.Fatalf("status after the change %+v, details %+v", m.Status, h.farAwayRecord("dovanhung"))
 	}
 	if e := h.auditLog()[0]; e.Action != "decision_change" || e.ActorID != h.member("pho").ID ||
 		!strings.Contains(string(e.Before), `"kind":"far_away"`) || !strings.Contains(string(e.After), `"kind":"active"`) {
@@ -425,7 +425,7 @@ func TestDecision_AwayChangeTellsMemberAndFirstDecider(t *testing.T) {
 	h.tap("sec", "Đổi quyết định")
 	out = h.tap("sec", "Đổi thành: xác nhận")
 	h.wantText(to(out, "pho"), "vi", "decision.changed_first", "By", "Nguyễn Văn Bí Thư", "What", what, "Old", "từ chối", "New", "xác nhận")
-	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusFarAway || len(to(out, "dovanhung")) != 1 {
+	if m := h.member("dovanhung"); m.Status.Kind != storage.StatusFarAway || h.farAwayRecord("dovanhung") == nil || len(to(out, "dovanhung")) != 1 {
 		t.Fatalf("status after changing back %+v; member got %s", m.Status, texts(to(out, "dovanhung")))
 	}
 }
@@ -449,4 +449,33 @@ func TestDecision_ReplacedExcuseButtonsAreStale(t *testing.T) {
 		t.Fatal("an old button decided the new excuse")
 	}
 	h.wantText(to(h.tap("pho", h.vi("mt.btn_reject")), "phamthidung"), "vi", "mt.excuse_rejected_you", "When", "19:30 ngày 03/03/2026")
+}
+
+// A renewal confirmed and then changed into a refusal gives back the
+// earlier far-away period and its details, not the request's.
+func TestDecision_AwayRenewalChangedBack(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.markFar("dovanhung", 0, h.date(1, 1, 2026), h.date(30, 6, 2026), false)
+	h.advance(time.Hour)
+	h.say("dovanhung", "/away")
+	h.tap("dovanhung", "Giữ nguyên: Bình Dương")
+	h.tap("dovanhung", "Hôm nay")
+	h.say("dovanhung", "31/12/2026")
+	h.tap("dovanhung", "Có, xin tạm miễn sinh hoạt")
+	h.say("dovanhung", "Làm theo ca")
+	h.tap("dovanhung", "Gửi đề nghị")
+	h.tap("sec", "Xác nhận")
+	if fa := h.farAwayRecord("dovanhung"); fa == nil || !fa.Exempt {
+		t.Fatalf("renewal details %+v", fa)
+	}
+	h.tap("sec", "Đổi quyết định")
+	h.tap("sec", "Đổi thành: từ chối")
+	m := h.member("dovanhung")
+	if m.Status.Kind != storage.StatusFarAway || !m.Status.To.Equal(h.date(30, 6, 2026)) {
+		t.Fatalf("status after the change %+v", m.Status)
+	}
+	if fa := h.farAwayRecord("dovanhung"); fa == nil || fa.Exempt || fa.Resolution != "NQ 01" {
+		t.Fatalf("details after the change %+v", fa)
+	}
 }

@@ -342,18 +342,14 @@ func excuseToDecide(c *Ctx, mid, memberArg string) (*storage.Meeting, *storage.C
 	memberID, _ := strconv.ParseUint(memberArg, 10, 64)
 	a, has := mt.Roll[memberID]
 	m, err := c.Tx.Member(memberID)
-	if errors.Is(err, storage.ErrNotFound) || (err == nil && (m.HomeCellID != mt.CellID || m.Status.Kind == storage.StatusLeft)) {
-		name := c.personName(memberID)
-		if err == nil {
-			name = m.Name
-		}
-		c.Say("decision.member_left", "Name", name)
-		return nil, nil, nil, nil, false, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, nil, nil, false, err
 	}
-	if !has || a.RSVP != storage.RSVPNo {
+	if err == nil && (m.HomeCellID != mt.CellID || m.Status.Kind == storage.StatusLeft) {
+		c.Say("decision.member_left", "Name", m.Name)
+		return nil, nil, nil, nil, false, nil
+	}
+	if err != nil || !has || a.RSVP != storage.RSVPNo {
 		c.Say("mt.excuse_gone")
 		return nil, nil, nil, nil, false, nil
 	}
