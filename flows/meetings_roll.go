@@ -453,7 +453,7 @@ func actRollSet(c *Ctx, args string) error {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	if err := c.Audit("roll_set", cell.ID, m.ID, before, mt.Roll[m.ID]); err != nil {
+	if err := auditRollSet(c, mt, cell, m, before); err != nil {
 		return err
 	}
 	if c.Ev.MessageID == "" { // no message to edit in place: say what changed

@@ -129,6 +129,9 @@ type FarAwayRequest struct {
 	DecidedBy    uint64    `json:"decided_by,omitempty"`
 	DecidedAt    time.Time `json:"decided_at,omitzero"`
 	RefuseReason string    `json:"refuse_reason,omitempty"`
+	// Replaced is the far-away details a confirmation replaced (nil: none),
+	// given back when the confirmation is changed into a refusal.
+	Replaced *FarAway `json:"replaced,omitempty"`
 }
 
 // Decisions on a far-away request.
@@ -275,6 +278,11 @@ func (tx *Tx) PutFarAway(f *FarAway) error {
 		return fmt.Errorf("far-away details without member")
 	}
 	return putJSON(tx.tx.Bucket(bucketFarAway), itob(f.MemberID), f)
+}
+
+// DeleteFarAway removes the member's far-away details (not their request).
+func (tx *Tx) DeleteFarAway(memberID uint64) error {
+	return tx.tx.Bucket(bucketFarAway).Delete(itob(memberID))
 }
 
 // ExemptFromMeetings reports whether the member is exempt from meetings at t
