@@ -358,7 +358,7 @@ func excuseToDecide(c *Ctx, mid, memberArg string) (*storage.Meeting, *storage.C
 
 // setExcuse records the decision on the excuse, and at a closed meeting the
 // member's outcome that follows from it.
-func setExcuse(c *Ctx, mt *storage.Meeting, a *storage.Attendance, want storage.ExcuseState) {
+func setExcuse(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, a *storage.Attendance, want storage.ExcuseState) error {
 	a.Excuse, a.DecidedBy, a.DecidedAt = want, c.Me.ID, c.Now
 	if mt.State == storage.MeetingClosed && a.Mark != storage.MarkPresent && (a.Outcome == storage.OutcomeExcused || a.Outcome == storage.OutcomeUnexcused) {
 		from := a.Outcome
@@ -371,12 +371,15 @@ func setExcuse(c *Ctx, mt *storage.Meeting, a *storage.Attendance, want storage.
 			return err
 		}
 	}
+	return nil
 }
 
 // decideExcuse takes the first decision on a pending excuse.
 func decideExcuse(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, a *storage.Attendance, want storage.ExcuseState) error {
 	prev := a.Excuse
-	setExcuse(c, mt, a, want)
+	if err := setExcuse(c, mt, cell, m, a, want); err != nil {
+		return err
+	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
@@ -417,7 +420,9 @@ func askExcuseChange(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage
 // changeExcuse changes a decided excuse (confirmed by the leader).
 func changeExcuse(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, a *storage.Attendance, want storage.ExcuseState) error {
 	before := *a
-	setExcuse(c, mt, a, want)
+	if err := setExcuse(c, mt, cell, m, a, want); err != nil {
+		return err
+	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
