@@ -100,7 +100,7 @@ func (c *Ctx) personName(id uint64) string {
 		return c.T("audit.operator")
 	}
 	if m, err := c.Tx.Member(id); err == nil {
-		return m.Name
+		return c.memberName(m)
 	}
 	return c.T("audit.unknown_member")
 }
