@@ -402,8 +402,12 @@ func (r ckRules) state(m *storage.Member, p ckPeriod, now time.Time) checkinStat
 		return stateClosed
 	case cur.before(p):
 		return stateNotYetOpen
-	case !r.expected(m, p, now):
+	case !r.expected(m, p, now) && !farAwayAt(m, now):
 		return stateNotFarAway
+	case !r.expected(m, p, now):
+		// Far away, but not asked in time (recorded after the deadline, or
+		// left after the check-in day): the member may report, never late.
+		return stateOpen
 	case now.Before(r.deadline(p)):
 		return stateOpen
 	}

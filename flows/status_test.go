@@ -145,10 +145,28 @@ func TestStatus_recordedAfterItsEffectiveDate(t *testing.T) {
 	}
 	h.say("dovanhung", "/cancel")
 	h.wantContains(h.say("sec", "/board"), "Đỗ Văn Hùng")
-	// And the meeting of 3 December does not count him.
+	// Every rule asks the same question.
 	if got := h.member("dovanhung").StatusOn(time.Date(2026, 11, 15, 0, 0, 0, 0, h.zone)); got.Kind != storage.StatusFarAway || !got.Exempt {
 		t.Fatalf("status on 15/11: %+v", got)
 	}
+}
+
+// Item 9, after the deadline: recorded on 7 December far away from 1
+// November, Hùng owes no November report (nobody asked in time) but is far
+// away: /checkin takes his report and the board shows him.
+func TestStatus_recordedAfterTheDeadline(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.now = time.Date(2026, 12, 7, 9, 0, 0, 0, h.zone)
+	h.recordStatus("dovanhung", storage.StatusFarAway, "01/11/2026", "30/04/2027", h.vi("faraway.btn_exempt"), "Nghị quyết 12", "Xác nhận")
+	out := h.say("dovanhung", "/checkin")
+	for _, m := range out {
+		if m.Text == h.vi("checkins.not_far_away") {
+			t.Fatalf("/checkin: %q", m.Text)
+		}
+	}
+	h.say("dovanhung", "/cancel")
+	h.wantContains(h.say("sec", "/board"), h.vi("board.not_asked_line", "Name", "Đỗ Văn Hùng"))
 }
 
 // Item 9 for /status: every kind asks from when; the effective date and
@@ -246,7 +264,14 @@ func TestStatus_officialTransferReceivedByAnotherCell(t *testing.T) {
 		t.Fatal("an invite to the same cell changed what is stored")
 	}
 
-	h.recordStatus("dovanhung", storage.StatusLeft, "Hôm nay", "Chuyển về ấp Mới", "Xác nhận")
+	// Recorded on 1 March, in effect from 10 March: not before.
+	h.recordStatus("dovanhung", storage.StatusLeft, "10/03/2026", "Chuyển về ấp Mới", "Xác nhận")
+	before = h.snapshot()
+	h.wantText(h.say("dovanhung", "/start "+tok), "vi", "transfer.not_yet", "Date", "10/03/2026")
+	if h.snapshot() != before {
+		t.Fatal("a transfer before its date changed what is stored")
+	}
+	h.now = time.Date(2026, 3, 10, 8, 0, 0, 0, h.zone)
 	old := h.member("dovanhung")
 	out := h.say("dovanhung", "/start "+tok)
 	h.wantText(out, "vi", "transfer.received", "Cell", cell2.Name)

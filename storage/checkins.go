@@ -105,7 +105,7 @@ type Checkin struct {
 type FarAway struct {
 	MemberID   uint64    `json:"member_id"`
 	Province   string    `json:"province"`
-	Exempt     bool      `json:"exempt"`               // a temporary exemption was granted
+	Exempt     bool      `json:"exempt"`               // copy of the marking's Status.Exempt, which decides (schema 4)
 	Resolution string    `json:"resolution,omitempty"` // the cell's resolution note
 	SetBy      uint64    `json:"set_by"`
 	SetAt      time.Time `json:"set_at"`
