@@ -229,7 +229,7 @@ func answerForget(c *Ctx, in Input) (string, error) {
 	}
 	c.Say("privacy.forget_done")
 	for i := range leaders {
-		c.SendTo(&leaders[i], "privacy.forget_notify", "Name", name, "Code", m.Name)
+		c.SendTo(&leaders[i], "privacy.forget_notify", "Name", name, "Code", m.Name, "Shown", c.readerOf(&leaders[i]).memberName(m))
 	}
 	c.End()
 	return "", nil

@@ -92,7 +92,8 @@ func TestForget_leavesNoPersonalTrace(t *testing.T) {
 	h.say("dovanhung", "/forget")
 	out := h.tap("dovanhung", "Rút lại và xóa dữ liệu")
 	h.wantText(out, "vi", "privacy.forget_done")
-	h.wantText(out, "vi", "privacy.forget_notify", "Name", "Đỗ Văn Hùng", "Code", "#"+uitoa(hung.ID))
+	h.wantText(out, "vi", "privacy.forget_notify", "Name", "Đỗ Văn Hùng", "Code", "#"+uitoa(hung.ID),
+		"Shown", h.vi("status.forgotten_name", "N", hung.ID))
 
 	// Deliver what is pending, as the sender does: an ended row keeps no text.
 	err := h.db.Update(func(tx *storage.Tx) error {

@@ -62,7 +62,7 @@ type StatusKind string
 const (
 	StatusActive         StatusKind = "active"
 	StatusExempt         StatusKind = "exempt"          // old age or weak health, decided by the cell
-	StatusFarAway        StatusKind = "far_away"        // temporarily exempt, working far away (from, to)
+	StatusFarAway        StatusKind = "far_away"        // working far away (from, to); Exempt: a temporary exemption granted
 	StatusTransferredOut StatusKind = "transfer_out"    // temporarily transferred out (from, to)
 	StatusTransferredIn  StatusKind = "transfer_in"     // temporarily transferred in (from, to)
 	StatusLeft           StatusKind = "transferred_out" // officially transferred out
