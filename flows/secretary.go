@@ -295,7 +295,7 @@ func answerStatusFrom(c *Ctx, in Input) (string, error) {
 			return "", err
 		}
 	}
-	if joined := dayStart(m.Joined.In(c.Zone())); !m.Joined.IsZero() && from.Before(joined) {
+	if joined := dayStart(m.ListedSince().In(c.Zone())); !m.ListedSince().IsZero() && from.Before(joined) {
 		return "", invalid("status.err_before_joined", "Date", c.Date(joined))
 	}
 	if latest := from.AddDate(-1, 0, 0); latest.After(day) {

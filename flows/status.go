@@ -45,7 +45,7 @@ func receiveByInvite(c *Ctx, inv *storage.Invite, t joinTarget) (bool, error) {
 	oldCell := m.HomeCellID
 	before := map[string]any{"cell": oldCell, "status": m.Status, "roles": m.Roles, "group": m.GroupID}
 	m.Roles = slices.DeleteFunc(m.Roles, func(r storage.CellRole) bool { return r.CellID == oldCell })
-	m.HomeCellID, m.GroupID = 0, 0
+	m.HomeCellID, m.GroupID, m.Received = 0, 0, c.Now
 	grant(m, inv, t)
 	m.SetStatus(storage.Status{Kind: storage.StatusActive, From: dayStart(c.Now.In(c.Zone())), SetBy: inv.CreatedBy, SetAt: c.Now})
 	inv.UsedBy = append(inv.UsedBy, m.ID)
@@ -62,6 +62,13 @@ func receiveByInvite(c *Ctx, inv *storage.Invite, t joinTarget) (bool, error) {
 		}
 	}
 	c.Say("transfer.received", "Cell", t.name)
+	if leaders, err := c.leadersOf(oldCell, false); err == nil {
+		for i := range leaders {
+			c.SendTo(&leaders[i], "transfer.received_old_cell", "Name", m.Name, "Cell", t.name)
+		}
+	} else {
+		return false, err
+	}
 	if inv.CreatedBy != 0 {
 		if by, err := c.Tx.Member(inv.CreatedBy); err == nil {
 			c.SendTo(by, "transfer.received_inviter", "Name", m.Name, "Cell", t.name)

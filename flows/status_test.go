@@ -276,6 +276,7 @@ func TestStatus_officialTransferReceivedByAnotherCell(t *testing.T) {
 	out := h.say("dovanhung", "/start "+tok)
 	h.wantText(out, "vi", "transfer.received", "Cell", cell2.Name)
 	h.wantText(out, "vi", "transfer.received_inviter", "Name", "Đỗ Văn Hùng", "Cell", cell2.Name)
+	h.wantText(out, "vi", "transfer.received_old_cell", "Name", "Đỗ Văn Hùng", "Cell", cell2.Name)
 
 	m := h.member("dovanhung")
 	if m.ID != old.ID || m.HomeCellID != cell2.ID || m.Lang != old.Lang || m.Contacts[tr] != "dovanhung" {
@@ -287,6 +288,12 @@ func TestStatus_officialTransferReceivedByAnotherCell(t *testing.T) {
 	if len(m.History) == 0 || m.History[len(m.History)-1].Kind != storage.StatusLeft || m.StatusOn(h.now).Kind != storage.StatusActive {
 		t.Fatalf("history %+v, status %+v", m.History, m.Status)
 	}
+	// In the new cell no status of his starts before he arrived.
+	h.say(sec2, "/status")
+	h.tap(sec2, "Đỗ Văn Hùng")
+	h.tap(sec2, h.vi("status.exempt"))
+	h.wantText(h.say(sec2, "05/03/2026"), "vi", "status.err_before_joined", "Date", "10/03/2026")
+	h.say(sec2, "/cancel")
 	err := h.db.View(func(tx *storage.Tx) error {
 		for _, cell := range []uint64{h.cell.ID, cell2.ID} {
 			entries, err := tx.AuditLog(1, func(e *storage.AuditEntry) bool { return e.CellID == cell })

@@ -129,6 +129,16 @@ func (m *Member) StatusOn(t time.Time) Status {
 	return Status{Kind: StatusActive}
 }
 
+// ListedSince is the first day the member is on their home cell's list:
+// when they joined chibo, or when the cell received them on a transfer. No
+// status of theirs in this cell takes effect before it.
+func (m *Member) ListedSince() time.Time {
+	if m.Received.After(m.Joined) {
+		return m.Received
+	}
+	return m.Joined
+}
+
 // Forgotten reports whether the member withdrew consent (/forget): they stay
 // a party member on the cell's list under a number, and chibo no longer
 // reaches them.
@@ -155,6 +165,9 @@ type Member struct {
 	Contacts   map[string]string `json:"contacts"` // transport → user id on that transport
 	Consent    Consent           `json:"consent"`
 	Joined     time.Time         `json:"joined"`
+	// Received is when the home cell received the member on an official
+	// transfer from another cell; zero: the member joined it.
+	Received time.Time `json:"received,omitzero"`
 	// Unreachable is when a messenger last refused a message to the member
 	// (they blocked the bot); zero when they are reachable.
 	Unreachable time.Time `json:"unreachable,omitzero"`
