@@ -95,8 +95,11 @@ func remindTransferEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*stor
 			continue
 		}
 		key := fmt.Sprintf("reminder/transfer-end/%s/%d/%d", end.Format("2006-01-02"), m.ID, sec.ID)
-		rd := c.readerOf(sec)
-		if _, err := c.Remind(key, sec, nil, "transfer.ending_secretary", "Name", m.Name, "Status", rd.statusName(s.Kind), "To", c.Date(end)); err != nil {
+		id := "transfer.ending_out"
+		if s.Kind == storage.StatusTransferredIn {
+			id = "transfer.ending_in"
+		}
+		if _, err := c.Remind(key, sec, nil, id, "Name", m.Name, "To", c.Date(end)); err != nil {
 			return err
 		}
 	}

@@ -337,7 +337,7 @@ func TestStatus_temporaryTransferEndAndReminder(t *testing.T) {
 		t.Fatalf("status %+v", s)
 	}
 
-	want := h.vi("transfer.ending_secretary", "Name", "Đỗ Văn Hùng", "Status", h.vi("status.transfer_out"), "To", "31/08/2026")
+	want := h.vi("transfer.ending_out", "Name", "Đỗ Văn Hùng", "To", "31/08/2026")
 	reminded := func() int {
 		n := 0
 		for _, m := range h.due() {

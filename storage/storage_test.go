@@ -458,11 +458,16 @@ func TestOpen_migratesFarAwayExemptV4(t *testing.T) {
 			1: `{"id":1,"name":"A","home_cell_id":1,"status":{"kind":"far_away","from":"2026-03-01T00:00:00Z","to":"2026-05-31T00:00:00Z","set_at":"2026-03-01T00:00:00Z"}}`,
 			2: `{"id":2,"name":"B","home_cell_id":1,"status":{"kind":"far_away","from":"2026-03-01T00:00:00Z","to":"2026-05-31T00:00:00Z","set_at":"2026-03-01T00:00:00Z"}}`,
 			3: `{"id":3,"name":"C","home_cell_id":1,"status":{"kind":"active","set_at":"2026-01-01T00:00:00Z"}}`,
+			// Back home since 1/4; his record says he had an exemption.
+			4: `{"id":4,"name":"D","home_cell_id":1,"history":[{"kind":"far_away","from":"2026-03-01T00:00:00Z","to":"2026-12-31T00:00:00Z","set_at":"2026-03-01T00:00:00Z"}],"status":{"kind":"active","set_at":"2026-04-01T00:00:00Z"}}`,
 		}
 		for id, v := range old {
 			if err := members.Put(itob(id), []byte(v)); err != nil {
 				return err
 			}
+		}
+		if err := far.Put(itob(4), []byte(`{"member_id":4,"province":"Huế","exempt":true,"set_at":"2026-03-01T00:00:00Z"}`)); err != nil {
+			return err
 		}
 		return far.Put(itob(2), []byte(`{"member_id":2,"province":"Bình Dương","exempt":false,"set_by":9,"set_at":"2026-03-01T00:00:00Z"}`))
 	})
@@ -476,12 +481,12 @@ func TestOpen_migratesFarAwayExemptV4(t *testing.T) {
 	}
 	defer db.Close()
 	err = db.View(func(tx *Tx) error {
-		for id, want := range map[uint64]bool{1: true, 2: false, 3: false} {
+		for id, want := range map[uint64]bool{1: true, 2: false, 3: false, 4: true} {
 			m, err := tx.Member(id)
 			if err != nil {
 				return err
 			}
-			got, err := tx.ExemptFromMeetings(m, day(1, 4))
+			got, err := tx.ExemptFromMeetings(m, day(15, 3))
 			if err != nil {
 				return err
 			}
