@@ -256,7 +256,7 @@ func askStatusKind(c *Ctx) error {
 	for _, k := range storage.StatusKinds {
 		opts = append(opts, Opt{Label: c.statusName(k), Value: string(k)})
 	}
-	c.Ask(c.T("status.ask_kind", "Name", m.Name, "Current", c.statusLine(m.StatusOn(c.Now))), 2, opts...)
+	c.Ask(c.T("status.ask_kind", "Name", c.memberName(m), "Current", c.statusLine(m.StatusOn(c.Now))), 2, opts...)
 	return nil
 }
 
@@ -382,7 +382,7 @@ func askStatusConfirm(c *Ctx) error {
 		return sayInvalid(c, err)
 	}
 	s := c.pendingStatus()
-	c.AskConfirm(c.T("status.confirm", "Name", m.Name, "Status", c.statusLine(s), "Reason", s.Reason), "")
+	c.AskConfirm(c.T("status.confirm", "Name", c.memberName(m), "Status", c.statusLine(s), "Reason", s.Reason), "")
 	return nil
 }
 
@@ -403,7 +403,7 @@ func answerStatusConfirm(c *Ctx, in Input) (string, error) {
 	if err := c.Audit("status_set", m.HomeCellID, m.ID, before, s); err != nil {
 		return "", err
 	}
-	c.Say("status.done", "Name", m.Name, "Status", c.statusLine(s))
+	c.Say("status.done", "Name", c.memberName(m), "Status", c.statusLine(s))
 	if m.ID != c.Me.ID {
 		c.SendTo(m, "status.changed_you", "By", c.Me.Name, "Status", c.readerOf(m).statusLine(s), "Reason", s.Reason)
 	}
