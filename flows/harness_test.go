@@ -27,6 +27,9 @@ type harness struct {
 	inbox map[string][]Message // by chat, everything sent so far
 	cell  *storage.Cell
 	names map[string]string // user id → the name their messenger shows
+	// noSync skips fsync on commit, for long runs of throwaway histories
+	// (the model test); restarts still close and reopen the file.
+	noSync bool
 }
 
 const tr = "test" // the transport of test people
@@ -46,7 +49,7 @@ func newHarness(t testing.TB) *harness {
 
 func (h *harness) open() {
 	h.t.Helper()
-	db, err := storage.Open(h.path, storage.Options{})
+	db, err := storage.Open(h.path, storage.Options{NoSync: h.noSync})
 	if err != nil {
 		h.t.Fatal(err)
 	}
