@@ -76,6 +76,7 @@ type modelStats struct {
 	mu                                                  sync.Mutex
 	passed, events, closed, amended, changed, refused   int
 	stale, dues, statuses, restarts, invalid, cancelled int
+	checkins, same                                      int
 }
 
 func (s *modelStats) add(w *world) {
@@ -95,6 +96,8 @@ func (s *modelStats) add(w *world) {
 	s.restarts += w.n.restarts
 	s.invalid += w.n.invalid
 	s.cancelled += w.n.cancelled
+	s.checkins += w.n.checkins
+	s.same += w.n.same
 }
 
 func TestModel(t *testing.T) {
@@ -112,9 +115,9 @@ func TestModel(t *testing.T) {
 	})
 	t.Logf("%d of %d histories passed (seeds %d–%d) in %s: %d events, %d meetings closed, %d amendments, "+
 		"%d decisions changed explicitly, %d taps on decided excuses answered, %d forged or stale taps, %d refused inputs, "+
-		"%d dues records, %d statuses recorded, %d meetings cancelled, %d restarts",
+		"%d dues records, %d statuses recorded, %d check-ins sent (%d begun 'same as last month'), %d meetings cancelled, %d restarts",
 		st.passed, n, seed, seed+uint64(n)-1, time.Since(start).Round(time.Millisecond), st.events, st.closed, st.amended,
-		st.changed, st.stale, st.invalid, st.refused, st.dues, st.statuses, st.cancelled, st.restarts)
+		st.changed, st.stale, st.invalid, st.refused, st.dues, st.statuses, st.checkins, st.same, st.cancelled, st.restarts)
 }
 
 // modelNames are the members a history picks from: no name contains
@@ -138,7 +141,7 @@ type world struct {
 	lastAud uint64
 	log     []string
 	events  int
-	n       struct{ closed, amended, changed, refused, stale, dues, statuses, restarts, invalid, cancelled int }
+	n       struct{ closed, amended, changed, refused, stale, dues, statuses, restarts, invalid, cancelled, checkins, same int }
 }
 
 // modelState is what the invariants compare before and after an event.
@@ -447,7 +450,9 @@ func (w *world) afterClose(id uint64) {
 // between is one thing that can happen any day: a status change, an
 // officer's dues record, a tick, a restart, a forged tap.
 func (w *world) between(id *uint64) {
-	switch k := w.r.IntN(20); {
+	switch k := w.r.IntN(24); {
+	case k >= 20:
+		w.checkin()
 	case k < 4:
 		w.status()
 	case k < 8:
@@ -734,6 +739,66 @@ func (w *world) status() {
 }
 
 func statusOnNow(m *storage.Member, now time.Time) storage.StatusKind { return m.StatusOn(now).Kind }
+
+// checkin is a member far away sending the monthly report: the form, or
+// "same as last month", or a correction, with random answers. Their dues
+// record may change only once they answered the dues question.
+func (w *world) checkin() {
+	var far []string
+	for _, u := range w.activeMembers() {
+		if w.h.member(u).StatusOn(w.h.now).Kind == storage.StatusFarAway {
+			far = append(far, u)
+		}
+	}
+	if len(far) == 0 {
+		return
+	}
+	u := w.pick(far)
+	id := w.ids[u]
+	answered := false
+	a := act{dues: func(member uint64, _ string, _, after *storage.Dues) bool {
+		return answered && member == id && after != nil && after.Via == storage.DuesViaCheckin && after.By == id
+	}}
+	w.say(u, "/checkin", a)
+	duesQ, _, _ := strings.Cut(w.h.vi("checkins.q_dues", "Month", "\x00"), "\x00")
+	reasonQ, _, _ := strings.Cut(w.h.vi("dues.q_checkin_reason", "Month", "\x00"), "\x00")
+	texts := []string{"Thuận An, Bình Dương", "0912345678", "06/2027", "Không có gì"}
+	asked, tries := "", 0
+	for i := 0; i < 24 && !w.t.Failed(); i++ {
+		last := w.h.last(u)
+		cs := last.Choices()
+		if f, _ := w.conv(u); f != "checkin" {
+			if i > 0 || !slices.ContainsFunc(cs, func(b Button) bool { return strings.HasPrefix(b.Data, "ck:") }) {
+				break
+			}
+		}
+		if last.Text == asked {
+			tries++
+		} else {
+			asked, tries = last.Text, 0
+		}
+		if tries > 3 {
+			break
+		}
+		if strings.Contains(last.Text, duesQ) || strings.Contains(last.Text, reasonQ) {
+			answered = true
+		}
+		send := w.h.vi("checkins.btn_send")
+		switch {
+		case slices.ContainsFunc(cs, func(b Button) bool { return b.Label == send }) && w.chance(0.8):
+			w.choose(u, send, a)
+			w.n.checkins++
+		case i == 0 && slices.ContainsFunc(cs, func(b Button) bool { return b.Label == w.h.vi("checkins.btn_same") }) && w.chance(0.6):
+			w.choose(u, w.h.vi("checkins.btn_same"), a)
+			w.n.same++
+		case len(cs) > 0 && (tries == 0 || w.chance(0.5)):
+			w.choose(u, "", a)
+		default:
+			w.say(u, texts[(i+tries)%len(texts)], a)
+		}
+	}
+	w.endConv(u)
+}
 
 // officerDues is a leader recording a member's dues for a month they pick.
 func (w *world) officerDues() {
