@@ -76,7 +76,7 @@ type modelStats struct {
 	mu                                                  sync.Mutex
 	passed, events, closed, amended, changed, refused   int
 	stale, dues, statuses, restarts, invalid, cancelled int
-	checkins, same                                      int
+	checkins, same, asked, decided                      int
 }
 
 func (s *modelStats) add(w *world) {
@@ -98,6 +98,8 @@ func (s *modelStats) add(w *world) {
 	s.cancelled += w.n.cancelled
 	s.checkins += w.n.checkins
 	s.same += w.n.same
+	s.asked += w.n.asked
+	s.decided += w.n.decided
 }
 
 func TestModel(t *testing.T) {
@@ -114,10 +116,10 @@ func TestModel(t *testing.T) {
 		}
 	})
 	t.Logf("%d of %d histories passed (seeds %d–%d) in %s: %d events, %d meetings closed, %d amendments, "+
-		"%d decisions changed explicitly, %d taps on decided excuses answered, %d forged or stale taps, %d refused inputs, "+
+		"%d far-away requests (%d decided), %d decisions changed explicitly, %d taps on decided or replaced excuses and requests answered, %d forged or stale taps, %d refused inputs, "+
 		"%d dues records, %d statuses recorded, %d check-ins sent (%d begun 'same as last month'), %d meetings cancelled, %d restarts",
 		st.passed, n, seed, seed+uint64(n)-1, time.Since(start).Round(time.Millisecond), st.events, st.closed, st.amended,
-		st.changed, st.stale, st.invalid, st.refused, st.dues, st.statuses, st.checkins, st.same, st.cancelled, st.restarts)
+		st.asked, st.decided, st.changed, st.stale, st.invalid, st.refused, st.dues, st.statuses, st.checkins, st.same, st.cancelled, st.restarts)
 }
 
 // modelNames are the members a history picks from: no name contains
@@ -141,13 +143,14 @@ type world struct {
 	lastAud uint64
 	log     []string
 	events  int
-	n       struct{ closed, amended, changed, refused, stale, dues, statuses, restarts, invalid, cancelled, checkins, same int }
+	n       struct{ closed, amended, changed, refused, stale, dues, statuses, restarts, invalid, cancelled, checkins, same, asked, decided int }
 }
 
 // modelState is what the invariants compare before and after an event.
 type modelState struct {
 	meetings map[uint64]storage.Meeting
 	dues     map[string]storage.Dues // member id + "/" + month
+	away     map[uint64]storage.FarAwayRequest
 }
 
 // act says which changes an event may make; anything else is a failure.
@@ -160,9 +163,12 @@ type act struct {
 	// change names the excuses whose decision this event may change
 	// explicitly ("meeting/member"), with an audited change of decision.
 	change map[string]bool
-	// own is the member answering a notice: their own excuse may be
-	// withdrawn or replaced.
+	// own is the member answering a notice or asking to be recorded far
+	// away: their own excuse or request may be withdrawn or replaced.
 	own bool
+	// changeAway names the member whose far-away request's decision this
+	// event may change explicitly.
+	changeAway uint64
 	// invalid: nothing stored may change (conversations aside).
 	invalid bool
 }
@@ -203,6 +209,7 @@ func runHistory(t *testing.T, seed uint64, st *modelStats) {
 	}
 	if !t.Failed() {
 		w.checkBooks()
+		w.checkOwnYears()
 	}
 }
 
@@ -451,8 +458,10 @@ func (w *world) afterClose(id uint64) {
 // officer's dues record, a tick, a restart, a forged tap.
 func (w *world) between(id *uint64) {
 	switch k := w.r.IntN(24); {
-	case k >= 20:
+	case k >= 22:
 		w.checkin()
+	case k >= 20:
+		w.awayRequest()
 	case k < 4:
 		w.status()
 	case k < 8:
@@ -463,9 +472,78 @@ func (w *world) between(id *uint64) {
 		w.restart()
 	case k < 16 && id != nil:
 		w.forged(*id)
+	case k < 17:
+		w.tapAwayButton()
 	default:
 		w.tapExcuseButton()
 	}
+}
+
+// awayRequest is a member asking to be recorded as working far away.
+func (w *world) awayRequest() {
+	u := w.pick(w.activeMembers())
+	own := act{own: true}
+	w.say(u, "/away", own)
+	from := w.h.now.AddDate(0, 0, w.r.IntN(40)-20)
+	for i := 0; i < 10 && !w.t.Failed(); i++ {
+		f, step := w.conv(u)
+		if f != "awayreq" {
+			break
+		}
+		switch step {
+		case "province":
+			w.say(u, w.pick([]string{"Bình Dương", "TP. Hồ Chí Minh", "Đồng Nai"}), own)
+		case "from":
+			w.say(u, from.In(w.h.zone).Format("02/01/2006"), own)
+		case "to":
+			w.say(u, from.AddDate(0, 3+w.r.IntN(9), 0).In(w.h.zone).Format("02/01/2006"), own)
+		case "reason":
+			w.say(u, "Đi làm công nhân", own)
+		case "confirm":
+			last := w.h.last(u)
+			w.choose(u, last.Choices()[0].Label, own)
+		default:
+			w.choose(u, "", own)
+		}
+		if f, after := w.conv(u); f == "awayreq" && after == step {
+			w.n.refused++
+			break
+		}
+	}
+	w.endConv(u)
+}
+
+// tapAwayButton is a leader tapping any far-away request button ever sent
+// to them: a new request, a decided or replaced one, a change.
+func (w *world) tapAwayButton() {
+	l := w.pick(w.leaders)
+	var bs []Button
+	for i := range w.h.inbox[l] {
+		for _, b := range w.h.inbox[l][i].Choices() {
+			if strings.HasPrefix(b.Data, "fq:") {
+				bs = append(bs, b)
+			}
+		}
+	}
+	if len(bs) == 0 {
+		return
+	}
+	b := bs[w.r.IntN(len(bs))]
+	a := act{who: l, what: fmt.Sprintf("tap %q (%s)", b.Label, b.Data)}
+	parts := strings.Split(strings.TrimPrefix(b.Data, "fq:"), ":")
+	member, _ := strconv.ParseUint(parts[0], 10, 64)
+	if len(parts) == 3 && (parts[2] == "cy" || parts[2] == "cn") {
+		a.changeAway = member
+	}
+	if r, ok := w.last.away[member]; len(parts) == 3 && (parts[2] == "y" || parts[2] == "n") && (!ok || r.ID != parts[1] || r.Decision != "") {
+		a.invalid = true // decided or replaced: nothing changes
+		w.n.stale++
+	}
+	w.do(a, func() []Message { return w.h.event(Event{Kind: EventButton, User: l, Data: b.Data}) })
+	if f, _ := w.conv(l); f == "awayrefuse" {
+		w.say(l, "Chưa đủ điều kiện", act{})
+	}
+	w.endConv(l)
 }
 
 // rsvp is a member answering a notice: yes, or no with a reason.
@@ -837,7 +915,7 @@ func (w *world) meeting(id uint64) *storage.Meeting { return w.h.meeting(id) }
 func duesKeyOf(member uint64, month string) string { return fmt.Sprintf("%d/%s", member, month) }
 
 func (w *world) read() modelState {
-	s := modelState{meetings: map[uint64]storage.Meeting{}, dues: map[string]storage.Dues{}}
+	s := modelState{meetings: map[uint64]storage.Meeting{}, dues: map[string]storage.Dues{}, away: map[uint64]storage.FarAwayRequest{}}
 	w.view(func(tx *storage.Tx) error {
 		ms, err := tx.Meetings(w.h.cell.ID)
 		if err != nil {
@@ -853,6 +931,12 @@ func (w *world) read() modelState {
 			}
 			for _, d := range ds {
 				s.dues[duesKeyOf(d.MemberID, d.Month)] = d
+			}
+			r, err := tx.FarAwayRequest(id)
+			if err == nil {
+				s.away[id] = *r
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return err
 			}
 		}
 		return nil
@@ -913,6 +997,7 @@ func (w *world) check(a act) {
 	}
 	actor := w.ids[a.who]
 	w.checkDues(a, now, count)
+	w.checkAway(a, actor, now, count)
 	for id, mt := range now.meetings {
 		old, had := w.last.meetings[id]
 		w.checkExcuses(a, actor, &mt, old.Roll, count)
@@ -1004,6 +1089,43 @@ func (w *world) checkExcuses(a act, actor uint64, mt *storage.Meeting, before ma
 			if at.Excuse != storage.ExcusePending && at.Excuse != storage.ExcuseNone || at.DecidedBy != 0 {
 				w.t.Fatalf("excuse %s became %+v by %s (%s)", key, at, a.what, a.who)
 			}
+		}
+	}
+}
+
+// Invariant 5 for far-away requests: decided once, changed only by the
+// explicit change, audited.
+func (w *world) checkAway(a act, actor uint64, now modelState, count func(string, uint64) int) {
+	for member, r := range now.away {
+		b, had := w.last.away[member]
+		if had && b.ID == r.ID && b.Decision == r.Decision && b.DecidedBy == r.DecidedBy && b.DecidedAt.Equal(r.DecidedAt) {
+			continue
+		}
+		switch {
+		case !had || b.ID != r.ID:
+			if !a.own || actor != member || r.Decision != "" {
+				w.t.Fatalf("far-away request of %d replaced by %s (%s): %+v → %+v", member, a.what, a.who, b, r)
+			}
+			w.n.asked++
+		case b.Decision != "":
+			if a.changeAway != member || r.DecidedBy != actor || r.Decision == "" {
+				w.t.Fatalf("decision on far-away request of %d changed by %s (%s) without the change action: %s by %d → %s by %d",
+					member, a.what, a.who, b.Decision, b.DecidedBy, r.Decision, r.DecidedBy)
+			}
+			if count("decision_change", member) == 0 {
+				w.t.Fatalf("decision on far-away request of %d changed by %s without a decision_change audit entry", member, a.what)
+			}
+			w.n.changed++
+		default:
+			if r.DecidedBy != actor || !slices.Contains(w.leaders, a.who) || !r.DecidedAt.Equal(w.h.now) {
+				w.t.Fatalf("far-away request of %d decided by %d at %s during %s by %s", member, r.DecidedBy, r.DecidedAt, a.what, a.who)
+			}
+			w.n.decided++
+		}
+	}
+	for member := range w.last.away {
+		if _, ok := now.away[member]; !ok {
+			w.t.Fatalf("far-away request of %d vanished during %s by %s", member, a.what, a.who)
 		}
 	}
 }
@@ -1181,6 +1303,37 @@ func (w *world) checkBooks() {
 		}
 		return nil
 	})
+}
+
+// checkOwnYears asks each member for their own year in chat: the count
+// it shows is the one their stored outcomes give (invariant 1, the
+// member's view).
+func (w *world) checkOwnYears() {
+	ms := w.read().meetings
+	for _, u := range w.activeMembers() {
+		id := w.ids[u]
+		present, expected := map[int]int{}, map[int]int{}
+		for _, mt := range ms {
+			a := mt.Roll[id]
+			if mt.State != storage.MeetingClosed || a == nil {
+				continue
+			}
+			y := mt.At.In(w.h.zone).Year()
+			switch a.Outcome {
+			case storage.OutcomePresent:
+				present[y]++
+				expected[y]++
+			case storage.OutcomeExcused, storage.OutcomeUnexcused:
+				expected[y]++
+			}
+		}
+		for y, n := range expected {
+			out := w.say(u, fmt.Sprintf("/attendance %d", y), act{})
+			if want := w.h.vi("mt.att_me_total", "Present", present[y], "Expected", n); !strings.Contains(texts(out), want) {
+				w.t.Fatalf("%s's own year %d does not say %q:\n%s", u, y, want, texts(out))
+			}
+		}
+	}
 }
 
 // checkStandings (invariant 3): each member is in exactly one standing at
