@@ -458,6 +458,8 @@ func (w *world) afterClose(id uint64) {
 // officer's dues record, a tick, a restart, a forged tap.
 func (w *world) between(id *uint64) {
 	switch k := w.r.IntN(24); {
+	case k == 23 && w.chance(0.1):
+		w.forget()
 	case k >= 22:
 		w.checkin()
 	case k >= 20:
@@ -477,6 +479,27 @@ func (w *world) between(id *uint64) {
 	default:
 		w.tapExcuseButton()
 	}
+}
+
+// forget is a member withdrawing consent (/forget): their details go, the
+// cell's records stay. Dues may lose only their free text (a reason, a
+// named recipient); marks, decisions and closed meetings stay as they were.
+func (w *world) forget() {
+	u := w.pick(w.activeMembers())
+	id := w.ids[u]
+	a := act{dues: func(member uint64, _ string, before, after *storage.Dues) bool {
+		if member != id || before == nil || after == nil {
+			return false
+		}
+		b, n := *before, *after
+		b.Reason, b.PaidTo, n.Reason, n.PaidTo = "", "", "", ""
+		return b == n && after.Reason == "" && !strings.HasPrefix(after.PaidTo, "to:")
+	}}
+	w.say(u, "/forget", a)
+	if f, _ := w.conv(u); f == "forget" {
+		w.choose(u, w.h.vi("privacy.btn_forget"), a)
+	}
+	w.gone[u] = true
 }
 
 // awayRequest is a member asking to be recorded as working far away.
@@ -696,6 +719,9 @@ func (w *world) close(id uint64) {
 	if _, step := w.conv(l); step != "times" {
 		return
 	}
+	if w.chance(0.1) {
+		w.restart() // the conversation resumes at its step
+	}
 	if w.chance(0.2) {
 		w.choose(l, w.h.vi("close.btn_change"), act{})
 		mt := w.meeting(id)
@@ -786,6 +812,9 @@ func (w *world) status() {
 			break
 		}
 		before := step
+		if w.chance(0.05) {
+			w.restart()
+		}
 		switch step {
 		case "member":
 			w.say(l, w.names[u], act{})
