@@ -76,7 +76,7 @@ type modelStats struct {
 	mu                                                  sync.Mutex
 	passed, events, closed, amended, changed, refused   int
 	stale, dues, statuses, restarts, invalid, cancelled int
-	checkins, same, asked, decided                      int
+	checkins, same, asked, decided, rescheduled, moved  int
 }
 
 func (s *modelStats) add(w *world) {
@@ -99,6 +99,8 @@ func (s *modelStats) add(w *world) {
 	s.checkins += w.n.checkins
 	s.same += w.n.same
 	s.asked += w.n.asked
+	s.rescheduled += w.n.rescheduled
+	s.moved += w.n.moved
 	s.decided += w.n.decided
 }
 
@@ -117,9 +119,9 @@ func TestModel(t *testing.T) {
 	})
 	t.Logf("%d of %d histories passed (seeds %d–%d) in %s: %d events, %d meetings closed, %d amendments, "+
 		"%d far-away requests (%d decided), %d decisions changed explicitly, %d taps on decided or replaced excuses and requests answered, %d forged or stale taps, %d refused inputs, "+
-		"%d dues records, %d statuses recorded, %d check-ins sent (%d begun 'same as last month'), %d meetings cancelled, %d restarts",
+		"%d dues records, %d statuses recorded, %d check-ins sent (%d begun 'same as last month'), %d meetings cancelled (%d made up later in the month), %d moved, %d restarts",
 		st.passed, n, seed, seed+uint64(n)-1, time.Since(start).Round(time.Millisecond), st.events, st.closed, st.amended,
-		st.asked, st.decided, st.changed, st.stale, st.invalid, st.refused, st.dues, st.statuses, st.checkins, st.same, st.cancelled, st.restarts)
+		st.asked, st.decided, st.changed, st.stale, st.invalid, st.refused, st.dues, st.statuses, st.checkins, st.same, st.cancelled, st.rescheduled, st.moved, st.restarts)
 }
 
 // modelNames are the members a history picks from: no name contains
@@ -143,7 +145,7 @@ type world struct {
 	lastAud uint64
 	log     []string
 	events  int
-	n       struct{ closed, amended, changed, refused, stale, dues, statuses, restarts, invalid, cancelled, checkins, same, asked, decided int }
+	n       struct{ closed, amended, changed, refused, stale, dues, statuses, restarts, invalid, cancelled, checkins, same, asked, decided, rescheduled, moved int }
 }
 
 // modelState is what the invariants compare before and after an event.
@@ -171,6 +173,9 @@ type act struct {
 	changeAway uint64
 	// invalid: nothing stored may change (conversations aside).
 	invalid bool
+	// erase: the member's own /forget, which erases free text without an
+	// audit entry (an entry would keep what it erases).
+	erase bool
 }
 
 func runHistory(t *testing.T, seed uint64, st *modelStats) {
@@ -350,8 +355,10 @@ func (w *world) month(first time.Time) {
 		return nil
 	})
 	if reg != nil && reg.Active() {
-		if w.chance(0.05) {
-			w.cancel(reg)
+		if w.chance(0.08) {
+			if again := w.cancel(reg); again != nil {
+				w.lifecycle(again)
+			}
 		} else {
 			w.lifecycle(reg)
 		}
@@ -373,6 +380,9 @@ func (w *world) lifecycle(mt *storage.Meeting) {
 	id := mt.ID
 	w.at(mt.At.Add(-time.Duration(2+w.r.IntN(5)) * 24 * time.Hour))
 	w.at(time.Date(w.h.now.Year(), w.h.now.Month(), w.h.now.Day(), 9+w.r.IntN(8), w.r.IntN(60), 0, 0, w.h.zone))
+	if w.chance(0.15) {
+		mt = w.move(id)
+	}
 	if w.chance(0.9) {
 		w.press(w.pick(w.leaders), fmt.Sprintf("mt:%d:n", id), act{})
 	}
@@ -442,7 +452,9 @@ func (w *world) atMeeting(id uint64, code string) {
 // afterClose is one random thing after a meeting closed: late decisions,
 // corrections (amendments), stale taps, dues.
 func (w *world) afterClose(id uint64) {
-	switch k := w.r.IntN(10); {
+	switch k := w.r.IntN(11); {
+	case k == 10:
+		w.score(id)
 	case k < 4:
 		w.tapExcuseButton()
 	case k < 7:
@@ -487,7 +499,7 @@ func (w *world) between(id *uint64) {
 func (w *world) forget() {
 	u := w.pick(w.activeMembers())
 	id := w.ids[u]
-	a := act{dues: func(member uint64, _ string, before, after *storage.Dues) bool {
+	a := act{erase: true, dues: func(member uint64, _ string, before, after *storage.Dues) bool {
 		if member != id || before == nil || after == nil {
 			return false
 		}
@@ -742,14 +754,90 @@ func (w *world) close(id uint64) {
 	w.checkBooks()
 }
 
-// cancel cancels a meeting through its confirmation.
-func (w *world) cancel(mt *storage.Meeting) {
+// cancel cancels a meeting through its confirmation and, when chibo
+// offers it, sometimes reschedules it within the month; it returns the new
+// meeting.
+func (w *world) cancel(mt *storage.Meeting) *storage.Meeting {
 	w.at(mt.At.Add(-3 * 24 * time.Hour))
 	l := w.pick(w.leaders)
 	w.press(l, fmt.Sprintf("mt:%d:x", mt.ID), act{})
 	if _, step := w.conv(l); step == "confirm" {
 		w.choose(l, w.h.vi("mt.btn_cancel_yes"), act{})
 		w.n.cancelled++
+	}
+	w.endConv(l)
+	re := w.h.vi("close.btn_reschedule")
+	last := w.h.last(l)
+	if !slices.ContainsFunc(last.Choices(), func(b Button) bool { return b.Label == re }) || w.chance(0.3) {
+		return nil
+	}
+	w.choose(l, re, act{})
+	if f, _ := w.conv(l); f != "" {
+		w.choose(l, "", act{})
+	}
+	w.endConv(l)
+	var again *storage.Meeting
+	w.view(func(tx *storage.Tx) error {
+		ms, err := tx.Meetings(w.h.cell.ID)
+		for i := range ms {
+			if ms[i].ID != mt.ID && ms[i].Kind == storage.MeetingRegular && ms[i].Month == mt.Month && ms[i].Active() {
+				again = &ms[i]
+			}
+		}
+		return err
+	})
+	if again != nil {
+		w.n.rescheduled++
+	}
+	return again
+}
+
+// move moves a meeting a few days through the flow (date, kept time and
+// place); it returns the meeting as stored after.
+func (w *world) move(id uint64) *storage.Meeting {
+	mt := w.meeting(id)
+	day := mt.At.AddDate(0, 0, w.r.IntN(6)-1)
+	if !day.After(w.h.now.Add(3 * time.Hour)) {
+		return mt
+	}
+	l := w.pick(w.leaders)
+	w.press(l, fmt.Sprintf("mt:%d:mv", id), act{})
+	for i := 0; i < 5 && !w.t.Failed(); i++ {
+		f, step := w.conv(l)
+		if f != "mmove" {
+			break
+		}
+		switch step {
+		case "date":
+			w.say(l, day.In(w.h.zone).Format("02/01/2006"), act{})
+		case "time":
+			w.say(l, day.In(w.h.zone).Format("15:04"), act{})
+		default:
+			w.choose(l, w.h.vi("mt.btn_keep_place"), act{})
+		}
+		if f, after := w.conv(l); f == "mmove" && after == step {
+			w.n.refused++
+			break
+		}
+	}
+	w.endConv(l)
+	if got := w.meeting(id); !got.At.Equal(mt.At) {
+		w.n.moved++
+		return got
+	}
+	return mt
+}
+
+// score is a leader scoring a closed meeting's quality: it must not touch
+// its tally.
+func (w *world) score(id uint64) {
+	l := w.pick(w.leaders)
+	w.press(l, fmt.Sprintf("mt:%d:sc", id), act{})
+	for i := 0; i < 8; i++ {
+		if f, _ := w.conv(l); f != "mscore" {
+			break
+		}
+		w.choose(l, "", act{})
 	}
 	w.endConv(l)
 }
@@ -766,7 +854,8 @@ func (w *world) newExtra(first time.Time) *storage.Meeting {
 		}
 	}
 	l := w.pick(w.leaders)
-	w.press(l, fmt.Sprintf("ml:%d:e", w.h.cell.ID), act{})
+	kind := w.pick([]string{"e", "t"})
+	w.press(l, fmt.Sprintf("ml:%d:%s", w.h.cell.ID, kind), act{})
 	w.say(l, "Học tập nghị quyết", act{})
 	w.say(l, day.Format("02/01/2006"), act{})
 	w.say(l, "19:30", act{})
@@ -776,7 +865,7 @@ func (w *world) newExtra(first time.Time) *storage.Meeting {
 	w.view(func(tx *storage.Tx) error {
 		ms, err := tx.Meetings(w.h.cell.ID)
 		for i := range ms {
-			if ms[i].Kind == storage.MeetingExtra && ms[i].At.Equal(day) && ms[i].Active() {
+			if ms[i].Kind != storage.MeetingRegular && ms[i].At.Equal(day) && ms[i].Active() {
 				found = &ms[i]
 			}
 		}
@@ -1077,7 +1166,7 @@ func (w *world) checkDues(a act, now modelState, count func(string, uint64) int)
 		w.n.dues++
 	}
 	for id, n := range changed {
-		if got := count("dues_set", id); got < n {
+		if got := count("dues_set", id); got < n && !a.erase {
 			w.t.Fatalf("%d dues records of member %d changed by %s, %d audited", n, id, a.what, got)
 		}
 	}
