@@ -140,7 +140,8 @@ type world struct {
 	leaders []string // "sec", "dep"
 	ids     map[string]uint64
 	names   map[string]string
-	gone    map[string]bool // officially transferred out: acts no more
+	gone    map[string]bool   // officially transferred out: acts no more
+	codes   map[uint64]string // check-in codes shown, by meeting
 	last    modelState
 	lastAud uint64
 	log     []string
@@ -179,7 +180,7 @@ type act struct {
 }
 
 func runHistory(t *testing.T, seed uint64, st *modelStats) {
-	w := &world{t: t, r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, ids: map[string]uint64{}, names: map[string]string{}, gone: map[string]bool{}}
+	w := &world{t: t, r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), seed: seed, ids: map[string]uint64{}, names: map[string]string{}, gone: map[string]bool{}, codes: map[uint64]string{}}
 	defer st.add(w)
 	defer func() {
 		if t.Failed() {
@@ -395,6 +396,7 @@ func (w *world) lifecycle(mt *storage.Meeting) {
 	}
 	w.at(mt.At.Add(-15 * time.Minute))
 	var code string
+	defer func() { w.codes[id] = code }()
 	if w.chance(0.7) {
 		out := w.press(w.pick(w.leaders), fmt.Sprintf("mt:%d:ck", id), act{})
 		for _, m := range out {
@@ -452,8 +454,10 @@ func (w *world) atMeeting(id uint64, code string) {
 // afterClose is one random thing after a meeting closed: late decisions,
 // corrections (amendments), stale taps, dues.
 func (w *world) afterClose(id uint64) {
-	switch k := w.r.IntN(11); {
-	case k == 10:
+	switch k := w.r.IntN(12); {
+	case k == 11 && w.codes[id] != "":
+		w.say(w.pick(w.activeMembers()), "/code "+w.codes[id], act{invalid: true}) // the code ended at closing
+	case k >= 10:
 		w.score(id)
 	case k < 4:
 		w.tapExcuseButton()
@@ -724,9 +728,26 @@ func (w *world) forged(id uint64) {
 	w.endConv(u)
 }
 
-// close closes the meeting: the offered times, or typed ones.
+// close closes the meeting: the offered times, or typed ones. Sometimes
+// the other leader starts closing it too and confirms after it closed:
+// that changes nothing.
 func (w *world) close(id uint64) {
 	l := w.pick(w.leaders)
+	var other string
+	if w.chance(0.15) {
+		other = w.leaders[0]
+		if other == l {
+			other = w.leaders[1]
+		}
+		w.press(other, fmt.Sprintf("mt:%d:cl", id), act{})
+		defer func() {
+			if _, step := w.conv(other); step == "times" && !w.t.Failed() {
+				w.do(act{who: other, what: "tap the close confirmation after the other leader closed", invalid: true},
+					func() []Message { return w.h.tap(other, w.h.vi("close.btn_ok")) })
+			}
+			w.endConv(other)
+		}()
+	}
 	w.press(l, fmt.Sprintf("mt:%d:cl", id), act{})
 	if _, step := w.conv(l); step != "times" {
 		return
