@@ -33,10 +33,18 @@ import (
 //     in the stored outcome, the roll and the year;
 //  4. no dues claim without a dues answer: a dues record changes only on a
 //     dues action for that member and month (the roll's ticks, "all present
-//     paid" for those present, an officer's record), never from presence;
-//  5. a decision has one decider: the first decision on an excuse is the
-//     acting leader's; a later tap on an old button changes nothing; only
-//     the explicit change (or a roll correction) changes it, audited.
+//     paid" for those present, an officer's record, the far-away member's
+//     answer to the dues question), never from presence, audited;
+//  5. a decision has one decider: the first decision on an excuse or a
+//     far-away request is the acting leader's; a later tap on an old or
+//     replaced button changes nothing (no record, no audit entry); only the
+//     explicit change (or, for an excuse, a roll correction) changes it,
+//     audited as a change of decision.
+//
+// Each event is checked against the records before it (what may change is
+// declared per action, see act), and the books (1, 3) after every close and
+// at the end. The shadow kept is only what an invariant needs: who may
+// change which dues record or decision on this event.
 //
 // CI runs a fixed seed; by hand:
 //
@@ -70,13 +78,18 @@ func modelParams() (n int, seed uint64) {
 	return n, seed
 }
 
-// modelStats count what the histories did, to show they reach the cases
-// the invariants are about.
+// modelCounts count what a history did, to show the histories reach the
+// cases the invariants are about.
+type modelCounts struct {
+	Events, Closed, Amended, Changed, Refused, Stale, Dues, Statuses, Restarts int
+	Invalid, Cancelled, Checkins, Same, Asked, Decided, Rescheduled, Moved     int
+}
+
+// modelStats add up the histories' counts.
 type modelStats struct {
-	mu                                                  sync.Mutex
-	passed, events, closed, amended, changed, refused   int
-	stale, dues, statuses, restarts, invalid, cancelled int
-	checkins, same, asked, decided, rescheduled, moved  int
+	mu     sync.Mutex
+	passed int
+	modelCounts
 }
 
 func (s *modelStats) add(w *world) {
@@ -85,23 +98,11 @@ func (s *modelStats) add(w *world) {
 	if !w.t.Failed() {
 		s.passed++
 	}
-	s.events += w.events
-	s.closed += w.n.closed
-	s.amended += w.n.amended
-	s.changed += w.n.changed
-	s.refused += w.n.refused
-	s.stale += w.n.stale
-	s.dues += w.n.dues
-	s.statuses += w.n.statuses
-	s.restarts += w.n.restarts
-	s.invalid += w.n.invalid
-	s.cancelled += w.n.cancelled
-	s.checkins += w.n.checkins
-	s.same += w.n.same
-	s.asked += w.n.asked
-	s.rescheduled += w.n.rescheduled
-	s.moved += w.n.moved
-	s.decided += w.n.decided
+	w.n.Events = w.events
+	sum, one := reflect.ValueOf(&s.modelCounts).Elem(), reflect.ValueOf(w.n)
+	for i := range sum.NumField() {
+		sum.Field(i).SetInt(sum.Field(i).Int() + one.Field(i).Int())
+	}
 }
 
 func TestModel(t *testing.T) {
@@ -119,9 +120,9 @@ func TestModel(t *testing.T) {
 	})
 	t.Logf("%d of %d histories passed (seeds %d–%d) in %s: %d events, %d meetings closed, %d amendments, "+
 		"%d far-away requests (%d decided), %d decisions changed explicitly, %d taps on decided or replaced excuses and requests answered, %d forged or stale taps, %d refused inputs, "+
-		"%d dues records, %d statuses recorded, %d check-ins sent (%d begun 'same as last month'), %d meetings cancelled (%d made up later in the month), %d moved, %d restarts",
-		st.passed, n, seed, seed+uint64(n)-1, time.Since(start).Round(time.Millisecond), st.events, st.closed, st.amended,
-		st.asked, st.decided, st.changed, st.stale, st.invalid, st.refused, st.dues, st.statuses, st.checkins, st.same, st.cancelled, st.rescheduled, st.moved, st.restarts)
+		"%d dues records, %d statuses recorded, %d check-in forms sent, %d 'same as last month' begun, %d meetings cancelled (%d made up later in the month), %d moved, %d restarts",
+		st.passed, n, seed, seed+uint64(n)-1, time.Since(start).Round(time.Millisecond), st.Events, st.Closed, st.Amended,
+		st.Asked, st.Decided, st.Changed, st.Stale, st.Invalid, st.Refused, st.Dues, st.Statuses, st.Checkins, st.Same, st.Cancelled, st.Rescheduled, st.Moved, st.Restarts)
 }
 
 // modelNames are the members a history picks from: no name contains
@@ -140,7 +141,7 @@ type world struct {
 	leaders []string // "sec", "dep"
 	ids     map[string]uint64
 	names   map[string]string
-	gone    map[string]bool   // officially transferred out: acts no more
+	gone    map[string]bool   // officially transferred out or forgotten: acts no more
 	codes   map[uint64]string // check-in codes shown, by meeting
 	// forgotten are the members who withdrew consent (/forget).
 	forgotten map[uint64]bool
@@ -148,7 +149,7 @@ type world struct {
 	lastAud   uint64
 	log       []string
 	events    int
-	n         struct{ closed, amended, changed, refused, stale, dues, statuses, restarts, invalid, cancelled, checkins, same, asked, decided, rescheduled, moved int }
+	n         modelCounts
 }
 
 // modelState is what the invariants compare before and after an event.
@@ -282,7 +283,7 @@ func (w *world) say(user, text string, a act) []Message {
 func (w *world) tick() { w.do(act{who: "clock", what: "tick"}, w.h.due) }
 
 func (w *world) restart() {
-	w.n.restarts++
+	w.n.Restarts++
 	w.do(act{who: "process", what: "restart"}, func() []Message { w.h.restart(); return nil })
 }
 
@@ -551,7 +552,7 @@ func (w *world) awayRequest() {
 			w.choose(u, "", own)
 		}
 		if f, after := w.conv(u); f == "awayreq" && after == step {
-			w.n.refused++
+			w.n.Refused++
 			break
 		}
 	}
@@ -582,7 +583,7 @@ func (w *world) tapAwayButton() {
 	}
 	if r, ok := w.last.away[member]; len(parts) == 3 && (parts[2] == "y" || parts[2] == "n") && (!ok || r.ID != parts[1] || r.Decision != "") {
 		a.invalid = true // decided or replaced: nothing changes
-		w.n.stale++
+		w.n.Stale++
 	}
 	w.do(a, func() []Message { return w.h.event(Event{Kind: EventButton, User: l, Data: b.Data}) })
 	if f, _ := w.conv(l); f == "awayrefuse" {
@@ -642,7 +643,7 @@ func (w *world) tapExcuseButton() {
 		member, _ := strconv.ParseUint(parts[1], 10, 64)
 		if e := w.last.meetings[id].Roll[member]; e != nil && (e.Excuse == storage.ExcuseAccepted || e.Excuse == storage.ExcuseRejected) {
 			a.invalid = true
-			w.n.stale++
+			w.n.Stale++
 		}
 	}
 	w.do(a, func() []Message { return w.h.event(Event{Kind: EventButton, User: l, Data: b.Data}) })
@@ -729,7 +730,7 @@ func (w *world) forged(id uint64) {
 		u = w.pick(w.leaders)
 		data = w.pick([]string{fmt.Sprintf("rl:%d:%d:p", id+1000, other), fmt.Sprintf("exc:%d:%d:a", id+1000, other), fmt.Sprintf("mt:%d:cl", id+1000)})
 	}
-	w.n.invalid++
+	w.n.Invalid++
 	w.press(u, data, act{invalid: true})
 	w.endConv(u)
 }
@@ -790,7 +791,7 @@ func (w *world) cancel(mt *storage.Meeting) *storage.Meeting {
 	w.press(l, fmt.Sprintf("mt:%d:x", mt.ID), act{})
 	if _, step := w.conv(l); step == "confirm" {
 		w.choose(l, w.h.vi("mt.btn_cancel_yes"), act{})
-		w.n.cancelled++
+		w.n.Cancelled++
 	}
 	w.endConv(l)
 	re := w.h.vi("close.btn_reschedule")
@@ -814,7 +815,7 @@ func (w *world) cancel(mt *storage.Meeting) *storage.Meeting {
 		return err
 	})
 	if again != nil {
-		w.n.rescheduled++
+		w.n.Rescheduled++
 	}
 	return again
 }
@@ -843,13 +844,13 @@ func (w *world) move(id uint64) *storage.Meeting {
 			w.choose(l, w.h.vi("mt.btn_keep_place"), act{})
 		}
 		if f, after := w.conv(l); f == "mmove" && after == step {
-			w.n.refused++
+			w.n.Refused++
 			break
 		}
 	}
 	w.endConv(l)
 	if got := w.meeting(id); !got.At.Equal(mt.At) {
-		w.n.moved++
+		w.n.Moved++
 		return got
 	}
 	return mt
@@ -948,11 +949,11 @@ func (w *world) status() {
 			w.choose(l, "", act{})
 		}
 		if f, after := w.conv(l); f == "status" && after == before {
-			w.n.refused++
+			w.n.Refused++
 			break // refused: the same question again
 		}
 		if step == "confirm" {
-			w.n.statuses++
+			w.n.Statuses++
 		}
 	}
 	w.endConv(l)
@@ -1010,10 +1011,10 @@ func (w *world) checkin() {
 		switch {
 		case slices.ContainsFunc(cs, func(b Button) bool { return b.Label == send }) && w.chance(0.8):
 			w.choose(u, send, a)
-			w.n.checkins++
+			w.n.Checkins++
 		case i == 0 && slices.ContainsFunc(cs, func(b Button) bool { return b.Label == w.h.vi("checkins.btn_same") }) && w.chance(0.6):
 			w.choose(u, w.h.vi("checkins.btn_same"), a)
-			w.n.same++
+			w.n.Same++
 		case len(cs) > 0 && (tries == 0 || w.chance(0.5)):
 			w.choose(u, "", a)
 		default:
@@ -1195,7 +1196,7 @@ func (w *world) checkDues(a act, now modelState, count func(string, uint64) int)
 			w.t.Fatalf("dues record without who, how or when: %+v", np)
 		}
 		changed[id]++
-		w.n.dues++
+		w.n.Dues++
 	}
 	for id, n := range changed {
 		if got := count("dues_set", id); got < n && !a.erase {
@@ -1230,7 +1231,7 @@ func (w *world) checkExcuses(a act, actor uint64, mt *storage.Meeting, before ma
 			if count("decision_change", member) == 0 {
 				w.t.Fatalf("decision on excuse %s changed by %s (%s) without a decision_change audit entry", key, a.what, a.who)
 			}
-			w.n.changed++
+			w.n.Changed++
 		case decided(at.Excuse):
 			if at.DecidedBy != actor || !slices.Contains(w.leaders, a.who) || !at.DecidedAt.Equal(w.h.now) {
 				w.t.Fatalf("excuse %s decided by %d at %s during %s by %s", key, at.DecidedBy, at.DecidedAt, a.what, a.who)
@@ -1256,7 +1257,7 @@ func (w *world) checkAway(a act, actor uint64, now modelState, count func(string
 			if !a.own || actor != member || r.Decision != "" {
 				w.t.Fatalf("far-away request of %d replaced by %s (%s): %+v → %+v", member, a.what, a.who, b, r)
 			}
-			w.n.asked++
+			w.n.Asked++
 		case b.Decision != "":
 			if a.changeAway != member || r.DecidedBy != actor || r.Decision == "" {
 				w.t.Fatalf("decision on far-away request of %d changed by %s (%s) without the change action: %s by %d → %s by %d",
@@ -1265,12 +1266,12 @@ func (w *world) checkAway(a act, actor uint64, now modelState, count func(string
 			if count("decision_change", member) == 0 {
 				w.t.Fatalf("decision on far-away request of %d changed by %s without a decision_change audit entry", member, a.what)
 			}
-			w.n.changed++
+			w.n.Changed++
 		default:
 			if r.DecidedBy != actor || !slices.Contains(w.leaders, a.who) || !r.DecidedAt.Equal(w.h.now) {
 				w.t.Fatalf("far-away request of %d decided by %d at %s during %s by %s", member, r.DecidedBy, r.DecidedAt, a.what, a.who)
 			}
-			w.n.decided++
+			w.n.Decided++
 		}
 	}
 	for member := range w.last.away {
@@ -1312,7 +1313,7 @@ func (w *world) checkClosed(actor uint64, old, mt *storage.Meeting, count func(s
 	if got := count("meeting_amend", 0); got != len(added) {
 		w.t.Fatalf("meeting %d: %d amendments, %d audited", mt.ID, len(added), got)
 	}
-	w.n.amended += len(added)
+	w.n.Amended += len(added)
 	prev := *old.Tally
 	for _, am := range added {
 		if am.By != actor || !am.At.Equal(w.h.now) {
@@ -1342,7 +1343,7 @@ func (w *world) checkJustClosed(actor uint64, mt *storage.Meeting) {
 	if mt.ClosedBy != actor || mt.Tally == nil {
 		w.t.Fatalf("meeting %d closed by %d (acting %d), tally %v", mt.ID, mt.ClosedBy, actor, mt.Tally)
 	}
-	w.n.closed++
+	w.n.Closed++
 	if got := outcomeCounts(mt); got != countsOf(*mt.Tally) {
 		w.t.Fatalf("meeting %d closed with tally %+v, its outcomes count %+v", mt.ID, *mt.Tally, got)
 	}
