@@ -83,6 +83,7 @@ func modelParams() (n int, seed uint64) {
 type modelCounts struct {
 	Events, Closed, Amended, Changed, Refused, Stale, Dues, Statuses, Restarts int
 	Invalid, Cancelled, Checkins, Same, Asked, Decided, Rescheduled, Moved     int
+	Received                                                                   int
 }
 
 // modelStats add up the histories' counts.
@@ -120,9 +121,9 @@ func TestModel(t *testing.T) {
 	})
 	t.Logf("%d of %d histories passed (seeds %d–%d) in %s: %d events, %d meetings closed, %d amendments, "+
 		"%d far-away requests (%d decided), %d decisions changed explicitly, %d taps on decided or replaced excuses and requests answered, %d forged or stale taps, %d refused inputs, "+
-		"%d dues records, %d statuses recorded, %d check-in forms sent, %d 'same as last month' begun, %d meetings cancelled (%d made up later in the month), %d moved, %d restarts",
+		"%d dues records, %d statuses recorded, %d check-in forms sent, %d 'same as last month' begun, %d meetings cancelled (%d made up later in the month), %d moved, %d members transferred to another cell, %d restarts",
 		st.passed, n, seed, seed+uint64(n)-1, time.Since(start).Round(time.Millisecond), st.Events, st.Closed, st.Amended,
-		st.Asked, st.Decided, st.Changed, st.Stale, st.Invalid, st.Refused, st.Dues, st.Statuses, st.Checkins, st.Same, st.Cancelled, st.Rescheduled, st.Moved, st.Restarts)
+		st.Asked, st.Decided, st.Changed, st.Stale, st.Invalid, st.Refused, st.Dues, st.Statuses, st.Checkins, st.Same, st.Cancelled, st.Rescheduled, st.Moved, st.Received, st.Restarts)
 }
 
 // modelNames are the members a history picks from: no name contains
@@ -205,6 +206,7 @@ func runHistory(t *testing.T, seed uint64, st *modelStats) {
 	names = names[:6+w.r.IntN(5)]
 	h.seedCell(names...)
 	h.addLeader("dep", "Lê Văn Phó", storage.RoleDeputy)
+	h.secondCell() // "sec2": the cell that receives members transferred out
 	w.leaders = []string{"sec", "dep"}
 	for _, n := range names {
 		w.members = append(w.members, userOf(n))
@@ -912,13 +914,16 @@ func (w *world) status() {
 	u := w.pick(w.activeMembers())
 	kinds := []storage.StatusKind{storage.StatusActive, storage.StatusActive, storage.StatusExempt, storage.StatusFarAway,
 		storage.StatusFarAway, storage.StatusTransferredOut}
-	if w.chance(0.03) {
+	if w.chance(0.06) {
 		kinds = []storage.StatusKind{storage.StatusLeft}
 	}
 	kind := kinds[w.r.IntN(len(kinds))]
 	w.say(l, "/status", act{})
 	c := &Ctx{e: w.h.e, Lang: "vi"}
 	from := w.h.now.AddDate(0, 0, w.r.IntN(90)-60)
+	if kind == storage.StatusLeft {
+		from = w.h.now.AddDate(0, 0, -w.r.IntN(10))
+	}
 	if w.chance(0.1) {
 		from = w.h.now.AddDate(-1, 0, 0) // before registration: refused
 	}
@@ -957,12 +962,16 @@ func (w *world) status() {
 		}
 	}
 	w.endConv(l)
-	if kind == storage.StatusLeft && statusOnNow(w.h.member(u), w.h.now) == storage.StatusLeft {
+	if kind == storage.StatusLeft && w.h.member(u).StatusOn(w.h.now).Kind == storage.StatusLeft {
 		w.gone[u] = true
+		if w.chance(0.7) { // received by the other cell: the old cell's books keep their marks
+			var tok string
+			w.do(act{who: "sec2", what: "/invite"}, func() []Message { tok = w.h.inviteBy("sec2"); return nil })
+			w.say(u, "/start "+tok, act{})
+			w.n.Received++
+		}
 	}
 }
-
-func statusOnNow(m *storage.Member, now time.Time) storage.StatusKind { return m.StatusOn(now).Kind }
 
 // checkin is a member far away sending the monthly report: the form, or
 // "same as last month", or a correction, with random answers. Their dues
@@ -1391,9 +1400,13 @@ func (w *world) checkBooks() {
 		if err != nil {
 			return err
 		}
-		members, err := tx.Members(w.h.cell.ID)
-		if err != nil {
-			return err
+		var members []storage.Member // the cell's people, those transferred out included
+		for _, id := range w.ids {
+			m, err := tx.Member(id)
+			if err != nil {
+				return err
+			}
+			members = append(members, *m)
 		}
 		years := map[int][]storage.Meeting{}
 		for _, mt := range ms {
