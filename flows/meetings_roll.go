@@ -631,7 +631,15 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 	if err != nil {
 		return "", err
 	}
-	ms, err := c.Tx.Members(cell.ID)
+	// The year as it stood at this meeting: later meetings do not change
+	// what its summary says. Its people are everyone on the lists then,
+	// members since transferred out included, so the names and the dues
+	// match the counts stored at closing.
+	y, err := c.yearUpTo(cell, mt)
+	if err != nil {
+		return "", err
+	}
+	ms, err := c.yearMembers(cell, y)
 	if err != nil {
 		return "", err
 	}
@@ -707,12 +715,6 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 	line(c.T("mt.sum_dues", "Paid", paid, "Liable", liable))
 	if unpaid+unknown > 0 {
 		line(c.T("dues.sum_rest", "Unpaid", unpaid, "None", unknown))
-	}
-	// The year as it stood at this meeting: later meetings do not change
-	// what its summary says.
-	y, err := c.yearUpTo(cell, mt)
-	if err != nil {
-		return "", err
 	}
 	if hasRate {
 		line(c.T("mt.sum_standard", "Verdict", c.yesNo(n.Standard)))
