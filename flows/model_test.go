@@ -1463,10 +1463,57 @@ func (w *world) checkBooks() {
 					w.t.Fatalf("year %d column %s: members' marks add up to %+v, the meeting's tally is %+v", year, x.At.Format("02/01"), marks, want)
 				}
 				w.checkStandings(mt, members)
+				if err := w.checkSummary(c, mt); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+}
+
+// checkSummary: a closed meeting's summary, whenever it is opened, shows
+// the stored counts and names everyone they count as absent.
+func (w *world) checkSummary(c *Ctx, mt *storage.Meeting) error {
+	text, err := c.summaryText(mt, w.h.cell)
+	if err != nil {
+		return err
+	}
+	n := mt.Tally
+	for _, want := range []string{c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected()),
+		c.T("mt.sum_attend", "Present", n.Present, "Excused", n.Excused, "Unexcused", n.Unexcused)} {
+		if !strings.Contains(text, want) {
+			w.t.Fatalf("summary of meeting %d does not say %q:\n%s", mt.ID, want, text)
+		}
+	}
+	prefix := c.T("mt.sum_unexcused", "Names", "")
+	var named []string
+	for _, l := range strings.Split(text, "\n") {
+		if rest, ok := strings.CutPrefix(l, prefix); ok {
+			named = strings.Split(rest, ", ")
+		}
+	}
+	var unexcused []string
+	for id, a := range mt.Roll {
+		m, err := c.Tx.Member(id)
+		if err != nil {
+			return err
+		}
+		switch {
+		case a.Outcome == storage.OutcomeExcused:
+			if l := c.T("mt.sum_excused_line", "Name", c.memberName(m), "Reason", c.reasonText(a)); !strings.Contains(text, l) {
+				w.t.Fatalf("summary of meeting %d does not name %s as excused:\n%s", mt.ID, m.Name, text)
+			}
+		case a.Outcome == storage.OutcomeUnexcused && a.Excuse != storage.ExcusePending:
+			unexcused = append(unexcused, c.memberName(m))
+		}
+	}
+	slices.Sort(named)
+	slices.Sort(unexcused)
+	if !slices.Equal(named, unexcused) {
+		w.t.Fatalf("summary of meeting %d names %q absent without reason, its roll %q:\n%s", mt.ID, named, unexcused, text)
+	}
+	return nil
 }
 
 // checkOwnYears asks each member for their own year in chat: the count
