@@ -1339,6 +1339,7 @@ func (w *world) checkClosed(actor uint64, old, mt *storage.Meeting, count func(s
 	if mt.Tally == nil || prev != *mt.Tally {
 		w.t.Fatalf("meeting %d: last amendment ends at %+v, the tally is %+v", mt.ID, prev, mt.Tally)
 	}
+	w.checkTally(mt)
 	for id := range oa {
 		if ob[id] != oa[id] && !slices.ContainsFunc(added, func(am storage.Amendment) bool { return am.Member == id }) {
 			w.t.Fatalf("meeting %d: member %d changed %s → %s without an amendment", mt.ID, id, ob[id], oa[id])
@@ -1353,8 +1354,19 @@ func (w *world) checkJustClosed(actor uint64, mt *storage.Meeting) {
 		w.t.Fatalf("meeting %d closed by %d (acting %d), tally %v", mt.ID, mt.ClosedBy, actor, mt.Tally)
 	}
 	w.n.Closed++
-	if got := outcomeCounts(mt); got != countsOf(*mt.Tally) {
-		w.t.Fatalf("meeting %d closed with tally %+v, its outcomes count %+v", mt.ID, *mt.Tally, got)
+	w.checkTally(mt)
+}
+
+// checkTally: a closed meeting's stored counts are its outcomes', and its
+// verdicts say what MeetingTally says they mean.
+func (w *world) checkTally(mt *storage.Meeting) {
+	n := *mt.Tally
+	if got := outcomeCounts(mt); got != countsOf(n) {
+		w.t.Fatalf("meeting %d: tally %+v, its outcomes count %+v", mt.ID, n, got)
+	}
+	rateOK := n.Expected() > 0 && n.Present*100 > 85*n.Expected()
+	if n.RateOK != rateOK || n.LengthOK != (n.Minutes >= n.Need) || n.Standard != (n.RateOK && n.Unexcused == 0 && !n.LongRun) {
+		w.t.Fatalf("meeting %d: verdicts do not follow from the counts: %+v", mt.ID, n)
 	}
 }
 
