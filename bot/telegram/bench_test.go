@@ -17,7 +17,7 @@ import (
 func BenchmarkEndToEnd(b *testing.B) {
 	fake := telegramtest.New(b, telegramtest.Options{})
 	db := mustOpenDB(b)
-	tg := mustTelegram(b, fake, telegram.Config{PrivateInterval: -1, GroupInterval: -1})
+	tg := mustTelegram(b, fake, telegram.Config{})
 	for i := range b.N {
 		fake.PushText(int64(10000+i%500), int64(10000+i%500), "/start")
 	}

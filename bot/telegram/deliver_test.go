@@ -152,7 +152,7 @@ func TestSender_Blocked(t *testing.T) {
 func TestSender_splitMessageResumes(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	db := mustOpenDB(t)
-	tg := mustTelegram(t, fake, telegram.Config{PrivateInterval: -1, GroupInterval: -1})
+	tg := mustTelegram(t, fake, telegram.Config{})
 	long := func(tag string) string {
 		var b strings.Builder
 		for i := range 300 {

@@ -79,7 +79,7 @@ func TestSplitText(t *testing.T) {
 
 func TestTelegram_Send(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
-	tg := mustTelegram(t, fake, telegram.Config{PrivateInterval: -1, GroupInterval: -1})
+	tg := mustTelegram(t, fake, telegram.Config{})
 	ctx := context.Background()
 	buttons := [][]flows.Button{{{Label: "Có", Data: "c:n1:yes"}, {Label: "Không", Data: "c:n1:no"}}}
 
