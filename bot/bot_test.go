@@ -16,7 +16,7 @@ import (
 
 func mustOpenDB(tb testing.TB) *storage.DB {
 	tb.Helper()
-	db, err := storage.Open(filepath.Join(tb.TempDir(), "chibo.db"), storage.Options{})
+	db, err := storage.Open(filepath.Join(tb.TempDir(), "chibo.db"), storage.Options{NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -21,6 +21,11 @@ type Limiter interface {
 	// now. Called for a chat with no slot taken, it records a request made
 	// at now by someone else (the process before a restart).
 	Done(chat string, group bool, now time.Time)
+	// Hold holds back chat for its interval from now, as though a request
+	// to it had been answered now, without counting one in the overall
+	// limit: for a chat whose message may have been in flight when the
+	// process before this one died.
+	Hold(chat string, group bool, now time.Time)
 	// Pause holds back chat until the time given, the messenger having
 	// answered 429; with chat == "" it holds back every chat.
 	Pause(chat string, until time.Time)
@@ -183,6 +188,15 @@ func (r *RateLimiter) forget(now time.Time) {
 	}
 }
 
+// Hold implements Limiter.
+func (r *RateLimiter) Hold(chat string, group bool, now time.Time) {
+	interval := r.private
+	if group {
+		interval = r.group
+	}
+	r.Pause(chat, now.Add(interval))
+}
+
 // Pause implements Limiter.
 func (r *RateLimiter) Pause(chat string, until time.Time) {
 	r.mu.Lock()
@@ -211,6 +225,9 @@ func (Unlimited) Reserve(string, bool, time.Time) (time.Duration, bool) { return
 
 // Done implements Limiter.
 func (Unlimited) Done(string, bool, time.Time) {}
+
+// Hold implements Limiter.
+func (Unlimited) Hold(string, bool, time.Time) {}
 
 // Pause implements Limiter.
 func (Unlimited) Pause(string, time.Time) {}

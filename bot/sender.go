@@ -83,13 +83,17 @@ type Sender struct {
 	wake       chan struct{}
 
 	// Owned by the Run loop.
-	queues  map[string]*chatQueue
-	ready   queueHeap // by head row id
-	waiting queueHeap // by at
-	lastID  uint64
-	started bool
+	queues   map[string]*chatQueue
+	ready    queueHeap // by head row id
+	waiting  queueHeap // by at
+	lastID   uint64
+	recalled bool // the limiter knows the previous process's last sends
+	started  bool // the rows pending at start are loaded
 
 	readFailing atomic.Int64 // unix nanoseconds since reading the outbox fails; 0 when it works
+	// pendingAfter reads the outbox: (*storage.Tx).PendingAfter, or a
+	// failing one in tests.
+	pendingAfter func(tx *storage.Tx, after uint64, limit int) ([]storage.OutboxItem, error)
 
 	sent, failed, retried, unmarked atomic.Int64
 }
@@ -149,8 +153,9 @@ func NewSender(db *storage.DB, transports map[string]Transport, opt SenderOption
 	}
 	return &Sender{
 		db: db, transports: transports, opt: opt, wake: make(chan struct{}, 1), queues: map[string]*chatQueue{},
-		ready:   queueHeap{less: func(a, b *chatQueue) bool { return a.items[0].ID < b.items[0].ID }},
-		waiting: queueHeap{less: func(a, b *chatQueue) bool { return a.at.Before(b.at) }},
+		ready:        queueHeap{less: func(a, b *chatQueue) bool { return a.items[0].ID < b.items[0].ID }},
+		waiting:      queueHeap{less: func(a, b *chatQueue) bool { return a.at.Before(b.at) }},
+		pendingAfter: (*storage.Tx).PendingAfter,
 	}
 }
 
@@ -317,13 +322,14 @@ func (s *Sender) promote(now time.Time) {
 // the limiter about the sends of the process before this one.
 func (s *Sender) load(now time.Time) error {
 	return s.db.View(func(tx *storage.Tx) error {
-		if !s.started {
+		first := !s.started
+		if !s.recalled {
 			if err := s.recall(tx, now); err != nil {
 				return err
 			}
-			s.started = true
+			s.recalled = true
 		}
-		items, err := tx.PendingAfter(s.lastID, 1000)
+		items, err := s.pendingAfter(tx, s.lastID, 1000)
 		if err != nil {
 			return err
 		}
@@ -333,41 +339,37 @@ func (s *Sender) load(now time.Time) error {
 			if q == nil {
 				q = &chatQueue{key: k, index: -1}
 				s.queues[k] = q
+				if first {
+					// The head of a chat pending at start may have been in
+					// flight when the process before this one died.
+					s.opt.Limiter.Hold(k, it.Group, now)
+				}
 			}
 			q.items = append(q.items, it)
 			s.lastID = it.ID
 			s.place(q, now)
 		}
+		if len(items) < 1000 {
+			s.started = true
+		}
 		return nil
 	})
 }
 
-// recall tells the limiter which chats may have had a request within their
-// interval before now, from the process before this one: rows that ended
-// in the last few seconds, and pending rows already tried (one may have
-// been in flight when that process died). Only those chats are held back.
+// recall tells the limiter about the rows the process before this one
+// ended within the longest interval of a chat (a group's 3 s) before now.
 func (s *Sender) recall(tx *storage.Tx, now time.Time) error {
-	rows, err := tx.RecentOutbox(now.Add(-recallWindow))
+	rows, err := tx.RecentOutbox(now.Add(-3 * time.Second))
 	if err != nil {
 		return err
 	}
 	for _, it := range rows {
-		at := it.Ended
-		if it.State == storage.OutboxPending {
-			if it.Attempts == 0 && it.Parts == 0 {
-				continue
-			}
-			at = now
-		}
-		if !at.After(now) && now.Sub(at) < recallWindow {
-			s.opt.Limiter.Done(it.Transport+":"+it.Chat, it.Group, at)
+		if it.State != storage.OutboxPending && !it.Ended.After(now) {
+			s.opt.Limiter.Done(it.Transport+":"+it.Chat, it.Group, it.Ended)
 		}
 	}
 	return nil
 }
-
-// recallWindow covers the longest interval of one chat (a group's 3 s).
-const recallWindow = 3 * time.Second
 
 func (s *Sender) apply(r sendResult, now time.Time) {
 	r.q.busy = false

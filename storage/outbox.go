@@ -121,10 +121,10 @@ func (tx *Tx) PendingAfter(after uint64, limit int) ([]OutboxItem, error) {
 	return out, nil
 }
 
-// RecentOutbox returns the rows that may have been sent since since: those
-// that ended since then, and the pending ones already tried. It walks back
-// from the newest row and stops at the first one created a minute before
-// since that is not pending, so it reads only the tail of the outbox.
+// RecentOutbox returns the rows that ended (were sent or failed) since
+// since. It walks back from the newest row and stops at the first one
+// created a minute before since, so it reads only the tail of the outbox (a
+// row retried for longer than that is missed).
 func (tx *Tx) RecentOutbox(since time.Time) ([]OutboxItem, error) {
 	var out []OutboxItem
 	c := tx.tx.Bucket(bucketOutbox).Cursor()
@@ -134,10 +134,10 @@ func (tx *Tx) RecentOutbox(since time.Time) ([]OutboxItem, error) {
 		if err := json.Unmarshal(v, &it); err != nil {
 			return nil, fmt.Errorf("outbox row %d: %w", btoi(k), err)
 		}
-		if it.Created.Before(old) && it.State != OutboxPending {
+		if it.Created.Before(old) {
 			break
 		}
-		if !it.Ended.Before(since) || (it.State == OutboxPending && (it.Attempts > 0 || it.Parts > 0)) {
+		if it.State != OutboxPending && !it.Ended.Before(since) {
 			it.Payload = nil
 			out = append(out, it)
 		}

@@ -67,6 +67,10 @@ type Telegram struct {
 	mode        atomic.Value // "poll" or "webhook"
 
 	answers sync.WaitGroup // answerCallbackQuery calls in flight
+
+	probe    writeProbe
+	checksMu sync.Mutex
+	checks   []func() error
 }
 
 // New connects to the Bot API (it calls getMe, which checks the token) and
