@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/bot/telegram/telegramtest"
+)
+
+// benchServe runs chibo exactly as it serves Telegram (Main, with the
+// environment an operator sets: the same constructors, the limiter on with
+// the overall rate raised to CHIBO_RATE=100000, the default concurrency, a
+// database with fsync) against the fake Bot API, with b.N /start updates
+// from the given number of private chats waiting. It reports updates/s:
+// updates committed (each one's reply in the outbox) per second, from
+// chibo's first getUpdates to the offset confirming the last; and, when
+// every chat is distinct (no reply waits for its chat's one-second
+// interval), replies/s: replies accepted by the fake per second over the
+// same start.
+func benchServe(b *testing.B, chats int) {
+	fake := telegramtest.New(b, telegramtest.Options{})
+	lastID := 0
+	for i := range b.N {
+		c := int64(10000 + i%chats)
+		lastID = fake.PushText(c, c, "/start")
+	}
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": fake.Token(),
+		"CHIBO_TELEGRAM_API": fake.URL(),
+		"CHIBO_DB":           filepath.Join(b.TempDir(), "chibo.db"),
+		"CHIBO_RATE":         "100000",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	b.ResetTimer()
+	go func() {
+		done <- Main(ctx, nil, strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] })
+	}()
+	deadline := time.Now().Add(10 * time.Minute)
+	for fake.Confirmed() < lastID && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	committed := time.Now()
+	if chats >= b.N {
+		for fake.Accepted() < b.N && time.Now().Before(deadline) {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	answered := time.Now()
+	b.StopTimer()
+	cancel()
+	if code := <-done; code != 0 {
+		b.Fatalf("chibo exited %d", code)
+	}
+	polls := fake.Calls("getUpdates")
+	if len(polls) == 0 {
+		b.Fatal("chibo never polled")
+	}
+	start := polls[0].At
+	b.ReportMetric(float64(b.N)/committed.Sub(start).Seconds(), "updates/s")
+	if chats >= b.N {
+		if n := fake.Accepted(); n < b.N {
+			b.Fatalf("%d replies reached the fake, want %d", n, b.N)
+		}
+		b.ReportMetric(float64(b.N)/answered.Sub(start).Seconds(), "replies/s")
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkChibo_distinctChats: every update from another private chat, as
+// in a wave of people starting the bot. Run with -benchtime 10000x.
+func BenchmarkChibo_distinctChats(b *testing.B) { benchServe(b, max(b.N, 1)) }
+
+// BenchmarkChibo_repeatingChats: 100 private chats sending again and again.
+// Replies to one chat leave at most once a second (Telegram's limit), so
+// this reports updates committed per second only.
+func BenchmarkChibo_repeatingChats(b *testing.B) { benchServe(b, 100) }
