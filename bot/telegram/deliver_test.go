@@ -90,10 +90,12 @@ func TestSender_FaultsDeliverOnce(t *testing.T) {
 	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 7003, Delay: 2 * time.Second, Times: 2}) // longer than SendTimeout
 	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 7004, Drop: true, Times: 2})
 	enqueueSpread(t, db, 120, chats)
+	var logs logBuffer
 	s := runSender(t, db, tg, bot.SenderOptions{
 		Limiter:     bot.NewRateLimiter(bot.RateLimits{PerSecond: 150}),
 		SendTimeout: 300 * time.Millisecond,
 		Backoff:     func(int) time.Duration { return 50 * time.Millisecond },
+		Log:         logs.logger(),
 	})
 	waitFor(t, time.Minute, "the outbox to drain", func() bool { return pending(t, db) == 0 })
 	st := s.Stats()
@@ -104,6 +106,25 @@ func TestSender_FaultsDeliverOnce(t *testing.T) {
 		t.Errorf("%d sends over the limits", n)
 	}
 	checkOnce(t, fake, db, 120)
+	// Each fault is logged once, with the row, the method and the wait;
+	// never the token or the text.
+	out := logs.String()
+	if n := strings.Count(out, "will retry"); int64(n) != st.Retried {
+		t.Errorf("%d retry lines logged for %d retries:\n%s", n, st.Retried, out)
+	}
+	for _, want := range []string{"429 Too Many Requests", "500 Internal Server Error", "502 Bad Gateway", "reason=timeout", "network error"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no log line for %q", want)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Contains(line, "will retry") && (!strings.Contains(line, "outbox=") || !strings.Contains(line, "method=sendMessage") || !strings.Contains(line, "wait=")) {
+			t.Errorf("retry logged without row, method or wait: %s", line)
+		}
+	}
+	if strings.Contains(out, fake.Token()) || strings.Contains(out, "message 1") {
+		t.Error("the token or a message's text reached the log")
+	}
 }
 
 func TestSender_Blocked(t *testing.T) {
