@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"chibo/bot/telegram/telegramtest"
 )
@@ -79,3 +82,39 @@ func BenchmarkChibo_distinctChats(b *testing.B) { benchServe(b, max(b.N, 1)) }
 // Replies to one chat leave at most once a second (Telegram's limit), so
 // this reports updates committed per second only.
 func BenchmarkChibo_repeatingChats(b *testing.B) { benchServe(b, 100) }
+
+// BenchmarkPlainLoop is the yardstick for BenchmarkChibo_distinctChats: a
+// plain telegram-bot-api loop on the same fake that stores nothing and
+// answers one update after another (getUpdates, then a sendMessage per
+// update). It reports updates/s the same way. Run with -benchtime 10000x.
+func BenchmarkPlainLoop(b *testing.B) {
+	fake := telegramtest.New(b, telegramtest.Options{})
+	for i := range b.N {
+		c := int64(10000 + i)
+		fake.PushText(c, c, "/start")
+	}
+	api, err := tgbotapi.NewBotAPIWithClient(fake.Token(), fake.URL()+"/bot%s/%s", &http.Client{Timeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	offset, answered := 0, 0
+	for answered < b.N {
+		updates, err := api.GetUpdates(tgbotapi.UpdateConfig{Offset: offset, Limit: 100, Timeout: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, u := range updates {
+			if _, err := api.Send(tgbotapi.NewMessage(u.Message.Chat.ID, "Chào đồng chí")); err != nil {
+				b.Fatal(err)
+			}
+			offset = u.UpdateID + 1
+			answered++
+		}
+	}
+	end := time.Now()
+	b.StopTimer()
+	polls := fake.Calls("getUpdates")
+	b.ReportMetric(float64(b.N)/end.Sub(polls[0].At).Seconds(), "updates/s")
+	b.ReportMetric(0, "ns/op")
+}
