@@ -201,8 +201,10 @@ func utf16Len(s string) int {
 }
 
 // SplitText cuts s into parts of at most limit UTF-16 code units, cutting
-// after the last line break in a part, else after the last space, else
-// between two runes. Parts that are only white space are dropped (Telegram
+// at the last blank line in a part when it is in the part's second half
+// (so a list of paragraphs is not cut inside one), else after the last line
+// break, else after the last space, else between two runes. It is the one
+// splitter for Telegram's limit: flows need not split. Parts that are only white space are dropped (Telegram
 // refuses empty text).
 func SplitText(s string, limit int) []string {
 	var parts []string
@@ -230,7 +232,9 @@ func SplitText(s string, limit int) []string {
 			_, end = utf8.DecodeRuneInString(s)
 		}
 		cut, skip := end, 0
-		if i := strings.LastIndexByte(s[:end], '\n'); i > 0 {
+		if i := strings.LastIndex(s[:end], "\n\n"); i >= end/2 {
+			cut, skip = i, 2 // between paragraphs (members of a board …)
+		} else if i := strings.LastIndexByte(s[:end], '\n'); i > 0 {
 			cut, skip = i, 1
 		} else if i := strings.LastIndexByte(s[:end], ' '); i > 0 {
 			cut, skip = i, 1
