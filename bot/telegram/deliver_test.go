@@ -223,3 +223,34 @@ func TestSender_splitMessageResumes(t *testing.T) {
 		t.Errorf("chat 31's row took %d attempts, want 2", rows[0].Attempts)
 	}
 }
+
+// The sender's limiter paces every request, the parts of a long message
+// too: Telegram's per-chat interval holds between parts, and between the
+// last part and the chat's next message, on a fake with no tolerance.
+func TestSender_partsArePaced(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	fake := telegramtest.New(t, telegramtest.Options{Enforce: &telegramtest.Limits{PrivateInterval: interval, Jitter: time.Nanosecond}})
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{})
+	long := strings.Repeat("Đồng chí Nguyễn Văn An đã nộp đảng phí tháng 3.\n", 300)
+	parts := len(telegram.SplitText(long, telegram.MaxText))
+	err := db.Update(func(tx *storage.Tx) error {
+		return bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "41", Text: long}, bot.Message{Transport: telegram.Name, Chat: "41", Text: "tin sau"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSender(t, db, tg, bot.SenderOptions{Limiter: bot.NewRateLimiter(bot.RateLimits{PrivateInterval: interval})})
+	waitFor(t, 20*time.Second, "the outbox to drain", func() bool { return pending(t, db) == 0 })
+	if n := fake.RateLimited(); n != 0 {
+		t.Errorf("%d requests over the chat's interval", n)
+	}
+	if got := len(fake.Delivered()); got != parts+1 {
+		t.Errorf("%d messages delivered, want %d parts and the next message", got, parts+1)
+	}
+	for _, r := range outboxRows(t, db) {
+		if r.State != storage.OutboxSent || r.Attempts != 1 {
+			t.Errorf("row %d ended %s after %d attempts (%s)", r.ID, r.State, r.Attempts, r.Reason)
+		}
+	}
+}
