@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +117,63 @@ func BenchmarkPlainLoop(b *testing.B) {
 	b.StopTimer()
 	polls := fake.Calls("getUpdates")
 	b.ReportMetric(float64(b.N)/end.Sub(polls[0].At).Seconds(), "updates/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkChibo_latency measures, under light load (20 private chats, one
+// update a second in turn, so no reply waits for its chat's interval), the
+// time from an update being available on the fake to its reply reaching
+// the fake, with chibo served as in BenchmarkChibo_distinctChats but at
+// Telegram's real rate (30/s). One operation is one update, a second apart:
+// run with -benchtime 30x.
+func BenchmarkChibo_latency(b *testing.B) {
+	fake := telegramtest.New(b, telegramtest.Options{})
+	env := map[string]string{
+		"TELEGRAM_BOT_TOKEN": fake.Token(),
+		"CHIBO_TELEGRAM_API": fake.URL(),
+		"CHIBO_DB":           filepath.Join(b.TempDir(), "chibo.db"),
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() {
+		done <- Main(ctx, nil, strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] })
+	}()
+	for len(fake.Calls("getUpdates")) == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(time.Second) // past the start, as a chat that writes later
+	b.ResetTimer()
+	pushed := make([]time.Time, b.N)
+	tick := time.NewTicker(time.Second)
+	for i := range b.N {
+		c := int64(10000 + i%20)
+		pushed[i] = time.Now()
+		fake.PushText(c, c, "/start")
+		<-tick.C
+	}
+	tick.Stop()
+	b.StopTimer()
+	cancel()
+	if code := <-done; code != 0 {
+		b.Fatalf("chibo exited %d", code)
+	}
+	var lat []time.Duration
+	replies := fake.Delivered()
+	for i, at := range pushed {
+		c := int64(10000 + i%20)
+		for _, r := range replies {
+			if r.Chat() == c && !r.At.Before(at) {
+				lat = append(lat, r.At.Sub(at))
+				break
+			}
+		}
+	}
+	if len(lat) != b.N {
+		b.Fatalf("%d of %d updates answered", len(lat), b.N)
+	}
+	slices.Sort(lat)
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	b.ReportMetric(ms(lat[len(lat)/2]), "p50-ms")
+	b.ReportMetric(ms(lat[(len(lat)*95+99)/100-1]), "p95-ms")
 	b.ReportMetric(0, "ns/op")
 }
