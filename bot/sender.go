@@ -228,16 +228,19 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 	}()
 	var readErr error
 	failures := 0
+	var nextRead time.Time // while reads fail: not before the back-off ends
 	for {
 		now := s.opt.Now()
 		wait := time.Second
-		if err := s.load(now); err != nil {
+		if now.Before(nextRead) {
+			wait = nextRead.Sub(now)
+		} else if err := s.load(now); err != nil {
 			failures++
 			wait = s.readFailed(err, failures, now)
 			if wait < 0 {
 				return fmt.Errorf("%w: %w", ErrOutboxUnreadable, err)
 			}
-			readErr = err
+			readErr, nextRead = err, now.Add(wait)
 		} else if readErr != nil {
 			s.opt.Log.Info("outbox read again", "failures", failures)
 			s.readFailing.Store(0)
