@@ -63,6 +63,7 @@ type RateLimiter struct {
 	open     int         // slots taken and not yet Done
 	answered []time.Time // Done times within the last window, ascending
 	chats    map[string]*chatPace
+	forgetAt int // forget chats when there are more than this
 }
 
 type chatPace struct {
@@ -82,12 +83,13 @@ func NewRateLimiter(l RateLimits) *RateLimiter {
 		l.GroupInterval = 3 * time.Second
 	}
 	return &RateLimiter{
-		per:     max(int(l.PerSecond), 1),
-		window:  time.Second,
-		gap:     time.Duration(float64(time.Second) / l.PerSecond),
-		private: l.PrivateInterval,
-		group:   l.GroupInterval,
-		chats:   map[string]*chatPace{},
+		per:      max(int(l.PerSecond), 1),
+		window:   time.Second,
+		gap:      time.Duration(float64(time.Second) / l.PerSecond),
+		private:  l.PrivateInterval,
+		group:    l.GroupInterval,
+		chats:    map[string]*chatPace{},
+		forgetAt: 10000,
 	}
 }
 
@@ -130,21 +132,23 @@ func (r *RateLimiter) Reserve(chat string, group bool, now time.Time) (time.Dura
 		interval = r.group
 	}
 	c.next = now.Add(interval) // until Done says when it was answered
-	if len(r.chats) > 10000 {
+	if len(r.chats) > r.forgetAt {
 		r.forget(now)
 	}
 	return 0, false
 }
 
-// prune drops answers older than the window.
+// prune drops answers older than the window. The slice is moved down only
+// when more than half of it is dropped, so pruning costs O(1) per answer.
 func (r *RateLimiter) prune(now time.Time) {
 	cut := now.Add(-r.window)
 	i := 0
 	for i < len(r.answered) && !r.answered[i].After(cut) {
 		i++
 	}
-	if i > 0 {
-		r.answered = append(r.answered[:0], r.answered[i:]...)
+	r.answered = r.answered[i:]
+	if cap(r.answered) > 64 && len(r.answered) < cap(r.answered)/4 {
+		r.answered = append(make([]time.Time, 0, 2*len(r.answered)+16), r.answered...)
 	}
 }
 
@@ -179,13 +183,15 @@ func (r *RateLimiter) Done(chat string, group bool, now time.Time) {
 }
 
 // forget drops chats with nothing in flight whose interval has passed, so
-// the map does not grow forever.
+// the map does not grow forever. The next look is when the map has doubled
+// again, so a burst to many chats costs O(1) per request on average.
 func (r *RateLimiter) forget(now time.Time) {
 	for k, c := range r.chats {
 		if c.open == 0 && !c.next.After(now) {
 			delete(r.chats, k)
 		}
 	}
+	r.forgetAt = max(10000, 2*len(r.chats))
 }
 
 // Hold implements Limiter.
