@@ -38,6 +38,7 @@ var auditActions = map[string]string{
 	"invite_create":   "audit.invite_create",
 	"group_link":      "audit.group_link",
 	"excuse_decide":   "audit.excuse_decide",
+	"decision_change": "audit.decision_change",
 	"roll_set":        "audit.roll_set",
 	"dues_set":        "dues.audit_set",
 	"meeting_score":   "audit.meeting_score",

@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -44,7 +45,7 @@ func runAwayRequest(c *Ctx, _ string) error {
 
 func askAwayProvince(c *Ctx) error {
 	var opts []Opt
-	if fa, err := c.Tx.FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.Status.Kind == storage.StatusFarAway {
+	if fa, err := c.Tx.FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.StatusOn(c.Now).Kind == storage.StatusFarAway {
 		c.Data()["old_province"] = fa.Province
 		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(fa.Province, 32)), Value: "="})
 	}
@@ -184,48 +185,60 @@ func answerAwayConfirm(c *Ctx, in Input) (string, error) {
 	return "", nil
 }
 
-// openRequest loads the request a leader's button or conversation refers to
-// and checks that the caller may still decide it. When not, it tells them
-// why and returns a nil request.
-func openRequest(c *Ctx, memberID uint64, id string) (*storage.Member, *storage.FarAwayRequest, error) {
+// loadRequest loads the request a leader's button or conversation refers to
+// and checks that the caller leads the member's cell and that it is the
+// member's latest request. When not, it tells them why and returns a nil
+// request.
+func loadRequest(c *Ctx, memberID uint64, id string) (*storage.Member, *storage.FarAwayRequest, *storage.Cell, error) {
 	if c.Me == nil {
 		c.Say("err.stale_button")
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	m, err := c.Tx.Member(memberID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if !c.Me.Leads(m.HomeCellID) {
 		c.Say("awayreq.other_cell")
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	req, err := c.Tx.FarAwayRequest(m.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
-		return nil, nil, nil
+		return nil, nil, nil, nil
 	}
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if req.ID != id {
 		c.Say("awayreq.outdated", "Name", m.Name)
-		return nil, nil, nil
+		return nil, nil, nil, nil
+	}
+	if m.Status.Kind == storage.StatusLeft {
+		c.Say("decision.member_left", "Name", m.Name)
+		return nil, nil, nil, nil
+	}
+	cell, err := c.Tx.Cell(m.HomeCellID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, req, cell, nil
+}
+
+// openRequest is loadRequest for a first decision: a request decided
+// already answers who decided it and when, with the button to change it.
+func openRequest(c *Ctx, memberID uint64, id string) (*storage.Member, *storage.FarAwayRequest, error) {
+	m, req, cell, err := loadRequest(c, memberID, id)
+	if err != nil || req == nil {
+		return nil, nil, err
 	}
 	if req.Decision != "" {
-		by := c.T("awayreq.unknown_leader")
-		if d, err := c.Tx.Member(req.DecidedBy); err == nil {
-			by = d.Name
-		}
-		if req.Decision == storage.RequestConfirmed {
-			c.Say("awayreq.already_confirmed", "By", by, "Date", c.Date(req.DecidedAt))
-		} else {
-			c.Say("awayreq.already_refused", "By", by, "Date", c.Date(req.DecidedAt))
-		}
+		change := ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))
+		decidedAlready(c, cell, req.DecidedBy, req.DecidedAt, c.awayDecisionName(req.Decision), &change)
 		return nil, nil, nil
 	}
 	// The member moved to another cell, or a leader recorded their status
@@ -237,8 +250,16 @@ func openRequest(c *Ctx, memberID uint64, id string) (*storage.Member, *storage.
 	return m, req, nil
 }
 
+func (c *Ctx) awayDecisionName(d string) string {
+	if d == storage.RequestRefused {
+		return c.T("decision.refused")
+	}
+	return c.T("decision.confirmed")
+}
+
 // actionFarAwayDecide handles a leader's tap on a request:
-// "<member>:<request id>:y|n".
+// "<member>:<request id>:y|n" decides it once; ":c" asks to change the
+// decision taken, ":cy|cn" changes it once confirmed.
 func actionFarAwayDecide(c *Ctx, args string) error {
 	parts := strings.Split(args, ":")
 	var memberID uint64
@@ -246,9 +267,12 @@ func actionFarAwayDecide(c *Ctx, args string) error {
 	if len(parts) == 3 {
 		memberID, err = strconv.ParseUint(parts[0], 10, 64)
 	}
-	if len(parts) != 3 || err != nil || (parts[2] != "y" && parts[2] != "n") {
+	if len(parts) != 3 || err != nil || !slices.Contains([]string{"y", "n", "c", "cy", "cn"}, parts[2]) {
 		c.Say("err.stale_button")
 		return nil
+	}
+	if strings.HasPrefix(parts[2], "c") {
+		return changeAwayRequest(c, memberID, parts[1], parts[2])
 	}
 	m, req, err := openRequest(c, memberID, parts[1])
 	if err != nil || req == nil {
@@ -257,15 +281,30 @@ func actionFarAwayDecide(c *Ctx, args string) error {
 	if parts[2] == "n" {
 		return c.Start("awayrefuse", "reason", map[string]string{"member": fmt.Sprint(m.ID), "req": req.ID})
 	}
+	return confirmAwayRequest(c, m, req)
+}
+
+// confirmAwayRequest records what the request asks and tells the member.
+func confirmAwayRequest(c *Ctx, m *storage.Member, req *storage.FarAwayRequest) error {
 	k := farAwayMark{Province: req.Province, From: req.From, To: req.To, GroupID: m.GroupID, Exempt: req.Exempt, Reason: req.Reason}
+	req.Replaced = nil
+	if old, err := c.Tx.FarAway(m.ID); err == nil {
+		req.Replaced = old
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
 	if err := recordFarAway(c, m, k); err != nil {
 		return err
 	}
-	req.Decision, req.DecidedBy, req.DecidedAt = storage.RequestConfirmed, c.Me.ID, c.Now
+	first := req.Decision == ""
+	req.Decision, req.DecidedBy, req.DecidedAt, req.RefuseReason = storage.RequestConfirmed, c.Me.ID, c.Now, ""
 	if err := c.Tx.PutFarAwayRequest(req); err != nil {
 		return err
 	}
-	c.Say("faraway.done", "Name", m.Name)
+	if !first { // a change of decision: changeAwayRequest tells
+		return nil
+	}
+	c.Reply(c.T("faraway.done", "Name", m.Name), []Button{ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	day := storage.CheckinSettings{}.WithDefaults().Day
 	if r, ok, err := ckMemberRules(c, m); err != nil {
 		return err
@@ -274,6 +313,89 @@ func actionFarAwayDecide(c *Ctx, args string) error {
 	}
 	c.SendTo(m, "awayreq.confirmed_you", "By", c.Me.Name, "Summary", c.readerOf(m).farSummary(m, k), "Day", fmt.Sprint(day))
 	return nil
+}
+
+// changeAwayRequest changes a decided request: "c" asks, "cy" turns a
+// refusal into a confirmation (recording what the request asks, unless the
+// member's status changed since), "cn" turns a confirmation into a refusal
+// (giving back the status the member had before it, unless their status
+// changed since the confirmation).
+func changeAwayRequest(c *Ctx, memberID uint64, id, op string) error {
+	m, req, cell, err := loadRequest(c, memberID, id)
+	if err != nil || req == nil {
+		return err
+	}
+	if req.Decision == "" {
+		c.Say("decision.nothing_to_change")
+		return nil
+	}
+	want := storage.RequestConfirmed
+	if op == "cn" || (op == "c" && req.Decision == storage.RequestConfirmed) {
+		want = storage.RequestRefused
+	}
+	if req.Decision == want {
+		decidedAlready(c, cell, req.DecidedBy, req.DecidedAt, c.awayDecisionName(req.Decision), nil)
+		return nil
+	}
+	what := func(r *Ctx) string { return r.T("decision.what_away", "Name", m.Name) }
+	if op == "c" {
+		confirm := fmt.Sprintf("%d:%s:cy", m.ID, req.ID)
+		if want == storage.RequestRefused {
+			confirm = fmt.Sprintf("%d:%s:cn", m.ID, req.ID)
+		}
+		askDecisionChange(c, changeQuestion{cell: cell, member: m, what: what(c), old: c.awayDecisionName(req.Decision), new: c.awayDecisionName(want),
+			by: req.DecidedBy, at: req.DecidedAt, action: "fq", args: confirm})
+		return nil
+	}
+	was := m.Status
+	before := decisionRecord{Kind: "away", Decision: req.Decision, By: req.DecidedBy, At: req.DecidedAt, Status: &was}
+	if want == storage.RequestConfirmed {
+		if req.CellID != m.HomeCellID || m.Status.SetAt.After(req.DecidedAt) {
+			c.Say("awayreq.outdated", "Name", m.Name)
+			return nil
+		}
+		if err := confirmAwayRequest(c, m, req); err != nil {
+			return err
+		}
+	} else {
+		if m.Status.Kind != storage.StatusFarAway || !m.Status.SetAt.Equal(req.DecidedAt) {
+			c.Say("awayreq.outdated", "Name", m.Name)
+			return nil
+		}
+		prev := storage.Status{Kind: storage.StatusActive}
+		if n := len(m.History); n > 0 {
+			prev = m.History[n-1]
+		}
+		prev.SetBy, prev.SetAt = c.Me.ID, c.Now
+		m.SetStatus(prev)
+		if err := c.Tx.PutMember(m); err != nil {
+			return err
+		}
+		if err := restoreFarAway(c, m.ID, req.Replaced); err != nil {
+			return err
+		}
+		req.Decision, req.DecidedBy, req.DecidedAt, req.Replaced = storage.RequestRefused, c.Me.ID, c.Now, nil
+		if err := c.Tx.PutFarAwayRequest(req); err != nil {
+			return err
+		}
+	}
+	after := decisionRecord{Kind: "away", Decision: want, By: c.Me.ID, At: c.Now, Status: &m.Status}
+	name := func(d string) func(r *Ctx) string { return func(r *Ctx) string { return r.awayDecisionName(d) } }
+	return changeDecision(c, decisionChange{cell: cell, member: m, before: before, after: after,
+		what: what, old: name(before.Decision), new: name(want),
+		tellMember: func(c *Ctx) {
+			r := c.readerOf(m)
+			c.SendTo(m, "decision.away_changed_you", "Old", r.awayDecisionName(before.Decision), "New", r.awayDecisionName(want), "By", c.Me.Name)
+		},
+	})
+}
+
+// restoreFarAway gives back the far-away details a confirmation replaced.
+func restoreFarAway(c *Ctx, memberID uint64, replaced *storage.FarAway) error {
+	if replaced == nil {
+		return c.Tx.DeleteFarAway(memberID)
+	}
+	return c.Tx.PutFarAway(replaced)
 }
 
 func askRefuseReason(c *Ctx) error {
@@ -305,7 +427,7 @@ func answerRefuseReason(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutFarAwayRequest(req); err != nil {
 		return "", err
 	}
-	c.Say("awayreq.refused", "Name", m.Name)
+	c.Reply(c.T("awayreq.refused", "Name", m.Name), []Button{ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	c.SendTo(m, "awayreq.refused_you", "By", c.Me.Name, "Reason", reason)
 	return "", nil
 }

@@ -139,8 +139,8 @@ func TestFarAwayRequest_confirmedOnce(t *testing.T) {
 
 	// A double tap, and the deputy's tap on the same request, change nothing.
 	before = h.snapshot()
-	h.wantText(h.tap("sec", "Xác nhận"), "vi", "awayreq.already_confirmed", "By", "Nguyễn Văn Bí Thư", "Date", "01/03/2026")
-	h.wantText(h.tap("pho", "Từ chối"), "vi", "awayreq.already_confirmed", "By", "Nguyễn Văn Bí Thư", "Date", "01/03/2026")
+	h.wantText(h.tap("sec", "Xác nhận"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 11:00", "Decision", "xác nhận")
+	h.wantText(h.tap("pho", "Từ chối"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 11:00", "Decision", "xác nhận")
 	if h.snapshot() != before {
 		t.Fatal("a second decision changed stored data")
 	}
@@ -169,7 +169,7 @@ func TestFarAwayRequest_refusedWithReason(t *testing.T) {
 	}
 	// Confirming after the refusal does nothing.
 	before := h.snapshot()
-	h.wantText(h.tap("sec", "Xác nhận"), "vi", "awayreq.already_refused", "By", "Nguyễn Văn Bí Thư", "Date", "01/03/2026")
+	h.wantText(h.tap("sec", "Xác nhận"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "từ chối")
 	if h.snapshot() != before {
 		t.Fatal("confirming a refused request changed stored data")
 	}

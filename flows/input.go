@@ -79,6 +79,10 @@ var flowTitles = map[string]string{
 	"rreport":    "flow.rreport",
 	"rcomment":   "flow.rcomment",
 	"status":     "flow.status",
+	"dues":       "flow.dues",
+	"mclose":     "flow.mclose",
+	"mresched":   "flow.mresched",
+	"pickcell":   "flow.pickcell",
 }
 
 // sayLeft tells the person that the conversation in progress was left for

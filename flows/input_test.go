@@ -56,3 +56,14 @@ func TestInput_wordsPeopleType(t *testing.T) {
 		t.Fatalf("the menu shown again has %d choices, want %d", got, want)
 	}
 }
+
+// TestInput_everyFlowHasATitle: a command typed in the middle of any flow
+// can say, in words, what was left.
+func TestInput_everyFlowHasATitle(t *testing.T) {
+	h := newHarness(t)
+	for name := range h.e.flows {
+		if _, ok := flowTitles[name]; !ok {
+			t.Errorf("flow %q has no title in flowTitles", name)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -250,58 +251,114 @@ func recordExcuse(c *Ctx, k storage.ReasonKind, text string) error {
 	if err != nil {
 		return err
 	}
-	args := fmt.Sprintf("%d:%d:", mt.ID, c.Me.ID)
+	// The buttons name the excuse by when it was sent, so that those of an
+	// excuse the member replaced never decide the new one.
+	arg := func(op string) string { return fmt.Sprintf("%d:%d:%s:%d", mt.ID, c.Me.ID, op, a.RSVPAt.Unix()) }
 	for i := range leaders {
 		l := &leaders[i]
 		if l.ID == c.Me.ID {
 			continue
 		}
 		r := c.readerOf(l)
-		c.SendButtonsTo(l, [][]Button{{ActionButton(r.T("mt.btn_accept"), "exc", args+"a"), ActionButton(r.T("mt.btn_reject"), "exc", args+"r")}},
+		c.SendButtonsTo(l, [][]Button{{ActionButton(r.T("mt.btn_accept"), "exc", arg("a")), ActionButton(r.T("mt.btn_reject"), "exc", arg("r"))}},
 			"mt.excuse_to_leader", "Name", c.Me.Name, "When", r.when(mt.At, cell), "Reason", r.reasonText(a))
 	}
 	return nil
 }
 
-// actExcuse records a leader's decision on an excuse: "exc:<meeting>:<member>:a|r".
-// The same decision twice does nothing; a different one corrects the first.
+// actExcuse handles a leader's buttons on an excuse:
+// "exc:<meeting>:<member>:a|r[:<sent>]" decides it, once (a later tap
+// answers who decided); sent is when the member sent the excuse, in Unix
+// seconds (buttons from before it was added have none). ":c" asks to change
+// the decision taken, and ":ca|cr" changes it once confirmed.
 func actExcuse(c *Ctx, args string) error {
 	parts := strings.Split(args, ":")
-	if len(parts) != 3 {
+	if len(parts) != 3 && len(parts) != 4 {
 		c.Say("err.stale_button")
 		return nil
 	}
-	mt, cell, ok, err := meetingFor(c, parts[0], true)
+	mt, cell, m, a, ok, err := excuseToDecide(c, parts[0], parts[1])
 	if !ok || err != nil {
 		return err
 	}
+	if len(parts) == 4 && parts[3] != strconv.FormatInt(a.RSVPAt.Unix(), 10) {
+		c.Say("decision.excuse_replaced", "Name", m.Name)
+		return nil
+	}
+	change := ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))
+	decided := a.Excuse == storage.ExcuseAccepted || a.Excuse == storage.ExcuseRejected
+	switch op := parts[2]; op {
+	case "a", "r":
+		if decided {
+			decidedAlready(c, cell, a.DecidedBy, a.DecidedAt, c.excuseName(a.Excuse), &change)
+			return nil
+		}
+		return decideExcuse(c, mt, cell, m, a, excuseWanted(op))
+	case "c", "ca", "cr":
+		if !decided {
+			c.Say("decision.nothing_to_change")
+			return nil
+		}
+		if op == "c" {
+			askExcuseChange(c, mt, cell, m, a)
+			return nil
+		}
+		if want := excuseWanted(op[1:]); a.Excuse != want {
+			return changeExcuse(c, mt, cell, m, a, want)
+		}
+		decidedAlready(c, cell, a.DecidedBy, a.DecidedAt, c.excuseName(a.Excuse), nil)
+		return nil
+	}
+	c.Say("err.stale_button")
+	return nil
+}
+
+func excuseWanted(op string) storage.ExcuseState {
+	if op == "r" {
+		return storage.ExcuseRejected
+	}
+	return storage.ExcuseAccepted
+}
+
+// excuseToDecide loads the meeting and the member's excuse a leader's button
+// refers to, and answers, changing nothing, when there is nothing to decide:
+// a deleted or cancelled meeting, a member who left the cell, an excuse
+// withdrawn.
+func excuseToDecide(c *Ctx, mid, memberArg string) (*storage.Meeting, *storage.Cell, *storage.Member, *storage.Attendance, bool, error) {
+	if id, err := strconv.ParseUint(mid, 10, 64); err == nil && c.Me != nil {
+		if _, err := c.Tx.Meeting(id); errors.Is(err, storage.ErrNotFound) {
+			c.Say("decision.meeting_gone")
+			return nil, nil, nil, nil, false, nil
+		}
+	}
+	mt, cell, ok, err := meetingFor(c, mid, true)
+	if !ok || err != nil {
+		return nil, nil, nil, nil, false, err
+	}
 	if mt.State == storage.MeetingCancelled {
 		c.Say("mt.already_ended", "State", c.stateName(mt.State))
-		return nil
+		return nil, nil, nil, nil, false, nil
 	}
-	memberID, _ := strconv.ParseUint(parts[1], 10, 64)
+	memberID, _ := strconv.ParseUint(memberArg, 10, 64)
 	a, has := mt.Roll[memberID]
-	m, merr := c.Tx.Member(memberID)
-	if !has || merr != nil || a.RSVP != storage.RSVPNo {
+	m, err := c.Tx.Member(memberID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, nil, nil, false, err
+	}
+	if err == nil && (m.HomeCellID != mt.CellID || m.Status.Kind == storage.StatusLeft) {
+		c.Say("decision.member_left", "Name", m.Name)
+		return nil, nil, nil, nil, false, nil
+	}
+	if err != nil || !has || a.RSVP != storage.RSVPNo {
 		c.Say("mt.excuse_gone")
-		return nil
+		return nil, nil, nil, nil, false, nil
 	}
-	want := storage.ExcuseAccepted
-	if parts[2] == "r" {
-		want = storage.ExcuseRejected
-	} else if parts[2] != "a" {
-		c.Say("err.stale_button")
-		return nil
-	}
-	if a.Excuse == want {
-		by := ""
-		if l, err := c.Tx.Member(a.DecidedBy); err == nil {
-			by = l.Name
-		}
-		c.Say("mt.excuse_already", "Name", m.Name, "Decision", c.excuseName(want), "By", by)
-		return nil
-	}
-	prev := a.Excuse
+	return mt, cell, m, a, true, nil
+}
+
+// setExcuse records the decision on the excuse, and at a closed meeting the
+// member's outcome that follows from it.
+func setExcuse(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, a *storage.Attendance, want storage.ExcuseState) error {
 	a.Excuse, a.DecidedBy, a.DecidedAt = want, c.Me.ID, c.Now
 	if mt.State == storage.MeetingClosed && a.Mark != storage.MarkPresent && (a.Outcome == storage.OutcomeExcused || a.Outcome == storage.OutcomeUnexcused) {
 		from := a.Outcome
@@ -314,13 +371,23 @@ func actExcuse(c *Ctx, args string) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// decideExcuse takes the first decision on a pending excuse.
+func decideExcuse(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, a *storage.Attendance, want storage.ExcuseState) error {
+	prev := a.Excuse
+	if err := setExcuse(c, mt, cell, m, a, want); err != nil {
+		return err
+	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
 	if err := c.Audit("excuse_decide", cell.ID, m.ID, prev, want); err != nil {
 		return err
 	}
-	c.Say("mt.excuse_decided", "Name", m.Name, "Decision", c.excuseName(want))
+	c.Reply(c.T("mt.excuse_decided", "Name", m.Name, "Decision", c.excuseName(want)),
+		[]Button{ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))})
 	r := c.readerOf(m)
 	if want == storage.ExcuseAccepted {
 		c.SendTo(m, "mt.excuse_accepted_you", "When", r.when(mt.At, cell))
@@ -328,4 +395,70 @@ func actExcuse(c *Ctx, args string) error {
 		c.SendTo(m, "mt.excuse_rejected_you", "When", r.when(mt.At, cell))
 	}
 	return nil
+}
+
+// otherExcuse is the decision a change turns an excuse's into.
+func otherExcuse(s storage.ExcuseState) storage.ExcuseState {
+	if s == storage.ExcuseAccepted {
+		return storage.ExcuseRejected
+	}
+	return storage.ExcuseAccepted
+}
+
+// askExcuseChange asks the leader to confirm a change of the decision taken.
+func askExcuseChange(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, a *storage.Attendance) {
+	want := otherExcuse(a.Excuse)
+	op := "ca"
+	if want == storage.ExcuseRejected {
+		op = "cr"
+	}
+	askDecisionChange(c, changeQuestion{cell: cell, member: m, what: c.T("decision.what_excuse", "Name", m.Name, "When", c.when(mt.At, cell)),
+		old: c.excuseName(a.Excuse), new: c.excuseName(want), by: a.DecidedBy, at: a.DecidedAt,
+		action: "exc", args: fmt.Sprintf("%d:%d:%s", mt.ID, m.ID, op)})
+}
+
+// changeExcuse changes a decided excuse (confirmed by the leader).
+func changeExcuse(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, a *storage.Attendance, want storage.ExcuseState) error {
+	before := *a
+	if err := setExcuse(c, mt, cell, m, a, want); err != nil {
+		return err
+	}
+	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	return excuseChanged(c, mt, cell, m, &before, a)
+}
+
+// excuseChanged audits and tells a change of a decided excuse, made by a
+// change of decision or by correcting the roll.
+func excuseChanged(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, before, after *storage.Attendance) error {
+	rec := func(a *storage.Attendance) decisionRecord {
+		return decisionRecord{Kind: "excuse", Meeting: mt.ID, Decision: string(a.Excuse), By: a.DecidedBy, At: a.DecidedAt}
+	}
+	return changeDecision(c, decisionChange{
+		cell: cell, member: m, before: rec(before), after: rec(after),
+		what: func(r *Ctx) string { return r.T("decision.what_excuse", "Name", m.Name, "When", r.when(mt.At, cell)) },
+		old:  func(r *Ctx) string { return r.excuseName(before.Excuse) },
+		new:  func(r *Ctx) string { return r.excuseName(after.Excuse) },
+		tellMember: func(c *Ctx) {
+			r := c.readerOf(m)
+			c.SendTo(m, "decision.excuse_changed_you", "When", r.when(mt.At, cell), "Old", r.excuseName(before.Excuse),
+				"New", r.excuseName(after.Excuse), "By", c.Me.Name)
+		},
+	})
+}
+
+// auditRollSet audits a correction of one member's roll entry. One that
+// turns a decided excuse the other way (the roll's "e"/"u" at the meeting)
+// is also a change of decision: audited as such, and told to the member and
+// the first decider.
+func auditRollSet(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, before *storage.Attendance) error {
+	after := mt.Roll[m.ID]
+	if err := c.Audit("roll_set", cell.ID, m.ID, before, after); err != nil {
+		return err
+	}
+	if before == nil || after.Excuse == before.Excuse || (before.Excuse != storage.ExcuseAccepted && before.Excuse != storage.ExcuseRejected) {
+		return nil
+	}
+	return excuseChanged(c, mt, cell, m, before, after)
 }

@@ -138,7 +138,7 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Văn Một", "Lê Thị Hai", "Phạm Văn Ba", "Võ Thị Bốn")
 	h.setStatus("vothibon", storage.Status{Kind: storage.StatusExempt, Reason: "Tuổi cao"})
-	h.setStatus("phamvanba", storage.Status{Kind: storage.StatusFarAway, From: h.now.AddDate(0, -1, 0), To: h.now.AddDate(0, 5, 0)})
+	h.setStatus("phamvanba", storage.Status{Kind: storage.StatusFarAway, Exempt: true, From: h.now.AddDate(0, -1, 0), To: h.now.AddDate(0, 5, 0)})
 	h.say("sec", "/meeting")
 	h.tap("sec", h.vi("mt.btn_open_n", "N", 1, "Date", "03/03"))
 	h.tap("sec", h.vi("mt.btn_topic"))
@@ -187,7 +187,7 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 	if len(to(out, "lethihai")) != 0 {
 		t.Fatalf("double tap told the member again: %s", texts(out))
 	}
-	h.wantText(out, "vi", "mt.excuse_already", "Name", "Lê Thị Hai", "Decision", h.vi("mt.excuse_state_accepted"), "By", "Nguyễn Văn Bí Thư")
+	h.wantText(out, "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", h.now.Format("02/01/2006 15:04"), "Decision", h.vi("mt.excuse_state_accepted"))
 	if a := h.meeting(mid).Roll[hai.ID]; a.Excuse != storage.ExcuseAccepted || a.DecidedBy != h.member("sec").ID {
 		t.Fatalf("excuse not recorded with who decided: %+v", a)
 	}

@@ -368,8 +368,8 @@ func listLinked(c *Ctx, cell *storage.Cell) error {
 		if l.Pending {
 			b.WriteString(c.T("res.list_line_pending", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace))
 			rows = append(rows, []Button{
-				ActionButton(c.T("res.btn_confirm_name", "Name", ckShorten(m.Name, 24)), "rsq", fmt.Sprintf("%d:a", m.ID)),
-				ActionButton(c.T("res.btn_refuse"), "rsq", fmt.Sprintf("%d:r", m.ID)),
+				ActionButton(c.T("res.btn_confirm_name", "Name", ckShorten(m.Name, 24)), "rsq", linkRequestArgs(&l, "a")),
+				ActionButton(c.T("res.btn_refuse"), "rsq", linkRequestArgs(&l, "r")),
 			})
 			continue
 		}
@@ -424,67 +424,6 @@ func listHomeLinked(c *Ctx, cell *storage.Cell) error {
 		b.WriteString(c.T("res.home_line", "Name", lm.m.Name, "Cell", rc, "Status", c.resStatusName(lm.l.Status)))
 	}
 	c.Reply(b.String(), rows...)
-	return nil
-}
-
-// actResidenceRequest records a residence leader's decision on a link
-// request: "rsq:<member>:a|r".
-func actResidenceRequest(c *Ctx, args string) error {
-	idArg, op, _ := strings.Cut(args, ":")
-	id, err := strconv.ParseUint(idArg, 10, 64)
-	if err != nil || c.Me == nil {
-		c.Say("err.stale_button")
-		return nil
-	}
-	l, err := c.Tx.ResidenceLink(id)
-	if errors.Is(err, storage.ErrNotFound) {
-		c.Say("res.request_gone")
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if !c.Me.Leads(l.CellID) {
-		c.Say("err.leaders_only")
-		return nil
-	}
-	m, err := c.Tx.Member(id)
-	if err != nil {
-		return err
-	}
-	if !l.Pending {
-		c.Say("res.request_decided", "Name", m.Name)
-		return nil
-	}
-	cell, err := c.Tx.Cell(l.CellID)
-	if err != nil {
-		return err
-	}
-	r := c.readerOf(m)
-	before := *l
-	switch op {
-	case "a":
-		l.Pending, l.ConfirmedBy, l.ConfirmedAt = false, c.Me.ID, c.Now
-		if err := c.Tx.PutResidenceLink(l); err != nil {
-			return err
-		}
-		if err := c.Audit("residence_link", l.CellID, m.ID, before, l); err != nil {
-			return err
-		}
-		c.Say("res.request_confirmed", "Name", m.Name)
-		c.SendTo(m, "res.linked_you", "Link", r.linkText(l), "By", c.Me.Name)
-	case "r":
-		if err := c.Tx.DeleteResidenceLink(id); err != nil {
-			return err
-		}
-		if err := c.Audit("residence_link", l.CellID, m.ID, before, nil); err != nil {
-			return err
-		}
-		c.Say("res.request_refused", "Name", m.Name)
-		c.SendTo(m, "res.refused_you", "Cell", r.cellLabel(cell), "By", c.Me.Name)
-	default:
-		c.Say("err.stale_button")
-	}
 	return nil
 }
 
@@ -869,11 +808,10 @@ func answerLinkConfirm(c *Ctx, in Input) (string, error) {
 		return "", err
 	}
 	sent := 0
-	args := fmt.Sprint(m.ID)
 	for i := range leaders {
 		ld := &leaders[i]
 		r := c.readerOf(ld)
-		if c.SendButtonsTo(ld, [][]Button{{ActionButton(r.T("btn.confirm"), "rsq", args+":a"), ActionButton(r.T("res.btn_refuse"), "rsq", args+":r")}},
+		if c.SendButtonsTo(ld, [][]Button{{ActionButton(r.T("btn.confirm"), "rsq", linkRequestArgs(l, "a")), ActionButton(r.T("res.btn_refuse"), "rsq", linkRequestArgs(l, "r"))}},
 			"res.request_to_leader", "Name", m.Name, "Link", r.linkText(l)) {
 			sent++
 		}

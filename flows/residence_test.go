@@ -156,7 +156,7 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 	// The decision is in the cell's audit log.
 	h.wantContains(h.say("sec", "/audit"), "ghi nhận giới thiệu về nơi cư trú")
 	// The deputy's button is now stale: decided already.
-	h.wantText(h.tap("dep", "Xác nhận"), "vi", "res.request_decided", "Name", "Hoàng Văn Minh")
+	h.wantText(h.tap("dep", "Xác nhận"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "xác nhận")
 
 	view := h.say("minh", "/residence")
 	h.wantContains(view, "Chi bộ nơi cư trú: Chi bộ Thử (Đảng bộ xã Thử, mã #1)")

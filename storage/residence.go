@@ -192,8 +192,52 @@ func (tx *Tx) PutResidenceLink(l *ResidenceLink) error {
 	return putJSON(tx.tx.Bucket(bucketResidenceLinks), itob(l.MemberID), l)
 }
 
-// DeleteResidenceLink removes the member's link (a refused request).
+// ResidenceRefusal is a refused link request, kept after the link is
+// removed so that a later tap on the request's buttons can say who refused
+// it and when, and so that the refusal can be changed into a confirmation.
+type ResidenceRefusal struct {
+	Link      ResidenceLink `json:"link"`
+	RefusedBy uint64        `json:"refused_by"`
+	RefusedAt time.Time     `json:"refused_at"`
+}
+
+// refusalKey keeps a member's refusal in the links bucket, after the
+// member's 8-byte link key: the bucket is only read by key.
+func refusalKey(memberID uint64) []byte { return append(itob(memberID), "/refused"...) }
+
+// ResidenceRefusal returns the member's latest refused link request.
+func (tx *Tx) ResidenceRefusal(memberID uint64) (*ResidenceRefusal, error) {
+	return getJSON[ResidenceRefusal](tx.tx.Bucket(bucketResidenceLinks), refusalKey(memberID))
+}
+
+// RefuseResidenceLink removes the member's link and keeps it as refused by
+// by at at.
+func (tx *Tx) RefuseResidenceLink(memberID, by uint64, at time.Time) error {
+	l, err := tx.ResidenceLink(memberID)
+	if err != nil {
+		return err
+	}
+	if err := tx.deleteResidenceLink(memberID); err != nil {
+		return err
+	}
+	return putJSON(tx.tx.Bucket(bucketResidenceLinks), refusalKey(memberID), &ResidenceRefusal{Link: *l, RefusedBy: by, RefusedAt: at})
+}
+
+// DeleteResidenceRefusal forgets the member's refused request (changed
+// into a confirmation).
+func (tx *Tx) DeleteResidenceRefusal(memberID uint64) error {
+	return tx.tx.Bucket(bucketResidenceLinks).Delete(refusalKey(memberID))
+}
+
+// DeleteResidenceLink removes the member's link and any refused request.
 func (tx *Tx) DeleteResidenceLink(memberID uint64) error {
+	if err := tx.DeleteResidenceRefusal(memberID); err != nil {
+		return err
+	}
+	return tx.deleteResidenceLink(memberID)
+}
+
+func (tx *Tx) deleteResidenceLink(memberID uint64) error {
 	old, err := tx.ResidenceLink(memberID)
 	if errors.Is(err, ErrNotFound) {
 		return nil
