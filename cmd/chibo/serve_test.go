@@ -1,0 +1,91 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/bot/telegram/telegramtest"
+	"chibo/bot/zalo/zalotest"
+)
+
+// waitZalo waits for a message to chat containing want.
+func waitZalo(t *testing.T, fake *zalotest.Server, chat, want string) string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, s := range fake.SentTo(chat) {
+			if strings.Contains(s, want) {
+				return s
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no Zalo message to %s containing %q; got %q", chat, want, fake.SentTo(chat))
+	return ""
+}
+
+// One process serves Telegram and Zalo. Zalo failing at start does not stop
+// Telegram; Zalo is retried and then served; /healthz shows each.
+func TestServe_TelegramAndZalo(t *testing.T) {
+	tg := telegramtest.New(t, telegramtest.Options{Enforce: &telegramtest.Limits{}})
+	za := zalotest.New("42:zalo-secret-token")
+	defer za.Close()
+	za.MaxPoll = 50 * time.Millisecond
+	za.Fail("getMe", zalotest.Fault{Status: 502, HTML: true})
+	db := filepath.Join(t.TempDir(), "chibo.db")
+	listen := freeAddr(t)
+	stop := served(t, tg, db, "ZALO_BOT_TOKEN", za.Token, "CHIBO_ZALO_API", za.URL, "CHIBO_LISTEN", listen)
+
+	tg.PushText(501, 501, "/start")
+	waitSent(t, tg, 501, "đường dẫn mời")
+	za.Push(za.Text(zalotest.User{ID: "e4ea2cd5189df1c3a88c", Name: "Lê Thị B"}, "/start"))
+	waitZalo(t, za, "e4ea2cd5189df1c3a88c", "mời")
+
+	resp, err := http.Get("http://" + listen + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var h struct {
+		OK         bool `json:"ok"`
+		Transports map[string]struct {
+			OK        bool   `json:"ok"`
+			LastError string `json:"last_error"`
+		} `json:"transports"`
+	}
+	json.NewDecoder(resp.Body).Decode(&h)
+	resp.Body.Close()
+	if !h.Transports["telegram"].OK || !h.Transports["zalo"].OK || !strings.Contains(h.Transports["zalo"].LastError, "502") {
+		t.Errorf("healthz %+v: want both transports up, Zalo's earlier failure shown", h)
+	}
+	resp, err = http.Get("http://" + listen + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body strings.Builder
+	buf := make([]byte, 1<<16)
+	for {
+		n, err := resp.Body.Read(buf)
+		body.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	resp.Body.Close()
+	if !strings.Contains(body.String(), `chibo_transport_up{transport="zalo"} 1`) || !strings.Contains(body.String(), `chibo_transport_sends_total{result="sent",transport="telegram"} 1`) {
+		t.Errorf("metrics lack the per-transport labels:\n%s", body.String())
+	}
+	code, logs := stop()
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, logs)
+	}
+	if strings.Contains(logs, "zalo-secret-token") || strings.Contains(logs, tg.Token()) {
+		t.Errorf("a token reached the logs:\n%s", logs)
+	}
+	if r := za.Refused(); len(r) != 0 {
+		t.Errorf("the Zalo fake refused %q", r)
+	}
+}
