@@ -108,6 +108,9 @@ func runStart(c *Ctx, token string) error {
 	if IsCheckinPayload(token) { // a scanned or tapped meeting check-in link
 		return StartCheckin(c, token)
 	}
+	if inv, err := c.Tx.Invite(token); err == nil && inv.LinkMember != 0 && inv.Usable(c.Now) {
+		return linkContact(c, inv) // a code from /me, as a Telegram deep link
+	}
 	inv, target, err := usableInvite(c.Tx, token, c.Now)
 	if err != nil {
 		return sayInvalid(c, err)

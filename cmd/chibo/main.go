@@ -77,6 +77,9 @@ type Config struct {
 	ClockOffset time.Duration
 
 	zone *time.Location
+	// demo is set in the console demo's process: only there may a link name
+	// the demo's bot.
+	demo bool
 	// workDir is the directory relative paths in arguments are relative
 	// to: the caller's, when a command comes through the admin socket.
 	// Empty means the process's own.
@@ -386,6 +389,7 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 	}
 	defer db.Close() // closed last, after every user of it stopped
 
+	cfg.demo = cfg.Token == "" && cfg.ZaloToken == ""
 	adm, err := listenAdmin(cfg, db, cat, log)
 	if err != nil {
 		return err
@@ -406,6 +410,17 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 	}
 	var linkMu sync.RWMutex
 	inviteLink := func(token string) string { return "https://t.me/" + botUsername(cfg, db) + "?start=" + token }
+	if cfg.Token != "" || cfg.ZaloToken != "" {
+		// Served: a link names the bot Telegram told (set once connected),
+		// or the configured or learnt one; none without a Telegram bot, and
+		// the invite shows its code alone.
+		inviteLink = func(token string) string {
+			if name := knownUsername(cfg, db); cfg.Token != "" && name != "" {
+				return "https://t.me/" + name + "?start=" + token
+			}
+			return ""
+		}
+	}
 	engine, err := flows.NewEngine(cat, flows.Config{
 		Now:            now,
 		Zone:           cfg.zone,
@@ -441,18 +456,24 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 	return runConsole(ctx, cfg, d, clock, stdin, stdout)
 }
 
-// botUsername is the bot's Telegram username for links: configured, or
-// learnt from Telegram on an earlier run, or the demo's.
+// botUsername is the bot's Telegram username for links in the demo:
+// configured, or learnt from Telegram on an earlier run, or the demo's.
 func botUsername(cfg Config, db *storage.DB) string {
+	if name := knownUsername(cfg, db); name != "" {
+		return name
+	}
+	return "chibo_demo_bot" // the demo's own: never a link outside the demo
+}
+
+// knownUsername is the bot's Telegram username: configured, or learnt from
+// Telegram on an earlier run; "" when neither.
+func knownUsername(cfg Config, db *storage.DB) string {
 	if cfg.BotUsername != "" {
 		return cfg.BotUsername
 	}
 	var name []byte
 	_ = db.View(func(tx *storage.Tx) error { name = tx.Meta(metaBotUsername); return nil })
-	if len(name) > 0 {
-		return string(name)
-	}
-	return "chibo_demo_bot"
+	return string(name)
 }
 
 // metaBotUsername is where the bot's username is kept once Telegram told it.

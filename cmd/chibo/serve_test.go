@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -89,3 +90,38 @@ func TestServe_TelegramAndZalo(t *testing.T) {
 		t.Errorf("the Zalo fake refused %q", r)
 	}
 }
+
+// An invite made on the command line names the bot its token belongs to,
+// and is refused when no bot is known (it used to name the demo's bot).
+func TestAdmin_inviteNamesTheBot(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "chibo.db")
+	env := map[string]string{"CHIBO_DB": db}
+	chibo(t, env, "", "admin", "create-org", "Đảng bộ xã Tân Phú")
+	chibo(t, env, "", "admin", "create-cell", "--org", "1", "Chi bộ ấp 3")
+	code, out, errs := chibo(t, env, "", "admin", "invite", "--cell", "1")
+	if code != 1 || strings.Contains(out, "chibo_demo_bot") || !strings.Contains(errs, "TELEGRAM_BOT_TOKEN") {
+		t.Fatalf("no bot known: exit %d, %q %q; want a refusal", code, out, errs)
+	}
+
+	tg := telegramtest.New(t, telegramtest.Options{})
+	env["TELEGRAM_BOT_TOKEN"], env["CHIBO_TELEGRAM_API"] = tg.Token(), tg.URL()
+	_, out, _ = chibo(t, env, "", "admin", "invite", "--cell", "1")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if !strings.HasPrefix(lines[len(lines)-1], "https://t.me/chibo_test_bot?start=") || !codeLine.MatchString(out) {
+		t.Errorf("with a Telegram token: %q; want the bot's own link last, and the code", out)
+	}
+
+	za := zalotest.New("42:zalo-secret-token")
+	defer za.Close()
+	env["ZALO_BOT_TOKEN"], env["CHIBO_ZALO_API"] = za.Token, za.URL
+	_, out, errs = chibo(t, env, "", "admin", "invite", "--cell", "1", "--transport", "zalo")
+	lines = strings.Split(strings.TrimSpace(out), "\n")
+	if !codeOnly.MatchString(lines[len(lines)-1]) || !strings.Contains(out, "bot.ChiboFake") {
+		t.Errorf("--transport zalo: %q %q; want the Zalo bot named and the code last", out, errs)
+	}
+}
+
+var (
+	codeOnly = regexp.MustCompile(`^[A-Z0-9]{3}-[A-Z0-9]{3}$`)
+	codeLine = regexp.MustCompile(`\b[A-Z0-9]{3}-[A-Z0-9]{3}\b`)
+)
