@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -358,5 +359,43 @@ func TestStatus_temporaryTransferEndAndReminder(t *testing.T) {
 	h.advance(24 * time.Hour)
 	if n := reminded(); n != 0 {
 		t.Fatalf("reminded again: %d", n)
+	}
+}
+
+// TestStatus_yearKeepsAMemberWhoMovedCell: a member received by another
+// cell after March still has March in the old cell's year, where it was made.
+func TestStatus_yearKeepsAMemberWhoMovedCell(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một", "Lê Thị Hai")
+	h.closeMarch()
+	err := h.db.Update(func(tx *storage.Tx) error {
+		other := &storage.Cell{OrgID: h.cell.OrgID, Name: "Chi bộ Mới", Created: h.now}
+		if err := tx.PutCell(other); err != nil {
+			return err
+		}
+		m, err := tx.Member(h.member("lethihai").ID)
+		if err != nil {
+			return err
+		}
+		m.HomeCellID = other.ID
+		return tx.PutMember(m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	err = h.db.View(func(tx *storage.Tx) error {
+		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		a, err := c.attendanceYear(h.cell, 2026)
+		for _, r := range a.Members {
+			names = append(names, r.Name)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(names, "Lê Thị Hai") {
+		t.Fatalf("the year lost the member who moved: %q", names)
 	}
 }
