@@ -3,23 +3,22 @@ package storage
 // Bucket names, all in one place (the etcd habit): a bucket that is not listed
 // here does not exist. Keys are noted next to each bucket.
 var (
-	bucketMeta        = []byte("meta")        // string key → value (schema version, poll offsets, settings)
-	bucketOrgs        = []byte("orgs")        // id → Organization
-	bucketCells       = []byte("cells")       // id → Cell
-	bucketGroups      = []byte("groups")      // id → Group
-	bucketMembers     = []byte("members")     // id → Member
-	bucketContacts    = []byte("contacts")    // "transport:user" → member id (index, schema v2)
-	bucketHomes       = []byte("homes")       // home cell id + member id → nil (index, schema v3)
-	bucketInvites     = []byte("invites")     // token → Invite
-	bucketInviteCodes = []byte("invitecodes") // short code → invite token (index of Invite.Code)
-	bucketConvs       = []byte("convs")       // "transport:chat:user" → Conv
-	bucketOffers      = []byte("offers")      // "transport:chat" → Offer (last choices shown)
-	bucketRefusals    = []byte("refusals")    // "transport:user" → Refusal
-	bucketEvents      = []byte("events")      // event key → processed-at (dedupe)
-	bucketOutbox      = []byte("outbox")      // id → OutboxItem
-	bucketPending     = []byte("pending")     // id → nil: outbox rows not yet ended
-	bucketOutboxKey   = []byte("outboxkey")   // idempotency key → outbox id
-	bucketAudit       = []byte("audit")       // id → AuditEntry, in order
+	bucketMeta      = []byte("meta")      // string key → value (schema version, poll offsets, settings)
+	bucketOrgs      = []byte("orgs")      // id → Organization
+	bucketCells     = []byte("cells")     // id → Cell
+	bucketGroups    = []byte("groups")    // id → Group
+	bucketMembers   = []byte("members")   // id → Member
+	bucketContacts  = []byte("contacts")  // "transport:user" → member id (index, schema v2)
+	bucketHomes     = []byte("homes")     // home cell id + member id → nil (index, schema v3)
+	bucketInvites   = []byte("invites")   // token → Invite
+	bucketConvs     = []byte("convs")     // "transport:chat:user" → Conv
+	bucketOffers    = []byte("offers")    // "transport:chat" → Offer (last choices shown)
+	bucketRefusals  = []byte("refusals")  // "transport:user" → Refusal
+	bucketEvents    = []byte("events")    // event key → processed-at (dedupe)
+	bucketOutbox    = []byte("outbox")    // id → OutboxItem
+	bucketPending   = []byte("pending")   // id → nil: outbox rows not yet ended
+	bucketOutboxKey = []byte("outboxkey") // idempotency key → outbox id
+	bucketAudit     = []byte("audit")     // id → AuditEntry, in order
 
 	bucketMeetings         = []byte("meetings")         // id → Meeting (with its roll)
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
@@ -43,13 +42,20 @@ var (
 	bucketResidenceOpen       = []byte("residenceopen")     // meeting id + member id → nil: attendance not yet settled
 )
 
+// Buckets of the Zalo transport's work (issue 16).
+var (
+	bucketInviteCodes = []byte("invitecodes") // short code → invite token (index of Invite.Code)
+	bucketFileLinks   = []byte("filelinks")   // random id → FileLink (files published at expiring links)
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts, bucketHomes,
-	bucketInvites, bucketInviteCodes, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
+	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
 	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
+	bucketInviteCodes, bucketFileLinks,
 }

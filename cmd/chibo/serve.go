@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"chibo/bot"
+	"chibo/bot/filelink"
 	"chibo/bot/zalo"
 	"chibo/flows"
 	"chibo/storage"
@@ -101,8 +103,10 @@ type shared struct {
 	mu       sync.RWMutex
 	hooks    []func() // called after each commit of the dispatcher
 	handlers map[string]*atomic.Pointer[http.Handler]
-	plugs    []*plug
-	single   bool // one messenger only: its failure ends chibo, as before
+	// files publishes pictures and files at links; nil without a public URL.
+	files  *filelink.Store
+	plugs  []*plug
+	single bool // one messenger only: its failure ends chibo, as before
 }
 
 // handleOnce mounts h on chibo's listener at pattern, the first time only (a
@@ -123,9 +127,38 @@ func (sh *shared) handleOnce(pattern string, h http.Handler) {
 	cur.Store(&h)
 }
 
-// links is how files go on messengers that cannot carry them; nil until
-// chibo has a public URL.
-func (sh *shared) links() zalo.Links { return nil }
+// links is how files go on messengers that cannot carry them: a signed,
+// expiring link when chibo has a public URL, else a note on where to get
+// the file; in the recipient's language.
+func (sh *shared) links() zalo.Links { return fileNotes{sh: sh} }
+
+// fileNotes implements zalo.Links.
+type fileNotes struct{ sh *shared }
+
+// Publish implements zalo.Links.
+func (n fileNotes) Publish(chat string, d *bot.Document) (string, string, error) {
+	sh := n.sh
+	lang := sh.cfg.Lang
+	_ = sh.d.DB.View(func(tx *storage.Tx) error {
+		if m, err := tx.MemberByContact(zalo.Name, chat); err == nil && m.Lang != "" {
+			lang = m.Lang
+		}
+		return nil
+	})
+	picture := strings.HasPrefix(d.MIME, "image/")
+	if sh.files == nil {
+		return sh.d.Catalog.T(lang, "zalo.file_elsewhere", "Name", d.Name), "", nil
+	}
+	link, until, err := sh.files.Publish(d)
+	if err != nil {
+		return "", "", err
+	}
+	id, photo := "zalo.file_link", ""
+	if picture {
+		id, photo = "zalo.picture_link", link
+	}
+	return sh.d.Catalog.T(lang, id, "Name", d.Name, "Link", link, "Until", until.In(sh.cfg.zone).Format("15:04 02/01/2006")), photo, nil
+}
 
 // onCommit adds a hook called after each commit.
 func (sh *shared) onCommit(f func()) {
@@ -193,11 +226,22 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 	}
 	ictx, stopIntake := context.WithCancelCause(ctx)
 	defer stopIntake(nil)
+	if cfg.PublicURL != "" {
+		files, err := filelink.Open(d.DB, cfg.PublicURL, time.Duration(cfg.LinkHours)*time.Hour, now)
+		if err != nil {
+			stopIntake(err)
+		}
+		sh.files = files
+	}
 	var httpDone chan error
 	if cfg.Listen != "" {
 		sh.mux = http.NewServeMux()
 		sh.mux.Handle("/healthz", sh.healthHandler())
 		sh.mux.Handle("/metrics", sh.m.handler())
+		if sh.files != nil {
+			sh.mux.Handle("GET "+filelink.Prefix, sh.files)
+			wg.Go(func() { sh.sweepFiles(ictx) })
+		}
 		ln, err := net.Listen("tcp", cfg.Listen)
 		if err != nil {
 			stopIntake(err)
@@ -233,6 +277,22 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 		return err
 	}
 	return nil
+}
+
+// sweepFiles deletes files whose links expired, every hour.
+func (sh *shared) sweepFiles(ctx context.Context) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := sh.files.Sweep(); err != nil {
+			sh.d.Log.Error("expired file links not deleted", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // supervise runs one messenger until ctx ends. A failure to connect or of
