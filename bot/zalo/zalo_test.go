@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -336,3 +337,5 @@ func TestZalo_WebhookRedelivery(t *testing.T) {
 		t.Errorf("%d events handled, want 1", n)
 	}
 }
+
+var codeRE = regexp.MustCompile(`\b[A-Z0-9]{3}-[A-Z0-9]{3}\b`)

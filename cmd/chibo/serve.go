@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,34 +129,8 @@ func (sh *shared) handleOnce(pattern string, h http.Handler) {
 // links is how files go on messengers that cannot carry them: a signed,
 // expiring link when chibo has a public URL, else a note on where to get
 // the file; in the recipient's language.
-func (sh *shared) links() zalo.Links { return fileNotes{sh: sh} }
-
-// fileNotes implements zalo.Links.
-type fileNotes struct{ sh *shared }
-
-// Publish implements zalo.Links.
-func (n fileNotes) Publish(chat string, d *bot.Document) (string, string, error) {
-	sh := n.sh
-	lang := sh.cfg.Lang
-	_ = sh.d.DB.View(func(tx *storage.Tx) error {
-		if m, err := tx.MemberByContact(zalo.Name, chat); err == nil && m.Lang != "" {
-			lang = m.Lang
-		}
-		return nil
-	})
-	picture := strings.HasPrefix(d.MIME, "image/")
-	if sh.files == nil {
-		return sh.d.Catalog.T(lang, "zalo.file_elsewhere", "Name", d.Name), "", nil
-	}
-	link, until, err := sh.files.Publish(d)
-	if err != nil {
-		return "", "", err
-	}
-	id, photo := "zalo.file_link", ""
-	if picture {
-		id, photo = "zalo.picture_link", link
-	}
-	return sh.d.Catalog.T(lang, id, "Name", d.Name, "Link", link, "Until", until.In(sh.cfg.zone).Format("15:04 02/01/2006")), photo, nil
+func (sh *shared) links() zalo.Links {
+	return zalo.FileNotes{DB: sh.d.DB, Catalog: sh.d.Catalog, Files: sh.files, Lang: sh.cfg.Lang, Zone: sh.cfg.zone}
 }
 
 // onCommit adds a hook called after each commit.

@@ -1,0 +1,182 @@
+package zalo_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"chibo/bot"
+	"chibo/bot/filelink"
+	"chibo/bot/zalo"
+	"chibo/bot/zalo/zalotest"
+	"chibo/flows"
+	"chibo/locales"
+	"chibo/storage"
+)
+
+// world is chibo on Zalo end to end: the strict fake, long polling, the
+// real engine on a real database with a movable clock, the sender and the
+// scheduler, and file links served by a local listener.
+type world struct {
+	t     *testing.T
+	db    *storage.DB
+	fake  *zalotest.Server
+	cat   *locales.Catalog
+	zone  *time.Location
+	sched *bot.Scheduler
+	files *httptest.Server
+
+	mu  sync.Mutex
+	now time.Time
+
+	org  *storage.Organization
+	cell *storage.Cell
+	sec  *storage.Member
+}
+
+func (w *world) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
+}
+
+func (w *world) set(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.now = t
+}
+
+func newWorld(t *testing.T, publicFiles bool) *world {
+	t.Helper()
+	zone, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	w := &world{t: t, db: mustOpenDB(t), fake: newFake(t), zone: zone, now: time.Date(2026, 3, 1, 9, 0, 0, 0, zone)}
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.OnError = func(id string, err error) { t.Errorf("message %s: %v", id, err) }
+	w.cat = cat
+	// Zalo only: no Telegram bot, so invites show their code alone.
+	engine, err := flows.NewEngine(cat, flows.Config{Now: w.clock, Zone: zone, InviteLink: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := zalo.FileNotes{DB: w.db, Catalog: cat, Lang: "vi", Zone: zone}
+	if publicFiles {
+		store, err := filelink.Open(w.db, "https://chibo.example.org", 0, w.clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.files = httptest.NewServer(store)
+		t.Cleanup(w.files.Close)
+		notes.Files = store
+	}
+	z := mustZalo(t, w.fake, zalo.Config{Links: notes})
+	var sender *bot.Sender
+	sender = bot.NewSender(w.db, map[string]bot.Transport{zalo.Name: z}, bot.SenderOptions{Now: w.clock, Draw: engine.Draw})
+	d := bot.NewDispatcher(w.db, engine, bot.DispatcherOptions{Now: w.clock, OnCommit: sender.Notify})
+	w.sched = bot.NewScheduler(w.db, engine, bot.SchedulerOptions{Now: w.clock, OnCommit: sender.Notify})
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { z.Poll(ctx, d) })
+	wg.Go(func() { sender.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait(); d.Close() })
+
+	err = w.db.Update(func(tx *storage.Tx) error {
+		w.org = &storage.Organization{Name: "Đảng bộ xã Tân Phú", Created: w.now}
+		if err := tx.PutOrg(w.org); err != nil {
+			return err
+		}
+		w.cell = &storage.Cell{OrgID: w.org.ID, Name: "Chi bộ ấp 3", TZ: zone.String(), Created: w.now}
+		if err := tx.PutCell(w.cell); err != nil {
+			return err
+		}
+		w.sec, err = w.member(tx, "zsec", "Nguyễn Văn An", storage.RoleSecretary)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+// member registers a person on Zalo directly in storage.
+func (w *world) member(tx *storage.Tx, user, name string, role storage.Role) (*storage.Member, error) {
+	m := &storage.Member{Name: name, HomeCellID: w.cell.ID, Lang: "vi", Contacts: map[string]string{zalo.Name: user},
+		Status: storage.Status{Kind: storage.StatusActive, SetAt: w.now}, Consent: storage.Consent{Given: true, At: w.now}, Joined: w.now}
+	m.AddRole(w.cell.ID, storage.RoleMember)
+	m.AddRole(w.cell.ID, role)
+	return m, tx.PutMember(m)
+}
+
+// say is user writing text to the bot on Zalo.
+func (w *world) say(user, text string) {
+	w.fake.Push(w.fake.Text(zalotest.User{ID: user, Name: user}, text))
+}
+
+// wait returns the first message to user, after the first skip ones,
+// containing want.
+func (w *world) wait(user, want string) string {
+	w.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, s := range w.fake.SentTo(user) {
+			if strings.Contains(s, want) {
+				return s
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	w.t.Fatalf("no message to %s containing %q; got:\n%s", user, want, strings.Join(w.fake.SentTo(user), "\n-----\n"))
+	return ""
+}
+
+// sayWait says text and waits for the next message to user containing want.
+func (w *world) sayWait(user, text, want string) string {
+	w.t.Helper()
+	n := len(w.fake.SentTo(user))
+	w.say(user, text)
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, s := range w.fake.SentTo(user)[min(n, len(w.fake.SentTo(user))):] {
+			if strings.Contains(s, want) {
+				return s
+			}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	w.t.Fatalf("after %q: no message to %s containing %q; got:\n%s", text, user, want, strings.Join(w.fake.SentTo(user)[n:], "\n-----\n"))
+	return ""
+}
+
+func (w *world) vi(id string, kv ...any) string { return w.cat.T("vi", id, kv...) }
+
+func (w *world) strict() {
+	w.t.Helper()
+	if r := w.fake.Refused(); len(r) != 0 {
+		w.t.Errorf("the strict fake refused %q", r)
+	}
+}
+
+// Registration by code: the secretary asks for an invite on Zalo and gets a
+// code; the new member types it in lowercase with a space and answers every
+// question by number.
+func TestE2E_RegistrationByCode(t *testing.T) {
+	w := newWorld(t, false)
+	msg := w.sayWait("zsec", "/invite", "Mã mời")
+	code := codeRE.FindString(msg)
+	if code == "" {
+		t.Fatalf("no code in %q", msg)
+	}
+	w.sayWait("znew", strings.ToLower(code[:3])+" "+strings.ToLower(code[4:]), "họ và tên")
+	w.sayWait("znew", "Trần Thị Bình", "đồng ý")
+	w.sayWait("znew", "1", "ngôn ngữ")
+	w.sayWait("znew", "1", "Đăng ký thành công")
+	w.wait("zsec", "Trần Thị Bình")
+	// The code is used now.
+	w.sayWait("zother", code, w.vi("zalo.code_used"))
+	w.strict()
+}
