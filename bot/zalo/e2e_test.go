@@ -2,6 +2,10 @@ package zalo_test
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -179,4 +183,85 @@ func TestE2E_RegistrationByCode(t *testing.T) {
 	// The code is used now.
 	w.sayWait("zother", code, w.vi("zalo.code_used"))
 	w.strict()
+}
+
+// A meeting notice answered by number: the notice shows its choices
+// numbered, the member types 1, and the roll records the answer; a number
+// from an older list is refused as stale.
+func TestE2E_MeetingNoticeByNumber(t *testing.T) {
+	w := newWorld(t, false)
+	var mot *storage.Member
+	w.db.Update(func(tx *storage.Tx) error {
+		var err error
+		mot, err = w.member(tx, "zmot", "Trần Văn Một", storage.RoleMember)
+		return err
+	})
+	w.sayWait("zsec", "/meeting", "03/03/2026")
+	w.sayWait("zsec", w.vi("mt.btn_open_n", "N", 1, "Date", "03/03"), w.vi("mt.btn_notify"))
+	w.sayWait("zsec", strings.ToLower(w.vi("mt.btn_notify")), "03/03/2026")
+	notice := w.wait("zmot", "19:30 ngày 03/03/2026")
+	if !strings.Contains(notice, "\n1. "+w.vi("mt.btn_yes")) || !strings.Contains(notice, "\n2. "+w.vi("mt.btn_no")) {
+		t.Fatalf("the notice does not number its choices:\n%s", notice)
+	}
+	w.sayWait("zmot", "1", "Đã ghi nhận: đồng chí sẽ dự họp")
+	var mt *storage.Meeting
+	w.db.View(func(tx *storage.Tx) error {
+		ms, err := tx.Meetings(w.cell.ID)
+		if err == nil && len(ms) > 0 {
+			mt = &ms[0]
+		}
+		return err
+	})
+	if mt == nil || mt.Roll[mot.ID].RSVP != storage.RSVPYes {
+		t.Fatalf("the roll does not record the answer: %+v", mt)
+	}
+	w.strict()
+}
+
+// A residence comment delivered as a link: Zalo carries no documents, so
+// the member gets a signed link that works for 24 hours, and the file
+// behind it; without a public URL, a note on where to get it.
+func TestE2E_ResidenceCommentAsLink(t *testing.T) {
+	for _, public := range []bool{true, false} {
+		t.Run(fmt.Sprintf("public=%v", public), func(t *testing.T) {
+			w := newWorld(t, public)
+			err := w.db.Update(func(tx *storage.Tx) error {
+				minh, err := w.member(tx, "zminh", "Hoàng Văn Minh", storage.RoleMember)
+				if err != nil {
+					return err
+				}
+				if err := tx.PutResidenceLink(&storage.ResidenceLink{MemberID: minh.ID, CellID: w.cell.ID, Workplace: "Sở Tài chính tỉnh", Status: storage.ResidenceWithComment,
+					RequestedBy: minh.ID, RequestedAt: w.now, ConfirmedBy: w.sec.ID, ConfirmedAt: w.now}); err != nil {
+					return err
+				}
+				return tx.AddResidenceComment(&storage.ResidenceComment{MemberID: minh.ID, CellID: w.cell.ID, Year: 2025,
+					Answers: map[string]string{"free": "Gương mẫu"}, By: w.sec.ID, At: time.Date(2025, 11, 20, 9, 0, 0, 0, w.zone)})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.sayWait("zminh", "/residence", "2025")
+			w.sayWait("zminh", w.vi("res.btn_view_comment", "Year", 2025), w.vi("res.btn_export_one"))
+			if !public {
+				w.sayWait("zminh", w.vi("res.btn_export_one"), "Zalo không gửi được tệp phieu-nhan-xet-2025-hoang-van-minh.txt")
+				w.strict()
+				return
+			}
+			msg := w.sayWait("zminh", w.vi("res.btn_export_one"), "https://chibo.example.org/f/")
+			link := regexp.MustCompile(`https://chibo\.example\.org(/f/\S+)`).FindStringSubmatch(msg)
+			if link == nil || !strings.Contains(msg, "02/03/2026") || strings.Contains(link[1], "Minh") {
+				t.Fatalf("the link message %q: want a link without the name, valid until tomorrow", msg)
+			}
+			resp, err := http.Get(w.files.URL + link[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || !strings.Contains(string(body), "Hoàng Văn Minh") {
+				t.Fatalf("the link gives %d %q", resp.StatusCode, body)
+			}
+			w.strict()
+		})
+	}
 }
