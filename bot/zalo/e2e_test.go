@@ -180,6 +180,8 @@ func TestE2E_RegistrationByCode(t *testing.T) {
 	w.sayWait("znew", "1", "ngôn ngữ")
 	w.sayWait("znew", "1", "Đăng ký thành công")
 	w.wait("zsec", "Trần Thị Bình")
+	// The language question's number again: a stale choice, as a stale button.
+	w.sayWait("znew", "1", w.vi("err.stale_button"))
 	// The code is used now.
 	w.sayWait("zother", code, w.vi("zalo.code_used"))
 	w.strict()
@@ -214,6 +216,64 @@ func TestE2E_MeetingNoticeByNumber(t *testing.T) {
 	})
 	if mt == nil || mt.Roll[mot.ID].RSVP != storage.RSVPYes {
 		t.Fatalf("the roll does not record the answer: %+v", mt)
+	}
+	w.strict()
+}
+
+// A far-away member's monthly check-in on Zalo: the reminder comes from
+// the scheduler, choices are typed by number or label, places are typed
+// (no location button), and the report is stored.
+func TestE2E_FarAwayCheckin(t *testing.T) {
+	w := newWorld(t, false)
+	var hung *storage.Member
+	err := w.db.Update(func(tx *storage.Tx) error {
+		var err error
+		if hung, err = w.member(tx, "zhung", "Đỗ Văn Hùng", storage.RoleMember); err != nil {
+			return err
+		}
+		hung.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: time.Date(2026, 3, 1, 0, 0, 0, 0, w.zone), To: time.Date(2026, 12, 31, 0, 0, 0, 0, w.zone), Exempt: true, Reason: "Bình Dương", SetAt: w.now})
+		if err := tx.PutMember(hung); err != nil {
+			return err
+		}
+		return tx.PutFarAway(&storage.FarAway{MemberID: hung.ID, Province: "Bình Dương", Exempt: true, Resolution: "NQ 01", SetAt: w.now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.set(time.Date(2026, 3, 25, 8, 0, 0, 0, w.zone))
+	if _, err := w.sched.Tick(); err != nil {
+		t.Fatal(err)
+	}
+	prompt := w.wait("zhung", "tháng 03/2026")
+	if !strings.Contains(prompt, "\n1. ") {
+		t.Fatalf("the reminder shows no numbered choices:\n%s", prompt)
+	}
+	w.sayWait("zhung", "1", "Câu 1/9")
+	w.sayWait("zhung", "Thuận An, Bình Dương", "Câu 2/9")
+	w.sayWait("zhung", "có", "Câu 3/9")
+	w.sayWait("zhung", "Công ty TNHH Giày Mẫu", "Câu 4/9")
+	w.sayWait("zhung", "Công nhân may", "Câu 5/9")
+	w.sayWait("zhung", "0912 345 678", "Câu 6/9")
+	w.sayWait("zhung", "không", "Câu 7/9")
+	w.sayWait("zhung", "06/2027", "Câu 8/9")
+	w.sayWait("zhung", "Nguyễn Văn Thu", "Câu 9/9")
+	review := w.sayWait("zhung", "Mong chi bộ gửi tài liệu qua mạng", "• Nơi ở: Thuận An, Bình Dương")
+	send := regexp.MustCompile(`(?m)^(\d+)\. Gửi báo cáo$`).FindStringSubmatch(review)
+	if send == nil {
+		t.Fatalf("no numbered send choice in the review:\n%s", review)
+	}
+	w.say("zhung", send[1])
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var ck *storage.Checkin
+		w.db.View(func(tx *storage.Tx) error { ck, _ = tx.Checkin(hung.ID, "2026-03"); return nil })
+		if ck != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the check-in was not stored; last messages:\n%s", strings.Join(w.fake.SentTo("zhung"), "\n-----\n"))
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 	w.strict()
 }
@@ -264,4 +324,49 @@ func TestE2E_ResidenceCommentAsLink(t *testing.T) {
 			w.strict()
 		})
 	}
+}
+
+// Bad input on Zalo: what chibo cannot read gets the localized answer; a
+// send refused by the edge (HTML 502) or rate limited (429) is retried and
+// delivered once.
+func TestE2E_BadInput(t *testing.T) {
+	w := newWorld(t, false)
+	u := zalotest.User{ID: "zsec", Name: "An"}
+	for _, ev := range []map[string]any{
+		w.fake.Event("message.text.received", u, nil), // no text
+		w.fake.Event("message.sticker.received", u, map[string]any{"sticker": "x"}),
+		w.fake.Event("message.voice.received", u, map[string]any{"voice_url": "https://v.example/a.aac"}),
+		w.fake.Event("message.something.new", u, map[string]any{"text": "?"}),
+	} {
+		n := len(w.fake.SentTo("zsec"))
+		w.fake.Push(ev)
+		deadline := time.Now().Add(10 * time.Second)
+		for len(w.fake.SentTo("zsec")) == n && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if got := w.fake.SentTo("zsec"); len(got) != n+1 || got[n] != w.vi("err.unsupported") {
+			t.Fatalf("after %v: %q, want the unsupported answer once", ev["event_name"], got[n:])
+		}
+	}
+	w.fake.Fail("sendMessage", zalotest.Fault{Status: 502, HTML: true}, zalotest.Fault{Status: 429, RetryAfter: 1})
+	w.say("zsec", "/me")
+	// The sender waits on chibo's clock: move it past each retry's wait.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(w.fake.SentTo("zsec")) == 4 {
+		if time.Now().After(deadline) {
+			t.Fatal("the /me answer was never delivered")
+		}
+		w.set(w.clock().Add(2 * time.Second))
+		time.Sleep(20 * time.Millisecond)
+	}
+	n := 0
+	for _, s := range w.fake.SentTo("zsec") {
+		if strings.Contains(s, "Nguyễn Văn An") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("the /me answer was delivered %d times, want once", n)
+	}
+	w.strict()
 }
