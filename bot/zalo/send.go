@@ -32,13 +32,26 @@ type Pace struct {
 // two minutes, well within any reminder's window.
 var DefaultPace = Pace{PerSecond: 5, ChatInterval: time.Second}
 
-// pacer spaces requests at the wire: evenly overall, and per chat.
+// pacer keeps requests within Pace whatever the scheduling noise: at most
+// n requests start within any window (n/PerSecond seconds), counted from
+// the answer to the request n before, and a chat's next request starts
+// ChatInterval after the answer to its previous one. The platform receives
+// a request between its start and its answer, so it never sees more than
+// the pace. Within that, starts are spread evenly.
 type pacer struct {
 	mu       sync.Mutex
 	gap      time.Duration
+	window   time.Duration
 	interval time.Duration
-	next     time.Time
-	chatNext map[string]time.Time
+	next     time.Time   // earliest start of the next request
+	free     []time.Time // per slot: when it may start again; zero while in flight
+	busy     []bool
+	chats    map[string]*chatPace
+}
+
+type chatPace struct {
+	busy bool
+	free time.Time
 }
 
 func newPacer(p Pace) *pacer {
@@ -48,39 +61,84 @@ func newPacer(p Pace) *pacer {
 	if p.ChatInterval <= 0 {
 		p.ChatInterval = DefaultPace.ChatInterval
 	}
-	return &pacer{gap: time.Duration(float64(time.Second) / p.PerSecond), interval: p.ChatInterval, chatNext: map[string]time.Time{}}
+	n := max(int(p.PerSecond), 1)
+	return &pacer{
+		gap:      time.Duration(float64(time.Second) / p.PerSecond),
+		window:   time.Duration(float64(n) * float64(time.Second) / p.PerSecond),
+		interval: p.ChatInterval,
+		free:     make([]time.Time, n),
+		busy:     make([]bool, n),
+		chats:    map[string]*chatPace{},
+	}
 }
 
-// wait takes the next slot for chat and blocks until it comes.
-func (p *pacer) wait(ctx context.Context, chat string) error {
+// wait blocks until a request to chat may start, and returns the function
+// to call once it is answered (or failed).
+func (p *pacer) wait(ctx context.Context, chat string) (func(), error) {
+	for {
+		d, done := p.take(chat)
+		if done != nil {
+			return done, nil
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// take starts a request to chat now and returns its done function, or
+// returns how long to wait before asking again.
+func (p *pacer) take(chat string) (time.Duration, func()) {
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	now := time.Now()
+	c := p.chats[chat]
+	if c == nil {
+		c = &chatPace{}
+		p.chats[chat] = c
+	}
+	if c.busy {
+		return p.interval, nil // a part in flight: its answer frees the chat
+	}
+	slot := -1
+	for i := range p.free {
+		if !p.busy[i] && (slot < 0 || p.free[i].Before(p.free[slot])) {
+			slot = i
+		}
+	}
+	if slot < 0 {
+		return p.gap, nil // all in flight
+	}
 	at := now
-	for _, t := range []time.Time{p.next, p.chatNext[chat]} {
+	for _, t := range []time.Time{p.next, p.free[slot], c.free} {
 		if t.After(at) {
 			at = t
 		}
 	}
-	p.next = at.Add(p.gap)
-	p.chatNext[chat] = at.Add(p.interval)
-	if len(p.chatNext) > 10000 {
-		for c, t := range p.chatNext {
-			if t.Before(now) {
-				delete(p.chatNext, c)
+	if at.After(now) {
+		return at.Sub(now), nil
+	}
+	p.busy[slot], c.busy = true, true
+	p.next = now.Add(p.gap)
+	if len(p.chats) > 10000 {
+		for k, o := range p.chats {
+			if !o.busy && o.free.Before(now) {
+				delete(p.chats, k)
 			}
 		}
+		p.chats[chat] = c
 	}
-	p.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		t := time.NewTimer(d)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		}
+	return 0, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		end := time.Now()
+		p.busy[slot], p.free[slot] = false, end.Add(p.window)
+		c.busy, c.free = false, end.Add(p.interval)
 	}
-	return nil
 }
 
 // Links publishes a file at a public link for a messenger that cannot
@@ -127,10 +185,13 @@ func (z *Zalo) Send(ctx context.Context, m bot.Message) error {
 		return &bot.SendError{Outcome: bot.SendPermanent, Reason: "empty message"}
 	}
 	for i := min(max(m.PartsSent, 0), len(steps)-1); i < len(steps); i++ {
-		if err := z.pace.wait(ctx, m.Chat); err != nil {
+		done, err := z.pace.wait(ctx, m.Chat)
+		if err != nil {
 			return &bot.SendError{Outcome: bot.SendRetry, Reason: "timeout", Err: err}
 		}
-		if err := z.call(ctx, z.client, steps[i].method, steps[i].params, nil); err != nil {
+		err = z.call(ctx, z.client, steps[i].method, steps[i].params, nil)
+		done()
+		if err != nil {
 			return sendError(err)
 		}
 		if i+1 < len(steps) && m.OnPart != nil {

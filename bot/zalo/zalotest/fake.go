@@ -76,6 +76,9 @@ type Server struct {
 	Redeliveries int
 	// Limits are enforced on send methods.
 	Limits Limits
+	// Latency delays each getUpdates answer that carries an update, as a
+	// network round trip would. Zero means none.
+	Latency time.Duration
 
 	mu         sync.Mutex
 	queue      [][]byte
@@ -384,6 +387,9 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string
 			u := s.queue[0]
 			s.queue = s.queue[1:]
 			s.mu.Unlock()
+			if s.Latency > 0 {
+				time.Sleep(s.Latency)
+			}
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprintf(w, `{"ok":true,"result":%s}`, u)
 			return
