@@ -217,6 +217,15 @@ func TestE2E_MeetingNoticeByNumber(t *testing.T) {
 	if mt == nil || mt.Roll[mot.ID].RSVP != storage.RSVPYes {
 		t.Fatalf("the roll does not record the answer: %+v", mt)
 	}
+
+	// At the meeting: with no Telegram bot there is no link nor QR code to
+	// show, so check-in opens with the code to type.
+	w.set(time.Date(2026, 3, 3, 19, 15, 0, 0, w.zone))
+	w.sayWait("zsec", "/meeting", "03/03/2026")
+	w.sayWait("zsec", w.vi("mt.btn_open_n", "N", 1, "Date", "03/03"), w.vi("mt.btn_checkin"))
+	open := w.sayWait("zsec", w.vi("mt.btn_checkin"), "/code ")
+	code := regexp.MustCompile(`/code (\S+)`).FindStringSubmatch(open)[1]
+	w.sayWait("zmot", "/code "+code, w.vi("mt.code_done", "Kind", "Sinh hoạt chi bộ thường kỳ", "When", "19:30 ngày 03/03/2026"))
 	w.strict()
 }
 
