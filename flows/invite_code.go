@@ -3,6 +3,7 @@ package flows
 import (
 	"crypto/rand"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -187,4 +188,15 @@ func messengerName(transport string) string {
 		return "Telegram"
 	}
 	return transport
+}
+
+// messengersOf names the messengers a member is reachable on, for the
+// secretary's list.
+func messengersOf(m *storage.Member) string {
+	names := make([]string, 0, len(m.Contacts))
+	for t := range m.Contacts {
+		names = append(names, messengerName(t))
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }

@@ -113,6 +113,8 @@ func TestLinkCode(t *testing.T) {
 		t.Fatalf("contacts %v: want both messengers on one record", m.Contacts)
 	}
 	h.wantContains(h.sayOn("zalo", "zem", "/me"), "Lê Văn Em")
+	// The secretary sees which messengers the member uses.
+	h.wantContains(h.say("sec", "/members"), "Lê Văn Em – "+h.T("vi", "status.active")+" · qua Zalo, test")
 
 	// Used once; another member's account cannot take a code.
 	h.wantText(h.sayOn("zalo", "zx", code), "vi", "zalo.code_used")

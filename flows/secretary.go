@@ -165,6 +165,7 @@ func listMembers(c *Ctx, cell *storage.Cell) error {
 	for i, m := range ms {
 		b.WriteString("\n")
 		b.WriteString(c.T("members.line", "N", i+1, "Name", c.memberName(&m), "Status", c.statusLine(m.StatusOn(c.Now)), "Roles", c.leaderRoles(&m, cell.ID)))
+		b.WriteString(c.T("zalo.members_via", "Via", messengersOf(&m)))
 		if !m.Unreachable.IsZero() {
 			b.WriteString(c.T("members.unreachable", "Date", c.Date(m.Unreachable)))
 		}

@@ -64,6 +64,7 @@ type Config struct {
 	ZaloWebhookURL    string
 	ZaloWebhookSecret string
 	ZaloRate          float64
+	ZaloPollers       int
 	// Listen is chibo's own HTTP listener: /healthz of every messenger,
 	// /metrics, the Zalo webhook and the file links. Empty means none.
 	Listen string
@@ -270,6 +271,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
 	zrate, _ := strconv.ParseFloat(env("CHIBO_ZALO_RATE", strconv.FormatFloat(zalo.DefaultPace.PerSecond, 'g', -1, 64)), 64)
 	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", zrate, t("flag.zalo_rate"))
+	pollers, _ := strconv.Atoi(env("CHIBO_ZALO_POLLERS", "4"))
+	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", pollers, t("flag.zalo_pollers"))
 	fs.StringVar(&cfg.Listen, "listen", env("CHIBO_LISTEN", ""), t("flag.listen"))
 	fs.StringVar(&cfg.PublicURL, "public-url", env("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
 	linkHours, _ := strconv.Atoi(env("CHIBO_LINK_HOURS", "24"))
@@ -318,6 +321,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 		return cfg, nil, fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
 	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
 		return cfg, nil, fmt.Errorf("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
+	case cfg.ZaloPollers <= 0 || cfg.ZaloPollers > 32:
+		return cfg, nil, fmt.Errorf("CHIBO_ZALO_POLLERS must be 1 to 32")
 	case cfg.ZaloRate <= 0:
 		return cfg, nil, fmt.Errorf("CHIBO_ZALO_RATE must be above 0")
 	case cfg.LinkHours <= 0:

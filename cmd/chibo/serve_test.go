@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -125,3 +126,48 @@ var (
 	codeOnly = regexp.MustCompile(`^[A-Z0-9]{3}-[A-Z0-9]{3}$`)
 	codeLine = regexp.MustCompile(`\b[A-Z0-9]{3}-[A-Z0-9]{3}\b`)
 )
+
+// Zalo in webhook mode: chibo registers the webhook with its secret, takes
+// the platform's posts on its own listener, and refuses a wrong secret.
+func TestServe_ZaloWebhook(t *testing.T) {
+	za := zalotest.New("42:zalo-secret-token")
+	defer za.Close()
+	listen := freeAddr(t)
+	za.WebhookTarget = func(string) string { return "http://" + listen + "/zalo/hook" }
+	db := filepath.Join(t.TempDir(), "chibo.db")
+	env := map[string]string{
+		"ZALO_BOT_TOKEN": za.Token, "CHIBO_ZALO_API": za.URL, "CHIBO_DB": db, "CHIBO_LISTEN": listen,
+		"CHIBO_ZALO_WEBHOOK_URL": "https://chibo.example.org/zalo/hook", "CHIBO_ZALO_WEBHOOK_SECRET": "s3cret-webhook",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var logs syncBuffer
+	done := make(chan int)
+	go func() { done <- Main(ctx, nil, strings.NewReader(""), &logs, &logs, func(k string) string { return env[k] }) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for za.Webhook() == "" && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if za.Webhook() != "https://chibo.example.org/zalo/hook" {
+		t.Fatalf("webhook %q not registered:\n%s", za.Webhook(), logs.String())
+	}
+	za.Wrapped = true // the documented form; the top-level one is the default
+	za.PushSync(za.Text(zalotest.User{ID: "u1", Name: "A"}, "/start"))
+	waitZalo(t, za, "u1", "mời")
+	req, _ := http.NewRequest(http.MethodPost, "http://"+listen+"/zalo/hook", strings.NewReader(`{"event_name":"message.text.received"}`))
+	req.Header.Set("X-Bot-Api-Secret-Token", "wrong-secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a wrong secret: %d, want 401", resp.StatusCode)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("exit %d:\n%s", code, logs.String())
+	}
+	if strings.Contains(logs.String(), "zalo-secret-token") || strings.Contains(logs.String(), "s3cret-webhook") {
+		t.Errorf("a secret reached the logs:\n%s", logs.String())
+	}
+}

@@ -22,6 +22,7 @@ func zaloPlug(cfg Config, d *deps, now func() time.Time) *plug {
 			Token:   cfg.ZaloToken,
 			APIBase: cfg.ZaloAPI,
 			Pace:    pace,
+			Pollers: cfg.ZaloPollers,
 			Links:   sh.links(),
 			Log:     d.Log,
 			Now:     now,
