@@ -142,7 +142,9 @@ func TestServe_ZaloWebhook(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
 	done := make(chan int)
-	go func() { done <- Main(ctx, nil, strings.NewReader(""), &logs, &logs, func(k string) string { return env[k] }) }()
+	go func() {
+		done <- Main(ctx, nil, strings.NewReader(""), &logs, &logs, func(k string) string { return env[k] })
+	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for za.Webhook() == "" && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
