@@ -210,7 +210,11 @@ func Render(m bot.Message) string {
 		if i == 0 {
 			b.WriteString("\n")
 		}
-		fmt.Fprintf(&b, "\n%d. %s", i+1, btn.Label)
+		n := strconv.Itoa(i+1) + ". "
+		if strings.HasPrefix(btn.Label, n) { // a label that numbers itself ("1. Họp ngày 03/03")
+			n = ""
+		}
+		fmt.Fprintf(&b, "\n%s%s", n, btn.Label)
 	}
 	return strings.TrimSpace(b.String())
 }

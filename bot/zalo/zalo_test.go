@@ -151,6 +151,14 @@ func TestZalo_Send(t *testing.T) {
 		t.Errorf("sent %q, want %q (numbered options, no location button)", got, want)
 	}
 
+	numbered := bot.Message{Transport: zalo.Name, Chat: "c3", Text: "Cuộc họp", Buttons: [][]bot.Button{{{Label: "1. Họp ngày 03/03", Data: "a"}}, {{Label: "Thêm cuộc họp khác", Data: "b"}}}}
+	if err := z.Send(context.Background(), numbered); err != nil {
+		t.Fatal(err)
+	}
+	if got := fake.SentTo("c3"); len(got) != 1 || got[0] != "Cuộc họp\n\n1. Họp ngày 03/03\n2. Thêm cuộc họp khác" {
+		t.Errorf("labels that number themselves: %q", got)
+	}
+
 	long := bot.Message{Transport: zalo.Name, Chat: "c2", Text: strings.Repeat("dòng\n", 500)}
 	var parts []int
 	long.OnPart = func(n int) { parts = append(parts, n) }
