@@ -84,6 +84,9 @@ func TestInviteCode_register(t *testing.T) {
 		t.Fatalf("member on Zalo: %+v", m)
 	}
 
+	// A code after /start is read as the code.
+	code3 := h.codeIn(h.say("sec", "/invite"))
+	h.wantText(h.sayOn("zalo", "z4", "/start "+code3), "vi", "reg.type_name", "Cell", "Chi bộ Thử")
 	before := h.snapshot()
 	h.wantText(h.sayOn("zalo", "z2", code), "vi", "zalo.code_used")
 	h.wantText(h.sayOn("zalo", "z2", "AAA-AAA"), "vi", "zalo.code_unknown")
