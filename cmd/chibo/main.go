@@ -334,6 +334,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	case cfg.PublicURL != "" && !strings.HasPrefix(cfg.PublicURL, "https://") && !strings.HasPrefix(cfg.PublicURL, "http://"):
 		return cfg, nil, fmt.Errorf("CHIBO_PUBLIC_URL must be an http(s) URL")
 	}
+	if cfg.Listen == "" && cfg.ZaloToken != "" && cfg.HealthListen != "" {
+		cfg.Listen = cfg.HealthListen // one /healthz for every messenger
+	}
 	if cfg.Listen == "" && (cfg.ZaloWebhookURL != "" || cfg.PublicURL != "") {
 		cfg.Listen = "127.0.0.1:8090" // the webhook and the file links need chibo's listener
 	}
