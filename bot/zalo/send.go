@@ -16,10 +16,12 @@ import (
 )
 
 // Pace is how fast chibo sends to the Bot Platform. Zalo documents no rate
-// limits, so the default is conservative.
+// limits, so the default is conservative. chibo's sender paces each
+// request itself (bot.Limiter) and turns this pacing off; it is for a
+// Zalo used without that sender.
 type Pace struct {
 	// PerSecond is the most messages a second, all chats together. Zero
-	// means DefaultPace.PerSecond.
+	// means DefaultPace.PerSecond; negative means no pacing here.
 	PerSecond float64
 	// ChatInterval is the least gap between two messages to one chat. Zero
 	// means DefaultPace.ChatInterval.
@@ -55,7 +57,10 @@ type chatPace struct {
 }
 
 func newPacer(p Pace) *pacer {
-	if p.PerSecond <= 0 {
+	if p.PerSecond < 0 {
+		return nil // the sender's limiter paces every request
+	}
+	if p.PerSecond == 0 {
 		p.PerSecond = DefaultPace.PerSecond
 	}
 	if p.ChatInterval <= 0 {
@@ -185,11 +190,14 @@ func (z *Zalo) Send(ctx context.Context, m bot.Message) error {
 		return &bot.SendError{Outcome: bot.SendPermanent, Reason: "empty message"}
 	}
 	for i := min(max(m.PartsSent, 0), len(steps)-1); i < len(steps); i++ {
-		done, err := z.pace.wait(ctx, m.Chat)
-		if err != nil {
-			return &bot.SendError{Outcome: bot.SendRetry, Reason: "timeout", Err: err}
+		done := func() {}
+		if z.pace != nil {
+			var err error
+			if done, err = z.pace.wait(ctx, m.Chat); err != nil {
+				return &bot.SendError{Outcome: bot.SendRetry, Reason: "timeout", Err: err}
+			}
 		}
-		err = z.call(ctx, z.client, steps[i].method, steps[i].params, nil)
+		err := z.call(ctx, z.client, steps[i].method, steps[i].params, nil)
 		done()
 		if err != nil {
 			return sendError(err)

@@ -14,13 +14,14 @@ import (
 )
 
 // wave sends a 600-member wave (and 20 long messages in two parts) through
-// the sender, paced as chibo paces Zalo (the sender's limiter and the
-// transport's), to a fake that refuses with 429 any send over pace. It
+// the sender, paced as chibo paces Zalo (the sender's limiter at Zalo's
+// pace), to a fake that refuses with 429 any send over pace. It
 // returns how long the 640 requests took.
 func wave(tb testing.TB, pace zalo.Pace) time.Duration {
 	fake := newFake(tb)
 	fake.Limits = zalotest.Limits{PerSecond: int(pace.PerSecond), ChatInterval: pace.ChatInterval}
-	z := mustZalo(tb, fake, zalo.Config{Pace: pace})
+	// As chibo serves Zalo: the sender's limiter is the only pacer.
+	z := mustZalo(tb, fake, zalo.Config{Pace: zalo.Pace{PerSecond: -1}})
 	db := mustOpenDB(tb)
 	err := db.Update(func(tx *storage.Tx) error {
 		now := time.Now()

@@ -71,9 +71,15 @@ func (b byTransport) of(key string) bot.Limiter {
 }
 
 // Reserve implements bot.Limiter.
-func (b byTransport) Reserve(chat string, group bool, now time.Time) time.Duration {
+func (b byTransport) Reserve(chat string, group bool, now time.Time) (time.Duration, bool) {
 	return b.of(chat).Reserve(chat, group, now)
 }
+
+// Done implements bot.Limiter.
+func (b byTransport) Done(chat string, group bool, now time.Time) { b.of(chat).Done(chat, group, now) }
+
+// Hold implements bot.Limiter.
+func (b byTransport) Hold(chat string, group bool, now time.Time) { b.of(chat).Hold(chat, group, now) }
 
 // Pause implements bot.Limiter.
 func (b byTransport) Pause(chat string, until time.Time) {
@@ -177,9 +183,15 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 
 	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	ictx, stopIntake := context.WithCancelCause(ctx)
+	defer stopIntake(nil)
 	wg.Go(func() {
+		// A sender that cannot read its outbox for minutes ends the process
+		// (exit non-zero) so its supervisor restarts it: taking updates that
+		// are never answered is worse than a restart.
 		if err := sh.sender.Run(sendCtx); err != nil {
 			d.Log.Error("sender stopped", "err", err)
+			stopIntake(err)
 		}
 	})
 	// Reminders: the first tick catches up what fell due while chibo was down.
@@ -197,8 +209,6 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 		wg.Wait()
 		return err
 	}
-	ictx, stopIntake := context.WithCancelCause(ctx)
-	defer stopIntake(nil)
 	if cfg.PublicURL != "" {
 		files, err := filelink.Open(d.DB, cfg.PublicURL, time.Duration(cfg.LinkHours)*time.Hour, now)
 		if err != nil {
@@ -324,12 +334,16 @@ func (sh *shared) healthHandler() http.Handler {
 			OK            bool                       `json:"ok"`
 			DBReadable    bool                       `json:"db_readable"`
 			OutboxPending int                        `json:"outbox_pending"`
+			Sender        string                     `json:"sender_error,omitempty"`
 			Transports    map[string]transportHealth `json:"transports"`
 		}{OK: true, Transports: map[string]transportHealth{}}
 		if err := sh.d.DB.View(func(tx *storage.Tx) error { out.OutboxPending = tx.PendingCount(); return nil }); err == nil {
 			out.DBReadable = true
 		} else {
 			out.OK = false
+		}
+		if err := sh.sender.Healthy(); err != nil {
+			out.OK, out.Sender = false, err.Error()
 		}
 		for _, p := range sh.plugs {
 			h := transportHealth{Connected: p.up.Load()}

@@ -37,6 +37,7 @@ func telegramPlug(cfg Config, d *deps, now func() time.Time) *plug {
 		}); err != nil {
 			return nil, err
 		}
+		tg.AddHealthCheck(sh.sender.Healthy)
 		p.health = func() (bool, any) { h := tg.Health(d.DB); return h.OK, h }
 		p.out.set(tg)
 		return func(ctx context.Context) error { return runTelegram(ctx, cfg, sh, tg) }, nil

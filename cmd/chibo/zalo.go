@@ -21,7 +21,7 @@ func zaloPlug(cfg Config, d *deps, now func() time.Time) *plug {
 		z, err := zalo.New(ctx, zalo.Config{
 			Token:   cfg.ZaloToken,
 			APIBase: cfg.ZaloAPI,
-			Pace:    pace,
+			Pace:    zalo.Pace{PerSecond: -1}, // the sender's limiter (p.limiter) paces every request
 			Pollers: cfg.ZaloPollers,
 			Links:   sh.links(),
 			Log:     d.Log,
