@@ -9,7 +9,6 @@ import (
 	"chibo/storage"
 )
 
-
 // boardView is what one leader may see of a cell's far-away members.
 type boardView struct {
 	r       ckRules
@@ -300,4 +299,3 @@ func actionBoardHistory(c *Ctx, args string) error {
 	c.Reply(text)
 	return nil
 }
-
