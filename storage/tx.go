@@ -120,18 +120,39 @@ func (tx *Tx) Group(id uint64) (*Group, error) {
 	return getJSON[Group](tx.tx.Bucket(bucketGroups), itob(id))
 }
 
-// PutGroup stores g, assigning an id when g.ID is 0.
+// PutGroup stores g, assigning an id when g.ID is 0, and keeps the indexes
+// of groups by cell and by leader in step.
 func (tx *Tx) PutGroup(g *Group) error {
 	b := tx.tx.Bucket(bucketGroups)
+	if g.ID != 0 {
+		if old, err := tx.Group(g.ID); err == nil {
+			if err := tx.unindexGroup(old); err != nil {
+				return err
+			}
+		}
+	}
 	if err := nextID(b, &g.ID); err != nil {
+		return err
+	}
+	if err := tx.indexGroup(g); err != nil {
 		return err
 	}
 	return putJSON(b, itob(g.ID), g)
 }
 
-// Groups lists the groups of a cell.
+// Groups lists the groups of a cell, in id order, through the index.
 func (tx *Tx) Groups(cellID uint64) ([]Group, error) {
-	return listJSON(tx.tx.Bucket(bucketGroups), func(g *Group) bool { return g.CellID == cellID })
+	var out []Group
+	prefix := itob(cellID)
+	c := tx.tx.Bucket(bucketGroupCells).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		g, err := tx.Group(btoi(k[8:]))
+		if err != nil {
+			return nil, fmt.Errorf("group %d of cell %d: %w", btoi(k[8:]), cellID, err)
+		}
+		out = append(out, *g)
+	}
+	return out, nil
 }
 
 // Member returns the member with the id.

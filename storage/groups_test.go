@@ -1,0 +1,107 @@
+package storage
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+func groupIDs(gs []Group) []uint64 {
+	var ids []uint64
+	for _, g := range gs {
+		ids = append(ids, g.ID)
+	}
+	return ids
+}
+
+// A group's cell and leader are found through indexes that follow every
+// change of the group: a new leader, a group moved to another cell.
+func TestTx_PutGroupKeepsIndexes(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		a, b, c := &Group{CellID: 1, Name: "A", LeaderID: 10}, &Group{CellID: 2, Name: "B", LeaderID: 10}, &Group{CellID: 1, Name: "C"}
+		for _, g := range []*Group{a, b, c} {
+			if err := tx.PutGroup(g); err != nil {
+				return err
+			}
+		}
+		if gs, err := tx.Groups(1); err != nil || !slices.Equal(groupIDs(gs), []uint64{a.ID, c.ID}) {
+			t.Errorf("groups of cell 1: %v %v", groupIDs(gs), err)
+		}
+		if gs, err := tx.LedGroups(10); err != nil || !slices.Equal(groupIDs(gs), []uint64{a.ID, b.ID}) {
+			t.Errorf("groups led by 10: %v %v", groupIDs(gs), err)
+		}
+		a.LeaderID, b.CellID, c.LeaderID = 11, 1, 10
+		for _, g := range []*Group{a, b, c} {
+			if err := tx.PutGroup(g); err != nil {
+				return err
+			}
+		}
+		if gs, _ := tx.Groups(2); len(gs) != 0 {
+			t.Errorf("cell 2 still lists %v", groupIDs(gs))
+		}
+		if gs, _ := tx.Groups(1); !slices.Equal(groupIDs(gs), []uint64{a.ID, b.ID, c.ID}) {
+			t.Errorf("groups of cell 1 after the move: %v", groupIDs(gs))
+		}
+		if gs, _ := tx.LedGroups(10); !slices.Equal(groupIDs(gs), []uint64{b.ID, c.ID}) {
+			t.Errorf("groups led by 10 after the change: %v", groupIDs(gs))
+		}
+		if gs, _ := tx.LedGroups(11); !slices.Equal(groupIDs(gs), []uint64{a.ID}) || gs[0].LeaderID != 11 {
+			t.Errorf("groups led by 11: %+v", gs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A schema 5 file, whose groups were found by reading them all, gets the
+// indexes of groups by cell and by leader when it is opened.
+func TestOpen_migratesV5GroupIndexes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v5.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *Tx) error {
+		// Written as schema 5 wrote them: the record alone.
+		for _, g := range []Group{{ID: 3, CellID: 1, Name: "Tổ xa", LeaderID: 20}, {ID: 4, CellID: 2, Name: "Tổ 1"}, {ID: 5, CellID: 1, Name: "Tổ 2", LeaderID: 21}} {
+			if err := putJSON(tx.tx.Bucket(bucketGroups), itob(g.ID), g); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{bucketGroupCells, bucketLeaders} {
+			if err := tx.tx.DeleteBucket(name); err != nil {
+				return err
+			}
+		}
+		return tx.tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(5))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
+		if v := tx.Version(); v != SchemaVersion {
+			t.Errorf("version %d, want %d", v, SchemaVersion)
+		}
+		if gs, err := tx.Groups(1); err != nil || !slices.Equal(groupIDs(gs), []uint64{3, 5}) {
+			t.Errorf("groups of cell 1 after the migration: %v %v", groupIDs(gs), err)
+		}
+		if gs, err := tx.LedGroups(20); err != nil || !slices.Equal(groupIDs(gs), []uint64{3}) || gs[0].Name != "Tổ xa" {
+			t.Errorf("groups led by 20 after the migration: %+v %v", gs, err)
+		}
+		if gs, _ := tx.LedGroups(22); len(gs) != 0 {
+			t.Errorf("member 22 leads %v", groupIDs(gs))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
