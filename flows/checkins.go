@@ -35,7 +35,6 @@ func (e *Engine) registerCheckins() {
 	e.registerDues()
 	e.registerFarAwayRequest()
 	e.due("checkins", dueCheckins)
-	e.due("checkin-retention", dueCheckinRetention)
 }
 
 // period is a check-in month.

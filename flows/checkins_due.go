@@ -209,23 +209,3 @@ func ckGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
 	}
 	return g.LeaderID
 }
-
-// dueCheckinRetention deletes check-in details older than each cell's
-// retention period (default 24 months; DOMAIN.md §5: keep the minimum).
-func dueCheckinRetention(c *Ctx) error {
-	cells, err := c.Tx.Cells()
-	if err != nil {
-		return err
-	}
-	for i := range cells {
-		r, err := ckRulesOf(c, &cells[i])
-		if err != nil {
-			return err
-		}
-		cutoff := r.current(c.Now).add(-r.s.RetentionMonths)
-		if _, err := c.Tx.DeleteCheckinsBefore(cells[i].ID, cutoff.String()); err != nil {
-			return err
-		}
-	}
-	return nil
-}

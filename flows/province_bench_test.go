@@ -211,8 +211,31 @@ func BenchmarkProvince(b *testing.B) {
 			}); err != nil {
 				b.Fatal(err)
 			}
+			h.housekeep() // as bot.Scheduler.Tick: done for the day, one read
 		}
 		b.ReportMetric(float64(n)/float64(b.N), "msgs/op")
+	})
+	b.Run("tick-parts", func(b *testing.B) { benchDueParts(b, h) })
+	b.Run("housekeeping", func(b *testing.B) {
+		var longest time.Duration
+		batches := 0
+		for b.Loop() {
+			if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutMeta(metaHousekeepDay, nil) }); err != nil {
+				b.Fatal(err)
+			}
+			for more := true; more; batches++ {
+				began := time.Now()
+				if err := h.db.Update(func(tx *storage.Tx) (err error) {
+					more, err = h.e.Housekeep(tx, h.now)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+				longest = max(longest, time.Since(began))
+			}
+		}
+		b.ReportMetric(float64(batches)/float64(b.N), "batches/op")
+		b.ReportMetric(float64(longest.Microseconds())/1000, "longest-batch-ms")
 	})
 	b.Run("help", func(b *testing.B) {
 		for b.Loop() {
@@ -276,4 +299,24 @@ func benchChatLevels(tx *storage.Tx) (map[string]MenuLevel, error) {
 		}
 	}
 	return out, nil
+}
+
+// benchDueParts times each source of due work on its own, in its own write
+// transaction, and reports each one's time per tick: where a tick's time goes.
+func benchDueParts(b *testing.B, h *harness) {
+	spent := make([]time.Duration, len(h.e.dues))
+	for b.Loop() {
+		for i, d := range h.e.dues {
+			began := time.Now()
+			if err := h.db.Update(func(tx *storage.Tx) error {
+				return d.f(&Ctx{e: h.e, Tx: tx, Now: h.now, Lang: h.e.cfg.DefaultLang})
+			}); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(began)
+		}
+	}
+	for i, d := range h.e.dues {
+		b.ReportMetric(float64(spent[i].Microseconds())/1000/float64(b.N), "ms/"+d.name)
+	}
 }

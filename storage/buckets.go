@@ -29,6 +29,7 @@ var (
 	bucketMeetingIndex     = []byte("meetingindex")     // see meetingIndexKeys: active, regular by month, thematic by time
 
 	bucketCheckins        = []byte("checkins")        // member id (8 bytes) + "yyyy-mm" → Checkin
+	bucketCheckinCells    = []byte("checkincells")    // cell id + "yyyy-mm" + member id → nil (index of check-ins, schema v6)
 	bucketCheckinSettings = []byte("checkinsettings") // cell id → CheckinSettings
 	bucketCheckinForms    = []byte("checkinforms")    // organization id → CheckinTemplate
 	bucketFarAway         = []byte("faraway")         // member id → FarAway
@@ -50,7 +51,7 @@ var allBuckets = [][]byte{
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
-	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
+	bucketCheckins, bucketCheckinCells, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 }

@@ -50,9 +50,18 @@ func (tx *Tx) LedGroups(memberID uint64) ([]Group, error) {
 	return out, nil
 }
 
-// migrateIndexesV6 builds the indexes of groups by cell and by leader,
-// which schema 5 did not have: groups were found by reading them all.
+// migrateIndexesV6 builds the indexes schema 6 reads instead of scanning:
+// groups by cell and by leader, and check-ins by cell and period.
 func migrateIndexesV6(tx *bolt.Tx) error {
+	if err := indexGroups(tx); err != nil {
+		return err
+	}
+	return indexCheckins(tx)
+}
+
+// indexGroups builds the indexes of groups by cell and by leader, which
+// schema 5 did not have: groups were found by reading them all.
+func indexGroups(tx *bolt.Tx) error {
 	cells, leaders := tx.Bucket(bucketGroupCells), tx.Bucket(bucketLeaders)
 	return tx.Bucket(bucketGroups).ForEach(func(k, v []byte) error {
 		var g Group

@@ -105,3 +105,55 @@ func TestOpen_migratesV5GroupIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A schema 5 file's check-ins are indexed by cell and period when it is
+// opened, so retention finds the old ones without reading the others; a
+// check-in that moved cell, or was erased, leaves no entry behind.
+func TestOpen_migratesV5CheckinIndex(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v5.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *Tx) error {
+		for _, ck := range []Checkin{{MemberID: 1, CellID: 10, Period: "2023-05"}, {MemberID: 1, CellID: 10, Period: "2025-05"}, {MemberID: 2, CellID: 10, Period: "2023-06"}, {MemberID: 3, CellID: 11, Period: "2023-05"}} {
+			if err := putJSON(tx.tx.Bucket(bucketCheckins), checkinKey(ck.MemberID, ck.Period), ck); err != nil {
+				return err
+			}
+		}
+		if err := tx.tx.DeleteBucket(bucketCheckinCells); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(5))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *Tx) error {
+		// Member 2's check-in moves to cell 11; member 1's records are erased.
+		if err := tx.PutCheckin(&Checkin{MemberID: 2, CellID: 11, Period: "2023-06"}); err != nil {
+			return err
+		}
+		if err := tx.EraseMemberRecords(1); err != nil {
+			return err
+		}
+		if n, err := tx.DeleteCheckinsBefore(10, "2024-01", 100); err != nil || n != 0 {
+			t.Errorf("cell 10: deleted %d (%v), want 0", n, err)
+		}
+		if n, err := tx.DeleteCheckinsBefore(11, "2024-01", 100); err != nil || n != 2 {
+			t.Errorf("cell 11: deleted %d (%v), want 2", n, err)
+		}
+		if count(tx.tx.Bucket(bucketCheckins)) != 0 || count(tx.tx.Bucket(bucketCheckinCells)) != 0 {
+			t.Errorf("left: %d check-ins, %d index entries", count(tx.tx.Bucket(bucketCheckins)), count(tx.tx.Bucket(bucketCheckinCells)))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

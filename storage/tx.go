@@ -115,6 +115,17 @@ func (tx *Tx) Cells() ([]Cell, error) {
 	return listJSON[Cell](tx.tx.Bucket(bucketCells), nil)
 }
 
+// CellIDsAfter lists up to limit cell ids greater than after, in order, for
+// work done over every cell a batch at a time.
+func (tx *Tx) CellIDsAfter(after uint64, limit int) []uint64 {
+	var out []uint64
+	c := tx.tx.Bucket(bucketCells).Cursor()
+	for k, _ := c.Seek(itob(after + 1)); k != nil && len(out) < limit; k, _ = c.Next() {
+		out = append(out, btoi(k))
+	}
+	return out
+}
+
 // Group returns the group with the id.
 func (tx *Tx) Group(id uint64) (*Group, error) {
 	return getJSON[Group](tx.tx.Bucket(bucketGroups), itob(id))
