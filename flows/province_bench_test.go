@@ -285,20 +285,10 @@ func BenchmarkProvince(b *testing.B) {
 	})
 }
 
-// benchChatLevels is the storage part of cmd/chibo's chatLevels: every
-// member's menu level, for the chats that see more than the members' menu.
+// benchChatLevels is the storage part of cmd/chibo's chatLevels: the menu
+// level of everyone who sees more than the members' menu.
 func benchChatLevels(tx *storage.Tx) (map[string]MenuLevel, error) {
-	out := map[string]MenuLevel{}
-	members, err := tx.AllMembers()
-	if err != nil {
-		return nil, err
-	}
-	for _, m := range members {
-		if level := MenuLevelOf(tx, &m); level != MenuMember {
-			out[m.Contacts["telegram"]] = level
-		}
-	}
-	return out, nil
+	return ChatLevels(tx, "telegram")
 }
 
 // benchDueParts times each source of due work on its own, in its own write

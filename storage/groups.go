@@ -51,9 +51,13 @@ func (tx *Tx) LedGroups(memberID uint64) ([]Group, error) {
 }
 
 // migrateIndexesV6 builds the indexes schema 6 reads instead of scanning:
-// groups by cell and by leader, and check-ins by cell and period.
+// groups by cell and by leader, role holders, and check-ins by cell and
+// period.
 func migrateIndexesV6(tx *bolt.Tx) error {
 	if err := indexGroups(tx); err != nil {
+		return err
+	}
+	if err := indexRoleHolders(tx); err != nil {
 		return err
 	}
 	return indexCheckins(tx)

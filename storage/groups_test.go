@@ -71,7 +71,12 @@ func TestOpen_migratesV5GroupIndexes(t *testing.T) {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bucketGroupCells, bucketLeaders} {
+		for _, m := range []Member{{ID: 30, Roles: []CellRole{{1, RoleMember}}}, {ID: 31, Roles: []CellRole{{1, RoleMember}, {1, RoleDeputy}}}, {ID: 32, AdminOf: []uint64{1}}} {
+			if err := putJSON(tx.tx.Bucket(bucketMembers), itob(m.ID), m); err != nil {
+				return err
+			}
+		}
+		for _, name := range [][]byte{bucketGroupCells, bucketLeaders, bucketRoleHolders} {
 			if err := tx.tx.DeleteBucket(name); err != nil {
 				return err
 			}
@@ -98,6 +103,9 @@ func TestOpen_migratesV5GroupIndexes(t *testing.T) {
 		}
 		if gs, _ := tx.LedGroups(22); len(gs) != 0 {
 			t.Errorf("member 22 leads %v", groupIDs(gs))
+		}
+		if got, want := tx.RoleHolders(), []uint64{20, 21, 31, 32}; !slices.Equal(got, want) {
+			t.Errorf("role holders after the migration: %v, want %v", got, want)
 		}
 		return nil
 	})
@@ -150,6 +158,44 @@ func TestOpen_migratesV5CheckinIndex(t *testing.T) {
 		}
 		if count(tx.tx.Bucket(bucketCheckins)) != 0 || count(tx.tx.Bucket(bucketCheckinCells)) != 0 {
 			t.Errorf("left: %d check-ins, %d index entries", count(tx.tx.Bucket(bucketCheckins)), count(tx.tx.Bucket(bucketCheckinCells)))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The role holders follow every change of a member's roles and of the
+// groups' leaders.
+func TestTx_RoleHolders(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		plain, sec := &Member{Name: "A", Roles: []CellRole{{1, RoleMember}}}, &Member{Name: "B", Roles: []CellRole{{1, RoleSecretary}}}
+		for _, m := range []*Member{plain, sec} {
+			if err := tx.PutMember(m); err != nil {
+				return err
+			}
+		}
+		if got := tx.RoleHolders(); !slices.Equal(got, []uint64{sec.ID}) {
+			t.Errorf("role holders %v, want [%d]", got, sec.ID)
+		}
+		g := &Group{CellID: 1, LeaderID: plain.ID}
+		if err := tx.PutGroup(g); err != nil {
+			return err
+		}
+		sec.Roles = []CellRole{{1, RoleMember}}
+		if err := tx.PutMember(sec); err != nil {
+			return err
+		}
+		if got := tx.RoleHolders(); !slices.Equal(got, []uint64{plain.ID}) {
+			t.Errorf("role holders %v, want [%d] (the group's leader)", got, plain.ID)
+		}
+		if err := tx.PutChatMenu("telegram", "12", []byte{1}); err != nil {
+			return err
+		}
+		if got := tx.ChatMenus("telegram"); len(got) != 1 || string(got["12"]) != "\x01" || tx.ChatMenu("zalo", "12") != nil {
+			t.Errorf("chat menus %q", got)
 		}
 		return nil
 	})

@@ -196,6 +196,9 @@ func (tx *Tx) PutMember(m *Member) error {
 	if err := nextID(b, &m.ID); err != nil {
 		return err
 	}
+	if err := tx.indexRoleHolder(m); err != nil {
+		return err
+	}
 	if m.HomeCellID != 0 {
 		if err := homes.Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
 			return err

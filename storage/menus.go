@@ -1,0 +1,89 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Who sees more than the members' menu, and which menu each chat was last
+// given (schema 6): a start or a role change reads these, never every member.
+
+// holdsRole reports whether m has a role beyond member: secretary, deputy,
+// group leader or organization admin.
+func holdsRole(m *Member) bool {
+	if len(m.AdminOf) > 0 {
+		return true
+	}
+	for _, r := range m.Roles {
+		if r.Role != RoleMember {
+			return true
+		}
+	}
+	return false
+}
+
+// indexRoleHolder keeps m's entry in the index of role holders in step.
+func (tx *Tx) indexRoleHolder(m *Member) error {
+	b := tx.tx.Bucket(bucketRoleHolders)
+	if holdsRole(m) {
+		return b.Put(itob(m.ID), nil)
+	}
+	return b.Delete(itob(m.ID))
+}
+
+// RoleHolders lists, in id order, the members who may see more than the
+// members' menu: those with a role beyond member and the leaders of groups.
+func (tx *Tx) RoleHolders() []uint64 {
+	var ids []uint64
+	c := tx.tx.Bucket(bucketRoleHolders).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		ids = append(ids, btoi(k))
+	}
+	c = tx.tx.Bucket(bucketLeaders).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Seek(itob(btoi(k[:8]) + 1)) {
+		ids = append(ids, btoi(k[:8]))
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// indexRoleHolders builds the index of role holders, which schema 5 did
+// not have: finding them read every member.
+func indexRoleHolders(tx *bolt.Tx) error {
+	idx := tx.Bucket(bucketRoleHolders)
+	return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("member %x: %w", k, err)
+		}
+		if !holdsRole(&m) {
+			return nil
+		}
+		return idx.Put(k, nil)
+	})
+}
+
+// ChatMenu returns what was recorded of the menu last set in a chat, or nil.
+func (tx *Tx) ChatMenu(transport, chat string) []byte {
+	return bytes.Clone(tx.tx.Bucket(bucketChatMenus).Get([]byte(contactKey(transport, chat))))
+}
+
+// PutChatMenu records the menu set in a chat.
+func (tx *Tx) PutChatMenu(transport, chat string, v []byte) error {
+	return tx.tx.Bucket(bucketChatMenus).Put([]byte(contactKey(transport, chat)), v)
+}
+
+// ChatMenus returns the menus recorded for the chats of a transport, by chat.
+func (tx *Tx) ChatMenus(transport string) map[string][]byte {
+	out := map[string][]byte{}
+	prefix := []byte(transport + ":")
+	c := tx.tx.Bucket(bucketChatMenus).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		out[string(k[len(prefix):])] = bytes.Clone(v)
+	}
+	return out
+}
