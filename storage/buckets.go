@@ -14,6 +14,7 @@ var (
 	bucketMembers     = []byte("members")     // id → Member
 	bucketContacts    = []byte("contacts")    // "transport:user" → member id (index, schema v2)
 	bucketHomes       = []byte("homes")       // home cell id + member id → nil (index, schema v3)
+	bucketPeriodCells = []byte("periodcells") // home cell id + member id → nil: members with a status for a period, now or before (index, schema v6)
 	bucketInvites     = []byte("invites")     // token → Invite
 	bucketConvs       = []byte("convs")       // "transport:chat:user" → Conv
 	bucketOffers      = []byte("offers")      // "transport:chat" → Offer (last choices shown)
@@ -49,7 +50,7 @@ var (
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
-	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes,
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,

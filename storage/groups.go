@@ -51,13 +51,16 @@ func (tx *Tx) LedGroups(memberID uint64) ([]Group, error) {
 }
 
 // migrateIndexesV6 builds the indexes schema 6 reads instead of scanning:
-// groups by cell and by leader, role holders, and check-ins by cell and
-// period.
+// groups by cell and by leader, role holders, members with a status for a
+// period, and check-ins by cell and period.
 func migrateIndexesV6(tx *bolt.Tx) error {
 	if err := indexGroups(tx); err != nil {
 		return err
 	}
 	if err := indexRoleHolders(tx); err != nil {
+		return err
+	}
+	if err := indexPeriodMembers(tx); err != nil {
 		return err
 	}
 	return indexCheckins(tx)

@@ -71,12 +71,12 @@ func TestOpen_migratesV5GroupIndexes(t *testing.T) {
 				return err
 			}
 		}
-		for _, m := range []Member{{ID: 30, Roles: []CellRole{{1, RoleMember}}}, {ID: 31, Roles: []CellRole{{1, RoleMember}, {1, RoleDeputy}}}, {ID: 32, AdminOf: []uint64{1}}} {
+		for _, m := range []Member{{ID: 30, Roles: []CellRole{{1, RoleMember}}}, {ID: 31, Roles: []CellRole{{1, RoleMember}, {1, RoleDeputy}}}, {ID: 32, AdminOf: []uint64{1}}, {ID: 33, HomeCellID: 2, History: []Status{{Kind: StatusFarAway}}, Status: Status{Kind: StatusActive}}} {
 			if err := putJSON(tx.tx.Bucket(bucketMembers), itob(m.ID), m); err != nil {
 				return err
 			}
 		}
-		for _, name := range [][]byte{bucketGroupCells, bucketLeaders, bucketRoleHolders} {
+		for _, name := range [][]byte{bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketPeriodCells} {
 			if err := tx.tx.DeleteBucket(name); err != nil {
 				return err
 			}
@@ -106,6 +106,9 @@ func TestOpen_migratesV5GroupIndexes(t *testing.T) {
 		}
 		if got, want := tx.RoleHolders(), []uint64{20, 21, 31, 32}; !slices.Equal(got, want) {
 			t.Errorf("role holders after the migration: %v, want %v", got, want)
+		}
+		if ms, err := tx.PeriodMembers(2); err != nil || len(ms) != 1 || ms[0].ID != 33 || !slices.Equal(tx.PeriodCells(), []uint64{2}) {
+			t.Errorf("members once away after the migration: %v %v, cells %v", ms, err, tx.PeriodCells())
 		}
 		return nil
 	})
@@ -196,6 +199,45 @@ func TestTx_RoleHolders(t *testing.T) {
 		}
 		if got := tx.ChatMenus("telegram"); len(got) != 1 || string(got["12"]) != "\x01" || tx.ChatMenu("zalo", "12") != nil {
 			t.Errorf("chat menus %q", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The members with a status for a period follow their home cell and keep
+// their place once the period is over (the tick still judges their past).
+func TestTx_PeriodMembers(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		m, other := &Member{Name: "A", HomeCellID: 1}, &Member{Name: "B", HomeCellID: 1}
+		for _, x := range []*Member{m, other} {
+			if err := tx.PutMember(x); err != nil {
+				return err
+			}
+		}
+		if got := tx.PeriodCells(); len(got) != 0 {
+			t.Errorf("cells %v before anyone went away", got)
+		}
+		m.SetStatus(Status{Kind: StatusFarAway})
+		if err := tx.PutMember(m); err != nil {
+			return err
+		}
+		m.SetStatus(Status{Kind: StatusActive})
+		m.HomeCellID = 3
+		if err := tx.PutMember(m); err != nil {
+			return err
+		}
+		if got := tx.PeriodCells(); !slices.Equal(got, []uint64{3}) {
+			t.Errorf("cells %v, want [3]", got)
+		}
+		if ms, _ := tx.PeriodMembers(3); len(ms) != 1 || ms[0].ID != m.ID {
+			t.Errorf("members of cell 3: %+v", ms)
+		}
+		if ms, _ := tx.PeriodMembers(1); len(ms) != 0 {
+			t.Errorf("cell 1 keeps %+v", ms)
 		}
 		return nil
 	})

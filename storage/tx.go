@@ -191,6 +191,9 @@ func (tx *Tx) PutMember(m *Member) error {
 					return err
 				}
 			}
+			if err := tx.tx.Bucket(bucketPeriodCells).Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
+				return err
+			}
 		}
 	}
 	if err := nextID(b, &m.ID); err != nil {
@@ -198,6 +201,11 @@ func (tx *Tx) PutMember(m *Member) error {
 	}
 	if err := tx.indexRoleHolder(m); err != nil {
 		return err
+	}
+	if hasPeriodStatus(m) {
+		if err := tx.tx.Bucket(bucketPeriodCells).Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
+			return err
+		}
 	}
 	if m.HomeCellID != 0 {
 		if err := homes.Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
