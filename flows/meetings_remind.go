@@ -89,7 +89,7 @@ func dueMeetings(c *Ctx) error {
 		if r.quiet(c.Now) {
 			continue
 		}
-		if err := dueThematic(c, cell, r, membersOf); err != nil {
+		if err := dueThematic(c, cell, r); err != nil {
 			return err
 		}
 	}
@@ -190,7 +190,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 
 // dueThematic reminds the secretary when a quarter has no thematic meeting
 // planned by its second month (Directive 50-CT/TW: at least one a quarter).
-func dueThematic(c *Ctx, cell *storage.Cell, r *rules, membersOf func(uint64) ([]storage.Member, error)) error {
+func dueThematic(c *Ctx, cell *storage.Cell, r *rules) error {
 	now := c.Now.In(r.zone)
 	qFirst := time.Month((int(now.Month())-1)/3*3 + 1)
 	start := time.Date(now.Year(), qFirst, 1, 0, 0, 0, 0, r.zone)
@@ -199,12 +199,11 @@ func dueThematic(c *Ctx, cell *storage.Cell, r *rules, membersOf func(uint64) ([
 	if now.Before(second) || second.Before(cell.Created) || c.Tx.HasThematic(cell.ID, start, end) {
 		return nil
 	}
-	members, err := membersOf(cell.ID)
+	leaders, err := homeLeaders(c.Tx, cell.ID, true)
 	if err != nil {
 		return err
 	}
 	q := (int(qFirst)-1)/3 + 1
-	leaders := leadersIn(members, cell.ID, true)
 	for i := range leaders {
 		l := &leaders[i]
 		rd := c.readerOf(l)
@@ -215,4 +214,20 @@ func dueThematic(c *Ctx, cell *storage.Cell, r *rules, membersOf func(uint64) ([
 		}
 	}
 	return nil
+}
+
+// homeLeaders is leadersIn of the cell's members, read through the index of
+// each cell's leaders rather than from every member of the cell.
+func homeLeaders(tx *storage.Tx, cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
+	ls, err := tx.CellLeaders(cellID)
+	if err != nil {
+		return nil, err
+	}
+	home := ls[:0]
+	for _, l := range ls {
+		if l.HomeCellID == cellID {
+			home = append(home, l)
+		}
+	}
+	return leadersIn(home, cellID, secretaryOnly), nil
 }

@@ -10,6 +10,7 @@ var (
 	bucketGroupCells  = []byte("groupcells")  // cell id + group id → nil (index, schema v6)
 	bucketLeaders     = []byte("leaders")     // leader's member id + group id → nil (index, schema v6)
 	bucketRoleHolders = []byte("roleholders") // member id → nil: members with a role beyond member (index, schema v6)
+	bucketCellLeaders = []byte("cellleaders") // cell id + member id → nil: secretaries and deputies of the cell (index, schema v6)
 	bucketChatMenus   = []byte("chatmenus")   // "transport:chat" → the menu last set in that chat (opaque to storage)
 	bucketMembers     = []byte("members")     // id → Member
 	bucketContacts    = []byte("contacts")    // "transport:user" → member id (index, schema v2)
@@ -50,7 +51,7 @@ var (
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
-	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,

@@ -107,6 +107,9 @@ func TestOpen_migratesV5GroupIndexes(t *testing.T) {
 		if got, want := tx.RoleHolders(), []uint64{20, 21, 31, 32}; !slices.Equal(got, want) {
 			t.Errorf("role holders after the migration: %v, want %v", got, want)
 		}
+		if ms, err := tx.CellLeaders(1); err != nil || len(ms) != 1 || ms[0].ID != 31 {
+			t.Errorf("leaders of cell 1 after the migration: %v %v", ms, err)
+		}
 		if ms, err := tx.PeriodMembers(2); err != nil || len(ms) != 1 || ms[0].ID != 33 || !slices.Equal(tx.PeriodCells(), []uint64{2}) {
 			t.Errorf("members once away after the migration: %v %v, cells %v", ms, err, tx.PeriodCells())
 		}
@@ -186,6 +189,19 @@ func TestTx_RoleHolders(t *testing.T) {
 		g := &Group{CellID: 1, LeaderID: plain.ID}
 		if err := tx.PutGroup(g); err != nil {
 			return err
+		}
+		if ms, _ := tx.CellLeaders(1); len(ms) != 1 || ms[0].ID != sec.ID {
+			t.Errorf("leaders of cell 1: %+v", ms)
+		}
+		sec.Roles = []CellRole{{1, RoleMember}, {2, RoleDeputy}}
+		if err := tx.PutMember(sec); err != nil {
+			return err
+		}
+		if ms, _ := tx.CellLeaders(1); len(ms) != 0 {
+			t.Errorf("cell 1 keeps its former secretary: %+v", ms)
+		}
+		if ms, _ := tx.CellLeaders(2); len(ms) != 1 || ms[0].ID != sec.ID {
+			t.Errorf("leaders of cell 2: %+v", ms)
 		}
 		sec.Roles = []CellRole{{1, RoleMember}}
 		if err := tx.PutMember(sec); err != nil {

@@ -26,13 +26,35 @@ func holdsRole(m *Member) bool {
 	return false
 }
 
-// indexRoleHolder keeps m's entry in the index of role holders in step.
+// indexRoleHolder keeps m's entries in the indexes of role holders and of
+// the leaders of each cell in step (PutMember deleted the old ones of the
+// cells m led).
 func (tx *Tx) indexRoleHolder(m *Member) error {
+	for _, cellID := range m.LedCells() {
+		if err := tx.tx.Bucket(bucketCellLeaders).Put(homeKey(cellID, m.ID), nil); err != nil {
+			return err
+		}
+	}
 	b := tx.tx.Bucket(bucketRoleHolders)
 	if holdsRole(m) {
 		return b.Put(itob(m.ID), nil)
 	}
 	return b.Delete(itob(m.ID))
+}
+
+// CellLeaders lists the secretaries and deputies of the cell, in id order.
+func (tx *Tx) CellLeaders(cellID uint64) ([]Member, error) {
+	var out []Member
+	prefix := itob(cellID)
+	c := tx.tx.Bucket(bucketCellLeaders).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		m, err := tx.Member(btoi(k[8:]))
+		if err != nil {
+			return nil, fmt.Errorf("leader %d of cell %d: %w", btoi(k[8:]), cellID, err)
+		}
+		out = append(out, *m)
+	}
+	return out, nil
 }
 
 // RoleHolders lists, in id order, the members who may see more than the
@@ -51,14 +73,19 @@ func (tx *Tx) RoleHolders() []uint64 {
 	return slices.Compact(ids)
 }
 
-// indexRoleHolders builds the index of role holders, which schema 5 did
-// not have: finding them read every member.
+// indexRoleHolders builds the indexes of role holders and of each cell's
+// leaders, which schema 5 did not have: finding them read every member.
 func indexRoleHolders(tx *bolt.Tx) error {
-	idx := tx.Bucket(bucketRoleHolders)
+	idx, leaders := tx.Bucket(bucketRoleHolders), tx.Bucket(bucketCellLeaders)
 	return tx.Bucket(bucketMembers).ForEach(func(k, v []byte) error {
 		var m Member
 		if err := json.Unmarshal(v, &m); err != nil {
 			return fmt.Errorf("member %x: %w", k, err)
+		}
+		for _, cellID := range m.LedCells() {
+			if err := leaders.Put(homeKey(cellID, m.ID), nil); err != nil {
+				return err
+			}
 		}
 		if !holdsRole(&m) {
 			return nil

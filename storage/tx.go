@@ -194,6 +194,11 @@ func (tx *Tx) PutMember(m *Member) error {
 			if err := tx.tx.Bucket(bucketPeriodCells).Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
 				return err
 			}
+			for _, cellID := range old.LedCells() {
+				if err := tx.tx.Bucket(bucketCellLeaders).Delete(homeKey(cellID, m.ID)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := nextID(b, &m.ID); err != nil {
