@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"chibo/storage"
 )
 
@@ -265,6 +267,7 @@ func BenchmarkProvince(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "chats")
 	})
+	b.Run("migrate-v6", func(b *testing.B) { benchMigrateV6(b, h) })
 	b.Run("year200", func(b *testing.B) {
 		if *provinceBig == 0 {
 			b.Skip("no 200-member cell (-province.big=0)")
@@ -283,6 +286,36 @@ func BenchmarkProvince(b *testing.B) {
 			}
 		}
 	})
+}
+
+// benchMigrateV6 makes the province's file what schema 5 wrote (without the
+// indexes of schema 6) and times the migration when it is opened again.
+func benchMigrateV6(b *testing.B, h *harness) {
+	for b.Loop() {
+		b.StopTimer()
+		if err := h.db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		raw, err := bolt.Open(h.path, 0o600, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := raw.Update(func(tx *bolt.Tx) error {
+			for _, name := range []string{"groupcells", "leaders", "roleholders", "cellleaders", "chatmenus", "periodcells", "checkincells"} {
+				if err := tx.DeleteBucket([]byte(name)); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+			}
+			return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 5})
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if err := raw.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		h.open()
+	}
 }
 
 // benchChatLevels is the storage part of cmd/chibo's chatLevels: the menu
