@@ -135,7 +135,7 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 			list = append(list, rd.silentText(l.m.Name, l.months, l.since))
 		}
 		key := fmt.Sprintf("reminder/checkin-silent/%s/%d", p, to.ID)
-		if _, err := c.Remind(key, to, [][]Button{{ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkins.silent_list",
+		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]Button{{ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkins.silent_list",
 			"Header", rd.N("checkins.silent_header", len(lines), "Month", p.label()), "List", strings.Join(list, "\n")); err != nil {
 			return err
 		}
@@ -187,8 +187,17 @@ func remindCheckin(c *Ctx, r ckRules, m *storage.Member, p ckPeriod, done func(p
 	if n > 0 {
 		id = "checkins.remind_again"
 	}
-	_, err = c.Remind(key, m, checkinButtons(rd, p, prev), id, "Prompt", rd.checkinPrompt(form, p, r, prev))
+	_, err = c.RemindUntil(r.keepKey(p), key, m, checkinButtons(rd, p, prev), id, "Prompt", rd.checkinPrompt(form, p, r, prev))
 	return err
+}
+
+// keepKey is until when the keys of p's reminders and silent lists are
+// kept: they fall due before p closes, which is before the check-in day of
+// the next month whatever the settings (day ≤ 28, deadline ≤ 27 days after);
+// a month more leaves room for a change of settings.
+func (r ckRules) keepKey(p ckPeriod) time.Time {
+	n := p.add(3)
+	return time.Date(n.y, n.m, 1, 0, 0, 0, 0, r.zone)
 }
 
 // remindExemptionEnd tells the member and the secretaries, some days before

@@ -166,7 +166,7 @@ func (h *harness) event(ev Event) []Message {
 // scheduler do, so Remind sees what was already sent.
 func (h *harness) enqueue(tx *storage.Tx, msgs []Message) error {
 	for _, m := range msgs {
-		if _, err := tx.Enqueue(&storage.OutboxItem{Key: m.Key, Transport: m.Transport, Chat: m.Chat}, h.now); err != nil {
+		if _, err := tx.Enqueue(&storage.OutboxItem{Key: m.Key, KeyUntil: m.KeyUntil, Transport: m.Transport, Chat: m.Chat}, h.now); err != nil {
 			return err
 		}
 	}

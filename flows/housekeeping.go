@@ -1,14 +1,16 @@
 package flows
 
 import (
+	"math"
 	"time"
 
 	"chibo/storage"
 )
 
 // Daily housekeeping: what the law or good sense says to delete (check-in
-// details past their retention, audit entries past theirs, conversations
-// abandoned for a week) is deleted once a day, not looked for on every
+// details past their retention, reminder keys past their window, audit
+// entries past their retention, conversations abandoned for a week) is
+// deleted once a day, not looked for on every
 // minute's tick, and in batches that each commit on their own so that no
 // write transaction holds the writer for long (issue 15).
 
@@ -19,11 +21,17 @@ const (
 	metaHousekeepCell = "housekeeping_cell"
 )
 
-// Sizes of one housekeeping batch: cells looked at, check-ins deleted.
+// Sizes of one housekeeping batch: cells looked at, check-ins deleted,
+// reminder keys forgotten.
 const (
 	housekeepCells   = 100
 	housekeepDeletes = 2000
+	housekeepKeys    = 5000
 )
+
+// housekeepCellsDone in metaHousekeepCell says the check-in retention of
+// every cell is done for the day.
+const housekeepCellsDone = math.MaxInt64
 
 // Housekeep does the next batch of the day's housekeeping and reports
 // whether more remains: the scheduler calls it after each tick, each call in
@@ -36,13 +44,18 @@ func (e *Engine) Housekeep(tx *storage.Tx, now time.Time) (more bool, err error)
 		return false, nil
 	}
 	c := &Ctx{e: e, Tx: tx, Now: now, Lang: e.cfg.DefaultLang}
-	after := uint64(tx.MetaInt(metaHousekeepCell))
-	next, done, err := retainCheckins(c, after)
-	if err != nil {
-		return false, err
+	if after := tx.MetaInt(metaHousekeepCell); after != housekeepCellsDone {
+		next, done, err := retainCheckins(c, uint64(after))
+		if err != nil {
+			return false, err
+		}
+		if !done {
+			return true, tx.PutMetaInt(metaHousekeepCell, int64(next))
+		}
+		return true, tx.PutMetaInt(metaHousekeepCell, housekeepCellsDone)
 	}
-	if !done {
-		return true, tx.PutMetaInt(metaHousekeepCell, int64(next))
+	if n, err := tx.PruneOutboxKeys(now, housekeepKeys); err != nil || n == housekeepKeys {
+		return err == nil, err
 	}
 	if _, err := tx.PruneAudit(now.Add(-e.cfg.AuditRetention)); err != nil {
 		return false, err

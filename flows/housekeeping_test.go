@@ -2,6 +2,8 @@ package flows
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,8 +85,8 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 	for batch() {
 		batches++
 	}
-	if left := old(); left != 0 || batches != 3 {
-		t.Fatalf("%d old check-ins left after %d batches, want 0 after 3", left, batches)
+	if left := old(); left != 0 || batches != 4 { // two for the first cells, one for the rest, one for the other work
+		t.Fatalf("%d old check-ins left after %d batches, want 0 after 4", left, batches)
 	}
 	_ = h.db.View(func(tx *storage.Tx) error {
 		for i := range housekeepCells + 5 {
@@ -116,5 +118,39 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 	h.due()
 	if !gone() {
 		t.Fatal("the next day's housekeeping kept an old check-in")
+	}
+}
+
+// The key of a check-in reminder is kept while the reminder can fall due
+// and forgotten by the housekeeping once its month is long closed; the
+// reminder is not sent again.
+func TestHousekeep_reminderKeysForgottenAfterWindow(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	g := h.farGroup()
+	h.markFar("dovanhung", g.ID, h.date(1, 3, 2026), h.date(30, 4, 2026), true)
+	hung := h.member("dovanhung").ID
+	key := fmt.Sprintf("reminder/checkin/2026-03/%d/0", hung)
+	used := func() (u bool) {
+		_ = h.db.View(func(tx *storage.Tx) error { u = tx.OutboxKeyUsed(key); return nil })
+		return u
+	}
+	h.at(25, 3, 8, 0)
+	if !slices.ContainsFunc(h.due(), func(m Message) bool { return m.Key == key }) {
+		t.Fatalf("no reminder %s on the check-in day", key)
+	}
+	h.at(31, 5, 9, 0)
+	h.due()
+	if !used() {
+		t.Fatal("the key was forgotten while its month could still be reminded")
+	}
+	h.at(1, 6, 9, 0)
+	for _, m := range h.due() {
+		if strings.HasPrefix(m.Key, "reminder/checkin/2026-03/") {
+			t.Fatalf("March's reminder sent again: %s", m.Key)
+		}
+	}
+	if used() {
+		t.Fatal("the key of a reminder that can no longer fall due is kept")
 	}
 }

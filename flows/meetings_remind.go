@@ -139,7 +139,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 				msgID = "mt.remind_sec_day"
 				buttons = [][]Button{{ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
 			}
-			if _, err := c.Remind(reminderKey(secP.kind, mt.ID, l.ID), l, buttons, msgID,
+			if _, err := c.RemindUntil(keepMeetingKey(mt), reminderKey(secP.kind, mt.ID, l.ID), l, buttons, msgID,
 				"Kind", rd.kindName(mt), "When", rd.when(mt.At, cell), "Topic", rd.topicOf(mt), "Place", rd.placeOf(mt),
 				"Noticed", !mt.Noticed.IsZero()); err != nil {
 				return err
@@ -154,7 +154,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 			l := &leaders[i]
 			rd := c.readerOf(l)
 			buttons := [][]Button{{ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
-			if _, err := c.Remind(reminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
+			if _, err := c.RemindUntil(keepMeetingKey(mt), reminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
 				"Kind", rd.kindName(mt), "When", rd.when(mt.At, cell)); err != nil {
 				return err
 			}
@@ -180,7 +180,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 			if memP.kind == "member-late" {
 				msgID = "mt.remind_member_late"
 			}
-			if _, err := c.Remind(reminderKey(memP.kind, mt.ID, m.ID), m, buttons, msgID, "Notice", rd.noticeText(mt, cell)); err != nil {
+			if _, err := c.RemindUntil(keepMeetingKey(mt), reminderKey(memP.kind, mt.ID, m.ID), m, buttons, msgID, "Notice", rd.noticeText(mt, cell)); err != nil {
 				return err
 			}
 		}
@@ -231,3 +231,8 @@ func homeLeaders(tx *storage.Tx, cellID uint64, secretaryOnly bool) ([]storage.M
 	}
 	return leadersIn(home, cellID, secretaryOnly), nil
 }
+
+// keepMeetingKey is until when a meeting reminder's key is kept: its
+// reminders fall due only before the meeting starts; a month more covers a
+// meeting moved a little later (moved further, it is reminded afresh).
+func keepMeetingKey(mt *storage.Meeting) time.Time { return mt.At.AddDate(0, 1, 0) }

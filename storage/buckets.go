@@ -24,6 +24,7 @@ var (
 	bucketOutbox      = []byte("outbox")      // id → OutboxItem
 	bucketPending     = []byte("pending")     // id → nil: outbox rows not yet ended
 	bucketOutboxKey   = []byte("outboxkey")   // idempotency key → outbox id
+	bucketKeyExpiry   = []byte("keyexpiry")   // unix time the key can be forgotten + idempotency key → nil (schema v6)
 	bucketAudit       = []byte("audit")       // id → AuditEntry, in order
 
 	bucketMeetings         = []byte("meetings")         // id → Meeting (with its roll)
@@ -53,7 +54,7 @@ var (
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
-	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
+	bucketOutbox, bucketPending, bucketOutboxKey, bucketKeyExpiry, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
 	bucketCheckins, bucketCheckinCells, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,

@@ -283,8 +283,11 @@ const (
 // Payload is opaque to storage; Transport and Chat let the sender route and
 // rate-limit without decoding it.
 type OutboxItem struct {
-	ID        uint64      `json:"id"`
-	Key       string      `json:"key,omitempty"` // idempotency key; empty for plain replies
+	ID  uint64 `json:"id"`
+	Key string `json:"key,omitempty"` // idempotency key; empty for plain replies
+	// KeyUntil is when the key can be forgotten (its reminder can no longer
+	// fall due); zero: kept for ever.
+	KeyUntil  time.Time   `json:"key_until,omitzero"`
 	Transport string      `json:"transport"`
 	Chat      string      `json:"chat"`
 	Group     bool        `json:"group,omitempty"` // group chats have stricter rate limits
