@@ -283,11 +283,8 @@ const (
 // Payload is opaque to storage; Transport and Chat let the sender route and
 // rate-limit without decoding it.
 type OutboxItem struct {
-	ID  uint64 `json:"id"`
-	Key string `json:"key,omitempty"` // idempotency key; empty for plain replies
-	// KeyUntil is when the key can be forgotten (its reminder can no longer
-	// fall due); zero: kept for ever.
-	KeyUntil  time.Time   `json:"key_until,omitzero"`
+	ID        uint64      `json:"id"`
+	Key       string      `json:"key,omitempty"` // idempotency key; empty for plain replies
 	Transport string      `json:"transport"`
 	Chat      string      `json:"chat"`
 	Group     bool        `json:"group,omitempty"` // group chats have stricter rate limits
@@ -299,4 +296,7 @@ type OutboxItem struct {
 	Reason    string      `json:"reason,omitempty"`
 	Created   time.Time   `json:"created"`
 	Ended     time.Time   `json:"ended,omitzero"`
+	// KeyUntil is when the key can be forgotten (its reminder can no longer
+	// fall due); zero: kept for ever.
+	KeyUntil time.Time `json:"key_until,omitzero"`
 }
