@@ -186,9 +186,28 @@ func TestTx_RoleHolders(t *testing.T) {
 		if got := tx.RoleHolders(); !slices.Equal(got, []uint64{sec.ID}) {
 			t.Errorf("role holders %v, want [%d]", got, sec.ID)
 		}
+		v := tx.MenusVersion()
+		plain.Name = "A2"
+		if err := tx.PutMember(plain); err != nil {
+			return err
+		}
+		if tx.MenusVersion() != v {
+			t.Error("a change to a plain member changed the menus' version")
+		}
 		g := &Group{CellID: 1, LeaderID: plain.ID}
 		if err := tx.PutGroup(g); err != nil {
 			return err
+		}
+		if tx.MenusVersion() == v {
+			t.Error("a new group leader left the menus' version")
+		}
+		v = tx.MenusVersion()
+		plain.HomeCellID = 2
+		if err := tx.PutMember(plain); err != nil {
+			return err
+		}
+		if tx.MenusVersion() == v {
+			t.Error("a group leader's move left the menus' version")
 		}
 		if ms, _ := tx.CellLeaders(1); len(ms) != 1 || ms[0].ID != sec.ID {
 			t.Errorf("leaders of cell 1: %+v", ms)

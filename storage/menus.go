@@ -28,8 +28,14 @@ func holdsRole(m *Member) bool {
 
 // indexRoleHolder keeps m's entries in the indexes of role holders and of
 // the leaders of each cell in step (PutMember deleted the old ones of the
-// cells m led).
-func (tx *Tx) indexRoleHolder(m *Member) error {
+// cells m led). held says m held a role before; a change to a member who
+// holds or held one, or leads a group, may change their menu.
+func (tx *Tx) indexRoleHolder(m *Member, held bool) error {
+	if held || holdsRole(m) || tx.leadsAnyGroup(m.ID) {
+		if err := tx.menusChanged(); err != nil {
+			return err
+		}
+	}
 	for _, cellID := range m.LedCells() {
 		if err := tx.tx.Bucket(bucketCellLeaders).Put(homeKey(cellID, m.ID), nil); err != nil {
 			return err
@@ -56,6 +62,23 @@ func (tx *Tx) CellLeaders(cellID uint64) ([]Member, error) {
 	}
 	return out, nil
 }
+
+// leadsAnyGroup reports whether the member leads a group.
+func (tx *Tx) leadsAnyGroup(memberID uint64) bool {
+	k, _ := tx.tx.Bucket(bucketLeaders).Cursor().Seek(itob(memberID))
+	return k != nil && bytes.HasPrefix(k, itob(memberID))
+}
+
+// menusChanged notes that someone's menu may have changed.
+func (tx *Tx) menusChanged() error {
+	_, err := tx.tx.Bucket(bucketRoleHolders).NextSequence()
+	return err
+}
+
+// MenusVersion changes whenever a change to a member or a group may have
+// changed someone's menu: a look at the menus can be skipped while it stays
+// the same.
+func (tx *Tx) MenusVersion() uint64 { return tx.tx.Bucket(bucketRoleHolders).Sequence() }
 
 // RoleHolders lists, in id order, the members who may see more than the
 // members' menu: those with a role beyond member and the leaders of groups.

@@ -148,6 +148,9 @@ func (tx *Tx) PutGroup(g *Group) error {
 	if err := tx.indexGroup(g); err != nil {
 		return err
 	}
+	if err := tx.menusChanged(); err != nil {
+		return err
+	}
 	return putJSON(b, itob(g.ID), g)
 }
 
@@ -177,8 +180,10 @@ func (tx *Tx) PutMember(m *Member) error {
 	b := tx.tx.Bucket(bucketMembers)
 	idx := tx.tx.Bucket(bucketContacts)
 	homes := tx.tx.Bucket(bucketHomes)
+	held := false // whether the member held a role before this change
 	if m.ID != 0 {
 		if old, err := tx.Member(m.ID); err == nil {
+			held = holdsRole(old)
 			for t, u := range old.Contacts {
 				if m.Contacts[t] != u {
 					if err := idx.Delete([]byte(contactKey(t, u))); err != nil {
@@ -204,7 +209,7 @@ func (tx *Tx) PutMember(m *Member) error {
 	if err := nextID(b, &m.ID); err != nil {
 		return err
 	}
-	if err := tx.indexRoleHolder(m); err != nil {
+	if err := tx.indexRoleHolder(m, held); err != nil {
 		return err
 	}
 	if hasPeriodStatus(m) {

@@ -41,6 +41,10 @@ type menuRefresher struct {
 	langs  []string // the languages a menu is set in: the default, then telegram.MenuLangs
 	log    *slog.Logger
 	wake   chan struct{}
+	// seen is the storage's menus version when every menu was last found
+	// right (owned by refresh); a commit that changed no role is skipped.
+	seen   uint64
+	looked bool
 }
 
 func newMenuRefresher(tg *telegram.Telegram, db *storage.DB, e *flows.Engine, log *slog.Logger, defaultLang string) *menuRefresher {
@@ -58,7 +62,18 @@ func (m *menuRefresher) notify() {
 // calls for, and remembers it.
 func (m *menuRefresher) refresh(ctx context.Context) {
 	var set map[string][]byte
-	_ = m.db.View(func(tx *storage.Tx) error { set = tx.ChatMenus(telegram.Name); return nil })
+	var version uint64
+	_ = m.db.View(func(tx *storage.Tx) error {
+		version = tx.MenusVersion()
+		if !m.looked || version != m.seen {
+			set = tx.ChatMenus(telegram.Name)
+		}
+		return nil
+	})
+	if set == nil {
+		return // no role changed since every menu was right
+	}
+	allSet := true
 	levels := chatLevels(m.db)
 	for chat := range set { // chats that lost their role get the members' menu
 		if id, err := strconv.ParseInt(chat, 10, 64); err == nil {
@@ -79,12 +94,14 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		menu := func(lang string) []flows.MenuItem { return m.engine.Menu(lang, level) }
 		if err := m.tg.SetChatCommands(ctx, menu, []int64{chat}); err != nil {
 			m.log.Warn("chat menu not set", "err", err)
+			allSet = false
 			continue
 		}
 		if err := m.db.Update(func(tx *storage.Tx) error { return tx.PutChatMenu(telegram.Name, key, stamps[level]) }); err != nil {
 			m.log.Warn("chat menu not remembered", "err", err)
 		}
 	}
+	m.seen, m.looked = version, allSet
 }
 
 func (m *menuRefresher) run(ctx context.Context) {

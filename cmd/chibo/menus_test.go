@@ -93,4 +93,26 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 	if sent := start(); len(sent) != 0 {
 		t.Fatalf("a restart set the menus of %v again", sent)
 	}
+	// While serving: a commit that changes no role sets nothing; one that
+	// makes a secretary sets that chat's menu.
+	ctx := context.Background()
+	tg, err := telegram.New(ctx, telegram.Config{Token: fake.Token(), APIBase: fake.URL(), PollTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := newMenuRefresher(tg, db, e, slog.New(slog.DiscardHandler), "vi")
+	live.refresh(ctx)
+	before := len(fake.Calls("setMyCommands"))
+	dep.Name = "Phó bí thư cũ"
+	put(dep)
+	live.refresh(ctx)
+	if n := len(fake.Calls("setMyCommands")) - before; n != 0 {
+		t.Fatalf("a change of name set %d menus", n)
+	}
+	dep.Roles = append(dep.Roles, storage.CellRole{CellID: 1, Role: storage.RoleSecretary})
+	put(dep)
+	live.refresh(ctx)
+	if got := fake.Commands("chat", 13, ""); !strings.Contains(got, "invite") {
+		t.Errorf("the new secretary's menu while serving: %s", got)
+	}
 }
