@@ -196,7 +196,7 @@ func Enqueue(tx *storage.Tx, now time.Time, msgs ...Message) error {
 		if err != nil {
 			return err
 		}
-		it := &storage.OutboxItem{Key: m.Key, Transport: m.Transport, Chat: m.Chat, Group: m.Group, Payload: payload, NotBefore: m.NotBefore}
+		it := &storage.OutboxItem{Key: m.Key, KeyUntil: m.KeyUntil, Transport: m.Transport, Chat: m.Chat, Group: m.Group, Payload: payload, NotBefore: m.NotBefore}
 		if _, err := tx.Enqueue(it, now); err != nil {
 			return err
 		}

@@ -121,7 +121,7 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 			}
 			done = append(done, line)
 		default:
-			n, since := v.r.silentStreak(m, cks, p, c.Now)
+			n, since := v.r.silentStreak(m, func(q string) bool { return cks[q] != nil }, p, c.Now)
 			if n <= 1 && c.Now.Before(v.r.deadline(p)) {
 				missing = append(missing, c.T("board.pending_line", "Name", m.Name))
 			} else {

@@ -639,19 +639,20 @@ func (e *Engine) allowed(c *Ctx, need Need) bool {
 }
 
 // leadsGroup reports whether m has the group leader role or leads a group of
-// their home cell.
+// their home cell. It reads the index of leaders: every permission check and
+// every menu level asks.
 func leadsGroup(tx *storage.Tx, m *storage.Member) bool {
 	for _, r := range m.Roles {
 		if r.Role == storage.RoleGroupLeader {
 			return true
 		}
 	}
-	groups, err := tx.Groups(m.HomeCellID)
+	groups, err := tx.LedGroups(m.ID)
 	if err != nil {
 		return false
 	}
 	for _, g := range groups {
-		if g.LeaderID == m.ID {
+		if g.CellID == m.HomeCellID {
 			return true
 		}
 	}

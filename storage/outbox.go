@@ -32,8 +32,40 @@ func (tx *Tx) Enqueue(it *OutboxItem, now time.Time) (bool, error) {
 		if err := keys.Put([]byte(it.Key), itob(id)); err != nil {
 			return false, err
 		}
+		if !it.KeyUntil.IsZero() {
+			if err := tx.tx.Bucket(bucketKeyExpiry).Put(keyExpiryKey(it.KeyUntil, it.Key), nil); err != nil {
+				return false, err
+			}
+		}
 	}
 	return true, nil
+}
+
+// keyExpiryKey orders idempotency keys by when they can be forgotten.
+func keyExpiryKey(until time.Time, key string) []byte {
+	return append(itob(uint64(max(until.Unix(), 0))), key...)
+}
+
+// PruneOutboxKeys forgets up to limit idempotency keys whose reminder could
+// no longer fall due before cutoff, earliest first, and returns how many:
+// fewer than limit means none is left. It seeks the keys by that time.
+func (tx *Tx) PruneOutboxKeys(cutoff time.Time, limit int) (int, error) {
+	exp, keys := tx.tx.Bucket(bucketKeyExpiry), tx.tx.Bucket(bucketOutboxKey)
+	end := itob(uint64(max(cutoff.Unix(), 0)))
+	var doomed [][]byte
+	c := exp.Cursor()
+	for k, _ := c.First(); k != nil && len(doomed) < limit && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+		doomed = append(doomed, bytes.Clone(k))
+	}
+	for _, k := range doomed {
+		if err := keys.Delete(k[8:]); err != nil {
+			return 0, err
+		}
+		if err := exp.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(doomed), nil
 }
 
 // OutboxItem returns the row with the id.

@@ -303,4 +303,7 @@ type OutboxItem struct {
 	Reason    string      `json:"reason,omitempty"`
 	Created   time.Time   `json:"created"`
 	Ended     time.Time   `json:"ended,omitzero"`
+	// KeyUntil is when the key can be forgotten (its reminder can no longer
+	// fall due); zero: kept for ever.
+	KeyUntil time.Time `json:"key_until,omitzero"`
 }

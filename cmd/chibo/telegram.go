@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
@@ -48,7 +46,7 @@ func telegramPlug(cfg Config, d *deps, now func() time.Time) *plug {
 // runTelegram takes Telegram's updates until ctx ends, and keeps the menus.
 func runTelegram(ctx context.Context, cfg Config, sh *shared, tg *telegram.Telegram) error {
 	d := sh.d
-	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]flows.MenuLevel{}}
+	menus := newMenuRefresher(tg, d.DB, d.Engine, d.Log, cfg.Lang)
 	// Each commit wakes the menus, so a new secretary gets theirs.
 	sh.onCommit(menus.notify)
 	if err := tg.SetCommands(ctx, func(lang string) []flows.MenuItem { return d.Engine.Menu(lang, flows.MenuMember) }); err != nil {
@@ -78,93 +76,4 @@ func runTelegram(ctx context.Context, cfg Config, sh *shared, tg *telegram.Teleg
 		return err
 	}
 	return nil
-}
-
-// chatLevels lists the Telegram private chats of people who see more than
-// the members' menu (secretaries, deputies, group leaders, organization
-// admins), with their level.
-func chatLevels(db *storage.DB) map[int64]flows.MenuLevel {
-	out := map[int64]flows.MenuLevel{}
-	_ = db.View(func(tx *storage.Tx) error {
-		members, err := tx.AllMembers()
-		if err != nil {
-			return err
-		}
-		for _, m := range members {
-			level := flows.MenuLevelOf(tx, &m)
-			if level == flows.MenuMember {
-				continue
-			}
-			if id, err := strconv.ParseInt(m.Contacts[telegram.Name], 10, 64); err == nil && id > 0 {
-				out[id] = level
-			}
-		}
-		return nil
-	})
-	return out
-}
-
-// menuRefresher keeps each person's "/" menu in step with their role: a new
-// secretary or group leader gets the fuller menu, one who lost the role the
-// members' menu again. It looks at most every few seconds, after commits.
-type menuRefresher struct {
-	tg   *telegram.Telegram
-	db   *storage.DB
-	menu func(lang string, level flows.MenuLevel) []flows.MenuItem
-	log  *slog.Logger
-	wake chan struct{}
-	set  map[int64]flows.MenuLevel // chats with their own menu, by level; owned by refresh
-}
-
-func (m *menuRefresher) notify() {
-	select {
-	case m.wake <- struct{}{}:
-	default:
-	}
-}
-
-// refresh sets the menu of every chat whose level changed.
-func (m *menuRefresher) refresh(ctx context.Context) {
-	now := chatLevels(m.db)
-	changed := map[flows.MenuLevel][]int64{}
-	for chat, level := range now {
-		if lv, ok := m.set[chat]; !ok || lv != level {
-			changed[level] = append(changed[level], chat)
-		}
-	}
-	for chat := range m.set {
-		if _, ok := now[chat]; !ok {
-			changed[flows.MenuMember] = append(changed[flows.MenuMember], chat)
-		}
-	}
-	for level, chats := range changed {
-		menu := func(lang string) []flows.MenuItem { return m.menu(lang, level) }
-		if err := m.tg.SetChatCommands(ctx, menu, chats); err != nil {
-			m.log.Warn("chat menus not set", "err", err)
-			continue
-		}
-		for _, c := range chats {
-			if level == flows.MenuMember {
-				delete(m.set, c)
-			} else {
-				m.set[c] = level
-			}
-		}
-	}
-}
-
-func (m *menuRefresher) run(ctx context.Context) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-m.wake:
-		}
-		m.refresh(ctx)
-		select { // at most one look every 2 seconds
-		case <-ctx.Done():
-			return
-		case <-time.After(2 * time.Second):
-		}
-	}
 }
