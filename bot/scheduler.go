@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -21,6 +22,14 @@ type DueSource interface {
 	// Due returns messages due at now, each with a Key; a key already in the
 	// outbox is never sent again.
 	Due(tx *storage.Tx, now time.Time) ([]Message, error)
+}
+
+// Housekeeper does daily work (retention) in batches. A DueSource that is
+// one is asked after every tick, each batch in its own write transaction,
+// until it reports no more: so no transaction holds the writer for long, and
+// a run cut short resumes from its last committed batch.
+type Housekeeper interface {
+	Housekeep(tx *storage.Tx, now time.Time) (more bool, err error)
 }
 
 // SchedulerOptions configure a Scheduler. Zero values mean defaults.
@@ -66,6 +75,8 @@ type Scheduler struct {
 	opt  SchedulerOptions
 	cron *cron.Cron
 	mu   sync.Mutex // one tick at a time, from cron or from Tick
+	// stopping cuts a housekeeping run short at Stop; the next tick resumes it.
+	stopping atomic.Bool
 }
 
 // NewScheduler makes a scheduler. It does nothing until Start.
@@ -132,7 +143,28 @@ func (s *Scheduler) Tick() (int, error) {
 	if n > 0 {
 		s.opt.OnCommit()
 	}
+	if err := s.housekeep(now); err != nil {
+		return n, fmt.Errorf("scheduler housekeeping: %w", err)
+	}
 	return n, nil
+}
+
+// housekeep runs the source's housekeeping batches, each in its own
+// transaction, until none remains or the scheduler is stopping.
+func (s *Scheduler) housekeep(now time.Time) error {
+	hk, ok := s.src.(Housekeeper)
+	if !ok {
+		return nil
+	}
+	for more := true; more && !s.stopping.Load(); {
+		if err := s.db.Update(func(tx *storage.Tx) (err error) {
+			more, err = hk.Housekeep(tx, now)
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Start catches up at once, then ticks on the spec.
@@ -268,6 +300,7 @@ func (s *Scheduler) Prune() (events, delivered int, err error) {
 
 // Stop stops the ticks and waits for a running one to finish.
 func (s *Scheduler) Stop() {
+	s.stopping.Store(true)
 	<-s.cron.Stop().Done()
 }
 

@@ -98,3 +98,46 @@ func TestScheduler_prunesOldEventKeysAndDeliveries(t *testing.T) {
 		t.Fatalf("pruned %d events and %d deliveries (%v), want 2 (older than 7 days) and 5 (older than 30 days)", events, delivered, err)
 	}
 }
+
+// housekeeper has batches of daily work left; a batch fails once when fail is set.
+type housekeeper struct {
+	dueFunc
+	left, fail int
+	committed  []int // batches left as each transaction saw them
+}
+
+func (h *housekeeper) Housekeep(tx *storage.Tx, now time.Time) (bool, error) {
+	n := int(tx.MetaInt("test_left"))
+	h.committed = append(h.committed, n)
+	if h.fail > 0 && n == h.fail {
+		h.fail = 0
+		return false, fmt.Errorf("disk full")
+	}
+	if n == 0 {
+		return false, nil
+	}
+	return n > 1, tx.PutMetaInt("test_left", int64(n-1))
+}
+
+// A tick runs the daily work after the reminders, a batch per transaction
+// (each sees the last one committed) until none is left; a batch that fails
+// leaves the committed ones and the next tick resumes from there.
+func TestScheduler_housekeepsInBatches(t *testing.T) {
+	db := mustOpenDB(t)
+	_ = db.Update(func(tx *storage.Tx) error { return tx.PutMetaInt("test_left", 5) })
+	src := &housekeeper{dueFunc: func() []Message { return nil }, fail: 2}
+	s := NewScheduler(db, src, SchedulerOptions{})
+	if _, err := s.Tick(); err == nil {
+		t.Fatal("a failed batch was not reported")
+	}
+	if want := []int{5, 4, 3, 2}; fmt.Sprint(src.committed) != fmt.Sprint(want) {
+		t.Fatalf("batches saw %v, want %v", src.committed, want)
+	}
+	src.committed = nil
+	if _, err := s.Tick(); err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{2, 1}; fmt.Sprint(src.committed) != fmt.Sprint(want) {
+		t.Fatalf("after the failure, batches saw %v, want %v", src.committed, want)
+	}
+}

@@ -35,7 +35,6 @@ func (e *Engine) registerCheckins() {
 	e.registerDues()
 	e.registerFarAwayRequest()
 	e.due("checkins", dueCheckins)
-	e.due("checkin-retention", dueCheckinRetention)
 }
 
 // period is a check-in month.
@@ -168,10 +167,11 @@ func (r ckRules) expected(m *storage.Member, p ckPeriod, now time.Time) bool {
 
 // silentStreak counts the periods in a row up to p (included) for which the
 // member owed a check-in and sent none, and returns the first of them.
-func (r ckRules) silentStreak(m *storage.Member, done map[string]*storage.Checkin, p ckPeriod, now time.Time) (int, ckPeriod) {
+// done reports whether the member checked in for a period ("yyyy-mm").
+func (r ckRules) silentStreak(m *storage.Member, done func(period string) bool, p ckPeriod, now time.Time) (int, ckPeriod) {
 	n, first := 0, p
 	for q := p; n < 36; q = q.add(-1) {
-		if !r.expected(m, q, now) || done[q.String()] != nil {
+		if !r.expected(m, q, now) || done(q.String()) {
 			break
 		}
 		n, first = n+1, q

@@ -5,14 +5,9 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"chibo/storage"
 )
-
-// MaxMessageLen is the longest text chibo puts in one message: Telegram's
-// limit is 4096 characters; a little room is kept for the part counter.
-const MaxMessageLen = 4000
 
 // boardView is what one leader may see of a cell's far-away members.
 type boardView struct {
@@ -126,7 +121,7 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 			}
 			done = append(done, line)
 		default:
-			n, since := v.r.silentStreak(m, cks, p, c.Now)
+			n, since := v.r.silentStreak(m, func(q string) bool { return cks[q] != nil }, p, c.Now)
 			if n <= 1 && c.Now.Before(v.r.deadline(p)) {
 				missing = append(missing, c.T("board.pending_line", "Name", m.Name))
 			} else {
@@ -165,7 +160,7 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 	if settings != nil {
 		rows = append(rows, settings)
 	}
-	c.replyChunks(strings.Join(parts, "\n\n"), rows...)
+	c.Reply(strings.Join(parts, "\n\n"), rows...)
 	return nil
 }
 
@@ -231,7 +226,7 @@ func actionBoardExport(c *Ctx, args string) error {
 		c.Say("board.empty", "Cell", cell.Name)
 		return nil
 	}
-	c.replyChunks(c.T("board.export_header", "Cell", cell.Name, "Month", p.label()) + "\n\n" + strings.Join(blocks, "\n\n"))
+	c.Reply(c.T("board.export_header", "Cell", cell.Name, "Month", p.label()) + "\n\n" + strings.Join(blocks, "\n\n"))
 	return nil
 }
 
@@ -301,60 +296,6 @@ func actionBoardHistory(c *Ctx, args string) error {
 	if latest != nil {
 		text += "\n\n" + c.T("board.history_latest", "Month", latest.Period[5:]+"/"+latest.Period[:4]) + "\n" + c.ckSummary(form, latest.Period, latest.Answers)
 	}
-	c.replyChunks(text)
+	c.Reply(text)
 	return nil
-}
-
-// replyChunks replies with text split into messages of at most MaxMessageLen
-// characters, at blank lines (between members) where it can, else at line
-// ends; buttons go with the last part.
-func (c *Ctx) replyChunks(text string, buttons ...[]Button) {
-	parts := splitLongText(text, MaxMessageLen)
-	for i, p := range parts {
-		if i == len(parts)-1 {
-			c.Reply(p, buttons...)
-		} else {
-			c.Reply(p)
-		}
-	}
-}
-
-func splitLongText(text string, limit int) []string {
-	if utf8.RuneCountInString(text) <= limit {
-		return []string{text}
-	}
-	var out []string
-	var cur strings.Builder
-	flush := func() {
-		if s := strings.TrimSpace(cur.String()); s != "" {
-			out = append(out, s)
-		}
-		cur.Reset()
-	}
-	add := func(piece, sep string) {
-		if cur.Len() > 0 && utf8.RuneCountInString(cur.String())+utf8.RuneCountInString(sep+piece) > limit {
-			flush()
-		}
-		if cur.Len() > 0 {
-			cur.WriteString(sep)
-		}
-		cur.WriteString(piece)
-	}
-	for _, block := range strings.Split(text, "\n\n") {
-		if utf8.RuneCountInString(block) <= limit {
-			add(block, "\n\n")
-			continue
-		}
-		for _, line := range strings.Split(block, "\n") {
-			for utf8.RuneCountInString(line) > limit { // a line longer than a message
-				r := []rune(line)
-				add(string(r[:limit]), "\n")
-				flush()
-				line = string(r[limit:])
-			}
-			add(line, "\n")
-		}
-	}
-	flush()
-	return out
 }

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,13 +17,16 @@ import (
 //	flag/checkin-silent/<first silent month>/<member>/<secretary>   once per silent streak
 //	reminder/exemption-end/<yyyy-mm-dd>/<member>/<recipient>
 func dueCheckins(c *Ctx) error {
-	cells, err := c.Tx.Cells()
-	if err != nil {
-		return err
-	}
-	for i := range cells {
-		if err := dueCheckinsOfCell(c, &cells[i]); err != nil {
-			return fmt.Errorf("cell %d: %w", cells[i].ID, err)
+	for _, id := range c.Tx.PeriodCells() {
+		cell, err := c.Tx.Cell(id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // members of a cell that is gone
+		}
+		if err != nil {
+			return err
+		}
+		if err := dueCheckinsOfCell(c, cell); err != nil {
+			return fmt.Errorf("cell %d: %w", cell.ID, err)
 		}
 	}
 	return nil
@@ -35,6 +39,9 @@ type silentLine struct {
 	since  ckPeriod
 }
 
+// dueCheckinsOfCell looks at the cell's members who are or were away for a
+// period (the only ones who owe check-ins or whose period can end); the
+// secretaries and the form are read only when something is to be sent.
 func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 	r, err := ckRulesOf(c, cell)
 	if err != nil {
@@ -43,39 +50,45 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 	if r.quiet(c.Now) {
 		return nil // nothing at night; it goes out at 06:30
 	}
-	members, err := c.Tx.Members(cell.ID)
+	members, err := c.Tx.PeriodMembers(cell.ID)
 	if err != nil {
 		return err
 	}
-	byID := map[uint64]*storage.Member{}
 	var secretaries []*storage.Member
-	for i := range members {
-		m := &members[i]
-		byID[m.ID] = m
-		if m.HasRole(cell.ID, storage.RoleSecretary) {
-			secretaries = append(secretaries, m)
+	secsRead := false
+	secs := func() ([]*storage.Member, error) {
+		if secsRead {
+			return secretaries, nil
 		}
-	}
-	form, err := ckFormOf(c.Tx, cell)
-	if err != nil {
-		return err
+		all, err := c.Tx.Members(cell.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range all {
+			if all[i].HasRole(cell.ID, storage.RoleSecretary) {
+				secretaries = append(secretaries, &all[i])
+			}
+		}
+		secsRead = true
+		return secretaries, nil
 	}
 	p := r.current(c.Now)
 	silentTo := map[uint64][]silentLine{} // recipient → silent members
 	for i := range members {
 		m := &members[i]
-		done, err := checkinsByPeriod(c.Tx, m.ID)
-		if err != nil {
+		done := func(period string) bool { return c.Tx.HasCheckin(m.ID, period) }
+		if err := remindCheckin(c, r, m, p, done); err != nil {
 			return err
 		}
-		if err := remindCheckin(c, r, form, m, p, done); err != nil {
-			return err
-		}
-		if !c.Now.Before(r.escalateAt(p)) && r.expected(m, p, c.Now) && done[p.String()] == nil {
+		if !c.Now.Before(r.escalateAt(p)) && r.expected(m, p, c.Now) && !done(p.String()) {
 			n, since := r.silentStreak(m, done, p, c.Now)
 			line := silentLine{m: m, months: n, since: since}
 			if leader := ckGroupLeader(c.Tx, m); leader != 0 && leader != m.ID {
 				silentTo[leader] = append(silentTo[leader], line)
+			}
+			secretaries, err := secs()
+			if err != nil {
+				return err
 			}
 			for _, s := range secretaries {
 				if s.ID != m.ID {
@@ -90,6 +103,10 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 			q = p
 		}
 		if n, since := r.silentStreak(m, done, q, c.Now); n >= r.s.SilentMonths {
+			secretaries, err := secs()
+			if err != nil {
+				return err
+			}
 			for _, s := range secretaries {
 				key := fmt.Sprintf("flag/checkin-silent/%s/%d/%d", since, m.ID, s.ID)
 				if _, err := c.Remind(key, s, nil, "checkins.flag_silent", "Name", m.Name, "Months", n, "Since", since.label()); err != nil {
@@ -97,10 +114,10 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 				}
 			}
 		}
-		if err := remindExemptionEnd(c, r, m, secretaries); err != nil {
+		if err := remindExemptionEnd(c, r, m, secs); err != nil {
 			return err
 		}
-		if err := remindTransferEnd(c, r, m, secretaries); err != nil {
+		if err := remindTransferEnd(c, r, m, secs); err != nil {
 			return err
 		}
 	}
@@ -108,11 +125,9 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 		return nil
 	}
 	for id, lines := range silentTo {
-		to := byID[id]
-		if to == nil {
-			if to, err = c.Tx.Member(id); err != nil {
-				continue
-			}
+		to, err := c.Tx.Member(id)
+		if err != nil {
+			continue
 		}
 		rd := c.readerOf(to)
 		var list []string
@@ -120,7 +135,7 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 			list = append(list, rd.silentText(l.m.Name, l.months, l.since))
 		}
 		key := fmt.Sprintf("reminder/checkin-silent/%s/%d", p, to.ID)
-		if _, err := c.Remind(key, to, [][]Button{{ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkins.silent_list",
+		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]Button{{ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkins.silent_list",
 			"Header", rd.N("checkins.silent_header", len(lines), "Month", p.label()), "List", strings.Join(list, "\n")); err != nil {
 			return err
 		}
@@ -138,8 +153,8 @@ func (c *Ctx) silentText(name string, months int, since ckPeriod) string {
 
 // remindCheckin sends the member the reminder due now for p, if they owe a
 // check-in: on the check-in day, then after each follow-up, until the deadline.
-func remindCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, m *storage.Member, p ckPeriod, done map[string]*storage.Checkin) error {
-	if done[p.String()] != nil || !r.expected(m, p, c.Now) || !c.Now.Before(r.deadline(p)) {
+func remindCheckin(c *Ctx, r ckRules, m *storage.Member, p ckPeriod, done func(period string) bool) error {
+	if !r.expected(m, p, c.Now) || !c.Now.Before(r.deadline(p)) || done(p.String()) {
 		return nil
 	}
 	n := -1
@@ -151,12 +166,20 @@ func remindCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, m *storage.
 	if n < 0 {
 		return nil
 	}
-	var prev *storage.Checkin
-	for q := p.add(-1); q.String() >= p.add(-12).String(); q = q.add(-1) {
-		if ck := done[q.String()]; ck != nil {
-			prev = ck
-			break
-		}
+	key := fmt.Sprintf("reminder/checkin/%s/%d/%d", p, m.ID, n)
+	if c.Tx.OutboxKeyUsed(key) {
+		return nil // sent before: the form and the last answers need not be read
+	}
+	form, err := ckFormOf(c.Tx, r.cell)
+	if err != nil {
+		return err
+	}
+	prev, err := previousCheckin(c.Tx, m.ID, p)
+	if err != nil {
+		return err
+	}
+	if prev != nil && prev.Period < p.add(-12).String() {
+		prev = nil // only a check-in of the last twelve months is offered again
 	}
 	rd := c.readerOf(m)
 	rd.Me = m
@@ -164,14 +187,22 @@ func remindCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, m *storage.
 	if n > 0 {
 		id = "checkins.remind_again"
 	}
-	key := fmt.Sprintf("reminder/checkin/%s/%d/%d", p, m.ID, n)
-	_, err := c.Remind(key, m, checkinButtons(rd, p, prev), id, "Prompt", rd.checkinPrompt(form, p, r, prev))
+	_, err = c.RemindUntil(r.keepKey(p), key, m, checkinButtons(rd, p, prev), id, "Prompt", rd.checkinPrompt(form, p, r, prev))
 	return err
+}
+
+// keepKey is until when the keys of p's reminders and silent lists are
+// kept: they fall due before p closes, which is before the check-in day of
+// the next month whatever the settings (day ≤ 28, deadline ≤ 27 days after);
+// a month more leaves room for a change of settings.
+func (r ckRules) keepKey(p ckPeriod) time.Time {
+	n := p.add(3)
+	return time.Date(n.y, n.m, 1, 0, 0, 0, 0, r.zone)
 }
 
 // remindExemptionEnd tells the member and the secretaries, some days before
 // a temporary exemption for working far away ends, to renew or end it.
-func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*storage.Member) error {
+func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secs func() ([]*storage.Member, error)) error {
 	s := m.Status
 	if s.Kind != storage.StatusFarAway || s.To.IsZero() || !s.Exempt {
 		return nil // working far away without an exemption: nothing to renew
@@ -184,6 +215,10 @@ func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*sto
 	date := end.Format("2006-01-02")
 	key := fmt.Sprintf("reminder/exemption-end/%s/%d/%d", date, m.ID, m.ID)
 	if _, err := c.Remind(key, m, nil, "checkins.exemption_ending_member", "To", c.Date(end)); err != nil {
+		return err
+	}
+	secretaries, err := secs()
+	if err != nil {
 		return err
 	}
 	for _, sec := range secretaries {
@@ -208,24 +243,4 @@ func ckGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
 		return 0
 	}
 	return g.LeaderID
-}
-
-// dueCheckinRetention deletes check-in details older than each cell's
-// retention period (default 24 months; DOMAIN.md §5: keep the minimum).
-func dueCheckinRetention(c *Ctx) error {
-	cells, err := c.Tx.Cells()
-	if err != nil {
-		return err
-	}
-	for i := range cells {
-		r, err := ckRulesOf(c, &cells[i])
-		if err != nil {
-			return err
-		}
-		cutoff := r.current(c.Now).add(-r.s.RetentionMonths)
-		if _, err := c.Tx.DeleteCheckinsBefore(cells[i].ID, cutoff.String()); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,11 +1,9 @@
 package flows
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"chibo/storage"
 )
@@ -320,38 +318,6 @@ func TestCheckin_preciseLocationOnlyWhenAllowed(t *testing.T) {
 	ck := h.checkin("dovanhung", "2026-03")
 	if ck == nil || ck.Lat == nil || *ck.Lat != 10.9 || ck.Answers["place"] != "Thuận An, Bình Dương" || ck.Answers["return"] != "unknown" || ck.Answers["dues"] != "no" {
 		t.Fatalf("stored %+v", ck)
-	}
-}
-
-func TestSplitLongText(t *testing.T) {
-	block := func(i int) string {
-		return fmt.Sprintf("%d. Nguyễn Văn %d – báo cáo ngày 25/07/2026\n• Nơi ở: Thuận An, Bình Dương\n• Tâm tư, nguyện vọng: %s", i, i, strings.TrimSpace(strings.Repeat("khó khăn ", 20)))
-	}
-	var blocks []string
-	for i := 1; i <= 40; i++ {
-		blocks = append(blocks, block(i))
-	}
-	text := strings.Join(blocks, "\n\n")
-	parts := splitLongText(text, MaxMessageLen)
-	if len(parts) < 2 {
-		t.Fatalf("%d characters in %d part", utf8.RuneCountInString(text), len(parts))
-	}
-	for i, p := range parts {
-		if n := utf8.RuneCountInString(p); n > MaxMessageLen {
-			t.Fatalf("part %d has %d characters", i, n)
-		}
-		if !strings.Contains(strings.SplitN(p, "\n", 2)[0], ". Nguyễn Văn ") {
-			t.Fatalf("part %d does not start at a member: %q", i, p[:40])
-		}
-	}
-	if strings.Join(parts, "\n\n") != text {
-		t.Fatal("splitting lost or changed text")
-	}
-	// One line longer than a message is cut, not dropped.
-	long := strings.Repeat("ă", 2*MaxMessageLen+5)
-	parts = splitLongText(long, MaxMessageLen)
-	if len(parts) != 3 || strings.Join(parts, "") != long {
-		t.Fatalf("long line split into %d parts", len(parts))
 	}
 }
 

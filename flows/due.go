@@ -66,3 +66,14 @@ func (c *Ctx) Remind(key string, m *storage.Member, buttons [][]Button, id strin
 	c.out[len(c.out)-1].Key = key
 	return true, nil
 }
+
+// RemindUntil is Remind for a reminder that can no longer fall due after
+// until: its key is then forgotten by the daily housekeeping, so the index
+// of keys sent holds only what can still matter.
+func (c *Ctx) RemindUntil(until time.Time, key string, m *storage.Member, buttons [][]Button, id string, kv ...any) (bool, error) {
+	sent, err := c.Remind(key, m, buttons, id, kv...)
+	if sent {
+		c.out[len(c.out)-1].KeyUntil = until
+	}
+	return sent, err
+}

@@ -93,6 +93,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerCore()
 	e.registerPages()
 	e.registerRegistration()
+	e.registerInviteCodes()
 	e.registerSecretary()
 	e.registerGroups()
 	e.registerAudit()
@@ -489,6 +490,11 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	if tok, ok := deepLinkToken(text); ok {
 		text = "/start " + tok
 	}
+	if code, ok := ParseInviteCode(text); ok && c.conv == nil && ev.ChatKind != ChatGroup {
+		if done, err := e.onInviteCode(c, code); done || err != nil {
+			return err
+		}
+	}
 	if strings.HasPrefix(text, "/") {
 		return e.onCommand(c, text)
 	}
@@ -633,19 +639,20 @@ func (e *Engine) allowed(c *Ctx, need Need) bool {
 }
 
 // leadsGroup reports whether m has the group leader role or leads a group of
-// their home cell.
+// their home cell. It reads the index of leaders: every permission check and
+// every menu level asks.
 func leadsGroup(tx *storage.Tx, m *storage.Member) bool {
 	for _, r := range m.Roles {
 		if r.Role == storage.RoleGroupLeader {
 			return true
 		}
 	}
-	groups, err := tx.Groups(m.HomeCellID)
+	groups, err := tx.LedGroups(m.ID)
 	if err != nil {
 		return false
 	}
 	for _, g := range groups {
-		if g.LeaderID == m.ID {
+		if g.CellID == m.HomeCellID {
 			return true
 		}
 	}

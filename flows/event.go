@@ -106,6 +106,9 @@ type Message struct {
 	OnPart    func(int) `json:"-"`
 	Key       string    `json:"-"` // idempotency key for the outbox; empty for replies
 	pages     *pageSet  // set when Buttons is one page of a longer list
+	// KeyUntil is when Key's reminder can no longer fall due: after it the
+	// key is forgotten (zero: kept for ever).
+	KeyUntil time.Time `json:"-"`
 }
 
 // Choices flattens the buttons in order.

@@ -89,7 +89,7 @@ func dueMeetings(c *Ctx) error {
 		if r.quiet(c.Now) {
 			continue
 		}
-		if err := dueThematic(c, cell, r, membersOf); err != nil {
+		if err := dueThematic(c, cell, r); err != nil {
 			return err
 		}
 	}
@@ -139,7 +139,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 				msgID = "mt.remind_sec_day"
 				buttons = [][]Button{{ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
 			}
-			if _, err := c.Remind(reminderKey(secP.kind, mt.ID, l.ID), l, buttons, msgID,
+			if _, err := c.RemindUntil(keepMeetingKey(mt), reminderKey(secP.kind, mt.ID, l.ID), l, buttons, msgID,
 				"Kind", rd.kindName(mt), "When", rd.when(mt.At, cell), "Topic", rd.topicOf(mt), "Place", rd.placeOf(mt),
 				"Noticed", !mt.Noticed.IsZero()); err != nil {
 				return err
@@ -154,7 +154,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 			l := &leaders[i]
 			rd := c.readerOf(l)
 			buttons := [][]Button{{ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
-			if _, err := c.Remind(reminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
+			if _, err := c.RemindUntil(keepMeetingKey(mt), reminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
 				"Kind", rd.kindName(mt), "When", rd.when(mt.At, cell)); err != nil {
 				return err
 			}
@@ -180,7 +180,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 			if memP.kind == "member-late" {
 				msgID = "mt.remind_member_late"
 			}
-			if _, err := c.Remind(reminderKey(memP.kind, mt.ID, m.ID), m, buttons, msgID, "Notice", rd.noticeText(mt, cell)); err != nil {
+			if _, err := c.RemindUntil(keepMeetingKey(mt), reminderKey(memP.kind, mt.ID, m.ID), m, buttons, msgID, "Notice", rd.noticeText(mt, cell)); err != nil {
 				return err
 			}
 		}
@@ -190,7 +190,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 
 // dueThematic reminds the secretary when a quarter has no thematic meeting
 // planned by its second month (Directive 50-CT/TW: at least one a quarter).
-func dueThematic(c *Ctx, cell *storage.Cell, r *rules, membersOf func(uint64) ([]storage.Member, error)) error {
+func dueThematic(c *Ctx, cell *storage.Cell, r *rules) error {
 	now := c.Now.In(r.zone)
 	qFirst := time.Month((int(now.Month())-1)/3*3 + 1)
 	start := time.Date(now.Year(), qFirst, 1, 0, 0, 0, 0, r.zone)
@@ -199,12 +199,11 @@ func dueThematic(c *Ctx, cell *storage.Cell, r *rules, membersOf func(uint64) ([
 	if now.Before(second) || second.Before(cell.Created) || c.Tx.HasThematic(cell.ID, start, end) {
 		return nil
 	}
-	members, err := membersOf(cell.ID)
+	leaders, err := homeLeaders(c.Tx, cell.ID, true)
 	if err != nil {
 		return err
 	}
 	q := (int(qFirst)-1)/3 + 1
-	leaders := leadersIn(members, cell.ID, true)
 	for i := range leaders {
 		l := &leaders[i]
 		rd := c.readerOf(l)
@@ -216,3 +215,24 @@ func dueThematic(c *Ctx, cell *storage.Cell, r *rules, membersOf func(uint64) ([
 	}
 	return nil
 }
+
+// homeLeaders is leadersIn of the cell's members, read through the index of
+// each cell's leaders rather than from every member of the cell.
+func homeLeaders(tx *storage.Tx, cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
+	ls, err := tx.CellLeaders(cellID)
+	if err != nil {
+		return nil, err
+	}
+	home := ls[:0]
+	for _, l := range ls {
+		if l.HomeCellID == cellID {
+			home = append(home, l)
+		}
+	}
+	return leadersIn(home, cellID, secretaryOnly), nil
+}
+
+// keepMeetingKey is until when a meeting reminder's key is kept: its
+// reminders fall due only before the meeting starts; a month more covers a
+// meeting moved a little later (moved further, it is reminded afresh).
+func keepMeetingKey(mt *storage.Meeting) time.Time { return mt.At.AddDate(0, 1, 0) }

@@ -196,8 +196,6 @@ func runHistory(t *testing.T, seed uint64, st *modelStats) {
 		}
 	}()
 	h := newHarness(t)
-	h.noSync = true
-	h.restart()
 	w.h = h
 	startMonth := time.Month(1 + w.r.IntN(3))
 	h.now = time.Date(2026, startMonth, 1+w.r.IntN(2), 8, 0, 0, 0, h.zone)

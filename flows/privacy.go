@@ -20,8 +20,6 @@ func (e *Engine) registerPrivacy() {
 	e.register(&Flow{Name: "forget", Need: NeedMember, Steps: map[string]Step{
 		"confirm": {Ask: askForget, Answer: answerForget},
 	}})
-	e.due("audit-retention", dueAuditRetention)
-	e.due("abandoned-conversations", dueAbandonedConvs)
 }
 
 // runMyData sends the member a text file with every record chibo keeps
@@ -348,19 +346,7 @@ func forgetMeetings(c *Ctx, m *storage.Member) error {
 	return nil
 }
 
-// dueAuditRetention deletes audit entries older than the retention period.
-func dueAuditRetention(c *Ctx) error {
-	_, err := c.Tx.PruneAudit(c.Now.Add(-c.e.cfg.AuditRetention))
-	return err
-}
-
 // abandonedAfter is how long an expired conversation is kept: long enough
 // to tell a person who comes back that it expired, not so long that the
 // answers they left half given stay for good.
 const abandonedAfter = 7 * 24 * time.Hour
-
-// dueAbandonedConvs deletes conversations expired for abandonedAfter.
-func dueAbandonedConvs(c *Ctx) error {
-	_, err := c.Tx.PruneConvs(c.Now.Add(-abandonedAfter))
-	return err
-}

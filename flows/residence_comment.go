@@ -242,7 +242,7 @@ func dueResidenceComments(c *Ctx) error {
 		if len(owed) == 0 {
 			continue
 		}
-		members, err := c.Tx.Members(cell.ID)
+		leaders, err := homeLeaders(c.Tx, cell.ID, true)
 		if err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func dueResidenceComments(c *Ctx) error {
 		for _, lm := range owed {
 			names = append(names, "• "+lm.m.Name)
 		}
-		for _, sec := range leadersIn(members, cell.ID, true) {
+		for _, sec := range leaders {
 			rd := c.readerOf(&sec)
 			id := "res.remind_comment"
 			switch p.kind {

@@ -80,7 +80,7 @@ func receiveByInvite(c *Ctx, inv *storage.Invite, t joinTarget) (bool, error) {
 // remindTransferEnd reminds the secretaries, two weeks before a temporary
 // transfer (out or in) ends, to receive the member back or record what
 // follows.
-func remindTransferEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*storage.Member) error {
+func remindTransferEnd(c *Ctx, r ckRules, m *storage.Member, secs func() ([]*storage.Member, error)) error {
 	s := m.StatusOn(c.Now)
 	if (s.Kind != storage.StatusTransferredOut && s.Kind != storage.StatusTransferredIn) || s.To.IsZero() {
 		return nil
@@ -89,6 +89,10 @@ func remindTransferEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*stor
 	notice := end.AddDate(0, 0, -transferNoticeDays).Add(time.Duration(r.s.Hour) * time.Hour)
 	if c.Now.Before(notice) || !c.Now.Before(end.AddDate(0, 0, 1)) {
 		return nil
+	}
+	secretaries, err := secs()
+	if err != nil {
+		return err
 	}
 	for _, sec := range secretaries {
 		if sec.ID == m.ID {

@@ -3,22 +3,29 @@ package storage
 // Bucket names, all in one place (the etcd habit): a bucket that is not listed
 // here does not exist. Keys are noted next to each bucket.
 var (
-	bucketMeta      = []byte("meta")      // string key → value (schema version, poll offsets, settings)
-	bucketOrgs      = []byte("orgs")      // id → Organization
-	bucketCells     = []byte("cells")     // id → Cell
-	bucketGroups    = []byte("groups")    // id → Group
-	bucketMembers   = []byte("members")   // id → Member
-	bucketContacts  = []byte("contacts")  // "transport:user" → member id (index, schema v2)
-	bucketHomes     = []byte("homes")     // home cell id + member id → nil (index, schema v3)
-	bucketInvites   = []byte("invites")   // token → Invite
-	bucketConvs     = []byte("convs")     // "transport:chat:user" → Conv
-	bucketOffers    = []byte("offers")    // "transport:chat" → Offer (last choices shown)
-	bucketRefusals  = []byte("refusals")  // "transport:user" → Refusal
-	bucketEvents    = []byte("events")    // event key → processed-at (dedupe)
-	bucketOutbox    = []byte("outbox")    // id → OutboxItem
-	bucketPending   = []byte("pending")   // id → nil: outbox rows not yet ended
-	bucketOutboxKey = []byte("outboxkey") // idempotency key → outbox id
-	bucketAudit     = []byte("audit")     // id → AuditEntry, in order
+	bucketMeta        = []byte("meta")        // string key → value (schema version, poll offsets, settings)
+	bucketOrgs        = []byte("orgs")        // id → Organization
+	bucketCells       = []byte("cells")       // id → Cell
+	bucketGroups      = []byte("groups")      // id → Group
+	bucketGroupCells  = []byte("groupcells")  // cell id + group id → nil (index, schema v6)
+	bucketLeaders     = []byte("leaders")     // leader's member id + group id → nil (index, schema v6)
+	bucketRoleHolders = []byte("roleholders") // member id → nil: members with a role beyond member (index, schema v6)
+	bucketCellLeaders = []byte("cellleaders") // cell id + member id → nil: secretaries and deputies of the cell (index, schema v6)
+	bucketChatMenus   = []byte("chatmenus")   // "transport:chat" → the menu last set in that chat (opaque to storage)
+	bucketMembers     = []byte("members")     // id → Member
+	bucketContacts    = []byte("contacts")    // "transport:user" → member id (index, schema v2)
+	bucketHomes       = []byte("homes")       // home cell id + member id → nil (index, schema v3)
+	bucketPeriodCells = []byte("periodcells") // home cell id + member id → nil: members with a status for a period, now or before (index, schema v6)
+	bucketInvites     = []byte("invites")     // token → Invite
+	bucketConvs       = []byte("convs")       // "transport:chat:user" → Conv
+	bucketOffers      = []byte("offers")      // "transport:chat" → Offer (last choices shown)
+	bucketRefusals    = []byte("refusals")    // "transport:user" → Refusal
+	bucketEvents      = []byte("events")      // event key → processed-at (dedupe)
+	bucketOutbox      = []byte("outbox")      // id → OutboxItem
+	bucketPending     = []byte("pending")     // id → nil: outbox rows not yet ended
+	bucketOutboxKey   = []byte("outboxkey")   // idempotency key → outbox id
+	bucketKeyExpiry   = []byte("keyexpiry")   // unix time the key can be forgotten + idempotency key → nil (schema v6)
+	bucketAudit       = []byte("audit")       // id → AuditEntry, in order
 
 	bucketMeetings         = []byte("meetings")         // id → Meeting (with its roll)
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
@@ -27,6 +34,7 @@ var (
 	bucketMeetingIndex     = []byte("meetingindex")     // see meetingIndexKeys: active, regular by month, thematic by time
 
 	bucketCheckins        = []byte("checkins")        // member id (8 bytes) + "yyyy-mm" → Checkin
+	bucketCheckinCells    = []byte("checkincells")    // cell id + "yyyy-mm" + member id → nil (index of check-ins, schema v6)
 	bucketCheckinSettings = []byte("checkinsettings") // cell id → CheckinSettings
 	bucketCheckinForms    = []byte("checkinforms")    // organization id → CheckinTemplate
 	bucketFarAway         = []byte("faraway")         // member id → FarAway
@@ -42,13 +50,20 @@ var (
 	bucketResidenceOpen       = []byte("residenceopen")     // meeting id + member id → nil: attendance not yet settled
 )
 
+// Buckets of the Zalo transport's work (issue 16).
+var (
+	bucketInviteCodes = []byte("invitecodes") // short code → invite token (index of Invite.Code)
+	bucketFileLinks   = []byte("filelinks")   // random id → FileLink (files published at expiring links)
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
-	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts, bucketHomes,
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
-	bucketOutbox, bucketPending, bucketOutboxKey, bucketAudit,
+	bucketOutbox, bucketPending, bucketOutboxKey, bucketKeyExpiry, bucketAudit,
 	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
-	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
+	bucketCheckins, bucketCheckinCells, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
+	bucketInviteCodes, bucketFileLinks,
 }

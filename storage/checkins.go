@@ -2,8 +2,11 @@ package storage
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // CheckinSettings are a cell's rules for the monthly check-ins of members
@@ -215,10 +218,20 @@ func (tx *Tx) Checkin(memberID uint64, period string) (*Checkin, error) {
 	return getJSON[Checkin](tx.tx.Bucket(bucketCheckins), checkinKey(memberID, period))
 }
 
-// PutCheckin stores a check-in under its member and period.
+// PutCheckin stores a check-in under its member and period, and keeps the
+// index of check-ins by cell and period in step.
 func (tx *Tx) PutCheckin(c *Checkin) error {
 	if _, err := time.Parse("2006-01", c.Period); c.MemberID == 0 || err != nil {
 		return fmt.Errorf("check-in without member or yyyy-mm period: %d %q", c.MemberID, c.Period)
+	}
+	idx := tx.tx.Bucket(bucketCheckinCells)
+	if old, err := tx.Checkin(c.MemberID, c.Period); err == nil && old.CellID != c.CellID {
+		if err := idx.Delete(checkinCellKey(old.CellID, old.Period, old.MemberID)); err != nil {
+			return err
+		}
+	}
+	if err := idx.Put(checkinCellKey(c.CellID, c.Period, c.MemberID), nil); err != nil {
+		return err
 	}
 	return putJSON(tx.tx.Bucket(bucketCheckins), checkinKey(c.MemberID, c.Period), c)
 }
@@ -238,33 +251,71 @@ func (tx *Tx) Checkins(memberID uint64) ([]Checkin, error) {
 	return out, nil
 }
 
-// DeleteCheckinsBefore deletes the cell's check-ins of periods before
-// period ("yyyy-mm") and returns how many it deleted.
-func (tx *Tx) DeleteCheckinsBefore(cellID uint64, period string) (int, error) {
-	b := tx.tx.Bucket(bucketCheckins)
+// DeleteCheckinsBefore deletes up to limit of the cell's check-ins of
+// periods before period ("yyyy-mm"), oldest first, and returns how many it
+// deleted: fewer than limit means none is left. It seeks the index of
+// check-ins by cell and period, so it reads only what it deletes.
+func (tx *Tx) DeleteCheckinsBefore(cellID uint64, period string, limit int) (int, error) {
+	idx, b := tx.tx.Bucket(bucketCheckinCells), tx.tx.Bucket(bucketCheckins)
+	prefix := itob(cellID)
 	var doomed [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		if len(k) < 8 || string(k[8:]) >= period {
-			return nil
+	c := idx.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(doomed) < limit; k, _ = c.Next() {
+		if len(k) != 8+7+8 || string(k[8:15]) >= period {
+			break
 		}
-		rec, err := getJSON[Checkin](b, k)
-		if err != nil {
+		doomed = append(doomed, bytes.Clone(k))
+	}
+	n := 0
+	for _, k := range doomed {
+		ck := checkinKey(btoi(k[15:]), string(k[8:15]))
+		if b.Get(ck) != nil { // an entry whose check-in was erased is only dropped
+			if err := b.Delete(ck); err != nil {
+				return n, err
+			}
+		}
+		if err := idx.Delete(k); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// checkinCellKey is a key of the index of check-ins by cell and period.
+func checkinCellKey(cellID uint64, period string, memberID uint64) []byte {
+	return append(append(itob(cellID), period...), itob(memberID)...)
+}
+
+// deleteCheckinsOf deletes the member's check-ins with their index entries.
+func (tx *Tx) deleteCheckinsOf(memberID uint64) error {
+	cks, err := tx.Checkins(memberID)
+	if err != nil {
+		return err
+	}
+	for _, ck := range cks {
+		if err := tx.tx.Bucket(bucketCheckinCells).Delete(checkinCellKey(ck.CellID, ck.Period, ck.MemberID)); err != nil {
 			return err
 		}
-		if rec.CellID == cellID {
-			doomed = append(doomed, bytes.Clone(k))
+	}
+	_, err = tx.deletePrefix(bucketCheckins, itob(memberID))
+	return err
+}
+
+// indexCheckins builds the index of check-ins by cell and period, which
+// schema 5 did not have: retention read every check-in of every cell.
+func indexCheckins(tx *bolt.Tx) error {
+	idx := tx.Bucket(bucketCheckinCells)
+	return tx.Bucket(bucketCheckins).ForEach(func(k, v []byte) error {
+		var ck Checkin
+		if err := json.Unmarshal(v, &ck); err != nil {
+			return fmt.Errorf("check-in %x: %w", k, err)
 		}
-		return nil
+		if len(ck.Period) != 7 || ck.MemberID == 0 {
+			return nil
+		}
+		return idx.Put(checkinCellKey(ck.CellID, ck.Period, ck.MemberID), nil)
 	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range doomed {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(doomed), nil
 }
 
 // FarAway returns the far-away details recorded for the member.

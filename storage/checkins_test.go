@@ -62,12 +62,21 @@ func TestCheckins_orderAndRetention(t *testing.T) {
 		if len(list) != 3 || list[0].Period != "2024-01" || list[2].Period != "2026-03" {
 			t.Errorf("member 1's check-ins %+v", list)
 		}
-		n, err := tx.DeleteCheckinsBefore(10, "2024-03")
+		n, err := tx.DeleteCheckinsBefore(10, "2024-03", 1)
 		if err != nil {
 			return err
 		}
-		if n != 2 {
-			t.Errorf("deleted %d, want 2 (cell 10's 2024-01 and 2023-01)", n)
+		if n != 1 {
+			t.Errorf("deleted %d, want 1 (the limit)", n)
+		}
+		if _, err := tx.Checkin(256, "2023-01"); err != ErrNotFound {
+			t.Errorf("the oldest check-in did not go first: %v", err)
+		}
+		if n, err = tx.DeleteCheckinsBefore(10, "2024-03", 100); err != nil || n != 1 {
+			t.Errorf("deleted %d (%v), want 1 (cell 10's 2024-01)", n, err)
+		}
+		if n, err = tx.DeleteCheckinsBefore(10, "2024-03", 100); err != nil || n != 0 {
+			t.Errorf("deleted %d (%v) again", n, err)
 		}
 		if _, err := tx.Checkin(2, "2024-01"); err != nil {
 			t.Errorf("another cell's check-in was deleted: %v", err)

@@ -32,8 +32,40 @@ func (tx *Tx) Enqueue(it *OutboxItem, now time.Time) (bool, error) {
 		if err := keys.Put([]byte(it.Key), itob(id)); err != nil {
 			return false, err
 		}
+		if !it.KeyUntil.IsZero() {
+			if err := tx.tx.Bucket(bucketKeyExpiry).Put(keyExpiryKey(it.KeyUntil, it.Key), nil); err != nil {
+				return false, err
+			}
+		}
 	}
 	return true, nil
+}
+
+// keyExpiryKey orders idempotency keys by when they can be forgotten.
+func keyExpiryKey(until time.Time, key string) []byte {
+	return append(itob(uint64(max(until.Unix(), 0))), key...)
+}
+
+// PruneOutboxKeys forgets up to limit idempotency keys whose reminder could
+// no longer fall due before cutoff, earliest first, and returns how many:
+// fewer than limit means none is left. It seeks the keys by that time.
+func (tx *Tx) PruneOutboxKeys(cutoff time.Time, limit int) (int, error) {
+	exp, keys := tx.tx.Bucket(bucketKeyExpiry), tx.tx.Bucket(bucketOutboxKey)
+	end := itob(uint64(max(cutoff.Unix(), 0)))
+	var doomed [][]byte
+	c := exp.Cursor()
+	for k, _ := c.First(); k != nil && len(doomed) < limit && bytes.Compare(k[:8], end) < 0; k, _ = c.Next() {
+		doomed = append(doomed, bytes.Clone(k))
+	}
+	for _, k := range doomed {
+		if err := keys.Delete(k[8:]); err != nil {
+			return 0, err
+		}
+		if err := exp.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(doomed), nil
 }
 
 // OutboxItem returns the row with the id.
@@ -117,6 +149,30 @@ func (tx *Tx) PendingAfter(after uint64, limit int) ([]OutboxItem, error) {
 			return nil, err
 		}
 		out = append(out, *it)
+	}
+	return out, nil
+}
+
+// RecentOutbox returns the rows that ended (were sent or failed) since
+// since. It walks back from the newest row and stops at the first one
+// created a minute before since, so it reads only the tail of the outbox (a
+// row retried for longer than that is missed).
+func (tx *Tx) RecentOutbox(since time.Time) ([]OutboxItem, error) {
+	var out []OutboxItem
+	c := tx.tx.Bucket(bucketOutbox).Cursor()
+	old := since.Add(-time.Minute)
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		var it OutboxItem
+		if err := json.Unmarshal(v, &it); err != nil {
+			return nil, fmt.Errorf("outbox row %d: %w", btoi(k), err)
+		}
+		if it.Created.Before(old) {
+			break
+		}
+		if it.State != OutboxPending && !it.Ended.Before(since) {
+			it.Payload = nil
+			out = append(out, it)
+		}
 	}
 	return out, nil
 }

@@ -25,8 +25,11 @@ func (tx *Tx) deletePrefix(bucket, prefix []byte) (int, error) {
 // residence link and activity reports. Meeting rolls and residence comments
 // are the cells' records and are reduced by the caller instead.
 func (tx *Tx) EraseMemberRecords(memberID uint64) error {
+	if err := tx.deleteCheckinsOf(memberID); err != nil {
+		return err
+	}
 	prefix := itob(memberID)
-	for _, b := range [][]byte{bucketCheckins, bucketFarAway, bucketResidenceReports} {
+	for _, b := range [][]byte{bucketFarAway, bucketResidenceReports} {
 		if _, err := tx.deletePrefix(b, prefix); err != nil {
 			return err
 		}

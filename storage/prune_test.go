@@ -134,3 +134,36 @@ func TestScrubAudit_everyEntryOfTheMember(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Keys are forgotten once their window has passed, earliest first and no
+// more than asked at a time; a key without a window is kept for ever.
+func TestTx_PruneOutboxKeys(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		for i, until := range []time.Time{t0.Add(3 * time.Hour), t0.Add(time.Hour), {}, t0.Add(2 * time.Hour), t0.Add(48 * time.Hour)} {
+			it := &OutboxItem{Key: fmt.Sprint("reminder/x/", i), KeyUntil: until, Transport: "telegram", Chat: "7", Payload: []byte("{}")}
+			if _, err := tx.Enqueue(it, t0); err != nil {
+				return err
+			}
+		}
+		cutoff := t0.Add(24 * time.Hour)
+		if n, err := tx.PruneOutboxKeys(cutoff, 2); err != nil || n != 2 {
+			t.Errorf("first batch forgot %d (%v), want 2", n, err)
+		}
+		if tx.OutboxKeyUsed("reminder/x/1") || tx.OutboxKeyUsed("reminder/x/3") || !tx.OutboxKeyUsed("reminder/x/0") {
+			t.Error("the earliest keys did not go first")
+		}
+		if n, err := tx.PruneOutboxKeys(cutoff, 2); err != nil || n != 1 {
+			t.Errorf("second batch forgot %d (%v), want 1", n, err)
+		}
+		for _, k := range []string{"reminder/x/2", "reminder/x/4"} {
+			if !tx.OutboxKeyUsed(k) {
+				t.Errorf("%s forgotten", k)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 5
+const SchemaVersion = 6
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -21,6 +21,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateIndexesV3,     // 2 → 3
 	migrateDuesV4,        // 3 → 4
 	migrateFarAwayExempt, // 4 → 5
+	migrateIndexesV6,     // 5 → 6
 }
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.

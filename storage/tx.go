@@ -115,23 +115,58 @@ func (tx *Tx) Cells() ([]Cell, error) {
 	return listJSON[Cell](tx.tx.Bucket(bucketCells), nil)
 }
 
+// CellIDsAfter lists up to limit cell ids greater than after, in order, for
+// work done over every cell a batch at a time.
+func (tx *Tx) CellIDsAfter(after uint64, limit int) []uint64 {
+	var out []uint64
+	c := tx.tx.Bucket(bucketCells).Cursor()
+	for k, _ := c.Seek(itob(after + 1)); k != nil && len(out) < limit; k, _ = c.Next() {
+		out = append(out, btoi(k))
+	}
+	return out
+}
+
 // Group returns the group with the id.
 func (tx *Tx) Group(id uint64) (*Group, error) {
 	return getJSON[Group](tx.tx.Bucket(bucketGroups), itob(id))
 }
 
-// PutGroup stores g, assigning an id when g.ID is 0.
+// PutGroup stores g, assigning an id when g.ID is 0, and keeps the indexes
+// of groups by cell and by leader in step.
 func (tx *Tx) PutGroup(g *Group) error {
 	b := tx.tx.Bucket(bucketGroups)
+	if g.ID != 0 {
+		if old, err := tx.Group(g.ID); err == nil {
+			if err := tx.unindexGroup(old); err != nil {
+				return err
+			}
+		}
+	}
 	if err := nextID(b, &g.ID); err != nil {
+		return err
+	}
+	if err := tx.indexGroup(g); err != nil {
+		return err
+	}
+	if err := tx.menusChanged(); err != nil {
 		return err
 	}
 	return putJSON(b, itob(g.ID), g)
 }
 
-// Groups lists the groups of a cell.
+// Groups lists the groups of a cell, in id order, through the index.
 func (tx *Tx) Groups(cellID uint64) ([]Group, error) {
-	return listJSON(tx.tx.Bucket(bucketGroups), func(g *Group) bool { return g.CellID == cellID })
+	var out []Group
+	prefix := itob(cellID)
+	c := tx.tx.Bucket(bucketGroupCells).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		g, err := tx.Group(btoi(k[8:]))
+		if err != nil {
+			return nil, fmt.Errorf("group %d of cell %d: %w", btoi(k[8:]), cellID, err)
+		}
+		out = append(out, *g)
+	}
+	return out, nil
 }
 
 // Member returns the member with the id.
@@ -145,8 +180,10 @@ func (tx *Tx) PutMember(m *Member) error {
 	b := tx.tx.Bucket(bucketMembers)
 	idx := tx.tx.Bucket(bucketContacts)
 	homes := tx.tx.Bucket(bucketHomes)
+	held := false // whether the member held a role before this change
 	if m.ID != 0 {
 		if old, err := tx.Member(m.ID); err == nil {
+			held = holdsRole(old)
 			for t, u := range old.Contacts {
 				if m.Contacts[t] != u {
 					if err := idx.Delete([]byte(contactKey(t, u))); err != nil {
@@ -159,10 +196,26 @@ func (tx *Tx) PutMember(m *Member) error {
 					return err
 				}
 			}
+			if err := tx.tx.Bucket(bucketPeriodCells).Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
+				return err
+			}
+			for _, cellID := range old.LedCells() {
+				if err := tx.tx.Bucket(bucketCellLeaders).Delete(homeKey(cellID, m.ID)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := nextID(b, &m.ID); err != nil {
 		return err
+	}
+	if err := tx.indexRoleHolder(m, held); err != nil {
+		return err
+	}
+	if hasPeriodStatus(m) {
+		if err := tx.tx.Bucket(bucketPeriodCells).Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
+			return err
+		}
 	}
 	if m.HomeCellID != 0 {
 		if err := homes.Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
@@ -225,7 +278,25 @@ func (tx *Tx) PutInvite(inv *Invite) error {
 	if inv.Token == "" {
 		return fmt.Errorf("invite without token")
 	}
+	if inv.Code != "" {
+		codes := tx.tx.Bucket(bucketInviteCodes)
+		if t := codes.Get([]byte(inv.Code)); t != nil && string(t) != inv.Token {
+			return fmt.Errorf("invite code %s is taken", inv.Code)
+		}
+		if err := codes.Put([]byte(inv.Code), []byte(inv.Token)); err != nil {
+			return err
+		}
+	}
 	return putJSON(tx.tx.Bucket(bucketInvites), []byte(inv.Token), inv)
+}
+
+// InviteByCode returns the invite with the short code (Invite.Code).
+func (tx *Tx) InviteByCode(code string) (*Invite, error) {
+	t := tx.tx.Bucket(bucketInviteCodes).Get([]byte(code))
+	if t == nil {
+		return nil, ErrNotFound
+	}
+	return tx.Invite(string(t))
 }
 
 // ConvKey is the key of a conversation: one per (transport, chat, user).

@@ -205,6 +205,7 @@ func TestChatLevels_rolesGiveTheirMenus(t *testing.T) {
 		{Name: "Quản trị", AdminOf: []uint64{1}, Contacts: map[string]string{"telegram": "13"}},
 		{Name: "Bí thư kiêm quản trị", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleDeputy}}, AdminOf: []uint64{1}, Contacts: map[string]string{"telegram": "14"}},
 		{Name: "Quản trị không có Telegram", AdminOf: []uint64{1}, Contacts: map[string]string{"console": "x"}},
+		{Name: "Tổ trưởng", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "15"}},
 	}
 	if err := db.Update(func(tx *storage.Tx) error {
 		for i := range people {
@@ -212,12 +213,12 @@ func TestChatLevels_rolesGiveTheirMenus(t *testing.T) {
 				return err
 			}
 		}
-		return nil
+		return tx.PutGroup(&storage.Group{CellID: 1, Name: "Tổ xa", LeaderID: people[len(people)-1].ID})
 	}); err != nil {
 		t.Fatal(err)
 	}
 	got := chatLevels(db)
-	want := map[int64]flows.MenuLevel{12: flows.MenuLeader, 13: flows.MenuAdmin, 14: flows.MenuLeader | flows.MenuAdmin}
+	want := map[int64]flows.MenuLevel{12: flows.MenuLeader, 13: flows.MenuAdmin, 14: flows.MenuLeader | flows.MenuAdmin, 15: flows.MenuGroupLeader}
 	if len(got) != len(want) {
 		t.Fatalf("levels %v, want %v", got, want)
 	}

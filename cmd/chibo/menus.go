@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"chibo/bot/telegram"
+	"chibo/flows"
+	"chibo/storage"
+)
+
+// chatLevels lists the Telegram private chats of people who see more than
+// the members' menu (secretaries, deputies, group leaders, organization
+// admins), with their level. It reads the role holders, not every member.
+func chatLevels(db *storage.DB) map[int64]flows.MenuLevel {
+	out := map[int64]flows.MenuLevel{}
+	_ = db.View(func(tx *storage.Tx) error {
+		levels, err := flows.ChatLevels(tx, telegram.Name)
+		for user, level := range levels {
+			if id, err := strconv.ParseInt(user, 10, 64); err == nil && id > 0 {
+				out[id] = level
+			}
+		}
+		return err
+	})
+	return out
+}
+
+// menuRefresher keeps each person's "/" menu in step with their role: a new
+// secretary or group leader gets the fuller menu, one who lost the role the
+// members' menu again. It looks at most every few seconds, after commits.
+// The menu set in each chat is remembered in the database, so a start sends
+// only the menus that changed while chibo was down (none, usually).
+type menuRefresher struct {
+	tg     *telegram.Telegram
+	db     *storage.DB
+	engine *flows.Engine
+	langs  []string // the languages a menu is set in: the default, then telegram.MenuLangs
+	log    *slog.Logger
+	wake   chan struct{}
+	// seen is the storage's menus version when every menu was last found
+	// right (owned by refresh); a commit that changed no role is skipped.
+	seen   uint64
+	looked bool
+}
+
+func newMenuRefresher(tg *telegram.Telegram, db *storage.DB, e *flows.Engine, log *slog.Logger, defaultLang string) *menuRefresher {
+	return &menuRefresher{tg: tg, db: db, engine: e, langs: append([]string{defaultLang}, telegram.MenuLangs...), log: log, wake: make(chan struct{}, 1)}
+}
+
+func (m *menuRefresher) notify() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// refresh sets the menu of every chat whose menu is not the one its level
+// calls for, and remembers it.
+func (m *menuRefresher) refresh(ctx context.Context) {
+	var set map[string][]byte
+	var version uint64
+	_ = m.db.View(func(tx *storage.Tx) error {
+		version = tx.MenusVersion()
+		if !m.looked || version != m.seen {
+			set = tx.ChatMenus(telegram.Name)
+		}
+		return nil
+	})
+	if set == nil {
+		return // no role changed since every menu was right
+	}
+	allSet := true
+	levels := chatLevels(m.db)
+	for chat := range set { // chats that lost their role get the members' menu
+		if id, err := strconv.ParseInt(chat, 10, 64); err == nil {
+			if _, ok := levels[id]; !ok {
+				levels[id] = flows.MenuMember
+			}
+		}
+	}
+	stamps := map[flows.MenuLevel][]byte{}
+	for chat, level := range levels {
+		if stamps[level] == nil {
+			stamps[level] = m.engine.MenuStamp(level, m.langs)
+		}
+		key := strconv.FormatInt(chat, 10)
+		if bytes.Equal(set[key], stamps[level]) {
+			continue
+		}
+		menu := func(lang string) []flows.MenuItem { return m.engine.Menu(lang, level) }
+		if err := m.tg.SetChatCommands(ctx, menu, []int64{chat}); err != nil {
+			m.log.Warn("chat menu not set", "err", err)
+			allSet = false
+			continue
+		}
+		if err := m.db.Update(func(tx *storage.Tx) error { return tx.PutChatMenu(telegram.Name, key, stamps[level]) }); err != nil {
+			m.log.Warn("chat menu not remembered", "err", err)
+		}
+	}
+	m.seen, m.looked = version, allSet
+}
+
+func (m *menuRefresher) run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.wake:
+		}
+		m.refresh(ctx)
+		select { // at most one look every 2 seconds
+		case <-ctx.Done():
+			return
+		case <-time.After(2 * time.Second):
+		}
+	}
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/bot/telegram"
+	"chibo/bot/telegram/telegramtest"
+	"chibo/flows"
+	"chibo/locales"
+	"chibo/storage"
+)
+
+// A start sends the commands menu only to the chats whose menu is not
+// already right: the first start sets every leader's, a restart none, and a
+// role changed while chibo was down changes that chat's menu alone.
+func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := flows.NewEngine(cat, flows.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := &storage.Member{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}}
+	dep := &storage.Member{Name: "Phó bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleDeputy}}, Contacts: map[string]string{"telegram": "13"}}
+	plain := &storage.Member{Name: "Đảng viên", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
+	put := func(ms ...*storage.Member) {
+		t.Helper()
+		if err := db.Update(func(tx *storage.Tx) error {
+			for _, m := range ms {
+				if err := tx.PutMember(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(sec, dep, plain)
+	start := func() map[int64]int { // a start of chibo: a new refresher, one look
+		t.Helper()
+		before := len(fake.Calls("setMyCommands"))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		tg, err := telegram.New(ctx, telegram.Config{Token: fake.Token(), APIBase: fake.URL(), PollTimeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		newMenuRefresher(tg, db, e, slog.New(slog.DiscardHandler), "vi").refresh(ctx)
+		sent := map[int64]int{}
+		for _, c := range fake.Calls("setMyCommands")[before:] {
+			var scope struct {
+				ChatID int64 `json:"chat_id"`
+			}
+			_ = json.Unmarshal([]byte(c.Params["scope"]), &scope)
+			sent[scope.ChatID]++
+		}
+		return sent
+	}
+	if sent := start(); len(sent) != 2 || sent[12] == 0 || sent[13] == 0 {
+		t.Fatalf("first start set the menus of %v, want chats 12 and 13", sent)
+	}
+	if sent := start(); len(sent) != 0 {
+		t.Fatalf("a restart set the menus of %v again", sent)
+	}
+	// While chibo was down the deputy stepped down and a member became one.
+	dep.Roles = []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}
+	plain.Roles = append(plain.Roles, storage.CellRole{CellID: 1, Role: storage.RoleDeputy})
+	put(dep, plain)
+	if sent := start(); len(sent) != 2 || sent[13] == 0 || sent[14] == 0 {
+		t.Fatalf("after the change the menus of %v were set, want chats 13 and 14", sent)
+	}
+	if got := fake.Commands("chat", 13, ""); strings.Contains(got, "invite") {
+		t.Errorf("the former deputy keeps the leaders' menu: %s", got)
+	}
+	if got := fake.Commands("chat", 14, ""); !strings.Contains(got, "invite") {
+		t.Errorf("the new deputy's menu: %s", got)
+	}
+	if sent := start(); len(sent) != 0 {
+		t.Fatalf("a restart set the menus of %v again", sent)
+	}
+	// While serving: a commit that changes no role sets nothing; one that
+	// makes a secretary sets that chat's menu.
+	ctx := context.Background()
+	tg, err := telegram.New(ctx, telegram.Config{Token: fake.Token(), APIBase: fake.URL(), PollTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := newMenuRefresher(tg, db, e, slog.New(slog.DiscardHandler), "vi")
+	live.refresh(ctx)
+	before := len(fake.Calls("setMyCommands"))
+	dep.Name = "Phó bí thư cũ"
+	put(dep)
+	live.refresh(ctx)
+	if n := len(fake.Calls("setMyCommands")) - before; n != 0 {
+		t.Fatalf("a change of name set %d menus", n)
+	}
+	dep.Roles = append(dep.Roles, storage.CellRole{CellID: 1, Role: storage.RoleSecretary})
+	put(dep)
+	live.refresh(ctx)
+	if got := fake.Commands("chat", 13, ""); !strings.Contains(got, "invite") {
+		t.Errorf("the new secretary's menu while serving: %s", got)
+	}
+}

@@ -1,0 +1,345 @@
+package flows
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"chibo/storage"
+)
+
+// A generated province, to measure chibo at the size one bot token serves
+// (issue 15). The sizes are flags so that CI runs a small one and anyone can
+// reproduce the README's figures on a large one:
+//
+//	go test ./flows -run '^$' -bench Province -benchtime 20x \
+//	    -province.cells=1000 -province.big=5 -province.months=24
+var (
+	provinceCells  = flag.Int("province.cells", 50, "cells of 20 members in the generated province")
+	provinceBig    = flag.Int("province.big", 1, "cells of 200 members in the generated province")
+	provinceMonths = flag.Int("province.months", 24, "months of closed meetings and check-ins")
+)
+
+// province is what the generator made: the ids the benchmarks use.
+type province struct {
+	cells    []uint64 // every cell; the big ones first
+	member   string   // user id of a plain member
+	members  int
+	checkins int
+	marks    int
+	size     int64 // bytes of the file
+}
+
+// provinceTime is "now" in a generated province: mid-month, mid-afternoon,
+// when no reminder of the generated records falls due.
+func provinceTime(zone *time.Location) time.Time {
+	return time.Date(2026, 12, 15, 14, 0, 0, 0, zone)
+}
+
+// genProvince fills h's database through the storage API, one transaction
+// per cell: cells of 20 (and a few of 200) members with a secretary, a
+// far-away group led by a member and one far-away member in ten checking in
+// monthly, a residence link per cell, and a closed regular meeting with its
+// roll every month.
+func genProvince(tb testing.TB, h *harness) *province {
+	tb.Helper()
+	h.now = provinceTime(h.zone)
+	p := &province{}
+	var orgID uint64
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		org := &storage.Organization{Name: "Đảng bộ tỉnh Thử", Created: h.now}
+		err := tx.PutOrg(org)
+		orgID = org.ID
+		return err
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	start := h.now.AddDate(0, -*provinceMonths, 0)
+	total := *provinceBig + *provinceCells
+	for c := range total {
+		size := 20
+		if c < *provinceBig {
+			size = 200
+		}
+		if err := h.db.Update(func(tx *storage.Tx) error { return genCell(tx, h, p, orgID, c, size, start) }); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	// A residence link per cell: a member of each cell lives in the next.
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		for i, cellID := range p.cells {
+			ms, err := tx.Members(cellID)
+			if err != nil {
+				return err
+			}
+			l := &storage.ResidenceLink{MemberID: ms[len(ms)-1].ID, CellID: p.cells[(i+1)%len(p.cells)], Workplace: "Sở Tài chính", WorkplaceOrg: "Đảng bộ Sở",
+				Introduced: start, Status: storage.ResidenceWithComment, RequestedBy: ms[len(ms)-1].ID, RequestedAt: start, ConfirmedAt: start}
+			if err := tx.PutResidenceLink(l); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	if fi, err := os.Stat(h.path); err == nil {
+		p.size = fi.Size()
+	}
+	tb.Logf("province: %d cells, %d members, %d attendance marks, %d check-ins, %d MB", len(p.cells), p.members, p.marks, p.checkins, p.size>>20)
+	return p
+}
+
+func genCell(tx *storage.Tx, h *harness, p *province, orgID uint64, c, size int, start time.Time) error {
+	cell := &storage.Cell{OrgID: orgID, Name: fmt.Sprintf("Chi bộ ấp %d", c+1), Created: start}
+	if err := tx.PutCell(cell); err != nil {
+		return err
+	}
+	p.cells = append(p.cells, cell.ID)
+	group := &storage.Group{CellID: cell.ID, Name: "Tổ đảng viên đi làm ăn xa"}
+	if err := tx.PutGroup(group); err != nil {
+		return err
+	}
+	ms := make([]*storage.Member, size)
+	for i := range size {
+		user := fmt.Sprintf("u%d-%d", c, i)
+		m := &storage.Member{Name: fmt.Sprintf("Nguyễn Văn Đảng Viên %d-%d", c, i), HomeCellID: cell.ID, Lang: "vi",
+			Contacts: map[string]string{tr: user, "telegram": strconv.Itoa(1_000_000 + c*1000 + i)},
+			Status:   storage.Status{Kind: storage.StatusActive, SetAt: start}, Consent: storage.Consent{Given: true, At: start}, Joined: start}
+		m.AddRole(cell.ID, storage.RoleMember)
+		if i == 0 {
+			m.AddRole(cell.ID, storage.RoleSecretary)
+		}
+		if i%10 == 9 { // one in ten works far away, with an exemption
+			m.GroupID = group.ID
+			m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: start, To: h.now.AddDate(0, 6, 0), Exempt: true, SetBy: ms[0].ID, SetAt: start})
+		}
+		if err := tx.PutMember(m); err != nil {
+			return err
+		}
+		ms[i] = m
+		if m.GroupID != 0 {
+			if err := tx.PutFarAway(&storage.FarAway{MemberID: m.ID, Province: "Bình Dương", Exempt: true, SetBy: ms[0].ID, SetAt: start}); err != nil {
+				return err
+			}
+		}
+	}
+	p.members += size
+	if c == *provinceBig { // a plain member of the first small cell
+		p.member = ms[5].Contacts[tr]
+	}
+	group.LeaderID = ms[1].ID
+	if err := tx.PutGroup(group); err != nil {
+		return err
+	}
+	for mo := range *provinceMonths {
+		if err := genMonth(tx, p, cell, ms, start.AddDate(0, mo, 0)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// genMonth writes a month of a cell: its closed regular meeting with the
+// roll, and the far-away members' check-ins.
+func genMonth(tx *storage.Tx, p *province, cell *storage.Cell, ms []*storage.Member, month time.Time) error {
+	at := time.Date(month.Year(), month.Month(), 3, 19, 30, 0, 0, month.Location())
+	mt := &storage.Meeting{CellID: cell.ID, Kind: storage.MeetingRegular, Month: at.Format("2006-01"), At: at, State: storage.MeetingClosed,
+		Noticed: at.AddDate(0, 0, -3), Started: at, Ended: at.Add(2 * time.Hour), ClosedBy: ms[0].ID, HeldFrom: at, HeldTo: at.Add(2 * time.Hour), Created: at.AddDate(0, 0, -7)}
+	t := storage.MeetingTally{Total: len(ms), Minutes: 120, Need: 90, LengthOK: true}
+	for i, m := range ms {
+		a := mt.Att(m.ID)
+		mt.Notified = append(mt.Notified, m.ID)
+		switch {
+		case m.GroupID != 0:
+			a.Outcome = storage.OutcomeExempt
+			t.Exempt++
+		case i%20 == 7:
+			a.RSVP, a.RSVPAt, a.Reason, a.Excuse, a.DecidedBy, a.DecidedAt = storage.RSVPNo, at.AddDate(0, 0, -1), storage.ReasonWork, storage.ExcuseAccepted, ms[0].ID, at.AddDate(0, 0, -1)
+			a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia, a.Outcome = storage.MarkAbsent, ms[0].ID, at, "roll", storage.OutcomeExcused
+			t.Excused++
+		default:
+			a.RSVP, a.RSVPAt = storage.RSVPYes, at.AddDate(0, 0, -1)
+			a.Mark, a.MarkedAt, a.MarkVia, a.Outcome = storage.MarkPresent, at.Add(5*time.Minute), "code", storage.OutcomePresent
+			t.Present++
+		}
+		p.marks++
+	}
+	t.RateOK = t.Present*100 > t.Expected()*85
+	t.Standard = t.RateOK && t.LengthOK
+	mt.Tally = &t
+	if err := tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	period := month.Format("2006-01")
+	for _, m := range ms {
+		if m.GroupID == 0 {
+			continue
+		}
+		ckAt := time.Date(month.Year(), month.Month(), 26, 20, 0, 0, 0, month.Location())
+		ck := &storage.Checkin{MemberID: m.ID, CellID: cell.ID, Period: period, At: ckAt, Updated: ckAt,
+			Answers: map[string]string{"place": "Bình Dương, Thủ Dầu Một", "work": "yes", "thoughts": "Không có gì"}}
+		if err := tx.PutCheckin(ck); err != nil {
+			return err
+		}
+		p.checkins++
+	}
+	return nil
+}
+
+// BenchmarkProvince generates one province and times, on it, what every
+// minute, every request and every start costs.
+func BenchmarkProvince(b *testing.B) {
+	h := newHarness(b)
+	began := time.Now()
+	p := genProvince(b, h)
+	b.Logf("generated in %s", time.Since(began).Round(time.Second))
+	// The first tick catches up whatever the generated records make due
+	// (and runs retention once); the ones timed find nothing new.
+	first := h.due()
+	b.Logf("first tick: %d messages", len(first))
+
+	b.Run("tick", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			if err := h.db.Update(func(tx *storage.Tx) error {
+				msgs, err := h.e.Due(tx, h.now)
+				n += len(msgs)
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+			h.housekeep() // as bot.Scheduler.Tick: done for the day, one read
+		}
+		b.ReportMetric(float64(n)/float64(b.N), "msgs/op")
+	})
+	b.Run("tick-parts", func(b *testing.B) { benchDueParts(b, h) })
+	b.Run("housekeeping", func(b *testing.B) {
+		var longest time.Duration
+		batches := 0
+		for b.Loop() {
+			if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutMeta(metaHousekeepDay, nil) }); err != nil {
+				b.Fatal(err)
+			}
+			for more := true; more; batches++ {
+				began := time.Now()
+				if err := h.db.Update(func(tx *storage.Tx) (err error) {
+					more, err = h.e.Housekeep(tx, h.now)
+					return err
+				}); err != nil {
+					b.Fatal(err)
+				}
+				longest = max(longest, time.Since(began))
+			}
+		}
+		b.ReportMetric(float64(batches)/float64(b.N), "batches/op")
+		b.ReportMetric(float64(longest.Microseconds())/1000, "longest-batch-ms")
+	})
+	b.Run("help", func(b *testing.B) {
+		for b.Loop() {
+			ev := Event{Transport: tr, Kind: EventText, User: p.member, Chat: p.member, ChatKind: ChatPrivate, Text: "/help",
+				Key: fmt.Sprintf("bench:%d", h.seq.Add(1)), Time: h.now}
+			if err := h.db.Update(func(tx *storage.Tx) error {
+				out, err := h.e.Handle(tx, ev)
+				if err != nil {
+					return err
+				}
+				return h.enqueue(tx, out)
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("chatlevels", func(b *testing.B) {
+		n := 0
+		for b.Loop() {
+			if err := h.db.View(func(tx *storage.Tx) error {
+				levels, err := benchChatLevels(tx)
+				n = len(levels)
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(n), "chats")
+	})
+	b.Run("migrate-v6", func(b *testing.B) { benchMigrateV6(b, h) })
+	b.Run("year200", func(b *testing.B) {
+		if *provinceBig == 0 {
+			b.Skip("no 200-member cell (-province.big=0)")
+		}
+		for b.Loop() {
+			if err := h.db.View(func(tx *storage.Tx) error {
+				cell, err := tx.Cell(p.cells[0])
+				if err != nil {
+					return err
+				}
+				c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+				_, err = c.attendanceYear(cell, 2026)
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// benchMigrateV6 makes the province's file what schema 5 wrote (without the
+// indexes of schema 6) and times the migration when it is opened again.
+func benchMigrateV6(b *testing.B, h *harness) {
+	for b.Loop() {
+		b.StopTimer()
+		if err := h.db.Close(); err != nil {
+			b.Fatal(err)
+		}
+		raw, err := bolt.Open(h.path, 0o600, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := raw.Update(func(tx *bolt.Tx) error {
+			for _, name := range []string{"groupcells", "leaders", "roleholders", "cellleaders", "chatmenus", "periodcells", "checkincells"} {
+				if err := tx.DeleteBucket([]byte(name)); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+			}
+			return tx.Bucket([]byte("meta")).Put([]byte("schema_version"), []byte{0, 0, 0, 0, 0, 0, 0, 5})
+		}); err != nil {
+			b.Fatal(err)
+		}
+		if err := raw.Close(); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		h.open()
+	}
+}
+
+// benchChatLevels is the storage part of cmd/chibo's chatLevels: the menu
+// level of everyone who sees more than the members' menu.
+func benchChatLevels(tx *storage.Tx) (map[string]MenuLevel, error) {
+	return ChatLevels(tx, "telegram")
+}
+
+// benchDueParts times each source of due work on its own, in its own write
+// transaction, and reports each one's time per tick: where a tick's time goes.
+func benchDueParts(b *testing.B, h *harness) {
+	spent := make([]time.Duration, len(h.e.dues))
+	for b.Loop() {
+		for i, d := range h.e.dues {
+			began := time.Now()
+			if err := h.db.Update(func(tx *storage.Tx) error {
+				return d.f(&Ctx{e: h.e, Tx: tx, Now: h.now, Lang: h.e.cfg.DefaultLang})
+			}); err != nil {
+				b.Fatal(err)
+			}
+			spent[i] += time.Since(began)
+		}
+	}
+	for i, d := range h.e.dues {
+		b.ReportMetric(float64(spent[i].Microseconds())/1000/float64(b.N), "ms/"+d.name)
+	}
+}
