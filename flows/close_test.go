@@ -328,7 +328,7 @@ func TestClose_amendment(t *testing.T) {
 	out = h.say("sec", "/attendance")
 	h.wantContains(out, h.vi("close.att_amended"))
 	out = h.say("sec", "/audit")
-	h.wantContains(out, h.vi("close.audit_amend"))
+	h.wantContains(out, "Đồng chí Nguyễn Văn Bí Thư: sửa kết quả của Phạm Thị Chi sau khi kết thúc buổi sinh hoạt (họp 03/03/2026) – vắng không lý do → vắng có lý do")
 }
 
 // A meeting closed by the previous release has no stored tally: it shows

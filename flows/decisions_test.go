@@ -119,7 +119,7 @@ func TestDecision_ExcuseChangeTellsMemberAndFirstDecider(t *testing.T) {
 		!strings.Contains(string(e.After), `"decision":"rejected"`) || !strings.Contains(string(e.After), fmt.Sprintf(`"by":%d`, h.member("pho").ID)) {
 		t.Fatalf("audit %+v before %s after %s", e, e.Before, e.After)
 	}
-	h.wantContains(h.say("sec", "/audit"), "Trần Thị Bình: đổi quyết định – Phạm Thị Dung")
+	h.wantContains(h.say("sec", "/audit"), "Đồng chí Trần Thị Bình: lý do vắng mặt của Phạm Thị Dung (họp 03/03/2026) – đã chấp nhận → không chấp nhận")
 
 	// The confirmation tapped again, or by the secretary on an old
 	// question, changes nothing more.

@@ -748,6 +748,10 @@ func answerExportFormat(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := c.Audit("export_made", cell.ID, 0, nil, map[string]any{"what": req.What, "format": req.Format, "year": req.Year,
+		"month": req.Month, "meeting": req.Meeting, "files": len(docs)}); err != nil {
+		return "", err
+	}
 	for i := range docs {
 		c.Emit(Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.meID(),
 			Text: c.T("exp.caption", "Name", docs[i].Name, "Cell", cell.Name), Document: &docs[i]})

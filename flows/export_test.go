@@ -126,7 +126,7 @@ func TestExport_attendanceWorkbookAndCSV(t *testing.T) {
 	long := strings.Repeat("Nguyễn Thị Ánh ", 14)[:200] // 200 bytes
 	h.seedCell("Trần Văn Một", "Lê Thị Hai", long)
 	h.closeMarch("lethihai")
-	before := h.snapshot("convs")
+	before := h.snapshot("convs", "audit")
 	doc := h.exportFile("sec", h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_xlsx"))
 	if doc.Name != "diem-danh-2026-chi-bo-thu.xlsx" || doc.MIME != export.MIMEXLSX {
 		t.Errorf("document %q %q", doc.Name, doc.MIME)
@@ -154,7 +154,7 @@ func TestExport_attendanceWorkbookAndCSV(t *testing.T) {
 	if !bytes.HasPrefix(doc.Data, []byte("\ufeff")) || !bytes.Contains(doc.Data, []byte("Lê Thị Hai,K,")) {
 		t.Errorf("CSV %q", doc.Data[:min(300, len(doc.Data))])
 	}
-	if h.snapshot("convs") != before {
+	if h.snapshot("convs", "audit") != before {
 		t.Error("an export changed stored data")
 	}
 }
@@ -208,7 +208,7 @@ func TestExport_whoMay(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.now = time.Date(2026, 3, 26, 9, 0, 0, 0, h.zone) // March's check-in is open
-	before := h.snapshot("convs")
+	before := h.snapshot("convs", "audit")
 	// A member may not export.
 	h.wantText(h.say("tranvanmot", "/export"), "vi", "err.group_leaders_only")
 	// A group leader exports only check-ins, of their group's members.
@@ -226,7 +226,7 @@ func TestExport_whoMay(t *testing.T) {
 	if bytes.Contains(doc.Data, []byte("Lê Thị Hai")) || bytes.Contains(doc.Data, []byte("Chi bộ Thử")) {
 		t.Errorf("another cell's data in %s", doc.Data)
 	}
-	if h.snapshot("convs") != before {
+	if h.snapshot("convs", "audit") != before {
 		t.Error("exports changed stored data")
 	}
 }

@@ -895,6 +895,9 @@ func answerNewPlace(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return "", err
 	}
+	if err := c.auditMeeting("meeting_create", mt, 0, nil, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind}); err != nil {
+		return "", err
+	}
 	c.Say("mt.new_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
 	return "", meetingCard(c, mt, cell)
 }
@@ -1010,6 +1013,9 @@ func answerMovePlace(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return "", err
 	}
+	if err := c.auditMeeting("meeting_move", mt, 0, meetingPlace{At: oldAt, Place: oldPlace, Kind: mt.Kind, Combined: mt.Combined}, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind, Combined: mt.Combined}); err != nil {
+		return "", err
+	}
 	c.Say("mt.move_done", "When", c.when(mt.At, cell), "Place", c.placeOf(mt), "Count", len(mt.Notified))
 	return "", notifyChange(c, mt, cell, oldAt, oldPlace)
 }
@@ -1067,6 +1073,9 @@ func answerCancelMeeting(c *Ctx, in Input) (string, error) {
 	}
 	mt.State = storage.MeetingCancelled
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	if err := c.auditMeeting("meeting_cancel", mt, 0, nil, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind, Combined: mt.Combined}); err != nil {
 		return "", err
 	}
 	for _, id := range mt.Notified {

@@ -521,7 +521,7 @@ func actRollAll(c *Ctx, args string) error {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	if err := c.Audit("roll_set", cell.ID, 0, nil, map[string]any{"meeting": mt.ID, "all": op, "changed": changed}); err != nil {
+	if err := c.auditMeeting("roll_set", mt, 0, nil, map[string]any{"meeting": mt.ID, "all": op, "changed": changed}); err != nil {
 		return err
 	}
 	if c.Ev.MessageID == "" {
@@ -572,7 +572,7 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, from, to time
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	if err := c.Audit("meeting_close", cell.ID, 0, nil, map[string]any{"meeting": mt.ID, "from": from, "to": to, "tally": tally}); err != nil {
+	if err := c.auditMeeting("meeting_close", mt, 0, nil, map[string]any{"meeting": mt.ID, "from": from, "to": to, "tally": tally}); err != nil {
 		return err
 	}
 	c.Say("mt.closed_done")

@@ -594,7 +594,7 @@ func answerScoreSection(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return "", err
 	}
-	if err := c.Audit("meeting_score", cell.ID, 0, prev, score); err != nil {
+	if err := c.auditMeeting("meeting_score", mt, 0, prev, score); err != nil {
 		return "", err
 	}
 	total := score.Total()

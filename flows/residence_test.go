@@ -154,7 +154,7 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 		t.Fatalf("confirmed link %+v", l)
 	}
 	// The decision is in the cell's audit log.
-	h.wantContains(h.say("sec", "/audit"), "ghi nhận giới thiệu về nơi cư trú")
+	h.wantContains(h.say("sec", "/audit"), "Đồng chí Nguyễn Văn Bí Thư: mối liên hệ của Hoàng Văn Minh với chi bộ nơi cư trú – chờ xác nhận (Chi bộ Thử) → đã xác nhận")
 	// The deputy's button is now stale: decided already.
 	h.wantText(h.tap("dep", "Xác nhận"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "xác nhận")
 
@@ -433,7 +433,7 @@ func TestResidence_CommentAccess(t *testing.T) {
 	}
 	h.tap("dep", "Gửi phiếu")
 	h.wantContains(h.inbox["minh"], "Người nhận xét: đồng chí Phạm Văn Phó, phó bí thư chi bộ")
-	h.wantContains(h.say("sec", "/audit"), "Phạm Văn Phó: nhận xét đảng viên nơi cư trú")
+	h.wantContains(h.say("sec", "/audit"), "Đồng chí Phạm Văn Phó: phiếu nhận xét nơi cư trú của Hoàng Văn Minh")
 
 	view := fmt.Sprintf("rsv:%d:2026", w.minh.ID)
 	for _, user := range []string{"minh", "sec", "dep", "homesec"} {
