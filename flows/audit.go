@@ -64,6 +64,7 @@ var auditActions = map[string]string{
 	"residence_note":   "audit.residence_note",
 	"settings_change":  "audit.settings_change",
 	"checkin_form_set": "audit.kind_checkin_form",
+	"rules_file":       "audit.kind_rules_file",
 	"cell_create":      "audit.cell_create",
 	"member_join":      "audit.kind_member_join",
 	"export_made":      "audit.kind_export",

@@ -97,6 +97,7 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 			Before: json.RawMessage(`"accepted"`), After: json.RawMessage(`"rejected"`)},
 		{At: at, ActorID: sec.ID, CellID: h.cell.ID, Action: "some_future_kind", SubjectID: dung.ID,
 			After: json.RawMessage(`{"secret_key":"raw"}`)},
+		{At: at, CellID: h.cell.ID, Action: "rules_file", After: json.RawMessage(`{"file":"residence-form","rules":{"fields":[]}}`)},
 	}
 	err := h.db.Update(func(tx *storage.Tx) error {
 		for i := range entries {
@@ -114,6 +115,7 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 		"20/12/2026 19:35 – Đồng chí Nguyễn Văn Bí Thư: điểm danh Phạm Thị Dung – vắng mặt",
 		"20/12/2026 19:35 – Đồng chí Nguyễn Văn Bí Thư: lý do vắng mặt của Phạm Thị Dung – đã chấp nhận → không chấp nhận",
 		"20/12/2026 19:35 – Đồng chí Nguyễn Văn Bí Thư: một thay đổi khác liên quan đến Phạm Thị Dung",
+		"20/12/2026 19:35 – người quản trị máy chủ: lưu tệp quy định: mẫu phiếu nhận xét đảng viên nơi cư trú",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("/audit lacks %q:\n%s", want, out)
@@ -130,7 +132,7 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 			t.Fatalf("export: %v %+v", err, docs)
 		}
 		csv := string(docs[0].Data)
-		for _, raw := range []string{"{", "marked_by", "secret_key", "some_future_kind", "12:35", "2026-12-20"} {
+		for _, raw := range []string{"{", "marked_by", "secret_key", "some_future_kind", "fields", "12:35", "2026-12-20"} {
 			if strings.Contains(csv, raw) {
 				t.Errorf("%s audit CSV shows %q:\n%s", lang, raw, csv)
 			}

@@ -43,6 +43,7 @@ var auditRenderers = map[string]func(c *Ctx, e *storage.AuditEntry) auditView{
 	"residence_note":   auditNote,
 	"settings_change":  auditSettings,
 	"checkin_form_set": auditPlain("audit.w_checkin_form"),
+	"rules_file":       auditRulesFile,
 	"cell_create":      auditCellCreate,
 	"invite_create":    auditInvite,
 	"member_join":      auditJoin,
@@ -469,4 +470,22 @@ func (c *Ctx) onOff(on bool) string {
 		return c.T("audit.on")
 	}
 	return c.T("audit.off")
+}
+
+// auditRulesFile names the rules file an operator stored.
+func auditRulesFile(c *Ctx, e *storage.AuditEntry) auditView {
+	var after struct {
+		File string `json:"file"`
+	}
+	decodeAudit(e.After, &after)
+	id := "audit.rules_other"
+	switch after.File {
+	case "quality-template":
+		id = "audit.rules_quality"
+	case "residence-form":
+		id = "audit.rules_residence_form"
+	case "residence-settings":
+		id = "audit.rules_residence_settings"
+	}
+	return auditView{What: c.T("audit.w_rules_file", "File", c.T(id))}
 }
