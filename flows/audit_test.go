@@ -17,6 +17,7 @@ func TestAudit_statusChangeRecordedWithBeforeAndAfter(t *testing.T) {
 	h.say("sec", "/status")
 	h.tap("sec", "Võ Thị Lan")
 	h.tap("sec", "miễn công tác và sinh hoạt đảng")
+	h.tap("sec", "Hôm nay")
 	h.say("sec", "Tuổi cao, sức yếu")
 	h.tap("sec", "Xác nhận")
 
@@ -54,6 +55,7 @@ func TestAudit_export(t *testing.T) {
 	h.say("sec", "/status")
 	h.tap("sec", "Võ Thị Lan")
 	h.tap("sec", "miễn công tác và sinh hoạt đảng")
+	h.tap("sec", "Hôm nay")
 	h.say("sec", "Tuổi cao")
 	h.tap("sec", "Xác nhận")
 	var docs []Document

@@ -132,20 +132,6 @@ func (r ckRules) quiet(t time.Time) bool {
 	return mins >= 21*60+30 || mins < 6*60+30
 }
 
-// ckStatusAt is the member's status in force at t: the latest set by then, or
-// the earliest known when all were set later (records seeded with a past
-// period).
-func ckStatusAt(m *storage.Member, t time.Time) storage.Status {
-	all := append(append([]storage.Status{}, m.History...), m.Status)
-	best := all[0]
-	for _, s := range all {
-		if !s.SetAt.After(t) {
-			best = s
-		}
-	}
-	return best
-}
-
 // knownAwayBefore reports whether a far-away status was recorded before t.
 func knownAwayBefore(m *storage.Member, t time.Time) bool {
 	for _, s := range append(append([]storage.Status{}, m.History...), m.Status) {
@@ -158,11 +144,7 @@ func knownAwayBefore(m *storage.Member, t time.Time) bool {
 
 // farAwayAt reports whether the member is working far away at t.
 func farAwayAt(m *storage.Member, t time.Time) bool {
-	s := ckStatusAt(m, t)
-	if s.Kind != storage.StatusFarAway || t.Before(s.From) {
-		return false
-	}
-	return s.To.IsZero() || t.Before(s.To.AddDate(0, 0, 1))
+	return m.StatusOn(t).Kind == storage.StatusFarAway
 }
 
 // expected reports whether the member owes a check-in for p, judged at now:
@@ -424,8 +406,12 @@ func (r ckRules) state(m *storage.Member, p ckPeriod, now time.Time) checkinStat
 		return stateClosed
 	case cur.before(p):
 		return stateNotYetOpen
-	case !r.expected(m, p, now):
+	case !r.expected(m, p, now) && !farAwayAt(m, now):
 		return stateNotFarAway
+	case !r.expected(m, p, now):
+		// Far away, but not asked in time (recorded after the deadline, or
+		// left after the check-in day): the member may report, never late.
+		return stateOpen
 	case now.Before(r.deadline(p)):
 		return stateOpen
 	}

@@ -109,6 +109,10 @@ func showBoard(c *Ctx, cell *storage.Cell) error {
 		}
 		ck := cks[p.String()]
 		if ck == nil && !v.r.expected(m, p, c.Now) {
+			if farAwayAt(m, c.Now) { // away, but this month's report was not asked of them
+				shown = append(shown, m)
+				missing = append(missing, c.T("board.not_asked_line", "Name", m.Name))
+			}
 			continue
 		}
 		shown = append(shown, m)

@@ -100,6 +100,9 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 		if err := remindExemptionEnd(c, r, m, secretaries); err != nil {
 			return err
 		}
+		if err := remindTransferEnd(c, r, m, secretaries); err != nil {
+			return err
+		}
 	}
 	if c.Now.Before(r.escalateAt(p)) || !c.Now.Before(r.close(p)) {
 		return nil
@@ -170,10 +173,7 @@ func remindCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, m *storage.
 // a temporary exemption for working far away ends, to renew or end it.
 func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secretaries []*storage.Member) error {
 	s := m.Status
-	if s.Kind != storage.StatusFarAway || s.To.IsZero() {
-		return nil
-	}
-	if fa, err := c.Tx.FarAway(m.ID); err == nil && !fa.Exempt {
+	if s.Kind != storage.StatusFarAway || s.To.IsZero() || !s.Exempt {
 		return nil // working far away without an exemption: nothing to renew
 	}
 	end := s.To.In(r.zone)

@@ -56,7 +56,7 @@ func askFarProvince(c *Ctx) error {
 		c.Data()["old_province"] = fa.Province
 		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(fa.Province, 32)), Value: "="})
 	}
-	c.Ask(c.T("faraway.ask_province", "Name", m.Name, "Current", c.statusLine(m.Status)), 1, opts...)
+	c.Ask(c.T("faraway.ask_province", "Name", m.Name, "Current", c.statusLine(m.StatusOn(c.Now))), 1, opts...)
 	return nil
 }
 
@@ -237,7 +237,7 @@ func recordFarAway(c *Ctx, m *storage.Member, k farAwayMark) error {
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: k.From, To: k.To, Reason: reason, SetBy: c.Me.ID, SetAt: c.Now})
+	m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: k.From, To: k.To, Exempt: k.Exempt, Reason: reason, SetBy: c.Me.ID, SetAt: c.Now})
 	m.GroupID = k.GroupID
 	if err := c.Tx.PutMember(m); err != nil {
 		return err

@@ -45,7 +45,7 @@ func runAwayRequest(c *Ctx, _ string) error {
 
 func askAwayProvince(c *Ctx) error {
 	var opts []Opt
-	if fa, err := c.Tx.FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.Status.Kind == storage.StatusFarAway {
+	if fa, err := c.Tx.FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.StatusOn(c.Now).Kind == storage.StatusFarAway {
 		c.Data()["old_province"] = fa.Province
 		opts = append(opts, Opt{Label: c.T("checkins.btn_keep", "Value", ckShorten(fa.Province, 32)), Value: "="})
 	}

@@ -171,6 +171,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 			h.say("sec", "/status")
 			h.tap("sec", "Vũ Văn Tám")
 			h.tap("sec", "đang sinh hoạt")
+			h.tap("sec", "Hôm nay")
 			h.say("sec", "Đã về địa phương")
 			h.tap("sec", "Xác nhận")
 		case d == 28 && m == 4 && hh == 10: // restart in the middle of a wave

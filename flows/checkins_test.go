@@ -46,7 +46,7 @@ func (h *harness) markFar(user string, group uint64, from, to time.Time, exempt 
 		if err != nil {
 			return err
 		}
-		m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: from, To: to, Reason: "Bình Dương", SetAt: h.now})
+		m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: from, To: to, Exempt: exempt, Reason: "Bình Dương", SetAt: h.now})
 		m.GroupID = group
 		if err := tx.PutMember(m); err != nil {
 			return err

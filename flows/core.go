@@ -120,7 +120,7 @@ func (c *Ctx) profile(m *storage.Member) ([]string, error) {
 			lines = append(lines, c.T("me.role", "Role", c.roleName(storage.RoleAdmin), "Cell", org.Name))
 		}
 	}
-	lines = append(lines, c.T("me.status", "Status", c.statusLine(m.Status)), c.T("me.lang", "Lang", langName(m.Lang)))
+	lines = append(lines, c.T("me.status", "Status", c.statusLine(m.StatusOn(c.Now))), c.T("me.lang", "Lang", langName(m.Lang)))
 	transports := make([]string, 0, len(m.Contacts))
 	for t := range m.Contacts {
 		transports = append(transports, t)
@@ -172,10 +172,18 @@ func (c *Ctx) statusName(k storage.StatusKind) string {
 	return c.T("status.active")
 }
 
-// statusLine describes a status with its period.
+// statusLine describes a status with its effective date or period, and
+// whether a far-away member was granted a temporary exemption.
 func (c *Ctx) statusLine(s storage.Status) string {
-	if s.Kind.HasPeriod() {
-		return c.T("status.with_period", "Status", c.statusName(s.Kind), "From", c.Date(s.From), "To", c.Date(s.To))
+	name := c.statusName(s.Kind)
+	if s.Kind == storage.StatusFarAway && s.Exempt {
+		name = c.T("status.far_away_exempt")
 	}
-	return c.statusName(s.Kind)
+	switch {
+	case s.Kind.HasPeriod():
+		return c.T("status.with_period", "Status", name, "From", c.Date(s.From), "To", c.Date(s.To))
+	case !s.From.IsZero():
+		return c.T("status.since", "Status", name, "From", c.Date(s.From))
+	}
+	return name
 }

@@ -3,6 +3,7 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -191,7 +192,7 @@ func (c *Ctx) attendanceYear(cell *storage.Cell, year int) (*export.AttendanceYe
 	if err != nil {
 		return nil, err
 	}
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := c.yearMembers(cell, y)
 	if err != nil {
 		return nil, err
 	}
@@ -216,7 +217,7 @@ func (c *Ctx) attendanceYear(cell *storage.Cell, year int) (*export.AttendanceYe
 		}
 	}
 	for i := range ms {
-		row := export.MemberYear{Name: ms[i].Name, Marks: make([]export.Mark, len(cols))}
+		row := export.MemberYear{Name: c.memberName(&ms[i]), Marks: make([]export.Mark, len(cols))}
 		listed := false
 		for j, mt := range cols {
 			if mt != nil {
@@ -229,6 +230,38 @@ func (c *Ctx) attendanceYear(cell *storage.Cell, year int) (*export.AttendanceYe
 		}
 	}
 	return a, nil
+}
+
+// yearMembers are the cell's members and those who were on the list at one
+// of the year's meetings and have left since (an official transfer): the
+// year keeps their record where it was made.
+func (c *Ctx) yearMembers(cell *storage.Cell, y *yearRec) ([]storage.Member, error) {
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[uint64]bool{}
+	for i := range ms {
+		seen[ms[i].ID] = true
+	}
+	for i := range y.meetings {
+		for _, id := range slices.Sorted(maps.Keys(y.meetings[i].Roll)) {
+			a := y.meetings[i].Roll[id]
+			if seen[id] || a.Outcome == "" || a.Outcome == storage.OutcomeNotExpected {
+				continue
+			}
+			seen[id] = true
+			m, err := c.Tx.Member(id)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			ms = append(ms, *m)
+		}
+	}
+	return ms, nil
 }
 
 // rollOf is a closed meeting's roll; id 0 means the cell's last closed one.
@@ -267,7 +300,7 @@ func (c *Ctx) rollOf(cell *storage.Cell, id uint64) (*export.Roll, error) {
 		if err != nil {
 			return nil, err
 		}
-		l := export.RollLine{Name: m.Name, State: c.rollStateName(st), Dues: c.duesExportText(d), Mark: meetingMark(m, mt)}
+		l := export.RollLine{Name: c.memberName(m), State: c.rollStateName(st), Dues: c.duesExportText(d), Mark: meetingMark(m, mt)}
 		switch a.RSVP {
 		case storage.RSVPYes:
 			l.Answer = c.T("exp.answer_yes")
@@ -327,7 +360,7 @@ func (c *Ctx) checkinMonth(cell *storage.Cell, month string, leader uint64) (*ex
 		if ck == nil && !r.expected(m, p, c.Now) {
 			continue
 		}
-		l := export.CheckinLine{Name: m.Name, State: c.T("exp.ck_missing")}
+		l := export.CheckinLine{Name: c.memberName(m), State: c.T("exp.ck_missing")}
 		if g, err := c.Tx.Group(m.GroupID); err == nil {
 			l.Group = g.Name
 		}

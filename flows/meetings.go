@@ -195,37 +195,16 @@ func (c *Ctx) ensureMeetings(cell *storage.Cell, r *rules) error {
 	return nil
 }
 
-// statusOn is the member's status kind in effect on day t: the latest status
-// set (or, for a period, starting) by then; a period that ended means active.
-func statusOn(m *storage.Member, t time.Time) storage.StatusKind {
-	all := append(append([]storage.Status{}, m.History...), m.Status)
-	var cur *storage.Status
-	for i := range all {
-		s := &all[i]
-		start := s.SetAt
-		if s.Kind.HasPeriod() && !s.From.IsZero() {
-			start = s.From
-		}
-		if !start.After(t) {
-			cur = s
-		}
-	}
-	if cur == nil {
-		cur = &all[0]
-	}
-	if cur.Kind.HasPeriod() && !cur.To.IsZero() && t.After(cur.To.AddDate(0, 0, 1)) {
-		return storage.StatusActive
-	}
-	if cur.Kind == "" {
-		return storage.StatusActive
-	}
-	return cur.Kind
-}
+// statusOn is the kind of the member's status in effect on day t
+// (storage.Member.StatusOn decides, for every rule).
+func statusOn(m *storage.Member, t time.Time) storage.StatusKind { return m.StatusOn(t).Kind }
 
 // standing says whether a member is on the cell's list on the meeting's day
-// and whether they are expected: exempt, far away and temporarily
-// transferred out members are on the list but not counted (Guide
-// 12-HD/BTCTW criterion 1); members who left or had not joined are not on it.
+// and whether they are expected: exempt members, far-away members with a
+// temporary exemption granted for that day, and temporarily transferred out
+// members are on the list but not counted (Guide 12-HD/BTCTW criterion 1); a
+// member working far away without an exemption is expected (and can be
+// excused); members who left or had not joined are not on it.
 func standing(m *storage.Member, mt *storage.Meeting) storage.Outcome {
 	if mt.State == storage.MeetingClosed {
 		if a, ok := mt.Roll[m.ID]; ok && a.Outcome != "" {
@@ -236,11 +215,15 @@ func standing(m *storage.Member, mt *storage.Meeting) storage.Outcome {
 	if m.HomeCellID != mt.CellID || (!m.Joined.IsZero() && m.Joined.After(mt.At)) {
 		return storage.OutcomeNotExpected
 	}
-	switch statusOn(m, mt.At) {
+	switch s := m.StatusOn(mt.At); s.Kind {
 	case storage.StatusLeft:
 		return storage.OutcomeNotExpected
-	case storage.StatusExempt, storage.StatusFarAway, storage.StatusTransferredOut:
+	case storage.StatusExempt, storage.StatusTransferredOut:
 		return storage.OutcomeExempt
+	case storage.StatusFarAway:
+		if s.Exempt {
+			return storage.OutcomeExempt
+		}
 	}
 	return ""
 }

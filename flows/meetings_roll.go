@@ -257,8 +257,8 @@ func showRoll(c *Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) error 
 			return err
 		}
 		dues := c.duesRollMark(d)
-		lines = append(lines, c.T("mt.roll_line", "N", n, "Name", m.Name, "State", c.rollStateName(st), "Dues", dues))
-		label := c.T("mt.btn_person", "N", n, "Name", m.Name)
+		lines = append(lines, c.T("mt.roll_line", "N", n, "Name", c.memberName(m), "State", c.rollStateName(st), "Dues", dues))
+		label := c.T("mt.btn_person", "N", n, "Name", c.memberName(m))
 		if len(people) == 0 || len(people[len(people)-1]) == 2 {
 			people = append(people, nil)
 		}
@@ -333,7 +333,7 @@ func actRollMember(c *Ctx, args string) error {
 		a = &storage.Attendance{}
 	}
 	var b strings.Builder
-	b.WriteString(c.T("mt.person_card", "Name", m.Name, "When", c.when(mt.At, cell), "State", c.rollStateName(st)))
+	b.WriteString(c.T("mt.person_card", "Name", c.memberName(m), "When", c.when(mt.At, cell), "State", c.rollStateName(st)))
 	if a.RSVP == storage.RSVPNo {
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.person_reason", "Reason", c.reasonText(a), "Decision", c.excuseName(a.Excuse)))
@@ -439,7 +439,7 @@ func actRollSet(c *Ctx, args string) error {
 		before = &cp
 	}
 	if !setMark(c, mt, m, parts[2]) {
-		c.Say("mt.roll_no_change", "Name", m.Name)
+		c.Say("mt.roll_no_change", "Name", c.memberName(m))
 		return nil // the shown roll is still right: nothing to edit
 	}
 	if before != nil {
@@ -458,14 +458,15 @@ func actRollSet(c *Ctx, args string) error {
 	}
 	if c.Ev.MessageID == "" { // no message to edit in place: say what changed
 		st, _ := stateOf(m, mt)
-		c.Say("mt.roll_set", "Name", m.Name, "State", c.rollStateName(st))
+		c.Say("mt.roll_set", "Name", c.memberName(m), "State", c.rollStateName(st))
 	}
 	return showRoll(c, mt, cell, true)
 }
 
 // actRollAll marks everyone still unmarked: "rla:<meeting>:p|a|d". Members
 // who said they cannot come are not marked present; "d" ticks the dues of
-// everyone present.
+// everyone present. A member who withdrew consent is marked one by one: no
+// answer of theirs can confirm a bulk mark.
 func actRollAll(c *Ctx, args string) error {
 	mid, op, _ := strings.Cut(args, ":")
 	mt, cell, ok, err := meetingFor(c, mid, true)
@@ -489,7 +490,7 @@ func actRollAll(c *Ctx, args string) error {
 	for i := range ms {
 		m := &ms[i]
 		st, on := stateOf(m, mt)
-		if !on {
+		if !on || m.Forgotten() {
 			continue
 		}
 		switch op {
@@ -664,12 +665,12 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		}
 		switch a.Outcome {
 		case storage.OutcomeExcused:
-			excused = append(excused, c.T("mt.sum_excused_line", "Name", m.Name, "Reason", c.reasonText(a)))
+			excused = append(excused, c.T("mt.sum_excused_line", "Name", c.memberName(m), "Reason", c.reasonText(a)))
 		case storage.OutcomeUnexcused:
 			if a.Excuse == storage.ExcusePending {
-				pending = append(pending, c.T("mt.sum_excused_line", "Name", m.Name, "Reason", c.reasonText(a)))
+				pending = append(pending, c.T("mt.sum_excused_line", "Name", c.memberName(m), "Reason", c.reasonText(a)))
 			} else {
-				unexcused = append(unexcused, m.Name)
+				unexcused = append(unexcused, c.memberName(m))
 			}
 		}
 		if a.Outcome != storage.OutcomeNotExpected && statusOn(m, mt.At) != storage.StatusTransferredOut {

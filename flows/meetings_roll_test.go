@@ -24,7 +24,7 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Văn Một", "Lê Thị Hai", "Phạm Văn Ba", "Võ Thị Bốn", "Đỗ Văn Năm", "Hồ Thị Sáu")
 	h.setStatus("vothibon", storage.Status{Kind: storage.StatusExempt, Reason: "Tuổi cao, sức yếu"})
-	h.setStatus("phamvanba", storage.Status{Kind: storage.StatusFarAway, From: h.now.AddDate(0, -1, 0), To: h.now.AddDate(0, 6, 0)})
+	h.setStatus("phamvanba", storage.Status{Kind: storage.StatusFarAway, Exempt: true, From: h.now.AddDate(0, -1, 0), To: h.now.AddDate(0, 6, 0)})
 	h.openMeeting("03/03")
 	h.tap("sec", h.vi("mt.btn_notify"))
 	h.tap("lethihai", h.vi("mt.btn_no"))

@@ -176,20 +176,20 @@ func (c *Ctx) yearFlags(y *yearRec, ms []storage.Member) ([]string, error) {
 	for i := range ms {
 		m := &ms[i]
 		if run, ok := streaks[m.ID]; ok {
-			out = append(out, c.T("mt.flag_streak", "Name", m.Name, "Count", run))
+			out = append(out, c.T("mt.flag_streak", "Name", c.memberName(m), "Count", run))
 		}
 		if months := y.unexcusedMonths(m.ID); len(months) > 0 {
-			out = append(out, c.N("mt.flag_unexcused", len(months), "Name", m.Name, "Months", monthList(months))+level(len(months)))
+			out = append(out, c.N("mt.flag_unexcused", len(months), "Name", c.memberName(m), "Months", monthList(months))+level(len(months)))
 		}
 		unpaid, reasoned, unknown := y.unpaidMonths(m, dues[m.ID], tracked)
 		if len(unpaid) > 0 {
-			out = append(out, c.N("mt.flag_unpaid", len(unpaid), "Name", m.Name, "Months", monthList(unpaid))+level(len(unpaid)))
+			out = append(out, c.N("mt.flag_unpaid", len(unpaid), "Name", c.memberName(m), "Months", monthList(unpaid))+level(len(unpaid)))
 		}
 		if len(reasoned) > 0 {
-			out = append(out, c.N("dues.flag_reasoned", len(reasoned), "Name", m.Name, "Months", monthList(reasoned)))
+			out = append(out, c.N("dues.flag_reasoned", len(reasoned), "Name", c.memberName(m), "Months", monthList(reasoned)))
 		}
 		if len(unknown) > 0 {
-			out = append(out, c.N("dues.flag_unknown", len(unknown), "Name", m.Name, "Months", monthList(unknown)))
+			out = append(out, c.N("dues.flag_unknown", len(unknown), "Name", c.memberName(m), "Months", monthList(unknown)))
 		}
 	}
 	return out, nil

@@ -143,7 +143,7 @@ func TestMeetings_YearOf30(t *testing.T) {
 		switch mo {
 		case 1:
 			h.now = time.Date(2026, 1, 20, 9, 0, 0, 0, h.zone)
-			h.setStatus(u(28), storage.Status{Kind: storage.StatusFarAway,
+			h.setStatus(u(28), storage.Status{Kind: storage.StatusFarAway, Exempt: true,
 				From: time.Date(2026, 2, 1, 0, 0, 0, 0, h.zone), To: time.Date(2026, 7, 31, 0, 0, 0, 0, h.zone), Reason: "Làm công nhân ở Bình Dương"})
 		case 6:
 			h.now = time.Date(2026, 6, 15, 9, 0, 0, 0, h.zone)

@@ -34,6 +34,7 @@ func TestPages_longListsFitTelegramsKeyboard(t *testing.T) {
 	out = h.tap("sec", "Đảng Viên Số 050")
 	h.wantContains(out, "Đảng Viên Số 050")
 	h.tap("sec", "miễn công tác và sinh hoạt đảng")
+	h.tap("sec", "Hôm nay")
 	h.say("sec", "Tuổi cao")
 	h.tap("sec", "Xác nhận")
 	if m := h.member(userOf("Đảng Viên Số 050")); m.Status.Kind != storage.StatusExempt {

@@ -106,7 +106,7 @@ func (c *Ctx) personName(id uint64) string {
 		return c.T("audit.operator")
 	}
 	if m, err := c.Tx.Member(id); err == nil {
-		return m.Name
+		return c.memberName(m)
 	}
 	return c.T("audit.unknown_member")
 }
@@ -232,7 +232,7 @@ func answerForget(c *Ctx, in Input) (string, error) {
 	}
 	c.Say("privacy.forget_done")
 	for i := range leaders {
-		c.SendTo(&leaders[i], "privacy.forget_notify", "Name", name, "Code", m.Name)
+		c.SendTo(&leaders[i], "privacy.forget_notify", "Name", name, "Code", m.Name, "Shown", c.readerOf(&leaders[i]).memberName(m))
 	}
 	c.End()
 	return "", nil

@@ -12,11 +12,13 @@ import (
 // seedPrivateLife gives Đỗ Văn Hùng one record of every kind chibo keeps.
 func seedPrivateLife(t *testing.T, h *harness) *storage.Member {
 	t.Helper()
+	h.backdateJoined("dovanhung", time.Date(2026, 1, 5, 9, 0, 0, 0, h.zone))
 	h.say("sec", "/status")
 	h.tap("sec", "Đỗ Văn Hùng")
-	h.tap("sec", "tạm miễn sinh hoạt, đi làm ăn xa")
+	h.tap("sec", "đi làm ăn xa")
 	h.say("sec", "01/02/2026")
 	h.say("sec", "31/08/2026")
+	h.tap("sec", "Có, tạm miễn sinh hoạt")
 	h.say("sec", "Làm công nhân ở Khu công nghiệp Sóng Thần")
 	h.tap("sec", "Xác nhận")
 	hung := h.member("dovanhung")
@@ -90,7 +92,8 @@ func TestForget_leavesNoPersonalTrace(t *testing.T) {
 	h.say("dovanhung", "/forget")
 	out := h.tap("dovanhung", "Rút lại và xóa dữ liệu")
 	h.wantText(out, "vi", "privacy.forget_done")
-	h.wantText(out, "vi", "privacy.forget_notify", "Name", "Đỗ Văn Hùng", "Code", "#"+uitoa(hung.ID))
+	h.wantText(out, "vi", "privacy.forget_notify", "Name", "Đỗ Văn Hùng", "Code", "#"+uitoa(hung.ID),
+		"Shown", h.vi("status.forgotten_name", "N", hung.ID))
 
 	// Deliver what is pending, as the sender does: an ended row keeps no text.
 	err := h.db.Update(func(tx *storage.Tx) error {

@@ -131,8 +131,8 @@ func addRoleByInvite(c *Ctx, inv *storage.Invite, t joinTarget) error {
 		return nil
 	}
 	if inv.Role == storage.RoleMember && m.HomeCellID != 0 && m.HomeCellID != t.cellID {
-		c.Say("err.other_home_cell")
-		return nil
+		_, err := receiveByInvite(c, inv, t)
+		return err
 	}
 	grant(m, inv, t)
 	inv.UsedBy = append(inv.UsedBy, m.ID)

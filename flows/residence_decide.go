@@ -99,7 +99,7 @@ func findLinkRequest(c *Ctx, memberArg, stampArg string) (*linkDecision, error) 
 		c.Say("err.leaders_only")
 		return nil, nil
 	}
-	if d.m.Status.Kind == storage.StatusLeft {
+	if d.m.StatusOn(c.Now).Kind == storage.StatusLeft {
 		c.Say("decision.member_left", "Name", d.m.Name)
 		return nil, nil
 	}

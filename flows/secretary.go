@@ -27,6 +27,7 @@ func (e *Engine) registerSecretary() {
 		"kind":    {Ask: askStatusKind, Answer: answerStatusKind},
 		"from":    {Ask: askStatusFrom, Answer: answerStatusFrom},
 		"to":      {Ask: askStatusTo, Answer: answerStatusTo},
+		"exempt":  {Ask: askFarExempt, Answer: answerStatusExempt},
 		"reason":  {Ask: askStatusReason, Answer: answerStatusReason},
 		"confirm": {Ask: askStatusConfirm, Answer: answerStatusConfirm},
 	}})
@@ -154,7 +155,7 @@ func listMembers(c *Ctx, cell *storage.Cell) error {
 	b.WriteString(c.N("members.header", len(ms), "Cell", cell.Name))
 	for i, m := range ms {
 		b.WriteString("\n")
-		b.WriteString(c.T("members.line", "N", i+1, "Name", m.Name, "Status", c.statusLine(m.Status), "Roles", c.leaderRoles(&m, cell.ID)))
+		b.WriteString(c.T("members.line", "N", i+1, "Name", c.memberName(&m), "Status", c.statusLine(m.StatusOn(c.Now)), "Roles", c.leaderRoles(&m, cell.ID)))
 		if !m.Unreachable.IsZero() {
 			b.WriteString(c.T("members.unreachable", "Date", c.Date(m.Unreachable)))
 		}
@@ -213,7 +214,7 @@ func askStatusMember(c *Ctx) error {
 	}
 	opts := make([]Opt, 0, len(ms))
 	for _, m := range ms {
-		opts = append(opts, Opt{Label: m.Name, Value: fmt.Sprint(m.ID)})
+		opts = append(opts, Opt{Label: c.memberName(&m), Value: fmt.Sprint(m.ID)})
 	}
 	c.Ask(c.T("status.ask_member"), 2, opts...)
 	return nil
@@ -255,7 +256,7 @@ func askStatusKind(c *Ctx) error {
 	for _, k := range storage.StatusKinds {
 		opts = append(opts, Opt{Label: c.statusName(k), Value: string(k)})
 	}
-	c.Ask(c.T("status.ask_kind", "Name", m.Name, "Current", c.statusLine(m.Status)), 2, opts...)
+	c.Ask(c.T("status.ask_kind", "Name", c.memberName(m), "Current", c.statusLine(m.StatusOn(c.Now))), 2, opts...)
 	return nil
 }
 
@@ -263,10 +264,7 @@ func answerStatusKind(c *Ctx, in Input) (string, error) {
 	for _, k := range storage.StatusKinds {
 		if in.Choice == string(k) {
 			c.Data()["kind"] = string(k)
-			if k.HasPeriod() {
-				return "from", nil
-			}
-			return "reason", nil
+			return "from", nil
 		}
 	}
 	return "", invalid("err.choose_option")
@@ -277,6 +275,9 @@ func askStatusFrom(c *Ctx) error {
 	return nil
 }
 
+// answerStatusFrom takes the date a status takes effect (the /status,
+// /faraway and /away flows). It may not be before the member joined, nor more
+// than a year ahead.
 func answerStatusFrom(c *Ctx, in Input) (string, error) {
 	day := c.Now.In(c.Zone())
 	from := dayStart(day)
@@ -287,7 +288,23 @@ func answerStatusFrom(c *Ctx, in Input) (string, error) {
 		}
 		from = t
 	}
+	m := c.Me
+	if c.Data()["member"] != "" {
+		var err error
+		if m, err = statusMember(c); err != nil {
+			return "", err
+		}
+	}
+	if joined := dayStart(m.ListedSince().In(c.Zone())); !m.ListedSince().IsZero() && from.Before(joined) {
+		return "", invalid("status.err_before_joined", "Date", c.Date(joined))
+	}
+	if latest := from.AddDate(-1, 0, 0); latest.After(day) {
+		return "", invalid("status.err_too_late", "Date", c.Date(day.AddDate(1, 0, 0)))
+	}
 	c.Data()["from"] = from.Format("2006-01-02")
+	if k := storage.StatusKind(c.Data()["kind"]); k != "" && !k.HasPeriod() {
+		return "reason", nil
+	}
 	return "to", nil
 }
 
@@ -305,8 +322,30 @@ func answerStatusTo(c *Ctx, in Input) (string, error) {
 	if !to.After(from) {
 		return "", invalid("err.date_before", "From", c.Date(from))
 	}
+	switch k := storage.StatusKind(c.Data()["kind"]); k {
+	case storage.StatusTransferredOut, storage.StatusTransferredIn:
+		// A temporary transfer lasts 3 months to under a year; for study
+		// up to 2 years (DOMAIN.md §3, Guide 01-HD/TW item 10.3).
+		if to.Before(from.AddDate(0, 3, -1)) || to.After(from.AddDate(2, 0, 0)) {
+			return "", invalid("status.err_transfer_length", "From", c.Date(from))
+		}
+	case storage.StatusFarAway:
+		c.Data()["to"] = to.Format("2006-01-02")
+		return "exempt", nil
+	}
 	c.Data()["to"] = to.Format("2006-01-02")
 	return "reason", nil
+}
+
+// answerStatusExempt takes whether the cell granted a far-away member a
+// temporary exemption from meetings for the period.
+func answerStatusExempt(c *Ctx, in Input) (string, error) {
+	switch in.Choice {
+	case "yes", "no":
+		c.Data()["exempt"] = in.Choice
+		return "reason", nil
+	}
+	return "", invalid("err.choose_option")
 }
 
 func askStatusReason(c *Ctx) error {
@@ -328,10 +367,11 @@ func (c *Ctx) pendingStatus() storage.Status {
 	if c.Me != nil {
 		s.SetBy = c.Me.ID
 	}
+	s.From, _ = c.storedDate("from")
 	if s.Kind.HasPeriod() {
-		s.From, _ = c.storedDate("from")
 		s.To, _ = c.storedDate("to")
 	}
+	s.Exempt = s.Kind == storage.StatusFarAway && c.Data()["exempt"] == "yes"
 	return s
 }
 
@@ -342,7 +382,7 @@ func askStatusConfirm(c *Ctx) error {
 		return sayInvalid(c, err)
 	}
 	s := c.pendingStatus()
-	c.AskConfirm(c.T("status.confirm", "Name", m.Name, "Status", c.statusLine(s), "Reason", s.Reason), "")
+	c.AskConfirm(c.T("status.confirm", "Name", c.memberName(m), "Status", c.statusLine(s), "Reason", s.Reason), "")
 	return nil
 }
 
@@ -363,7 +403,7 @@ func answerStatusConfirm(c *Ctx, in Input) (string, error) {
 	if err := c.Audit("status_set", m.HomeCellID, m.ID, before, s); err != nil {
 		return "", err
 	}
-	c.Say("status.done", "Name", m.Name, "Status", c.statusLine(s))
+	c.Say("status.done", "Name", c.memberName(m), "Status", c.statusLine(s))
 	if m.ID != c.Me.ID {
 		c.SendTo(m, "status.changed_you", "By", c.Me.Name, "Status", c.readerOf(m).statusLine(s), "Reason", s.Reason)
 	}

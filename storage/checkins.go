@@ -105,7 +105,7 @@ type Checkin struct {
 type FarAway struct {
 	MemberID   uint64    `json:"member_id"`
 	Province   string    `json:"province"`
-	Exempt     bool      `json:"exempt"`               // a temporary exemption was granted
+	Exempt     bool      `json:"exempt"`               // copy of the marking's Status.Exempt, which decides (schema 4)
 	Resolution string    `json:"resolution,omitempty"` // the cell's resolution note
 	SetBy      uint64    `json:"set_by"`
 	SetAt      time.Time `json:"set_at"`
@@ -288,24 +288,9 @@ func (tx *Tx) DeleteFarAway(memberID uint64) error {
 // ExemptFromMeetings reports whether the member is exempt from meetings at t
 // (DOMAIN.md §3: exempt members get no meeting reminders and are not counted
 // as absent): exempt for age or health, or working far away with a temporary
-// exemption in force. A far-away member recorded without an exemption is not
-// exempt.
+// exemption granted for a period covering t. A far-away member recorded
+// without an exemption is not exempt.
 func (tx *Tx) ExemptFromMeetings(m *Member, t time.Time) (bool, error) {
-	switch m.Status.Kind {
-	case StatusExempt:
-		return true, nil
-	case StatusFarAway:
-		if t.Before(m.Status.From) || (!m.Status.To.IsZero() && !t.Before(m.Status.To.AddDate(0, 0, 1))) {
-			return false, nil
-		}
-		f, err := tx.FarAway(m.ID)
-		if err == ErrNotFound {
-			return true, nil // the status alone means a temporary exemption
-		}
-		if err != nil {
-			return false, err
-		}
-		return f.Exempt, nil
-	}
-	return false, nil
+	s := m.StatusOn(t)
+	return s.Kind == StatusExempt || (s.Kind == StatusFarAway && s.Exempt), nil
 }

@@ -85,7 +85,8 @@ func TestCheckins_orderAndRetention(t *testing.T) {
 func TestExemptFromMeetings(t *testing.T) {
 	db := MustOpenDB(t)
 	day := func(d, m int) time.Time { return time.Date(2026, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
-	far := &Member{ID: 1, Status: Status{Kind: StatusFarAway, From: day(1, 3), To: day(31, 5)}}
+	far := &Member{ID: 1, Status: Status{Kind: StatusFarAway, From: day(1, 3), To: day(31, 5), Exempt: true}}
+	notExempt := &Member{ID: 4, Status: Status{Kind: StatusFarAway, From: day(1, 3), To: day(31, 5)}}
 	err := db.Update(func(tx *Tx) error {
 		cases := []struct {
 			name   string
@@ -96,11 +97,10 @@ func TestExemptFromMeetings(t *testing.T) {
 		}{
 			{"age or health", &Member{ID: 2, Status: Status{Kind: StatusExempt}}, nil, day(1, 4), true},
 			{"active", &Member{ID: 3, Status: Status{Kind: StatusActive}}, nil, day(1, 4), false},
-			{"far away, status only", far, nil, day(1, 4), true},
+			{"far away with exemption", far, nil, day(1, 4), true},
 			{"far away on the last day", far, nil, day(31, 5).Add(20 * time.Hour), true},
 			{"far away, after the period", far, nil, day(1, 6), false},
-			{"far away without exemption", far, &FarAway{MemberID: 1, Exempt: false}, day(1, 4), false},
-			{"far away with exemption", far, &FarAway{MemberID: 1, Exempt: true}, day(1, 4), true},
+			{"far away without exemption", notExempt, nil, day(1, 4), false},
 		}
 		for _, c := range cases {
 			if c.record != nil {
@@ -156,5 +156,32 @@ func TestCheckinSettings_followUpsBeforeDeadlineAndNone(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestMember_StatusOn(t *testing.T) {
+	day := func(d, m int) time.Time { return time.Date(2026, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	active := Status{Kind: StatusActive, SetAt: day(1, 1)}
+	cases := []struct {
+		name string
+		m    Member
+		at   time.Time
+		want StatusKind
+	}{
+		{"recorded after its effective date", Member{History: []Status{active},
+			Status: Status{Kind: StatusFarAway, From: day(1, 11), To: day(30, 4).AddDate(1, 0, 0), SetAt: day(1, 12)}}, day(25, 11), StatusFarAway},
+		{"before the effective date", Member{History: []Status{active},
+			Status: Status{Kind: StatusExempt, From: day(1, 6), SetAt: day(1, 3)}}, day(1, 5), StatusActive},
+		{"a period that ended gives way", Member{History: []Status{{Kind: StatusExempt, SetAt: day(1, 1)}},
+			Status: Status{Kind: StatusTransferredOut, From: day(1, 3), To: day(31, 5), SetAt: day(1, 3)}}, day(1, 6), StatusExempt},
+		{"a later decision about the same day wins", Member{History: []Status{active, {Kind: StatusExempt, From: day(1, 6), SetAt: day(1, 2)}},
+			Status: Status{Kind: StatusFarAway, From: day(1, 3), To: day(31, 8), SetAt: day(1, 4)}}, day(1, 7), StatusFarAway},
+		{"the first status covers the past", Member{Status: Status{Kind: StatusExempt, SetAt: day(1, 6)}}, day(1, 1), StatusExempt},
+		{"no status", Member{}, day(1, 1), StatusActive},
+	}
+	for _, c := range cases {
+		if got := c.m.StatusOn(c.at).Kind; got != c.want {
+			t.Errorf("%s: got %s, want %s", c.name, got, c.want)
+		}
 	}
 }

@@ -62,7 +62,7 @@ type StatusKind string
 const (
 	StatusActive         StatusKind = "active"
 	StatusExempt         StatusKind = "exempt"          // old age or weak health, decided by the cell
-	StatusFarAway        StatusKind = "far_away"        // temporarily exempt, working far away (from, to)
+	StatusFarAway        StatusKind = "far_away"        // working far away (from, to); Exempt: a temporary exemption granted
 	StatusTransferredOut StatusKind = "transfer_out"    // temporarily transferred out (from, to)
 	StatusTransferredIn  StatusKind = "transfer_in"     // temporarily transferred in (from, to)
 	StatusLeft           StatusKind = "transferred_out" // officially transferred out
@@ -76,15 +76,73 @@ func (k StatusKind) HasPeriod() bool {
 	return k == StatusFarAway || k == StatusTransferredOut || k == StatusTransferredIn
 }
 
-// Status is a member's status with its period and who set it.
+// Status is a member's status with the day it takes effect, its period and
+// who decided it when. From is the effective date (for every kind); SetAt is
+// when it was decided. A status recorded before effective dates were asked
+// for every kind has a zero From and takes effect when it was decided.
 type Status struct {
-	Kind   StatusKind `json:"kind"`
-	From   time.Time  `json:"from,omitzero"`
-	To     time.Time  `json:"to,omitzero"`
-	Reason string     `json:"reason,omitempty"`
-	SetBy  uint64     `json:"set_by,omitempty"` // member id of the secretary; 0: the system
-	SetAt  time.Time  `json:"set_at"`
+	Kind StatusKind `json:"kind"`
+	From time.Time  `json:"from,omitzero"`
+	To   time.Time  `json:"to,omitzero"` // last day of a period; zero: open-ended
+	// Exempt, for StatusFarAway, says the cell granted a temporary exemption
+	// from meetings for the period (DOMAIN.md §3): without it a member working
+	// far away is still expected (and can be excused).
+	Exempt bool      `json:"exempt,omitempty"`
+	Reason string    `json:"reason,omitempty"`
+	SetBy  uint64    `json:"set_by,omitempty"` // member id of the secretary; 0: the system
+	SetAt  time.Time `json:"set_at"`
 }
+
+// Effective is the moment the status takes effect: its From date, or when it
+// was decided for a status recorded without one.
+func (s Status) Effective() time.Time {
+	if !s.From.IsZero() {
+		return s.From
+	}
+	return s.SetAt
+}
+
+// covers reports whether the status applies at t. first is the member's
+// first recorded status: without an effective date it describes the member
+// from the start (records seeded with a past period).
+func (s Status) covers(t time.Time, first bool) bool {
+	if (!first || !s.From.IsZero()) && s.Effective().After(t) {
+		return false
+	}
+	return !s.Kind.HasPeriod() || s.To.IsZero() || t.Before(s.To.AddDate(0, 0, 1))
+}
+
+// StatusOn is the member's status in effect at t, the one answer every rule
+// asks for ("what was true on that day"). Effective dates decide, not when a
+// status was recorded: of the statuses that cover t (a status from its
+// effective date on; a period until the end of its last day), the one decided
+// last wins, so a later decision about a day overrides an earlier one and a
+// period that ended gives way to what was in effect before it. A member with
+// no status covering t is active.
+func (m *Member) StatusOn(t time.Time) Status {
+	all := append(append(make([]Status, 0, len(m.History)+1), m.History...), m.Status)
+	for i := len(all) - 1; i >= 0; i-- {
+		if all[i].Kind != "" && all[i].covers(t, i == 0) {
+			return all[i]
+		}
+	}
+	return Status{Kind: StatusActive}
+}
+
+// ListedSince is the first day the member is on their home cell's list:
+// when they joined chibo, or when the cell received them on a transfer. No
+// status of theirs in this cell takes effect before it.
+func (m *Member) ListedSince() time.Time {
+	if m.Received.After(m.Joined) {
+		return m.Received
+	}
+	return m.Joined
+}
+
+// Forgotten reports whether the member withdrew consent (/forget): they stay
+// a party member on the cell's list under a number, and chibo no longer
+// reaches them.
+func (m *Member) Forgotten() bool { return !m.Consent.Given && !m.Consent.At.IsZero() }
 
 // Consent records the member's explicit consent to the processing of
 // sensitive personal data (Law 91/2025/QH15).
@@ -107,6 +165,9 @@ type Member struct {
 	Contacts   map[string]string `json:"contacts"` // transport → user id on that transport
 	Consent    Consent           `json:"consent"`
 	Joined     time.Time         `json:"joined"`
+	// Received is when the home cell received the member on an official
+	// transfer from another cell; zero: the member joined it.
+	Received time.Time `json:"received,omitzero"`
 	// Unreachable is when a messenger last refused a message to the member
 	// (they blocked the bot); zero when they are reachable.
 	Unreachable time.Time `json:"unreachable,omitzero"`

@@ -4,12 +4,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -19,6 +20,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateContactsIndex, // 1 → 2
 	migrateIndexesV3,     // 2 → 3
 	migrateDuesV4,        // 3 → 4
+	migrateFarAwayExempt, // 4 → 5
 }
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.
@@ -114,4 +116,58 @@ func migrateIndexesV3(tx *bolt.Tx) error {
 		}
 		return nil
 	})
+}
+
+// migrateFarAwayExempt writes on each far-away status whether a temporary
+// exemption was granted, which schema 3 kept only in the member's FarAway
+// record (for their latest marking) while meetings treated every far-away
+// member as exempt. The latest far-away status takes the record's answer
+// (exempt when there is no record: the status alone meant an exemption);
+// earlier ones keep the meaning they had (exempt).
+func migrateFarAwayExempt(tx *bolt.Tx) error {
+	members, far := tx.Bucket(bucketMembers), tx.Bucket(bucketFarAway)
+	type change struct {
+		k []byte
+		m Member
+	}
+	var changed []change
+	err := members.ForEach(func(k, v []byte) error {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("member %x: %w", k, err)
+		}
+		all := append(m.History, m.Status)
+		latest := -1
+		for i := range all {
+			if all[i].Kind == StatusFarAway {
+				all[i].Exempt, latest = true, i
+			}
+		}
+		if latest < 0 {
+			return nil
+		}
+		if v := far.Get(k); v != nil {
+			var fa FarAway
+			if err := json.Unmarshal(v, &fa); err != nil {
+				return fmt.Errorf("far away %x: %w", k, err)
+			}
+			all[latest].Exempt = fa.Exempt
+		}
+		m.History, m.Status = all[:len(all)-1], all[len(all)-1]
+		changed = append(changed, change{slices.Clone(k), m})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, c := range changed { // bbolt forbids writing a bucket during its ForEach
+		v, err := json.Marshal(c.m)
+		if err != nil {
+			return err
+		}
+		if err := members.Put(c.k, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

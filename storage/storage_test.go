@@ -425,3 +425,81 @@ func TestMembers_followTheirHomeCell(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestOpen_migratesFarAwayExemptV4: schema 3 kept whether a far-away member
+// was granted a temporary exemption only in their FarAway record, and
+// meetings treated every far-away status as exempt. Schema 4 writes it on the
+// status; a record saying "not exempt" must survive as not exempt.
+func TestOpen_migratesFarAwayExemptV4(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v3.db")
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(d, m int) time.Time { return time.Date(2026, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
+	err = b.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucket([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		if err := meta.Put([]byte("schema_version"), itob(3)); err != nil {
+			return err
+		}
+		members, err := tx.CreateBucket([]byte("members"))
+		if err != nil {
+			return err
+		}
+		far, err := tx.CreateBucket([]byte("faraway"))
+		if err != nil {
+			return err
+		}
+		// Old JSON, written by hand: no "exempt" on any status.
+		old := map[uint64]string{
+			1: `{"id":1,"name":"A","home_cell_id":1,"status":{"kind":"far_away","from":"2026-03-01T00:00:00Z","to":"2026-05-31T00:00:00Z","set_at":"2026-03-01T00:00:00Z"}}`,
+			2: `{"id":2,"name":"B","home_cell_id":1,"status":{"kind":"far_away","from":"2026-03-01T00:00:00Z","to":"2026-05-31T00:00:00Z","set_at":"2026-03-01T00:00:00Z"}}`,
+			3: `{"id":3,"name":"C","home_cell_id":1,"status":{"kind":"active","set_at":"2026-01-01T00:00:00Z"}}`,
+			// Back home since 1/4; his record says he had an exemption.
+			4: `{"id":4,"name":"D","home_cell_id":1,"history":[{"kind":"far_away","from":"2026-03-01T00:00:00Z","to":"2026-12-31T00:00:00Z","set_at":"2026-03-01T00:00:00Z"}],"status":{"kind":"active","set_at":"2026-04-01T00:00:00Z"}}`,
+		}
+		for id, v := range old {
+			if err := members.Put(itob(id), []byte(v)); err != nil {
+				return err
+			}
+		}
+		if err := far.Put(itob(4), []byte(`{"member_id":4,"province":"Huế","exempt":true,"set_at":"2026-03-01T00:00:00Z"}`)); err != nil {
+			return err
+		}
+		return far.Put(itob(2), []byte(`{"member_id":2,"province":"Bình Dương","exempt":false,"set_by":9,"set_at":"2026-03-01T00:00:00Z"}`))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
+		for id, want := range map[uint64]bool{1: true, 2: false, 3: false, 4: true} {
+			m, err := tx.Member(id)
+			if err != nil {
+				return err
+			}
+			got, err := tx.ExemptFromMeetings(m, day(15, 3))
+			if err != nil {
+				return err
+			}
+			if got != want {
+				t.Errorf("member %d exempt on 1/4 after migration: %v, want %v", id, got, want)
+			}
+		}
+		if v := tx.Version(); v != SchemaVersion {
+			t.Errorf("version %d, want %d", v, SchemaVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
