@@ -65,6 +65,7 @@ var auditActions = map[string]string{
 	"settings_change":  "audit.settings_change",
 	"checkin_form_set": "audit.kind_checkin_form",
 	"rules_file":       "audit.kind_rules_file",
+	"member_received":  "audit.kind_member_received",
 	"cell_create":      "audit.cell_create",
 	"member_join":      "audit.kind_member_join",
 	"export_made":      "audit.kind_export",

@@ -44,6 +44,7 @@ var auditRenderers = map[string]func(c *Ctx, e *storage.AuditEntry) auditView{
 	"settings_change":  auditSettings,
 	"checkin_form_set": auditPlain("audit.w_checkin_form"),
 	"rules_file":       auditRulesFile,
+	"member_received":  auditReceived,
 	"cell_create":      auditCellCreate,
 	"invite_create":    auditInvite,
 	"member_join":      auditJoin,
@@ -488,4 +489,20 @@ func auditRulesFile(c *Ctx, e *storage.AuditEntry) auditView {
 		id = "audit.rules_residence_settings"
 	}
 	return auditView{What: c.T("audit.w_rules_file", "File", c.T(id))}
+}
+
+// auditReceived is a member received by the cell whose invite they tapped.
+func auditReceived(c *Ctx, e *storage.AuditEntry) auditView {
+	var after struct {
+		Cell     uint64 `json:"cell"`
+		FromCell uint64 `json:"from_cell"`
+	}
+	decodeAudit(e.After, &after)
+	cellName := func(id uint64) string {
+		if cell, err := c.Tx.Cell(id); err == nil {
+			return cell.Name
+		}
+		return c.T("audit.unknown_cell")
+	}
+	return auditView{What: c.T("audit.w_received", "Name", c.auditSubject(e)), Before: cellName(after.FromCell), After: cellName(after.Cell)}
 }
