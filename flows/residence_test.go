@@ -159,7 +159,7 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 	h.wantText(h.tap("dep", "Xác nhận"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "xác nhận")
 
 	view := h.say("minh", "/residence")
-	h.wantContains(view, "Chi bộ nơi cư trú: Chi bộ Thử (Đảng bộ xã Thử, mã #1)")
+	h.wantContains(view, "Chi bộ nơi cư trú: Chi bộ Thử (Đảng bộ xã Thử)")
 	h.wantContains(view, "chưa nhận xét")
 	// The member cannot ask again while linked.
 	h.wantContains(w.button("minh", "rs:req"), "đã đăng ký sinh hoạt nơi cư trú")
@@ -348,7 +348,7 @@ func TestResidence_CommentRound(t *testing.T) {
 	h.tap("sec", "Tốt")                // citizen duties
 	h.tap("sec", "Tốt (theo số liệu)") // activities
 	h.tap("sec", "Đạt")                // example
-	h.tap("sec", "Dùng số liệu của chibo")
+	h.tap("sec", "Dùng số liệu đã tổng hợp")
 	h.tap("sec", "Tốt") // overall
 	review := h.last("sec").Text
 	if !strings.Contains(review, "4. Gương mẫu của đảng viên và gia đình: Đạt") || !strings.Contains(review, "6. Đánh giá chung: Tốt") {
@@ -359,7 +359,7 @@ func TestResidence_CommentRound(t *testing.T) {
 	h.wantText(out, "vi", "res.round_next", "Name", "Trần Thị Nga", "Left", 1)
 	got := h.last("minh").Text
 	for _, want := range []string{"PHIẾU NHẬN XÉT ĐẢNG VIÊN ĐANG CÔNG TÁC", "NĂM 2026", "1. Giữ mối liên hệ với chi ủy, chi bộ nơi cư trú: Tốt",
-		"5. Nhận xét khác: Năm 2026 trên chibo: dự 0/0", "Người nhận xét: đồng chí Nguyễn Văn Bí Thư, bí thư chi bộ, ngày 12/11/2026"} {
+		"5. Nhận xét khác: Năm 2026 dự 0/0", "Người nhận xét: đồng chí Nguyễn Văn Bí Thư, bí thư chi bộ, ngày 12/11/2026"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the member's comment lacks %q:\n%s", want, got)
 		}
@@ -465,7 +465,7 @@ func TestResidence_CommentAccess(t *testing.T) {
 	// The home cell's secretary sees the member among theirs.
 	h.say("homesec", "/residence")
 	h.tap("homesec", "Đảng viên của chi bộ")
-	h.wantContains(h.inbox["homesec"][len(h.inbox["homesec"])-1:], "Hoàng Văn Minh – Chi bộ Thử (Đảng bộ xã Thử, mã #1) – đã có phiếu nhận xét năm 2026")
+	h.wantContains(h.inbox["homesec"][len(h.inbox["homesec"])-1:], "Hoàng Văn Minh – Chi bộ Thử (Đảng bộ xã Thử) – đã có phiếu nhận xét năm 2026")
 }
 
 func TestResidence_CommentInTwoFormsAtOnce(t *testing.T) {
