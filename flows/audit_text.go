@@ -56,8 +56,13 @@ var auditRenderers = map[string]func(c *Ctx, e *storage.AuditEntry) auditView{
 // auditText is the entry as one line for /audit: "dd/mm/yyyy hh:mm –
 // Đồng chí X: what – before → after".
 func (c *Ctx) auditText(e *storage.AuditEntry) string {
+	return c.T("audit.text", "When", c.auditWhen(e), "Who", c.auditActor(e.ActorID), "Change", c.auditChange(e))
+}
+
+// auditChange is what the entry changed, in words: "what – before → after".
+func (c *Ctx) auditChange(e *storage.AuditEntry) string {
 	v := c.auditView(e)
-	return c.T("audit.text", "When", c.auditWhen(e), "Who", c.auditActor(e.ActorID), "What", v.What, "Before", v.Before, "After", v.After)
+	return c.T("audit.change", "What", v.What, "Before", v.Before, "After", v.After)
 }
 
 // auditWhen is the entry's time in its cell's zone.

@@ -477,7 +477,7 @@ func runCheckin(c *Ctx, _ string) error {
 func (c *Ctx) checkinPrompt(form *storage.CheckinTemplate, p ckPeriod, r ckRules, prev *storage.Checkin) string {
 	text := c.T("checkins.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.lastDay(p)))
 	if prev != nil {
-		text += "\n\n" + c.T("checkins.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Period, prev.Answers))
+		text += "\n\n" + c.T("checkins.prompt_last", "Month", c.monthLabel(prev.Period), "Summary", c.ckSummary(form, prev.Period, prev.Answers))
 	}
 	return text
 }
