@@ -669,7 +669,7 @@ func askCheckinField(c *Ctx) error {
 	case f.Kind == "place" && c.Data()["lat"] != "":
 		q = c.T("checkins.q_place_after_location")
 	case f.Key == "place" && len(f.Label) == 0 && !r.s.PreciseLocation:
-		// The cell keeps province and district only: no point offering to
+		// The cell keeps province and commune only (no district level since 1/7/2025): no point offering to
 		// share a location that would not be kept.
 		q = c.T("checkins.q_place_coarse")
 	}

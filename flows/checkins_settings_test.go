@@ -33,7 +33,7 @@ func TestCheckinSettings_byButtons(t *testing.T) {
 
 	h.say("sec", "/checkinsettings")
 	screen := h.last("sec").Text
-	for _, want := range []string{"Chi bộ Thử", "ngày 25 hằng tháng", "sau 3 và 7 ngày", "Hạn báo cáo: 10 ngày", "chỉ lưu tỉnh, huyện", "Lưu báo cáo trong 24 tháng"} {
+	for _, want := range []string{"Chi bộ Thử", "ngày 25 hằng tháng", "sau 3 và 7 ngày", "Hạn báo cáo: 10 ngày", "chỉ lưu xã/phường và tỉnh/thành phố", "Lưu báo cáo trong 24 tháng"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, screen)
 		}
@@ -57,7 +57,7 @@ func TestCheckinSettings_byButtons(t *testing.T) {
 	if s.Day != 5 || s.FollowUps == nil || len(s.FollowUps) != 0 || s.DeadlineDays != 7 || s.RetentionMonths != 12 || !s.PreciseLocation {
 		t.Fatalf("stored %+v", s)
 	}
-	if !strings.Contains(h.last("sec").Text, "cho phép lưu vị trí chính xác khi đảng viên gửi") || !hasButton(h.last("sec"), "Đổi thành: chỉ lưu tỉnh, huyện") {
+	if !strings.Contains(h.last("sec").Text, "cho phép lưu vị trí chính xác khi đảng viên gửi") || !hasButton(h.last("sec"), "Đổi thành: chỉ lưu xã/phường và tỉnh/thành phố") {
 		t.Fatalf("screen after toggling: %+v", h.last("sec"))
 	}
 	// With follow-ups on days 3 and 7 again, only deadlines after day 7 are offered.

@@ -74,7 +74,7 @@ func (h *harness) fullForm(user, first, thoughts string) []Message {
 	h.say(user, "0912 345 678")
 	h.tap(user, "Không")
 	h.say(user, "06/2027")
-	h.tap(user, "Đã nộp cho tổ trưởng")
+	h.tap(user, "Đã nộp cho tổ trưởng tổ đảng")
 	if thoughts == "" {
 		h.tap(user, "Không có")
 	} else {
@@ -130,7 +130,7 @@ func TestFarAway_markingFlow(t *testing.T) {
 	h.say("sec", "31/08/2026")
 	out := h.say("sec", "nhóm nào cũng được") // text where a choice is expected
 	h.wantText(out, "vi", "err.choose_option")
-	h.tap("sec", "Tổ đảng viên đi làm ăn xa (tổ trưởng Lê Văn Cường)")
+	h.tap("sec", "Tổ đảng viên đi làm ăn xa (tổ trưởng tổ đảng: Lê Văn Cường)")
 	h.tap("sec", "Có, tạm miễn sinh hoạt")
 	h.say("sec", "Nghị quyết 05-NQ/CB ngày 01/3/2026")
 	out = h.tap("sec", "Xác nhận")

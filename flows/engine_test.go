@@ -228,7 +228,7 @@ func TestStatus_farAwayWithDatesAndReason(t *testing.T) {
 	before := h.member("dovanhung")
 	out = h.tap("sec", "Xác nhận")
 	h.wantContains(out, "Đã ghi nhận: đồng chí Đỗ Văn Hùng")
-	h.wantContains(h.inbox["dovanhung"], "Bí thư Nguyễn Văn Bí Thư đã ghi nhận")
+	h.wantContains(h.inbox["dovanhung"], "Đồng chí Nguyễn Văn Bí Thư đã ghi nhận")
 
 	m := h.member("dovanhung")
 	s := m.Status

@@ -881,7 +881,7 @@ func answerNewPlace(c *Ctx, in Input) (string, error) {
 	if err := c.auditMeeting("meeting_create", mt, 0, nil, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind}); err != nil {
 		return "", err
 	}
-	c.Say("mt.new_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+	c.Say("mt.new_done", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell))
 	return "", meetingCard(c, mt, cell)
 }
 
@@ -1036,7 +1036,7 @@ func askCancelMeeting(c *Ctx) error {
 		c.End()
 		return sayInvalid(c, err)
 	}
-	c.Ask(c.N("mt.cancel_confirm", len(mt.Notified), "Kind", c.kindName(mt), "When", c.when(mt.At, cell)), 2,
+	c.Ask(c.N("mt.cancel_confirm", len(mt.Notified), "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell)), 2,
 		Opt{Label: c.T("mt.btn_cancel_yes"), Value: "yes"}, Opt{Label: c.T("mt.btn_cancel_no"), Value: "no"})
 	return nil
 }
@@ -1066,7 +1066,7 @@ func answerCancelMeeting(c *Ctx, in Input) (string, error) {
 		if err != nil {
 			continue
 		}
-		c.SendTo(m, "mt.cancelled_notice", "Kind", c.readerOf(m).kindName(mt), "When", c.readerOf(m).when(mt.At, cell))
+		c.SendTo(m, "mt.cancelled_notice", "Kind", c.readerOf(m).kindNameLower(mt), "When", c.readerOf(m).when(mt.At, cell))
 	}
 	c.Say("mt.cancel_done", "Count", len(mt.Notified))
 	offerReschedule(c, mt, cell)

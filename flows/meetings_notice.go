@@ -14,7 +14,7 @@ import (
 // noticeText is a meeting notice: kind, topic, time, place, and where the
 // documents are (the national e-handbook app; chibo carries none).
 func (c *Ctx) noticeText(mt *storage.Meeting, cell *storage.Cell) string {
-	return c.T("mt.notice", "Cell", cell.Name, "Kind", c.kindName(mt), "Topic", c.topicOf(mt), "When", c.when(mt.At, cell), "Place", c.placeOf(mt))
+	return c.T("mt.notice", "Cell", cell.Name, "Kind", c.kindNameLower(mt), "Topic", c.topicOf(mt), "When", c.when(mt.At, cell), "Place", c.placeOf(mt))
 }
 
 func rsvpButtons(c *Ctx, mt *storage.Meeting) [][]Button {

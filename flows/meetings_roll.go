@@ -151,10 +151,10 @@ func checkinByCode(c *Ctx, code string) error {
 		return err
 	}
 	if standing(c.Me, mt) == storage.OutcomeExempt {
-		c.Say("close.code_done_exempt", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+		c.Say("close.code_done_exempt", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell))
 		return nil
 	}
-	c.Say("mt.code_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+	c.Say("mt.code_done", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell))
 	return nil
 }
 
@@ -640,7 +640,7 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		b.WriteString("\n")
 		b.WriteString(s)
 	}
-	b.WriteString(c.T("mt.sum_header", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "Topic", c.topicOf(mt)))
+	b.WriteString(c.T("mt.sum_header", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell), "Topic", c.topicOf(mt)))
 	line(c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected()))
 	line(c.T("mt.sum_attend", "Present", n.Present, "Excused", n.Excused, "Unexcused", n.Unexcused))
 	if n.ExemptPresent > 0 {

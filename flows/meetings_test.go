@@ -223,9 +223,10 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 	// Cancelling too.
 	h.say("sec", "/meeting")
 	h.tap("sec", h.vi("mt.btn_open_n", "N", 1, "Date", "03/03"))
-	h.tap("sec", h.vi("mt.btn_cancel"))
+	// The kind is lower-case mid-sentence, with "lúc" (issue 12).
+	h.wantContains(h.tap("sec", h.vi("mt.btn_cancel")), "Hủy buổi sinh hoạt chi bộ thường kỳ lúc 20:00 ngày 03/03/2026?")
 	out = h.tap("sec", h.vi("mt.btn_cancel_yes"))
-	h.wantContains(to(out, "tranvanmot"), "đã được hủy")
+	h.wantContains(to(out, "tranvanmot"), "Thông báo: buổi sinh hoạt chi bộ thường kỳ lúc 20:00 ngày 03/03/2026 đã được hủy.")
 	if h.meeting(mid).State != storage.MeetingCancelled {
 		t.Fatal("not cancelled")
 	}

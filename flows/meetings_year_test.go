@@ -99,7 +99,7 @@ func TestMeetings_YearOf30(t *testing.T) {
 		}
 		for i := 1; i <= 10; i++ {
 			if !absent[i] {
-				h.wantText(h.say(u(i), "/code "+code), "vi", "mt.code_done", "Kind", h.vi("mt.kind_regular"), "When", fmt.Sprintf("19:30 ngày 03/%02d/2026", mo))
+				h.wantText(h.say(u(i), "/code "+code), "vi", "mt.code_done", "Kind", "sinh hoạt chi bộ thường kỳ", "When", fmt.Sprintf("19:30 ngày 03/%02d/2026", mo))
 			}
 		}
 		if absent[3] {

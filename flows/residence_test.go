@@ -108,7 +108,7 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	h.wantText(h.say("minh", "/residence"), "vi", "res.not_linked")
-	h.tap("minh", "Đăng ký sinh hoạt nơi cư trú")
+	h.tap("minh", "Giữ mối liên hệ với chi bộ nơi cư trú")
 
 	// A cell that does not exist: a clear message, nothing stored.
 	before := h.snapshot("convs")
@@ -133,8 +133,8 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 		t.Fatalf("pending link %+v", l)
 	}
 	// The secretary and the deputy got the request; the member cannot report yet.
-	h.wantContains(h.inbox["sec"], "Hoàng Văn Minh đề nghị đăng ký sinh hoạt nơi cư trú")
-	h.wantContains(h.inbox["dep"], "Hoàng Văn Minh đề nghị đăng ký sinh hoạt nơi cư trú")
+	h.wantContains(h.inbox["sec"], "Hoàng Văn Minh đề nghị giữ mối liên hệ với chi bộ nơi cư trú")
+	h.wantContains(h.inbox["dep"], "Hoàng Văn Minh đề nghị giữ mối liên hệ với chi bộ nơi cư trú")
 	h.wantText(w.button("minh", "rs:rep"), "vi", "res.report_not_linked")
 
 	// Nobody but the residence cell's leaders may confirm.
@@ -162,14 +162,14 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 	h.wantContains(view, "Chi bộ nơi cư trú: Chi bộ Thử (Đảng bộ xã Thử)")
 	h.wantContains(view, "chưa nhận xét")
 	// The member cannot ask again while linked.
-	h.wantContains(w.button("minh", "rs:req"), "đã đăng ký sinh hoạt nơi cư trú")
+	h.wantContains(w.button("minh", "rs:req"), "đang giữ mối liên hệ với chi bộ nơi cư trú")
 }
 
 func TestResidence_RefusedRequestRemovesIt(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	h.say("minh", "/residence")
-	h.tap("minh", "Đăng ký sinh hoạt nơi cư trú")
+	h.tap("minh", "Giữ mối liên hệ với chi bộ nơi cư trú")
 	h.say("minh", "Chi bộ Thử")
 	h.say("minh", "Sở Tài chính tỉnh")
 	h.say("minh", "Chi bộ Phòng Kế hoạch")
@@ -188,7 +188,7 @@ func TestResidence_SecretaryRegistersMemberOfAnotherOrganization(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	out := h.say("sec", "/residence")
-	h.wantContains(out, "Chi bộ Thử – đảng viên đang công tác sinh hoạt nơi cư trú")
+	h.wantContains(out, "Chi bộ Thử – đảng viên đang công tác giữ mối liên hệ với chi bộ nơi cư trú")
 	h.tap("sec", "Đăng ký đảng viên")
 	h.wantText(h.say("sec", "khong ai ten nay"), "vi", "res.err_no_member")
 	h.wantText(h.say("sec", "Lê Thị Dân"), "vi", "res.err_home_member", "Name", "Lê Thị Dân")
@@ -199,7 +199,7 @@ func TestResidence_SecretaryRegistersMemberOfAnotherOrganization(t *testing.T) {
 	h.say("sec", "01/02/2026")
 	h.tap("sec", "Đã giới thiệu, nhận xét hằng năm")
 	h.wantText(h.tap("sec", "Xác nhận"), "vi", "res.added", "Name", "Trần Thị Nga", "Cell", "Chi bộ Thử")
-	h.wantContains(h.inbox["nga"], "đã xác nhận đồng chí đăng ký sinh hoạt nơi cư trú")
+	h.wantContains(h.inbox["nga"], "đã xác nhận đồng chí giữ mối liên hệ với chi bộ nơi cư trú")
 	l := w.linkOf(w.nga)
 	if l == nil || l.Pending || !l.Introduced.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, h.zone)) || l.Status != storage.ResidenceWithComment {
 		t.Fatalf("link %+v", l)
@@ -520,7 +520,7 @@ func TestResidence_MeetingNoticesAndAttendance(t *testing.T) {
 	if len(out) != 1 || out[0].Chat != "minh" {
 		t.Fatalf("notices %+v", out)
 	}
-	h.wantContains(out, "Chi bộ nơi cư trú của đồng chí thông báo:\nChi bộ Thử thông báo Sinh hoạt chi bộ thường kỳ")
+	h.wantContains(out, "Chi bộ nơi cư trú của đồng chí thông báo:\nChi bộ Thử thông báo lịch sinh hoạt chi bộ thường kỳ")
 	h.wantText(h.tap("minh", "Tôi sẽ dự họp"), "vi", "res.rsvp_yes", "When", "19:30 ngày 03/03/2026", "Cell", "Chi bộ Thử")
 
 	// The meeting moves: a change notice, the answer asked again.
@@ -671,7 +671,7 @@ func TestResidence_MemberSeesResidenceMeetings(t *testing.T) {
 
 	out := h.say("minh", "/meeting")
 	h.wantText(out[len(out)-1:], "vi", "res.meeting_view", "Cell", "Chi bộ Thử",
-		"Notice", h.vi("mt.notice", "Cell", "Chi bộ Thử", "Kind", h.vi("mt.kind_regular"), "Topic", h.vi("mt.no_topic"),
+		"Notice", h.vi("mt.notice", "Cell", "Chi bộ Thử", "Kind", "sinh hoạt chi bộ thường kỳ", "Topic", h.vi("mt.no_topic"),
 			"When", "19:30 ngày 03/03/2026", "Place", h.vi("mt.no_place")),
 		"State", h.vi("res.state_will_attend"))
 	h.wantContains(out[:1], "Chi bộ Phòng Kế hoạch thông báo") // the home cell's own meeting, first and apart

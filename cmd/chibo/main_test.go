@@ -53,7 +53,7 @@ func TestDemo_scriptedInviteAndRegistration(t *testing.T) {
 		"Đường dẫn mời vào Chi bộ ấp Phú Hòa",
 		"Đăng ký thành công. Chào đồng chí Hoàng Văn Em",
 		"Đồng chí Hoàng Văn Em đã đăng ký vào Chi bộ ấp Phú Hòa.",
-		"Thông tin chibo lưu về đồng chí Hoàng Văn Em:",
+		"Thông tin trợ lý chibo lưu về đồng chí Hoàng Văn Em:",
 		"Tình trạng sinh hoạt: đang sinh hoạt",
 		"7. Hoàng Văn Em – đang sinh hoạt",
 	} {
@@ -63,7 +63,7 @@ func TestDemo_scriptedInviteAndRegistration(t *testing.T) {
 	}
 	// State persists: a second run knows the new member.
 	_, out, _ = chibo(t, env, "/as Em\n/me\n")
-	if !strings.Contains(out, "Thông tin chibo lưu về đồng chí Hoàng Văn Em:") {
+	if !strings.Contains(out, "Thông tin trợ lý chibo lưu về đồng chí Hoàng Văn Em:") {
 		t.Errorf("second run forgot the member:\n%s", out)
 	}
 }
