@@ -183,8 +183,16 @@ func answerRegName(c *Ctx, in Input) (string, error) {
 	return "", invalid("err.name_empty")
 }
 
+// askConsent names every kind of data kept and everyone who reads it;
+// exact location only when the invite's cell keeps it.
 func askConsent(c *Ctx) error {
-	c.Ask(c.T("reg.consent"), 1,
+	precise := false
+	if inv, err := c.Tx.Invite(c.Data()["token"]); err == nil && inv.CellID != 0 {
+		if s, err := c.Tx.CheckinSettings(inv.CellID); err == nil {
+			precise = s.PreciseLocation
+		}
+	}
+	c.Ask(c.T("reg.consent", "Precise", precise), 1,
 		Opt{Label: c.T("reg.btn_accept"), Value: "yes"},
 		Opt{Label: c.T("reg.btn_decline"), Value: "no"})
 	return nil
