@@ -255,7 +255,7 @@ func ckFormOf(tx *storage.Tx, cell *storage.Cell) (*storage.CheckinTemplate, err
 // question is the text asking for field f.
 func (c *Ctx) fieldQuestion(f storage.CheckinField, p ckPeriod) string {
 	if id, ok := defaultQuestions[f.Key]; ok && len(f.Label) == 0 {
-		return c.T(id, "Month", p.label())
+		return c.T(id, "Month", p.label(), "Example", p.add(6).label())
 	}
 	return strings.ReplaceAll(c.customLabel(f), monthMarker, p.label())
 }
@@ -807,12 +807,12 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 		}
 		m := monthYear.FindStringSubmatch(in.Text)
 		if m == nil {
-			return nil, invalid("checkins.err_return")
+			return nil, invalid("checkins.err_return", "Example", p.add(6).label())
 		}
 		mo, _ := strconv.Atoi(m[1])
 		y, _ := strconv.Atoi(m[2])
 		if mo < 1 || mo > 12 {
-			return nil, invalid("checkins.err_return")
+			return nil, invalid("checkins.err_return", "Example", p.add(6).label())
 		}
 		back := ckPeriod{y, time.Month(mo)}
 		if back.before(p) {

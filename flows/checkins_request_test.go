@@ -266,7 +266,7 @@ func TestFarAwayRequest_badInputAndRestart(t *testing.T) {
 	h.restart() // the request resumes at the same question
 	h.say("dovanhung", "01/03/2026")
 	h.wantText(h.say("dovanhung", "05/03/2026"), "vi", "awayreq.err_to_past")
-	h.wantText(h.say("dovanhung", "mùa mưa"), "vi", "err.date_format")
+	h.wantText(h.say("dovanhung", "mùa mưa"), "vi", "err.date_format", "Example", exampleDate(h.now, h.zone))
 	h.say("dovanhung", "30/09/2026")
 	h.tap("dovanhung", "Có, xin tạm miễn sinh hoạt")
 	h.say("dovanhung", "Làm xa")

@@ -205,7 +205,7 @@ func TestCheckin_conversation(t *testing.T) {
 	h.wantText(h.say("dovanhung", "12345"), "vi", "checkins.err_phone")
 	h.say("dovanhung", "+84 912 345 678")
 	h.tap("dovanhung", "Không")
-	h.wantText(h.say("dovanhung", "13/2027"), "vi", "checkins.err_return")
+	h.wantText(h.say("dovanhung", "13/2027"), "vi", "checkins.err_return", "Example", "09/2026")
 	h.wantText(h.say("dovanhung", "01/2026"), "vi", "checkins.err_return_past", "Month", "03/2026")
 	h.say("dovanhung", "6/2027")
 	h.say("dovanhung", "Nguyễn Văn Thu")

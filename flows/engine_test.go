@@ -217,8 +217,8 @@ func TestStatus_farAwayWithDatesAndReason(t *testing.T) {
 	out := h.say("sec", "Do Van Hung") // search without diacritics
 	h.wantContains(out, "Đỗ Văn Hùng")
 	h.tap("sec", "đi làm ăn xa")
-	h.wantText(h.say("sec", "31/02/2026"), "vi", "err.date_invalid")
-	h.wantText(h.say("sec", "hôm qua"), "vi", "err.date_format")
+	h.wantText(h.say("sec", "31/02/2026"), "vi", "err.date_no_day", "Month", 2, "Day", 31)
+	h.wantText(h.say("sec", "hôm qua"), "vi", "err.date_format", "Example", exampleDate(h.now, h.zone))
 	h.say("sec", "01/03/2026")
 	h.wantText(h.say("sec", "01/01/2026"), "vi", "err.date_before", "From", "01/03/2026")
 	h.say("sec", "31-08-2026")

@@ -364,7 +364,7 @@ func TestExport_pdfOnlyForComments(t *testing.T) {
 		}
 		h.say("sec", "/cancel")
 	}
-	help := texts(h.say("sec", "/help"))
+	help := texts(h.say("sec", "/help export"))
 	if strings.Contains(help, "CSV hoặc PDF") || !strings.Contains(help, "PDF để in") {
 		t.Errorf("/help on exports:\n%s", help)
 	}

@@ -761,13 +761,13 @@ func answerNewTopic(c *Ctx, in Input) (string, error) {
 }
 
 func askNewDate(c *Ctx) error {
-	c.Reply(c.T("mt.ask_date"))
+	c.Reply(c.T("mt.ask_date", "Example", exampleDate(c.Now, c.Zone())))
 	return nil
 }
 
 // futureDate reads a typed date that is today or later.
 func futureDate(c *Ctx, text string, zone *time.Location) (time.Time, error) {
-	d, err := ParseDate(text, zone)
+	d, err := ParseDate(text, c.Now, zone)
 	if err != nil {
 		return time.Time{}, err
 	}

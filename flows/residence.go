@@ -701,7 +701,7 @@ func pastDate(c *Ctx, in Input) (time.Time, error) {
 	if in.Choice != "" {
 		return time.Time{}, invalid("err.choose_option")
 	}
-	t, err := ParseDate(in.Text, c.Zone())
+	t, err := parseDatePast(in.Text, c.Now, c.Zone())
 	if err != nil {
 		return time.Time{}, err
 	}

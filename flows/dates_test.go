@@ -1,0 +1,46 @@
+package flows
+
+import (
+	"testing"
+	"time"
+)
+
+// Dates as people type them (issue 12): the question's example is computed
+// from today, "20/03" is the next 20/03, "31/02" names the month, and an
+// ISO date from a phone's date picker is understood.
+func TestMeetings_newMeetingDateAsTyped(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một")
+	h.now = time.Date(2026, 3, 10, 9, 0, 0, 0, h.zone)
+	h.say("sec", "/meeting")
+	h.tap("sec", h.vi("mt.btn_new_thematic"))
+	out := h.say("sec", "Chuyên đề về xây dựng Đảng")
+	h.wantText(out, "vi", "mt.ask_date", "Example", "17/03/2026")
+	h.wantText(h.say("sec", "31/02"), "vi", "err.date_no_day", "Month", 2, "Day", 31)
+	h.wantContains(h.say("sec", "ngày mai"), "ví dụ 17/03/2026")
+	h.say("sec", "20/03")
+	h.tap("sec", "19:30")
+	h.say("sec", "Hội trường xã")
+	if at := h.meetingOn("Chuyên đề về xây dựng Đảng"); !at.Equal(time.Date(2026, 3, 20, 19, 30, 0, 0, h.zone)) {
+		t.Fatalf("20/03 typed on 10/03/2026 scheduled %v", at)
+	}
+	h.say("sec", "/meeting")
+	h.tap("sec", h.vi("mt.btn_new_thematic"))
+	h.say("sec", "Chuyên đề hai")
+	h.say("sec", "2026-04-21")
+	h.tap("sec", "19:30")
+	h.say("sec", "Hội trường xã")
+	if at := h.meetingOn("Chuyên đề hai"); !at.Equal(time.Date(2026, 4, 21, 19, 30, 0, 0, h.zone)) {
+		t.Fatalf("2026-04-21 scheduled %v", at)
+	}
+}
+
+// meetingOn is when the meeting with topic is, zero when there is none.
+func (h *harness) meetingOn(topic string) time.Time {
+	for _, mt := range h.meetings() {
+		if mt.Topic == topic {
+			return mt.At
+		}
+	}
+	return time.Time{}
+}
