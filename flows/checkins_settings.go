@@ -233,7 +233,7 @@ func ckSettingChoices(c *Ctx, cellID uint64, item string, s storage.CheckinSetti
 	case "d":
 		text = c.T("ckset.ask_day", "Current", s.Day)
 		for _, d := range ckDayChoices {
-			add(4, ActionButton(c.T("ckset.day_opt", "Day", d), "cks", fmt.Sprintf("%s:d:%d", id, d)))
+			add(4, ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:d:%d", id, d)))
 		}
 	case "f":
 		text = c.T("ckset.ask_followups", "Current", c.followUpsText(s.FollowUps), "Deadline", s.DeadlineDays)
@@ -246,13 +246,13 @@ func ckSettingChoices(c *Ctx, cellID uint64, item string, s storage.CheckinSetti
 		text = c.T("ckset.ask_deadline", "Current", s.DeadlineDays)
 		for _, d := range ckDeadlineChoices {
 			if len(s.FollowUps) == 0 || s.FollowUps[len(s.FollowUps)-1] < d {
-				add(3, ActionButton(c.T("ckset.deadline_opt", "Days", d), "cks", fmt.Sprintf("%s:l:%d", id, d)))
+				add(3, ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:l:%d", id, d)))
 			}
 		}
 	case "r":
 		text = c.T("ckset.ask_retention", "Current", s.RetentionMonths)
 		for _, m := range ckRetentionChoices {
-			add(2, ActionButton(c.T("ckset.retention_opt", "Months", m), "cks", fmt.Sprintf("%s:r:%d", id, m)))
+			add(2, ActionButton(strconv.Itoa(m), "cks", fmt.Sprintf("%s:r:%d", id, m)))
 		}
 	default:
 		return "", nil, false

@@ -44,3 +44,21 @@ func (h *harness) meetingOn(topic string) time.Time {
 	}
 	return time.Time{}
 }
+
+// When the buttons are values (scores, days), a typed number is the value,
+// never the position of a button: "5" on the report-day buttons is day 5,
+// not the fifth button (day 20), and the buttons show the values only.
+func TestInput_typedValueIsTheValue(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.say("sec", "/checkinsettings")
+	out := h.tap("sec", "Ngày báo cáo")
+	q := out[len(out)-1]
+	if got := q.Choices(); len(got) < 2 || got[0].Label != "1" || got[1].Label != "5" {
+		t.Fatalf("day buttons %+v", got)
+	}
+	h.say("sec", "5")
+	if d := h.checkinSettings().Day; d != 5 {
+		t.Fatalf("typed 5: report day %d", d)
+	}
+}

@@ -125,12 +125,13 @@ func TestMeetings_YearOf30(t *testing.T) {
 		// Quality: three sections scored by buttons (typed numbers here);
 		// June and November only Khá.
 		h.press("sec", fmt.Sprintf("mt:%d:sc", mid))
-		pick := "1"
+		pick := 0
 		if mo == 6 || mo == 11 {
-			pick = "4" // 70 %
+			pick = 3 // 70 %
 		}
 		for s := 0; s < 3; s++ {
-			out = h.say("sec", pick)
+			q := h.last("sec")
+			out = h.tap("sec", q.Choices()[pick].Label)
 		}
 		if mo == 6 {
 			h.wantContains(out, h.vi("mt.score_done", "When", "19:30 ngày 03/06/2026", "Total", 80, "Grade", h.vi("mt.grade_fair")))
