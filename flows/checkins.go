@@ -836,10 +836,14 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 	if in.Choice != "" || in.Phone != "" {
 		return nil, invalid("checkins.err_type")
 	}
-	s, err := CleanReason(in.Text)
+	clean := CleanReason
+	if f.Kind == "place" {
+		clean = CleanPlace
+	}
+	s, err := clean(in.Text)
 	if err != nil {
 		var inv *InvalidInput
-		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
+		if errors.As(err, &inv) && (inv.MsgID == "err.reason_empty" || inv.MsgID == "err.place_empty") {
 			return nil, invalid("checkins.err_type")
 		}
 		return nil, err

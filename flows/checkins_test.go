@@ -177,7 +177,7 @@ func TestCheckin_conversation(t *testing.T) {
 		t.Fatalf("first reminder: %+v", out)
 	}
 	h.tap("dovanhung", "Báo cáo ngay")
-	// The cell keeps province and district only: no "share location" button.
+	// The cell keeps province and commune only: no "share location" button.
 	if !strings.Contains(h.last("dovanhung").Text, "Câu 1/9") || h.last("dovanhung").RequestLocation != "" {
 		t.Fatalf("first question: %+v", h.last("dovanhung"))
 	}
@@ -188,6 +188,8 @@ func TestCheckin_conversation(t *testing.T) {
 	// A location attached anyway is not kept.
 	out = h.event(Event{Kind: EventLocation, User: "dovanhung", Location: &Location{Lat: 10.9, Lon: 106.7}})
 	h.wantText(out, "vi", "checkins.location_coarse_only")
+	// A place has letters (issue 12).
+	h.wantText(h.say("dovanhung", "😀😀"), "vi", "err.place_letters", "Max", 200)
 	if h.snapshot("convs") != before {
 		t.Fatal("bad input changed stored data")
 	}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -60,5 +61,27 @@ func TestInput_typedValueIsTheValue(t *testing.T) {
 	h.say("sec", "5")
 	if d := h.checkinSettings().Day; d != 5 {
 		t.Fatalf("typed 5: report day %d", d)
+	}
+}
+
+// Free text says its limit, and a place must have letters (issue 12).
+func TestInput_freeTextLimitAndPlaceLetters(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một")
+	h.say("sec", "/meeting")
+	h.tap("sec", h.vi("mt.btn_new_thematic"))
+	h.wantText(h.say("sec", strings.Repeat("Nội dung dài ", 60)), "vi", "mt.topic_too_long", "Max", 200)
+	h.say("sec", "Chuyên đề về xây dựng Đảng")
+	h.say("sec", "20/03/2026")
+	h.tap("sec", "19:30")
+	h.wantText(h.say("sec", "😀😀"), "vi", "err.place_letters", "Max", 200)
+	h.wantText(h.say("sec", "12345"), "vi", "err.place_letters", "Max", 200)
+	h.wantText(h.say("sec", strings.Repeat("Hội trường ", 30)), "vi", "err.reason_too_long", "Max", 200)
+	if !h.meetingOn("Chuyên đề về xây dựng Đảng").IsZero() {
+		t.Fatal("a meeting was made with a place that is not one")
+	}
+	h.say("sec", "Hội trường xã")
+	if h.meetingOn("Chuyên đề về xây dựng Đảng").IsZero() {
+		t.Fatal("no meeting after a real place")
 	}
 }

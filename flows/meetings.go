@@ -742,10 +742,11 @@ func askNewTopic(c *Ctx) error {
 
 func cleanTopic(s string) (string, error) {
 	t, err := CleanReason(s)
-	if err != nil {
+	var inv *InvalidInput
+	if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
 		return "", invalid("mt.topic_empty")
 	}
-	if utf8Len(t) > 200 {
+	if err != nil || utf8Len(t) > 200 {
 		return "", invalid("mt.topic_too_long", "Max", 200)
 	}
 	return t, nil
@@ -845,8 +846,8 @@ func answerNewPlace(c *Ctx, in Input) (string, error) {
 	}
 	place := r.s.Place
 	if in.Choice != "usual" {
-		if place, err = cleanTopic(in.Text); err != nil {
-			return "", invalid("mt.place_empty")
+		if place, err = CleanPlace(in.Text); err != nil {
+			return "", err
 		}
 	}
 	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
@@ -982,8 +983,8 @@ func answerMovePlace(c *Ctx, in Input) (string, error) {
 	}
 	place := mt.Place
 	if in.Choice != "keep" {
-		if place, err = cleanTopic(in.Text); err != nil {
-			return "", invalid("mt.place_empty")
+		if place, err = CleanPlace(in.Text); err != nil {
+			return "", err
 		}
 	}
 	at, _ := time.Parse(time.RFC3339, c.Data()["at"])

@@ -49,8 +49,6 @@ func (e *Engine) registerResidence() {
 	e.due("residence-meetings", dueResidenceMeetings)
 }
 
-// maxPlaceLen is the longest workplace or organisation name kept.
-const maxPlaceLen = 200
 
 // maxCellChoices is how many cells a link request shows as buttons; more
 // are found by typing a part of the name or the cell's code.
@@ -642,18 +640,12 @@ func cleanPlace(c *Ctx, in Input, prevKey string) (string, error) {
 	if in.Choice == "=" && c.Data()[prevKey] != "" {
 		return c.Data()[prevKey], nil
 	}
-	s, err := CleanReason(in.Text)
-	if err != nil {
-		var inv *InvalidInput
-		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
-			return "", invalid("res.err_place_empty")
-		}
-		return "", err
+	s, err := CleanPlace(in.Text)
+	var inv *InvalidInput
+	if errors.As(err, &inv) && inv.MsgID == "err.place_empty" {
+		return "", invalid("res.err_place_empty")
 	}
-	if utf8Len(s) > maxPlaceLen {
-		return "", invalid("err.reason_too_long", "Max", maxPlaceLen)
-	}
-	return s, nil
+	return s, err
 }
 
 func answerLinkWorkplace(c *Ctx, in Input) (string, error) {

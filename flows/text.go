@@ -99,6 +99,32 @@ func CleanFullName(s string) (string, error) {
 	return name, nil
 }
 
+// MaxPlaceLen is the longest place (an address, a workplace, where a meeting
+// is held) chibo stores, in characters.
+const MaxPlaceLen = 200
+
+// CleanPlace validates a place typed as text: at most MaxPlaceLen
+// characters, with letters in it ("😀😀" or "123" is not a place). Its
+// errors say the limit.
+func CleanPlace(s string) (string, error) {
+	s = NormalizeText(s)
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	switch n := utf8Len(s); {
+	case n == 0:
+		return "", invalid("err.place_empty", "Max", MaxPlaceLen)
+	case n > MaxPlaceLen:
+		return "", invalid("err.reason_too_long", "Max", MaxPlaceLen)
+	case letters < 2:
+		return "", invalid("err.place_letters", "Max", MaxPlaceLen)
+	}
+	return s, nil
+}
+
 // CleanReason validates a free-text reason or note.
 func CleanReason(s string) (string, error) {
 	s = NormalizeText(s)
