@@ -60,6 +60,8 @@ type SendError struct {
 	RetryAfter time.Duration
 	// Global means the wait applies to every chat, not only this one.
 	Global bool
+	// Method is the messenger's request that failed (sendMessage …), for the log.
+	Method string
 	// Reason is a short description without secrets, kept with the outbox row.
 	Reason string
 	Err    error

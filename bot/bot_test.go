@@ -16,7 +16,7 @@ import (
 
 func mustOpenDB(tb testing.TB) *storage.DB {
 	tb.Helper()
-	db, err := storage.Open(filepath.Join(tb.TempDir(), "chibo.db"), storage.Options{})
+	db, err := storage.Open(filepath.Join(tb.TempDir(), "chibo.db"), storage.Options{NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -299,32 +299,59 @@ func TestSender_runDeliversAndStops(t *testing.T) {
 func TestRateLimiter(t *testing.T) {
 	l := NewRateLimiter(RateLimits{PerSecond: 10, PrivateInterval: time.Second, GroupInterval: 3 * time.Second})
 	now := time.Unix(1000, 0)
-	// Just started: a chat may have had a message from the killed process.
-	if d := l.Reserve("a", false, now); d != time.Second {
-		t.Fatalf("first send after start waits %v, want 1s", d)
+	reserve := func(chat string, group bool, want time.Duration, wantAll bool, what string) {
+		t.Helper()
+		if d, all := l.Reserve(chat, group, now); d != want || (d > 0 && all != wantAll) {
+			t.Fatalf("%s: wait %v (all %v), want %v (all %v)", what, d, all, want, wantAll)
+		}
 	}
-	now = now.Add(time.Second)
-	if d := l.Reserve("a", false, now); d != 0 {
-		t.Fatalf("first send a second after start waits %v", d)
-	}
-	if d := l.Reserve("b", false, now); d != 100*time.Millisecond {
-		t.Fatalf("global gap: wait %v, want 100ms", d)
-	}
+	// Just started: only a chat the process before may have written to
+	// in its last second is held back.
+	l.Done("recent", false, now.Add(-400*time.Millisecond))
+	reserve("a", false, 0, false, "a chat nobody wrote to, at start")
 	now = now.Add(100 * time.Millisecond)
-	if d := l.Reserve("a", false, now); d != 900*time.Millisecond {
-		t.Fatalf("per chat: wait %v, want 900ms", d)
-	}
-	now = now.Add(2 * time.Second) // 3.1 s after start
-	if d := l.Reserve("g", true, now); d != 0 {
-		t.Fatalf("group first send waits %v", d)
-	}
+	reserve("recent", false, 500*time.Millisecond, false, "a chat written to 0.4 s before the start")
+	// The chat's interval runs from the answer, however late it came.
+	now = now.Add(200 * time.Millisecond)
+	l.Done("a", false, now) // answered 300 ms after its slot
+	now = now.Add(800 * time.Millisecond)
+	reserve("a", false, 200*time.Millisecond, false, "a second after the slot but 0.8 s after the answer")
+	// The next overall slot follows the previous one: a wake-up 30 ms late
+	// leaves the one after where it was.
+	reserve("b", false, 0, false, "b")
+	now = now.Add(130 * time.Millisecond)
+	reserve("c", false, 0, false, "c, 30 ms after its slot")
+	now = now.Add(70 * time.Millisecond)
+	reserve("d", false, 0, false, "d, a gap after c's slot")
+	reserve("e", false, 100*time.Millisecond, true, "e right after d")
 	now = now.Add(time.Second)
-	if d := l.Reserve("g", true, now); d != 2*time.Second {
-		t.Fatalf("group gap: wait %v, want 2s", d)
-	}
+	reserve("g", true, 0, false, "a group")
+	now = now.Add(time.Second)
+	l.Done("g", true, now)
+	now = now.Add(time.Second)
+	reserve("g", true, 2*time.Second, false, "the group a second after its answer")
 	l.Pause("", now.Add(5*time.Second))
-	if d := l.Reserve("z", false, now); d != 5*time.Second {
-		t.Fatalf("global pause: wait %v", d)
+	reserve("z", false, 5*time.Second, true, "a global pause")
+}
+
+// The overall limit counts requests in flight and answered within the last
+// second, so a slow answer cannot squeeze more than PerSecond into the
+// messenger's second.
+func TestRateLimiter_windowCountsAnswers(t *testing.T) {
+	l := NewRateLimiter(RateLimits{PerSecond: 2})
+	now := time.Unix(1000, 0)
+	if d, _ := l.Reserve("a", false, now); d != 0 {
+		t.Fatal("first slot refused")
+	}
+	now = now.Add(500 * time.Millisecond)
+	if d, _ := l.Reserve("b", false, now); d != 0 {
+		t.Fatal("second slot refused")
+	}
+	now = now.Add(600 * time.Millisecond)
+	l.Done("a", false, now) // a's answer came 1.1 s after its slot
+	l.Done("b", false, now)
+	if d, all := l.Reserve("c", false, now); d != time.Second || !all {
+		t.Fatalf("third request after two answered just now: want 1s for everyone, got %v (all %v)", d, all)
 	}
 }
 

@@ -35,14 +35,16 @@ type DispatcherOptions struct {
 // A batch (one getUpdates answer) is handled in order in a single
 // transaction: bbolt has one writer, so running chats in parallel would gain
 // nothing, while one commit per batch keeps fsync off the per-event path.
-// Concurrent single events (webhook calls) share commits through db.Batch.
+// Concurrent single events (webhook calls) share commits (groupCommit), and
+// a lone one commits at once.
 type Dispatcher struct {
-	db   *storage.DB
-	h    Handler
-	opt  DispatcherOptions
-	mu   sync.Mutex
-	stop bool
-	busy sync.WaitGroup
+	db    *storage.DB
+	h     Handler
+	opt   DispatcherOptions
+	group groupCommit
+	mu    sync.Mutex
+	stop  bool
+	busy  sync.WaitGroup
 }
 
 // ErrStopped means the dispatcher no longer takes events.
@@ -99,7 +101,7 @@ func (d *Dispatcher) dispatch(evs []Event) error {
 	var err error
 	switch len(evs) {
 	case 1:
-		err = d.db.Batch(func(tx *storage.Tx) error { return d.handle(tx, evs[0]) })
+		err = d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, evs[0]) })
 	default:
 		err = d.db.Update(func(tx *storage.Tx) error {
 			for _, ev := range evs {
@@ -148,7 +150,7 @@ func (d *Dispatcher) handle(tx *storage.Tx, ev Event) error {
 // its effects are rolled back and the event is recorded as processed with an
 // apology, so one bad event cannot block the chat.
 func (d *Dispatcher) one(ev Event) error {
-	err := d.db.Batch(func(tx *storage.Tx) error { return d.handle(tx, ev) })
+	err := d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, ev) })
 	var fault handlerFault
 	if !errors.As(err, &fault) {
 		if err != nil {
@@ -157,7 +159,7 @@ func (d *Dispatcher) one(ev Event) error {
 		return nil
 	}
 	d.opt.Log.Error("handler failed", "event", ev.Key, "transport", ev.Transport, "err", fault.err)
-	err = d.db.Batch(func(tx *storage.Tx) error {
+	err = d.group.do(d.db, func(tx *storage.Tx) error {
 		if tx.Processed(ev.Key) {
 			return nil
 		}

@@ -5,13 +5,29 @@ import (
 	"time"
 )
 
-// Limiter paces sends. Implementations are safe for concurrent use.
+// Limiter paces the requests of one transport: the overall rate, the
+// interval per private chat and per group. It is the transport's only pacer:
+// the sender asks it before the first part of a message and before each
+// further part. Implementations are safe for concurrent use.
 type Limiter interface {
-	// Reserve takes a slot to send to chat at now and returns 0, or returns
-	// how long to wait before asking again (taking nothing).
-	Reserve(chat string, group bool, now time.Time) time.Duration
-	// Pause holds back chat until the time given; with chat == "" it holds
-	// back every chat (the messenger said to slow down).
+	// Reserve takes a slot for one request to chat at now and returns 0,
+	// or returns how long to wait before asking again (taking nothing);
+	// all reports that the wait is the overall limit's, so every chat waits
+	// as long, rather than chat's own.
+	Reserve(chat string, group bool, now time.Time) (wait time.Duration, all bool)
+	// Done says the request of a slot Reserve gave for chat was answered
+	// (or given up) at now. The messenger received it at some time between
+	// the two, so the chat's interval and the overall window count from
+	// now. Called for a chat with no slot taken, it records a request made
+	// at now by someone else (the process before a restart).
+	Done(chat string, group bool, now time.Time)
+	// Hold holds back chat for its interval from now, as though a request
+	// to it had been answered now, without counting one in the overall
+	// limit: for a chat whose message may have been in flight when the
+	// process before this one died.
+	Hold(chat string, group bool, now time.Time)
+	// Pause holds back chat until the time given, the messenger having
+	// answered 429; with chat == "" it holds back every chat.
 	Pause(chat string, until time.Time)
 }
 
@@ -28,16 +44,31 @@ type RateLimits struct {
 	GroupInterval time.Duration
 }
 
-// RateLimiter enforces RateLimits. Messages are spread evenly rather than
-// sent in bursts, so a backlog never trips Telegram's flood control.
+// RateLimiter enforces RateLimits whatever the scheduling noise: a chat's
+// interval runs from the answer to its previous request, not from when that
+// request left, and at most PerSecond requests are in flight or answered
+// within the last second. Since the messenger receives a request between
+// its Reserve and its Done, no clock skew, slow network or busy CPU can make
+// the messenger see more than the limits. Within that, requests are spread
+// evenly (one slot every 1/PerSecond, each slot counted from the one before,
+// not from when the sender woke), so a backlog never comes as a burst.
 type RateLimiter struct {
 	mu       sync.Mutex
-	gap      time.Duration
+	per      int           // requests allowed within window
+	window   time.Duration // Telegram's overall window: one second
+	gap      time.Duration // window / PerSecond
 	private  time.Duration
 	group    time.Duration
-	start    time.Time            // the first Reserve: the process's start, as far as sends go
-	next     time.Time            // earliest time of the next send overall
-	chatNext map[string]time.Time // earliest time of the next send per chat
+	next     time.Time   // the next overall slot
+	open     int         // slots taken and not yet Done
+	answered []time.Time // Done times within the last window, ascending
+	chats    map[string]*chatPace
+	forgetAt int // forget chats when there are more than this
+}
+
+type chatPace struct {
+	open int       // slots taken and not yet Done (0 or 1: the sender sends one part at a time)
+	next time.Time // earliest time of the next request
 }
 
 // NewRateLimiter makes a limiter with the given limits.
@@ -52,53 +83,124 @@ func NewRateLimiter(l RateLimits) *RateLimiter {
 		l.GroupInterval = 3 * time.Second
 	}
 	return &RateLimiter{
+		per:      max(int(l.PerSecond), 1),
+		window:   time.Second,
 		gap:      time.Duration(float64(time.Second) / l.PerSecond),
 		private:  l.PrivateInterval,
 		group:    l.GroupInterval,
-		chatNext: map[string]time.Time{},
+		chats:    map[string]*chatPace{},
+		forgetAt: 10000,
 	}
 }
 
 // Reserve implements Limiter.
-func (r *RateLimiter) Reserve(chat string, group bool, now time.Time) time.Duration {
+func (r *RateLimiter) Reserve(chat string, group bool, now time.Time) (time.Duration, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.next.After(now) {
+		return r.next.Sub(now), true
+	}
+	r.prune(now)
+	if r.open+len(r.answered) >= r.per {
+		if len(r.answered) == 0 { // all in flight: the next Done says more
+			return r.gap, true
+		}
+		return max(r.answered[0].Add(r.window).Sub(now), time.Millisecond), true
+	}
+	c := r.chats[chat]
+	if c != nil && c.open > 0 {
+		return r.private, false // a part in flight: its Done frees the chat
+	}
+	if c != nil && c.next.After(now) {
+		return c.next.Sub(now), false
+	}
+	if c == nil {
+		c = &chatPace{}
+		r.chats[chat] = c
+	}
+	c.open++
+	r.open++
+	// The next slot follows this one's; a late wake-up (less than a gap
+	// late) is caught up rather than lost, a longer idle time is not.
+	base := r.next
+	if now.Sub(base) >= r.gap {
+		base = now
+	}
+	r.next = base.Add(r.gap)
 	interval := r.private
 	if group {
 		interval = r.group
 	}
-	if r.start.IsZero() {
-		r.start = now
-	}
-	at := r.next
-	cn, seen := r.chatNext[chat]
-	if !seen {
-		// A process that just started cannot know when it (or the one it
-		// replaces, killed after a send) last wrote to this chat: wait one
-		// interval from the start rather than risk Telegram's flood control.
-		cn = r.start.Add(interval)
-	}
-	if cn.After(at) {
-		at = cn
-	}
-	if at.After(now) {
-		return at.Sub(now)
-	}
-	r.next = now.Add(r.gap)
-	r.chatNext[chat] = now.Add(interval)
-	if len(r.chatNext) > 10000 {
+	c.next = now.Add(interval) // until Done says when it was answered
+	if len(r.chats) > r.forgetAt {
 		r.forget(now)
 	}
-	return 0
+	return 0, false
 }
 
-// forget drops chats whose gap has passed, so the map does not grow forever.
+// prune drops answers older than the window. The slice is moved down only
+// when more than half of it is dropped, so pruning costs O(1) per answer.
+func (r *RateLimiter) prune(now time.Time) {
+	cut := now.Add(-r.window)
+	i := 0
+	for i < len(r.answered) && !r.answered[i].After(cut) {
+		i++
+	}
+	r.answered = r.answered[i:]
+	if cap(r.answered) > 64 && len(r.answered) < cap(r.answered)/4 {
+		r.answered = append(make([]time.Time, 0, 2*len(r.answered)+16), r.answered...)
+	}
+}
+
+// Done implements Limiter.
+func (r *RateLimiter) Done(chat string, group bool, now time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.chats[chat]
+	if c == nil {
+		c = &chatPace{}
+		r.chats[chat] = c
+	}
+	if c.open > 0 {
+		c.open--
+		r.open--
+	}
+	interval := r.private
+	if group {
+		interval = r.group
+	}
+	if n := now.Add(interval); n.After(c.next) {
+		c.next = n
+	}
+	// Keep the answers sorted: with a test clock they may come out of order.
+	i := len(r.answered)
+	r.answered = append(r.answered, now)
+	for i > 0 && r.answered[i-1].After(now) {
+		r.answered[i] = r.answered[i-1]
+		i--
+	}
+	r.answered[i] = now
+}
+
+// forget drops chats with nothing in flight whose interval has passed, so
+// the map does not grow forever. The next look is when the map has doubled
+// again, so a burst to many chats costs O(1) per request on average.
 func (r *RateLimiter) forget(now time.Time) {
-	for c, t := range r.chatNext {
-		if !t.After(now) {
-			delete(r.chatNext, c)
+	for k, c := range r.chats {
+		if c.open == 0 && !c.next.After(now) {
+			delete(r.chats, k)
 		}
 	}
+	r.forgetAt = max(10000, 2*len(r.chats))
+}
+
+// Hold implements Limiter.
+func (r *RateLimiter) Hold(chat string, group bool, now time.Time) {
+	interval := r.private
+	if group {
+		interval = r.group
+	}
+	r.Pause(chat, now.Add(interval))
 }
 
 // Pause implements Limiter.
@@ -111,8 +213,13 @@ func (r *RateLimiter) Pause(chat string, until time.Time) {
 		}
 		return
 	}
-	if until.After(r.chatNext[chat]) {
-		r.chatNext[chat] = until
+	c := r.chats[chat]
+	if c == nil {
+		c = &chatPace{}
+		r.chats[chat] = c
+	}
+	if until.After(c.next) {
+		c.next = until
 	}
 }
 
@@ -120,7 +227,13 @@ func (r *RateLimiter) Pause(chat string, until time.Time) {
 type Unlimited struct{}
 
 // Reserve implements Limiter.
-func (Unlimited) Reserve(string, bool, time.Time) time.Duration { return 0 }
+func (Unlimited) Reserve(string, bool, time.Time) (time.Duration, bool) { return 0, false }
+
+// Done implements Limiter.
+func (Unlimited) Done(string, bool, time.Time) {}
+
+// Hold implements Limiter.
+func (Unlimited) Hold(string, bool, time.Time) {}
 
 // Pause implements Limiter.
 func (Unlimited) Pause(string, time.Time) {}

@@ -1,24 +1,36 @@
 package bot
 
 import (
-	"cmp"
+	"container/heap"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync/atomic"
 	"time"
 
 	"chibo/storage"
 )
 
+// DefaultConcurrency is how many sends a Sender has in flight when
+// SenderOptions.Concurrency is zero. Telegram allows 30 messages a second;
+// with a round trip of 30-60 ms from Vietnam to Telegram's Singapore data
+// centre, 2 sends in flight keep that pace, and 8 keep it up to a round trip
+// of about 250 ms, so the limiter, not the round trip, stays the bound. More
+// buys nothing at the real limits (no gain measured with 16 on the
+// end-to-end benchmark, where the CPU is the bound) and would raise what a
+// crash may send twice: a reply in flight when chibo is killed is sent again
+// on restart.
+const DefaultConcurrency = 8
+
 // SenderOptions configure a Sender. Zero values mean defaults.
 type SenderOptions struct {
-	// Limiter paces sends. Nil means Unlimited.
+	// Limiter paces the sends of the sender's transports, keyed by
+	// "transport:chat". Nil means Unlimited.
 	Limiter Limiter
-	// Concurrency is how many sends may be in flight. Zero means 8.
+	// Concurrency is how many sends may be in flight. Zero means
+	// DefaultConcurrency.
 	Concurrency int
 	// MaxAttempts is how often a row is tried before it fails. Zero means 10.
 	MaxAttempts int
@@ -27,6 +39,10 @@ type SenderOptions struct {
 	Backoff func(attempts int) time.Duration
 	// SendTimeout bounds one send. Zero means 30 s.
 	SendTimeout time.Duration
+	// GiveUpAfter is how long reading the outbox may keep failing before
+	// Run returns an error (so the process exits and is restarted). Zero
+	// means 5 minutes.
+	GiveUpAfter time.Duration
 	// OnBlocked is called in the transaction that marks a row failed because
 	// the recipient blocked the bot, to record them as unreachable.
 	OnBlocked func(tx *storage.Tx, it *storage.OutboxItem) error
@@ -56,6 +72,13 @@ const (
 
 // Sender delivers outbox rows through their transports, in order per chat,
 // within the limiter's pace, and ends every row sent or failed with a reason.
+//
+// Its loop costs O(log chats) per message: chats whose next row may go are
+// in a heap by that row's id (oldest first), chats that must wait (a retry
+// later, the chat's interval) in a heap by the time they may go. Results
+// are recorded by one writer that commits whatever has come in since its
+// last commit, at once: no batch delay between the messenger's answer and
+// the row marked sent.
 type Sender struct {
 	db         *storage.DB
 	transports map[string]Transport
@@ -63,8 +86,17 @@ type Sender struct {
 	wake       chan struct{}
 
 	// Owned by the Run loop.
-	queues map[string]*chatQueue
-	lastID uint64
+	queues   map[string]*chatQueue
+	ready    queueHeap // by head row id
+	waiting  queueHeap // by at
+	lastID   uint64
+	recalled bool // the limiter knows the previous process's last sends
+	started  bool // the rows pending at start are loaded
+
+	readFailing atomic.Int64 // unix nanoseconds since reading the outbox fails; 0 when it works
+	// pendingAfter reads the outbox: (*storage.Tx).PendingAfter, or a
+	// failing one in tests.
+	pendingAfter func(tx *storage.Tx, after uint64, limit int) ([]storage.OutboxItem, error)
 
 	sent, failed, retried, unmarked atomic.Int64
 }
@@ -73,6 +105,8 @@ type chatQueue struct {
 	key   string
 	items []storage.OutboxItem
 	busy  bool
+	at    time.Time // when the head may go, while in waiting
+	index int       // in its heap; -1 in none
 }
 
 type sendResult struct {
@@ -81,13 +115,21 @@ type sendResult struct {
 	ended bool
 }
 
+// record is a send's outcome on its way to the writer.
+type record struct {
+	q    *chatQueue
+	it   storage.OutboxItem
+	se   *SendError // nil when sent
+	sent bool       // the messenger accepted the message
+}
+
 // NewSender makes a sender for the given transports, by name.
 func NewSender(db *storage.DB, transports map[string]Transport, opt SenderOptions) *Sender {
 	if opt.Limiter == nil {
 		opt.Limiter = Unlimited{}
 	}
 	if opt.Concurrency <= 0 {
-		opt.Concurrency = 8
+		opt.Concurrency = DefaultConcurrency
 	}
 	if opt.MaxAttempts <= 0 {
 		opt.MaxAttempts = 10
@@ -100,6 +142,9 @@ func NewSender(db *storage.DB, transports map[string]Transport, opt SenderOption
 	if opt.SendTimeout <= 0 {
 		opt.SendTimeout = 30 * time.Second
 	}
+	if opt.GiveUpAfter <= 0 {
+		opt.GiveUpAfter = 5 * time.Minute
+	}
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
@@ -109,7 +154,12 @@ func NewSender(db *storage.DB, transports map[string]Transport, opt SenderOption
 	if opt.OnResult == nil {
 		opt.OnResult = func(*storage.OutboxItem, string) {}
 	}
-	return &Sender{db: db, transports: transports, opt: opt, wake: make(chan struct{}, 1), queues: map[string]*chatQueue{}}
+	return &Sender{
+		db: db, transports: transports, opt: opt, wake: make(chan struct{}, 1), queues: map[string]*chatQueue{},
+		ready:        queueHeap{less: func(a, b *chatQueue) bool { return a.items[0].ID < b.items[0].ID }},
+		waiting:      queueHeap{less: func(a, b *chatQueue) bool { return a.at.Before(b.at) }},
+		pendingAfter: (*storage.Tx).PendingAfter,
+	}
 }
 
 // Notify tells the sender new rows are in the outbox. It never blocks.
@@ -133,7 +183,22 @@ func (s *Sender) Stats() SenderStats {
 	return SenderStats{Sent: s.sent.Load(), Failed: s.failed.Load(), Retried: s.retried.Load(), Unmarked: s.unmarked.Load()}
 }
 
-// Run sends until ctx ends, then waits for the sends in flight and returns.
+// ErrOutboxUnreadable is returned by Run when reading the outbox failed for
+// GiveUpAfter without a break.
+var ErrOutboxUnreadable = errors.New("sender: the outbox could not be read")
+
+// Healthy returns nil while the sender reads its outbox, or an error saying
+// since when reading it fails (retried with back-off meanwhile).
+func (s *Sender) Healthy() error {
+	if since := s.readFailing.Load(); since != 0 {
+		return fmt.Errorf("%w since %s", ErrOutboxUnreadable, time.Unix(0, since).UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Run sends until ctx ends, then waits for the sends in flight and returns
+// nil. It returns ErrOutboxUnreadable when the outbox could not be read for
+// GiveUpAfter.
 func (s *Sender) Run(ctx context.Context) error {
 	return s.run(ctx, false)
 }
@@ -145,38 +210,65 @@ func (s *Sender) Drain(ctx context.Context) error {
 }
 
 func (s *Sender) run(ctx context.Context, untilIdle bool) error {
-	results := make(chan sendResult)
+	results := make(chan sendResult, s.opt.Concurrency)
+	records := make(chan record, s.opt.Concurrency)
+	writerDone := make(chan struct{})
+	go func() {
+		defer close(writerDone)
+		s.write(records, results)
+	}()
 	inflight := 0
 	defer func() {
 		for inflight > 0 { // let sends in flight finish and be recorded
-			s.apply(<-results)
+			s.apply(<-results, s.opt.Now())
 			inflight--
 		}
+		close(records)
+		<-writerDone
 	}()
+	var readErr error
+	failures := 0
+	var nextRead time.Time // while reads fail: not before the back-off ends
 	for {
-		if err := s.load(); err != nil {
-			return err
-		}
 		now := s.opt.Now()
 		wait := time.Second
-		for _, q := range s.ready() {
-			if inflight >= s.opt.Concurrency {
-				break
+		if now.Before(nextRead) {
+			wait = nextRead.Sub(now)
+		} else if err := s.load(now); err != nil {
+			failures++
+			wait = s.readFailed(err, failures, now)
+			if wait < 0 {
+				return fmt.Errorf("%w: %w", ErrOutboxUnreadable, err)
 			}
+			readErr, nextRead = err, now.Add(wait)
+		} else if readErr != nil {
+			s.opt.Log.Info("outbox read again", "failures", failures)
+			s.readFailing.Store(0)
+			readErr, failures = nil, 0
+		}
+		s.promote(now)
+		for inflight < s.opt.Concurrency && s.ready.Len() > 0 {
+			q := s.ready.qs[0]
 			head := q.items[0]
-			if head.NotBefore.After(now) {
-				wait = min(wait, head.NotBefore.Sub(now))
+			if d, all := s.opt.Limiter.Reserve(q.key, head.Group, now); d > 0 {
+				if all {
+					wait = min(wait, d)
+					break
+				}
+				heap.Pop(&s.ready)
+				q.at = now.Add(d)
+				heap.Push(&s.waiting, q)
 				continue
 			}
-			if d := s.opt.Limiter.Reserve(q.key, head.Group, now); d > 0 {
-				wait = min(wait, d)
-				continue
-			}
+			heap.Pop(&s.ready)
 			q.busy = true
 			inflight++
-			go func() { results <- s.send(ctx, q, head) }()
+			go func() { records <- s.send(ctx, q, head) }()
 		}
-		if untilIdle && inflight == 0 && !s.anyDue(now) {
+		if s.waiting.Len() > 0 {
+			wait = min(wait, s.waiting.qs[0].at.Sub(now))
+		}
+		if untilIdle && inflight == 0 && s.ready.Len() == 0 && (s.waiting.Len() == 0 || s.waiting.qs[0].at.After(now)) {
 			return nil
 		}
 		timer := time.NewTimer(max(wait, time.Millisecond))
@@ -185,7 +277,7 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 			timer.Stop()
 			return nil
 		case r := <-results:
-			s.apply(r)
+			s.apply(r, s.opt.Now())
 			inflight--
 		case <-s.wake:
 		case <-timer.C:
@@ -194,31 +286,56 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 	}
 }
 
-// ready lists the chats with a row to send and none in flight, oldest first.
-func (s *Sender) ready() []*chatQueue {
-	var qs []*chatQueue
-	for _, q := range s.queues {
-		if !q.busy && len(q.items) > 0 {
-			qs = append(qs, q)
-		}
+// readFailed logs a failed outbox read and returns the back-off before the
+// next, or a negative duration when it has failed for GiveUpAfter.
+func (s *Sender) readFailed(err error, failures int, now time.Time) time.Duration {
+	since := s.readFailing.Load()
+	if since == 0 {
+		since = now.UnixNano()
+		s.readFailing.Store(since)
 	}
-	slices.SortFunc(qs, func(a, b *chatQueue) int { return cmp.Compare(a.items[0].ID, b.items[0].ID) })
-	return qs
+	if now.Sub(time.Unix(0, since)) >= s.opt.GiveUpAfter {
+		s.opt.Log.Error("outbox unreadable: giving up", "since", time.Unix(0, since).UTC(), "err", err)
+		return -1
+	}
+	wait := min(100*time.Millisecond<<min(failures-1, 9), 30*time.Second)
+	s.opt.Log.Error("outbox read failed; retrying", "failures", failures, "wait", wait, "err", err)
+	return wait
 }
 
-func (s *Sender) anyDue(now time.Time) bool {
-	for _, q := range s.queues {
-		if len(q.items) > 0 && !q.items[0].NotBefore.After(now) {
-			return true
-		}
+// place puts a chat with rows and none in flight in the heap it belongs in.
+func (s *Sender) place(q *chatQueue, now time.Time) {
+	if q.busy || len(q.items) == 0 || q.index >= 0 {
+		return
 	}
-	return false
+	if nb := q.items[0].NotBefore; nb.After(now) {
+		q.at = nb
+		heap.Push(&s.waiting, q)
+		return
+	}
+	heap.Push(&s.ready, q)
 }
 
-// load reads rows enqueued since the last load.
-func (s *Sender) load() error {
+// promote moves the chats whose wait is over to the ready heap.
+func (s *Sender) promote(now time.Time) {
+	for s.waiting.Len() > 0 && !s.waiting.qs[0].at.After(now) {
+		q := heap.Pop(&s.waiting).(*chatQueue)
+		heap.Push(&s.ready, q)
+	}
+}
+
+// load reads rows enqueued since the last load. The first load also tells
+// the limiter about the sends of the process before this one.
+func (s *Sender) load(now time.Time) error {
 	return s.db.View(func(tx *storage.Tx) error {
-		items, err := tx.PendingAfter(s.lastID, 1000)
+		first := !s.started
+		if !s.recalled {
+			if err := s.recall(tx, now); err != nil {
+				return err
+			}
+			s.recalled = true
+		}
+		items, err := s.pendingAfter(tx, s.lastID, 1000)
 		if err != nil {
 			return err
 		}
@@ -226,77 +343,160 @@ func (s *Sender) load() error {
 			k := it.Transport + ":" + it.Chat
 			q := s.queues[k]
 			if q == nil {
-				q = &chatQueue{key: k}
+				q = &chatQueue{key: k, index: -1}
 				s.queues[k] = q
+				if first {
+					// The head of a chat pending at start may have been in
+					// flight when the process before this one died.
+					s.opt.Limiter.Hold(k, it.Group, now)
+				}
 			}
 			q.items = append(q.items, it)
 			s.lastID = it.ID
+			s.place(q, now)
+		}
+		if len(items) < 1000 {
+			s.started = true
 		}
 		return nil
 	})
 }
 
-func (s *Sender) apply(r sendResult) {
+// recall tells the limiter about the rows the process before this one
+// ended within the longest interval of a chat (a group's 3 s) before now.
+func (s *Sender) recall(tx *storage.Tx, now time.Time) error {
+	rows, err := tx.RecentOutbox(now.Add(-3 * time.Second))
+	if err != nil {
+		return err
+	}
+	for _, it := range rows {
+		if it.State != storage.OutboxPending && !it.Ended.After(now) {
+			s.opt.Limiter.Done(it.Transport+":"+it.Chat, it.Group, it.Ended)
+		}
+	}
+	return nil
+}
+
+func (s *Sender) apply(r sendResult, now time.Time) {
 	r.q.busy = false
 	if r.ended {
 		r.q.items = r.q.items[1:]
 		if len(r.q.items) == 0 {
 			delete(s.queues, r.q.key)
+			return
 		}
-		return
+	} else {
+		r.q.items[0] = r.item
 	}
-	r.q.items[0] = r.item
+	s.place(r.q, now)
 }
 
-// send delivers one row and records the outcome.
-func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) sendResult {
-	err := s.deliver(ctx, &it)
+// send delivers one row and returns its outcome, to be recorded.
+func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) record {
+	err := s.deliver(ctx, q.key, &it)
 	now := s.opt.Now()
+	s.opt.Limiter.Done(q.key, it.Group, now)
 	it.Attempts++
-	var se *SendError
-	switch {
-	case err == nil:
+	if err == nil {
 		it.State, it.Ended, it.Reason = storage.OutboxSent, now, ""
+		return record{q: q, it: it, sent: true}
+	}
+	se := classify(err)
+	it.Reason = se.Reason
+	switch {
+	case se.Outcome == SendRetry && it.Attempts < s.opt.MaxAttempts:
+		wait := se.RetryAfter
+		if wait <= 0 {
+			wait = s.opt.Backoff(it.Attempts)
+		}
+		it.NotBefore = now.Add(wait)
+		if se.RetryAfter > 0 {
+			chat := q.key
+			if se.Global {
+				chat = ""
+			}
+			s.opt.Limiter.Pause(chat, it.NotBefore)
+		}
+		s.opt.Log.Warn("send failed; will retry", "outbox", it.ID, "method", se.Method, "reason", se.Reason, "attempt", it.Attempts, "wait", wait)
+	case se.Outcome == SendRetry:
+		it.State, it.Ended = storage.OutboxFailed, now
+		it.Reason = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts, se.Reason)
 	default:
-		se = classify(err)
-		it.Reason = se.Reason
-		switch {
-		case se.Outcome == SendRetry && it.Attempts < s.opt.MaxAttempts:
-			wait := se.RetryAfter
-			if wait <= 0 {
-				wait = s.opt.Backoff(it.Attempts)
-			}
-			it.NotBefore = now.Add(wait)
-			if se.RetryAfter > 0 {
-				chat := q.key
-				if se.Global {
-					chat = ""
+		it.State, it.Ended = storage.OutboxFailed, now
+	}
+	return record{q: q, it: it, se: se}
+}
+
+// write records outcomes until records is closed: it takes whatever has
+// come in, commits it in one transaction at once, and hands each result to
+// the loop.
+func (s *Sender) write(records <-chan record, results chan<- sendResult) {
+	batch := make([]record, 0, 64)
+	for r := range records {
+		batch = append(batch[:0], r)
+	more:
+		for len(batch) < cap(batch) {
+			select {
+			case r, ok := <-records:
+				if !ok {
+					break more
 				}
-				s.opt.Limiter.Pause(chat, it.NotBefore)
+				batch = append(batch, r)
+			default:
+				break more
 			}
-		case se.Outcome == SendRetry:
-			it.State, it.Ended = storage.OutboxFailed, now
-			it.Reason = fmt.Sprintf("gave up after %d attempts: %s", it.Attempts, se.Reason)
-		default:
-			it.State, it.Ended = storage.OutboxFailed, now
+		}
+		errs := s.commit(batch)
+		for i, r := range batch {
+			results <- s.recorded(r, errs[i])
 		}
 	}
-	markErr := s.db.Batch(func(tx *storage.Tx) error {
-		row := it // Batch may run this twice: work on a copy
-		if err := tx.UpdateOutbox(&row); err != nil {
-			return err
-		}
-		if se != nil && se.Outcome == SendBlocked && s.opt.OnBlocked != nil {
-			return s.opt.OnBlocked(tx, &row)
+}
+
+// commit records a batch of outcomes in one transaction; when that fails,
+// each on its own, so one bad row does not hold back the others.
+func (s *Sender) commit(batch []record) []error {
+	errs := make([]error, len(batch))
+	err := s.db.Update(func(tx *storage.Tx) error {
+		for i := range batch {
+			if err := s.mark(tx, &batch[i]); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
-	s.opt.OnResult(&it, attemptResult(it, se, markErr))
+	if err == nil || len(batch) == 1 {
+		for i := range errs {
+			errs[i] = err
+		}
+		return errs
+	}
+	for i := range batch {
+		errs[i] = s.db.Update(func(tx *storage.Tx) error { return s.mark(tx, &batch[i]) })
+	}
+	return errs
+}
+
+func (s *Sender) mark(tx *storage.Tx, r *record) error {
+	row := r.it // the row keeps its payload in memory for a retry
+	if err := tx.UpdateOutbox(&row); err != nil {
+		return err
+	}
+	if r.se != nil && r.se.Outcome == SendBlocked && s.opt.OnBlocked != nil {
+		return s.opt.OnBlocked(tx, &row)
+	}
+	return nil
+}
+
+// recorded counts and logs a recorded outcome and makes the loop's result.
+func (s *Sender) recorded(r record, markErr error) sendResult {
+	it := r.it
+	s.opt.OnResult(&it, attemptResult(it, r.se, markErr))
 	switch {
-	case markErr != nil && err == nil:
+	case markErr != nil && r.sent:
 		s.unmarked.Add(1)
 		s.opt.Log.Error("message sent but not marked", "outbox", it.ID, "err", markErr)
-		return sendResult{q: q, item: it, ended: true} // do not send it again in this run
+		return sendResult{q: r.q, item: it, ended: true} // do not send it again in this run
 	case markErr != nil:
 		s.opt.Log.Error("outbox update failed", "outbox", it.ID, "err", markErr)
 	case it.State == storage.OutboxSent:
@@ -307,7 +507,7 @@ func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) 
 	default:
 		s.retried.Add(1)
 	}
-	return sendResult{q: q, item: it, ended: it.State != storage.OutboxPending}
+	return sendResult{q: r.q, item: it, ended: it.State != storage.OutboxPending}
 }
 
 // attemptResult names the result of an attempt for OnResult.
@@ -329,8 +529,9 @@ func attemptResult(it storage.OutboxItem, se *SendError, markErr error) string {
 
 // deliver sends the row's message. Parts of a split message delivered
 // before are skipped, and each new one is recorded in the row at once, so a
-// crash in the middle does not send them again.
-func (s *Sender) deliver(ctx context.Context, it *storage.OutboxItem) error {
+// crash in the middle does not send them again. Each further part waits for
+// its slot from the limiter, like the first.
+func (s *Sender) deliver(ctx context.Context, key string, it *storage.OutboxItem) error {
 	t, ok := s.transports[it.Transport]
 	if !ok {
 		return &SendError{Outcome: SendPermanent, Reason: "no transport " + it.Transport}
@@ -339,25 +540,55 @@ func (s *Sender) deliver(ctx context.Context, it *storage.OutboxItem) error {
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
 		return &SendError{Outcome: SendPermanent, Reason: "bad payload", Err: err}
 	}
+	// A send in flight finishes even during shutdown, so its row is marked;
+	// a shutdown only stops it between two parts.
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.SendTimeout)
+	defer cancel()
 	m.PartsSent = it.Parts
 	m.OnPart = func(n int) {
 		it.Parts = n
 		row := *it
-		if err := s.db.Batch(func(tx *storage.Tx) error { r := row; return tx.UpdateOutbox(&r) }); err != nil {
+		if err := s.db.Update(func(tx *storage.Tx) error { return tx.UpdateOutbox(&row) }); err != nil {
 			s.opt.Log.Error("delivered part not recorded", "outbox", it.ID, "part", n, "err", err)
+		}
+		s.opt.Limiter.Done(key, it.Group, s.opt.Now())
+		if err := s.reserve(ctx, key, it.Group); err != nil {
+			cancel() // shutting down: the next part fails and waits for a retry
 		}
 	}
 	if d := m.Document; d != nil && d.Draw != nil {
 		s.draw(it.ID, &m)
 	}
-	// A send in flight finishes even during shutdown, so its row is marked.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opt.SendTimeout)
-	defer cancel()
 	err := t.Send(sctx, m)
 	if errors.Is(err, context.DeadlineExceeded) {
-		return &SendError{Outcome: SendRetry, Reason: "timeout", Err: err}
+		return &SendError{Outcome: SendRetry, Method: methodOf(err), Reason: "timeout", Err: err}
 	}
 	return err
+}
+
+func methodOf(err error) string {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se.Method
+	}
+	return ""
+}
+
+// reserve waits for the limiter to give a slot to chat, or for ctx to end.
+func (s *Sender) reserve(ctx context.Context, key string, group bool) error {
+	for {
+		d, _ := s.opt.Limiter.Reserve(key, group, s.opt.Now())
+		if d <= 0 {
+			return nil
+		}
+		timer := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
+	}
 }
 
 // draw draws m's document, or takes it off m when it cannot be drawn.
@@ -372,4 +603,30 @@ func (s *Sender) draw(id uint64, m *Message) {
 		s.opt.Log.Error("document not drawn; the message goes without it", "outbox", id, "err", err)
 	}
 	m.Document = nil
+}
+
+// queueHeap is a heap of chat queues; each queue knows its index.
+type queueHeap struct {
+	qs   []*chatQueue
+	less func(a, b *chatQueue) bool
+}
+
+func (h *queueHeap) Len() int           { return len(h.qs) }
+func (h *queueHeap) Less(i, j int) bool { return h.less(h.qs[i], h.qs[j]) }
+func (h *queueHeap) Swap(i, j int) {
+	h.qs[i], h.qs[j] = h.qs[j], h.qs[i]
+	h.qs[i].index, h.qs[j].index = i, j
+}
+func (h *queueHeap) Push(x any) {
+	q := x.(*chatQueue)
+	q.index = len(h.qs)
+	h.qs = append(h.qs, q)
+}
+func (h *queueHeap) Pop() any {
+	n := len(h.qs) - 1
+	q := h.qs[n]
+	h.qs[n] = nil
+	h.qs = h.qs[:n]
+	q.index = -1
+	return q
 }

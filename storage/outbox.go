@@ -120,3 +120,27 @@ func (tx *Tx) PendingAfter(after uint64, limit int) ([]OutboxItem, error) {
 	}
 	return out, nil
 }
+
+// RecentOutbox returns the rows that ended (were sent or failed) since
+// since. It walks back from the newest row and stops at the first one
+// created a minute before since, so it reads only the tail of the outbox (a
+// row retried for longer than that is missed).
+func (tx *Tx) RecentOutbox(since time.Time) ([]OutboxItem, error) {
+	var out []OutboxItem
+	c := tx.tx.Bucket(bucketOutbox).Cursor()
+	old := since.Add(-time.Minute)
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		var it OutboxItem
+		if err := json.Unmarshal(v, &it); err != nil {
+			return nil, fmt.Errorf("outbox row %d: %w", btoi(k), err)
+		}
+		if it.Created.Before(old) {
+			break
+		}
+		if it.State != OutboxPending && !it.Ended.Before(since) {
+			it.Payload = nil
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}

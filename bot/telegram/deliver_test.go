@@ -90,10 +90,12 @@ func TestSender_FaultsDeliverOnce(t *testing.T) {
 	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 7003, Delay: 2 * time.Second, Times: 2}) // longer than SendTimeout
 	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 7004, Drop: true, Times: 2})
 	enqueueSpread(t, db, 120, chats)
+	var logs logBuffer
 	s := runSender(t, db, tg, bot.SenderOptions{
 		Limiter:     bot.NewRateLimiter(bot.RateLimits{PerSecond: 150}),
 		SendTimeout: 300 * time.Millisecond,
 		Backoff:     func(int) time.Duration { return 50 * time.Millisecond },
+		Log:         logs.logger(),
 	})
 	waitFor(t, time.Minute, "the outbox to drain", func() bool { return pending(t, db) == 0 })
 	st := s.Stats()
@@ -104,6 +106,25 @@ func TestSender_FaultsDeliverOnce(t *testing.T) {
 		t.Errorf("%d sends over the limits", n)
 	}
 	checkOnce(t, fake, db, 120)
+	// Each fault is logged once, with the row, the method and the wait;
+	// never the token or the text.
+	out := logs.String()
+	if n := strings.Count(out, "will retry"); int64(n) != st.Retried {
+		t.Errorf("%d retry lines logged for %d retries:\n%s", n, st.Retried, out)
+	}
+	for _, want := range []string{"429 Too Many Requests", "500 Internal Server Error", "502 Bad Gateway", "reason=timeout", "network error"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no log line for %q", want)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.Contains(line, "will retry") && (!strings.Contains(line, "outbox=") || !strings.Contains(line, "method=sendMessage") || !strings.Contains(line, "wait=")) {
+			t.Errorf("retry logged without row, method or wait: %s", line)
+		}
+	}
+	if strings.Contains(out, fake.Token()) || strings.Contains(out, "message 1") {
+		t.Error("the token or a message's text reached the log")
+	}
 }
 
 func TestSender_Blocked(t *testing.T) {
@@ -152,7 +173,7 @@ func TestSender_Blocked(t *testing.T) {
 func TestSender_splitMessageResumes(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	db := mustOpenDB(t)
-	tg := mustTelegram(t, fake, telegram.Config{PrivateInterval: -1, GroupInterval: -1})
+	tg := mustTelegram(t, fake, telegram.Config{})
 	long := func(tag string) string {
 		var b strings.Builder
 		for i := range 300 {
@@ -200,5 +221,36 @@ func TestSender_splitMessageResumes(t *testing.T) {
 	}
 	if rows := outboxRows(t, db); rows[0].Attempts != 2 {
 		t.Errorf("chat 31's row took %d attempts, want 2", rows[0].Attempts)
+	}
+}
+
+// The sender's limiter paces every request, the parts of a long message
+// too: Telegram's per-chat interval holds between parts, and between the
+// last part and the chat's next message, on a fake with no tolerance.
+func TestSender_partsArePaced(t *testing.T) {
+	const interval = 200 * time.Millisecond
+	fake := telegramtest.New(t, telegramtest.Options{Enforce: &telegramtest.Limits{PrivateInterval: interval, Jitter: time.Nanosecond}})
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{})
+	long := strings.Repeat("Đồng chí Nguyễn Văn An đã nộp đảng phí tháng 3.\n", 300)
+	parts := len(telegram.SplitText(long, telegram.MaxText))
+	err := db.Update(func(tx *storage.Tx) error {
+		return bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "41", Text: long}, bot.Message{Transport: telegram.Name, Chat: "41", Text: "tin sau"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runSender(t, db, tg, bot.SenderOptions{Limiter: bot.NewRateLimiter(bot.RateLimits{PrivateInterval: interval})})
+	waitFor(t, 20*time.Second, "the outbox to drain", func() bool { return pending(t, db) == 0 })
+	if n := fake.RateLimited(); n != 0 {
+		t.Errorf("%d requests over the chat's interval", n)
+	}
+	if got := len(fake.Delivered()); got != parts+1 {
+		t.Errorf("%d messages delivered, want %d parts and the next message", got, parts+1)
+	}
+	for _, r := range outboxRows(t, db) {
+		if r.State != storage.OutboxSent || r.Attempts != 1 {
+			t.Errorf("row %d ended %s after %d attempts (%s)", r.ID, r.State, r.Attempts, r.Reason)
+		}
 	}
 }

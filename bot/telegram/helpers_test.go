@@ -24,7 +24,7 @@ func mustOpenDB(tb testing.TB) *storage.DB {
 
 func mustOpenPath(tb testing.TB, path string) *storage.DB {
 	tb.Helper()
-	db, err := storage.Open(path, storage.Options{})
+	db, err := storage.Open(path, storage.Options{NoSync: true})
 	if err != nil {
 		tb.Fatal(err)
 	}

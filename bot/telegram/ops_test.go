@@ -3,19 +3,25 @@ package telegram_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"chibo/bot"
 	"chibo/bot/telegram"
 	"chibo/bot/telegram/telegramtest"
+	"chibo/storage"
 )
 
 // TestTelegram_ServeWebhook_ops checks that the webhook server also serves
-// /metrics (the handler given) and /healthz with a database write check.
+// /metrics (the handler given) and /healthz with the database write probe.
 func TestTelegram_ServeWebhook_ops(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	db := mustOpenDB(t)
@@ -64,5 +70,60 @@ func TestTelegram_ServeWebhook_ops(t *testing.T) {
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// /healthz reads: a request does not take the single writer from the
+// updates; the write probe runs at most every 30 s, in the background.
+func TestTelegram_HealthWritesAtMostEvery30s(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db := mustOpenDB(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	tg := mustTelegram(t, fake, telegram.Config{Now: clock})
+	probed := func() int64 {
+		var v int64
+		db.View(func(tx *storage.Tx) error { v = tx.MetaInt("health.checked"); return nil })
+		return v
+	}
+	start := clock().Unix()
+	for range 5 {
+		if h := tg.Health(db); !h.OK || !h.DBWritable {
+			t.Fatalf("health = %+v", h)
+		}
+		advance(5 * time.Second)
+	}
+	if got := probed(); got != start {
+		t.Fatalf("the database was probed at %d, want only once at %d (a write per request)", got, start)
+	}
+	advance(10 * time.Second) // 35 s after the first probe
+	tg.Health(db)
+	waitFor(t, 10*time.Second, "the background probe", func() bool { return probed() == start+35 })
+}
+
+// A failing check (the sender cannot read its outbox) makes /healthz 503.
+func TestTelegram_HealthChecks(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{})
+	var failing atomic.Bool
+	tg.AddHealthCheck(func() error {
+		if failing.Load() {
+			return errors.New("sender: the outbox could not be read")
+		}
+		return nil
+	})
+	rec := httptest.NewRecorder()
+	tg.HealthHandler(db).ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("healthy: %d %s", rec.Code, rec.Body)
+	}
+	failing.Store(true)
+	rec = httptest.NewRecorder()
+	tg.HealthHandler(db).ServeHTTP(rec, httptest.NewRequest("GET", "/healthz", nil))
+	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "outbox could not be read") {
+		t.Fatalf("failing check: %d %s", rec.Code, rec.Body)
 	}
 }

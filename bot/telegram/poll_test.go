@@ -28,7 +28,7 @@ type process struct {
 // before runs before the poll loop starts.
 func startPoll(t *testing.T, fake *telegramtest.Server, path string, onCommit func(p *process), before ...func(p *process)) *process {
 	t.Helper()
-	db, err := storage.Open(path, storage.Options{})
+	db, err := storage.Open(path, storage.Options{NoSync: true}) // a kill -9 keeps what the OS has
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,14 +26,14 @@ const MaxCaption = 1024
 // chibo's text is plain, so names with *, _ or < need no escaping. Text over
 // MaxText is split at line or space boundaries; the buttons go on the last
 // part. Sending starts at part m.PartsSent and reports each part delivered
-// before the last to m.OnPart. A *bot.SendError says what the sender should
-// do with a failure.
+// before the last to m.OnPart, which returns when the next part may go (the
+// sender's limiter paces every request, parts included; Send itself does
+// not wait). A *bot.SendError says what the sender should do with a failure.
 func (t *Telegram) Send(ctx context.Context, m bot.Message) error {
 	chat, err := strconv.ParseInt(m.Chat, 10, 64)
 	if err != nil || chat == 0 {
 		return &bot.SendError{Outcome: bot.SendPermanent, Reason: "bad chat id"}
 	}
-	group := m.Group || chat < 0
 	steps, err := buildSteps(chat, m)
 	if err != nil {
 		return err
@@ -43,12 +43,9 @@ func (t *Telegram) Send(ctx context.Context, m bot.Message) error {
 	start := min(max(m.PartsSent, 0), len(steps)-1)
 	for i := start; i < len(steps); i++ {
 		st := steps[i]
-		quiet, err := t.pace.wait(ctx, chat, group)
-		if err != nil {
-			return &bot.SendError{Outcome: bot.SendRetry, Reason: "timeout", Err: err}
-		}
 		if _, err = t.bot(ctx, t.client).Request(st.c); err != nil {
-			if serr := t.sendError(err, st.edit, quiet); serr != nil {
+			if serr := t.sendError(err, st.edit); serr != nil {
+				serr.Method = st.method
 				return serr
 			}
 		}
@@ -61,8 +58,9 @@ func (t *Telegram) Send(ctx context.Context, m bot.Message) error {
 
 // step is one request of a message.
 type step struct {
-	c    tgbotapi.Chattable
-	edit bool
+	c      tgbotapi.Chattable
+	method string // for the sender's log
+	edit   bool
 }
 
 func buildSteps(chat int64, m bot.Message) ([]step, error) {
@@ -111,17 +109,17 @@ func buildSteps(chat int64, m bot.Message) ([]step, error) {
 				// which is what an edit showing a button's result wants.
 				e.ReplyMarkup = inline
 			}
-			steps = append(steps, step{c: e, edit: true})
+			steps = append(steps, step{c: e, method: "editMessageText", edit: true})
 			continue
 		}
 		msg := tgbotapi.NewMessage(chat, p)
 		if last {
 			msg.ReplyMarkup = markup
 		}
-		steps = append(steps, step{c: msg})
+		steps = append(steps, step{c: msg, method: "sendMessage"})
 	}
 	if doc != nil {
-		steps = append(steps, step{c: *doc})
+		steps = append(steps, step{c: *doc, method: "sendDocument"})
 	}
 	return steps, nil
 }
@@ -161,7 +159,7 @@ func locationKeyboard(label string, rows [][]bot.Button) tgbotapi.ReplyKeyboardM
 }
 
 // sendError classifies a failed request; nil means it counts as delivered.
-func (t *Telegram) sendError(err error, edit, quiet bool) error {
+func (t *Telegram) sendError(err error, edit bool) *bot.SendError {
 	code, te := apiCode(err)
 	reason := ""
 	if te != nil {
@@ -175,9 +173,9 @@ func (t *Telegram) sendError(err error, edit, quiet bool) error {
 		return &bot.SendError{Outcome: bot.SendRetry, Reason: "network error", Err: t.scrub(err)}
 	case code == 429:
 		// Telegram does not say whether a 429 is about the chat or the bot
-		// as a whole. When this chat had nothing within its own interval,
-		// its limit cannot be the cause: treat the wait as global then.
-		return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: max(time.Duration(te.RetryAfter)*time.Second, time.Second), Global: quiet, Reason: reason}
+		// as a whole. The sender's limiter keeps every chat's own interval,
+		// so the chat's limit is not the cause: every chat waits.
+		return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: max(time.Duration(te.RetryAfter)*time.Second, time.Second), Global: true, Reason: reason}
 	case code == 403:
 		return &bot.SendError{Outcome: bot.SendBlocked, Reason: reason}
 	case code == 400 && edit && strings.Contains(te.Message, "message is not modified"):
@@ -203,8 +201,10 @@ func utf16Len(s string) int {
 }
 
 // SplitText cuts s into parts of at most limit UTF-16 code units, cutting
-// after the last line break in a part, else after the last space, else
-// between two runes. Parts that are only white space are dropped (Telegram
+// at the last blank line in a part when it is in the part's second half
+// (so a list of paragraphs is not cut inside one), else after the last line
+// break, else after the last space, else between two runes. It is the one
+// splitter for Telegram's limit: flows need not split. Parts that are only white space are dropped (Telegram
 // refuses empty text).
 func SplitText(s string, limit int) []string {
 	var parts []string
@@ -232,7 +232,9 @@ func SplitText(s string, limit int) []string {
 			_, end = utf8.DecodeRuneInString(s)
 		}
 		cut, skip := end, 0
-		if i := strings.LastIndexByte(s[:end], '\n'); i > 0 {
+		if i := strings.LastIndex(s[:end], "\n\n"); i >= end/2 {
+			cut, skip = i, 2 // between paragraphs (members of a board …)
+		} else if i := strings.LastIndexByte(s[:end], '\n'); i > 0 {
 			cut, skip = i, 1
 		} else if i := strings.LastIndexByte(s[:end], ' '); i > 0 {
 			cut, skip = i, 1

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -33,6 +34,12 @@ func TestSplitText(t *testing.T) {
 	long := strings.Repeat("Nguyễn Văn A đã tham gia. ", 400) // > 4096 with spaces
 	lines := strings.Repeat(strings.Repeat("x", 99)+"\n", 100)
 	emoji := strings.Repeat("😀", 3000) // 2 UTF-16 units each, no spaces
+	// A board: paragraphs of three lines, one per member.
+	var board strings.Builder
+	board.WriteString("Đảng viên ở xa của chi bộ Khu phố 3, phường Bến Thành: 60 người\n\n")
+	for i := range 60 {
+		fmt.Fprintf(&board, "%d. Đồng chí Nguyễn Văn An\nNơi ở: phường Bến Thành, TP Hồ Chí Minh\nĐã báo cáo ngày 01/03/2026\n\n", i+1)
+	}
 	for _, tc := range []struct {
 		name string
 		in   string
@@ -44,6 +51,7 @@ func TestSplitText(t *testing.T) {
 		{"lines", lines, 3},
 		{"emoji", emoji, 2},
 		{"blank", "  \n ", 0},
+		{"paragraphs", board.String(), 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			parts := telegram.SplitText(tc.in, telegram.MaxText)
@@ -59,6 +67,13 @@ func TestSplitText(t *testing.T) {
 					t.Error("part cut inside a rune")
 				}
 				joined = append(joined, p)
+			}
+			if tc.name == "paragraphs" {
+				for _, p := range parts[1:] {
+					if !regexp.MustCompile(`^\d+\. Đồng chí`).MatchString(p) {
+						t.Errorf("a member's paragraph cut in two: part starts %q", p[:30])
+					}
+				}
 			}
 			if tc.name == "lines" {
 				for _, p := range parts[:len(parts)-1] {
@@ -79,7 +94,7 @@ func TestSplitText(t *testing.T) {
 
 func TestTelegram_Send(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
-	tg := mustTelegram(t, fake, telegram.Config{PrivateInterval: -1, GroupInterval: -1})
+	tg := mustTelegram(t, fake, telegram.Config{})
 	ctx := context.Background()
 	buttons := [][]flows.Button{{{Label: "Có", Data: "c:n1:yes"}, {Label: "Không", Data: "c:n1:no"}}}
 

@@ -45,11 +45,6 @@ type Config struct {
 	Client *http.Client
 	// PollTimeout is how long one getUpdates waits for updates. Zero means 25 s.
 	PollTimeout time.Duration
-	// PrivateInterval and GroupInterval are the least time between two
-	// requests that post to one chat, kept at the wire (the sender's limiter
-	// paces rows; this also paces the parts of a long message). Zero means
-	// 1 s and 3 s; negative means no pacing here.
-	PrivateInterval, GroupInterval time.Duration
 	// DefaultLang is the language of the default command menu. Empty means vi.
 	DefaultLang string
 	// Log receives operator messages, with ids only. Nil discards.
@@ -66,13 +61,16 @@ type Telegram struct {
 	client     *http.Client
 	pollClient *http.Client
 	log        *slog.Logger
-	pace       pacer
 
 	lastPoll    atomic.Int64 // unix nanoseconds of the last successful getUpdates
 	lastWebhook atomic.Int64 // unix nanoseconds of the last update committed from the webhook
 	mode        atomic.Value // "poll" or "webhook"
 
 	answers sync.WaitGroup // answerCallbackQuery calls in flight
+
+	probe    writeProbe
+	checksMu sync.Mutex
+	checks   []func() error
 }
 
 // New connects to the Bot API (it calls getMe, which checks the token) and
@@ -93,12 +91,6 @@ func New(ctx context.Context, cfg Config) (*Telegram, error) {
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 25 * time.Second
-	}
-	if cfg.PrivateInterval == 0 {
-		cfg.PrivateInterval = time.Second
-	}
-	if cfg.GroupInterval == 0 {
-		cfg.GroupInterval = 3 * time.Second
 	}
 	if cfg.DefaultLang == "" {
 		cfg.DefaultLang = "vi"
@@ -124,7 +116,6 @@ func New(ctx context.Context, cfg Config) (*Telegram, error) {
 		client:     client,
 		pollClient: pollClient,
 		log:        cfg.Log,
-		pace:       pacer{private: cfg.PrivateInterval, group: cfg.GroupInterval, last: map[int64]time.Time{}},
 	}
 	endpoint := strings.ReplaceAll(strings.TrimRight(cfg.APIBase, "/"), "%", "%%") + "/bot%s/%s"
 	gctx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -245,55 +236,6 @@ func apiCode(err error) (int, *tgbotapi.Error) {
 		}
 	}
 	return 500, te // an API answer without a code we know: treat as the server's fault
-}
-
-// pacer keeps the least interval between two requests to one chat at the
-// wire. Telegram allows about one message a second to a private chat and 20
-// a minute to a group.
-type pacer struct {
-	mu             sync.Mutex
-	private, group time.Duration
-	last           map[int64]time.Time
-}
-
-// wait blocks until chat may get the next request and takes that slot. It
-// reports quiet when pacing is on and the chat had no request within its
-// interval: a 429 then cannot be this chat's own limit.
-func (p *pacer) wait(ctx context.Context, chat int64, group bool) (quiet bool, err error) {
-	iv := p.private
-	if group {
-		iv = p.group
-	}
-	if iv <= 0 {
-		return false, nil
-	}
-	p.mu.Lock()
-	now := time.Now()
-	prev, ok := p.last[chat]
-	at := prev.Add(iv)
-	quiet = !ok || !at.After(now)
-	if quiet {
-		at = now
-	}
-	p.last[chat] = at
-	if len(p.last) > 10000 {
-		for c, t := range p.last {
-			if now.Sub(t) > 3*max(p.private, p.group) {
-				delete(p.last, c)
-			}
-		}
-	}
-	p.mu.Unlock()
-	if d := time.Until(at); d > 0 {
-		timer := time.NewTimer(d)
-		defer timer.Stop()
-		select {
-		case <-ctx.Done():
-			return quiet, ctx.Err()
-		case <-timer.C:
-		}
-	}
-	return quiet, nil
 }
 
 func (t *Telegram) now() time.Time { return t.cfg.Now() }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"sync"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -190,30 +191,59 @@ func (t *Telegram) WebhookHandler(secret string, d *bot.Dispatcher) http.Handler
 type Health struct {
 	OK   bool   `json:"ok"`
 	Mode string `json:"mode,omitempty"`
-	// DBWritable means a small write transaction just committed.
+	// DBWritable means the last write probe (at most 30 s old, or running
+	// again) committed.
 	DBWritable    bool `json:"db_writable"`
 	OutboxPending int  `json:"outbox_pending"`
 	// OutboxOldest is the age in seconds of the oldest pending row.
 	OutboxOldest float64    `json:"outbox_oldest_seconds"`
 	LastPoll     *time.Time `json:"last_poll,omitempty"`
 	LastWebhook  *time.Time `json:"last_webhook,omitempty"`
+	// Problems are the failing checks added with AddHealthCheck (the
+	// sender's outbox read …), without secrets.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // healthKey is the meta key the health check writes to prove the database
 // takes writes.
 const healthKey = "health.checked"
 
-// Health reports liveness: whether the database takes a write; in poll
-// mode, whether a getUpdates succeeded lately; the outbox backlog and its
-// oldest row; and the last poll or webhook update.
+// probeEvery is how often at most /healthz writes to the database: a probe
+// per request would take the single writer from the updates (747 probes
+// raised webhook handling's median from 20.9 to 37.8 ms).
+const probeEvery = 30 * time.Second
+
+// writeProbe is the last result of the database write probe.
+type writeProbe struct {
+	mu      sync.Mutex
+	at      time.Time // when the last probe finished; zero before the first
+	err     error
+	running bool
+}
+
+// AddHealthCheck adds a check to /healthz: while it returns an error,
+// /healthz answers 503 and lists the error. It must be quick and read only.
+func (t *Telegram) AddHealthCheck(check func() error) {
+	t.checksMu.Lock()
+	defer t.checksMu.Unlock()
+	t.checks = append(t.checks, check)
+}
+
+// Health reports liveness: whether the database took the last write probe;
+// in poll mode, whether a getUpdates succeeded lately; the checks added
+// with AddHealthCheck; the outbox backlog and its oldest row; and the last
+// poll or webhook update. It reads only: the write probe runs in the
+// background, at most every 30 s (the first call waits for the first).
 func (t *Telegram) Health(db *storage.DB) Health {
 	h := Health{OK: true}
 	h.Mode, _ = t.mode.Load().(string)
 	now := t.cfg.Now()
-	if err := db.Update(func(tx *storage.Tx) error {
-		if err := tx.PutMetaInt(healthKey, now.Unix()); err != nil {
-			return err
-		}
+	if err := t.dbWritable(db, now); err != nil {
+		h.OK = false
+	} else {
+		h.DBWritable = true
+	}
+	if err := db.View(func(tx *storage.Tx) error {
 		h.OutboxPending = tx.PendingCount()
 		oldest, err := tx.PendingAfter(0, 1)
 		if err != nil {
@@ -224,10 +254,17 @@ func (t *Telegram) Health(db *storage.DB) Health {
 		}
 		return nil
 	}); err != nil {
-		t.log.Error("health: database write failed", "err", err)
+		t.log.Error("health: outbox read failed", "err", err)
 		h.OK = false
-	} else {
-		h.DBWritable = true
+	}
+	t.checksMu.Lock()
+	checks := t.checks
+	t.checksMu.Unlock()
+	for _, check := range checks {
+		if err := check(); err != nil {
+			h.OK = false
+			h.Problems = append(h.Problems, t.scrubString(err.Error()))
+		}
 	}
 	stamp := func(v int64) *time.Time {
 		if v == 0 {
@@ -241,6 +278,43 @@ func (t *Telegram) Health(db *storage.DB) Health {
 		h.OK = false
 	}
 	return h
+}
+
+// dbWritable returns the last write probe's result and starts the next in
+// the background when that one is probeEvery old. The first call waits for
+// its probe.
+func (t *Telegram) dbWritable(db *storage.DB, now time.Time) error {
+	p := &t.probe
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case p.running:
+	case p.at.IsZero():
+		p.mu.Unlock()
+		err := t.probeWrite(db, now)
+		p.mu.Lock()
+		p.at, p.err = now, err
+	case now.Sub(p.at) >= probeEvery:
+		p.running = true
+		go func() {
+			err := t.probeWrite(db, now)
+			p.mu.Lock()
+			defer p.mu.Unlock()
+			p.at, p.err, p.running = now, err, false
+		}()
+	}
+	if p.at.IsZero() {
+		return errors.New("no write probe yet")
+	}
+	return p.err
+}
+
+func (t *Telegram) probeWrite(db *storage.DB, now time.Time) error {
+	err := db.Update(func(tx *storage.Tx) error { return tx.PutMetaInt(healthKey, now.Unix()) })
+	if err != nil {
+		t.log.Error("health: database write failed", "err", err)
+	}
+	return err
 }
 
 // HealthHandler serves Health as JSON: 200 when OK, 503 otherwise.

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/bot"
 	"chibo/bot/telegram/telegramtest"
 )
 
@@ -97,8 +98,8 @@ func TestBinary_killedUnderFloodLosesNothing(t *testing.T) {
 			t.Logf("chat %d answered %d times", chat, n)
 		}
 	}
-	// The sender has at most 8 sends in flight; only those can repeat.
-	if twice > 8 {
+	// Only the sends in flight at the kill can repeat.
+	if twice > bot.DefaultConcurrency {
 		t.Errorf("%d chats were answered more than once", twice)
 	}
 	if fake.RateLimited() != 0 {

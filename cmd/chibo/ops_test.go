@@ -192,7 +192,19 @@ func TestRestore_backupUnderLoad(t *testing.T) {
 			}
 		})
 	}
-	time.Sleep(50 * time.Millisecond)
+	// Every writer has committed a few changes before the backup, however
+	// busy the machine (a fixed sleep proved nothing on a loaded one).
+	deadline := time.Now().Add(30 * time.Second)
+	for w := 0; w < writers; {
+		if committed[w].Load() >= 3 {
+			w++
+			continue
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("writer %d committed %d changes in 30 s", w, committed[w].Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
 	var before [writers]int64
 	for w := range writers {
 		before[w] = committed[w].Load()

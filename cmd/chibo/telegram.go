@@ -20,6 +20,11 @@ import (
 // dispatcher finishes its batches, cron stops, then the sender finishes its
 // sends.
 func runTelegram(ctx context.Context, cfg Config, d *deps, now func() time.Time) error {
+	// A sender that cannot read its outbox for minutes ends the process
+	// (exit non-zero) so its supervisor restarts it: taking updates that
+	// are never answered is worse than a restart.
+	ctx, fail := context.WithCancelCause(ctx)
+	defer fail(nil)
 	tg, err := telegram.New(ctx, telegram.Config{
 		Token:       cfg.Token,
 		APIBase:     cfg.API,
@@ -39,18 +44,8 @@ func runTelegram(ctx context.Context, cfg Config, d *deps, now func() time.Time)
 	}
 
 	m := newMetrics(d.DB)
-	sender := bot.NewSender(d.DB, map[string]bot.Transport{telegram.Name: tg}, bot.SenderOptions{
-		Limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: cfg.RatePerSecond}),
-		// A 403 means the person blocked the bot (or it left the group):
-		// the member is marked unreachable, which secretaries see.
-		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
-			return flows.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
-		},
-		Log:      d.Log,
-		Now:      now,
-		OnResult: m.sent,
-		Draw:     d.Engine.Draw,
-	})
+	sender := newTelegramSender(d, tg, cfg.RatePerSecond, m.sent, now)
+	tg.AddHealthCheck(sender.Healthy)
 	menus := &menuRefresher{tg: tg, db: d.DB, menu: d.Engine.Menu, log: d.Log, wake: make(chan struct{}, 1), set: map[int64]flows.MenuLevel{}}
 	// This dispatcher wakes the sender on each commit, so replies leave at
 	// once, and the menus, so a new secretary gets theirs.
@@ -69,6 +64,7 @@ func runTelegram(ctx context.Context, cfg Config, d *deps, now func() time.Time)
 	wg.Go(func() {
 		if err := sender.Run(sendCtx); err != nil {
 			d.Log.Error("sender stopped", "err", err)
+			fail(err)
 		}
 	})
 	// Reminders: the first tick catches up what fell due while chibo was down.
@@ -110,10 +106,31 @@ func runTelegram(ctx context.Context, cfg Config, d *deps, now func() time.Time)
 	wg.Wait()
 	st := sender.Stats()
 	d.Log.Info("telegram stopped", "sent", st.Sent, "failed", st.Failed, "unmarked", st.Unmarked)
+	if cause := context.Cause(ctx); errors.Is(cause, bot.ErrOutboxUnreadable) {
+		return fmt.Errorf("telegram: %w", cause)
+	}
 	if intakeErr != nil && !errors.Is(intakeErr, context.Canceled) {
 		return fmt.Errorf("telegram: %w", intakeErr)
 	}
 	return nil
+}
+
+// newTelegramSender is the sender chibo serves Telegram with: Telegram's
+// limits (the overall rate configurable), the default concurrency, and a
+// 403 marking the member unreachable. Benchmarks build it the same way.
+func newTelegramSender(d *deps, tg *telegram.Telegram, rate float64, onResult func(*storage.OutboxItem, string), now func() time.Time) *bot.Sender {
+	return bot.NewSender(d.DB, map[string]bot.Transport{telegram.Name: tg}, bot.SenderOptions{
+		Limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: rate}),
+		// A 403 means the person blocked the bot (or it left the group):
+		// the member is marked unreachable, which secretaries see.
+		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
+			return flows.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
+		},
+		Log:      d.Log,
+		Now:      now,
+		OnResult: onResult,
+		Draw:     d.Engine.Draw,
+	})
 }
 
 // chatLevels lists the Telegram private chats of people who see more than

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/go-pdf/fpdf"
+	"codeberg.org/go-pdf/fpdf"
 )
 
 // Comment is a residence cell's annual comment on a member (phiếu nhận

@@ -141,6 +141,7 @@ type Server struct {
 	sends     []time.Time       // accepted sends, for the overall limit
 	chatSends map[int64][]time.Time
 	limited   int
+	accepted  int // sends that put a message in a chat
 }
 
 // New starts a fake Bot API server, closed when the test ends.
@@ -240,6 +241,14 @@ func (s *Server) Delivered() []Call {
 	return out
 }
 
+// Accepted counts the sends (sendMessage, sendDocument …) that put a new
+// message in a chat; cheaper than len(Delivered()) for a benchmark to poll.
+func (s *Server) Accepted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
+}
+
 // RateLimited counts the calls refused by limit enforcement (not injected 429s).
 func (s *Server) RateLimited() int {
 	s.mu.Lock()
@@ -325,6 +334,7 @@ func UserJSON(user int64) map[string]any {
 
 func (s *Server) messageJSON(chat, user int64) map[string]any {
 	s.mu.Lock()
+	s.accepted++
 	s.nextMsg[chat]++
 	id := s.nextMsg[chat]
 	s.mu.Unlock()
