@@ -49,7 +49,6 @@ func (e *Engine) registerResidence() {
 	e.due("residence-meetings", dueResidenceMeetings)
 }
 
-
 // maxCellChoices is how many cells a link request shows as buttons; more
 // are found by typing a part of the name or the cell's code.
 const maxCellChoices = 12
