@@ -405,3 +405,38 @@ func TestSender_drawsDocumentsAtDelivery(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// TestSender_heldUntilNotBefore: a message held for the end of a cell's
+// no-message hours (Message.NotBefore) is not sent before then, and is sent
+// after.
+func TestSender_heldUntilNotBefore(t *testing.T) {
+	db := mustOpenDB(t)
+	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 22, 10, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock})
+	enqueue(t, db, Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)},
+		Message{Transport: "test", Chat: "an", Text: "reply"})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ft.mu.Lock()
+	if len(ft.sent["dung"]) != 0 || len(ft.sent["an"]) != 1 {
+		t.Fatalf("before the morning: %v", ft.sent)
+	}
+	ft.mu.Unlock()
+	mu.Lock()
+	now = now.Add(8*time.Hour + 21*time.Minute)
+	mu.Unlock()
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if fmt.Sprint(ft.sent["dung"]) != "[notice]" {
+		t.Fatalf("in the morning: %v", ft.sent)
+	}
+}
