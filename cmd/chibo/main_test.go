@@ -130,6 +130,13 @@ func TestMain_helpVersionAndBadConfig(t *testing.T) {
 			t.Errorf("--help does not name %s", env)
 		}
 	}
+	// Defaults in the chosen language (issue 12), never the flag package's English.
+	if !strings.Contains(errs, "(mặc định: 1825)") || strings.Contains(errs, "default") || strings.Contains(errs, " int\n") {
+		t.Errorf("--help defaults:\n%s", errs)
+	}
+	if _, _, errs := chibo(t, map[string]string{"CHIBO_LANG": "en"}, "", "--help"); !strings.Contains(errs, "(default: 1825)") {
+		t.Errorf("--help in English:\n%s", errs)
+	}
 	if code, out, _ := chibo(t, nil, "", "version"); code != 0 || !strings.HasPrefix(out, "chibo ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
