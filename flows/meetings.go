@@ -768,7 +768,7 @@ func askNewDate(c *Ctx) error {
 
 // futureDate reads a typed date that is today or later.
 func futureDate(c *Ctx, text string, zone *time.Location) (time.Time, error) {
-	d, err := ParseDate(text, c.Now, zone)
+	d, err := ParseDateFrom(text, c.Now, zone)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -403,7 +403,7 @@ func answerReschedule(c *Ctx, in Input) (string, error) {
 	if in.Choice != "" {
 		d, err = time.ParseInLocation("2006-01-02", in.Choice, zone)
 	} else {
-		d, err = ParseDate(in.Text, c.Now, zone)
+		d, err = ParseDateFrom(in.Text, c.Now, zone)
 	}
 	if err != nil {
 		return "", invalid("close.bad_reschedule", "Month", mt.At.In(zone).Format("01/2006"))

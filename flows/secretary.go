@@ -282,7 +282,7 @@ func answerStatusFrom(c *Ctx, in Input) (string, error) {
 	day := c.Now.In(c.Zone())
 	from := dayStart(day)
 	if in.Choice != "today" {
-		t, err := ParseDate(in.Text, c.Now, c.Zone())
+		t, err := ParseDateFrom(in.Text, c.Now, c.Zone())
 		if err != nil {
 			return "", err
 		}
@@ -314,7 +314,7 @@ func askStatusTo(c *Ctx) error {
 }
 
 func answerStatusTo(c *Ctx, in Input) (string, error) {
-	to, err := ParseDate(in.Text, c.Now, c.Zone())
+	to, err := ParseDateFrom(in.Text, c.Now, c.Zone())
 	if err != nil {
 		return "", err
 	}

@@ -137,16 +137,28 @@ func CleanReason(s string) (string, error) {
 	return s, nil
 }
 
-// ParseDate reads a date as people type it, in zone, at midnight:
+// ParseDateFrom reads a date as people type it, in zone, at midnight:
 // dd/mm/yyyy (also with - or . and one-digit day or month, or a two-digit
 // year), yyyy-mm-dd, or dd/mm without a year, which is the next such day
 // (today or later) after now. A day the month does not have is refused
 // with the month named ("tháng 2 không có ngày 31").
-func ParseDate(s string, now time.Time, zone *time.Location) (time.Time, error) {
+func ParseDateFrom(s string, now time.Time, zone *time.Location) (time.Time, error) {
 	return parseDate(s, now, zone, true)
 }
 
-// parseDatePast is ParseDate where a date without a year is the latest such
+// ParseDate is ParseDateFrom for a caller without the engine's clock (kept
+// for callers of the previous release): a date without its year is
+// refused, since "the next one" needs today. Its error's example is taken
+// from the wall clock, the only one it has.
+func ParseDate(s string, zone *time.Location) (time.Time, error) {
+	now := time.Now()
+	if len(strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })) == 2 {
+		return time.Time{}, invalid("err.date_format", "Example", exampleDate(now, zone))
+	}
+	return parseDate(s, now, zone, true)
+}
+
+// parseDatePast is ParseDateFrom where a date without a year is the latest such
 // day on or before now (a day something happened).
 func parseDatePast(s string, now time.Time, zone *time.Location) (time.Time, error) {
 	return parseDate(s, now, zone, false)

@@ -94,7 +94,7 @@ func TestParseDate(t *testing.T) {
 		{"25/12/2026 thêm", "", "err.date_format"},
 		{"25", "", "err.date_format"},
 	} {
-		got, err := ParseDate(c.in, now, zone)
+		got, err := ParseDateFrom(c.in, now, zone)
 		var inv *InvalidInput
 		switch {
 		case c.err == "" && err != nil:
@@ -107,17 +107,24 @@ func TestParseDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) in %v", c.in, got.Location())
 		}
 	}
+	// Without a clock, a date needs its year.
+	if _, err := ParseDate("20/12", zone); err == nil {
+		t.Error("ParseDate without a clock read 20/12")
+	}
+	if got, err := ParseDate("2026-12-20", zone); err != nil || got.Format("2006-01-02") != "2026-12-20" {
+		t.Errorf("ParseDate(2026-12-20) = %v, %v", got, err)
+	}
 	// A day something happened: the last 20/12, not the next.
 	if got, err := parseDatePast("20/12", now, zone); err != nil || got.Format("2006-01-02") != "2025-12-20" {
 		t.Errorf("parseDatePast(20/12) = %v, %v", got, err)
 	}
 	// The error names the month and the day, and an example never in the past.
-	_, err := ParseDate("31/02", now, zone)
+	_, err := ParseDateFrom("31/02", now, zone)
 	var inv *InvalidInput
 	if !errors.As(err, &inv) || fmt.Sprint(inv.KV) != "[Month 2 Day 31]" {
 		t.Errorf("31/02: %v", err)
 	}
-	_, err = ParseDate("hôm nay", now, zone)
+	_, err = ParseDateFrom("hôm nay", now, zone)
 	if !errors.As(err, &inv) || fmt.Sprint(inv.KV) != "[Example 14/12/2026]" {
 		t.Errorf("example: %v", err)
 	}
