@@ -2,6 +2,9 @@ package flows
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +146,40 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 			"en": "Nguyễn Văn Bí Thư,decided on a reason for absence,absence reason of Phạm Thị Dung,accepted,not accepted"}[lang]
 		if !strings.Contains(csv, "20/12/2026 19:35") || !strings.Contains(csv, want) {
 			t.Errorf("%s audit CSV lacks %q:\n%s", lang, want, csv)
+		}
+	}
+}
+
+// Every action the code audits has words for people (issue 12): a kind
+// added without a renderer would read as "another change". The kinds are
+// read from the source: c.Audit("kind", …), c.auditMeeting("kind", …) and
+// AuditEntry{… Action: "kind" …} in flows and cmd.
+func TestAudit_everyKindHasWords(t *testing.T) {
+	re := regexp.MustCompile(`(?:\.Audit\(|\.auditMeeting\(|Action: )"([a-z_]+)"`)
+	files, _ := filepath.Glob("*.go")
+	more, _ := filepath.Glob("../cmd/chibo/*.go")
+	seen := map[string]bool{}
+	for _, f := range append(files, more...) {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+			seen[m[1]] = true
+		}
+	}
+	if len(seen) < 10 {
+		t.Fatalf("found only %v: the pattern no longer matches the code", seen)
+	}
+	for kind := range seen {
+		if _, ok := auditRenderers[kind]; !ok {
+			t.Errorf("audited kind %q has no entry in auditRenderers (flows/audit_text.go)", kind)
+		}
+		if _, ok := auditActions[kind]; !ok {
+			t.Errorf("audited kind %q has no entry in auditActions (flows/audit.go)", kind)
 		}
 	}
 }
