@@ -181,12 +181,21 @@ func actSecInvite(c *Ctx, args string) error {
 		return nil
 	}
 	inv := &storage.Invite{Token: NewToken(), CellID: cell.ID, Role: role, CreatedBy: c.Me.ID, Created: c.Now, Expires: c.Now.Add(c.e.cfg.InviteTTL)}
+	if err := AddInviteCode(c.Tx, inv); err != nil {
+		return err
+	}
 	if err := c.Tx.PutInvite(inv); err != nil {
 		return err
 	}
 	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
 		return err
 	}
-	c.Say("admin.invite_made", "Role", c.roleName(role), "Cell", cell.Name, "Link", c.e.cfg.InviteLink(inv.Token), "Until", c.Date(inv.Expires))
+	if link := c.e.cfg.InviteLink(inv.Token); link != "" {
+		c.Say("admin.invite_made", "Role", c.roleName(role), "Cell", cell.Name, "Link", link, "Until", c.Date(inv.Expires))
+	} else { // no Telegram bot: the code alone
+		c.Say("zalo.admin_invite_made", "Role", c.roleName(role), "Cell", cell.Name, "Code", FormatInviteCode(inv.Code), "Until", c.Date(inv.Expires))
+		return nil
+	}
+	sayInviteCode(c, inv)
 	return nil
 }

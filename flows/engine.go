@@ -94,6 +94,7 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	e.registerCore()
 	e.registerPages()
 	e.registerRegistration()
+	e.registerInviteCodes()
 	e.registerSecretary()
 	e.registerGroups()
 	e.registerAudit()
@@ -489,6 +490,11 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	}
 	if tok, ok := deepLinkToken(text); ok {
 		text = "/start " + tok
+	}
+	if code, ok := ParseInviteCode(text); ok && c.conv == nil && ev.ChatKind != ChatGroup {
+		if done, err := e.onInviteCode(c, code); done || err != nil {
+			return err
+		}
 	}
 	if strings.HasPrefix(text, "/") {
 		return e.onCommand(c, text)

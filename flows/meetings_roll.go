@@ -66,6 +66,11 @@ func openCheckin(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	}
 	link := c.e.cfg.InviteLink(CheckinPayloadPrefix + mt.Code)
 	until := mt.CodeUntil.In(c.cellZone(cell)).Format("15:04")
+	if link == "" { // no Telegram bot to link to (Zalo only): the code alone
+		c.Reply(c.T("zalo.checkin_open", "Code", mt.Code, "Until", until),
+			[]Button{ActionButton(c.T("mt.btn_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+		return nil
+	}
 	c.Reply(c.T("mt.checkin_open", "Link", link, "Code", mt.Code, "Until", until),
 		[]Button{ActionButton(c.T("mt.btn_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
 	png, err := qrcode.Encode(link, qrcode.Medium, 512)

@@ -108,6 +108,14 @@ func runStart(c *Ctx, token string) error {
 	if IsCheckinPayload(token) { // a scanned or tapped meeting check-in link
 		return StartCheckin(c, token)
 	}
+	if code, ok := ParseInviteCode(token); ok { // "/start K7Q-4MX": the code typed after the command
+		if inv, err := c.Tx.InviteByCode(code); err == nil {
+			token = inv.Token
+		}
+	}
+	if inv, err := c.Tx.Invite(token); err == nil && inv.LinkMember != 0 && inv.Usable(c.Now) {
+		return linkContact(c, inv) // a code from /me, as a Telegram deep link
+	}
 	inv, target, err := usableInvite(c.Tx, token, c.Now)
 	if err != nil {
 		return sayInvalid(c, err)

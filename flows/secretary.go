@@ -135,6 +135,9 @@ func makeInvite(c *Ctx, cell *storage.Cell) error {
 		Created:   c.Now,
 		Expires:   c.Now.Add(c.e.cfg.InviteTTL),
 	}
+	if err := AddInviteCode(c.Tx, inv); err != nil {
+		return err
+	}
 	if err := c.Tx.PutInvite(inv); err != nil {
 		return err
 	}
@@ -142,7 +145,13 @@ func makeInvite(c *Ctx, cell *storage.Cell) error {
 	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
 		return err
 	}
-	c.Say("invite.made", "Cell", cell.Name, "Link", c.e.cfg.InviteLink(inv.Token), "Until", c.Date(inv.Expires))
+	if link := c.e.cfg.InviteLink(inv.Token); link != "" {
+		c.Say("invite.made", "Cell", cell.Name, "Link", link, "Until", c.Date(inv.Expires))
+	} else { // no Telegram bot: the code alone
+		c.Say("zalo.invite_made", "Cell", cell.Name, "Code", FormatInviteCode(inv.Code), "Until", c.Date(inv.Expires))
+		return nil
+	}
+	sayInviteCode(c, inv)
 	return nil
 }
 
@@ -156,6 +165,7 @@ func listMembers(c *Ctx, cell *storage.Cell) error {
 	for i, m := range ms {
 		b.WriteString("\n")
 		b.WriteString(c.T("members.line", "N", i+1, "Name", c.memberName(&m), "Status", c.statusLine(m.StatusOn(c.Now)), "Roles", c.leaderRoles(&m, cell.ID)))
+		b.WriteString(c.T("zalo.members_via", "Via", messengersOf(&m)))
 		if !m.Unreachable.IsZero() {
 			b.WriteString(c.T("members.unreachable", "Date", c.Date(m.Unreachable)))
 		}

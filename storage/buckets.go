@@ -42,6 +42,12 @@ var (
 	bucketResidenceOpen       = []byte("residenceopen")     // meeting id + member id → nil: attendance not yet settled
 )
 
+// Buckets of the Zalo transport's work (issue 16).
+var (
+	bucketInviteCodes = []byte("invitecodes") // short code → invite token (index of Invite.Code)
+	bucketFileLinks   = []byte("filelinks")   // random id → FileLink (files published at expiring links)
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketMembers, bucketContacts, bucketHomes,
@@ -51,4 +57,5 @@ var allBuckets = [][]byte{
 	bucketCheckins, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
+	bucketInviteCodes, bucketFileLinks,
 }

@@ -224,6 +224,13 @@ type Invite struct {
 	Expires   time.Time `json:"expires"`
 	MultiUse  bool      `json:"multi_use,omitempty"`
 	UsedBy    []uint64  `json:"used_by,omitempty"`
+	// Code is a short code a person may send to the bot instead of tapping
+	// the link, on messengers without start payloads (Zalo). Invites made
+	// before codes existed have none.
+	Code string `json:"code,omitempty"`
+	// LinkMember, when set, makes the invite a one-time code (from /me) that
+	// links another messenger to that member's record instead of joining.
+	LinkMember uint64 `json:"link_member,omitempty"`
 }
 
 // Usable reports whether the invite can still be used at now.

@@ -225,7 +225,25 @@ func (tx *Tx) PutInvite(inv *Invite) error {
 	if inv.Token == "" {
 		return fmt.Errorf("invite without token")
 	}
+	if inv.Code != "" {
+		codes := tx.tx.Bucket(bucketInviteCodes)
+		if t := codes.Get([]byte(inv.Code)); t != nil && string(t) != inv.Token {
+			return fmt.Errorf("invite code %s is taken", inv.Code)
+		}
+		if err := codes.Put([]byte(inv.Code), []byte(inv.Token)); err != nil {
+			return err
+		}
+	}
 	return putJSON(tx.tx.Bucket(bucketInvites), []byte(inv.Token), inv)
+}
+
+// InviteByCode returns the invite with the short code (Invite.Code).
+func (tx *Tx) InviteByCode(code string) (*Invite, error) {
+	t := tx.tx.Bucket(bucketInviteCodes).Get([]byte(code))
+	if t == nil {
+		return nil, ErrNotFound
+	}
+	return tx.Invite(string(t))
 }
 
 // ConvKey is the key of a conversation: one per (transport, chat, user).

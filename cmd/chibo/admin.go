@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -10,9 +11,45 @@ import (
 	"strings"
 	"time"
 
+	"chibo/bot/telegram"
+	"chibo/bot/zalo"
 	"chibo/flows"
 	"chibo/storage"
 )
+
+// inviteBot names the bot an invite made on the command line is for: the
+// one the token belongs to (asked with getMe), else the configured or
+// learnt Telegram username; with neither known it refuses, rather than
+// print a link to someone else's bot. A Zalo code works with whatever
+// Zalo bot serves this database: its name is shown when the token is set.
+func inviteBot(cfg Config, db *storage.DB, transport string, t func(string, ...any) string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if transport == zalo.Name {
+		if cfg.ZaloToken == "" {
+			return "", nil
+		}
+		z, err := zalo.New(ctx, zalo.Config{Token: cfg.ZaloToken, APIBase: cfg.ZaloAPI})
+		if err != nil {
+			return "", err
+		}
+		return z.Me().AccountName, nil
+	}
+	if cfg.Token != "" {
+		tg, err := telegram.New(ctx, telegram.Config{Token: cfg.Token, APIBase: cfg.API})
+		if err != nil {
+			return "", err
+		}
+		return tg.Username(), nil
+	}
+	if cfg.demo {
+		return botUsername(cfg, db), nil
+	}
+	if name := knownUsername(cfg, db); name != "" {
+		return name, nil
+	}
+	return "", errors.New(t("zalo.cli_err_bot_unknown"))
+}
 
 // runCommand runs a subcommand that needs the database (backup FILE, admin
 // …), in the serving process for the admin socket or on the file. A path
@@ -54,6 +91,7 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 	days := fs.Int("days", cfg.InviteDays, "")
 	multi := fs.Bool("multi", false, "")
 	set := fs.String("set", "", "")
+	transport := fs.String("transport", telegram.Name, "")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}
@@ -84,9 +122,21 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 			(r != storage.RoleSecretary && r != storage.RoleDeputy && r != storage.RoleMember && !admin) {
 			return errUsage
 		}
+		if *transport != telegram.Name && *transport != zalo.Name {
+			return errUsage
+		}
+		// The link or code must name the bot the person will write to:
+		// ask the messenger before anything is stored.
+		bot, err := inviteBot(cfg, db, *transport, t)
+		if err != nil {
+			return err
+		}
 		inv := &storage.Invite{Token: flows.NewToken(), Role: r, Created: now, Expires: now.Add(time.Duration(*days) * 24 * time.Hour), MultiUse: *multi}
 		var where string
-		err := db.Update(func(tx *storage.Tx) error {
+		err = db.Update(func(tx *storage.Tx) error {
+			if err := flows.AddInviteCode(tx, inv); err != nil {
+				return err
+			}
 			if admin {
 				o, err := tx.Org(*org)
 				if err != nil {
@@ -110,8 +160,15 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")))
-		fmt.Fprintln(out, "https://t.me/"+botUsername(cfg, db)+"?start="+inv.Token)
+		until := inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")
+		if *transport == zalo.Name {
+			fmt.Fprintln(out, t("zalo.cli_invite_created", "Cell", where, "Role", string(r), "Until", until, "Bot", bot))
+			fmt.Fprintln(out, flows.FormatInviteCode(inv.Code))
+			return nil
+		}
+		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
+		fmt.Fprintln(out, t("zalo.cli_invite_code", "Code", flows.FormatInviteCode(inv.Code)))
+		fmt.Fprintln(out, "https://t.me/"+bot+"?start="+inv.Token)
 	case "quality-template", "residence-form", "residence-settings":
 		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)
 	case "checkin-form":

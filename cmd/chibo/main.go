@@ -23,6 +23,7 @@ import (
 
 	"chibo/bot"
 	"chibo/bot/console"
+	"chibo/bot/zalo"
 	"chibo/flows"
 	"chibo/locales"
 	"chibo/storage"
@@ -57,11 +58,29 @@ type Config struct {
 	LogFormat     string
 	BackupDir     string
 	BackupKeep    int
+	// Zalo Bot Platform: served when ZaloToken is set.
+	ZaloToken         string
+	ZaloAPI           string
+	ZaloWebhookURL    string
+	ZaloWebhookSecret string
+	ZaloRate          float64
+	ZaloPollers       int
+	// Listen is chibo's own HTTP listener: /healthz of every messenger,
+	// /metrics, the Zalo webhook and the file links. Empty means none.
+	Listen string
+	// PublicURL is where Listen is reachable from the internet, for links
+	// to files on messengers that cannot carry them. Empty means no links.
+	PublicURL string
+	// LinkHours is how long a file link works.
+	LinkHours int
 	// ClockOffset shifts chibo's clock, to rehearse on a copy of a database
 	// (CHIBO_CLOCK_OFFSET, e.g. "+24d", "-3h"); zero is the real time.
 	ClockOffset time.Duration
 
 	zone *time.Location
+	// demo is set in the console demo's process: only there may a link name
+	// the demo's bot.
+	demo bool
 	// workDir is the directory relative paths in arguments are relative
 	// to: the caller's, when a command comes through the admin socket.
 	// Empty means the process's own.
@@ -120,7 +139,7 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 	if len(rest) > 0 {
 		return runCLI(ctx, cfg, rest, lang, stdout, stderr, t)
 	}
-	logger := newLogger(cfg.LogFormat, stderr, cfg.Token == "")
+	logger := newLogger(cfg.LogFormat, stderr, cfg.Token == "" && cfg.ZaloToken == "")
 	return exitCode(run(ctx, cfg, cat, logger, stdin, stdout), cfg, stderr, t)
 }
 
@@ -273,6 +292,18 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
 	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
 	fs.IntVar(&cfg.BackupKeep, "backup-keep", keep, t("flag.backup_keep"))
+	fs.StringVar(&cfg.ZaloToken, "zalo-token", env("ZALO_BOT_TOKEN", ""), t("flag.zalo_token"))
+	fs.StringVar(&cfg.ZaloAPI, "zalo-api", env("CHIBO_ZALO_API", zalo.DefaultAPIBase), t("flag.zalo_api"))
+	fs.StringVar(&cfg.ZaloWebhookURL, "zalo-webhook-url", env("CHIBO_ZALO_WEBHOOK_URL", ""), t("flag.zalo_webhook_url"))
+	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
+	zrate, _ := strconv.ParseFloat(env("CHIBO_ZALO_RATE", strconv.FormatFloat(zalo.DefaultPace.PerSecond, 'g', -1, 64)), 64)
+	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", zrate, t("flag.zalo_rate"))
+	pollers, _ := strconv.Atoi(env("CHIBO_ZALO_POLLERS", "4"))
+	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", pollers, t("flag.zalo_pollers"))
+	fs.StringVar(&cfg.Listen, "listen", env("CHIBO_LISTEN", ""), t("flag.listen"))
+	fs.StringVar(&cfg.PublicURL, "public-url", env("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
+	linkHours, _ := strconv.Atoi(env("CHIBO_LINK_HOURS", "24"))
+	fs.IntVar(&cfg.LinkHours, "link-hours", linkHours, t("flag.link_hours"))
 	offset := fs.String("clock-offset", env("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, t("cli.usage"))
@@ -283,7 +314,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	}
 	if cfg.DB == "" {
 		cfg.DB = "chibo.db"
-		if cfg.Token == "" && fs.NArg() == 0 {
+		if cfg.Token == "" && cfg.ZaloToken == "" && fs.NArg() == 0 {
 			cfg.DB = demoDB
 		}
 	}
@@ -295,7 +326,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	if cfg.ClockOffset, err = parseClockOffset(*offset); err != nil {
 		return cfg, nil, errors.New(t("cli.err_clock_offset", "Value", *offset))
 	}
-	if cfg.ClockOffset != 0 && cfg.WebhookURL != "" {
+	if cfg.ClockOffset != 0 && (cfg.WebhookURL != "" || cfg.ZaloWebhookURL != "") {
 		// A webhook is a bot that real people use: its clock must be true.
 		return cfg, nil, errors.New(t("cli.err_clock_offset_webhook"))
 	}
@@ -317,6 +348,24 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 		return cfg, nil, fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
 	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
 		return cfg, nil, fmt.Errorf("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
+	case cfg.ZaloPollers <= 0 || cfg.ZaloPollers > 32:
+		return cfg, nil, fmt.Errorf("CHIBO_ZALO_POLLERS must be 1 to 32")
+	case cfg.ZaloRate <= 0:
+		return cfg, nil, fmt.Errorf("CHIBO_ZALO_RATE must be above 0")
+	case cfg.LinkHours <= 0:
+		return cfg, nil, fmt.Errorf("CHIBO_LINK_HOURS must be above 0")
+	case cfg.ZaloWebhookURL != "" && (len(cfg.ZaloWebhookSecret) < 8 || len(cfg.ZaloWebhookSecret) > 256):
+		return cfg, nil, fmt.Errorf("CHIBO_ZALO_WEBHOOK_SECRET of 8 to 256 characters is required with CHIBO_ZALO_WEBHOOK_URL")
+	case cfg.ZaloWebhookURL != "" && !strings.HasPrefix(cfg.ZaloWebhookURL, "https://"):
+		return cfg, nil, fmt.Errorf("CHIBO_ZALO_WEBHOOK_URL must be an https URL")
+	case cfg.PublicURL != "" && !strings.HasPrefix(cfg.PublicURL, "https://") && !strings.HasPrefix(cfg.PublicURL, "http://"):
+		return cfg, nil, fmt.Errorf("CHIBO_PUBLIC_URL must be an http(s) URL")
+	}
+	if cfg.Listen == "" && cfg.ZaloToken != "" && cfg.HealthListen != "" {
+		cfg.Listen = cfg.HealthListen // one /healthz for every messenger
+	}
+	if cfg.Listen == "" && (cfg.ZaloWebhookURL != "" || cfg.PublicURL != "") {
+		cfg.Listen = "127.0.0.1:8090" // the webhook and the file links need chibo's listener
 	}
 	return cfg, fs.Args(), nil
 }
@@ -375,6 +424,7 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 	}
 	defer db.Close() // closed last, after every user of it stopped
 
+	cfg.demo = cfg.Token == "" && cfg.ZaloToken == ""
 	adm, err := listenAdmin(cfg, db, cat, log)
 	if err != nil {
 		return err
@@ -387,7 +437,7 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 		log.Warn("rehearsal clock: chibo's time is shifted; use only on a copy of the database", "offset", cfg.ClockOffset.String(), "now", now().Format(time.RFC3339))
 	}
 	var clock *console.Clock
-	if cfg.Token == "" { // the console demo's clock can be moved forward
+	if cfg.Token == "" && cfg.ZaloToken == "" { // the console demo's clock can be moved forward
 		if clock, err = console.LoadClock(db, cfg.ClockOffset); err != nil {
 			return err
 		}
@@ -395,6 +445,17 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 	}
 	var linkMu sync.RWMutex
 	inviteLink := func(token string) string { return "https://t.me/" + botUsername(cfg, db) + "?start=" + token }
+	if cfg.Token != "" || cfg.ZaloToken != "" {
+		// Served: a link names the bot Telegram told (set once connected),
+		// or the configured or learnt one; none without a Telegram bot, and
+		// the invite shows its code alone.
+		inviteLink = func(token string) string {
+			if name := knownUsername(cfg, db); cfg.Token != "" && name != "" {
+				return "https://t.me/" + name + "?start=" + token
+			}
+			return ""
+		}
+	}
 	engine, err := flows.NewEngine(cat, flows.Config{
 		Now:            now,
 		Zone:           cfg.zone,
@@ -417,24 +478,37 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 		defer linkMu.Unlock()
 		inviteLink = f
 	}}
+	var plugs []*plug
 	if cfg.Token != "" {
-		return runTelegram(ctx, cfg, d, now)
+		plugs = append(plugs, telegramPlug(cfg, d, now))
+	}
+	if cfg.ZaloToken != "" {
+		plugs = append(plugs, zaloPlug(cfg, d, now))
+	}
+	if len(plugs) > 0 {
+		return serve(ctx, cfg, d, now, plugs)
 	}
 	return runConsole(ctx, cfg, d, clock, stdin, stdout)
 }
 
-// botUsername is the bot's Telegram username for links: configured, or
-// learnt from Telegram on an earlier run, or the demo's.
+// botUsername is the bot's Telegram username for links in the demo:
+// configured, or learnt from Telegram on an earlier run, or the demo's.
 func botUsername(cfg Config, db *storage.DB) string {
+	if name := knownUsername(cfg, db); name != "" {
+		return name
+	}
+	return "chibo_demo_bot" // the demo's own: never a link outside the demo
+}
+
+// knownUsername is the bot's Telegram username: configured, or learnt from
+// Telegram on an earlier run; "" when neither.
+func knownUsername(cfg Config, db *storage.DB) string {
 	if cfg.BotUsername != "" {
 		return cfg.BotUsername
 	}
 	var name []byte
 	_ = db.View(func(tx *storage.Tx) error { name = tx.Meta(metaBotUsername); return nil })
-	if len(name) > 0 {
-		return string(name)
-	}
-	return "chibo_demo_bot"
+	return string(name)
 }
 
 // metaBotUsername is where the bot's username is kept once Telegram told it.

@@ -22,6 +22,9 @@ type metrics struct {
 	sends         *prometheus.CounterVec
 	remindersDue  prometheus.Counter
 	remindersSent prometheus.Counter
+	// transportUp and transportSends tell the messengers apart.
+	transportUp    *prometheus.GaugeVec
+	transportSends *prometheus.CounterVec
 }
 
 func newMetrics(db *storage.DB) *metrics {
@@ -48,6 +51,14 @@ func newMetrics(db *storage.DB) *metrics {
 			Name: "chibo_reminders_sent_total",
 			Help: "Reminders (outbox keys reminder/…) the messenger accepted.",
 		}),
+		transportUp: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "chibo_transport_up",
+			Help: "1 while chibo is connected to the messenger and taking its updates, 0 while it (re)connects.",
+		}, []string{"transport"}),
+		transportSends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "chibo_transport_sends_total",
+			Help: "Send attempts by messenger and result (as chibo_sends_total).",
+		}, []string{"transport", "result"}),
 	}
 	for _, r := range []string{"ok", "error"} {
 		m.updates.WithLabelValues(r)
@@ -55,7 +66,7 @@ func newMetrics(db *storage.DB) *metrics {
 	for _, r := range []string{bot.ResultSent, bot.ResultRetry, bot.ResultBlocked, bot.ResultPermanent, bot.ResultFailed, bot.ResultUnmarked} {
 		m.sends.WithLabelValues(r) // every result shows, at 0, before it first happens
 	}
-	m.reg.MustRegister(m.updates, m.latency, m.sends, m.remindersDue, m.remindersSent,
+	m.reg.MustRegister(m.updates, m.latency, m.sends, m.remindersDue, m.remindersSent, m.transportUp, m.transportSends,
 		dbCollector{db: db},
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
@@ -86,6 +97,7 @@ func (m *metrics) dispatched(events int, took time.Duration, err error) {
 // sent is the sender's OnResult.
 func (m *metrics) sent(it *storage.OutboxItem, result string) {
 	m.sends.WithLabelValues(result).Inc()
+	m.transportSends.WithLabelValues(it.Transport, result).Inc()
 	if result == bot.ResultSent && strings.HasPrefix(it.Key, "reminder/") {
 		m.remindersSent.Inc()
 	}
