@@ -66,6 +66,8 @@ var auditActions = map[string]string{
 	"checkin_form_set": "audit.kind_checkin_form",
 	"rules_file":       "audit.kind_rules_file",
 	"member_received":  "audit.kind_member_received",
+	"contact_link":     "audit.kind_contact_link",
+	"link_code_create": "audit.kind_link_code",
 	"cell_create":      "audit.cell_create",
 	"member_join":      "audit.kind_member_join",
 	"export_made":      "audit.kind_export",

@@ -3,6 +3,7 @@ package flows
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -45,6 +46,8 @@ var auditRenderers = map[string]func(c *Ctx, e *storage.AuditEntry) auditView{
 	"checkin_form_set": auditPlain("audit.w_checkin_form"),
 	"rules_file":       auditRulesFile,
 	"member_received":  auditReceived,
+	"contact_link":     auditContactLink,
+	"link_code_create": auditLinkCode,
 	"cell_create":      auditCellCreate,
 	"invite_create":    auditInvite,
 	"member_join":      auditJoin,
@@ -510,4 +513,35 @@ func auditReceived(c *Ctx, e *storage.AuditEntry) auditView {
 		return c.T("audit.unknown_cell")
 	}
 	return auditView{What: c.T("audit.w_received", "Name", c.auditSubject(e)), Before: cellName(after.FromCell), After: cellName(after.Cell)}
+}
+
+// auditContactLink is a messenger linked to a member's record: the
+// messengers before and after.
+func auditContactLink(c *Ctx, e *storage.AuditEntry) auditView {
+	side := func(raw json.RawMessage) string {
+		var v struct {
+			Transports []string `json:"transports"`
+		}
+		decodeAudit(raw, &v)
+		names := make([]string, 0, len(v.Transports))
+		for _, t := range v.Transports {
+			names = append(names, messengerName(t))
+		}
+		slices.Sort(names)
+		return strings.Join(names, ", ")
+	}
+	return auditView{What: c.T("audit.w_contact_link", "Name", c.auditSubject(e)), Before: side(e.Before), After: side(e.After)}
+}
+
+// auditLinkCode is a one-time code made to link another messenger.
+func auditLinkCode(c *Ctx, e *storage.AuditEntry) auditView {
+	var after struct {
+		Expires time.Time `json:"expires"`
+	}
+	decodeAudit(e.After, &after)
+	v := auditView{What: c.T("audit.w_link_code", "Name", c.auditSubject(e))}
+	if !after.Expires.IsZero() {
+		v.After = c.T("audit.invite_expires", "Date", c.Date(after.Expires))
+	}
+	return v
 }

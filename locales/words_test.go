@@ -40,7 +40,7 @@ var allowedChibo = regexp.MustCompile(`chibo (admin|export|version|backup|restor
 
 // operatorMessage matches the ids of the command line's messages, read by
 // the server's operator.
-var operatorMessage = regexp.MustCompile(`^(cli[._]|flag\.)`)
+var operatorMessage = regexp.MustCompile(`^(cli[._]|flag\.)|\.cli_`)
 
 func TestMessages_viUsesTodaysTerms(t *testing.T) {
 	msgs := messages(t)["vi"]
