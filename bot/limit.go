@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -27,7 +28,8 @@ type Limiter interface {
 	// process before this one died.
 	Hold(chat string, group bool, now time.Time)
 	// Pause holds back chat until the time given, the messenger having
-	// answered 429; with chat == "" it holds back every chat.
+	// answered 429; with chat == "" or a transport's prefix alone
+	// ("telegram:") it holds back every chat of the limiter.
 	Pause(chat string, until time.Time)
 }
 
@@ -207,7 +209,7 @@ func (r *RateLimiter) Hold(chat string, group bool, now time.Time) {
 func (r *RateLimiter) Pause(chat string, until time.Time) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if chat == "" {
+	if chat == "" || strings.HasSuffix(chat, ":") {
 		if until.After(r.next) {
 			r.next = until
 		}

@@ -412,8 +412,8 @@ func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) 
 		it.NotBefore = now.Add(wait)
 		if se.RetryAfter > 0 {
 			chat := q.key
-			if se.Global {
-				chat = ""
+			if se.Global { // every chat of this messenger, not the others'
+				chat = it.Transport + ":"
 			}
 			s.opt.Limiter.Pause(chat, it.NotBefore)
 		}

@@ -54,8 +54,8 @@ func (l *lazyTransport) Send(ctx context.Context, m bot.Message) error {
 
 // byTransport routes each limiter call to the limiter of the transport the
 // sender's key ("transport:chat") names, so each messenger keeps its own
-// pace. A pause of every chat (chat "") applies to every transport: the
-// sender does not say whose it is.
+// pace. A messenger's pause of every chat ("zalo:") holds back its own
+// chats only; a pause with no transport ("") holds back every one.
 type byTransport map[string]bot.Limiter
 
 func (b byTransport) of(key string) bot.Limiter {
