@@ -255,7 +255,7 @@ func ckFormOf(tx *storage.Tx, cell *storage.Cell) (*storage.CheckinTemplate, err
 // question is the text asking for field f.
 func (c *Ctx) fieldQuestion(f storage.CheckinField, p ckPeriod) string {
 	if id, ok := defaultQuestions[f.Key]; ok && len(f.Label) == 0 {
-		return c.T(id, "Month", p.label())
+		return c.T(id, "Month", p.label(), "Example", p.add(6).label())
 	}
 	return strings.ReplaceAll(c.customLabel(f), monthMarker, p.label())
 }
@@ -477,7 +477,7 @@ func runCheckin(c *Ctx, _ string) error {
 func (c *Ctx) checkinPrompt(form *storage.CheckinTemplate, p ckPeriod, r ckRules, prev *storage.Checkin) string {
 	text := c.T("checkins.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.lastDay(p)))
 	if prev != nil {
-		text += "\n\n" + c.T("checkins.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Period, prev.Answers))
+		text += "\n\n" + c.T("checkins.prompt_last", "Month", c.monthLabel(prev.Period), "Summary", c.ckSummary(form, prev.Period, prev.Answers))
 	}
 	return text
 }
@@ -669,7 +669,7 @@ func askCheckinField(c *Ctx) error {
 	case f.Kind == "place" && c.Data()["lat"] != "":
 		q = c.T("checkins.q_place_after_location")
 	case f.Key == "place" && len(f.Label) == 0 && !r.s.PreciseLocation:
-		// The cell keeps province and district only: no point offering to
+		// The cell keeps province and commune only (no district level since 1/7/2025): no point offering to
 		// share a location that would not be kept.
 		q = c.T("checkins.q_place_coarse")
 	}
@@ -807,12 +807,12 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 		}
 		m := monthYear.FindStringSubmatch(in.Text)
 		if m == nil {
-			return nil, invalid("checkins.err_return")
+			return nil, invalid("checkins.err_return", "Example", p.add(6).label())
 		}
 		mo, _ := strconv.Atoi(m[1])
 		y, _ := strconv.Atoi(m[2])
 		if mo < 1 || mo > 12 {
-			return nil, invalid("checkins.err_return")
+			return nil, invalid("checkins.err_return", "Example", p.add(6).label())
 		}
 		back := ckPeriod{y, time.Month(mo)}
 		if back.before(p) {
@@ -836,10 +836,14 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 	if in.Choice != "" || in.Phone != "" {
 		return nil, invalid("checkins.err_type")
 	}
-	s, err := CleanReason(in.Text)
+	clean := CleanReason
+	if f.Kind == "place" {
+		clean = CleanPlace
+	}
+	s, err := clean(in.Text)
 	if err != nil {
 		var inv *InvalidInput
-		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
+		if errors.As(err, &inv) && (inv.MsgID == "err.reason_empty" || inv.MsgID == "err.place_empty") {
 			return nil, invalid("checkins.err_type")
 		}
 		return nil, err
