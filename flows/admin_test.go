@@ -55,7 +55,8 @@ func TestAdmin_createsCellAndInvitesSecretary(t *testing.T) {
 
 	// The admin sees the changes of the organization's cells.
 	audit := h.say("adm", "/audit")[0].Text
-	if !strings.Contains(audit, "tạo chi bộ") || !strings.Contains(audit, "tạo đường dẫn mời") {
+	if !strings.Contains(audit, "tạo Chi bộ ấp Mới") || !strings.Contains(audit, "tạo lời mời (bí thư)") ||
+		!strings.Contains(audit, "Phan Văn Mới: Phan Văn Mới tham gia trợ lý chibo – bí thư") {
 		t.Fatalf("/audit for the admin:\n%s", audit)
 	}
 }

@@ -13,7 +13,17 @@ import (
 // "status_set"; before and after are the values, marshalled as JSON (nil
 // for none).
 func (c *Ctx) Audit(action string, cellID, subjectID uint64, before, after any) error {
-	e := &storage.AuditEntry{At: c.Now, ActorID: c.meID(), CellID: cellID, Action: action, SubjectID: subjectID}
+	return c.auditEntry(&storage.AuditEntry{Action: action, CellID: cellID, SubjectID: subjectID}, before, after)
+}
+
+// auditMeeting is Audit for a change about one meeting, which the entry
+// names so that the log can say which meeting it was.
+func (c *Ctx) auditMeeting(action string, mt *storage.Meeting, subjectID uint64, before, after any) error {
+	return c.auditEntry(&storage.AuditEntry{Action: action, CellID: mt.CellID, SubjectID: subjectID, MeetingID: mt.ID}, before, after)
+}
+
+func (c *Ctx) auditEntry(e *storage.AuditEntry, before, after any) error {
+	e.At, e.ActorID = c.Now, c.meID()
 	var err error
 	if e.Before, err = auditJSON(before); err != nil {
 		return err
@@ -31,25 +41,45 @@ func auditJSON(v any) (json.RawMessage, error) {
 	return json.Marshal(v)
 }
 
-// auditActions names the recorded actions for people. An action missing here
-// is shown by its code.
+// auditActions names the kinds of recorded actions for the export's
+// column of kinds. A kind missing here is shown as "other change".
 var auditActions = map[string]string{
-	"status_set":      "audit.status_set",
-	"invite_create":   "audit.invite_create",
-	"group_link":      "audit.group_link",
-	"excuse_decide":   "audit.excuse_decide",
-	"decision_change": "audit.decision_change",
-	"roll_set":        "audit.roll_set",
-	"dues_set":        "dues.audit_set",
-	"meeting_score":   "audit.meeting_score",
-	"meeting_close":   "close.audit_close",
-	"meeting_amend":   "close.audit_amend",
-	"meeting_resched": "close.audit_reschedule",
-	"faraway_set":     "audit.faraway_set",
-	"residence_link":  "audit.residence_link",
-	"residence_note":  "audit.residence_note",
-	"settings_change": "audit.settings_change",
-	"cell_create":     "audit.cell_create",
+	"status_set":       "audit.status_set",
+	"invite_create":    "audit.invite_create",
+	"group_link":       "audit.group_link",
+	"excuse_decide":    "audit.excuse_decide",
+	"decision_change":  "audit.decision_change",
+	"roll_set":         "audit.roll_set",
+	"dues_set":         "dues.audit_set",
+	"meeting_score":    "audit.meeting_score",
+	"meeting_close":    "close.audit_close",
+	"meeting_amend":    "close.audit_amend",
+	"meeting_resched":  "close.audit_reschedule",
+	"meeting_create":   "audit.kind_meeting_create",
+	"meeting_cancel":   "audit.kind_meeting_cancel",
+	"meeting_move":     "audit.kind_meeting_move",
+	"notice_sent":      "audit.kind_notice_sent",
+	"faraway_set":      "audit.faraway_set",
+	"residence_link":   "audit.residence_link",
+	"residence_note":   "audit.residence_note",
+	"settings_change":  "audit.settings_change",
+	"checkin_form_set": "audit.kind_checkin_form",
+	"rules_file":       "audit.kind_rules_file",
+	"member_received":  "audit.kind_member_received",
+	"contact_link":     "audit.kind_contact_link",
+	"link_code_create": "audit.kind_link_code",
+	"cell_create":      "audit.cell_create",
+	"member_join":      "audit.kind_member_join",
+	"export_made":      "audit.kind_export",
+	"location_exact":   "audit.kind_location_exact",
+}
+
+// auditKind is the kind of an entry's action in words.
+func (c *Ctx) auditKind(action string) string {
+	if id, ok := auditActions[action]; ok {
+		return c.T(id)
+	}
+	return c.T("audit.kind_other")
 }
 
 func (e *Engine) registerAudit() {
@@ -80,68 +110,38 @@ func runAudit(c *Ctx, _ string) error {
 		c.Say("audit.empty")
 		return nil
 	}
-	names := map[uint64]string{}
-	name := func(id uint64) string {
-		if id == 0 {
-			return c.T("audit.operator")
-		}
-		if n, ok := names[id]; ok {
-			return n
-		}
-		n := c.T("audit.unknown_member")
-		if m, err := c.Tx.Member(id); err == nil {
-			n = m.Name
-		}
-		names[id] = n
-		return n
-	}
 	lines := []string{c.N("audit.header", len(entries))}
-	for _, e := range entries {
-		what := e.Action
-		if id, ok := auditActions[e.Action]; ok {
-			what = c.T(id)
-		}
-		subject := ""
-		if e.SubjectID != 0 {
-			subject = name(e.SubjectID)
-		}
-		lines = append(lines, c.T("audit.line", "When", c.Date(e.At)+" "+e.At.In(c.Zone()).Format("15:04"), "Who", name(e.ActorID), "What", what, "Subject", subject))
+	for i := range entries {
+		lines = append(lines, c.auditText(&entries[i]))
 	}
 	c.Reply(strings.Join(lines, "\n"))
 	return nil
 }
 
 // auditTable is the cell's audit log as a table for /export: every entry
-// kept, oldest first, with the values before and after as recorded.
+// kept, oldest first, in the reader's language and the cell's local time,
+// with the values before and after in words.
 func (c *Ctx) auditTable(cell *storage.Cell) (*export.Table, error) {
 	entries, err := c.Tx.AuditLog(1<<30, func(e *storage.AuditEntry) bool { return e.CellID == cell.ID })
 	if err != nil {
 		return nil, err
 	}
-	zone := c.cellZone(cell)
 	tb := &export.Table{
 		Sheet:    c.T("audit.sheet"),
 		Title:    c.T("audit.export_title", "Cell", cell.Name),
 		Subtitle: c.T("audit.export_made", "Date", c.Date(c.Now)),
 		Columns: []export.Column{
-			{Header: c.T("audit.col_when"), Width: 17}, {Header: c.T("audit.col_who"), Width: 24},
-			{Header: c.T("audit.col_what"), Width: 30}, {Header: c.T("audit.col_subject"), Width: 24},
-			{Header: c.T("audit.col_before"), Width: 40}, {Header: c.T("audit.col_after"), Width: 40},
+			{Header: c.T("audit.col_when"), Width: 17}, {Header: c.T("audit.col_who"), Width: 28},
+			{Header: c.T("audit.col_what"), Width: 30}, {Header: c.T("audit.col_change"), Width: 50},
+			{Header: c.T("audit.col_before"), Width: 30}, {Header: c.T("audit.col_after"), Width: 30},
 		},
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
-		e := entries[i]
-		what := e.Action
-		if id, ok := auditActions[e.Action]; ok {
-			what = c.T(id)
-		}
-		subject := ""
-		if e.SubjectID != 0 {
-			subject = c.personName(e.SubjectID)
-		}
+		e := &entries[i]
+		v := c.auditView(e)
 		tb.Rows = append(tb.Rows, []export.Cell{
-			{V: e.At.In(zone).Format("02/01/2006 15:04")}, {V: c.personName(e.ActorID)}, {V: what}, {V: subject},
-			{V: string(e.Before)}, {V: string(e.After)},
+			{V: c.auditWhen(e)}, {V: c.auditActor(e.ActorID)}, {V: c.auditKind(e.Action)}, {V: v.What},
+			{V: v.Before}, {V: v.After},
 		})
 	}
 	if len(entries) == 0 {

@@ -105,6 +105,17 @@ func (r ckRules) deadline(p ckPeriod) time.Time {
 // lastDay is the last on-time day, as shown to people.
 func (r ckRules) lastDay(p ckPeriod) time.Time { return r.deadline(p).AddDate(0, 0, -1) }
 
+// fixUntil is the last day a report for p may be corrected at now: the last
+// day before the deadline, or, for a member who was not asked in time (a
+// status recorded after the deadline) and reports later, the last day
+// before the next month's check-in opens.
+func (r ckRules) fixUntil(p ckPeriod, now time.Time) time.Time {
+	if now.Before(r.deadline(p)) {
+		return r.lastDay(p)
+	}
+	return r.open(p.add(1)).AddDate(0, 0, -1)
+}
+
 // escalateAt is when the group leader and the secretary get the silent list.
 func (r ckRules) escalateAt(p ckPeriod) time.Time {
 	return r.deadline(p).Add(time.Duration(r.s.Hour) * time.Hour)
@@ -255,7 +266,7 @@ func ckFormOf(tx *storage.Tx, cell *storage.Cell) (*storage.CheckinTemplate, err
 // question is the text asking for field f.
 func (c *Ctx) fieldQuestion(f storage.CheckinField, p ckPeriod) string {
 	if id, ok := defaultQuestions[f.Key]; ok && len(f.Label) == 0 {
-		return c.T(id, "Month", p.label())
+		return c.T(id, "Month", p.label(), "Example", p.add(6).label())
 	}
 	return strings.ReplaceAll(c.customLabel(f), monthMarker, p.label())
 }
@@ -456,7 +467,7 @@ func runCheckin(c *Ctx, _ string) error {
 		text := c.T("checkins.current", "Month", p.label(), "Date", c.Date(cur.Updated), "Summary", c.ckSummary(form, cur.Period, cur.Answers))
 		rows := [][]Button{{ActionButton(c.T("checkins.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
 		if st == stateOpen {
-			text += "\n" + c.T("checkins.can_correct", "Date", c.Date(r.lastDay(p)))
+			text += "\n" + c.T("checkins.can_correct", "Date", c.Date(r.fixUntil(p, c.Now)))
 			rows = append([][]Button{{ActionButton(c.T("checkins.btn_correct"), "ck", "e:"+p.String())}}, rows...)
 		} else {
 			text += "\n" + c.T("checkins.no_corrections")
@@ -475,9 +486,9 @@ func runCheckin(c *Ctx, _ string) error {
 // checkinPrompt invites the member to check in for p, showing last month's
 // answers when there are some.
 func (c *Ctx) checkinPrompt(form *storage.CheckinTemplate, p ckPeriod, r ckRules, prev *storage.Checkin) string {
-	text := c.T("checkins.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+	text := c.T("checkins.prompt", "Name", c.nameOrEmpty(), "Month", p.label(), "Date", c.Date(r.fixUntil(p, c.Now)))
 	if prev != nil {
-		text += "\n\n" + c.T("checkins.prompt_last", "Month", prev.Period[5:]+"/"+prev.Period[:4], "Summary", c.ckSummary(form, prev.Period, prev.Answers))
+		text += "\n\n" + c.T("checkins.prompt_last", "Month", c.monthLabel(prev.Period), "Summary", c.ckSummary(form, prev.Period, prev.Answers))
 	}
 	return text
 }
@@ -587,7 +598,7 @@ func (c *Ctx) saidSaved(r ckRules, p ckPeriod, ck *storage.Checkin) {
 	case ck.Late:
 		c.Say("checkins.saved_late", "Month", p.label())
 	default:
-		c.Say("checkins.saved", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+		c.Say("checkins.saved", "Month", p.label(), "Date", c.Date(r.fixUntil(p, c.Now)))
 	}
 }
 
@@ -669,7 +680,7 @@ func askCheckinField(c *Ctx) error {
 	case f.Kind == "place" && c.Data()["lat"] != "":
 		q = c.T("checkins.q_place_after_location")
 	case f.Key == "place" && len(f.Label) == 0 && !r.s.PreciseLocation:
-		// The cell keeps province and district only: no point offering to
+		// The cell keeps province and commune only (no district level since 1/7/2025): no point offering to
 		// share a location that would not be kept.
 		q = c.T("checkins.q_place_coarse")
 	}
@@ -807,12 +818,12 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 		}
 		m := monthYear.FindStringSubmatch(in.Text)
 		if m == nil {
-			return nil, invalid("checkins.err_return")
+			return nil, invalid("checkins.err_return", "Example", p.add(6).label())
 		}
 		mo, _ := strconv.Atoi(m[1])
 		y, _ := strconv.Atoi(m[2])
 		if mo < 1 || mo > 12 {
-			return nil, invalid("checkins.err_return")
+			return nil, invalid("checkins.err_return", "Example", p.add(6).label())
 		}
 		back := ckPeriod{y, time.Month(mo)}
 		if back.before(p) {
@@ -836,10 +847,14 @@ func (c *Ctx) readField(r ckRules, f storage.CheckinField, p ckPeriod, in Input)
 	if in.Choice != "" || in.Phone != "" {
 		return nil, invalid("checkins.err_type")
 	}
-	s, err := CleanReason(in.Text)
+	clean := CleanReason
+	if f.Kind == "place" {
+		clean = CleanPlace
+	}
+	s, err := clean(in.Text)
 	if err != nil {
 		var inv *InvalidInput
-		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
+		if errors.As(err, &inv) && (inv.MsgID == "err.reason_empty" || inv.MsgID == "err.place_empty") {
 			return nil, invalid("checkins.err_type")
 		}
 		return nil, err
@@ -934,7 +949,7 @@ func saveCheckin(c *Ctx, r ckRules, form *storage.CheckinTemplate, p ckPeriod) e
 		return err
 	}
 	if old != nil {
-		c.Say("checkins.corrected", "Month", p.label(), "Date", c.Date(r.lastDay(p)))
+		c.Say("checkins.corrected", "Month", p.label(), "Date", c.Date(r.fixUntil(p, c.Now)))
 	} else {
 		c.saidSaved(r, p, ck)
 	}

@@ -294,7 +294,7 @@ func actionBoardHistory(c *Ctx, args string) error {
 	}
 	text := c.T("board.history_header", "Name", m.Name) + "\n" + strings.Join(lines, "\n")
 	if latest != nil {
-		text += "\n\n" + c.T("board.history_latest", "Month", latest.Period[5:]+"/"+latest.Period[:4]) + "\n" + c.ckSummary(form, latest.Period, latest.Answers)
+		text += "\n\n" + c.T("board.history_latest", "Month", c.monthLabel(latest.Period)) + "\n" + c.ckSummary(form, latest.Period, latest.Answers)
 	}
 	c.Reply(text)
 	return nil

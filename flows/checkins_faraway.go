@@ -82,7 +82,7 @@ func askFarFrom(c *Ctx) error {
 		c.Data()["old_from"] = m.Status.From.In(c.Zone()).Format("2006-01-02")
 		opts = append([]Opt{{Label: c.T("checkins.btn_keep", "Value", c.Date(m.Status.From)), Value: "="}}, opts...)
 	}
-	c.Ask(c.T("status.ask_from"), 1, opts...)
+	c.Ask(c.T("status.ask_from", "Example", c.Date(c.Now)), 1, opts...)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"chibo/storage"
 )
@@ -29,7 +30,7 @@ func (e *Engine) registerFarAwayRequest() {
 	e.register(&Flow{Name: "awayreq", Need: NeedMember, Steps: map[string]Step{
 		"province": {Ask: askAwayProvince, Answer: answerAwayProvince},
 		"from":     {Ask: askStatusFrom, Answer: answerStatusFrom},
-		"to":       {Ask: askStatusTo, Answer: answerAwayTo},
+		"to":       {Ask: askAwayTo, Answer: answerAwayTo},
 		"exempt":   {Ask: askAwayExempt, Answer: answerAwayExempt},
 		"reason":   {Ask: askAwayReason, Answer: answerAwayReason},
 		"confirm":  {Ask: askAwayConfirm, Answer: answerAwayConfirm},
@@ -60,7 +61,21 @@ func answerAwayProvince(c *Ctx, in Input) (string, error) {
 	return "from", nil
 }
 
+// askAwayTo asks until when; a member who does not know yet says so, and
+// the leader who confirms sets when the cell reviews it (issue 12).
+func askAwayTo(c *Ctx) error {
+	c.Ask(c.T("awayreq.ask_to"), 1, Opt{Label: c.T("awayreq.btn_to_unknown"), Value: "unknown"})
+	return nil
+}
+
+// awayUnknownWords are what a member types for "not known yet", folded.
+var awayUnknownWords = []string{"chua biet", "khong biet", "chua ro", "unknown", "not known", "not known yet", "dont know", "don't know"}
+
 func answerAwayTo(c *Ctx, in Input) (string, error) {
+	if in.Choice == "unknown" || (in.Choice == "" && slices.Contains(awayUnknownWords, FoldForSearch(in.Text))) {
+		delete(c.Data(), "to")
+		return "exempt", nil
+	}
 	if _, err := answerStatusTo(c, in); err != nil {
 		return "", err
 	}
@@ -120,7 +135,11 @@ func (c *Ctx) requestSummary(name string, r *storage.FarAwayRequest) string {
 	if r.Exempt {
 		exempt = c.T("awayreq.exempt_yes", "Reason", r.Reason)
 	}
-	return c.T("awayreq.summary", "Name", name, "Province", r.Province, "From", c.Date(r.From), "To", c.Date(r.To), "Exempt", exempt)
+	to := "" // not known yet: the cell sets a review date
+	if !r.To.IsZero() {
+		to = c.Date(r.To)
+	}
+	return c.T("awayreq.summary", "Name", name, "Province", r.Province, "From", c.Date(r.From), "To", to, "Exempt", exempt)
 }
 
 func askAwayConfirm(c *Ctx) error {
@@ -165,6 +184,9 @@ func answerAwayConfirm(c *Ctx, in Input) (string, error) {
 			ActionButton(rd.T("btn.confirm"), "fq", fmt.Sprintf("%d:%s:y", c.Me.ID, req.ID)),
 			ActionButton(rd.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", c.Me.ID, req.ID)),
 		}}
+		if req.To.IsZero() { // the leader who confirms sets the review date
+			buttons = reviewButtons(rd, c.Me.ID, req)
+		}
 		if c.SendButtonsTo(l, buttons, "awayreq.to_leader", "Summary", rd.requestSummary(c.Me.Name, req), "Date", c.Date(req.At)) {
 			sent++
 		}
@@ -267,7 +289,7 @@ func actionFarAwayDecide(c *Ctx, args string) error {
 	if len(parts) == 3 {
 		memberID, err = strconv.ParseUint(parts[0], 10, 64)
 	}
-	if len(parts) != 3 || err != nil || !slices.Contains([]string{"y", "n", "c", "cy", "cn"}, parts[2]) {
+	if len(parts) != 3 || err != nil || !slices.Contains([]string{"y", "n", "c", "cy", "cn", "y3", "y6", "y11"}, parts[2]) {
 		c.Say("err.stale_button")
 		return nil
 	}
@@ -281,11 +303,45 @@ func actionFarAwayDecide(c *Ctx, args string) error {
 	if parts[2] == "n" {
 		return c.Start("awayrefuse", "reason", map[string]string{"member": fmt.Sprint(m.ID), "req": req.ID})
 	}
+	if req.To.IsZero() {
+		months, _ := strconv.Atoi(strings.TrimPrefix(parts[2], "y"))
+		if months == 0 { // the member did not know until when: the leader sets the review date
+			c.Reply(c.T("awayreq.ask_review", "Name", m.Name), reviewButtons(c, m.ID, req)...)
+			return nil
+		}
+		req.To = reviewDate(req.From, months)
+	} else if parts[2] != "y" {
+		c.Say("err.stale_button")
+		return nil
+	}
 	return confirmAwayRequest(c, m, req)
+}
+
+// reviewMonths are the review dates a leader may set on a request whose
+// end the member did not know: a temporary exemption is for a set period
+// under 12 months, renewed every 6 months in some provinces (DOMAIN.md §3).
+var reviewMonths = []int{3, 6, 11}
+
+// reviewDate is the day before the same day months after from.
+func reviewDate(from time.Time, months int) time.Time {
+	return from.AddDate(0, months, -1)
+}
+
+// reviewButtons confirm a request with a review date, or refuse it.
+func reviewButtons(c *Ctx, memberID uint64, req *storage.FarAwayRequest) [][]Button {
+	var rows [][]Button
+	for _, n := range reviewMonths {
+		rows = append(rows, []Button{ActionButton(c.T("awayreq.btn_review", "Months", n, "Date", c.Date(reviewDate(req.From, n))),
+			"fq", fmt.Sprintf("%d:%s:y%d", memberID, req.ID, n))})
+	}
+	return append(rows, []Button{ActionButton(c.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", memberID, req.ID))})
 }
 
 // confirmAwayRequest records what the request asks and tells the member.
 func confirmAwayRequest(c *Ctx, m *storage.Member, req *storage.FarAwayRequest) error {
+	if req.To.IsZero() { // a change of decision on an open-ended request: the usual six months
+		req.To = reviewDate(req.From, 6)
+	}
 	k := farAwayMark{Province: req.Province, From: req.From, To: req.To, GroupID: m.GroupID, Exempt: req.Exempt, Reason: req.Reason}
 	req.Replaced = nil
 	if old, err := c.Tx.FarAway(m.ID); err == nil {

@@ -266,7 +266,7 @@ func TestFarAwayRequest_badInputAndRestart(t *testing.T) {
 	h.restart() // the request resumes at the same question
 	h.say("dovanhung", "01/03/2026")
 	h.wantText(h.say("dovanhung", "05/03/2026"), "vi", "awayreq.err_to_past")
-	h.wantText(h.say("dovanhung", "mùa mưa"), "vi", "err.date_format")
+	h.wantText(h.say("dovanhung", "mùa mưa"), "vi", "err.date_format", "Example", exampleDate(h.now, h.zone))
 	h.say("dovanhung", "30/09/2026")
 	h.tap("dovanhung", "Có, xin tạm miễn sinh hoạt")
 	h.say("dovanhung", "Làm xa")
@@ -290,5 +290,31 @@ func TestFarAwayRequest_badInputAndRestart(t *testing.T) {
 	h.wantText(h.requestAway("dovanhung", ""), "vi", "awayreq.no_leader")
 	if h.snapshot() != before {
 		t.Fatal("an undeliverable request was stored")
+	}
+}
+
+// /away takes "chưa biết" for the end date; the leader who confirms sets
+// the review date (issue 12).
+func TestFarAwayRequest_endNotKnownYet(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.say("dovanhung", "/away")
+	h.say("dovanhung", "phường Dĩ An, TP. Hồ Chí Minh")
+	h.tap("dovanhung", "Hôm nay")
+	h.say("dovanhung", "chưa biết")
+	h.tap("dovanhung", "Có, xin tạm miễn sinh hoạt")
+	h.say("dovanhung", "Đi biển dài ngày")
+	if got := h.last("dovanhung").Text; !strings.Contains(got, "• Từ 01/03/2026, chưa biết khi nào trở về (chi bộ định ngày xem xét lại)") {
+		t.Fatalf("review: %q", got)
+	}
+	h.tap("dovanhung", "Gửi đề nghị")
+	q := h.last("sec")
+	if len(q.Choices()) != 4 || q.Choices()[1].Label != "Xác nhận, xem xét lại sau 6 tháng (31/08/2026)" {
+		t.Fatalf("the secretary got %+v", q.Choices())
+	}
+	h.tap("sec", "Xác nhận, xem xét lại sau 6 tháng (31/08/2026)")
+	m := h.member("dovanhung")
+	if m.Status.Kind != storage.StatusFarAway || !m.Status.From.Equal(h.date(1, 3, 2026)) || !m.Status.To.Equal(h.date(31, 8, 2026)) {
+		t.Fatalf("status %+v", m.Status)
 	}
 }

@@ -76,6 +76,14 @@ func checkinSettingsAction(c *Ctx, args string) error {
 		c.editInPlace()
 		return nil
 	}
+	if parts[1] == "p" && parts[2] == "1" && !s.PreciseLocation {
+		// Keeping members' exact location needs a confirmation (issue 12):
+		// the button of the screen asks first, the confirmation sets it.
+		c.Reply(c.T("ckset.precise_confirm"), []Button{ActionButton(c.T("ckset.btn_precise_yes"), "cks", fmt.Sprint(cell.ID)+":p:y")},
+			[]Button{ActionButton(c.T("ckset.btn_back"), "cks", fmt.Sprint(cell.ID))})
+		c.editInPlace()
+		return nil
+	}
 	next, ok := ckApplySetting(s, parts[1], parts[2])
 	if !ok {
 		c.Say("err.stale_button")
@@ -84,12 +92,21 @@ func checkinSettingsAction(c *Ctx, args string) error {
 	if err := c.Tx.PutCheckinSettings(cell.ID, next); err != nil {
 		return err
 	}
-	if err := c.Audit("settings_change", cell.ID, 0, map[string]any{"checkins": s}, map[string]any{"checkins": next}); err != nil {
+	if err := auditCheckinSettings(c, cell, s, next); err != nil {
 		return err
 	}
 	c.Reply(c.T("ckset.saved")+"\n\n"+c.ckSettingsText(cell, next), ckSettingsButtons(c, cell.ID, next)...)
 	c.editInPlace()
 	return nil
+}
+
+// auditCheckinSettings audits a change of the check-in settings; turning
+// exact location on or off is its own entry, so the log says it in words.
+func auditCheckinSettings(c *Ctx, cell *storage.Cell, before, after storage.CheckinSettings) error {
+	if before.PreciseLocation != after.PreciseLocation {
+		return c.Audit("location_exact", cell.ID, 0, before.PreciseLocation, after.PreciseLocation)
+	}
+	return c.Audit("settings_change", cell.ID, 0, map[string]any{"checkins": before}, map[string]any{"checkins": after})
 }
 
 // editInPlace makes the last reply replace the message whose button was
@@ -123,10 +140,11 @@ func ckApplySetting(s storage.CheckinSettings, item, value string) (storage.Chec
 		}
 		s.DeadlineDays = n
 	case "p":
-		if value != "0" && value != "1" {
+		// "y" is the confirmed "on"; "0" is "off", which needs none.
+		if value != "0" && value != "y" {
 			return s, false
 		}
-		s.PreciseLocation = value == "1"
+		s.PreciseLocation = value == "y"
 	case "r":
 		if err != nil || !slices.Contains(ckRetentionChoices, n) {
 			return s, false
@@ -215,7 +233,7 @@ func ckSettingChoices(c *Ctx, cellID uint64, item string, s storage.CheckinSetti
 	case "d":
 		text = c.T("ckset.ask_day", "Current", s.Day)
 		for _, d := range ckDayChoices {
-			add(4, ActionButton(c.T("ckset.day_opt", "Day", d), "cks", fmt.Sprintf("%s:d:%d", id, d)))
+			add(4, ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:d:%d", id, d)))
 		}
 	case "f":
 		text = c.T("ckset.ask_followups", "Current", c.followUpsText(s.FollowUps), "Deadline", s.DeadlineDays)
@@ -228,13 +246,13 @@ func ckSettingChoices(c *Ctx, cellID uint64, item string, s storage.CheckinSetti
 		text = c.T("ckset.ask_deadline", "Current", s.DeadlineDays)
 		for _, d := range ckDeadlineChoices {
 			if len(s.FollowUps) == 0 || s.FollowUps[len(s.FollowUps)-1] < d {
-				add(3, ActionButton(c.T("ckset.deadline_opt", "Days", d), "cks", fmt.Sprintf("%s:l:%d", id, d)))
+				add(3, ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:l:%d", id, d)))
 			}
 		}
 	case "r":
 		text = c.T("ckset.ask_retention", "Current", s.RetentionMonths)
 		for _, m := range ckRetentionChoices {
-			add(2, ActionButton(c.T("ckset.retention_opt", "Months", m), "cks", fmt.Sprintf("%s:r:%d", id, m)))
+			add(2, ActionButton(strconv.Itoa(m), "cks", fmt.Sprintf("%s:r:%d", id, m)))
 		}
 	default:
 		return "", nil, false

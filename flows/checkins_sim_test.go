@@ -60,7 +60,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 			return
 		}
 		h.tap(user, "Như tháng trước") // and this month's dues, one more tap
-		h.wantText(h.tap(user, "Đã nộp cho tổ trưởng"), "vi", "checkins.saved", "Month", fmt.Sprintf("%02d/2026", month), "Date", lastDay(h, month))
+		h.wantText(h.tap(user, "Đã nộp cho tổ trưởng tổ đảng"), "vi", "checkins.saved", "Month", fmt.Sprintf("%02d/2026", month), "Date", lastDay(h, month))
 	}
 	at := func(d, m, hh int) time.Time { return time.Date(2026, time.Month(m), d, hh, 0, 0, 0, h.zone) }
 
@@ -69,7 +69,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 		out := h.say("sec", "/board")
 		h.wantContains(out, "Báo cáo trễ hạn (1):\n• Lê Văn Năm – 05/08/2026")
 		hist := h.tap("sec", "Lịch sử: Hoàng Văn Bảy")
-		for _, line := range []string{"• 07/2026: đã báo cáo ngày 25/07/2026 (như tháng trước)", "• 05/2026: đã báo cáo ngày 25/05/2026", "• 04/2026: không báo cáo", "• 03/2026: không báo cáo", "Xin lỗi chi bộ, tàu đi biển"} {
+		for _, line := range []string{"• Tháng 07/2026: đã báo cáo ngày 25/07/2026 (như tháng trước)", "• Tháng 05/2026: đã báo cáo ngày 25/05/2026", "• Tháng 04/2026: không báo cáo", "• Tháng 03/2026: không báo cáo", "Xin lỗi chi bộ, tàu đi biển"} {
 			h.wantContains(hist, line)
 		}
 		if strings.Contains(hist[0].Text, "02/2026") {
@@ -148,7 +148,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 				h.fullForm(u[4], "Báo cáo ngay", "")
 			} else {
 				h.tap(u[4], "Như tháng trước")
-				h.tap(u[4], "Đã nộp cho tổ trưởng")
+				h.tap(u[4], "Đã nộp cho tổ trưởng tổ đảng")
 			}
 			if ck := h.checkin(u[4], fmt.Sprintf("2026-%02d", m-1)); ck == nil || !ck.Late {
 				t.Fatalf("Năm's late check-in for %d: %+v", m-1, ck)
@@ -159,7 +159,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 			h.tap("sec", "Giữ nguyên: Bình Dương")
 			h.tap("sec", "Giữ nguyên: 01/03/2026")
 			h.say("sec", "15/11/2026")
-			h.tap("sec", "Tổ đảng viên đi làm ăn xa (tổ trưởng Lê Văn Cường)")
+			h.tap("sec", "Tổ đảng viên đi làm ăn xa (tổ trưởng tổ đảng: Lê Văn Cường)")
 			h.tap("sec", "Có, tạm miễn sinh hoạt")
 			h.say("sec", "Nghị quyết gia hạn số 07-NQ/CB")
 			h.tap("sec", "Xác nhận")

@@ -72,7 +72,7 @@ func (h *harness) fullForm(user, first, thoughts string) []Message {
 	h.say(user, "0912 345 678")
 	h.tap(user, "Không")
 	h.say(user, "06/2027")
-	h.tap(user, "Đã nộp cho tổ trưởng")
+	h.tap(user, "Đã nộp cho tổ trưởng tổ đảng")
 	if thoughts == "" {
 		h.tap(user, "Không có")
 	} else {
@@ -128,7 +128,7 @@ func TestFarAway_markingFlow(t *testing.T) {
 	h.say("sec", "31/08/2026")
 	out := h.say("sec", "nhóm nào cũng được") // text where a choice is expected
 	h.wantText(out, "vi", "err.choose_option")
-	h.tap("sec", "Tổ đảng viên đi làm ăn xa (tổ trưởng Lê Văn Cường)")
+	h.tap("sec", "Tổ đảng viên đi làm ăn xa (tổ trưởng tổ đảng: Lê Văn Cường)")
 	h.tap("sec", "Có, tạm miễn sinh hoạt")
 	h.say("sec", "Nghị quyết 05-NQ/CB ngày 01/3/2026")
 	out = h.tap("sec", "Xác nhận")
@@ -175,7 +175,7 @@ func TestCheckin_conversation(t *testing.T) {
 		t.Fatalf("first reminder: %+v", out)
 	}
 	h.tap("dovanhung", "Báo cáo ngay")
-	// The cell keeps province and district only: no "share location" button.
+	// The cell keeps province and commune only: no "share location" button.
 	if !strings.Contains(h.last("dovanhung").Text, "Câu 1/9") || h.last("dovanhung").RequestLocation != "" {
 		t.Fatalf("first question: %+v", h.last("dovanhung"))
 	}
@@ -186,6 +186,8 @@ func TestCheckin_conversation(t *testing.T) {
 	// A location attached anyway is not kept.
 	out = h.event(Event{Kind: EventLocation, User: "dovanhung", Location: &Location{Lat: 10.9, Lon: 106.7}})
 	h.wantText(out, "vi", "checkins.location_coarse_only")
+	// A place has letters (issue 12).
+	h.wantText(h.say("dovanhung", "😀😀"), "vi", "err.place_letters", "Max", 200)
 	if h.snapshot("convs") != before {
 		t.Fatal("bad input changed stored data")
 	}
@@ -203,7 +205,7 @@ func TestCheckin_conversation(t *testing.T) {
 	h.wantText(h.say("dovanhung", "12345"), "vi", "checkins.err_phone")
 	h.say("dovanhung", "+84 912 345 678")
 	h.tap("dovanhung", "Không")
-	h.wantText(h.say("dovanhung", "13/2027"), "vi", "checkins.err_return")
+	h.wantText(h.say("dovanhung", "13/2027"), "vi", "checkins.err_return", "Example", "09/2026")
 	h.wantText(h.say("dovanhung", "01/2026"), "vi", "checkins.err_return_past", "Month", "03/2026")
 	h.say("dovanhung", "6/2027")
 	h.say("dovanhung", "Nguyễn Văn Thu")

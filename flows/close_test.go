@@ -59,7 +59,7 @@ func TestClose_exemptAttendeeShownPresent(t *testing.T) {
 		}
 	}
 	out = h.say("vothibon", "/code "+code)
-	h.wantText(out, "vi", "close.code_done_exempt", "Kind", h.vi("mt.kind_regular"), "When", "19:30 ngày 03/03/2026")
+	h.wantText(out, "vi", "close.code_done_exempt", "Kind", "sinh hoạt chi bộ thường kỳ", "When", "19:30 ngày 03/03/2026")
 	out = h.tap("sec", h.vi("mt.btn_roll"))
 	h.wantContains(out, h.vi("mt.roll_line", "N", 3, "Name", "Võ Thị Bốn", "State", h.vi("close.rs_exempt_present"), "Dues", ""))
 	mid := h.meetings()[0].ID
@@ -328,7 +328,7 @@ func TestClose_amendment(t *testing.T) {
 	out = h.say("sec", "/attendance")
 	h.wantContains(out, h.vi("close.att_amended"))
 	out = h.say("sec", "/audit")
-	h.wantContains(out, h.vi("close.audit_amend"))
+	h.wantContains(out, "Đồng chí Nguyễn Văn Bí Thư: sửa kết quả của Phạm Thị Chi sau khi kết thúc buổi sinh hoạt (họp 03/03/2026) – vắng không lý do → vắng có lý do")
 }
 
 // A meeting closed by the previous release has no stored tally: it shows

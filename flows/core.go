@@ -20,24 +20,6 @@ func (e *Engine) registerCore() {
 	}})
 }
 
-func runHelp(c *Ctx, _ string) error {
-	var lines []string
-	if c.Me == nil {
-		lines = append(lines, c.T("help.stranger"))
-	} else {
-		lines = append(lines, c.T("help.intro", "Name", c.Me.Name))
-	}
-	for _, name := range c.e.order {
-		cmd := c.e.commands[name]
-		if !c.e.allowed(c, cmd.Need) || (c.Me != nil && name == "start") {
-			continue
-		}
-		lines = append(lines, c.T(cmd.HelpID))
-	}
-	c.Reply(strings.Join(lines, "\n"))
-	return nil
-}
-
 func runCancel(c *Ctx, _ string) error {
 	if c.conv == nil {
 		c.Say("cancel.nothing")

@@ -119,7 +119,7 @@ func TestDecision_ExcuseChangeTellsMemberAndFirstDecider(t *testing.T) {
 		!strings.Contains(string(e.After), `"decision":"rejected"`) || !strings.Contains(string(e.After), fmt.Sprintf(`"by":%d`, h.member("pho").ID)) {
 		t.Fatalf("audit %+v before %s after %s", e, e.Before, e.After)
 	}
-	h.wantContains(h.say("sec", "/audit"), "Trần Thị Bình: đổi quyết định – Phạm Thị Dung")
+	h.wantContains(h.say("sec", "/audit"), "Đồng chí Trần Thị Bình: lý do vắng mặt của Phạm Thị Dung (họp 03/03/2026) – đã chấp nhận → không chấp nhận")
 
 	// The confirmation tapped again, or by the secretary on an old
 	// question, changes nothing more.
@@ -274,7 +274,7 @@ func (w *resWorld) requestLink() {
 	h := w.h
 	h.t.Helper()
 	h.say("minh", "/residence")
-	h.tap("minh", "Đăng ký sinh hoạt nơi cư trú")
+	h.tap("minh", "Giữ mối liên hệ với chi bộ nơi cư trú")
 	h.say("minh", "Chi bộ Thử")
 	h.say("minh", "Sở Tài chính tỉnh")
 	h.say("minh", "Chi bộ Phòng Kế hoạch")
@@ -362,7 +362,7 @@ func TestDecision_ResidenceChangeTellsMemberAndFirstDecider(t *testing.T) {
 		t.Fatal("asking to change changed something")
 	}
 	out := h.tap("dep", "Đổi thành: từ chối")
-	h.wantText(to(out, "minh"), "vi", "decision.residence_changed_you", "Cell", "Chi bộ Thử (Đảng bộ xã Thử, mã #1)",
+	h.wantText(to(out, "minh"), "vi", "decision.residence_changed_you", "Cell", "Chi bộ Thử (Đảng bộ xã Thử)",
 		"Old", "xác nhận", "New", "từ chối", "By", "Phạm Văn Phó")
 	h.wantText(to(out, "sec"), "vi", "decision.changed_first", "By", "Phạm Văn Phó", "What", what, "Old", "xác nhận", "New", "từ chối")
 	if w.linkOf(w.minh) != nil {

@@ -49,7 +49,7 @@ func (c *Ctx) meetingDuesMonth(mt *storage.Meeting, cell *storage.Cell) string {
 func (c *Ctx) checkDuesMonth(m *storage.Member, month string) error {
 	p, ok := parsePeriod(month)
 	if !ok {
-		return invalid("dues.err_month")
+		return invalid("dues.err_month", "Example", c.exampleMonth())
 	}
 	if !m.Joined.IsZero() {
 		j := m.Joined.In(c.Zone())
@@ -247,7 +247,7 @@ func askDuesMonth(c *Ctx) error {
 		lines = append(lines, c.T("dues.month_line", "Month", p.label(), "State", c.duesText(d)))
 		opts = append(opts, Opt{Label: p.label(), Value: p.String()})
 	}
-	c.Ask(c.T("dues.ask_month", "Name", m.Name, "Lines", strings.Join(lines, "\n")), 3, opts...)
+	c.Ask(c.T("dues.ask_month", "Name", m.Name, "Lines", strings.Join(lines, "\n"), "Example", c.exampleMonth()), 3, opts...)
 	return nil
 }
 
@@ -260,12 +260,12 @@ func answerDuesMonth(c *Ctx, in Input) (string, error) {
 	if month == "" {
 		s := monthYear.FindStringSubmatch(strings.TrimSpace(in.Text))
 		if s == nil {
-			return "", invalid("dues.err_month")
+			return "", invalid("dues.err_month", "Example", c.exampleMonth())
 		}
 		mo, _ := strconv.Atoi(s[1])
 		y, _ := strconv.Atoi(s[2])
 		if mo < 1 || mo > 12 {
-			return "", invalid("dues.err_month")
+			return "", invalid("dues.err_month", "Example", c.exampleMonth())
 		}
 		month = ckPeriod{y, time.Month(mo)}.String()
 	}
@@ -462,4 +462,11 @@ func (c *Ctx) duesExportText(d *storage.Dues) string {
 		return c.T("export.dues_paid")
 	}
 	return c.T("dues.exp_unpaid")
+}
+
+// exampleMonth is the current month as people type it (mm/yyyy), for the
+// example in a question.
+func (c *Ctx) exampleMonth() string {
+	now := c.Now.In(c.Zone())
+	return ckPeriod{now.Year(), now.Month()}.label()
 }

@@ -198,8 +198,8 @@ func TestDues_officerRecordsAMonth(t *testing.T) {
 		t.Fatalf("a month before Hùng joined is offered:\n%s", texts(out))
 	}
 	before = h.snapshot("convs")
-	h.wantText(h.say("cuong", "13/2026"), "vi", "dues.err_month")
-	h.wantText(h.say("cuong", "tháng trước"), "vi", "dues.err_month")
+	h.wantText(h.say("cuong", "13/2026"), "vi", "dues.err_month", "Example", "04/2026")
+	h.wantText(h.say("cuong", "tháng trước"), "vi", "dues.err_month", "Example", "04/2026")
 	h.wantText(h.say("cuong", "02/2026"), "vi", "dues.err_before_joined", "Name", "Đỗ Văn Hùng", "Month", "02/2026", "Joined", "03/2026")
 	h.wantText(h.say("cuong", "06/2026"), "vi", "dues.err_future", "Month", "06/2026", "Latest", "05/2026")
 	if h.snapshot("convs") != before {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -530,6 +531,18 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	return nil
 }
 
+// ValueChoices reports whether buttons offer values: a button whose label is
+// a number (a score, a day) makes a typed number that value, so the buttons
+// are not numbered by position where they cannot be tapped.
+func ValueChoices(bs []Button) bool {
+	return slices.ContainsFunc(bs, func(b Button) bool { return isValueLabel(b.Label) })
+}
+
+func isValueLabel(label string) bool {
+	_, err := strconv.Atoi(strings.TrimSpace(label))
+	return err == nil
+}
+
 // typedChoice maps a typed number or label to the payload of a button last
 // shown in this chat (transports without buttons show them numbered).
 func (e *Engine) typedChoice(c *Ctx, text string) (string, bool, error) {
@@ -540,7 +553,17 @@ func (e *Engine) typedChoice(c *Ctx, text string) (string, bool, error) {
 	if err != nil {
 		return "", false, err
 	}
-	if n, err := strconv.Atoi(text); err == nil && n >= 1 && n <= len(o.Choices) {
+	values := slices.ContainsFunc(o.Choices, func(ch storage.Choice) bool { return isValueLabel(ch.Label) })
+	if n, err := strconv.Atoi(text); err == nil && values {
+		// The buttons are values (scores, days): a typed number is the
+		// value, never the position of a button (issue 12).
+		for _, ch := range o.Choices {
+			if v, err := strconv.Atoi(strings.TrimSpace(ch.Label)); err == nil && v == n {
+				return ch.Data, true, nil
+			}
+		}
+		return "", false, nil
+	} else if err == nil && n >= 1 && n <= len(o.Choices) {
 		return o.Choices[n-1].Data, true, nil
 	}
 	key := FoldForSearch(text)

@@ -439,6 +439,17 @@ func (c *Ctx) commentYear(cell *storage.Cell, year int) (*export.CommentYear, er
 
 // commentDoc is a comment as the printable form: the PDF.
 func (c *Ctx) commentDoc(cm *storage.ResidenceComment, m *storage.Member) (*Document, error) {
+	data, err := export.CommentPDF(c.tr(), c.commentForm(cm, m))
+	if err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("phieu-nhan-xet-%d-%s.pdf", cm.Year, export.Slug(m.Name))
+	return &Document{Name: name, MIME: export.MIMEPDF, Data: data}, nil
+}
+
+// commentForm is what the printed form says: the official form's heading,
+// the member, the cells by name and the fields, nothing of chibo's own.
+func (c *Ctx) commentForm(cm *storage.ResidenceComment, m *storage.Member) *export.Comment {
 	d := &export.Comment{Year: cm.Year, Member: m.Name, At: cm.At.In(c.Zone()), Role: c.T("role.secretary")}
 	if rc, err := c.Tx.Cell(cm.CellID); err == nil {
 		d.Cell, d.At = rc.Name, cm.At.In(c.cellZone(rc))
@@ -455,20 +466,13 @@ func (c *Ctx) commentDoc(cm *storage.ResidenceComment, m *storage.Member) (*Docu
 			d.Role = c.T("role.deputy")
 		}
 	}
-	d.Facts = cm.Facts
+	// The official form carries the fields only: chibo's figures are in it
+	// when the secretary took them as the free comment.
 	for _, f := range cm.Form.Fields {
 		v := c.resAnswerText(&cm.Form, f, cm.Answers[f.Key])
-		if cm.Answers[f.Key] == cm.Facts { // the facts were taken as the free comment
-			d.Facts = ""
-		}
 		d.Fields = append(d.Fields, export.Field{Label: c.resFieldLabel(f), Value: v})
 	}
-	data, err := export.CommentPDF(c.tr(), d)
-	if err != nil {
-		return nil, err
-	}
-	name := fmt.Sprintf("phieu-nhan-xet-%d-%s.pdf", cm.Year, export.Slug(m.Name))
-	return &Document{Name: name, MIME: export.MIMEPDF, Data: data}, nil
+	return d
 }
 
 func (c *Ctx) commentPDFs(cell *storage.Cell, year int) ([]Document, error) {
@@ -779,6 +783,10 @@ func answerExportFormat(c *Ctx, in Input) (string, error) {
 		return "", nil
 	}
 	if err != nil {
+		return "", err
+	}
+	if err := c.Audit("export_made", cell.ID, 0, nil, map[string]any{"what": req.What, "format": req.Format, "year": req.Year,
+		"month": req.Month, "meeting": req.Meeting, "files": len(docs)}); err != nil {
 		return "", err
 	}
 	for i := range docs {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/png"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -126,7 +127,7 @@ func TestExport_attendanceWorkbookAndCSV(t *testing.T) {
 	long := strings.Repeat("Nguyễn Thị Ánh ", 14)[:200] // 200 bytes
 	h.seedCell("Trần Văn Một", "Lê Thị Hai", long)
 	h.closeMarch("lethihai")
-	before := h.snapshot("convs")
+	before := h.snapshot("convs", "audit")
 	doc := h.exportFile("sec", h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_xlsx"))
 	if doc.Name != "diem-danh-2026-chi-bo-thu.xlsx" || doc.MIME != export.MIMEXLSX {
 		t.Errorf("document %q %q", doc.Name, doc.MIME)
@@ -154,7 +155,7 @@ func TestExport_attendanceWorkbookAndCSV(t *testing.T) {
 	if !bytes.HasPrefix(doc.Data, []byte("\ufeff")) || !bytes.Contains(doc.Data, []byte("Lê Thị Hai,K,")) {
 		t.Errorf("CSV %q", doc.Data[:min(300, len(doc.Data))])
 	}
-	if h.snapshot("convs") != before {
+	if h.snapshot("convs", "audit") != before {
 		t.Error("an export changed stored data")
 	}
 }
@@ -208,7 +209,7 @@ func TestExport_whoMay(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.now = time.Date(2026, 3, 26, 9, 0, 0, 0, h.zone) // March's check-in is open
-	before := h.snapshot("convs")
+	before := h.snapshot("convs", "audit")
 	// A member may not export.
 	h.wantText(h.say("tranvanmot", "/export"), "vi", "err.group_leaders_only")
 	// A group leader exports only check-ins, of their group's members.
@@ -226,7 +227,7 @@ func TestExport_whoMay(t *testing.T) {
 	if bytes.Contains(doc.Data, []byte("Lê Thị Hai")) || bytes.Contains(doc.Data, []byte("Chi bộ Thử")) {
 		t.Errorf("another cell's data in %s", doc.Data)
 	}
-	if h.snapshot("convs") != before {
+	if h.snapshot("convs", "audit") != before {
 		t.Error("exports changed stored data")
 	}
 }
@@ -256,7 +257,7 @@ func TestExport_residenceCommentPDF(t *testing.T) {
 	}
 	h.now = time.Date(2026, 11, 12, 9, 0, 0, 0, h.zone)
 	w.button("sec", fmt.Sprintf("rs:cm:%d", h.cell.ID))
-	for _, l := range []string{"Tốt (theo số liệu)", "Tốt", "Tốt (theo số liệu)", "Đạt", "Dùng số liệu của chibo", "Tốt"} {
+	for _, l := range []string{"Tốt (theo số liệu)", "Tốt", "Tốt (theo số liệu)", "Đạt", "Dùng số liệu đã tổng hợp", "Tốt"} {
 		h.tap("sec", l)
 	}
 	out := h.tap("sec", "Gửi phiếu")
@@ -274,6 +275,37 @@ func TestExport_residenceCommentPDF(t *testing.T) {
 	}
 	if toMember.Name != "phieu-nhan-xet-2026-hoang-van-minh.pdf" {
 		t.Errorf("name %q", toMember.Name)
+	}
+	// The printed form is the official one (issue 12): the cells by name,
+	// no internal code, no chibo note, and the figures (taken here as the
+	// free comment) said once, without a label of chibo's.
+	err := h.db.View(func(tx *storage.Tx) error {
+		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		cm, err := tx.ResidenceComment(w.minh.ID, 2026)
+		if err != nil {
+			return err
+		}
+		form := c.commentForm(cm, w.minh)
+		all := form.Home + "|" + form.Cell + "|" + form.Org
+		for _, f := range form.Fields {
+			all += "|" + f.Label + ": " + f.Value
+		}
+		for _, bad := range []string{"#", "mã ", "trên chibo", "Ghi nhận", "Lý do: Lý do"} {
+			if strings.Contains(all, bad) {
+				t.Errorf("the printed form says %q: %s", bad, all)
+			}
+		}
+		if !strings.Contains(all, "Năm 2026 dự ") {
+			t.Errorf("the figures taken as the comment are missing: %s", all)
+		}
+		text := c.commentText(cm, w.minh)
+		if strings.Contains(text, "mã #") || strings.Contains(text, "trên chibo") {
+			t.Errorf("the comment as text:\n%s", text)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	// The year's comments: one PDF per member, or one workbook.
 	doc := h.exportFile("sec", h.vi("exp.what_comments", "Year", 2026), h.vi("exp.format_pdf"))
@@ -311,5 +343,29 @@ func TestDraw_refusesWhatItCannotDraw(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// PDF is offered only where it exists, the residence comment form (issue
+// 12), and /help says so.
+func TestExport_pdfOnlyForComments(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn Một")
+	for what, pdf := range map[string]bool{h.vi("exp.what_attendance", "Year", 2026): false, h.vi("exp.what_audit"): false,
+		h.vi("exp.what_quality", "Year", 2026): false, h.vi("exp.what_comments", "Year", 2026): true} {
+		h.say("sec", "/export")
+		out := h.tap("sec", what)
+		var labels []string
+		for _, o := range out[len(out)-1].Choices() {
+			labels = append(labels, o.Label)
+		}
+		if got := slices.Contains(labels, h.vi("exp.format_pdf")); got != pdf {
+			t.Errorf("%s: formats %q", what, labels)
+		}
+		h.say("sec", "/cancel")
+	}
+	help := texts(h.say("sec", "/help export"))
+	if strings.Contains(help, "CSV hoặc PDF") || !strings.Contains(help, "PDF để in") {
+		t.Errorf("/help on exports:\n%s", help)
 	}
 }

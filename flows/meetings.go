@@ -742,10 +742,11 @@ func askNewTopic(c *Ctx) error {
 
 func cleanTopic(s string) (string, error) {
 	t, err := CleanReason(s)
-	if err != nil {
+	var inv *InvalidInput
+	if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
 		return "", invalid("mt.topic_empty")
 	}
-	if utf8Len(t) > 200 {
+	if err != nil || utf8Len(t) > 200 {
 		return "", invalid("mt.topic_too_long", "Max", 200)
 	}
 	return t, nil
@@ -761,13 +762,13 @@ func answerNewTopic(c *Ctx, in Input) (string, error) {
 }
 
 func askNewDate(c *Ctx) error {
-	c.Reply(c.T("mt.ask_date"))
+	c.Reply(c.T("mt.ask_date", "Example", exampleDate(c.Now, c.Zone())))
 	return nil
 }
 
 // futureDate reads a typed date that is today or later.
 func futureDate(c *Ctx, text string, zone *time.Location) (time.Time, error) {
-	d, err := ParseDate(text, zone)
+	d, err := ParseDateFrom(text, c.Now, zone)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -845,8 +846,8 @@ func answerNewPlace(c *Ctx, in Input) (string, error) {
 	}
 	place := r.s.Place
 	if in.Choice != "usual" {
-		if place, err = cleanTopic(in.Text); err != nil {
-			return "", invalid("mt.place_empty")
+		if place, err = CleanPlace(in.Text); err != nil {
+			return "", err
 		}
 	}
 	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
@@ -878,7 +879,10 @@ func answerNewPlace(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return "", err
 	}
-	c.Say("mt.new_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+	if err := c.auditMeeting("meeting_create", mt, 0, nil, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind}); err != nil {
+		return "", err
+	}
+	c.Say("mt.new_done", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell))
 	return "", meetingCard(c, mt, cell)
 }
 
@@ -979,8 +983,8 @@ func answerMovePlace(c *Ctx, in Input) (string, error) {
 	}
 	place := mt.Place
 	if in.Choice != "keep" {
-		if place, err = cleanTopic(in.Text); err != nil {
-			return "", invalid("mt.place_empty")
+		if place, err = CleanPlace(in.Text); err != nil {
+			return "", err
 		}
 	}
 	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
@@ -991,6 +995,9 @@ func answerMovePlace(c *Ctx, in Input) (string, error) {
 	oldAt, oldPlace := mt.At, mt.Place
 	mt.At, mt.Place, mt.Moved = at, place, true
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return "", err
+	}
+	if err := c.auditMeeting("meeting_move", mt, 0, meetingPlace{At: oldAt, Place: oldPlace, Kind: mt.Kind, Combined: mt.Combined}, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind, Combined: mt.Combined}); err != nil {
 		return "", err
 	}
 	c.Say("mt.move_done", "When", c.when(mt.At, cell), "Place", c.placeOf(mt), "Count", len(mt.Notified))
@@ -1030,7 +1037,7 @@ func askCancelMeeting(c *Ctx) error {
 		c.End()
 		return sayInvalid(c, err)
 	}
-	c.Ask(c.N("mt.cancel_confirm", len(mt.Notified), "Kind", c.kindName(mt), "When", c.when(mt.At, cell)), 2,
+	c.Ask(c.N("mt.cancel_confirm", len(mt.Notified), "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell)), 2,
 		Opt{Label: c.T("mt.btn_cancel_yes"), Value: "yes"}, Opt{Label: c.T("mt.btn_cancel_no"), Value: "no"})
 	return nil
 }
@@ -1052,12 +1059,15 @@ func answerCancelMeeting(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return "", err
 	}
+	if err := c.auditMeeting("meeting_cancel", mt, 0, nil, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind, Combined: mt.Combined}); err != nil {
+		return "", err
+	}
 	for _, id := range mt.Notified {
 		m, err := c.Tx.Member(id)
 		if err != nil {
 			continue
 		}
-		c.SendTo(m, "mt.cancelled_notice", "Kind", c.readerOf(m).kindName(mt), "When", c.readerOf(m).when(mt.At, cell))
+		c.SendTo(m, "mt.cancelled_notice", "Kind", c.readerOf(m).kindNameLower(mt), "When", c.readerOf(m).when(mt.At, cell))
 	}
 	c.Say("mt.cancel_done", "Count", len(mt.Notified))
 	offerReschedule(c, mt, cell)

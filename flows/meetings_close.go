@@ -287,7 +287,7 @@ func (c *Ctx) amendClosed(mt *storage.Meeting, cell *storage.Cell, memberID uint
 	am := storage.Amendment{At: c.Now, By: c.meID(), What: what, Member: memberID, From: from, To: to, Before: before, After: after}
 	mt.Amendments = append(mt.Amendments, am)
 	mt.Tally = &after
-	return c.Audit("meeting_amend", cell.ID, memberID, before, am)
+	return c.auditMeeting("meeting_amend", mt, memberID, before, am)
 }
 
 // amendmentLines are the summary's lines about changes after closing.
@@ -403,7 +403,7 @@ func answerReschedule(c *Ctx, in Input) (string, error) {
 	if in.Choice != "" {
 		d, err = time.ParseInLocation("2006-01-02", in.Choice, zone)
 	} else {
-		d, err = ParseDate(in.Text, zone)
+		d, err = ParseDateFrom(in.Text, c.Now, zone)
 	}
 	if err != nil {
 		return "", invalid("close.bad_reschedule", "Month", mt.At.In(zone).Format("01/2006"))
@@ -421,7 +421,7 @@ func answerReschedule(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutMeeting(nm); err != nil {
 		return "", err
 	}
-	if err := c.Audit("meeting_resched", cell.ID, 0, map[string]any{"meeting": mt.ID, "at": mt.At}, map[string]any{"meeting": nm.ID, "at": nm.At}); err != nil {
+	if err := c.auditMeeting("meeting_resched", mt, 0, map[string]any{"meeting": mt.ID, "at": mt.At}, map[string]any{"meeting": nm.ID, "at": nm.At}); err != nil {
 		return "", err
 	}
 	c.Say("close.rescheduled", "When", c.when(nm.At, cell))

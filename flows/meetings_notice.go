@@ -14,7 +14,7 @@ import (
 // noticeText is a meeting notice: kind, topic, time, place, and where the
 // documents are (the national e-handbook app; chibo carries none).
 func (c *Ctx) noticeText(mt *storage.Meeting, cell *storage.Cell) string {
-	return c.T("mt.notice", "Cell", cell.Name, "Kind", c.kindName(mt), "Topic", c.topicOf(mt), "When", c.when(mt.At, cell), "Place", c.placeOf(mt))
+	return c.T("mt.notice", "Cell", cell.Name, "Kind", c.kindNameLower(mt), "Topic", c.topicOf(mt), "When", c.when(mt.At, cell), "Place", c.placeOf(mt))
 }
 
 func rsvpButtons(c *Ctx, mt *storage.Meeting) [][]Button {
@@ -55,6 +55,9 @@ func sendNotice(c *Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		}
 	}
 	if err := c.Tx.PutMeeting(mt); err != nil {
+		return err
+	}
+	if err := c.auditMeeting("notice_sent", mt, 0, nil, map[string]int{"sent": sent, "unreachable": unreachable}); err != nil {
 		return err
 	}
 	c.Reply(c.N("mt.notice_sent", sent, "Unreachable", unreachable))
@@ -383,7 +386,7 @@ func decideExcuse(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Me
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	if err := c.Audit("excuse_decide", cell.ID, m.ID, prev, want); err != nil {
+	if err := c.auditMeeting("excuse_decide", mt, m.ID, prev, want); err != nil {
 		return err
 	}
 	c.Reply(c.T("mt.excuse_decided", "Name", m.Name, "Decision", c.excuseName(want)),
@@ -454,7 +457,7 @@ func excuseChanged(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.M
 // the first decider.
 func auditRollSet(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, before *storage.Attendance) error {
 	after := mt.Roll[m.ID]
-	if err := c.Audit("roll_set", cell.ID, m.ID, before, after); err != nil {
+	if err := c.auditMeeting("roll_set", mt, m.ID, before, after); err != nil {
 		return err
 	}
 	if before == nil || after.Excuse == before.Excuse || (before.Excuse != storage.ExcuseAccepted && before.Excuse != storage.ExcuseRejected) {

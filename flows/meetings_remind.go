@@ -140,7 +140,7 @@ func remindMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, me
 				buttons = [][]Button{{ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
 			}
 			if _, err := c.RemindUntil(keepMeetingKey(mt), reminderKey(secP.kind, mt.ID, l.ID), l, buttons, msgID,
-				"Kind", rd.kindName(mt), "When", rd.when(mt.At, cell), "Topic", rd.topicOf(mt), "Place", rd.placeOf(mt),
+				"Kind", rd.kindNameLower(mt), "When", rd.when(mt.At, cell), "Topic", rd.topicOf(mt), "Place", rd.placeOf(mt),
 				"Noticed", !mt.Noticed.IsZero()); err != nil {
 				return err
 			}

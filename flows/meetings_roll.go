@@ -156,10 +156,10 @@ func checkinByCode(c *Ctx, code string) error {
 		return err
 	}
 	if standing(c.Me, mt) == storage.OutcomeExempt {
-		c.Say("close.code_done_exempt", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+		c.Say("close.code_done_exempt", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell))
 		return nil
 	}
-	c.Say("mt.code_done", "Kind", c.kindName(mt), "When", c.when(mt.At, cell))
+	c.Say("mt.code_done", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell))
 	return nil
 }
 
@@ -527,7 +527,7 @@ func actRollAll(c *Ctx, args string) error {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	if err := c.Audit("roll_set", cell.ID, 0, nil, map[string]any{"meeting": mt.ID, "all": op, "changed": changed}); err != nil {
+	if err := c.auditMeeting("roll_set", mt, 0, nil, map[string]any{"meeting": mt.ID, "all": op, "changed": changed}); err != nil {
 		return err
 	}
 	if c.Ev.MessageID == "" {
@@ -578,7 +578,7 @@ func closeMeeting(c *Ctx, mt *storage.Meeting, cell *storage.Cell, from, to time
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return err
 	}
-	if err := c.Audit("meeting_close", cell.ID, 0, nil, map[string]any{"meeting": mt.ID, "from": from, "to": to, "tally": tally}); err != nil {
+	if err := c.auditMeeting("meeting_close", mt, 0, nil, map[string]any{"meeting": mt.ID, "from": from, "to": to, "tally": tally}); err != nil {
 		return err
 	}
 	c.Say("mt.closed_done")
@@ -653,7 +653,7 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		b.WriteString("\n")
 		b.WriteString(s)
 	}
-	b.WriteString(c.T("mt.sum_header", "Kind", c.kindName(mt), "When", c.when(mt.At, cell), "Topic", c.topicOf(mt)))
+	b.WriteString(c.T("mt.sum_header", "Kind", c.kindNameLower(mt), "When", c.when(mt.At, cell), "Topic", c.topicOf(mt)))
 	line(c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected()))
 	line(c.T("mt.sum_attend", "Present", n.Present, "Excused", n.Excused, "Unexcused", n.Unexcused))
 	if n.ExemptPresent > 0 {

@@ -69,7 +69,7 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 
 	// Typed in lowercase with spaces, the code works once.
 	out = h.say("tranvanmot", "/code "+strings.ToLower(code[:4])+" "+strings.ToLower(code[4:]))
-	h.wantText(out, "vi", "mt.code_done", "Kind", h.vi("mt.kind_regular"), "When", "19:30 ngày 03/03/2026")
+	h.wantText(out, "vi", "mt.code_done", "Kind", "sinh hoạt chi bộ thường kỳ", "When", "19:30 ngày 03/03/2026")
 	out = h.event(Event{Kind: EventText, User: "tranvanmot", Text: "/code " + code})
 	h.wantText(out, "vi", "mt.code_already", "When", "19:30 ngày 03/03/2026")
 	// The deep link's payload goes through the same check.
@@ -215,7 +215,7 @@ func TestMeetings_ThematicCombinedNeeds120Minutes(t *testing.T) {
 	h.tap("sec", h.vi("mt.btn_close"))
 	out = h.tap("sec", h.vi("close.btn_ok"))
 	h.wantContains(out, h.vi("mt.sum_duration", "Minutes", 100, "Need", 120, "Verdict", h.vi("mt.fails"), "Start", "19:30", "End", "21:10"))
-	h.wantContains(out, h.vi("mt.kind_combined"))
+	h.wantContains(out, "Tổng kết buổi sinh hoạt thường kỳ kết hợp chuyên đề lúc 19:30 ngày 03/03/2026")
 }
 
 func TestMeetings_RollEditsInPlace(t *testing.T) {

@@ -223,14 +223,29 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 	// Cancelling too.
 	h.say("sec", "/meeting")
 	h.tap("sec", h.vi("mt.btn_open_n", "N", 1, "Date", "03/03"))
-	h.tap("sec", h.vi("mt.btn_cancel"))
+	// The kind is lower-case mid-sentence, with "lúc" (issue 12).
+	h.wantContains(h.tap("sec", h.vi("mt.btn_cancel")), "Hủy buổi sinh hoạt chi bộ thường kỳ lúc 20:00 ngày 03/03/2026?")
 	out = h.tap("sec", h.vi("mt.btn_cancel_yes"))
-	h.wantContains(to(out, "tranvanmot"), "đã được hủy")
+	h.wantContains(to(out, "tranvanmot"), "Thông báo: buổi sinh hoạt chi bộ thường kỳ lúc 20:00 ngày 03/03/2026 đã được hủy.")
 	if h.meeting(mid).State != storage.MeetingCancelled {
 		t.Fatal("not cancelled")
 	}
 	out = h.press("tranvanmot", fmt.Sprintf("rsvp:%d:y", mid))
 	h.wantText(out, "vi", "mt.rsvp_closed")
+
+	// The notice, the move and the cancellation are in the cell's audit log
+	// (issue 12), in words.
+	log := texts(h.say("sec", "/audit"))
+	for _, want := range []string{
+		"Đồng chí Nguyễn Văn Bí Thư: gửi thông báo họp (họp 03/03/2026) – gửi đến",
+		"Đồng chí Nguyễn Văn Bí Thư: đổi thời gian, địa điểm buổi sinh hoạt – sinh hoạt chi bộ thường kỳ lúc 19:30 ngày 03/03/2026",
+		"→ sinh hoạt chi bộ thường kỳ lúc 20:00 ngày 03/03/2026, tại Nhà văn hóa ấp",
+		"Đồng chí Nguyễn Văn Bí Thư: hủy buổi sinh hoạt – sinh hoạt chi bộ thường kỳ lúc 20:00 ngày 03/03/2026",
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("/audit lacks %q:\n%s", want, log)
+		}
+	}
 }
 
 func TestMeetings_GroupChatGetsNotice(t *testing.T) {

@@ -542,7 +542,7 @@ func askScoreSection(c *Ctx) error {
 	for _, f := range []float64{1, 0.9, 0.8, 0.7, 0.5, 0} {
 		p := int(math.Round(f * float64(s.Max)))
 		if !slices.ContainsFunc(opts, func(o Opt) bool { return o.Value == strconv.Itoa(p) }) {
-			opts = append(opts, Opt{Label: c.N("mt.points", p), Value: strconv.Itoa(p)})
+			opts = append(opts, Opt{Label: strconv.Itoa(p), Value: strconv.Itoa(p)})
 		}
 	}
 	c.Ask(c.T("mt.score_ask", "N", i+1, "Of", len(manual), "Section", c.sectionName(s), "Max", s.Max), 3, opts...)
@@ -594,7 +594,7 @@ func answerScoreSection(c *Ctx, in Input) (string, error) {
 	if err := c.Tx.PutMeeting(mt); err != nil {
 		return "", err
 	}
-	if err := c.Audit("meeting_score", cell.ID, 0, prev, score); err != nil {
+	if err := c.auditMeeting("meeting_score", mt, 0, prev, score); err != nil {
 		return "", err
 	}
 	total := score.Total()

@@ -99,7 +99,7 @@ func TestMeetings_YearOf30(t *testing.T) {
 		}
 		for i := 1; i <= 10; i++ {
 			if !absent[i] {
-				h.wantText(h.say(u(i), "/code "+code), "vi", "mt.code_done", "Kind", h.vi("mt.kind_regular"), "When", fmt.Sprintf("19:30 ngày 03/%02d/2026", mo))
+				h.wantText(h.say(u(i), "/code "+code), "vi", "mt.code_done", "Kind", "sinh hoạt chi bộ thường kỳ", "When", fmt.Sprintf("19:30 ngày 03/%02d/2026", mo))
 			}
 		}
 		if absent[3] {
@@ -125,12 +125,13 @@ func TestMeetings_YearOf30(t *testing.T) {
 		// Quality: three sections scored by buttons (typed numbers here);
 		// June and November only Khá.
 		h.press("sec", fmt.Sprintf("mt:%d:sc", mid))
-		pick := "1"
+		pick := 0
 		if mo == 6 || mo == 11 {
-			pick = "4" // 70 %
+			pick = 3 // 70 %
 		}
 		for s := 0; s < 3; s++ {
-			out = h.say("sec", pick)
+			q := h.last("sec")
+			out = h.tap("sec", q.Choices()[pick].Label)
 		}
 		if mo == 6 {
 			h.wantContains(out, h.vi("mt.score_done", "When", "19:30 ngày 03/06/2026", "Total", 80, "Grade", h.vi("mt.grade_fair")))

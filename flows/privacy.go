@@ -87,12 +87,9 @@ func (c *Ctx) myData(m *storage.Member) (string, error) {
 		return "", err
 	}
 	var audit []string
-	for _, e := range entries {
-		what := e.Action
-		if id, ok := auditActions[e.Action]; ok {
-			what = c.T(id)
-		}
-		audit = append(audit, c.T("privacy.audit_line", "Date", c.Date(e.At), "Who", c.personName(e.ActorID), "What", what))
+	for i := range entries {
+		e := &entries[i]
+		audit = append(audit, c.T("privacy.audit_line", "Date", c.auditWhen(e), "Who", c.auditActor(e.ActorID), "What", c.auditChange(e)))
 	}
 	section("privacy.sec_audit", audit)
 	return b.String(), nil
@@ -169,7 +166,7 @@ func (c *Ctx) myCheckins(m *storage.Member) ([]string, error) {
 		return nil, err
 	}
 	for _, ck := range cks {
-		lines = append(lines, c.T("privacy.checkin_header", "Period", ck.Period, "Date", c.Date(ck.At)), c.ckSummary(form, ck.Period, ck.Answers))
+		lines = append(lines, c.T("privacy.checkin_header", "Period", c.monthLabel(ck.Period), "Date", c.Date(ck.At)), c.ckSummary(form, ck.Period, ck.Answers))
 		if ck.Lat != nil && ck.Lon != nil {
 			lines = append(lines, c.T("privacy.checkin_point", "Lat", fmt.Sprintf("%.6f", *ck.Lat), "Lon", fmt.Sprintf("%.6f", *ck.Lon)))
 		}

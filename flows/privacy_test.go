@@ -66,8 +66,9 @@ func TestMyData_listsEveryRecordKind(t *testing.T) {
 		"10.91234",              // a shared point
 		"Nghị quyết 05-NQ/CB",   // far-away record
 		"Công ty May Việt Tiến", // residence link
-		"Quét dọn đường làng cùng tổ dân phố", // residence report
-		h.T("vi", "audit.status_set"),         // the audit of changes about them
+		"Quét dọn đường làng cùng tổ dân phố",                                                 // residence report
+		"Đồng chí Nguyễn Văn Bí Thư: tình trạng sinh hoạt của Đỗ Văn Hùng – đang sinh hoạt →", // the audit of changes about them, in words
+		"Báo cáo tháng 02/2026", // months as people read them (issue 12)
 	} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("/mydata lacks %q:\n%s", want, doc)

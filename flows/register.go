@@ -150,6 +150,9 @@ func addRoleByInvite(c *Ctx, inv *storage.Invite, t joinTarget) error {
 	if err := c.Tx.PutMember(m); err != nil {
 		return err
 	}
+	if err := auditJoined(c, inv, t, m); err != nil {
+		return err
+	}
 	c.Say("start.role_added", "Role", c.roleName(inv.Role), "Cell", t.name)
 	return nil
 }
@@ -188,8 +191,16 @@ func answerRegName(c *Ctx, in Input) (string, error) {
 	return "", invalid("err.name_empty")
 }
 
+// askConsent names every kind of data kept and everyone who reads it;
+// exact location only when the invite's cell keeps it.
 func askConsent(c *Ctx) error {
-	c.Ask(c.T("reg.consent"), 1,
+	precise := false
+	if inv, err := c.Tx.Invite(c.Data()["token"]); err == nil && inv.CellID != 0 {
+		if s, err := c.Tx.CheckinSettings(inv.CellID); err == nil {
+			precise = s.PreciseLocation
+		}
+	}
+	c.Ask(c.T("reg.consent", "Precise", precise), 1,
 		Opt{Label: c.T("reg.btn_accept"), Value: "yes"},
 		Opt{Label: c.T("reg.btn_decline"), Value: "no"})
 	return nil
@@ -243,6 +254,9 @@ func answerRegLang(c *Ctx, in Input) (string, error) {
 		return "", err
 	}
 	c.Me, c.Lang = m, lang
+	if err := auditJoined(c, inv, target, m); err != nil {
+		return "", err
+	}
 	c.Say("reg.done", "Name", m.Name, "Cell", target.name, "Role", c.roleName(inv.Role))
 	if inv.CreatedBy != 0 {
 		if by, err := c.Tx.Member(inv.CreatedBy); err == nil {
@@ -251,4 +265,11 @@ func answerRegLang(c *Ctx, in Input) (string, error) {
 	}
 	c.End()
 	return "", nil
+}
+
+// auditJoined records that m took the invite's role (a new member, or a
+// member who becomes secretary or group leader): who invited is the
+// invite's creator, the one acting is m.
+func auditJoined(c *Ctx, inv *storage.Invite, t joinTarget, m *storage.Member) error {
+	return c.Audit("member_join", t.cellID, m.ID, nil, map[string]any{"role": inv.Role, "invited_by": inv.CreatedBy, "org": t.orgID})
 }

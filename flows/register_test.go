@@ -204,3 +204,38 @@ func TestStart_secretaryInviteForExistingMember(t *testing.T) {
 	}
 	h.wantText(h.say("tranthibinh", "/start "+tok), "vi", "err.invite_used")
 }
+
+// Consent names every kind of data kept and everyone who reads it, and
+// exact location only when the cell keeps it (issue 12).
+func TestRegistration_consentNamesEveryDataAndReader(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell()
+	consent := func(user string) string {
+		h.names[user] = "Hoàng Văn Em"
+		h.say(user, "/start "+h.inviteToken())
+		out := h.tap(user, "Đúng")
+		return out[len(out)-1].Text
+	}
+	text := consent("em")
+	for _, want := range []string{"số điện thoại", "nơi làm việc", "đảng phí", "tâm tư", "phó bí thư", "tổ trưởng tổ đảng", "chi bộ nơi cư trú", "/mydata", "/forget"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("consent lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "vị trí chính xác") {
+		t.Errorf("consent names exact location though the cell does not keep it:\n%s", text)
+	}
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		s, err := tx.CheckinSettings(h.cell.ID)
+		if err != nil {
+			return err
+		}
+		s.PreciseLocation = true
+		return tx.PutCheckinSettings(h.cell.ID, s)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if text := consent("em2"); !strings.Contains(text, "vị trí chính xác") {
+		t.Errorf("consent does not name exact location:\n%s", text)
+	}
+}

@@ -49,9 +49,6 @@ func (e *Engine) registerResidence() {
 	e.due("residence-meetings", dueResidenceMeetings)
 }
 
-// maxPlaceLen is the longest workplace or organisation name kept.
-const maxPlaceLen = 200
-
 // maxCellChoices is how many cells a link request shows as buttons; more
 // are found by typing a part of the name or the cell's code.
 const maxCellChoices = 12
@@ -82,8 +79,19 @@ func (c *Ctx) resKindName(k storage.ResidenceKind) string {
 	return c.T("res.kind_other")
 }
 
-// cellLabel names a cell with its organization, for people of other
-// organizations.
+// cellName names a cell with its organization, as people read it in a
+// text or on a form: "Chi bộ ấp 3 (Đảng bộ xã Tân Phú)", never its internal
+// code.
+func (c *Ctx) cellName(cell *storage.Cell) string {
+	org := ""
+	if o, err := c.Tx.Org(cell.OrgID); err == nil {
+		org = o.Name
+	}
+	return c.T("res.cell_name", "Cell", cell.Name, "Org", org)
+}
+
+// cellLabel names a cell with its organization and the code a person may
+// type to choose it, for the list of cells to choose from.
 func (c *Ctx) cellLabel(cell *storage.Cell) string {
 	org := ""
 	if o, err := c.Tx.Org(cell.OrgID); err == nil {
@@ -99,7 +107,7 @@ func dateKey(t time.Time) string { return t.Format("2006-01-02") }
 func (c *Ctx) linkText(l *storage.ResidenceLink) string {
 	cellName := ""
 	if cell, err := c.Tx.Cell(l.CellID); err == nil {
-		cellName = c.cellLabel(cell)
+		cellName = c.cellName(cell)
 	}
 	return c.T("res.link_text", "Cell", cellName, "Workplace", l.Workplace, "WorkplaceOrg", l.WorkplaceOrg,
 		"Date", c.Date(l.Introduced), "Status", c.resStatusName(l.Status))
@@ -390,7 +398,7 @@ func listLinked(c *Ctx, cell *storage.Cell) error {
 // the workplace party organisation they gave.
 func (c *Ctx) homeLabel(m *storage.Member, l *storage.ResidenceLink) string {
 	if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
-		return c.cellLabel(hc)
+		return c.cellName(hc)
 	}
 	return l.WorkplaceOrg
 }
@@ -409,7 +417,7 @@ func listHomeLinked(c *Ctx, cell *storage.Cell) error {
 	for _, lm := range away {
 		rc := ""
 		if rcell, err := c.Tx.Cell(lm.l.CellID); err == nil {
-			rc = c.cellLabel(rcell)
+			rc = c.cellName(rcell)
 		}
 		b.WriteString("\n")
 		cm, cyear, err := latestComment(c.Tx, lm.m.ID, year)
@@ -631,18 +639,12 @@ func cleanPlace(c *Ctx, in Input, prevKey string) (string, error) {
 	if in.Choice == "=" && c.Data()[prevKey] != "" {
 		return c.Data()[prevKey], nil
 	}
-	s, err := CleanReason(in.Text)
-	if err != nil {
-		var inv *InvalidInput
-		if errors.As(err, &inv) && inv.MsgID == "err.reason_empty" {
-			return "", invalid("res.err_place_empty")
-		}
-		return "", err
+	s, err := CleanPlace(in.Text)
+	var inv *InvalidInput
+	if errors.As(err, &inv) && inv.MsgID == "err.place_empty" {
+		return "", invalid("res.err_place_empty")
 	}
-	if utf8Len(s) > maxPlaceLen {
-		return "", invalid("err.reason_too_long", "Max", maxPlaceLen)
-	}
-	return s, nil
+	return s, err
 }
 
 func answerLinkWorkplace(c *Ctx, in Input) (string, error) {
@@ -690,7 +692,7 @@ func pastDate(c *Ctx, in Input) (time.Time, error) {
 	if in.Choice != "" {
 		return time.Time{}, invalid("err.choose_option")
 	}
-	t, err := ParseDate(in.Text, c.Zone())
+	t, err := parseDatePast(in.Text, c.Now, c.Zone())
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -593,7 +593,7 @@ func answerCommentReview(c *Ctx, in Input) (string, error) {
 func (c *Ctx) commentText(cm *storage.ResidenceComment, m *storage.Member) string {
 	home, cellName, workplace, org, by, role := "", "", "", "", "", c.T("role.secretary")
 	if rc, err := c.Tx.Cell(cm.CellID); err == nil {
-		cellName = c.cellLabel(rc)
+		cellName = c.cellName(rc)
 	}
 	if l, err := c.Tx.ResidenceLink(m.ID); err == nil {
 		workplace, org, home = l.Workplace, l.WorkplaceOrg, c.homeLabel(m, l)
@@ -604,7 +604,7 @@ func (c *Ctx) commentText(cm *storage.ResidenceComment, m *storage.Member) strin
 			role = c.T("role.deputy")
 		}
 	}
-	facts := "\n\n" + cm.Facts
+	facts := "\n\n" + c.T("res.facts_note", "Facts", cm.Facts)
 	for _, v := range cm.Answers {
 		if v == cm.Facts { // the secretary used the facts as the free comment
 			facts = ""

@@ -174,7 +174,7 @@ func decideLink(c *Ctx, d *linkDecision, confirm bool) error {
 			return err
 		}
 		c.Reply(c.T("res.request_refused", "Name", m.Name), []Button{ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(l, "c"))})
-		c.SendTo(m, "res.refused_you", "Cell", r.cellLabel(d.cell), "By", c.Me.Name)
+		c.SendTo(m, "res.refused_you", "Cell", r.cellName(d.cell), "By", c.Me.Name)
 		return nil
 	}
 	l.Pending, l.ConfirmedBy, l.ConfirmedAt = false, c.Me.ID, c.Now
@@ -224,7 +224,7 @@ func changeLink(c *Ctx, d *linkDecision, want string) error {
 		old:  name(old), new: name(want),
 		tellMember: func(c *Ctx) {
 			r := c.readerOf(m)
-			c.SendTo(m, "decision.residence_changed_you", "Cell", r.cellLabel(d.cell), "Old", r.linkDecisionName(old),
+			c.SendTo(m, "decision.residence_changed_you", "Cell", r.cellName(d.cell), "Old", r.linkDecisionName(old),
 				"New", r.linkDecisionName(want), "By", c.Me.Name)
 		},
 	})

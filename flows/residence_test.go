@@ -108,7 +108,7 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	h.wantText(h.say("minh", "/residence"), "vi", "res.not_linked")
-	h.tap("minh", "Đăng ký sinh hoạt nơi cư trú")
+	h.tap("minh", "Giữ mối liên hệ với chi bộ nơi cư trú")
 
 	// A cell that does not exist: a clear message, nothing stored.
 	before := h.snapshot("convs")
@@ -133,8 +133,8 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 		t.Fatalf("pending link %+v", l)
 	}
 	// The secretary and the deputy got the request; the member cannot report yet.
-	h.wantContains(h.inbox["sec"], "Hoàng Văn Minh đề nghị đăng ký sinh hoạt nơi cư trú")
-	h.wantContains(h.inbox["dep"], "Hoàng Văn Minh đề nghị đăng ký sinh hoạt nơi cư trú")
+	h.wantContains(h.inbox["sec"], "Hoàng Văn Minh đề nghị giữ mối liên hệ với chi bộ nơi cư trú")
+	h.wantContains(h.inbox["dep"], "Hoàng Văn Minh đề nghị giữ mối liên hệ với chi bộ nơi cư trú")
 	h.wantText(w.button("minh", "rs:rep"), "vi", "res.report_not_linked")
 
 	// Nobody but the residence cell's leaders may confirm.
@@ -154,22 +154,22 @@ func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
 		t.Fatalf("confirmed link %+v", l)
 	}
 	// The decision is in the cell's audit log.
-	h.wantContains(h.say("sec", "/audit"), "ghi nhận giới thiệu về nơi cư trú")
+	h.wantContains(h.say("sec", "/audit"), "Đồng chí Nguyễn Văn Bí Thư: mối liên hệ của Hoàng Văn Minh với chi bộ nơi cư trú – chờ xác nhận (Chi bộ Thử) → đã xác nhận")
 	// The deputy's button is now stale: decided already.
 	h.wantText(h.tap("dep", "Xác nhận"), "vi", "decision.already", "Name", "Nguyễn Văn Bí Thư", "At", "01/03/2026 09:00", "Decision", "xác nhận")
 
 	view := h.say("minh", "/residence")
-	h.wantContains(view, "Chi bộ nơi cư trú: Chi bộ Thử (Đảng bộ xã Thử, mã #1)")
+	h.wantContains(view, "Chi bộ nơi cư trú: Chi bộ Thử (Đảng bộ xã Thử)")
 	h.wantContains(view, "chưa nhận xét")
 	// The member cannot ask again while linked.
-	h.wantContains(w.button("minh", "rs:req"), "đã đăng ký sinh hoạt nơi cư trú")
+	h.wantContains(w.button("minh", "rs:req"), "đang giữ mối liên hệ với chi bộ nơi cư trú")
 }
 
 func TestResidence_RefusedRequestRemovesIt(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	h.say("minh", "/residence")
-	h.tap("minh", "Đăng ký sinh hoạt nơi cư trú")
+	h.tap("minh", "Giữ mối liên hệ với chi bộ nơi cư trú")
 	h.say("minh", "Chi bộ Thử")
 	h.say("minh", "Sở Tài chính tỉnh")
 	h.say("minh", "Chi bộ Phòng Kế hoạch")
@@ -188,7 +188,7 @@ func TestResidence_SecretaryRegistersMemberOfAnotherOrganization(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	out := h.say("sec", "/residence")
-	h.wantContains(out, "Chi bộ Thử – đảng viên đang công tác sinh hoạt nơi cư trú")
+	h.wantContains(out, "Chi bộ Thử – đảng viên đang công tác giữ mối liên hệ với chi bộ nơi cư trú")
 	h.tap("sec", "Đăng ký đảng viên")
 	h.wantText(h.say("sec", "khong ai ten nay"), "vi", "res.err_no_member")
 	h.wantText(h.say("sec", "Lê Thị Dân"), "vi", "res.err_home_member", "Name", "Lê Thị Dân")
@@ -199,7 +199,7 @@ func TestResidence_SecretaryRegistersMemberOfAnotherOrganization(t *testing.T) {
 	h.say("sec", "01/02/2026")
 	h.tap("sec", "Đã giới thiệu, nhận xét hằng năm")
 	h.wantText(h.tap("sec", "Xác nhận"), "vi", "res.added", "Name", "Trần Thị Nga", "Cell", "Chi bộ Thử")
-	h.wantContains(h.inbox["nga"], "đã xác nhận đồng chí đăng ký sinh hoạt nơi cư trú")
+	h.wantContains(h.inbox["nga"], "đã xác nhận đồng chí giữ mối liên hệ với chi bộ nơi cư trú")
 	l := w.linkOf(w.nga)
 	if l == nil || l.Pending || !l.Introduced.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, h.zone)) || l.Status != storage.ResidenceWithComment {
 		t.Fatalf("link %+v", l)
@@ -348,7 +348,7 @@ func TestResidence_CommentRound(t *testing.T) {
 	h.tap("sec", "Tốt")                // citizen duties
 	h.tap("sec", "Tốt (theo số liệu)") // activities
 	h.tap("sec", "Đạt")                // example
-	h.tap("sec", "Dùng số liệu của chibo")
+	h.tap("sec", "Dùng số liệu đã tổng hợp")
 	h.tap("sec", "Tốt") // overall
 	review := h.last("sec").Text
 	if !strings.Contains(review, "4. Gương mẫu của đảng viên và gia đình: Đạt") || !strings.Contains(review, "6. Đánh giá chung: Tốt") {
@@ -359,7 +359,7 @@ func TestResidence_CommentRound(t *testing.T) {
 	h.wantText(out, "vi", "res.round_next", "Name", "Trần Thị Nga", "Left", 1)
 	got := h.last("minh").Text
 	for _, want := range []string{"PHIẾU NHẬN XÉT ĐẢNG VIÊN ĐANG CÔNG TÁC", "NĂM 2026", "1. Giữ mối liên hệ với chi ủy, chi bộ nơi cư trú: Tốt",
-		"5. Nhận xét khác: Năm 2026 trên chibo: dự 0/0", "Người nhận xét: đồng chí Nguyễn Văn Bí Thư, bí thư chi bộ, ngày 12/11/2026"} {
+		"5. Nhận xét khác: Năm 2026 dự 0/0", "Người nhận xét: đồng chí Nguyễn Văn Bí Thư, bí thư chi bộ, ngày 12/11/2026"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the member's comment lacks %q:\n%s", want, got)
 		}
@@ -433,7 +433,7 @@ func TestResidence_CommentAccess(t *testing.T) {
 	}
 	h.tap("dep", "Gửi phiếu")
 	h.wantContains(h.inbox["minh"], "Người nhận xét: đồng chí Phạm Văn Phó, phó bí thư chi bộ")
-	h.wantContains(h.say("sec", "/audit"), "Phạm Văn Phó: nhận xét đảng viên nơi cư trú")
+	h.wantContains(h.say("sec", "/audit"), "Đồng chí Phạm Văn Phó: phiếu nhận xét nơi cư trú của Hoàng Văn Minh")
 
 	view := fmt.Sprintf("rsv:%d:2026", w.minh.ID)
 	for _, user := range []string{"minh", "sec", "dep", "homesec"} {
@@ -465,7 +465,7 @@ func TestResidence_CommentAccess(t *testing.T) {
 	// The home cell's secretary sees the member among theirs.
 	h.say("homesec", "/residence")
 	h.tap("homesec", "Đảng viên của chi bộ")
-	h.wantContains(h.inbox["homesec"][len(h.inbox["homesec"])-1:], "Hoàng Văn Minh – Chi bộ Thử (Đảng bộ xã Thử, mã #1) – đã có phiếu nhận xét năm 2026")
+	h.wantContains(h.inbox["homesec"][len(h.inbox["homesec"])-1:], "Hoàng Văn Minh – Chi bộ Thử (Đảng bộ xã Thử) – đã có phiếu nhận xét năm 2026")
 }
 
 func TestResidence_CommentInTwoFormsAtOnce(t *testing.T) {
@@ -520,7 +520,7 @@ func TestResidence_MeetingNoticesAndAttendance(t *testing.T) {
 	if len(out) != 1 || out[0].Chat != "minh" {
 		t.Fatalf("notices %+v", out)
 	}
-	h.wantContains(out, "Chi bộ nơi cư trú của đồng chí thông báo:\nChi bộ Thử thông báo Sinh hoạt chi bộ thường kỳ")
+	h.wantContains(out, "Chi bộ nơi cư trú của đồng chí thông báo:\nChi bộ Thử thông báo lịch sinh hoạt chi bộ thường kỳ")
 	h.wantText(h.tap("minh", "Tôi sẽ dự họp"), "vi", "res.rsvp_yes", "When", "19:30 ngày 03/03/2026", "Cell", "Chi bộ Thử")
 
 	// The meeting moves: a change notice, the answer asked again.
@@ -671,7 +671,7 @@ func TestResidence_MemberSeesResidenceMeetings(t *testing.T) {
 
 	out := h.say("minh", "/meeting")
 	h.wantText(out[len(out)-1:], "vi", "res.meeting_view", "Cell", "Chi bộ Thử",
-		"Notice", h.vi("mt.notice", "Cell", "Chi bộ Thử", "Kind", h.vi("mt.kind_regular"), "Topic", h.vi("mt.no_topic"),
+		"Notice", h.vi("mt.notice", "Cell", "Chi bộ Thử", "Kind", "sinh hoạt chi bộ thường kỳ", "Topic", h.vi("mt.no_topic"),
 			"When", "19:30 ngày 03/03/2026", "Place", h.vi("mt.no_place")),
 		"State", h.vi("res.state_will_attend"))
 	h.wantContains(out[:1], "Chi bộ Phòng Kế hoạch thông báo") // the home cell's own meeting, first and apart

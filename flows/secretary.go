@@ -281,7 +281,7 @@ func answerStatusKind(c *Ctx, in Input) (string, error) {
 }
 
 func askStatusFrom(c *Ctx) error {
-	c.Ask(c.T("status.ask_from"), 1, Opt{Label: c.T("status.btn_today"), Value: "today"})
+	c.Ask(c.T("status.ask_from", "Example", c.Date(c.Now)), 1, Opt{Label: c.T("status.btn_today"), Value: "today"})
 	return nil
 }
 
@@ -292,7 +292,7 @@ func answerStatusFrom(c *Ctx, in Input) (string, error) {
 	day := c.Now.In(c.Zone())
 	from := dayStart(day)
 	if in.Choice != "today" {
-		t, err := ParseDate(in.Text, c.Zone())
+		t, err := ParseDateFrom(in.Text, c.Now, c.Zone())
 		if err != nil {
 			return "", err
 		}
@@ -324,7 +324,7 @@ func askStatusTo(c *Ctx) error {
 }
 
 func answerStatusTo(c *Ctx, in Input) (string, error) {
-	to, err := ParseDate(in.Text, c.Zone())
+	to, err := ParseDateFrom(in.Text, c.Now, c.Zone())
 	if err != nil {
 		return "", err
 	}

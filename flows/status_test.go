@@ -399,3 +399,33 @@ func TestStatus_yearKeepsAMemberWhoMovedCell(t *testing.T) {
 		t.Fatalf("the year lost the member who moved: %q", names)
 	}
 }
+
+// TestStatus_reportAfterTheDeadlineNamesADateAhead: a member recorded far
+// away after the month's deadline may still report, and is never told to
+// correct by a day already past.
+func TestStatus_reportAfterTheDeadlineNamesADateAhead(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Đỗ Văn Hùng")
+	h.now = time.Date(2026, 12, 7, 9, 0, 0, 0, h.zone)
+	err := h.db.Update(func(tx *storage.Tx) error {
+		m, err := tx.Member(h.member("dovanhung").ID)
+		if err != nil {
+			return err
+		}
+		m.Joined = time.Date(2026, 1, 1, 0, 0, 0, 0, h.zone)
+		m.SetStatus(storage.Status{Kind: storage.StatusFarAway, Exempt: true, From: time.Date(2026, 11, 1, 0, 0, 0, 0, h.zone), SetAt: h.now})
+		return tx.PutMember(m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := texts(h.say("dovanhung", "/checkin"))
+	for _, past := range []string{"04/12/2026", "03/12/2026"} {
+		if strings.Contains(out, past) {
+			t.Fatalf("the prompt names a day already past (%s):\n%s", past, out)
+		}
+	}
+	if !strings.Contains(out, "11/2026") {
+		t.Fatalf("no November report asked:\n%s", out)
+	}
+}

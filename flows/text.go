@@ -1,8 +1,8 @@
 package flows
 
 import (
-	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -99,6 +99,32 @@ func CleanFullName(s string) (string, error) {
 	return name, nil
 }
 
+// MaxPlaceLen is the longest place (an address, a workplace, where a meeting
+// is held) chibo stores, in characters.
+const MaxPlaceLen = 200
+
+// CleanPlace validates a place typed as text: at most MaxPlaceLen
+// characters, with letters in it ("😀😀" or "123" is not a place). Its
+// errors say the limit.
+func CleanPlace(s string) (string, error) {
+	s = NormalizeText(s)
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+		}
+	}
+	switch n := utf8Len(s); {
+	case n == 0:
+		return "", invalid("err.place_empty", "Max", MaxPlaceLen)
+	case n > MaxPlaceLen:
+		return "", invalid("err.reason_too_long", "Max", MaxPlaceLen)
+	case letters < 2:
+		return "", invalid("err.place_letters", "Max", MaxPlaceLen)
+	}
+	return s, nil
+}
+
 // CleanReason validates a free-text reason or note.
 func CleanReason(s string) (string, error) {
 	s = NormalizeText(s)
@@ -111,23 +137,113 @@ func CleanReason(s string) (string, error) {
 	return s, nil
 }
 
-// ParseDate reads a date typed as dd/mm/yyyy (also with - or . and one-digit
-// day or month) in zone, at midnight.
+// ParseDateFrom reads a date as people type it, in zone, at midnight:
+// dd/mm/yyyy (also with - or . and one-digit day or month, or a two-digit
+// year), yyyy-mm-dd, or dd/mm without a year, which is the next such day
+// (today or later) after now. A day the month does not have is refused
+// with the month named ("tháng 2 không có ngày 31").
+func ParseDateFrom(s string, now time.Time, zone *time.Location) (time.Time, error) {
+	return parseDate(s, now, zone, true)
+}
+
+// ParseDate is ParseDateFrom for a caller without the engine's clock (kept
+// for callers of the previous release): a date without its year is
+// refused, since "the next one" needs today. Its error's example is taken
+// from the wall clock, the only one it has.
 func ParseDate(s string, zone *time.Location) (time.Time, error) {
-	s = strings.NewReplacer("-", "/", ".", "/", " ", "").Replace(NormalizeText(s))
+	now := time.Now()
+	if len(strings.FieldsFunc(s, func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })) == 2 {
+		return time.Time{}, invalid("err.date_format", "Example", exampleDate(now, zone))
+	}
+	return parseDate(s, now, zone, true)
+}
+
+// parseDatePast is ParseDateFrom where a date without a year is the latest such
+// day on or before now (a day something happened).
+func parseDatePast(s string, now time.Time, zone *time.Location) (time.Time, error) {
+	return parseDate(s, now, zone, false)
+}
+
+func parseDate(s string, now time.Time, zone *time.Location, next bool) (time.Time, error) {
+	today := dayStart(now.In(zone))
+	bad := invalid("err.date_format", "Example", exampleDate(now, zone))
+	f := strings.FieldsFunc(NormalizeText(s), func(r rune) bool { return r == '/' || r == '-' || r == '.' || r == ' ' })
+	nums := make([]int, len(f))
+	for i, x := range f {
+		n, err := strconv.Atoi(x)
+		if err != nil || len(x) > 4 {
+			return time.Time{}, bad
+		}
+		nums[i] = n
+	}
 	var d, m, y int
-	var rest string
-	if n, _ := fmt.Sscanf(s+" x", "%d/%d/%d %s", &d, &m, &y, &rest); n != 4 {
-		return time.Time{}, invalid("err.date_format")
+	switch {
+	case len(f) == 3 && len(f[0]) == 4: // yyyy-mm-dd
+		y, m, d = nums[0], nums[1], nums[2]
+	case len(f) == 3 && len(f[2]) != 3:
+		d, m, y = nums[0], nums[1], nums[2]
+		if len(f[2]) <= 2 {
+			y += 2000
+		}
+	case len(f) == 2: // dd/mm: the next one, or the last one
+		d, m, y = nums[0], nums[1], today.Year()
+	default:
+		return time.Time{}, bad
 	}
-	if y < 100 {
-		y += 2000
+	if m < 1 || m > 12 {
+		return time.Time{}, invalid("err.date_no_month", "Month", m)
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, zone)
-	if t.Day() != d || int(t.Month()) != m || y < 1900 || y > 2200 {
+	if d < 1 || d > daysIn(time.Month(m), y) {
+		if d >= 1 && d <= 31 {
+			return time.Time{}, invalid("err.date_no_day", "Month", m, "Day", d)
+		}
 		return time.Time{}, invalid("err.date_invalid")
 	}
+	if y < 1900 || y > 2200 {
+		return time.Time{}, invalid("err.date_invalid")
+	}
+	if len(f) == 2 {
+		step := -1
+		if next {
+			step = 1
+		}
+		t := dayOfMonthFrom(d, m, y, step, zone)
+		if (next && t.Before(today)) || (!next && t.After(today)) {
+			t = dayOfMonthFrom(d, m, y+step, step, zone)
+		}
+		return t, nil
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, zone)
+	if t.Day() != d { // 29/02 of a year that has none
+		return time.Time{}, invalid("err.date_no_day", "Month", m, "Day", d)
+	}
 	return t, nil
+}
+
+// daysIn is the number of days of month in year (29 for February: a year
+// is not known yet when dd/mm is typed; the date is checked again below).
+func daysIn(month time.Month, year int) int {
+	if month == time.February {
+		return 29
+	}
+	return time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// dayOfMonthFrom is day/month in year, or (29/02) in the first year from
+// there, going by step, that has it.
+func dayOfMonthFrom(day, month, year, step int, zone *time.Location) time.Time {
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, zone)
+	for t.Day() != day {
+		year += step
+		t = time.Date(year, time.Month(month), day, 0, 0, 0, 0, zone)
+	}
+	return t
+}
+
+// exampleDate is a date to show as an example in a question: a week after
+// now, so it is never in the past.
+func exampleDate(now time.Time, zone *time.Location) string {
+	return now.In(zone).AddDate(0, 0, 7).Format("02/01/2006")
 }
 
 // deepLinkToken recognises a pasted invite link (https://t.me/<bot>?start=X)

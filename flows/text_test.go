@@ -2,6 +2,7 @@ package flows
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -71,19 +72,29 @@ func TestFoldForSearch(t *testing.T) {
 
 func TestParseDate(t *testing.T) {
 	zone, _ := time.LoadLocation("Asia/Ho_Chi_Minh")
+	now := time.Date(2026, 12, 7, 10, 0, 0, 0, zone)
 	for _, c := range []struct{ in, want, err string }{
 		{"25/12/2026", "2026-12-25", ""},
 		{"1/3/2026", "2026-03-01", ""},
 		{"01-03-2026", "2026-03-01", ""},
 		{"01.03.26", "2026-03-01", ""},
 		{"29/02/2028", "2028-02-29", ""},
-		{"29/02/2026", "", "err.date_invalid"},
+		{"20-12-2026", "2026-12-20", ""},
+		{"2026-12-20", "2026-12-20", ""}, // ISO, as a phone's date picker writes it
+		{"20/12", "2026-12-20", ""},      // the next 20/12
+		{"7/12", "2026-12-07", ""},       // today is the next one
+		{"05/12", "2027-12-05", ""},      // already past this year: next year's
+		{"29/02", "2028-02-29", ""},
+		{"29/02/2026", "", "err.date_no_day"},
+		{"31/02", "", "err.date_no_day"},
+		{"31/04/2027", "", "err.date_no_day"},
+		{"12/13/2026", "", "err.date_no_month"},
 		{"32/01/2026", "", "err.date_invalid"},
 		{"hôm nay", "", "err.date_format"},
-		{"2026-12-25", "", "err.date_invalid"},
 		{"25/12/2026 thêm", "", "err.date_format"},
+		{"25", "", "err.date_format"},
 	} {
-		got, err := ParseDate(c.in, zone)
+		got, err := ParseDateFrom(c.in, now, zone)
 		var inv *InvalidInput
 		switch {
 		case c.err == "" && err != nil:
@@ -95,6 +106,27 @@ func TestParseDate(t *testing.T) {
 		case c.err == "" && got.Location() != zone:
 			t.Errorf("ParseDate(%q) in %v", c.in, got.Location())
 		}
+	}
+	// Without a clock, a date needs its year.
+	if _, err := ParseDate("20/12", zone); err == nil {
+		t.Error("ParseDate without a clock read 20/12")
+	}
+	if got, err := ParseDate("2026-12-20", zone); err != nil || got.Format("2006-01-02") != "2026-12-20" {
+		t.Errorf("ParseDate(2026-12-20) = %v, %v", got, err)
+	}
+	// A day something happened: the last 20/12, not the next.
+	if got, err := parseDatePast("20/12", now, zone); err != nil || got.Format("2006-01-02") != "2025-12-20" {
+		t.Errorf("parseDatePast(20/12) = %v, %v", got, err)
+	}
+	// The error names the month and the day, and an example never in the past.
+	_, err := ParseDateFrom("31/02", now, zone)
+	var inv *InvalidInput
+	if !errors.As(err, &inv) || fmt.Sprint(inv.KV) != "[Month 2 Day 31]" {
+		t.Errorf("31/02: %v", err)
+	}
+	_, err = ParseDateFrom("hôm nay", now, zone)
+	if !errors.As(err, &inv) || fmt.Sprint(inv.KV) != "[Example 14/12/2026]" {
+		t.Errorf("example: %v", err)
 	}
 }
 

@@ -16,6 +16,7 @@ type AuditEntry struct {
 	CellID    uint64          `json:"cell_id,omitempty"`
 	Action    string          `json:"action"`               // a code such as "status_set"
 	SubjectID uint64          `json:"subject_id,omitempty"` // the member concerned, if any
+	MeetingID uint64          `json:"meeting_id,omitempty"` // the meeting concerned, if any (entries since issue 12)
 	Before    json.RawMessage `json:"before,omitempty"`
 	After     json.RawMessage `json:"after,omitempty"`
 }

@@ -72,7 +72,7 @@ func parseClock(arg string, now time.Time, zone *time.Location) (time.Time, bool
 		return time.Time{}, false
 	}
 	date, clock, _ := strings.Cut(arg, " ")
-	day, err := flows.ParseDate(date, zone)
+	day, err := flows.ParseDateFrom(date, now, zone)
 	if err != nil {
 		return time.Time{}, false
 	}

@@ -55,7 +55,12 @@ type Console struct {
 func (c *Console) Send(_ context.Context, m bot.Message) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "── %s ──\n%s\n", c.T("console.to", "Name", c.nameOf(m.Chat)), m.Text)
+	values := flows.ValueChoices(m.Choices())
 	for i, btn := range m.Choices() {
+		if values { // a typed number is the value shown, not a position
+			fmt.Fprintf(&b, "  [%s]\n", btn.Label)
+			continue
+		}
 		fmt.Fprintf(&b, "  [%d] %s\n", i+1, btn.Label)
 	}
 	if m.RequestLocation != "" {

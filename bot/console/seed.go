@@ -43,7 +43,7 @@ func Seed(db *storage.DB, now time.Time, zone *time.Location) (bool, error) {
 			{"binh", "Trần Thị Bình", []storage.Role{storage.RoleDeputy}, storage.Status{Kind: storage.StatusActive}, 0},
 			{"cuong", "Lê Văn Cường", []storage.Role{storage.RoleGroupLeader}, storage.Status{Kind: storage.StatusActive}, far.ID},
 			{"dung", "Phạm Thị Dung", nil, storage.Status{Kind: storage.StatusActive}, 0},
-			{"hung", "Đỗ Văn Hùng", nil, storage.Status{Kind: storage.StatusFarAway, From: day(-2), To: day(4), Exempt: true, Reason: "Làm công nhân tại KCN Sóng Thần, Bình Dương"}, far.ID},
+			{"hung", "Đỗ Văn Hùng", nil, storage.Status{Kind: storage.StatusFarAway, From: day(-2), To: day(4), Exempt: true, Reason: "Làm công nhân tại KCN Sóng Thần, phường Dĩ An, TP. Hồ Chí Minh"}, far.ID},
 			{"lan", "Võ Thị Lan", nil, storage.Status{Kind: storage.StatusExempt, Reason: "Tuổi cao, sức yếu (nghị quyết chi bộ)"}, 0},
 		}
 		for _, p := range people {

@@ -225,7 +225,7 @@ func TestE2E_MeetingNoticeByNumber(t *testing.T) {
 	w.sayWait("zsec", w.vi("mt.btn_open_n", "N", 1, "Date", "03/03"), w.vi("mt.btn_checkin"))
 	open := w.sayWait("zsec", w.vi("mt.btn_checkin"), "/code ")
 	code := regexp.MustCompile(`/code (\S+)`).FindStringSubmatch(open)[1]
-	w.sayWait("zmot", "/code "+code, w.vi("mt.code_done", "Kind", "Sinh hoạt chi bộ thường kỳ", "When", "19:30 ngày 03/03/2026"))
+	w.sayWait("zmot", "/code "+code, w.vi("mt.code_done", "Kind", "sinh hoạt chi bộ thường kỳ", "When", "19:30 ngày 03/03/2026"))
 	w.strict()
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -52,6 +53,17 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 		return errors.New(t(ee.MsgID, ee.KV...))
 	}
 	if err != nil {
+		return err
+	}
+	// Who exported what is audited as an export in chat is (issue 12); the
+	// operator's command line is the one acting (actor 0).
+	after, err := json.Marshal(map[string]any{"what": *what, "format": *format, "year": *year, "month": *month, "meeting": *meeting, "files": len(docs)})
+	if err != nil {
+		return err
+	}
+	if err := db.Update(func(tx *storage.Tx) error {
+		return tx.AppendAudit(&storage.AuditEntry{At: cfg.now(), CellID: *cell, Action: "export_made", After: after})
+	}); err != nil {
 		return err
 	}
 	path := cfg.path(*dest)

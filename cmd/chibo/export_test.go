@@ -86,4 +86,13 @@ func TestExport_commandLine(t *testing.T) {
 	if v, _ := f.GetCellValue("Điểm danh cả năm", "A2"); !strings.HasPrefix(v, "Chi bộ ấp Phú Hòa") {
 		t.Errorf("A2 = %q", v)
 	}
+	// Who exported what is in the cell's audit log (issue 12), both times.
+	code, _, errs = chibo(t, env, "", "export", "--cell", "1", "--what", "audit", "--format", "csv", "--out", filepath.Join(dir, "audit.csv"))
+	log, err := os.ReadFile(filepath.Join(dir, "audit.csv"))
+	if code != 0 || err != nil {
+		t.Fatalf("audit export: %d %q %v", code, errs, err)
+	}
+	if n := strings.Count(string(log), "người quản trị máy chủ,xuất tệp,xuất tệp: Điểm danh cả năm"); n != 2 {
+		t.Errorf("%d attendance exports in the audit log:\n%s", n, log)
+	}
 }

@@ -233,6 +233,33 @@ func absPath(p string) string {
 	return p
 }
 
+// printFlags lists the options as flag.PrintDefaults does, with the
+// default in the chosen language ("mặc định: 1825") rather than the flag
+// package's English.
+func printFlags(fs *flag.FlagSet, w io.Writer, t func(string, ...any) string) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if name != "" {
+			line += " " + t(flagType(name))
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+			line += " " + t("cli.flag_default", "Value", f.DefValue)
+		}
+		fmt.Fprintln(w, line)
+	})
+}
+
+// flagType is the message id naming a flag's kind of value.
+func flagType(name string) string {
+	switch name {
+	case "int", "float", "duration":
+		return "cli.flag_type_number"
+	}
+	return "cli.flag_type_text"
+}
+
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t func(string, ...any) string) (Config, []string, error) {
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
@@ -280,7 +307,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	offset := fs.String("clock-offset", env("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, t("cli.usage"))
-		fs.PrintDefaults()
+		printFlags(fs, stderr, t)
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err

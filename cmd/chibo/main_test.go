@@ -53,7 +53,7 @@ func TestDemo_scriptedInviteAndRegistration(t *testing.T) {
 		"Đường dẫn mời vào Chi bộ ấp Phú Hòa",
 		"Đăng ký thành công. Chào đồng chí Hoàng Văn Em",
 		"Đồng chí Hoàng Văn Em đã đăng ký vào Chi bộ ấp Phú Hòa.",
-		"Thông tin chibo lưu về đồng chí Hoàng Văn Em:",
+		"Thông tin trợ lý chibo lưu về đồng chí Hoàng Văn Em:",
 		"Tình trạng sinh hoạt: đang sinh hoạt",
 		"7. Hoàng Văn Em – đang sinh hoạt",
 	} {
@@ -63,7 +63,7 @@ func TestDemo_scriptedInviteAndRegistration(t *testing.T) {
 	}
 	// State persists: a second run knows the new member.
 	_, out, _ = chibo(t, env, "/as Em\n/me\n")
-	if !strings.Contains(out, "Thông tin chibo lưu về đồng chí Hoàng Văn Em:") {
+	if !strings.Contains(out, "Thông tin trợ lý chibo lưu về đồng chí Hoàng Văn Em:") {
 		t.Errorf("second run forgot the member:\n%s", out)
 	}
 }
@@ -129,6 +129,13 @@ func TestMain_helpVersionAndBadConfig(t *testing.T) {
 		if !strings.Contains(errs, env) {
 			t.Errorf("--help does not name %s", env)
 		}
+	}
+	// Defaults in the chosen language (issue 12), never the flag package's English.
+	if !strings.Contains(errs, "(mặc định: 1825)") || strings.Contains(errs, "default") || strings.Contains(errs, " int\n") {
+		t.Errorf("--help defaults:\n%s", errs)
+	}
+	if _, _, errs := chibo(t, map[string]string{"CHIBO_LANG": "en"}, "", "--help"); !strings.Contains(errs, "(default: 1825)") {
+		t.Errorf("--help in English:\n%s", errs)
 	}
 	if code, out, _ := chibo(t, nil, "", "version"); code != 0 || !strings.HasPrefix(out, "chibo ") {
 		t.Fatalf("version: %d %q", code, out)

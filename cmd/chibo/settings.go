@@ -132,12 +132,12 @@ func runSettingsFile(name string, db *storage.DB, org, cell uint64, set string, 
 		if err := sf.put(tx, id, v); err != nil {
 			return err
 		}
-		after, err := json.Marshal(v)
+		after, err := json.Marshal(map[string]any{"file": name, "rules": v})
 		if err != nil {
 			return err
 		}
 		// ActorID 0: the operator's command line.
-		return tx.AppendAudit(&storage.AuditEntry{At: time.Now(), CellID: cellID, Action: "settings_change", After: after})
+		return tx.AppendAudit(&storage.AuditEntry{At: time.Now(), CellID: cellID, Action: "rules_file", After: after})
 	})
 	if errors.Is(err, storage.ErrNotFound) {
 		return missing()

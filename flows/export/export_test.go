@@ -361,7 +361,7 @@ func comment() *Comment {
 	return &Comment{Year: 2026, Org: "Đảng bộ phường Bến Thành", Cell: "Chi bộ khu phố 3", Member: "Nguyễn Thị Ánh Tuyết",
 		Home: "Chi bộ Sở Tư pháp", Workplace: "Sở Tư pháp", WorkplaceOrg: "Đảng bộ Sở Tư pháp",
 		Fields: []Field{{"Giữ mối liên hệ với chi ủy, chi bộ nơi cư trú", "Tốt"}, {"Nhận xét khác", "Gương mẫu, nhiệt tình; " + vietnamese}},
-		Facts:  "dự 3/4 buổi", By: "Trần Văn Bảy", Role: "Bí thư", At: time.Date(2026, 12, 5, 10, 0, 0, 0, zone)}
+		By:     "Trần Văn Bảy", Role: "Bí thư", At: time.Date(2026, 12, 5, 10, 0, 0, 0, zone)}
 }
 
 func TestCommentPDF(t *testing.T) {

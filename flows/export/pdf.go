@@ -19,7 +19,6 @@ type Comment struct {
 	Workplace    string
 	WorkplaceOrg string
 	Fields       []Field
-	Facts        string // what chibo's records say, when not the free comment
 	By           string // who wrote it
 	Role         string // their role: secretary or deputy
 	At           time.Time
@@ -33,7 +32,7 @@ type Field struct{ Label, Value string }
 const pdfFamily = "dejavu"
 
 // CommentPDF is the comment as an A4 PDF: the heading of a party document,
-// the form's fields, the record, the date and the signature lines of the
+// the form's fields, the date and the signature lines of the
 // cell secretary and the head of the residents' Front work group.
 func CommentPDF(t T, c *Comment) ([]byte, error) {
 	p := fpdf.New("P", "mm", "A4", "")
@@ -106,11 +105,6 @@ func CommentPDF(t T, c *Comment) ([]byte, error) {
 		p.SetX(left + 8)
 		p.MultiCell(body-8, 6, f.Value, "", "L", false)
 		p.Ln(1)
-	}
-	if c.Facts != "" {
-		p.Ln(2)
-		p.SetFont(pdfFamily, "", 10)
-		p.MultiCell(body, 5.5, t("export.pdf_facts", "Facts", c.Facts), "", "L", false)
 	}
 	p.Ln(8)
 	// Signatures: the head of the residents' Front work group on the left,
