@@ -102,8 +102,8 @@ func TestScheduler_prunesOldEventKeysAndDeliveries(t *testing.T) {
 // housekeeper has batches of daily work left; a batch fails once when fail is set.
 type housekeeper struct {
 	dueFunc
-	left, fail int
-	committed  []int // batches left as each transaction saw them
+	fail      int
+	committed []int // batches left as each transaction saw them
 }
 
 func (h *housekeeper) Housekeep(tx *storage.Tx, now time.Time) (bool, error) {

@@ -79,8 +79,7 @@ func newWorld(t *testing.T, publicFiles bool) *world {
 		notes.Files = store
 	}
 	z := mustZalo(t, w.fake, zalo.Config{Links: notes})
-	var sender *bot.Sender
-	sender = bot.NewSender(w.db, map[string]bot.Transport{zalo.Name: z}, bot.SenderOptions{Now: w.clock, Draw: engine.Draw})
+	sender := bot.NewSender(w.db, map[string]bot.Transport{zalo.Name: z}, bot.SenderOptions{Now: w.clock, Draw: engine.Draw})
 	d := bot.NewDispatcher(w.db, engine, bot.DispatcherOptions{Now: w.clock, OnCommit: sender.Notify})
 	w.sched = bot.NewScheduler(w.db, engine, bot.SchedulerOptions{Now: w.clock, OnCommit: sender.Notify})
 	ctx, cancel := context.WithCancel(context.Background())
