@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"chibo/flows"
@@ -82,4 +84,21 @@ func classify(err error) *SendError {
 		return se
 	}
 	return &SendError{Outcome: SendRetry, Reason: "transport error", Err: err}
+}
+
+// CheckEndpoint checks a messenger's bot token and API base URL before any
+// request: the token goes into the URL path ("/bot<token>/<method>"), so it
+// must be set and hold nothing a path would read differently.
+func CheckEndpoint(token, apiBase string) error {
+	if token == "" {
+		return errors.New("no bot token")
+	}
+	if strings.ContainsAny(token, "/ \t\r\n%?#") {
+		return errors.New("the bot token has characters a token cannot have")
+	}
+	base, err := url.Parse(apiBase)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return fmt.Errorf("API base %q is not an http(s) URL", apiBase)
+	}
+	return nil
 }

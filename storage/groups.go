@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -37,17 +36,7 @@ func (tx *Tx) unindexGroup(g *Group) error {
 // LedGroups lists the groups the member leads, in id order, through the
 // index of leaders.
 func (tx *Tx) LedGroups(memberID uint64) ([]Group, error) {
-	var out []Group
-	prefix := itob(memberID)
-	c := tx.tx.Bucket(bucketLeaders).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		g, err := tx.Group(btoi(k[8:]))
-		if err != nil {
-			return nil, fmt.Errorf("group %d led by %d: %w", btoi(k[8:]), memberID, err)
-		}
-		out = append(out, *g)
-	}
-	return out, nil
+	return indexed(tx, bucketLeaders, memberID, tx.Group, "group %d led by %d")
 }
 
 // migrateIndexesV6 builds the indexes schema 6 reads instead of scanning:

@@ -50,17 +50,7 @@ func (tx *Tx) indexRoleHolder(m *Member, held bool) error {
 
 // CellLeaders lists the secretaries and deputies of the cell, in id order.
 func (tx *Tx) CellLeaders(cellID uint64) ([]Member, error) {
-	var out []Member
-	prefix := itob(cellID)
-	c := tx.tx.Bucket(bucketCellLeaders).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		m, err := tx.Member(btoi(k[8:]))
-		if err != nil {
-			return nil, fmt.Errorf("leader %d of cell %d: %w", btoi(k[8:]), cellID, err)
-		}
-		out = append(out, *m)
-	}
-	return out, nil
+	return indexed(tx, bucketCellLeaders, cellID, tx.Member, "leader %d of cell %d")
 }
 
 // leadsAnyGroup reports whether the member leads a group.

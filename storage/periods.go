@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -39,17 +38,7 @@ func (tx *Tx) PeriodCells() []uint64 {
 // PeriodMembers lists the members of the home cell who have or had a
 // status for a period, in id order.
 func (tx *Tx) PeriodMembers(cellID uint64) ([]Member, error) {
-	var out []Member
-	prefix := itob(cellID)
-	c := tx.tx.Bucket(bucketPeriodCells).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		m, err := tx.Member(btoi(k[8:]))
-		if err != nil {
-			return nil, fmt.Errorf("member %d of cell %d: %w", btoi(k[8:]), cellID, err)
-		}
-		out = append(out, *m)
-	}
-	return out, nil
+	return indexed(tx, bucketPeriodCells, cellID, tx.Member, "member %d of cell %d")
 }
 
 // HasCheckin reports whether the member checked in for the period.

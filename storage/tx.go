@@ -156,17 +156,7 @@ func (tx *Tx) PutGroup(g *Group) error {
 
 // Groups lists the groups of a cell, in id order, through the index.
 func (tx *Tx) Groups(cellID uint64) ([]Group, error) {
-	var out []Group
-	prefix := itob(cellID)
-	c := tx.tx.Bucket(bucketGroupCells).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		g, err := tx.Group(btoi(k[8:]))
-		if err != nil {
-			return nil, fmt.Errorf("group %d of cell %d: %w", btoi(k[8:]), cellID, err)
-		}
-		out = append(out, *g)
-	}
-	return out, nil
+	return indexed(tx, bucketGroupCells, cellID, tx.Group, "group %d of cell %d")
 }
 
 // Member returns the member with the id.
@@ -245,17 +235,7 @@ func (tx *Tx) MemberByContact(transport, user string) (*Member, error) {
 
 // Members lists the members whose home cell is cellID, in id order.
 func (tx *Tx) Members(cellID uint64) ([]Member, error) {
-	var out []Member
-	prefix := itob(cellID)
-	c := tx.tx.Bucket(bucketHomes).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		m, err := tx.Member(btoi(k[8:]))
-		if err != nil {
-			return nil, fmt.Errorf("member %d of cell %d: %w", btoi(k[8:]), cellID, err)
-		}
-		out = append(out, *m)
-	}
-	return out, nil
+	return indexed(tx, bucketHomes, cellID, tx.Member, "member %d of cell %d")
 }
 
 // homeKey is a key of the index of members by home cell.
@@ -452,4 +432,21 @@ func (tx *Tx) Dump(w io.Writer, skip ...string) error {
 			return err
 		})
 	})
+}
+
+// indexed loads the records an index bucket lists under owner: its keys are
+// owner's id then the record's id (8 bytes each), in id order. what names a
+// record that cannot be loaded, with the record's id and owner's.
+func indexed[T any](tx *Tx, bucket []byte, owner uint64, load func(uint64) (*T, error), what string) ([]T, error) {
+	var out []T
+	prefix := itob(owner)
+	c := tx.tx.Bucket(bucket).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		r, err := load(btoi(k[8:]))
+		if err != nil {
+			return nil, fmt.Errorf(what+": %w", btoi(k[8:]), owner, err)
+		}
+		out = append(out, *r)
+	}
+	return out, nil
 }

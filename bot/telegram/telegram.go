@@ -23,6 +23,8 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"chibo/bot"
 )
 
 // Name is the transport's name in events, outbox rows and member contacts.
@@ -76,18 +78,11 @@ type Telegram struct {
 // New connects to the Bot API (it calls getMe, which checks the token) and
 // returns the transport.
 func New(ctx context.Context, cfg Config) (*Telegram, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("telegram: no bot token")
-	}
-	if strings.ContainsAny(cfg.Token, "/ \t\r\n%?#") {
-		return nil, errors.New("telegram: the bot token has characters a token cannot have")
-	}
 	if cfg.APIBase == "" {
 		cfg.APIBase = DefaultAPIBase
 	}
-	base, err := url.Parse(cfg.APIBase)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("telegram: API base %q is not an http(s) URL", cfg.APIBase)
+	if err := bot.CheckEndpoint(cfg.Token, cfg.APIBase); err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 25 * time.Second

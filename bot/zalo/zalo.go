@@ -23,6 +23,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"chibo/bot"
 )
 
 // Name is the transport's name in events, outbox rows and member contacts.
@@ -89,18 +91,11 @@ type Me struct {
 // New checks the configuration and the token (it calls getMe) and returns
 // the transport.
 func New(ctx context.Context, cfg Config) (*Zalo, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("zalo: no bot token")
-	}
-	if strings.ContainsAny(cfg.Token, "/ \t\r\n%?#") {
-		return nil, errors.New("zalo: the bot token has characters a token cannot have")
-	}
 	if cfg.APIBase == "" {
 		cfg.APIBase = DefaultAPIBase
 	}
-	base, err := url.Parse(cfg.APIBase)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
-		return nil, fmt.Errorf("zalo: API base %q is not an http(s) URL", cfg.APIBase)
+	if err := bot.CheckEndpoint(cfg.Token, cfg.APIBase); err != nil {
+		return nil, fmt.Errorf("zalo: %w", err)
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
