@@ -334,7 +334,6 @@ func UserJSON(user int64) map[string]any {
 
 func (s *Server) messageJSON(chat, user int64) map[string]any {
 	s.mu.Lock()
-	s.accepted++
 	s.nextMsg[chat]++
 	id := s.nextMsg[chat]
 	s.mu.Unlock()
@@ -812,6 +811,7 @@ func (s *Server) send(c Call) (any, *apiError) {
 	if aerr := s.admit(chat, time.Now()); aerr != nil {
 		return nil, aerr
 	}
+	s.accepted++ // a message the bot sent (a pushed update is not one)
 	s.nextMsg[chat]++
 	id := s.nextMsg[chat]
 	if s.messages[chat] == nil {

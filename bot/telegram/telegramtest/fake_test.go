@@ -3,6 +3,7 @@ package telegramtest_test
 import (
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 	"testing"
 	"time"
@@ -88,5 +89,25 @@ func TestServer_GetUpdatesOffset(t *testing.T) {
 	var te *tgbotapi.Error
 	if _, err := api.GetUpdates(tgbotapi.UpdateConfig{}); !errors.As(err, &te) || te.Code != 409 {
 		t.Fatalf("getUpdates with a webhook: %v", err)
+	}
+}
+
+// TestServer_AcceptedCountsSendsOnly: a benchmark that waits for N replies
+// must not count the updates it pushed.
+func TestServer_AcceptedCountsSendsOnly(t *testing.T) {
+	s := telegramtest.New(t, telegramtest.Options{})
+	for i := range 5 {
+		s.PushText(int64(100+i), int64(100+i), "/start")
+	}
+	if n := s.Accepted(); n != 0 {
+		t.Fatalf("Accepted() = %d after 5 pushes and no send", n)
+	}
+	resp, err := http.PostForm(s.URL()+"/bot"+s.Token()+"/sendMessage", url.Values{"chat_id": {"100"}, "text": {"chào"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if n := s.Accepted(); n != 1 {
+		t.Fatalf("Accepted() = %d after one send", n)
 	}
 }
