@@ -102,3 +102,29 @@ func CheckEndpoint(token, apiBase string) error {
 	}
 	return nil
 }
+
+// ScrubToken removes a bot token from s, as it is and URL-escaped: the
+// token is in every request's path, so a transport error's text holds it.
+func ScrubToken(s, token string) string {
+	if token == "" {
+		return s
+	}
+	for _, v := range []string{token, url.PathEscape(token), url.QueryEscape(token)} {
+		s = strings.ReplaceAll(s, v, "<token>")
+	}
+	return s
+}
+
+// ScrubError is err with token removed from its text. It unwraps only to
+// cause (nil, or an error that holds no URL, such as a context error).
+func ScrubError(err error, token string, cause error) error {
+	return &scrubbedError{msg: ScrubToken(err.Error(), token), cause: cause}
+}
+
+type scrubbedError struct {
+	msg   string
+	cause error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+func (e *scrubbedError) Unwrap() error { return e.cause }

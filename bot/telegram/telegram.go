@@ -169,16 +169,6 @@ func (t *Telegram) bot(ctx context.Context, client *http.Client) *tgbotapi.BotAP
 	return &cp
 }
 
-// scrubbedError is an error whose text has the token removed. It unwraps only
-// to errors that hold no URL: the API's own error or a context error.
-type scrubbedError struct {
-	msg   string
-	cause error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.cause }
-
 // scrub removes the token from err's text.
 func (t *Telegram) scrub(err error) error {
 	if err == nil {
@@ -194,15 +184,11 @@ func (t *Telegram) scrub(err error) error {
 	case errors.Is(err, context.Canceled):
 		cause = context.Canceled
 	}
-	return &scrubbedError{msg: t.scrubString(err.Error()), cause: cause}
+	return bot.ScrubError(err, t.cfg.Token, cause)
 }
 
 func (t *Telegram) scrubString(s string) string {
-	tok := t.cfg.Token
-	for _, v := range []string{tok, url.PathEscape(tok), url.QueryEscape(tok)} {
-		s = strings.ReplaceAll(s, v, "<token>")
-	}
-	return s
+	return bot.ScrubToken(s, t.cfg.Token)
 }
 
 // apiCode is the Bot API's error code of err, or 0 for a transport fault.

@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -230,16 +229,6 @@ func retryAfter(h string) time.Duration {
 	return time.Duration(n) * time.Second
 }
 
-// scrubbedError is an error whose text has the token removed. It unwraps
-// only to context errors, which hold no URL.
-type scrubbedError struct {
-	msg   string
-	cause error
-}
-
-func (e *scrubbedError) Error() string { return e.msg }
-func (e *scrubbedError) Unwrap() error { return e.cause }
-
 func (z *Zalo) scrub(err error) error {
 	var cause error
 	switch {
@@ -248,13 +237,9 @@ func (z *Zalo) scrub(err error) error {
 	case errors.Is(err, context.Canceled):
 		cause = context.Canceled
 	}
-	return &scrubbedError{msg: z.scrubString(err.Error()), cause: cause}
+	return bot.ScrubError(err, z.cfg.Token, cause)
 }
 
 func (z *Zalo) scrubString(s string) string {
-	tok := z.cfg.Token
-	for _, v := range []string{tok, url.PathEscape(tok), url.QueryEscape(tok)} {
-		s = strings.ReplaceAll(s, v, "<token>")
-	}
-	return s
+	return bot.ScrubToken(s, z.cfg.Token)
 }
