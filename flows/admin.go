@@ -12,6 +12,11 @@ import (
 // secretaries in chat, as the operator can with `chibo admin`.
 
 func (e *Engine) registerAdmin() {
+	e.AuditWords(map[string]AuditFunc{
+		"rules_file":  auditRulesFile,
+		"cell_create": auditCellCreate,
+		"export_made": auditExport,
+	})
 	e.command(&Command{Name: "newcell", Need: NeedAdmin, PrivateOnly: true, HelpID: "help.newcell", MenuID: "menu.newcell", Run: runNewCell})
 	e.command(&Command{Name: "secinvite", Need: NeedAdmin, PrivateOnly: true, HelpID: "help.secinvite", MenuID: "menu.secinvite", Run: runSecInvite})
 	e.action("si", actSecInvite)

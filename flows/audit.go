@@ -138,7 +138,7 @@ func (c *Ctx) auditTable(cell *storage.Cell) (*export.Table, error) {
 	}
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := &entries[i]
-		v := c.auditView(e)
+		v := c.AuditView(e)
 		tb.Rows = append(tb.Rows, []export.Cell{
 			{V: c.auditWhen(e)}, {V: c.auditActor(e.ActorID)}, {V: c.auditKind(e.Action)}, {V: v.What},
 			{V: v.Before}, {V: v.After},

@@ -157,7 +157,9 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 func TestAudit_everyKindHasWords(t *testing.T) {
 	re := regexp.MustCompile(`(?:\.Audit\(|\.auditMeeting\(|Action: )"([a-z_]+)"`)
 	files, _ := filepath.Glob("*.go")
+	sub, _ := filepath.Glob("*/*.go")
 	more, _ := filepath.Glob("../cmd/chibo/*.go")
+	more = append(more, sub...)
 	seen := map[string]bool{}
 	for _, f := range append(files, more...) {
 		if strings.HasSuffix(f, "_test.go") {
@@ -174,9 +176,10 @@ func TestAudit_everyKindHasWords(t *testing.T) {
 	if len(seen) < 10 {
 		t.Fatalf("found only %v: the pattern no longer matches the code", seen)
 	}
+	e := newHarness(t).e
 	for kind := range seen {
-		if _, ok := auditRenderers[kind]; !ok {
-			t.Errorf("audited kind %q has no entry in auditRenderers (flows/audit_text.go)", kind)
+		if !e.HasAuditWords(kind) {
+			t.Errorf("audited kind %q has no words registered by its journey (Engine.AuditWords)", kind)
 		}
 		if _, ok := auditActions[kind]; !ok {
 			t.Errorf("audited kind %q has no entry in auditActions (flows/audit.go)", kind)

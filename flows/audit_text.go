@@ -17,44 +17,12 @@ import (
 // sees them translated here: who did what to whom, and the change in words,
 // in the reader's language and the cell's local time.
 
-// auditView is one audit entry in words: what was done (to whom, about which
+// AuditView is one audit entry in words: what was done (to whom, about which
 // meeting) and the values before and after ("" for none).
-type auditView struct {
+type AuditView struct {
 	What, Before, After string
 }
 
-// auditRenderers turn each recorded action into words. An action missing
-// here (one added later, or by an operator's tool) gets a generic line.
-var auditRenderers = map[string]func(c *Ctx, e *storage.AuditEntry) auditView{
-	"status_set":       auditStatus,
-	"faraway_set":      auditFarAway,
-	"excuse_decide":    auditExcuse,
-	"decision_change":  auditDecision,
-	"roll_set":         auditRoll,
-	"dues_set":         auditDues,
-	"meeting_score":    auditScore,
-	"meeting_close":    auditClose,
-	"meeting_amend":    auditAmend,
-	"meeting_resched":  auditResched,
-	"meeting_create":   auditMeetingPlace("audit.w_meeting_create"),
-	"meeting_cancel":   auditMeetingPlace("audit.w_meeting_cancel"),
-	"meeting_move":     auditMeetingPlace("audit.w_meeting_move"),
-	"notice_sent":      auditNotice,
-	"residence_link":   auditLink,
-	"residence_note":   auditNote,
-	"settings_change":  auditSettings,
-	"checkin_form_set": auditPlain("audit.w_checkin_form"),
-	"rules_file":       auditRulesFile,
-	"member_received":  auditReceived,
-	"contact_link":     auditContactLink,
-	"link_code_create": auditLinkCode,
-	"cell_create":      auditCellCreate,
-	"invite_create":    auditInvite,
-	"member_join":      auditJoin,
-	"group_link":       auditPlain("audit.w_group_link"),
-	"export_made":      auditExport,
-	"location_exact":   auditLocationExact,
-}
 
 // auditText is the entry as one line for /audit: "dd/mm/yyyy hh:mm –
 // Đồng chí X: what – before → after".
@@ -64,7 +32,7 @@ func (c *Ctx) auditText(e *storage.AuditEntry) string {
 
 // auditChange is what the entry changed, in words: "what – before → after".
 func (c *Ctx) auditChange(e *storage.AuditEntry) string {
-	v := c.auditView(e)
+	v := c.AuditView(e)
 	return c.T("audit.change", "What", v.What, "Before", v.Before, "After", v.After)
 }
 
@@ -89,13 +57,13 @@ func (c *Ctx) auditActor(id uint64) string {
 	return c.T("audit.unknown_member")
 }
 
-// auditView renders the entry; an entry whose values cannot be read still
+// AuditView renders the entry; an entry whose values cannot be read still
 // says who acted and on whom.
-func (c *Ctx) auditView(e *storage.AuditEntry) auditView {
-	if r, ok := auditRenderers[e.Action]; ok {
+func (c *Ctx) AuditView(e *storage.AuditEntry) AuditView {
+	if r, ok := c.e.hooks.audit[e.Action]; ok {
 		return r(c, e)
 	}
-	return auditView{What: c.T("audit.w_other", "Name", c.auditSubject(e))}
+	return AuditView{What: c.T("audit.w_other", "Name", c.auditSubject(e))}
 }
 
 // auditSubject is the name of the member the entry is about, "" for none.
@@ -129,9 +97,9 @@ func decodeAudit(raw json.RawMessage, v any) bool {
 	return json.Unmarshal(raw, v) == nil
 }
 
-func auditPlain(id string) func(c *Ctx, e *storage.AuditEntry) auditView {
-	return func(c *Ctx, e *storage.AuditEntry) auditView {
-		return auditView{What: c.T(id, "Name", c.auditSubject(e))}
+func auditPlain(id string) func(c *Ctx, e *storage.AuditEntry) AuditView {
+	return func(c *Ctx, e *storage.AuditEntry) AuditView {
+		return AuditView{What: c.T(id, "Name", c.auditSubject(e))}
 	}
 }
 
@@ -144,8 +112,8 @@ type meetingPlace struct {
 	Combined bool                `json:"combined,omitempty"`
 }
 
-func auditMeetingPlace(id string) func(c *Ctx, e *storage.AuditEntry) auditView {
-	return func(c *Ctx, e *storage.AuditEntry) auditView {
+func auditMeetingPlace(id string) func(c *Ctx, e *storage.AuditEntry) AuditView {
+	return func(c *Ctx, e *storage.AuditEntry) AuditView {
 		var cell *storage.Cell
 		if e.CellID != 0 {
 			cell, _ = c.Tx.Cell(e.CellID)
@@ -158,12 +126,12 @@ func auditMeetingPlace(id string) func(c *Ctx, e *storage.AuditEntry) auditView 
 			return c.T("audit.meeting_at", "Kind", c.kindNameLower(&storage.Meeting{Kind: p.Kind, Combined: p.Combined}),
 				"When", c.when(p.At, cell), "Place", p.Place)
 		}
-		return auditView{What: c.T(id), Before: side(e.Before), After: side(e.After)}
+		return AuditView{What: c.T(id), Before: side(e.Before), After: side(e.After)}
 	}
 }
 
-func auditStatus(c *Ctx, e *storage.AuditEntry) auditView {
-	v := auditView{What: c.T("audit.w_status", "Name", c.auditSubject(e))}
+func auditStatus(c *Ctx, e *storage.AuditEntry) AuditView {
+	v := AuditView{What: c.T("audit.w_status", "Name", c.auditSubject(e))}
 	var before, after storage.Status
 	if decodeAudit(e.Before, &before) {
 		v.Before = c.statusLine(before)
@@ -174,8 +142,8 @@ func auditStatus(c *Ctx, e *storage.AuditEntry) auditView {
 	return v
 }
 
-func auditFarAway(c *Ctx, e *storage.AuditEntry) auditView {
-	v := auditView{What: c.T("audit.w_status", "Name", c.auditSubject(e))}
+func auditFarAway(c *Ctx, e *storage.AuditEntry) AuditView {
+	v := AuditView{What: c.T("audit.w_status", "Name", c.auditSubject(e))}
 	var before, after struct {
 		Status *storage.Status `json:"status"`
 	}
@@ -188,8 +156,8 @@ func auditFarAway(c *Ctx, e *storage.AuditEntry) auditView {
 	return v
 }
 
-func auditExcuse(c *Ctx, e *storage.AuditEntry) auditView {
-	v := auditView{What: c.T("audit.w_excuse", "Name", c.auditSubject(e), "Meeting", c.auditOfMeeting(e.MeetingID))}
+func auditExcuse(c *Ctx, e *storage.AuditEntry) AuditView {
+	v := AuditView{What: c.T("audit.w_excuse", "Name", c.auditSubject(e), "Meeting", c.auditOfMeeting(e.MeetingID))}
 	var before, after storage.ExcuseState
 	if decodeAudit(e.Before, &before) {
 		v.Before = c.excuseName(before)
@@ -200,26 +168,26 @@ func auditExcuse(c *Ctx, e *storage.AuditEntry) auditView {
 	return v
 }
 
-func auditDecision(c *Ctx, e *storage.AuditEntry) auditView {
+func auditDecision(c *Ctx, e *storage.AuditEntry) AuditView {
 	var before, after decisionRecord
 	decodeAudit(e.Before, &before)
 	decodeAudit(e.After, &after)
 	name := c.auditSubject(e)
 	switch after.Kind {
 	case "excuse":
-		return auditView{What: c.T("audit.w_excuse", "Name", name, "Meeting", c.auditOfMeeting(after.Meeting)),
+		return AuditView{What: c.T("audit.w_excuse", "Name", name, "Meeting", c.auditOfMeeting(after.Meeting)),
 			Before: c.excuseName(storage.ExcuseState(before.Decision)), After: c.excuseName(storage.ExcuseState(after.Decision))}
 	case "residence":
-		return auditView{What: c.T("audit.w_link_request", "Name", name), Before: c.linkDecisionName(before.Decision), After: c.linkDecisionName(after.Decision)}
+		return AuditView{What: c.T("audit.w_link_request", "Name", name), Before: c.linkDecisionName(before.Decision), After: c.linkDecisionName(after.Decision)}
 	case "away":
-		return auditView{What: c.T("audit.w_away_request", "Name", name), Before: c.awayDecisionName(before.Decision), After: c.awayDecisionName(after.Decision)}
+		return AuditView{What: c.T("audit.w_away_request", "Name", name), Before: c.awayDecisionName(before.Decision), After: c.awayDecisionName(after.Decision)}
 	}
-	return auditView{What: c.T("audit.w_other", "Name", name)}
+	return AuditView{What: c.T("audit.w_other", "Name", name)}
 }
 
 // auditRoll is one member's roll entry (a meeting of the home cell or of
 // the residence cell), or a whole roll marked at once.
-func auditRoll(c *Ctx, e *storage.AuditEntry) auditView {
+func auditRoll(c *Ctx, e *storage.AuditEntry) AuditView {
 	var all struct {
 		Meeting uint64 `json:"meeting"`
 		All     string `json:"all"`
@@ -230,7 +198,7 @@ func auditRoll(c *Ctx, e *storage.AuditEntry) auditView {
 		if id == 0 {
 			id = all.Meeting
 		}
-		return auditView{What: c.T("audit.w_roll_all", "Meeting", c.auditOfMeeting(id)), After: c.N(auditRollOp(all.All), all.Changed)}
+		return AuditView{What: c.T("audit.w_roll_all", "Meeting", c.auditOfMeeting(id)), After: c.N(auditRollOp(all.All), all.Changed)}
 	}
 	var before, after struct {
 		storage.Attendance
@@ -242,7 +210,7 @@ func auditRoll(c *Ctx, e *storage.AuditEntry) auditView {
 	if after.MeetingID != 0 {
 		id, what = after.MeetingID, "audit.w_roll_residence"
 	}
-	v := auditView{What: c.T(what, "Name", c.auditSubject(e), "Meeting", c.auditOfMeeting(id)), After: c.markName(after.Mark)}
+	v := AuditView{What: c.T(what, "Name", c.auditSubject(e), "Meeting", c.auditOfMeeting(id)), After: c.markName(after.Mark)}
 	switch {
 	case !hasBefore:
 	case before.Mark != after.Mark:
@@ -278,18 +246,18 @@ func (c *Ctx) markName(m storage.Mark) string {
 	return c.T("mt.rs_unmarked")
 }
 
-func auditDues(c *Ctx, e *storage.AuditEntry) auditView {
+func auditDues(c *Ctx, e *storage.AuditEntry) AuditView {
 	var before, after storage.Dues
 	decodeAudit(e.After, &after)
-	v := auditView{What: c.T("audit.w_dues", "Name", c.auditSubject(e), "Month", c.monthLabel(after.Month)), After: c.duesText(&after)}
+	v := AuditView{What: c.T("audit.w_dues", "Name", c.auditSubject(e), "Month", c.monthLabel(after.Month)), After: c.duesText(&after)}
 	if decodeAudit(e.Before, &before) {
 		v.Before = c.duesText(&before)
 	}
 	return v
 }
 
-func auditScore(c *Ctx, e *storage.AuditEntry) auditView {
-	v := auditView{What: c.T("audit.w_score", "Meeting", c.auditOfMeeting(e.MeetingID))}
+func auditScore(c *Ctx, e *storage.AuditEntry) AuditView {
+	v := AuditView{What: c.T("audit.w_score", "Meeting", c.auditOfMeeting(e.MeetingID))}
 	var before, after storage.QualityScore
 	if decodeAudit(e.Before, &before) {
 		v.Before = c.N("audit.points", before.Total())
@@ -300,7 +268,7 @@ func auditScore(c *Ctx, e *storage.AuditEntry) auditView {
 	return v
 }
 
-func auditClose(c *Ctx, e *storage.AuditEntry) auditView {
+func auditClose(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		Meeting uint64               `json:"meeting"`
 		Tally   storage.MeetingTally `json:"tally"`
@@ -310,18 +278,18 @@ func auditClose(c *Ctx, e *storage.AuditEntry) auditView {
 	if id == 0 {
 		id = after.Meeting
 	}
-	return auditView{What: c.T("audit.w_close", "Meeting", c.auditOfMeeting(id)),
+	return AuditView{What: c.T("audit.w_close", "Meeting", c.auditOfMeeting(id)),
 		After: c.T("audit.close_tally", "Present", after.Tally.Present, "Expected", after.Tally.Expected())}
 }
 
-func auditAmend(c *Ctx, e *storage.AuditEntry) auditView {
+func auditAmend(c *Ctx, e *storage.AuditEntry) AuditView {
 	var am storage.Amendment
 	decodeAudit(e.After, &am)
-	return auditView{What: c.T("audit.w_amend", "Name", c.auditSubject(e), "Meeting", c.auditOfMeeting(e.MeetingID)),
+	return AuditView{What: c.T("audit.w_amend", "Name", c.auditSubject(e), "Meeting", c.auditOfMeeting(e.MeetingID)),
 		Before: c.outcomeName(am.From), After: c.outcomeName(am.To)}
 }
 
-func auditResched(c *Ctx, e *storage.AuditEntry) auditView {
+func auditResched(c *Ctx, e *storage.AuditEntry) AuditView {
 	var before, after struct {
 		Meeting uint64    `json:"meeting"`
 		At      time.Time `json:"at"`
@@ -332,20 +300,20 @@ func auditResched(c *Ctx, e *storage.AuditEntry) auditView {
 	if e.CellID != 0 {
 		cell, _ = c.Tx.Cell(e.CellID)
 	}
-	return auditView{What: c.T("audit.w_resched"), Before: c.when(before.At, cell), After: c.when(after.At, cell)}
+	return AuditView{What: c.T("audit.w_resched"), Before: c.when(before.At, cell), After: c.when(after.At, cell)}
 }
 
-func auditNotice(c *Ctx, e *storage.AuditEntry) auditView {
+func auditNotice(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		Sent int `json:"sent"`
 	}
 	decodeAudit(e.After, &after)
-	return auditView{What: c.T("audit.w_notice", "Meeting", c.auditOfMeeting(e.MeetingID)), After: c.N("audit.notice_count", after.Sent)}
+	return AuditView{What: c.T("audit.w_notice", "Meeting", c.auditOfMeeting(e.MeetingID)), After: c.N("audit.notice_count", after.Sent)}
 }
 
-func auditLink(c *Ctx, e *storage.AuditEntry) auditView {
+func auditLink(c *Ctx, e *storage.AuditEntry) AuditView {
 	var before, after storage.ResidenceLink
-	v := auditView{What: c.T("audit.w_link", "Name", c.auditSubject(e)), Before: c.T("audit.link_none"), After: c.T("audit.link_none")}
+	v := AuditView{What: c.T("audit.w_link", "Name", c.auditSubject(e)), Before: c.T("audit.link_none"), After: c.T("audit.link_none")}
 	if decodeAudit(e.Before, &before) {
 		v.Before = c.auditLinkState(&before)
 	}
@@ -368,13 +336,13 @@ func (c *Ctx) auditLinkState(l *storage.ResidenceLink) string {
 	return c.T("audit.link_active", "Cell", name, "Status", c.resStatusName(l.Status))
 }
 
-func auditNote(c *Ctx, e *storage.AuditEntry) auditView {
-	return auditView{What: c.T("audit.w_note", "Name", c.auditSubject(e)), After: c.T("audit.note_saved")}
+func auditNote(c *Ctx, e *storage.AuditEntry) AuditView {
+	return AuditView{What: c.T("audit.w_note", "Name", c.auditSubject(e)), After: c.T("audit.note_saved")}
 }
 
 // auditSettings names the settings changed: the meeting schedule (with the
 // day and time before and after), reminders, check-ins, or a settings file.
-func auditSettings(c *Ctx, e *storage.AuditEntry) auditView {
+func auditSettings(c *Ctx, e *storage.AuditEntry) AuditView {
 	var keys map[string]json.RawMessage
 	decodeAudit(e.After, &keys)
 	var before, after struct {
@@ -383,15 +351,15 @@ func auditSettings(c *Ctx, e *storage.AuditEntry) auditView {
 	switch {
 	case decodeAudit(e.After, &after) && after.Schedule != "":
 		decodeAudit(e.Before, &before)
-		return auditView{What: c.T("audit.w_schedule"), Before: c.scheduleWords(before.Schedule), After: c.scheduleWords(after.Schedule)}
+		return AuditView{What: c.T("audit.w_schedule"), Before: c.scheduleWords(before.Schedule), After: c.scheduleWords(after.Schedule)}
 	case keys["checkins"] != nil:
-		return auditView{What: c.T("audit.w_settings_checkins")}
+		return AuditView{What: c.T("audit.w_settings_checkins")}
 	case keys["quiet_from"] != nil:
-		return auditView{What: c.T("audit.w_settings_reminders")}
+		return AuditView{What: c.T("audit.w_settings_reminders")}
 	case e.ActorID == 0:
-		return auditView{What: c.T("audit.w_settings_file")}
+		return AuditView{What: c.T("audit.w_settings_file")}
 	}
-	return auditView{What: c.T("audit.w_settings")}
+	return AuditView{What: c.T("audit.w_settings")}
 }
 
 // scheduleWords is a monthly schedule "M H D * *" as "19:30 ngày 3 hằng
@@ -404,41 +372,41 @@ func (c *Ctx) scheduleWords(spec string) string {
 	return c.T("audit.schedule", "Time", fmt.Sprintf("%02d:%02d", hour, minute), "Day", day)
 }
 
-func auditCellCreate(c *Ctx, e *storage.AuditEntry) auditView {
+func auditCellCreate(c *Ctx, e *storage.AuditEntry) AuditView {
 	var cell storage.Cell
 	decodeAudit(e.After, &cell)
-	return auditView{What: c.T("audit.w_cell_create", "Cell", cell.Name)}
+	return AuditView{What: c.T("audit.w_cell_create", "Cell", cell.Name)}
 }
 
-func auditInvite(c *Ctx, e *storage.AuditEntry) auditView {
+func auditInvite(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		Role    storage.Role `json:"role"`
 		Expires time.Time    `json:"expires"`
 	}
 	decodeAudit(e.After, &after)
-	v := auditView{What: c.T("audit.w_invite", "Role", c.roleName(after.Role))}
+	v := AuditView{What: c.T("audit.w_invite", "Role", c.roleName(after.Role))}
 	if !after.Expires.IsZero() {
 		v.After = c.T("audit.invite_expires", "Date", c.Date(after.Expires))
 	}
 	return v
 }
 
-func auditJoin(c *Ctx, e *storage.AuditEntry) auditView {
+func auditJoin(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		Role storage.Role `json:"role"`
 	}
 	decodeAudit(e.After, &after)
-	return auditView{What: c.T("audit.w_join", "Name", c.auditSubject(e)), After: c.roleName(after.Role)}
+	return AuditView{What: c.T("audit.w_join", "Name", c.auditSubject(e)), After: c.roleName(after.Role)}
 }
 
-func auditExport(c *Ctx, e *storage.AuditEntry) auditView {
+func auditExport(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		What   string `json:"what"`
 		Format string `json:"format"`
 		Year   int    `json:"year"`
 	}
 	decodeAudit(e.After, &after)
-	return auditView{What: c.T("audit.w_export", "What", c.exportKindName(after.What, after.Year)), After: strings.ToUpper(after.Format)}
+	return AuditView{What: c.T("audit.w_export", "What", c.exportKindName(after.What, after.Year)), After: strings.ToUpper(after.Format)}
 }
 
 // exportKindName is what an export holds, as the /export menu names it.
@@ -467,11 +435,11 @@ func (c *Ctx) kindNameLower(mt *storage.Meeting) string {
 	return string(unicode.ToLower(r)) + name[n:]
 }
 
-func auditLocationExact(c *Ctx, e *storage.AuditEntry) auditView {
+func auditLocationExact(c *Ctx, e *storage.AuditEntry) AuditView {
 	var before, after bool
 	decodeAudit(e.Before, &before)
 	decodeAudit(e.After, &after)
-	return auditView{What: c.T("audit.w_location_exact"), Before: c.onOff(before), After: c.onOff(after)}
+	return AuditView{What: c.T("audit.w_location_exact"), Before: c.onOff(before), After: c.onOff(after)}
 }
 
 func (c *Ctx) onOff(on bool) string {
@@ -482,7 +450,7 @@ func (c *Ctx) onOff(on bool) string {
 }
 
 // auditRulesFile names the rules file an operator stored.
-func auditRulesFile(c *Ctx, e *storage.AuditEntry) auditView {
+func auditRulesFile(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		File string `json:"file"`
 	}
@@ -496,11 +464,11 @@ func auditRulesFile(c *Ctx, e *storage.AuditEntry) auditView {
 	case "residence-settings":
 		id = "audit.rules_residence_settings"
 	}
-	return auditView{What: c.T("audit.w_rules_file", "File", c.T(id))}
+	return AuditView{What: c.T("audit.w_rules_file", "File", c.T(id))}
 }
 
 // auditReceived is a member received by the cell whose invite they tapped.
-func auditReceived(c *Ctx, e *storage.AuditEntry) auditView {
+func auditReceived(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		Cell     uint64 `json:"cell"`
 		FromCell uint64 `json:"from_cell"`
@@ -512,12 +480,12 @@ func auditReceived(c *Ctx, e *storage.AuditEntry) auditView {
 		}
 		return c.T("audit.unknown_cell")
 	}
-	return auditView{What: c.T("audit.w_received", "Name", c.auditSubject(e)), Before: cellName(after.FromCell), After: cellName(after.Cell)}
+	return AuditView{What: c.T("audit.w_received", "Name", c.auditSubject(e)), Before: cellName(after.FromCell), After: cellName(after.Cell)}
 }
 
 // auditContactLink is a messenger linked to a member's record: the
 // messengers before and after.
-func auditContactLink(c *Ctx, e *storage.AuditEntry) auditView {
+func auditContactLink(c *Ctx, e *storage.AuditEntry) AuditView {
 	side := func(raw json.RawMessage) string {
 		var v struct {
 			Transports []string `json:"transports"`
@@ -530,16 +498,16 @@ func auditContactLink(c *Ctx, e *storage.AuditEntry) auditView {
 		slices.Sort(names)
 		return strings.Join(names, ", ")
 	}
-	return auditView{What: c.T("audit.w_contact_link", "Name", c.auditSubject(e)), Before: side(e.Before), After: side(e.After)}
+	return AuditView{What: c.T("audit.w_contact_link", "Name", c.auditSubject(e)), Before: side(e.Before), After: side(e.After)}
 }
 
 // auditLinkCode is a one-time code made to link another messenger.
-func auditLinkCode(c *Ctx, e *storage.AuditEntry) auditView {
+func auditLinkCode(c *Ctx, e *storage.AuditEntry) AuditView {
 	var after struct {
 		Expires time.Time `json:"expires"`
 	}
 	decodeAudit(e.After, &after)
-	v := auditView{What: c.T("audit.w_link_code", "Name", c.auditSubject(e))}
+	v := AuditView{What: c.T("audit.w_link_code", "Name", c.auditSubject(e))}
 	if !after.Expires.IsZero() {
 		v.After = c.T("audit.invite_expires", "Date", c.Date(after.Expires))
 	}

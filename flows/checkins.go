@@ -19,6 +19,14 @@ import (
 
 // registerCheckins registers the checkins feature's commands, flows and reminders.
 func (e *Engine) registerCheckins() {
+	e.AuditWords(map[string]AuditFunc{
+		"faraway_set":      auditFarAway,
+		"checkin_form_set": auditPlain("audit.w_checkin_form"),
+		"location_exact":   auditLocationExact,
+	})
+	e.MyData(50, "privacy.sec_checkins", func(c *Ctx, m *storage.Member) ([]string, error) { return c.myCheckins(m) })
+	e.Forget(forgetCheckins)
+	e.Retain("cell", retainCheckins)
 	e.command(&Command{Name: "checkin", Need: NeedMember, PrivateOnly: true, HelpID: "checkins.help", MenuID: "checkins.menu", Run: runCheckin})
 	e.command(&Command{Name: "board", Need: NeedGroupLeader, PrivateOnly: true, HelpID: "board.help", MenuID: "board.menu", Run: runBoard})
 	e.command(&Command{Name: "faraway", Need: NeedLeader, PrivateOnly: true, HelpID: "faraway.help", MenuID: "faraway.menu", Run: runFarAway})
@@ -32,7 +40,6 @@ func (e *Engine) registerCheckins() {
 		"review": {Ask: askCheckinReview, Answer: answerCheckinReview},
 	}})
 	e.registerFarAway()
-	e.registerDues()
 	e.registerFarAwayRequest()
 	e.due("checkins", dueCheckins)
 }
@@ -967,4 +974,58 @@ func startSameCheckin(c *Ctx, form *storage.CheckinTemplate, p ckPeriod, prev *s
 		}
 	}
 	return c.Start("checkin", "field", data)
+}
+
+// forgetCheckins returns the longer answers m gave in check-ins, which
+// /forget also scrubs from transient stores; the check-ins themselves go
+// with the member's records.
+func forgetCheckins(c *Ctx, m *storage.Member) ([][]byte, error) {
+	cks, err := c.Tx.Checkins(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	var needles [][]byte
+	for _, ck := range cks {
+		for _, v := range ck.Answers {
+			if len(v) >= 4 { // short answers (yes/no codes) would match everywhere
+				needles = append(needles, []byte(v))
+			}
+		}
+	}
+	return needles, nil
+}
+
+// Sizes of one retention batch: cells looked at, check-ins deleted.
+const (
+	housekeepCells   = 100
+	housekeepDeletes = 2000
+)
+
+// retainCheckins deletes check-in details older than each cell's retention
+// period (default 24 months; DOMAIN.md §5: keep the minimum), for the cells
+// after the cell id after, within one batch's budget. It returns the last
+// cell finished and whether every cell is.
+func retainCheckins(c *Ctx, after uint64) (last uint64, done bool, err error) {
+	ids := c.Tx.CellIDsAfter(after, housekeepCells)
+	budget := housekeepDeletes
+	for _, id := range ids {
+		cell, err := c.Tx.Cell(id)
+		if err != nil {
+			return after, false, err
+		}
+		r, err := ckRulesOf(c, cell)
+		if err != nil {
+			return after, false, err
+		}
+		cutoff := r.current(c.Now).add(-r.s.RetentionMonths)
+		n, err := c.Tx.DeleteCheckinsBefore(id, cutoff.String(), budget)
+		if err != nil {
+			return after, false, err
+		}
+		if budget -= n; budget == 0 {
+			return after, false, nil // this cell may have more: the next batch starts with it
+		}
+		after = id
+	}
+	return after, len(ids) < housekeepCells, nil
 }

@@ -10,7 +10,7 @@ import (
 )
 
 func (e *Engine) registerCore() {
-	e.command(&Command{Name: "start", Need: NeedAnyone, HelpID: "help.start", MenuID: "menu.start", Run: runStart})
+	e.AuditWords(map[string]AuditFunc{"decision_change": auditDecision})
 	e.command(&Command{Name: "help", Need: NeedAnyone, HelpID: "help.help", MenuID: "menu.help", Run: runHelp})
 	e.command(&Command{Name: "me", Need: NeedMember, PrivateOnly: true, HelpID: "help.me", MenuID: "menu.me", Run: runMe})
 	e.command(&Command{Name: "lang", Need: NeedMember, HelpID: "help.lang", MenuID: "menu.lang", Run: runLang})

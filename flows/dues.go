@@ -19,6 +19,9 @@ import (
 // registerDues registers the officers' way to record a member's dues for a
 // month: "du:<member>" from the board or the member's roll card.
 func (e *Engine) registerDues() {
+	e.AuditWords(map[string]AuditFunc{"dues_set": auditDues})
+	e.MyData(40, "dues.sec_mydata", func(c *Ctx, m *storage.Member) ([]string, error) { return c.myDues(m) })
+	e.Forget(func(c *Ctx, m *storage.Member) ([][]byte, error) { return nil, forgetDues(c, m) })
 	e.action("du", actionDues)
 	e.register(&Flow{Name: "dues", Need: NeedGroupLeader, Steps: map[string]Step{
 		"month":  {Ask: askDuesMonth, Answer: answerDuesMonth},

@@ -1,7 +1,4 @@
-// Package flows is chibo's application: conversations (registration,
-// secretary tools, and later check-ins, meetings and residence feedback), the
-// rules they follow, and what is due to be sent. It knows nothing of any
-// messenger: it reads Events and writes Messages.
+// The engine: conversations, steps, commands and actions, for every journey.
 package flows
 
 import (
@@ -52,10 +49,11 @@ type Engine struct {
 	order    []string // command names in help order
 	actions  map[string]Action
 	dues     []namedDue
+	hooks    hooks
 }
 
 // NewEngine makes an engine with every flow registered.
-func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
+func NewEngine(cat *locales.Catalog, cfg Config, journeys ...Journey) (*Engine, error) {
 	if cat == nil {
 		return nil, errors.New("flows: no locale catalog")
 	}
@@ -90,21 +88,13 @@ func NewEngine(cat *locales.Catalog, cfg Config) (*Engine, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{cfg: cfg, cat: cat, flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[string]Action{}}
+	e := &Engine{cfg: cfg, cat: cat, flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[string]Action{},
+		hooks: hooks{exports: map[string]ExportFunc{}, drawers: map[string]DrawFunc{}, audit: map[string]AuditFunc{}}}
 	e.registerCore()
 	e.registerPages()
-	e.registerRegistration()
-	e.registerInviteCodes()
-	e.registerSecretary()
-	e.registerGroups()
-	e.registerAudit()
-	e.registerPrivacy()
-	e.registerAdmin()
-	e.registerExport()
-	e.registerClose()
-	e.registerMeetings()
-	e.registerCheckins()
-	e.registerResidence()
+	for _, j := range journeys {
+		j.Register(e)
+	}
 	return e, nil
 }
 
@@ -457,7 +447,12 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	ev := c.Ev
 	switch ev.Kind {
 	case EventBotAdded, EventBotRemoved:
-		return onMembership(c)
+		for _, f := range e.hooks.membership {
+			if err := f(c); err != nil {
+				return err
+			}
+		}
+		return nil
 	case EventButton:
 		return e.onButton(c, ev.Data, expired)
 	case EventOther:
@@ -491,9 +486,11 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	if tok, ok := deepLinkToken(text); ok {
 		text = "/start " + tok
 	}
-	if code, ok := ParseInviteCode(text); ok && c.conv == nil && ev.ChatKind != ChatGroup {
-		if done, err := e.onInviteCode(c, code); done || err != nil {
-			return err
+	if c.conv == nil && ev.ChatKind != ChatGroup {
+		for _, f := range e.hooks.texts {
+			if done, err := f(c, text); done || err != nil {
+				return err
+			}
 		}
 	}
 	if strings.HasPrefix(text, "/") {

@@ -28,6 +28,7 @@ func MarkUnreachable(tx *storage.Tx, transport, user string, now time.Time) erro
 
 func (e *Engine) registerGroups() {
 	e.command(&Command{Name: "linkgroup", Need: NeedLeader, HelpID: "help.linkgroup", MenuID: "menu.linkgroup", Run: runLinkGroup})
+	e.OnMembership(onMembership)
 }
 
 // runLinkGroup links the group chat it is sent in to the cell the caller

@@ -56,7 +56,7 @@ func (h *harness) open() {
 	}
 	cat.OnError = func(id string, err error) { h.t.Errorf("message %s: %v", id, err) }
 	e, err := NewEngine(cat, Config{Now: func() time.Time { return h.now }, Zone: h.zone,
-		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }})
+		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }}, Journeys()...)
 	if err != nil {
 		h.t.Fatal(err)
 	}

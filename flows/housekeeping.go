@@ -14,24 +14,19 @@ import (
 // minute's tick, and in batches that each commit on their own so that no
 // write transaction holds the writer for long (issue 15).
 
-// Meta keys of the housekeeping: the local day it last finished, and the
-// last cell whose check-in retention is done in a run that has not.
+// Meta keys of the housekeeping: the local day it last finished, and, per
+// retention job (metaHousekeep + its name; "housekeeping_cell" for the
+// check-ins'), where it stopped in a run that has not.
 const (
-	metaHousekeepDay  = "housekeeping_day"
-	metaHousekeepCell = "housekeeping_cell"
+	metaHousekeepDay = "housekeeping_day"
+	metaHousekeep    = "housekeeping_"
 )
 
-// Sizes of one housekeeping batch: cells looked at, check-ins deleted,
-// reminder keys forgotten.
-const (
-	housekeepCells   = 100
-	housekeepDeletes = 2000
-	housekeepKeys    = 5000
-)
+// housekeepKeys is how many reminder keys one batch forgets.
+const housekeepKeys = 5000
 
-// housekeepCellsDone in metaHousekeepCell says the check-in retention of
-// every cell is done for the day.
-const housekeepCellsDone = math.MaxInt64
+// housekeepDone in a retention job's meta key says it is done for the day.
+const housekeepDone = math.MaxInt64
 
 // Housekeep does the next batch of the day's housekeeping and reports
 // whether more remains: the scheduler calls it after each tick, each call in
@@ -44,15 +39,20 @@ func (e *Engine) Housekeep(tx *storage.Tx, now time.Time) (more bool, err error)
 		return false, nil
 	}
 	c := &Ctx{e: e, Tx: tx, Now: now, Lang: e.cfg.DefaultLang}
-	if after := tx.MetaInt(metaHousekeepCell); after != housekeepCellsDone {
-		next, done, err := retainCheckins(c, uint64(after))
+	for _, r := range e.hooks.retain {
+		key := metaHousekeep + r.name
+		after := tx.MetaInt(key)
+		if after == housekeepDone {
+			continue
+		}
+		next, done, err := r.f(c, uint64(after))
 		if err != nil {
 			return false, err
 		}
 		if !done {
-			return true, tx.PutMetaInt(metaHousekeepCell, int64(next))
+			return true, tx.PutMetaInt(key, int64(next))
 		}
-		return true, tx.PutMetaInt(metaHousekeepCell, housekeepCellsDone)
+		return true, tx.PutMetaInt(key, housekeepDone)
 	}
 	if n, err := tx.PruneOutboxKeys(now, housekeepKeys); err != nil || n == housekeepKeys {
 		return err == nil, err
@@ -63,37 +63,11 @@ func (e *Engine) Housekeep(tx *storage.Tx, now time.Time) (more bool, err error)
 	if _, err := tx.PruneConvs(now.Add(-abandonedAfter)); err != nil {
 		return false, err
 	}
-	if err := tx.PutMetaInt(metaHousekeepCell, 0); err != nil {
-		return false, err
+	for _, r := range e.hooks.retain {
+		if err := tx.PutMetaInt(metaHousekeep+r.name, 0); err != nil {
+			return false, err
+		}
 	}
 	return false, tx.PutMeta(metaHousekeepDay, []byte(day))
 }
 
-// retainCheckins deletes check-in details older than each cell's retention
-// period (default 24 months; DOMAIN.md §5: keep the minimum), for the cells
-// after the cell id after, within one batch's budget. It returns the last
-// cell finished and whether every cell is.
-func retainCheckins(c *Ctx, after uint64) (last uint64, done bool, err error) {
-	ids := c.Tx.CellIDsAfter(after, housekeepCells)
-	budget := housekeepDeletes
-	for _, id := range ids {
-		cell, err := c.Tx.Cell(id)
-		if err != nil {
-			return after, false, err
-		}
-		r, err := ckRulesOf(c, cell)
-		if err != nil {
-			return after, false, err
-		}
-		cutoff := r.current(c.Now).add(-r.s.RetentionMonths)
-		n, err := c.Tx.DeleteCheckinsBefore(id, cutoff.String(), budget)
-		if err != nil {
-			return after, false, err
-		}
-		if budget -= n; budget == 0 {
-			return after, false, nil // this cell may have more: the next batch starts with it
-		}
-		after = id
-	}
-	return after, len(ids) < housekeepCells, nil
-}

@@ -20,7 +20,16 @@ const inviteCodeLen = 6
 // works: the member uses it at once, on the phone in their hand.
 const linkCodeTTL = 24 * time.Hour
 
-func (e *Engine) registerInviteCodes() { e.action("lk", actLinkCode) }
+func (e *Engine) registerInviteCodes() {
+	e.action("lk", actLinkCode)
+	e.OnText(func(c *Ctx, text string) (bool, error) {
+		code, ok := ParseInviteCode(text)
+		if !ok {
+			return false, nil
+		}
+		return onInviteCode(c, code)
+	})
+}
 
 // newInviteCode picks a code no stored invite has.
 func newInviteCode(tx *storage.Tx) (string, error) {
@@ -75,7 +84,7 @@ func ParseInviteCode(text string) (string, bool) {
 // onInviteCode handles text shaped like an invite code. It reports false
 // when the text is not a known code and the person is registered: then the
 // text is an ordinary answer (a six-letter word).
-func (e *Engine) onInviteCode(c *Ctx, code string) (bool, error) {
+func onInviteCode(c *Ctx, code string) (bool, error) {
 	inv, err := c.Tx.InviteByCode(code)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):

@@ -14,6 +14,27 @@ import (
 
 // registerMeetings registers the meetings feature's commands, flows and reminders.
 func (e *Engine) registerMeetings() {
+	e.AuditWords(map[string]AuditFunc{
+		"excuse_decide":   auditExcuse,
+		"roll_set":        auditRoll,
+		"meeting_score":   auditScore,
+		"meeting_close":   auditClose,
+		"meeting_amend":   auditAmend,
+		"meeting_resched": auditResched,
+		"meeting_create":  auditMeetingPlace("audit.w_meeting_create"),
+		"meeting_cancel":  auditMeetingPlace("audit.w_meeting_cancel"),
+		"meeting_move":    auditMeetingPlace("audit.w_meeting_move"),
+		"notice_sent":     auditNotice,
+		"settings_change": auditSettings,
+	})
+	e.MyData(30, "privacy.sec_meetings", func(c *Ctx, m *storage.Member) ([]string, error) { return c.myMeetings(m) })
+	e.Forget(func(c *Ctx, m *storage.Member) ([][]byte, error) { return nil, forgetMeetings(c, m) })
+	e.OnStart(func(c *Ctx, payload string) (bool, error) {
+		if !IsCheckinPayload(payload) {
+			return false, nil
+		}
+		return true, StartCheckin(c, payload)
+	})
 	e.command(&Command{Name: "meeting", Need: NeedMember, PrivateOnly: true, HelpID: "mt.help", MenuID: "mt.menu", Run: runMeeting})
 	e.command(&Command{Name: "attendance", Need: NeedMember, PrivateOnly: true, HelpID: "mt.help_attendance", MenuID: "mt.menu_attendance", Run: runAttendance})
 	e.command(&Command{Name: "code", Need: NeedMember, PrivateOnly: true, HelpID: "mt.help_code", MenuID: "mt.menu_code", Run: runCheckinCode})

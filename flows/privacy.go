@@ -58,29 +58,9 @@ func (c *Ctx) myData(m *storage.Member) (string, error) {
 	}
 	section("privacy.sec_status", statuses)
 
-	meetings, err := c.myMeetings(m)
-	if err != nil {
+	if err := c.MyDataSections(m, section); err != nil {
 		return "", err
 	}
-	section("privacy.sec_meetings", meetings)
-
-	dues, err := c.myDues(m)
-	if err != nil {
-		return "", err
-	}
-	section("dues.sec_mydata", dues)
-
-	checkins, err := c.myCheckins(m)
-	if err != nil {
-		return "", err
-	}
-	section("privacy.sec_checkins", checkins)
-
-	residence, err := c.myResidence(m)
-	if err != nil {
-		return "", err
-	}
-	section("privacy.sec_residence", residence)
 
 	entries, err := c.Tx.AuditLog(1000, func(e *storage.AuditEntry) bool { return e.SubjectID == m.ID })
 	if err != nil {
@@ -267,41 +247,13 @@ func forget(c *Ctx, m *storage.Member) error {
 			return err
 		}
 	}
-	cks, err := c.Tx.Checkins(m.ID)
+	more, err := c.ForgetEverywhere(m)
 	if err != nil {
 		return err
 	}
-	for _, ck := range cks {
-		for _, v := range ck.Answers {
-			if len(v) >= 4 { // short answers (yes/no codes) would match everywhere
-				needles = append(needles, []byte(v))
-			}
-		}
-	}
+	needles = append(needles, more...)
 	if err := c.Tx.EraseMemberRecords(m.ID); err != nil {
 		return err
-	}
-	if err := forgetMeetings(c, m); err != nil {
-		return err
-	}
-	if err := forgetDues(c, m); err != nil {
-		return err
-	}
-	comments, err := c.Tx.ResidenceComments(m.ID)
-	if err != nil {
-		return err
-	}
-	for _, rc := range comments {
-		// The levels stay (the cell's record); free text and facts go.
-		for _, f := range rc.Form.Fields {
-			if f.Kind != "level" {
-				delete(rc.Answers, f.Key)
-			}
-		}
-		rc.Facts = ""
-		if err := c.Tx.ReplaceResidenceComment(&rc); err != nil {
-			return err
-		}
 	}
 	if err := c.Tx.ScrubAudit(m.ID); err != nil {
 		return err

@@ -10,6 +10,16 @@ import (
 )
 
 func (e *Engine) registerRegistration() {
+	e.AuditWords(map[string]AuditFunc{
+		"status_set":       auditStatus,
+		"member_received":  auditReceived,
+		"contact_link":     auditContactLink,
+		"link_code_create": auditLinkCode,
+		"invite_create":    auditInvite,
+		"member_join":      auditJoin,
+		"group_link":       auditPlain("audit.w_group_link"),
+	})
+	e.command(&Command{Name: "start", Need: NeedAnyone, HelpID: "help.start", MenuID: "menu.start", Run: runStart})
 	e.register(&Flow{Name: "reg", Need: NeedAnyone, Steps: map[string]Step{
 		"name":    {Ask: askRegName, Answer: answerRegName},
 		"consent": {Ask: askConsent, Answer: answerConsent},
@@ -105,8 +115,8 @@ func runStart(c *Ctx, token string) error {
 		}
 		return nil
 	}
-	if IsCheckinPayload(token) { // a scanned or tapped meeting check-in link
-		return StartCheckin(c, token)
+	if ok, err := c.StartPayload(token); ok || err != nil { // a scanned or tapped meeting check-in link
+		return err
 	}
 	if code, ok := ParseInviteCode(token); ok { // "/start K7Q-4MX": the code typed after the command
 		if inv, err := c.Tx.InviteByCode(code); err == nil {

@@ -20,6 +20,12 @@ import (
 
 // registerResidence registers the residence feature's commands, flows and reminders.
 func (e *Engine) registerResidence() {
+	e.AuditWords(map[string]AuditFunc{
+		"residence_link": auditLink,
+		"residence_note": auditNote,
+	})
+	e.MyData(60, "privacy.sec_residence", func(c *Ctx, m *storage.Member) ([]string, error) { return c.myResidence(m) })
+	e.Forget(forgetResidenceComments)
 	e.command(&Command{Name: "residence", Need: NeedMember, PrivateOnly: true, HelpID: "res.help", MenuID: "res.menu", Run: runResidence})
 	e.action("rs", actResidence)
 	e.action("rsq", actResidenceRequest)

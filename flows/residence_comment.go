@@ -711,3 +711,24 @@ func exportComments(c *Ctx, cell *storage.Cell) error {
 	c.Reply(c.N("res.export_done", n, "Cell", cell.Name))
 	return nil
 }
+
+// forgetResidenceComments keeps the levels of the comments on m (the
+// cell's record) and drops their free text and facts.
+func forgetResidenceComments(c *Ctx, m *storage.Member) ([][]byte, error) {
+	comments, err := c.Tx.ResidenceComments(m.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, rc := range comments {
+		for _, f := range rc.Form.Fields {
+			if f.Kind != "level" {
+				delete(rc.Answers, f.Key)
+			}
+		}
+		rc.Facts = ""
+		if err := c.Tx.ReplaceResidenceComment(&rc); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}

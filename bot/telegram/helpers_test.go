@@ -38,7 +38,7 @@ func mustEngine(tb testing.TB) *flows.Engine {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e, err := flows.NewEngine(cat, flows.Config{})
+	e, err := flows.NewEngine(cat, flows.Config{}, flows.Journeys()...)
 	if err != nil {
 		tb.Fatal(err)
 	}

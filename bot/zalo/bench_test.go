@@ -41,7 +41,7 @@ func benchPoll(b *testing.B, cat *locales.Catalog, rtt time.Duration, pollers in
 		defer fake.Close()
 		fake.Latency = rtt
 		fake.MaxPoll = 20 * time.Millisecond
-		engine, err := flows.NewEngine(cat, flows.Config{})
+		engine, err := flows.NewEngine(cat, flows.Config{}, flows.Journeys()...)
 		if err != nil {
 			b.Fatal(err)
 		}

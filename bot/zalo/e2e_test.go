@@ -64,7 +64,7 @@ func newWorld(t *testing.T, publicFiles bool) *world {
 	cat.OnError = func(id string, err error) { t.Errorf("message %s: %v", id, err) }
 	w.cat = cat
 	// Zalo only: no Telegram bot, so invites show their code alone.
-	engine, err := flows.NewEngine(cat, flows.Config{Now: w.clock, Zone: zone, InviteLink: func(string) string { return "" }})
+	engine, err := flows.NewEngine(cat, flows.Config{Now: w.clock, Zone: zone, InviteLink: func(string) string { return "" }}, flows.Journeys()...)
 	if err != nil {
 		t.Fatal(err)
 	}

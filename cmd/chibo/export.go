@@ -39,7 +39,7 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 		return err
 	}
 	lang := cfg.Lang // the caller's, also through the admin socket
-	e, err := flows.NewEngine(cat, flows.Config{Zone: cfg.zone, DefaultLang: lang, Now: cfg.now})
+	e, err := flows.NewEngine(cat, flows.Config{Zone: cfg.zone, DefaultLang: lang, Now: cfg.now}, flows.Journeys()...)
 	if err != nil {
 		return err
 	}

@@ -469,7 +469,7 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 			return inviteLink(token)
 		},
 		Log: log,
-	})
+	}, flows.Journeys()...)
 	if err != nil {
 		return err
 	}

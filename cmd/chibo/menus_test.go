@@ -30,7 +30,7 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := flows.NewEngine(cat, flows.Config{})
+	e, err := flows.NewEngine(cat, flows.Config{}, flows.Journeys()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,170 @@
+package flows
+
+import (
+	"fmt"
+	"slices"
+
+	"chibo/storage"
+)
+
+// Journey is one part of chibo's conversations (members, meetings, far-away
+// members, residence, privacy, admin). It registers its commands, flows,
+// actions, due work and hooks with the engine; cmd wires the list.
+type Journey interface {
+	Register(e *Engine)
+}
+
+// JourneyFunc is a Journey made of a function.
+type JourneyFunc func(e *Engine)
+
+// Register calls f.
+func (f JourneyFunc) Register(e *Engine) { f(e) }
+
+// Hooks let a journey add to another's work without importing it: a
+// section of /mydata, a part of /forget, a daily retention batch, an export,
+// a drawing, the words of an audit action, a /start payload, text that is
+// not a command, the bot's own arrival in or departure from a chat.
+type (
+	// MyDataFunc lists what a journey keeps about m, a line each.
+	MyDataFunc func(c *Ctx, m *storage.Member) ([]string, error)
+	// ForgetFunc erases m's details from a journey's records and returns
+	// texts m typed that must also go from transient stores.
+	ForgetFunc func(c *Ctx, m *storage.Member) (needles [][]byte, err error)
+	// RetainFunc deletes expired records in one short batch, from after on,
+	// and returns where it stopped and whether it is done for the day.
+	RetainFunc func(c *Ctx, after uint64) (last uint64, done bool, err error)
+	// ExportFunc makes the files of one kind of export of cell.
+	ExportFunc func(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error)
+	// DrawFunc draws a picture from the records at delivery.
+	DrawFunc func(c *Ctx, d *Drawing) ([]byte, error)
+	// AuditFunc puts one kind of audit entry into words.
+	AuditFunc func(c *Ctx, e *storage.AuditEntry) AuditView
+	// PayloadFunc handles a /start payload or a typed text before commands;
+	// it reports false when the text is not for it.
+	PayloadFunc func(c *Ctx, text string) (handled bool, err error)
+	// EventFunc handles an event that is not a person's message.
+	EventFunc func(c *Ctx) error
+)
+
+type myDataSection struct {
+	rank  int
+	title string
+	f     MyDataFunc
+}
+
+type retainer struct {
+	name string
+	f    RetainFunc
+}
+
+type hooks struct {
+	myData     []myDataSection
+	forget     []ForgetFunc
+	retain     []retainer
+	exports    map[string]ExportFunc
+	drawers    map[string]DrawFunc
+	audit      map[string]AuditFunc
+	starts     []PayloadFunc
+	texts      []PayloadFunc
+	membership []EventFunc
+}
+
+// MyData adds a section to /mydata; sections are shown by rank.
+func (e *Engine) MyData(rank int, titleID string, f MyDataFunc) {
+	e.hooks.myData = append(e.hooks.myData, myDataSection{rank, titleID, f})
+	slices.SortStableFunc(e.hooks.myData, func(a, b myDataSection) int { return a.rank - b.rank })
+}
+
+// Forget adds a part to /forget.
+func (e *Engine) Forget(f ForgetFunc) { e.hooks.forget = append(e.hooks.forget, f) }
+
+// Retain adds a daily retention job; name keeps its place between batches.
+func (e *Engine) Retain(name string, f RetainFunc) {
+	e.hooks.retain = append(e.hooks.retain, retainer{name, f})
+}
+
+// Exporter registers the builder of one kind of export.
+func (e *Engine) Exporter(what string, f ExportFunc) {
+	if _, dup := e.hooks.exports[what]; dup {
+		panic("flows: duplicate export " + what)
+	}
+	e.hooks.exports[what] = f
+}
+
+// Drawer registers how to draw one kind of picture.
+func (e *Engine) Drawer(kind string, f DrawFunc) { e.hooks.drawers[kind] = f }
+
+// AuditWords registers the words of audit actions.
+func (e *Engine) AuditWords(fs map[string]AuditFunc) {
+	for action, f := range fs {
+		if _, dup := e.hooks.audit[action]; dup {
+			panic("flows: duplicate audit words " + action)
+		}
+		e.hooks.audit[action] = f
+	}
+}
+
+// OnStart handles /start payloads that are not invites.
+func (e *Engine) OnStart(f PayloadFunc) { e.hooks.starts = append(e.hooks.starts, f) }
+
+// OnText looks at a private chat's text before commands, when no
+// conversation is open.
+func (e *Engine) OnText(f PayloadFunc) { e.hooks.texts = append(e.hooks.texts, f) }
+
+// OnMembership handles the bot being added to or removed from a chat.
+func (e *Engine) OnMembership(f EventFunc) { e.hooks.membership = append(e.hooks.membership, f) }
+
+// MyDataSections runs every /mydata section for m.
+func (c *Ctx) MyDataSections(m *storage.Member, section func(titleID string, lines []string)) error {
+	for _, s := range c.e.hooks.myData {
+		lines, err := s.f(c, m)
+		if err != nil {
+			return err
+		}
+		section(s.title, lines)
+	}
+	return nil
+}
+
+// ForgetEverywhere runs every journey's part of /forget for m.
+func (c *Ctx) ForgetEverywhere(m *storage.Member) ([][]byte, error) {
+	var needles [][]byte
+	for _, f := range c.e.hooks.forget {
+		n, err := f(c, m)
+		if err != nil {
+			return nil, err
+		}
+		needles = append(needles, n...)
+	}
+	return needles, nil
+}
+
+// StartPayload offers a /start payload to the journeys that take one.
+func (c *Ctx) StartPayload(payload string) (bool, error) {
+	for _, f := range c.e.hooks.starts {
+		if ok, err := f(c, payload); ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// exportOf is the builder of an export kind.
+func (e *Engine) exportOf(what string) (ExportFunc, bool) {
+	f, ok := e.hooks.exports[what]
+	return f, ok
+}
+
+func (e *Engine) draw(c *Ctx, d *Drawing) ([]byte, error) {
+	f, ok := e.hooks.drawers[d.Kind]
+	if !ok {
+		return nil, fmt.Errorf("unknown drawing %q", d.Kind)
+	}
+	return f(c, d)
+}
+
+// HasAuditWords reports whether an audit action has registered words.
+func (e *Engine) HasAuditWords(action string) bool {
+	_, ok := e.hooks.audit[action]
+	return ok
+}
