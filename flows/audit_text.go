@@ -23,7 +23,6 @@ type AuditView struct {
 	What, Before, After string
 }
 
-
 // auditText is the entry as one line for /audit: "dd/mm/yyyy hh:mm –
 // Đồng chí X: what – before → after".
 func (c *Ctx) auditText(e *storage.AuditEntry) string {

@@ -70,4 +70,3 @@ func (e *Engine) Housekeep(tx *storage.Tx, now time.Time) (more bool, err error)
 	}
 	return false, tx.PutMeta(metaHousekeepDay, []byte(day))
 }
-
