@@ -12,6 +12,7 @@ import (
 // secretaries in chat, as the operator can with `chibo admin`.
 
 func (e *Engine) registerAdmin() {
+	e.Exporter(ExportAudit, exportAudit)
 	e.AuditWords(map[string]AuditFunc{
 		"rules_file":  auditRulesFile,
 		"cell_create": auditCellCreate,

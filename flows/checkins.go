@@ -19,6 +19,7 @@ import (
 
 // registerCheckins registers the checkins feature's commands, flows and reminders.
 func (e *Engine) registerCheckins() {
+	e.Exporter(ExportCheckins, exportCheckins)
 	e.AuditWords(map[string]AuditFunc{
 		"faraway_set":      auditFarAway,
 		"checkin_form_set": auditPlain("audit.w_checkin_form"),

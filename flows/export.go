@@ -85,73 +85,89 @@ func makeExport(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, erro
 	if req.Format != FormatXLSX && req.Format != FormatCSV && !(req.Format == FormatPDF && req.What == ExportComments) {
 		return nil, &ErrExport{MsgID: "exp.bad_format"}
 	}
+	f, ok := c.e.exportOf(req.What)
+	if !ok {
+		return nil, &ErrExport{MsgID: "exp.bad_what"}
+	}
+	return f(c, cell, req)
+}
+
+// TableFiles is one table (and more sheets) as the file req asks: CSV of
+// the first, or an Excel workbook of all, named base.
+func TableFiles(c *Ctx, req ExportRequest, base string, tb *export.Table, extra ...*export.Table) ([]Document, error) {
 	t := c.tr()
-	base := fmt.Sprintf("%s-%s", req.What, export.Slug(cell.Name))
-	file := func(tb *export.Table, extra ...*export.Table) ([]Document, error) {
-		if req.Format == FormatCSV {
-			return []Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.TableCSV(t, tb)}}, nil
-		}
-		data, err := export.Workbook(t, append([]*export.Table{tb}, extra...)...)
-		if err != nil {
-			return nil, err
-		}
-		return []Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
+	if req.Format == FormatCSV {
+		return []Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.TableCSV(t, tb)}}, nil
 	}
-	switch req.What {
-	case ExportAttendance:
-		a, err := c.attendanceYear(cell, req.Year)
-		if err != nil {
-			return nil, err
-		}
-		base = fmt.Sprintf("diem-danh-%d-%s", req.Year, export.Slug(cell.Name))
-		if req.Format == FormatCSV {
-			return []Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.AttendanceCSV(t, a)}}, nil
-		}
-		data, err := export.AttendanceXLSX(t, a)
-		if err != nil {
-			return nil, err
-		}
-		return []Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
-	case ExportRoll:
-		r, err := c.rollOf(cell, req.Meeting)
-		if err != nil {
-			return nil, err
-		}
-		base = fmt.Sprintf("diem-danh-%s-%s", r.Meeting.At.Format("2006-01-02"), export.Slug(cell.Name))
-		return file(export.RollTable(t, r))
-	case ExportCheckins:
-		m, err := c.checkinMonth(cell, req.Month, req.Leader)
-		if err != nil {
-			return nil, err
-		}
-		base = fmt.Sprintf("bao-cao-%s-%s", strings.ReplaceAll(m.Month, "/", "-"), export.Slug(cell.Name))
-		return file(export.CheckinTable(t, m))
-	case ExportComments:
-		if req.Format == FormatPDF {
-			return c.commentPDFs(cell, req.Year)
-		}
-		y, err := c.commentYear(cell, req.Year)
-		if err != nil {
-			return nil, err
-		}
-		base = fmt.Sprintf("phieu-nhan-xet-%d-%s", req.Year, export.Slug(cell.Name))
-		return file(export.CommentTable(t, y))
-	case ExportQuality:
-		q, err := c.qualityYear(cell, req.Year)
-		if err != nil {
-			return nil, err
-		}
-		base = fmt.Sprintf("chat-luong-%d-%s", req.Year, export.Slug(cell.Name))
-		return file(export.QualityTable(t, q))
-	case ExportAudit:
-		tb, err := c.auditTable(cell)
-		if err != nil {
-			return nil, err
-		}
-		base = fmt.Sprintf("nhat-ky-%s", export.Slug(cell.Name))
-		return file(tb)
+	data, err := export.Workbook(t, append([]*export.Table{tb}, extra...)...)
+	if err != nil {
+		return nil, err
 	}
-	return nil, &ErrExport{MsgID: "exp.bad_what"}
+	return []Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
+}
+
+func exportAttendance(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error) {
+	t := c.tr()
+	a, err := c.attendanceYear(cell, req.Year)
+	if err != nil {
+		return nil, err
+	}
+	base := fmt.Sprintf("diem-danh-%d-%s", req.Year, export.Slug(cell.Name))
+	if req.Format == FormatCSV {
+		return []Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.AttendanceCSV(t, a)}}, nil
+	}
+	data, err := export.AttendanceXLSX(t, a)
+	if err != nil {
+		return nil, err
+	}
+	return []Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
+}
+
+func exportRoll(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error) {
+	r, err := c.rollOf(cell, req.Meeting)
+	if err != nil {
+		return nil, err
+	}
+	base := fmt.Sprintf("diem-danh-%s-%s", r.Meeting.At.Format("2006-01-02"), export.Slug(cell.Name))
+	return TableFiles(c, req, base, export.RollTable(c.tr(), r))
+}
+
+func exportCheckins(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error) {
+	m, err := c.checkinMonth(cell, req.Month, req.Leader)
+	if err != nil {
+		return nil, err
+	}
+	base := fmt.Sprintf("bao-cao-%s-%s", strings.ReplaceAll(m.Month, "/", "-"), export.Slug(cell.Name))
+	return TableFiles(c, req, base, export.CheckinTable(c.tr(), m))
+}
+
+func exportCommentFiles(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error) {
+	if req.Format == FormatPDF {
+		return c.commentPDFs(cell, req.Year)
+	}
+	y, err := c.commentYear(cell, req.Year)
+	if err != nil {
+		return nil, err
+	}
+	base := fmt.Sprintf("phieu-nhan-xet-%d-%s", req.Year, export.Slug(cell.Name))
+	return TableFiles(c, req, base, export.CommentTable(c.tr(), y))
+}
+
+func exportQuality(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error) {
+	q, err := c.qualityYear(cell, req.Year)
+	if err != nil {
+		return nil, err
+	}
+	base := fmt.Sprintf("chat-luong-%d-%s", req.Year, export.Slug(cell.Name))
+	return TableFiles(c, req, base, export.QualityTable(c.tr(), q))
+}
+
+func exportAudit(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error) {
+	tb, err := c.auditTable(cell)
+	if err != nil {
+		return nil, err
+	}
+	return TableFiles(c, req, fmt.Sprintf("nhat-ky-%s", export.Slug(cell.Name)), tb)
 }
 
 // meetingMark is a member's mark at one closed meeting; none when they
@@ -546,29 +562,30 @@ func (e *Engine) Draw(tx *storage.Tx, d *Document) error {
 	if d.Draw == nil {
 		return nil
 	}
-	switch d.Draw.Kind {
-	case DrawYearChart:
-		lang := d.Draw.Lang
-		if !locales.Supported(lang) {
-			lang = e.cfg.DefaultLang
-		}
-		c := &Ctx{e: e, Tx: tx, Now: e.cfg.Now(), Lang: lang}
-		cell, err := tx.Cell(d.Draw.CellID)
-		if err != nil {
-			return fmt.Errorf("chart of cell %d: %w", d.Draw.CellID, err)
-		}
-		a, err := c.attendanceYear(cell, d.Draw.Year)
-		if err != nil {
-			return err
-		}
-		png, err := export.AttendanceChart(c.tr(), a)
-		if err != nil {
-			return err
-		}
-		d.Data, d.Draw = png, nil
-		return nil
+	lang := d.Draw.Lang
+	if !locales.Supported(lang) {
+		lang = e.cfg.DefaultLang
 	}
-	return fmt.Errorf("unknown drawing %q", d.Draw.Kind)
+	c := &Ctx{e: e, Tx: tx, Now: e.cfg.Now(), Lang: lang}
+	png, err := e.draw(c, d.Draw)
+	if err != nil {
+		return err
+	}
+	d.Data, d.Draw = png, nil
+	return nil
+}
+
+// drawYearChart is the cell's attendance chart of a year.
+func drawYearChart(c *Ctx, d *Drawing) ([]byte, error) {
+	cell, err := c.Tx.Cell(d.CellID)
+	if err != nil {
+		return nil, fmt.Errorf("chart of cell %d: %w", d.CellID, err)
+	}
+	a, err := c.attendanceYear(cell, d.Year)
+	if err != nil {
+		return nil, err
+	}
+	return export.AttendanceChart(c.tr(), a)
 }
 
 // ---- /export ----

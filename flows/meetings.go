@@ -14,6 +14,10 @@ import (
 
 // registerMeetings registers the meetings feature's commands, flows and reminders.
 func (e *Engine) registerMeetings() {
+	e.Exporter(ExportAttendance, exportAttendance)
+	e.Exporter(ExportRoll, exportRoll)
+	e.Exporter(ExportQuality, exportQuality)
+	e.Drawer(DrawYearChart, drawYearChart)
 	e.AuditWords(map[string]AuditFunc{
 		"excuse_decide":   auditExcuse,
 		"roll_set":        auditRoll,

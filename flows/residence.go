@@ -20,6 +20,7 @@ import (
 
 // registerResidence registers the residence feature's commands, flows and reminders.
 func (e *Engine) registerResidence() {
+	e.Exporter(ExportComments, exportCommentFiles)
 	e.AuditWords(map[string]AuditFunc{
 		"residence_link": auditLink,
 		"residence_note": auditNote,
