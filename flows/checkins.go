@@ -45,32 +45,6 @@ func (e *Engine) registerCheckins() {
 	e.due("checkins", dueCheckins)
 }
 
-// period is a check-in month.
-type ckPeriod struct {
-	y int
-	m time.Month
-}
-
-func (p ckPeriod) String() string { return fmt.Sprintf("%04d-%02d", p.y, int(p.m)) }
-
-// label is the month as people read it: mm/yyyy.
-func (p ckPeriod) label() string { return fmt.Sprintf("%02d/%04d", int(p.m), p.y) }
-
-func (p ckPeriod) add(n int) ckPeriod {
-	t := time.Date(p.y, p.m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
-	return ckPeriod{t.Year(), t.Month()}
-}
-
-func (p ckPeriod) before(q ckPeriod) bool { return p.String() < q.String() }
-
-func parsePeriod(s string) (ckPeriod, bool) {
-	t, err := time.Parse("2006-01", s)
-	if err != nil {
-		return ckPeriod{}, false
-	}
-	return ckPeriod{t.Year(), t.Month()}, true
-}
-
 // ckRules are a cell's check-in settings in its zone.
 type ckRules struct {
 	cell *storage.Cell
@@ -324,19 +298,8 @@ func (c *Ctx) answerText(f storage.CheckinField, v string) string {
 			return p.label()
 		}
 	case "dues":
-		switch v {
-		case "leader":
-			return c.T("checkins.v_paid_leader")
-		case "secretary":
-			return c.T("checkins.v_paid_secretary")
-		case "no":
-			return c.T("checkins.v_not_paid")
-		}
-		if reason, ok := strings.CutPrefix(v, "no:"); ok {
-			return c.T("dues.unpaid_reason", "Reason", reason)
-		}
-		if name, ok := strings.CutPrefix(v, "to:"); ok {
-			return c.T("checkins.v_paid_to", "Name", name)
+		if t, ok := c.duesAnswerText(v); ok {
+			return t
 		}
 	}
 	if v == "" {
@@ -391,8 +354,6 @@ func NormalizePhone(s string) (string, bool) {
 }
 
 var phoneShape = regexp.MustCompile(`^(0[35789][0-9]{8}|02[0-9]{9})$`)
-
-var monthYear = regexp.MustCompile(`^(\d{1,2})\s*[/.\-]\s*(\d{4})$`)
 
 // checkinState is where a period stands for a member.
 type checkinState int
@@ -662,14 +623,6 @@ func (c *Ctx) fieldIndex(form *storage.CheckinTemplate) int {
 		return 0
 	}
 	return i
-}
-
-func ckShorten(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
 }
 
 func askCheckinField(c *Ctx) error {
@@ -1029,4 +982,39 @@ func retainCheckins(c *Ctx, after uint64) (last uint64, done bool, err error) {
 		after = id
 	}
 	return after, len(ids) < housekeepCells, nil
+}
+
+// duesFields are the dues questions of a check-in form.
+func duesFields(form *storage.CheckinTemplate) []int {
+	var out []int
+	for i, f := range form.Fields {
+		if f.Kind == "dues" {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// recordCheckinDues carries a check-in's dues answer (the form's first dues
+// question answered) to the dues record of its month. A correction that
+// leaves the dues answer as it was (old is the report before it) does not
+// write it again over what an officer may have recorded since.
+func recordCheckinDues(c *Ctx, form *storage.CheckinTemplate, ck, old *storage.Checkin) error {
+	for _, i := range duesFields(form) {
+		key := form.Fields[i].Key
+		d := storage.DuesFromAnswer(ck, ck.Answers[key])
+		if d == nil {
+			continue
+		}
+		if old != nil && old.Answers[key] == ck.Answers[key] {
+			return nil
+		}
+		_, err := c.recordDues(c.Me, d)
+		var inv *InvalidInput
+		if errors.As(err, &inv) {
+			return nil // a month the member was not yet in the cell: the report stands, the dues record does not
+		}
+		return err
+	}
+	return nil
 }

@@ -117,7 +117,7 @@ func dueCheckinsOfCell(c *Ctx, cell *storage.Cell) error {
 		if err := remindExemptionEnd(c, r, m, secs); err != nil {
 			return err
 		}
-		if err := remindTransferEnd(c, r, m, secs); err != nil {
+		if err := remindTransferEnd(c, r.zone, r.s.Hour, m, secs); err != nil {
 			return err
 		}
 	}
@@ -231,16 +231,4 @@ func remindExemptionEnd(c *Ctx, r ckRules, m *storage.Member, secs func() ([]*st
 		}
 	}
 	return nil
-}
-
-// ckGroupLeader is the id of the leader of the member's group, or 0.
-func ckGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
-	if m.GroupID == 0 {
-		return 0
-	}
-	g, err := tx.Group(m.GroupID)
-	if err != nil {
-		return 0
-	}
-	return g.LeaderID
 }

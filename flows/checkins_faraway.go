@@ -148,13 +148,6 @@ func answerFarGroup(c *Ctx, in Input) (string, error) {
 	return "exempt", nil
 }
 
-func askFarExempt(c *Ctx) error {
-	c.Ask(c.T("faraway.ask_exempt"), 1,
-		Opt{Label: c.T("faraway.btn_exempt"), Value: "yes"},
-		Opt{Label: c.T("faraway.btn_not_exempt"), Value: "no"})
-	return nil
-}
-
 func answerFarExempt(c *Ctx, in Input) (string, error) {
 	switch in.Choice {
 	case "yes":

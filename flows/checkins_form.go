@@ -61,16 +61,7 @@ var (
 	formChoiceShape = regexp.MustCompile(`^[a-z0-9_]{1,16}$`)
 )
 
-// FormError is a mistake in a check-in form file: a message id and its data,
-// for the edge (the command line) to render in the operator's language.
-type FormError struct {
-	MsgID string
-	KV    []any
-}
-
 func (e *FormError) Error() string { return "check-in form: " + e.MsgID }
-
-func formErr(id string, kv ...any) error { return &FormError{MsgID: id, KV: kv} }
 
 // CheckinFormOf returns the organization's check-in form as a file: its
 // custom form, or the default one with the questions from cat in every

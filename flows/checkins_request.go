@@ -272,13 +272,6 @@ func openRequest(c *Ctx, memberID uint64, id string) (*storage.Member, *storage.
 	return m, req, nil
 }
 
-func (c *Ctx) awayDecisionName(d string) string {
-	if d == storage.RequestRefused {
-		return c.T("decision.refused")
-	}
-	return c.T("decision.confirmed")
-}
-
 // actionFarAwayDecide handles a leader's tap on a request:
 // "<member>:<request id>:y|n" decides it once; ":c" asks to change the
 // decision taken, ":cy|cn" changes it once confirmed.

@@ -169,3 +169,23 @@ func (c *Ctx) statusLine(s storage.Status) string {
 	}
 	return name
 }
+
+// personName is a member's name for records, or the operator's label.
+func (c *Ctx) personName(id uint64) string {
+	if id == 0 {
+		return c.T("audit.operator")
+	}
+	if m, err := c.Tx.Member(id); err == nil {
+		return c.memberName(m)
+	}
+	return c.T("audit.unknown_member")
+}
+
+// memberName is how a member is named in lists and rolls: a member who
+// withdrew consent stays a party member of the cell, under a number.
+func (c *Ctx) memberName(m *storage.Member) string {
+	if m.Forgotten() {
+		return c.T("status.forgotten_name", "N", m.ID)
+	}
+	return m.Name
+}

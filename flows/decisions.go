@@ -101,3 +101,27 @@ func changeDecision(c *Ctx, d decisionChange) error {
 	c.Say("decision.changed_both", "What", d.what(c), "Old", d.old(c), "New", d.new(c), "Name", d.member.Name, "First", first.Name)
 	return nil
 }
+
+func (c *Ctx) awayDecisionName(d string) string {
+	if d == storage.RequestRefused {
+		return c.T("decision.refused")
+	}
+	return c.T("decision.confirmed")
+}
+
+func (c *Ctx) linkDecisionName(state string) string {
+	if state == storage.RequestRefused {
+		return c.T("decision.refused")
+	}
+	return c.T("decision.confirmed")
+}
+
+func (c *Ctx) excuseName(s storage.ExcuseState) string {
+	switch s {
+	case storage.ExcuseAccepted:
+		return c.T("mt.excuse_state_accepted")
+	case storage.ExcuseRejected:
+		return c.T("mt.excuse_state_rejected")
+	}
+	return c.T("mt.excuse_state_pending")
+}

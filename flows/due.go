@@ -77,3 +77,23 @@ func (c *Ctx) RemindUntil(until time.Time, key string, m *storage.Member, button
 	}
 	return sent, err
 }
+
+// reminder is one point in a meeting's reminder series.
+type reminder struct {
+	kind string    // part of the outbox key
+	at   time.Time // due from then until the meeting
+}
+
+// latestDue is the last point of a series that is due at now, or false. An
+// earlier point missed while chibo was down is not sent once a later one is
+// due: the later one says what is still useful.
+func latestDue(series []reminder, now time.Time) (reminder, bool) {
+	var best reminder
+	found := false
+	for _, p := range series {
+		if !p.at.After(now) && (!found || !p.at.Before(best.at)) {
+			best, found = p, true
+		}
+	}
+	return best, found
+}

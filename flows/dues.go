@@ -39,14 +39,6 @@ func duesOf(tx *storage.Tx, memberID uint64, month string) (*storage.Dues, error
 	return d, err
 }
 
-// meetingDuesMonth is the month whose dues a meeting's roll collects.
-func (c *Ctx) meetingDuesMonth(mt *storage.Meeting, cell *storage.Cell) string {
-	if mt.Month != "" {
-		return mt.Month
-	}
-	return mt.At.In(c.cellZone(cell)).Format("2006-01")
-}
-
 // checkDuesMonth refuses dues for a month before the member joined the cell,
 // or more than one month ahead (a member may pay next month's in advance).
 func (c *Ctx) checkDuesMonth(m *storage.Member, month string) error {
@@ -100,7 +92,7 @@ func (c *Ctx) duesText(d *storage.Dues) string {
 	case d == nil:
 		return c.T("dues.none")
 	case d.State == storage.DuesPaid && d.PaidTo != "":
-		return c.answerText(storage.CheckinField{Kind: "dues"}, d.PaidTo)
+		return c.duesAnswer(d.PaidTo)
 	case d.State == storage.DuesPaid:
 		return c.T("dues.paid")
 	case d.Reason != "":
@@ -118,52 +110,6 @@ func (c *Ctx) duesRollMark(d *storage.Dues) string {
 		return c.T("mt.roll_dues_mark")
 	}
 	return c.T("dues.roll_unpaid_mark")
-}
-
-// setRollDues records the dues of the meeting's month from the roll: "d"
-// paid, "D" not paid. It reports whether anything changed.
-func setRollDues(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, op string) (bool, error) {
-	st := storage.DuesPaid
-	if op == "D" {
-		st = storage.DuesUnpaid
-	}
-	return c.recordDues(m, &storage.Dues{MemberID: m.ID, CellID: cell.ID, Month: c.meetingDuesMonth(mt, cell), State: st,
-		Via: storage.DuesViaRoll, By: c.Me.ID, At: c.Now, MeetingID: mt.ID})
-}
-
-// duesFields are the dues questions of a check-in form.
-func duesFields(form *storage.CheckinTemplate) []int {
-	var out []int
-	for i, f := range form.Fields {
-		if f.Kind == "dues" {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// recordCheckinDues carries a check-in's dues answer (the form's first dues
-// question answered) to the dues record of its month. A correction that
-// leaves the dues answer as it was (old is the report before it) does not
-// write it again over what an officer may have recorded since.
-func recordCheckinDues(c *Ctx, form *storage.CheckinTemplate, ck, old *storage.Checkin) error {
-	for _, i := range duesFields(form) {
-		key := form.Fields[i].Key
-		d := storage.DuesFromAnswer(ck, ck.Answers[key])
-		if d == nil {
-			continue
-		}
-		if old != nil && old.Answers[key] == ck.Answers[key] {
-			return nil
-		}
-		_, err := c.recordDues(c.Me, d)
-		var inv *InvalidInput
-		if errors.As(err, &inv) {
-			return nil // a month the member was not yet in the cell: the report stands, the dues record does not
-		}
-		return err
-	}
-	return nil
 }
 
 // duesRecorder says how the caller may record m's dues: as the secretary
@@ -355,54 +301,6 @@ func (c *Ctx) duesButton(m *storage.Member) Button {
 	return ActionButton(c.T("dues.btn_record", "Name", m.Name), "du", fmt.Sprint(m.ID))
 }
 
-// actRollDues records one member's dues from the roll: "rl:<meeting>:<member>:d|D".
-func actRollDues(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, op string) error {
-	changed, err := setRollDues(c, mt, cell, m, op)
-	if err != nil {
-		return sayInvalid(c, err)
-	}
-	if !changed {
-		c.Say("mt.roll_no_change", "Name", m.Name)
-		return nil
-	}
-	if c.Ev.MessageID == "" { // no message to edit in place: say what changed
-		d, err := duesOf(c.Tx, m.ID, c.meetingDuesMonth(mt, cell))
-		if err != nil {
-			return err
-		}
-		c.Say("dues.roll_set", "Name", m.Name, "Month", c.monthLabel(d.Month), "State", c.duesText(d))
-	}
-	return showRoll(c, mt, cell, true)
-}
-
-// monthLabel shows "2006-01" as people read it: 01/2006.
-func (c *Ctx) monthLabel(month string) string {
-	if p, ok := parsePeriod(month); ok {
-		return p.label()
-	}
-	return month
-}
-
-// rollAllPaid is "all present paid" for one member: only the present, and
-// only those with nothing recorded for the month yet (a "not paid" ticked
-// first, or a far-away member's own answer, is not overwritten by the bulk
-// tick). Absent, excused and exempt members are never ticked: dues are not
-// inferred from presence.
-func rollAllPaid(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, st rollState) (bool, error) {
-	if st != rsPresent {
-		return false, nil
-	}
-	month := c.meetingDuesMonth(mt, cell)
-	if c.checkDuesMonth(m, month) != nil {
-		return false, nil // joined after the month
-	}
-	d, err := duesOf(c.Tx, m.ID, month)
-	if err != nil || d != nil {
-		return false, err
-	}
-	return setRollDues(c, mt, cell, m, "d")
-}
-
 // myDues lists the member's dues records for /mydata, oldest first.
 func (c *Ctx) myDues(m *storage.Member) ([]string, error) {
 	ds, err := c.Tx.DuesOf(m.ID)
@@ -467,9 +365,33 @@ func (c *Ctx) duesExportText(d *storage.Dues) string {
 	return c.T("dues.exp_unpaid")
 }
 
-// exampleMonth is the current month as people type it (mm/yyyy), for the
-// example in a question.
-func (c *Ctx) exampleMonth() string {
-	now := c.Now.In(c.Zone())
-	return ckPeriod{now.Year(), now.Month()}.label()
+// duesAnswerText is a dues answer of a check-in or a record in words:
+// "leader", "secretary", "no", "no:<reason>", "to:<name>".
+func (c *Ctx) duesAnswerText(v string) (string, bool) {
+	switch v {
+	case "leader":
+		return c.T("checkins.v_paid_leader"), true
+	case "secretary":
+		return c.T("checkins.v_paid_secretary"), true
+	case "no":
+		return c.T("checkins.v_not_paid"), true
+	}
+	if reason, ok := strings.CutPrefix(v, "no:"); ok {
+		return c.T("dues.unpaid_reason", "Reason", reason), true
+	}
+	if name, ok := strings.CutPrefix(v, "to:"); ok {
+		return c.T("checkins.v_paid_to", "Name", name), true
+	}
+	return "", false
+}
+
+// duesAnswer is duesAnswerText, or the answer itself ("" reads as none).
+func (c *Ctx) duesAnswer(v string) string {
+	if t, ok := c.duesAnswerText(v); ok {
+		return t
+	}
+	if v == "" {
+		return c.T("checkins.v_none")
+	}
+	return v
 }

@@ -89,7 +89,7 @@ func NewEngine(cat *locales.Catalog, cfg Config, journeys ...Journey) (*Engine, 
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{cfg: cfg, cat: cat, flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[string]Action{},
-		hooks: hooks{exports: map[string]ExportFunc{}, drawers: map[string]DrawFunc{}, audit: map[string]AuditFunc{}}}
+		hooks: hooks{exports: map[string]ExportFunc{}, drawers: map[string]DrawFunc{}, audit: map[string]AuditFunc{}, tools: map[string]CellToolFunc{}}}
 	e.registerCore()
 	e.registerPages()
 	for _, j := range journeys {

@@ -92,3 +92,15 @@ func onMembership(c *Ctx) error {
 	}
 	return nil
 }
+
+// ckGroupLeader is the id of the leader of the member's group, or 0.
+func ckGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
+	if m.GroupID == 0 {
+		return 0
+	}
+	g, err := tx.Group(m.GroupID)
+	if err != nil {
+		return 0
+	}
+	return g.LeaderID
+}

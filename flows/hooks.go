@@ -44,6 +44,8 @@ type (
 	PayloadFunc func(c *Ctx, text string) (handled bool, err error)
 	// EventFunc handles an event that is not a person's message.
 	EventFunc func(c *Ctx) error
+	// CellToolFunc is what a leader does once a cell is chosen.
+	CellToolFunc func(c *Ctx, cell *storage.Cell) error
 )
 
 type myDataSection struct {
@@ -67,6 +69,7 @@ type hooks struct {
 	starts     []PayloadFunc
 	texts      []PayloadFunc
 	membership []EventFunc
+	tools      map[string]CellToolFunc
 }
 
 // MyData adds a section to /mydata; sections are shown by rank.
@@ -168,3 +171,15 @@ func (e *Engine) HasAuditWords(action string) bool {
 	_, ok := e.hooks.audit[action]
 	return ok
 }
+
+// CellTool registers a leader's tool by name, so that the choice of a cell
+// for it survives in a stored conversation.
+func (e *Engine) CellTool(name string, f CellToolFunc) {
+	if _, dup := e.hooks.tools[name]; dup {
+		panic("flows: duplicate cell tool " + name)
+	}
+	e.hooks.tools[name] = f
+}
+
+// CellTool is the leader's tool of that name.
+func (c *Ctx) CellTool(name string) CellToolFunc { return c.e.hooks.tools[name] }

@@ -14,6 +14,12 @@ import (
 
 // registerMeetings registers the meetings feature's commands, flows and reminders.
 func (e *Engine) registerMeetings() {
+	e.action("rsr", actResidenceRSVP)
+	e.action("rsm", actResidenceMark)
+	e.CellTool("meeting", leaderMeetingList)
+	e.CellTool("attendance", func(c *Ctx, cell *storage.Cell) error {
+		return cellYear(c, cell, c.Now.In(c.cellZone(cell)).Year())
+	})
 	e.Exporter(ExportAttendance, exportAttendance)
 	e.Exporter(ExportRoll, exportRoll)
 	e.Exporter(ExportQuality, exportQuality)
@@ -87,15 +93,14 @@ func (e *Engine) registerMeetings() {
 		"section": {Ask: askScoreSection, Answer: answerScoreSection},
 	}})
 	e.due("meetings", dueMeetings)
+	e.due("residence-meetings", dueResidenceMeetings)
 }
 
 // Defaults of a cell's meeting rules (DOMAIN.md §3: configurable, never
 // hard-coded; these are only what a new cell starts with).
 const (
-	defaultSpec      = "30 19 3 * *" // the 3rd of each month at 19:30
-	defaultQuietFrom = 21*60 + 30
-	defaultQuietTo   = 6*60 + 30
-	defaultMorning   = 7 * 60
+	defaultSpec    = "30 19 3 * *" // the 3rd of each month at 19:30
+	defaultMorning = 7 * 60
 	// codeTTL is how long an in-room check-in code works after it is shown.
 	codeTTL = 4 * time.Hour
 	// openEarly is how long before its time a meeting's check-in can open.
@@ -112,16 +117,6 @@ type rules struct {
 	morning            int
 	secEarly, secLate  time.Duration
 	memEarly, memLate  time.Duration
-}
-
-// cellZone is the cell's time zone, or the engine's.
-func (c *Ctx) cellZone(cell *storage.Cell) *time.Location {
-	if cell != nil && cell.TZ != "" {
-		if z, err := time.LoadLocation(cell.TZ); err == nil {
-			return z
-		}
-	}
-	return c.Zone()
 }
 
 func (c *Ctx) rules(cell *storage.Cell) (*rules, error) {
@@ -262,16 +257,6 @@ func expected(m *storage.Member, mt *storage.Meeting) bool {
 	return true
 }
 
-// leadersOf lists the secretaries and deputies of a cell; secretaryOnly
-// keeps the secretaries when there are any.
-func (c *Ctx) leadersOf(cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
-	ms, err := c.Tx.Members(cellID)
-	if err != nil {
-		return nil, err
-	}
-	return leadersIn(ms, cellID, secretaryOnly), nil
-}
-
 func leadersIn(ms []storage.Member, cellID uint64, secretaryOnly bool) []storage.Member {
 	var secs, all []storage.Member
 	for _, m := range ms {
@@ -323,19 +308,6 @@ func meetingFor(c *Ctx, idArg string, lead bool) (*storage.Meeting, *storage.Cel
 func (c *Ctx) when(t time.Time, cell *storage.Cell) string {
 	t = t.In(c.cellZone(cell))
 	return c.T("mt.when", "Time", t.Format("15:04"), "Date", t.Format("02/01/2006"))
-}
-
-// kindName is the localized name of a meeting kind.
-func (c *Ctx) kindName(mt *storage.Meeting) string {
-	switch {
-	case mt.Kind == storage.MeetingThematic:
-		return c.T("mt.kind_thematic")
-	case mt.Kind == storage.MeetingExtra:
-		return c.T("mt.kind_extra")
-	case mt.Combined:
-		return c.T("mt.kind_combined")
-	}
-	return c.T("mt.kind_regular")
 }
 
 func (c *Ctx) stateName(s storage.MeetingState) string {
@@ -1109,8 +1081,6 @@ var (
 	memberChoices    = [][2]int{{24, 2}, {24, 1}, {48, 2}, {24, 3}}
 	secretaryChoices = [][2]int{{7 * 24, 2 * 24}, {5 * 24, 2 * 24}, {10 * 24, 3 * 24}, {7 * 24, 3 * 24}}
 )
-
-func hhmm(minutes int) string { return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60) }
 
 func (c *Ctx) quietLabel(q [2]int) string {
 	return c.T("mt.rem_quiet_opt", "From", hhmm(q[0]), "To", hhmm(q[1]))

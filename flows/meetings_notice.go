@@ -159,16 +159,6 @@ func (c *Ctx) reasonText(a *storage.Attendance) string {
 	return c.reasonName(a.Reason)
 }
 
-func (c *Ctx) excuseName(s storage.ExcuseState) string {
-	switch s {
-	case storage.ExcuseAccepted:
-		return c.T("mt.excuse_state_accepted")
-	case storage.ExcuseRejected:
-		return c.T("mt.excuse_state_rejected")
-	}
-	return c.T("mt.excuse_state_pending")
-}
-
 // excuseMeeting is the meeting of the excuse flow, checked on every step.
 func excuseMeeting(c *Ctx) (*storage.Meeting, *storage.Cell, error) {
 	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)

@@ -7,12 +7,6 @@ import (
 	"chibo/storage"
 )
 
-// reminder is one point in a meeting's reminder series.
-type reminder struct {
-	kind string    // part of the outbox key
-	at   time.Time // due from then until the meeting
-}
-
 // secretaryReminders are the secretary's points: a week before (prepare the
 // content and a draft resolution, convene the committee), two days before
 // (documents on the e-handbook app at least a day ahead, Guide 42-HD/BTCTW
@@ -36,20 +30,6 @@ func (r *rules) memberReminders(mt *storage.Meeting) []reminder {
 		{"member-early", mt.At.Add(-r.memEarly)},
 		{"member-late", mt.At.Add(-r.memLate)},
 	}
-}
-
-// latestDue is the last point of a series that is due at now, or false. An
-// earlier point missed while chibo was down is not sent once a later one is
-// due: the later one says what is still useful.
-func latestDue(series []reminder, now time.Time) (reminder, bool) {
-	var best reminder
-	found := false
-	for _, p := range series {
-		if !p.at.After(now) && (!found || !p.at.Before(best.at)) {
-			best, found = p, true
-		}
-	}
-	return best, found
 }
 
 func reminderKey(kind string, subject, member uint64) string {
@@ -214,22 +194,6 @@ func dueThematic(c *Ctx, cell *storage.Cell, r *rules) error {
 		}
 	}
 	return nil
-}
-
-// homeLeaders is leadersIn of the cell's members, read through the index of
-// each cell's leaders rather than from every member of the cell.
-func homeLeaders(tx *storage.Tx, cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
-	ls, err := tx.CellLeaders(cellID)
-	if err != nil {
-		return nil, err
-	}
-	home := ls[:0]
-	for _, l := range ls {
-		if l.HomeCellID == cellID {
-			home = append(home, l)
-		}
-	}
-	return leadersIn(home, cellID, secretaryOnly), nil
 }
 
 // keepMeetingKey is until when a meeting reminder's key is kept: its

@@ -17,10 +17,6 @@ import (
 // link: "m_<code>" (Telegram allows 64 characters).
 const CheckinPayloadPrefix = "m_"
 
-// codeAlphabet leaves out letters and digits that are easy to confuse when a
-// code is read off a screen (0/O, 1/I/L).
-const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-
 func newCheckinCode() string {
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -738,4 +734,63 @@ func (c *Ctx) summaryText(mt *storage.Meeting, cell *storage.Cell) (string, erro
 		}
 	}
 	return b.String(), nil
+}
+
+// meetingDuesMonth is the month whose dues a meeting's roll collects.
+func (c *Ctx) meetingDuesMonth(mt *storage.Meeting, cell *storage.Cell) string {
+	if mt.Month != "" {
+		return mt.Month
+	}
+	return mt.At.In(c.cellZone(cell)).Format("2006-01")
+}
+
+// setRollDues records the dues of the meeting's month from the roll: "d"
+// paid, "D" not paid. It reports whether anything changed.
+func setRollDues(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, op string) (bool, error) {
+	st := storage.DuesPaid
+	if op == "D" {
+		st = storage.DuesUnpaid
+	}
+	return c.recordDues(m, &storage.Dues{MemberID: m.ID, CellID: cell.ID, Month: c.meetingDuesMonth(mt, cell), State: st,
+		Via: storage.DuesViaRoll, By: c.Me.ID, At: c.Now, MeetingID: mt.ID})
+}
+
+// actRollDues records one member's dues from the roll: "rl:<meeting>:<member>:d|D".
+func actRollDues(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, op string) error {
+	changed, err := setRollDues(c, mt, cell, m, op)
+	if err != nil {
+		return sayInvalid(c, err)
+	}
+	if !changed {
+		c.Say("mt.roll_no_change", "Name", m.Name)
+		return nil
+	}
+	if c.Ev.MessageID == "" { // no message to edit in place: say what changed
+		d, err := duesOf(c.Tx, m.ID, c.meetingDuesMonth(mt, cell))
+		if err != nil {
+			return err
+		}
+		c.Say("dues.roll_set", "Name", m.Name, "Month", c.monthLabel(d.Month), "State", c.duesText(d))
+	}
+	return showRoll(c, mt, cell, true)
+}
+
+// rollAllPaid is "all present paid" for one member: only the present, and
+// only those with nothing recorded for the month yet (a "not paid" ticked
+// first, or a far-away member's own answer, is not overwritten by the bulk
+// tick). Absent, excused and exempt members are never ticked: dues are not
+// inferred from presence.
+func rollAllPaid(c *Ctx, mt *storage.Meeting, cell *storage.Cell, m *storage.Member, st rollState) (bool, error) {
+	if st != rsPresent {
+		return false, nil
+	}
+	month := c.meetingDuesMonth(mt, cell)
+	if c.checkDuesMonth(m, month) != nil {
+		return false, nil // joined after the month
+	}
+	d, err := duesOf(c.Tx, m.ID, month)
+	if err != nil || d != nil {
+		return false, err
+	}
+	return setRollDues(c, mt, cell, m, "d")
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"chibo/flows/export"
+	"chibo/locales"
 	"chibo/storage"
 )
 
@@ -210,13 +211,6 @@ func runAttendance(c *Ctx, args string) error {
 		return cellYear(c, cell, yearArg(c, args))
 	}
 	return forLedCell(c, "attendance") // several cells: ask which, this year
-}
-
-func yearArg(c *Ctx, args string) int {
-	if y, err := strconv.Atoi(strings.TrimSpace(args)); err == nil && y > 2000 && y < 2200 {
-		return y
-	}
-	return c.Now.In(c.Zone()).Year()
 }
 
 // actAttendance: "att:me:<year>" shows the caller's own year;
@@ -680,4 +674,78 @@ func yearTally(c *Ctx, cell *storage.Cell, year int) error {
 	}
 	c.Reply(b.String())
 	return nil
+}
+
+// QualityTemplateOf is the organization's meeting quality template with
+// every section named, the default one when it has none of its own.
+func QualityTemplateOf(tx *storage.Tx, cat *locales.Catalog, orgID uint64) (*storage.QualityTemplate, error) {
+	t, err := tx.QualityTemplate(orgID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	if t != nil && len(t.Sections) > 0 {
+		if t.Length == nil { // shown with the defaults, ready to edit
+			t.Length = &storage.MeetingLength{Regular: 90, Combined: 120}
+		}
+		return t, nil
+	}
+	out := &storage.QualityTemplate{OrgID: orgID, Length: &storage.MeetingLength{Regular: 90, Combined: 120}}
+	for _, s := range defaultTemplate {
+		s.Label = labelsIn(cat, defaultSectionNames[s.ID])
+		out.Sections = append(out.Sections, s)
+	}
+	return out, nil
+}
+
+var defaultSectionNames = map[string]string{
+	"prep":       "mt.sec_prep",
+	"attendance": "mt.sec_attendance",
+	"duration":   "mt.sec_duration",
+	"conduct":    "mt.sec_conduct",
+	"closing":    "mt.sec_closing",
+}
+
+// ParseQualityTemplate reads and checks a quality template file: named
+// sections with unique keys whose maxima add up to 100 (DOMAIN.md §3), at
+// most one scored from attendance and one from duration.
+func ParseQualityTemplate(data []byte) (*storage.QualityTemplate, error) {
+	var t storage.QualityTemplate
+	if err := decodeStrict(data, &t); err != nil {
+		return nil, err
+	}
+	if len(t.Sections) == 0 || len(t.Sections) > 12 {
+		return nil, formErr("settings.err_sections", "Max", 12)
+	}
+	seen, auto, sum := map[string]bool{}, map[string]bool{}, 0
+	for i, s := range t.Sections {
+		if err := checkNamed(i+1, s.ID, s.Label); err != nil {
+			return nil, err
+		}
+		if seen[s.ID] {
+			return nil, formErr("settings.err_dup_key", "N", i+1, "Key", s.ID)
+		}
+		seen[s.ID] = true
+		if s.Max <= 0 || s.Max > 100 {
+			return nil, formErr("settings.err_max", "N", i+1, "Key", s.ID)
+		}
+		if (s.Auto != "" && s.Auto != "attendance" && s.Auto != "duration") || (s.Auto != "" && auto[s.Auto]) {
+			return nil, formErr("settings.err_auto", "N", i+1, "Key", s.ID)
+		}
+		auto[s.Auto] = s.Auto != ""
+		sum += s.Max
+	}
+	if sum != 100 {
+		return nil, formErr("settings.err_sum", "Sum", sum)
+	}
+	if l := t.Length; l != nil {
+		for _, v := range []int{l.Regular, l.Combined, l.SmallRegular, l.SmallCombined} {
+			if v != 0 && (v < 15 || v > 480) {
+				return nil, formErr("close.err_length", "Min", 15, "Max", 480)
+			}
+		}
+		if l.SmallBelow < 0 || (l.SmallBelow > 0 && l.SmallRegular == 0 && l.SmallCombined == 0) {
+			return nil, formErr("close.err_length_small")
+		}
+	}
+	return &t, nil
 }

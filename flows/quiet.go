@@ -2,6 +2,7 @@ package flows
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"chibo/storage"
@@ -111,3 +112,22 @@ func (e *Engine) holdAtNight(c *Ctx) error {
 	}
 	return nil
 }
+
+// Default quiet hours of a cell, in minutes after midnight (DOMAIN.md §3:
+// configurable; these are only what a new cell starts with).
+const (
+	defaultQuietFrom = 21*60 + 30
+	defaultQuietTo   = 6*60 + 30
+)
+
+// cellZone is the cell's time zone, or the engine's.
+func (c *Ctx) cellZone(cell *storage.Cell) *time.Location {
+	if cell != nil && cell.TZ != "" {
+		if z, err := time.LoadLocation(cell.TZ); err == nil {
+			return z
+		}
+	}
+	return c.Zone()
+}
+
+func hhmm(minutes int) string { return fmt.Sprintf("%02d:%02d", minutes/60, minutes%60) }

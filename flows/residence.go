@@ -32,8 +32,6 @@ func (e *Engine) registerResidence() {
 	e.action("rsq", actResidenceRequest)
 	e.action("rsv", actCommentView)
 	e.action("rsx", actCommentExport)
-	e.action("rsr", actResidenceRSVP)
-	e.action("rsm", actResidenceMark)
 	e.register(&Flow{Name: "rlink", Need: NeedMember, Steps: map[string]Step{
 		"cell":      {Ask: askLinkCell, Answer: answerLinkCell},
 		"member":    {Ask: askLinkMember, Answer: answerLinkMember},
@@ -53,7 +51,6 @@ func (e *Engine) registerResidence() {
 		"review": {Ask: askCommentReview, Answer: answerCommentReview},
 	}})
 	e.due("residence-comments", dueResidenceComments)
-	e.due("residence-meetings", dueResidenceMeetings)
 }
 
 // maxCellChoices is how many cells a link request shows as buttons; more
@@ -277,38 +274,6 @@ func homeMembersLinked(tx *storage.Tx, cellID uint64) ([]linkedMember, error) {
 		if l.Active() {
 			out = append(out, linkedMember{m: ms[i], l: *l})
 		}
-	}
-	return out, nil
-}
-
-type linkedMember struct {
-	m storage.Member
-	l storage.ResidenceLink
-}
-
-// linkedMembers lists the confirmed links of a residence cell with their
-// members; status, when not empty, keeps that status only.
-func linkedMembers(tx *storage.Tx, cellID uint64, status storage.ResidenceStatus) ([]linkedMember, error) {
-	links, err := tx.ResidenceLinks(cellID)
-	if err != nil {
-		return nil, err
-	}
-	var out []linkedMember
-	for _, l := range links {
-		if l.Pending || (status != "" && l.Status != status) {
-			continue
-		}
-		m, err := tx.Member(l.MemberID)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if m.Status.Kind == storage.StatusLeft {
-			continue
-		}
-		out = append(out, linkedMember{m: *m, l: l})
 	}
 	return out, nil
 }

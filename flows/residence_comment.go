@@ -3,10 +3,12 @@ package flows
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"chibo/locales"
 	"chibo/storage"
 )
 
@@ -67,16 +69,6 @@ func levelsOf(form *storage.ResidenceTemplate) []storage.ResidenceLevel {
 		return resDefaultLevels
 	}
 	return form.Levels
-}
-
-func (c *Ctx) pickLabel(labels map[string]string, key string) string {
-	if l := labels[c.Lang]; l != "" {
-		return l
-	}
-	if l := labels["vi"]; l != "" {
-		return l
-	}
-	return key
 }
 
 // resFieldLabel is the name of a form field in the reader's language.
@@ -731,4 +723,94 @@ func forgetResidenceComments(c *Ctx, m *storage.Member) ([][]byte, error) {
 		}
 	}
 	return nil, nil
+}
+
+// ResidenceFormOf is the organization's annual comment form with every
+// field and level named, the default one when it has none of its own.
+func ResidenceFormOf(tx *storage.Tx, cat *locales.Catalog, orgID uint64) (*storage.ResidenceTemplate, error) {
+	t, err := tx.ResidenceTemplate(orgID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
+	if t == nil || len(t.Fields) == 0 {
+		t = &storage.ResidenceTemplate{Fields: slices.Clone(resDefaultForm.Fields)}
+	}
+	out := &storage.ResidenceTemplate{}
+	for _, f := range t.Fields {
+		if len(f.Label) == 0 {
+			f.Label = labelsIn(cat, resDefaultLabels[f.Key])
+		}
+		out.Fields = append(out.Fields, f)
+	}
+	for _, l := range levelsOf(t) {
+		if len(l.Label) == 0 {
+			l.Label = labelsIn(cat, resLevelLabels[l.Key])
+		}
+		out.Levels = append(out.Levels, l)
+	}
+	return out, nil
+}
+
+// ParseResidenceForm reads and checks an annual comment form file: named
+// fields of kind "level" or "text", and two to six named levels, best first.
+func ParseResidenceForm(data []byte) (*storage.ResidenceTemplate, error) {
+	var t storage.ResidenceTemplate
+	if err := decodeStrict(data, &t); err != nil {
+		return nil, err
+	}
+	if len(t.Fields) == 0 || len(t.Fields) > 12 {
+		return nil, formErr("settings.err_sections", "Max", 12)
+	}
+	seen := map[string]bool{}
+	for i, f := range t.Fields {
+		if err := checkNamed(i+1, f.Key, f.Label); err != nil {
+			return nil, err
+		}
+		if seen[f.Key] {
+			return nil, formErr("settings.err_dup_key", "N", i+1, "Key", f.Key)
+		}
+		seen[f.Key] = true
+		if f.Kind != "level" && f.Kind != "text" {
+			return nil, formErr("settings.err_field_kind", "N", i+1, "Key", f.Key)
+		}
+	}
+	if len(t.Levels) < 2 || len(t.Levels) > 6 {
+		return nil, formErr("settings.err_levels")
+	}
+	seen = map[string]bool{}
+	for i, l := range t.Levels {
+		if err := checkNamed(i+1, l.Key, l.Label); err != nil {
+			return nil, err
+		}
+		if seen[l.Key] {
+			return nil, formErr("settings.err_dup_key", "N", i+1, "Key", l.Key)
+		}
+		seen[l.Key] = true
+	}
+	return &t, nil
+}
+
+// ParseResidenceSettings reads and checks a residence cell's comment round
+// file: real calendar days, a deadline after the opening in the same year,
+// reminders in daytime hours and at most every 31 days.
+func ParseResidenceSettings(data []byte) (storage.ResidenceSettings, error) {
+	var s storage.ResidenceSettings
+	if err := decodeStrict(data, &s); err != nil {
+		return s, err
+	}
+	day := func(m, d int) bool { // a day every year has (no 29 February)
+		t := time.Date(2025, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+		return m >= 1 && m <= 12 && d >= 1 && t.Day() == d
+	}
+	switch {
+	case !day(s.OpenMonth, s.OpenDay) || !day(s.DeadlineMonth, s.DeadlineDay):
+		return s, formErr("settings.err_day")
+	case s.DeadlineMonth*100+s.DeadlineDay <= s.OpenMonth*100+s.OpenDay:
+		return s, formErr("settings.err_order")
+	case s.Hour < 6 || s.Hour > 20:
+		return s, formErr("settings.err_hour")
+	case s.EveryDays < 1 || s.EveryDays > 31:
+		return s, formErr("settings.err_every")
+	}
+	return s, nil
 }

@@ -58,13 +58,6 @@ func (d *linkDecision) decidedBy() (uint64, time.Time) {
 	return d.link.ConfirmedBy, d.link.ConfirmedAt
 }
 
-func (c *Ctx) linkDecisionName(state string) string {
-	if state == storage.RequestRefused {
-		return c.T("decision.refused")
-	}
-	return c.T("decision.confirmed")
-}
-
 // findLinkRequest loads the request a button refers to and answers,
 // changing nothing, when the caller may not decide it or it is gone.
 func findLinkRequest(c *Ctx, memberArg, stampArg string) (*linkDecision, error) {

@@ -41,13 +41,13 @@ func dueResidenceMeetings(c *Ctx) error {
 	if len(cells) == 0 {
 		return nil
 	}
-	rounds := map[uint64]*resRound{}
-	roundOf := func(cell *storage.Cell) (*resRound, error) {
-		if r, ok := rounds[cell.ID]; ok {
+	rulesOf := map[uint64]*rules{}
+	roundOf := func(cell *storage.Cell) (*rules, error) {
+		if r, ok := rulesOf[cell.ID]; ok {
 			return r, nil
 		}
-		r, err := roundAt(c, cell, c.Now)
-		rounds[cell.ID] = r
+		r, err := c.rules(cell)
+		rulesOf[cell.ID] = r
 		return r, err
 	}
 	ms, err := c.Tx.ActiveMeetings()

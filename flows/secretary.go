@@ -10,6 +10,11 @@ import (
 )
 
 func (e *Engine) registerSecretary() {
+	e.CellTool("invite", makeInvite)
+	e.CellTool("members", listMembers)
+	e.CellTool("status", func(c *Ctx, cell *storage.Cell) error {
+		return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
+	})
 	e.command(&Command{Name: "invite", Need: NeedLeader, PrivateOnly: true, HelpID: "help.invite", MenuID: "menu.invite", Run: runInvite})
 	e.command(&Command{Name: "members", Need: NeedLeader, PrivateOnly: true, HelpID: "help.members", MenuID: "menu.members", Run: runMembers})
 	e.command(&Command{Name: "status", Need: NeedLeader, PrivateOnly: true, HelpID: "help.status", MenuID: "menu.status", Run: runStatus})
@@ -33,20 +38,6 @@ func (e *Engine) registerSecretary() {
 	}})
 }
 
-// cellTools are what a leader can do once a cell is chosen, by name, so the
-// choice survives in a stored conversation.
-var cellTools = map[string]func(c *Ctx, cell *storage.Cell) error{
-	"invite":  makeInvite,
-	"members": listMembers,
-	"status": func(c *Ctx, cell *storage.Cell) error {
-		return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
-	},
-	"meeting": leaderMeetingList,
-	"attendance": func(c *Ctx, cell *storage.Cell) error {
-		return cellYear(c, cell, c.Now.In(c.cellZone(cell)).Year())
-	},
-}
-
 // forLedCell runs tool on the cell the caller leads, asking which one first
 // when they lead several.
 func forLedCell(c *Ctx, tool string) error {
@@ -56,7 +47,7 @@ func forLedCell(c *Ctx, tool string) error {
 		if err != nil {
 			return err
 		}
-		return cellTools[tool](c, cell)
+		return c.CellTool(tool)(c, cell)
 	}
 	return c.Start("pickcell", "cell", map[string]string{"tool": tool})
 }
@@ -112,8 +103,8 @@ func answerPickCell(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tool, ok := cellTools[c.Data()["tool"]]
-	if !ok {
+	tool := c.CellTool(c.Data()["tool"])
+	if tool == nil {
 		return "", fmt.Errorf("pickcell: unknown tool %q", c.Data()["tool"])
 	}
 	c.End()
@@ -419,4 +410,62 @@ func answerStatusConfirm(c *Ctx, in Input) (string, error) {
 	}
 	c.End()
 	return "", nil
+}
+
+// leadersOf lists the secretaries and deputies of a cell; secretaryOnly
+// keeps the secretaries when there are any.
+func (c *Ctx) leadersOf(cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
+	ms, err := c.Tx.Members(cellID)
+	if err != nil {
+		return nil, err
+	}
+	return leadersIn(ms, cellID, secretaryOnly), nil
+}
+
+// homeLeaders is leadersIn of the cell's members, read through the index of
+// each cell's leaders rather than from every member of the cell.
+func homeLeaders(tx *storage.Tx, cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
+	ls, err := tx.CellLeaders(cellID)
+	if err != nil {
+		return nil, err
+	}
+	home := ls[:0]
+	for _, l := range ls {
+		if l.HomeCellID == cellID {
+			home = append(home, l)
+		}
+	}
+	return leadersIn(home, cellID, secretaryOnly), nil
+}
+
+// linkedMembers lists the confirmed links of a residence cell with their
+// members; status, when not empty, keeps that status only.
+func linkedMembers(tx *storage.Tx, cellID uint64, status storage.ResidenceStatus) ([]linkedMember, error) {
+	links, err := tx.ResidenceLinks(cellID)
+	if err != nil {
+		return nil, err
+	}
+	var out []linkedMember
+	for _, l := range links {
+		if l.Pending || (status != "" && l.Status != status) {
+			continue
+		}
+		m, err := tx.Member(l.MemberID)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if m.Status.Kind == storage.StatusLeft {
+			continue
+		}
+		out = append(out, linkedMember{m: *m, l: l})
+	}
+	return out, nil
+}
+
+type linkedMember struct {
+	m storage.Member
+	l storage.ResidenceLink
 }

@@ -17,15 +17,6 @@ import (
 // secretary is reminded to receive the member back or record an extension.
 const transferNoticeDays = 14
 
-// memberName is how a member is named in lists and rolls: a member who
-// withdrew consent stays a party member of the cell, under a number.
-func (c *Ctx) memberName(m *storage.Member) string {
-	if m.Forgotten() {
-		return c.T("status.forgotten_name", "N", m.ID)
-	}
-	return m.Name
-}
-
 // receiveByInvite lets a member officially transferred out of their cell be
 // received by the cell whose member invite they tapped: their home cell
 // moves, their roles in the old cell end, and their contacts, language and
@@ -80,13 +71,13 @@ func receiveByInvite(c *Ctx, inv *storage.Invite, t joinTarget) (bool, error) {
 // remindTransferEnd reminds the secretaries, two weeks before a temporary
 // transfer (out or in) ends, to receive the member back or record what
 // follows.
-func remindTransferEnd(c *Ctx, r ckRules, m *storage.Member, secs func() ([]*storage.Member, error)) error {
+func remindTransferEnd(c *Ctx, zone *time.Location, hour int, m *storage.Member, secs func() ([]*storage.Member, error)) error {
 	s := m.StatusOn(c.Now)
 	if (s.Kind != storage.StatusTransferredOut && s.Kind != storage.StatusTransferredIn) || s.To.IsZero() {
 		return nil
 	}
-	end := dayStart(s.To.In(r.zone))
-	notice := end.AddDate(0, 0, -transferNoticeDays).Add(time.Duration(r.s.Hour) * time.Hour)
+	end := dayStart(s.To.In(zone))
+	notice := end.AddDate(0, 0, -transferNoticeDays).Add(time.Duration(hour) * time.Hour)
 	if c.Now.Before(notice) || !c.Now.Before(end.AddDate(0, 0, 1)) {
 		return nil
 	}
@@ -107,5 +98,12 @@ func remindTransferEnd(c *Ctx, r ckRules, m *storage.Member, secs func() ([]*sto
 			return err
 		}
 	}
+	return nil
+}
+
+func askFarExempt(c *Ctx) error {
+	c.Ask(c.T("faraway.ask_exempt"), 1,
+		Opt{Label: c.T("faraway.btn_exempt"), Value: "yes"},
+		Opt{Label: c.T("faraway.btn_not_exempt"), Value: "no"})
 	return nil
 }

@@ -1,7 +1,10 @@
 package flows
 
 import (
+	"chibo/storage"
+	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -258,4 +261,89 @@ func deepLinkToken(text string) (string, bool) {
 	}
 	tok := u.Query().Get("start")
 	return tok, tok != ""
+}
+
+func ckShorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// codeAlphabet leaves out letters and digits that are easy to confuse when a
+// code is read off a screen (0/O, 1/I/L).
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+func (c *Ctx) pickLabel(labels map[string]string, key string) string {
+	if l := labels[c.Lang]; l != "" {
+		return l
+	}
+	if l := labels["vi"]; l != "" {
+		return l
+	}
+	return key
+}
+
+var monthYear = regexp.MustCompile(`^(\d{1,2})\s*[/.\-]\s*(\d{4})$`)
+
+// period is a check-in month.
+type ckPeriod struct {
+	y int
+	m time.Month
+}
+
+func (p ckPeriod) String() string { return fmt.Sprintf("%04d-%02d", p.y, int(p.m)) }
+
+// label is the month as people read it: mm/yyyy.
+func (p ckPeriod) label() string { return fmt.Sprintf("%02d/%04d", int(p.m), p.y) }
+
+func (p ckPeriod) add(n int) ckPeriod {
+	t := time.Date(p.y, p.m+time.Month(n), 1, 0, 0, 0, 0, time.UTC)
+	return ckPeriod{t.Year(), t.Month()}
+}
+
+func (p ckPeriod) before(q ckPeriod) bool { return p.String() < q.String() }
+
+func parsePeriod(s string) (ckPeriod, bool) {
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return ckPeriod{}, false
+	}
+	return ckPeriod{t.Year(), t.Month()}, true
+}
+
+// monthLabel shows "2006-01" as people read it: 01/2006.
+func (c *Ctx) monthLabel(month string) string {
+	if p, ok := parsePeriod(month); ok {
+		return p.label()
+	}
+	return month
+}
+
+// exampleMonth is the current month as people type it (mm/yyyy), for the
+// example in a question.
+func (c *Ctx) exampleMonth() string {
+	now := c.Now.In(c.Zone())
+	return ckPeriod{now.Year(), now.Month()}.label()
+}
+
+// kindName is the localized name of a meeting kind.
+func (c *Ctx) kindName(mt *storage.Meeting) string {
+	switch {
+	case mt.Kind == storage.MeetingThematic:
+		return c.T("mt.kind_thematic")
+	case mt.Kind == storage.MeetingExtra:
+		return c.T("mt.kind_extra")
+	case mt.Combined:
+		return c.T("mt.kind_combined")
+	}
+	return c.T("mt.kind_regular")
+}
+
+func yearArg(c *Ctx, args string) int {
+	if y, err := strconv.Atoi(strings.TrimSpace(args)); err == nil && y > 2000 && y < 2200 {
+		return y
+	}
+	return c.Now.In(c.Zone()).Year()
 }
