@@ -160,11 +160,10 @@ func askExportMonth(c *Ctx) error {
 		c.End()
 		return sayInvalid(c, err)
 	}
-	r, err := ckRulesOf(c, cell)
+	p, err := c.CheckinPeriod(cell)
 	if err != nil {
 		return err
 	}
-	p := r.current(c.Now)
 	c.Ask(c.T("exp.ask_month"), 2, Opt{Label: p.label(), Value: p.String()}, Opt{Label: p.add(-1).label(), Value: p.add(-1).String()})
 	return nil
 }

@@ -19,6 +19,13 @@ import (
 
 // registerCheckins registers the checkins feature's commands, flows and reminders.
 func (e *Engine) registerCheckins() {
+	e.OnCheckinPeriod(func(c *Ctx, cell *storage.Cell) (ckPeriod, error) {
+		r, err := ckRulesOf(c, cell)
+		if err != nil {
+			return ckPeriod{}, err
+		}
+		return r.current(c.Now), nil
+	})
 	e.Exporter(ExportCheckins, exportCheckins)
 	e.AuditWords(map[string]AuditFunc{
 		"faraway_set":      auditFarAway,

@@ -70,6 +70,7 @@ type hooks struct {
 	texts      []PayloadFunc
 	membership []EventFunc
 	tools      map[string]CellToolFunc
+	period     func(c *Ctx, cell *storage.Cell) (ckPeriod, error)
 }
 
 // MyData adds a section to /mydata; sections are shown by rank.
@@ -183,3 +184,18 @@ func (e *Engine) CellTool(name string, f CellToolFunc) {
 
 // CellTool is the leader's tool of that name.
 func (c *Ctx) CellTool(name string) CellToolFunc { return c.e.hooks.tools[name] }
+
+// OnCheckinPeriod registers how to find a cell's current check-in period.
+func (e *Engine) OnCheckinPeriod(f func(c *Ctx, cell *storage.Cell) (ckPeriod, error)) {
+	e.hooks.period = f
+}
+
+// CheckinPeriod is the cell's current check-in period (this month when no
+// journey keeps check-ins).
+func (c *Ctx) CheckinPeriod(cell *storage.Cell) (ckPeriod, error) {
+	if c.e.hooks.period == nil {
+		now := c.Now.In(c.cellZone(cell))
+		return ckPeriod{now.Year(), now.Month()}, nil
+	}
+	return c.e.hooks.period(c, cell)
+}

@@ -119,7 +119,7 @@ type rules struct {
 	memEarly, memLate  time.Duration
 }
 
-func (c *Ctx) rules(cell *storage.Cell) (*rules, error) {
+func (c *Ctx) meetingRules(cell *storage.Cell) (*rules, error) {
 	s, err := c.Tx.MeetingSettings(cell.ID)
 	if err != nil {
 		return nil, err
@@ -257,22 +257,6 @@ func expected(m *storage.Member, mt *storage.Meeting) bool {
 	return true
 }
 
-func leadersIn(ms []storage.Member, cellID uint64, secretaryOnly bool) []storage.Member {
-	var secs, all []storage.Member
-	for _, m := range ms {
-		if m.HasRole(cellID, storage.RoleSecretary) {
-			secs = append(secs, m)
-		}
-		if m.Leads(cellID) {
-			all = append(all, m)
-		}
-	}
-	if secretaryOnly && len(secs) > 0 {
-		return secs
-	}
-	return all
-}
-
 // meetingFor loads the meeting named in args and its cell. lead requires the
 // caller to lead the meeting's cell; otherwise the caller must belong to it.
 func meetingFor(c *Ctx, idArg string, lead bool) (*storage.Meeting, *storage.Cell, bool, error) {
@@ -377,7 +361,7 @@ func homeMeetingView(c *Ctx) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	r, err := c.rules(cell)
+	r, err := c.meetingRules(cell)
 	if err != nil {
 		return false, err
 	}
@@ -419,7 +403,7 @@ func homeMeetingView(c *Ctx) (bool, error) {
 }
 
 func leaderMeetingList(c *Ctx, cell *storage.Cell) error {
-	r, err := c.rules(cell)
+	r, err := c.meetingRules(cell)
 	if err != nil {
 		return err
 	}
@@ -601,7 +585,7 @@ func askScheduleDay(c *Ctx) error {
 		c.End()
 		return sayInvalid(c, err)
 	}
-	r, err := c.rules(cell)
+	r, err := c.meetingRules(cell)
 	if err != nil {
 		return err
 	}
@@ -687,7 +671,7 @@ func answerScheduleTime(c *Ctx, in Input) (string, error) {
 	if err := c.Audit("settings_change", cell.ID, 0, map[string]string{"schedule": prevSpec}, map[string]string{"schedule": s.Spec}); err != nil {
 		return "", err
 	}
-	r, err := c.rules(cell)
+	r, err := c.meetingRules(cell)
 	if err != nil {
 		return "", err
 	}
@@ -837,7 +821,7 @@ func answerNewPlace(c *Ctx, in Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	r, err := c.rules(cell)
+	r, err := c.meetingRules(cell)
 	if err != nil {
 		return "", err
 	}
@@ -1117,7 +1101,7 @@ func askRemindQuiet(c *Ctx) error {
 		c.End()
 		return sayInvalid(c, err)
 	}
-	r, err := c.rules(cell)
+	r, err := c.meetingRules(cell)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func dueMeetings(c *Ctx) error {
 	}
 	for i := range cells {
 		cell := &cells[i]
-		r, err := c.rules(cell)
+		r, err := c.meetingRules(cell)
 		if err != nil {
 			c.e.cfg.Log.Error("meeting rules", "cell", cell.ID, "err", err)
 			continue

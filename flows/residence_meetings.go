@@ -46,7 +46,7 @@ func dueResidenceMeetings(c *Ctx) error {
 		if r, ok := rulesOf[cell.ID]; ok {
 			return r, nil
 		}
-		r, err := c.rules(cell)
+		r, err := c.meetingRules(cell)
 		rulesOf[cell.ID] = r
 		return r, err
 	}

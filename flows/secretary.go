@@ -469,3 +469,19 @@ type linkedMember struct {
 	m storage.Member
 	l storage.ResidenceLink
 }
+
+func leadersIn(ms []storage.Member, cellID uint64, secretaryOnly bool) []storage.Member {
+	var secs, all []storage.Member
+	for _, m := range ms {
+		if m.HasRole(cellID, storage.RoleSecretary) {
+			secs = append(secs, m)
+		}
+		if m.Leads(cellID) {
+			all = append(all, m)
+		}
+	}
+	if secretaryOnly && len(secs) > 0 {
+		return secs
+	}
+	return all
+}
