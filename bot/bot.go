@@ -4,6 +4,7 @@
 package bot
 
 import (
+	"chibo/flows/core"
 	"context"
 	"errors"
 	"fmt"
@@ -11,18 +12,17 @@ import (
 	"strings"
 	"time"
 
-	"chibo/flows"
 	"chibo/storage"
 )
 
 // Event and Message are the application's own types: flows defines them so
 // that it need not import bot, and bot re-exports them for transports.
 type (
-	Event    = flows.Event
-	Message  = flows.Message
-	Button   = flows.Button
-	Document = flows.Document
-	Drawing  = flows.Drawing
+	Event    = core.Event
+	Message  = core.Message
+	Button   = core.Button
+	Document = core.Document
+	Drawing  = core.Drawing
 )
 
 // Handler runs one event inside a transaction. flows.Engine is the Handler.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -73,7 +73,7 @@ func texts(t *testing.T, db *storage.DB) map[string][]string {
 }
 
 func ev(key, chat, text string) Event {
-	return Event{Key: key, Transport: "test", Kind: flows.EventText, Chat: chat, User: chat, Text: text}
+	return Event{Key: key, Transport: "test", Kind: core.EventText, Chat: chat, User: chat, Text: text}
 }
 
 func TestDispatcher_sameEventTwiceHasOneEffect(t *testing.T) {

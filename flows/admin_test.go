@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/members"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,7 +16,7 @@ func TestAdmin_createsCellAndInvitesSecretary(t *testing.T) {
 	h.seedCell("Trần Thị Bình")
 	var tok string
 	err := h.db.Update(func(tx *storage.Tx) error {
-		tok = NewToken()
+		tok = members.NewToken()
 		return tx.PutInvite(&storage.Invite{Token: tok, OrgID: h.cell.OrgID, Role: storage.RoleAdmin, Created: h.now, Expires: h.now.Add(time.Hour)})
 	})
 	if err != nil {
@@ -35,7 +37,7 @@ func TestAdmin_createsCellAndInvitesSecretary(t *testing.T) {
 	// Bad names change nothing.
 	h.say("adm", "/newcell")
 	before := h.snapshot("convs")
-	h.wantText(h.say("adm", "AB"), "vi", "admin.cell_name_invalid", "Max", MaxNameLen)
+	h.wantText(h.say("adm", "AB"), "vi", "admin.cell_name_invalid", "Max", core.MaxNameLen)
 	h.wantText(h.say("adm", "chi bo thu"), "vi", "admin.cell_exists", "Cell", "Chi bộ Thử")
 	if h.snapshot("convs") != before {
 		t.Fatal("a refused cell name changed stored data")
@@ -89,8 +91,8 @@ func TestAdmin_authority(t *testing.T) {
 	h.wantText(h.say("tranthibinh", "/secinvite"), "vi", "err.admins_only")
 	before := h.snapshot()
 	// A forged button for another organization's cell.
-	h.wantText(h.event(Event{Kind: EventButton, User: "adm", Data: "si:" + strconv.FormatUint(foreign.ID, 10) + ":s"}), "vi", "err.admins_only")
-	h.wantText(h.event(Event{Kind: EventButton, User: "sec", Data: "si:" + strconv.FormatUint(h.cell.ID, 10) + ":s"}), "vi", "err.admins_only")
+	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "adm", Data: "si:" + strconv.FormatUint(foreign.ID, 10) + ":s"}), "vi", "err.admins_only")
+	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: "si:" + strconv.FormatUint(h.cell.ID, 10) + ":s"}), "vi", "err.admins_only")
 	if h.snapshot() != before {
 		t.Fatal("a refused invite changed stored data")
 	}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"chibo/flows/core"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -61,10 +62,10 @@ func TestAudit_export(t *testing.T) {
 	h.tap("sec", "Hôm nay")
 	h.say("sec", "Tuổi cao")
 	h.tap("sec", "Xác nhận")
-	var docs []Document
+	var docs []core.Document
 	err := h.db.View(func(tx *storage.Tx) error {
 		var err error
-		docs, err = h.e.Export(tx, "vi", ExportRequest{What: ExportAudit, Format: FormatCSV, CellID: h.cell.ID})
+		docs, err = h.e.Export(tx, "vi", core.ExportRequest{What: core.ExportAudit, Format: core.FormatCSV, CellID: h.cell.ID})
 		return err
 	})
 	if err != nil || len(docs) != 1 {
@@ -127,10 +128,10 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 		}
 	}
 	for _, lang := range []string{"vi", "en"} {
-		var docs []Document
+		var docs []core.Document
 		err := h.db.View(func(tx *storage.Tx) error {
 			var err error
-			docs, err = h.e.Export(tx, lang, ExportRequest{What: ExportAudit, Format: FormatCSV, CellID: h.cell.ID})
+			docs, err = h.e.Export(tx, lang, core.ExportRequest{What: core.ExportAudit, Format: core.FormatCSV, CellID: h.cell.ID})
 			return err
 		})
 		if err != nil || len(docs) != 1 {
@@ -152,10 +153,10 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 
 // Every action the code audits has words for people (issue 12): a kind
 // added without a renderer would read as "another change". The kinds are
-// read from the source: c.Audit("kind", …), c.auditMeeting("kind", …) and
+// read from the source: c.Audit("kind", …), c.AuditMeeting("kind", …) and
 // AuditEntry{… Action: "kind" …} in flows and cmd.
 func TestAudit_everyKindHasWords(t *testing.T) {
-	re := regexp.MustCompile(`(?:\.Audit\(|\.auditMeeting\(|Action: )"([a-z_]+)"`)
+	re := regexp.MustCompile(`(?:\.Audit\(|\.AuditMeeting\(|AuditEntry\{[^}]*Action: )"([a-z_]+)"`)
 	files, _ := filepath.Glob("*.go")
 	sub, _ := filepath.Glob("*/*.go")
 	more, _ := filepath.Glob("../cmd/chibo/*.go")
@@ -181,7 +182,7 @@ func TestAudit_everyKindHasWords(t *testing.T) {
 		if !e.HasAuditWords(kind) {
 			t.Errorf("audited kind %q has no words registered by its journey (Engine.AuditWords)", kind)
 		}
-		if _, ok := auditActions[kind]; !ok {
+		if _, ok := core.AuditActions[kind]; !ok {
 			t.Errorf("audited kind %q has no entry in auditActions (flows/audit.go)", kind)
 		}
 	}

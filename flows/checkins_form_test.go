@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/faraway"
 	"errors"
 	"strings"
 	"testing"
@@ -17,7 +19,7 @@ const validForm = `{"fields": [
 ]}`
 
 func TestParseCheckinForm(t *testing.T) {
-	tmpl, err := ParseCheckinForm([]byte(validForm))
+	tmpl, err := faraway.ParseCheckinForm([]byte(validForm))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +48,8 @@ func TestParseCheckinForm(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := ParseCheckinForm([]byte(c.in))
-			var fe *FormError
+			_, err := faraway.ParseCheckinForm([]byte(c.in))
+			var fe *core.FormError
 			if !errors.As(err, &fe) || fe.MsgID != c.want {
 				t.Fatalf("got %v, want %s", err, c.want)
 			}
@@ -62,7 +64,7 @@ func TestCheckin_customFormWithChoice(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Đỗ Văn Hùng")
 	h.markFar("dovanhung", 0, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
-	tmpl, err := ParseCheckinForm([]byte(validForm))
+	tmpl, err := faraway.ParseCheckinForm([]byte(validForm))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"chibo/flows/core"
 	"errors"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 // requestAway has user ask, with /away, to be recorded as working far away
 // in Bình Dương from today to 31/12/2026, with an exemption when reason is
 // not empty.
-func (h *harness) requestAway(user, reason string) []Message {
+func (h *harness) requestAway(user, reason string) []core.Message {
 	h.t.Helper()
 	h.say(user, "/away")
 	h.say(user, "Bình Dương")
@@ -209,8 +210,8 @@ func TestFarAwayRequest_staleAndOtherCell(t *testing.T) {
 	// The secretary of another cell cannot confirm it, even with the payload;
 	// nor can a plain member of the cell.
 	before := h.snapshot()
-	h.wantText(h.event(Event{Kind: EventButton, User: "khac", Data: first}), "vi", "awayreq.other_cell")
-	h.wantText(h.event(Event{Kind: EventButton, User: "binh", Data: first}), "vi", "awayreq.other_cell")
+	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "khac", Data: first}), "vi", "awayreq.other_cell")
+	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "binh", Data: first}), "vi", "awayreq.other_cell")
 	if h.snapshot() != before || h.member("dovanhung").Status.Kind != storage.StatusActive {
 		t.Fatal("someone outside the cell's leadership confirmed the request")
 	}
@@ -219,7 +220,7 @@ func TestFarAwayRequest_staleAndOtherCell(t *testing.T) {
 	h.advance(3600e9)
 	h.wantText(h.requestAway("dovanhung", "Đi biển dài ngày, đến tháng 12 mới về"), "vi", "awayreq.sent_replaces")
 	before = h.snapshot()
-	h.wantText(h.event(Event{Kind: EventButton, User: "sec", Data: first}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
+	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: first}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
 	if h.snapshot() != before {
 		t.Fatal("a replaced request changed stored data")
 	}
@@ -244,13 +245,13 @@ func TestFarAwayRequest_staleAndOtherCell(t *testing.T) {
 			}
 		}
 	}
-	h.wantText(h.event(Event{Kind: EventButton, User: "sec", Data: second}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
+	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: second}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
 	if h.snapshot() != before || h.farAwayRecord("dovanhung").Province != "Khánh Hòa" {
 		t.Fatal("an out-of-date request changed stored data")
 	}
 	// Garbage payloads are refused.
 	for _, data := range []string{"fq:", "fq:x:y:z", "fq:99:abc:y", "fq:1:abc:q"} {
-		h.wantText(h.event(Event{Kind: EventButton, User: "sec", Data: data}), "vi", "err.stale_button")
+		h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: data}), "vi", "err.stale_button")
 	}
 	if h.snapshot() != before {
 		t.Fatal("garbage payloads changed stored data")
@@ -266,7 +267,7 @@ func TestFarAwayRequest_badInputAndRestart(t *testing.T) {
 	h.restart() // the request resumes at the same question
 	h.say("dovanhung", "01/03/2026")
 	h.wantText(h.say("dovanhung", "05/03/2026"), "vi", "awayreq.err_to_past")
-	h.wantText(h.say("dovanhung", "mùa mưa"), "vi", "err.date_format", "Example", exampleDate(h.now, h.zone))
+	h.wantText(h.say("dovanhung", "mùa mưa"), "vi", "err.date_format", "Example", core.ExampleDate(h.now, h.zone))
 	h.say("dovanhung", "30/09/2026")
 	h.tap("dovanhung", "Có, xin tạm miễn sinh hoạt")
 	h.say("dovanhung", "Làm xa")

@@ -2,6 +2,8 @@ package flows
 
 import (
 	"bytes"
+	"chibo/flows/core"
+	"chibo/flows/meetings"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,7 +70,7 @@ func TestClose_exemptAttendeeShownPresent(t *testing.T) {
 	h.press("sec", fmt.Sprintf("mt:%d:cl", mid))
 	out = h.tap("sec", h.vi("close.btn_ok"))
 	h.wantContains(out, h.vi("mt.sum_counts", "Total", 3, "Exempt", 1, "Expected", 2))
-	h.wantContains(out, h.e.cat.N("vi", "close.sum_exempt_present", 1))
+	h.wantContains(out, h.e.Cat.N("vi", "close.sum_exempt_present", 1))
 	h.wantContains(out, h.vi("mt.sum_rate", "Rate", "100,0", "Verdict", h.vi("mt.meets")))
 	doc := h.exportFile("sec", h.vi("exp.what_attendance", "Year", 2026), h.vi("exp.format_csv"))
 	if !bytes.Contains(doc.Data, []byte("Võ Thị Bốn,CM,0,0,0,0,0,")) {
@@ -117,8 +119,8 @@ func TestClose_yearPerMeetingAgreesEverywhere(t *testing.T) {
 	}
 	// The chart draws from the same data.
 	if err := h.db.View(func(tx *storage.Tx) error {
-		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
-		a, err := c.attendanceYear(h.cell, 2026)
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		a, err := meetings.AttendanceYear(c, h.cell, 2026)
 		if err != nil {
 			return err
 		}
@@ -181,7 +183,7 @@ func TestClose_nobodyExpectedHasNoRate(t *testing.T) {
 	if tl == nil || tl.RateOK || tl.Standard {
 		t.Fatalf("tally %+v", tl)
 	}
-	if p := autoPoints(defaultTemplate[1], *tl); p != 0 {
+	if p := meetings.AutoPoints(meetings.DefaultTemplate[1], *tl); p != 0 {
 		t.Errorf("attendance points %d", p)
 	}
 	out = h.say("sec", "/attendance")
@@ -218,7 +220,7 @@ func TestClose_confirmedTimesAndLengthRule(t *testing.T) {
 
 	// A province that lets cells of fewer than 10 members meet 60 minutes.
 	if err := h.db.Update(func(tx *storage.Tx) error {
-		return tx.PutQualityTemplate(&storage.QualityTemplate{OrgID: h.cell.OrgID, Sections: defaultTemplate,
+		return tx.PutQualityTemplate(&storage.QualityTemplate{OrgID: h.cell.OrgID, Sections: meetings.DefaultTemplate,
 			Length: &storage.MeetingLength{SmallBelow: 10, SmallRegular: 60}})
 	}); err != nil {
 		t.Fatal(err)
@@ -256,7 +258,7 @@ func TestClose_cancelledMonth(t *testing.T) {
 			if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutMeeting(may) }); err != nil {
 				t.Fatal(err)
 			}
-			h.event(Event{Kind: EventButton, User: "sec", Data: fmt.Sprintf("mt:%d:x", may.ID)})
+			h.event(core.Event{Kind: core.EventButton, User: "sec", Data: fmt.Sprintf("mt:%d:x", may.ID)})
 			out := h.tap("sec", h.vi("mt.btn_cancel_yes"))
 			h.wantText(out, "vi", "close.cancel_reschedule", "Month", "05/2026")
 			out = h.tap("sec", h.vi("close.btn_reschedule"))
@@ -268,18 +270,18 @@ func TestClose_cancelledMonth(t *testing.T) {
 	h.now = h.ts(2026, 12, 31, 9, 0)
 	out := h.press("sec", fmt.Sprintf("ml:%d:y", h.cell.ID))
 	h.wantContains(out, h.vi("close.att_not_held", "Month", 5))
-	h.wantContains(out, h.e.cat.N("vi", "close.tally_missing", 1, "Months", "5"))
+	h.wantContains(out, h.e.Cat.N("vi", "close.tally_missing", 1, "Months", "5"))
 	h.now = h.ts(2027, 1, 5, 9, 0)
 	out = h.press("sec", fmt.Sprintf("att:%d:2026", h.cell.ID))
 	h.wantContains(out, h.vi("close.att_not_held", "Month", 5))
 	if err := h.db.View(func(tx *storage.Tx) error {
-		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
-		y, err := c.yearRecord(h.cell, 2026)
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		y, err := meetings.YearRecord(c, h.cell, 2026)
 		if err != nil {
 			return err
 		}
-		v := c.tallyVerdict(h.cell, y)
-		if strings.Contains(v, h.vi("mt.tally_good", "Good", 11, "Count", 11)) || !strings.Contains(v, h.e.cat.N("vi", "close.tally_missing", 1, "Months", "5")) {
+		v := meetings.TallyVerdict(c, h.cell, y)
+		if strings.Contains(v, h.vi("mt.tally_good", "Good", 11, "Count", 11)) || !strings.Contains(v, h.e.Cat.N("vi", "close.tally_missing", 1, "Months", "5")) {
 			return fmt.Errorf("verdict %q", v)
 		}
 		return nil
@@ -367,13 +369,13 @@ func TestClose_oldMeetingWithoutTally(t *testing.T) {
 // checked when the file is stored.
 func TestClose_lengthRuleInTemplateFile(t *testing.T) {
 	secs := `"sections":[{"id":"prep","max":15,"label":{"vi":"Chuẩn bị","en":"Preparation"}},{"id":"att","max":85,"auto":"attendance","label":{"vi":"Dự họp","en":"Attendance"}}]`
-	tpl, err := ParseQualityTemplate([]byte(`{` + secs + `,"length":{"small_below":10,"small_regular":60,"small_combined":90}}`))
+	tpl, err := meetings.ParseQualityTemplate([]byte(`{` + secs + `,"length":{"small_below":10,"small_regular":60,"small_combined":90}}`))
 	if err != nil || tpl.Length == nil || tpl.Length.SmallRegular != 60 {
 		t.Fatalf("template %+v: %v", tpl, err)
 	}
 	for _, bad := range []string{`{"regular":5}`, `{"combined":600}`, `{"small_below":10}`} {
-		_, err := ParseQualityTemplate([]byte(`{` + secs + `,"length":` + bad + `}`))
-		fe, ok := err.(*FormError)
+		_, err := meetings.ParseQualityTemplate([]byte(`{` + secs + `,"length":` + bad + `}`))
+		fe, ok := err.(*core.FormError)
 		if !ok || !strings.HasPrefix(fe.MsgID, "close.err_length") {
 			t.Errorf("%s: %v", bad, err)
 		}

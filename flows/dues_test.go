@@ -117,18 +117,18 @@ func TestDues_allPresentPaidInfersNothingForTheAbsent(t *testing.T) {
 	// which leaves it alone.
 	h.press("sec", fmt.Sprintf("rl:%d:%d:D", mid, h.member("vothibon").ID))
 	out := h.press("sec", fmt.Sprintf("rla:%d:d", mid))
-	h.wantContains(out, h.e.cat.N("vi", "mt.roll_all_done", 3)) // Một, Cường and the secretary
+	h.wantContains(out, h.e.Cat.N("vi", "mt.roll_all_done", 3)) // Một, Cường and the secretary
 	h.now = time.Date(2026, 3, 3, 21, 15, 0, 0, h.zone)
 	h.press("sec", fmt.Sprintf("mt:%d:cl", mid))
 	sum := texts(to(h.tap("sec", h.vi("close.btn_ok")), "sec"))
 	for _, who := range []string{"Lê Thị Hai", "Đỗ Văn Hùng"} {
-		if strings.Contains(sum, h.e.cat.N("vi", "mt.flag_unpaid", 1, "Name", who, "Months", "3")) {
+		if strings.Contains(sum, h.e.Cat.N("vi", "mt.flag_unpaid", 1, "Name", who, "Months", "3")) {
 			t.Errorf("%s flagged unpaid from attendance:\n%s", who, sum)
 		}
 	}
 	for _, want := range []string{
-		h.e.cat.N("vi", "mt.flag_unpaid", 1, "Name", "Võ Thị Bốn", "Months", "3"),
-		h.e.cat.N("vi", "dues.flag_unknown", 1, "Name", "Lê Thị Hai", "Months", "3"),
+		h.e.Cat.N("vi", "mt.flag_unpaid", 1, "Name", "Võ Thị Bốn", "Months", "3"),
+		h.e.Cat.N("vi", "dues.flag_unknown", 1, "Name", "Lê Thị Hai", "Months", "3"),
 		h.vi("mt.sum_dues", "Paid", 3, "Liable", 6),
 		h.vi("dues.sum_rest", "Unpaid", 1, "None", 2),
 	} {
@@ -149,8 +149,8 @@ func TestDues_allPresentPaidInfersNothingForTheAbsent(t *testing.T) {
 		t.Errorf("Hùng, who reported paying, is still flagged:\n%s", year)
 	}
 	for _, want := range []string{
-		h.e.cat.N("vi", "mt.flag_unpaid", 1, "Name", "Võ Thị Bốn", "Months", "3"),
-		h.e.cat.N("vi", "dues.flag_unknown", 1, "Name", "Lê Thị Hai", "Months", "3"),
+		h.e.Cat.N("vi", "mt.flag_unpaid", 1, "Name", "Võ Thị Bốn", "Months", "3"),
+		h.e.Cat.N("vi", "dues.flag_unknown", 1, "Name", "Lê Thị Hai", "Months", "3"),
 	} {
 		if !strings.Contains(year, want) {
 			t.Errorf("year view lacks %q:\n%s", want, year)

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/privacy"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,24 +21,24 @@ func TestEngine_badInputChangesNothing(t *testing.T) {
 
 	cases := []struct {
 		name string
-		ev   Event
+		ev   core.Event
 		want string // message id
 	}{
-		{"text where a button is expected", Event{Kind: EventText, User: "em", Text: "có lẽ"}, "err.choose_option"},
-		{"empty text", Event{Kind: EventText, User: "em", Text: "   "}, "err.empty"},
-		{"10,000 characters", Event{Kind: EventText, User: "em", Text: strings.Repeat("a", 10000)}, "err.too_long"},
-		{"unknown command", Event{Kind: EventText, User: "em", Text: "/xoa_het"}, "err.unknown_command"},
-		{"a number past the options", Event{Kind: EventText, User: "em", Text: "7"}, "err.choose_option"},
-		{"a button of an earlier step", Event{Kind: EventButton, User: "em", Data: h.inbox["em"][0].Buttons[0][0].Data}, "err.stale_button"},
-		{"a forged button", Event{Kind: EventButton, User: "em", Data: "c:zzzzzz:yes"}, "err.stale_button"},
-		{"an unknown action", Event{Kind: EventButton, User: "em", Data: "nope:1"}, "err.stale_button"},
-		{"a photo where a button is expected", Event{Kind: EventOther, User: "em"}, "err.unsupported"},
-		{"a sticker out of any conversation", Event{Kind: EventOther, User: "tranthibinh"}, "err.unsupported"},
-		{"a location nobody asked for", Event{Kind: EventLocation, User: "tranthibinh", Location: &Location{Lat: 10.8, Lon: 106.6}}, "err.not_expected"},
-		{"a stranger using a secretary command", Event{Kind: EventText, User: "la", Text: "/members"}, "err.not_registered"},
-		{"a member using a secretary command", Event{Kind: EventText, User: "tranthibinh", Text: "/invite"}, "err.leaders_only"},
-		{"a member pressing a secretary's button", Event{Kind: EventButton, User: "tranthibinh", Data: "st:1"}, "err.leaders_only"},
-		{"a secretary command in a group", Event{Kind: EventText, User: "sec", Chat: "-100", ChatKind: ChatGroup, Text: "/members@chibo_test_bot"}, "err.private_only"},
+		{"text where a button is expected", core.Event{Kind: core.EventText, User: "em", Text: "có lẽ"}, "err.choose_option"},
+		{"empty text", core.Event{Kind: core.EventText, User: "em", Text: "   "}, "err.empty"},
+		{"10,000 characters", core.Event{Kind: core.EventText, User: "em", Text: strings.Repeat("a", 10000)}, "err.too_long"},
+		{"unknown command", core.Event{Kind: core.EventText, User: "em", Text: "/xoa_het"}, "err.unknown_command"},
+		{"a number past the options", core.Event{Kind: core.EventText, User: "em", Text: "7"}, "err.choose_option"},
+		{"a button of an earlier step", core.Event{Kind: core.EventButton, User: "em", Data: h.inbox["em"][0].Buttons[0][0].Data}, "err.stale_button"},
+		{"a forged button", core.Event{Kind: core.EventButton, User: "em", Data: "c:zzzzzz:yes"}, "err.stale_button"},
+		{"an unknown action", core.Event{Kind: core.EventButton, User: "em", Data: "nope:1"}, "err.stale_button"},
+		{"a photo where a button is expected", core.Event{Kind: core.EventOther, User: "em"}, "err.unsupported"},
+		{"a sticker out of any conversation", core.Event{Kind: core.EventOther, User: "tranthibinh"}, "err.unsupported"},
+		{"a location nobody asked for", core.Event{Kind: core.EventLocation, User: "tranthibinh", Location: &core.Location{Lat: 10.8, Lon: 106.6}}, "err.not_expected"},
+		{"a stranger using a secretary command", core.Event{Kind: core.EventText, User: "la", Text: "/members"}, "err.not_registered"},
+		{"a member using a secretary command", core.Event{Kind: core.EventText, User: "tranthibinh", Text: "/invite"}, "err.leaders_only"},
+		{"a member pressing a secretary's button", core.Event{Kind: core.EventButton, User: "tranthibinh", Data: "st:1"}, "err.leaders_only"},
+		{"a secretary command in a group", core.Event{Kind: core.EventText, User: "sec", Chat: "-100", ChatKind: core.ChatGroup, Text: "/members@chibo_test_bot"}, "err.private_only"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -44,7 +46,7 @@ func TestEngine_badInputChangesNothing(t *testing.T) {
 			before := h.snapshot("convs")
 			out := h.event(c.ev)
 			if c.want == "err.too_long" {
-				h.wantText(out, "vi", c.want, "Max", MaxTextLen)
+				h.wantText(out, "vi", c.want, "Max", core.MaxTextLen)
 			} else {
 				h.wantText(out, "vi", c.want)
 			}
@@ -66,7 +68,7 @@ func TestEngine_buttonOfAnotherPerson(t *testing.T) {
 	data := h.last("sec").Buttons[0][1].Data
 	before := h.snapshot()
 	// Bình presses the secretary's button (as in a group both can see).
-	out := h.event(Event{Kind: EventButton, User: "tranthibinh", Data: data})
+	out := h.event(core.Event{Kind: core.EventButton, User: "tranthibinh", Data: data})
 	h.wantText(out, "vi", "err.stale_button")
 	if h.snapshot() != before || h.member("sec").Lang != "vi" || h.member("tranthibinh").Lang != "vi" {
 		t.Fatal("another person's button changed something")
@@ -144,7 +146,7 @@ func TestEngine_abandonedConversationDeleted(t *testing.T) {
 	if convs() != 1 {
 		t.Fatal("an expired conversation was deleted at once")
 	}
-	h.advance(abandonedAfter)
+	h.advance(privacy.AbandonedAfter)
 	h.due()
 	if convs() != 0 {
 		t.Fatal("an abandoned conversation is kept")
@@ -155,10 +157,10 @@ func TestEngine_abandonedConversationDeleted(t *testing.T) {
 func TestEngine_groupChatterIgnored(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()
-	if out := h.event(Event{Kind: EventText, User: "sec", Chat: "-100", ChatKind: ChatGroup, Text: "Chào các đồng chí"}); len(out) != 0 {
+	if out := h.event(core.Event{Kind: core.EventText, User: "sec", Chat: "-100", ChatKind: core.ChatGroup, Text: "Chào các đồng chí"}); len(out) != 0 {
 		t.Fatalf("answered group chatter: %+v", out)
 	}
-	out := h.event(Event{Kind: EventText, User: "sec", Chat: "-100", ChatKind: ChatGroup, Text: "/help@chibo_test_bot"})
+	out := h.event(core.Event{Kind: core.EventText, User: "sec", Chat: "-100", ChatKind: core.ChatGroup, Text: "/help@chibo_test_bot"})
 	h.wantContains(out, "/help")
 }
 
@@ -184,13 +186,13 @@ func TestHelp_byRole(t *testing.T) {
 			t.Errorf("help %q: contains %q = %v, want %v", c.text, c.line, !c.want, c.want)
 		}
 	}
-	if items := h.e.Menu("en", MenuMember); len(items) == 0 || items[0].Description == "" {
+	if items := h.e.Menu("en", core.MenuMember); len(items) == 0 || items[0].Description == "" {
 		t.Fatalf("menu: %+v", items)
 	}
-	if len(h.e.Menu("vi", MenuLeader)) <= len(h.e.Menu("vi", MenuGroupLeader)) || len(h.e.Menu("vi", MenuGroupLeader)) <= len(h.e.Menu("vi", MenuMember)) {
+	if len(h.e.Menu("vi", core.MenuLeader)) <= len(h.e.Menu("vi", core.MenuGroupLeader)) || len(h.e.Menu("vi", core.MenuGroupLeader)) <= len(h.e.Menu("vi", core.MenuMember)) {
 		t.Fatal("secretaries' menu is not fuller than members'")
 	}
-	names := func(level MenuLevel) string {
+	names := func(level core.MenuLevel) string {
 		var b strings.Builder
 		for _, it := range h.e.Menu("vi", level) {
 			b.WriteString("/" + it.Command + " ")
@@ -199,13 +201,13 @@ func TestHelp_byRole(t *testing.T) {
 	}
 	// An organization admin who leads no cell sees the admin commands and
 	// /audit, and not the secretary's.
-	if admin := names(MenuAdmin); !strings.Contains(admin, "/newcell ") || !strings.Contains(admin, "/secinvite ") || !strings.Contains(admin, "/audit ") || strings.Contains(admin, "/invite ") {
+	if admin := names(core.MenuAdmin); !strings.Contains(admin, "/newcell ") || !strings.Contains(admin, "/secinvite ") || !strings.Contains(admin, "/audit ") || strings.Contains(admin, "/invite ") {
 		t.Fatalf("admin menu: %s", admin)
 	}
-	if sec := names(MenuLeader); strings.Contains(sec, "/newcell ") || !strings.Contains(sec, "/invite ") {
+	if sec := names(core.MenuLeader); strings.Contains(sec, "/newcell ") || !strings.Contains(sec, "/invite ") {
 		t.Fatalf("secretary menu: %s", sec)
 	}
-	if both := names(MenuLeader | MenuAdmin); !strings.Contains(both, "/newcell ") || !strings.Contains(both, "/invite ") {
+	if both := names(core.MenuLeader | core.MenuAdmin); !strings.Contains(both, "/newcell ") || !strings.Contains(both, "/invite ") {
 		t.Fatalf("secretary and admin menu: %s", both)
 	}
 }
@@ -218,12 +220,12 @@ func TestStatus_farAwayWithDatesAndReason(t *testing.T) {
 	h.wantContains(out, "Đỗ Văn Hùng")
 	h.tap("sec", "đi làm ăn xa")
 	h.wantText(h.say("sec", "31/02/2026"), "vi", "err.date_no_day", "Month", 2, "Day", 31)
-	h.wantText(h.say("sec", "hôm qua"), "vi", "err.date_format", "Example", exampleDate(h.now, h.zone))
+	h.wantText(h.say("sec", "hôm qua"), "vi", "err.date_format", "Example", core.ExampleDate(h.now, h.zone))
 	h.say("sec", "01/03/2026")
 	h.wantText(h.say("sec", "01/01/2026"), "vi", "err.date_before", "From", "01/03/2026")
 	h.say("sec", "31-08-2026")
 	h.tap("sec", "Có, tạm miễn sinh hoạt")
-	h.wantText(h.say("sec", strings.Repeat("x", 600)), "vi", "err.reason_too_long", "Max", MaxReasonLen)
+	h.wantText(h.say("sec", strings.Repeat("x", 600)), "vi", "err.reason_too_long", "Max", core.MaxReasonLen)
 	h.say("sec", "Đi làm công nhân ở Bình Dương, nghị quyết 05")
 	before := h.member("dovanhung")
 	out = h.tap("sec", "Xác nhận")
@@ -270,7 +272,7 @@ func TestStatus_secretaryOfAnotherCellSeesNothing(t *testing.T) {
 		t.Fatal("a secretary saw another cell's members")
 	}
 	// A button for the first cell, pressed by the other secretary.
-	h.wantText(h.event(Event{Kind: EventButton, User: "sec2", Data: "st:" + strconv.FormatUint(h.cell.ID, 10)}), "vi", "err.leaders_only")
+	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec2", Data: "st:" + strconv.FormatUint(h.cell.ID, 10)}), "vi", "err.leaders_only")
 }
 
 func TestLeaderOfTwoCells_choosesTheCell(t *testing.T) {

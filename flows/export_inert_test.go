@@ -2,6 +2,7 @@ package flows
 
 import (
 	"bytes"
+	"chibo/flows/core"
 	"encoding/csv"
 	"strings"
 	"testing"
@@ -39,13 +40,13 @@ func TestExport_noFormulaFromPeople(t *testing.T) {
 		t.Fatal(err)
 	}
 	mid := h.meetings()[0].ID
-	for _, what := range []string{ExportAttendance, ExportRoll, ExportCheckins, ExportComments, ExportQuality, ExportAudit} {
-		for _, format := range []string{FormatCSV, FormatXLSX} {
+	for _, what := range []string{core.ExportAttendance, core.ExportRoll, core.ExportCheckins, core.ExportComments, core.ExportQuality, core.ExportAudit} {
+		for _, format := range []string{core.FormatCSV, core.FormatXLSX} {
 			t.Run(what+"."+format, func(t *testing.T) {
-				var docs []Document
+				var docs []core.Document
 				err := h.db.View(func(tx *storage.Tx) error {
 					var err error
-					docs, err = h.e.Export(tx, "vi", ExportRequest{What: what, Format: format, CellID: h.cell.ID, Year: 2026, Meeting: mid, Month: "2026-03"})
+					docs, err = h.e.Export(tx, "vi", core.ExportRequest{What: what, Format: format, CellID: h.cell.ID, Year: 2026, Meeting: mid, Month: "2026-03"})
 					return err
 				})
 				if err != nil {
@@ -74,7 +75,7 @@ func TestExport_noFormulaFromPeople(t *testing.T) {
 
 // cellValues lists every value of a CSV file, or every cell of every sheet
 // of a workbook (failing on a formula that holds people's text).
-func cellValues(t *testing.T, d *Document) []string {
+func cellValues(t *testing.T, d *core.Document) []string {
 	t.Helper()
 	var out []string
 	if strings.HasSuffix(d.Name, ".csv") {

@@ -2,6 +2,8 @@ package flows
 
 import (
 	"bytes"
+	"chibo/flows/core"
+	"chibo/flows/residence"
 	"fmt"
 	"image/png"
 	"slices"
@@ -17,7 +19,7 @@ import (
 
 // closeMarch holds March's meeting with everyone present but unexcused
 // and closes it, as the secretary would; it returns the close's messages.
-func (h *harness) closeMarch(absent ...string) []Message {
+func (h *harness) closeMarch(absent ...string) []core.Message {
 	h.t.Helper()
 	h.say("sec", "/meeting")
 	mid := h.meetings()[0].ID
@@ -32,7 +34,7 @@ func (h *harness) closeMarch(absent ...string) []Message {
 }
 
 // exportFile runs /export as user, taps the labels, and returns the document sent.
-func (h *harness) exportFile(user string, labels ...string) *Document {
+func (h *harness) exportFile(user string, labels ...string) *core.Document {
 	h.t.Helper()
 	out := h.say(user, "/export")
 	for _, l := range labels {
@@ -71,7 +73,7 @@ func TestExport_chartWithSummary(t *testing.T) {
 	h.now = time.Date(2026, 3, 3, 21, 15, 0, 0, h.zone)
 	h.press("pho", fmt.Sprintf("mt:%d:cl", mid))
 	out := h.tap("pho", h.T("en", "close.btn_ok"))
-	var doc, deputys *Document
+	var doc, deputys *core.Document
 	for _, m := range out {
 		switch {
 		case m.Document != nil && m.Chat == "sec":
@@ -92,7 +94,7 @@ func TestExport_chartWithSummary(t *testing.T) {
 		t.Fatalf("no chart with the summaries: %s", texts(out))
 	}
 	// The charts are drawn at delivery, not in the close's transaction.
-	want := Drawing{Kind: DrawYearChart, CellID: h.cell.ID, Year: 2026, Lang: "vi"}
+	want := core.Drawing{Kind: core.DrawYearChart, CellID: h.cell.ID, Year: 2026, Lang: "vi"}
 	if doc.Data != nil || doc.Draw == nil || *doc.Draw != want {
 		t.Fatalf("the secretary's chart to draw: %+v", doc.Draw)
 	}
@@ -233,7 +235,7 @@ func TestExport_whoMay(t *testing.T) {
 }
 
 // exportFile2 taps label after out and returns the document sent.
-func (h *harness) exportFile2(_ []Message, user, label string) *Document {
+func (h *harness) exportFile2(_ []core.Message, user, label string) *core.Document {
 	h.t.Helper()
 	for _, m := range h.tap(user, label) {
 		if m.Document != nil {
@@ -261,7 +263,7 @@ func TestExport_residenceCommentPDF(t *testing.T) {
 		h.tap("sec", l)
 	}
 	out := h.tap("sec", "Gửi phiếu")
-	var toMember, toSec *Document
+	var toMember, toSec *core.Document
 	for _, m := range out {
 		switch {
 		case m.Chat == "minh" && m.Document != nil:
@@ -280,12 +282,12 @@ func TestExport_residenceCommentPDF(t *testing.T) {
 	// no internal code, no chibo note, and the figures (taken here as the
 	// free comment) said once, without a label of chibo's.
 	err := h.db.View(func(tx *storage.Tx) error {
-		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
 		cm, err := tx.ResidenceComment(w.minh.ID, 2026)
 		if err != nil {
 			return err
 		}
-		form := c.commentForm(cm, w.minh)
+		form := residence.CommentForm(c, cm, w.minh)
 		all := form.Home + "|" + form.Cell + "|" + form.Org
 		for _, f := range form.Fields {
 			all += "|" + f.Label + ": " + f.Value
@@ -298,7 +300,7 @@ func TestExport_residenceCommentPDF(t *testing.T) {
 		if !strings.Contains(all, "Năm 2026 dự ") {
 			t.Errorf("the figures taken as the comment are missing: %s", all)
 		}
-		text := c.commentText(cm, w.minh)
+		text := residence.CommentText(c, cm, w.minh)
 		if strings.Contains(text, "mã #") || strings.Contains(text, "trên chibo") {
 			t.Errorf("the comment as text:\n%s", text)
 		}
@@ -328,14 +330,14 @@ func TestDraw_refusesWhatItCannotDraw(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()
 	err := h.db.View(func(tx *storage.Tx) error {
-		for _, d := range []Drawing{{Kind: DrawYearChart, CellID: 99, Year: 2026, Lang: "vi"}, {Kind: "pie", CellID: h.cell.ID}} {
-			doc := &Document{Name: "x.png", Draw: &d}
+		for _, d := range []core.Drawing{{Kind: core.DrawYearChart, CellID: 99, Year: 2026, Lang: "vi"}, {Kind: "pie", CellID: h.cell.ID}} {
+			doc := &core.Document{Name: "x.png", Draw: &d}
 			if err := h.e.Draw(tx, doc); err == nil || doc.Data != nil {
 				t.Errorf("%+v drawn: %v", d, err)
 			}
 		}
 		// A year without meetings is an empty chart, not an error.
-		doc := &Document{Name: "x.png", Draw: &Drawing{Kind: DrawYearChart, CellID: h.cell.ID, Year: 2030, Lang: "xx"}}
+		doc := &core.Document{Name: "x.png", Draw: &core.Drawing{Kind: core.DrawYearChart, CellID: h.cell.ID, Year: 2030, Lang: "xx"}}
 		if err := h.e.Draw(tx, doc); err != nil || len(doc.Data) == 0 {
 			t.Errorf("empty year: %v", err)
 		}

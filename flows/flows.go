@@ -2,27 +2,37 @@
 // shown, and holds the tests that run them together.
 package flows
 
+import (
+	"chibo/flows/admin"
+	"chibo/flows/core"
+	"chibo/flows/faraway"
+	"chibo/flows/meetings"
+	"chibo/flows/members"
+	"chibo/flows/privacy"
+	"chibo/flows/residence"
+)
+
 // Journeys are every part of chibo's conversations, in help order.
-func Journeys() []Journey {
-	return []Journey{
-		JourneyFunc(func(e *Engine) {
-			e.registerRegistration()
-			e.registerInviteCodes()
-			e.registerSecretary()
-			e.registerGroups()
-			e.registerDues()
+func Journeys() []core.Journey {
+	return []core.Journey{
+		core.JourneyFunc(func(e *core.Engine) {
+			members.RegisterRegistration(e)
+			members.RegisterInviteCodes(e)
+			members.RegisterSecretary(e)
+			members.RegisterGroups(e)
+			members.RegisterDues(e)
 		}),
-		JourneyFunc(func(e *Engine) {
-			e.registerAudit()
-			e.registerAdmin()
-			e.registerExport()
+		core.JourneyFunc(func(e *core.Engine) {
+			admin.RegisterAudit(e)
+			admin.RegisterAdmin(e)
+			admin.RegisterExport(e)
 		}),
-		JourneyFunc(func(e *Engine) { e.registerPrivacy() }),
-		JourneyFunc(func(e *Engine) {
-			e.registerClose()
-			e.registerMeetings()
+		core.JourneyFunc(func(e *core.Engine) { privacy.RegisterPrivacy(e) }),
+		core.JourneyFunc(func(e *core.Engine) {
+			meetings.RegisterClose(e)
+			meetings.RegisterMeetings(e)
 		}),
-		JourneyFunc(func(e *Engine) { e.registerCheckins() }),
-		JourneyFunc(func(e *Engine) { e.registerResidence() }),
+		core.JourneyFunc(func(e *core.Engine) { faraway.RegisterCheckins(e) }),
+		core.JourneyFunc(func(e *core.Engine) { residence.RegisterResidence(e) }),
 	}
 }

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/members"
 	"strings"
 	"testing"
 
@@ -10,7 +12,7 @@ import (
 func TestLinkGroup(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Thị Bình")
-	group := Event{Kind: EventText, Chat: "-1001", ChatKind: ChatGroup}
+	group := core.Event{Kind: core.EventText, Chat: "-1001", ChatKind: core.ChatGroup}
 
 	ev := group
 	ev.User, ev.Text = "tranthibinh", "/linkgroup"
@@ -29,7 +31,7 @@ func TestLinkGroup(t *testing.T) {
 		t.Fatalf("group not linked: %+v", cell())
 	}
 	removed := group
-	removed.Kind, removed.User, removed.Text = EventBotRemoved, "sec", ""
+	removed.Kind, removed.User, removed.Text = core.EventBotRemoved, "sec", ""
 	h.event(removed)
 	if len(cell().GroupChats) != 0 {
 		t.Fatalf("group still linked after the bot was removed: %+v", cell().GroupChats)
@@ -39,7 +41,7 @@ func TestLinkGroup(t *testing.T) {
 func TestUnreachable_shownAndCleared(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Thị Bình")
-	err := h.db.Update(func(tx *storage.Tx) error { return MarkUnreachable(tx, tr, "tranthibinh", h.now) })
+	err := h.db.Update(func(tx *storage.Tx) error { return members.MarkUnreachable(tx, tr, "tranthibinh", h.now) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestUnreachable_shownAndCleared(t *testing.T) {
 	}
 	// A stranger's chat blocking the bot changes nothing.
 	before := h.snapshot()
-	if err := h.db.Update(func(tx *storage.Tx) error { return MarkUnreachable(tx, tr, "nobody", h.now) }); err != nil {
+	if err := h.db.Update(func(tx *storage.Tx) error { return members.MarkUnreachable(tx, tr, "nobody", h.now) }); err != nil {
 		t.Fatal(err)
 	}
 	if h.snapshot() != before {

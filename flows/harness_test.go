@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/privacy"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -20,11 +22,11 @@ type harness struct {
 	t     testing.TB
 	path  string
 	db    *storage.DB
-	e     *Engine
+	e     *core.Engine
 	now   time.Time
 	seq   atomic.Int64
 	zone  *time.Location
-	inbox map[string][]Message // by chat, everything sent so far
+	inbox map[string][]core.Message // by chat, everything sent so far
 	cell  *storage.Cell
 	names map[string]string // user id → the name their messenger shows
 }
@@ -37,7 +39,7 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "chibo.db"), zone: zone, inbox: map[string][]Message{}, names: map[string]string{},
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "chibo.db"), zone: zone, inbox: map[string][]core.Message{}, names: map[string]string{},
 		now: time.Date(2026, 3, 1, 9, 0, 0, 0, zone)}
 	h.open()
 	t.Cleanup(func() { h.db.Close() })
@@ -55,7 +57,7 @@ func (h *harness) open() {
 		h.t.Fatal(err)
 	}
 	cat.OnError = func(id string, err error) { h.t.Errorf("message %s: %v", id, err) }
-	e, err := NewEngine(cat, Config{Now: func() time.Time { return h.now }, Zone: h.zone,
+	e, err := core.NewEngine(cat, core.Config{Now: func() time.Time { return h.now }, Zone: h.zone,
 		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }}, Journeys()...)
 	if err != nil {
 		h.t.Fatal(err)
@@ -104,7 +106,7 @@ func (h *harness) seedCell(members ...string) {
 }
 
 func userOf(name string) string {
-	return strings.ToLower(strings.ReplaceAll(FoldForSearch(name), " ", ""))
+	return strings.ToLower(strings.ReplaceAll(core.FoldForSearch(name), " ", ""))
 }
 
 func (h *harness) addMember(tx *storage.Tx, user, name string, role storage.Role) (*storage.Member, error) {
@@ -131,20 +133,20 @@ func (h *harness) member(user string) *storage.Member {
 }
 
 // event runs one event in its own transaction and returns what was sent.
-func (h *harness) event(ev Event) []Message {
+func (h *harness) event(ev core.Event) []core.Message {
 	h.t.Helper()
 	ev.Transport = tr
 	if ev.Chat == "" {
 		ev.Chat = ev.User
 	}
 	if ev.ChatKind == "" {
-		ev.ChatKind = ChatPrivate
+		ev.ChatKind = core.ChatPrivate
 	}
 	if ev.Key == "" {
 		ev.Key = fmt.Sprintf("test:%d", h.seq.Add(1))
 	}
 	ev.Time = h.now
-	var out []Message
+	var out []core.Message
 	err := h.db.Update(func(tx *storage.Tx) error {
 		var err error
 		out, err = h.e.Handle(tx, ev)
@@ -164,7 +166,7 @@ func (h *harness) event(ev Event) []Message {
 
 // enqueue records keyed messages in the outbox, as the dispatcher and the
 // scheduler do, so Remind sees what was already sent.
-func (h *harness) enqueue(tx *storage.Tx, msgs []Message) error {
+func (h *harness) enqueue(tx *storage.Tx, msgs []core.Message) error {
 	for _, m := range msgs {
 		if _, err := tx.Enqueue(&storage.OutboxItem{Key: m.Key, KeyUntil: m.KeyUntil, Transport: m.Transport, Chat: m.Chat}, h.now); err != nil {
 			return err
@@ -174,22 +176,22 @@ func (h *harness) enqueue(tx *storage.Tx, msgs []Message) error {
 }
 
 // say sends text as user in their private chat.
-func (h *harness) say(user, text string) []Message {
+func (h *harness) say(user, text string) []core.Message {
 	h.t.Helper()
-	return h.event(Event{Kind: EventText, User: user, Text: text, UserName: h.displayName(user)})
+	return h.event(core.Event{Kind: core.EventText, User: user, Text: text, UserName: h.displayName(user)})
 }
 
 func (h *harness) displayName(user string) string { return h.names[user] }
 
 // tap presses the button labelled label in the latest message to user that
 // has it.
-func (h *harness) tap(user, label string) []Message {
+func (h *harness) tap(user, label string) []core.Message {
 	h.t.Helper()
 	msgs := h.inbox[user]
 	for i := len(msgs) - 1; i >= 0; i-- {
 		for _, b := range msgs[i].Choices() {
 			if b.Label == label {
-				return h.event(Event{Kind: EventButton, User: user, Data: b.Data})
+				return h.event(core.Event{Kind: core.EventButton, User: user, Data: b.Data})
 			}
 		}
 	}
@@ -198,9 +200,9 @@ func (h *harness) tap(user, label string) []Message {
 }
 
 // due runs the scheduler's question at the current time and records what it sends.
-func (h *harness) due() []Message {
+func (h *harness) due() []core.Message {
 	h.t.Helper()
-	var out []Message
+	var out []core.Message
 	err := h.db.Update(func(tx *storage.Tx) error {
 		var err error
 		out, err = h.e.Due(tx, h.now)
@@ -225,7 +227,7 @@ func (h *harness) housekeep() {
 	h.t.Helper()
 	for more := true; more; {
 		if err := h.db.Update(func(tx *storage.Tx) (err error) {
-			more, err = h.e.Housekeep(tx, h.now)
+			more, err = privacy.Housekeep(h.e, tx, h.now)
 			return err
 		}); err != nil {
 			h.t.Fatal(err)
@@ -234,19 +236,19 @@ func (h *harness) housekeep() {
 }
 
 // last is the latest message to user.
-func (h *harness) last(user string) Message {
+func (h *harness) last(user string) core.Message {
 	msgs := h.inbox[user]
 	if len(msgs) == 0 {
-		return Message{}
+		return core.Message{}
 	}
 	return msgs[len(msgs)-1]
 }
 
 // T renders a message as the test expects to see it.
-func (h *harness) T(lang, id string, kv ...any) string { return h.e.cat.T(lang, id, kv...) }
+func (h *harness) T(lang, id string, kv ...any) string { return h.e.Cat.T(lang, id, kv...) }
 
 // wantText fails unless one of msgs is exactly the rendered message.
-func (h *harness) wantText(msgs []Message, lang, id string, kv ...any) {
+func (h *harness) wantText(msgs []core.Message, lang, id string, kv ...any) {
 	h.t.Helper()
 	want := h.T(lang, id, kv...)
 	for _, m := range msgs {
@@ -262,9 +264,9 @@ func (h *harness) wantText(msgs []Message, lang, id string, kv ...any) {
 }
 
 // wantContains fails unless one of msgs contains sub.
-func (h *harness) wantContains(msgs []Message, sub string) {
+func (h *harness) wantContains(msgs []core.Message, sub string) {
 	h.t.Helper()
-	if !slices.ContainsFunc(msgs, func(m Message) bool { return strings.Contains(m.Text, sub) }) {
+	if !slices.ContainsFunc(msgs, func(m core.Message) bool { return strings.Contains(m.Text, sub) }) {
 		var got []string
 		for _, m := range msgs {
 			got = append(got, m.Text)

@@ -1,6 +1,9 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/faraway"
+	"chibo/flows/privacy"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,7 +22,7 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 	// One cell with more old check-ins than a batch deletes, then more cells
 	// than a batch looks at, each with an old check-in and a recent one.
 	err := h.db.Update(func(tx *storage.Tx) error {
-		for i := range housekeepDeletes/12 + 10 {
+		for i := range faraway.HousekeepDeletes/12 + 10 {
 			for mo := 1; mo <= 12; mo++ {
 				ck := &storage.Checkin{MemberID: uint64(10_000 + i), CellID: h.cell.ID, Period: fmt.Sprintf("2020-%02d", mo)}
 				if err := tx.PutCheckin(ck); err != nil {
@@ -27,7 +30,7 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 				}
 			}
 		}
-		for i := range housekeepCells + 5 {
+		for i := range faraway.HousekeepCells + 5 {
 			cell := &storage.Cell{OrgID: h.cell.OrgID, Name: fmt.Sprint("Chi bộ ", i), Created: h.now}
 			if err := tx.PutCell(cell); err != nil {
 				return err
@@ -47,12 +50,12 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 	}
 	old := func() (n int) {
 		_ = h.db.View(func(tx *storage.Tx) error {
-			for i := range housekeepCells + 5 {
+			for i := range faraway.HousekeepCells + 5 {
 				if _, err := tx.Checkin(uint64(20_000+i), "2023-05"); err == nil {
 					n++
 				}
 			}
-			for i := range housekeepDeletes/12 + 10 {
+			for i := range faraway.HousekeepDeletes/12 + 10 {
 				cks, _ := tx.Checkins(uint64(10_000 + i))
 				n += len(cks)
 			}
@@ -61,13 +64,13 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 		return n
 	}
 	all := old()
-	if all != (housekeepDeletes/12+10)*12+housekeepCells+5 {
+	if all != (faraway.HousekeepDeletes/12+10)*12+faraway.HousekeepCells+5 {
 		t.Fatalf("%d old check-ins before housekeeping: the tick deleted some", all)
 	}
 	batch := func() bool {
 		var more bool
 		if err := h.db.Update(func(tx *storage.Tx) (err error) {
-			more, err = h.e.Housekeep(tx, h.now)
+			more, err = privacy.Housekeep(h.e, tx, h.now)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -77,8 +80,8 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 	if !batch() {
 		t.Fatal("the first batch did everything")
 	}
-	if left := old(); left != all-housekeepDeletes {
-		t.Fatalf("after one batch %d old check-ins are left, want %d", left, all-housekeepDeletes)
+	if left := old(); left != all-faraway.HousekeepDeletes {
+		t.Fatalf("after one batch %d old check-ins are left, want %d", left, all-faraway.HousekeepDeletes)
 	}
 	h.restart()  // a crash after the first batch committed
 	batches := 2 // the first, and the last that says no more
@@ -89,7 +92,7 @@ func TestHousekeep_retentionInBatchesResumes(t *testing.T) {
 		t.Fatalf("%d old check-ins left after %d batches, want 0 after 4", left, batches)
 	}
 	_ = h.db.View(func(tx *storage.Tx) error {
-		for i := range housekeepCells + 5 {
+		for i := range faraway.HousekeepCells + 5 {
 			if _, err := tx.Checkin(uint64(20_000+i), "2026-01"); err != nil {
 				t.Errorf("a recent check-in of cell %d was deleted", i)
 			}
@@ -136,7 +139,7 @@ func TestHousekeep_reminderKeysForgottenAfterWindow(t *testing.T) {
 		return u
 	}
 	h.at(25, 3, 8, 0)
-	if !slices.ContainsFunc(h.due(), func(m Message) bool { return m.Key == key }) {
+	if !slices.ContainsFunc(h.due(), func(m core.Message) bool { return m.Key == key }) {
 		t.Fatalf("no reminder %s on the check-in day", key)
 	}
 	h.at(31, 5, 9, 0)

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"chibo/flows/core"
 	"fmt"
 	"testing"
 
@@ -61,8 +62,8 @@ func TestInput_wordsPeopleType(t *testing.T) {
 // can say, in words, what was left.
 func TestInput_everyFlowHasATitle(t *testing.T) {
 	h := newHarness(t)
-	for name := range h.e.flows {
-		if _, ok := flowTitles[name]; !ok {
+	for name := range h.e.Flows {
+		if _, ok := core.FlowTitles[name]; !ok {
 			t.Errorf("flow %q has no title in flowTitles", name)
 		}
 	}

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/members"
 	"fmt"
 	"regexp"
 	"testing"
@@ -11,10 +13,10 @@ import (
 
 // sayOn sends text as user on another transport (the harness's people are
 // on "test").
-func (h *harness) sayOn(transport, user, text string) []Message {
+func (h *harness) sayOn(transport, user, text string) []core.Message {
 	h.t.Helper()
-	ev := Event{Key: fmt.Sprintf("%s:%d", transport, h.seq.Add(1)), Transport: transport, Kind: EventText, Chat: user, ChatKind: ChatPrivate, User: user, Text: text, Time: h.now}
-	var out []Message
+	ev := core.Event{Key: fmt.Sprintf("%s:%d", transport, h.seq.Add(1)), Transport: transport, Kind: core.EventText, Chat: user, ChatKind: core.ChatPrivate, User: user, Text: text, Time: h.now}
+	var out []core.Message
 	if err := h.db.Update(func(tx *storage.Tx) error {
 		var err error
 		out, err = h.e.Handle(tx, ev)
@@ -29,7 +31,7 @@ func (h *harness) sayOn(transport, user, text string) []Message {
 var codeRE = regexp.MustCompile(`\b([A-Z0-9]{3})-([A-Z0-9]{3})\b`)
 
 // codeIn returns the invite code shown in msgs.
-func (h *harness) codeIn(msgs []Message) string {
+func (h *harness) codeIn(msgs []core.Message) string {
 	h.t.Helper()
 	for _, m := range msgs {
 		if c := codeRE.FindString(m.Text); c != "" {
@@ -56,7 +58,7 @@ func TestParseInviteCode(t *testing.T) {
 		{"/start", "", false},
 	}
 	for _, c := range cases {
-		got, ok := ParseInviteCode(c.in)
+		got, ok := members.ParseInviteCode(c.in)
 		if ok != c.ok || (ok && got != c.want) {
 			t.Errorf("ParseInviteCode(%q) = %q, %v; want %q, %v", c.in, got, ok, c.want, c.ok)
 		}

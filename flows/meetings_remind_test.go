@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/meetings"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,7 +14,7 @@ import (
 
 // meetingReminders keeps the meeting reminders among msgs (other features
 // have reminders too), as "key@dd/mm hh:mm".
-func (h *harness) meetingReminders(msgs []Message) []string {
+func (h *harness) meetingReminders(msgs []core.Message) []string {
 	var out []string
 	for _, m := range msgs {
 		if strings.HasPrefix(m.Key, "reminder/sec-") || strings.HasPrefix(m.Key, "reminder/member-") || strings.HasPrefix(m.Key, "reminder/thematic/") {
@@ -56,13 +58,13 @@ func TestMeetingReminders_EachOnceAtItsTime(t *testing.T) {
 	h.say("lethihai", "2")
 	got := h.runClock(time.Date(2026, 3, 4, 12, 0, 0, 0, h.zone), 10*time.Minute)
 	want := []string{
-		reminderKey("sec-early", mt.ID, sec) + "@24/02 19:30",
-		reminderKey("sec-late", mt.ID, sec) + "@01/03 19:30",
-		reminderKey("member-early", mt.ID, sec) + "@02/03 19:30",
-		reminderKey("member-early", mt.ID, one) + "@02/03 19:30",
-		reminderKey("sec-day", mt.ID, sec) + "@03/03 07:00",
-		reminderKey("member-late", mt.ID, sec) + "@03/03 17:30",
-		reminderKey("member-late", mt.ID, one) + "@03/03 17:30",
+		meetings.ReminderKey("sec-early", mt.ID, sec) + "@24/02 19:30",
+		meetings.ReminderKey("sec-late", mt.ID, sec) + "@01/03 19:30",
+		meetings.ReminderKey("member-early", mt.ID, sec) + "@02/03 19:30",
+		meetings.ReminderKey("member-early", mt.ID, one) + "@02/03 19:30",
+		meetings.ReminderKey("sec-day", mt.ID, sec) + "@03/03 07:00",
+		meetings.ReminderKey("member-late", mt.ID, sec) + "@03/03 17:30",
+		meetings.ReminderKey("member-late", mt.ID, one) + "@03/03 17:30",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("reminders:\n got %q\nwant %q", got, want)
@@ -95,7 +97,7 @@ func TestMeetingReminders_QuietHours(t *testing.T) {
 	one := h.member("tranvanmot").ID
 	h.now = time.Date(2026, 3, 2, 12, 0, 0, 0, h.zone)
 	got := h.runClock(time.Date(2026, 3, 3, 8, 0, 0, 0, h.zone), 10*time.Minute)
-	if !slices.Contains(got, reminderKey("member-late", mt.ID, one)+"@03/03 06:30") {
+	if !slices.Contains(got, meetings.ReminderKey("member-late", mt.ID, one)+"@03/03 06:30") {
 		t.Fatalf("the 05:00 reminder should wait for the end of quiet hours (06:30): %q", got)
 	}
 	for _, k := range got {
@@ -113,7 +115,7 @@ func TestMeetingReminders_RestartMidWave(t *testing.T) {
 	h.now = time.Date(2026, 3, 2, 19, 30, 0, 0, h.zone)
 	// The wave is enqueued, then the process dies after only part of it
 	// reached the outbox (as a crash between two ticks' batches would leave it).
-	var wave []Message
+	var wave []core.Message
 	err := h.db.Update(func(tx *storage.Tx) error {
 		out, err := h.e.Due(tx, h.now)
 		if err != nil {
@@ -157,7 +159,7 @@ func TestMeetingReminders_CatchUpOnlyBeforeTheMeeting(t *testing.T) {
 		// later one is still useful and goes once, the earlier one never.
 		h.now = time.Date(2026, 3, 2, 12, 0, 0, 0, h.zone)
 		got := h.runClock(h.now.Add(time.Hour), 10*time.Minute)
-		want := []string{reminderKey("sec-late", mt.ID, sec) + "@02/03 12:00"}
+		want := []string{meetings.ReminderKey("sec-late", mt.ID, sec) + "@02/03 12:00"}
 		if !slices.Equal(got, want) {
 			t.Fatalf("got %q, want %q", got, want)
 		}
@@ -175,7 +177,7 @@ func TestMeetingReminders_CatchUpOnlyBeforeTheMeeting(t *testing.T) {
 		h.now = time.Date(2026, 3, 2, 23, 0, 0, 0, h.zone)
 		h.restart()
 		got := h.runClock(time.Date(2026, 3, 3, 7, 0, 0, 0, h.zone), 10*time.Minute)
-		if !slices.Contains(got, reminderKey("member-early", mt.ID, one)+"@03/03 06:30") {
+		if !slices.Contains(got, meetings.ReminderKey("member-early", mt.ID, one)+"@03/03 06:30") {
 			t.Fatalf("missed T−1 reminder should come at 06:30: %q", got)
 		}
 	})
@@ -225,14 +227,14 @@ func TestMeetingReminders_SettingsByButtons(t *testing.T) {
 	// Members are now reminded two days ahead, at 19:30 on 01/03.
 	h.now = time.Date(2026, 3, 1, 12, 0, 0, 0, h.zone)
 	got := h.runClock(time.Date(2026, 3, 1, 23, 0, 0, 0, h.zone), 10*time.Minute)
-	if !slices.Contains(got, reminderKey("member-early", mt.ID, one)+"@01/03 19:30") {
+	if !slices.Contains(got, meetings.ReminderKey("member-early", mt.ID, one)+"@01/03 19:30") {
 		t.Fatalf("got %q", got)
 	}
 	// The secretary's reminder on the day of the meeting now comes at 08:00.
 	sec := h.member("sec").ID
 	h.now = time.Date(2026, 3, 3, 7, 30, 0, 0, h.zone)
 	morning := h.runClock(time.Date(2026, 3, 3, 9, 0, 0, 0, h.zone), 10*time.Minute)
-	if !slices.Contains(morning, reminderKey("sec-day", mt.ID, sec)+"@03/03 08:00") {
+	if !slices.Contains(morning, meetings.ReminderKey("sec-day", mt.ID, sec)+"@03/03 08:00") {
 		t.Fatalf("morning reminder: %q", morning)
 	}
 	// A member cannot open the settings.
@@ -261,7 +263,7 @@ func TestMeetingReminders_NoNoticeNoMemberReminder(t *testing.T) {
 			t.Fatalf("a member reminder for a meeting with no notice: %q", keys)
 		}
 	}
-	if n := strings.Count(strings.Join(keys, " "), reminderKey("notice-missing", mt.ID, sec)); n != 1 {
+	if n := strings.Count(strings.Join(keys, " "), meetings.ReminderKey("notice-missing", mt.ID, sec)); n != 1 {
 		t.Fatalf("the secretary was asked %d times to send the notice: %q", n, keys)
 	}
 	h.wantText(h.inbox["sec"][len(h.inbox["sec"])-2:len(h.inbox["sec"])-1], "vi", "mt.remind_notice_missing",

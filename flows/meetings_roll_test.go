@@ -2,6 +2,9 @@ package flows
 
 import (
 	"bytes"
+	"chibo/flows/core"
+	"chibo/flows/meetings"
+	"chibo/flows/members"
 	"fmt"
 	"regexp"
 	"strings"
@@ -70,20 +73,20 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 	// Typed in lowercase with spaces, the code works once.
 	out = h.say("tranvanmot", "/code "+strings.ToLower(code[:4])+" "+strings.ToLower(code[4:]))
 	h.wantText(out, "vi", "mt.code_done", "Kind", "sinh hoạt chi bộ thường kỳ", "When", "19:30 ngày 03/03/2026")
-	out = h.event(Event{Kind: EventText, User: "tranvanmot", Text: "/code " + code})
+	out = h.event(core.Event{Kind: core.EventText, User: "tranvanmot", Text: "/code " + code})
 	h.wantText(out, "vi", "mt.code_already", "When", "19:30 ngày 03/03/2026")
 	// The deep link's payload goes through the same check.
-	if !IsCheckinPayload("m_"+code) || IsCheckinPayload("m_"+NewToken()[2:]) || IsCheckinPayload(code) {
+	if !meetings.IsCheckinPayload("m_"+code) || meetings.IsCheckinPayload("m_"+members.NewToken()[2:]) || meetings.IsCheckinPayload(code) {
 		t.Fatal("check-in payloads and invite tokens are told apart")
 	}
 	h.now = h.now.Add(time.Minute)
 	if err := h.db.Update(func(tx *storage.Tx) error {
-		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Me: h.member("dovannam"), Lang: "vi", Ev: Event{Transport: tr, Chat: "dovannam", User: "dovannam"}}
-		if err := StartCheckin(c, "m_"+code); err != nil {
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Me: h.member("dovannam"), Lang: "vi", Ev: core.Event{Transport: tr, Chat: "dovannam", User: "dovannam"}}
+		if err := meetings.StartCheckin(c, "m_"+code); err != nil {
 			return err
 		}
-		if len(c.out) != 1 || !strings.Contains(c.out[0].Text, "Đã điểm danh") {
-			return fmt.Errorf("deep link check-in said %q", texts(c.out))
+		if len(c.Out) != 1 || !strings.Contains(c.Out[0].Text, "Đã điểm danh") {
+			return fmt.Errorf("deep link check-in said %q", texts(c.Out))
 		}
 		return nil
 	}); err != nil {
@@ -98,14 +101,14 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 	out = h.tap("sec", h.vi("mt.btn_roll"))
 	h.wantContains(out, h.vi("mt.roll_counts", "Present", 2, "Excused", 1, "Pending", 0, "Unexcused", 0, "Exempt", 2, "Unmarked", 2))
 	out = h.tap("sec", h.vi("mt.btn_all_present"))
-	h.wantContains(out, h.e.cat.N("vi", "mt.roll_all_done", 2))
+	h.wantContains(out, h.e.Cat.N("vi", "mt.roll_all_done", 2))
 	out = h.tap("sec", h.vi("mt.btn_all_present"))
 	h.wantText(out, "vi", "mt.roll_all_nothing")
 	h.tap("sec", h.vi("mt.btn_person", "N", 7, "Name", "Hồ Thị Sáu"))
 	out = h.tap("sec", h.vi("mt.btn_mark_unexcused"))
 	h.wantText(out, "vi", "mt.roll_set", "Name", "Hồ Thị Sáu", "State", h.vi("mt.rs_unexcused"))
 	out = h.tap("sec", h.vi("mt.btn_all_dues"))
-	h.wantContains(out, h.e.cat.N("vi", "mt.roll_all_done", 3))
+	h.wantContains(out, h.e.Cat.N("vi", "mt.roll_all_done", 3))
 
 	// Close at 21:15: 105 minutes from 19:30 (check-in opened early).
 	h.now = time.Date(2026, 3, 3, 21, 15, 0, 0, h.zone)
@@ -121,10 +124,10 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 		h.vi("mt.sum_unexcused", "Names", "Hồ Thị Sáu"),
 		h.vi("mt.sum_dues", "Paid", 3, "Liable", 7),
 		h.vi("mt.sum_standard", "Verdict", h.vi("mt.fails")),
-		h.e.cat.N("vi", "mt.flag_unexcused", 1, "Name", "Hồ Thị Sáu", "Months", "3"),
+		h.e.Cat.N("vi", "mt.flag_unexcused", 1, "Name", "Hồ Thị Sáu", "Months", "3"),
 		// Dues are not inferred from presence: the exempt member was never
 		// asked, so her month is "no information", not an art. 8 "unpaid".
-		h.e.cat.N("vi", "dues.flag_unknown", 1, "Name", "Võ Thị Bốn", "Months", "3"),
+		h.e.Cat.N("vi", "dues.flag_unknown", 1, "Name", "Võ Thị Bốn", "Months", "3"),
 	} {
 		if !strings.Contains(sum, want) {
 			t.Errorf("summary lacks %q:\n%s", want, sum)
@@ -185,7 +188,7 @@ func TestMeetings_CheckinCodeExpires(t *testing.T) {
 			code = s[1]
 		}
 	}
-	h.advance(codeTTL + time.Minute)
+	h.advance(meetings.CodeTTL + time.Minute)
 	before := h.snapshot()
 	h.wantText(h.say("tranvanmot", "/code "+code), "vi", "mt.code_expired")
 	if h.snapshot() != before {
@@ -224,8 +227,8 @@ func TestMeetings_RollEditsInPlace(t *testing.T) {
 	h.now = time.Date(2026, 3, 3, 19, 25, 0, 0, h.zone)
 	h.say("sec", "/meeting")
 	mid := h.meetings()[0].ID
-	tapIn := func(msgID, data string) []Message {
-		return h.event(Event{Kind: EventButton, User: "sec", Data: data, MessageID: msgID})
+	tapIn := func(msgID, data string) []core.Message {
+		return h.event(core.Event{Kind: core.EventButton, User: "sec", Data: data, MessageID: msgID})
 	}
 	out := tapIn("41", fmt.Sprintf("rla:%d:p", mid))
 	if len(out) != 1 || out[0].EditMessageID != "41" || !strings.Contains(out[0].Text, h.vi("mt.rs_present")) {

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"chibo/flows/core"
 	"fmt"
 	"strings"
 	"testing"
@@ -59,14 +60,14 @@ func (h *harness) setStatus(user string, s storage.Status) {
 }
 
 // press sends a button payload as user, as a tap on an old or forged button would.
-func (h *harness) press(user, data string) []Message {
+func (h *harness) press(user, data string) []core.Message {
 	h.t.Helper()
-	return h.event(Event{Kind: EventButton, User: user, Data: data})
+	return h.event(core.Event{Kind: core.EventButton, User: user, Data: data})
 }
 
 func (h *harness) vi(id string, kv ...any) string { return h.T("vi", id, kv...) }
 
-func texts(msgs []Message) string {
+func texts(msgs []core.Message) string {
 	var b strings.Builder
 	for _, m := range msgs {
 		fmt.Fprintf(&b, "[%s] %s\n", m.Chat, m.Text)
@@ -75,8 +76,8 @@ func texts(msgs []Message) string {
 }
 
 // to returns the messages among msgs sent to user.
-func to(msgs []Message, user string) []Message {
-	var out []Message
+func to(msgs []core.Message, user string) []core.Message {
+	var out []core.Message
 	for _, m := range msgs {
 		if m.Chat == user {
 			out = append(out, m)
@@ -102,7 +103,7 @@ func TestMeetings_RegularMeetingsFromSchedule(t *testing.T) {
 
 	// A member cannot change the schedule, even with a forged button.
 	h.press("tranvanmot", fmt.Sprintf("ml:%d:s", h.cell.ID))
-	h.wantText([]Message{h.last("tranvanmot")}, "vi", "err.leaders_only")
+	h.wantText([]core.Message{h.last("tranvanmot")}, "vi", "err.leaders_only")
 
 	// The secretary moves the rule to the 5th at 20:00 with buttons only,
 	// after moving March's meeting by hand, which the new rule leaves alone.
@@ -144,7 +145,7 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 	h.tap("sec", h.vi("mt.btn_topic"))
 	h.say("sec", "Nghị quyết quý I")
 	out := h.tap("sec", h.vi("mt.btn_notify"))
-	h.wantContains(to(out, "sec"), h.e.cat.N("vi", "mt.notice_sent", 3, "Unreachable", 0))
+	h.wantContains(to(out, "sec"), h.e.Cat.N("vi", "mt.notice_sent", 3, "Unreachable", 0))
 	for _, u := range []string{"tranvanmot", "lethihai", "sec"} {
 		if len(to(out, u)) == 0 {
 			t.Fatalf("%s got no notice:\n%s", u, texts(out))
@@ -251,7 +252,7 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 func TestMeetings_GroupChatGetsNotice(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Văn Một")
-	h.event(Event{Kind: EventText, Chat: "-100", ChatKind: ChatGroup, User: "sec", Text: "/linkgroup"})
+	h.event(core.Event{Kind: core.EventText, Chat: "-100", ChatKind: core.ChatGroup, User: "sec", Text: "/linkgroup"})
 	h.say("sec", "/meeting")
 	h.tap("sec", h.vi("mt.btn_open_n", "N", 1, "Date", "03/03"))
 	out := h.tap("sec", h.vi("mt.btn_notify"))

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/meetings"
 	"errors"
 	"flag"
 	"fmt"
@@ -246,7 +248,7 @@ func (w *world) note(format string, args ...any) {
 }
 
 // do runs one event as a, then checks what changed.
-func (w *world) do(a act, fn func() []Message) []Message {
+func (w *world) do(a act, fn func() []core.Message) []core.Message {
 	w.t.Helper()
 	w.events++
 	w.note("%s: %s", a.who, a.what)
@@ -264,27 +266,27 @@ func (w *world) do(a act, fn func() []Message) []Message {
 	return out
 }
 
-func (w *world) press(user, data string, a act) []Message {
+func (w *world) press(user, data string, a act) []core.Message {
 	a.who = user
 	if a.what == "" {
 		a.what = data
 	}
-	return w.do(a, func() []Message { return w.h.press(user, data) })
+	return w.do(a, func() []core.Message { return w.h.press(user, data) })
 }
 
-func (w *world) say(user, text string, a act) []Message {
+func (w *world) say(user, text string, a act) []core.Message {
 	a.who = user
 	if a.what == "" {
 		a.what = fmt.Sprintf("%q", text)
 	}
-	return w.do(a, func() []Message { return w.h.say(user, text) })
+	return w.do(a, func() []core.Message { return w.h.say(user, text) })
 }
 
 func (w *world) tick() { w.do(act{who: "clock", what: "tick"}, w.h.due) }
 
 func (w *world) restart() {
 	w.n.Restarts++
-	w.do(act{who: "process", what: "restart"}, func() []Message { w.h.restart(); return nil })
+	w.do(act{who: "process", what: "restart"}, func() []core.Message { w.h.restart(); return nil })
 }
 
 // conv is the user's conversation in progress: its flow and step, "" when none.
@@ -310,7 +312,7 @@ func (w *world) conv(user string) (flow, step string) {
 
 // choose taps a button of the last message to user: the one labelled
 // label, or a random one when label is empty.
-func (w *world) choose(user, label string, a act) []Message {
+func (w *world) choose(user, label string, a act) []core.Message {
 	last := w.h.last(user)
 	cs := last.Choices()
 	if len(cs) == 0 {
@@ -318,7 +320,7 @@ func (w *world) choose(user, label string, a act) []Message {
 	}
 	b := cs[w.r.IntN(len(cs))]
 	if label != "" {
-		i := slices.IndexFunc(cs, func(b Button) bool { return b.Label == label })
+		i := slices.IndexFunc(cs, func(b core.Button) bool { return b.Label == label })
 		if i < 0 {
 			w.t.Fatalf("no button %q in the last message to %s: %q", label, user, w.h.last(user).Text)
 		}
@@ -326,7 +328,7 @@ func (w *world) choose(user, label string, a act) []Message {
 	}
 	a.who = user
 	a.what = fmt.Sprintf("tap %q", b.Label)
-	return w.do(a, func() []Message { return w.h.event(Event{Kind: EventButton, User: user, Data: b.Data}) })
+	return w.do(a, func() []core.Message { return w.h.event(core.Event{Kind: core.EventButton, User: user, Data: b.Data}) })
 }
 
 // endConv leaves whatever conversation user is still in.
@@ -563,7 +565,7 @@ func (w *world) awayRequest() {
 // to them: a new request, a decided or replaced one, a change.
 func (w *world) tapAwayButton() {
 	l := w.pick(w.leaders)
-	var bs []Button
+	var bs []core.Button
 	for i := range w.h.inbox[l] {
 		for _, b := range w.h.inbox[l][i].Choices() {
 			if strings.HasPrefix(b.Data, "fq:") {
@@ -585,7 +587,7 @@ func (w *world) tapAwayButton() {
 		a.invalid = true // decided or replaced: nothing changes
 		w.n.Stale++
 	}
-	w.do(a, func() []Message { return w.h.event(Event{Kind: EventButton, User: l, Data: b.Data}) })
+	w.do(a, func() []core.Message { return w.h.event(core.Event{Kind: core.EventButton, User: l, Data: b.Data}) })
 	if f, _ := w.conv(l); f == "awayrefuse" {
 		w.say(l, "Chưa đủ điều kiện", act{})
 	}
@@ -619,7 +621,7 @@ func (w *world) rsvp(id uint64) {
 // excuse since replaced, a change or its confirmation.
 func (w *world) tapExcuseButton() {
 	l := w.pick(w.leaders)
-	var bs []Button
+	var bs []core.Button
 	for i := range w.h.inbox[l] {
 		for _, b := range w.h.inbox[l][i].Choices() {
 			if strings.HasPrefix(b.Data, "a:exc:") || strings.HasPrefix(b.Data, "exc:") {
@@ -646,7 +648,7 @@ func (w *world) tapExcuseButton() {
 			w.n.Stale++
 		}
 	}
-	w.do(a, func() []Message { return w.h.event(Event{Kind: EventButton, User: l, Data: b.Data}) })
+	w.do(a, func() []core.Message { return w.h.event(core.Event{Kind: core.EventButton, User: l, Data: b.Data}) })
 }
 
 // rollSet is a leader changing one member's roll entry, open or closed.
@@ -750,7 +752,7 @@ func (w *world) close(id uint64) {
 		defer func() {
 			if _, step := w.conv(other); step == "times" && !w.t.Failed() {
 				w.do(act{who: other, what: "tap the close confirmation after the other leader closed", invalid: true},
-					func() []Message { return w.h.tap(other, w.h.vi("close.btn_ok")) })
+					func() []core.Message { return w.h.tap(other, w.h.vi("close.btn_ok")) })
 			}
 			w.endConv(other)
 		}()
@@ -796,7 +798,7 @@ func (w *world) cancel(mt *storage.Meeting) *storage.Meeting {
 	w.endConv(l)
 	re := w.h.vi("close.btn_reschedule")
 	last := w.h.last(l)
-	if !slices.ContainsFunc(last.Choices(), func(b Button) bool { return b.Label == re }) || w.chance(0.3) {
+	if !slices.ContainsFunc(last.Choices(), func(b core.Button) bool { return b.Label == re }) || w.chance(0.3) {
 		return nil
 	}
 	w.choose(l, re, act{})
@@ -917,7 +919,7 @@ func (w *world) status() {
 	}
 	kind := kinds[w.r.IntN(len(kinds))]
 	w.say(l, "/status", act{})
-	c := &Ctx{e: w.h.e, Lang: "vi"}
+	c := &core.Ctx{E: w.h.e, Lang: "vi"}
 	from := w.h.now.AddDate(0, 0, w.r.IntN(90)-60)
 	if kind == storage.StatusLeft {
 		from = w.h.now.AddDate(0, 0, -w.r.IntN(10))
@@ -939,7 +941,7 @@ func (w *world) status() {
 		case "member":
 			w.say(l, w.names[u], act{})
 		case "kind":
-			w.choose(l, c.statusName(kind), act{})
+			w.choose(l, c.StatusName(kind), act{})
 		case "from":
 			w.say(l, from.In(w.h.zone).Format("02/01/2006"), act{})
 		case "to":
@@ -964,7 +966,7 @@ func (w *world) status() {
 		w.gone[u] = true
 		if w.chance(0.7) { // received by the other cell: the old cell's books keep their marks
 			var tok string
-			w.do(act{who: "sec2", what: "/invite"}, func() []Message { tok = w.h.inviteBy("sec2"); return nil })
+			w.do(act{who: "sec2", what: "/invite"}, func() []core.Message { tok = w.h.inviteBy("sec2"); return nil })
 			w.say(u, "/start "+tok, act{})
 			w.n.Received++
 		}
@@ -999,7 +1001,7 @@ func (w *world) checkin() {
 		last := w.h.last(u)
 		cs := last.Choices()
 		if f, _ := w.conv(u); f != "checkin" {
-			if i > 0 || !slices.ContainsFunc(cs, func(b Button) bool { return strings.HasPrefix(b.Data, "ck:") }) {
+			if i > 0 || !slices.ContainsFunc(cs, func(b core.Button) bool { return strings.HasPrefix(b.Data, "ck:") }) {
 				break
 			}
 		}
@@ -1016,10 +1018,10 @@ func (w *world) checkin() {
 		}
 		send := w.h.vi("checkins.btn_send")
 		switch {
-		case slices.ContainsFunc(cs, func(b Button) bool { return b.Label == send }) && w.chance(0.8):
+		case slices.ContainsFunc(cs, func(b core.Button) bool { return b.Label == send }) && w.chance(0.8):
 			w.choose(u, send, a)
 			w.n.Checkins++
-		case i == 0 && slices.ContainsFunc(cs, func(b Button) bool { return b.Label == w.h.vi("checkins.btn_same") }) && w.chance(0.6):
+		case i == 0 && slices.ContainsFunc(cs, func(b core.Button) bool { return b.Label == w.h.vi("checkins.btn_same") }) && w.chance(0.6):
 			w.choose(u, w.h.vi("checkins.btn_same"), a)
 			w.n.Same++
 		case len(cs) > 0 && (tries == 0 || w.chance(0.5)):
@@ -1405,7 +1407,7 @@ func outcomeCounts(mt *storage.Meeting) counts {
 func (w *world) checkBooks() {
 	w.t.Helper()
 	w.view(func(tx *storage.Tx) error {
-		c := &Ctx{e: w.h.e, Tx: tx, Now: w.h.now, Lang: "vi"}
+		c := &core.Ctx{E: w.h.e, Tx: tx, Now: w.h.now, Lang: "vi"}
 		ms, err := tx.Meetings(w.h.cell.ID)
 		if err != nil {
 			return err
@@ -1426,7 +1428,7 @@ func (w *world) checkBooks() {
 			}
 		}
 		for year, closed := range years {
-			a, err := c.attendanceYear(w.h.cell, year)
+			a, err := meetings.AttendanceYear(c, w.h.cell, year)
 			if err != nil {
 				return err
 			}
@@ -1484,8 +1486,8 @@ func (w *world) checkBooks() {
 
 // checkSummary: a closed meeting's summary, whenever it is opened, shows
 // the stored counts and names everyone they count as absent.
-func (w *world) checkSummary(c *Ctx, mt *storage.Meeting) error {
-	text, err := c.summaryText(mt, w.h.cell)
+func (w *world) checkSummary(c *core.Ctx, mt *storage.Meeting) error {
+	text, err := meetings.SummaryText(c, mt, w.h.cell)
 	if err != nil {
 		return err
 	}
@@ -1511,11 +1513,11 @@ func (w *world) checkSummary(c *Ctx, mt *storage.Meeting) error {
 		}
 		switch {
 		case a.Outcome == storage.OutcomeExcused:
-			if l := c.T("mt.sum_excused_line", "Name", c.memberName(m), "Reason", c.reasonText(a)); !strings.Contains(text, l) {
+			if l := c.T("mt.sum_excused_line", "Name", c.MemberName(m), "Reason", meetings.ReasonText(c, a)); !strings.Contains(text, l) {
 				w.t.Fatalf("summary of meeting %d does not name %s as excused:\n%s", mt.ID, m.Name, text)
 			}
 		case a.Outcome == storage.OutcomeUnexcused && a.Excuse != storage.ExcusePending:
-			unexcused = append(unexcused, c.memberName(m))
+			unexcused = append(unexcused, c.MemberName(m))
 		}
 	}
 	slices.Sort(named)
@@ -1567,24 +1569,24 @@ func (w *world) checkStandings(mt *storage.Meeting, members []storage.Member) {
 		if a != nil {
 			o = a.Outcome
 		}
-		st, on := stateOf(m, mt)
-		mark := meetingMark(m, mt)
+		st, on := meetings.StateOf(m, mt)
+		mark := meetings.MeetingMark(m, mt)
 		var want export.Mark
-		var wantSt rollState
+		var wantSt meetings.RollState
 		switch o {
 		case storage.OutcomePresent:
-			want, wantSt = export.MarkPresent, rsPresent
+			want, wantSt = export.MarkPresent, meetings.RsPresent
 		case storage.OutcomeExcused:
-			want, wantSt = export.MarkExcused, rsExcused
+			want, wantSt = export.MarkExcused, meetings.RsExcused
 		case storage.OutcomeUnexcused:
-			want, wantSt = export.MarkUnexcused, rsUnexcused
+			want, wantSt = export.MarkUnexcused, meetings.RsUnexcused
 			if a.Excuse == storage.ExcusePending {
-				wantSt = rsPending
+				wantSt = meetings.RsPending
 			}
 		case storage.OutcomeExempt:
-			want, wantSt = export.MarkExempt, rsExempt
+			want, wantSt = export.MarkExempt, meetings.RsExempt
 			if a.Mark == storage.MarkPresent {
-				want, wantSt = export.MarkExemptPresent, rsExemptPresent
+				want, wantSt = export.MarkExemptPresent, meetings.RsExemptPresent
 			}
 		case storage.OutcomeNotExpected, "":
 			if on || mark != export.MarkNone {

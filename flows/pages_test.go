@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"chibo/flows/core"
 	"fmt"
 	"testing"
 
@@ -17,11 +18,11 @@ func TestPages_longListsFitTelegramsKeyboard(t *testing.T) {
 	out := h.say("sec", "/status")
 	first := out[len(out)-1]
 	n := len(first.Choices())
-	if n > maxButtons || n < pageSize {
+	if n > core.MaxButtons || n < core.PageSize {
 		t.Fatalf("first page has %d buttons", n)
 	}
 	for _, row := range first.Buttons {
-		if len(row) > maxPerRow {
+		if len(row) > core.MaxPerRow {
 			t.Fatalf("a row of %d buttons", len(row))
 		}
 	}

@@ -1,6 +1,9 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/meetings"
+	"chibo/flows/privacy"
 	"flag"
 	"fmt"
 	"os"
@@ -222,13 +225,13 @@ func BenchmarkProvince(b *testing.B) {
 		var longest time.Duration
 		batches := 0
 		for b.Loop() {
-			if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutMeta(metaHousekeepDay, nil) }); err != nil {
+			if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutMeta(privacy.MetaHousekeepDay, nil) }); err != nil {
 				b.Fatal(err)
 			}
 			for more := true; more; batches++ {
 				began := time.Now()
 				if err := h.db.Update(func(tx *storage.Tx) (err error) {
-					more, err = h.e.Housekeep(tx, h.now)
+					more, err = privacy.Housekeep(h.e, tx, h.now)
 					return err
 				}); err != nil {
 					b.Fatal(err)
@@ -241,7 +244,7 @@ func BenchmarkProvince(b *testing.B) {
 	})
 	b.Run("help", func(b *testing.B) {
 		for b.Loop() {
-			ev := Event{Transport: tr, Kind: EventText, User: p.member, Chat: p.member, ChatKind: ChatPrivate, Text: "/help",
+			ev := core.Event{Transport: tr, Kind: core.EventText, User: p.member, Chat: p.member, ChatKind: core.ChatPrivate, Text: "/help",
 				Key: fmt.Sprintf("bench:%d", h.seq.Add(1)), Time: h.now}
 			if err := h.db.Update(func(tx *storage.Tx) error {
 				out, err := h.e.Handle(tx, ev)
@@ -278,8 +281,8 @@ func BenchmarkProvince(b *testing.B) {
 				if err != nil {
 					return err
 				}
-				c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
-				_, err = c.attendanceYear(cell, 2026)
+				c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+				_, err = meetings.AttendanceYear(c, cell, 2026)
 				return err
 			}); err != nil {
 				b.Fatal(err)
@@ -320,26 +323,26 @@ func benchMigrateV6(b *testing.B, h *harness) {
 
 // benchChatLevels is the storage part of cmd/chibo's chatLevels: the menu
 // level of everyone who sees more than the members' menu.
-func benchChatLevels(tx *storage.Tx) (map[string]MenuLevel, error) {
-	return ChatLevels(tx, "telegram")
+func benchChatLevels(tx *storage.Tx) (map[string]core.MenuLevel, error) {
+	return core.ChatLevels(tx, "telegram")
 }
 
 // benchDueParts times each source of due work on its own, in its own write
 // transaction, and reports each one's time per tick: where a tick's time goes.
 func benchDueParts(b *testing.B, h *harness) {
-	spent := make([]time.Duration, len(h.e.dues))
+	spent := make([]time.Duration, len(h.e.Dues))
 	for b.Loop() {
-		for i, d := range h.e.dues {
+		for i, d := range h.e.Dues {
 			began := time.Now()
 			if err := h.db.Update(func(tx *storage.Tx) error {
-				return d.f(&Ctx{e: h.e, Tx: tx, Now: h.now, Lang: h.e.cfg.DefaultLang})
+				return d.F(&core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: h.e.Cfg.DefaultLang})
 			}); err != nil {
 				b.Fatal(err)
 			}
 			spent[i] += time.Since(began)
 		}
 	}
-	for i, d := range h.e.dues {
-		b.ReportMetric(float64(spent[i].Microseconds())/1000/float64(b.N), "ms/"+d.name)
+	for i, d := range h.e.Dues {
+		b.ReportMetric(float64(spent[i].Microseconds())/1000/float64(b.N), "ms/"+d.Name)
 	}
 }

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/members"
 	"strings"
 	"testing"
 	"time"
@@ -116,7 +118,7 @@ func TestRegistration_declineStoresOnlyRefusal(t *testing.T) {
 func TestInvite_singleUseAndExpiry(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()
-	register := func(user, tok string) []Message {
+	register := func(user, tok string) []core.Message {
 		h.names[user] = "Người " + strings.ToUpper(user[:1]) + user[1:]
 		h.say(user, "/start "+tok)
 		h.tap(user, "Đúng")
@@ -191,7 +193,7 @@ func TestStart_secretaryInviteForExistingMember(t *testing.T) {
 	h.seedCell("Trần Thị Bình")
 	tok := ""
 	err := h.db.Update(func(tx *storage.Tx) error {
-		tok = NewToken()
+		tok = members.NewToken()
 		return tx.PutInvite(&storage.Invite{Token: tok, CellID: h.cell.ID, Role: storage.RoleDeputy, Created: h.now, Expires: h.now.Add(time.Hour)})
 	})
 	if err != nil {

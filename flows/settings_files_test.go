@@ -1,6 +1,9 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/meetings"
+	"chibo/flows/residence"
 	"testing"
 
 	"chibo/storage"
@@ -10,13 +13,13 @@ func TestSectionName_customTemplateLabels(t *testing.T) {
 	h := newHarness(t)
 	s := storage.QualitySection{ID: "tu_phe_binh", Max: 50, Label: map[string]string{"vi": "Tự phê bình và phê bình", "en": "Criticism and self-criticism"}}
 	for lang, want := range map[string]string{"vi": "Tự phê bình và phê bình", "en": "Criticism and self-criticism"} {
-		c := &Ctx{e: h.e, Lang: lang}
-		if got := c.sectionName(s); got != want {
+		c := &core.Ctx{E: h.e, Lang: lang}
+		if got := meetings.SectionName(c, s); got != want {
 			t.Errorf("%s: %q, want %q", lang, got, want)
 		}
 	}
-	c := &Ctx{e: h.e, Lang: "en"}
-	if got := c.sectionName(storage.QualitySection{ID: "prep"}); got != h.T("en", "mt.sec_prep") {
+	c := &core.Ctx{E: h.e, Lang: "en"}
+	if got := meetings.SectionName(c, storage.QualitySection{ID: "prep"}); got != h.T("en", "mt.sec_prep") {
 		t.Errorf("default section: %q", got)
 	}
 }
@@ -31,8 +34,8 @@ func TestParseResidenceSettings(t *testing.T) {
 		{`{"open_month":11,"open_day":1,"deadline_month":12,"deadline_day":15,"hour":8,"every_days":0}`, "settings.err_every"},
 		{`{"open_month":11,"open_day":1}{}`, "settings.err_json"},
 	} {
-		_, err := ParseResidenceSettings([]byte(c.json))
-		fe, _ := err.(*FormError)
+		_, err := residence.ParseResidenceSettings([]byte(c.json))
+		fe, _ := err.(*core.FormError)
 		switch {
 		case c.err == "" && err != nil:
 			t.Errorf("%s: %v", c.json, err)

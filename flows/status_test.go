@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/meetings"
 	"slices"
 	"strings"
 	"testing"
@@ -27,7 +29,7 @@ func (h *harness) backdateJoined(user string, t time.Time) {
 
 // recordStatus runs the secretary's /status flow for user; extra are the
 // answers after the kind (dates, exemption, reason), each typed or tapped.
-func (h *harness) recordStatus(user string, kind storage.StatusKind, answers ...string) []Message {
+func (h *harness) recordStatus(user string, kind storage.StatusKind, answers ...string) []core.Message {
 	h.t.Helper()
 	h.say("sec", "/status")
 	h.tap("sec", h.member(user).Name)
@@ -108,7 +110,7 @@ func TestStatus_farAwayWithoutExemptionIsExpected(t *testing.T) {
 	h.openMeeting("03/03")
 	out := h.tap("sec", h.vi("mt.btn_notify"))
 	// The secretary, Hùng and Cường; not Bình.
-	h.wantContains(out, h.e.cat.N("vi", "mt.notice_sent", 3, "Unreachable", 0))
+	h.wantContains(out, h.e.Cat.N("vi", "mt.notice_sent", 3, "Unreachable", 0))
 	if !strings.Contains(h.last("dovanhung").Text, "03/03/2026") {
 		t.Fatalf("Hùng got no notice: %q", h.last("dovanhung").Text)
 	}
@@ -385,8 +387,8 @@ func TestStatus_yearKeepsAMemberWhoMovedCell(t *testing.T) {
 	}
 	var names []string
 	err = h.db.View(func(tx *storage.Tx) error {
-		c := &Ctx{e: h.e, Tx: tx, Now: h.now, Lang: "vi"}
-		a, err := c.attendanceYear(h.cell, 2026)
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		a, err := meetings.AttendanceYear(c, h.cell, 2026)
 		for _, r := range a.Members {
 			names = append(names, r.Name)
 		}

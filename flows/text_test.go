@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"chibo/flows/core"
 	"errors"
 	"fmt"
 	"testing"
@@ -23,8 +24,8 @@ func TestCleanName(t *testing.T) {
 		{"<b>An</b>", "", "err.name_chars"},
 		{string(make([]rune, 0)) + "Trần " + repeatRune('a', 120), "", "err.name_too_long"},
 	} {
-		got, err := CleanName(c.in)
-		var inv *InvalidInput
+		got, err := core.CleanName(c.in)
+		var inv *core.InvalidInput
 		switch {
 		case c.err == "" && err != nil:
 			t.Errorf("CleanName(%q): %v", c.in, err)
@@ -38,8 +39,8 @@ func TestCleanName(t *testing.T) {
 
 func TestCleanFullName(t *testing.T) {
 	for in, want := range map[string]string{"Nguyễn Văn An": "", "Giàng A Páo": "", "Hùng": "err.name_full", "  Hùng  ": "err.name_full", "Hùng 3": "err.name_chars"} {
-		_, err := CleanFullName(in)
-		var inv *InvalidInput
+		_, err := core.CleanFullName(in)
+		var inv *core.InvalidInput
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("CleanFullName(%q): %v", in, err)
@@ -64,7 +65,7 @@ func TestFoldForSearch(t *testing.T) {
 		norm.NFD.String("Lê Thị Hồng"): "le thi hong",
 		"Bình Dương":                   "binh duong",
 	} {
-		if got := FoldForSearch(in); got != want {
+		if got := core.FoldForSearch(in); got != want {
 			t.Errorf("FoldForSearch(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -94,8 +95,8 @@ func TestParseDate(t *testing.T) {
 		{"25/12/2026 thêm", "", "err.date_format"},
 		{"25", "", "err.date_format"},
 	} {
-		got, err := ParseDateFrom(c.in, now, zone)
-		var inv *InvalidInput
+		got, err := core.ParseDateFrom(c.in, now, zone)
+		var inv *core.InvalidInput
 		switch {
 		case c.err == "" && err != nil:
 			t.Errorf("ParseDate(%q): %v", c.in, err)
@@ -108,23 +109,23 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 	// Without a clock, a date needs its year.
-	if _, err := ParseDate("20/12", zone); err == nil {
+	if _, err := core.ParseDate("20/12", zone); err == nil {
 		t.Error("ParseDate without a clock read 20/12")
 	}
-	if got, err := ParseDate("2026-12-20", zone); err != nil || got.Format("2006-01-02") != "2026-12-20" {
+	if got, err := core.ParseDate("2026-12-20", zone); err != nil || got.Format("2006-01-02") != "2026-12-20" {
 		t.Errorf("ParseDate(2026-12-20) = %v, %v", got, err)
 	}
 	// A day something happened: the last 20/12, not the next.
-	if got, err := parseDatePast("20/12", now, zone); err != nil || got.Format("2006-01-02") != "2025-12-20" {
+	if got, err := core.ParseDatePast("20/12", now, zone); err != nil || got.Format("2006-01-02") != "2025-12-20" {
 		t.Errorf("parseDatePast(20/12) = %v, %v", got, err)
 	}
 	// The error names the month and the day, and an example never in the past.
-	_, err := ParseDateFrom("31/02", now, zone)
-	var inv *InvalidInput
+	_, err := core.ParseDateFrom("31/02", now, zone)
+	var inv *core.InvalidInput
 	if !errors.As(err, &inv) || fmt.Sprint(inv.KV) != "[Month 2 Day 31]" {
 		t.Errorf("31/02: %v", err)
 	}
-	_, err = ParseDateFrom("hôm nay", now, zone)
+	_, err = core.ParseDateFrom("hôm nay", now, zone)
 	if !errors.As(err, &inv) || fmt.Sprint(inv.KV) != "[Example 14/12/2026]" {
 		t.Errorf("example: %v", err)
 	}
@@ -137,7 +138,7 @@ func TestDeepLinkToken(t *testing.T) {
 		"https://t.me/chibo_bot":                   "",
 		"https://example.com/?start=xyz":           "",
 	} {
-		got, ok := deepLinkToken(in)
+		got, ok := core.DeepLinkToken(in)
 		if got != want || ok != (want != "") {
 			t.Errorf("deepLinkToken(%q) = %q, %v", in, got, ok)
 		}

@@ -1,12 +1,12 @@
 package console
 
 import (
+	"chibo/flows/core"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -72,7 +72,7 @@ func parseClock(arg string, now time.Time, zone *time.Location) (time.Time, bool
 		return time.Time{}, false
 	}
 	date, clock, _ := strings.Cut(arg, " ")
-	day, err := flows.ParseDateFrom(date, now, zone)
+	day, err := core.ParseDateFrom(date, now, zone)
 	if err != nil {
 		return time.Time{}, false
 	}

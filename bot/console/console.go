@@ -5,6 +5,7 @@ package console
 
 import (
 	"bufio"
+	"chibo/flows/core"
 	"context"
 	"fmt"
 	"io"
@@ -17,7 +18,6 @@ import (
 	"time"
 
 	"chibo/bot"
-	"chibo/flows"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -55,7 +55,7 @@ type Console struct {
 func (c *Console) Send(_ context.Context, m bot.Message) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "── %s ──\n%s\n", c.T("console.to", "Name", c.nameOf(m.Chat)), m.Text)
-	values := flows.ValueChoices(m.Choices())
+	values := core.ValueChoices(m.Choices())
 	for i, btn := range m.Choices() {
 		if values { // a typed number is the value shown, not a position
 			fmt.Fprintf(&b, "  [%s]\n", btn.Label)
@@ -203,28 +203,28 @@ func (c *Console) handle(ctx context.Context, line string) (quit bool, err error
 		}
 	}
 	c.counter++
-	kind, loc := flows.EventText, (*flows.Location)(nil)
+	kind, loc := core.EventText, (*core.Location)(nil)
 	if cmd == "/location" { // the console's "share my location" button
 		var lat, lon float64
 		if n, _ := fmt.Sscanf(arg, "%g %g", &lat, &lon); n != 2 || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 			c.println(c.T("console.location_usage"))
 			return false, nil
 		}
-		kind, loc, line = flows.EventLocation, &flows.Location{Lat: lat, Lon: lon}, ""
+		kind, loc, line = core.EventLocation, &core.Location{Lat: lat, Lon: lon}, ""
 	}
-	ev := flows.Event{
+	ev := core.Event{
 		Key:       fmt.Sprintf("console:%d:%d", c.Clock.Now().UnixNano(), c.counter),
 		Transport: Transport,
 		Kind:      kind,
 		Location:  loc,
 		Chat:      c.user,
-		ChatKind:  flows.ChatPrivate,
+		ChatKind:  core.ChatPrivate,
 		User:      c.user,
 		UserName:  c.nameOf(c.user),
 		Text:      line,
 		Time:      c.Clock.Now(),
 	}
-	if err := c.Dispatcher.Dispatch(ctx, []flows.Event{ev}); err != nil {
+	if err := c.Dispatcher.Dispatch(ctx, []core.Event{ev}); err != nil {
 		return false, err
 	}
 	if _, err := c.Scheduler.Tick(); err != nil {
@@ -266,7 +266,7 @@ func (c *Console) switchTo(query string) {
 	// The best kind of match wins: the full name, then a whole word of it
 	// ("/as An" is Nguyễn Văn An, not every Văn), then any part.
 	var found []storage.Member
-	q := flows.FoldForSearch(query)
+	q := core.FoldForSearch(query)
 	_ = c.DB.View(func(tx *storage.Tx) error {
 		ms, err := tx.AllMembers()
 		best := 0
@@ -274,7 +274,7 @@ func (c *Console) switchTo(query string) {
 			if _, ok := m.Contacts[Transport]; !ok {
 				continue
 			}
-			name := flows.FoldForSearch(m.Name)
+			name := core.FoldForSearch(m.Name)
 			rank := 0
 			switch {
 			case name == q:
@@ -299,12 +299,12 @@ func (c *Console) switchTo(query string) {
 	case 0:
 		// A new person's id comes from their name, so after a restart the
 		// same name finds the same conversation.
-		name, err := flows.CleanName(query)
+		name, err := core.CleanName(query)
 		if err != nil {
 			name = query
 		}
 		c.mu.Lock()
-		c.user = "guest-" + strings.ReplaceAll(flows.FoldForSearch(name), " ", "-")
+		c.user = "guest-" + strings.ReplaceAll(core.FoldForSearch(name), " ", "-")
 		c.guests[c.user] = name
 		c.mu.Unlock()
 		c.println(c.T("console.as_new", "Name", c.nameOf(c.user)))

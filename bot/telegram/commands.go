@@ -1,13 +1,12 @@
 package telegram
 
 import (
+	"chibo/flows/core"
 	"context"
 	"fmt"
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
-
-	"chibo/flows"
 )
 
 // MenuLangs are the languages the command menus are set for.
@@ -15,7 +14,7 @@ var MenuLangs = []string{"vi", "en"}
 
 // SetCommands sets the "/" menu everyone sees: in the default language,
 // and per language_code for each of MenuLangs.
-func (t *Telegram) SetCommands(ctx context.Context, menu func(lang string) []flows.MenuItem) error {
+func (t *Telegram) SetCommands(ctx context.Context, menu func(lang string) []core.MenuItem) error {
 	for _, code := range append([]string{""}, MenuLangs...) {
 		if err := t.setMenu(ctx, menu, tgbotapi.NewBotCommandScopeDefault(), code); err != nil {
 			return err
@@ -26,7 +25,7 @@ func (t *Telegram) SetCommands(ctx context.Context, menu func(lang string) []flo
 
 // SetChatCommands sets the menu of the private chats given (secretaries and
 // group leaders see more than members), in every language.
-func (t *Telegram) SetChatCommands(ctx context.Context, menu func(lang string) []flows.MenuItem, chats []int64) error {
+func (t *Telegram) SetChatCommands(ctx context.Context, menu func(lang string) []core.MenuItem, chats []int64) error {
 	for _, chat := range chats {
 		for _, code := range append([]string{""}, MenuLangs...) {
 			if err := t.setMenu(ctx, menu, tgbotapi.NewBotCommandScopeChat(chat), code); err != nil {
@@ -40,7 +39,7 @@ func (t *Telegram) SetChatCommands(ctx context.Context, menu func(lang string) [
 // setMenu sets one menu. In each scope Telegram shows the menu of the
 // person's language_code, else the one without a language; a chat's scope
 // comes before the default scope.
-func (t *Telegram) setMenu(ctx context.Context, menu func(lang string) []flows.MenuItem, scope tgbotapi.BotCommandScope, code string) error {
+func (t *Telegram) setMenu(ctx context.Context, menu func(lang string) []core.MenuItem, scope tgbotapi.BotCommandScope, code string) error {
 	lang := code
 	if lang == "" {
 		lang = t.cfg.DefaultLang

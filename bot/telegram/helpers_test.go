@@ -2,6 +2,7 @@ package telegram_test
 
 import (
 	"bytes"
+	"chibo/flows/core"
 	"context"
 	"log/slog"
 	"path/filepath"
@@ -32,13 +33,13 @@ func mustOpenPath(tb testing.TB, path string) *storage.DB {
 	return db
 }
 
-func mustEngine(tb testing.TB) *flows.Engine {
+func mustEngine(tb testing.TB) *core.Engine {
 	tb.Helper()
 	cat, err := locales.Load()
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e, err := flows.NewEngine(cat, flows.Config{}, flows.Journeys()...)
+	e, err := core.NewEngine(cat, core.Config{}, flows.Journeys()...)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,7 +13,6 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"chibo/bot"
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -238,9 +238,9 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 		}
 		switch c.Type {
 		case "private":
-			ev.ChatKind = flows.ChatPrivate
+			ev.ChatKind = core.ChatPrivate
 		case "group", "supergroup":
-			ev.ChatKind = flows.ChatGroup
+			ev.ChatKind = core.ChatGroup
 		default:
 			return false
 		}
@@ -265,19 +265,19 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 		ev.Time = time.Unix(int64(msg.Date), 0)
 		switch {
 		case msg.Location != nil:
-			ev.Kind = flows.EventLocation
-			ev.Location = &flows.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
+			ev.Kind = core.EventLocation
+			ev.Location = &core.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
 		case msg.Contact != nil:
-			ev.Kind = flows.EventContact
+			ev.Kind = core.EventContact
 			ev.Phone = msg.Contact.PhoneNumber
 			if msg.Contact.UserID != 0 {
 				ev.SharedBy = strconv.FormatInt(msg.Contact.UserID, 10)
 			}
 		case msg.Text != "":
-			ev.Kind = flows.EventText
+			ev.Kind = core.EventText
 			ev.Text = msg.Text
-		case ev.ChatKind == flows.ChatPrivate:
-			ev.Kind = flows.EventOther // a photo, sticker or voice: told chibo reads text
+		case ev.ChatKind == core.ChatPrivate:
+			ev.Kind = core.EventOther // a photo, sticker or voice: told chibo reads text
 		default:
 			return ev, false
 		}
@@ -288,7 +288,7 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 			return ev, false
 		}
 		setUser(cq.From)
-		ev.Kind = flows.EventButton
+		ev.Kind = core.EventButton
 		ev.Data = cq.Data
 		ev.MessageID = strconv.Itoa(cq.Message.MessageID)
 		ev.Time = t.now() // a tap carries no date of its own
@@ -303,9 +303,9 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 		was, is := present(cm.OldChatMember.Status), present(cm.NewChatMember.Status)
 		switch {
 		case is && !was:
-			ev.Kind = flows.EventBotAdded
+			ev.Kind = core.EventBotAdded
 		case was && !is:
-			ev.Kind = flows.EventBotRemoved
+			ev.Kind = core.EventBotRemoved
 		default:
 			return ev, false // a change of rights only
 		}

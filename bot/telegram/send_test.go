@@ -1,6 +1,7 @@
 package telegram_test
 
 import (
+	"chibo/flows/core"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +19,6 @@ import (
 	"chibo/bot"
 	"chibo/bot/telegram"
 	"chibo/bot/telegram/telegramtest"
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -96,7 +96,7 @@ func TestTelegram_Send(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	tg := mustTelegram(t, fake, telegram.Config{})
 	ctx := context.Background()
-	buttons := [][]flows.Button{{{Label: "Có", Data: "c:n1:yes"}, {Label: "Không", Data: "c:n1:no"}}}
+	buttons := [][]core.Button{{{Label: "Có", Data: "c:n1:yes"}, {Label: "Không", Data: "c:n1:no"}}}
 
 	t.Run("long text with buttons", func(t *testing.T) {
 		text := strings.Repeat("Dòng có *dấu* _đặc_ <biệt> & [tên].\n", 300)
@@ -158,7 +158,7 @@ func TestTelegram_Send(t *testing.T) {
 
 	t.Run("document", func(t *testing.T) {
 		data := []byte("name,phone\nA,1\n")
-		if err := tg.Send(ctx, bot.Message{Chat: "-1001", Group: true, Text: "Danh sách", Document: &flows.Document{Name: "list.csv", Data: data}}); err != nil {
+		if err := tg.Send(ctx, bot.Message{Chat: "-1001", Group: true, Text: "Danh sách", Document: &core.Document{Name: "list.csv", Data: data}}); err != nil {
 			t.Fatal(err)
 		}
 		calls := fake.Calls("sendDocument")
@@ -183,8 +183,8 @@ func TestTelegram_Send(t *testing.T) {
 			{"400", telegramtest.Fault{Code: 400, Description: "Bad Request: chat not found"}, bot.Message{Chat: "22", Text: "a"}, bot.SendPermanent, 0},
 			{"500", telegramtest.Fault{Code: 500, Description: "Internal Server Error"}, bot.Message{Chat: "23", Text: "a"}, bot.SendRetry, 0},
 			{"dropped", telegramtest.Fault{Drop: true}, bot.Message{Chat: "24", Text: "a"}, bot.SendRetry, 0},
-			{"document 403", telegramtest.Fault{Code: 403, Description: "Forbidden: bot was kicked from the group chat"}, bot.Message{Chat: "-25", Text: "a", Document: &flows.Document{Name: "a.txt", Data: []byte("a")}}, bot.SendBlocked, 0},
-			{"callback data too long", telegramtest.Fault{}, bot.Message{Chat: "26", Text: "a", Buttons: [][]flows.Button{{{Label: "x", Data: strings.Repeat("d", 65)}}}}, bot.SendPermanent, 0},
+			{"document 403", telegramtest.Fault{Code: 403, Description: "Forbidden: bot was kicked from the group chat"}, bot.Message{Chat: "-25", Text: "a", Document: &core.Document{Name: "a.txt", Data: []byte("a")}}, bot.SendBlocked, 0},
+			{"callback data too long", telegramtest.Fault{}, bot.Message{Chat: "26", Text: "a", Buttons: [][]core.Button{{{Label: "x", Data: strings.Repeat("d", 65)}}}}, bot.SendPermanent, 0},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				if tc.fault != (telegramtest.Fault{}) {
@@ -290,10 +290,10 @@ func TestTelegram_SetCommands(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	tg := mustTelegram(t, fake, telegram.Config{})
 	e := mustEngine(t)
-	if err := tg.SetCommands(context.Background(), func(l string) []flows.MenuItem { return e.Menu(l, flows.MenuMember) }); err != nil {
+	if err := tg.SetCommands(context.Background(), func(l string) []core.MenuItem { return e.Menu(l, core.MenuMember) }); err != nil {
 		t.Fatal(err)
 	}
-	if err := tg.SetChatCommands(context.Background(), func(l string) []flows.MenuItem { return e.Menu(l, flows.MenuLeader) }, []int64{77}); err != nil {
+	if err := tg.SetChatCommands(context.Background(), func(l string) []core.MenuItem { return e.Menu(l, core.MenuLeader) }, []int64{77}); err != nil {
 		t.Fatal(err)
 	}
 	def, en, lead := fake.Commands("default", 0, ""), fake.Commands("default", 0, "en"), fake.Commands("chat", 77, "")

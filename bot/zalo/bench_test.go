@@ -1,6 +1,7 @@
 package zalo_test
 
 import (
+	"chibo/flows/core"
 	"context"
 	"fmt"
 	"sync/atomic"
@@ -41,7 +42,7 @@ func benchPoll(b *testing.B, cat *locales.Catalog, rtt time.Duration, pollers in
 		defer fake.Close()
 		fake.Latency = rtt
 		fake.MaxPoll = 20 * time.Millisecond
-		engine, err := flows.NewEngine(cat, flows.Config{}, flows.Journeys()...)
+		engine, err := core.NewEngine(cat, core.Config{}, flows.Journeys()...)
 		if err != nil {
 			b.Fatal(err)
 		}

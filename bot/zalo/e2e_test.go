@@ -1,6 +1,7 @@
 package zalo_test
 
 import (
+	"chibo/flows/core"
 	"context"
 	"fmt"
 	"io"
@@ -64,7 +65,7 @@ func newWorld(t *testing.T, publicFiles bool) *world {
 	cat.OnError = func(id string, err error) { t.Errorf("message %s: %v", id, err) }
 	w.cat = cat
 	// Zalo only: no Telegram bot, so invites show their code alone.
-	engine, err := flows.NewEngine(cat, flows.Config{Now: w.clock, Zone: zone, InviteLink: func(string) string { return "" }}, flows.Journeys()...)
+	engine, err := core.NewEngine(cat, core.Config{Now: w.clock, Zone: zone, InviteLink: func(string) string { return "" }}, flows.Journeys()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package zalo
 
 import (
 	"bytes"
+	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"chibo/bot"
-	"chibo/flows"
 )
 
 // ErrWebhookSet means getUpdates was refused because a webhook is set (by
@@ -279,9 +279,9 @@ func (z *Zalo) event(raw []byte) (bot.Event, bool) {
 	ev := bot.Event{
 		Key:       "zalo:" + name + ":" + string(m.MessageID),
 		Transport: Name,
-		Kind:      flows.EventOther,
+		Kind:      core.EventOther,
 		Chat:      string(m.Chat.ID),
-		ChatKind:  flows.ChatPrivate,
+		ChatKind:  core.ChatPrivate,
 		User:      string(m.From.ID),
 		UserName:  m.From.DisplayName,
 		Time:      eventTime(m.Date, z.cfg.Now),
@@ -293,7 +293,7 @@ func (z *Zalo) event(raw []byte) (bot.Event, bool) {
 	// pictures, unsupported and unknown events, empty text) is "other",
 	// which the engine answers with what it can read.
 	if (name == "message.text.received" || name == "message.link.received") && m.Text != "" {
-		ev.Kind, ev.Text = flows.EventText, m.Text
+		ev.Kind, ev.Text = core.EventText, m.Text
 	}
 	return ev, true
 }

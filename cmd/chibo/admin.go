@@ -1,6 +1,8 @@
 package main
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/members"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,7 +15,6 @@ import (
 
 	"chibo/bot/telegram"
 	"chibo/bot/zalo"
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -98,7 +99,7 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 	name := strings.Join(fs.Args(), " ")
 	switch sub {
 	case "create-org":
-		o := &storage.Organization{Name: flows.NormalizeText(name), Created: now}
+		o := &storage.Organization{Name: core.NormalizeText(name), Created: now}
 		if o.Name == "" {
 			return errUsage
 		}
@@ -107,7 +108,7 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		}
 		fmt.Fprintln(out, t("cli.org_created", "ID", o.ID, "Name", o.Name))
 	case "create-cell":
-		c := &storage.Cell{OrgID: *org, Name: flows.NormalizeText(name), TZ: cfg.zone.String(), Created: now}
+		c := &storage.Cell{OrgID: *org, Name: core.NormalizeText(name), TZ: cfg.zone.String(), Created: now}
 		if c.Name == "" || c.OrgID == 0 {
 			return errUsage
 		}
@@ -131,10 +132,10 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		if err != nil {
 			return err
 		}
-		inv := &storage.Invite{Token: flows.NewToken(), Role: r, Created: now, Expires: now.Add(time.Duration(*days) * 24 * time.Hour), MultiUse: *multi}
+		inv := &storage.Invite{Token: members.NewToken(), Role: r, Created: now, Expires: now.Add(time.Duration(*days) * 24 * time.Hour), MultiUse: *multi}
 		var where string
 		err = db.Update(func(tx *storage.Tx) error {
-			if err := flows.AddInviteCode(tx, inv); err != nil {
+			if err := members.AddInviteCode(tx, inv); err != nil {
 				return err
 			}
 			if admin {
@@ -163,11 +164,11 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		until := inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")
 		if *transport == zalo.Name {
 			fmt.Fprintln(out, t("zalo.cli_invite_created", "Cell", where, "Role", string(r), "Until", until, "Bot", bot))
-			fmt.Fprintln(out, flows.FormatInviteCode(inv.Code))
+			fmt.Fprintln(out, members.FormatInviteCode(inv.Code))
 			return nil
 		}
 		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
-		fmt.Fprintln(out, t("zalo.cli_invite_code", "Code", flows.FormatInviteCode(inv.Code)))
+		fmt.Fprintln(out, t("zalo.cli_invite_code", "Code", members.FormatInviteCode(inv.Code)))
 		fmt.Fprintln(out, "https://t.me/"+bot+"?start="+inv.Token)
 	case "quality-template", "residence-form", "residence-settings":
 		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)

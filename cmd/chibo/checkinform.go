@@ -1,6 +1,8 @@
 package main
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/faraway"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,7 +10,6 @@ import (
 	"os"
 	"time"
 
-	"chibo/flows"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -30,12 +31,12 @@ func runCheckinForm(db *storage.DB, orgID uint64, set string, path func(string) 
 		if err != nil {
 			return err
 		}
-		var form *flows.CheckinForm
+		var form *faraway.CheckinForm
 		err = db.View(func(tx *storage.Tx) error {
 			if _, err := tx.Org(orgID); err != nil {
 				return err
 			}
-			form, err = flows.CheckinFormOf(tx, cat, orgID)
+			form, err = faraway.CheckinFormOf(tx, cat, orgID)
 			return err
 		})
 		if errors.Is(err, storage.ErrNotFound) {
@@ -54,8 +55,8 @@ func runCheckinForm(db *storage.DB, orgID uint64, set string, path func(string) 
 	if err != nil {
 		return errors.New(t("cli_checkin.read", "Path", file, "Err", err))
 	}
-	tmpl, err := flows.ParseCheckinForm(data)
-	var fe *flows.FormError
+	tmpl, err := faraway.ParseCheckinForm(data)
+	var fe *core.FormError
 	if errors.As(err, &fe) {
 		return errors.New(t("cli_checkin.invalid", "Path", file, "Problem", t(fe.MsgID, fe.KV...)))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"chibo/flows/core"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -25,11 +26,11 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cell := fs.Uint64("cell", 0, "")
-	what := fs.String("what", flows.ExportAttendance, "")
+	what := fs.String("what", core.ExportAttendance, "")
 	year := fs.Int("year", 0, "")
 	month := fs.String("month", "", "")
 	meeting := fs.Uint64("meeting", 0, "")
-	format := fs.String("format", flows.FormatXLSX, "")
+	format := fs.String("format", core.FormatXLSX, "")
 	dest := fs.String("out", ".", "")
 	if err := fs.Parse(args); err != nil || *cell == 0 || fs.NArg() > 0 {
 		return errors.New(t("cli_export.usage"))
@@ -39,16 +40,16 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 		return err
 	}
 	lang := cfg.Lang // the caller's, also through the admin socket
-	e, err := flows.NewEngine(cat, flows.Config{Zone: cfg.zone, DefaultLang: lang, Now: cfg.now}, flows.Journeys()...)
+	e, err := core.NewEngine(cat, core.Config{Zone: cfg.zone, DefaultLang: lang, Now: cfg.now}, flows.Journeys()...)
 	if err != nil {
 		return err
 	}
-	var docs []flows.Document
+	var docs []core.Document
 	err = db.View(func(tx *storage.Tx) error {
-		docs, err = e.Export(tx, lang, flows.ExportRequest{What: *what, Format: *format, CellID: *cell, Year: *year, Month: *month, Meeting: *meeting})
+		docs, err = e.Export(tx, lang, core.ExportRequest{What: *what, Format: *format, CellID: *cell, Year: *year, Month: *month, Meeting: *meeting})
 		return err
 	})
-	var ee *flows.ErrExport
+	var ee *core.ErrExport
 	if errors.As(err, &ee) {
 		return errors.New(t(ee.MsgID, ee.KV...))
 	}

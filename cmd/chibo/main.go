@@ -3,6 +3,7 @@
 package main
 
 import (
+	"chibo/flows/core"
 	"context"
 	"errors"
 	"flag"
@@ -102,7 +103,7 @@ const demoDB = "chibo-demo.db"
 type deps struct {
 	DB      *storage.DB
 	Catalog *locales.Catalog
-	Engine  *flows.Engine
+	Engine  *core.Engine
 	Log     *slog.Logger
 	// SetInviteLink changes how invite tokens become links, once the
 	// transport knows the bot's address.
@@ -456,7 +457,7 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 			return ""
 		}
 	}
-	engine, err := flows.NewEngine(cat, flows.Config{
+	engine, err := core.NewEngine(cat, core.Config{
 		Now:            now,
 		Zone:           cfg.zone,
 		DefaultLang:    cfg.Lang,

@@ -2,23 +2,23 @@ package main
 
 import (
 	"bytes"
+	"chibo/flows/core"
 	"context"
 	"log/slog"
 	"strconv"
 	"time"
 
 	"chibo/bot/telegram"
-	"chibo/flows"
 	"chibo/storage"
 )
 
 // chatLevels lists the Telegram private chats of people who see more than
 // the members' menu (secretaries, deputies, group leaders, organization
 // admins), with their level. It reads the role holders, not every member.
-func chatLevels(db *storage.DB) map[int64]flows.MenuLevel {
-	out := map[int64]flows.MenuLevel{}
+func chatLevels(db *storage.DB) map[int64]core.MenuLevel {
+	out := map[int64]core.MenuLevel{}
 	_ = db.View(func(tx *storage.Tx) error {
-		levels, err := flows.ChatLevels(tx, telegram.Name)
+		levels, err := core.ChatLevels(tx, telegram.Name)
 		for user, level := range levels {
 			if id, err := strconv.ParseInt(user, 10, 64); err == nil && id > 0 {
 				out[id] = level
@@ -37,7 +37,7 @@ func chatLevels(db *storage.DB) map[int64]flows.MenuLevel {
 type menuRefresher struct {
 	tg     *telegram.Telegram
 	db     *storage.DB
-	engine *flows.Engine
+	engine *core.Engine
 	langs  []string // the languages a menu is set in: the default, then telegram.MenuLangs
 	log    *slog.Logger
 	wake   chan struct{}
@@ -47,7 +47,7 @@ type menuRefresher struct {
 	looked bool
 }
 
-func newMenuRefresher(tg *telegram.Telegram, db *storage.DB, e *flows.Engine, log *slog.Logger, defaultLang string) *menuRefresher {
+func newMenuRefresher(tg *telegram.Telegram, db *storage.DB, e *core.Engine, log *slog.Logger, defaultLang string) *menuRefresher {
 	return &menuRefresher{tg: tg, db: db, engine: e, langs: append([]string{defaultLang}, telegram.MenuLangs...), log: log, wake: make(chan struct{}, 1)}
 }
 
@@ -78,11 +78,11 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 	for chat := range set { // chats that lost their role get the members' menu
 		if id, err := strconv.ParseInt(chat, 10, 64); err == nil {
 			if _, ok := levels[id]; !ok {
-				levels[id] = flows.MenuMember
+				levels[id] = core.MenuMember
 			}
 		}
 	}
-	stamps := map[flows.MenuLevel][]byte{}
+	stamps := map[core.MenuLevel][]byte{}
 	for chat, level := range levels {
 		if stamps[level] == nil {
 			stamps[level] = m.engine.MenuStamp(level, m.langs)
@@ -91,7 +91,7 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		if bytes.Equal(set[key], stamps[level]) {
 			continue
 		}
-		menu := func(lang string) []flows.MenuItem { return m.engine.Menu(lang, level) }
+		menu := func(lang string) []core.MenuItem { return m.engine.Menu(lang, level) }
 		if err := m.tg.SetChatCommands(ctx, menu, []int64{chat}); err != nil {
 			m.log.Warn("chat menu not set", "err", err)
 			allSet = false

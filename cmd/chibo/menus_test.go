@@ -1,6 +1,7 @@
 package main
 
 import (
+	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -30,7 +31,7 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := flows.NewEngine(cat, flows.Config{}, flows.Journeys()...)
+	e, err := core.NewEngine(cat, core.Config{}, flows.Journeys()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"chibo/flows/members"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,7 +15,6 @@ import (
 	"chibo/bot"
 	"chibo/bot/filelink"
 	"chibo/bot/zalo"
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -171,7 +171,7 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 		// A 403 means the person blocked the bot (or it left the group):
 		// the member is marked unreachable, which secretaries see.
 		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
-			return flows.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
+			return members.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
 		},
 		Log:      d.Log,
 		Now:      now,

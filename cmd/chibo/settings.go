@@ -1,13 +1,15 @@
 package main
 
 import (
+	"chibo/flows/core"
+	"chibo/flows/meetings"
+	"chibo/flows/residence"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"time"
 
-	"chibo/flows"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -25,13 +27,13 @@ var settingsFiles = map[string]settingsFile{
 	"quality-template": {
 		byOrg: true,
 		get: func(tx *storage.Tx, cat *locales.Catalog, id uint64) (any, error) {
-			t, err := flows.QualityTemplateOf(tx, cat, id)
+			t, err := meetings.QualityTemplateOf(tx, cat, id)
 			if err != nil {
 				return nil, err
 			}
 			return map[string]any{"sections": t.Sections}, nil
 		},
-		parse: func(data []byte) (any, error) { return flows.ParseQualityTemplate(data) },
+		parse: func(data []byte) (any, error) { return meetings.ParseQualityTemplate(data) },
 		put: func(tx *storage.Tx, id uint64, v any) error {
 			t := v.(*storage.QualityTemplate)
 			t.OrgID = id
@@ -41,9 +43,9 @@ var settingsFiles = map[string]settingsFile{
 	"residence-form": {
 		byOrg: true,
 		get: func(tx *storage.Tx, cat *locales.Catalog, id uint64) (any, error) {
-			return flows.ResidenceFormOf(tx, cat, id)
+			return residence.ResidenceFormOf(tx, cat, id)
 		},
-		parse: func(data []byte) (any, error) { return flows.ParseResidenceForm(data) },
+		parse: func(data []byte) (any, error) { return residence.ParseResidenceForm(data) },
 		put: func(tx *storage.Tx, id uint64, v any) error {
 			return tx.PutResidenceTemplate(id, v.(*storage.ResidenceTemplate))
 		},
@@ -53,7 +55,7 @@ var settingsFiles = map[string]settingsFile{
 			s, err := tx.ResidenceSettings(id)
 			return s.WithDefaults(), err
 		},
-		parse: func(data []byte) (any, error) { return flows.ParseResidenceSettings(data) },
+		parse: func(data []byte) (any, error) { return residence.ParseResidenceSettings(data) },
 		put: func(tx *storage.Tx, id uint64, v any) error {
 			return tx.PutResidenceSettings(id, v.(storage.ResidenceSettings))
 		},
@@ -117,7 +119,7 @@ func runSettingsFile(name string, db *storage.DB, org, cell uint64, set string, 
 		return errors.New(t("cli_settings.read", "Path", file, "Err", err))
 	}
 	v, err := sf.parse(data)
-	var fe *flows.FormError
+	var fe *core.FormError
 	if errors.As(err, &fe) {
 		return errors.New(t("cli_settings.invalid", "Path", file, "Problem", t(fe.MsgID, fe.KV...)))
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"chibo/flows/core"
 	"context"
 	"errors"
 	"sync"
@@ -8,7 +9,6 @@ import (
 
 	"chibo/bot"
 	"chibo/bot/telegram"
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -49,7 +49,7 @@ func runTelegram(ctx context.Context, cfg Config, sh *shared, tg *telegram.Teleg
 	menus := newMenuRefresher(tg, d.DB, d.Engine, d.Log, cfg.Lang)
 	// Each commit wakes the menus, so a new secretary gets theirs.
 	sh.onCommit(menus.notify)
-	if err := tg.SetCommands(ctx, func(lang string) []flows.MenuItem { return d.Engine.Menu(lang, flows.MenuMember) }); err != nil {
+	if err := tg.SetCommands(ctx, func(lang string) []core.MenuItem { return d.Engine.Menu(lang, core.MenuMember) }); err != nil {
 		d.Log.Warn("command menus not set", "err", err) // cosmetic: chibo works without them
 	}
 	menus.refresh(ctx)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"path/filepath"
@@ -11,7 +12,6 @@ import (
 	"time"
 
 	"chibo/bot/telegram/telegramtest"
-	"chibo/flows"
 	"chibo/storage"
 )
 
@@ -218,7 +218,7 @@ func TestChatLevels_rolesGiveTheirMenus(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := chatLevels(db)
-	want := map[int64]flows.MenuLevel{12: flows.MenuLeader, 13: flows.MenuAdmin, 14: flows.MenuLeader | flows.MenuAdmin, 15: flows.MenuGroupLeader}
+	want := map[int64]core.MenuLevel{12: core.MenuLeader, 13: core.MenuAdmin, 14: core.MenuLeader | core.MenuAdmin, 15: core.MenuGroupLeader}
 	if len(got) != len(want) {
 		t.Fatalf("levels %v, want %v", got, want)
 	}

@@ -1,0 +1,204 @@
+package meetings
+
+import (
+	"chibo/flows/core"
+	"chibo/flows/members"
+	"fmt"
+	"time"
+
+	"chibo/storage"
+)
+
+// secretaryReminders are the secretary's points: a week before (prepare the
+// content and a draft resolution, convene the committee), two days before
+// (documents on the e-handbook app at least a day ahead, Guide 42-HD/BTCTW
+// 2025) and the morning of the day (the roll sheet).
+func (r *rules) secretaryReminders(mt *storage.Meeting) []core.Reminder {
+	at := mt.At.In(r.zone)
+	morning := core.DayStart(at).Add(time.Duration(r.morning) * time.Minute)
+	if !morning.Before(at) {
+		morning = at.Add(-2 * time.Hour)
+	}
+	return []core.Reminder{
+		{Kind: "sec-early", At: at.Add(-r.secEarly)},
+		{Kind: "sec-late", At: at.Add(-r.secLate)},
+		{Kind: "sec-day", At: morning},
+	}
+}
+
+// memberReminders are the members' points: the day before and shortly before.
+func (r *rules) memberReminders(mt *storage.Meeting) []core.Reminder {
+	return []core.Reminder{
+		{Kind: "member-early", At: mt.At.Add(-r.memEarly)},
+		{Kind: "member-late", At: mt.At.Add(-r.memLate)},
+	}
+}
+
+func ReminderKey(kind string, subject, member uint64) string {
+	return fmt.Sprintf("reminder/%s/%d/%d", kind, subject, member)
+}
+
+// dueMeetings creates each cell's regular meetings from its rule and sends
+// the reminders due now. A reminder is due from its time until the meeting
+// starts, outside the cell's quiet hours; the outbox key makes it go once.
+func dueMeetings(c *core.Ctx) error {
+	cells, err := c.Tx.Cells()
+	if err != nil {
+		return err
+	}
+	byCell := map[uint64]*rules{}
+	cellOf := map[uint64]*storage.Cell{}
+	cellMembers := map[uint64][]storage.Member{} // loaded once per tick, when needed
+	membersOf := func(cellID uint64) ([]storage.Member, error) {
+		if ms, ok := cellMembers[cellID]; ok {
+			return ms, nil
+		}
+		ms, err := c.Tx.Members(cellID)
+		cellMembers[cellID] = ms
+		return ms, err
+	}
+	for i := range cells {
+		cell := &cells[i]
+		r, err := meetingRules(c, cell)
+		if err != nil {
+			c.E.Cfg.Log.Error("meeting rules", "cell", cell.ID, "err", err)
+			continue
+		}
+		if err := ensureMeetings(c, cell, r); err != nil {
+			return err
+		}
+		byCell[cell.ID], cellOf[cell.ID] = r, cell
+		if r.quiet(c.Now) {
+			continue
+		}
+		if err := dueThematic(c, cell, r); err != nil {
+			return err
+		}
+	}
+	ms, err := c.Tx.ActiveMeetings()
+	if err != nil {
+		return err
+	}
+	for i := range ms {
+		mt := &ms[i]
+		r, ok := byCell[mt.CellID]
+		if !ok || !c.Now.Before(mt.At) || r.quiet(c.Now) {
+			continue
+		}
+		if err := remindMeeting(c, mt, cellOf[mt.CellID], r, membersOf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, membersOf func(uint64) ([]storage.Member, error)) error {
+	secP, secDue := core.LatestDue(r.secretaryReminders(mt), c.Now)
+	memP, memDue := core.LatestDue(r.memberReminders(mt), c.Now)
+	if !secDue && !memDue {
+		return nil
+	}
+	cellMembers, err := membersOf(cell.ID)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprint(mt.ID)
+	if secDue {
+		leaders := members.LeadersIn(cellMembers, cell.ID, true)
+		for i := range leaders {
+			l := &leaders[i]
+			rd := c.ReaderOf(l)
+			var msgID string
+			var buttons [][]core.Button
+			switch secP.Kind {
+			case "sec-early":
+				msgID = "mt.remind_sec_early"
+				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+			case "sec-late":
+				msgID = "mt.remind_sec_late"
+				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+			default:
+				msgID = "mt.remind_sec_day"
+				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
+			}
+			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(secP.Kind, mt.ID, l.ID), l, buttons, msgID,
+				"Kind", kindNameLower(rd, mt), "When", when(rd, mt.At, cell), "Topic", topicOf(rd, mt), "Place", placeOf(rd, mt),
+				"Noticed", !mt.Noticed.IsZero()); err != nil {
+				return err
+			}
+		}
+	}
+	if memDue && mt.Noticed.IsZero() {
+		// Members are reminded of a notice they got: without one there is no
+		// place or topic to remind them of. The secretary is asked to send it.
+		leaders := members.LeadersIn(cellMembers, cell.ID, true)
+		for i := range leaders {
+			l := &leaders[i]
+			rd := c.ReaderOf(l)
+			buttons := [][]core.Button{{core.ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
+				"Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if memDue {
+		for i := range cellMembers {
+			m := &cellMembers[i]
+			if !expected(m, mt) {
+				continue
+			}
+			a := mt.Roll[m.ID]
+			if a != nil && a.RSVP == storage.RSVPNo {
+				continue // they said they cannot come
+			}
+			rd := c.ReaderOf(m)
+			var buttons [][]core.Button
+			if a == nil || a.RSVP == storage.RSVPNone {
+				buttons = rsvpButtons(rd, mt)
+			}
+			msgID := "mt.remind_member_early"
+			if memP.Kind == "member-late" {
+				msgID = "mt.remind_member_late"
+			}
+			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(memP.Kind, mt.ID, m.ID), m, buttons, msgID, "Notice", noticeText(rd, mt, cell)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// dueThematic reminds the secretary when a quarter has no thematic meeting
+// planned by its second month (Directive 50-CT/TW: at least one a quarter).
+func dueThematic(c *core.Ctx, cell *storage.Cell, r *rules) error {
+	now := c.Now.In(r.zone)
+	qFirst := time.Month((int(now.Month())-1)/3*3 + 1)
+	start := time.Date(now.Year(), qFirst, 1, 0, 0, 0, 0, r.zone)
+	second := start.AddDate(0, 1, 0).Add(time.Duration(r.morning) * time.Minute)
+	end := start.AddDate(0, 3, 0)
+	if now.Before(second) || second.Before(cell.Created) || c.Tx.HasThematic(cell.ID, start, end) {
+		return nil
+	}
+	leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)
+	if err != nil {
+		return err
+	}
+	q := (int(qFirst)-1)/3 + 1
+	for i := range leaders {
+		l := &leaders[i]
+		rd := c.ReaderOf(l)
+		key := fmt.Sprintf("reminder/thematic/%d-%dq%d/%d", cell.ID, now.Year(), q, l.ID)
+		buttons := [][]core.Button{{core.ActionButton(rd.T("mt.btn_new_thematic"), "ml", fmt.Sprintf("%d:t", cell.ID))}}
+		if _, err := c.Remind(key, l, buttons, "mt.remind_thematic", "Quarter", q, "Year", now.Year(), "Cell", cell.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keepMeetingKey is until when a meeting reminder's key is kept: its
+// reminders fall due only before the meeting starts; a month more covers a
+// meeting moved a little later (moved further, it is reminded afresh).
+func keepMeetingKey(mt *storage.Meeting) time.Time { return mt.At.AddDate(0, 1, 0) }

@@ -1,0 +1,880 @@
+package residence
+
+import (
+	"chibo/flows/core"
+	"chibo/flows/members"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"chibo/storage"
+)
+
+// Residence activity of members working at agencies (Regulation 213-QĐ/TW,
+// Guide 33-HD/BTCTW 2020; DOMAIN.md §3). A working member is linked to the
+// cell where they live (by its secretary, or at their request confirmed by
+// the secretary), reports what they do there, gets that cell's meeting
+// notices, and once a year gets the cell's comment (phiếu nhận xét), which
+// goes to their workplace party organisation.
+
+// registerResidence registers the residence feature's commands, flows and reminders.
+func RegisterResidence(e *core.Engine) {
+	e.Exporter(core.ExportComments, exportCommentFiles)
+	e.AuditWords(map[string]core.AuditFunc{
+		"residence_link": auditLink,
+		"residence_note": auditNote,
+	})
+	e.MyData(60, "privacy.sec_residence", func(c *core.Ctx, m *storage.Member) ([]string, error) { return myResidence(c, m) })
+	e.Forget(forgetResidenceComments)
+	e.Command(&core.Command{Name: "residence", Need: core.NeedMember, PrivateOnly: true, HelpID: "res.help", MenuID: "res.menu", Run: runResidence})
+	e.Action("rs", actResidence)
+	e.Action("rsq", actResidenceRequest)
+	e.Action("rsv", actCommentView)
+	e.Action("rsx", actCommentExport)
+	e.Register(&core.Flow{Name: "rlink", Need: core.NeedMember, Steps: map[string]core.Step{
+		"cell":      {Ask: askLinkCell, Answer: answerLinkCell},
+		"member":    {Ask: askLinkMember, Answer: answerLinkMember},
+		"workplace": {Ask: askLinkWorkplace, Answer: answerLinkWorkplace},
+		"org":       {Ask: askLinkOrg, Answer: answerLinkOrg},
+		"date":      {Ask: askLinkDate, Answer: answerLinkDate},
+		"status":    {Ask: askLinkStatus, Answer: answerLinkStatus},
+		"confirm":   {Ask: askLinkConfirm, Answer: answerLinkConfirm},
+	}})
+	e.Register(&core.Flow{Name: "rreport", Need: core.NeedMember, Steps: map[string]core.Step{
+		"kind": {Ask: askReportKind, Answer: answerReportKind},
+		"text": {Ask: askReportText, Answer: answerReportText},
+		"date": {Ask: askReportDate, Answer: answerReportDate},
+	}})
+	e.Register(&core.Flow{Name: "rcomment", Need: core.NeedLeader, Steps: map[string]core.Step{
+		"field":  {Ask: askCommentField, Answer: answerCommentField},
+		"review": {Ask: askCommentReview, Answer: answerCommentReview},
+	}})
+	e.DueSource("residence-comments", dueResidenceComments)
+}
+
+// maxCellChoices is how many cells a link request shows as buttons; more
+// are found by typing a part of the name or the cell's code.
+const maxCellChoices = 12
+
+// statusName is the localized name of a residence status.
+func resStatusName(c *core.Ctx, s storage.ResidenceStatus) string {
+	switch s {
+	case storage.ResidenceNoActivity:
+		return c.T("res.status_no_activity")
+	case storage.ResidenceNoIntro:
+		return c.T("res.status_no_intro")
+	}
+	return c.T("res.status_comment")
+}
+
+// resKindName is the localized name of an activity kind.
+func resKindName(c *core.Ctx, k storage.ResidenceKind) string {
+	switch k {
+	case storage.ActivityCellMeeting:
+		return c.T("res.kind_cell_meeting")
+	case storage.ActivityResidentMeeting:
+		return c.T("res.kind_resident_meeting")
+	case storage.ActivityCampaign:
+		return c.T("res.kind_campaign")
+	case storage.ActivityContribution:
+		return c.T("res.kind_contribution")
+	}
+	return c.T("res.kind_other")
+}
+
+// cellName names a cell with its organization, as people read it in a
+// text or on a form: "Chi bộ ấp 3 (Đảng bộ xã Tân Phú)", never its internal
+// code.
+func cellName(c *core.Ctx, cell *storage.Cell) string {
+	org := ""
+	if o, err := c.Tx.Org(cell.OrgID); err == nil {
+		org = o.Name
+	}
+	return c.T("res.cell_name", "Cell", cell.Name, "Org", org)
+}
+
+// cellLabel names a cell with its organization and the code a person may
+// type to choose it, for the list of cells to choose from.
+func cellLabel(c *core.Ctx, cell *storage.Cell) string {
+	org := ""
+	if o, err := c.Tx.Org(cell.OrgID); err == nil {
+		org = o.Name
+	}
+	return c.T("res.cell_label", "Cell", cell.Name, "Org", org, "Code", cell.ID)
+}
+
+// dateKey is a day as stored: yyyy-mm-dd.
+func dateKey(t time.Time) string { return t.Format("2006-01-02") }
+
+// linkText describes a link: cell, workplace, organisation, date, status.
+func linkText(c *core.Ctx, l *storage.ResidenceLink) string {
+	cellTitle := ""
+	if cell, err := c.Tx.Cell(l.CellID); err == nil {
+		cellTitle = cellName(c, cell)
+	}
+	return c.T("res.link_text", "Cell", cellTitle, "Workplace", l.Workplace, "WorkplaceOrg", l.WorkplaceOrg,
+		"Date", c.Date(l.Introduced), "Status", resStatusName(c, l.Status))
+}
+
+// runResidence is /residence: the member's own link, reports and comment,
+// and for secretaries and deputies the tools of the cells they lead.
+func runResidence(c *core.Ctx, _ string) error {
+	year := c.Now.In(c.Zone()).Year()
+	l, err := c.Tx.ResidenceLink(c.Me.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	switch {
+	case l == nil && len(c.Me.LedCells()) > 0:
+		// A secretary or deputy sees their cells' tools below; a leader who
+		// also works at an agency finds the request button there.
+	case l == nil:
+		c.Reply(c.T("res.not_linked"), []core.Button{core.ActionButton(c.T("res.btn_request"), "rs", "req")})
+	case l.Pending:
+		c.Reply(c.T("res.pending_view", "Link", linkText(c, l), "Date", c.Date(l.RequestedAt)),
+			[]core.Button{core.ActionButton(c.T("res.btn_request_again"), "rs", "req")})
+	default:
+		if err := memberResidenceView(c, c.Me, l, year); err != nil {
+			return err
+		}
+	}
+	for _, id := range c.Me.LedCells() {
+		cell, err := c.Tx.Cell(id)
+		if err != nil {
+			continue
+		}
+		if err := leaderResidenceView(c, cell, year); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberResidenceView shows a linked member their link, the year's reports
+// and the comment once given.
+func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLink, year int) error {
+	var b strings.Builder
+	b.WriteString(c.T("res.view_header", "Name", m.Name))
+	b.WriteString("\n")
+	b.WriteString(linkText(c, l))
+	reports, err := c.Tx.ResidenceReports(m.ID, year)
+	if err != nil {
+		return err
+	}
+	b.WriteString("\n\n")
+	b.WriteString(c.N("res.view_reports", len(reports), "Year", year))
+	for _, r := range reports {
+		b.WriteString("\n")
+		b.WriteString(reportLine(c, &r))
+	}
+	rows := [][]core.Button{{core.ActionButton(c.T("res.btn_report"), "rs", "rep")}}
+	cm, cyear, err := latestComment(c.Tx, m.ID, year)
+	if err != nil {
+		return err
+	}
+	b.WriteString("\n\n")
+	switch {
+	case cm != nil:
+		b.WriteString(c.T("res.view_comment_given", "Year", cyear, "Date", c.Date(cm.At)))
+		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_view_comment", "Year", cyear), "rsv", fmt.Sprintf("%d:%d", m.ID, cyear))})
+	case l.Status == storage.ResidenceWithComment:
+		b.WriteString(c.T("res.view_comment_none", "Year", year))
+	default:
+		b.WriteString(c.T("res.view_no_comment_needed"))
+	}
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// latestComment is the member's comment of year, or else of the year before.
+func latestComment(tx *storage.Tx, memberID uint64, year int) (*storage.ResidenceComment, int, error) {
+	for _, y := range []int{year, year - 1} {
+		cm, err := tx.ResidenceComment(memberID, y)
+		if err == nil {
+			return cm, y, nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return nil, 0, err
+		}
+	}
+	return nil, 0, nil
+}
+
+func reportLine(c *core.Ctx, r *storage.ResidenceReport) string {
+	d, _ := time.ParseInLocation("2006-01-02", r.Date, c.Zone())
+	if r.Text != "" {
+		return c.T("res.report_line_text", "Date", c.Date(d), "Kind", resKindName(c, r.Kind), "Text", r.Text)
+	}
+	return c.T("res.report_line", "Date", c.Date(d), "Kind", resKindName(c, r.Kind))
+}
+
+// leaderResidenceView shows a secretary or deputy the working members linked
+// to their cell, the requests waiting, the comment round, and the cell's own
+// members linked to residence cells elsewhere.
+func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
+	links, err := c.Tx.ResidenceLinks(cell.ID)
+	if err != nil {
+		return err
+	}
+	active, pending, owed, given := 0, 0, 0, 0
+	for _, l := range links {
+		if l.Pending {
+			pending++
+			continue
+		}
+		active++
+		if l.Status == storage.ResidenceWithComment {
+			owed++
+			if _, err := c.Tx.ResidenceComment(l.MemberID, year); err == nil {
+				given++
+			}
+		}
+	}
+	away, err := homeMembersLinked(c.Tx, cell.ID)
+	if err != nil {
+		return err
+	}
+	id := fmt.Sprint(cell.ID)
+	rows := [][]core.Button{
+		{core.ActionButton(c.T("res.btn_list"), "rs", "list:"+id), core.ActionButton(c.T("res.btn_add"), "rs", "add:"+id)},
+	}
+	if owed > given {
+		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_comment_round"), "rs", "cm:"+id)})
+	}
+	if given > 0 {
+		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_export"), "rs", "x:"+id)})
+	}
+	if len(away) > 0 {
+		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_home"), "rs", "home:"+id)})
+	}
+	if _, err := c.Tx.ResidenceLink(c.Me.ID); errors.Is(err, storage.ErrNotFound) {
+		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_request"), "rs", "req")})
+	}
+	c.Reply(c.T("res.leader_view", "Cell", cell.Name, "Active", active, "Pending", pending, "Year", year, "Given", given, "Owed", owed, "Away", len(away)), rows...)
+	return nil
+}
+
+// homeMembersLinked lists the members of a home cell who are linked to a
+// residence cell (confirmed), with their links.
+func homeMembersLinked(tx *storage.Tx, cellID uint64) ([]members.LinkedMember, error) {
+	ms, err := tx.Members(cellID)
+	if err != nil {
+		return nil, err
+	}
+	var out []members.LinkedMember
+	for i := range ms {
+		l, err := tx.ResidenceLink(ms[i].ID)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if l.Active() {
+			out = append(out, members.LinkedMember{M: ms[i], L: *l})
+		}
+	}
+	return out, nil
+}
+
+// actResidence handles the buttons of /residence: "req", "rep", and for a
+// cell the caller leads "list:<cell>", "add:<cell>", "cm:<cell>",
+// "x:<cell>", "home:<cell>".
+func actResidence(c *core.Ctx, args string) error {
+	if c.Me == nil {
+		c.Say("err.not_registered")
+		return nil
+	}
+	op, arg, _ := strings.Cut(args, ":")
+	switch op {
+	case "req":
+		if l, err := c.Tx.ResidenceLink(c.Me.ID); err == nil && l.Active() {
+			c.Say("res.already_linked", "Link", linkText(c, l))
+			return nil
+		}
+		return c.Start("rlink", "cell", map[string]string{"mode": "req", "member": fmt.Sprint(c.Me.ID)})
+	case "rep":
+		l, err := c.Tx.ResidenceLink(c.Me.ID)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && l.Pending) {
+			c.Say("res.report_not_linked")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		return c.Start("rreport", "kind", nil)
+	}
+	return members.WithLedCell(c, arg, func(c *core.Ctx, cell *storage.Cell) error {
+		switch op {
+		case "list":
+			return listLinked(c, cell)
+		case "add":
+			return c.Start("rlink", "member", map[string]string{"mode": "add", "cell": fmt.Sprint(cell.ID)})
+		case "cm":
+			return startCommentRound(c, cell, true)
+		case "x":
+			return exportComments(c, cell)
+		case "home":
+			return listHomeLinked(c, cell)
+		}
+		c.Say("err.stale_button")
+		return nil
+	})
+}
+
+// listLinked shows the residence cell's linked members and the requests
+// waiting for a decision, with their buttons.
+func listLinked(c *core.Ctx, cell *storage.Cell) error {
+	links, err := c.Tx.ResidenceLinks(cell.ID)
+	if err != nil {
+		return err
+	}
+	if len(links) == 0 {
+		c.Say("res.list_empty", "Cell", cell.Name)
+		return nil
+	}
+	year := c.Now.In(c.Zone()).Year()
+	var b strings.Builder
+	b.WriteString(c.N("res.list_header", len(links), "Cell", cell.Name))
+	var rows [][]core.Button
+	for i, l := range links {
+		m, err := c.Tx.Member(l.MemberID)
+		if err != nil {
+			continue
+		}
+		home := homeLabel(c, m, &l)
+		b.WriteString("\n")
+		if l.Pending {
+			b.WriteString(c.T("res.list_line_pending", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace))
+			rows = append(rows, []core.Button{
+				core.ActionButton(c.T("res.btn_confirm_name", "Name", core.CkShorten(m.Name, 24)), "rsq", linkRequestArgs(&l, "a")),
+				core.ActionButton(c.T("res.btn_refuse"), "rsq", linkRequestArgs(&l, "r")),
+			})
+			continue
+		}
+		state := resStatusName(c, l.Status)
+		if l.Status == storage.ResidenceWithComment {
+			if _, err := c.Tx.ResidenceComment(m.ID, year); err == nil {
+				state = c.T("res.list_commented", "Year", year)
+				rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(m.Name, 40)), "rsv", fmt.Sprintf("%d:%d", m.ID, year))})
+			}
+		}
+		b.WriteString(c.T("res.list_line", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace, "State", state))
+	}
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// homeLabel names the member's own cell, or, when it does not use chibo,
+// the workplace party organisation they gave.
+func homeLabel(c *core.Ctx, m *storage.Member, l *storage.ResidenceLink) string {
+	if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
+		return cellName(c, hc)
+	}
+	return l.WorkplaceOrg
+}
+
+// listHomeLinked shows a home cell's leader their members linked to
+// residence cells and whether the year's comment came.
+func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
+	away, err := homeMembersLinked(c.Tx, cell.ID)
+	if err != nil {
+		return err
+	}
+	year := c.Now.In(c.Zone()).Year()
+	var b strings.Builder
+	b.WriteString(c.N("res.home_header", len(away), "Cell", cell.Name))
+	var rows [][]core.Button
+	for _, lm := range away {
+		rc := ""
+		if rcell, err := c.Tx.Cell(lm.L.CellID); err == nil {
+			rc = cellName(c, rcell)
+		}
+		b.WriteString("\n")
+		cm, cyear, err := latestComment(c.Tx, lm.M.ID, year)
+		if err != nil {
+			return err
+		}
+		if cm != nil {
+			b.WriteString(c.T("res.home_line_given", "Name", lm.M.Name, "Cell", rc, "Year", cyear))
+			rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(lm.M.Name, 40)), "rsv", fmt.Sprintf("%d:%d", lm.M.ID, cyear))})
+			continue
+		}
+		b.WriteString(c.T("res.home_line", "Name", lm.M.Name, "Cell", rc, "Status", resStatusName(c, lm.L.Status)))
+	}
+	c.Reply(b.String(), rows...)
+	return nil
+}
+
+// The link flow: "req" mode for a member asking, "add" mode for a residence
+// secretary registering a member. Every step checks the mode's authority
+// again, since a role can be lost mid-conversation.
+
+func linkCell(c *core.Ctx) (*storage.Cell, error) {
+	id, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
+	cell, err := c.Tx.Cell(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, core.Invalid("res.err_no_cell", "Query", c.Data()["cell"])
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Data()["mode"] == "add" && !c.Me.Leads(cell.ID) {
+		return nil, core.Invalid("err.leaders_only")
+	}
+	return cell, nil
+}
+
+func linkMember(c *core.Ctx) (*storage.Member, error) {
+	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	if c.Data()["mode"] == "req" && id != c.Me.ID {
+		return nil, core.Invalid("err.stale_button")
+	}
+	m, err := c.Tx.Member(id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, core.Invalid("res.err_no_member")
+	}
+	return m, err
+}
+
+func askLinkCell(c *core.Ctx) error {
+	cells, err := c.Tx.Cells()
+	if err != nil {
+		return err
+	}
+	var opts []core.Opt
+	for i := range cells {
+		if cells[i].ID == c.Me.HomeCellID || len(opts) == maxCellChoices {
+			continue
+		}
+		opts = append(opts, core.Opt{Label: core.CkShorten(cellLabel(c, &cells[i]), 60), Value: fmt.Sprint(cells[i].ID)})
+	}
+	c.Ask(c.T("res.ask_cell"), 1, opts...)
+	return nil
+}
+
+// answerLinkCell takes a tapped cell, a typed code (the number shown with
+// the cell), or a part of its name.
+func answerLinkCell(c *core.Ctx, in core.Input) (string, error) {
+	query := in.Choice
+	if query == "" {
+		query = strings.TrimPrefix(strings.TrimSpace(in.Text), "#")
+	}
+	if query == "" {
+		return "", core.Invalid("err.choose_option")
+	}
+	var found *storage.Cell
+	if id, err := strconv.ParseUint(query, 10, 64); err == nil {
+		cell, err := c.Tx.Cell(id)
+		if errors.Is(err, storage.ErrNotFound) {
+			return "", core.Invalid("res.err_no_cell", "Query", query)
+		}
+		if err != nil {
+			return "", err
+		}
+		found = cell
+	} else {
+		cells, err := c.Tx.Cells()
+		if err != nil {
+			return "", err
+		}
+		key := core.FoldForSearch(query)
+		var matches []storage.Cell
+		for _, cell := range cells {
+			if strings.Contains(core.FoldForSearch(cell.Name), key) {
+				matches = append(matches, cell)
+			}
+		}
+		switch len(matches) {
+		case 0:
+			return "", core.Invalid("res.err_no_cell", "Query", query)
+		case 1:
+			found = &matches[0]
+		default:
+			return "", core.Invalid("res.err_many_cells", "Count", len(matches))
+		}
+	}
+	if found.ID == c.Me.HomeCellID {
+		return "", core.Invalid("res.err_own_cell")
+	}
+	c.Data()["cell"] = fmt.Sprint(found.ID)
+	return "workplace", nil
+}
+
+func askLinkMember(c *core.Ctx) error {
+	if _, err := linkCell(c); err != nil {
+		c.End()
+		return members.SayInvalid(c, err)
+	}
+	q := c.Data()["q"]
+	if q == "" {
+		c.Reply(c.T("res.ask_member"))
+		return nil
+	}
+	found, err := membersMatching(c.Tx, q)
+	if err != nil {
+		return err
+	}
+	opts := make([]core.Opt, 0, len(found))
+	for i := range found {
+		home := ""
+		if hc, err := c.Tx.Cell(found[i].HomeCellID); err == nil {
+			home = hc.Name
+		}
+		opts = append(opts, core.Opt{Label: core.CkShorten(c.T("res.member_choice", "Name", found[i].Name, "Home", home), 60), Value: fmt.Sprint(found[i].ID)})
+	}
+	c.Ask(c.T("res.ask_member_pick", "Count", len(found)), 1, opts...)
+	return nil
+}
+
+// maxMemberMatches is how many members a name search shows.
+const maxMemberMatches = 8
+
+// answerLinkMember finds the member by name among every member of chibo
+// (their home cell may be in another organization); a tap picks one of the
+// matches shown.
+func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
+	cell, err := linkCell(c)
+	if err != nil {
+		return "", err
+	}
+	if in.Choice != "" {
+		id, _ := strconv.ParseUint(in.Choice, 10, 64)
+		m, err := c.Tx.Member(id)
+		if err != nil {
+			return "", core.Invalid("res.err_no_member")
+		}
+		return pickLinkMember(c, cell, m)
+	}
+	key := core.FoldForSearch(in.Text)
+	if core.Utf8Len(key) < 2 {
+		return "", core.Invalid("res.err_name_short")
+	}
+	found, err := membersMatching(c.Tx, key)
+	if err != nil {
+		return "", err
+	}
+	switch {
+	case len(found) == 0:
+		return "", core.Invalid("res.err_no_member")
+	case len(found) == 1:
+		return pickLinkMember(c, cell, &found[0])
+	case len(found) > maxMemberMatches:
+		return "", core.Invalid("res.err_many_members", "Count", len(found))
+	}
+	c.Data()["q"] = key // the next ask shows the matches as buttons
+	return "member", nil
+}
+
+// membersMatching lists the members (not transferred out) whose folded name
+// contains key.
+func membersMatching(tx *storage.Tx, key string) ([]storage.Member, error) {
+	all, err := tx.AllMembers()
+	if err != nil {
+		return nil, err
+	}
+	var found []storage.Member
+	for _, m := range all {
+		if strings.Contains(core.FoldForSearch(m.Name), key) && m.Status.Kind != storage.StatusLeft {
+			found = append(found, m)
+		}
+	}
+	return found, nil
+}
+
+func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (string, error) {
+	if m.HomeCellID == cell.ID {
+		return "", core.Invalid("res.err_home_member", "Name", m.Name)
+	}
+	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.Active() && l.CellID != cell.ID {
+		return "", core.Invalid("res.err_linked_elsewhere", "Name", m.Name, "Link", linkText(c, l))
+	}
+	c.Data()["member"] = fmt.Sprint(m.ID)
+	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.CellID == cell.ID {
+		// Known already (a request, or a correction): offer what was given.
+		c.Data()["prev.workplace"], c.Data()["prev.org"] = l.Workplace, l.WorkplaceOrg
+	}
+	return "workplace", nil
+}
+
+func askLinkWorkplace(c *core.Ctx) error {
+	var opts []core.Opt
+	if p := c.Data()["prev.workplace"]; p != "" {
+		opts = append(opts, core.Opt{Label: c.T("res.btn_keep", "Value", core.CkShorten(p, 32)), Value: "="})
+	}
+	c.Ask(c.T("res.ask_workplace"), 1, opts...)
+	return nil
+}
+
+func cleanPlace(c *core.Ctx, in core.Input, prevKey string) (string, error) {
+	if in.Choice == "=" && c.Data()[prevKey] != "" {
+		return c.Data()[prevKey], nil
+	}
+	s, err := core.CleanPlace(in.Text)
+	var inv *core.InvalidInput
+	if errors.As(err, &inv) && inv.MsgID == "err.place_empty" {
+		return "", core.Invalid("res.err_place_empty")
+	}
+	return s, err
+}
+
+func answerLinkWorkplace(c *core.Ctx, in core.Input) (string, error) {
+	s, err := cleanPlace(c, in, "prev.workplace")
+	if err != nil {
+		return "", err
+	}
+	c.Data()["workplace"] = s
+	return "org", nil
+}
+
+func askLinkOrg(c *core.Ctx) error {
+	var opts []core.Opt
+	if p := c.Data()["prev.org"]; p != "" {
+		opts = append(opts, core.Opt{Label: c.T("res.btn_keep", "Value", core.CkShorten(p, 32)), Value: "="})
+	}
+	c.Ask(c.T("res.ask_org"), 1, opts...)
+	return nil
+}
+
+func answerLinkOrg(c *core.Ctx, in core.Input) (string, error) {
+	s, err := cleanPlace(c, in, "prev.org")
+	if err != nil {
+		return "", err
+	}
+	c.Data()["org"] = s
+	return "date", nil
+}
+
+func askLinkDate(c *core.Ctx) error {
+	c.Ask(c.T("res.ask_intro_date"), 1, core.Opt{Label: c.T("res.btn_today"), Value: "today"})
+	return nil
+}
+
+// pastDate reads a day that is today or earlier: "today", "yesterday" or
+// a typed date.
+func pastDate(c *core.Ctx, in core.Input) (time.Time, error) {
+	today := core.DayStart(c.Now.In(c.Zone()))
+	switch in.Choice {
+	case "today":
+		return today, nil
+	case "yesterday":
+		return today.AddDate(0, 0, -1), nil
+	}
+	if in.Choice != "" {
+		return time.Time{}, core.Invalid("err.choose_option")
+	}
+	t, err := core.ParseDatePast(in.Text, c.Now, c.Zone())
+	if err != nil {
+		return time.Time{}, err
+	}
+	if t.After(today) {
+		return time.Time{}, core.Invalid("res.err_future", "Today", c.Date(today))
+	}
+	return t, nil
+}
+
+func answerLinkDate(c *core.Ctx, in core.Input) (string, error) {
+	t, err := pastDate(c, in)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["date"] = dateKey(t)
+	return "status", nil
+}
+
+func askLinkStatus(c *core.Ctx) error {
+	opts := make([]core.Opt, 0, len(storage.ResidenceStatuses))
+	for _, s := range storage.ResidenceStatuses {
+		opts = append(opts, core.Opt{Label: resStatusName(c, s), Value: string(s)})
+	}
+	c.Ask(c.T("res.ask_status"), 1, opts...)
+	return nil
+}
+
+func answerLinkStatus(c *core.Ctx, in core.Input) (string, error) {
+	if !slices.Contains(storage.ResidenceStatuses, storage.ResidenceStatus(in.Choice)) {
+		return "", core.Invalid("err.choose_option")
+	}
+	c.Data()["status"] = in.Choice
+	return "confirm", nil
+}
+
+func pendingLink(c *core.Ctx) (*storage.ResidenceLink, error) {
+	cell, err := linkCell(c)
+	if err != nil {
+		return nil, err
+	}
+	m, err := linkMember(c)
+	if err != nil {
+		return nil, err
+	}
+	d, err := c.StoredDate("date")
+	if err != nil {
+		return nil, core.Invalid("err.conv_expired")
+	}
+	return &storage.ResidenceLink{MemberID: m.ID, CellID: cell.ID, Workplace: c.Data()["workplace"], WorkplaceOrg: c.Data()["org"],
+		Introduced: d, Status: storage.ResidenceStatus(c.Data()["status"]), Pending: c.Data()["mode"] == "req",
+		RequestedBy: c.Me.ID, RequestedAt: c.Now}, nil
+}
+
+func askLinkConfirm(c *core.Ctx) error {
+	l, err := pendingLink(c)
+	if err != nil {
+		c.End()
+		return members.SayInvalid(c, err)
+	}
+	m, _ := c.Tx.Member(l.MemberID)
+	id := "res.confirm_request"
+	if c.Data()["mode"] == "add" {
+		id = "res.confirm_add"
+	}
+	c.AskConfirm(c.T(id, "Name", m.Name, "Link", linkText(c, l)), "")
+	return nil
+}
+
+func answerLinkConfirm(c *core.Ctx, in core.Input) (string, error) {
+	if ok, err := core.Confirmed(c, in); !ok || err != nil {
+		return "", err
+	}
+	l, err := pendingLink(c)
+	if err != nil {
+		return "", err
+	}
+	m, err := c.Tx.Member(l.MemberID)
+	if err != nil {
+		return "", err
+	}
+	old, err := c.Tx.ResidenceLink(m.ID)
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return "", err
+	}
+	if old != nil && old.Active() && (c.Data()["mode"] == "req" || old.CellID != l.CellID) {
+		c.Say("res.already_linked", "Link", linkText(c, old))
+		c.End()
+		return "", nil
+	}
+	cell, err := c.Tx.Cell(l.CellID)
+	if err != nil {
+		return "", err
+	}
+	if !l.Pending {
+		l.ConfirmedBy, l.ConfirmedAt = c.Me.ID, c.Now
+	}
+	if err := c.Tx.PutResidenceLink(l); err != nil {
+		return "", err
+	}
+	if !l.Pending { // a secretary's registration, not a member's request
+		if err := c.Audit("residence_link", cell.ID, m.ID, old, l); err != nil {
+			return "", err
+		}
+	}
+	c.End()
+	if !l.Pending {
+		c.Say("res.added", "Name", m.Name, "Cell", cell.Name)
+		if m.ID != c.Me.ID {
+			c.SendTo(m, "res.linked_you", "Link", linkText(c.ReaderOf(m), l), "By", c.Me.Name)
+		}
+		return "", nil
+	}
+	leaders, err := members.LeadersOf(c, cell.ID, false)
+	if err != nil {
+		return "", err
+	}
+	sent := 0
+	for i := range leaders {
+		ld := &leaders[i]
+		r := c.ReaderOf(ld)
+		if c.SendButtonsTo(ld, [][]core.Button{{core.ActionButton(r.T("btn.confirm"), "rsq", linkRequestArgs(l, "a")), core.ActionButton(r.T("res.btn_refuse"), "rsq", linkRequestArgs(l, "r"))}},
+			"res.request_to_leader", "Name", m.Name, "Link", linkText(r, l)) {
+			sent++
+		}
+	}
+	if sent == 0 {
+		c.Say("res.request_no_leader", "Cell", cell.Name)
+		return "", nil
+	}
+	c.Say("res.request_sent", "Cell", cell.Name)
+	return "", nil
+}
+
+// The report flow: kind, (text for "other"), date.
+
+func askReportKind(c *core.Ctx) error {
+	opts := make([]core.Opt, 0, len(storage.ResidenceKinds))
+	for _, k := range storage.ResidenceKinds {
+		opts = append(opts, core.Opt{Label: resKindName(c, k), Value: string(k)})
+	}
+	c.Ask(c.T("res.ask_kind"), 1, opts...)
+	return nil
+}
+
+func answerReportKind(c *core.Ctx, in core.Input) (string, error) {
+	k := storage.ResidenceKind(in.Choice)
+	if !slices.Contains(storage.ResidenceKinds, k) {
+		if in.Text != "" { // a typed activity is "other" with its text
+			t, err := core.CleanReason(in.Text)
+			if err != nil {
+				return "", err
+			}
+			c.Data()["kind"], c.Data()["text"] = string(storage.ActivityOther), t
+			return "date", nil
+		}
+		return "", core.Invalid("err.choose_option")
+	}
+	c.Data()["kind"] = string(k)
+	if k == storage.ActivityOther {
+		return "text", nil
+	}
+	return "date", nil
+}
+
+func askReportText(c *core.Ctx) error {
+	c.Reply(c.T("res.ask_text"))
+	return nil
+}
+
+func answerReportText(c *core.Ctx, in core.Input) (string, error) {
+	t, err := core.CleanReason(in.Text)
+	if err != nil {
+		return "", err
+	}
+	c.Data()["text"] = t
+	return "date", nil
+}
+
+func askReportDate(c *core.Ctx) error {
+	c.Ask(c.T("res.ask_date"), 2, core.Opt{Label: c.T("res.btn_today"), Value: "today"}, core.Opt{Label: c.T("res.btn_yesterday"), Value: "yesterday"})
+	return nil
+}
+
+func answerReportDate(c *core.Ctx, in core.Input) (string, error) {
+	d, err := pastDate(c, in)
+	if err != nil {
+		return "", err
+	}
+	l, err := c.Tx.ResidenceLink(c.Me.ID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && l.Pending) {
+		c.Say("res.report_not_linked")
+		c.End()
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	k := storage.ResidenceKind(c.Data()["kind"])
+	r := &storage.ResidenceReport{MemberID: c.Me.ID, CellID: l.CellID, Kind: k, Date: dateKey(d), Text: c.Data()["text"], At: c.Now}
+	switch err := c.Tx.AddResidenceReport(r); {
+	case errors.Is(err, storage.ErrDuplicate):
+		c.Say("res.report_duplicate", "Kind", resKindName(c, k), "Date", c.Date(d))
+		c.End()
+		return "", nil
+	case err != nil:
+		return "", err
+	}
+	c.Say("res.report_saved", "Kind", resKindName(c, k), "Date", c.Date(d))
+	c.End()
+	return "", nil
+}
