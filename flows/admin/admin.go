@@ -13,7 +13,7 @@ import (
 // Organization admins (the commune committee) create cells and invite their
 // secretaries in chat, as the operator can with `chibo admin`.
 
-func RegisterAdmin(e *core.Engine) {
+func registerAdmin(e *core.Engine) {
 	e.Exporter(core.ExportAudit, exportAudit)
 	e.AuditWords(map[string]core.AuditFunc{
 		"rules_file":  auditRulesFile,

@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-func RegisterAudit(e *core.Engine) {
+func registerAudit(e *core.Engine) {
 	e.Command(&core.Command{Name: "audit", Need: core.NeedLeaderOrAdmin, PrivateOnly: true, HelpID: "help.audit", MenuID: "menu.audit", Run: runAudit})
 }
 

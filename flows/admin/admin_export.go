@@ -19,7 +19,7 @@ func exportAudit(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]cor
 	return core.TableFiles(c, req, fmt.Sprintf("nhat-ky-%s", export.Slug(cell.Name)), tb)
 }
 
-func RegisterExport(e *core.Engine) {
+func registerExport(e *core.Engine) {
 	e.Command(&core.Command{Name: "export", Need: core.NeedGroupLeader, PrivateOnly: true, HelpID: "exp.help", MenuID: "exp.menu", Run: runExport})
 	e.Register(&core.Flow{Name: "export", Need: core.NeedGroupLeader, Steps: map[string]core.Step{
 		"what":    {Ask: askExportWhat, Answer: answerExportWhat},

@@ -1,4 +1,12 @@
-// The engine: conversations, steps, commands and actions, for every journey.
+// Package core is the conversation core every journey uses: the engine
+// (events in, messages out, one transaction each), conversations and their
+// steps, commands, buttons and actions, pages, the parsing of typed text,
+// the locale lookup, quiet hours, the registry of due work, the audit log
+// and its wording framework, decisions taken once, and the hooks through
+// which a journey adds to another's work without importing it.
+//
+// It must not hold anything that belongs to one journey, nor import one:
+// a journey registers itself (Journey) and its hooks with the Engine.
 package core
 
 import (

@@ -14,12 +14,6 @@ type Journey interface {
 	Register(e *Engine)
 }
 
-// JourneyFunc is a Journey made of a function.
-type JourneyFunc func(e *Engine)
-
-// Register calls f.
-func (f JourneyFunc) Register(e *Engine) { f(e) }
-
 // Hooks let a journey add to another's work without importing it: a
 // section of /mydata, a part of /forget, a daily retention batch, an export,
 // a drawing, the words of an audit action, a /start payload, text that is

@@ -20,7 +20,7 @@ import (
 // corrected until then; after it a first check-in is accepted as late.
 
 // registerCheckins registers the checkins feature's commands, flows and reminders.
-func RegisterCheckins(e *core.Engine) {
+func registerCheckins(e *core.Engine) {
 	e.OnCheckinPeriod(func(c *core.Ctx, cell *storage.Cell) (core.Period, error) {
 		r, err := ckRulesOf(c, cell)
 		if err != nil {

@@ -15,7 +15,7 @@ import (
 )
 
 // registerMeetings registers the meetings feature's commands, flows and reminders.
-func RegisterMeetings(e *core.Engine) {
+func registerMeetings(e *core.Engine) {
 	e.Action("rsr", actResidenceRSVP)
 	e.Action("rsm", actResidenceMark)
 	e.CellTool("meeting", leaderMeetingList)

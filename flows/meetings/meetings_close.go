@@ -430,7 +430,7 @@ func answerReschedule(c *core.Ctx, in core.Input) (string, error) {
 	return "", meetingCard(c, nm, cell)
 }
 
-func RegisterClose(e *core.Engine) {
+func registerClose(e *core.Engine) {
 	e.Action("mrs", actReschedule)
 	e.Register(&core.Flow{Name: "mclose", Need: core.NeedLeader, Steps: map[string]core.Step{
 		"times": {Ask: askCloseTimes, Answer: answerCloseTimes},

@@ -19,7 +19,7 @@ import (
 
 // registerDues registers the officers' way to record a member's dues for a
 // month: "du:<member>" from the board or the member's roll card.
-func RegisterDues(e *core.Engine) {
+func registerDues(e *core.Engine) {
 	e.AuditWords(map[string]core.AuditFunc{"dues_set": auditDues})
 	e.MyData(40, "dues.sec_mydata", func(c *core.Ctx, m *storage.Member) ([]string, error) { return myDues(c, m) })
 	e.Forget(func(c *core.Ctx, m *storage.Member) ([][]byte, error) { return nil, forgetDues(c, m) })

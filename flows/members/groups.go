@@ -27,7 +27,7 @@ func MarkUnreachable(tx *storage.Tx, transport, user string, now time.Time) erro
 	return tx.PutMember(m)
 }
 
-func RegisterGroups(e *core.Engine) {
+func registerGroups(e *core.Engine) {
 	e.Command(&core.Command{Name: "linkgroup", Need: core.NeedLeader, HelpID: "help.linkgroup", MenuID: "menu.linkgroup", Run: runLinkGroup})
 	e.OnMembership(onMembership)
 }

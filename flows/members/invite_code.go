@@ -21,7 +21,7 @@ const inviteCodeLen = 6
 // works: the member uses it at once, on the phone in their hand.
 const linkCodeTTL = 24 * time.Hour
 
-func RegisterInviteCodes(e *core.Engine) {
+func registerInviteCodes(e *core.Engine) {
 	e.Action("lk", actLinkCode)
 	e.OnText(func(c *core.Ctx, text string) (bool, error) {
 		code, ok := ParseInviteCode(text)

@@ -10,7 +10,7 @@ import (
 	"chibo/storage"
 )
 
-func RegisterRegistration(e *core.Engine) {
+func registerRegistration(e *core.Engine) {
 	e.AuditWords(map[string]core.AuditFunc{
 		"status_set":       auditStatus,
 		"member_received":  auditReceived,

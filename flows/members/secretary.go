@@ -10,7 +10,7 @@ import (
 	"chibo/storage"
 )
 
-func RegisterSecretary(e *core.Engine) {
+func registerSecretary(e *core.Engine) {
 	e.CellTool("invite", makeInvite)
 	e.CellTool("members", listMembers)
 	e.CellTool("status", func(c *core.Ctx, cell *storage.Cell) error {

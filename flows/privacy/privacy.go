@@ -15,7 +15,7 @@ import (
 // stops all messages and erases their personal details, keeping for the
 // cell only the minimum (attendance marks under a pseudonym).
 
-func RegisterPrivacy(e *core.Engine) {
+func registerPrivacy(e *core.Engine) {
 	e.Command(&core.Command{Name: "mydata", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.mydata", MenuID: "menu.mydata", Run: runMyData})
 	e.Command(&core.Command{Name: "forget", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.forget", MenuID: "menu.forget", Run: runForget})
 	e.Register(&core.Flow{Name: "forget", Need: core.NeedMember, Steps: map[string]core.Step{

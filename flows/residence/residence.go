@@ -21,7 +21,7 @@ import (
 // goes to their workplace party organisation.
 
 // registerResidence registers the residence feature's commands, flows and reminders.
-func RegisterResidence(e *core.Engine) {
+func registerResidence(e *core.Engine) {
 	e.Exporter(core.ExportComments, exportCommentFiles)
 	e.AuditWords(map[string]core.AuditFunc{
 		"residence_link": auditLink,
