@@ -10,6 +10,7 @@ import (
 	"chibo/flows/members"
 	"chibo/flows/privacy"
 	"chibo/flows/residence"
+	"chibo/flows/tasks"
 )
 
 // Journeys are every part of chibo's conversations, in help order.
@@ -21,5 +22,6 @@ func Journeys() []core.Journey {
 		meetings.Journey{},
 		faraway.Journey{},
 		residence.Journey{},
+		tasks.Journey{},
 	}
 }

@@ -56,6 +56,13 @@ var (
 	bucketFileLinks   = []byte("filelinks")   // random id → FileLink (files published at expiring links)
 )
 
+// Buckets of the cells' resolutions followed up (issue 17).
+var (
+	bucketTasks         = []byte("tasks")         // cell id + task id → Task
+	bucketTaskAssignees = []byte("taskassignees") // assignee's member id + task id → cell id (index)
+	bucketTaskDue       = []byte("taskdue")       // deadline (unix seconds) + cell id + task id → nil: open tasks (index)
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
@@ -66,4 +73,5 @@ var allBuckets = [][]byte{
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 	bucketInviteCodes, bucketFileLinks,
+	bucketTasks, bucketTaskAssignees, bucketTaskDue,
 }

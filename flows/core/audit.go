@@ -70,6 +70,8 @@ var AuditActions = map[string]string{
 	"member_join":      "audit.kind_member_join",
 	"export_made":      "audit.kind_export",
 	"location_exact":   "audit.kind_location_exact",
+	"task_create":      "tasks.audit_kind_create",
+	"task_update":      "tasks.audit_kind_update",
 }
 
 // auditKind is the kind of an entry's action in words.

@@ -65,6 +65,7 @@ type hooks struct {
 	membership []EventFunc
 	tools      map[string]CellToolFunc
 	period     func(c *Ctx, cell *storage.Cell) (Period, error)
+	meeting    meetingHooks
 }
 
 // MyData adds a section to /mydata; sections are shown by rank.

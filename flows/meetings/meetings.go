@@ -565,6 +565,13 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		rows = append(rows, []core.Button{core.ActionButton(c.T("mt.btn_summary"), "mt", id+":s"), core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc")},
 			[]core.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
 	}
+	tools, err := c.MeetingTools(mt, cell)
+	if err != nil {
+		return err
+	}
+	if len(tools) > 0 {
+		rows = append(rows, tools)
+	}
 	c.Reply(b.String(), rows...)
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"fmt"
+	"strings"
 	"time"
 
 	"chibo/storage"
@@ -121,10 +122,16 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 				msgID = "mt.remind_sec_day"
 				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
 			}
-			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(secP.Kind, mt.ID, l.ID), l, buttons, msgID,
+			sent, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(secP.Kind, mt.ID, l.ID), l, buttons, msgID,
 				"Kind", kindNameLower(rd, mt), "When", when(rd, mt.At, cell), "Topic", topicOf(rd, mt), "Place", placeOf(rd, mt),
-				"Noticed", !mt.Noticed.IsZero()); err != nil {
+				"Noticed", !mt.Noticed.IsZero())
+			if err != nil {
 				return err
+			}
+			if sent {
+				if err := addSecretaryNotes(c, rd, mt, cell); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -167,6 +174,19 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 			}
 		}
 	}
+	return nil
+}
+
+// addSecretaryNotes adds what other journeys want the secretary to bring
+// up at the meeting (tasks overdue) to the reminder just sent, in its
+// reader's language.
+func addSecretaryNotes(c, rd *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	notes, err := rd.MeetingNotes(mt, cell, core.NoteSecretary)
+	if err != nil || len(notes) == 0 {
+		return err
+	}
+	m := &c.Out[len(c.Out)-1]
+	m.Text += "\n\n" + strings.Join(notes, "\n")
 	return nil
 }
 

@@ -611,7 +611,15 @@ func sendSummary(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		return err
 	}
 	id := fmt.Sprint(mt.ID)
-	c.Reply(text, []core.Button{core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+	rows := [][]core.Button{{core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")}}
+	tools, err := c.MeetingTools(mt, cell)
+	if err != nil {
+		return err
+	}
+	if len(tools) > 0 {
+		rows = append(rows, tools)
+	}
+	c.Reply(text, rows...)
 	return nil
 }
 
@@ -734,6 +742,13 @@ func SummaryText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (string, 
 		for _, f := range flags {
 			line(f)
 		}
+	}
+	notes, err := c.MeetingNotes(mt, cell, core.NoteSummary)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range notes {
+		line(n)
 	}
 	return b.String(), nil
 }

@@ -1,0 +1,37 @@
+// Package tasks owns the tasks a cell decides at its meetings, followed up
+// "rõ người, rõ việc" (DOMAIN.md, the commune's side): the secretary
+// records what, who (a member or the cell committee) and by when; the
+// person gets the task and reports progress or done in one tap; reminders
+// go before the deadline; overdue tasks reach the secretary before the next
+// meeting; each meeting's summary lists its tasks and their outcome.
+//
+// Tasks are stored under their cell (storage.Tx.CellTasks), so that the
+// commune's views read them per cell without importing this journey.
+//
+// It imports only the core and members.
+package tasks
+
+import "chibo/flows/core"
+
+// Journey registers the journey's commands, flows, actions, due work and
+// hooks with the engine.
+type Journey struct{}
+
+// Register implements core.Journey.
+func (Journey) Register(e *core.Engine) {
+	e.Command(&core.Command{Name: "tasks", Need: core.NeedMember, PrivateOnly: true, HelpID: "tasks.help", MenuID: "tasks.menu", Run: runTasks})
+	e.Action("tk", actTask)
+	e.Action("tkm", actMeetingTasks)
+	e.Action("tkc", actCellTasks)
+	e.Register(&core.Flow{Name: "task", Need: core.NeedLeader, Steps: map[string]core.Step{
+		"what":    {Ask: askWhat, Answer: answerWhat},
+		"who":     {Ask: askWho, Answer: answerWho},
+		"due":     {Ask: askDue, Answer: answerDue},
+		"confirm": {Ask: askConfirm, Answer: answerConfirm},
+	}})
+	e.MeetingTool(meetingTool)
+	e.MeetingNotes(meetingNotes)
+	e.DueSource("tasks", dueTasks)
+	e.AuditWords(map[string]core.AuditFunc{"task_create": auditCreate, "task_update": auditUpdate})
+	e.MyData(60, "tasks.mydata_title", myTasks)
+}
