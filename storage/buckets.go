@@ -61,6 +61,11 @@ var (
 	bucketTasks         = []byte("tasks")         // cell id + task id → Task
 	bucketTaskAssignees = []byte("taskassignees") // assignee's member id + task id → cell id (index)
 	bucketTaskDue       = []byte("taskdue")       // deadline (unix seconds) + cell id + task id → nil: open tasks (index)
+
+	bucketFarGroups       = []byte("fargroups")       // id → FarGroup (tổ đảng of members working far away, across cells)
+	bucketFarGroupMembers = []byte("fargroupmembers") // member id → far group id (index; a member is in one far group at most)
+	bucketFarGroupLeaders = []byte("fargroupleaders") // leader's member id + far group id → nil (index)
+	bucketFarGroupOrgs    = []byte("fargrouporgs")    // organization id + far group id → nil (index)
 )
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
@@ -74,4 +79,5 @@ var allBuckets = [][]byte{
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 	bucketInviteCodes, bucketFileLinks,
 	bucketTasks, bucketTaskAssignees, bucketTaskDue,
+	bucketFarGroups, bucketFarGroupMembers, bucketFarGroupLeaders, bucketFarGroupOrgs,
 }

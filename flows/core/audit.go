@@ -72,6 +72,7 @@ var AuditActions = map[string]string{
 	"location_exact":   "audit.kind_location_exact",
 	"task_create":      "tasks.audit_kind_create",
 	"task_update":      "tasks.audit_kind_update",
+	"fargroup_create":  "fargroup.audit_kind_create",
 }
 
 // auditKind is the kind of an entry's action in words.

@@ -684,7 +684,8 @@ func LeadsGroup(tx *storage.Tx, m *storage.Member) bool {
 			return true
 		}
 	}
-	return false
+	far, err := tx.LedFarGroups(m.ID)
+	return err == nil && len(far) > 0
 }
 
 func (e *Engine) onCommand(c *Ctx, text string) error {

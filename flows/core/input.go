@@ -84,6 +84,7 @@ var FlowTitles = map[string]string{
 	"mresched":   "flow.mresched",
 	"pickcell":   "flow.pickcell",
 	"task":       "flow.task",
+	"fargroup":   "flow.fargroup",
 }
 
 // sayLeft tells the person that the conversation in progress was left for

@@ -5,6 +5,7 @@ import (
 	"chibo/flows/members"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -76,6 +77,18 @@ func boardCell(c *core.Ctx) (*storage.Cell, error) {
 }
 
 func runBoard(c *core.Ctx, _ string) error {
+	far, err := c.Tx.LedFarGroups(c.Me.ID)
+	if err != nil {
+		return err
+	}
+	for i := range far {
+		if err := showFarGroupBoard(c, &far[i]); err != nil {
+			return err
+		}
+	}
+	if len(far) > 0 && len(c.Me.LedCells()) == 0 && !leadsCellGroup(c) {
+		return nil // a far group's leader only: its board is all they follow
+	}
 	cell, err := boardCell(c)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("board.not_allowed")
@@ -85,6 +98,15 @@ func runBoard(c *core.Ctx, _ string) error {
 		return err
 	}
 	return showBoard(c, cell)
+}
+
+// leadsCellGroup reports whether the caller leads a group of their own cell.
+func leadsCellGroup(c *core.Ctx) bool {
+	if c.Me.HasRole(c.Me.HomeCellID, storage.RoleGroupLeader) {
+		return true
+	}
+	gs, err := c.Tx.LedGroups(c.Me.ID)
+	return err == nil && slices.ContainsFunc(gs, func(g storage.Group) bool { return g.CellID == c.Me.HomeCellID })
 }
 
 func showBoard(c *core.Ctx, cell *storage.Cell) error {

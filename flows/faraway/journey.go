@@ -1,6 +1,6 @@
 // Package faraway owns far-away members (đảng viên đi làm ăn xa): the
 // far-away status, /away requests, monthly check-ins, follow-ups and silence
-// flags, and the leaders' board.
+// flags, the leaders' board, and the far-away party groups across cells.
 //
 // It imports only the core and members.
 package faraway
@@ -14,4 +14,5 @@ type Journey struct{}
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
 	registerCheckins(e)
+	registerFarGroups(e)
 }

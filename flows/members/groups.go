@@ -94,8 +94,13 @@ func onMembership(c *core.Ctx) error {
 	return nil
 }
 
-// ckGroupLeader is the id of the leader of the member's group, or 0.
+// CkGroupLeader is the id of the leader who follows the member's check-ins,
+// or 0: the leader of their far-away group (a tổ đảng across the
+// organization's cells) when they are in one, else of their cell's group.
 func CkGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
+	if g, err := tx.FarGroupOf(m.ID); err == nil {
+		return g.LeaderID
+	}
 	if m.GroupID == 0 {
 		return 0
 	}
