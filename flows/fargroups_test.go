@@ -116,3 +116,62 @@ func TestFarGroup_formedAcrossCellsAndFollowedByItsLeader(t *testing.T) {
 		t.Error("another cell's secretary got the member's silence")
 	}
 }
+
+// A far group's contact meeting keeps its own attendance; it counts as the
+// cell's meeting only for members whose cell the committee approved for the
+// online pilot, and only when held online. Both are audited.
+func TestFarGroup_contactMeetingCountsOnlyUnderThePilot(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn An", "Lê Thị Hai")
+	h.communeCells("Phạm Văn Ba")
+	ba := h.member("phamvanba")
+	err := h.db.Update(func(tx *storage.Tx) error {
+		an := h.member("tranvanan")
+		return tx.PutFarGroup(&storage.FarGroup{OrgID: h.cell.OrgID, Name: "Tổ đảng tại TP. Hồ Chí Minh", LeaderID: an.ID, MemberIDs: []uint64{an.ID, ba.ID}, Created: h.now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The admin approves the pilot for Phạm Văn Ba's cell only.
+	h.say("admin", "/fargroup")
+	h.tap("admin", h.vi("fgpilot.btn_open"))
+	out := h.tap("admin", h.vi("fgpilot.btn_on", "Cell", "Chi bộ ấp Mới"))
+	h.wantContains(out, h.vi("fgpilot.line_on", "Cell", "Chi bộ ấp Mới", "Date", "01/03/2026"))
+	h.wantContains(out, h.vi("fgpilot.line_off", "Cell", "Chi bộ Thử"))
+	// Only the group's leader records its contact meetings.
+	h.wantText(h.press("phamvanba", fmt.Sprintf("fg:%d:c", h.farGroups()[0].ID)), "vi", "board.not_allowed")
+
+	h.advance(24 * time.Hour)
+	h.say("tranvanan", "/board")
+	h.tap("tranvanan", h.vi("fgcontact.btn_record"))
+	out = h.say("tranvanan", "05/03/2026")
+	h.wantContains(out, h.vi("fgcontact.err_future"))
+	h.tap("tranvanan", h.vi("fgcontact.btn_today"))
+	h.tap("tranvanan", h.vi("fgcontact.online"))
+	out = h.say("tranvanan", "Nguyễn Văn Ngoài")
+	h.wantContains(out, h.vi("fgcontact.err_not_in_group", "Name", "Nguyễn Văn Ngoài"))
+	out = h.tap("tranvanan", h.vi("fgcontact.btn_all"))
+	h.wantText(out, "vi", "fgcontact.recorded", "Name", "Tổ đảng tại TP. Hồ Chí Minh", "Date", "02/03/2026", "Kind", h.vi("fgcontact.online"), "Present", 2, "Total", 2)
+	h.wantText(out, "vi", "fgcontact.counted", "Names", "Phạm Văn Ba")
+	k := h.farGroups()[0].Contacts
+	if len(k) != 1 || len(k[0].Present) != 2 || len(k[0].Counted) != 1 || k[0].Counted[0] != ba.ID {
+		t.Fatalf("contacts %+v", k)
+	}
+	// The cell's own meetings are untouched.
+	if ms := h.meetings(); len(ms) != 0 {
+		t.Errorf("a contact meeting made cell meetings: %+v", ms)
+	}
+	// In person: counted for nobody.
+	h.say("tranvanan", "/board")
+	h.tap("tranvanan", h.vi("fgcontact.btn_record"))
+	h.tap("tranvanan", h.vi("fgcontact.btn_today"))
+	h.tap("tranvanan", h.vi("fgcontact.in_person"))
+	out = h.say("tranvanan", "Phạm Văn Ba")
+	h.wantText(out, "vi", "fgcontact.not_counted")
+	if got := h.auditActions("fargroup_contact"); len(got) != 2 {
+		t.Errorf("contacts audited %v", got)
+	}
+	if got := h.auditActions("online_pilot"); len(got) != 1 {
+		t.Errorf("pilot audited %v", got)
+	}
+}

@@ -36,6 +36,19 @@ type CheckinSettings struct {
 	// PreciseLocation lets members' shared points be stored; false keeps
 	// province and district only (Law 91/2025: collect the minimum).
 	PreciseLocation bool `json:"precise_location,omitempty"`
+	// OnlinePilotFrom is when the party committee approved the online
+	// meeting pilot for the cell (Guide 03-HD/TW 2022): from then, until
+	// OnlinePilotTo when set, a far-away group's contact meeting counts as
+	// the cell's meeting for its members. Zero means not approved.
+	OnlinePilotFrom time.Time `json:"online_pilot_from,omitzero"`
+	OnlinePilotTo   time.Time `json:"online_pilot_to,omitzero"`
+	OnlinePilotBy   uint64    `json:"online_pilot_by,omitempty"`
+}
+
+// OnlinePilotOn reports whether the online pilot was approved for the cell
+// on t.
+func (s CheckinSettings) OnlinePilotOn(t time.Time) bool {
+	return !s.OnlinePilotFrom.IsZero() && !t.Before(s.OnlinePilotFrom) && (s.OnlinePilotTo.IsZero() || t.Before(s.OnlinePilotTo))
 }
 
 // WithDefaults returns the settings with every zero field set to its default.

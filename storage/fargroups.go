@@ -29,6 +29,7 @@ type GroupContact struct {
 	At       time.Time `json:"at"`
 	Online   bool      `json:"online"`
 	Present  []uint64  `json:"present,omitempty"`
+	Counted  []uint64  `json:"counted,omitempty"` // present members whose cell had the online pilot that day
 	By       uint64    `json:"by"`
 	Recorded time.Time `json:"recorded"`
 }

@@ -73,6 +73,8 @@ var AuditActions = map[string]string{
 	"task_create":      "tasks.audit_kind_create",
 	"task_update":      "tasks.audit_kind_update",
 	"fargroup_create":  "fargroup.audit_kind_create",
+	"fargroup_contact": "fgcontact.audit_kind",
+	"online_pilot":     "fgpilot.audit_kind",
 }
 
 // auditKind is the kind of an entry's action in words.

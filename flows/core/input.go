@@ -85,6 +85,7 @@ var FlowTitles = map[string]string{
 	"pickcell":   "flow.pickcell",
 	"task":       "flow.task",
 	"fargroup":   "flow.fargroup",
+	"fgcontact":  "flow.fgcontact",
 }
 
 // sayLeft tells the person that the conversation in progress was left for

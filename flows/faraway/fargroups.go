@@ -29,6 +29,7 @@ func registerFarGroups(e *core.Engine) {
 		"confirm": {Ask: askGroupConfirm, Answer: answerGroupConfirm},
 	}})
 	e.AuditWords(map[string]core.AuditFunc{"fargroup_create": auditFarGroup})
+	registerGroupContacts(e)
 }
 
 // runFarGroups lists the far groups of each organization the admin runs,
@@ -52,7 +53,8 @@ func runFarGroups(c *core.Ctx, _ string) error {
 			text += "\n" + groupLine(c, &gs[i])
 			rows = append(rows, []core.Button{core.ActionButton(c.T("fargroup.btn_board", "Name", gs[i].Name), "fg", fmt.Sprintf("%d:b", gs[i].ID))})
 		}
-		rows = append(rows, []core.Button{core.ActionButton(c.T("fargroup.btn_new"), "fg", fmt.Sprintf("%d:n", id))})
+		rows = append(rows, []core.Button{core.ActionButton(c.T("fargroup.btn_new"), "fg", fmt.Sprintf("%d:n", id)),
+			core.ActionButton(c.T("fgpilot.btn_open"), "fg", fmt.Sprintf("%d:p", id))})
 		c.Reply(text, rows...)
 	}
 	return nil
@@ -77,6 +79,14 @@ func actFarGroup(c *core.Ctx, args string) error {
 			return nil
 		}
 		return c.Start("fargroup", "name", map[string]string{"org": fmt.Sprint(id)})
+	case "p":
+		if !c.Me.Administers(id) {
+			c.Say("err.admins_only")
+			return nil
+		}
+		return showOnlinePilot(c, id)
+	case "c":
+		return c.Start("fgcontact", "when", map[string]string{"group": fmt.Sprint(id)})
 	case "b":
 		g, err := c.Tx.FarGroup(id)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -378,6 +388,13 @@ func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 		}
 	}
 	parts := []string{c.T("fargroup.board_header", "Name", g.Name, "Leader", c.PersonName(g.LeaderID))}
+	if n := len(g.Contacts); n > 0 {
+		k := g.Contacts[n-1]
+		parts = append(parts, c.N("fgcontact.board_line", n, "Date", c.Date(k.At), "Present", len(k.Present), "Total", len(g.MemberIDs)))
+	}
+	if c.Me.ID == g.LeaderID {
+		rows = append(rows, []core.Button{core.ActionButton(c.T("fgcontact.btn_record"), "fg", fmt.Sprintf("%d:c", g.ID))})
+	}
 	if len(done) > 0 {
 		parts = append(parts, c.N("board.section_done", len(done))+"\n"+strings.Join(done, "\n"))
 	}
