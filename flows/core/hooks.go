@@ -66,6 +66,7 @@ type hooks struct {
 	tools      map[string]CellToolFunc
 	period     func(c *Ctx, cell *storage.Cell) (Period, error)
 	meeting    meetingHooks
+	orgExports map[string]OrgExportFunc
 }
 
 // MyData adds a section to /mydata; sections are shown by rank.

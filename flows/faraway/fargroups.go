@@ -30,6 +30,7 @@ func registerFarGroups(e *core.Engine) {
 	}})
 	e.AuditWords(map[string]core.AuditFunc{"fargroup_create": auditFarGroup})
 	registerGroupContacts(e)
+	e.OrgExporter("groups", exportFarGroups)
 }
 
 // runFarGroups lists the far groups of each organization the admin runs,

@@ -34,4 +34,5 @@ func (Journey) Register(e *core.Engine) {
 	e.DueSource("tasks", dueTasks)
 	e.AuditWords(map[string]core.AuditFunc{"task_create": auditCreate, "task_update": auditUpdate})
 	e.MyData(60, "tasks.mydata_title", myTasks)
+	e.OrgExporter("tasks", exportTasks)
 }
