@@ -342,8 +342,9 @@ func sayInvalid(c *core.Ctx, err error) error {
 }
 
 // showFarGroupBoard is the check-in board of a far group: its members from
-// every cell, each by their own cell's check-in rules. Its leader, the
-// organization's admins and the home secretaries of its members see it.
+// every cell, each by their own cell's check-in rules. Its leader and the
+// organization's admins see it; a home secretary sees their own members on
+// their cell's board, as before.
 func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 	if c.Me.ID != g.LeaderID && !c.Me.Administers(g.OrgID) {
 		c.Say("board.not_allowed")
