@@ -101,3 +101,24 @@ func TestPages_fromTheTransportsCaps(t *testing.T) {
 	out = h.say("sec", strings.Repeat("a", 201))
 	h.wantText(out, "vi", "err.too_long", "Max", 200)
 }
+
+// A button whose data is longer than the transport it goes to takes is a
+// fault: nothing is sent or stored, whatever Telegram would take.
+func TestEngine_buttonDataFromCaps(t *testing.T) {
+	h := newHarness(t)
+	h.caps = map[string]chat.Caps{tr: {MaxText: 4096, Buttons: true, MaxButtons: 100, MaxPerRow: 8, ButtonData: 10}}
+	h.restart()
+	h.seedCell()
+	before := h.snapshot("convs")
+	err := h.db.Update(func(tx *storage.Tx) error {
+		// The language question's buttons carry "c:<nonce>:vi", 11 bytes.
+		_, err := h.e.Handle(tx, chat.Event{Key: "k1", Transport: tr, Kind: chat.EventText, Chat: "sec", ChatKind: chat.ChatPrivate, User: "sec", Text: "/lang"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "over 10 bytes") {
+		t.Fatalf("Handle = %v, want a fault for button data over 10 bytes", err)
+	}
+	if after := h.snapshot("convs"); after != before {
+		t.Errorf("a conversation was stored:\n%s", after)
+	}
+}
