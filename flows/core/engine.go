@@ -6,7 +6,11 @@
 // which a journey adds to another's work without importing it.
 //
 // It must not hold anything that belongs to one journey, nor import one:
-// a journey registers itself (Journey) and its hooks with the Engine.
+// a journey registers itself (Journey) and its hooks with the Engine. Nor
+// does it know any messenger: events and messages are the vocabulary of
+// package chat, and a messenger's limits (text length, buttons in all and
+// in a row, button data) come from the chat.Caps its transport declares
+// (Config.Caps), from which pages and limits are computed.
 package core
 
 import (
