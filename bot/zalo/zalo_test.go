@@ -348,3 +348,25 @@ func TestZalo_WebhookRedelivery(t *testing.T) {
 }
 
 var codeRE = regexp.MustCompile(`\b[A-Z0-9]{3}-[A-Z0-9]{3}\b`)
+
+// Every invite shows Telegram's link: pasted into Zalo it is read as the
+// invite it carries, as before the engine stopped reading Telegram links.
+func TestZalo_pastedTelegramLinkIsStart(t *testing.T) {
+	fake := newFake(t)
+	z := mustZalo(t, fake, zalo.Config{})
+	rec := &recorder{}
+	d := bot.NewDispatcher(mustOpenDB(t), rec, bot.DispatcherOptions{})
+	u := zalotest.User{ID: "e4ea2cd5189df1c3a88c", Name: "Nguyễn Văn A"}
+	fake.Push(fake.Text(u, "https://t.me/chibo_bot?start=tok_-1"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- z.Poll(ctx, d) }()
+	waitFor(t, "the update taken", func() bool { return len(rec.events()) >= 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if evs := rec.events(); len(evs) != 1 || evs[0].Text != "/start tok_-1" {
+		t.Errorf("events %+v: want the text /start tok_-1", evs)
+	}
+}
