@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"chibo/flows/members"
 	"strings"
 	"testing"
@@ -9,6 +8,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -118,7 +118,7 @@ func TestRegistration_declineStoresOnlyRefusal(t *testing.T) {
 func TestInvite_singleUseAndExpiry(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()
-	register := func(user, tok string) []core.Message {
+	register := func(user, tok string) []chat.Message {
 		h.names[user] = "Người " + strings.ToUpper(user[:1]) + user[1:]
 		h.say(user, "/start "+tok)
 		h.tap(user, "Đúng")

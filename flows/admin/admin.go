@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -107,7 +108,7 @@ func answerNewCellName(c *core.Ctx, in core.Input) (string, error) {
 		return "", err
 	}
 	id := fmt.Sprint(cell.ID)
-	c.Reply(c.T("admin.cell_created", "Cell", cell.Name, "Org", org.Name), []core.Button{
+	c.Reply(c.T("admin.cell_created", "Cell", cell.Name, "Org", org.Name), []chat.Button{
 		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
 		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
 	})
@@ -163,7 +164,7 @@ func answerAdminCell(c *core.Ctx, in core.Input) (string, error) {
 		return "", core.Invalid("admin.cell_not_found")
 	}
 	id := fmt.Sprint(found[0].ID)
-	c.Reply(c.T("admin.ask_role", "Cell", found[0].Name), []core.Button{
+	c.Reply(c.T("admin.ask_role", "Cell", found[0].Name), []chat.Button{
 		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
 		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
 	})

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/flows/members"
@@ -11,7 +12,7 @@ import (
 	"strings"
 )
 
-func exportAudit(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core.Document, error) {
+func exportAudit(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]chat.Document, error) {
 	tb, err := auditTable(c, cell)
 	if err != nil {
 		return nil, err
@@ -232,7 +233,7 @@ func answerExportFormat(c *core.Ctx, in core.Input) (string, error) {
 		return "", err
 	}
 	for i := range docs {
-		c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
+		c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
 			Text: c.T("exp.caption", "Name", docs[i].Name, "Cell", cell.Name), Document: &docs[i]})
 	}
 	return "", nil

@@ -6,7 +6,11 @@
 // which a journey adds to another's work without importing it.
 //
 // It must not hold anything that belongs to one journey, nor import one:
-// a journey registers itself (Journey) and its hooks with the Engine.
+// a journey registers itself (Journey) and its hooks with the Engine. Nor
+// does it know any messenger: events and messages are the vocabulary of
+// package chat, and a messenger's limits (text length, buttons in all and
+// in a row, button data) come from the chat.Caps its transport declares
+// (Config.Caps), from which pages and limits are computed.
 package core
 
 import (
@@ -15,12 +19,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -45,6 +51,26 @@ type Config struct {
 	InviteLink func(token string) string
 	// Log receives internal events (ids only, never personal data). Nil discards.
 	Log *slog.Logger
+	// Caps is what each transport can carry, by transport name: buttons
+	// are laid out, long lists paged and typed text refused by them. A
+	// transport not named gets the strictest of those given; nil means
+	// DefaultCaps for every transport.
+	Caps map[string]chat.Caps
+}
+
+// DefaultCaps is what the engine assumes of transports when Config.Caps
+// names none (tests, tools): the limits of Telegram's Bot API, the
+// strictest messenger with buttons chibo has met: texts of 4096
+// characters, 100 buttons a message, 8 a row, 64 bytes of data a button.
+var DefaultCaps = chat.Caps{MaxText: 4096, Buttons: true, MaxButtons: 100, MaxPerRow: 8, ButtonData: 64, Documents: true, Pictures: true}
+
+// Caps is what transport can carry: its own Caps, or the strictest of the
+// known ones when it declared none.
+func (e *Engine) Caps(transport string) chat.Caps {
+	if c, ok := e.Cfg.Caps[transport]; ok {
+		return c
+	}
+	return e.anyCaps
 }
 
 // Engine runs conversations. Handle is safe for concurrent use; all state is
@@ -58,6 +84,7 @@ type Engine struct {
 	actions  map[string]Action
 	Dues     []namedDue
 	Hooks    hooks
+	anyCaps  chat.Caps // of a transport Cfg.Caps does not name
 }
 
 // NewEngine makes an engine with every flow registered.
@@ -98,6 +125,14 @@ func NewEngine(cat *locales.Catalog, cfg Config, journeys ...Journey) (*Engine, 
 	}
 	e := &Engine{Cfg: cfg, Cat: cat, Flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[string]Action{},
 		Hooks: hooks{exports: map[string]ExportFunc{}, drawers: map[string]DrawFunc{}, audit: map[string]AuditFunc{}, tools: map[string]CellToolFunc{}}}
+	e.anyCaps = DefaultCaps
+	if len(cfg.Caps) > 0 {
+		all := make([]chat.Caps, 0, len(cfg.Caps))
+		for _, name := range slices.Sorted(maps.Keys(cfg.Caps)) {
+			all = append(all, cfg.Caps[name])
+		}
+		e.anyCaps = chat.Strictest(all...)
+	}
 	e.registerCore()
 	e.registerPages()
 	for _, j := range journeys {
@@ -158,10 +193,10 @@ type Step struct {
 
 // Input is a person's answer to a step.
 type Input struct {
-	Text     string    // typed text, NFC-normalised and trimmed
-	Choice   string    // the value of the chosen option
-	Location *Location // a shared location
-	Phone    string    // a shared contact's phone number
+	Text     string         // typed text, NFC-normalised and trimmed
+	Choice   string         // the value of the chosen option
+	Location *chat.Location // a shared location
+	Phone    string         // a shared contact's phone number
 }
 
 // InvalidInput is an answer a step cannot take. The person is told MsgID and
@@ -201,14 +236,15 @@ func (e *Engine) Action(name string, a Action) {
 type Ctx struct {
 	E       *Engine
 	Tx      *storage.Tx
-	Ev      Event
+	Ev      chat.Event
 	Now     time.Time
 	Me      *storage.Member // nil for a stranger
 	Lang    string
 	conv    *storage.Conv
 	convKey string
 	ended   bool // a step called End
-	Out     []Message
+	Out     []chat.Message
+	pages   map[int]*pageSet // by index in Out: the whole list of a message that shows one page
 }
 
 // T renders a message in the reader's language.
@@ -218,15 +254,15 @@ func (c *Ctx) T(id string, kv ...any) string { return c.E.Cat.T(c.Lang, id, kv..
 func (c *Ctx) N(id string, n int, kv ...any) string { return c.E.Cat.N(c.Lang, id, n, kv...) }
 
 // Reply sends text to the chat the event came from.
-func (c *Ctx) Reply(text string, buttons ...[]Button) {
-	c.Out = append(c.Out, Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Group: c.Ev.ChatKind == ChatGroup, Text: text, Buttons: buttons, RecipientID: c.MeID()})
+func (c *Ctx) Reply(text string, buttons ...[]chat.Button) {
+	c.Out = append(c.Out, chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Group: c.Ev.ChatKind == chat.ChatGroup, Text: text, Buttons: buttons, RecipientID: c.MeID()})
 }
 
 // Say replies with a message id.
 func (c *Ctx) Say(id string, kv ...any) { c.Reply(c.T(id, kv...)) }
 
 // Emit queues a prepared message.
-func (c *Ctx) Emit(m Message) { c.Out = append(c.Out, m) }
+func (c *Ctx) Emit(m chat.Message) { c.Out = append(c.Out, m) }
 
 func (c *Ctx) MeID() uint64 {
 	if c.Me == nil {
@@ -253,13 +289,12 @@ func (c *Ctx) Ask(text string, perRow int, opts ...Opt) {
 	if perRow <= 0 {
 		perRow = 1
 	}
-	perRow = min(perRow, MaxPerRow)
-	var rows [][]Button
+	if most := c.E.Caps(c.Ev.Transport).MaxPerRow; most > 0 {
+		perRow = min(perRow, most)
+	}
+	var rows [][]chat.Button
 	for i, o := range opts {
-		b := Button{Label: o.Label, Data: "c:" + c.conv.Nonce + ":" + o.Value}
-		if len(b.Data) > MaxButtonData {
-			panic(fmt.Sprintf("flows: button data over %d bytes: %q", MaxButtonData, b.Data))
-		}
+		b := chat.Button{Label: o.Label, Data: "c:" + c.conv.Nonce + ":" + o.Value}
 		if i%perRow == 0 {
 			rows = append(rows, nil)
 		}
@@ -297,13 +332,11 @@ func (c *Ctx) AskLocation(text, buttonLabel string, opts ...Opt) {
 	c.Out[len(c.Out)-1].RequestLocation = buttonLabel
 }
 
-// ActionButton makes a button that runs a registered action.
-func ActionButton(label, action, args string) Button {
-	b := Button{Label: label, Data: action + ":" + args}
-	if len(b.Data) > MaxButtonData {
-		panic(fmt.Sprintf("flows: button data over %d bytes: %q", MaxButtonData, b.Data))
-	}
-	return b
+// ActionButton makes a button that runs a registered action. Its data must
+// fit the ButtonData of every transport it may go to: the engine refuses a
+// message whose button does not fit as a fault.
+func ActionButton(label, action, args string) chat.Button {
+	return chat.Button{Label: label, Data: action + ":" + args}
 }
 
 // SendTo sends a message to a member in their own language, on the transport
@@ -314,12 +347,12 @@ func (c *Ctx) SendTo(m *storage.Member, id string, kv ...any) bool {
 }
 
 // SendButtonsTo is SendTo with buttons.
-func (c *Ctx) SendButtonsTo(m *storage.Member, buttons [][]Button, id string, kv ...any) bool {
-	transport, chat, ok := contactOf(m, c.Ev.Transport)
+func (c *Ctx) SendButtonsTo(m *storage.Member, buttons [][]chat.Button, id string, kv ...any) bool {
+	transport, chatID, ok := contactOf(m, c.Ev.Transport)
 	if !ok {
 		return false
 	}
-	c.Out = append(c.Out, Message{Transport: transport, Chat: chat, Text: c.E.Cat.T(LangOf(m, c.E.Cfg.DefaultLang), id, kv...), Buttons: buttons, RecipientID: m.ID})
+	c.Out = append(c.Out, chat.Message{Transport: transport, Chat: chatID, Text: c.E.Cat.T(LangOf(m, c.E.Cfg.DefaultLang), id, kv...), Buttons: buttons, RecipientID: m.ID})
 	return true
 }
 
@@ -404,7 +437,7 @@ func (c *Ctx) End() { c.ended = true }
 // Handle runs one event in tx and returns the messages to send. Mistakes by
 // the person are answered, not returned: an error means a fault of chibo or
 // its storage, and the caller rolls back.
-func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
+func (e *Engine) Handle(tx *storage.Tx, ev chat.Event) ([]chat.Message, error) {
 	now := e.Cfg.Now()
 	c := &Ctx{E: e, Tx: tx, Ev: ev, Now: now, convKey: storage.ConvKey(ev.Transport, ev.Chat, ev.User)}
 	if ev.User != "" {
@@ -416,7 +449,7 @@ func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 			return nil, err
 		}
 	}
-	if c.Me != nil && !c.Me.Unreachable.IsZero() && ev.Kind != EventBotRemoved {
+	if c.Me != nil && !c.Me.Unreachable.IsZero() && ev.Kind != chat.EventBotRemoved {
 		c.Me.Unreachable = time.Time{} // they wrote to us, so they have unblocked the bot
 		if err := tx.PutMember(c.Me); err != nil {
 			return nil, err
@@ -454,47 +487,44 @@ func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	ev := c.Ev
 	switch ev.Kind {
-	case EventBotAdded, EventBotRemoved:
+	case chat.EventBotAdded, chat.EventBotRemoved:
 		for _, f := range e.Hooks.membership {
 			if err := f(c); err != nil {
 				return err
 			}
 		}
 		return nil
-	case EventButton:
+	case chat.EventButton:
 		return e.onButton(c, ev.Data, expired)
-	case EventOther:
+	case chat.EventOther:
 		switch {
-		case ev.ChatKind == ChatGroup:
+		case ev.ChatKind == chat.ChatGroup:
 			return nil // photos in the cell's group are not for chibo
 		case c.conv != nil:
 			return e.reask(c, Invalid("err.unsupported"))
 		}
 		c.Say("err.unsupported")
 		return nil
-	case EventLocation, EventContact:
+	case chat.EventLocation, chat.EventContact:
 		if c.conv == nil {
 			c.Say("err.not_expected")
 			return nil
 		}
 		in := Input{Location: ev.Location, Phone: ev.Phone}
-		if ev.Kind == EventContact && ev.SharedBy != "" && ev.SharedBy != ev.User {
+		if ev.Kind == chat.EventContact && ev.SharedBy != "" && ev.SharedBy != ev.User {
 			return e.reask(c, Invalid("err.contact_not_yours"))
 		}
 		return e.answer(c, in)
 	}
 	text := NormalizeText(ev.Text)
-	if Utf8Len(text) > MaxTextLen {
+	if most := e.Caps(ev.Transport).MaxText; most > 0 && Utf8Len(text) > most {
 		if c.conv != nil {
-			return e.reask(c, Invalid("err.too_long", "Max", MaxTextLen))
+			return e.reask(c, Invalid("err.too_long", "Max", most))
 		}
-		c.Say("err.too_long", "Max", MaxTextLen)
+		c.Say("err.too_long", "Max", most)
 		return nil
 	}
-	if tok, ok := DeepLinkToken(text); ok {
-		text = "/start " + tok
-	}
-	if c.conv == nil && ev.ChatKind != ChatGroup {
+	if c.conv == nil && ev.ChatKind != chat.ChatGroup {
 		for _, f := range e.Hooks.texts {
 			if done, err := f(c, text); done || err != nil {
 				return err
@@ -504,7 +534,7 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	if strings.HasPrefix(text, "/") {
 		return e.onCommand(c, text)
 	}
-	if ev.ChatKind == ChatGroup {
+	if ev.ChatKind == chat.ChatGroup {
 		return nil // group chatter is not for chibo
 	}
 	if text == "" {
@@ -539,8 +569,8 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 // ValueChoices reports whether buttons offer values: a button whose label is
 // a number (a score, a day) makes a typed number that value, so the buttons
 // are not numbered by position where they cannot be tapped.
-func ValueChoices(bs []Button) bool {
-	return slices.ContainsFunc(bs, func(b Button) bool { return isValueLabel(b.Label) })
+func ValueChoices(bs []chat.Button) bool {
+	return slices.ContainsFunc(bs, func(b chat.Button) bool { return isValueLabel(b.Label) })
 }
 
 func isValueLabel(label string) bool {
@@ -697,7 +727,7 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 		c.Say("err.unknown_command")
 		return nil
 	}
-	if cmd.PrivateOnly && c.Ev.ChatKind == ChatGroup {
+	if cmd.PrivateOnly && c.Ev.ChatKind == chat.ChatGroup {
 		c.Say("err.private_only")
 		return nil
 	}
@@ -725,18 +755,30 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 	return cmd.Run(c, args)
 }
 
+// recordOffers lays out each message's buttons for the transport it goes
+// to (pages for a long list) and keeps them as the chat's offer, so that a
+// typed number or label and a page turn find them.
 func (e *Engine) recordOffers(c *Ctx) error {
 	for i := range c.Out {
 		m := &c.Out[i]
 		if len(m.Buttons) == 0 {
 			continue
 		}
-		paginate(c, m)
+		caps := e.Caps(m.Transport)
+		for _, b := range m.Choices() {
+			if caps.ButtonData > 0 && len(b.Data) > caps.ButtonData {
+				return fmt.Errorf("flows: button data over %d bytes for %s: %q", caps.ButtonData, m.Transport, b.Data)
+			}
+		}
+		p := c.pages[i]
+		if p == nil {
+			p = paginate(c, m, caps)
+		}
 		o := &storage.Offer{At: c.Now}
 		for _, b := range m.Choices() {
 			o.Choices = append(o.Choices, storage.Choice{Label: b.Label, Data: b.Data})
 		}
-		if p := m.pages; p != nil {
+		if p != nil {
 			o.Text, o.PerRow = m.Text, p.perRow
 			for _, b := range p.all {
 				o.All = append(o.All, storage.Choice{Label: b.Label, Data: b.Data})
@@ -807,15 +849,15 @@ func (e *Engine) Menu(lang string, level MenuLevel) []MenuItem {
 }
 
 // InternalError is the reply to an event that chibo failed to handle.
-func (e *Engine) InternalError(ev Event) []Message {
+func (e *Engine) InternalError(ev chat.Event) []chat.Message {
 	lang := e.Cfg.DefaultLang
 	if locales.Supported(ev.LangHint) {
 		lang = ev.LangHint
 	}
-	if ev.Chat == "" || ev.Kind == EventBotRemoved {
+	if ev.Chat == "" || ev.Kind == chat.EventBotRemoved {
 		return nil
 	}
-	return []Message{{Transport: ev.Transport, Chat: ev.Chat, Group: ev.ChatKind == ChatGroup, Text: e.Cat.T(lang, "err.internal")}}
+	return []chat.Message{{Transport: ev.Transport, Chat: ev.Chat, Group: ev.ChatKind == chat.ChatGroup, Text: e.Cat.T(lang, "err.internal")}}
 }
 
 // readerOf is a copy of c that renders text in m's language, for parts of a

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -443,10 +444,10 @@ func runCheckin(c *core.Ctx, _ string) error {
 	}
 	if cur != nil {
 		text := c.T("checkins.current", "Month", p.Label(), "Date", c.Date(cur.Updated), "Summary", ckSummary(c, form, cur.Period, cur.Answers))
-		rows := [][]core.Button{{core.ActionButton(c.T("checkins.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
+		rows := [][]chat.Button{{core.ActionButton(c.T("checkins.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
 		if st == stateOpen {
 			text += "\n" + c.T("checkins.can_correct", "Date", c.Date(r.fixUntil(p, c.Now)))
-			rows = append([][]core.Button{{core.ActionButton(c.T("checkins.btn_correct"), "ck", "e:"+p.String())}}, rows...)
+			rows = append([][]chat.Button{{core.ActionButton(c.T("checkins.btn_correct"), "ck", "e:"+p.String())}}, rows...)
 		} else {
 			text += "\n" + c.T("checkins.no_corrections")
 		}
@@ -478,11 +479,11 @@ func nameOrEmpty(c *core.Ctx) string {
 	return c.Me.Name
 }
 
-func checkinButtons(c *core.Ctx, p core.Period, prev *storage.Checkin) [][]core.Button {
+func checkinButtons(c *core.Ctx, p core.Period, prev *storage.Checkin) [][]chat.Button {
 	if prev == nil {
-		return [][]core.Button{{core.ActionButton(c.T("checkins.btn_start"), "ck", "n:"+p.String())}}
+		return [][]chat.Button{{core.ActionButton(c.T("checkins.btn_start"), "ck", "n:"+p.String())}}
 	}
-	return [][]core.Button{
+	return [][]chat.Button{
 		{core.ActionButton(c.T("checkins.btn_same"), "ck", "s:"+p.String())},
 		{core.ActionButton(c.T("checkins.btn_changed"), "ck", "n:"+p.String())},
 	}

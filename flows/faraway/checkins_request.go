@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -182,7 +183,7 @@ func answerAwayConfirm(c *core.Ctx, in core.Input) (string, error) {
 	sent := 0
 	for _, l := range leaders {
 		rd := c.ReaderOf(l)
-		buttons := [][]core.Button{{
+		buttons := [][]chat.Button{{
 			core.ActionButton(rd.T("btn.confirm"), "fq", fmt.Sprintf("%d:%s:y", c.Me.ID, req.ID)),
 			core.ActionButton(rd.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", c.Me.ID, req.ID)),
 		}}
@@ -323,13 +324,13 @@ func reviewDate(from time.Time, months int) time.Time {
 }
 
 // reviewButtons confirm a request with a review date, or refuse it.
-func reviewButtons(c *core.Ctx, memberID uint64, req *storage.FarAwayRequest) [][]core.Button {
-	var rows [][]core.Button
+func reviewButtons(c *core.Ctx, memberID uint64, req *storage.FarAwayRequest) [][]chat.Button {
+	var rows [][]chat.Button
 	for _, n := range reviewMonths {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("awayreq.btn_review", "Months", n, "Date", c.Date(reviewDate(req.From, n))),
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("awayreq.btn_review", "Months", n, "Date", c.Date(reviewDate(req.From, n))),
 			"fq", fmt.Sprintf("%d:%s:y%d", memberID, req.ID, n))})
 	}
-	return append(rows, []core.Button{core.ActionButton(c.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", memberID, req.ID))})
+	return append(rows, []chat.Button{core.ActionButton(c.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", memberID, req.ID))})
 }
 
 // confirmAwayRequest records what the request asks and tells the member.
@@ -355,7 +356,7 @@ func confirmAwayRequest(c *core.Ctx, m *storage.Member, req *storage.FarAwayRequ
 	if !first { // a change of decision: changeAwayRequest tells
 		return nil
 	}
-	c.Reply(c.T("faraway.done", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
+	c.Reply(c.T("faraway.done", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	day := storage.CheckinSettings{}.WithDefaults().Day
 	if r, ok, err := ckMemberRules(c, m); err != nil {
 		return err
@@ -480,7 +481,7 @@ func answerRefuseReason(c *core.Ctx, in core.Input) (string, error) {
 	if err := c.Tx.PutFarAwayRequest(req); err != nil {
 		return "", err
 	}
-	c.Reply(c.T("awayreq.refused", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
+	c.Reply(c.T("awayreq.refused", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	c.SendTo(m, "awayreq.refused_you", "By", c.Me.Name, "Reason", reason)
 	return "", nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -80,8 +81,8 @@ func checkinSettingsAction(c *core.Ctx, args string) error {
 	if parts[1] == "p" && parts[2] == "1" && !s.PreciseLocation {
 		// Keeping members' exact location needs a confirmation (issue 12):
 		// the button of the screen asks first, the confirmation sets it.
-		c.Reply(c.T("ckset.precise_confirm"), []core.Button{core.ActionButton(c.T("ckset.btn_precise_yes"), "cks", fmt.Sprint(cell.ID)+":p:y")},
-			[]core.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", fmt.Sprint(cell.ID))})
+		c.Reply(c.T("ckset.precise_confirm"), []chat.Button{core.ActionButton(c.T("ckset.btn_precise_yes"), "cks", fmt.Sprint(cell.ID)+":p:y")},
+			[]chat.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", fmt.Sprint(cell.ID))})
 		editInPlace(c)
 		return nil
 	}
@@ -113,7 +114,7 @@ func auditCheckinSettings(c *core.Ctx, cell *storage.Cell, before, after storage
 // editInPlace makes the last reply replace the message whose button was
 // tapped, so the screen does not pile up in the chat.
 func editInPlace(c *core.Ctx) {
-	if c.Ev.Kind == core.EventButton && c.Ev.MessageID != "" && len(c.Out) > 0 {
+	if c.Ev.Kind == chat.EventButton && c.Ev.MessageID != "" && len(c.Out) > 0 {
 		c.Out[len(c.Out)-1].EditMessageID = c.Ev.MessageID
 	}
 }
@@ -206,13 +207,13 @@ func ckSettingsText(c *core.Ctx, cell *storage.Cell, s storage.CheckinSettings) 
 		"Deadline", s.DeadlineDays, "Precise", preciseText(c, s.PreciseLocation), "Retention", s.RetentionMonths)
 }
 
-func ckSettingsButtons(c *core.Ctx, cellID uint64, s storage.CheckinSettings) [][]core.Button {
+func ckSettingsButtons(c *core.Ctx, cellID uint64, s storage.CheckinSettings) [][]chat.Button {
 	id := fmt.Sprint(cellID)
 	toggle := "1"
 	if s.PreciseLocation {
 		toggle = "0"
 	}
-	return [][]core.Button{
+	return [][]chat.Button{
 		{core.ActionButton(c.T("ckset.btn_day"), "cks", id+":d"), core.ActionButton(c.T("ckset.btn_followups"), "cks", id+":f")},
 		{core.ActionButton(c.T("ckset.btn_deadline"), "cks", id+":l"), core.ActionButton(c.T("ckset.btn_retention"), "cks", id+":r")},
 		{core.ActionButton(c.T("ckset.btn_precise", "Value", preciseText(c, !s.PreciseLocation)), "cks", id+":p:"+toggle)},
@@ -220,10 +221,10 @@ func ckSettingsButtons(c *core.Ctx, cellID uint64, s storage.CheckinSettings) []
 }
 
 // ckSettingChoices is the question and buttons for one item.
-func ckSettingChoices(c *core.Ctx, cellID uint64, item string, s storage.CheckinSettings) (string, [][]core.Button, bool) {
+func ckSettingChoices(c *core.Ctx, cellID uint64, item string, s storage.CheckinSettings) (string, [][]chat.Button, bool) {
 	id := fmt.Sprint(cellID)
-	var rows [][]core.Button
-	add := func(perRow int, b core.Button) {
+	var rows [][]chat.Button
+	add := func(perRow int, b chat.Button) {
 		if len(rows) == 0 || len(rows[len(rows)-1]) >= perRow {
 			rows = append(rows, nil)
 		}
@@ -258,6 +259,6 @@ func ckSettingChoices(c *core.Ctx, cellID uint64, item string, s storage.Checkin
 	default:
 		return "", nil, false
 	}
-	rows = append(rows, []core.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", id)})
+	rows = append(rows, []chat.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", id)})
 	return text, rows, true
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -25,7 +26,7 @@ func registerMeetings(e *core.Engine) {
 	e.Exporter(core.ExportAttendance, exportAttendance)
 	e.Exporter(core.ExportRoll, exportRoll)
 	e.Exporter(core.ExportQuality, exportQuality)
-	e.Drawer(core.DrawYearChart, drawYearChart)
+	e.Drawer(chat.DrawYearChart, drawYearChart)
 	e.AuditWords(map[string]core.AuditFunc{
 		"excuse_decide":   auditExcuse,
 		"roll_set":        auditRoll,
@@ -382,7 +383,7 @@ func homeMeetingView(c *core.Ctx) (bool, error) {
 		var b strings.Builder
 		b.WriteString(noticeText(c, mt, cell))
 		b.WriteString("\n")
-		var buttons [][]core.Button
+		var buttons [][]chat.Button
 		switch {
 		case !expected(c.Me, mt):
 			b.WriteString(c.T("mt.you_not_expected"))
@@ -418,7 +419,7 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 	}
 	var b strings.Builder
 	b.WriteString(c.T("mt.list_header", "Cell", cell.Name, "Rule", ruleText(c, r)))
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	shown := 0
 	for i := range ms {
 		mt := &ms[i]
@@ -430,7 +431,7 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 		shown++
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.list_line", "N", shown, "Line", meetingLine(c, mt, cell)))
-		rows = append(rows, []core.Button{core.ActionButton(c.T("mt.btn_open_n", "N", shown, "Date", mt.At.In(r.zone).Format("02/01")), "mt", fmt.Sprintf("%d:v", mt.ID))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_open_n", "N", shown, "Date", mt.At.In(r.zone).Format("02/01")), "mt", fmt.Sprintf("%d:v", mt.ID))})
 	}
 	if shown == 0 {
 		b.WriteString("\n")
@@ -438,9 +439,9 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 	}
 	id := fmt.Sprint(cell.ID)
 	rows = append(rows,
-		[]core.Button{core.ActionButton(c.T("mt.btn_new_thematic"), "ml", id+":t"), core.ActionButton(c.T("mt.btn_new_extra"), "ml", id+":e")},
-		[]core.Button{core.ActionButton(c.T("mt.btn_schedule"), "ml", id+":s"), core.ActionButton(c.T("mt.btn_reminders"), "ml", id+":q")},
-		[]core.Button{core.ActionButton(c.T("mt.btn_year"), "ml", id+":y")})
+		[]chat.Button{core.ActionButton(c.T("mt.btn_new_thematic"), "ml", id+":t"), core.ActionButton(c.T("mt.btn_new_extra"), "ml", id+":e")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_schedule"), "ml", id+":s"), core.ActionButton(c.T("mt.btn_reminders"), "ml", id+":q")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_year"), "ml", id+":y")})
 	c.Reply(b.String(), rows...)
 	return nil
 }
@@ -549,7 +550,7 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		b.WriteString(c.T("mt.card_rsvp", "Yes", yes, "No", no, "Pending", pending))
 	}
 	id := fmt.Sprint(mt.ID)
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	switch mt.State {
 	case storage.MeetingPlanned, storage.MeetingOpen:
 		notice := c.T("mt.btn_notify")
@@ -557,13 +558,13 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			notice = c.T("mt.btn_notify_new")
 		}
 		rows = append(rows,
-			[]core.Button{core.ActionButton(notice, "mt", id+":n"), core.ActionButton(c.T("mt.btn_topic"), "mt", id+":tp")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_move"), "mt", id+":mv"), core.ActionButton(c.T("mt.btn_cancel"), "mt", id+":x")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
+			[]chat.Button{core.ActionButton(notice, "mt", id+":n"), core.ActionButton(c.T("mt.btn_topic"), "mt", id+":tp")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_move"), "mt", id+":mv"), core.ActionButton(c.T("mt.btn_cancel"), "mt", id+":x")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
 	case storage.MeetingClosed:
-		rows = append(rows, []core.Button{core.ActionButton(c.T("mt.btn_summary"), "mt", id+":s"), core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_summary"), "mt", id+":s"), core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
 	}
 	c.Reply(b.String(), rows...)
 	return nil

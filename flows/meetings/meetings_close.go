@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -336,7 +337,7 @@ func offerReschedule(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) {
 		return
 	}
 	c.Reply(c.T("close.cancel_reschedule", "Month", mt.At.In(zone).Format("01/2006")),
-		[]core.Button{core.ActionButton(c.T("close.btn_reschedule"), "mrs", fmt.Sprint(mt.ID))})
+		[]chat.Button{core.ActionButton(c.T("close.btn_reschedule"), "mrs", fmt.Sprint(mt.ID))})
 }
 
 // rescheduleDays are the days left in the cancelled meeting's month, from

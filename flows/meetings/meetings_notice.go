@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -19,9 +20,9 @@ func noticeText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) string {
 	return c.T("mt.notice", "Cell", cell.Name, "Kind", kindNameLower(c, mt), "Topic", topicOf(c, mt), "When", when(c, mt.At, cell), "Place", placeOf(c, mt))
 }
 
-func rsvpButtons(c *core.Ctx, mt *storage.Meeting) [][]core.Button {
+func rsvpButtons(c *core.Ctx, mt *storage.Meeting) [][]chat.Button {
 	id := fmt.Sprint(mt.ID)
-	return [][]core.Button{{core.ActionButton(c.T("mt.btn_yes"), "rsvp", id+":y"), core.ActionButton(c.T("mt.btn_no"), "rsvp", id+":n")}}
+	return [][]chat.Button{{core.ActionButton(c.T("mt.btn_yes"), "rsvp", id+":y"), core.ActionButton(c.T("mt.btn_no"), "rsvp", id+":n")}}
 }
 
 // sendNotice sends the notice to every expected member not notified yet, and
@@ -77,7 +78,7 @@ func sendToGroup(c *core.Ctx, cell *storage.Cell, id string, kv ...any) error {
 	}
 	slices.Sort(transports)
 	for _, t := range transports {
-		c.Emit(core.Message{Transport: t, Chat: cell.GroupChats[t], Group: true, Text: groupReader(c).T(id, kv...)})
+		c.Emit(chat.Message{Transport: t, Chat: cell.GroupChats[t], Group: true, Text: groupReader(c).T(id, kv...)})
 	}
 	return nil
 }
@@ -255,7 +256,7 @@ func recordExcuse(c *core.Ctx, k storage.ReasonKind, text string) error {
 			continue
 		}
 		r := c.ReaderOf(l)
-		c.SendButtonsTo(l, [][]core.Button{{core.ActionButton(r.T("mt.btn_accept"), "exc", arg("a")), core.ActionButton(r.T("mt.btn_reject"), "exc", arg("r"))}},
+		c.SendButtonsTo(l, [][]chat.Button{{core.ActionButton(r.T("mt.btn_accept"), "exc", arg("a")), core.ActionButton(r.T("mt.btn_reject"), "exc", arg("r"))}},
 			"mt.excuse_to_leader", "Name", c.Me.Name, "When", when(r, mt.At, cell), "Reason", ReasonText(r, a))
 	}
 	return nil
@@ -382,7 +383,7 @@ func decideExcuse(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, m *stora
 		return err
 	}
 	c.Reply(c.T("mt.excuse_decided", "Name", m.Name, "Decision", c.ExcuseName(want)),
-		[]core.Button{core.ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))})
+		[]chat.Button{core.ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))})
 	r := c.ReaderOf(m)
 	if want == storage.ExcuseAccepted {
 		c.SendTo(m, "mt.excuse_accepted_you", "When", when(r, mt.At, cell))

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -298,7 +299,7 @@ func saveOfficerDues(c *core.Ctx, st storage.DuesState, reason string) error {
 }
 
 // duesButton is the button that opens the dues of member m.
-func DuesButton(c *core.Ctx, m *storage.Member) core.Button {
+func DuesButton(c *core.Ctx, m *storage.Member) chat.Button {
 	return core.ActionButton(c.T("dues.btn_record", "Name", m.Name), "du", fmt.Sprint(m.ID))
 }
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -163,7 +164,7 @@ func listMembers(c *core.Ctx, cell *storage.Cell) error {
 		}
 	}
 	id := fmt.Sprint(cell.ID)
-	c.Reply(b.String(), []core.Button{
+	c.Reply(b.String(), []chat.Button{
 		core.ActionButton(c.T("members.btn_status"), "st", id),
 		core.ActionButton(c.T("members.btn_invite"), "inv", id),
 	})

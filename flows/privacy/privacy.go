@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -31,8 +32,8 @@ func runMyData(c *core.Ctx, _ string) error {
 		return err
 	}
 	name := "chibo-" + c.Now.In(c.Zone()).Format("2006-01-02") + ".txt"
-	c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.Me.ID, Text: c.T("privacy.mydata_sent"),
-		Document: &core.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text)}})
+	c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.Me.ID, Text: c.T("privacy.mydata_sent"),
+		Document: &chat.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text)}})
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -254,7 +255,7 @@ func dueResidenceComments(c *core.Ctx) error {
 				id = "res.remind_comment_late"
 			}
 			key := fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, sec.ID, p.Kind)
-			buttons := [][]core.Button{{core.ActionButton(rd.T("res.btn_comment_now"), "rs", fmt.Sprintf("cm:%d", cell.ID))}}
+			buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_comment_now"), "rs", fmt.Sprintf("cm:%d", cell.ID))}}
 			if _, err := c.Remind(key, &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
 				"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
 				return err
@@ -654,7 +655,7 @@ func actCommentView(c *core.Ctx, args string) error {
 	if !ok {
 		return err
 	}
-	c.Reply(CommentText(c, cm, m), []core.Button{core.ActionButton(c.T("res.btn_export_one"), "rsx", fmt.Sprintf("%d:%d", m.ID, cm.Year))})
+	c.Reply(CommentText(c, cm, m), []chat.Button{core.ActionButton(c.T("res.btn_export_one"), "rsx", fmt.Sprintf("%d:%d", m.ID, cm.Year))})
 	return nil
 }
 
@@ -672,8 +673,8 @@ func actCommentExport(c *core.Ctx, args string) error {
 func sendCommentFile(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) {
 	name := fmt.Sprintf("phieu-nhan-xet-%d-%s.txt", cm.Year, strings.ReplaceAll(core.FoldForSearch(m.Name), " ", "-"))
 	text := CommentText(c, cm, m)
-	c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("res.export_caption", "Name", m.Name, "Year", cm.Year), RecipientID: c.MeID(),
-		Document: &core.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text + "\n")}})
+	c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("res.export_caption", "Name", m.Name, "Year", cm.Year), RecipientID: c.MeID(),
+		Document: &chat.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text + "\n")}})
 }
 
 // exportComments sends every comment the cell gave for the round's year,

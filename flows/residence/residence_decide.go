@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -167,7 +168,7 @@ func decideLink(c *core.Ctx, d *linkDecision, confirm bool) error {
 		if err := c.Audit("residence_link", l.CellID, m.ID, before, nil); err != nil {
 			return err
 		}
-		c.Reply(c.T("res.request_refused", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(l, "c"))})
+		c.Reply(c.T("res.request_refused", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(l, "c"))})
 		c.SendTo(m, "res.refused_you", "Cell", cellName(r, d.cell), "By", c.Me.Name)
 		return nil
 	}
@@ -178,7 +179,7 @@ func decideLink(c *core.Ctx, d *linkDecision, confirm bool) error {
 	if err := c.Audit("residence_link", l.CellID, m.ID, before, l); err != nil {
 		return err
 	}
-	c.Reply(c.T("res.request_confirmed", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(l, "c"))})
+	c.Reply(c.T("res.request_confirmed", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(l, "c"))})
 	c.SendTo(m, "res.linked_you", "Link", linkText(r, l), "By", c.Me.Name)
 	return nil
 }
