@@ -22,7 +22,6 @@ func registerAdmin(e *core.Engine) {
 	})
 	e.Command(&core.Command{Name: "newcell", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.newcell", MenuID: "menu.newcell", Run: runNewCell})
 	e.Command(&core.Command{Name: "secinvite", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.secinvite", MenuID: "menu.secinvite", Run: runSecInvite})
-	e.Action("si", actSecInvite)
 	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, Steps: map[string]core.Step{
 		"org":  {Ask: askAdminOrg, Answer: answerAdminOrg("name")},
 		"name": {Ask: askNewCellName, Answer: answerNewCellName},
@@ -108,8 +107,8 @@ func answerNewCellName(c *core.Ctx, in core.Input) (string, error) {
 	}
 	id := fmt.Sprint(cell.ID)
 	c.Reply(c.T("admin.cell_created", "Cell", cell.Name, "Org", org.Name), []core.Button{
-		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
-		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+		core.ActionButton(c.T("admin.btn_invite_secretary"), codeSecInvite, id+":s"),
+		core.ActionButton(c.T("admin.btn_invite_deputy"), codeSecInvite, id+":d"),
 	})
 	c.End()
 	return "", nil
@@ -164,8 +163,8 @@ func answerAdminCell(c *core.Ctx, in core.Input) (string, error) {
 	}
 	id := fmt.Sprint(found[0].ID)
 	c.Reply(c.T("admin.ask_role", "Cell", found[0].Name), []core.Button{
-		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
-		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+		core.ActionButton(c.T("admin.btn_invite_secretary"), codeSecInvite, id+":s"),
+		core.ActionButton(c.T("admin.btn_invite_deputy"), codeSecInvite, id+":d"),
 	})
 	c.End()
 	return "", nil

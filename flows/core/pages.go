@@ -24,7 +24,9 @@ type pageSet struct {
 	page   int
 }
 
-func (e *Engine) registerPages() { e.Action("pg", actPage) }
+func (e *Engine) registerPages() {
+	e.Actions(ActionSet{Journey: "core", Prefix: "k", Actions: map[ActionCode]Action{ActionPage: actPage}})
+}
 
 // paginate shows the first page of a message whose buttons are too many.
 func paginate(c *Ctx, m *Message) {
@@ -65,10 +67,10 @@ func (c *Ctx) page(p *pageSet) [][]Button {
 	}
 	var nav []Button
 	if p.page > 0 {
-		nav = append(nav, ActionButton(c.T("btn.prev_page"), "pg", strconv.Itoa(p.page-1)))
+		nav = append(nav, ActionButton(c.T("btn.prev_page"), ActionPage, strconv.Itoa(p.page-1)))
 	}
 	if to < len(p.all) {
-		nav = append(nav, ActionButton(c.T("btn.next_page", "Page", p.page+2, "Pages", (len(p.all)+PageSize-1)/PageSize), "pg", strconv.Itoa(p.page+1)))
+		nav = append(nav, ActionButton(c.T("btn.next_page", "Page", p.page+2, "Pages", (len(p.all)+PageSize-1)/PageSize), ActionPage, strconv.Itoa(p.page+1)))
 	}
 	if len(nav) > 0 {
 		rows = append(rows, nav)

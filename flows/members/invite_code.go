@@ -22,7 +22,6 @@ const inviteCodeLen = 6
 const linkCodeTTL = 24 * time.Hour
 
 func registerInviteCodes(e *core.Engine) {
-	e.Action("lk", actLinkCode)
 	e.OnText(func(c *core.Ctx, text string) (bool, error) {
 		code, ok := ParseInviteCode(text)
 		if !ok {

@@ -19,12 +19,6 @@ func registerSecretary(e *core.Engine) {
 	e.Command(&core.Command{Name: "invite", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.invite", MenuID: "menu.invite", Run: runInvite})
 	e.Command(&core.Command{Name: "members", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.members", MenuID: "menu.members", Run: runMembers})
 	e.Command(&core.Command{Name: "status", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.status", MenuID: "menu.status", Run: runStatus})
-	e.Action("inv", func(c *core.Ctx, args string) error { return WithLedCell(c, args, makeInvite) })
-	e.Action("st", func(c *core.Ctx, args string) error {
-		return WithLedCell(c, args, func(c *core.Ctx, cell *storage.Cell) error {
-			return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
-		})
-	})
 	e.Register(&core.Flow{Name: "pickcell", Need: core.NeedLeader, Steps: map[string]core.Step{
 		"cell": {Ask: askPickCell, Answer: answerPickCell},
 	}})
@@ -164,8 +158,8 @@ func listMembers(c *core.Ctx, cell *storage.Cell) error {
 	}
 	id := fmt.Sprint(cell.ID)
 	c.Reply(b.String(), []core.Button{
-		core.ActionButton(c.T("members.btn_status"), "st", id),
-		core.ActionButton(c.T("members.btn_invite"), "inv", id),
+		core.ActionButton(c.T("members.btn_status"), codeStatus, id),
+		core.ActionButton(c.T("members.btn_invite"), codeInvite, id),
 	})
 	return nil
 }
