@@ -187,14 +187,8 @@ func actSecInvite(c *core.Ctx, args string) error {
 		c.Say("err.admins_only")
 		return nil
 	}
-	inv := &storage.Invite{Token: members.NewToken(), CellID: cell.ID, Role: role, CreatedBy: c.Me.ID, Created: c.Now, Expires: c.Now.Add(c.E.Cfg.InviteTTL)}
-	if err := members.AddInviteCode(c.Tx, inv); err != nil {
-		return err
-	}
-	if err := c.Tx.PutInvite(inv); err != nil {
-		return err
-	}
-	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+	inv, err := members.MakeInvite(c.Tx, members.InviteFor{CellID: cell.ID, Role: role, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	if err != nil {
 		return err
 	}
 	if link := c.E.Cfg.InviteLink(inv.Token); link != "" {

@@ -113,22 +113,8 @@ func runStatus(c *core.Ctx, _ string) error  { return ForLedCell(c, "status") }
 // makeInvite creates a single-use member invite for the cell and shows its
 // link: one tap for the secretary.
 func makeInvite(c *core.Ctx, cell *storage.Cell) error {
-	inv := &storage.Invite{
-		Token:     NewToken(),
-		CellID:    cell.ID,
-		Role:      storage.RoleMember,
-		CreatedBy: c.Me.ID,
-		Created:   c.Now,
-		Expires:   c.Now.Add(c.E.Cfg.InviteTTL),
-	}
-	if err := AddInviteCode(c.Tx, inv); err != nil {
-		return err
-	}
-	if err := c.Tx.PutInvite(inv); err != nil {
-		return err
-	}
-	// The token stays out of the log: it is the invite's secret.
-	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+	inv, err := MakeInvite(c.Tx, InviteFor{CellID: cell.ID, Role: storage.RoleMember, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	if err != nil {
 		return err
 	}
 	if link := c.E.Cfg.InviteLink(inv.Token); link != "" {
