@@ -128,10 +128,19 @@ func TestActions_noLiteralCodes(t *testing.T) {
 						t.Errorf("%s: ActionButton with a literal code", path)
 					}
 				}
-			case *ast.KeyValueExpr:
-				if k, ok := n.Key.(*ast.Ident); ok && k.Name == "Action" {
-					if _, lit := n.Value.(*ast.BasicLit); lit {
-						t.Errorf("%s: Action: with a literal code", path)
+			case *ast.CompositeLit:
+				if calleeName(n.Type) != "ChangeQuestion" {
+					return true
+				}
+				for _, el := range n.Elts {
+					kv, ok := el.(*ast.KeyValueExpr)
+					if !ok {
+						continue
+					}
+					if k, isIdent := kv.Key.(*ast.Ident); isIdent && k.Name == "Action" {
+						if _, lit := kv.Value.(*ast.BasicLit); lit {
+							t.Errorf("%s: a ChangeQuestion with a literal code", path)
+						}
 					}
 				}
 			}
@@ -179,3 +188,4 @@ func TestActions_oldExcuseButtonStillWorks(t *testing.T) {
 		t.Fatalf("excuse %+v", a)
 	}
 }
+
