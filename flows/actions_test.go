@@ -188,4 +188,3 @@ func TestActions_oldExcuseButtonStillWorks(t *testing.T) {
 		t.Fatalf("excuse %+v", a)
 	}
 }
-
