@@ -4,6 +4,7 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/privacy"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +13,9 @@ import (
 	"time"
 
 	"chibo/flows/chat"
+
+	bolt "go.etcd.io/bbolt"
+
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -281,9 +285,43 @@ func (h *harness) wantContains(msgs []chat.Message, sub string) {
 // touches (processed keys, outbox), to prove bad input changed nothing.
 func (h *harness) snapshot(skip ...string) string {
 	h.t.Helper()
+	return h.dump(append(skip, "events", "outbox", "pending", "outboxkey", "offers")...)
+}
+
+// dump writes every key and value of every bucket except those named in
+// skip, in order: for tests that prove a change touched nothing else or
+// that a text is stored nowhere. It reads a consistent copy of the database
+// (DB.Backup), so that storage keeps no test-only API.
+func (h *harness) dump(skip ...string) string {
+	h.t.Helper()
+	copyPath := h.path + ".dump"
+	f, err := os.Create(copyPath)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	_, err = h.db.Backup(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	db, err := bolt.Open(copyPath, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer db.Close()
 	var b strings.Builder
-	err := h.db.View(func(tx *storage.Tx) error {
-		return tx.Dump(&b, append(skip, "events", "outbox", "pending", "outboxkey", "offers")...)
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+			if slices.Contains(skip, string(name)) {
+				return nil
+			}
+			return bk.ForEach(func(k, v []byte) error {
+				_, err := fmt.Fprintf(&b, "%s %q %q\n", name, k, v)
+				return err
+			})
+		})
 	})
 	if err != nil {
 		h.t.Fatal(err)

@@ -23,7 +23,6 @@ func registerAdmin(e *core.Engine) {
 	})
 	e.Command(&core.Command{Name: "newcell", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.newcell", MenuID: "menu.newcell", Run: runNewCell})
 	e.Command(&core.Command{Name: "secinvite", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.secinvite", MenuID: "menu.secinvite", Run: runSecInvite})
-	e.Action("si", actSecInvite)
 	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, Steps: map[string]core.Step{
 		"org":  {Ask: askAdminOrg, Answer: answerAdminOrg("name")},
 		"name": {Ask: askNewCellName, Answer: answerNewCellName},
@@ -109,8 +108,8 @@ func answerNewCellName(c *core.Ctx, in core.Input) (string, error) {
 	}
 	id := fmt.Sprint(cell.ID)
 	c.Reply(c.T("admin.cell_created", "Cell", cell.Name, "Org", org.Name), []chat.Button{
-		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
-		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+		core.ActionButton(c.T("admin.btn_invite_secretary"), codeSecInvite, id+":s"),
+		core.ActionButton(c.T("admin.btn_invite_deputy"), codeSecInvite, id+":d"),
 	})
 	c.End()
 	return "", nil
@@ -165,8 +164,8 @@ func answerAdminCell(c *core.Ctx, in core.Input) (string, error) {
 	}
 	id := fmt.Sprint(found[0].ID)
 	c.Reply(c.T("admin.ask_role", "Cell", found[0].Name), []chat.Button{
-		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
-		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+		core.ActionButton(c.T("admin.btn_invite_secretary"), codeSecInvite, id+":s"),
+		core.ActionButton(c.T("admin.btn_invite_deputy"), codeSecInvite, id+":d"),
 	})
 	c.End()
 	return "", nil
@@ -189,14 +188,8 @@ func actSecInvite(c *core.Ctx, args string) error {
 		c.Say("err.admins_only")
 		return nil
 	}
-	inv := &storage.Invite{Token: members.NewToken(), CellID: cell.ID, Role: role, CreatedBy: c.Me.ID, Created: c.Now, Expires: c.Now.Add(c.E.Cfg.InviteTTL)}
-	if err := members.AddInviteCode(c.Tx, inv); err != nil {
-		return err
-	}
-	if err := c.Tx.PutInvite(inv); err != nil {
-		return err
-	}
-	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+	inv, err := members.MakeInvite(c.Tx, members.InviteFor{CellID: cell.ID, Role: role, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	if err != nil {
 		return err
 	}
 	if link := c.E.Cfg.InviteLink(inv.Token); link != "" {

@@ -78,7 +78,7 @@ func runMe(c *Ctx, _ string) error {
 	if err != nil {
 		return err
 	}
-	c.Reply(strings.Join(lines, "\n"), []chat.Button{ActionButton(c.T("zalo.btn_link"), "lk", "")})
+	c.Reply(strings.Join(lines, "\n"), []chat.Button{ActionButton(c.T("zalo.btn_link"), ActionLinkCode, "")})
 	return nil
 }
 

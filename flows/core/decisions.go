@@ -39,13 +39,14 @@ func decisionTime(c *Ctx, cell *storage.Cell, at time.Time) string {
 // decision taken (by whom, when) and the one proposed, in the reader's
 // language, and the payload of the button that confirms it.
 type ChangeQuestion struct {
-	Cell         *storage.Cell
-	Member       *storage.Member // whom the decision is about
-	What         string
-	Old, New     string
-	By           uint64
-	At           time.Time
-	Action, Args string
+	Cell     *storage.Cell
+	Member   *storage.Member // whom the decision is about
+	What     string
+	Old, New string
+	By       uint64
+	At       time.Time
+	Action   ActionCode
+	Args     string
 }
 
 // askDecisionChange asks the person acting to confirm a change of decision,

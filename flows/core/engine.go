@@ -81,10 +81,12 @@ type Engine struct {
 	Flows    map[string]*Flow
 	commands map[string]*Command
 	order    []string // command names in help order
-	actions  map[string]Action
-	Dues     []namedDue
-	Hooks    hooks
-	anyCaps  chat.Caps // of a transport Cfg.Caps does not name
+	actions  map[ActionCode]Action
+	// actionSets are the journeys' button actions (actions.go).
+	actionSets []ActionSet
+	Dues       []namedDue
+	Hooks      hooks
+	anyCaps    chat.Caps // of a transport Cfg.Caps does not name
 }
 
 // NewEngine makes an engine with every flow registered.
@@ -123,7 +125,7 @@ func NewEngine(cat *locales.Catalog, cfg Config, journeys ...Journey) (*Engine, 
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{Cfg: cfg, Cat: cat, Flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[string]Action{},
+	e := &Engine{Cfg: cfg, Cat: cat, Flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[ActionCode]Action{},
 		Hooks: hooks{exports: map[string]ExportFunc{}, drawers: map[string]DrawFunc{}, audit: map[string]AuditFunc{}, tools: map[string]CellToolFunc{}}}
 	e.anyCaps = DefaultCaps
 	if len(cfg.Caps) > 0 {
@@ -171,7 +173,8 @@ type Command struct {
 }
 
 // Action handles a button that is not part of a conversation, such as one
-// in a list or a notice. Its payload is "<name>:<args>".
+// in a list or a notice. Its payload is "<code>:<args>"; a journey
+// registers its actions with Engine.Actions.
 type Action func(c *Ctx, args string) error
 
 // Flow is a conversation: named steps, each asking one question and reading
@@ -223,13 +226,6 @@ func (e *Engine) Command(c *Command) {
 	}
 	e.commands[c.Name] = c
 	e.order = append(e.order, c.Name)
-}
-
-func (e *Engine) Action(name string, a Action) {
-	if _, dup := e.actions[name]; dup {
-		panic("flows: duplicate action " + name)
-	}
-	e.actions[name] = a
 }
 
 // Ctx is what a step or command sees of one event.
@@ -335,8 +331,8 @@ func (c *Ctx) AskLocation(text, buttonLabel string, opts ...Opt) {
 // ActionButton makes a button that runs a registered action. Its data must
 // fit the ButtonData of every transport it may go to: the engine refuses a
 // message whose button does not fit as a fault.
-func ActionButton(label, action, args string) chat.Button {
-	return chat.Button{Label: label, Data: action + ":" + args}
+func ActionButton(label string, action ActionCode, args string) chat.Button {
+	return chat.Button{Label: label, Data: string(action) + ":" + args}
 }
 
 // SendTo sends a message to a member in their own language, on the transport
@@ -625,7 +621,7 @@ func (e *Engine) onButton(c *Ctx, data string, expired bool) error {
 		return e.answer(c, Input{Choice: value})
 	}
 	name, args, _ := strings.Cut(data, ":")
-	a, ok := e.actions[name]
+	a, ok := e.actions[ActionCode(name)]
 	if !ok {
 		c.Say("err.stale_button")
 		return nil

@@ -27,7 +27,9 @@ type pageSet struct {
 	page   int
 }
 
-func (e *Engine) registerPages() { e.Action("pg", actPage) }
+func (e *Engine) registerPages() {
+	e.Actions(ActionSet{Journey: "core", Prefix: "k", Actions: map[ActionCode]Action{ActionPage: actPage}})
+}
 
 // paginate shows the first page of a message whose buttons are too many for
 // caps, and returns the whole list; nil when they fit.
@@ -85,10 +87,10 @@ func (c *Ctx) page(p *pageSet, caps chat.Caps) [][]chat.Button {
 	}
 	var nav []chat.Button
 	if p.page > 0 {
-		nav = append(nav, ActionButton(c.T("btn.prev_page"), "pg", strconv.Itoa(p.page-1)))
+		nav = append(nav, ActionButton(c.T("btn.prev_page"), ActionPage, strconv.Itoa(p.page-1)))
 	}
 	if to < len(p.all) {
-		nav = append(nav, ActionButton(c.T("btn.next_page", "Page", p.page+2, "Pages", (len(p.all)+size-1)/size), "pg", strconv.Itoa(p.page+1)))
+		nav = append(nav, ActionButton(c.T("btn.next_page", "Page", p.page+2, "Pages", (len(p.all)+size-1)/size), ActionPage, strconv.Itoa(p.page+1)))
 	}
 	for len(nav) > 0 {
 		n := len(nav)

@@ -42,10 +42,6 @@ func registerCheckins(e *core.Engine) {
 	e.Command(&core.Command{Name: "board", Need: core.NeedGroupLeader, PrivateOnly: true, HelpID: "board.help", MenuID: "board.menu", Run: runBoard})
 	e.Command(&core.Command{Name: "faraway", Need: core.NeedLeader, PrivateOnly: true, HelpID: "faraway.help", MenuID: "faraway.menu", Run: runFarAway})
 	e.Command(&core.Command{Name: "checkinsettings", Need: core.NeedLeader, PrivateOnly: true, HelpID: "ckset.help", MenuID: "ckset.menu", Run: runCheckinSettings})
-	e.Action("cks", checkinSettingsAction)
-	e.Action("ck", actionCheckin)
-	e.Action("bx", actionBoardExport)
-	e.Action("bh", actionBoardHistory)
 	e.Register(&core.Flow{Name: "checkin", Need: core.NeedMember, Steps: map[string]core.Step{
 		"field":  {Ask: askCheckinField, Answer: answerCheckinField},
 		"review": {Ask: askCheckinReview, Answer: answerCheckinReview},
@@ -444,10 +440,10 @@ func runCheckin(c *core.Ctx, _ string) error {
 	}
 	if cur != nil {
 		text := c.T("checkins.current", "Month", p.Label(), "Date", c.Date(cur.Updated), "Summary", ckSummary(c, form, cur.Period, cur.Answers))
-		rows := [][]chat.Button{{core.ActionButton(c.T("checkins.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
+		rows := [][]chat.Button{{core.ActionButton(c.T("checkins.btn_history"), codeBoardHistory, fmt.Sprint(c.Me.ID))}}
 		if st == stateOpen {
 			text += "\n" + c.T("checkins.can_correct", "Date", c.Date(r.fixUntil(p, c.Now)))
-			rows = append([][]chat.Button{{core.ActionButton(c.T("checkins.btn_correct"), "ck", "e:"+p.String())}}, rows...)
+			rows = append([][]chat.Button{{core.ActionButton(c.T("checkins.btn_correct"), codeCheckin, "e:"+p.String())}}, rows...)
 		} else {
 			text += "\n" + c.T("checkins.no_corrections")
 		}
@@ -481,11 +477,11 @@ func nameOrEmpty(c *core.Ctx) string {
 
 func checkinButtons(c *core.Ctx, p core.Period, prev *storage.Checkin) [][]chat.Button {
 	if prev == nil {
-		return [][]chat.Button{{core.ActionButton(c.T("checkins.btn_start"), "ck", "n:"+p.String())}}
+		return [][]chat.Button{{core.ActionButton(c.T("checkins.btn_start"), codeCheckin, "n:"+p.String())}}
 	}
 	return [][]chat.Button{
-		{core.ActionButton(c.T("checkins.btn_same"), "ck", "s:"+p.String())},
-		{core.ActionButton(c.T("checkins.btn_changed"), "ck", "n:"+p.String())},
+		{core.ActionButton(c.T("checkins.btn_same"), codeCheckin, "s:"+p.String())},
+		{core.ActionButton(c.T("checkins.btn_changed"), codeCheckin, "n:"+p.String())},
 	}
 }
 

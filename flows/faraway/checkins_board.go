@@ -134,7 +134,7 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 	}
 	var settings []chat.Button
 	if c.Me.Leads(cell.ID) {
-		settings = []chat.Button{core.ActionButton(c.T("ckset.btn_open"), "cks", fmt.Sprint(cell.ID))}
+		settings = []chat.Button{core.ActionButton(c.T("ckset.btn_open"), codeCheckinSettings, fmt.Sprint(cell.ID))}
 	}
 	if len(shown) == 0 {
 		if settings != nil {
@@ -155,9 +155,9 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 	section("board.section_missing", missing)
 	var rows [][]chat.Button
 	if v.details {
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_export"), "bx", fmt.Sprintf("%d:%s", cell.ID, p))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_export"), codeBoardExport, fmt.Sprintf("%d:%s", cell.ID, p))})
 		for _, m := range shown {
-			rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID)), members.DuesButton(c, m)})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), codeBoardHistory, fmt.Sprint(m.ID)), members.DuesButton(c, m)})
 		}
 	}
 	if settings != nil {

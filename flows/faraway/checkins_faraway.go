@@ -19,7 +19,6 @@ import (
 // again with a later end date renews the exemption.
 
 func registerFarAway(e *core.Engine) {
-	e.Action("bo", actionBoardOpen)
 	e.Register(&core.Flow{Name: "faraway", Need: core.NeedLeader, Steps: map[string]core.Step{
 		"member":     {Ask: members.AskStatusMember, Answer: answerFarMember},
 		"province":   {Ask: askFarProvince, Answer: answerFarProvince},

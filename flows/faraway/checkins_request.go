@@ -29,7 +29,6 @@ import (
 
 func registerFarAwayRequest(e *core.Engine) {
 	e.Command(&core.Command{Name: "away", Need: core.NeedMember, PrivateOnly: true, HelpID: "awayreq.help", MenuID: "awayreq.menu", Run: runAwayRequest})
-	e.Action("fq", actionFarAwayDecide)
 	e.Register(&core.Flow{Name: "awayreq", Need: core.NeedMember, Steps: map[string]core.Step{
 		"province": {Ask: askAwayProvince, Answer: answerAwayProvince},
 		"from":     {Ask: members.AskStatusFrom, Answer: members.AnswerStatusFrom},
@@ -184,8 +183,8 @@ func answerAwayConfirm(c *core.Ctx, in core.Input) (string, error) {
 	for _, l := range leaders {
 		rd := c.ReaderOf(l)
 		buttons := [][]chat.Button{{
-			core.ActionButton(rd.T("btn.confirm"), "fq", fmt.Sprintf("%d:%s:y", c.Me.ID, req.ID)),
-			core.ActionButton(rd.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", c.Me.ID, req.ID)),
+			core.ActionButton(rd.T("btn.confirm"), codeFarAwayDecide, fmt.Sprintf("%d:%s:y", c.Me.ID, req.ID)),
+			core.ActionButton(rd.T("awayreq.btn_refuse"), codeFarAwayDecide, fmt.Sprintf("%d:%s:n", c.Me.ID, req.ID)),
 		}}
 		if req.To.IsZero() { // the leader who confirms sets the review date
 			buttons = reviewButtons(rd, c.Me.ID, req)
@@ -262,7 +261,7 @@ func openRequest(c *core.Ctx, memberID uint64, id string) (*storage.Member, *sto
 		return nil, nil, err
 	}
 	if req.Decision != "" {
-		change := core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))
+		change := core.ActionButton(c.T("decision.btn_change"), codeFarAwayDecide, fmt.Sprintf("%d:%s:c", m.ID, req.ID))
 		core.DecidedAlready(c, cell, req.DecidedBy, req.DecidedAt, c.AwayDecisionName(req.Decision), &change)
 		return nil, nil, nil
 	}
@@ -328,9 +327,9 @@ func reviewButtons(c *core.Ctx, memberID uint64, req *storage.FarAwayRequest) []
 	var rows [][]chat.Button
 	for _, n := range reviewMonths {
 		rows = append(rows, []chat.Button{core.ActionButton(c.T("awayreq.btn_review", "Months", n, "Date", c.Date(reviewDate(req.From, n))),
-			"fq", fmt.Sprintf("%d:%s:y%d", memberID, req.ID, n))})
+			codeFarAwayDecide, fmt.Sprintf("%d:%s:y%d", memberID, req.ID, n))})
 	}
-	return append(rows, []chat.Button{core.ActionButton(c.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", memberID, req.ID))})
+	return append(rows, []chat.Button{core.ActionButton(c.T("awayreq.btn_refuse"), codeFarAwayDecide, fmt.Sprintf("%d:%s:n", memberID, req.ID))})
 }
 
 // confirmAwayRequest records what the request asks and tells the member.
@@ -356,7 +355,7 @@ func confirmAwayRequest(c *core.Ctx, m *storage.Member, req *storage.FarAwayRequ
 	if !first { // a change of decision: changeAwayRequest tells
 		return nil
 	}
-	c.Reply(c.T("faraway.done", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
+	c.Reply(c.T("faraway.done", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), codeFarAwayDecide, fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	day := storage.CheckinSettings{}.WithDefaults().Day
 	if r, ok, err := ckMemberRules(c, m); err != nil {
 		return err
@@ -396,7 +395,7 @@ func changeAwayRequest(c *core.Ctx, memberID uint64, id, op string) error {
 			confirm = fmt.Sprintf("%d:%s:cn", m.ID, req.ID)
 		}
 		core.AskDecisionChange(c, core.ChangeQuestion{Cell: cell, Member: m, What: what(c), Old: c.AwayDecisionName(req.Decision), New: c.AwayDecisionName(want),
-			By: req.DecidedBy, At: req.DecidedAt, Action: "fq", Args: confirm})
+			By: req.DecidedBy, At: req.DecidedAt, Action: codeFarAwayDecide, Args: confirm})
 		return nil
 	}
 	was := m.Status
@@ -481,7 +480,7 @@ func answerRefuseReason(c *core.Ctx, in core.Input) (string, error) {
 	if err := c.Tx.PutFarAwayRequest(req); err != nil {
 		return "", err
 	}
-	c.Reply(c.T("awayreq.refused", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
+	c.Reply(c.T("awayreq.refused", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), codeFarAwayDecide, fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	c.SendTo(m, "awayreq.refused_you", "By", c.Me.Name, "Reason", reason)
 	return "", nil
 }

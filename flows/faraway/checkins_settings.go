@@ -81,8 +81,8 @@ func checkinSettingsAction(c *core.Ctx, args string) error {
 	if parts[1] == "p" && parts[2] == "1" && !s.PreciseLocation {
 		// Keeping members' exact location needs a confirmation (issue 12):
 		// the button of the screen asks first, the confirmation sets it.
-		c.Reply(c.T("ckset.precise_confirm"), []chat.Button{core.ActionButton(c.T("ckset.btn_precise_yes"), "cks", fmt.Sprint(cell.ID)+":p:y")},
-			[]chat.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", fmt.Sprint(cell.ID))})
+		c.Reply(c.T("ckset.precise_confirm"), []chat.Button{core.ActionButton(c.T("ckset.btn_precise_yes"), codeCheckinSettings, fmt.Sprint(cell.ID)+":p:y")},
+			[]chat.Button{core.ActionButton(c.T("ckset.btn_back"), codeCheckinSettings, fmt.Sprint(cell.ID))})
 		editInPlace(c)
 		return nil
 	}
@@ -214,9 +214,9 @@ func ckSettingsButtons(c *core.Ctx, cellID uint64, s storage.CheckinSettings) []
 		toggle = "0"
 	}
 	return [][]chat.Button{
-		{core.ActionButton(c.T("ckset.btn_day"), "cks", id+":d"), core.ActionButton(c.T("ckset.btn_followups"), "cks", id+":f")},
-		{core.ActionButton(c.T("ckset.btn_deadline"), "cks", id+":l"), core.ActionButton(c.T("ckset.btn_retention"), "cks", id+":r")},
-		{core.ActionButton(c.T("ckset.btn_precise", "Value", preciseText(c, !s.PreciseLocation)), "cks", id+":p:"+toggle)},
+		{core.ActionButton(c.T("ckset.btn_day"), codeCheckinSettings, id+":d"), core.ActionButton(c.T("ckset.btn_followups"), codeCheckinSettings, id+":f")},
+		{core.ActionButton(c.T("ckset.btn_deadline"), codeCheckinSettings, id+":l"), core.ActionButton(c.T("ckset.btn_retention"), codeCheckinSettings, id+":r")},
+		{core.ActionButton(c.T("ckset.btn_precise", "Value", preciseText(c, !s.PreciseLocation)), codeCheckinSettings, id+":p:"+toggle)},
 	}
 }
 
@@ -235,30 +235,30 @@ func ckSettingChoices(c *core.Ctx, cellID uint64, item string, s storage.Checkin
 	case "d":
 		text = c.T("ckset.ask_day", "Current", s.Day)
 		for _, d := range ckDayChoices {
-			add(4, core.ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:d:%d", id, d)))
+			add(4, core.ActionButton(strconv.Itoa(d), codeCheckinSettings, fmt.Sprintf("%s:d:%d", id, d)))
 		}
 	case "f":
 		text = c.T("ckset.ask_followups", "Current", followUpsText(c, s.FollowUps), "Deadline", s.DeadlineDays)
 		for _, f := range ckFollowUpChoices {
 			if len(f) == 0 || f[len(f)-1] < s.DeadlineDays {
-				add(2, core.ActionButton(followUpsText(c, f), "cks", id+":f:"+followUpsValue(f)))
+				add(2, core.ActionButton(followUpsText(c, f), codeCheckinSettings, id+":f:"+followUpsValue(f)))
 			}
 		}
 	case "l":
 		text = c.T("ckset.ask_deadline", "Current", s.DeadlineDays)
 		for _, d := range ckDeadlineChoices {
 			if len(s.FollowUps) == 0 || s.FollowUps[len(s.FollowUps)-1] < d {
-				add(3, core.ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:l:%d", id, d)))
+				add(3, core.ActionButton(strconv.Itoa(d), codeCheckinSettings, fmt.Sprintf("%s:l:%d", id, d)))
 			}
 		}
 	case "r":
 		text = c.T("ckset.ask_retention", "Current", s.RetentionMonths)
 		for _, m := range ckRetentionChoices {
-			add(2, core.ActionButton(strconv.Itoa(m), "cks", fmt.Sprintf("%s:r:%d", id, m)))
+			add(2, core.ActionButton(strconv.Itoa(m), codeCheckinSettings, fmt.Sprintf("%s:r:%d", id, m)))
 		}
 	default:
 		return "", nil, false
 	}
-	rows = append(rows, []chat.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", id)})
+	rows = append(rows, []chat.Button{core.ActionButton(c.T("ckset.btn_back"), codeCheckinSettings, id)})
 	return text, rows, true
 }

@@ -17,8 +17,6 @@ import (
 
 // registerMeetings registers the meetings feature's commands, flows and reminders.
 func registerMeetings(e *core.Engine) {
-	e.Action("rsr", actResidenceRSVP)
-	e.Action("rsm", actResidenceMark)
 	e.CellTool("meeting", leaderMeetingList)
 	e.CellTool("attendance", func(c *core.Ctx, cell *storage.Cell) error {
 		return cellYear(c, cell, c.Now.In(c.CellZone(cell)).Year())
@@ -51,15 +49,6 @@ func registerMeetings(e *core.Engine) {
 	e.Command(&core.Command{Name: "meeting", Need: core.NeedMember, PrivateOnly: true, HelpID: "mt.help", MenuID: "mt.menu", Run: runMeeting})
 	e.Command(&core.Command{Name: "attendance", Need: core.NeedMember, PrivateOnly: true, HelpID: "mt.help_attendance", MenuID: "mt.menu_attendance", Run: runAttendance})
 	e.Command(&core.Command{Name: "code", Need: core.NeedMember, PrivateOnly: true, HelpID: "mt.help_code", MenuID: "mt.menu_code", Run: runCheckinCode})
-
-	e.Action("mt", actMeeting)
-	e.Action("ml", actMeetingList)
-	e.Action("rsvp", actRSVP)
-	e.Action("exc", actExcuse)
-	e.Action("rl", actRollSet)
-	e.Action("rla", actRollAll)
-	e.Action("rlm", actRollMember)
-	e.Action("att", actAttendance)
 
 	e.Register(&core.Flow{Name: "mschedule", Need: core.NeedLeader, Steps: map[string]core.Step{
 		"day":  {Ask: askScheduleDay, Answer: answerScheduleDay},
@@ -431,7 +420,7 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 		shown++
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.list_line", "N", shown, "Line", meetingLine(c, mt, cell)))
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_open_n", "N", shown, "Date", mt.At.In(r.zone).Format("02/01")), "mt", fmt.Sprintf("%d:v", mt.ID))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_open_n", "N", shown, "Date", mt.At.In(r.zone).Format("02/01")), codeMeeting, fmt.Sprintf("%d:v", mt.ID))})
 	}
 	if shown == 0 {
 		b.WriteString("\n")
@@ -439,9 +428,9 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 	}
 	id := fmt.Sprint(cell.ID)
 	rows = append(rows,
-		[]chat.Button{core.ActionButton(c.T("mt.btn_new_thematic"), "ml", id+":t"), core.ActionButton(c.T("mt.btn_new_extra"), "ml", id+":e")},
-		[]chat.Button{core.ActionButton(c.T("mt.btn_schedule"), "ml", id+":s"), core.ActionButton(c.T("mt.btn_reminders"), "ml", id+":q")},
-		[]chat.Button{core.ActionButton(c.T("mt.btn_year"), "ml", id+":y")})
+		[]chat.Button{core.ActionButton(c.T("mt.btn_new_thematic"), codeMeetingList, id+":t"), core.ActionButton(c.T("mt.btn_new_extra"), codeMeetingList, id+":e")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_schedule"), codeMeetingList, id+":s"), core.ActionButton(c.T("mt.btn_reminders"), codeMeetingList, id+":q")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_year"), codeMeetingList, id+":y")})
 	c.Reply(b.String(), rows...)
 	return nil
 }
@@ -558,13 +547,13 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			notice = c.T("mt.btn_notify_new")
 		}
 		rows = append(rows,
-			[]chat.Button{core.ActionButton(notice, "mt", id+":n"), core.ActionButton(c.T("mt.btn_topic"), "mt", id+":tp")},
-			[]chat.Button{core.ActionButton(c.T("mt.btn_move"), "mt", id+":mv"), core.ActionButton(c.T("mt.btn_cancel"), "mt", id+":x")},
-			[]chat.Button{core.ActionButton(c.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")},
-			[]chat.Button{core.ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
+			[]chat.Button{core.ActionButton(notice, codeMeeting, id+":n"), core.ActionButton(c.T("mt.btn_topic"), codeMeeting, id+":tp")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_move"), codeMeeting, id+":mv"), core.ActionButton(c.T("mt.btn_cancel"), codeMeeting, id+":x")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_checkin"), codeMeeting, id+":ck"), core.ActionButton(c.T("mt.btn_roll"), codeMeeting, id+":r")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_close"), codeMeeting, id+":cl")})
 	case storage.MeetingClosed:
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_summary"), "mt", id+":s"), core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc")},
-			[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_summary"), codeMeeting, id+":s"), core.ActionButton(c.T("mt.btn_score"), codeMeeting, id+":sc")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), codeMeeting, id+":r")})
 	}
 	c.Reply(b.String(), rows...)
 	return nil

@@ -337,7 +337,7 @@ func offerReschedule(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) {
 		return
 	}
 	c.Reply(c.T("close.cancel_reschedule", "Month", mt.At.In(zone).Format("01/2006")),
-		[]chat.Button{core.ActionButton(c.T("close.btn_reschedule"), "mrs", fmt.Sprint(mt.ID))})
+		[]chat.Button{core.ActionButton(c.T("close.btn_reschedule"), codeReschedule, fmt.Sprint(mt.ID))})
 }
 
 // rescheduleDays are the days left in the cancelled meeting's month, from
@@ -432,7 +432,6 @@ func answerReschedule(c *core.Ctx, in core.Input) (string, error) {
 }
 
 func registerClose(e *core.Engine) {
-	e.Action("mrs", actReschedule)
 	e.Register(&core.Flow{Name: "mclose", Need: core.NeedLeader, Steps: map[string]core.Step{
 		"times": {Ask: askCloseTimes, Answer: answerCloseTimes},
 	}})

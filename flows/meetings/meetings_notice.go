@@ -22,7 +22,7 @@ func noticeText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) string {
 
 func rsvpButtons(c *core.Ctx, mt *storage.Meeting) [][]chat.Button {
 	id := fmt.Sprint(mt.ID)
-	return [][]chat.Button{{core.ActionButton(c.T("mt.btn_yes"), "rsvp", id+":y"), core.ActionButton(c.T("mt.btn_no"), "rsvp", id+":n")}}
+	return [][]chat.Button{{core.ActionButton(c.T("mt.btn_yes"), codeRSVP, id+":y"), core.ActionButton(c.T("mt.btn_no"), codeRSVP, id+":n")}}
 }
 
 // sendNotice sends the notice to every expected member not notified yet, and
@@ -256,7 +256,7 @@ func recordExcuse(c *core.Ctx, k storage.ReasonKind, text string) error {
 			continue
 		}
 		r := c.ReaderOf(l)
-		c.SendButtonsTo(l, [][]chat.Button{{core.ActionButton(r.T("mt.btn_accept"), "exc", arg("a")), core.ActionButton(r.T("mt.btn_reject"), "exc", arg("r"))}},
+		c.SendButtonsTo(l, [][]chat.Button{{core.ActionButton(r.T("mt.btn_accept"), codeExcuse, arg("a")), core.ActionButton(r.T("mt.btn_reject"), codeExcuse, arg("r"))}},
 			"mt.excuse_to_leader", "Name", c.Me.Name, "When", when(r, mt.At, cell), "Reason", ReasonText(r, a))
 	}
 	return nil
@@ -281,7 +281,7 @@ func actExcuse(c *core.Ctx, args string) error {
 		c.Say("decision.excuse_replaced", "Name", m.Name)
 		return nil
 	}
-	change := core.ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))
+	change := core.ActionButton(c.T("decision.btn_change"), codeExcuse, fmt.Sprintf("%d:%d:c", mt.ID, m.ID))
 	decided := a.Excuse == storage.ExcuseAccepted || a.Excuse == storage.ExcuseRejected
 	switch op := parts[2]; op {
 	case "a", "r":
@@ -383,7 +383,7 @@ func decideExcuse(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, m *stora
 		return err
 	}
 	c.Reply(c.T("mt.excuse_decided", "Name", m.Name, "Decision", c.ExcuseName(want)),
-		[]chat.Button{core.ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))})
+		[]chat.Button{core.ActionButton(c.T("decision.btn_change"), codeExcuse, fmt.Sprintf("%d:%d:c", mt.ID, m.ID))})
 	r := c.ReaderOf(m)
 	if want == storage.ExcuseAccepted {
 		c.SendTo(m, "mt.excuse_accepted_you", "When", when(r, mt.At, cell))
@@ -410,7 +410,7 @@ func askExcuseChange(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, m *st
 	}
 	core.AskDecisionChange(c, core.ChangeQuestion{Cell: cell, Member: m, What: c.T("decision.what_excuse", "Name", m.Name, "When", when(c, mt.At, cell)),
 		Old: c.ExcuseName(a.Excuse), New: c.ExcuseName(want), By: a.DecidedBy, At: a.DecidedAt,
-		Action: "exc", Args: fmt.Sprintf("%d:%d:%s", mt.ID, m.ID, op)})
+		Action: codeExcuse, Args: fmt.Sprintf("%d:%d:%s", mt.ID, m.ID, op)})
 }
 
 // changeExcuse changes a decided excuse (confirmed by the leader).

@@ -67,11 +67,11 @@ func openCheckin(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	until := mt.CodeUntil.In(c.CellZone(cell)).Format("15:04")
 	if link == "" { // no Telegram bot to link to (Zalo only): the code alone
 		c.Reply(c.T("zalo.checkin_open", "Code", mt.Code, "Until", until),
-			[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+			[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), codeMeeting, fmt.Sprintf("%d:r", mt.ID))})
 		return nil
 	}
 	c.Reply(c.T("mt.checkin_open", "Link", link, "Code", mt.Code, "Until", until),
-		[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+		[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), codeMeeting, fmt.Sprintf("%d:r", mt.ID))})
 	png, err := qrcode.Encode(link, qrcode.Medium, 512)
 	if err != nil {
 		return fmt.Errorf("check-in qr: %w", err)
@@ -266,7 +266,7 @@ func showRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) e
 		if len(people) == 0 || len(people[len(people)-1]) == 2 {
 			people = append(people, nil)
 		}
-		people[len(people)-1] = append(people[len(people)-1], core.ActionButton(label, "rlm", fmt.Sprintf("%s:%d", id, m.ID)))
+		people[len(people)-1] = append(people[len(people)-1], core.ActionButton(label, codeRollMember, fmt.Sprintf("%s:%d", id, m.ID)))
 	}
 	b.WriteString(c.T("mt.roll_header", "Kind", c.KindName(mt), "When", when(c, mt.At, cell), "State", stateName(c, mt.State)))
 	b.WriteString("\n")
@@ -283,12 +283,12 @@ func showRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) e
 	var rows [][]chat.Button
 	if mt.Active() {
 		rows = append(rows,
-			[]chat.Button{core.ActionButton(c.T("mt.btn_all_present"), "rla", id+":p"), core.ActionButton(c.T("mt.btn_all_absent"), "rla", id+":a")},
-			[]chat.Button{core.ActionButton(c.T("mt.btn_all_dues"), "rla", id+":d")})
+			[]chat.Button{core.ActionButton(c.T("mt.btn_all_present"), codeRollAll, id+":p"), core.ActionButton(c.T("mt.btn_all_absent"), codeRollAll, id+":a")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_all_dues"), codeRollAll, id+":d")})
 	}
 	rows = append(rows, people...)
 	if mt.Active() {
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_close"), codeMeeting, id+":cl")})
 	}
 	c.Reply(b.String(), rows...)
 	if edit && c.Ev.MessageID != "" {
@@ -354,20 +354,20 @@ func actRollMember(c *core.Ctx, args string) error {
 	switch {
 	case d == nil:
 		b.WriteString(c.T("dues.person_none"))
-		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d"), core.ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")}
+		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_paid"), codeRollSet, args+"d"), core.ActionButton(c.T("mt.btn_dues_unpaid"), codeRollSet, args+"D")}
 	case d.State == storage.DuesPaid:
 		b.WriteString(c.T("mt.person_dues_paid"))
-		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")}
+		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_unpaid"), codeRollSet, args+"D")}
 	default:
 		b.WriteString(c.T("mt.person_dues_unpaid"))
-		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d")}
+		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_paid"), codeRollSet, args+"d")}
 	}
 	c.Reply(b.String(),
-		[]chat.Button{core.ActionButton(c.T("mt.btn_mark_present"), "rl", args+"p")},
-		[]chat.Button{core.ActionButton(c.T("mt.btn_mark_excused"), "rl", args+"e"), core.ActionButton(c.T("mt.btn_mark_unexcused"), "rl", args+"u")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_mark_present"), codeRollSet, args+"p")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_mark_excused"), codeRollSet, args+"e"), core.ActionButton(c.T("mt.btn_mark_unexcused"), codeRollSet, args+"u")},
 		dues,
 		[]chat.Button{members.DuesButton(c, m)},
-		[]chat.Button{core.ActionButton(c.T("mt.btn_back_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+		[]chat.Button{core.ActionButton(c.T("mt.btn_back_roll"), codeMeeting, fmt.Sprintf("%d:r", mt.ID))})
 	if c.Ev.MessageID != "" { // the roll's message becomes the member's card
 		c.Out[len(c.Out)-1].EditMessageID = c.Ev.MessageID
 	}
@@ -612,7 +612,7 @@ func sendSummary(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		return err
 	}
 	id := fmt.Sprint(mt.ID)
-	c.Reply(text, []chat.Button{core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+	c.Reply(text, []chat.Button{core.ActionButton(c.T("mt.btn_score"), codeMeeting, id+":sc"), core.ActionButton(c.T("mt.btn_roll"), codeMeeting, id+":r")})
 	return nil
 }
 

@@ -310,7 +310,7 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 	b.WriteString(c.T("mt.att_cell_header", "Cell", cell.Name, "Year", year))
 	if len(a.Meetings) == 0 {
 		line(c.T("mt.att_none"))
-		c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+		c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), codeAttendance, fmt.Sprintf("me:%d", year))})
 		return nil
 	}
 	for _, x := range a.Meetings {
@@ -340,7 +340,7 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 			line(f)
 		}
 	}
-	c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+	c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), codeAttendance, fmt.Sprintf("me:%d", year))})
 	return nil
 }
 

@@ -158,7 +158,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			return err
 		}
 		rd := c.ReaderOf(m)
-		buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_attend"), "rsr", fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(rd.T("res.btn_cannot"), "rsr", fmt.Sprintf("%d:n", mt.ID))}}
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_attend"), codeResidenceRSVP, fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(rd.T("res.btn_cannot"), codeResidenceRSVP, fmt.Sprintf("%d:n", mt.ID))}}
 		switch {
 		case a == nil:
 			key := fmt.Sprintf("notice/residence-meeting/%d/%d", mt.ID, m.ID)
@@ -229,8 +229,8 @@ func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []
 		args := fmt.Sprintf("%d:%d:", mt.ID, m.ID)
 		name := core.CkShorten(m.Name, 24)
 		rows = append(rows, []chat.Button{
-			core.ActionButton(c.T("res.btn_present", "Name", name), "rsm", args+"p"),
-			core.ActionButton(c.T("res.btn_absent"), "rsm", args+"a"),
+			core.ActionButton(c.T("res.btn_present", "Name", name), codeResidenceMark, args+"p"),
+			core.ActionButton(c.T("res.btn_absent"), codeResidenceMark, args+"a"),
 		})
 	}
 	return b.String(), rows

@@ -24,7 +24,6 @@ func registerDues(e *core.Engine) {
 	e.AuditWords(map[string]core.AuditFunc{"dues_set": auditDues})
 	e.MyData(40, "dues.sec_mydata", func(c *core.Ctx, m *storage.Member) ([]string, error) { return myDues(c, m) })
 	e.Forget(func(c *core.Ctx, m *storage.Member) ([][]byte, error) { return nil, forgetDues(c, m) })
-	e.Action("du", actionDues)
 	e.Register(&core.Flow{Name: "dues", Need: core.NeedGroupLeader, Steps: map[string]core.Step{
 		"month":  {Ask: askDuesMonth, Answer: answerDuesMonth},
 		"state":  {Ask: askDuesState, Answer: answerDuesState},
@@ -300,7 +299,7 @@ func saveOfficerDues(c *core.Ctx, st storage.DuesState, reason string) error {
 
 // duesButton is the button that opens the dues of member m.
 func DuesButton(c *core.Ctx, m *storage.Member) chat.Button {
-	return core.ActionButton(c.T("dues.btn_record", "Name", m.Name), "du", fmt.Sprint(m.ID))
+	return core.ActionButton(c.T("dues.btn_record", "Name", m.Name), codeDues, fmt.Sprint(m.ID))
 }
 
 // myDues lists the member's dues records for /mydata, oldest first.

@@ -257,7 +257,13 @@ func answerRegLang(c *core.Ctx, in core.Input) (string, error) {
 		Joined:   c.Now,
 	}
 	grant(m, inv, target)
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := c.Tx.PutMember(m); errors.Is(err, storage.ErrContactTaken) {
+		// The account became another member's while the person was
+		// answering (a link code from /me used in another chat).
+		c.End()
+		c.Say("reg.contact_taken")
+		return "", nil
+	} else if err != nil {
 		return "", err
 	}
 	inv.UsedBy = append(inv.UsedBy, m.ID)

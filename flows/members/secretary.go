@@ -20,12 +20,6 @@ func registerSecretary(e *core.Engine) {
 	e.Command(&core.Command{Name: "invite", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.invite", MenuID: "menu.invite", Run: runInvite})
 	e.Command(&core.Command{Name: "members", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.members", MenuID: "menu.members", Run: runMembers})
 	e.Command(&core.Command{Name: "status", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.status", MenuID: "menu.status", Run: runStatus})
-	e.Action("inv", func(c *core.Ctx, args string) error { return WithLedCell(c, args, makeInvite) })
-	e.Action("st", func(c *core.Ctx, args string) error {
-		return WithLedCell(c, args, func(c *core.Ctx, cell *storage.Cell) error {
-			return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
-		})
-	})
 	e.Register(&core.Flow{Name: "pickcell", Need: core.NeedLeader, Steps: map[string]core.Step{
 		"cell": {Ask: askPickCell, Answer: answerPickCell},
 	}})
@@ -120,22 +114,8 @@ func runStatus(c *core.Ctx, _ string) error  { return ForLedCell(c, "status") }
 // makeInvite creates a single-use member invite for the cell and shows its
 // link: one tap for the secretary.
 func makeInvite(c *core.Ctx, cell *storage.Cell) error {
-	inv := &storage.Invite{
-		Token:     NewToken(),
-		CellID:    cell.ID,
-		Role:      storage.RoleMember,
-		CreatedBy: c.Me.ID,
-		Created:   c.Now,
-		Expires:   c.Now.Add(c.E.Cfg.InviteTTL),
-	}
-	if err := AddInviteCode(c.Tx, inv); err != nil {
-		return err
-	}
-	if err := c.Tx.PutInvite(inv); err != nil {
-		return err
-	}
-	// The token stays out of the log: it is the invite's secret.
-	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+	inv, err := MakeInvite(c.Tx, InviteFor{CellID: cell.ID, Role: storage.RoleMember, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	if err != nil {
 		return err
 	}
 	if link := c.E.Cfg.InviteLink(inv.Token); link != "" {
@@ -165,8 +145,8 @@ func listMembers(c *core.Ctx, cell *storage.Cell) error {
 	}
 	id := fmt.Sprint(cell.ID)
 	c.Reply(b.String(), []chat.Button{
-		core.ActionButton(c.T("members.btn_status"), "st", id),
-		core.ActionButton(c.T("members.btn_invite"), "inv", id),
+		core.ActionButton(c.T("members.btn_status"), codeStatus, id),
+		core.ActionButton(c.T("members.btn_invite"), codeInvite, id),
 	})
 	return nil
 }

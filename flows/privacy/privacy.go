@@ -64,7 +64,7 @@ func myData(c *core.Ctx, m *storage.Member) (string, error) {
 		return "", err
 	}
 
-	entries, err := c.Tx.AuditLog(1000, func(e *storage.AuditEntry) bool { return e.SubjectID == m.ID })
+	entries, err := db(c).AuditLog(1000, func(e *storage.AuditEntry) bool { return e.SubjectID == m.ID })
 	if err != nil {
 		return "", err
 	}
@@ -110,7 +110,7 @@ func cellLeaders(c *core.Ctx, cellID, skip uint64) ([]storage.Member, error) {
 	if cellID == 0 {
 		return nil, nil
 	}
-	ms, err := c.Tx.Members(cellID)
+	ms, err := db(c).Members(cellID)
 	if err != nil {
 		return nil, err
 	}
@@ -132,10 +132,10 @@ func forget(c *core.Ctx, m *storage.Member) error {
 		needles = append(needles, []byte(u))
 	}
 	for t, u := range m.Contacts {
-		if err := c.Tx.DeleteConv(storage.ConvKey(t, u, u)); err != nil {
+		if err := db(c).DeleteConv(storage.ConvKey(t, u, u)); err != nil {
 			return err
 		}
-		if err := c.Tx.DeleteOffer(t, u); err != nil {
+		if err := db(c).DeleteOffer(t, u); err != nil {
 			return err
 		}
 	}
@@ -144,10 +144,10 @@ func forget(c *core.Ctx, m *storage.Member) error {
 		return err
 	}
 	needles = append(needles, more...)
-	if err := c.Tx.EraseMemberRecords(m.ID); err != nil {
+	if err := db(c).EraseMemberRecords(m.ID); err != nil {
 		return err
 	}
-	if err := c.Tx.ScrubAudit(m.ID); err != nil {
+	if err := db(c).ScrubAudit(m.ID); err != nil {
 		return err
 	}
 	m.Name = fmt.Sprintf("#%d", m.ID)
@@ -158,10 +158,10 @@ func forget(c *core.Ctx, m *storage.Member) error {
 	}
 	m.Consent = storage.Consent{Given: false, At: c.Now}
 	m.Unreachable = time.Time{}
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := db(c).PutMember(m); err != nil {
 		return err
 	}
-	return c.Tx.ScrubTransient(needles, "consent withdrawn", c.Now)
+	return db(c).ScrubTransient(needles, "consent withdrawn", c.Now)
 }
 
 // abandonedAfter is how long an expired conversation is kept: long enough

@@ -31,10 +31,6 @@ func registerResidence(e *core.Engine) {
 	e.MyData(60, "privacy.sec_residence", func(c *core.Ctx, m *storage.Member) ([]string, error) { return myResidence(c, m) })
 	e.Forget(forgetResidenceComments)
 	e.Command(&core.Command{Name: "residence", Need: core.NeedMember, PrivateOnly: true, HelpID: "res.help", MenuID: "res.menu", Run: runResidence})
-	e.Action("rs", actResidence)
-	e.Action("rsq", actResidenceRequest)
-	e.Action("rsv", actCommentView)
-	e.Action("rsx", actCommentExport)
 	e.Register(&core.Flow{Name: "rlink", Need: core.NeedMember, Steps: map[string]core.Step{
 		"cell":      {Ask: askLinkCell, Answer: answerLinkCell},
 		"member":    {Ask: askLinkMember, Answer: answerLinkMember},
@@ -133,10 +129,10 @@ func runResidence(c *core.Ctx, _ string) error {
 		// A secretary or deputy sees their cells' tools below; a leader who
 		// also works at an agency finds the request button there.
 	case l == nil:
-		c.Reply(c.T("res.not_linked"), []chat.Button{core.ActionButton(c.T("res.btn_request"), "rs", "req")})
+		c.Reply(c.T("res.not_linked"), []chat.Button{core.ActionButton(c.T("res.btn_request"), codeResidence, "req")})
 	case l.Pending:
 		c.Reply(c.T("res.pending_view", "Link", linkText(c, l), "Date", c.Date(l.RequestedAt)),
-			[]chat.Button{core.ActionButton(c.T("res.btn_request_again"), "rs", "req")})
+			[]chat.Button{core.ActionButton(c.T("res.btn_request_again"), codeResidence, "req")})
 	default:
 		if err := memberResidenceView(c, c.Me, l, year); err != nil {
 			return err
@@ -171,7 +167,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 		b.WriteString("\n")
 		b.WriteString(reportLine(c, &r))
 	}
-	rows := [][]chat.Button{{core.ActionButton(c.T("res.btn_report"), "rs", "rep")}}
+	rows := [][]chat.Button{{core.ActionButton(c.T("res.btn_report"), codeResidence, "rep")}}
 	cm, cyear, err := latestComment(c.Tx, m.ID, year)
 	if err != nil {
 		return err
@@ -180,7 +176,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 	switch {
 	case cm != nil:
 		b.WriteString(c.T("res.view_comment_given", "Year", cyear, "Date", c.Date(cm.At)))
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_comment", "Year", cyear), "rsv", fmt.Sprintf("%d:%d", m.ID, cyear))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_comment", "Year", cyear), codeCommentView, fmt.Sprintf("%d:%d", m.ID, cyear))})
 	case l.Status == storage.ResidenceWithComment:
 		b.WriteString(c.T("res.view_comment_none", "Year", year))
 	default:
@@ -240,19 +236,19 @@ func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
 	}
 	id := fmt.Sprint(cell.ID)
 	rows := [][]chat.Button{
-		{core.ActionButton(c.T("res.btn_list"), "rs", "list:"+id), core.ActionButton(c.T("res.btn_add"), "rs", "add:"+id)},
+		{core.ActionButton(c.T("res.btn_list"), codeResidence, "list:"+id), core.ActionButton(c.T("res.btn_add"), codeResidence, "add:"+id)},
 	}
 	if owed > given {
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_comment_round"), "rs", "cm:"+id)})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_comment_round"), codeResidence, "cm:"+id)})
 	}
 	if given > 0 {
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_export"), "rs", "x:"+id)})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_export"), codeResidence, "x:"+id)})
 	}
 	if len(away) > 0 {
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_home"), "rs", "home:"+id)})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_home"), codeResidence, "home:"+id)})
 	}
 	if _, err := c.Tx.ResidenceLink(c.Me.ID); errors.Is(err, storage.ErrNotFound) {
-		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_request"), "rs", "req")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_request"), codeResidence, "req")})
 	}
 	c.Reply(c.T("res.leader_view", "Cell", cell.Name, "Active", active, "Pending", pending, "Year", year, "Given", given, "Owed", owed, "Away", len(away)), rows...)
 	return nil
@@ -351,8 +347,8 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 		if l.Pending {
 			b.WriteString(c.T("res.list_line_pending", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace))
 			rows = append(rows, []chat.Button{
-				core.ActionButton(c.T("res.btn_confirm_name", "Name", core.CkShorten(m.Name, 24)), "rsq", linkRequestArgs(&l, "a")),
-				core.ActionButton(c.T("res.btn_refuse"), "rsq", linkRequestArgs(&l, "r")),
+				core.ActionButton(c.T("res.btn_confirm_name", "Name", core.CkShorten(m.Name, 24)), codeLinkRequest, linkRequestArgs(&l, "a")),
+				core.ActionButton(c.T("res.btn_refuse"), codeLinkRequest, linkRequestArgs(&l, "r")),
 			})
 			continue
 		}
@@ -360,7 +356,7 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 		if l.Status == storage.ResidenceWithComment {
 			if _, err := c.Tx.ResidenceComment(m.ID, year); err == nil {
 				state = c.T("res.list_commented", "Year", year)
-				rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(m.Name, 40)), "rsv", fmt.Sprintf("%d:%d", m.ID, year))})
+				rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(m.Name, 40)), codeCommentView, fmt.Sprintf("%d:%d", m.ID, year))})
 			}
 		}
 		b.WriteString(c.T("res.list_line", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace, "State", state))
@@ -401,7 +397,7 @@ func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
 		}
 		if cm != nil {
 			b.WriteString(c.T("res.home_line_given", "Name", lm.M.Name, "Cell", rc, "Year", cyear))
-			rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(lm.M.Name, 40)), "rsv", fmt.Sprintf("%d:%d", lm.M.ID, cyear))})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(lm.M.Name, 40)), codeCommentView, fmt.Sprintf("%d:%d", lm.M.ID, cyear))})
 			continue
 		}
 		b.WriteString(c.T("res.home_line", "Name", lm.M.Name, "Cell", rc, "Status", resStatusName(c, lm.L.Status)))
@@ -788,7 +784,7 @@ func answerLinkConfirm(c *core.Ctx, in core.Input) (string, error) {
 	for i := range leaders {
 		ld := &leaders[i]
 		r := c.ReaderOf(ld)
-		if c.SendButtonsTo(ld, [][]chat.Button{{core.ActionButton(r.T("btn.confirm"), "rsq", linkRequestArgs(l, "a")), core.ActionButton(r.T("res.btn_refuse"), "rsq", linkRequestArgs(l, "r"))}},
+		if c.SendButtonsTo(ld, [][]chat.Button{{core.ActionButton(r.T("btn.confirm"), codeLinkRequest, linkRequestArgs(l, "a")), core.ActionButton(r.T("res.btn_refuse"), codeLinkRequest, linkRequestArgs(l, "r"))}},
 			"res.request_to_leader", "Name", m.Name, "Link", linkText(r, l)) {
 			sent++
 		}

@@ -255,7 +255,7 @@ func dueResidenceComments(c *core.Ctx) error {
 				id = "res.remind_comment_late"
 			}
 			key := fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, sec.ID, p.Kind)
-			buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_comment_now"), "rs", fmt.Sprintf("cm:%d", cell.ID))}}
+			buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_comment_now"), codeResidence, fmt.Sprintf("cm:%d", cell.ID))}}
 			if _, err := c.Remind(key, &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
 				"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
 				return err
@@ -655,7 +655,7 @@ func actCommentView(c *core.Ctx, args string) error {
 	if !ok {
 		return err
 	}
-	c.Reply(CommentText(c, cm, m), []chat.Button{core.ActionButton(c.T("res.btn_export_one"), "rsx", fmt.Sprintf("%d:%d", m.ID, cm.Year))})
+	c.Reply(CommentText(c, cm, m), []chat.Button{core.ActionButton(c.T("res.btn_export_one"), codeCommentExport, fmt.Sprintf("%d:%d", m.ID, cm.Year))})
 	return nil
 }
 
