@@ -4,6 +4,7 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/privacy"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -29,6 +30,7 @@ type harness struct {
 	inbox map[string][]core.Message // by chat, everything sent so far
 	cell  *storage.Cell
 	names map[string]string // user id → the name their messenger shows
+	logs  strings.Builder   // the engine's log lines
 }
 
 const tr = "test" // the transport of test people
@@ -58,7 +60,8 @@ func (h *harness) open() {
 	}
 	cat.OnError = func(id string, err error) { h.t.Errorf("message %s: %v", id, err) }
 	e, err := core.NewEngine(cat, core.Config{Now: func() time.Time { return h.now }, Zone: h.zone,
-		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }}, Journeys()...)
+		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok },
+		Log:        slog.New(slog.NewTextHandler(&h.logs, nil))}, Journeys()...)
 	if err != nil {
 		h.t.Fatal(err)
 	}

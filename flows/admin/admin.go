@@ -23,11 +23,11 @@ func registerAdmin(e *core.Engine) {
 	e.Command(&core.Command{Name: "newcell", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.newcell", MenuID: "menu.newcell", Run: runNewCell})
 	e.Command(&core.Command{Name: "secinvite", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.secinvite", MenuID: "menu.secinvite", Run: runSecInvite})
 	e.Action("si", actSecInvite)
-	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, Steps: map[core.StepName]core.Step{
 		"org":  {Ask: askAdminOrg, Answer: answerAdminOrg("name")},
 		"name": {Ask: askNewCellName, Answer: answerNewCellName},
 	}})
-	e.Register(&core.Flow{Name: "secinvite", Need: core.NeedAdmin, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "secinvite", Need: core.NeedAdmin, Steps: map[core.StepName]core.Step{
 		"cell": {Ask: askAdminCell, Answer: answerAdminCell},
 	}})
 }
@@ -50,8 +50,8 @@ func askAdminOrg(c *core.Ctx) error {
 	return nil
 }
 
-func answerAdminOrg(next string) func(c *core.Ctx, in core.Input) (string, error) {
-	return func(c *core.Ctx, in core.Input) (string, error) {
+func answerAdminOrg(next core.StepName) func(c *core.Ctx, in core.Input) (core.StepName, error) {
+	return func(c *core.Ctx, in core.Input) (core.StepName, error) {
 		id, err := strconv.ParseUint(in.Choice, 10, 64)
 		if err != nil || !c.Me.Administers(id) {
 			return "", core.Invalid("err.choose_option")
@@ -81,7 +81,7 @@ func askNewCellName(c *core.Ctx) error {
 	return nil
 }
 
-func answerNewCellName(c *core.Ctx, in core.Input) (string, error) {
+func answerNewCellName(c *core.Ctx, in core.Input) (core.StepName, error) {
 	org, err := adminOrg(c)
 	if err != nil {
 		return "", err
@@ -147,7 +147,7 @@ func askAdminCell(c *core.Ctx) error {
 	return nil
 }
 
-func answerAdminCell(c *core.Ctx, in core.Input) (string, error) {
+func answerAdminCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cells, err := adminCells(c)
 	if err != nil {
 		return "", err

@@ -21,7 +21,7 @@ func exportAudit(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]cor
 
 func registerExport(e *core.Engine) {
 	e.Command(&core.Command{Name: "export", Need: core.NeedGroupLeader, PrivateOnly: true, HelpID: "exp.help", MenuID: "exp.menu", Run: runExport})
-	e.Register(&core.Flow{Name: "export", Need: core.NeedGroupLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "export", Need: core.NeedGroupLeader, Steps: map[core.StepName]core.Step{
 		"what":    {Ask: askExportWhat, Answer: answerExportWhat},
 		"meeting": {Ask: askExportMeeting, Answer: answerExportMeeting},
 		"month":   {Ask: askExportMonth, Answer: answerExportMonth},
@@ -93,7 +93,7 @@ func askExportWhat(c *core.Ctx) error {
 	return nil
 }
 
-func answerExportWhat(c *core.Ctx, in core.Input) (string, error) {
+func answerExportWhat(c *core.Ctx, in core.Input) (core.StepName, error) {
 	_, _, leads, err := exportCtx(c)
 	if err != nil {
 		return "", err
@@ -140,7 +140,7 @@ func askExportMeeting(c *core.Ctx) error {
 	return nil
 }
 
-func answerExportMeeting(c *core.Ctx, in core.Input) (string, error) {
+func answerExportMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, _, _, err := exportCtx(c)
 	if err != nil {
 		return "", err
@@ -170,7 +170,7 @@ func askExportMonth(c *core.Ctx) error {
 	return nil
 }
 
-func answerExportMonth(c *core.Ctx, in core.Input) (string, error) {
+func answerExportMonth(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" { // typed as on the button, mm/yyyy
 		if mo, y, ok := strings.Cut(in.Text, "/"); ok {
@@ -193,7 +193,7 @@ func askExportFormat(c *core.Ctx) error {
 	return nil
 }
 
-func answerExportFormat(c *core.Ctx, in core.Input) (string, error) {
+func answerExportFormat(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, year, leads, err := exportCtx(c)
 	if err != nil {
 		return "", err

@@ -15,7 +15,7 @@ func (e *Engine) registerCore() {
 	e.Command(&Command{Name: "me", Need: NeedMember, PrivateOnly: true, HelpID: "help.me", MenuID: "menu.me", Run: runMe})
 	e.Command(&Command{Name: "lang", Need: NeedMember, HelpID: "help.lang", MenuID: "menu.lang", Run: runLang})
 	e.Command(&Command{Name: "cancel", Need: NeedAnyone, HelpID: "help.cancel", MenuID: "menu.cancel", Run: runCancel})
-	e.Register(&Flow{Name: "lang", Need: NeedMember, Steps: map[string]Step{
+	e.Register(&Flow{Name: "lang", Need: NeedMember, Steps: map[StepName]Step{
 		"choose": {Ask: AskLang("lang.ask"), Answer: answerLang},
 	}})
 }
@@ -58,7 +58,7 @@ func ChosenLang(in Input) (string, error) {
 	return lang, nil
 }
 
-func answerLang(c *Ctx, in Input) (string, error) {
+func answerLang(c *Ctx, in Input) (StepName, error) {
 	lang, err := ChosenLang(in)
 	if err != nil {
 		return "", err

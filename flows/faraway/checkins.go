@@ -45,7 +45,7 @@ func registerCheckins(e *core.Engine) {
 	e.Action("ck", actionCheckin)
 	e.Action("bx", actionBoardExport)
 	e.Action("bh", actionBoardHistory)
-	e.Register(&core.Flow{Name: "checkin", Need: core.NeedMember, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "checkin", Need: core.NeedMember, Steps: map[core.StepName]core.Step{
 		"field":  {Ask: askCheckinField, Answer: answerCheckinField},
 		"review": {Ask: askCheckinReview, Answer: answerCheckinReview},
 	}})
@@ -689,7 +689,7 @@ func askCheckinField(c *core.Ctx) error {
 	return nil
 }
 
-func answerCheckinField(c *core.Ctx, in core.Input) (string, error) {
+func answerCheckinField(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, form, p, ok, err := formContext(c)
 	if !ok {
 		return "", err
@@ -851,7 +851,7 @@ func askCheckinReview(c *core.Ctx) error {
 	return nil
 }
 
-func answerCheckinReview(c *core.Ctx, in core.Input) (string, error) {
+func answerCheckinReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, form, p, ok, err := formContext(c)
 	if !ok {
 		return "", err

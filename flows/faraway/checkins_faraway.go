@@ -20,7 +20,7 @@ import (
 
 func registerFarAway(e *core.Engine) {
 	e.Action("bo", actionBoardOpen)
-	e.Register(&core.Flow{Name: "faraway", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "faraway", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"member":     {Ask: members.AskStatusMember, Answer: answerFarMember},
 		"province":   {Ask: askFarProvince, Answer: answerFarProvince},
 		"from":       {Ask: askFarFrom, Answer: answerFarFrom},
@@ -40,7 +40,7 @@ func runFarAway(c *core.Ctx, _ string) error {
 	return c.Start("faraway", "member", map[string]string{"cell": fmt.Sprint(id)})
 }
 
-func answerFarMember(c *core.Ctx, in core.Input) (string, error) {
+func answerFarMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := members.AnswerStatusMember(c, in); err != nil {
 		return "", err
 	}
@@ -62,7 +62,7 @@ func askFarProvince(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarProvince(c *core.Ctx, in core.Input) (string, error) {
+func answerFarProvince(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if in.Choice == "=" && c.Data()["old_province"] != "" {
 		c.Data()["province"] = c.Data()["old_province"]
 		return "from", nil
@@ -88,7 +88,7 @@ func askFarFrom(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarFrom(c *core.Ctx, in core.Input) (string, error) {
+func answerFarFrom(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if in.Choice == "=" && c.Data()["old_from"] != "" {
 		c.Data()["from"] = c.Data()["old_from"]
 		return "to", nil
@@ -96,7 +96,7 @@ func answerFarFrom(c *core.Ctx, in core.Input) (string, error) {
 	return members.AnswerStatusFrom(c, in)
 }
 
-func answerFarTo(c *core.Ctx, in core.Input) (string, error) {
+func answerFarTo(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := members.AnswerStatusTo(c, in); err != nil {
 		return "", err
 	}
@@ -128,7 +128,7 @@ func askFarGroup(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarGroup(c *core.Ctx, in core.Input) (string, error) {
+func answerFarGroup(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cellID, err := members.StatusCell(c)
 	if err != nil {
 		return "", err
@@ -150,7 +150,7 @@ func answerFarGroup(c *core.Ctx, in core.Input) (string, error) {
 	return "exempt", nil
 }
 
-func answerFarExempt(c *core.Ctx, in core.Input) (string, error) {
+func answerFarExempt(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "yes":
 		c.Data()["exempt"] = "1"
@@ -168,7 +168,7 @@ func askFarResolution(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarResolution(c *core.Ctx, in core.Input) (string, error) {
+func answerFarResolution(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
@@ -263,7 +263,7 @@ func askFarConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerFarConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}

@@ -29,7 +29,7 @@ import (
 func registerFarAwayRequest(e *core.Engine) {
 	e.Command(&core.Command{Name: "away", Need: core.NeedMember, PrivateOnly: true, HelpID: "awayreq.help", MenuID: "awayreq.menu", Run: runAwayRequest})
 	e.Action("fq", actionFarAwayDecide)
-	e.Register(&core.Flow{Name: "awayreq", Need: core.NeedMember, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "awayreq", Need: core.NeedMember, Steps: map[core.StepName]core.Step{
 		"province": {Ask: askAwayProvince, Answer: answerAwayProvince},
 		"from":     {Ask: members.AskStatusFrom, Answer: members.AnswerStatusFrom},
 		"to":       {Ask: askAwayTo, Answer: answerAwayTo},
@@ -37,7 +37,7 @@ func registerFarAwayRequest(e *core.Engine) {
 		"reason":   {Ask: askAwayReason, Answer: answerAwayReason},
 		"confirm":  {Ask: askAwayConfirm, Answer: answerAwayConfirm},
 	}})
-	e.Register(&core.Flow{Name: "awayrefuse", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "awayrefuse", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"reason": {Ask: askRefuseReason, Answer: answerRefuseReason},
 	}})
 }
@@ -56,7 +56,7 @@ func askAwayProvince(c *core.Ctx) error {
 	return nil
 }
 
-func answerAwayProvince(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayProvince(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := answerFarProvince(c, in); err != nil {
 		return "", err
 	}
@@ -73,7 +73,7 @@ func askAwayTo(c *core.Ctx) error {
 // awayUnknownWords are what a member types for "not known yet", folded.
 var awayUnknownWords = []string{"chua biet", "khong biet", "chua ro", "unknown", "not known", "not known yet", "dont know", "don't know"}
 
-func answerAwayTo(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayTo(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if in.Choice == "unknown" || (in.Choice == "" && slices.Contains(awayUnknownWords, core.FoldForSearch(in.Text))) {
 		delete(c.Data(), "to")
 		return "exempt", nil
@@ -96,7 +96,7 @@ func askAwayExempt(c *core.Ctx) error {
 	return nil
 }
 
-func answerAwayExempt(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayExempt(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "yes":
 		c.Data()["exempt"] = "1"
@@ -114,7 +114,7 @@ func askAwayReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerAwayReason(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
@@ -151,7 +151,7 @@ func askAwayConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerAwayConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "no":
 		c.Say("cancel.done")
@@ -461,7 +461,7 @@ func askRefuseReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerRefuseReason(c *core.Ctx, in core.Input) (string, error) {
+func answerRefuseReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	reason := ""
 	if in.Choice != "-" {
 		r, err := core.CleanReason(in.Text)

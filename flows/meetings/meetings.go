@@ -60,38 +60,38 @@ func registerMeetings(e *core.Engine) {
 	e.Action("rlm", actRollMember)
 	e.Action("att", actAttendance)
 
-	e.Register(&core.Flow{Name: "mschedule", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mschedule", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"day":  {Ask: askScheduleDay, Answer: answerScheduleDay},
 		"time": {Ask: askScheduleTime, Answer: answerScheduleTime},
 	}})
-	e.Register(&core.Flow{Name: "mremind", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mremind", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"quiet":     {Ask: askRemindQuiet, Answer: answerRemindQuiet},
 		"member":    {Ask: askRemindMember, Answer: answerRemindMember},
 		"secretary": {Ask: askRemindSecretary, Answer: answerRemindSecretary},
 		"morning":   {Ask: askRemindMorning, Answer: answerRemindMorning},
 	}})
-	e.Register(&core.Flow{Name: "mnew", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mnew", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"topic": {Ask: askNewTopic, Answer: answerNewTopic},
 		"date":  {Ask: askNewDate, Answer: answerNewDate},
 		"time":  {Ask: askNewTime, Answer: answerNewTime},
 		"place": {Ask: askNewPlace, Answer: answerNewPlace},
 	}})
-	e.Register(&core.Flow{Name: "mmove", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mmove", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"date":  {Ask: askMoveDate, Answer: answerMoveDate},
 		"time":  {Ask: askMoveTime, Answer: answerMoveTime},
 		"place": {Ask: askMovePlace, Answer: answerMovePlace},
 	}})
-	e.Register(&core.Flow{Name: "mtopic", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mtopic", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"topic": {Ask: askTopic, Answer: answerTopic},
 	}})
-	e.Register(&core.Flow{Name: "mcancel", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mcancel", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"confirm": {Ask: askCancelMeeting, Answer: answerCancelMeeting},
 	}})
-	e.Register(&core.Flow{Name: "excuse", Need: core.NeedMember, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "excuse", Need: core.NeedMember, Steps: map[core.StepName]core.Step{
 		"reason": {Ask: askExcuseReason, Answer: answerExcuseReason},
 		"text":   {Ask: askExcuseText, Answer: answerExcuseText},
 	}})
-	e.Register(&core.Flow{Name: "mscore", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mscore", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"section": {Ask: askScoreSection, Answer: answerScoreSection},
 	}})
 	e.DueSource("meetings", dueMeetings)
@@ -600,7 +600,7 @@ func askScheduleDay(c *core.Ctx) error {
 	return nil
 }
 
-func answerScheduleDay(c *core.Ctx, in core.Input) (string, error) {
+func answerScheduleDay(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" {
 		v = in.Text
@@ -647,7 +647,7 @@ func askScheduleTime(c *core.Ctx) error {
 	return nil
 }
 
-func answerScheduleTime(c *core.Ctx, in core.Input) (string, error) {
+func answerScheduleTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" {
 		v = in.Text
@@ -735,7 +735,7 @@ func cleanTopic(s string) (string, error) {
 	return t, nil
 }
 
-func answerNewTopic(c *core.Ctx, in core.Input) (string, error) {
+func answerNewTopic(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := cleanTopic(in.Text)
 	if err != nil {
 		return "", err
@@ -761,7 +761,7 @@ func futureDate(c *core.Ctx, text string, zone *time.Location) (time.Time, error
 	return d, nil
 }
 
-func answerNewDate(c *core.Ctx, in core.Input) (string, error) {
+func answerNewDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -800,7 +800,7 @@ func atFromData(c *core.Ctx, in core.Input, zone *time.Location) (time.Time, err
 	return at, nil
 }
 
-func answerNewTime(c *core.Ctx, in core.Input) (string, error) {
+func answerNewTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -818,7 +818,7 @@ func askNewPlace(c *core.Ctx) error {
 	return nil
 }
 
-func answerNewPlace(c *core.Ctx, in core.Input) (string, error) {
+func answerNewPlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -908,7 +908,7 @@ func askMoveDate(c *core.Ctx) error {
 	return nil
 }
 
-func answerMoveDate(c *core.Ctx, in core.Input) (string, error) {
+func answerMoveDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -936,7 +936,7 @@ func askMoveTime(c *core.Ctx) error {
 	return nil
 }
 
-func answerMoveTime(c *core.Ctx, in core.Input) (string, error) {
+func answerMoveTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	_, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -959,7 +959,7 @@ func askMovePlace(c *core.Ctx) error {
 	return nil
 }
 
-func answerMovePlace(c *core.Ctx, in core.Input) (string, error) {
+func answerMovePlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -997,7 +997,7 @@ func askTopic(c *core.Ctx) error {
 	return nil
 }
 
-func answerTopic(c *core.Ctx, in core.Input) (string, error) {
+func answerTopic(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -1025,7 +1025,7 @@ func askCancelMeeting(c *core.Ctx) error {
 	return nil
 }
 
-func answerCancelMeeting(c *core.Ctx, in core.Input) (string, error) {
+func answerCancelMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "no":
 		c.Say("cancel.done")
@@ -1115,7 +1115,7 @@ func askRemindQuiet(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindQuiet(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindQuiet(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, quietChoices); err != nil {
 		return "", err
 	}
@@ -1128,7 +1128,7 @@ func askRemindMember(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindMember(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, memberChoices); err != nil {
 		return "", err
 	}
@@ -1141,7 +1141,7 @@ func askRemindSecretary(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindSecretary(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindSecretary(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, secretaryChoices); err != nil {
 		return "", err
 	}
@@ -1162,7 +1162,7 @@ func askRemindMorning(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindMorning(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindMorning(c *core.Ctx, in core.Input) (core.StepName, error) {
 	i, err := strconv.Atoi(in.Choice)
 	if err != nil || i < 0 || i >= len(morningChoices) {
 		return "", core.Invalid("err.choose_option")

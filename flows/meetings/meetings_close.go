@@ -205,7 +205,7 @@ func closeTimes(c *core.Ctx, mt *storage.Meeting) (time.Time, time.Time) {
 	return from, to
 }
 
-func answerCloseTimes(c *core.Ctx, in core.Input) (string, error) {
+func answerCloseTimes(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -395,7 +395,7 @@ func askReschedule(c *core.Ctx) error {
 	return nil
 }
 
-func answerReschedule(c *core.Ctx, in core.Input) (string, error) {
+func answerReschedule(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := rescheduleMeeting(c)
 	if err != nil {
 		return "", err
@@ -432,10 +432,10 @@ func answerReschedule(c *core.Ctx, in core.Input) (string, error) {
 
 func registerClose(e *core.Engine) {
 	e.Action("mrs", actReschedule)
-	e.Register(&core.Flow{Name: "mclose", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mclose", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"times": {Ask: askCloseTimes, Answer: answerCloseTimes},
 	}})
-	e.Register(&core.Flow{Name: "mresched", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "mresched", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"date": {Ask: askReschedule, Answer: answerReschedule},
 	}})
 }

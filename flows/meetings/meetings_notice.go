@@ -192,7 +192,7 @@ func askExcuseReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerExcuseReason(c *core.Ctx, in core.Input) (string, error) {
+func answerExcuseReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	for _, k := range storage.ReasonKinds {
 		if in.Choice == string(k) {
 			if k == storage.ReasonOther {
@@ -216,7 +216,7 @@ func askExcuseText(c *core.Ctx) error {
 	return nil
 }
 
-func answerExcuseText(c *core.Ctx, in core.Input) (string, error) {
+func answerExcuseText(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err

@@ -545,7 +545,7 @@ func askScoreSection(c *core.Ctx) error {
 	return nil
 }
 
-func answerScoreSection(c *core.Ctx, in core.Input) (string, error) {
+func answerScoreSection(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, secs, err := scoreMeeting(c)
 	if err != nil {
 		return "", err

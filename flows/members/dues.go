@@ -24,7 +24,7 @@ func registerDues(e *core.Engine) {
 	e.MyData(40, "dues.sec_mydata", func(c *core.Ctx, m *storage.Member) ([]string, error) { return myDues(c, m) })
 	e.Forget(func(c *core.Ctx, m *storage.Member) ([][]byte, error) { return nil, forgetDues(c, m) })
 	e.Action("du", actionDues)
-	e.Register(&core.Flow{Name: "dues", Need: core.NeedGroupLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "dues", Need: core.NeedGroupLeader, Steps: map[core.StepName]core.Step{
 		"month":  {Ask: askDuesMonth, Answer: answerDuesMonth},
 		"state":  {Ask: askDuesState, Answer: answerDuesState},
 		"reason": {Ask: askDuesReason, Answer: answerDuesReason},
@@ -201,7 +201,7 @@ func askDuesMonth(c *core.Ctx) error {
 	return nil
 }
 
-func answerDuesMonth(c *core.Ctx, in core.Input) (string, error) {
+func answerDuesMonth(c *core.Ctx, in core.Input) (core.StepName, error) {
 	m, _, err := duesMember(c)
 	if err != nil {
 		return "", err
@@ -243,7 +243,7 @@ func askDuesState(c *core.Ctx) error {
 	return nil
 }
 
-func answerDuesState(c *core.Ctx, in core.Input) (string, error) {
+func answerDuesState(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "paid", "unpaid":
 		return "", saveOfficerDues(c, storage.DuesState(in.Choice), "")
@@ -263,7 +263,7 @@ func askDuesReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerDuesReason(c *core.Ctx, in core.Input) (string, error) {
+func answerDuesReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if in.Choice != "" {
 		return "", core.Invalid("dues.err_reason")
 	}

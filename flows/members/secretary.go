@@ -25,10 +25,10 @@ func registerSecretary(e *core.Engine) {
 			return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
 		})
 	})
-	e.Register(&core.Flow{Name: "pickcell", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "pickcell", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"cell": {Ask: askPickCell, Answer: answerPickCell},
 	}})
-	e.Register(&core.Flow{Name: "status", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "status", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"member":  {Ask: AskStatusMember, Answer: AnswerStatusMember},
 		"kind":    {Ask: askStatusKind, Answer: answerStatusKind},
 		"from":    {Ask: AskStatusFrom, Answer: AnswerStatusFrom},
@@ -95,7 +95,7 @@ func askPickCell(c *core.Ctx) error {
 	return nil
 }
 
-func answerPickCell(c *core.Ctx, in core.Input) (string, error) {
+func answerPickCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	id, err := strconv.ParseUint(in.Choice, 10, 64)
 	if err != nil || !c.Me.Leads(id) {
 		return "", core.Invalid("err.choose_option")
@@ -222,7 +222,7 @@ func AskStatusMember(c *core.Ctx) error {
 	return nil
 }
 
-func AnswerStatusMember(c *core.Ctx, in core.Input) (string, error) {
+func AnswerStatusMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cellID, err := StatusCell(c)
 	if err != nil {
 		return "", err
@@ -262,7 +262,7 @@ func askStatusKind(c *core.Ctx) error {
 	return nil
 }
 
-func answerStatusKind(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusKind(c *core.Ctx, in core.Input) (core.StepName, error) {
 	for _, k := range storage.StatusKinds {
 		if in.Choice == string(k) {
 			c.Data()["kind"] = string(k)
@@ -280,7 +280,7 @@ func AskStatusFrom(c *core.Ctx) error {
 // answerStatusFrom takes the date a status takes effect (the /status,
 // /faraway and /away flows). It may not be before the member joined, nor more
 // than a year ahead.
-func AnswerStatusFrom(c *core.Ctx, in core.Input) (string, error) {
+func AnswerStatusFrom(c *core.Ctx, in core.Input) (core.StepName, error) {
 	day := c.Now.In(c.Zone())
 	from := core.DayStart(day)
 	if in.Choice != "today" {
@@ -315,7 +315,7 @@ func AskStatusTo(c *core.Ctx) error {
 	return nil
 }
 
-func AnswerStatusTo(c *core.Ctx, in core.Input) (string, error) {
+func AnswerStatusTo(c *core.Ctx, in core.Input) (core.StepName, error) {
 	to, err := core.ParseDateFrom(in.Text, c.Now, c.Zone())
 	if err != nil {
 		return "", err
@@ -341,7 +341,7 @@ func AnswerStatusTo(c *core.Ctx, in core.Input) (string, error) {
 
 // answerStatusExempt takes whether the cell granted a far-away member a
 // temporary exemption from meetings for the period.
-func answerStatusExempt(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusExempt(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "yes", "no":
 		c.Data()["exempt"] = in.Choice
@@ -355,7 +355,7 @@ func askStatusReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerStatusReason(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
@@ -388,7 +388,7 @@ func askStatusConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerStatusConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}

@@ -18,7 +18,7 @@ import (
 func registerPrivacy(e *core.Engine) {
 	e.Command(&core.Command{Name: "mydata", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.mydata", MenuID: "menu.mydata", Run: runMyData})
 	e.Command(&core.Command{Name: "forget", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.forget", MenuID: "menu.forget", Run: runForget})
-	e.Register(&core.Flow{Name: "forget", Need: core.NeedMember, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "forget", Need: core.NeedMember, Steps: map[core.StepName]core.Step{
 		"confirm": {Ask: askForget, Answer: answerForget},
 	}})
 }
@@ -83,7 +83,7 @@ func askForget(c *core.Ctx) error {
 	return nil
 }
 
-func answerForget(c *core.Ctx, in core.Input) (string, error) {
+func answerForget(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}

@@ -34,7 +34,7 @@ func registerResidence(e *core.Engine) {
 	e.Action("rsq", actResidenceRequest)
 	e.Action("rsv", actCommentView)
 	e.Action("rsx", actCommentExport)
-	e.Register(&core.Flow{Name: "rlink", Need: core.NeedMember, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "rlink", Need: core.NeedMember, Steps: map[core.StepName]core.Step{
 		"cell":      {Ask: askLinkCell, Answer: answerLinkCell},
 		"member":    {Ask: askLinkMember, Answer: answerLinkMember},
 		"workplace": {Ask: askLinkWorkplace, Answer: answerLinkWorkplace},
@@ -43,12 +43,12 @@ func registerResidence(e *core.Engine) {
 		"status":    {Ask: askLinkStatus, Answer: answerLinkStatus},
 		"confirm":   {Ask: askLinkConfirm, Answer: answerLinkConfirm},
 	}})
-	e.Register(&core.Flow{Name: "rreport", Need: core.NeedMember, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "rreport", Need: core.NeedMember, Steps: map[core.StepName]core.Step{
 		"kind": {Ask: askReportKind, Answer: answerReportKind},
 		"text": {Ask: askReportText, Answer: answerReportText},
 		"date": {Ask: askReportDate, Answer: answerReportDate},
 	}})
-	e.Register(&core.Flow{Name: "rcomment", Need: core.NeedLeader, Steps: map[string]core.Step{
+	e.Register(&core.Flow{Name: "rcomment", Need: core.NeedLeader, Steps: map[core.StepName]core.Step{
 		"field":  {Ask: askCommentField, Answer: answerCommentField},
 		"review": {Ask: askCommentReview, Answer: answerCommentReview},
 	}})
@@ -458,7 +458,7 @@ func askLinkCell(c *core.Ctx) error {
 
 // answerLinkCell takes a tapped cell, a typed code (the number shown with
 // the cell), or a part of its name.
-func answerLinkCell(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	query := in.Choice
 	if query == "" {
 		query = strings.TrimPrefix(strings.TrimSpace(in.Text), "#")
@@ -536,7 +536,7 @@ const maxMemberMatches = 8
 // answerLinkMember finds the member by name among every member of chibo
 // (their home cell may be in another organization); a tap picks one of the
 // matches shown.
-func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := linkCell(c)
 	if err != nil {
 		return "", err
@@ -585,7 +585,7 @@ func membersMatching(tx *storage.Tx, key string) ([]storage.Member, error) {
 	return found, nil
 }
 
-func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (string, error) {
+func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (core.StepName, error) {
 	if m.HomeCellID == cell.ID {
 		return "", core.Invalid("res.err_home_member", "Name", m.Name)
 	}
@@ -621,7 +621,7 @@ func cleanPlace(c *core.Ctx, in core.Input, prevKey string) (string, error) {
 	return s, err
 }
 
-func answerLinkWorkplace(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkWorkplace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	s, err := cleanPlace(c, in, "prev.workplace")
 	if err != nil {
 		return "", err
@@ -639,7 +639,7 @@ func askLinkOrg(c *core.Ctx) error {
 	return nil
 }
 
-func answerLinkOrg(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkOrg(c *core.Ctx, in core.Input) (core.StepName, error) {
 	s, err := cleanPlace(c, in, "prev.org")
 	if err != nil {
 		return "", err
@@ -676,7 +676,7 @@ func pastDate(c *core.Ctx, in core.Input) (time.Time, error) {
 	return t, nil
 }
 
-func answerLinkDate(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := pastDate(c, in)
 	if err != nil {
 		return "", err
@@ -694,7 +694,7 @@ func askLinkStatus(c *core.Ctx) error {
 	return nil
 }
 
-func answerLinkStatus(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkStatus(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if !slices.Contains(storage.ResidenceStatuses, storage.ResidenceStatus(in.Choice)) {
 		return "", core.Invalid("err.choose_option")
 	}
@@ -735,7 +735,7 @@ func askLinkConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerLinkConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}
@@ -811,7 +811,7 @@ func askReportKind(c *core.Ctx) error {
 	return nil
 }
 
-func answerReportKind(c *core.Ctx, in core.Input) (string, error) {
+func answerReportKind(c *core.Ctx, in core.Input) (core.StepName, error) {
 	k := storage.ResidenceKind(in.Choice)
 	if !slices.Contains(storage.ResidenceKinds, k) {
 		if in.Text != "" { // a typed activity is "other" with its text
@@ -836,7 +836,7 @@ func askReportText(c *core.Ctx) error {
 	return nil
 }
 
-func answerReportText(c *core.Ctx, in core.Input) (string, error) {
+func answerReportText(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
@@ -850,7 +850,7 @@ func askReportDate(c *core.Ctx) error {
 	return nil
 }
 
-func answerReportDate(c *core.Ctx, in core.Input) (string, error) {
+func answerReportDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	d, err := pastDate(c, in)
 	if err != nil {
 		return "", err

@@ -459,7 +459,7 @@ func askCommentField(c *core.Ctx) error {
 	return nil
 }
 
-func answerCommentField(c *core.Ctx, in core.Input) (string, error) {
+func answerCommentField(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cc, err := commentContext(c)
 	if err != nil {
 		return "", err
@@ -529,7 +529,7 @@ func askCommentReview(c *core.Ctx) error {
 	return nil
 }
 
-func answerCommentReview(c *core.Ctx, in core.Input) (string, error) {
+func answerCommentReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cc, err := commentContext(c)
 	if err != nil {
 		return "", err

@@ -1,0 +1,149 @@
+package flows
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/flows/core"
+	"chibo/storage"
+)
+
+// Every flow of every journey names only its own steps, and a flow with
+// typed state reaches each of its steps from its first one.
+func TestFlows_declaredSteps(t *testing.T) {
+	h := newHarness(t) // NewEngine registers every journey: a bad flow panics there
+	for name, f := range h.e.Flows {
+		for step, s := range f.Steps {
+			for _, n := range s.Next {
+				if _, ok := f.Steps[n]; !ok {
+					t.Errorf("flow %s: step %s goes to unknown step %q", name, step, n)
+				}
+			}
+		}
+		if f.State == nil {
+			continue
+		}
+		if _, ok := f.Steps[f.First]; !ok {
+			t.Errorf("flow %s: first step %q unknown", name, f.First)
+		}
+		seen := map[core.StepName]bool{f.First: true}
+		todo := []core.StepName{f.First}
+		for len(todo) > 0 {
+			s := f.Steps[todo[0]]
+			todo = todo[1:]
+			if s.Next == nil {
+				continue
+			}
+			for _, n := range s.Next {
+				if !seen[n] {
+					seen[n] = true
+					todo = append(todo, n)
+				}
+			}
+		}
+		for step := range f.Steps {
+			if !seen[step] {
+				t.Errorf("flow %s: step %s is not reached from %s", name, step, f.First)
+			}
+		}
+	}
+}
+
+func TestEngine_registerRefusesUnknownStep(t *testing.T) {
+	h := newHarness(t)
+	ask := func(*core.Ctx) error { return nil }
+	answer := func(*core.Ctx, core.Input) (core.StepName, error) { return core.Done, nil }
+	for name, f := range map[string]*core.Flow{
+		"next":  {Name: "t1", Steps: map[core.StepName]core.Step{"a": {Ask: ask, Answer: answer, Next: []core.StepName{"b"}}}},
+		"first": {Name: "t2", First: "b", Steps: map[core.StepName]core.Step{"a": {Ask: ask, Answer: answer}}},
+		"typed": {Name: "t3", State: func() any { return &struct{}{} }, Steps: map[core.StepName]core.Step{"a": {Ask: ask, Answer: answer}}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("registered a flow that names an unknown step")
+				}
+			}()
+			h.e.Register(f)
+		})
+	}
+}
+
+// putConv stores a conversation for user as another release might have.
+func (h *harness) putConv(user string, c *storage.Conv) {
+	h.t.Helper()
+	c.Nonce, c.Updated, c.Expires = "n0nce", h.now, h.now.Add(time.Hour)
+	if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutConv(storage.ConvKey(tr, user, user), c) }); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// A stored conversation this release cannot resume (its step is gone, its
+// state is of a version it does not know) is ended with an apology and a
+// log line; a command typed then still runs.
+func TestEngine_staleConversationIsReset(t *testing.T) {
+	cases := []struct {
+		name string
+		conv storage.Conv
+		log  string
+	}{
+		{"unknown step", storage.Conv{Flow: "lang", Step: "pick"}, "unknown step"},
+		{"unknown flow", storage.Conv{Flow: "poll", Step: "ask"}, "unknown flow"},
+		{"state of a later release", storage.Conv{Flow: "lang", Step: "choose", State: json.RawMessage(`{}`), Schema: 2}, "unknown state version"},
+		{"typed state of an unknown version", storage.Conv{Flow: "reg", Step: "consent", State: json.RawMessage(`{"token":"x"}`), Schema: 9}, "unknown state version"},
+		{"typed state that does not decode", storage.Conv{Flow: "reg", Step: "consent", State: json.RawMessage(`{"token":7}`), Schema: 1}, "cannot unmarshal"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.seedCell()
+			h.putConv("sec", &tc.conv)
+			out := h.say("sec", "English")
+			h.wantText(out, "vi", "state.conv_reset")
+			if len(out) != 1 {
+				t.Fatalf("replies %+v", out)
+			}
+			if h.member("sec").Lang != "vi" {
+				t.Fatal("a stale conversation applied an answer")
+			}
+			if !strings.Contains(h.logs.String(), "conversation reset") || !strings.Contains(h.logs.String(), tc.log) {
+				t.Fatalf("log: %s", h.logs.String())
+			}
+			h.wantText(h.say("sec", "xin chào"), "vi", "err.unknown_text") // nothing left of it
+			h.putConv("sec", &tc.conv)
+			out = h.say("sec", "/lang")
+			h.wantText(out, "vi", "state.conv_reset")
+			h.wantText(out, "vi", "lang.ask")
+		})
+	}
+}
+
+// A database written by the release that kept conversations in maps
+// resumes: each conversation left mid-way finishes with the replies the
+// old release gave.
+func TestConvFixture_resumesMapState(t *testing.T) {
+	want, err := os.ReadFile(convFixtureGolden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	if err := h.db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, convFixture, h.path)
+	h.open()
+	h.at(25, 3, 8, 0)
+	got := finishConvFixture(h)
+	if got != string(want) {
+		t.Fatalf("replies differ from the old release's\n--- got\n%s\n--- want\n%s", got, want)
+	}
+	if ck := h.checkin("dovanhung", "2026-03"); ck == nil || ck.Answers["employer"] != "Công ty TNHH Giày Mẫu" || ck.Answers["place"] != "Thuận An, Bình Dương" {
+		t.Fatalf("check-in %+v", ck)
+	}
+	if m := h.member("em"); m.Name != "Hoàng Văn Em" || m.Lang != "en" || !m.Consent.Given {
+		t.Fatalf("member %+v", m)
+	}
+}
