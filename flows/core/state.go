@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"chibo/storage"
 )
@@ -227,4 +228,26 @@ func checkNext(f *Flow, from string, next StepName) error {
 		return nil
 	}
 	return fmt.Errorf("flow %s: step %s went to %q, which it does not declare", f.Name, from, next)
+}
+
+// State is the typed state of the conversation in progress, nil for a flow
+// that keeps a map. Steps shared by several flows read the part they share
+// through an interface of their own; a flow's own steps use StateOf.
+func (c *Ctx) State() any { return c.state }
+
+// Day is a calendar date carried in a conversation's state, as
+// "2006-01-02" (the form the map-shaped state kept); "" is no date.
+type Day string
+
+// DayOf is the date of t (in t's location).
+func DayOf(t time.Time) Day { return Day(t.Format("2006-01-02")) }
+
+// Time is the start of day d in the engine's zone; the zero time for no or
+// a malformed date.
+func (c *Ctx) Time(d Day) time.Time {
+	t, err := time.ParseInLocation("2006-01-02", string(d), c.E.Cfg.Zone)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
 }
