@@ -31,6 +31,10 @@ func TestFlows_declaredSteps(t *testing.T) {
 		}
 		seen := map[core.StepName]bool{f.First: true}
 		todo := []core.StepName{f.First}
+		for _, s := range f.Starts {
+			seen[s] = true
+			todo = append(todo, s)
+		}
 		for len(todo) > 0 {
 			s := f.Steps[todo[0]]
 			todo = todo[1:]
@@ -46,7 +50,7 @@ func TestFlows_declaredSteps(t *testing.T) {
 		}
 		for step := range f.Steps {
 			if !seen[step] {
-				t.Errorf("flow %s: step %s is not reached from %s", name, step, f.First)
+				t.Errorf("flow %s: step %s is not reached from %s or %v", name, step, f.First, f.Starts)
 			}
 		}
 	}
@@ -59,6 +63,7 @@ func TestEngine_registerRefusesUnknownStep(t *testing.T) {
 	for name, f := range map[string]*core.Flow{
 		"next":  {Name: "t1", Steps: map[core.StepName]core.Step{"a": {Ask: ask, Answer: answer, Next: []core.StepName{"b"}}}},
 		"first": {Name: "t2", First: "b", Steps: map[core.StepName]core.Step{"a": {Ask: ask, Answer: answer}}},
+		"start": {Name: "t4", Starts: []core.StepName{"b"}, Steps: map[core.StepName]core.Step{"a": {Ask: ask, Answer: answer}}},
 		"typed": {Name: "t3", State: func() any { return &struct{}{} }, Steps: map[core.StepName]core.Step{"a": {Ask: ask, Answer: answer}}},
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -23,7 +23,7 @@ func registerAdmin(e *core.Engine) {
 	e.Command(&core.Command{Name: "newcell", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.newcell", MenuID: "menu.newcell", Run: runNewCell})
 	e.Command(&core.Command{Name: "secinvite", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.secinvite", MenuID: "menu.secinvite", Run: runSecInvite})
 	e.Action("si", actSecInvite)
-	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, First: newCellOrg, State: func() any { return &newCellState{} },
+	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, First: newCellOrg, Starts: []core.StepName{newCellName}, State: func() any { return &newCellState{} },
 		Steps: map[core.StepName]core.Step{
 			newCellOrg:  {Ask: askAdminOrg, Answer: answerAdminOrg(newCellName), Next: []core.StepName{newCellName}},
 			newCellName: {Ask: askNewCellName, Answer: answerNewCellName, Next: []core.StepName{}},

@@ -146,7 +146,9 @@ type Flow struct {
 	Need Need
 	// First is the step StartWith asks when given Done. Required with State.
 	First StepName
-	Steps map[StepName]Step
+	// Starts are the other steps StartWith may begin at.
+	Starts []StepName
+	Steps  map[StepName]Step
 	// State makes the flow's empty state: a pointer to the struct it
 	// carries between steps, read with StateOf and stored as JSON. Nil
 	// means the flow keeps its answers in the Data map.

@@ -71,6 +71,9 @@ func (c *Ctx) StartWith(flow string, step StepName, state any) error {
 	if step == Done {
 		step = f.First
 	}
+	if step != f.First && !slices.Contains(f.Starts, step) {
+		return fmt.Errorf("flow %s: %q is not a step it starts at", flow, step)
+	}
 	c.conv = &storage.Conv{Flow: flow}
 	c.state = state
 	c.ended = false
@@ -198,6 +201,11 @@ func checkFlow(f *Flow) {
 	if f.First != Done {
 		if _, ok := f.Steps[f.First]; !ok {
 			fail("first step %q is not a step", f.First)
+		}
+	}
+	for _, n := range f.Starts {
+		if _, ok := f.Steps[n]; !ok {
+			fail("start step %q is not a step", n)
 		}
 	}
 	for name, s := range f.Steps {
