@@ -189,3 +189,29 @@ func TestEngine_mapFlowsStillRun(t *testing.T) {
 		t.Fatalf("mixed starts: %v", startErrs)
 	}
 }
+
+// A step that goes to a step it did not declare is a fault of chibo: the
+// event fails (and is rolled back) rather than asking a question no one
+// planned.
+func TestEngine_undeclaredNextStepFails(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell()
+	ask := func(c *core.Ctx) error { c.Say("lang.ask"); return nil }
+	h.e.Register(&core.Flow{Name: "toy", Need: core.NeedMember, First: "a", State: func() any { return &struct{}{} },
+		Steps: map[core.StepName]core.Step{
+			"a": {Ask: ask, Next: []core.StepName{"b"}, Answer: func(*core.Ctx, core.Input) (core.StepName, error) { return "c", nil }},
+			"b": {Ask: ask, Next: []core.StepName{}, Answer: func(*core.Ctx, core.Input) (core.StepName, error) { return core.Done, nil }},
+			"c": {Ask: ask, Next: []core.StepName{}, Answer: func(*core.Ctx, core.Input) (core.StepName, error) { return core.Done, nil }},
+		}})
+	h.e.Command(&core.Command{Name: "toy", Need: core.NeedMember, HelpID: "help.me", MenuID: "menu.me", Run: func(c *core.Ctx, _ string) error {
+		return c.StartWith("toy", core.Done, nil)
+	}})
+	h.say("sec", "/toy")
+	err := h.db.Update(func(tx *storage.Tx) error {
+		_, err := h.e.Handle(tx, core.Event{Kind: core.EventText, Transport: tr, Chat: "sec", ChatKind: core.ChatPrivate, User: "sec", Text: "x", Time: h.now})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), `step a went to "c", which it does not declare`) {
+		t.Fatalf("err %v", err)
+	}
+}

@@ -167,7 +167,8 @@ type Step struct {
 	// flow is done. An *InvalidInput error re-asks the same step.
 	Answer func(c *Ctx, in Input) (next StepName, err error)
 	// Next lists the steps Answer may return besides Done; a step not in
-	// it is an error at run time. Nil means any step of the flow.
+	// it is an error at run time. Empty (not nil) means the flow ends after
+	// this step; nil means any step of the flow (flows keeping a map).
 	Next []StepName
 }
 

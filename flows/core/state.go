@@ -228,7 +228,7 @@ func checkFlow(f *Flow) {
 	}
 }
 
-// CheckNext is the run-time half of checkFlow: the step an Answer
+// checkNext is the run-time half of checkFlow: the step an Answer
 // returned must be one the step declared (when it declared any).
 func checkNext(f *Flow, from string, next StepName) error {
 	s := f.Steps[StepName(from)]
