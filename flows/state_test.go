@@ -215,3 +215,50 @@ func TestEngine_undeclaredNextStepFails(t *testing.T) {
 		t.Fatalf("err %v", err)
 	}
 }
+
+// Every flow reads the map its steps stored before typed state (the keys
+// and value forms the release before wrote): no conversation in progress
+// at the upgrade is reset.
+func TestFlows_decodeMapOfReleaseBefore(t *testing.T) {
+	old := []storage.Conv{
+		{Flow: "lang", Step: "choose"},
+		{Flow: "reg", Step: "consent", Data: map[string]string{"token": "tok", "name": "Hoàng Văn Em"}},
+		{Flow: "pickcell", Step: "cell", Data: map[string]string{"tool": "status"}},
+		{Flow: "status", Step: "confirm", Data: map[string]string{"cell": "1", "member": "2", "kind": "far_away", "from": "2026-03-01", "to": "2026-12-31", "exempt": "yes", "reason": "đi làm"}},
+		{Flow: "dues", Step: "state", Data: map[string]string{"member": "2", "month": "2026-03"}},
+		{Flow: "faraway", Step: "confirm", Data: map[string]string{"cell": "1", "member": "2", "old_province": "Bình Dương", "province": "Bình Dương", "old_from": "2026-01-01", "from": "2026-01-01", "to": "2026-12-31", "group": "0", "exempt": "1", "resolution": "NQ 01"}},
+		{Flow: "awayreq", Step: "confirm", Data: map[string]string{"province": "Bình Dương", "from": "2026-03-01", "exempt": "", "reason": ""}},
+		{Flow: "awayrefuse", Step: "reason", Data: map[string]string{"member": "2", "req": "r1"}},
+		{Flow: "forget", Step: "confirm"},
+		{Flow: "newcell", Step: "name", Data: map[string]string{"org": "1"}},
+		{Flow: "secinvite", Step: "cell"},
+		{Flow: "export", Step: "format", Data: map[string]string{"cell": "1", "year": "2026", "what": "roll", "meeting": "3", "month": "2026-03"}},
+		{Flow: "checkin", Step: "field", Data: map[string]string{"p": "2026-03", "i": "2", "fix": "1", "same": "1", "why": "dues", "a.place": "x", "prev.place": "y", "lat": "10.900000", "lon": "106.700000"}},
+		{Flow: "rlink", Step: "confirm", Data: map[string]string{"mode": "add", "cell": "1", "member": "2", "q": "an", "prev.workplace": "Sở", "prev.org": "Đảng bộ Sở", "workplace": "Sở", "org": "Đảng bộ Sở", "date": "2026-03-01", "status": "good"}},
+		{Flow: "rreport", Step: "date", Data: map[string]string{"kind": "other", "text": "dọn vệ sinh"}},
+		{Flow: "rcomment", Step: "review", Data: map[string]string{"cell": "1", "member": "2", "year": "2026", "i": "1", "a.conduct": "Tốt"}},
+		{Flow: "mschedule", Step: "time", Data: map[string]string{"cell": "1", "day": "5"}},
+		{Flow: "mremind", Step: "morning", Data: map[string]string{"cell": "1", "quiet": "21-6", "member": "120", "secretary": "1440"}},
+		{Flow: "mnew", Step: "place", Data: map[string]string{"cell": "1", "kind": "thematic", "topic": "Nghị quyết", "date": "2026-03-05", "at": "2026-03-05T19:30:00+07:00"}},
+		{Flow: "mmove", Step: "place", Data: map[string]string{"meeting": "3", "date": "2026-03-05", "at": "2026-03-05T19:30:00+07:00"}},
+		{Flow: "mtopic", Step: "topic", Data: map[string]string{"meeting": "3"}},
+		{Flow: "mcancel", Step: "confirm", Data: map[string]string{"meeting": "3"}},
+		{Flow: "excuse", Step: "text", Data: map[string]string{"meeting": "3"}},
+		{Flow: "mscore", Step: "section", Data: map[string]string{"meeting": "3", "i": "1", "p_prep": "10"}},
+		{Flow: "mclose", Step: "times", Data: map[string]string{"meeting": "3", "from": "1772713800", "to": "1772719500"}},
+		{Flow: "mresched", Step: "date", Data: map[string]string{"meeting": "3"}},
+	}
+	h := newHarness(t)
+	h.seedCell()
+	if len(old) != len(h.e.Flows) {
+		t.Errorf("%d samples for %d flows: add the new flow's", len(old), len(h.e.Flows))
+	}
+	for _, conv := range old {
+		h.putConv("sec", &conv)
+		out := h.say("sec", "/cancel")
+		h.wantText(out, "vi", "cancel.done")
+		if strings.Contains(h.logs.String(), "conversation reset") {
+			t.Fatalf("flow %s: %s", conv.Flow, h.logs.String())
+		}
+	}
+}
