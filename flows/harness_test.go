@@ -4,6 +4,7 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/privacy"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -35,6 +36,7 @@ type harness struct {
 	cell  *storage.Cell
 	names map[string]string    // user id → the name their messenger shows
 	caps  map[string]chat.Caps // the engine's Config.Caps (nil: core.DefaultCaps); set, then restart
+	logs  strings.Builder      // the engine's log lines
 }
 
 const tr = "test" // the transport of test people
@@ -64,7 +66,8 @@ func (h *harness) open() {
 	}
 	cat.OnError = func(id string, err error) { h.t.Errorf("message %s: %v", id, err) }
 	e, err := core.NewEngine(cat, core.Config{Now: func() time.Time { return h.now }, Zone: h.zone,
-		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }, Caps: h.caps}, Journeys()...)
+		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }, Caps: h.caps,
+		Log: slog.New(slog.NewTextHandler(&h.logs, nil))}, Journeys()...)
 	if err != nil {
 		h.t.Fatal(err)
 	}

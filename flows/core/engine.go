@@ -178,20 +178,36 @@ type Command struct {
 type Action func(c *Ctx, args string) error
 
 // Flow is a conversation: named steps, each asking one question and reading
-// its answer.
+// its answer. Register checks that every step it names is one of its own.
 type Flow struct {
-	Name  string
-	Need  Need
-	Steps map[string]Step
+	Name string
+	Need Need
+	// First is the step StartWith asks when given Done. Required with State.
+	First StepName
+	// Starts are the other steps StartWith may begin at.
+	Starts []StepName
+	Steps  map[StepName]Step
+	// State makes the flow's empty state: a pointer to the struct it
+	// carries between steps, read with StateOf and stored as JSON. Nil
+	// means the flow keeps its answers in the Data map.
+	State func() any
+	// Version is the version of State's JSON, to be raised when a stored
+	// state would no longer decode into the struct. A stored conversation
+	// of another version is ended with an apology. Zero means 1.
+	Version int
 }
 
 // Step is one question of a flow.
 type Step struct {
 	// Ask sends the question (with c.Ask).
 	Ask func(c *Ctx) error
-	// Answer reads the reply and returns the next step, or "" when the flow
-	// is done. An *InvalidInput error re-asks the same step.
-	Answer func(c *Ctx, in Input) (next string, err error)
+	// Answer reads the reply and returns the next step, or Done when the
+	// flow is done. An *InvalidInput error re-asks the same step.
+	Answer func(c *Ctx, in Input) (next StepName, err error)
+	// Next lists the steps Answer may return besides Done; a step not in
+	// it is an error at run time. Empty (not nil) means the flow ends after
+	// this step; nil means any step of the flow (flows keeping a map).
+	Next []StepName
 }
 
 // Input is a person's answer to a step.
@@ -213,7 +229,10 @@ func (e *InvalidInput) Error() string { return "invalid input: " + e.MsgID }
 
 func Invalid(id string, kv ...any) error { return &InvalidInput{MsgID: id, KV: kv} }
 
+// Register adds a flow. It panics on a duplicate name or on a flow that
+// names a step it does not have.
 func (e *Engine) Register(f *Flow) {
+	checkFlow(f)
 	if _, dup := e.Flows[f.Name]; dup {
 		panic("flows: duplicate flow " + f.Name)
 	}
@@ -237,6 +256,7 @@ type Ctx struct {
 	Me      *storage.Member // nil for a stranger
 	Lang    string
 	conv    *storage.Conv
+	state   any // the typed state of conv's flow, when it keeps one
 	convKey string
 	ended   bool // a step called End
 	Out     []chat.Message
@@ -267,8 +287,12 @@ func (c *Ctx) MeID() uint64 {
 	return c.Me.ID
 }
 
-// Conv is the conversation's stored answers. It panics outside a flow.
+// Data is the stored answers of a flow that keeps them in a map. It panics
+// outside a flow and in a flow with typed state (use StateOf).
 func (c *Ctx) Data() map[string]string {
+	if c.E.Flows[c.conv.Flow].typed() {
+		panic("flows: flow " + c.conv.Flow + " keeps typed state: use StateOf")
+	}
 	if c.conv.Data == nil {
 		c.conv.Data = map[string]string{}
 	}
@@ -390,21 +414,27 @@ func NewNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// Start begins a flow for the person, discarding any conversation in
-// progress, and asks its first step.
-func (c *Ctx) Start(flow, step string, data map[string]string) error {
-	if _, ok := c.E.Flows[flow]; !ok {
+// Start begins a flow that keeps its answers in a map, discarding any
+// conversation in progress, and asks step. A flow with typed state is
+// started with StartWith.
+func (c *Ctx) Start(flow string, step StepName, data map[string]string) error {
+	f, ok := c.E.Flows[flow]
+	if !ok {
 		return fmt.Errorf("unknown flow %q", flow)
 	}
+	if f.typed() {
+		return fmt.Errorf("flow %s keeps typed state: start it with StartWith", flow)
+	}
 	c.conv = &storage.Conv{Flow: flow, Data: data}
+	c.state = nil
 	c.ended = false
 	return c.goTo(step)
 }
 
 // goTo moves the conversation to step (ending it when step is "") and asks
 // the step's question.
-func (c *Ctx) goTo(step string) error {
-	if step == "" {
+func (c *Ctx) goTo(step StepName) error {
+	if step == Done {
 		c.conv = nil
 		return c.Tx.DeleteConv(c.convKey)
 	}
@@ -413,7 +443,7 @@ func (c *Ctx) goTo(step string) error {
 	if !ok {
 		return fmt.Errorf("flow %s: unknown step %q", f.Name, step)
 	}
-	c.conv.Step = step
+	c.conv.Step = string(step)
 	c.conv.Nonce = NewNonce()
 	c.conv.Updated = c.Now
 	c.conv.Expires = c.Now.Add(c.E.Cfg.ConvTTL)
@@ -423,6 +453,9 @@ func (c *Ctx) goTo(step string) error {
 	if c.ended { // Ask found nothing to ask and ended the flow
 		c.conv = nil
 		return c.Tx.DeleteConv(c.convKey)
+	}
+	if err := c.saveState(); err != nil {
+		return err
 	}
 	return c.Tx.PutConv(c.convKey, c.conv)
 }
@@ -468,8 +501,21 @@ func (e *Engine) Handle(tx *storage.Tx, ev chat.Event) ([]chat.Message, error) {
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
-	if err := e.dispatch(c, expired); err != nil {
-		return nil, err
+	handle := true
+	if c.conv != nil {
+		var stale *staleConv
+		if err := e.loadState(c); errors.As(err, &stale) {
+			if handle, err = e.dropStale(c, stale); err != nil {
+				return nil, err
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if handle {
+		if err := e.dispatch(c, expired); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.holdAtNight(c); err != nil {
 		return nil, err
@@ -632,7 +678,7 @@ func (e *Engine) onButton(c *Ctx, data string, expired bool) error {
 // answer gives input to the current step.
 func (e *Engine) answer(c *Ctx, in Input) error {
 	f := e.Flows[c.conv.Flow]
-	s, ok := f.Steps[c.conv.Step]
+	s, ok := f.Steps[StepName(c.conv.Step)]
 	if !ok || !e.allowed(c, f.Need) {
 		// The flow changed under a stored conversation, or the person lost
 		// the role that started it: end it rather than guess.
@@ -655,6 +701,9 @@ func (e *Engine) answer(c *Ctx, in Input) error {
 	case c.conv != before: // the step started another flow, which is saved
 		return nil
 	}
+	if err := checkNext(f, c.conv.Step, next); err != nil {
+		return err
+	}
 	return c.goTo(next)
 }
 
@@ -668,9 +717,12 @@ func (e *Engine) reask(c *Ctx, err error) error {
 	if c.conv == nil {
 		return nil
 	}
-	s := e.Flows[c.conv.Flow].Steps[c.conv.Step]
+	s := e.Flows[c.conv.Flow].Steps[StepName(c.conv.Step)]
 	c.conv.Expires = c.Now.Add(e.Cfg.ConvTTL)
 	if err := s.Ask(c); err != nil {
+		return err
+	}
+	if err := c.saveState(); err != nil {
 		return err
 	}
 	return c.Tx.PutConv(c.convKey, c.conv)

@@ -50,40 +50,49 @@ func registerMeetings(e *core.Engine) {
 	e.Command(&core.Command{Name: "attendance", Need: core.NeedMember, PrivateOnly: true, HelpID: "mt.help_attendance", MenuID: "mt.menu_attendance", Run: runAttendance})
 	e.Command(&core.Command{Name: "code", Need: core.NeedMember, PrivateOnly: true, HelpID: "mt.help_code", MenuID: "mt.menu_code", Run: runCheckinCode})
 
-	e.Register(&core.Flow{Name: "mschedule", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"day":  {Ask: askScheduleDay, Answer: answerScheduleDay},
-		"time": {Ask: askScheduleTime, Answer: answerScheduleTime},
-	}})
-	e.Register(&core.Flow{Name: "mremind", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"quiet":     {Ask: askRemindQuiet, Answer: answerRemindQuiet},
-		"member":    {Ask: askRemindMember, Answer: answerRemindMember},
-		"secretary": {Ask: askRemindSecretary, Answer: answerRemindSecretary},
-		"morning":   {Ask: askRemindMorning, Answer: answerRemindMorning},
-	}})
-	e.Register(&core.Flow{Name: "mnew", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"topic": {Ask: askNewTopic, Answer: answerNewTopic},
-		"date":  {Ask: askNewDate, Answer: answerNewDate},
-		"time":  {Ask: askNewTime, Answer: answerNewTime},
-		"place": {Ask: askNewPlace, Answer: answerNewPlace},
-	}})
-	e.Register(&core.Flow{Name: "mmove", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"date":  {Ask: askMoveDate, Answer: answerMoveDate},
-		"time":  {Ask: askMoveTime, Answer: answerMoveTime},
-		"place": {Ask: askMovePlace, Answer: answerMovePlace},
-	}})
-	e.Register(&core.Flow{Name: "mtopic", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"topic": {Ask: askTopic, Answer: answerTopic},
-	}})
-	e.Register(&core.Flow{Name: "mcancel", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"confirm": {Ask: askCancelMeeting, Answer: answerCancelMeeting},
-	}})
-	e.Register(&core.Flow{Name: "excuse", Need: core.NeedMember, Steps: map[string]core.Step{
-		"reason": {Ask: askExcuseReason, Answer: answerExcuseReason},
-		"text":   {Ask: askExcuseText, Answer: answerExcuseText},
-	}})
-	e.Register(&core.Flow{Name: "mscore", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"section": {Ask: askScoreSection, Answer: answerScoreSection},
-	}})
+	end := []core.StepName{} // a step after which the flow ends
+	e.Register(&core.Flow{Name: "mschedule", Need: core.NeedLeader, First: stepDay, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepDay:  {Ask: askScheduleDay, Answer: answerScheduleDay, Next: []core.StepName{stepTime}},
+			stepTime: {Ask: askScheduleTime, Answer: answerScheduleTime, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mremind", Need: core.NeedLeader, First: stepQuiet, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepQuiet:     {Ask: askRemindQuiet, Answer: answerRemindQuiet, Next: []core.StepName{stepMember}},
+			stepMember:    {Ask: askRemindMember, Answer: answerRemindMember, Next: []core.StepName{stepSecretary}},
+			stepSecretary: {Ask: askRemindSecretary, Answer: answerRemindSecretary, Next: []core.StepName{stepMorning}},
+			stepMorning:   {Ask: askRemindMorning, Answer: answerRemindMorning, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mnew", Need: core.NeedLeader, First: stepTopic, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepTopic: {Ask: askNewTopic, Answer: answerNewTopic, Next: []core.StepName{stepDate}},
+			stepDate:  {Ask: askNewDate, Answer: answerNewDate, Next: []core.StepName{stepTime}},
+			stepTime:  {Ask: askNewTime, Answer: answerNewTime, Next: []core.StepName{stepPlace}},
+			stepPlace: {Ask: askNewPlace, Answer: answerNewPlace, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mmove", Need: core.NeedLeader, First: stepDate, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepDate:  {Ask: askMoveDate, Answer: answerMoveDate, Next: []core.StepName{stepTime}},
+			stepTime:  {Ask: askMoveTime, Answer: answerMoveTime, Next: []core.StepName{stepPlace}},
+			stepPlace: {Ask: askMovePlace, Answer: answerMovePlace, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mtopic", Need: core.NeedLeader, First: stepTopic, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepTopic: {Ask: askTopic, Answer: answerTopic, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mcancel", Need: core.NeedLeader, First: stepConfirm, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepConfirm: {Ask: askCancelMeeting, Answer: answerCancelMeeting, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "excuse", Need: core.NeedMember, First: stepReason, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepReason: {Ask: askExcuseReason, Answer: answerExcuseReason, Next: []core.StepName{stepText}},
+			stepText:   {Ask: askExcuseText, Answer: answerExcuseText, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mscore", Need: core.NeedLeader, First: stepSection, State: func() any { return &scoreState{} },
+		Steps: map[core.StepName]core.Step{
+			stepSection: {Ask: askScoreSection, Answer: answerScoreSection, Next: []core.StepName{stepSection}},
+		}})
 	e.DueSource("meetings", dueMeetings)
 	e.DueSource("residence-meetings", dueResidenceMeetings)
 }
@@ -446,16 +455,15 @@ func ruleText(c *core.Ctx, r *rules) string {
 func actMeetingList(c *core.Ctx, args string) error {
 	idArg, op, _ := strings.Cut(args, ":")
 	return members.WithLedCell(c, idArg, func(c *core.Ctx, cell *storage.Cell) error {
-		id := fmt.Sprint(cell.ID)
 		switch op {
 		case "t":
-			return c.Start("mnew", "topic", map[string]string{"cell": id, "kind": string(storage.MeetingThematic)})
+			return c.StartWith("mnew", stepTopic, &mtForm{Cell: cell.ID, Kind: storage.MeetingThematic})
 		case "e":
-			return c.Start("mnew", "topic", map[string]string{"cell": id, "kind": string(storage.MeetingExtra)})
+			return c.StartWith("mnew", stepTopic, &mtForm{Cell: cell.ID, Kind: storage.MeetingExtra})
 		case "s":
-			return c.Start("mschedule", "day", map[string]string{"cell": id})
+			return c.StartWith("mschedule", stepDay, &mtForm{Cell: cell.ID})
 		case "q":
-			return c.Start("mremind", "quiet", map[string]string{"cell": id})
+			return c.StartWith("mremind", stepQuiet, &mtForm{Cell: cell.ID})
 		case "y":
 			return yearTally(c, cell, c.Now.In(c.CellZone(cell)).Year())
 		case "l":
@@ -473,7 +481,7 @@ func actMeeting(c *core.Ctx, args string) error {
 	if !ok || err != nil {
 		return err
 	}
-	data := map[string]string{"meeting": fmt.Sprint(mt.ID)}
+	data := &mtForm{Meeting: mt.ID}
 	switch op {
 	case "v":
 		return meetingCard(c, mt, cell)
@@ -488,8 +496,7 @@ func actMeeting(c *core.Ctx, args string) error {
 			c.Say("mt.not_closed")
 			return nil
 		}
-		data["i"] = "0"
-		return c.Start("mscore", "section", data)
+		return c.StartWith("mscore", stepSection, &scoreState{Meeting: mt.ID})
 	}
 	if !mt.Active() {
 		c.Say("mt.already_ended", "State", stateName(c, mt.State))
@@ -499,11 +506,11 @@ func actMeeting(c *core.Ctx, args string) error {
 	case "n":
 		return sendNotice(c, mt, cell)
 	case "mv":
-		return c.Start("mmove", "date", data)
+		return c.StartWith("mmove", stepDate, data)
 	case "tp":
-		return c.Start("mtopic", "topic", data)
+		return c.StartWith("mtopic", stepTopic, data)
 	case "x":
-		return c.Start("mcancel", "confirm", data)
+		return c.StartWith("mcancel", stepConfirm, data)
 	case "ck":
 		return openCheckin(c, mt, cell)
 	case "r":
@@ -564,8 +571,8 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 // schedCell is the cell of a planning flow, checked against the caller's
 // role on every step.
 func schedCell(c *core.Ctx) (*storage.Cell, error) {
-	id, err := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	if err != nil || !c.Me.Leads(id) {
+	id := form(c).Cell
+	if id == 0 || !c.Me.Leads(id) {
 		return nil, core.Invalid("err.leaders_only")
 	}
 	return c.Tx.Cell(id)
@@ -590,7 +597,7 @@ func askScheduleDay(c *core.Ctx) error {
 	return nil
 }
 
-func answerScheduleDay(c *core.Ctx, in core.Input) (string, error) {
+func answerScheduleDay(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" {
 		v = in.Text
@@ -599,8 +606,8 @@ func answerScheduleDay(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil || d < 1 || d > 28 {
 		return "", core.Invalid("mt.sched_bad_day")
 	}
-	c.Data()["day"] = strconv.Itoa(d)
-	return "time", nil
+	form(c).Day = d
+	return stepTime, nil
 }
 
 // commonTimes are the meeting hours offered as buttons; any other is typed.
@@ -633,11 +640,11 @@ func parseClockTime(s string) (h, m int, err error) {
 }
 
 func askScheduleTime(c *core.Ctx) error {
-	c.Ask(c.T("mt.sched_ask_time", "Day", c.Data()["day"]), 4, timeOpts()...)
+	c.Ask(c.T("mt.sched_ask_time", "Day", strconv.Itoa(form(c).Day)), 4, timeOpts()...)
 	return nil
 }
 
-func answerScheduleTime(c *core.Ctx, in core.Input) (string, error) {
+func answerScheduleTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" {
 		v = in.Text
@@ -650,7 +657,7 @@ func answerScheduleTime(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	day, _ := strconv.Atoi(c.Data()["day"])
+	day := form(c).Day
 	s, err := c.Tx.MeetingSettings(cell.ID)
 	if err != nil {
 		return "", err
@@ -706,7 +713,7 @@ func askNewTopic(c *core.Ctx) error {
 		return members.SayInvalid(c, err)
 	}
 	id := "mt.new_ask_topic_extra"
-	if c.Data()["kind"] == string(storage.MeetingThematic) {
+	if form(c).Kind == storage.MeetingThematic {
 		id = "mt.new_ask_topic_thematic"
 	}
 	c.Reply(c.T(id))
@@ -725,13 +732,13 @@ func cleanTopic(s string) (string, error) {
 	return t, nil
 }
 
-func answerNewTopic(c *core.Ctx, in core.Input) (string, error) {
+func answerNewTopic(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := cleanTopic(in.Text)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["topic"] = t
-	return "date", nil
+	form(c).Topic = t
+	return stepDate, nil
 }
 
 func askNewDate(c *core.Ctx) error {
@@ -751,7 +758,7 @@ func futureDate(c *core.Ctx, text string, zone *time.Location) (time.Time, error
 	return d, nil
 }
 
-func answerNewDate(c *core.Ctx, in core.Input) (string, error) {
+func answerNewDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -760,8 +767,8 @@ func answerNewDate(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.Data()["date"] = d.Format("2006-01-02")
-	return "time", nil
+	form(c).Date = core.DayOf(d)
+	return stepTime, nil
 }
 
 func askNewTime(c *core.Ctx) error {
@@ -779,7 +786,7 @@ func atFromData(c *core.Ctx, in core.Input, zone *time.Location) (time.Time, err
 	if err != nil {
 		return time.Time{}, err
 	}
-	d, err := time.ParseInLocation("2006-01-02", c.Data()["date"], zone)
+	d, err := time.ParseInLocation("2006-01-02", string(form(c).Date), zone)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -790,7 +797,7 @@ func atFromData(c *core.Ctx, in core.Input, zone *time.Location) (time.Time, err
 	return at, nil
 }
 
-func answerNewTime(c *core.Ctx, in core.Input) (string, error) {
+func answerNewTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -799,8 +806,8 @@ func answerNewTime(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.Data()["at"] = at.Format(time.RFC3339)
-	return "place", nil
+	form(c).At = at.Truncate(time.Second) // whole seconds, as the RFC 3339 text kept before
+	return stepPlace, nil
 }
 
 func askNewPlace(c *core.Ctx) error {
@@ -808,7 +815,7 @@ func askNewPlace(c *core.Ctx) error {
 	return nil
 }
 
-func answerNewPlace(c *core.Ctx, in core.Input) (string, error) {
+func answerNewPlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -823,9 +830,9 @@ func answerNewPlace(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
-	mt := &storage.Meeting{CellID: cell.ID, Kind: storage.MeetingKind(c.Data()["kind"]), At: at, Place: place,
-		Topic: c.Data()["topic"], State: storage.MeetingPlanned, Created: c.Now, By: c.Me.ID}
+	f := form(c)
+	mt := &storage.Meeting{CellID: cell.ID, Kind: f.Kind, At: f.At, Place: place,
+		Topic: f.Topic, State: storage.MeetingPlanned, Created: c.Now, By: c.Me.ID}
 	if mt.Kind != storage.MeetingThematic {
 		mt.Kind = storage.MeetingExtra
 	}
@@ -837,7 +844,7 @@ func answerNewPlace(c *core.Ctx, in core.Input) (string, error) {
 	}
 	for i := range ms {
 		reg := &ms[i]
-		if mt.Kind == storage.MeetingThematic && reg.Kind == storage.MeetingRegular && reg.Active() && sameDay(reg.At.In(r.zone), at.In(r.zone)) {
+		if mt.Kind == storage.MeetingThematic && reg.Kind == storage.MeetingRegular && reg.Active() && sameDay(reg.At.In(r.zone), mt.At.In(r.zone)) {
 			reg.Combined = true
 			if reg.Topic == "" {
 				reg.Topic = mt.Topic
@@ -870,7 +877,7 @@ func sameDay(a, b time.Time) bool {
 // flowMeeting is the meeting of a flow, checked against the caller's role
 // and the meeting's state on every step.
 func flowMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
-	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	id := form(c).Meeting
 	mt, err := c.Tx.Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, core.Invalid("err.stale_button")
@@ -898,7 +905,7 @@ func askMoveDate(c *core.Ctx) error {
 	return nil
 }
 
-func answerMoveDate(c *core.Ctx, in core.Input) (string, error) {
+func answerMoveDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -910,8 +917,8 @@ func answerMoveDate(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	c.Data()["date"] = d.Format("2006-01-02")
-	return "time", nil
+	form(c).Date = core.DayOf(d)
+	return stepTime, nil
 }
 
 func askMoveTime(c *core.Ctx) error {
@@ -926,7 +933,7 @@ func askMoveTime(c *core.Ctx) error {
 	return nil
 }
 
-func answerMoveTime(c *core.Ctx, in core.Input) (string, error) {
+func answerMoveTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	_, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -935,8 +942,8 @@ func answerMoveTime(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.Data()["at"] = at.Format(time.RFC3339)
-	return "place", nil
+	form(c).At = at.Truncate(time.Second) // whole seconds, as the RFC 3339 text kept before
+	return stepPlace, nil
 }
 
 func askMovePlace(c *core.Ctx) error {
@@ -949,7 +956,7 @@ func askMovePlace(c *core.Ctx) error {
 	return nil
 }
 
-func answerMovePlace(c *core.Ctx, in core.Input) (string, error) {
+func answerMovePlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -960,7 +967,7 @@ func answerMovePlace(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
+	at := form(c).At
 	if at.Equal(mt.At) && place == mt.Place {
 		c.Say("mt.move_nothing")
 		return "", nil
@@ -987,7 +994,7 @@ func askTopic(c *core.Ctx) error {
 	return nil
 }
 
-func answerTopic(c *core.Ctx, in core.Input) (string, error) {
+func answerTopic(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -1015,7 +1022,7 @@ func askCancelMeeting(c *core.Ctx) error {
 	return nil
 }
 
-func answerCancelMeeting(c *core.Ctx, in core.Input) (string, error) {
+func answerCancelMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "no":
 		c.Say("cancel.done")
@@ -1105,12 +1112,12 @@ func askRemindQuiet(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindQuiet(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindQuiet(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, quietChoices); err != nil {
 		return "", err
 	}
-	c.Data()["quiet"] = in.Choice
-	return "member", nil
+	form(c).Quiet = in.Choice
+	return stepMember, nil
 }
 
 func askRemindMember(c *core.Ctx) error {
@@ -1118,12 +1125,12 @@ func askRemindMember(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindMember(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, memberChoices); err != nil {
 		return "", err
 	}
-	c.Data()["member"] = in.Choice
-	return "secretary", nil
+	form(c).Member = in.Choice
+	return stepSecretary, nil
 }
 
 func askRemindSecretary(c *core.Ctx) error {
@@ -1131,12 +1138,12 @@ func askRemindSecretary(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindSecretary(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindSecretary(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, secretaryChoices); err != nil {
 		return "", err
 	}
-	c.Data()["secretary"] = in.Choice
-	return "morning", nil
+	form(c).Secretary = in.Choice
+	return stepMorning, nil
 }
 
 // morningChoices are the hours of the secretary's reminder on the day of
@@ -1152,7 +1159,7 @@ func askRemindMorning(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindMorning(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindMorning(c *core.Ctx, in core.Input) (core.StepName, error) {
 	i, err := strconv.Atoi(in.Choice)
 	if err != nil || i < 0 || i >= len(morningChoices) {
 		return "", core.Invalid("err.choose_option")
@@ -1162,9 +1169,10 @@ func answerRemindMorning(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	q, _ := pickPair(core.Input{Choice: c.Data()["quiet"]}, quietChoices)
-	mem, _ := pickPair(core.Input{Choice: c.Data()["member"]}, memberChoices)
-	sec, _ := pickPair(core.Input{Choice: c.Data()["secretary"]}, secretaryChoices)
+	f := form(c)
+	q, _ := pickPair(core.Input{Choice: f.Quiet}, quietChoices)
+	mem, _ := pickPair(core.Input{Choice: f.Member}, memberChoices)
+	sec, _ := pickPair(core.Input{Choice: f.Secretary}, secretaryChoices)
 	s, err := c.Tx.MeetingSettings(cell.ID)
 	if err != nil {
 		return "", err

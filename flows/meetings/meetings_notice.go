@@ -133,7 +133,7 @@ func actRSVP(c *core.Ctx, args string) error {
 		c.Say("mt.rsvp_yes_done", "When", when(c, mt.At, cell))
 		return nil
 	case "n":
-		return c.Start("excuse", "reason", map[string]string{"meeting": fmt.Sprint(mt.ID)})
+		return c.StartWith("excuse", stepReason, &mtForm{Meeting: mt.ID})
 	}
 	c.Say("err.stale_button")
 	return nil
@@ -164,7 +164,7 @@ func ReasonText(c *core.Ctx, a *storage.Attendance) string {
 
 // excuseMeeting is the meeting of the excuse flow, checked on every step.
 func excuseMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
-	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	id := form(c).Meeting
 	mt, err := c.Tx.Meeting(id)
 	if err != nil {
 		return nil, nil, core.Invalid("err.stale_button")
@@ -193,11 +193,11 @@ func askExcuseReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerExcuseReason(c *core.Ctx, in core.Input) (string, error) {
+func answerExcuseReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	for _, k := range storage.ReasonKinds {
 		if in.Choice == string(k) {
 			if k == storage.ReasonOther {
-				return "text", nil
+				return stepText, nil
 			}
 			return "", recordExcuse(c, k, "")
 		}
@@ -217,7 +217,7 @@ func askExcuseText(c *core.Ctx) error {
 	return nil
 }
 
-func answerExcuseText(c *core.Ctx, in core.Input) (string, error) {
+func answerExcuseText(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err

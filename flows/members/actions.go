@@ -1,8 +1,6 @@
 package members
 
 import (
-	"fmt"
-
 	"chibo/flows/core"
 	"chibo/storage"
 )
@@ -26,7 +24,7 @@ func registerActions(e *core.Engine) {
 		codeInvite:          func(c *core.Ctx, args string) error { return WithLedCell(c, args, makeInvite) },
 		codeStatus: func(c *core.Ctx, args string) error {
 			return WithLedCell(c, args, func(c *core.Ctx, cell *storage.Cell) error {
-				return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
+				return c.StartWith("status", StepMember, &statusState{StatusForm{Cell: cell.ID}})
 			})
 		},
 	}})

@@ -19,10 +19,17 @@ import (
 func registerPrivacy(e *core.Engine) {
 	e.Command(&core.Command{Name: "mydata", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.mydata", MenuID: "menu.mydata", Run: runMyData})
 	e.Command(&core.Command{Name: "forget", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.forget", MenuID: "menu.forget", Run: runForget})
-	e.Register(&core.Flow{Name: "forget", Need: core.NeedMember, Steps: map[string]core.Step{
-		"confirm": {Ask: askForget, Answer: answerForget},
-	}})
+	e.Register(&core.Flow{Name: "forget", Need: core.NeedMember, First: forgetConfirm, State: func() any { return &forgetState{} },
+		Steps: map[core.StepName]core.Step{
+			forgetConfirm: {Ask: askForget, Answer: answerForget, Next: []core.StepName{}},
+		}})
 }
+
+// forgetConfirm is the one step of /forget: the confirmation.
+const forgetConfirm core.StepName = "confirm"
+
+// forgetState is what /forget carries: nothing but the question asked.
+type forgetState struct{}
 
 // runMyData sends the member a text file with every record chibo keeps
 // about them, grouped by kind.
@@ -77,14 +84,14 @@ func myData(c *core.Ctx, m *storage.Member) (string, error) {
 	return b.String(), nil
 }
 
-func runForget(c *core.Ctx, _ string) error { return c.Start("forget", "confirm", nil) }
+func runForget(c *core.Ctx, _ string) error { return c.StartWith("forget", forgetConfirm, nil) }
 
 func askForget(c *core.Ctx) error {
 	c.AskConfirm(c.T("privacy.forget_ask"), c.T("privacy.btn_forget"))
 	return nil
 }
 
-func answerForget(c *core.Ctx, in core.Input) (string, error) {
+func answerForget(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}
