@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -21,7 +22,7 @@ import (
 type DueSource interface {
 	// Due returns messages due at now, each with a Key; a key already in the
 	// outbox is never sent again.
-	Due(tx *storage.Tx, now time.Time) ([]Message, error)
+	Due(tx *storage.Tx, now time.Time) ([]chat.Message, error)
 }
 
 // Housekeeper does daily work (retention) in batches. A DueSource that is

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -15,18 +16,18 @@ type dueAfter struct {
 	calls      int
 }
 
-func (d *dueAfter) Due(tx *storage.Tx, now time.Time) ([]Message, error) {
+func (d *dueAfter) Due(tx *storage.Tx, now time.Time) ([]chat.Message, error) {
 	d.calls++
 	if now.Before(d.from) {
 		return nil, nil
 	}
-	var out []Message
+	var out []chat.Message
 	for _, r := range d.recipients {
 		key := "reminder/test/1/" + r
 		if _, err := tx.OutboxByKey(key); err == nil {
 			continue
 		}
-		out = append(out, Message{Transport: "test", Chat: r, Text: "nhắc", Key: key})
+		out = append(out, chat.Message{Transport: "test", Chat: r, Text: "nhắc", Key: key})
 	}
 	return out, nil
 }
@@ -60,15 +61,15 @@ func TestScheduler_exactlyOnceAcrossRestarts(t *testing.T) {
 
 func TestScheduler_refusesUnkeyed(t *testing.T) {
 	db := mustOpenDB(t)
-	s := NewScheduler(db, dueFunc(func() []Message { return []Message{{Transport: "test", Chat: "a", Text: "x"}} }), SchedulerOptions{})
+	s := NewScheduler(db, dueFunc(func() []chat.Message { return []chat.Message{{Transport: "test", Chat: "a", Text: "x"}} }), SchedulerOptions{})
 	if _, err := s.Tick(); err == nil {
 		t.Fatal("an unkeyed reminder was accepted: it could be sent on every tick")
 	}
 }
 
-type dueFunc func() []Message
+type dueFunc func() []chat.Message
 
-func (f dueFunc) Due(*storage.Tx, time.Time) ([]Message, error) { return f(), nil }
+func (f dueFunc) Due(*storage.Tx, time.Time) ([]chat.Message, error) { return f(), nil }
 
 func TestScheduler_prunesOldEventKeysAndDeliveries(t *testing.T) {
 	db := mustOpenDB(t)
@@ -93,7 +94,7 @@ func TestScheduler_prunesOldEventKeysAndDeliveries(t *testing.T) {
 		}
 		return nil
 	})
-	s := NewScheduler(db, dueFunc(func() []Message { return nil }), SchedulerOptions{Now: func() time.Time { return now }})
+	s := NewScheduler(db, dueFunc(func() []chat.Message { return nil }), SchedulerOptions{Now: func() time.Time { return now }})
 	if events, delivered, err := s.Prune(); err != nil || events != 2 || delivered != 5 {
 		t.Fatalf("pruned %d events and %d deliveries (%v), want 2 (older than 7 days) and 5 (older than 30 days)", events, delivered, err)
 	}
@@ -125,7 +126,7 @@ func (h *housekeeper) Housekeep(tx *storage.Tx, now time.Time) (bool, error) {
 func TestScheduler_housekeepsInBatches(t *testing.T) {
 	db := mustOpenDB(t)
 	_ = db.Update(func(tx *storage.Tx) error { return tx.PutMetaInt("test_left", 5) })
-	src := &housekeeper{dueFunc: func() []Message { return nil }, fail: 2}
+	src := &housekeeper{dueFunc: func() []chat.Message { return nil }, fail: 2}
 	s := NewScheduler(db, src, SchedulerOptions{})
 	if _, err := s.Tick(); err == nil {
 		t.Fatal("a failed batch was not reported")

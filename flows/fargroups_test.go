@@ -139,7 +139,7 @@ func TestFarGroup_contactMeetingCountsOnlyUnderThePilot(t *testing.T) {
 	h.wantContains(out, h.vi("fgpilot.line_on", "Cell", "Chi bộ ấp Mới", "Date", "01/03/2026"))
 	h.wantContains(out, h.vi("fgpilot.line_off", "Cell", "Chi bộ Thử"))
 	// Only the group's leader records its contact meetings.
-	h.wantText(h.press("phamvanba", fmt.Sprintf("fg:%d:c", h.farGroups()[0].ID)), "vi", "board.not_allowed")
+	h.wantText(h.press("phamvanba", fmt.Sprintf("f.group:%d:c", h.farGroups()[0].ID)), "vi", "board.not_allowed")
 
 	h.advance(24 * time.Hour)
 	h.say("tranvanan", "/board")

@@ -13,6 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -244,7 +245,7 @@ func BenchmarkProvince(b *testing.B) {
 	})
 	b.Run("help", func(b *testing.B) {
 		for b.Loop() {
-			ev := core.Event{Transport: tr, Kind: core.EventText, User: p.member, Chat: p.member, ChatKind: core.ChatPrivate, Text: "/help",
+			ev := chat.Event{Transport: tr, Kind: chat.EventText, User: p.member, Chat: p.member, ChatKind: chat.ChatPrivate, Text: "/help",
 				Key: fmt.Sprintf("bench:%d", h.seq.Add(1)), Time: h.now}
 			if err := h.db.Update(func(tx *storage.Tx) error {
 				out, err := h.e.Handle(tx, ev)

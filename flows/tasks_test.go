@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/meetings"
 	"chibo/storage"
@@ -15,12 +16,12 @@ import (
 // recordTask records a task through the secretary's buttons, from the page
 // of a meeting (meetingID) or from /tasks (0), and returns what the last
 // step sent.
-func (h *harness) recordTask(meetingID uint64, what, who, due string) []core.Message {
+func (h *harness) recordTask(meetingID uint64, what, who, due string) []chat.Message {
 	h.t.Helper()
 	if meetingID != 0 {
-		h.press("sec", fmt.Sprintf("tkm:%d:a", meetingID))
+		h.press("sec", fmt.Sprintf("t.meeting:%d:a", meetingID))
 	} else {
-		h.press("sec", fmt.Sprintf("tkc:%d:a", h.cell.ID))
+		h.press("sec", fmt.Sprintf("t.cell:%d:a", h.cell.ID))
 	}
 	h.say("sec", what)
 	if who == h.vi("tasks.committee") {
@@ -116,7 +117,7 @@ func TestTasks_badInputChangesNothing(t *testing.T) {
 	h.setStatus("phamvandi", storage.Status{Kind: storage.StatusLeft, From: h.now.AddDate(0, 0, -3)})
 	before := h.snapshot("convs")
 
-	h.press("sec", fmt.Sprintf("tkc:%d:a", h.cell.ID))
+	h.press("sec", fmt.Sprintf("t.cell:%d:a", h.cell.ID))
 	h.say("sec", "Nộp báo cáo sơ kết")
 	out := h.say("sec", "Phạm Văn Đi")
 	h.wantContains(out, h.vi("tasks.err_left", "Name", "Phạm Văn Đi"))
@@ -162,10 +163,10 @@ func TestTasks_badInputChangesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	snap := h.snapshot("convs")
-	h.wantText(h.press("sec2", fmt.Sprintf("tk:%d:%d:d", task.CellID, task.ID)), "vi", "tasks.not_yours")
-	h.wantText(h.press("lethihai", fmt.Sprintf("tk:%d:%d:p", task.CellID, task.ID)), "vi", "tasks.not_yours")
-	h.wantText(h.press("sec2", fmt.Sprintf("tkm:%d:a", mt.ID)), "vi", "err.leaders_only")
-	h.wantText(h.press("sec2", fmt.Sprintf("tkc:%d:l", h.cell.ID)), "vi", "err.leaders_only")
+	h.wantText(h.press("sec2", fmt.Sprintf("t.report:%d:%d:d", task.CellID, task.ID)), "vi", "tasks.not_yours")
+	h.wantText(h.press("lethihai", fmt.Sprintf("t.report:%d:%d:p", task.CellID, task.ID)), "vi", "tasks.not_yours")
+	h.wantText(h.press("sec2", fmt.Sprintf("t.meeting:%d:a", mt.ID)), "vi", "err.leaders_only")
+	h.wantText(h.press("sec2", fmt.Sprintf("t.cell:%d:l", h.cell.ID)), "vi", "err.leaders_only")
 	if h.snapshot("convs") != snap {
 		t.Error("a refused report changed the records")
 	}
@@ -231,7 +232,7 @@ func TestTasks_overdueInSecretaryMeetingReminder(t *testing.T) {
 	mt := h.meetings()[0]
 	h.now = time.Date(2026, 2, 24, 19, 30, 0, 0, h.zone)
 	out := to(h.due(), "sec")
-	var early *core.Message
+	var early *chat.Message
 	for i := range out {
 		if out[i].Key == meetings.ReminderKey("sec-early", mt.ID, h.member("sec").ID) {
 			early = &out[i]

@@ -23,6 +23,10 @@ var ErrLocked = errors.New("the database file is in use by another chibo process
 // ErrNotFound means the record does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrContactTaken means a messenger account (a contact) is already another
+// member's: one account reaches one member record.
+var ErrContactTaken = errors.New("contact already belongs to another member")
+
 // Options configure Open. The zero value means the defaults.
 type Options struct {
 	// LockTimeout is how long Open waits for another process to release the

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -165,10 +163,19 @@ func (tx *Tx) Member(id uint64) (*Member, error) {
 }
 
 // PutMember stores m, assigning an id when m.ID is 0, and keeps the contacts
-// index in step with m.Contacts.
+// index in step with m.Contacts. A contact of another member's is
+// ErrContactTaken, and then nothing is written.
 func (tx *Tx) PutMember(m *Member) error {
 	b := tx.tx.Bucket(bucketMembers)
 	idx := tx.tx.Bucket(bucketContacts)
+	// Checked before any write, so that a caller that answers the conflict
+	// and commits leaves no half-stored member.
+	for t, u := range m.Contacts {
+		k := []byte(contactKey(t, u))
+		if owner := idx.Get(k); owner != nil && btoi(owner) != m.ID {
+			return fmt.Errorf("contact %s of member %d: %w", k, btoi(owner), ErrContactTaken)
+		}
+	}
 	homes := tx.tx.Bucket(bucketHomes)
 	held := false // whether the member held a role before this change
 	if m.ID != 0 {
@@ -213,11 +220,7 @@ func (tx *Tx) PutMember(m *Member) error {
 		}
 	}
 	for t, u := range m.Contacts {
-		k := []byte(contactKey(t, u))
-		if owner := idx.Get(k); owner != nil && btoi(owner) != m.ID {
-			return fmt.Errorf("contact %s already belongs to member %d", k, btoi(owner))
-		}
-		if err := idx.Put(k, itob(m.ID)); err != nil {
+		if err := idx.Put([]byte(contactKey(t, u)), itob(m.ID)); err != nil {
 			return err
 		}
 	}
@@ -418,20 +421,6 @@ func (tx *Tx) MetaInt(key string) int64 {
 // PutMetaInt stores an integer setting.
 func (tx *Tx) PutMetaInt(key string, v int64) error {
 	return tx.PutMeta(key, itob(uint64(v)))
-}
-
-// Dump writes every key and value of every bucket except those named in
-// skip, in order: for tests that prove a change touched nothing else.
-func (tx *Tx) Dump(w io.Writer, skip ...string) error {
-	return tx.tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-		if slices.Contains(skip, string(name)) {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			_, err := fmt.Fprintf(w, "%s %q %q\n", name, k, v)
-			return err
-		})
-	})
 }
 
 // indexed loads the records an index bucket lists under owner: its keys are

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"chibo/flows"
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -45,7 +46,7 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	if err != nil {
 		return err
 	}
-	var docs []core.Document
+	var docs []chat.Document
 	err = db.View(func(tx *storage.Tx) error {
 		req := core.ExportRequest{What: *what, Format: *format, CellID: *cell, Year: *year, Month: *month, Meeting: *meeting}
 		if *org != 0 {

@@ -24,8 +24,10 @@ import (
 
 	"chibo/bot"
 	"chibo/bot/console"
+	"chibo/bot/telegram"
 	"chibo/bot/zalo"
 	"chibo/flows"
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -445,14 +447,14 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 		now = clock.Now
 	}
 	var linkMu sync.RWMutex
-	inviteLink := func(token string) string { return "https://t.me/" + botUsername(cfg, db) + "?start=" + token }
+	inviteLink := func(token string) string { return telegram.DeepLink(botUsername(cfg, db), token) }
 	if cfg.Token != "" || cfg.ZaloToken != "" {
 		// Served: a link names the bot Telegram told (set once connected),
 		// or the configured or learnt one; none without a Telegram bot, and
 		// the invite shows its code alone.
 		inviteLink = func(token string) string {
 			if name := knownUsername(cfg, db); cfg.Token != "" && name != "" {
-				return "https://t.me/" + name + "?start=" + token
+				return telegram.DeepLink(name, token)
 			}
 			return ""
 		}
@@ -469,7 +471,8 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 			defer linkMu.RUnlock()
 			return inviteLink(token)
 		},
-		Log: log,
+		Log:  log,
+		Caps: map[string]chat.Caps{telegram.Name: telegram.Caps, zalo.Name: zalo.Caps, console.Transport: console.Caps},
 	}, flows.Journeys()...)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -32,7 +33,7 @@ type namedDue struct {
 // Due returns the reminders due at now that were not sent before. The
 // scheduler calls it on every tick and after a restart, which catches up
 // what was missed while chibo was down.
-func (e *Engine) Due(tx *storage.Tx, now time.Time) ([]Message, error) {
+func (e *Engine) Due(tx *storage.Tx, now time.Time) ([]chat.Message, error) {
 	c := &Ctx{E: e, Tx: tx, Now: now, Lang: e.Cfg.DefaultLang}
 	for _, d := range e.Dues {
 		if err := d.F(c); err != nil {
@@ -48,7 +49,7 @@ func (e *Engine) Due(tx *storage.Tx, now time.Time) ([]Message, error) {
 // Remind sends message id to member m once ever under key (for example
 // "reminder/meeting-t1/<meeting>/<member>"). It reports false, sending
 // nothing, when that key was sent before or m has no contact.
-func (c *Ctx) Remind(key string, m *storage.Member, buttons [][]Button, id string, kv ...any) (bool, error) {
+func (c *Ctx) Remind(key string, m *storage.Member, buttons [][]chat.Button, id string, kv ...any) (bool, error) {
 	if key == "" {
 		return false, errors.New("remind without key")
 	}
@@ -70,7 +71,7 @@ func (c *Ctx) Remind(key string, m *storage.Member, buttons [][]Button, id strin
 // RemindUntil is Remind for a reminder that can no longer fall due after
 // until: its key is then forgotten by the daily housekeeping, so the index
 // of keys sent holds only what can still matter.
-func (c *Ctx) RemindUntil(until time.Time, key string, m *storage.Member, buttons [][]Button, id string, kv ...any) (bool, error) {
+func (c *Ctx) RemindUntil(until time.Time, key string, m *storage.Member, buttons [][]chat.Button, id string, kv ...any) (bool, error) {
 	sent, err := c.Remind(key, m, buttons, id, kv...)
 	if sent {
 		c.Out[len(c.Out)-1].KeyUntil = until

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -10,7 +11,7 @@ import (
 // tasks|groups`), registered by the journey that owns their records.
 
 // OrgExportFunc makes the files of one kind of export of an organization.
-type OrgExportFunc func(c *Ctx, org *storage.Organization, req ExportRequest) ([]Document, error)
+type OrgExportFunc func(c *Ctx, org *storage.Organization, req ExportRequest) ([]chat.Document, error)
 
 // OrgExporter registers the builder of one kind of organization export.
 func (e *Engine) OrgExporter(what string, f OrgExportFunc) {
@@ -25,7 +26,7 @@ func (e *Engine) OrgExporter(what string, f OrgExportFunc) {
 
 // ExportOrg makes the files of req for the organization orgID in lang, as
 // the command line asks them. Nothing stored changes.
-func (e *Engine) ExportOrg(tx *storage.Tx, lang string, orgID uint64, req ExportRequest) ([]Document, error) {
+func (e *Engine) ExportOrg(tx *storage.Tx, lang string, orgID uint64, req ExportRequest) ([]chat.Document, error) {
 	c := &Ctx{E: e, Tx: tx, Now: e.Cfg.Now(), Lang: lang}
 	org, err := tx.Org(orgID)
 	if errors.Is(err, storage.ErrNotFound) {

@@ -3,6 +3,7 @@ package core
 import (
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -29,7 +30,7 @@ type (
 	MeetingNotesFunc func(c *Ctx, mt *storage.Meeting, cell *storage.Cell, where MeetingNoteWhere) ([]string, error)
 	// MeetingToolFunc gives the buttons a journey adds to a leader's page of
 	// a meeting (its card and its summary).
-	MeetingToolFunc func(c *Ctx, mt *storage.Meeting, cell *storage.Cell) ([]Button, error)
+	MeetingToolFunc func(c *Ctx, mt *storage.Meeting, cell *storage.Cell) ([]chat.Button, error)
 )
 
 type meetingHooks struct {
@@ -62,8 +63,8 @@ func (c *Ctx) MeetingNotes(mt *storage.Meeting, cell *storage.Cell, where Meetin
 }
 
 // MeetingTools collects every journey's buttons for a leader's page of mt.
-func (c *Ctx) MeetingTools(mt *storage.Meeting, cell *storage.Cell) ([]Button, error) {
-	var out []Button
+func (c *Ctx) MeetingTools(mt *storage.Meeting, cell *storage.Cell) ([]chat.Button, error) {
+	var out []chat.Button
 	for _, f := range c.E.Hooks.meeting.tools {
 		bs, err := f(c, mt, cell)
 		if err != nil {

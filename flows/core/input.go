@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -112,12 +113,12 @@ func (e *Engine) reshowMenu(c *Ctx) (bool, error) {
 	if len(o.Choices) == 0 || c.Now.Sub(o.At) > e.Cfg.ConvTTL {
 		return false, nil
 	}
-	var rows [][]Button
+	var rows [][]chat.Button
 	for _, ch := range o.Choices {
 		if strings.HasPrefix(ch.Data, "c:") {
 			return false, nil // a question's buttons, whose conversation is gone
 		}
-		rows = append(rows, []Button{{Label: ch.Label, Data: ch.Data}})
+		rows = append(rows, []chat.Button{{Label: ch.Label, Data: ch.Data}})
 	}
 	c.Reply(c.T("input.pick_from_menu"), rows...)
 	return true, nil

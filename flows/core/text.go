@@ -3,7 +3,6 @@ package core
 import (
 	"chibo/storage"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,9 +14,6 @@ import (
 	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
-
-// MaxTextLen is the longest text chibo reads (Telegram's own message limit).
-const MaxTextLen = 4096
 
 // MaxNameLen is the longest full name chibo stores, in characters.
 const MaxNameLen = 100
@@ -247,20 +243,6 @@ func dayOfMonthFrom(day, month, year, step int, zone *time.Location) time.Time {
 // now, so it is never in the past.
 func ExampleDate(now time.Time, zone *time.Location) string {
 	return now.In(zone).AddDate(0, 0, 7).Format("02/01/2006")
-}
-
-// deepLinkToken recognises a pasted invite link (https://t.me/<bot>?start=X)
-// and returns its token.
-func DeepLinkToken(text string) (string, bool) {
-	if !strings.HasPrefix(text, "https://t.me/") && !strings.HasPrefix(text, "t.me/") {
-		return "", false
-	}
-	u, err := url.Parse(text)
-	if err != nil {
-		return "", false
-	}
-	tok := u.Query().Get("start")
-	return tok, tok != ""
 }
 
 func CkShorten(s string, n int) string {

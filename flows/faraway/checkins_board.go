@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -153,9 +154,9 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 			}
 		}
 	}
-	var settings []core.Button
+	var settings []chat.Button
 	if c.Me.Leads(cell.ID) {
-		settings = []core.Button{core.ActionButton(c.T("ckset.btn_open"), "cks", fmt.Sprint(cell.ID))}
+		settings = []chat.Button{core.ActionButton(c.T("ckset.btn_open"), codeCheckinSettings, fmt.Sprint(cell.ID))}
 	}
 	if len(shown) == 0 {
 		if settings != nil {
@@ -174,11 +175,11 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 	section("board.section_done", done)
 	section("board.section_late", late)
 	section("board.section_missing", missing)
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	if v.details {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("board.btn_export"), "bx", fmt.Sprintf("%d:%s", cell.ID, p))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_export"), codeBoardExport, fmt.Sprintf("%d:%s", cell.ID, p))})
 		for _, m := range shown {
-			rows = append(rows, []core.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID)), members.DuesButton(c, m)})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), codeBoardHistory, fmt.Sprint(m.ID)), members.DuesButton(c, m)})
 		}
 	}
 	if settings != nil {

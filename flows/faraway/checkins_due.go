@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -137,7 +138,7 @@ func dueCheckinsOfCell(c *core.Ctx, cell *storage.Cell) error {
 			list = append(list, silentText(rd, l.m.Name, l.months, l.since))
 		}
 		key := fmt.Sprintf("reminder/checkin-silent/%s/%d", p, to.ID)
-		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]core.Button{{core.ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkins.silent_list",
+		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]chat.Button{{core.ActionButton(rd.T("board.btn_open"), codeBoardOpen, fmt.Sprint(cell.ID))}}, "checkins.silent_list",
 			"Header", rd.N("checkins.silent_header", len(lines), "Month", p.Label()), "List", strings.Join(list, "\n")); err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/storage"
 )
@@ -18,19 +19,35 @@ import (
 // 2022, a per-cell setting with dates), the contact counts as the cell's
 // meeting: which members it counted for is fixed when it is recorded.
 
+// The steps of recording a contact meeting.
+const (
+	fcWhen    core.StepName = "when"
+	fcKind    core.StepName = "kind"
+	fcPresent core.StepName = "present"
+)
+
+// contactForm is what recording a contact meeting carries.
+type contactForm struct {
+	Group  uint64   `json:"group"`
+	Day    core.Day `json:"day,omitempty"`    // in the engine's zone
+	Online string   `json:"online,omitempty"` // "on" or "off"
+}
+
+func contactOf(c *core.Ctx) *contactForm { return core.StateOf[contactForm](c) }
+
 func registerGroupContacts(e *core.Engine) {
-	e.Action("fgp", actOnlinePilot)
-	e.Register(&core.Flow{Name: "fgcontact", Need: core.NeedGroupLeader, Steps: map[string]core.Step{
-		"when":    {Ask: askContactWhen, Answer: answerContactWhen},
-		"kind":    {Ask: askContactKind, Answer: answerContactKind},
-		"present": {Ask: askContactPresent, Answer: answerContactPresent},
-	}})
+	e.Register(&core.Flow{Name: "fgcontact", Need: core.NeedGroupLeader, First: fcWhen, State: func() any { return &contactForm{} },
+		Steps: map[core.StepName]core.Step{
+			fcWhen:    {Ask: askContactWhen, Answer: answerContactWhen, Next: []core.StepName{fcKind}},
+			fcKind:    {Ask: askContactKind, Answer: answerContactKind, Next: []core.StepName{fcPresent}},
+			fcPresent: {Ask: askContactPresent, Answer: answerContactPresent, Next: []core.StepName{}},
+		}})
 	e.AuditWords(map[string]core.AuditFunc{"fargroup_contact": auditContact, "online_pilot": auditPilot})
 }
 
 // contactGroup is the flow's group, which the caller must lead.
 func contactGroup(c *core.Ctx) (*storage.FarGroup, error) {
-	id, _ := strconv.ParseUint(c.Data()["group"], 10, 64)
+	id := contactOf(c).Group
 	g, err := c.Tx.FarGroup(id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && g.LeaderID != c.Me.ID) {
 		return nil, core.Invalid("board.not_allowed")
@@ -49,20 +66,20 @@ func askContactWhen(c *core.Ctx) error {
 	return nil
 }
 
-func answerContactWhen(c *core.Ctx, in core.Input) (string, error) {
+func answerContactWhen(c *core.Ctx, in core.Input) (core.StepName, error) {
 	day := core.DayStart(c.Now.In(c.Zone()))
 	if in.Choice != "today" {
 		d, err := core.ParseDatePast(in.Text, c.Now, c.Zone())
 		if err != nil {
-			return "", err
+			return core.Done, err
 		}
 		if d.After(day) {
-			return "", core.Invalid("fgcontact.err_future")
+			return core.Done, core.Invalid("fgcontact.err_future")
 		}
 		day = d
 	}
-	c.Data()["day"] = day.Format("2006-01-02")
-	return "kind", nil
+	contactOf(c).Day = core.DayOf(day)
+	return fcKind, nil
 }
 
 func askContactKind(c *core.Ctx) error {
@@ -70,12 +87,12 @@ func askContactKind(c *core.Ctx) error {
 	return nil
 }
 
-func answerContactKind(c *core.Ctx, in core.Input) (string, error) {
+func answerContactKind(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if in.Choice != "on" && in.Choice != "off" {
-		return "", core.Invalid("err.choose_option")
+		return core.Done, core.Invalid("err.choose_option")
 	}
-	c.Data()["online"] = in.Choice
-	return "present", nil
+	contactOf(c).Online = in.Choice
+	return fcPresent, nil
 }
 
 func askContactPresent(c *core.Ctx) error {
@@ -85,10 +102,10 @@ func askContactPresent(c *core.Ctx) error {
 
 // answerContactPresent reads who attended: everyone, or names of the group
 // separated by commas; a name outside the group is refused.
-func answerContactPresent(c *core.Ctx, in core.Input) (string, error) {
+func answerContactPresent(c *core.Ctx, in core.Input) (core.StepName, error) {
 	g, err := contactGroup(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	ms := make([]storage.Member, 0, len(g.MemberIDs))
 	for _, id := range g.MemberIDs {
@@ -104,7 +121,7 @@ func answerContactPresent(c *core.Ctx, in core.Input) (string, error) {
 			q := core.FoldForSearch(strings.TrimSpace(name))
 			i := slices.IndexFunc(ms, func(m storage.Member) bool { return q != "" && strings.Contains(core.FoldForSearch(m.Name), q) })
 			if i < 0 {
-				return "", core.Invalid("fgcontact.err_not_in_group", "Name", strings.TrimSpace(name))
+				return core.Done, core.Invalid("fgcontact.err_not_in_group", "Name", strings.TrimSpace(name))
 			}
 			if !slices.ContainsFunc(present, func(m storage.Member) bool { return m.ID == ms[i].ID }) {
 				present = append(present, ms[i])
@@ -112,19 +129,20 @@ func answerContactPresent(c *core.Ctx, in core.Input) (string, error) {
 		}
 	}
 	if len(present) == 0 {
-		return "", core.Invalid("fgcontact.err_none")
+		return core.Done, core.Invalid("fgcontact.err_none")
 	}
-	return "", recordContact(c, g, present)
+	return core.Done, recordContact(c, g, present)
 }
 
 // recordContact stores the contact meeting with the members it counted
 // for, audited, and tells the leader.
 func recordContact(c *core.Ctx, g *storage.FarGroup, present []storage.Member) error {
-	day, err := time.ParseInLocation("2006-01-02", c.Data()["day"], c.Zone())
+	f := contactOf(c)
+	day, err := time.ParseInLocation("2006-01-02", string(f.Day), c.Zone())
 	if err != nil {
-		return fmt.Errorf("fgcontact: day %q: %w", c.Data()["day"], err)
+		return fmt.Errorf("fgcontact: day %q: %w", f.Day, err)
 	}
-	k := storage.GroupContact{At: day, Online: c.Data()["online"] == "on", By: c.Me.ID, Recorded: c.Now}
+	k := storage.GroupContact{At: day, Online: f.Online == "on", By: c.Me.ID, Recorded: c.Now}
 	var counted []string
 	for i := range present {
 		m := &present[i]
@@ -167,7 +185,7 @@ func showOnlinePilot(c *core.Ctx, orgID uint64) error {
 		return err
 	}
 	var lines []string
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for _, cell := range cells {
 		if cell.OrgID != orgID {
 			continue
@@ -178,17 +196,17 @@ func showOnlinePilot(c *core.Ctx, orgID uint64) error {
 		}
 		if s.OnlinePilotOn(c.Now) {
 			lines = append(lines, c.T("fgpilot.line_on", "Cell", cell.Name, "Date", c.Date(s.OnlinePilotFrom)))
-			rows = append(rows, []core.Button{core.ActionButton(c.T("fgpilot.btn_off", "Cell", cell.Name), "fgp", fmt.Sprint(cell.ID))})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("fgpilot.btn_off", "Cell", cell.Name), codeOnlinePilot, fmt.Sprint(cell.ID))})
 		} else {
 			lines = append(lines, c.T("fgpilot.line_off", "Cell", cell.Name))
-			rows = append(rows, []core.Button{core.ActionButton(c.T("fgpilot.btn_on", "Cell", cell.Name), "fgp", fmt.Sprint(cell.ID))})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("fgpilot.btn_on", "Cell", cell.Name), codeOnlinePilot, fmt.Sprint(cell.ID))})
 		}
 	}
 	c.Reply(c.T("fgpilot.header")+"\n"+strings.Join(lines, "\n"), rows...)
 	return nil
 }
 
-// actOnlinePilot turns the online pilot of a cell on or off: "fgp:<cell>".
+// actOnlinePilot turns the online pilot of a cell on or off: "f.pilot:<cell>".
 // The organization's admin records the committee's decision.
 func actOnlinePilot(c *core.Ctx, args string) error {
 	id, err := strconv.ParseUint(args, 10, 64)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"chibo/storage"
@@ -19,15 +20,33 @@ import (
 // (members.CkGroupLeader) on the same board as a cell's group leader, across
 // cells; the home cells' secretaries keep seeing their own members.
 
+// The steps of forming a far group.
+const (
+	fgName    core.StepName = "name"
+	fgMembers core.StepName = "members"
+	fgLeader  core.StepName = "leader"
+	fgConfirm core.StepName = "confirm"
+)
+
+// farGroupForm is what forming a far group carries.
+type farGroupForm struct {
+	Org     uint64   `json:"org"`
+	Name    string   `json:"name,omitempty"`
+	Members []uint64 `json:"members,omitempty"` // in the order named
+	Leader  uint64   `json:"leader,omitempty"`
+}
+
+func groupForm(c *core.Ctx) *farGroupForm { return core.StateOf[farGroupForm](c) }
+
 func registerFarGroups(e *core.Engine) {
 	e.Command(&core.Command{Name: "fargroup", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "fargroup.help", MenuID: "fargroup.menu", Run: runFarGroups})
-	e.Action("fg", actFarGroup)
-	e.Register(&core.Flow{Name: "fargroup", Need: core.NeedAdmin, Steps: map[string]core.Step{
-		"name":    {Ask: askGroupName, Answer: answerGroupName},
-		"members": {Ask: askGroupMembers, Answer: answerGroupMembers},
-		"leader":  {Ask: askGroupLeader, Answer: answerGroupLeader},
-		"confirm": {Ask: askGroupConfirm, Answer: answerGroupConfirm},
-	}})
+	e.Register(&core.Flow{Name: "fargroup", Need: core.NeedAdmin, First: fgName, State: func() any { return &farGroupForm{} },
+		Steps: map[core.StepName]core.Step{
+			fgName:    {Ask: askGroupName, Answer: answerGroupName, Next: []core.StepName{fgMembers}},
+			fgMembers: {Ask: askGroupMembers, Answer: answerGroupMembers, Next: []core.StepName{fgLeader}},
+			fgLeader:  {Ask: askGroupLeader, Answer: answerGroupLeader, Next: []core.StepName{fgConfirm}},
+			fgConfirm: {Ask: askGroupConfirm, Answer: answerGroupConfirm, Next: []core.StepName{fgMembers}},
+		}})
 	e.AuditWords(map[string]core.AuditFunc{"fargroup_create": auditFarGroup})
 	registerGroupContacts(e)
 	e.OrgExporter("groups", exportFarGroups)
@@ -49,13 +68,13 @@ func runFarGroups(c *core.Ctx, _ string) error {
 			return err
 		}
 		text := c.N("fargroup.list_header", len(gs), "Org", org.Name)
-		var rows [][]core.Button
+		var rows [][]chat.Button
 		for i := range gs {
 			text += "\n" + groupLine(c, &gs[i])
-			rows = append(rows, []core.Button{core.ActionButton(c.T("fargroup.btn_board", "Name", gs[i].Name), "fg", fmt.Sprintf("%d:b", gs[i].ID))})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("fargroup.btn_board", "Name", gs[i].Name), codeFarGroup, fmt.Sprintf("%d:b", gs[i].ID))})
 		}
-		rows = append(rows, []core.Button{core.ActionButton(c.T("fargroup.btn_new"), "fg", fmt.Sprintf("%d:n", id)),
-			core.ActionButton(c.T("fgpilot.btn_open"), "fg", fmt.Sprintf("%d:p", id))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("fargroup.btn_new"), codeFarGroup, fmt.Sprintf("%d:n", id)),
+			core.ActionButton(c.T("fgpilot.btn_open"), codeFarGroup, fmt.Sprintf("%d:p", id))})
 		c.Reply(text, rows...)
 	}
 	return nil
@@ -65,7 +84,9 @@ func groupLine(c *core.Ctx, g *storage.FarGroup) string {
 	return c.N("fargroup.line", len(g.MemberIDs), "Name", g.Name, "Leader", c.PersonName(g.LeaderID))
 }
 
-// actFarGroup is "fg:<org>:n" (form a group) or "fg:<group>:b" (its board).
+// actFarGroup is "f.group:<org>:n" (form a group), "f.group:<org>:p" (the online
+// pilot), "f.group:<group>:b" (its board) or "f.group:<group>:c" (record a
+// contact meeting).
 func actFarGroup(c *core.Ctx, args string) error {
 	idArg, op, _ := strings.Cut(args, ":")
 	id, err := strconv.ParseUint(idArg, 10, 64)
@@ -79,7 +100,7 @@ func actFarGroup(c *core.Ctx, args string) error {
 			c.Say("err.admins_only")
 			return nil
 		}
-		return c.Start("fargroup", "name", map[string]string{"org": fmt.Sprint(id)})
+		return c.StartWith("fargroup", fgName, &farGroupForm{Org: id})
 	case "p":
 		if !c.Me.Administers(id) {
 			c.Say("err.admins_only")
@@ -87,7 +108,7 @@ func actFarGroup(c *core.Ctx, args string) error {
 		}
 		return showOnlinePilot(c, id)
 	case "c":
-		return c.Start("fgcontact", "when", map[string]string{"group": fmt.Sprint(id)})
+		return c.StartWith("fgcontact", fcWhen, &contactForm{Group: id})
 	case "b":
 		g, err := c.Tx.FarGroup(id)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -105,8 +126,8 @@ func actFarGroup(c *core.Ctx, args string) error {
 
 // flowOrg is the organization of the flow, checked on every step.
 func flowOrg(c *core.Ctx) (*storage.Organization, error) {
-	id, err := strconv.ParseUint(c.Data()["org"], 10, 64)
-	if err != nil || !c.Me.Administers(id) {
+	id := groupForm(c).Org
+	if id == 0 || !c.Me.Administers(id) {
 		return nil, core.Invalid("err.admins_only")
 	}
 	return c.Tx.Org(id)
@@ -122,17 +143,17 @@ func askGroupName(c *core.Ctx) error {
 	return nil
 }
 
-func answerGroupName(c *core.Ctx, in core.Input) (string, error) {
+func answerGroupName(c *core.Ctx, in core.Input) (core.StepName, error) {
 	name, err := core.CleanPlace(in.Text)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
-	c.Data()["name"] = name
-	return "members", nil
+	groupForm(c).Name = name
+	return fgMembers, nil
 }
 
 func askGroupMembers(c *core.Ctx) error {
-	c.Ask(c.T("fargroup.ask_members", "Name", c.Data()["name"]), 1)
+	c.Ask(c.T("fargroup.ask_members", "Name", groupForm(c).Name), 1)
 	return nil
 }
 
@@ -163,16 +184,16 @@ func orgMembers(c *core.Ctx, orgID uint64) ([]storage.Member, error) {
 
 // answerGroupMembers reads names separated by commas or lines; each must
 // match one member of the organization who is in no other far group.
-func answerGroupMembers(c *core.Ctx, in core.Input) (string, error) {
+func answerGroupMembers(c *core.Ctx, in core.Input) (core.StepName, error) {
 	org, err := flowOrg(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	all, err := orgMembers(c, org.ID)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
-	var ids []string
+	var ids []uint64
 	for _, name := range strings.FieldsFunc(in.Text, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
 		name = strings.TrimSpace(name)
 		if name == "" {
@@ -187,24 +208,24 @@ func answerGroupMembers(c *core.Ctx, in core.Input) (string, error) {
 		}
 		switch len(found) {
 		case 0:
-			return "", core.Invalid("fargroup.err_no_match", "Name", name)
+			return core.Done, core.Invalid("fargroup.err_no_match", "Name", name)
 		case 1:
 		default:
-			return "", core.Invalid("fargroup.err_many", "Name", name, "Count", len(found))
+			return core.Done, core.Invalid("fargroup.err_many", "Name", name, "Count", len(found))
 		}
 		m := &found[0]
 		if err := checkNotInOtherGroup(c, m, 0); err != nil {
-			return "", err
+			return core.Done, err
 		}
-		if id := fmt.Sprint(m.ID); !slices.Contains(ids, id) {
-			ids = append(ids, id)
+		if !slices.Contains(ids, m.ID) {
+			ids = append(ids, m.ID)
 		}
 	}
 	if len(ids) < 2 {
-		return "", core.Invalid("fargroup.err_too_few")
+		return core.Done, core.Invalid("fargroup.err_too_few")
 	}
-	c.Data()["members"] = strings.Join(ids, ",")
-	return "leader", nil
+	groupForm(c).Members = ids
+	return fgLeader, nil
 }
 
 // checkNotInOtherGroup refuses a member already in a far group other than
@@ -223,11 +244,7 @@ func checkNotInOtherGroup(c *core.Ctx, m *storage.Member, groupID uint64) error 
 // flowMembers are the members the flow has chosen, with their cells.
 func flowMembers(c *core.Ctx) ([]storage.Member, error) {
 	var out []storage.Member
-	for _, s := range strings.Split(c.Data()["members"], ",") {
-		id, err := strconv.ParseUint(s, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("fargroup flow: member %q", s)
-		}
+	for _, id := range groupForm(c).Members {
 		m, err := c.Tx.Member(id)
 		if err != nil {
 			return nil, err
@@ -252,19 +269,19 @@ func askGroupLeader(c *core.Ctx) error {
 
 // answerGroupLeader takes a member of the group as its leader; anyone else
 // is refused: the tổ trưởng is one of the group.
-func answerGroupLeader(c *core.Ctx, in core.Input) (string, error) {
+func answerGroupLeader(c *core.Ctx, in core.Input) (core.StepName, error) {
 	ms, err := flowMembers(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	q := core.FoldForSearch(in.Text)
 	for _, m := range ms {
 		if in.Choice == fmt.Sprint(m.ID) || (in.Choice == "" && q != "" && core.FoldForSearch(m.Name) == q) {
-			c.Data()["leader"] = fmt.Sprint(m.ID)
-			return "confirm", nil
+			groupForm(c).Leader = m.ID
+			return fgConfirm, nil
 		}
 	}
-	return "", core.Invalid("fargroup.err_leader_not_member", "Name", in.Text)
+	return core.Done, core.Invalid("fargroup.err_leader_not_member", "Name", in.Text)
 }
 
 func cellName(c *core.Ctx, id uint64) string {
@@ -283,37 +300,37 @@ func askGroupConfirm(c *core.Ctx) error {
 	for i := range ms {
 		lines = append(lines, c.T("fargroup.member_line", "Name", ms[i].Name, "Cell", cellName(c, ms[i].HomeCellID)))
 	}
-	leader, _ := strconv.ParseUint(c.Data()["leader"], 10, 64)
-	c.AskConfirm(c.T("fargroup.confirm", "Name", c.Data()["name"], "Leader", c.PersonName(leader), "Members", strings.Join(lines, "\n")), c.T("fargroup.btn_form"))
+	leader := groupForm(c).Leader
+	c.AskConfirm(c.T("fargroup.confirm", "Name", groupForm(c).Name, "Leader", c.PersonName(leader), "Members", strings.Join(lines, "\n")), c.T("fargroup.btn_form"))
 	return nil
 }
 
-func answerGroupConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerGroupConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
-		return "", err
+		return core.Done, err
 	}
 	org, err := flowOrg(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	ms, err := flowMembers(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
-	leader, _ := strconv.ParseUint(c.Data()["leader"], 10, 64)
-	g := &storage.FarGroup{OrgID: org.ID, Name: c.Data()["name"], LeaderID: leader, Created: c.Now, CreatedBy: c.Me.ID}
+	leader := groupForm(c).Leader
+	g := &storage.FarGroup{OrgID: org.ID, Name: groupForm(c).Name, LeaderID: leader, Created: c.Now, CreatedBy: c.Me.ID}
 	for i := range ms {
 		// Checked again: another admin may have put them in a group since.
 		if err := checkNotInOtherGroup(c, &ms[i], 0); err != nil {
-			return "members", sayInvalid(c, err)
+			return fgMembers, sayInvalid(c, err)
 		}
 		g.MemberIDs = append(g.MemberIDs, ms[i].ID)
 	}
 	if err := c.Tx.PutFarGroup(g); err != nil {
-		return "", err
+		return core.Done, err
 	}
 	if err := c.Audit("fargroup_create", 0, leader, nil, g); err != nil {
-		return "", err
+		return core.Done, err
 	}
 	c.Say("fargroup.formed", "Line", groupLine(c, g))
 	for i := range ms {
@@ -328,7 +345,7 @@ func answerGroupConfirm(c *core.Ctx, in core.Input) (string, error) {
 			c.SendTo(m, "fargroup.you_member", "Name", g.Name, "Leader", r.PersonName(leader))
 		}
 	}
-	return "", nil
+	return core.Done, nil
 }
 
 // sayInvalid tells the person what was wrong, for a step that goes back.
@@ -351,7 +368,7 @@ func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 		return nil
 	}
 	var done, missing []string
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for _, id := range g.MemberIDs {
 		m, err := c.Tx.Member(id)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -386,7 +403,7 @@ func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 			}
 		}
 		if canSeeCheckins(c, m) {
-			rows = append(rows, []core.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID))})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), codeBoardHistory, fmt.Sprint(m.ID))})
 		}
 	}
 	parts := []string{c.T("fargroup.board_header", "Name", g.Name, "Leader", c.PersonName(g.LeaderID))}
@@ -395,7 +412,7 @@ func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 		parts = append(parts, c.N("fgcontact.board_line", n, "Date", c.Date(k.At), "Present", len(k.Present), "Total", len(g.MemberIDs)))
 	}
 	if c.Me.ID == g.LeaderID {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("fgcontact.btn_record"), "fg", fmt.Sprintf("%d:c", g.ID))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("fgcontact.btn_record"), codeFarGroup, fmt.Sprintf("%d:c", g.ID))})
 	}
 	if len(done) > 0 {
 		parts = append(parts, c.N("board.section_done", len(done))+"\n"+strings.Join(done, "\n"))

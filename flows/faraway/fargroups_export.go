@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/storage"
@@ -12,7 +13,7 @@ import (
 // exportFarGroups is the organization's far-away groups, a row per member:
 // the group, its leader, the member's cell, the contact meetings attended
 // and how many counted as the cell's meeting (the online pilot).
-func exportFarGroups(c *core.Ctx, org *storage.Organization, req core.ExportRequest) ([]core.Document, error) {
+func exportFarGroups(c *core.Ctx, org *storage.Organization, req core.ExportRequest) ([]chat.Document, error) {
 	gs, err := c.Tx.OrgFarGroups(org.ID)
 	if err != nil {
 		return nil, err

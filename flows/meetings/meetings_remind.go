@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -110,17 +111,17 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 			l := &leaders[i]
 			rd := c.ReaderOf(l)
 			var msgID string
-			var buttons [][]core.Button
+			var buttons [][]chat.Button
 			switch secP.Kind {
 			case "sec-early":
 				msgID = "mt.remind_sec_early"
-				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
 			case "sec-late":
 				msgID = "mt.remind_sec_late"
-				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
 			default:
 				msgID = "mt.remind_sec_day"
-				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
+				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_checkin"), codeMeeting, id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), codeMeeting, id+":r")}}
 			}
 			sent, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(secP.Kind, mt.ID, l.ID), l, buttons, msgID,
 				"Kind", kindNameLower(rd, mt), "When", when(rd, mt.At, cell), "Topic", topicOf(rd, mt), "Place", placeOf(rd, mt),
@@ -142,7 +143,7 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 		for i := range leaders {
 			l := &leaders[i]
 			rd := c.ReaderOf(l)
-			buttons := [][]core.Button{{core.ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+			buttons := [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
 			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
 				"Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
 				return err
@@ -161,7 +162,7 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 				continue // they said they cannot come
 			}
 			rd := c.ReaderOf(m)
-			var buttons [][]core.Button
+			var buttons [][]chat.Button
 			if a == nil || a.RSVP == storage.RSVPNone {
 				buttons = rsvpButtons(rd, mt)
 			}
@@ -210,7 +211,7 @@ func dueThematic(c *core.Ctx, cell *storage.Cell, r *rules) error {
 		l := &leaders[i]
 		rd := c.ReaderOf(l)
 		key := fmt.Sprintf("reminder/thematic/%d-%dq%d/%d", cell.ID, now.Year(), q, l.ID)
-		buttons := [][]core.Button{{core.ActionButton(rd.T("mt.btn_new_thematic"), "ml", fmt.Sprintf("%d:t", cell.ID))}}
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("mt.btn_new_thematic"), codeMeetingList, fmt.Sprintf("%d:t", cell.ID))}}
 		if _, err := c.Remind(key, l, buttons, "mt.remind_thematic", "Quarter", q, "Year", now.Year(), "Cell", cell.Name); err != nil {
 			return err
 		}

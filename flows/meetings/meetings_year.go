@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/export"
 	"chibo/locales"
 	"chibo/storage"
@@ -309,7 +310,7 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 	b.WriteString(c.T("mt.att_cell_header", "Cell", cell.Name, "Year", year))
 	if len(a.Meetings) == 0 {
 		line(c.T("mt.att_none"))
-		c.Reply(b.String(), []core.Button{core.ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+		c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), codeAttendance, fmt.Sprintf("me:%d", year))})
 		return nil
 	}
 	for _, x := range a.Meetings {
@@ -339,7 +340,7 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 			line(f)
 		}
 	}
-	c.Reply(b.String(), []core.Button{core.ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+	c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), codeAttendance, fmt.Sprintf("me:%d", year))})
 	return nil
 }
 
@@ -502,7 +503,7 @@ func manualSections(all []storage.QualitySection) []storage.QualitySection {
 
 // scoreMeeting is the closed meeting of the scoring flow, checked on every step.
 func scoreMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, []storage.QualitySection, error) {
-	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	id := core.StateOf[scoreState](c).Meeting
 	mt, err := c.Tx.Meeting(id)
 	if err != nil {
 		return nil, nil, nil, core.Invalid("err.stale_button")
@@ -528,7 +529,7 @@ func askScoreSection(c *core.Ctx) error {
 		return members.SayInvalid(c, err)
 	}
 	manual := manualSections(secs)
-	i, _ := strconv.Atoi(c.Data()["i"])
+	i := core.StateOf[scoreState](c).Index
 	if i >= len(manual) {
 		c.End()
 		return nil
@@ -545,13 +546,13 @@ func askScoreSection(c *core.Ctx) error {
 	return nil
 }
 
-func answerScoreSection(c *core.Ctx, in core.Input) (string, error) {
+func answerScoreSection(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, secs, err := scoreMeeting(c)
 	if err != nil {
 		return "", err
 	}
 	manual := manualSections(secs)
-	i, _ := strconv.Atoi(c.Data()["i"])
+	i := core.StateOf[scoreState](c).Index
 	if i >= len(manual) {
 		return "", nil
 	}
@@ -563,10 +564,11 @@ func answerScoreSection(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil || p < 0 || p > manual[i].Max {
 		return "", core.Invalid("mt.score_bad", "Max", manual[i].Max)
 	}
-	c.Data()["p_"+manual[i].ID] = strconv.Itoa(p)
+	st := core.StateOf[scoreState](c)
+	st.give(manual[i].ID, p)
 	if i+1 < len(manual) {
-		c.Data()["i"] = strconv.Itoa(i + 1)
-		return "section", nil
+		st.Index = i + 1
+		return stepSection, nil
 	}
 	tally, err := tallyOf(c, mt, cell)
 	if err != nil {
@@ -579,7 +581,7 @@ func answerScoreSection(c *core.Ctx, in core.Input) (string, error) {
 		if s.Auto != "" {
 			pts = AutoPoints(s, tally)
 		} else {
-			pts, _ = strconv.Atoi(c.Data()["p_"+s.ID])
+			pts = st.Points[s.ID]
 		}
 		score.Points[s.ID] = pts
 		b.WriteString("\n")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -157,7 +158,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			return err
 		}
 		rd := c.ReaderOf(m)
-		buttons := [][]core.Button{{core.ActionButton(rd.T("res.btn_attend"), "rsr", fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(rd.T("res.btn_cannot"), "rsr", fmt.Sprintf("%d:n", mt.ID))}}
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_attend"), codeResidenceRSVP, fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(rd.T("res.btn_cannot"), codeResidenceRSVP, fmt.Sprintf("%d:n", mt.ID))}}
 		switch {
 		case a == nil:
 			key := fmt.Sprintf("notice/residence-meeting/%d/%d", mt.ID, m.ID)
@@ -214,10 +215,10 @@ func remindResidenceRoll(c *core.Ctx, meetingID uint64, recs []storage.Residence
 
 // residenceRoll is the list of a meeting's linked members with their
 // answers and marks, and the buttons to mark them.
-func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []storage.ResidenceAttendance) (string, [][]core.Button) {
+func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []storage.ResidenceAttendance) (string, [][]chat.Button) {
 	var b strings.Builder
 	b.WriteString(c.T("res.roll_header", "Kind", c.KindName(mt), "When", when(c, mt.At, cell)))
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for _, a := range recs {
 		m, err := c.Tx.Member(a.MemberID)
 		if err != nil {
@@ -227,9 +228,9 @@ func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []
 		b.WriteString(c.T("res.roll_line", "Name", m.Name, "State", residenceState(c, &a)))
 		args := fmt.Sprintf("%d:%d:", mt.ID, m.ID)
 		name := core.CkShorten(m.Name, 24)
-		rows = append(rows, []core.Button{
-			core.ActionButton(c.T("res.btn_present", "Name", name), "rsm", args+"p"),
-			core.ActionButton(c.T("res.btn_absent"), "rsm", args+"a"),
+		rows = append(rows, []chat.Button{
+			core.ActionButton(c.T("res.btn_present", "Name", name), codeResidenceMark, args+"p"),
+			core.ActionButton(c.T("res.btn_absent"), codeResidenceMark, args+"a"),
 		})
 	}
 	return b.String(), rows

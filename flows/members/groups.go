@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -35,7 +36,7 @@ func registerGroups(e *core.Engine) {
 // runLinkGroup links the group chat it is sent in to the cell the caller
 // leads, so meeting notices also go there.
 func runLinkGroup(c *core.Ctx, _ string) error {
-	if c.Ev.ChatKind != core.ChatGroup {
+	if c.Ev.ChatKind != chat.ChatGroup {
 		c.Say("group.only_in_group")
 		return nil
 	}
@@ -82,13 +83,13 @@ func unlinkGroup(tx *storage.Tx, transport, chat string) error {
 
 // onMembership handles the bot being added to or removed from a chat.
 func onMembership(c *core.Ctx) error {
-	if c.Ev.Kind == core.EventBotRemoved {
-		if c.Ev.ChatKind == core.ChatGroup {
+	if c.Ev.Kind == chat.EventBotRemoved {
+		if c.Ev.ChatKind == chat.ChatGroup {
 			return unlinkGroup(c.Tx, c.Ev.Transport, c.Ev.Chat)
 		}
 		return MarkUnreachable(c.Tx, c.Ev.Transport, c.Ev.User, c.Now)
 	}
-	if c.Ev.ChatKind == core.ChatGroup {
+	if c.Ev.ChatKind == chat.ChatGroup {
 		c.Say("group.hello")
 	}
 	return nil

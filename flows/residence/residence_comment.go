@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -254,7 +255,7 @@ func dueResidenceComments(c *core.Ctx) error {
 				id = "res.remind_comment_late"
 			}
 			key := fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, sec.ID, p.Kind)
-			buttons := [][]core.Button{{core.ActionButton(rd.T("res.btn_comment_now"), "rs", fmt.Sprintf("cm:%d", cell.ID))}}
+			buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_comment_now"), codeResidence, fmt.Sprintf("cm:%d", cell.ID))}}
 			if _, err := c.Remind(key, &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
 				"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
 				return err
@@ -306,9 +307,7 @@ func startCommentRound(c *core.Ctx, cell *storage.Cell, first bool) error {
 	if !first {
 		c.Say("res.round_next", "Name", m.Name, "Left", len(owed))
 	}
-	return c.Start("rcomment", "field", map[string]string{
-		"cell": fmt.Sprint(cell.ID), "member": fmt.Sprint(m.ID), "year": fmt.Sprint(r.year), "i": "0",
-	})
+	return c.StartWith("rcomment", stepField, &commentState{Cell: cell.ID, Member: m.ID, Year: r.year})
 }
 
 // resFacts are a member's year in chibo's records.
@@ -384,9 +383,8 @@ type commentCtx struct {
 }
 
 func commentContext(c *core.Ctx) (*commentCtx, error) {
-	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	memberID, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
-	year, _ := strconv.Atoi(c.Data()["year"])
+	st := core.StateOf[commentState](c)
+	cellID, memberID, year := st.Cell, st.Member, st.Year
 	if !c.Me.Leads(cellID) {
 		return nil, core.Invalid("res.err_comment_not_allowed")
 	}
@@ -413,8 +411,8 @@ func commentContext(c *core.Ctx) (*commentCtx, error) {
 }
 
 func commentIndex(c *core.Ctx, form *storage.ResidenceTemplate) int {
-	i, err := strconv.Atoi(c.Data()["i"])
-	if err != nil || i < 0 || i >= len(form.Fields) {
+	i := core.StateOf[commentState](c).Index
+	if i < 0 || i >= len(form.Fields) {
 		return 0
 	}
 	return i
@@ -459,7 +457,7 @@ func askCommentField(c *core.Ctx) error {
 	return nil
 }
 
-func answerCommentField(c *core.Ctx, in core.Input) (string, error) {
+func answerCommentField(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cc, err := commentContext(c)
 	if err != nil {
 		return "", err
@@ -492,18 +490,19 @@ func answerCommentField(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	c.Data()["a."+f.Key] = v
+	st := core.StateOf[commentState](c)
+	st.answer(f.Key, v)
 	if i+1 < len(cc.form.Fields) {
-		c.Data()["i"] = strconv.Itoa(i + 1)
-		return "field", nil
+		st.Index = i + 1
+		return stepField, nil
 	}
-	return "review", nil
+	return stepReview, nil
 }
 
 func commentAnswers(c *core.Ctx, form *storage.ResidenceTemplate) map[string]string {
 	a := map[string]string{}
 	for _, f := range form.Fields {
-		a[f.Key] = c.Data()["a."+f.Key]
+		a[f.Key] = core.StateOf[commentState](c).Answers[f.Key]
 	}
 	return a
 }
@@ -529,15 +528,15 @@ func askCommentReview(c *core.Ctx) error {
 	return nil
 }
 
-func answerCommentReview(c *core.Ctx, in core.Input) (string, error) {
+func answerCommentReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cc, err := commentContext(c)
 	if err != nil {
 		return "", err
 	}
 	switch in.Choice {
 	case "redo":
-		c.Data()["i"] = "0"
-		return "field", nil
+		core.StateOf[commentState](c).Index = 0
+		return stepField, nil
 	case "send":
 	default:
 		return "", core.Invalid("err.choose_option")
@@ -654,7 +653,7 @@ func actCommentView(c *core.Ctx, args string) error {
 	if !ok {
 		return err
 	}
-	c.Reply(CommentText(c, cm, m), []core.Button{core.ActionButton(c.T("res.btn_export_one"), "rsx", fmt.Sprintf("%d:%d", m.ID, cm.Year))})
+	c.Reply(CommentText(c, cm, m), []chat.Button{core.ActionButton(c.T("res.btn_export_one"), codeCommentExport, fmt.Sprintf("%d:%d", m.ID, cm.Year))})
 	return nil
 }
 
@@ -672,8 +671,8 @@ func actCommentExport(c *core.Ctx, args string) error {
 func sendCommentFile(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) {
 	name := fmt.Sprintf("phieu-nhan-xet-%d-%s.txt", cm.Year, strings.ReplaceAll(core.FoldForSearch(m.Name), " ", "-"))
 	text := CommentText(c, cm, m)
-	c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("res.export_caption", "Name", m.Name, "Year", cm.Year), RecipientID: c.MeID(),
-		Document: &core.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text + "\n")}})
+	c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("res.export_caption", "Name", m.Name, "Year", cm.Year), RecipientID: c.MeID(),
+		Document: &chat.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text + "\n")}})
 }
 
 // exportComments sends every comment the cell gave for the round's year,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"chibo/storage"
@@ -96,7 +97,7 @@ func remindTask(c *core.Ctx, t *storage.Task, cell *storage.Cell, kind string) e
 	for i := range people {
 		m := &people[i]
 		r := c.ReaderOf(m)
-		if _, err := c.RemindUntil(until, taskKey(kind, t, m), m, [][]core.Button{reportButtons(r, t)}, msgID,
+		if _, err := c.RemindUntil(until, taskKey(kind, t, m), m, [][]chat.Button{reportButtons(r, t)}, msgID,
 			"Cell", cell.Name, "What", t.What, "Due", r.Date(t.Due)); err != nil {
 			return err
 		}
@@ -115,7 +116,7 @@ func remindTask(c *core.Ctx, t *storage.Task, cell *storage.Cell, kind string) e
 		}
 		r := c.ReaderOf(s)
 		if _, err := c.RemindUntil(until, taskKey("task-late-sec", t, s), s,
-			[][]core.Button{{core.ActionButton(r.T("tasks.btn_cell_tasks"), "tkc", fmt.Sprintf("%d:l", cell.ID))}},
+			[][]chat.Button{{core.ActionButton(r.T("tasks.btn_cell_tasks"), codeCellTasks, fmt.Sprintf("%d:l", cell.ID))}},
 			"tasks.remind_late_secretary", "Line", line(r, t)); err != nil {
 			return err
 		}

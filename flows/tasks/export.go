@@ -3,6 +3,7 @@ package tasks
 import (
 	"fmt"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/storage"
@@ -11,7 +12,7 @@ import (
 // exportTasks is the organization's tasks, cell by cell: what, who, the
 // meeting that decided it, by when, and its outcome (the commune follows
 // "rõ người, rõ việc" from it).
-func exportTasks(c *core.Ctx, org *storage.Organization, req core.ExportRequest) ([]core.Document, error) {
+func exportTasks(c *core.Ctx, org *storage.Organization, req core.ExportRequest) ([]chat.Document, error) {
 	cells, err := c.OrgCells(org.ID)
 	if err != nil {
 		return nil, err

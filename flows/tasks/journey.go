@@ -20,15 +20,14 @@ type Journey struct{}
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
 	e.Command(&core.Command{Name: "tasks", Need: core.NeedMember, PrivateOnly: true, HelpID: "tasks.help", MenuID: "tasks.menu", Run: runTasks})
-	e.Action("tk", actTask)
-	e.Action("tkm", actMeetingTasks)
-	e.Action("tkc", actCellTasks)
-	e.Register(&core.Flow{Name: "task", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"what":    {Ask: askWhat, Answer: answerWhat},
-		"who":     {Ask: askWho, Answer: answerWho},
-		"due":     {Ask: askDue, Answer: answerDue},
-		"confirm": {Ask: askConfirm, Answer: answerConfirm},
-	}})
+	registerActions(e)
+	e.Register(&core.Flow{Name: "task", Need: core.NeedLeader, First: stepWhat, State: func() any { return &taskForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepWhat:    {Ask: askWhat, Answer: answerWhat, Next: []core.StepName{stepWho}},
+			stepWho:     {Ask: askWho, Answer: answerWho, Next: []core.StepName{stepDue}},
+			stepDue:     {Ask: askDue, Answer: answerDue, Next: []core.StepName{stepConfirm}},
+			stepConfirm: {Ask: askConfirm, Answer: answerConfirm, Next: []core.StepName{stepWho, stepDue}},
+		}})
 	e.MeetingTool(meetingTool)
 	e.MeetingNotes(meetingNotes)
 	e.DueSource("tasks", dueTasks)

@@ -3,12 +3,13 @@ package tasks
 import (
 	"fmt"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/storage"
 )
 
 // meetingTool is the button to a meeting's tasks on a leader's page of it.
-func meetingTool(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) ([]core.Button, error) {
+func meetingTool(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) ([]chat.Button, error) {
 	if mt.State == storage.MeetingCancelled {
 		return nil, nil
 	}
@@ -16,7 +17,7 @@ func meetingTool(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) ([]core.B
 	if err != nil {
 		return nil, err
 	}
-	return []core.Button{core.ActionButton(c.T("tasks.btn_meeting", "Count", len(ts)), "tkm", fmt.Sprintf("%d:l", mt.ID))}, nil
+	return []chat.Button{core.ActionButton(c.T("tasks.btn_meeting", "Count", len(ts)), codeMeetingTasks, fmt.Sprintf("%d:l", mt.ID))}, nil
 }
 
 // meetingNotes are the tasks of a meeting in its summary (the basis of the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"chibo/storage"
@@ -18,11 +19,30 @@ const maxWhatLen = 300
 // committee is the value of the cell committee (chi ủy) as assignee.
 const committee = "c"
 
+// The steps of recording a task.
+const (
+	stepWhat    core.StepName = "what"
+	stepWho     core.StepName = "who"
+	stepDue     core.StepName = "due"
+	stepConfirm core.StepName = "confirm"
+)
+
+// taskForm is what recording a task carries.
+type taskForm struct {
+	Cell    uint64   `json:"cell"`
+	Meeting uint64   `json:"meeting,omitempty"` // 0: not recorded at a meeting
+	What    string   `json:"what,omitempty"`
+	Who     string   `json:"who,omitempty"` // a member's id, or committee
+	Due     core.Day `json:"due,omitempty"` // in the cell's zone
+}
+
+func form(c *core.Ctx) *taskForm { return core.StateOf[taskForm](c) }
+
 // flowCell is the cell of the recording flow, checked against the caller's
 // role on every step (a role can be lost mid-conversation).
 func flowCell(c *core.Ctx) (*storage.Cell, error) {
-	id, err := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	if err != nil || !c.Me.Leads(id) {
+	id := form(c).Cell
+	if id == 0 || !c.Me.Leads(id) {
 		return nil, core.Invalid("err.leaders_only")
 	}
 	return c.Tx.Cell(id)
@@ -30,8 +50,8 @@ func flowCell(c *core.Ctx) (*storage.Cell, error) {
 
 // flowMeeting is the meeting the task is recorded at, nil for none.
 func flowMeeting(c *core.Ctx) (*storage.Meeting, error) {
-	id, err := strconv.ParseUint(c.Data()["meeting"], 10, 64)
-	if err != nil {
+	id := form(c).Meeting
+	if id == 0 {
 		return nil, nil
 	}
 	mt, err := c.Tx.Meeting(id)
@@ -59,16 +79,16 @@ func askWhat(c *core.Ctx) error {
 	return nil
 }
 
-func answerWhat(c *core.Ctx, in core.Input) (string, error) {
+func answerWhat(c *core.Ctx, in core.Input) (core.StepName, error) {
 	what := core.NormalizeText(in.Text)
 	switch n := core.Utf8Len(what); {
 	case n == 0:
-		return "", core.Invalid("tasks.err_what_empty")
+		return core.Done, core.Invalid("tasks.err_what_empty")
 	case n > maxWhatLen:
-		return "", core.Invalid("tasks.err_what_long", "Max", maxWhatLen, "Len", n)
+		return core.Done, core.Invalid("tasks.err_what_long", "Max", maxWhatLen, "Len", n)
 	}
-	c.Data()["what"] = what
-	return "who", nil
+	form(c).What = what
+	return stepWho, nil
 }
 
 // candidates are the cell's members who can take a task now.
@@ -100,22 +120,22 @@ func askWho(c *core.Ctx) error {
 	for i := range ms {
 		opts = append(opts, core.Opt{Label: c.MemberName(&ms[i]), Value: fmt.Sprint(ms[i].ID)})
 	}
-	c.Ask(c.T("tasks.ask_who", "What", c.Data()["what"]), 2, opts...)
+	c.Ask(c.T("tasks.ask_who", "What", form(c).What), 2, opts...)
 	return nil
 }
 
-func answerWho(c *core.Ctx, in core.Input) (string, error) {
+func answerWho(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := flowCell(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	if in.Choice == committee || (in.Choice == "" && core.FoldForSearch(in.Text) == core.FoldForSearch(c.T("tasks.committee"))) {
-		c.Data()["who"] = committee
-		return "due", nil
+		form(c).Who = committee
+		return stepDue, nil
 	}
 	all, err := c.Tx.Members(cell.ID)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	query := core.FoldForSearch(in.Text)
 	var found []storage.Member
@@ -126,7 +146,7 @@ func answerWho(c *core.Ctx, in core.Input) (string, error) {
 	}
 	if in.Choice != "" && len(found) == 0 {
 		// A member chosen from the list has since left the cell's index.
-		return "", core.Invalid("tasks.err_left", "Name", c.PersonName(parseID(in.Choice)))
+		return core.Done, core.Invalid("tasks.err_left", "Name", c.PersonName(parseID(in.Choice)))
 	}
 	current := found[:0:0]
 	for i := range found {
@@ -136,14 +156,14 @@ func answerWho(c *core.Ctx, in core.Input) (string, error) {
 	}
 	switch {
 	case len(current) == 1:
-		c.Data()["who"] = fmt.Sprint(current[0].ID)
-		return "due", nil
+		form(c).Who = fmt.Sprint(current[0].ID)
+		return stepDue, nil
 	case len(current) > 1:
-		return "", core.Invalid("tasks.err_many", "Count", len(current))
+		return core.Done, core.Invalid("tasks.err_many", "Count", len(current))
 	case len(found) > 0:
-		return "", core.Invalid("tasks.err_left", "Name", c.MemberName(&found[0]))
+		return core.Done, core.Invalid("tasks.err_left", "Name", c.MemberName(&found[0]))
 	}
-	return "", core.Invalid("tasks.err_no_match")
+	return core.Done, core.Invalid("tasks.err_no_match")
 }
 
 func parseID(s string) uint64 {
@@ -170,10 +190,10 @@ func askDue(c *core.Ctx) error {
 	return nil
 }
 
-func answerDue(c *core.Ctx, in core.Input) (string, error) {
+func answerDue(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := flowCell(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	zone := c.CellZone(cell)
 	today := core.DayStart(c.Now.In(zone))
@@ -183,24 +203,25 @@ func answerDue(c *core.Ctx, in core.Input) (string, error) {
 	} else {
 		due, err = core.ParseDateFrom(in.Text, c.Now, zone)
 		if err != nil {
-			return "", err
+			return core.Done, err
 		}
 	}
 	if due.Before(today) {
-		return "", core.Invalid("tasks.err_due_past", "Date", due.Format("02/01/2006"), "Today", today.Format("02/01/2006"))
+		return core.Done, core.Invalid("tasks.err_due_past", "Date", due.Format("02/01/2006"), "Today", today.Format("02/01/2006"))
 	}
-	c.Data()["due"] = due.Format("2006-01-02")
-	return "confirm", nil
+	form(c).Due = core.DayOf(due)
+	return stepConfirm, nil
 }
 
 // draft is the task as the flow has it so far.
 func draft(c *core.Ctx, cell *storage.Cell) (*storage.Task, error) {
-	due, err := time.ParseInLocation("2006-01-02", c.Data()["due"], c.CellZone(cell))
+	f := form(c)
+	due, err := time.ParseInLocation("2006-01-02", string(f.Due), c.CellZone(cell))
 	if err != nil {
-		return nil, fmt.Errorf("task flow: due %q: %w", c.Data()["due"], err)
+		return nil, fmt.Errorf("task flow: due %q: %w", f.Due, err)
 	}
-	t := &storage.Task{CellID: cell.ID, What: c.Data()["what"], Due: due, State: storage.TaskOpen, CreatedBy: c.Me.ID, Created: c.Now}
-	if w := c.Data()["who"]; w != committee {
+	t := &storage.Task{CellID: cell.ID, What: f.What, Due: due, State: storage.TaskOpen, CreatedBy: c.Me.ID, Created: c.Now}
+	if w := f.Who; w != committee {
 		t.AssigneeID = parseID(w)
 	}
 	if mt, err := flowMeeting(c); err != nil {
@@ -225,51 +246,51 @@ func askConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
-		return "", err
+		return core.Done, err
 	}
 	cell, err := flowCell(c)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	t, err := draft(c, cell)
 	if err != nil {
-		return "", err
+		return core.Done, err
 	}
 	var to *storage.Member
 	if t.AssigneeID != 0 {
 		to, err = c.Tx.Member(t.AssigneeID)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
-			return "", err
+			return core.Done, err
 		}
 		if to == nil || !inCell(c, to, cell.ID) {
 			// Left the cell while the secretary was typing: ask again, the
 			// text and the deadline are kept.
 			c.Say("tasks.err_left", "Name", c.PersonName(t.AssigneeID))
-			return "who", nil
+			return stepWho, nil
 		}
 	}
 	if t.Due.Before(core.DayStart(c.Now.In(c.CellZone(cell)))) { // the flow stayed open past the deadline
 		c.Say("tasks.err_due_past", "Date", c.Date(t.Due), "Today", c.Date(c.Now))
-		return "due", nil
+		return stepDue, nil
 	}
 	if err := c.Tx.PutTask(t); err != nil {
-		return "", err
+		return core.Done, err
 	}
 	if err := c.Audit("task_create", cell.ID, t.AssigneeID, nil, auditRecord(t)); err != nil {
-		return "", err
+		return core.Done, err
 	}
-	return "", announce(c, t, cell, to)
+	return core.Done, announce(c, t, cell, to)
 }
 
 // announce tells the secretary the task is recorded and gives it to its
 // person, or to the cell's leaders for the committee.
 func announce(c *core.Ctx, t *storage.Task, cell *storage.Cell, to *storage.Member) error {
-	next := []core.Button{core.ActionButton(c.T("tasks.btn_add_another"), "tkc", fmt.Sprintf("%d:a", cell.ID))}
+	next := []chat.Button{core.ActionButton(c.T("tasks.btn_add_another"), codeCellTasks, fmt.Sprintf("%d:a", cell.ID))}
 	if t.MeetingID != 0 {
-		next = []core.Button{core.ActionButton(c.T("tasks.btn_add_another"), "tkm", fmt.Sprintf("%d:a", t.MeetingID)),
-			core.ActionButton(c.T("tasks.btn_meeting_tasks"), "tkm", fmt.Sprintf("%d:l", t.MeetingID))}
+		next = []chat.Button{core.ActionButton(c.T("tasks.btn_add_another"), codeMeetingTasks, fmt.Sprintf("%d:a", t.MeetingID)),
+			core.ActionButton(c.T("tasks.btn_meeting_tasks"), codeMeetingTasks, fmt.Sprintf("%d:l", t.MeetingID))}
 	}
 	c.Reply(c.T("tasks.recorded", "Line", line(c, t)), next)
 	var people []storage.Member
@@ -288,7 +309,7 @@ func announce(c *core.Ctx, t *storage.Task, cell *storage.Cell, to *storage.Memb
 			continue
 		}
 		r := c.ReaderOf(m)
-		c.SendButtonsTo(m, [][]core.Button{reportButtons(r, t)}, "tasks.assigned_you",
+		c.SendButtonsTo(m, [][]chat.Button{reportButtons(r, t)}, "tasks.assigned_you",
 			"By", c.Me.Name, "Cell", cell.Name, "What", t.What, "Who", whoName(r, t), "Due", r.Date(t.Due))
 	}
 	return nil

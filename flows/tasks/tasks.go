@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"chibo/storage"
@@ -56,12 +57,12 @@ func line(c *core.Ctx, t *storage.Task) string {
 }
 
 // reportButtons are the person's one-tap reports on a task.
-func reportButtons(c *core.Ctx, t *storage.Task) []core.Button {
+func reportButtons(c *core.Ctx, t *storage.Task) []chat.Button {
 	arg := fmt.Sprintf("%d:%d", t.CellID, t.ID)
 	short := core.CkShorten(t.What, 24)
-	return []core.Button{
-		core.ActionButton(c.T("tasks.btn_progress", "What", short), "tk", arg+":p"),
-		core.ActionButton(c.T("tasks.btn_done", "What", short), "tk", arg+":d"),
+	return []chat.Button{
+		core.ActionButton(c.T("tasks.btn_progress", "What", short), codeReport, arg+":p"),
+		core.ActionButton(c.T("tasks.btn_done", "What", short), codeReport, arg+":d"),
 	}
 }
 
@@ -79,7 +80,7 @@ func runTasks(c *core.Ctx, _ string) error {
 		return err
 	}
 	var lines []string
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for i := range mine {
 		t := &mine[i]
 		if !t.Open() {
@@ -118,7 +119,7 @@ func cellTasks(c *core.Ctx, cell *storage.Cell) error {
 		return err
 	}
 	var overdue, open []string
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for i := range ts {
 		t := &ts[i]
 		switch {
@@ -140,7 +141,7 @@ func cellTasks(c *core.Ctx, cell *storage.Cell) error {
 	if len(open) > 0 {
 		text += "\n" + c.T("tasks.open_header") + "\n" + strings.Join(clip(open), "\n")
 	}
-	rows = append(rows, []core.Button{core.ActionButton(c.T("tasks.btn_add"), "tkc", fmt.Sprintf("%d:a", cell.ID))})
+	rows = append(rows, []chat.Button{core.ActionButton(c.T("tasks.btn_add"), codeCellTasks, fmt.Sprintf("%d:a", cell.ID))})
 	c.Reply(text, rows...)
 	return nil
 }
@@ -152,8 +153,8 @@ func clip(lines []string) []string {
 	return lines
 }
 
-// actCellTasks is a leader's tool on a cell's tasks: "tkc:<cell>:l" lists
-// them, "tkc:<cell>:a" records a new one not tied to a meeting.
+// actCellTasks is a leader's tool on a cell's tasks: "t.cell:<cell>:l" lists
+// them, "t.cell:<cell>:a" records a new one not tied to a meeting.
 func actCellTasks(c *core.Ctx, args string) error {
 	idArg, op, _ := strings.Cut(args, ":")
 	return members.WithLedCell(c, idArg, func(c *core.Ctx, cell *storage.Cell) error {
@@ -161,7 +162,7 @@ func actCellTasks(c *core.Ctx, args string) error {
 		case "l":
 			return cellTasks(c, cell)
 		case "a":
-			return c.Start("task", "what", map[string]string{"cell": fmt.Sprint(cell.ID)})
+			return c.StartWith("task", stepWhat, &taskForm{Cell: cell.ID})
 		}
 		c.Say("err.stale_button")
 		return nil
@@ -169,7 +170,7 @@ func actCellTasks(c *core.Ctx, args string) error {
 }
 
 // actMeetingTasks is a leader's tool on a meeting's tasks:
-// "tkm:<meeting>:l" lists them, "tkm:<meeting>:a" records one.
+// "t.meeting:<meeting>:l" lists them, "t.meeting:<meeting>:a" records one.
 func actMeetingTasks(c *core.Ctx, args string) error {
 	idArg, op, _ := strings.Cut(args, ":")
 	id, err := strconv.ParseUint(idArg, 10, 64)
@@ -201,7 +202,7 @@ func actMeetingTasks(c *core.Ctx, args string) error {
 			c.Say("tasks.meeting_cancelled")
 			return nil
 		}
-		return c.Start("task", "what", map[string]string{"cell": fmt.Sprint(cell.ID), "meeting": fmt.Sprint(mt.ID)})
+		return c.StartWith("task", stepWhat, &taskForm{Cell: cell.ID, Meeting: mt.ID})
 	}
 	c.Say("err.stale_button")
 	return nil
@@ -233,7 +234,7 @@ func meetingTasks(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		return err
 	}
 	text := c.N("tasks.meeting_header", len(ts), "Date", meetingDate(c, mt, cell))
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for i := range ts {
 		text += "\n" + line(c, &ts[i])
 		if ts[i].Open() && len(rows) < maxListed {
@@ -241,14 +242,14 @@ func meetingTasks(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		}
 	}
 	if mt.State != storage.MeetingCancelled {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("tasks.btn_add"), "tkm", fmt.Sprintf("%d:a", mt.ID))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("tasks.btn_add"), codeMeetingTasks, fmt.Sprintf("%d:a", mt.ID))})
 	}
 	c.Reply(text, rows...)
 	return nil
 }
 
-// actTask is a report on one task: "tk:<cell>:<task>:p" in progress,
-// "tk:<cell>:<task>:d" done.
+// actTask is a report on one task: "t.report:<cell>:<task>:p" in progress,
+// "t.report:<cell>:<task>:d" done.
 func actTask(c *core.Ctx, args string) error {
 	parts := strings.Split(args, ":")
 	if len(parts) != 3 || c.Me == nil {
