@@ -4,6 +4,7 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/meetings"
 	"chibo/flows/privacy"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -327,16 +328,28 @@ func benchChatLevels(tx *storage.Tx) (map[string]core.MenuLevel, error) {
 	return core.ChatLevels(tx, "telegram")
 }
 
-// benchDueParts times each source of due work on its own, in its own write
-// transaction, and reports each one's time per tick: where a tick's time goes.
+// benchDueParts times each source of due work run for every cell, in its
+// own write transaction (rolled back), and reports each one's time: what a
+// full recomputation (a tick before the due-work index, or admin check)
+// costs, and where it goes.
 func benchDueParts(b *testing.B, h *harness) {
 	spent := make([]time.Duration, len(h.e.Dues))
 	for b.Loop() {
 		for i, d := range h.e.Dues {
 			began := time.Now()
-			if err := h.db.Update(func(tx *storage.Tx) error {
-				return d.F(&core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: h.e.Cfg.DefaultLang})
-			}); err != nil {
+			err := h.db.Update(func(tx *storage.Tx) error {
+				cells, err := tx.Cells()
+				if err != nil {
+					return err
+				}
+				for j := range cells {
+					if _, err := d.F(&core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: h.e.Cfg.DefaultLang}, &cells[j]); err != nil {
+						return err
+					}
+				}
+				return errRollback
+			})
+			if err != errRollback {
 				b.Fatal(err)
 			}
 			spent[i] += time.Since(began)
@@ -346,3 +359,6 @@ func benchDueParts(b *testing.B, h *harness) {
 		b.ReportMetric(float64(spent[i].Microseconds())/1000/float64(b.N), "ms/"+d.Name)
 	}
 }
+
+// errRollback ends a transaction whose writes are to be thrown away.
+var errRollback = errors.New("rollback")

@@ -56,6 +56,12 @@ var (
 	bucketFileLinks   = []byte("filelinks")   // random id → FileLink (files published at expiring links)
 )
 
+// Buckets of the due-work index (issue 15, schema 7; see due.go).
+var (
+	bucketDue         = []byte("due")         // unix time (8 bytes) + kind + 0 + subject (8 bytes) → nil
+	bucketDueSubjects = []byte("duesubjects") // kind + 0 + subject → unix time (8 bytes) of its row in due
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
@@ -66,4 +72,5 @@ var allBuckets = [][]byte{
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 	bucketInviteCodes, bucketFileLinks,
+	bucketDue, bucketDueSubjects,
 }

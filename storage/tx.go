@@ -107,6 +107,9 @@ func (tx *Tx) PutCell(c *Cell) error {
 	if err := nextID(b, &c.ID); err != nil {
 		return err
 	}
+	if err := tx.TouchCell(c.ID); err != nil {
+		return err
+	}
 	return putJSON(b, itob(c.ID), c)
 }
 
@@ -151,6 +154,9 @@ func (tx *Tx) PutGroup(g *Group) error {
 	if err := tx.menusChanged(); err != nil {
 		return err
 	}
+	if err := tx.TouchCell(g.CellID); err != nil {
+		return err
+	}
 	return putJSON(b, itob(g.ID), g)
 }
 
@@ -185,6 +191,9 @@ func (tx *Tx) PutMember(m *Member) error {
 				if err := homes.Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
 					return err
 				}
+				if err := tx.TouchCell(old.HomeCellID); err != nil {
+					return err
+				}
 			}
 			if err := tx.tx.Bucket(bucketPeriodCells).Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
 				return err
@@ -211,6 +220,9 @@ func (tx *Tx) PutMember(m *Member) error {
 		if err := homes.Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
 			return err
 		}
+	}
+	if err := tx.touchMemberCells(m.ID, m.HomeCellID); err != nil {
+		return err
 	}
 	for t, u := range m.Contacts {
 		k := []byte(contactKey(t, u))
