@@ -190,28 +190,9 @@ func (db *DB) RebuildDue(start bool) error {
 	}
 	for {
 		done := false
-		err := db.bolt.Update(func(tx *bolt.Tx) error {
-			meta := tx.Bucket(bucketMeta)
-			v := meta.Get(keyDueRebuild)
-			if v == nil {
-				done = true
-				return nil
-			}
-			after := btoi(v)
-			c := tx.Bucket(bucketCells).Cursor()
-			n := 0
-			for k, _ := c.Seek(itob(after + 1)); k != nil; k, _ = c.Next() {
-				if n == dueRebuildBatch {
-					return meta.Put(keyDueRebuild, itob(after))
-				}
-				after = btoi(k)
-				if err := touchCell(tx, after); err != nil {
-					return err
-				}
-				n++
-			}
-			done = true
-			return meta.Delete(keyDueRebuild)
+		err := db.bolt.Update(func(tx *bolt.Tx) (err error) {
+			done, err = rebuildDueBatch(tx)
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("rebuild due index: %w", err)
@@ -220,6 +201,30 @@ func (db *DB) RebuildDue(start bool) error {
 			return nil
 		}
 	}
+}
+
+// rebuildDueBatch touches the next dueRebuildBatch cells of a pending
+// rebuild and records where it stopped; done is true when none is pending.
+func rebuildDueBatch(tx *bolt.Tx) (done bool, err error) {
+	meta := tx.Bucket(bucketMeta)
+	v := meta.Get(keyDueRebuild)
+	if v == nil {
+		return true, nil
+	}
+	after := btoi(v)
+	c := tx.Bucket(bucketCells).Cursor()
+	n := 0
+	for k, _ := c.Seek(itob(after + 1)); k != nil; k, _ = c.Next() {
+		if n == dueRebuildBatch {
+			return false, meta.Put(keyDueRebuild, itob(after))
+		}
+		after = btoi(k)
+		if err := touchCell(tx, after); err != nil {
+			return false, err
+		}
+		n++
+	}
+	return true, meta.Delete(keyDueRebuild)
 }
 
 // startDueRebuild empties the index and marks a rebuild pending from the
