@@ -113,6 +113,12 @@ func (e *Engine) dueRow(c *Ctx, row storage.DueRow) error {
 	if !found { // a source of an older chibo
 		return c.Tx.SetDue(row.Kind, row.Subject, time.Time{})
 	}
+	if row.Kind == storage.DueAny {
+		// What the sources wrote (a regular meeting made) touched the cell
+		// again; every source has looked at it since, in source order, and
+		// none changes what an earlier one looks at.
+		return c.Tx.SetDue(storage.DueAny, cell.ID, time.Time{})
+	}
 	return nil
 }
 
