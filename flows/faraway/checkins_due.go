@@ -32,15 +32,19 @@ func dueCheckins(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	if r.quiet(c.Now) {
 		return core.QuietEnd(c.Now, r.zone, 6*60+30), nil // nothing at night; it goes out at 06:30
 	}
-	if err := dueCheckinsOfCell(c, cell); err != nil {
+	cellMembers, err := c.Tx.PeriodMembers(cell.ID)
+	if err != nil {
 		return time.Time{}, err
 	}
-	return r.nextLook(c)
+	if err := dueCheckinsOfCell(c, r, cellMembers); err != nil {
+		return time.Time{}, err
+	}
+	return r.nextLook(c, cellMembers), nil
 }
 
 // nextLook is the next time after c.Now that the cell's check-ins can have
 // something due.
-func (r ckRules) nextLook(c *core.Ctx) (time.Time, error) {
+func (r ckRules) nextLook(c *core.Ctx, ms []storage.Member) time.Time {
 	next := core.Soonest{After: c.Now}
 	p := r.current(c.Now)
 	for _, q := range []core.Period{p, p.Add(1)} {
@@ -50,10 +54,6 @@ func (r ckRules) nextLook(c *core.Ctx) (time.Time, error) {
 		next.Add(r.deadline(q))
 		next.Add(r.escalateAt(q))
 		next.Add(r.close(q))
-	}
-	ms, err := c.Tx.PeriodMembers(r.cell.ID)
-	if err != nil {
-		return time.Time{}, err
 	}
 	for i := range ms {
 		for _, s := range append(ms[i].History, ms[i].Status) {
@@ -66,7 +66,7 @@ func (r ckRules) nextLook(c *core.Ctx) (time.Time, error) {
 			next.Add(end.AddDate(0, 0, 1))
 		}
 	}
-	return next.At, nil
+	return next.At
 }
 
 // silentLine is one member in a silent list.
@@ -79,15 +79,8 @@ type silentLine struct {
 // dueCheckinsOfCell looks at the cell's members who are or were away for a
 // period (the only ones who owe check-ins or whose period can end); the
 // secretaries and the form are read only when something is to be sent.
-func dueCheckinsOfCell(c *core.Ctx, cell *storage.Cell) error {
-	r, err := ckRulesOf(c, cell)
-	if err != nil {
-		return err
-	}
-	cellMembers, err := c.Tx.PeriodMembers(cell.ID)
-	if err != nil {
-		return err
-	}
+func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) error {
+	cell := r.cell
 	var secretaries []*storage.Member
 	secsRead := false
 	secs := func() ([]*storage.Member, error) {
