@@ -237,13 +237,19 @@ func dueResidenceComments(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
 		return next.At, nil
 	}
-	owed, err := owedComments(c, r)
-	if err != nil || len(owed) == 0 {
-		return next.At, err
-	}
 	leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)
 	if err != nil {
 		return time.Time{}, err
+	}
+	key := func(secID uint64) string {
+		return fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, secID, p.Kind)
+	}
+	if !slices.ContainsFunc(leaders, func(l storage.Member) bool { return !c.Tx.OutboxKeyUsed(key(l.ID)) }) {
+		return next.At, nil // this point's reminders went out: the owed list need not be read
+	}
+	owed, err := owedComments(c, r)
+	if err != nil || len(owed) == 0 {
+		return next.At, err
 	}
 	names := make([]string, 0, len(owed))
 	for _, lm := range owed {
@@ -258,9 +264,8 @@ func dueResidenceComments(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		case "late":
 			id = "res.remind_comment_late"
 		}
-		key := fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, sec.ID, p.Kind)
 		buttons := [][]core.Button{{core.ActionButton(rd.T("res.btn_comment_now"), "rs", fmt.Sprintf("cm:%d", cell.ID))}}
-		if _, err := c.Remind(key, &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
+		if _, err := c.Remind(key(sec.ID), &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
 			"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
 			return time.Time{}, err
 		}
