@@ -88,11 +88,6 @@ func (e *Engine) dueRow(c *Ctx, row storage.DueRow) error {
 	if err != nil {
 		return err
 	}
-	if row.Kind == storage.DueAny {
-		if err := c.Tx.SetDue(storage.DueAny, cell.ID, time.Time{}); err != nil {
-			return err
-		}
-	}
 	found := false
 	for _, d := range e.Dues {
 		if row.Kind != storage.DueAny && row.Kind != d.Name {
@@ -114,30 +109,22 @@ func (e *Engine) dueRow(c *Ctx, row storage.DueRow) error {
 		return c.Tx.SetDue(row.Kind, row.Subject, time.Time{})
 	}
 	if row.Kind == storage.DueAny {
-		// What the sources wrote (a regular meeting made) touched the cell
-		// again; every source has looked at it since, in source order, and
-		// none changes what an earlier one looks at.
+		// Every source has looked at the cell. What they wrote (a regular
+		// meeting made) touched it again, but in source order none changes
+		// what an earlier one looks at: the touch is done with.
 		return c.Tx.SetDue(storage.DueAny, cell.ID, time.Time{})
 	}
 	return nil
-}
-
-// DuePostpone moves the row of a step that failed to later, so that the
-// rows after it are not held up; the failure is the caller's to log.
-func DuePostpone(tx *storage.Tx, row storage.DueRow, to time.Time) error {
-	return tx.SetDue(row.Kind, row.Subject, to)
 }
 
 // DueDisagreement is a difference between the due-work index and a
 // recomputation from the records: the index would look at the cell for
 // the source later than the records need (Indexed zero: never).
 type DueDisagreement struct {
-	Source   string
-	Cell     uint64
-	Needed   time.Time // when the records say the source must look
-	Indexed  time.Time // when the index says it will
-	Touched  bool      // whether the cell has a DueAny row (then no disagreement is reported)
-	GoneCell bool      // the row names a cell that does not exist
+	Source  string
+	Cell    uint64
+	Needed  time.Time // when the records say the source must look
+	Indexed time.Time // when the index says it will
 }
 
 // CheckDue recomputes from the records what every due source needs of the
