@@ -18,7 +18,7 @@ import (
 func (h *harness) checkDue() []string {
 	h.t.Helper()
 	var ids []uint64
-	_ = h.db.View(func(tx *storage.Tx) error { ids = tx.CellIDsAfter(0, 1000); return nil })
+	_ = h.db.View(func(tx *storage.Tx) error { ids = tx.CellIDsAfter(0, 1<<20); return nil })
 	var out []string
 	for _, id := range ids {
 		err := h.db.Update(func(tx *storage.Tx) error {

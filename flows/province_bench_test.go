@@ -224,6 +224,13 @@ func BenchmarkProvince(b *testing.B) {
 	})
 	b.Run("tick-parts", func(b *testing.B) { benchDueParts(b, h) })
 	b.Run("tick-rebuilt", func(b *testing.B) { benchDueRebuilt(b, h) })
+	b.Run("check", func(b *testing.B) {
+		for b.Loop() {
+			if got := h.checkDue(); len(got) != 0 {
+				b.Fatalf("admin check disagrees on the province: %q", got[:min(len(got), 10)])
+			}
+		}
+	})
 	b.Run("housekeeping", func(b *testing.B) {
 		var longest time.Duration
 		batches := 0
