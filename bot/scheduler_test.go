@@ -142,3 +142,62 @@ func TestScheduler_housekeepsInBatches(t *testing.T) {
 		t.Fatalf("after the failure, batches saw %v, want %v", src.committed, want)
 	}
 }
+
+// stepper is a DueStepper with one row per recipient, due from a time on.
+type stepper struct {
+	from       time.Time
+	recipients []string
+	steps      int
+	onStep     func(n int)
+}
+
+func (d *stepper) Due(tx *storage.Tx, now time.Time) ([]chat.Message, error) {
+	panic("a DueStepper's Due is not used by the scheduler")
+}
+
+func (d *stepper) DueStep(tx *storage.Tx, now time.Time, after []byte) ([]chat.Message, []byte, bool, error) {
+	i := 0
+	if after != nil {
+		i = int(after[0]) + 1
+	}
+	if now.Before(d.from) || i >= len(d.recipients) {
+		return nil, nil, false, nil
+	}
+	d.steps++
+	if d.onStep != nil {
+		d.onStep(d.steps)
+	}
+	key := "reminder/test/1/" + d.recipients[i]
+	if _, err := tx.OutboxByKey(key); err == nil {
+		return nil, []byte{byte(i)}, true, nil
+	}
+	return []chat.Message{{Transport: "test", Chat: d.recipients[i], Text: "nhắc", Key: key}}, []byte{byte(i)}, true, nil
+}
+
+// A tick stops between two of its transactions when the scheduler stops,
+// and the next start does the rest, each reminder once.
+func TestScheduler_stopsMidTickAndResumes(t *testing.T) {
+	db := mustOpenDB(t)
+	now := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
+	src := &stepper{from: now, recipients: []string{"a", "b", "c", "d", "e", "f"}}
+	s := NewScheduler(db, src, SchedulerOptions{Now: func() time.Time { return now }})
+	src.onStep = func(n int) {
+		if n == 2 {
+			s.Stop() // SIGTERM while the tick is at its second row
+		}
+	}
+	n, err := s.Tick()
+	if err != nil || n != 2 {
+		t.Fatalf("stopped tick enqueued %d (%v), want the 2 rows done before the stop", n, err)
+	}
+	if got := rows(t, db); len(got) != 2 {
+		t.Fatalf("outbox after the stop: %v", got)
+	}
+	src.onStep = nil
+	if n, err := NewScheduler(db, src, SchedulerOptions{Now: func() time.Time { return now }}).Tick(); err != nil || n != 4 {
+		t.Fatalf("tick after the restart enqueued %d (%v), want the other 4", n, err)
+	}
+	if got := rows(t, db); len(got) != 6 {
+		t.Fatalf("outbox %v", got)
+	}
+}

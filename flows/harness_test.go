@@ -75,13 +75,16 @@ func (h *harness) open() {
 }
 
 // restart closes the database and opens it again with a new engine, as a
-// process restart would.
+// process restart would; the scheduler's start rebuilds the due-work index.
 func (h *harness) restart() {
 	h.t.Helper()
 	if err := h.db.Close(); err != nil {
 		h.t.Fatal(err)
 	}
 	h.open()
+	if err := h.db.RebuildDue(true); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }

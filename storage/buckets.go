@@ -68,6 +68,12 @@ var (
 	bucketFarGroupOrgs    = []byte("fargrouporgs")    // organization id + far group id → nil (index)
 )
 
+// Buckets of the due-work index (issue 15, schema 7; see due.go).
+var (
+	bucketDue         = []byte("due")         // unix time (8 bytes) + kind + 0 + subject (8 bytes) → nil
+	bucketDueSubjects = []byte("duesubjects") // kind + 0 + subject → unix time (8 bytes) of its row in due
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
@@ -80,4 +86,5 @@ var allBuckets = [][]byte{
 	bucketInviteCodes, bucketFileLinks,
 	bucketTasks, bucketTaskAssignees, bucketTaskDue,
 	bucketFarGroups, bucketFarGroupMembers, bucketFarGroupLeaders, bucketFarGroupOrgs,
+	bucketDue, bucketDueSubjects,
 }

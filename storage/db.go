@@ -64,6 +64,12 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// A migration's long work (the due-work index) runs after it, in
+	// batches that commit separately and resume after a crash.
+	if err := db.RebuildDue(false); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	return db, nil
 }
 

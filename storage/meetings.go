@@ -340,6 +340,9 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 			return err
 		}
 	}
+	if err := tx.TouchCell(m.CellID); err != nil {
+		return err
+	}
 	return putJSON(b, itob(m.ID), m)
 }
 
@@ -356,6 +359,26 @@ func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
 		ms = append(ms, *m)
 	}
 	// Keys order by whole seconds; the sort keeps finer times in order.
+	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
+	return ms, nil
+}
+
+// MeetingsFrom lists the meetings of a cell at or after from, in time
+// order, through the index: what a due source looks at, without the past.
+func (tx *Tx) MeetingsFrom(cellID uint64, from time.Time) ([]Meeting, error) {
+	var ms []Meeting
+	prefix := append([]byte("c"), itob(cellID)...)
+	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
+	start := append(slices.Clone(prefix), itob(uint64(max(from.Unix(), 0)))...)
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		m, err := tx.Meeting(btoi(v))
+		if err != nil {
+			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
+		}
+		if !m.At.Before(from) {
+			ms = append(ms, *m)
+		}
+	}
 	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
 	return ms, nil
 }
@@ -422,6 +445,9 @@ func (tx *Tx) MeetingSettings(cellID uint64) (*MeetingSettings, error) {
 func (tx *Tx) PutMeetingSettings(s *MeetingSettings) error {
 	if s.CellID == 0 {
 		return fmt.Errorf("meeting settings without cell")
+	}
+	if err := tx.TouchCell(s.CellID); err != nil {
+		return err
 	}
 	return putJSON(tx.tx.Bucket(bucketMeetingSettings), itob(s.CellID), s)
 }

@@ -103,6 +103,9 @@ func (tx *Tx) PutTask(t *Task) error {
 	if err := tx.indexTask(t); err != nil {
 		return err
 	}
+	if err := tx.TouchCell(t.CellID); err != nil { // its reminders (due.go)
+		return err
+	}
 	return putJSON(b, taskKey(t.CellID, t.ID), t)
 }
 

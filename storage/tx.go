@@ -105,6 +105,9 @@ func (tx *Tx) PutCell(c *Cell) error {
 	if err := nextID(b, &c.ID); err != nil {
 		return err
 	}
+	if err := tx.TouchCell(c.ID); err != nil {
+		return err
+	}
 	return putJSON(b, itob(c.ID), c)
 }
 
@@ -147,6 +150,9 @@ func (tx *Tx) PutGroup(g *Group) error {
 		return err
 	}
 	if err := tx.menusChanged(); err != nil {
+		return err
+	}
+	if err := tx.TouchCell(g.CellID); err != nil {
 		return err
 	}
 	return putJSON(b, itob(g.ID), g)
@@ -192,6 +198,9 @@ func (tx *Tx) PutMember(m *Member) error {
 				if err := homes.Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
 					return err
 				}
+				if err := tx.TouchCell(old.HomeCellID); err != nil {
+					return err
+				}
 			}
 			if err := tx.tx.Bucket(bucketPeriodCells).Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
 				return err
@@ -218,6 +227,9 @@ func (tx *Tx) PutMember(m *Member) error {
 		if err := homes.Put(homeKey(m.HomeCellID, m.ID), nil); err != nil {
 			return err
 		}
+	}
+	if err := tx.touchMemberCells(m.ID, m.HomeCellID); err != nil {
+		return err
 	}
 	for t, u := range m.Contacts {
 		if err := idx.Put([]byte(contactKey(t, u)), itob(m.ID)); err != nil {

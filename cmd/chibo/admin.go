@@ -168,6 +168,8 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)
 	case "checkin-form":
 		return runCheckinForm(db, *org, *set, cfg.path, out, t)
+	case "check":
+		return runCheck(cfg, db, out, t)
 	case "list":
 		return db.View(func(tx *storage.Tx) error {
 			orgs, err := tx.Orgs()

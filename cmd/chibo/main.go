@@ -164,6 +164,8 @@ func exitCode(err error, cfg Config, stderr io.Writer, t func(string, ...any) st
 		fmt.Fprintln(stderr, t("cli.err_locked", "Path", cfg.DB))
 	case errors.Is(err, errRefused):
 		fmt.Fprintln(stderr, t("cli.err_peer"))
+	case errors.Is(err, errCheckFailed):
+		// the disagreements are printed already
 	case errors.Is(err, errServing):
 		fmt.Fprintln(stderr, t("cli.err_serving", "Path", cfg.DB, "Socket", socketPath(cfg.DB)))
 	default:

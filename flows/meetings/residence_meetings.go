@@ -36,109 +36,92 @@ const settleAfter = 14 * 24 * time.Hour
 //	notice/residence-meeting-moved/<meeting>/<member>/<unix time>
 //	notice/residence-meeting-cancelled/<meeting>/<member>
 //	reminder/residence-roll/<meeting>/<leader>
-func dueResidenceMeetings(c *core.Ctx) error {
-	cells := map[uint64]bool{}
-	for _, id := range c.Tx.ResidenceCells() {
-		cells[id] = true
+//
+// It looks at the cell's meetings from settleAfter ago on, and looks again
+// when a roll falls due or a record settles.
+func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	if !c.Tx.IsResidenceCell(cell.ID) {
+		return time.Time{}, nil
 	}
-	if len(cells) == 0 {
-		return nil
-	}
-	rulesOf := map[uint64]*rules{}
-	roundOf := func(cell *storage.Cell) (*rules, error) {
-		if r, ok := rulesOf[cell.ID]; ok {
-			return r, nil
-		}
-		r, err := meetingRules(c, cell)
-		rulesOf[cell.ID] = r
-		return r, err
-	}
-	ms, err := c.Tx.ActiveMeetings()
+	r, err := meetingRules(c, cell)
 	if err != nil {
-		return err
+		return time.Time{}, err
+	}
+	next := core.Soonest{After: c.Now}
+	quiet := r.quiet(c.Now)
+	waiting := false // something held for the quiet hours
+	ms, err := c.Tx.MeetingsFrom(cell.ID, c.Now.Add(-settleAfter))
+	if err != nil {
+		return time.Time{}, err
 	}
 	for i := range ms {
 		mt := &ms[i]
-		if !cells[mt.CellID] || mt.Noticed.IsZero() || !c.Now.Before(mt.At) {
+		if !mt.Active() || mt.Noticed.IsZero() || !c.Now.Before(mt.At) {
 			continue
 		}
-		cell, err := c.Tx.Cell(mt.CellID)
-		if err != nil {
-			return err
-		}
-		if r, err := roundOf(cell); err != nil || r.quiet(c.Now) {
-			if err != nil {
-				return err
-			}
+		if quiet {
+			waiting = true
 			continue
 		}
 		if err := noticeLinked(c, mt, cell); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	open, err := c.Tx.OpenResidenceAttendance()
-	if err != nil {
-		return err
-	}
-	rollDue := map[uint64][]storage.ResidenceAttendance{}
-	var order []uint64
-	for _, a := range open {
-		mt, err := c.Tx.Meeting(a.MeetingID)
-		if errors.Is(err, storage.ErrNotFound) {
-			a.Open = false
-			if err := c.Tx.PutResidenceAttendance(&a); err != nil {
-				return err
-			}
-			continue
-		}
+	for i := range ms {
+		mt := &ms[i]
+		recs, err := c.Tx.ResidenceAttendanceOf(mt.ID)
 		if err != nil {
-			return err
+			return time.Time{}, err
 		}
-		cell, err := c.Tx.Cell(mt.CellID)
-		if err != nil {
-			return err
-		}
-		r, err := roundOf(cell)
-		if err != nil {
-			return err
-		}
-		switch {
-		case mt.State == storage.MeetingCancelled:
-			if r.quiet(c.Now) {
+		var rollDue []storage.ResidenceAttendance
+		for _, a := range recs {
+			if !a.Open {
 				continue
 			}
-			if m, err := c.Tx.Member(a.MemberID); err == nil {
-				rd := c.ReaderOf(m)
-				key := fmt.Sprintf("notice/residence-meeting-cancelled/%d/%d", mt.ID, m.ID)
-				if _, err := c.Remind(key, m, nil, "res.meeting_cancelled", "Cell", cell.Name, "Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
-					return err
+			switch {
+			case mt.State == storage.MeetingCancelled:
+				if quiet {
+					waiting = true
+					continue
 				}
+				if m, err := c.Tx.Member(a.MemberID); err == nil {
+					rd := c.ReaderOf(m)
+					key := fmt.Sprintf("notice/residence-meeting-cancelled/%d/%d", mt.ID, m.ID)
+					if _, err := c.Remind(key, m, nil, "res.meeting_cancelled", "Cell", cell.Name, "Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
+						return time.Time{}, err
+					}
+				}
+				a.Open = false
+				if err := c.Tx.PutResidenceAttendance(&a); err != nil {
+					return time.Time{}, err
+				}
+			case a.Mark != storage.MarkNone || !c.Now.Before(mt.At.Add(settleAfter)):
+				a.Open = false
+				if err := c.Tx.PutResidenceAttendance(&a); err != nil {
+					return time.Time{}, err
+				}
+			case mt.State != storage.MeetingPlanned || !c.Now.Before(mt.At.Add(rollAfter)):
+				next.Add(mt.At.Add(settleAfter))
+				if quiet {
+					waiting = true
+					continue
+				}
+				rollDue = append(rollDue, a)
+			default:
+				next.Add(mt.At.Add(rollAfter))
+				next.Add(mt.At.Add(settleAfter))
 			}
-			a.Open = false
-			if err := c.Tx.PutResidenceAttendance(&a); err != nil {
-				return err
+		}
+		if len(rollDue) > 0 {
+			if err := remindResidenceRoll(c, mt.ID, rollDue); err != nil {
+				return time.Time{}, err
 			}
-		case a.Mark != storage.MarkNone || !c.Now.Before(mt.At.Add(settleAfter)):
-			a.Open = false
-			if err := c.Tx.PutResidenceAttendance(&a); err != nil {
-				return err
-			}
-		case mt.State != storage.MeetingPlanned || !c.Now.Before(mt.At.Add(rollAfter)):
-			if r.quiet(c.Now) {
-				continue
-			}
-			if _, ok := rollDue[mt.ID]; !ok {
-				order = append(order, mt.ID)
-			}
-			rollDue[mt.ID] = append(rollDue[mt.ID], a)
 		}
 	}
-	for _, id := range order {
-		if err := remindResidenceRoll(c, id, rollDue[id]); err != nil {
-			return err
-		}
+	if waiting {
+		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
 	}
-	return nil
+	return next.At, nil
 }
 
 // noticeLinked sends the meeting's notice to the linked members who have

@@ -213,56 +213,65 @@ func owedComments(c *core.Ctx, r *resRound) ([]members.LinkedMember, error) {
 // dueResidenceComments reminds each residence cell's secretary of the
 // comments still owed. Keys: reminder/residence-comment/<year>/<cell>/<secretary>/<point>,
 // point being 0, 1, … (weekly), "last" (the deadline day) or "late".
-func dueResidenceComments(c *core.Ctx) error {
-	for _, cellID := range c.Tx.ResidenceCells() {
-		cell, err := c.Tx.Cell(cellID)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue
+//
+// It looks again at the round's next point, or when next year's round opens.
+func dueResidenceComments(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	if !c.Tx.IsResidenceCell(cell.ID) {
+		return time.Time{}, nil
+	}
+	r, err := roundAt(c, cell, c.Now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	next := core.Soonest{After: c.Now}
+	for _, p := range r.points() {
+		next.Add(p.At)
+	}
+	following := *r
+	following.setYear(r.year + 1)
+	next.Add(following.open)
+	p, ok := core.LatestDue(r.points(), c.Now)
+	if !ok || (p.Kind == "late" && c.Now.After(p.At.Add(lateWindow))) {
+		return next.At, nil
+	}
+	if r.quiet(c.Now) {
+		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
+		return next.At, nil
+	}
+	leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)
+	if err != nil {
+		return time.Time{}, err
+	}
+	key := func(secID uint64) string {
+		return fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, secID, p.Kind)
+	}
+	if !slices.ContainsFunc(leaders, func(l storage.Member) bool { return !c.Tx.OutboxKeyUsed(key(l.ID)) }) {
+		return next.At, nil // this point's reminders went out: the owed list need not be read
+	}
+	owed, err := owedComments(c, r)
+	if err != nil || len(owed) == 0 {
+		return next.At, err
+	}
+	names := make([]string, 0, len(owed))
+	for _, lm := range owed {
+		names = append(names, "• "+lm.M.Name)
+	}
+	for _, sec := range leaders {
+		rd := c.ReaderOf(&sec)
+		id := "res.remind_comment"
+		switch p.Kind {
+		case "last":
+			id = "res.remind_comment_last"
+		case "late":
+			id = "res.remind_comment_late"
 		}
-		if err != nil {
-			return err
-		}
-		r, err := roundAt(c, cell, c.Now)
-		if err != nil {
-			return err
-		}
-		p, ok := core.LatestDue(r.points(), c.Now)
-		if !ok || r.quiet(c.Now) || (p.Kind == "late" && c.Now.After(p.At.Add(lateWindow))) {
-			continue
-		}
-		owed, err := owedComments(c, r)
-		if err != nil {
-			return err
-		}
-		if len(owed) == 0 {
-			continue
-		}
-		leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)
-		if err != nil {
-			return err
-		}
-		names := make([]string, 0, len(owed))
-		for _, lm := range owed {
-			names = append(names, "• "+lm.M.Name)
-		}
-		for _, sec := range leaders {
-			rd := c.ReaderOf(&sec)
-			id := "res.remind_comment"
-			switch p.Kind {
-			case "last":
-				id = "res.remind_comment_last"
-			case "late":
-				id = "res.remind_comment_late"
-			}
-			key := fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, sec.ID, p.Kind)
-			buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_comment_now"), codeResidence, fmt.Sprintf("cm:%d", cell.ID))}}
-			if _, err := c.Remind(key, &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
-				"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
-				return err
-			}
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_comment_now"), codeResidence, fmt.Sprintf("cm:%d", cell.ID))}}
+		if _, err := c.Remind(key(sec.ID), &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
+			"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
+			return time.Time{}, err
 		}
 	}
-	return nil
+	return next.At, nil
 }
 
 // startCommentRound starts the comment of the first member still owed one,

@@ -34,26 +34,27 @@ func taskKey(kind string, t *storage.Task, m *storage.Member) string {
 	return fmt.Sprintf("reminder/%s/%d/%d", kind, t.ID, m.ID)
 }
 
-// dueTasks sends the reminders of open tasks due now. It reads only the open
-// tasks whose deadline is near (the index of open tasks by deadline).
-func dueTasks(c *core.Ctx) error {
-	ts, err := c.Tx.OpenTasksDue(c.Now.Add(-lookBack), c.Now.Add(lookAhead))
+// dueTasks sends the reminders of the cell's open tasks that are due now
+// and says when the next point of an open task falls (the due-work index
+// looks at the cell again then, or when a task of it changes).
+func dueTasks(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	ts, err := c.Tx.CellTasks(cell.ID)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	cells := map[uint64]*storage.Cell{}
+	var next time.Time
+	later := func(t time.Time) {
+		if t.After(c.Now) && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
 	for i := range ts {
 		t := &ts[i]
-		cell, ok := cells[t.CellID]
-		if !ok {
-			cell, err = c.Tx.Cell(t.CellID)
-			if errors.Is(err, storage.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			cells[t.CellID] = cell
+		if !t.Open() {
+			continue
+		}
+		for _, p := range taskPoints(t) {
+			later(p.At)
 		}
 		p, ok := core.LatestDue(taskPoints(t), c.Now)
 		if !ok || (p.Kind == "task-late" && c.Now.After(p.At.Add(lateWindow))) {
@@ -61,16 +62,17 @@ func dueTasks(c *core.Ctx) error {
 		}
 		quiet, err := c.QuietAt(cell, c.Now)
 		if err != nil {
-			return err
+			return time.Time{}, err
 		}
 		if quiet {
+			later(c.Now.Add(30 * time.Minute)) // look again once the quiet hours may have ended
 			continue
 		}
 		if err := remindTask(c, t, cell, p.Kind); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	return nil
+	return next, nil
 }
 
 // remindTask reminds the task's person (the cell's leaders for the
