@@ -140,7 +140,12 @@ type Meeting struct {
 	Tally *MeetingTally `json:"tally,omitempty"`
 	// Amendments are the changes made to the meeting after it closed.
 	Amendments []Amendment `json:"amendments,omitempty"`
-	// Roll is keyed by member id.
+	// Roll is keyed by member id. Since schema 7 it is stored beside the
+	// meeting, a row per member (marks.go), and the record keeps only the
+	// header: Meeting, RegularMeeting and MeetingByCode fill it; Meetings,
+	// MeetingsIn and ActiveMeetings return headers (LoadRoll or
+	// LoadAttendance fill it); PutMeeting stores the entries it holds. The
+	// JSON field is read only by the migrations of older files.
 	Roll    map[uint64]*Attendance `json:"roll,omitempty"`
 	Score   *QualityScore          `json:"score,omitempty"`
 	Created time.Time              `json:"created"`
@@ -279,8 +284,17 @@ type MeetingLength struct {
 	SmallCombined int `json:"small_combined,omitempty"`
 }
 
-// Meeting returns the meeting with the id.
+// Meeting returns the meeting with the id, with its roll.
 func (tx *Tx) Meeting(id uint64) (*Meeting, error) {
+	m, err := tx.meetingHeader(id)
+	if err != nil {
+		return nil, err
+	}
+	return m, tx.LoadRoll(m)
+}
+
+// meetingHeader returns the meeting's record without its roll.
+func (tx *Tx) meetingHeader(id uint64) (*Meeting, error) {
 	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
 }
 
@@ -311,7 +325,7 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 	codes := tx.tx.Bucket(bucketMeetingCodes)
 	idx := tx.tx.Bucket(bucketMeetingIndex)
 	if m.ID != 0 {
-		if old, err := tx.Meeting(m.ID); err == nil {
+		if old, err := tx.meetingHeader(m.ID); err == nil {
 			if old.Code != "" && old.Code != m.Code {
 				if err := codes.Delete([]byte(old.Code)); err != nil {
 					return err
@@ -340,16 +354,35 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 			return err
 		}
 	}
-	return putJSON(b, itob(m.ID), m)
+	if err := tx.putRoll(m.ID, m.Roll); err != nil {
+		return err
+	}
+	header := *m
+	header.Roll = nil
+	return putJSON(b, itob(m.ID), &header)
 }
 
-// Meetings lists the meetings of a cell in time order, through the index.
+// Meetings lists the meetings of a cell in time order, through the index,
+// without their rolls.
 func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
+	return tx.MeetingsIn(cellID, time.Time{}, time.Time{})
+}
+
+// MeetingsIn lists the meetings of a cell at or after from and before to
+// (a zero bound: no bound), in time order, without their rolls.
+func (tx *Tx) MeetingsIn(cellID uint64, from, to time.Time) ([]Meeting, error) {
 	var ms []Meeting
 	prefix := append([]byte("c"), itob(cellID)...)
+	start := prefix
+	if !from.IsZero() {
+		start = append(slices.Clone(prefix), itob(uint64(from.Unix()))...)
+	}
 	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		m, err := tx.Meeting(btoi(v))
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if !to.IsZero() && len(k) >= len(prefix)+8 && int64(btoi(k[len(prefix):len(prefix)+8])) >= to.Unix() {
+			break
+		}
+		m, err := tx.meetingHeader(btoi(v))
 		if err != nil {
 			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
 		}
@@ -361,12 +394,13 @@ func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
 }
 
 // ActiveMeetings lists every planned or open meeting of every cell, in
-// time order, through the index (the scheduler asks on every tick).
+// time order, through the index (the scheduler asks on every tick),
+// without their rolls.
 func (tx *Tx) ActiveMeetings() ([]Meeting, error) {
 	var ms []Meeting
 	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
 	for k, v := c.Seek([]byte("a")); k != nil && k[0] == 'a'; k, v = c.Next() {
-		m, err := tx.Meeting(btoi(v))
+		m, err := tx.meetingHeader(btoi(v))
 		if err != nil {
 			return nil, fmt.Errorf("active meeting %d: %w", btoi(v), err)
 		}
