@@ -232,4 +232,3 @@ func TestOpen_migratesV6RollsBesideMeetings(t *testing.T) {
 	defer db.Close()
 	checkRollsMoved(t, db, want)
 }
-
