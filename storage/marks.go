@@ -44,8 +44,14 @@ func (tx *Tx) Roll(meetingID uint64) (map[uint64]*Attendance, error) {
 // by Meetings, MeetingsIn or ActiveMeetings (which return headers).
 func (tx *Tx) LoadRoll(m *Meeting) error {
 	roll, err := tx.Roll(m.ID)
-	m.Roll = roll
-	return err
+	if err != nil {
+		return err
+	}
+	for id, a := range m.Roll { // entries already read or set stand
+		roll[id] = a
+	}
+	m.Roll, m.whole = roll, true
+	return nil
 }
 
 // LoadAttendance puts the member's entry, when there is one, in m.Roll

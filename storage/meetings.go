@@ -150,7 +150,15 @@ type Meeting struct {
 	Score   *QualityScore          `json:"score,omitempty"`
 	Created time.Time              `json:"created"`
 	By      uint64                 `json:"by,omitempty"` // 0: made from the cell's schedule
+	// whole: Roll holds the whole roll as stored (read by Meeting or
+	// LoadRoll), not a header's nil or one member's entry.
+	whole bool
 }
+
+// HasRoll reports whether m.Roll holds the meeting's whole roll: true for a
+// meeting read by Meeting, RegularMeeting or MeetingByCode, or after
+// LoadRoll; false for a header listed by Meetings or ActiveMeetings.
+func (m *Meeting) HasRoll() bool { return m.whole || m.ID == 0 }
 
 // MeetingTally is a closed meeting's roll report (Guide 09-HD/BTCTW) and
 // its verdicts, as they stood when the meeting closed or was last amended.
