@@ -93,6 +93,12 @@ func genProvince(tb testing.TB, h *harness) *province {
 	if fi, err := os.Stat(h.path); err == nil {
 		p.size = fi.Size()
 	}
+	if err := h.db.View(func(tx *storage.Tx) error {
+		tb.Logf("data size %d bytes: %.0f bytes per member-year", tx.Size(), float64(tx.Size())/float64(p.members)/(float64(*provinceMonths)/12))
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
 	tb.Logf("province: %d cells, %d members, %d attendance marks, %d check-ins, %d MB", len(p.cells), p.members, p.marks, p.checkins, p.size>>20)
 	return p
 }

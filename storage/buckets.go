@@ -16,6 +16,7 @@ var (
 	bucketContacts    = []byte("contacts")    // "transport:user" → member id (index, schema v2)
 	bucketHomes       = []byte("homes")       // home cell id + member id → nil (index, schema v3)
 	bucketPeriodCells = []byte("periodcells") // home cell id + member id → nil: members with a status for a period, now or before (index, schema v6)
+	bucketNames       = []byte("names")       // 'c'+cell id or 'o'+organization id + folded name from a word on + 0 + member id → nil (index, schema v8; names.go)
 	bucketInvites     = []byte("invites")     // token → Invite
 	bucketConvs       = []byte("convs")       // "transport:chat:user" → Conv
 	bucketOffers      = []byte("offers")      // "transport:chat" → Offer (last choices shown)
@@ -59,7 +60,7 @@ var (
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
-	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells, bucketNames,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketKeyExpiry, bucketAudit,
 	bucketMeetings, bucketMarks, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,

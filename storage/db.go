@@ -71,13 +71,29 @@ func (db *DB) Path() string { return db.bolt.Path() }
 
 // Update runs fn in one read-write transaction.
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(writing(btx)) })
 }
 
 // Batch runs fn in a read-write transaction shared with concurrent callers.
 // fn may run more than once: it must only change the database.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(writing(btx)) })
+}
+
+// appendBuckets are the buckets whose new keys mostly come after every
+// key stored (ids from a sequence, times): their pages split full, not in
+// halves, or the file would be twice their size (bbolt's default 50 %).
+var appendBuckets = [][]byte{bucketMeetings, bucketMarks, bucketMembers, bucketAudit, bucketOutbox, bucketKeyExpiry}
+
+// writing is a write transaction whose append-mostly buckets split full
+// (bbolt keeps a bucket's handle, and its fill, for the transaction).
+func writing(btx *bolt.Tx) *Tx {
+	for _, name := range appendBuckets {
+		if b := btx.Bucket(name); b != nil {
+			b.FillPercent = marksFill
+		}
+	}
+	return &Tx{tx: btx}
 }
 
 // View runs fn in a read-only transaction.

@@ -10,7 +10,7 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 7
+const SchemaVersion = 8
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -31,6 +31,7 @@ var migrations = []migration{
 	{all: migrateFarAwayExempt}, // 4 → 5
 	{all: migrateIndexesV6},     // 5 → 6
 	{batch: migrateMarksBatch},  // 6 → 7
+	{batch: migrateNamesBatch},  // 7 → 8
 }
 
 // migrateBatch is how many records a batch of a batched migration moves.

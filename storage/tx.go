@@ -104,6 +104,13 @@ func (tx *Tx) PutCell(c *Cell) error {
 		return fmt.Errorf("cell's organization %d: %w", c.OrgID, err)
 	}
 	b := tx.tx.Bucket(bucketCells)
+	if c.ID != 0 {
+		if old, err := tx.Cell(c.ID); err == nil && old.OrgID != c.OrgID {
+			if err := tx.reindexCellNames(c.ID, old.OrgID, c.OrgID); err != nil {
+				return err
+			}
+		}
+	}
 	if err := nextID(b, &c.ID); err != nil {
 		return err
 	}
@@ -171,8 +178,10 @@ func (tx *Tx) PutMember(m *Member) error {
 	idx := tx.tx.Bucket(bucketContacts)
 	homes := tx.tx.Bucket(bucketHomes)
 	held := false // whether the member held a role before this change
+	var was *Member
 	if m.ID != 0 {
 		if old, err := tx.Member(m.ID); err == nil {
+			was = old
 			held = holdsRole(old)
 			for t, u := range old.Contacts {
 				if m.Contacts[t] != u {
@@ -218,6 +227,11 @@ func (tx *Tx) PutMember(m *Member) error {
 			return fmt.Errorf("contact %s already belongs to member %d", k, btoi(owner))
 		}
 		if err := idx.Put(k, itob(m.ID)); err != nil {
+			return err
+		}
+	}
+	if was == nil || was.Name != m.Name || was.HomeCellID != m.HomeCellID {
+		if err := reindexName(tx.tx, was, m); err != nil {
 			return err
 		}
 	}
@@ -450,3 +464,7 @@ func indexed[T any](tx *Tx, bucket []byte, owner uint64, load func(uint64) (*T, 
 	}
 	return out, nil
 }
+
+// Size is the size in bytes of the database as this transaction sees it:
+// its high-water mark of pages (the file may be larger, grown ahead).
+func (tx *Tx) Size() int64 { return tx.tx.Size() }
