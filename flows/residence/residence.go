@@ -514,10 +514,11 @@ func askLinkMember(c *core.Ctx) error {
 		c.Reply(c.T("res.ask_member"))
 		return nil
 	}
-	found, err := membersMatching(c.Tx, q)
+	found, _, err := membersMatching(c.Tx, q)
 	if err != nil {
 		return err
 	}
+	found = found[:min(len(found), maxMemberMatches)]
 	opts := make([]core.Opt, 0, len(found))
 	for i := range found {
 		home := ""
@@ -533,9 +534,9 @@ func askLinkMember(c *core.Ctx) error {
 // maxMemberMatches is how many members a name search shows.
 const maxMemberMatches = 8
 
-// answerLinkMember finds the member by name among every member of chibo
-// (their home cell may be in another organization); a tap picks one of the
-// matches shown.
+// answerLinkMember finds the member by name in every organization (their
+// home cell may be in another one), through the index of names; a tap picks
+// one of the matches shown.
 func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
 	cell, err := linkCell(c)
 	if err != nil {
@@ -553,7 +554,7 @@ func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
 	if core.Utf8Len(key) < 2 {
 		return "", core.Invalid("res.err_name_short")
 	}
-	found, err := membersMatching(c.Tx, key)
+	found, total, err := membersMatching(c.Tx, key)
 	if err != nil {
 		return "", err
 	}
@@ -563,26 +564,41 @@ func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
 	case len(found) == 1:
 		return pickLinkMember(c, cell, &found[0])
 	case len(found) > maxMemberMatches:
-		return "", core.Invalid("res.err_many_members", "Count", len(found))
+		return "", core.Invalid("res.err_many_members", "Count", total)
 	}
 	c.Data()["q"] = key // the next ask shows the matches as buttons
 	return "member", nil
 }
 
 // membersMatching lists the members (not transferred out) whose folded name
-// contains key.
-func membersMatching(tx *storage.Tx, key string) ([]storage.Member, error) {
-	all, err := tx.AllMembers()
+// reads key from one of its words on ("tran", "van minh"), up to
+// maxMemberMatches+1, and how many match in all. Their home cell may be in
+// another organization: it asks the index of names of each organization,
+// never reading every member.
+func membersMatching(tx *storage.Tx, key string) ([]storage.Member, int, error) {
+	orgs, err := tx.Orgs()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var found []storage.Member
-	for _, m := range all {
-		if strings.Contains(core.FoldForSearch(m.Name), key) && m.Status.Kind != storage.StatusLeft {
-			found = append(found, m)
+	total := 0
+	for _, o := range orgs {
+		ms, n, err := tx.OrgMembersNamed(o.ID, key, maxMemberMatches+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		total += n
+		for _, m := range ms {
+			if m.Status.Kind == storage.StatusLeft {
+				total--
+				continue
+			}
+			if len(found) <= maxMemberMatches {
+				found = append(found, m)
+			}
 		}
 	}
-	return found, nil
+	return found, total, nil
 }
 
 func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (string, error) {
