@@ -29,7 +29,7 @@ var (
 	bucketAudit       = []byte("audit")       // id → AuditEntry, in order
 
 	bucketMeetings         = []byte("meetings")         // id → Meeting: its header (with its roll until schema 7)
-	bucketMarks            = []byte("marks")            // meeting id + member id → Attendance, compact (see marks.go; schema v7)
+	bucketMarks            = []byte("marks")            // meeting id → the meeting's roll, compact (see marks.go; schema v7)
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
 	bucketMeetingSettings  = []byte("meetingsettings")  // cell id → MeetingSettings
 	bucketQualityTemplates = []byte("qualitytemplates") // organization id → QualityTemplate

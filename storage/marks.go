@@ -6,48 +6,45 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
 
-// Rolls beside meetings (schema 7). A meeting's record is its header; each
-// member's attendance is one row of the marks bucket, keyed by meeting id
-// then member id, in a compact binary form (about 20 bytes where the JSON
-// was 150). A year's view reads its meetings' headers and the marks it
-// shows, never a roll it does not show; an answer to a notice writes one
-// row, not the meeting's whole roll.
+// Rolls beside meetings (schema 7). A meeting's record is its header; its
+// roll is a second, compact record in the marks bucket under the meeting's
+// id: the entries in member id order, each a member id (as the difference
+// from the previous one) and the entry in a binary form (about 20 bytes
+// where the JSON was 150). A year's view reads its meetings' headers and
+// the rolls it shows, never the roll of a meeting it does not show.
 
-// marksFill is the marks bucket's fill when a page splits: rows arrive
-// mostly in key order (new meetings have higher ids), so pages split full.
+// marksFill is the fill at which the pages of append-mostly buckets split:
+// their new keys come after the others (new meetings have higher ids).
 const marksFill = 0.9
 
-func markKey(meetingID, memberID uint64) []byte { return pairKey(meetingID, memberID) }
+// rollFormat is the first byte of a stored roll.
+const rollFormat = 1
 
 // Roll returns the meeting's attendance, keyed by member id (empty, not
 // nil, when nobody has an entry).
 func (tx *Tx) Roll(meetingID uint64) (map[uint64]*Attendance, error) {
-	roll := map[uint64]*Attendance{}
-	prefix := itob(meetingID)
-	c := tx.tx.Bucket(bucketMarks).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		a, err := decodeAttendance(v)
-		if err != nil {
-			return nil, fmt.Errorf("mark %d of meeting %d: %w", btoi(k[8:]), meetingID, err)
-		}
-		roll[btoi(k[8:])] = a
+	roll, err := decodeRoll(tx.tx.Bucket(bucketMarks).Get(itob(meetingID)))
+	if err != nil {
+		return nil, fmt.Errorf("roll of meeting %d: %w", meetingID, err)
 	}
 	return roll, nil
 }
 
 // LoadRoll fills m.Roll with the meeting's whole roll, for a meeting listed
-// by Meetings, MeetingsIn or ActiveMeetings (which return headers).
+// by Meetings, MeetingsIn or ActiveMeetings (which return headers). Entries
+// m.Roll holds already stand.
 func (tx *Tx) LoadRoll(m *Meeting) error {
 	roll, err := tx.Roll(m.ID)
 	if err != nil {
 		return err
 	}
-	for id, a := range m.Roll { // entries already read or set stand
+	for id, a := range m.Roll {
 		roll[id] = a
 	}
 	m.Roll, m.whole = roll, true
@@ -74,47 +71,117 @@ func (tx *Tx) LoadAttendance(m *Meeting, memberID uint64) error {
 // Attendance returns one member's entry on a meeting's roll, ErrNotFound
 // when they have none.
 func (tx *Tx) Attendance(meetingID, memberID uint64) (*Attendance, error) {
-	v := tx.tx.Bucket(bucketMarks).Get(markKey(meetingID, memberID))
-	if v == nil {
-		return nil, ErrNotFound
-	}
-	a, err := decodeAttendance(v)
+	roll, err := tx.Roll(meetingID)
 	if err != nil {
-		return nil, fmt.Errorf("mark %d of meeting %d: %w", memberID, meetingID, err)
+		return nil, err
+	}
+	a, ok := roll[memberID]
+	if !ok {
+		return nil, ErrNotFound
 	}
 	return a, nil
 }
 
-// PutAttendance stores one member's entry on a meeting's roll. It writes
-// nothing when the entry is stored as it is.
+// PutAttendance stores one member's entry on a meeting's roll.
 func (tx *Tx) PutAttendance(meetingID, memberID uint64, a *Attendance) error {
-	if meetingID == 0 || memberID == 0 {
-		return fmt.Errorf("attendance without meeting (%d) or member (%d)", meetingID, memberID)
-	}
-	b := tx.tx.Bucket(bucketMarks)
-	k, v := markKey(meetingID, memberID), encodeAttendance(a)
-	if bytes.Equal(b.Get(k), v) {
+	return tx.putRoll(meetingID, map[uint64]*Attendance{memberID: a})
+}
+
+// putRoll stores every entry of roll in the meeting's stored roll (entries
+// it lacks are left as stored). It writes nothing when nothing changed.
+func (tx *Tx) putRoll(meetingID uint64, roll map[uint64]*Attendance) error {
+	if len(roll) == 0 {
 		return nil
 	}
-	b.FillPercent = marksFill
-	return b.Put(k, v)
-}
-
-// putRoll stores every entry of roll (entries it lacks are left as stored).
-func (tx *Tx) putRoll(meetingID uint64, roll map[uint64]*Attendance) error {
+	if meetingID == 0 {
+		return fmt.Errorf("attendance without meeting")
+	}
+	b := tx.tx.Bucket(bucketMarks)
+	old := b.Get(itob(meetingID))
+	stored, err := decodeRoll(old)
+	if err != nil {
+		return fmt.Errorf("roll of meeting %d: %w", meetingID, err)
+	}
 	for id, a := range roll {
-		if a == nil {
-			continue
+		if id == 0 {
+			return fmt.Errorf("attendance without member at meeting %d", meetingID)
 		}
-		if err := tx.PutAttendance(meetingID, id, a); err != nil {
-			return err
+		if a != nil {
+			stored[id] = a
 		}
 	}
-	return nil
+	v := encodeRoll(stored)
+	if bytes.Equal(old, v) {
+		return nil
+	}
+	return b.Put(itob(meetingID), v)
 }
 
-// CountMarks counts the attendance rows of every meeting.
-func (tx *Tx) CountMarks() int { return count(tx.tx.Bucket(bucketMarks)) }
+// CountMarks counts the entries on every meeting's roll.
+func (tx *Tx) CountMarks() (int, error) {
+	n := 0
+	err := tx.tx.Bucket(bucketMarks).ForEach(func(k, v []byte) error {
+		roll, err := decodeRoll(v)
+		n += len(roll)
+		return err
+	})
+	return n, err
+}
+
+// encodeRoll is the stored form of a roll: the format byte, the number of
+// entries, then in member id order each id's difference from the previous
+// one, the entry's length and the entry (encodeAttendance, without its
+// format byte).
+func encodeRoll(roll map[uint64]*Attendance) []byte {
+	ids := make([]uint64, 0, len(roll))
+	for id := range roll {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	w := &markWriter{b: make([]byte, 0, 2+len(roll)*24)}
+	w.b = append(w.b, rollFormat)
+	w.uint(uint64(len(ids)))
+	prev := uint64(0)
+	for _, id := range ids {
+		w.uint(id - prev)
+		prev = id
+		a := encodeAttendance(roll[id])[1:]
+		w.uint(uint64(len(a)))
+		w.b = append(w.b, a...)
+	}
+	return w.b
+}
+
+// decodeRoll reads what encodeRoll wrote; nil is an empty roll.
+func decodeRoll(v []byte) (map[uint64]*Attendance, error) {
+	roll := map[uint64]*Attendance{}
+	if v == nil {
+		return roll, nil
+	}
+	if len(v) == 0 || v[0] != rollFormat {
+		return nil, errBadMark
+	}
+	r := &markReader{b: v[1:]}
+	n := r.uint()
+	id := uint64(0)
+	for i := uint64(0); i < n && r.err == nil; i++ {
+		id += r.uint()
+		size := r.uint()
+		if r.err != nil || size > uint64(len(r.b)) {
+			return nil, errBadMark
+		}
+		a, err := decodeFields(r.b[:size])
+		if err != nil {
+			return nil, err
+		}
+		roll[id] = a
+		r.b = r.b[size:]
+	}
+	if r.err != nil || len(r.b) != 0 {
+		return nil, errBadMark
+	}
+	return roll, nil
+}
 
 // Codes of the enumerations in the binary form. Code 0 means the value
 // follows as a string, so a value added later is stored too.
@@ -306,7 +373,12 @@ func decodeAttendance(v []byte) (*Attendance, error) {
 	if len(v) == 0 || v[0] != attendanceFormat {
 		return nil, errBadMark
 	}
-	r := &markReader{b: v[1:]}
+	return decodeFields(v[1:])
+}
+
+// decodeFields reads an encoded attendance after its format byte.
+func decodeFields(v []byte) (*Attendance, error) {
+	r := &markReader{b: v}
 	bits := r.uint()
 	a := &Attendance{}
 	if bits&fRSVP != 0 {
@@ -362,8 +434,8 @@ func decodeAttendance(v []byte) (*Attendance, error) {
 // recorded in meta out of their records into the marks bucket (schema 6 →
 // 7). Each batch is its own transaction, and records where it stopped in
 // the same transaction: a kill between batches loses nothing and moves
-// nothing twice (a meeting's marks are rows keyed by meeting and member,
-// and its header is rewritten without them in the batch that moves them).
+// nothing twice (a meeting's header is rewritten without its roll in the
+// batch that stores the roll).
 func migrateMarksBatch(tx *bolt.Tx, limit int) (more bool, err error) {
 	meta, meetings := tx.Bucket(bucketMeta), tx.Bucket(bucketMeetings)
 	after := uint64(0)

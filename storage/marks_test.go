@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,6 +47,26 @@ func TestAttendance_compactRoundTrip(t *testing.T) {
 	for _, bad := range [][]byte{nil, {2}, {1}, {1, 1}, {1, 1, 9}, append(encodeAttendance(&full), 0)} {
 		if _, err := decodeAttendance(bad); err == nil {
 			t.Errorf("decode %v: no error", bad)
+		}
+	}
+	// A roll: ids of any size, in any order, an empty entry too.
+	roll := map[uint64]*Attendance{300000: &full, 2: {}, 7: &unknown, 1 << 40: {Outcome: OutcomeExempt}}
+	got, err := decodeRoll(encodeRoll(roll))
+	if err != nil || len(got) != len(roll) {
+		t.Fatalf("roll round trip: %v, %v", got, err)
+	}
+	for id, a := range roll {
+		if got[id] == nil || !sameAttendance(got[id], a) {
+			t.Errorf("roll entry %d: %+v, want %+v", id, got[id], a)
+		}
+	}
+	if empty, err := decodeRoll(nil); err != nil || len(empty) != 0 {
+		t.Errorf("no roll: %v, %v", empty, err)
+	}
+	enc := encodeRoll(roll)
+	for _, bad := range [][]byte{{}, {2, 0}, {1, 1}, enc[:len(enc)-1], append(slices.Clone(enc), 0)} {
+		if _, err := decodeRoll(bad); err == nil {
+			t.Errorf("decode roll %v: no error", bad)
 		}
 	}
 }
@@ -209,7 +230,7 @@ func checkRollsMoved(t *testing.T, db *DB, want []Meeting) {
 				t.Errorf("meeting %d still holds its roll", w.ID)
 			}
 		}
-		if n := tx.CountMarks(); n != marks {
+		if n, err := tx.CountMarks(); err != nil || n != marks {
 			t.Errorf("%d marks stored, want %d", n, marks)
 		}
 		return nil

@@ -142,10 +142,11 @@ type Meeting struct {
 	Amendments []Amendment `json:"amendments,omitempty"`
 	// Roll is keyed by member id. Since schema 7 it is stored beside the
 	// meeting, a row per member (marks.go), and the record keeps only the
-	// header: Meeting, RegularMeeting and MeetingByCode fill it; Meetings,
-	// MeetingsIn and ActiveMeetings return headers (LoadRoll or
-	// LoadAttendance fill it); PutMeeting stores the entries it holds. The
-	// JSON field is read only by the migrations of older files.
+	// header: Meeting and MeetingByCode fill it; Meetings, MeetingsIn,
+	// ActiveMeetings and RegularMeeting return headers (LoadRoll or
+	// LoadAttendance fill it); PutMeeting stores the entries it holds in
+	// the stored roll. The JSON field is read only by the migrations of
+	// older files.
 	Roll    map[uint64]*Attendance `json:"roll,omitempty"`
 	Score   *QualityScore          `json:"score,omitempty"`
 	Created time.Time              `json:"created"`
@@ -156,8 +157,8 @@ type Meeting struct {
 }
 
 // HasRoll reports whether m.Roll holds the meeting's whole roll: true for a
-// meeting read by Meeting, RegularMeeting or MeetingByCode, or after
-// LoadRoll; false for a header listed by Meetings or ActiveMeetings.
+// meeting read by Meeting or MeetingByCode, or after LoadRoll; false for a
+// header (Meetings, ActiveMeetings, RegularMeeting).
 func (m *Meeting) HasRoll() bool { return m.whole || m.ID == 0 }
 
 // MeetingTally is a closed meeting's roll report (Guide 09-HD/BTCTW) and
@@ -419,13 +420,13 @@ func (tx *Tx) ActiveMeetings() ([]Meeting, error) {
 }
 
 // RegularMeeting returns the cell's regular meeting of month ("2006-01"),
-// cancelled or not.
+// cancelled or not, without its roll.
 func (tx *Tx) RegularMeeting(cellID uint64, month string) (*Meeting, error) {
 	v := tx.tx.Bucket(bucketMeetingIndex).Get(append(append([]byte("r"), itob(cellID)...), month...))
 	if v == nil {
 		return nil, ErrNotFound
 	}
-	return tx.Meeting(btoi(v))
+	return tx.meetingHeader(btoi(v))
 }
 
 // HasThematic reports whether the cell has a thematic session (alone or

@@ -80,6 +80,7 @@ func (db *DB) migrateOne(v uint64) error {
 	m := migrations[v-1]
 	for n, more := 1, m.batch != nil; more; n++ {
 		err := db.bolt.Update(func(tx *bolt.Tx) (err error) {
+			writing(tx)
 			more, err = m.batch(tx, migrateBatch)
 			if err == nil && afterMigrateBatch != nil {
 				afterMigrateBatch(n)
