@@ -26,6 +26,7 @@ var (
 	provinceCells  = flag.Int("province.cells", 50, "cells of 20 members in the generated province")
 	provinceBig    = flag.Int("province.big", 1, "cells of 200 members in the generated province")
 	provinceMonths = flag.Int("province.months", 24, "months of closed meetings and check-ins")
+	provinceKeep   = flag.String("province.keep", "", "copy the generated file there (to serve it, e.g. TestBinary_residentAtFirstPoll)")
 )
 
 // province is what the generator made: the ids the benchmarks use.
@@ -98,6 +99,11 @@ func genProvince(tb testing.TB, h *harness) *province {
 		return nil
 	}); err != nil {
 		tb.Fatal(err)
+	}
+	if *provinceKeep != "" {
+		if err := h.db.BackupFile(*provinceKeep); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	tb.Logf("province: %d cells, %d members, %d attendance marks, %d check-ins, %d MB", len(p.cells), p.members, p.marks, p.checkins, p.size>>20)
 	return p
