@@ -447,9 +447,10 @@ func migrateMarksBatch(tx *bolt.Tx, limit int) (more bool, err error) {
 		m Meeting
 	}
 	var batch []moved
+	marks := 0 // a batch moves up to limit meetings or 20×limit marks
 	c := meetings.Cursor()
 	for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-		if len(batch) == limit {
+		if len(batch) == limit || marks >= 20*limit {
 			more = true
 			break
 		}
@@ -458,6 +459,7 @@ func migrateMarksBatch(tx *bolt.Tx, limit int) (more bool, err error) {
 			return false, fmt.Errorf("meeting %x: %w", k, err)
 		}
 		batch = append(batch, moved{bytes.Clone(k), m})
+		marks += len(m.Roll)
 	}
 	t := &Tx{tx: tx}
 	for _, mv := range batch {

@@ -242,7 +242,7 @@ func (tx *Tx) reindexCellNames(cellID, fromOrg, toOrg uint64) error {
 // migration indexed, while it runs.
 var keyNamesIndexed = []byte("migrate8_names_after")
 
-// migrateNamesBatch indexes the names of up to limit×10 members after the
+// migrateNamesBatch indexes the names of up to limit×4 members after the
 // one recorded in meta (schema 7 → 8), recording where it stopped in the
 // same transaction. Rows are keys: a batch done twice writes the same rows.
 func migrateNamesBatch(tx *bolt.Tx, limit int) (more bool, err error) {
@@ -254,7 +254,7 @@ func migrateNamesBatch(tx *bolt.Tx, limit int) (more bool, err error) {
 	var batch []Member
 	c := members.Cursor()
 	for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-		if len(batch) == limit*10 {
+		if len(batch) == limit*4 {
 			more = true
 			break
 		}
