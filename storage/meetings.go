@@ -141,7 +141,7 @@ type Meeting struct {
 	// Amendments are the changes made to the meeting after it closed.
 	Amendments []Amendment `json:"amendments,omitempty"`
 	// Roll is keyed by member id. Since schema 7 it is stored beside the
-	// meeting, a row per member (marks.go), and the record keeps only the
+	// meeting, one compact record (marks.go), and the record keeps only the
 	// header: Meeting and MeetingByCode fill it; Meetings, MeetingsIn,
 	// ActiveMeetings and RegularMeeting return headers (LoadRoll or
 	// LoadAttendance fill it); PutMeeting stores the entries it holds in
