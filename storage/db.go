@@ -30,11 +30,16 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync on commit. Only for benchmarks and throwaway files.
 	NoSync bool
+	// Migrating, when set, is told after each committed batch of a batched
+	// migration: the version being left and how many batches are done (a
+	// province's first start after an upgrade takes minutes).
+	Migrating func(from uint64, batches int)
 }
 
 // DB is chibo's database.
 type DB struct {
-	bolt *bolt.DB
+	bolt      *bolt.DB
+	migrating func(from uint64, batches int)
 }
 
 // Open opens or creates the database at path with mode 0600, creates every
@@ -55,7 +60,7 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: b}
+	db := &DB{bolt: b, migrating: opt.Migrating}
 	if err := db.migrate(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)

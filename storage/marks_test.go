@@ -246,10 +246,14 @@ func checkRollsMoved(t *testing.T, db *DB, want []Meeting) {
 func TestOpen_migratesV6RollsBesideMeetings(t *testing.T) {
 	path := v6File(t)
 	want := legacyRolls(t, path)
-	db, err := Open(path, Options{NoSync: true})
+	told := map[uint64]int{} // batches done, by version left
+	db, err := Open(path, Options{NoSync: true, Migrating: func(from uint64, batches int) { told[from] = batches }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
 	checkRollsMoved(t, db, want)
+	if told[6] == 0 || told[7] == 0 || len(told) != 2 {
+		t.Errorf("progress told: %v, want batches of 6 → 7 and 7 → 8", told)
+	}
 }

@@ -91,6 +91,9 @@ func (db *DB) migrateOne(v uint64) error {
 		if err != nil {
 			return err
 		}
+		if db.migrating != nil {
+			db.migrating(v, n)
+		}
 	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		if m.all != nil {
