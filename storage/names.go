@@ -16,12 +16,13 @@ import (
 )
 
 // The index of names (schema 8): members by accent-folded name, within their
-// home cell and within its organization, never over every member. Each
-// member has one row per word of their folded name, keyed by the name from
-// that word on, so typing any whole first words ("nguyen van", "binh",
-// "thi binh") seeks the rows that begin with them:
+// home cell and within its organization, never over every member; and
+// cells by name. Each has one row per word of its folded name, keyed by the
+// name from that word on, so typing any whole first words ("nguyen van",
+// "binh", "thi binh") seeks the rows that begin with them:
 //
 //	scope ('c' cell, 'o' organization) + scope id + name from a word + 0 + member id → nil
+//	'k' + 0 + cell name from a word + 0 + cell id → nil
 
 // maxNameKey bounds the name part of a row, in bytes: a longer query is
 // checked against the member's whole name (NameMatches).
@@ -243,40 +244,130 @@ func (tx *Tx) reindexCellNames(cellID, fromOrg, toOrg uint64) error {
 	return nil
 }
 
-// keyNamesIndexed is the meta key of the last member the schema 8
-// migration indexed, while it runs.
-var keyNamesIndexed = []byte("migrate8_names_after")
+// cellScope is the scope of the rows of cells' names.
+var cellScope = nameScope('k', 0)
 
-// migrateNamesBatch indexes the names of up to limit×4 members after the
-// one recorded in meta (schema 7 → 8), recording where it stopped in the
-// same transaction. Rows are keys: a batch done twice writes the same rows.
+// reindexCellName replaces the name rows of old (nil: none) by those of c.
+func reindexCellName(tx *bolt.Tx, old, c *Cell) error {
+	b := tx.Bucket(bucketNames)
+	if old != nil {
+		for _, s := range nameSuffixes(old.Name) {
+			if err := b.Delete(nameRow(cellScope, s, old.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range nameSuffixes(c.Name) {
+		if err := b.Put(nameRow(cellScope, s, c.ID), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CellsNamed lists up to limit cells whose folded name reads query (folded
+// here) from one of its words on, through the index of names, and how many
+// match in all.
+func (tx *Tx) CellsNamed(query string, limit int) ([]Cell, int, error) {
+	long := len(Fold(query)) > maxNameKey
+	want := limit
+	if long {
+		want = int(^uint(0) >> 1)
+	}
+	ids, n := tx.named(cellScope, query, want)
+	out := make([]Cell, 0, len(ids))
+	for _, id := range ids {
+		c, err := tx.Cell(id)
+		if errors.Is(err, ErrNotFound) {
+			n--
+			continue
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("cell %d of the index of names: %w", id, err)
+		}
+		if !long || NameMatches(c.Name, Fold(query)) {
+			out = append(out, *c)
+		}
+	}
+	if long {
+		n = len(out)
+		out = out[:min(limit, len(out))]
+	}
+	return out, n, nil
+}
+
+// keyNamesIndexed and keyCellNamesIndexed are the meta keys of the last
+// member and the last cell the schema 8 migration indexed, while it runs
+// (namesDone when all are).
+var (
+	keyNamesIndexed     = []byte("migrate8_names_after")
+	keyCellNamesIndexed = []byte("migrate8_cells_after")
+)
+
+const namesDone = ^uint64(0)
+
+// migrateNamesBatch indexes the names of up to limit×4 members, then of
+// cells, after the last one recorded in meta (schema 7 → 8), recording
+// where it stopped in the same transaction. Rows are keys: a batch done
+// twice writes the same rows.
 func migrateNamesBatch(tx *bolt.Tx, limit int) (more bool, err error) {
-	meta, members := tx.Bucket(bucketMeta), tx.Bucket(bucketMembers)
+	more, err = indexBatch(tx, bucketMembers, keyNamesIndexed, limit*4, func(v []byte) error {
+		var m Member
+		if err := json.Unmarshal(v, &m); err != nil {
+			return err
+		}
+		return reindexName(tx, nil, &m)
+	})
+	if err != nil || more {
+		return more, err
+	}
+	more, err = indexBatch(tx, bucketCells, keyCellNamesIndexed, limit*4, func(v []byte) error {
+		var c Cell
+		if err := json.Unmarshal(v, &c); err != nil {
+			return err
+		}
+		return reindexCellName(tx, nil, &c)
+	})
+	if err != nil || more {
+		return more, err
+	}
+	meta := tx.Bucket(bucketMeta)
+	if err := meta.Delete(keyNamesIndexed); err != nil {
+		return false, err
+	}
+	return false, meta.Delete(keyCellNamesIndexed)
+}
+
+// indexBatch applies index to up to limit records of bucket (keyed by id)
+// after the id recorded under progress in meta, and records the last one,
+// or namesDone after the last record.
+func indexBatch(tx *bolt.Tx, bucket, progress []byte, limit int, index func(v []byte) error) (more bool, err error) {
+	meta := tx.Bucket(bucketMeta)
 	after := uint64(0)
-	if v := meta.Get(keyNamesIndexed); len(v) == 8 {
+	if v := meta.Get(progress); len(v) == 8 {
 		after = btoi(v)
 	}
-	var batch []Member
-	c := members.Cursor()
+	if after == namesDone {
+		return false, nil
+	}
+	type rec struct{ k, v []byte }
+	var batch []rec
+	c := tx.Bucket(bucket).Cursor()
 	for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-		if len(batch) == limit*4 {
+		if len(batch) == limit {
 			more = true
 			break
 		}
-		var m Member
-		if err := json.Unmarshal(v, &m); err != nil {
-			return false, fmt.Errorf("member %x: %w", k, err)
-		}
-		batch = append(batch, m)
+		batch = append(batch, rec{bytes.Clone(k), bytes.Clone(v)})
 	}
-	for i := range batch {
-		if err := reindexName(tx, nil, &batch[i]); err != nil {
-			return false, err
+	for _, r := range batch {
+		if err := index(r.v); err != nil {
+			return false, fmt.Errorf("%s %x: %w", bucket, r.k, err)
 		}
-		after = batch[i].ID
+		after = btoi(r.k)
 	}
 	if !more {
-		return false, meta.Delete(keyNamesIndexed)
+		after = namesDone
 	}
-	return true, meta.Put(keyNamesIndexed, itob(after))
+	return more, meta.Put(progress, itob(after))
 }

@@ -99,6 +99,20 @@ func TestTx_MembersNamed(t *testing.T) {
 		if got, _, _ := tx.OrgMembersNamed(other.ID, "do van", 8); len(got) != 1 {
 			t.Errorf("the new organization finds %q", namesOf(got))
 		}
+		// Cells by name, over every organization; a renamed cell by its new name.
+		if got, n, err := tx.CellsNamed("CHI BO", 2); err != nil || len(got) != 2 || n != 3 {
+			t.Errorf("cells named chi bo: %v (%d), %v", got, n, err)
+		}
+		c3.Name = "Chi bộ Ấp Đông"
+		if err := tx.PutCell(c3); err != nil {
+			return err
+		}
+		if got, n, _ := tx.CellsNamed("ap dong", 8); n != 1 || got[0].ID != c3.ID {
+			t.Errorf("cells named ap dong: %v (%d)", got, n)
+		}
+		if _, n, _ := tx.CellsNamed("3", 8); n != 0 {
+			t.Errorf("the old name still finds %d cells", n)
+		}
 		return nil
 	})
 	if err != nil {
@@ -142,6 +156,12 @@ func TestOpen_migratesV6NamesIndex(t *testing.T) {
 		}
 		if n < 200 {
 			t.Errorf("only %d members checked", n)
+		}
+		for _, c := range cells {
+			found, _, err := tx.CellsNamed(c.Name, 10)
+			if err != nil || !slices.ContainsFunc(found, func(f Cell) bool { return f.ID == c.ID }) {
+				t.Errorf("cell %q not found by its name: %v %v", c.Name, found, err)
+			}
 		}
 		return nil
 	})

@@ -104,15 +104,24 @@ func (tx *Tx) PutCell(c *Cell) error {
 		return fmt.Errorf("cell's organization %d: %w", c.OrgID, err)
 	}
 	b := tx.tx.Bucket(bucketCells)
+	var was *Cell
 	if c.ID != 0 {
-		if old, err := tx.Cell(c.ID); err == nil && old.OrgID != c.OrgID {
-			if err := tx.reindexCellNames(c.ID, old.OrgID, c.OrgID); err != nil {
-				return err
+		if old, err := tx.Cell(c.ID); err == nil {
+			was = old
+			if old.OrgID != c.OrgID {
+				if err := tx.reindexCellNames(c.ID, old.OrgID, c.OrgID); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	if err := nextID(b, &c.ID); err != nil {
 		return err
+	}
+	if was == nil || was.Name != c.Name {
+		if err := reindexCellName(tx.tx, was, c); err != nil {
+			return err
+		}
 	}
 	return putJSON(b, itob(c.ID), c)
 }

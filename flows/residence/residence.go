@@ -441,23 +441,23 @@ func linkMember(c *core.Ctx) (*storage.Member, error) {
 }
 
 func askLinkCell(c *core.Ctx) error {
-	cells, err := c.Tx.Cells()
-	if err != nil {
-		return err
-	}
 	var opts []core.Opt
-	for i := range cells {
-		if cells[i].ID == c.Me.HomeCellID || len(opts) == maxCellChoices {
+	for _, id := range c.Tx.CellIDsAfter(0, maxCellChoices+1) { // the first cells, not every one
+		if id == c.Me.HomeCellID || len(opts) == maxCellChoices {
 			continue
 		}
-		opts = append(opts, core.Opt{Label: core.CkShorten(cellLabel(c, &cells[i]), 60), Value: fmt.Sprint(cells[i].ID)})
+		cell, err := c.Tx.Cell(id)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, core.Opt{Label: core.CkShorten(cellLabel(c, cell), 60), Value: fmt.Sprint(cell.ID)})
 	}
 	c.Ask(c.T("res.ask_cell"), 1, opts...)
 	return nil
 }
 
 // answerLinkCell takes a tapped cell, a typed code (the number shown with
-// the cell), or a part of its name.
+// the cell), or its name from one of its words on ("thu", "ap dong").
 func answerLinkCell(c *core.Ctx, in core.Input) (string, error) {
 	query := in.Choice
 	if query == "" {
@@ -477,24 +477,17 @@ func answerLinkCell(c *core.Ctx, in core.Input) (string, error) {
 		}
 		found = cell
 	} else {
-		cells, err := c.Tx.Cells()
+		matches, n, err := c.Tx.CellsNamed(query, 1) // the index of names, not every cell
 		if err != nil {
 			return "", err
 		}
-		key := core.FoldForSearch(query)
-		var matches []storage.Cell
-		for _, cell := range cells {
-			if strings.Contains(core.FoldForSearch(cell.Name), key) {
-				matches = append(matches, cell)
-			}
-		}
-		switch len(matches) {
+		switch n {
 		case 0:
 			return "", core.Invalid("res.err_no_cell", "Query", query)
 		case 1:
 			found = &matches[0]
 		default:
-			return "", core.Invalid("res.err_many_cells", "Count", len(matches))
+			return "", core.Invalid("res.err_many_cells", "Count", n)
 		}
 	}
 	if found.ID == c.Me.HomeCellID {
