@@ -302,6 +302,9 @@ func (tx *Tx) Meeting(id uint64) (*Meeting, error) {
 	return m, tx.LoadRoll(m)
 }
 
+// MeetingHeader returns the meeting with the id without its roll.
+func (tx *Tx) MeetingHeader(id uint64) (*Meeting, error) { return tx.meetingHeader(id) }
+
 // meetingHeader returns the meeting's record without its roll.
 func (tx *Tx) meetingHeader(id uint64) (*Meeting, error) {
 	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
