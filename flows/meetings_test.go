@@ -16,13 +16,24 @@ func (h *harness) meetings() []storage.Meeting {
 	var ms []storage.Meeting
 	err := h.db.View(func(tx *storage.Tx) error {
 		var err error
-		ms, err = tx.Meetings(h.cell.ID)
+		ms, err = meetingsWithRolls(tx, h.cell.ID)
 		return err
 	})
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return ms
+}
+
+// meetingsWithRolls lists the cell's meetings in time order with their rolls.
+func meetingsWithRolls(tx *storage.Tx, cellID uint64) ([]storage.Meeting, error) {
+	ms, err := tx.Meetings(cellID)
+	for i := range ms {
+		if err == nil {
+			err = tx.LoadRoll(&ms[i])
+		}
+	}
+	return ms, err
 }
 
 // meeting returns the stored meeting with the id.

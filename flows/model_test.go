@@ -809,7 +809,7 @@ func (w *world) cancel(mt *storage.Meeting) *storage.Meeting {
 	w.endConv(l)
 	var again *storage.Meeting
 	w.view(func(tx *storage.Tx) error {
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		for i := range ms {
 			if ms[i].ID != mt.ID && ms[i].Kind == storage.MeetingRegular && ms[i].Month == mt.Month && ms[i].Active() {
 				again = &ms[i]
@@ -894,7 +894,7 @@ func (w *world) newExtra(first time.Time) *storage.Meeting {
 	w.endConv(l)
 	var found *storage.Meeting
 	w.view(func(tx *storage.Tx) error {
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		for i := range ms {
 			if ms[i].Kind != storage.MeetingRegular && ms[i].At.Equal(day) && ms[i].Active() {
 				found = &ms[i]
@@ -1073,7 +1073,7 @@ func duesKeyOf(member uint64, month string) string { return fmt.Sprintf("%d/%s",
 func (w *world) read() modelState {
 	s := modelState{meetings: map[uint64]storage.Meeting{}, dues: map[string]storage.Dues{}, away: map[uint64]storage.FarAwayRequest{}}
 	w.view(func(tx *storage.Tx) error {
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		if err != nil {
 			return err
 		}
@@ -1409,7 +1409,7 @@ func (w *world) checkBooks() {
 	w.t.Helper()
 	w.view(func(tx *storage.Tx) error {
 		c := &core.Ctx{E: w.h.e, Tx: tx, Now: w.h.now, Lang: "vi"}
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		if err != nil {
 			return err
 		}

@@ -29,6 +29,7 @@ var (
 	provinceCells  = flag.Int("province.cells", 50, "cells of 20 members in the generated province")
 	provinceBig    = flag.Int("province.big", 1, "cells of 200 members in the generated province")
 	provinceMonths = flag.Int("province.months", 24, "months of closed meetings and check-ins")
+	provinceKeep   = flag.String("province.keep", "", "copy the generated file there (to serve it, e.g. TestBinary_residentAtFirstPoll)")
 )
 
 // province is what the generator made: the ids the benchmarks use.
@@ -95,6 +96,17 @@ func genProvince(tb testing.TB, h *harness) *province {
 	}
 	if fi, err := os.Stat(h.path); err == nil {
 		p.size = fi.Size()
+	}
+	if err := h.db.View(func(tx *storage.Tx) error {
+		tb.Logf("data size %d bytes: %.0f bytes per member-year", tx.Size(), float64(tx.Size())/float64(p.members)/(float64(*provinceMonths)/12))
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	if *provinceKeep != "" {
+		if err := h.db.BackupFile(*provinceKeep); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	tb.Logf("province: %d cells, %d members, %d attendance marks, %d check-ins, %d MB", len(p.cells), p.members, p.marks, p.checkins, p.size>>20)
 	return p
@@ -286,6 +298,10 @@ func BenchmarkProvince(b *testing.B) {
 		if *provinceBig == 0 {
 			b.Skip("no 200-member cell (-province.big=0)")
 		}
+		// CPU time, beside the wall time: on a shared machine it is the
+		// figure that does not depend on the other processes.
+		cpu0 := cpuTime()
+		defer func() { b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op") }()
 		for b.Loop() {
 			if err := h.db.View(func(tx *storage.Tx) error {
 				cell, err := tx.Cell(p.cells[0])

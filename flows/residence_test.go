@@ -11,6 +11,8 @@ import (
 
 	"chibo/flows/chat"
 	"chibo/storage"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // resWorld is a residence cell (the harness cell, secretary "sec", deputy
@@ -688,4 +690,35 @@ func TestResidence_MemberSeesResidenceMeetings(t *testing.T) {
 	h.wantContains(out, h.vi("res.att_header", "Cell", "Chi bộ Thử", "Year", 2026)+"\n"+
 		h.vi("res.att_line", "Date", "03/03/2026", "Kind", h.vi("mt.kind_regular"), "State", h.vi("res.state_present"))+"\n"+
 		h.vi("res.att_total", "Present", 1, "Held", 1))
+}
+
+// TestResidence_LinkSearchReadsOnlyTheIndex: typing a name to register a
+// member asks the index of names, never every member of chibo (issue 15:
+// ~2 s at province size). A member's record that no index lists and that
+// cannot be read stands for the province's other 100,000: the old search
+// read it and failed.
+func TestResidence_LinkSearchReadsOnlyTheIndex(t *testing.T) {
+	w := newResWorld(t)
+	h := w.h
+	h.db.Close()
+	raw, err := bolt.Open(h.path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("members")).Put([]byte{0, 0, 0, 0, 0, 0x0f, 0x42, 0x3f}, []byte("{not a member"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	h.open()
+	h.say("sec", "/residence")
+	h.tap("sec", "Đăng ký đảng viên")
+	// Unaccented, in capitals, from the middle name on: found in the other
+	// organization.
+	h.wantText(h.say("sec", "VAN MINH"), "vi", "res.ask_workplace")
+	h.say("sec", "hủy")
+	h.tap("sec", "Đăng ký đảng viên")
+	// Inside a word is not how anyone types a name.
+	h.wantText(h.say("sec", "inh"), "vi", "res.err_no_member")
 }

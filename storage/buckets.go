@@ -16,6 +16,7 @@ var (
 	bucketContacts    = []byte("contacts")    // "transport:user" → member id (index, schema v2)
 	bucketHomes       = []byte("homes")       // home cell id + member id → nil (index, schema v3)
 	bucketPeriodCells = []byte("periodcells") // home cell id + member id → nil: members with a status for a period, now or before (index, schema v6)
+	bucketNames       = []byte("names")       // 'c'+cell id or 'o'+organization id + folded name from a word on + 0 + member id → nil (index, schema v8; names.go)
 	bucketInvites     = []byte("invites")     // token → Invite
 	bucketConvs       = []byte("convs")       // "transport:chat:user" → Conv
 	bucketOffers      = []byte("offers")      // "transport:chat" → Offer (last choices shown)
@@ -27,7 +28,8 @@ var (
 	bucketKeyExpiry   = []byte("keyexpiry")   // unix time the key can be forgotten + idempotency key → nil (schema v6)
 	bucketAudit       = []byte("audit")       // id → AuditEntry, in order
 
-	bucketMeetings         = []byte("meetings")         // id → Meeting (with its roll)
+	bucketMeetings         = []byte("meetings")         // id → Meeting: its header (with its roll until schema 7)
+	bucketMarks            = []byte("marks")            // meeting id → the meeting's roll, compact (see marks.go; schema v7)
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
 	bucketMeetingSettings  = []byte("meetingsettings")  // cell id → MeetingSettings
 	bucketQualityTemplates = []byte("qualitytemplates") // organization id → QualityTemplate
@@ -76,10 +78,10 @@ var (
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
-	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells, bucketNames,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketKeyExpiry, bucketAudit,
-	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
+	bucketMeetings, bucketMarks, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
 	bucketCheckins, bucketCheckinCells, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,

@@ -241,7 +241,7 @@ func startDueRebuild(tx *bolt.Tx) error {
 	return tx.Bucket(bucketMeta).Put(keyDueRebuild, itob(0))
 }
 
-// migrateDueIndex (schema 7) makes the due-work index: the buckets exist
+// migrateDueIndex (schema 9) makes the due-work index: the buckets exist
 // already (Open creates every registered bucket), so the migration only
 // marks a rebuild pending; Open then runs it in batches, each its own
 // transaction, resuming after a crash.

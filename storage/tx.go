@@ -102,11 +102,27 @@ func (tx *Tx) PutCell(c *Cell) error {
 		return fmt.Errorf("cell's organization %d: %w", c.OrgID, err)
 	}
 	b := tx.tx.Bucket(bucketCells)
+	var was *Cell
+	if c.ID != 0 {
+		if old, err := tx.Cell(c.ID); err == nil {
+			was = old
+			if old.OrgID != c.OrgID {
+				if err := tx.reindexCellNames(c.ID, old.OrgID, c.OrgID); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	if err := nextID(b, &c.ID); err != nil {
 		return err
 	}
 	if err := tx.TouchCell(c.ID); err != nil {
 		return err
+	}
+	if was == nil || was.Name != c.Name {
+		if err := reindexCellName(tx.tx, was, c); err != nil {
+			return err
+		}
 	}
 	return putJSON(b, itob(c.ID), c)
 }
@@ -184,8 +200,10 @@ func (tx *Tx) PutMember(m *Member) error {
 	}
 	homes := tx.tx.Bucket(bucketHomes)
 	held := false // whether the member held a role before this change
+	var was *Member
 	if m.ID != 0 {
 		if old, err := tx.Member(m.ID); err == nil {
+			was = old
 			held = holdsRole(old)
 			for t, u := range old.Contacts {
 				if m.Contacts[t] != u {
@@ -233,6 +251,11 @@ func (tx *Tx) PutMember(m *Member) error {
 	}
 	for t, u := range m.Contacts {
 		if err := idx.Put([]byte(contactKey(t, u)), itob(m.ID)); err != nil {
+			return err
+		}
+	}
+	if was == nil || was.Name != m.Name || was.HomeCellID != m.HomeCellID {
+		if err := reindexName(tx.tx, was, m); err != nil {
 			return err
 		}
 	}
@@ -451,3 +474,7 @@ func indexed[T any](tx *Tx, bucket []byte, owner uint64, load func(uint64) (*T, 
 	}
 	return out, nil
 }
+
+// Size is the size in bytes of the database as this transaction sees it:
+// its high-water mark of pages (the file may be larger, grown ahead).
+func (tx *Tx) Size() int64 { return tx.tx.Size() }

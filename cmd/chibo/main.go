@@ -420,10 +420,22 @@ func newLogger(format string, w io.Writer, quiet bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// migrationLog logs a batched migration's progress, every 5 seconds at most.
+func migrationLog(log *slog.Logger) func(uint64, int) {
+	var last time.Time
+	return func(from uint64, batches int) {
+		if time.Since(last) < 5*time.Second {
+			return
+		}
+		last = time.Now()
+		log.Warn("migrating the database (stopped, it resumes at the next start)", "from_schema", from, "to_schema", from+1, "batches_done", batches)
+	}
+}
+
 // run serves: Telegram with a token, else the console demo. Both answer
 // admin commands on the admin socket while they run.
 func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
-	db, err := storage.Open(cfg.DB, storage.Options{})
+	db, err := storage.Open(cfg.DB, storage.Options{Migrating: migrationLog(log)})
 	if err != nil {
 		return err
 	}

@@ -10,8 +10,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -40,22 +38,9 @@ func NormalizeText(s string) string {
 }
 
 // FoldForSearch lowercases s and strips its diacritics, so "Nguyen Van A"
-// finds "Nguyễn Văn A" (đ becomes d).
-func FoldForSearch(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	out = strings.Map(func(r rune) rune {
-		switch r {
-		case 'đ', 'Đ':
-			return 'd'
-		}
-		return unicode.ToLower(r)
-	}, out)
-	return strings.Join(strings.Fields(out), " ")
-}
+// finds "Nguyễn Văn A" (đ becomes d). It is the folding of storage's index
+// of names (storage.Fold).
+func FoldForSearch(s string) string { return storage.Fold(s) }
 
 // CleanName validates a full name: letters (any script), spaces and a few
 // marks, 2 to MaxNameLen characters. It returns the name with single spaces.

@@ -258,6 +258,15 @@ func expected(m *storage.Member, mt *storage.Meeting) bool {
 	return true
 }
 
+// wholeRoll reads mt's roll unless mt holds it already (a header listed by
+// Meetings or ActiveMeetings holds none).
+func wholeRoll(c *core.Ctx, mt *storage.Meeting) error {
+	if mt.HasRoll() {
+		return nil
+	}
+	return c.Tx.LoadRoll(mt)
+}
+
 // meetingFor loads the meeting named in args and its cell. lead requires the
 // caller to lead the meeting's cell; otherwise the caller must belong to it.
 func meetingFor(c *core.Ctx, idArg string, lead bool) (*storage.Meeting, *storage.Cell, bool, error) {
@@ -377,6 +386,9 @@ func homeMeetingView(c *core.Ctx) (bool, error) {
 		mt := &ms[i]
 		if !mt.Active() || mt.At.Before(c.Now.Add(-6*time.Hour)) {
 			continue
+		}
+		if err := c.Tx.LoadAttendance(mt, c.Me.ID); err != nil {
+			return false, err
 		}
 		var b strings.Builder
 		b.WriteString(noticeText(c, mt, cell))
@@ -524,6 +536,9 @@ func actMeeting(c *core.Ctx, args string) error {
 
 // meetingCard shows one meeting with the leader's tools.
 func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	if err := wholeRoll(c, mt); err != nil {
+		return err
+	}
 	var b strings.Builder
 	b.WriteString(c.T("mt.card", "Kind", c.KindName(mt), "When", when(c, mt.At, cell), "Place", placeOf(c, mt),
 		"Topic", topicOf(c, mt), "State", stateName(c, mt.State)))

@@ -119,6 +119,9 @@ func yearUpTo(c *core.Ctx, cell *storage.Cell, mt *storage.Meeting) (*yearRec, e
 // judgeTally fills the counts and verdicts of a closed meeting from its
 // frozen outcomes and times.
 func judgeTally(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (storage.MeetingTally, error) {
+	if err := wholeRoll(c, mt); err != nil {
+		return storage.MeetingTally{}, err
+	}
 	n := countMeeting(mt)
 	from, to := heldTimes(mt)
 	n.Minutes = int(to.Sub(from) / time.Minute)
@@ -277,6 +280,9 @@ func amendClosed(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, memberID 
 	}
 	before, err := tallyOf(c, mt, cell)
 	if err != nil {
+		return err
+	}
+	if err := wholeRoll(c, mt); err != nil {
 		return err
 	}
 	after := countMeeting(mt)

@@ -99,6 +99,12 @@ func AttendanceYear(c *core.Ctx, cell *storage.Cell, year int) (*export.Attendan
 	if err != nil {
 		return nil, err
 	}
+	return attendanceOf(c, cell, y)
+}
+
+// attendanceOf is AttendanceYear of a year already read with its rolls.
+func attendanceOf(c *core.Ctx, cell *storage.Cell, y *yearRec) (*export.AttendanceYear, error) {
+	year := y.year
 	ms, err := yearMembers(c, cell, y)
 	if err != nil {
 		return nil, err
@@ -186,6 +192,9 @@ func rollOf(c *core.Ctx, cell *storage.Cell, id uint64) (*export.Roll, error) {
 	if mt == nil {
 		return nil, &core.ErrExport{MsgID: "exp.no_meeting"}
 	}
+	if err := c.Tx.LoadRoll(mt); err != nil {
+		return nil, err
+	}
 	zone := c.CellZone(cell)
 	cellMembers, err := c.Tx.Members(cell.ID)
 	if err != nil {
@@ -229,7 +238,7 @@ func rollOf(c *core.Ctx, cell *storage.Cell, id uint64) (*export.Roll, error) {
 }
 
 func qualityYear(c *core.Ctx, cell *storage.Cell, year int) (*export.QualityYear, error) {
-	y, err := YearRecord(c, cell, year)
+	y, err := yearHeaders(c, cell, year)
 	if err != nil {
 		return nil, err
 	}

@@ -170,6 +170,9 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 		return nil
 	}
 	if memDue {
+		if err := wholeRoll(c, mt); err != nil {
+			return err
+		}
 		for i := range cellMembers {
 			m := &cellMembers[i]
 			if !expected(m, mt) {

@@ -26,9 +26,27 @@ type yearRec struct {
 	meetings []storage.Meeting
 }
 
+// YearRecord is the cell's closed meetings of the year with their rolls.
 func YearRecord(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
+	y, err := yearHeaders(c, cell, year)
+	if err != nil {
+		return nil, err
+	}
+	for i := range y.meetings {
+		if err := c.Tx.LoadRoll(&y.meetings[i]); err != nil {
+			return nil, err
+		}
+	}
+	return y, nil
+}
+
+// yearHeaders is the cell's closed meetings of the year without their
+// rolls (read through the index of the cell's meetings by time): for the
+// views that show scores, or one member's marks (yearRec.loadMember).
+func yearHeaders(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 	zone := c.CellZone(cell)
-	ms, err := c.Tx.Meetings(cell.ID)
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
+	ms, err := c.Tx.MeetingsIn(cell.ID, from, from.AddDate(1, 0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +57,16 @@ func YearRecord(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 		}
 	}
 	return y, nil
+}
+
+// loadMember reads the member's entries on the year's rolls.
+func (y *yearRec) loadMember(c *core.Ctx, memberID uint64) error {
+	for i := range y.meetings {
+		if err := c.Tx.LoadAttendance(&y.meetings[i], memberID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (y *yearRec) month(mt *storage.Meeting) int { return int(mt.At.In(y.zone).Month()) }
@@ -246,8 +274,11 @@ func memberYear(c *core.Ctx, m *storage.Member, year int) error {
 		c.Say("mt.none")
 		return nil
 	}
-	y, err := YearRecord(c, cell, year)
+	y, err := yearHeaders(c, cell, year)
 	if err != nil {
+		return err
+	}
+	if err := y.loadMember(c, m.ID); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -290,11 +321,11 @@ func memberYear(c *core.Ctx, m *storage.Member, year int) error {
 // codes as the books, then the private flags. It reads attendanceYear, the
 // same tally as the files and the chart.
 func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
-	a, err := AttendanceYear(c, cell, year)
+	y, err := YearRecord(c, cell, year)
 	if err != nil {
 		return err
 	}
-	y, err := YearRecord(c, cell, year)
+	a, err := attendanceOf(c, cell, y)
 	if err != nil {
 		return err
 	}
@@ -636,7 +667,7 @@ func TallyVerdict(c *core.Ctx, cell *storage.Cell, y *yearRec) string {
 
 // yearTally shows the year's meeting quality, meeting by meeting.
 func yearTally(c *core.Ctx, cell *storage.Cell, year int) error {
-	y, err := YearRecord(c, cell, year)
+	y, err := yearHeaders(c, cell, year)
 	if err != nil {
 		return err
 	}

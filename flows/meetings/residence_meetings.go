@@ -172,7 +172,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 // remindResidenceRoll lists a meeting's linked members to the residence
 // cell's leaders, each with a "present" and an "absent" button.
 func remindResidenceRoll(c *core.Ctx, meetingID uint64, recs []storage.ResidenceAttendance) error {
-	mt, err := c.Tx.Meeting(meetingID)
+	mt, err := c.Tx.MeetingHeader(meetingID)
 	if err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func actResidenceRSVP(c *core.Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	mt, err := c.Tx.Meeting(id)
+	mt, err := c.Tx.MeetingHeader(id)
 	if err != nil {
 		return err
 	}

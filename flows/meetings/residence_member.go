@@ -26,7 +26,7 @@ func residenceNext(c *core.Ctx) (bool, error) {
 	slices.SortFunc(recs, func(a, b storage.ResidenceAttendance) int { return a.At.Compare(b.At) })
 	for i := range recs {
 		a := &recs[i]
-		mt, err := c.Tx.Meeting(a.MeetingID)
+		mt, err := c.Tx.MeetingHeader(a.MeetingID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -64,7 +64,7 @@ func residenceYear(c *core.Ctx, m *storage.Member, year int) (string, error) {
 	cellID, present, held := uint64(0), 0, 0
 	for i := range recs {
 		a := &recs[i]
-		mt, err := c.Tx.Meeting(a.MeetingID)
+		mt, err := c.Tx.MeetingHeader(a.MeetingID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}

@@ -255,25 +255,27 @@ func AnswerStatusMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if err != nil {
 		return "", err
 	}
-	ms, err := c.Tx.Members(cellID)
-	if err != nil {
-		return "", err
-	}
 	var found []storage.Member
-	query := core.FoldForSearch(in.Text)
-	for _, m := range ms {
-		if (in.Choice != "" && in.Choice == fmt.Sprint(m.ID)) || (query != "" && strings.Contains(core.FoldForSearch(m.Name), query)) {
-			found = append(found, m)
+	n := 0
+	if in.Choice != "" { // a tapped name
+		id, _ := strconv.ParseUint(in.Choice, 10, 64)
+		if m, err := c.Tx.Member(id); err == nil && m.HomeCellID == cellID {
+			found, n = []storage.Member{*m}, 1
+		}
+	} else if query := core.FoldForSearch(in.Text); query != "" { // a typed name, through the cell's index of names
+		var err error
+		if found, n, err = c.Tx.MembersNamed(cellID, query, 1); err != nil {
+			return "", err
 		}
 	}
-	switch len(found) {
+	switch n {
 	case 0:
 		return "", core.Invalid("status.no_match")
 	case 1:
 		statusForm(c).Member = found[0].ID
 		return StepKind, nil
 	}
-	return "", core.Invalid("status.many_matches", "Count", len(found))
+	return "", core.Invalid("status.many_matches", "Count", n)
 }
 
 func askStatusKind(c *core.Ctx) error {

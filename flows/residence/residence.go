@@ -443,23 +443,23 @@ func linkMember(c *core.Ctx) (*storage.Member, error) {
 }
 
 func askLinkCell(c *core.Ctx) error {
-	cells, err := c.Tx.Cells()
-	if err != nil {
-		return err
-	}
 	var opts []core.Opt
-	for i := range cells {
-		if cells[i].ID == c.Me.HomeCellID || len(opts) == maxCellChoices {
+	for _, id := range c.Tx.CellIDsAfter(0, maxCellChoices+1) { // the first cells, not every one
+		if id == c.Me.HomeCellID || len(opts) == maxCellChoices {
 			continue
 		}
-		opts = append(opts, core.Opt{Label: core.CkShorten(cellLabel(c, &cells[i]), 60), Value: fmt.Sprint(cells[i].ID)})
+		cell, err := c.Tx.Cell(id)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, core.Opt{Label: core.CkShorten(cellLabel(c, cell), 60), Value: fmt.Sprint(cell.ID)})
 	}
 	c.Ask(c.T("res.ask_cell"), 1, opts...)
 	return nil
 }
 
 // answerLinkCell takes a tapped cell, a typed code (the number shown with
-// the cell), or a part of its name.
+// the cell), or its name from one of its words on ("thu", "ap dong").
 func answerLinkCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	query := in.Choice
 	if query == "" {
@@ -479,24 +479,17 @@ func answerLinkCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 		}
 		found = cell
 	} else {
-		cells, err := c.Tx.Cells()
+		matches, n, err := c.Tx.CellsNamed(query, 1) // the index of names, not every cell
 		if err != nil {
 			return "", err
 		}
-		key := core.FoldForSearch(query)
-		var matches []storage.Cell
-		for _, cell := range cells {
-			if strings.Contains(core.FoldForSearch(cell.Name), key) {
-				matches = append(matches, cell)
-			}
-		}
-		switch len(matches) {
+		switch n {
 		case 0:
 			return "", core.Invalid("res.err_no_cell", "Query", query)
 		case 1:
 			found = &matches[0]
 		default:
-			return "", core.Invalid("res.err_many_cells", "Count", len(matches))
+			return "", core.Invalid("res.err_many_cells", "Count", n)
 		}
 	}
 	if found.ID == c.Me.HomeCellID {
@@ -516,10 +509,11 @@ func askLinkMember(c *core.Ctx) error {
 		c.Reply(c.T("res.ask_member"))
 		return nil
 	}
-	found, err := membersMatching(c.Tx, q)
+	found, _, err := membersMatching(c.Tx, q)
 	if err != nil {
 		return err
 	}
+	found = found[:min(len(found), maxMemberMatches)]
 	opts := make([]core.Opt, 0, len(found))
 	for i := range found {
 		home := ""
@@ -535,9 +529,9 @@ func askLinkMember(c *core.Ctx) error {
 // maxMemberMatches is how many members a name search shows.
 const maxMemberMatches = 8
 
-// answerLinkMember finds the member by name among every member of chibo
-// (their home cell may be in another organization); a tap picks one of the
-// matches shown.
+// answerLinkMember finds the member by name in every organization (their
+// home cell may be in another one), through the index of names; a tap picks
+// one of the matches shown.
 func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := linkCell(c)
 	if err != nil {
@@ -555,7 +549,7 @@ func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if core.Utf8Len(key) < 2 {
 		return "", core.Invalid("res.err_name_short")
 	}
-	found, err := membersMatching(c.Tx, key)
+	found, total, err := membersMatching(c.Tx, key)
 	if err != nil {
 		return "", err
 	}
@@ -565,26 +559,41 @@ func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	case len(found) == 1:
 		return pickLinkMember(c, cell, &found[0])
 	case len(found) > maxMemberMatches:
-		return "", core.Invalid("res.err_many_members", "Count", len(found))
+		return "", core.Invalid("res.err_many_members", "Count", total)
 	}
 	core.StateOf[linkState](c).Query = key // the next ask shows the matches as buttons
 	return stepMember, nil
 }
 
 // membersMatching lists the members (not transferred out) whose folded name
-// contains key.
-func membersMatching(tx *storage.Tx, key string) ([]storage.Member, error) {
-	all, err := tx.AllMembers()
+// reads key from one of its words on ("tran", "van minh"), up to
+// maxMemberMatches+1, and how many match in all. Their home cell may be in
+// another organization: it asks the index of names of each organization,
+// never reading every member.
+func membersMatching(tx *storage.Tx, key string) ([]storage.Member, int, error) {
+	orgs, err := tx.Orgs()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var found []storage.Member
-	for _, m := range all {
-		if strings.Contains(core.FoldForSearch(m.Name), key) && m.Status.Kind != storage.StatusLeft {
-			found = append(found, m)
+	total := 0
+	for _, o := range orgs {
+		ms, n, err := tx.OrgMembersNamed(o.ID, key, maxMemberMatches+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		total += n
+		for _, m := range ms {
+			if m.Status.Kind == storage.StatusLeft {
+				total--
+				continue
+			}
+			if len(found) <= maxMemberMatches {
+				found = append(found, m)
+			}
 		}
 	}
-	return found, nil
+	return found, total, nil
 }
 
 func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (core.StepName, error) {
