@@ -241,7 +241,7 @@ func (s *Scheduler) housekeep(now time.Time) error {
 // the catch-up tick runs before Start returns.
 func (s *Scheduler) Start() error {
 	if _, ok := s.src.(DueStepper); ok {
-		if err := s.db.RebuildDue(true); err != nil {
+		if err := s.db.RebuildDue(false); err != nil {
 			return err
 		}
 		s.catchUp.Go(func() {

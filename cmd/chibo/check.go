@@ -90,6 +90,11 @@ func runCheck(cfg Config, db *storage.DB, out io.Writer, t func(string, ...any) 
 		after = ids[len(ids)-1]
 	}
 	if problems > 0 {
+		// The index is derived from the records: rebuilt, the next tick looks
+		// at every cell and sets each row again.
+		if err := db.RebuildDue(true); err != nil {
+			return err
+		}
 		fmt.Fprintln(out, t("check.disagree", "Count", problems, "Cells", cells))
 		return errCheckFailed
 	}

@@ -37,4 +37,9 @@ func TestAdminCheck_agreesAndReportsInWords(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "của chi bộ 99, nhưng chi bộ này không còn") || !strings.Contains(out, "lệch với dữ liệu ở 1 chỗ") {
 		t.Fatalf("a row of a gone cell: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
+	// The check rebuilt the index from the records: checked again, it agrees.
+	code, out, errs = chibo(t, env, "", "admin", "check")
+	if code != 0 || !strings.Contains(out, "khớp với dữ liệu") {
+		t.Fatalf("after the repair: exit %d, stdout %q, stderr %q", code, out, errs)
+	}
 }
