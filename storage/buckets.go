@@ -56,6 +56,13 @@ var (
 	bucketFileLinks   = []byte("filelinks")   // random id → FileLink (files published at expiring links)
 )
 
+// Buckets of the commune's view (issue 17).
+var (
+	bucketCommuneRoles   = []byte("communeroles")   // organization id + role id → CommuneRole
+	bucketCommuneHolders = []byte("communeholders") // member id + organization id → nil (index of CommuneRole.MemberID)
+	bucketOrgCells       = []byte("orgcells")       // organization id + cell id → nil (index of cells, schema v7)
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
@@ -66,4 +73,5 @@ var allBuckets = [][]byte{
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 	bucketInviteCodes, bucketFileLinks,
+	bucketCommuneRoles, bucketCommuneHolders, bucketOrgCells,
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -22,6 +22,7 @@ var migrations = []func(tx *bolt.Tx) error{
 	migrateDuesV4,        // 3 → 4
 	migrateFarAwayExempt, // 4 → 5
 	migrateIndexesV6,     // 5 → 6
+	migrateOrgCellsV7,    // 6 → 7
 }
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.

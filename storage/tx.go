@@ -104,7 +104,16 @@ func (tx *Tx) PutCell(c *Cell) error {
 		return fmt.Errorf("cell's organization %d: %w", c.OrgID, err)
 	}
 	b := tx.tx.Bucket(bucketCells)
+	idx := tx.tx.Bucket(bucketOrgCells)
+	if old, err := tx.Cell(c.ID); c.ID != 0 && err == nil && old.OrgID != c.OrgID {
+		if err := idx.Delete(pairKey(old.OrgID, c.ID)); err != nil {
+			return err
+		}
+	}
 	if err := nextID(b, &c.ID); err != nil {
+		return err
+	}
+	if err := idx.Put(pairKey(c.OrgID, c.ID), nil); err != nil {
 		return err
 	}
 	return putJSON(b, itob(c.ID), c)

@@ -70,6 +70,9 @@ var AuditActions = map[string]string{
 	"member_join":      "audit.kind_member_join",
 	"export_made":      "audit.kind_export",
 	"location_exact":   "audit.kind_location_exact",
+	"commune_role":     "commune.audit_kind_role",
+	"commune_view":     "commune.audit_kind_view",
+	"score_review":     "commune.audit_kind_review",
 }
 
 // auditKind is the kind of an entry's action in words.

@@ -65,6 +65,9 @@ type hooks struct {
 	membership []EventFunc
 	tools      map[string]CellToolFunc
 	period     func(c *Ctx, cell *storage.Cell) (Period, error)
+	figures    []figureSource // the commune's view (figures.go)
+	guests     []GuestsFunc
+	summary    SummaryFunc
 }
 
 // MyData adds a section to /mydata; sections are shown by rank.

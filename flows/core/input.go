@@ -83,6 +83,7 @@ var FlowTitles = map[string]string{
 	"mclose":     "flow.mclose",
 	"mresched":   "flow.mresched",
 	"pickcell":   "flow.pickcell",
+	"cqcomment":  "commune.flow_cqcomment",
 }
 
 // sayLeft tells the person that the conversation in progress was left for

@@ -14,4 +14,5 @@ type Journey struct{}
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
 	registerCheckins(e)
+	e.CellFigures("faraway", checkinFigures)
 }

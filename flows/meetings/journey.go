@@ -16,4 +16,5 @@ type Journey struct{}
 func (Journey) Register(e *core.Engine) {
 	registerClose(e)
 	registerMeetings(e)
+	registerCommuneHooks(e)
 }

@@ -1,0 +1,122 @@
+package storage
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// CommuneKind is a role of the commune's party committee (đảng ủy xã/phường,
+// an Organization) in chibo (DOMAIN.md, "The commune's side").
+type CommuneKind string
+
+// Commune roles. A standing member (thường trực: bí thư or phó bí thư đảng
+// ủy) sees every cell of the organization; a committee member (cấp ủy viên)
+// sees the cells they are assigned to follow (phụ trách chi bộ).
+const (
+	CommuneSecretary CommuneKind = "secretary" // bí thư đảng ủy (standing)
+	CommuneDeputy    CommuneKind = "deputy"    // phó bí thư đảng ủy (standing)
+	CommuneMember    CommuneKind = "member"    // cấp ủy viên
+	// CommuneFollow assigns a committee member to follow one cell (CellID).
+	CommuneFollow CommuneKind = "follow"
+)
+
+// Standing reports whether the kind is of the standing committee.
+func (k CommuneKind) Standing() bool { return k == CommuneSecretary || k == CommuneDeputy }
+
+// CommuneRole is one decision of the commune: a member holds a title of the
+// committee, or follows a cell, from a day to a day. "What was true on that
+// day" reads From and To; an assignment ended is kept, with To set.
+type CommuneRole struct {
+	ID       uint64      `json:"id"`
+	OrgID    uint64      `json:"org_id"`
+	MemberID uint64      `json:"member_id"`
+	Kind     CommuneKind `json:"kind"`
+	CellID   uint64      `json:"cell_id,omitempty"` // for CommuneFollow
+	From     time.Time   `json:"from"`              // first day, 00:00 in the organization's zone
+	To       time.Time   `json:"to,omitzero"`       // last day; zero: open-ended
+	By       uint64      `json:"by"`                // who assigned it; 0: the operator's command line
+	At       time.Time   `json:"at"`
+	EndedBy  uint64      `json:"ended_by,omitempty"`
+	EndedAt  time.Time   `json:"ended_at,omitzero"`
+}
+
+// On reports whether the role applies at t (its last day included).
+func (r *CommuneRole) On(t time.Time) bool {
+	if t.Before(r.From) {
+		return false
+	}
+	return r.To.IsZero() || t.Before(r.To.AddDate(0, 0, 1))
+}
+
+func communeKey(orgID, id uint64) []byte { return append(itob(orgID), itob(id)...) }
+
+// PutCommuneRole stores r, assigning an id when r.ID is 0. The organization
+// must exist.
+func (tx *Tx) PutCommuneRole(r *CommuneRole) error {
+	if _, err := tx.Org(r.OrgID); err != nil {
+		return fmt.Errorf("commune role's organization %d: %w", r.OrgID, err)
+	}
+	b := tx.tx.Bucket(bucketCommuneRoles)
+	if r.ID == 0 {
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.ID = id
+	}
+	if err := putJSON(b, communeKey(r.OrgID, r.ID), r); err != nil {
+		return err
+	}
+	return tx.tx.Bucket(bucketCommuneHolders).Put(pairKey(r.MemberID, r.OrgID), nil)
+}
+
+// CommuneRoles lists the organization's commune roles, ended ones too, in
+// the order they were recorded.
+func (tx *Tx) CommuneRoles(orgID uint64) ([]CommuneRole, error) {
+	var out []CommuneRole
+	prefix := itob(orgID)
+	c := tx.tx.Bucket(bucketCommuneRoles).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var r CommuneRole
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, fmt.Errorf("commune role %x: %w", k, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// CommuneOrgsOf lists the organizations in which the member holds or held a
+// commune role.
+func (tx *Tx) CommuneOrgsOf(memberID uint64) []uint64 {
+	var out []uint64
+	prefix := itob(memberID)
+	c := tx.tx.Bucket(bucketCommuneHolders).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		out = append(out, btoi(k[8:]))
+	}
+	return out
+}
+
+// OrgCells lists the organization's cells in id order, reading the
+// organization's part of the index only.
+func (tx *Tx) OrgCells(orgID uint64) ([]Cell, error) {
+	return indexed(tx, bucketOrgCells, orgID, tx.Cell, "cell %d of organization %d")
+}
+
+// migrateOrgCellsV7 builds the index of cells by organization, so that a
+// commune's overview reads its own cells, not every cell of the province.
+func migrateOrgCellsV7(tx *bolt.Tx) error {
+	idx := tx.Bucket(bucketOrgCells)
+	return tx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
+		var c Cell
+		if err := json.Unmarshal(v, &c); err != nil {
+			return fmt.Errorf("cell %x: %w", k, err)
+		}
+		return idx.Put(pairKey(c.OrgID, c.ID), nil)
+	})
+}
