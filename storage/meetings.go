@@ -395,6 +395,25 @@ func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
 	return ms, nil
 }
 
+// MeetingsBetween lists the meetings of a cell from from (included) to to
+// (excluded), in time order, reading that part of the index only (a year of
+// a cell with many years of records).
+func (tx *Tx) MeetingsBetween(cellID uint64, from, to time.Time) ([]Meeting, error) {
+	var ms []Meeting
+	prefix := append([]byte("c"), itob(cellID)...)
+	end := append(slices.Clone(prefix), itob(uint64(to.Unix()))...)
+	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
+	for k, v := c.Seek(append(slices.Clone(prefix), itob(uint64(from.Unix()))...)); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, end) < 0; k, v = c.Next() {
+		m, err := tx.Meeting(btoi(v))
+		if err != nil {
+			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
+		}
+		ms = append(ms, *m)
+	}
+	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
+	return ms, nil
+}
+
 // ActiveMeetings lists every planned or open meeting of every cell, in
 // time order, through the index (the scheduler asks on every tick).
 func (tx *Tx) ActiveMeetings() ([]Meeting, error) {

@@ -1,6 +1,8 @@
 package faraway
 
 import (
+	"errors"
+
 	"chibo/flows/core"
 	"chibo/storage"
 )
@@ -24,11 +26,12 @@ func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 		if !r.expected(m, p, c.Now) && !farAwayAt(m, c.Now) {
 			continue
 		}
-		cks, err := checkinsByPeriod(c.Tx, m.ID)
-		if err != nil {
+		ck, err := c.Tx.Checkin(m.ID, p.String())
+		if errors.Is(err, storage.ErrNotFound) {
+			ck = nil
+		} else if err != nil {
 			return err
 		}
-		ck := cks[p.String()]
 		if ck == nil && !r.expected(m, p, c.Now) {
 			continue // away, but this month's report was not asked of them
 		}
@@ -39,7 +42,8 @@ func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 		case ck != nil:
 			f.Reported++
 		default:
-			n, _ := r.silentStreak(m, func(q string) bool { return cks[q] != nil }, p, c.Now)
+			// Earlier months are read one by one, back to the last report.
+			n, _ := r.silentStreak(m, func(q string) bool { _, err := c.Tx.Checkin(m.ID, q); return err == nil }, p, c.Now)
 			if n > 1 || !c.Now.Before(r.deadline(p)) {
 				f.Silent++
 			}

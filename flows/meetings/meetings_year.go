@@ -27,7 +27,8 @@ type yearRec struct {
 
 func YearRecord(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 	zone := c.CellZone(cell)
-	ms, err := c.Tx.Meetings(cell.ID)
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
+	ms, err := c.Tx.MeetingsBetween(cell.ID, from, from.AddDate(1, 0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +135,7 @@ func yearDues(c *core.Ctx, y *yearRec, ms []storage.Member) (map[uint64][]storag
 	all := map[uint64][]storage.Dues{}
 	tracked := map[int]bool{}
 	for i := range ms {
-		ds, err := c.Tx.DuesOf(ms[i].ID)
+		ds, err := c.Tx.DuesStatesOfYear(ms[i].ID, y.year)
 		if err != nil {
 			return nil, nil, err
 		}
