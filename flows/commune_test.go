@@ -232,7 +232,7 @@ func TestCommune_overviewSameFiguresAsTheCell(t *testing.T) {
 	// The cell's page; the names on a tap, audited.
 	out = h.tap("bithu", h.vi("commune.btn_cell", "N", 1, "Cell", "Chi bộ Thử"))
 	h.wantContains(out, h.vi("commune.page_followers", "Names", "Nguyễn Văn Tâm"))
-	h.wantContains(out, h.vi("commune.review_score", "Total", 72, "Name", "Nguyễn Văn Bí Thư", "Date", "05/03/2026"))
+	h.wantContains(out, h.vi("commune.review_score", "When", "05/03/2026", "Total", 72, "Band", h.vi("mt.grade_fair"), "Name", "Nguyễn Văn Bí Thư", "Date", "05/03/2026"))
 	out = h.tap("bithu", h.vi("commune.btn_names"))
 	h.wantContains(out, "• Phạm Văn Cường")
 	if h.auditCount("commune_view") != 1 {

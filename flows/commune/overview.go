@@ -451,7 +451,7 @@ func actCellPage(c *core.Ctx, args string) error {
 	}
 	mt := reviewable(c, f)
 	if mt != nil {
-		lines = append(lines, reviewLines(c, mt)...)
+		lines = append(lines, reviewLines(c, mt, f)...)
 	}
 	lines = append(lines, yearLine(c, f), c.N("commune.page_art8", len(f.Flagged)))
 	if f.FarAway > 0 {

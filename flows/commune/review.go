@@ -24,12 +24,13 @@ func registerReview(e *core.Engine) {
 // maxComment is the longest comment on a score, in characters.
 const maxComment = 500
 
-// reviewable is the month's regular meeting when it is closed and scored.
+// reviewable is the latest closed meeting of the year up to the month,
+// when the cell scored it.
 func reviewable(c *core.Ctx, f *core.CellFigures) *storage.Meeting {
-	if f.MeetingID == 0 || f.MonthState != storage.MeetingClosed {
+	if f.LastClosedID == 0 {
 		return nil
 	}
-	mt, err := c.Tx.Meeting(f.MeetingID)
+	mt, err := c.Tx.Meeting(f.LastClosedID)
 	if err != nil || mt.Score == nil {
 		return nil
 	}
@@ -41,9 +42,10 @@ func mayReview(c *core.Ctx, s *scope, cell *storage.Cell) bool {
 	return s.standing || s.cells[cell.ID]
 }
 
-// reviewLines are the cell's score and the committee's views of it.
-func reviewLines(c *core.Ctx, mt *storage.Meeting) []string {
-	lines := []string{c.T("commune.review_score", "Total", mt.Score.Total(), "Name", c.PersonName(mt.Score.By), "Date", c.Date(mt.Score.At))}
+// reviewLines are the cell's score of its latest meeting and the
+// committee's views of it.
+func reviewLines(c *core.Ctx, mt *storage.Meeting, f *core.CellFigures) []string {
+	lines := []string{c.T("commune.review_score", "When", c.Date(mt.At), "Total", mt.Score.Total(), "Band", c.T(f.LastBandID), "Name", c.PersonName(mt.Score.By), "Date", c.Date(mt.Score.At))}
 	for _, r := range mt.Reviews {
 		if r.Confirmed {
 			lines = append(lines, c.T("commune.review_confirmed", "Name", c.PersonName(r.By), "Date", c.Date(r.At), "Total", r.Total))

@@ -39,6 +39,7 @@ type CellFigures struct {
 	Flagged      []uint64 // members whom the cell should consider under Charter art. 8 this year
 	MeetingID    uint64   // the month's regular meeting, 0 when none
 	LastClosedID uint64   // the latest closed meeting of the year, 0 when none
+	LastBandID   string   // its quality band's message id; "" when not scored
 
 	// Far-away members (the check-in journey), for the current period.
 	FarAway, Reported, Late, Silent int

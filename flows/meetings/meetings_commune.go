@@ -70,9 +70,17 @@ func meetingFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 		if mt.Kind == storage.MeetingRegular {
 			held[y.month(mt)] = true
 		}
-		f.LastClosedID = mt.ID
+		f.LastClosedID, f.LastBandID = mt.ID, ""
+		if mt.Score != nil {
+			f.LastBandID = gradeID(mt.Score.Total())
+		}
 	}
-	f.YearHeld, f.YearMonths = len(held), int(f.Month.M)
+	// The months owed a meeting: from the cell's first month on chibo.
+	first := 1
+	if created := cell.Created.In(y.zone); created.Year() == f.Month.Y {
+		first = int(created.Month())
+	}
+	f.YearHeld, f.YearMonths = len(held), max(int(f.Month.M)-first+1, 0)
 	flagged, err := art8Flagged(c, cell, y)
 	f.Flagged = flagged
 	return err
