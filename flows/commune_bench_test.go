@@ -78,6 +78,7 @@ func BenchmarkCommune(b *testing.B) {
 	ctx := func(tx *storage.Tx) *core.Ctx { return &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"} }
 
 	b.Run("overview", func(b *testing.B) {
+		defer reportCPU(b)()
 		for b.Loop() {
 			if err := h.db.View(func(tx *storage.Tx) error {
 				o, err := commune.OrgOverview(ctx(tx), org, month)
@@ -91,6 +92,7 @@ func BenchmarkCommune(b *testing.B) {
 		}
 	})
 	b.Run("workbook", func(b *testing.B) {
+		defer reportCPU(b)()
 		for b.Loop() {
 			if err := h.db.View(func(tx *storage.Tx) error {
 				docs, err := commune.Files(ctx(tx), org, commune.ExportOverview, month)

@@ -83,6 +83,9 @@ func runCommand(_ context.Context, cfg Config, db *storage.DB, args []string, ou
 }
 
 func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writer, t func(string, ...any) string) error {
+	if sub == "commune" { // flags of its own
+		return runCommuneAdmin(cfg, db, args, out, t)
+	}
 	now := cfg.now()
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -174,6 +177,7 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)
 	case "checkin-form":
 		return runCheckinForm(db, *org, *set, cfg.path, out, t)
+
 	case "list":
 		return db.View(func(tx *storage.Tx) error {
 			orgs, err := tx.Orgs()

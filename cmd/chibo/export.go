@@ -32,6 +32,10 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	meeting := fs.Uint64("meeting", 0, "")
 	format := fs.String("format", core.FormatXLSX, "")
 	dest := fs.String("out", ".", "")
+	org := fs.Uint64("org", 0, "")
+	if err := fs.Parse(args); err == nil && *org != 0 && *cell == 0 && fs.NArg() == 0 {
+		return runCommuneExport(cfg, db, *org, *what, *month, *dest, out, t)
+	}
 	if err := fs.Parse(args); err != nil || *cell == 0 || fs.NArg() > 0 {
 		return errors.New(t("cli_export.usage"))
 	}

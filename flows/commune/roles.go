@@ -227,7 +227,7 @@ func runCapuy(c *core.Ctx, args string) error {
 			if err != nil {
 				return err
 			}
-			c.Reply(text)
+			c.Reply(text + "\n" + c.T("commune.capuy_usage"))
 		}
 		return nil
 	}
@@ -379,6 +379,5 @@ func RolesText(c *core.Ctx, org *storage.Organization) (string, error) {
 	if len(orphans) > 0 {
 		lines = append(lines, c.N("commune.roles_unfollowed", len(orphans), "Cells", strings.Join(orphans, ", ")))
 	}
-	lines = append(lines, c.T("commune.capuy_usage"))
 	return strings.Join(lines, "\n"), nil
 }
