@@ -344,4 +344,93 @@ func TestCommune_authorization(t *testing.T) {
 	}
 }
 
-var _ = core.ChatPrivate
+
+// The briefing: scheduled by the standing committee, noticed a week before
+// to every secretary with a prefilled report, moved after a report was sent
+// (secretaries told, the report kept), reminded the day before to those
+// without a report while the committee gets the compiled reports, and
+// concluded per cell afterwards.
+func TestCommune_briefing(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn An")
+	h.seedCommune()
+	h.giveRoles()
+	h.wantText(h.say("bithu", "/giaoban"), "vi", "commune.gb_no_schedule", "Org", "Đảng bộ xã Thử")
+	before := h.snapshot()
+	h.wantText(h.say("bithu", "/giaoban lich 0 8"), "vi", "commune.gb_bad_spec")
+	h.wantText(h.say("bithu", "/giaoban lich 0 8 32 * *"), "vi", "commune.gb_bad_spec")
+	h.wantText(h.say("sec", "/giaoban lich 0 8 25 * *"), "vi", "commune.not_standing")
+	if h.snapshot() != before {
+		t.Fatal("refused schedules changed what is stored")
+	}
+	out := h.say("bithu", "/giaoban lich 0 8 25 * * Hội trường Đảng ủy")
+	h.wantContains(out, "Buổi tới: 08:00 ngày 25/03/2026 tại Hội trường Đảng ủy")
+
+	// Too early for the notice; a week before, every secretary gets it once.
+	if out := briefingOnly(h.due()); len(out) != 0 {
+		t.Fatalf("notice three weeks early:\n%s", texts(out))
+	}
+	h.now = h.ts(2026, 3, 18, 9, 0)
+	out = briefingOnly(h.due())
+	h.wantContains(to(out, "sec"), "mời đồng chí dự giao ban với bí thư các chi bộ lúc 08:00 ngày 25/03/2026")
+	h.wantContains(to(out, "sec2"), "Chi bộ Hai")
+	if out := briefingOnly(h.due()); len(out) != 0 {
+		t.Fatalf("the notice went twice:\n%s", texts(out))
+	}
+	h.tap("sec2", h.vi("mt.btn_yes"))
+	out = h.tap("sec", h.vi("commune.btn_report"))
+	h.wantContains(out, "Đảng phí tháng 03/2026")
+	h.say("sec", "Tổ chức ra quân vệ sinh môi trường.")
+	out = h.say("sec", "Đường liên ấp xuống cấp.")
+	h.wantText(out, "vi", "commune.gb_report_saved", "When", "08:00 ngày 25/03/2026")
+
+	// Moved: both secretaries told, the report kept.
+	h.wantText(h.say("bithu", "/giaoban doi 17/03/2026 08:00"), "vi", "commune.gb_bad_move", "Example", "25/03/2026 08:00")
+	out = h.say("bithu", "/giaoban doi 26/03/2026 08:00")
+	h.wantText(to(out, "bithu"), "vi", "commune.gb_move_done", "When", "08:00 ngày 26/03/2026", "Told", 2)
+	h.wantContains(to(out, "sec"), h.vi("commune.gb_report_kept"))
+	h.wantContains(to(out, "sec2"), h.vi("commune.gb_report_none"))
+
+	// The day before: the reminder to the cell without a report, the
+	// compiled reports to the standing committee; nothing at night.
+	h.now = h.ts(2026, 3, 25, 22, 0)
+	if out := briefingOnly(h.due()); len(out) != 0 {
+		t.Fatalf("sent in the quiet hours:\n%s", texts(out))
+	}
+	h.now = h.ts(2026, 3, 25, 9, 0)
+	out = briefingOnly(h.due())
+	if len(to(out, "sec")) != 0 || len(to(out, "sec2")) != 1 {
+		t.Fatalf("the eve's reminders:\n%s", texts(out))
+	}
+	h.wantContains(to(out, "bithu"), "Việc đã làm: Tổ chức ra quân vệ sinh môi trường.")
+	h.wantContains(to(out, "bithu"), "Chi bộ Hai: chưa gửi báo cáo.")
+
+	// After it, the conclusion for a cell goes to its secretary.
+	h.now = h.ts(2026, 3, 26, 11, 0)
+	h.say("bithu", "/giaoban")
+	h.tap("bithu", h.vi("commune.btn_conclude", "Cell", "Chi bộ Thử"))
+	out = h.say("bithu", "Phối hợp với ban ấp sửa đường trước 30/4.")
+	h.wantContains(to(out, "sec"), "Phối hợp với ban ấp sửa đường trước 30/4.")
+	h.wantText(to(out, "bithu"), "vi", "commune.gb_conclusion_done", "Cell", "Chi bộ Thử", "Sent", 1)
+	h.wantText(h.press("sec", fmt.Sprintf("gk:%d:1:%d", h.cell.OrgID, h.cell.ID)), "vi", "commune.gb_standing_only")
+
+	out = h.press("bithu", fmt.Sprintf("cf:%d:2026-03:b", h.cell.OrgID))
+	if len(out) != 1 || out[0].Document == nil || !strings.HasPrefix(out[0].Document.Name, "giao-ban-") {
+		t.Fatalf("no briefing workbook: %s", texts(out))
+	}
+	if h.auditCount("briefing") != 4 { // schedule, report, move, conclusion
+		t.Fatalf("briefing changes audited %d times, want 4", h.auditCount("briefing"))
+	}
+}
+
+// briefingOnly keeps the messages about the briefing (giao ban) among what
+// the scheduler sent: the cells' meeting reminders go too.
+func briefingOnly(msgs []core.Message) []core.Message {
+	var out []core.Message
+	for _, m := range msgs {
+		if strings.Contains(m.Text, "giao ban") || strings.Contains(m.Text, "GIAO BAN") {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -58,9 +58,11 @@ var (
 
 // Buckets of the commune's view (issue 17).
 var (
-	bucketCommuneRoles   = []byte("communeroles")   // organization id + role id → CommuneRole
-	bucketCommuneHolders = []byte("communeholders") // member id + organization id → nil (index of CommuneRole.MemberID)
-	bucketOrgCells       = []byte("orgcells")       // organization id + cell id → nil (index of cells, schema v7)
+	bucketCommuneRoles     = []byte("communeroles")     // organization id + role id → CommuneRole
+	bucketCommuneHolders   = []byte("communeholders")   // member id + organization id → nil (index of CommuneRole.MemberID)
+	bucketOrgCells         = []byte("orgcells")         // organization id + cell id → nil (index of cells, schema v7)
+	bucketBriefingSettings = []byte("briefingsettings") // organization id → BriefingSettings
+	bucketBriefings        = []byte("briefings")        // organization id + briefing id → Briefing
 )
 
 // allBuckets is the bucket registry: Open creates every bucket in it.
@@ -73,5 +75,5 @@ var allBuckets = [][]byte{
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 	bucketInviteCodes, bucketFileLinks,
-	bucketCommuneRoles, bucketCommuneHolders, bucketOrgCells,
+	bucketCommuneRoles, bucketCommuneHolders, bucketOrgCells, bucketBriefingSettings, bucketBriefings,
 }

@@ -120,3 +120,100 @@ func migrateOrgCellsV7(tx *bolt.Tx) error {
 		return idx.Put(pairKey(c.OrgID, c.ID), nil)
 	})
 }
+
+// BriefingSettings is an organization's schedule of briefings (giao ban)
+// of the standing committee with the cells' secretaries.
+type BriefingSettings struct {
+	OrgID uint64    `json:"org_id"`
+	Spec  string    `json:"spec"` // cron spec in the organization's zone, e.g. "0 8 25 * *" (monthly) or "0 8 25 3,6,9,12 *" (quarterly)
+	Place string    `json:"place,omitempty"`
+	By    uint64    `json:"by"`
+	At    time.Time `json:"at"`
+}
+
+// Briefing is one giao ban: when and where, the secretaries' answers to the
+// notice, their reports (kept when the briefing moves) and the committee's
+// conclusions per cell.
+type Briefing struct {
+	ID          uint64                         `json:"id"`
+	OrgID       uint64                         `json:"org_id"`
+	At          time.Time                      `json:"at"`
+	Place       string                         `json:"place,omitempty"`
+	MovedFrom   time.Time                      `json:"moved_from,omitzero"` // the time before the last move
+	Noticed     time.Time                      `json:"noticed,omitzero"`    // when the first notice went out
+	Cancelled   bool                           `json:"cancelled,omitempty"`
+	RSVP        map[uint64]RSVP                `json:"rsvp,omitempty"`        // secretary's member id → answer
+	Reports     map[uint64]*BriefingReport     `json:"reports,omitempty"`     // cell id → report
+	Conclusions map[uint64]*BriefingConclusion `json:"conclusions,omitempty"` // cell id → conclusion
+	Created     time.Time                      `json:"created"`
+}
+
+// BriefingReport is a cell's short report for a briefing: the figures chibo
+// prefilled, and what the secretary wrote.
+type BriefingReport struct {
+	Figures      string    `json:"figures"`
+	Done         string    `json:"done"`
+	Difficulties string    `json:"difficulties"`
+	By           uint64    `json:"by"`
+	At           time.Time `json:"at"`
+}
+
+// BriefingConclusion is the committee's conclusion for one cell.
+type BriefingConclusion struct {
+	Text string    `json:"text"`
+	By   uint64    `json:"by"`
+	At   time.Time `json:"at"`
+}
+
+// BriefingSettingsOf returns the organization's schedule (ErrNotFound: none).
+func (tx *Tx) BriefingSettingsOf(orgID uint64) (*BriefingSettings, error) {
+	return getJSON[BriefingSettings](tx.tx.Bucket(bucketBriefingSettings), itob(orgID))
+}
+
+// PutBriefingSettings stores the organization's schedule.
+func (tx *Tx) PutBriefingSettings(s *BriefingSettings) error {
+	return putJSON(tx.tx.Bucket(bucketBriefingSettings), itob(s.OrgID), s)
+}
+
+// BriefingOrgs lists the organizations with a briefing schedule.
+func (tx *Tx) BriefingOrgs() []uint64 {
+	var out []uint64
+	_ = tx.tx.Bucket(bucketBriefingSettings).ForEach(func(k, _ []byte) error {
+		out = append(out, btoi(k))
+		return nil
+	})
+	return out
+}
+
+// PutBriefing stores b, assigning an id when b.ID is 0.
+func (tx *Tx) PutBriefing(b *Briefing) error {
+	bk := tx.tx.Bucket(bucketBriefings)
+	if b.ID == 0 {
+		id, err := bk.NextSequence()
+		if err != nil {
+			return err
+		}
+		b.ID = id
+	}
+	return putJSON(bk, communeKey(b.OrgID, b.ID), b)
+}
+
+// Briefing returns the organization's briefing with the id.
+func (tx *Tx) Briefing(orgID, id uint64) (*Briefing, error) {
+	return getJSON[Briefing](tx.tx.Bucket(bucketBriefings), communeKey(orgID, id))
+}
+
+// Briefings lists the organization's briefings, newest last.
+func (tx *Tx) Briefings(orgID uint64) ([]Briefing, error) {
+	var out []Briefing
+	prefix := itob(orgID)
+	c := tx.tx.Bucket(bucketBriefings).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var b Briefing
+		if err := json.Unmarshal(v, &b); err != nil {
+			return nil, fmt.Errorf("briefing %x: %w", k, err)
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}

@@ -18,6 +18,7 @@ import (
 // Export kinds of a commune (`chibo export --org N --what ...`).
 const (
 	ExportOverview = "overview"
+	ExportBriefing = "briefing" // the month's giao ban: reports, answers, conclusions, and the overview
 )
 
 // actFiles sends the chart ("g") or the workbook ("x") of the commune's
@@ -46,6 +47,21 @@ func actFiles(c *core.Ctx, args string) error {
 	}
 	if s == nil {
 		c.Say("commune.not_standing")
+		return nil
+	}
+	if parts[2] == "b" {
+		docs, err := Files(c, &s.org, ExportBriefing, month)
+		if errors.Is(err, ErrNoBriefing) {
+			c.Say("commune.gb_none_month", "Month", month.Label())
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for i := range docs {
+			c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
+				Text: c.T("commune.gb_workbook_caption", "Org", s.org.Name, "Month", month.Label()), Document: &docs[i]})
+		}
 		return nil
 	}
 	if parts[2] == "g" {
@@ -99,18 +115,31 @@ var ErrBadWhat = errors.New("commune: unknown export")
 // Files makes a commune's export of what for month: the overview workbook.
 // Nothing stored changes; the caller audits.
 func Files(c *core.Ctx, org *storage.Organization, what string, month core.Period) ([]core.Document, error) {
-	if what != ExportOverview {
+	if what != ExportOverview && what != ExportBriefing {
 		return nil, ErrBadWhat
 	}
 	o, err := OrgOverview(c, org, month)
 	if err != nil {
 		return nil, err
 	}
-	data, err := export.Workbook(c.Tr(), overviewTable(c, o))
+	tables := []*export.Table{overviewTable(c, o)}
+	base := "tong-quan"
+	if what == ExportBriefing {
+		b, err := briefingOfMonth(c, org.ID, month)
+		if err != nil {
+			return nil, err
+		}
+		tb, err := briefingTable(c, org, b)
+		if err != nil {
+			return nil, err
+		}
+		tables, base = append([]*export.Table{tb}, tables...), "giao-ban"
+	}
+	data, err := export.Workbook(c.Tr(), tables...)
 	if err != nil {
 		return nil, err
 	}
-	name := fmt.Sprintf("tong-quan-%s-%s.xlsx", export.Slug(org.Name), month)
+	name := fmt.Sprintf("%s-%s-%s.xlsx", base, export.Slug(org.Name), month)
 	return []core.Document{{Name: name, MIME: export.MIMEXLSX, Data: data}}, nil
 }
 
@@ -166,4 +195,70 @@ func overviewTable(c *core.Ctx, o *Overview) *export.Table {
 		tb.Rows = append(tb.Rows, row)
 	}
 	return tb
+}
+
+// ErrNoBriefing is a month without a briefing.
+var ErrNoBriefing = errors.New("commune: no briefing that month")
+
+// briefingOfMonth is the organization's (last) briefing in month.
+func briefingOfMonth(c *core.Ctx, orgID uint64, month core.Period) (*storage.Briefing, error) {
+	if _, err := upcoming(c, orgID); err != nil { // the next one exists once scheduled
+		return nil, err
+	}
+	all, err := c.Tx.Briefings(orgID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(all) - 1; i >= 0; i-- {
+		t := all[i].At.In(c.Zone())
+		if !all[i].Cancelled && t.Year() == month.Y && t.Month() == month.M {
+			return &all[i], nil
+		}
+	}
+	return nil, ErrNoBriefing
+}
+
+// briefingTable is a briefing's sheet: a row per cell, its secretary's
+// answer, report and the committee's conclusion.
+func briefingTable(c *core.Ctx, org *storage.Organization, b *storage.Briefing) (*export.Table, error) {
+	cells, secs, err := secretaries(c, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	col := func(id string, w float64) export.Column { return export.Column{Header: c.T(id), Width: w} }
+	tb := &export.Table{
+		Sheet:    c.T("commune.gb_sheet"),
+		Title:    c.T("commune.gb_sheet_title", "Org", org.Name, "When", briefingWhen(c, b)),
+		Subtitle: placeText(c, b),
+		Columns: []export.Column{col("commune.col_cell", 28), col("commune.gb_col_secretary", 22), col("commune.gb_col_rsvp", 12),
+			col("commune.gb_col_figures", 50), col("commune.gb_col_done", 50), col("commune.gb_col_hard", 50), col("commune.gb_col_conclusion", 50)},
+	}
+	for _, cell := range cells {
+		var names, answers []string
+		for _, m := range secs[cell.ID] {
+			names = append(names, m.Name)
+			switch b.RSVP[m.ID] {
+			case storage.RSVPYes:
+				answers = append(answers, c.T("commune.gb_rsvp_word_yes"))
+			case storage.RSVPNo:
+				answers = append(answers, c.T("commune.gb_rsvp_word_no"))
+			default:
+				answers = append(answers, c.T("commune.gb_rsvp_word_none"))
+			}
+		}
+		row := []export.Cell{{V: cell.Name}, {V: strings.Join(names, ", ")}, {V: strings.Join(answers, ", ")}, {}, {}, {}, {}}
+		if len(names) == 0 {
+			row[1] = export.Cell{V: c.T("commune.ov_no_secretary"), Fill: "FCE4D6"}
+		}
+		if r := b.Reports[cell.ID]; r != nil {
+			row[3], row[4], row[5] = export.Cell{V: r.Figures}, export.Cell{V: r.Done}, export.Cell{V: r.Difficulties}
+		} else {
+			row[4] = export.Cell{V: c.T("commune.gb_no_report"), Fill: "FCE4D6"}
+		}
+		if k := b.Conclusions[cell.ID]; k != nil {
+			row[6] = export.Cell{V: k.Text}
+		}
+		tb.Rows = append(tb.Rows, row)
+	}
+	return tb, nil
 }

@@ -23,4 +23,5 @@ func (Journey) Register(e *core.Engine) {
 	registerRoles(e)
 	registerOverview(e)
 	registerReview(e)
+	registerBriefing(e)
 }

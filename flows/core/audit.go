@@ -73,6 +73,7 @@ var AuditActions = map[string]string{
 	"commune_role":     "commune.audit_kind_role",
 	"commune_view":     "commune.audit_kind_view",
 	"score_review":     "commune.audit_kind_review",
+	"briefing":         "commune.audit_kind_briefing",
 }
 
 // auditKind is the kind of an entry's action in words.

@@ -84,6 +84,8 @@ var FlowTitles = map[string]string{
 	"mresched":   "flow.mresched",
 	"pickcell":   "flow.pickcell",
 	"cqcomment":  "commune.flow_cqcomment",
+	"gbreport":   "commune.flow_gbreport",
+	"gbconc":     "commune.flow_gbconc",
 }
 
 // sayLeft tells the person that the conversation in progress was left for
