@@ -344,7 +344,6 @@ func TestCommune_authorization(t *testing.T) {
 	}
 }
 
-
 // The briefing: scheduled by the standing committee, noticed a week before
 // to every secretary with a prefilled report, moved after a report was sent
 // (secretaries told, the report kept), reminded the day before to those

@@ -22,7 +22,7 @@ import (
 //	chibo admin commune --org ID                                  the committee and who follows which cell
 //	chibo admin commune --org ID --member ID bithu|phobithu|uyvien|thoi
 //	chibo admin commune --org ID --member ID --cell ID phutrach|bo
-//	chibo export --org ID --what overview [--month yyyy-mm] [--out PATH]
+//	chibo export --org ID --what overview|briefing [--month yyyy-mm] [--out PATH]
 //
 // The operator acts as the organization's admin does with /capuy, audited
 // as actor 0.
@@ -92,7 +92,7 @@ func runCommuneAdmin(cfg Config, db *storage.DB, args []string, out io.Writer, t
 // runCommuneExport writes a commune's files, as the standing committee gets
 // them in chat.
 func runCommuneExport(cfg Config, db *storage.DB, orgID uint64, what, month, dest string, out io.Writer, t func(string, ...any) string) error {
-	if what != commune.ExportOverview {
+	if what != commune.ExportOverview && what != commune.ExportBriefing {
 		return errors.New(t("commune.cli_export_usage"))
 	}
 	e, err := communeEngine(cfg)
@@ -117,6 +117,9 @@ func runCommuneExport(cfg Config, db *storage.DB, orgID uint64, what, month, des
 			return err
 		}
 		docs, err = commune.Files(c, o, what, p)
+		if errors.Is(err, commune.ErrNoBriefing) {
+			return errors.New(t("commune.gb_none_month", "Month", p.Label()))
+		}
 		return err
 	})
 	if err != nil {

@@ -66,6 +66,10 @@ func TestCommune_commandLineAndDemo(t *testing.T) {
 	if v, _ := f.GetCellValue("Tổng quan", "A7"); v != "Chi bộ ấp Phú Thạnh" {
 		t.Errorf("A7 = %q", v)
 	}
+	code, _, errs = chibo(t, env, "", "export", "--org", "1", "--what", "briefing", "--month", "2026-01")
+	if code != 1 || !strings.Contains(errs, "Tháng 01/2026 không có buổi giao ban") {
+		t.Fatalf("a month without a briefing: %d %q", code, errs)
+	}
 	code, _, errs = chibo(t, env, "", "export", "--org", "9", "--what", "overview")
 	if code != 1 || !strings.Contains(errs, "Không có đảng bộ số 9") {
 		t.Fatalf("an organization that does not exist: %d %q", code, errs)
