@@ -21,6 +21,7 @@ import (
 func registerRoles(e *core.Engine) {
 	e.Command(&core.Command{Name: "capuy", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "commune.help_capuy", MenuID: "commune.menu_capuy", Run: runCapuy})
 	e.OnNoticeGuests(followersOf)
+	e.MyData(80, "commune.mydata_title", myRoles)
 	e.AuditWords(map[string]core.AuditFunc{
 		"commune_role": auditRole,
 		"commune_view": auditView,
@@ -380,4 +381,34 @@ func RolesText(c *core.Ctx, org *storage.Organization) (string, error) {
 		lines = append(lines, c.N("commune.roles_unfollowed", len(orphans), "Cells", strings.Join(orphans, ", ")))
 	}
 	return strings.Join(lines, "\n"), nil
+}
+
+// myRoles lists m's commune roles, ended ones too, for /mydata.
+func myRoles(c *core.Ctx, m *storage.Member) ([]string, error) {
+	var lines []string
+	for _, orgID := range c.Tx.CommuneOrgsOf(m.ID) {
+		roles, err := c.Tx.CommuneRoles(orgID)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range roles {
+			if r.MemberID != m.ID {
+				continue
+			}
+			what := titleName(c, r.Kind)
+			if r.Kind == storage.CommuneFollow {
+				name := ""
+				if cell, err := c.Tx.Cell(r.CellID); err == nil {
+					name = cell.Name
+				}
+				what = c.T("commune.audit_follow", "Cell", name)
+			}
+			to := c.T("commune.mydata_open")
+			if !r.To.IsZero() {
+				to = c.Date(r.To)
+			}
+			lines = append(lines, c.T("commune.mydata_line", "Role", what, "From", c.Date(r.From), "To", to))
+		}
+	}
+	return lines, nil
 }
