@@ -309,8 +309,14 @@ func TestCommune_authorization(t *testing.T) {
 		out := h.press(c.user, c.data)
 		h.wantText(out, "vi", c.want)
 	}
-	h.wantText(h.say("sec", "/tongquan"), "vi", "commune.not_standing")
-	h.wantText(h.say("sec", "/phutrach"), "vi", "commune.not_following")
+	h.wantText(h.say("sec", "/tongquan"), "vi", "commune.roles_only")
+	h.wantText(h.say("sec", "/phutrach"), "vi", "commune.roles_only")
+	if strings.Contains(h.say("sec", "/help")[0].Text, "/tongquan") {
+		t.Fatal("a cell's secretary is offered /tongquan")
+	}
+	if !strings.Contains(h.say("tam", "/help")[0].Text, "/phutrach") {
+		t.Fatal("the committee member is not offered /phutrach")
+	}
 	h.wantText(h.say("tam", "/tongquan"), "vi", "commune.not_standing_follow")
 	h.wantText(h.say("bithu", "/tongquan 13/2026"), "vi", "commune.bad_month", "Example", "03/2026")
 	if h.snapshot() != before {
@@ -358,7 +364,7 @@ func TestCommune_briefing(t *testing.T) {
 	before := h.snapshot()
 	h.wantText(h.say("bithu", "/giaoban lich 0 8"), "vi", "commune.gb_bad_spec")
 	h.wantText(h.say("bithu", "/giaoban lich 0 8 32 * *"), "vi", "commune.gb_bad_spec")
-	h.wantText(h.say("sec", "/giaoban lich 0 8 25 * *"), "vi", "commune.not_standing")
+	h.wantText(h.say("sec", "/giaoban lich 0 8 25 * *"), "vi", "commune.roles_only")
 	if h.snapshot() != before {
 		t.Fatal("refused schedules changed what is stored")
 	}

@@ -102,6 +102,19 @@ func (tx *Tx) CommuneOrgsOf(memberID uint64) []uint64 {
 	return out
 }
 
+// CommuneHolders lists the members who hold or held a commune role, once
+// each, in id order.
+func (tx *Tx) CommuneHolders() []uint64 {
+	var out []uint64
+	c := tx.tx.Bucket(bucketCommuneHolders).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if id := btoi(k[:8]); len(out) == 0 || out[len(out)-1] != id {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
 // OrgCells lists the organization's cells in id order, reading the
 // organization's part of the index only.
 func (tx *Tx) OrgCells(orgID uint64) ([]Cell, error) {

@@ -25,7 +25,7 @@ import (
 // secretaries are told and the reports kept.
 
 func registerBriefing(e *core.Engine) {
-	e.Command(&core.Command{Name: "giaoban", Need: core.NeedMember, PrivateOnly: true, HelpID: "commune.help_giaoban", MenuID: "commune.menu_giaoban", Run: runGiaoban})
+	e.Command(&core.Command{Name: "giaoban", Need: core.NeedCommune, PrivateOnly: true, HelpID: "commune.help_giaoban", MenuID: "commune.menu_giaoban", Run: runGiaoban})
 	e.Action("gb", actBriefingRSVP) // gb:<org>:<briefing>:y|n
 	e.Action("gr", actBriefingReport)
 	e.Action("gv", actBriefingView) // gv:<org>:<briefing>

@@ -18,8 +18,8 @@ import (
 // a tap for those allowed, and every such view audited.
 
 func registerOverview(e *core.Engine) {
-	e.Command(&core.Command{Name: "tongquan", Need: core.NeedMember, PrivateOnly: true, HelpID: "commune.help_tongquan", MenuID: "commune.menu_tongquan", Run: runTongquan})
-	e.Command(&core.Command{Name: "phutrach", Need: core.NeedMember, PrivateOnly: true, HelpID: "commune.help_phutrach", MenuID: "commune.menu_phutrach", Run: runPhutrach})
+	e.Command(&core.Command{Name: "tongquan", Need: core.NeedCommune, PrivateOnly: true, HelpID: "commune.help_tongquan", MenuID: "commune.menu_tongquan", Run: runTongquan})
+	e.Command(&core.Command{Name: "phutrach", Need: core.NeedCommune, PrivateOnly: true, HelpID: "commune.help_phutrach", MenuID: "commune.menu_phutrach", Run: runPhutrach})
 	e.Action("cv", actCellPage) // cv:<cell>:<yyyy-mm>
 	e.Action("cn", actNames)    // cn:<cell>:<yyyy-mm>
 	e.Action("cs", actSummary)  // cs:<meeting>
