@@ -80,3 +80,28 @@ func TestCommuneRole_On(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The year's dues as the flags read them: paid months read from the key
+// without decoding, unpaid ones with their reason, other years left out.
+func TestDuesStatesOfYear(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		for _, d := range []Dues{{MemberID: 4, Month: "2025-12", State: DuesUnpaid}, {MemberID: 4, Month: "2026-01", State: DuesPaid, Via: DuesViaRoll},
+			{MemberID: 4, Month: "2026-02", State: DuesUnpaid, Reason: "ốm"}, {MemberID: 5, Month: "2026-01", State: DuesUnpaid}} {
+			if err := tx.PutDues(&d); err != nil {
+				return err
+			}
+		}
+		ds, err := tx.DuesStatesOfYear(4, 2026)
+		if err != nil {
+			return err
+		}
+		if len(ds) != 2 || ds[0].Month != "2026-01" || ds[0].State != DuesPaid || ds[1].Month != "2026-02" || ds[1].State != DuesUnpaid || ds[1].Reason != "ốm" {
+			t.Errorf("dues of 2026: %+v", ds)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

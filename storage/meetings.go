@@ -2,6 +2,7 @@ package storage
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -409,6 +410,54 @@ func (tx *Tx) MeetingsBetween(cellID uint64, from, to time.Time) ([]Meeting, err
 			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
 		}
 		ms = append(ms, *m)
+	}
+	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
+	return ms, nil
+}
+
+// MeetingsBriefBetween is MeetingsBetween with, of each meeting, what a
+// commune's figures read: its kind, times, state, tally and score, and of
+// each attendance the mark, excuse and outcome only (the rest of a roll,
+// its times above all, is most of the cost of reading a commune's year).
+func (tx *Tx) MeetingsBriefBetween(cellID uint64, from, to time.Time) ([]Meeting, error) {
+	type att struct {
+		Mark    Mark        `json:"mark"`
+		Excuse  ExcuseState `json:"excuse"`
+		Outcome Outcome     `json:"outcome"`
+	}
+	var ms []Meeting
+	prefix := append([]byte("c"), itob(cellID)...)
+	end := append(slices.Clone(prefix), itob(uint64(to.Unix()))...)
+	b := tx.tx.Bucket(bucketMeetings)
+	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
+	for k, v := c.Seek(append(slices.Clone(prefix), itob(uint64(from.Unix()))...)); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, end) < 0; k, v = c.Next() {
+		var r struct {
+			ID       uint64         `json:"id"`
+			CellID   uint64         `json:"cell_id"`
+			Kind     MeetingKind    `json:"kind"`
+			Month    string         `json:"month"`
+			At       time.Time      `json:"at"`
+			Combined bool           `json:"combined"`
+			State    MeetingState   `json:"state"`
+			HeldFrom time.Time      `json:"held_from"`
+			HeldTo   time.Time      `json:"held_to"`
+			Tally    *MeetingTally  `json:"tally"`
+			Score    *QualityScore  `json:"score"`
+			Roll     map[uint64]att `json:"roll"`
+		}
+		data := b.Get(v)
+		if data == nil {
+			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, ErrNotFound)
+		}
+		if err := json.Unmarshal(data, &r); err != nil {
+			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
+		}
+		m := Meeting{ID: r.ID, CellID: r.CellID, Kind: r.Kind, Month: r.Month, At: r.At, Combined: r.Combined, State: r.State,
+			HeldFrom: r.HeldFrom, HeldTo: r.HeldTo, Tally: r.Tally, Score: r.Score, Roll: make(map[uint64]*Attendance, len(r.Roll))}
+		for id, a := range r.Roll {
+			m.Roll[id] = &Attendance{Mark: a.Mark, Excuse: a.Excuse, Outcome: a.Outcome}
+		}
+		ms = append(ms, m)
 	}
 	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
 	return ms, nil

@@ -2,6 +2,7 @@ package meetings
 
 import (
 	"errors"
+	"time"
 
 	"chibo/flows/core"
 	"chibo/storage"
@@ -41,7 +42,7 @@ func meetingFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 			}
 		}
 	}
-	y, err := YearRecord(c, cell, f.Month.Y)
+	y, err := briefYear(c, cell, f.Month.Y)
 	if err != nil {
 		return err
 	}
@@ -213,4 +214,32 @@ func joinNames(names []string) string {
 		s += n
 	}
 	return s
+}
+
+// briefYear is the cell's year as YearRecord reads it, with each meeting's
+// roll reduced to what the figures read (storage.Tx.MeetingsBriefBetween);
+// a meeting closed before tallies were stored is read whole, for its tally
+// is computed from it.
+func briefYear(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
+	zone := c.CellZone(cell)
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
+	ms, err := c.Tx.MeetingsBriefBetween(cell.ID, from, from.AddDate(1, 0, 0))
+	if err != nil {
+		return nil, err
+	}
+	y := &yearRec{year: year, zone: zone}
+	for _, mt := range ms {
+		if mt.State != storage.MeetingClosed || mt.At.In(zone).Year() != year {
+			continue
+		}
+		if mt.Tally == nil {
+			full, err := c.Tx.Meeting(mt.ID)
+			if err != nil {
+				return nil, err
+			}
+			mt = *full
+		}
+		y.meetings = append(y.meetings, mt)
+	}
+	return y, nil
 }
