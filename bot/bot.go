@@ -1,10 +1,11 @@
-// Package bot is chibo's runtime, shared by every messenger: the Event and
-// Message types, the Transport interface, the dispatcher that turns events
-// into committed effects and outbox rows, and the outbox sender.
+// Package bot is chibo's runtime, shared by every messenger: the Transport
+// interface, the dispatcher that turns events into committed effects and
+// outbox rows, and the outbox sender. The events and messages themselves
+// are the vocabulary of package chat (chibo/flows/chat), which transports
+// import directly.
 package bot
 
 import (
-	"chibo/flows/core"
 	"context"
 	"errors"
 	"fmt"
@@ -12,17 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
-)
-
-// Event and Message are the application's own types: flows defines them so
-// that it need not import bot, and bot re-exports them for transports.
-type (
-	Event    = core.Event
-	Message  = core.Message
-	Button   = core.Button
-	Document = core.Document
-	Drawing  = core.Drawing
 )
 
 // Handler runs one event inside a transaction. flows.Engine is the Handler.
@@ -30,9 +22,9 @@ type Handler interface {
 	// Handle applies the event's effects through tx and returns the replies.
 	// An error means a fault (not a person's mistake); the transaction is
 	// rolled back.
-	Handle(tx *storage.Tx, ev Event) ([]Message, error)
+	Handle(tx *storage.Tx, ev chat.Event) ([]chat.Message, error)
 	// InternalError is what to tell the person when Handle failed.
-	InternalError(ev Event) []Message
+	InternalError(ev chat.Event) []chat.Message
 }
 
 // Transport delivers messages to one messenger.
@@ -42,7 +34,7 @@ type Handler interface {
 // accepted the message, or an error; a *SendError says what to do next,
 // any other error is retried.
 type Transport interface {
-	Send(ctx context.Context, m Message) error
+	Send(ctx context.Context, m chat.Message) error
 }
 
 // SendOutcome classifies a failed send.

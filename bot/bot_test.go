@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -31,7 +31,7 @@ type countingHandler struct {
 	failOn string
 }
 
-func (h *countingHandler) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
+func (h *countingHandler) Handle(tx *storage.Tx, ev chat.Event) ([]chat.Message, error) {
 	h.mu.Lock()
 	h.calls++
 	h.mu.Unlock()
@@ -45,11 +45,11 @@ func (h *countingHandler) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 	if err := tx.PutMetaInt("effects/"+ev.Chat, n+1); err != nil {
 		return nil, err
 	}
-	return []Message{{Transport: ev.Transport, Chat: ev.Chat, Text: fmt.Sprintf("%s#%d", ev.Text, n+1)}}, nil
+	return []chat.Message{{Transport: ev.Transport, Chat: ev.Chat, Text: fmt.Sprintf("%s#%d", ev.Text, n+1)}}, nil
 }
 
-func (h *countingHandler) InternalError(ev Event) []Message {
-	return []Message{{Transport: ev.Transport, Chat: ev.Chat, Text: "internal"}}
+func (h *countingHandler) InternalError(ev chat.Event) []chat.Message {
+	return []chat.Message{{Transport: ev.Transport, Chat: ev.Chat, Text: "internal"}}
 }
 
 func texts(t *testing.T, db *storage.DB) map[string][]string {
@@ -58,7 +58,7 @@ func texts(t *testing.T, db *storage.DB) map[string][]string {
 	err := db.View(func(tx *storage.Tx) error {
 		rows, err := tx.OutboxRows()
 		for _, r := range rows {
-			var m Message
+			var m chat.Message
 			if err := json.Unmarshal(r.Payload, &m); err != nil {
 				return err
 			}
@@ -72,8 +72,8 @@ func texts(t *testing.T, db *storage.DB) map[string][]string {
 	return out
 }
 
-func ev(key, chat, text string) Event {
-	return Event{Key: key, Transport: "test", Kind: core.EventText, Chat: chat, User: chat, Text: text}
+func ev(key, id, text string) chat.Event {
+	return chat.Event{Key: key, Transport: "test", Kind: chat.EventText, Chat: id, User: id, Text: text}
 }
 
 func TestDispatcher_sameEventTwiceHasOneEffect(t *testing.T) {
@@ -81,7 +81,7 @@ func TestDispatcher_sameEventTwiceHasOneEffect(t *testing.T) {
 	h := &countingHandler{}
 	d := NewDispatcher(db, h, DispatcherOptions{})
 	ctx := context.Background()
-	batch := []Event{ev("k1", "a", "x"), ev("k2", "a", "y")}
+	batch := []chat.Event{ev("k1", "a", "x"), ev("k2", "a", "y")}
 	if err := d.Dispatch(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestDispatcher_sameEventTwiceHasOneEffect(t *testing.T) {
 func TestDispatcher_perChatOrder(t *testing.T) {
 	db := mustOpenDB(t)
 	d := NewDispatcher(db, &countingHandler{}, DispatcherOptions{})
-	var batch []Event
+	var batch []chat.Event
 	for i := range 200 {
 		chat := fmt.Sprint("c", i%7)
 		batch = append(batch, ev(fmt.Sprint("k", i), chat, fmt.Sprint(i)))
@@ -129,7 +129,7 @@ func TestDispatcher_handlerFaultIsApologisedOnce(t *testing.T) {
 	h := &countingHandler{failOn: "bad"}
 	d := NewDispatcher(db, h, DispatcherOptions{})
 	for range 2 {
-		if err := d.Dispatch(context.Background(), []Event{ev("k1", "a", "bad"), ev("k2", "a", "panic"), ev("k3", "a", "ok")}); err != nil {
+		if err := d.Dispatch(context.Background(), []chat.Event{ev("k1", "a", "bad"), ev("k2", "a", "panic"), ev("k3", "a", "ok")}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -152,7 +152,7 @@ func TestDispatcher_closedRefuses(t *testing.T) {
 	db := mustOpenDB(t)
 	d := NewDispatcher(db, &countingHandler{}, DispatcherOptions{})
 	d.Close()
-	if err := d.Dispatch(context.Background(), []Event{ev("k", "a", "x")}); !errors.Is(err, ErrStopped) {
+	if err := d.Dispatch(context.Background(), []chat.Event{ev("k", "a", "x")}); !errors.Is(err, ErrStopped) {
 		t.Fatalf("dispatch after close: %v", err)
 	}
 }
@@ -165,7 +165,7 @@ type fakeTransport struct {
 	calls int
 }
 
-func (f *fakeTransport) Send(_ context.Context, m Message) error {
+func (f *fakeTransport) Send(_ context.Context, m chat.Message) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
@@ -179,7 +179,7 @@ func (f *fakeTransport) Send(_ context.Context, m Message) error {
 	return nil
 }
 
-func enqueue(t *testing.T, db *storage.DB, msgs ...Message) {
+func enqueue(t *testing.T, db *storage.DB, msgs ...chat.Message) {
 	t.Helper()
 	if err := db.Update(func(tx *storage.Tx) error { return Enqueue(tx, time.Now(), msgs...) }); err != nil {
 		t.Fatal(err)
@@ -216,10 +216,10 @@ func TestSender_outcomes(t *testing.T) {
 			return nil
 		},
 	})
-	for _, chat := range []string{"retry", "blocked", "bad", "down", "ok"} {
-		enqueue(t, db, Message{Transport: "test", Chat: chat, Text: chat + "1"}, Message{Transport: "test", Chat: chat, Text: chat + "2"})
+	for _, id := range []string{"retry", "blocked", "bad", "down", "ok"} {
+		enqueue(t, db, chat.Message{Transport: "test", Chat: id, Text: id + "1"}, chat.Message{Transport: "test", Chat: id, Text: id + "2"})
 	}
-	enqueue(t, db, Message{Transport: "nowhere", Chat: "x", Text: "lost"})
+	enqueue(t, db, chat.Message{Transport: "nowhere", Chat: "x", Text: "lost"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	deadline := time.Now().Add(5 * time.Second)
@@ -270,7 +270,7 @@ func TestSender_runDeliversAndStops(t *testing.T) {
 	done := make(chan error)
 	go func() { done <- s.Run(ctx) }()
 	for i := range 20 {
-		enqueue(t, db, Message{Transport: "test", Chat: fmt.Sprint(i % 3), Text: fmt.Sprint(i)})
+		enqueue(t, db, chat.Message{Transport: "test", Chat: fmt.Sprint(i % 3), Text: fmt.Sprint(i)})
 		s.Notify()
 	}
 	deadline := time.Now().Add(5 * time.Second)
@@ -358,11 +358,11 @@ func TestRateLimiter_windowCountsAnswers(t *testing.T) {
 // docTransport records the documents it was given, by chat.
 type docTransport struct {
 	mu   sync.Mutex
-	docs map[string]*Document
+	docs map[string]*chat.Document
 	text map[string]string
 }
 
-func (d *docTransport) Send(_ context.Context, m Message) error {
+func (d *docTransport) Send(_ context.Context, m chat.Message) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.docs[m.Chat], d.text[m.Chat] = m.Document, m.Text
@@ -371,9 +371,9 @@ func (d *docTransport) Send(_ context.Context, m Message) error {
 
 func TestSender_drawsDocumentsAtDelivery(t *testing.T) {
 	db := mustOpenDB(t)
-	dt := &docTransport{docs: map[string]*Document{}, text: map[string]string{}}
+	dt := &docTransport{docs: map[string]*chat.Document{}, text: map[string]string{}}
 	s := NewSender(db, map[string]Transport{"test": dt}, SenderOptions{
-		Draw: func(tx *storage.Tx, d *Document) error {
+		Draw: func(tx *storage.Tx, d *chat.Document) error {
 			if d.Draw.CellID == 2 {
 				return errors.New("no such cell")
 			}
@@ -381,13 +381,13 @@ func TestSender_drawsDocumentsAtDelivery(t *testing.T) {
 			return nil
 		},
 	})
-	chart := func(cell uint64) *Document {
-		return &Document{Name: "c.png", MIME: "image/png", Draw: &Drawing{Kind: "year_chart", CellID: cell, Year: 2026, Lang: "en"}}
+	chart := func(cell uint64) *chat.Document {
+		return &chat.Document{Name: "c.png", MIME: "image/png", Draw: &chat.Drawing{Kind: "year_chart", CellID: cell, Year: 2026, Lang: "en"}}
 	}
 	enqueue(t, db,
-		Message{Transport: "test", Chat: "drawn", Text: "summary", Document: chart(1)},
-		Message{Transport: "test", Chat: "failed", Text: "summary", Document: chart(2)},
-		Message{Transport: "test", Chat: "file", Text: "export", Document: &Document{Name: "a.csv", Data: []byte("a;b")}})
+		chat.Message{Transport: "test", Chat: "drawn", Text: "summary", Document: chart(1)},
+		chat.Message{Transport: "test", Chat: "failed", Text: "summary", Document: chart(2)},
+		chat.Message{Transport: "test", Chat: "file", Text: "export", Document: &chat.Document{Name: "a.csv", Data: []byte("a;b")}})
 	if err := s.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -416,8 +416,8 @@ func TestSender_heldUntilNotBefore(t *testing.T) {
 	now := time.Date(2026, 12, 7, 22, 10, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock})
-	enqueue(t, db, Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)},
-		Message{Transport: "test", Chat: "an", Text: "reply"})
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)},
+		chat.Message{Transport: "test", Chat: "an", Text: "reply"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := s.Drain(ctx); err != nil {

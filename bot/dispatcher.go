@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -71,7 +72,7 @@ func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher
 // committed, so the caller may then confirm the batch to the messenger. An
 // error means some events may not be committed: the caller must not confirm
 // the batch and will see the events again.
-func (d *Dispatcher) Dispatch(ctx context.Context, evs []Event) error {
+func (d *Dispatcher) Dispatch(ctx context.Context, evs []chat.Event) error {
 	d.mu.Lock()
 	if d.stop {
 		d.mu.Unlock()
@@ -97,7 +98,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context, evs []Event) error {
 	return err
 }
 
-func (d *Dispatcher) dispatch(evs []Event) error {
+func (d *Dispatcher) dispatch(evs []chat.Event) error {
 	var err error
 	switch len(evs) {
 	case 1:
@@ -135,7 +136,7 @@ type handlerFault struct{ err error }
 func (f handlerFault) Error() string { return f.err.Error() }
 
 // handle applies one event in tx, unless it was processed before.
-func (d *Dispatcher) handle(tx *storage.Tx, ev Event) error {
+func (d *Dispatcher) handle(tx *storage.Tx, ev chat.Event) error {
 	if tx.Processed(ev.Key) {
 		return nil
 	}
@@ -149,7 +150,7 @@ func (d *Dispatcher) handle(tx *storage.Tx, ev Event) error {
 // one handles a single event in its own transaction; if the handler fails,
 // its effects are rolled back and the event is recorded as processed with an
 // apology, so one bad event cannot block the chat.
-func (d *Dispatcher) one(ev Event) error {
+func (d *Dispatcher) one(ev chat.Event) error {
 	err := d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, ev) })
 	var fault handlerFault
 	if !errors.As(err, &fault) {
@@ -171,7 +172,7 @@ func (d *Dispatcher) one(ev Event) error {
 	return nil
 }
 
-func (d *Dispatcher) safeHandle(tx *storage.Tx, ev Event) (msgs []Message, err error) {
+func (d *Dispatcher) safeHandle(tx *storage.Tx, ev chat.Event) (msgs []chat.Message, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
@@ -180,7 +181,7 @@ func (d *Dispatcher) safeHandle(tx *storage.Tx, ev Event) (msgs []Message, err e
 	return d.h.Handle(tx, ev)
 }
 
-func (d *Dispatcher) commit(tx *storage.Tx, ev Event, msgs []Message) error {
+func (d *Dispatcher) commit(tx *storage.Tx, ev chat.Event, msgs []chat.Message) error {
 	now := d.opt.Now()
 	if err := Enqueue(tx, now, msgs...); err != nil {
 		return err
@@ -190,7 +191,7 @@ func (d *Dispatcher) commit(tx *storage.Tx, ev Event, msgs []Message) error {
 
 // Enqueue appends messages to the outbox in tx. A message with a Key is
 // enqueued at most once, ever.
-func Enqueue(tx *storage.Tx, now time.Time, msgs ...Message) error {
+func Enqueue(tx *storage.Tx, now time.Time, msgs ...chat.Message) error {
 	for _, m := range msgs {
 		payload, err := json.Marshal(m)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -22,11 +23,11 @@ func TestSender_OnResult(t *testing.T) {
 		"flaky":   {errors.New("reset"), errors.New("reset")},
 	}}
 	enqueue(t, db,
-		Message{Transport: "test", Chat: "ok", Text: "a", Key: "reminder/x/1/1"},
-		Message{Transport: "test", Chat: "retry", Text: "b"},
-		Message{Transport: "test", Chat: "blocked", Text: "c"},
-		Message{Transport: "test", Chat: "refused", Text: "d"},
-		Message{Transport: "test", Chat: "flaky", Text: "e"},
+		chat.Message{Transport: "test", Chat: "ok", Text: "a", Key: "reminder/x/1/1"},
+		chat.Message{Transport: "test", Chat: "retry", Text: "b"},
+		chat.Message{Transport: "test", Chat: "blocked", Text: "c"},
+		chat.Message{Transport: "test", Chat: "refused", Text: "d"},
+		chat.Message{Transport: "test", Chat: "flaky", Text: "e"},
 	)
 	var mu sync.Mutex
 	got := map[string][]string{}
@@ -72,8 +73,8 @@ func TestDispatcher_OnDispatched(t *testing.T) {
 		calls = append(calls, call{n, err != nil})
 	}})
 	ctx := context.Background()
-	d.Dispatch(ctx, []Event{ev("k1", "a", "x"), ev("k2", "b", "y")})
-	d.Dispatch(ctx, []Event{ev("k3", "a", "z")})
+	d.Dispatch(ctx, []chat.Event{ev("k1", "a", "x"), ev("k2", "b", "y")})
+	d.Dispatch(ctx, []chat.Event{ev("k3", "a", "z")})
 	d.Dispatch(ctx, nil)
 	if want := []call{{2, false}, {1, false}}; !slices.Equal(calls, want) {
 		t.Fatalf("calls %v, want %v", calls, want)

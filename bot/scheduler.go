@@ -14,6 +14,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -21,7 +22,7 @@ import (
 type DueSource interface {
 	// Due returns messages due at now, each with a Key; a key already in the
 	// outbox is never sent again.
-	Due(tx *storage.Tx, now time.Time) ([]Message, error)
+	Due(tx *storage.Tx, now time.Time) ([]chat.Message, error)
 }
 
 // Housekeeper does daily work (retention) in batches. A DueSource that is
@@ -75,8 +76,10 @@ type Scheduler struct {
 	opt  SchedulerOptions
 	cron *cron.Cron
 	mu   sync.Mutex // one tick at a time, from cron or from Tick
-	// stopping cuts a housekeeping run short at Stop; the next tick resumes it.
+	// stopping cuts a tick or a housekeeping run short at Stop; the next
+	// tick resumes it.
 	stopping atomic.Bool
+	catchUp  sync.WaitGroup // the catch-up tick of Start
 }
 
 // NewScheduler makes a scheduler. It does nothing until Start.
@@ -115,16 +118,87 @@ func NewScheduler(db *storage.DB, src DueSource, opt SchedulerOptions) *Schedule
 	return &Scheduler{db: db, src: src, opt: opt, cron: c}
 }
 
-// Tick enqueues what is due now, in one transaction, and returns how many
-// messages it enqueued.
+// DueStepper is a DueSource that finds its work through the due-work index
+// (flows.Engine is one): DueStep does the work of the first index row due
+// at now after the key after, and returns what it sends and the row's key;
+// ok is false when no row is due. The scheduler runs each step in its own
+// transaction and checks for Stop between them, so no transaction of a
+// tick is long and a tick ends promptly at shutdown; a row left undone
+// stays due for the next tick.
+type DueStepper interface {
+	DueStep(tx *storage.Tx, now time.Time, after []byte) (msgs []chat.Message, key []byte, ok bool, err error)
+}
+
+// stepRetry is how long a row whose step failed waits before it is tried
+// again, so that the rows after it are not held up.
+const stepRetry = 5 * time.Minute
+
+// Tick enqueues what is due now and returns how many messages it enqueued:
+// with a DueStepper, a transaction per due row; otherwise in one.
 func (s *Scheduler) Tick() (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.opt.Now()
+	n, err := s.due(now)
+	if err != nil {
+		return n, fmt.Errorf("scheduler tick: %w", err)
+	}
+	s.opt.OnTick(n)
+	if s.stopping.Load() {
+		return n, nil
+	}
+	if err := s.housekeep(now); err != nil {
+		return n, fmt.Errorf("scheduler housekeeping: %w", err)
+	}
+	return n, nil
+}
+
+// due enqueues what is due at now.
+func (s *Scheduler) due(now time.Time) (int, error) {
+	st, ok := s.src.(DueStepper)
+	if !ok {
+		n, err := s.dueOnce(now, func(tx *storage.Tx) ([]chat.Message, error) { return s.src.Due(tx, now) })
+		if n > 0 {
+			s.opt.OnCommit()
+		}
+		return n, err
+	}
+	total := 0
+	var after []byte
+	for !s.stopping.Load() {
+		var key []byte
+		more := false
+		n, err := s.dueOnce(now, func(tx *storage.Tx) ([]chat.Message, error) {
+			msgs, k, ok, err := st.DueStep(tx, now, after)
+			key, more = k, ok
+			return msgs, err
+		})
+		if err != nil && key == nil {
+			return total, err // the index itself cannot be read
+		}
+		if err != nil {
+			s.opt.Log.Error("due work failed; tried again later", "row", fmt.Sprintf("%x", key), "err", err)
+			if err := s.db.Update(func(tx *storage.Tx) error { return tx.PostponeDue(key, now.Add(stepRetry)) }); err != nil {
+				return total, err
+			}
+		}
+		if !more {
+			break
+		}
+		after = key
+		total += n
+		if n > 0 {
+			s.opt.OnCommit()
+		}
+	}
+	return total, nil
+}
+
+// dueOnce runs find in a write transaction and enqueues what it returns.
+func (s *Scheduler) dueOnce(now time.Time, find func(tx *storage.Tx) ([]chat.Message, error)) (int, error) {
 	n := 0
 	err := s.db.Update(func(tx *storage.Tx) error {
-		n = 0
-		msgs, err := s.src.Due(tx, now)
+		msgs, err := find(tx)
 		if err != nil {
 			return err
 		}
@@ -137,14 +211,7 @@ func (s *Scheduler) Tick() (int, error) {
 		return Enqueue(tx, now, msgs...)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("scheduler tick: %w", err)
-	}
-	s.opt.OnTick(n)
-	if n > 0 {
-		s.opt.OnCommit()
-	}
-	if err := s.housekeep(now); err != nil {
-		return n, fmt.Errorf("scheduler housekeeping: %w", err)
+		return 0, err
 	}
 	return n, nil
 }
@@ -167,9 +234,22 @@ func (s *Scheduler) housekeep(now time.Time) error {
 	return nil
 }
 
-// Start catches up at once, then ticks on the spec.
+// Start catches up, then ticks on the spec. With a DueStepper, the catch-up
+// runs in the background after the due-work index was rebuilt from the
+// records (every cell is looked at once, a transaction each, so a row lost
+// to a fault is healed by a restart), and Start returns at once; otherwise
+// the catch-up tick runs before Start returns.
 func (s *Scheduler) Start() error {
-	if _, err := s.Tick(); err != nil {
+	if _, ok := s.src.(DueStepper); ok {
+		if err := s.db.RebuildDue(true); err != nil {
+			return err
+		}
+		s.catchUp.Go(func() {
+			if _, err := s.Tick(); err != nil {
+				s.opt.Log.Error("catch-up tick failed", "err", err)
+			}
+		})
+	} else if _, err := s.Tick(); err != nil {
 		s.opt.Log.Error("catch-up tick failed", "err", err)
 	}
 	if _, err := s.cron.AddFunc(s.opt.Spec, func() {
@@ -298,10 +378,12 @@ func (s *Scheduler) Prune() (events, delivered int, err error) {
 	return events, delivered, err
 }
 
-// Stop stops the ticks and waits for a running one to finish.
+// Stop stops the ticks and waits for a running one to finish: it stops
+// between two of its transactions, and the next start resumes its work.
 func (s *Scheduler) Stop() {
 	s.stopping.Store(true)
 	<-s.cron.Stop().Done()
+	s.catchUp.Wait()
 }
 
 type cronLogger struct{ l *slog.Logger }

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -57,7 +58,7 @@ type SenderOptions struct {
 	// Draw fills in a document to be drawn at delivery (Document.Draw) from
 	// the records in tx. When it is nil or fails, the message goes without
 	// the document rather than not at all.
-	Draw func(tx *storage.Tx, d *Document) error
+	Draw func(tx *storage.Tx, d *chat.Document) error
 }
 
 // The results of one send attempt, as OnResult reports them.
@@ -536,7 +537,7 @@ func (s *Sender) deliver(ctx context.Context, key string, it *storage.OutboxItem
 	if !ok {
 		return &SendError{Outcome: SendPermanent, Reason: "no transport " + it.Transport}
 	}
-	var m Message
+	var m chat.Message
 	if err := json.Unmarshal(it.Payload, &m); err != nil {
 		return &SendError{Outcome: SendPermanent, Reason: "bad payload", Err: err}
 	}
@@ -592,7 +593,7 @@ func (s *Sender) reserve(ctx context.Context, key string, group bool) error {
 }
 
 // draw draws m's document, or takes it off m when it cannot be drawn.
-func (s *Sender) draw(id uint64, m *Message) {
+func (s *Sender) draw(id uint64, m *chat.Message) {
 	if s.opt.Draw != nil {
 		d := *m.Document
 		err := s.db.View(func(tx *storage.Tx) error { return s.opt.Draw(tx, &d) })

@@ -7,13 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
 // nopTransport accepts every message at once.
 type nopTransport struct{}
 
-func (nopTransport) Send(context.Context, Message) error { return nil }
+func (nopTransport) Send(context.Context, chat.Message) error { return nil }
 
 // BenchmarkSender_backlog measures the sender alone: b.N rows to b.N
 // distinct chats waiting in the outbox (a database with fsync), a transport
@@ -25,9 +26,9 @@ func BenchmarkSender_backlog(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	var msgs []Message
+	var msgs []chat.Message
 	for i := range b.N {
-		msgs = append(msgs, Message{Transport: "t", Chat: fmt.Sprint(i), Text: "x"})
+		msgs = append(msgs, chat.Message{Transport: "t", Chat: fmt.Sprint(i), Text: "x"})
 	}
 	if err := db.Update(func(tx *storage.Tx) error { return Enqueue(tx, time.Now(), msgs...) }); err != nil {
 		b.Fatal(err)

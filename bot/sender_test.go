@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -60,7 +61,7 @@ func TestSender_outboxReadFailureIsRetried(t *testing.T) {
 		}
 		return tx.PendingAfter(after, limit)
 	}
-	enqueue(t, db, Message{Transport: "test", Chat: "1", Text: "hello"})
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "1", Text: "hello"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
@@ -142,7 +143,7 @@ func (l *recordingLimiter) Done(chat string, group bool, now time.Time) {
 func TestSender_restartHoldsOnlyChatsThatMayHaveHadASend(t *testing.T) {
 	db := mustOpenDB(t)
 	start := time.Now()
-	enqueue(t, db, Message{Transport: "test", Chat: "recent", Text: "before"}, Message{Transport: "test", Chat: "old", Text: "long ago"})
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "recent", Text: "before"}, chat.Message{Transport: "test", Chat: "old", Text: "long ago"})
 	err := db.Update(func(tx *storage.Tx) error {
 		rows, err := tx.OutboxRows()
 		if err != nil {
@@ -160,14 +161,14 @@ func TestSender_restartHoldsOnlyChatsThatMayHaveHadASend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enqueue(t, db, Message{Transport: "test", Chat: "waiting", Text: "pending at start"})
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "waiting", Text: "pending at start"})
 	lim := &recordingLimiter{done: map[string]time.Time{}, group: map[string]bool{}}
 	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
 	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Limiter: lim, Now: func() time.Time { return start }})
 	if err := s.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	enqueue(t, db, Message{Transport: "test", Chat: "new", Text: "after the start"})
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "new", Text: "after the start"})
 	if err := s.Drain(context.Background()); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -91,8 +92,8 @@ func TestAdmin_authority(t *testing.T) {
 	h.wantText(h.say("tranthibinh", "/secinvite"), "vi", "err.admins_only")
 	before := h.snapshot()
 	// A forged button for another organization's cell.
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "adm", Data: "si:" + strconv.FormatUint(foreign.ID, 10) + ":s"}), "vi", "err.admins_only")
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: "si:" + strconv.FormatUint(h.cell.ID, 10) + ":s"}), "vi", "err.admins_only")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "adm", Data: "si:" + strconv.FormatUint(foreign.ID, 10) + ":s"}), "vi", "err.admins_only")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: "si:" + strconv.FormatUint(h.cell.ID, 10) + ":s"}), "vi", "err.admins_only")
 	if h.snapshot() != before {
 		t.Fatal("a refused invite changed stored data")
 	}

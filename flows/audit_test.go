@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -62,7 +63,7 @@ func TestAudit_export(t *testing.T) {
 	h.tap("sec", "Hôm nay")
 	h.say("sec", "Tuổi cao")
 	h.tap("sec", "Xác nhận")
-	var docs []core.Document
+	var docs []chat.Document
 	err := h.db.View(func(tx *storage.Tx) error {
 		var err error
 		docs, err = h.e.Export(tx, "vi", core.ExportRequest{What: core.ExportAudit, Format: core.FormatCSV, CellID: h.cell.ID})
@@ -128,7 +129,7 @@ func TestAudit_readableInReadersLanguageAndLocalTime(t *testing.T) {
 		}
 	}
 	for _, lang := range []string{"vi", "en"} {
-		var docs []core.Document
+		var docs []chat.Document
 		err := h.db.View(func(tx *storage.Tx) error {
 			var err error
 			docs, err = h.e.Export(tx, lang, core.ExportRequest{What: core.ExportAudit, Format: core.FormatCSV, CellID: h.cell.ID})

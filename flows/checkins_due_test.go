@@ -1,13 +1,13 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -16,18 +16,18 @@ import (
 type ticker struct {
 	h    *harness
 	sent map[string]time.Time
-	msgs map[string]core.Message
+	msgs map[string]chat.Message
 }
 
 func newTicker(h *harness) *ticker {
-	return &ticker{h: h, sent: map[string]time.Time{}, msgs: map[string]core.Message{}}
+	return &ticker{h: h, sent: map[string]time.Time{}, msgs: map[string]chat.Message{}}
 }
 
 // checkinDue runs the scheduler's question and keeps this feature's
 // messages (the meetings feature sends its own).
-func (h *harness) checkinDue() []core.Message {
+func (h *harness) checkinDue() []chat.Message {
 	h.t.Helper()
-	var out []core.Message
+	var out []chat.Message
 	for _, m := range h.due() {
 		if strings.HasPrefix(m.Key, "reminder/checkin") || strings.HasPrefix(m.Key, "flag/checkin") || strings.HasPrefix(m.Key, "reminder/exemption-end/") {
 			out = append(out, m)
@@ -172,7 +172,7 @@ func TestCheckin_exemptionEndingAndRetention(t *testing.T) {
 	if at := tk.sent[got[0]]; !at.Equal(time.Date(2026, 4, 1, 8, 0, 0, 0, h.zone)) {
 		t.Fatalf("sent at %v, want 01/04/2026 08:00 (14 days before)", at)
 	}
-	h.wantText([]core.Message{tk.msgs[fmt.Sprintf("reminder/exemption-end/2026-04-15/%d/%d", hung, sec)]}, "vi",
+	h.wantText([]chat.Message{tk.msgs[fmt.Sprintf("reminder/exemption-end/2026-04-15/%d/%d", hung, sec)]}, "vi",
 		"checkins.exemption_ending_secretary", "Name", "Đỗ Văn Hùng", "To", "15/04/2026")
 
 	// Retention: details older than 24 months go, newer stay.

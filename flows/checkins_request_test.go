@@ -6,13 +6,14 @@ import (
 	"strings"
 	"testing"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
 // requestAway has user ask, with /away, to be recorded as working far away
 // in Bình Dương from today to 31/12/2026, with an exemption when reason is
 // not empty.
-func (h *harness) requestAway(user, reason string) []core.Message {
+func (h *harness) requestAway(user, reason string) []chat.Message {
 	h.t.Helper()
 	h.say(user, "/away")
 	h.say(user, "Bình Dương")
@@ -210,8 +211,8 @@ func TestFarAwayRequest_staleAndOtherCell(t *testing.T) {
 	// The secretary of another cell cannot confirm it, even with the payload;
 	// nor can a plain member of the cell.
 	before := h.snapshot()
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "khac", Data: first}), "vi", "awayreq.other_cell")
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "binh", Data: first}), "vi", "awayreq.other_cell")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "khac", Data: first}), "vi", "awayreq.other_cell")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "binh", Data: first}), "vi", "awayreq.other_cell")
 	if h.snapshot() != before || h.member("dovanhung").Status.Kind != storage.StatusActive {
 		t.Fatal("someone outside the cell's leadership confirmed the request")
 	}
@@ -220,7 +221,7 @@ func TestFarAwayRequest_staleAndOtherCell(t *testing.T) {
 	h.advance(3600e9)
 	h.wantText(h.requestAway("dovanhung", "Đi biển dài ngày, đến tháng 12 mới về"), "vi", "awayreq.sent_replaces")
 	before = h.snapshot()
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: first}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: first}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
 	if h.snapshot() != before {
 		t.Fatal("a replaced request changed stored data")
 	}
@@ -245,13 +246,13 @@ func TestFarAwayRequest_staleAndOtherCell(t *testing.T) {
 			}
 		}
 	}
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: second}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: second}), "vi", "awayreq.outdated", "Name", "Đỗ Văn Hùng")
 	if h.snapshot() != before || h.farAwayRecord("dovanhung").Province != "Khánh Hòa" {
 		t.Fatal("an out-of-date request changed stored data")
 	}
 	// Garbage payloads are refused.
 	for _, data := range []string{"fq:", "fq:x:y:z", "fq:99:abc:y", "fq:1:abc:q"} {
-		h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: data}), "vi", "err.stale_button")
+		h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: data}), "vi", "err.stale_button")
 	}
 	if h.snapshot() != before {
 		t.Fatal("garbage payloads changed stored data")

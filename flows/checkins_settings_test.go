@@ -1,12 +1,12 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -23,8 +23,8 @@ func (h *harness) checkinSettings() storage.CheckinSettings {
 	return s
 }
 
-func hasButton(m core.Message, label string) bool {
-	return slices.ContainsFunc(m.Choices(), func(b core.Button) bool { return b.Label == label })
+func hasButton(m chat.Message, label string) bool {
+	return slices.ContainsFunc(m.Choices(), func(b chat.Button) bool { return b.Label == label })
 }
 
 func TestCheckinSettings_byButtons(t *testing.T) {
@@ -117,12 +117,12 @@ func TestCheckinSettings_refused(t *testing.T) {
 	before := h.snapshot()
 	// A member cannot open or change the settings.
 	h.wantText(h.say("dovanhung", "/checkinsettings"), "vi", "err.leaders_only")
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "dovanhung", Data: "cks:" + cell + ":d:1"}), "vi", "err.leaders_only")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "dovanhung", Data: "cks:" + cell + ":d:1"}), "vi", "err.leaders_only")
 	// Values the screen does not offer, or that clash with the follow-ups, change nothing.
 	for _, data := range []string{":d:31", ":d:x", ":l:5", ":l:3", ":f:1-2", ":p:2", ":p:1:x", ":p:yes", ":r:0", ":q:1", ":q", ":d:1:2"} {
-		h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: "cks:" + cell + data}), "vi", "err.stale_button")
+		h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: "cks:" + cell + data}), "vi", "err.stale_button")
 	}
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec", Data: "cks:99"}), "vi", "err.leaders_only")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: "cks:99"}), "vi", "err.leaders_only")
 	if h.snapshot() != before {
 		t.Fatal("refused settings changed stored data")
 	}
@@ -139,5 +139,5 @@ func TestCheckinSettings_refused(t *testing.T) {
 		t.Fatalf("board without settings: %+v", board.Buttons)
 	}
 	h.tap("sec", "Cài đặt báo cáo")
-	h.wantContains([]core.Message{h.last("sec")}, "ngày 28 hằng tháng")
+	h.wantContains([]chat.Message{h.last("sec")}, "ngày 28 hằng tháng")
 }

@@ -1,12 +1,12 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -101,7 +101,7 @@ func TestCheckin_sixMonths(t *testing.T) {
 			{"pho", fmt.Sprintf("bx:%d:2026-07", h.cell.ID)},
 			{u[0], fmt.Sprintf("bx:%d:2026-07", h.cell.ID)},
 		} {
-			h.wantText(h.event(core.Event{Kind: core.EventButton, User: c.user, Data: c.data}), "vi", "board.not_allowed")
+			h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: c.user, Data: c.data}), "vi", "board.not_allowed")
 		}
 		h.wantText(h.say(u[0], "/board"), "vi", "err.group_leaders_only") // /board is for group leaders up
 		h.say(u[0], "/checkin")

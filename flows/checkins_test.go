@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -64,7 +65,7 @@ func (h *harness) date(d, m, y int) time.Time {
 
 // fullForm answers every question of the default form from a prompt with
 // the given first button ("Báo cáo ngay" or "Có thay đổi, cập nhật").
-func (h *harness) fullForm(user, first, thoughts string) []core.Message {
+func (h *harness) fullForm(user, first, thoughts string) []chat.Message {
 	h.t.Helper()
 	h.tap(user, first)
 	h.say(user, "Thuận An, Bình Dương")
@@ -183,10 +184,10 @@ func TestCheckin_conversation(t *testing.T) {
 	}
 	// Bad input: each is answered, nothing is stored, the question is asked again.
 	before := h.snapshot("convs")
-	out = h.event(core.Event{Kind: core.EventLocation, User: "dovanhung", SharedBy: "someoneelse", Location: &core.Location{Lat: 10.9, Lon: 106.7}})
+	out = h.event(chat.Event{Kind: chat.EventLocation, User: "dovanhung", SharedBy: "someoneelse", Location: &chat.Location{Lat: 10.9, Lon: 106.7}})
 	h.wantText(out, "vi", "checkins.err_location_not_yours")
 	// A location attached anyway is not kept.
-	out = h.event(core.Event{Kind: core.EventLocation, User: "dovanhung", Location: &core.Location{Lat: 10.9, Lon: 106.7}})
+	out = h.event(chat.Event{Kind: chat.EventLocation, User: "dovanhung", Location: &chat.Location{Lat: 10.9, Lon: 106.7}})
 	h.wantText(out, "vi", "checkins.location_coarse_only")
 	// A place has letters (issue 12).
 	h.wantText(h.say("dovanhung", "😀😀"), "vi", "err.place_letters", "Max", 200)
@@ -233,7 +234,7 @@ func TestCheckin_conversation(t *testing.T) {
 	h.say("dovanhung", "/checkin")
 	h.tap("dovanhung", "Sửa báo cáo")
 	for i := 0; i < 8; i++ {
-		h.event(core.Event{Kind: core.EventText, User: "dovanhung", Text: "1"}) // "Giữ nguyên: …" is option 1
+		h.event(chat.Event{Kind: chat.EventText, User: "dovanhung", Text: "1"}) // "Giữ nguyên: …" is option 1
 	}
 	h.say("dovanhung", "Con nhỏ ốm, xin chi bộ thông cảm")
 	h.wantText(h.tap("dovanhung", "Gửi báo cáo"), "vi", "checkins.corrected", "Month", "03/2026", "Date", "03/04/2026")
@@ -263,7 +264,7 @@ func TestCheckin_conversation(t *testing.T) {
 	before = h.snapshot()
 	h.wantText(h.tap("dovanhung", "Như tháng trước"), "vi", "checkins.already", "Month", "04/2026", "Date", "25/04/2026")
 	marchPrompt := h.inbox["dovanhung"][0]
-	out = h.event(core.Event{Kind: core.EventButton, User: "dovanhung", Data: marchPrompt.Buttons[0][0].Data})
+	out = h.event(chat.Event{Kind: chat.EventButton, User: "dovanhung", Data: marchPrompt.Buttons[0][0].Data})
 	h.wantText(out, "vi", "checkins.closed", "Month", "03/2026", "Current", "04/2026")
 	if h.snapshot() != before {
 		t.Fatal("stale taps changed stored data")
@@ -312,11 +313,11 @@ func TestCheckin_preciseLocationOnlyWhenAllowed(t *testing.T) {
 	if h.last("dovanhung").RequestLocation == "" {
 		t.Fatal("the cell keeps points, but no share-location button was offered")
 	}
-	out := h.event(core.Event{Kind: core.EventLocation, User: "dovanhung", Location: &core.Location{Lat: 10.9, Lon: 106.7}})
+	out := h.event(chat.Event{Kind: chat.EventLocation, User: "dovanhung", Location: &chat.Location{Lat: 10.9, Lon: 106.7}})
 	h.wantContains(out, "Đã nhận vị trí")
 	h.say("dovanhung", "Thuận An, Bình Dương")
 	for _, s := range []string{"Có", "Công ty A", "Thợ hàn", "0381234567", "Có", "Chưa biết", "Chưa nộp", "Không có"} {
-		h.event(core.Event{Kind: core.EventText, User: "dovanhung", Text: s})
+		h.event(chat.Event{Kind: chat.EventText, User: "dovanhung", Text: s})
 	}
 	h.tap("dovanhung", "Gửi báo cáo")
 	ck := h.checkin("dovanhung", "2026-03")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"chibo/flows/chat"
 	"chibo/flows/export"
 	"chibo/storage"
 )
@@ -258,7 +259,7 @@ func TestClose_cancelledMonth(t *testing.T) {
 			if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutMeeting(may) }); err != nil {
 				t.Fatal(err)
 			}
-			h.event(core.Event{Kind: core.EventButton, User: "sec", Data: fmt.Sprintf("mt:%d:x", may.ID)})
+			h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: fmt.Sprintf("mt:%d:x", may.ID)})
 			out := h.tap("sec", h.vi("mt.btn_cancel_yes"))
 			h.wantText(out, "vi", "close.cancel_reschedule", "Month", "05/2026")
 			out = h.tap("sec", h.vi("close.btn_reschedule"))

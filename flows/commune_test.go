@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"chibo/flows/core"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -297,14 +297,14 @@ func TestCommune_authorization(t *testing.T) {
 
 	before := h.snapshot()
 	for _, c := range []struct{ user, data, want string }{
-		{"sec2", "cv:" + one, "commune.not_allowed"},
-		{"sec2", "cn:" + one, "commune.not_allowed"},
-		{"sec2", fmt.Sprintf("cs:%d", mid), "commune.not_allowed"},
-		{"sec2", fmt.Sprintf("cq:%d:y", mid), "commune.review_not_allowed"},
-		{"sec2", fmt.Sprintf("cf:%d:2026-03:x", h.cell.OrgID), "commune.not_standing"},
-		{"tam", "cv:" + other, "commune.not_allowed"},
-		{"tam", fmt.Sprintf("cf:%d:2026-03:x", h.cell.OrgID), "commune.not_standing"},
-		{"office", fmt.Sprintf("cq:%d:y", mid), "commune.review_not_allowed"},
+		{"sec2", "c.cell:" + one, "commune.not_allowed"},
+		{"sec2", "c.names:" + one, "commune.not_allowed"},
+		{"sec2", fmt.Sprintf("c.summary:%d", mid), "commune.not_allowed"},
+		{"sec2", fmt.Sprintf("c.review:%d:y", mid), "commune.review_not_allowed"},
+		{"sec2", fmt.Sprintf("c.files:%d:2026-03:x", h.cell.OrgID), "commune.not_standing"},
+		{"tam", "c.cell:" + other, "commune.not_allowed"},
+		{"tam", fmt.Sprintf("c.files:%d:2026-03:x", h.cell.OrgID), "commune.not_standing"},
+		{"office", fmt.Sprintf("c.review:%d:y", mid), "commune.review_not_allowed"},
 	} {
 		out := h.press(c.user, c.data)
 		h.wantText(out, "vi", c.want)
@@ -336,13 +336,13 @@ func TestCommune_authorization(t *testing.T) {
 		}
 	}
 	// Viewing a summary is audited.
-	out = h.press("tam", fmt.Sprintf("cs:%d", mid))
+	out = h.press("tam", fmt.Sprintf("c.summary:%d", mid))
 	h.wantContains(out, h.vi("commune.summary_header", "Cell", "Chi bộ Thử"))
 	if h.auditCount("commune_view") != 1 {
 		t.Fatal("the view of a summary is not audited")
 	}
 	// A bad comment is re-asked, nothing stored.
-	h.press("tam", fmt.Sprintf("cq:%d:c", mid))
+	h.press("tam", fmt.Sprintf("c.review:%d:c", mid))
 	out = h.say("tam", strings.Repeat("a", 501))
 	h.wantContains(out, h.vi("err.too_long", "Max", 500))
 	if len(h.meeting(mid).Reviews) != 0 {
@@ -397,15 +397,20 @@ func TestCommune_briefing(t *testing.T) {
 	h.wantContains(to(out, "sec2"), h.vi("commune.gb_report_none"))
 
 	// The day before: the reminder to the cell without a report, the
-	// compiled reports to the standing committee; nothing at night.
+	// compiled reports to the standing committee; nothing at night (the
+	// eve began at 08:00 of the 25th, the scheduler first looks at 22:00),
+	// then once the quiet hours end, once.
 	h.now = h.ts(2026, 3, 25, 22, 0)
 	if out := briefingOnly(h.due()); len(out) != 0 {
 		t.Fatalf("sent in the quiet hours:\n%s", texts(out))
 	}
-	h.now = h.ts(2026, 3, 25, 9, 0)
+	h.now = h.ts(2026, 3, 26, 6, 45)
 	out = briefingOnly(h.due())
 	if len(to(out, "sec")) != 0 || len(to(out, "sec2")) != 1 {
 		t.Fatalf("the eve's reminders:\n%s", texts(out))
+	}
+	if again := briefingOnly(h.due()); len(again) != 0 {
+		t.Fatalf("the eve's reminders went twice:\n%s", texts(again))
 	}
 	h.wantContains(to(out, "bithu"), "Việc đã làm: Tổ chức ra quân vệ sinh môi trường.")
 	h.wantContains(to(out, "bithu"), "Chi bộ Hai: chưa gửi báo cáo.")
@@ -417,9 +422,9 @@ func TestCommune_briefing(t *testing.T) {
 	out = h.say("bithu", "Phối hợp với ban ấp sửa đường trước 30/4.")
 	h.wantContains(to(out, "sec"), "Phối hợp với ban ấp sửa đường trước 30/4.")
 	h.wantText(to(out, "bithu"), "vi", "commune.gb_conclusion_done", "Cell", "Chi bộ Thử", "Sent", 1)
-	h.wantText(h.press("sec", fmt.Sprintf("gk:%d:1:%d", h.cell.OrgID, h.cell.ID)), "vi", "commune.gb_standing_only")
+	h.wantText(h.press("sec", fmt.Sprintf("c.gbconc:%d:1:%d", h.cell.OrgID, h.cell.ID)), "vi", "commune.gb_standing_only")
 
-	out = h.press("bithu", fmt.Sprintf("cf:%d:2026-03:b", h.cell.OrgID))
+	out = h.press("bithu", fmt.Sprintf("c.files:%d:2026-03:b", h.cell.OrgID))
 	if len(out) != 1 || out[0].Document == nil || !strings.HasPrefix(out[0].Document.Name, "giao-ban-") {
 		t.Fatalf("no briefing workbook: %s", texts(out))
 	}
@@ -430,8 +435,8 @@ func TestCommune_briefing(t *testing.T) {
 
 // briefingOnly keeps the messages about the briefing (giao ban) among what
 // the scheduler sent: the cells' meeting reminders go too.
-func briefingOnly(msgs []core.Message) []core.Message {
-	var out []core.Message
+func briefingOnly(msgs []chat.Message) []chat.Message {
+	var out []chat.Message
 	for _, m := range msgs {
 		if strings.Contains(m.Text, "giao ban") || strings.Contains(m.Text, "GIAO BAN") {
 			out = append(out, m)

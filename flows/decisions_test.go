@@ -1,12 +1,12 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -195,7 +195,7 @@ func TestDecision_ExcuseNothingToDecide(t *testing.T) {
 	h, mid := excuseWorld(t)
 	dung := h.member("phamthidung")
 	accept := fmt.Sprintf("exc:%d:%d:a", mid, dung.ID)
-	check := func(what string, out []core.Message, id string, kv ...any) {
+	check := func(what string, out []chat.Message, id string, kv ...any) {
 		t.Helper()
 		h.wantText(out, "vi", id, kv...)
 		if len(out) != 1 {

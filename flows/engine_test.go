@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -21,24 +22,24 @@ func TestEngine_badInputChangesNothing(t *testing.T) {
 
 	cases := []struct {
 		name string
-		ev   core.Event
+		ev   chat.Event
 		want string // message id
 	}{
-		{"text where a button is expected", core.Event{Kind: core.EventText, User: "em", Text: "có lẽ"}, "err.choose_option"},
-		{"empty text", core.Event{Kind: core.EventText, User: "em", Text: "   "}, "err.empty"},
-		{"10,000 characters", core.Event{Kind: core.EventText, User: "em", Text: strings.Repeat("a", 10000)}, "err.too_long"},
-		{"unknown command", core.Event{Kind: core.EventText, User: "em", Text: "/xoa_het"}, "err.unknown_command"},
-		{"a number past the options", core.Event{Kind: core.EventText, User: "em", Text: "7"}, "err.choose_option"},
-		{"a button of an earlier step", core.Event{Kind: core.EventButton, User: "em", Data: h.inbox["em"][0].Buttons[0][0].Data}, "err.stale_button"},
-		{"a forged button", core.Event{Kind: core.EventButton, User: "em", Data: "c:zzzzzz:yes"}, "err.stale_button"},
-		{"an unknown action", core.Event{Kind: core.EventButton, User: "em", Data: "nope:1"}, "err.stale_button"},
-		{"a photo where a button is expected", core.Event{Kind: core.EventOther, User: "em"}, "err.unsupported"},
-		{"a sticker out of any conversation", core.Event{Kind: core.EventOther, User: "tranthibinh"}, "err.unsupported"},
-		{"a location nobody asked for", core.Event{Kind: core.EventLocation, User: "tranthibinh", Location: &core.Location{Lat: 10.8, Lon: 106.6}}, "err.not_expected"},
-		{"a stranger using a secretary command", core.Event{Kind: core.EventText, User: "la", Text: "/members"}, "err.not_registered"},
-		{"a member using a secretary command", core.Event{Kind: core.EventText, User: "tranthibinh", Text: "/invite"}, "err.leaders_only"},
-		{"a member pressing a secretary's button", core.Event{Kind: core.EventButton, User: "tranthibinh", Data: "st:1"}, "err.leaders_only"},
-		{"a secretary command in a group", core.Event{Kind: core.EventText, User: "sec", Chat: "-100", ChatKind: core.ChatGroup, Text: "/members@chibo_test_bot"}, "err.private_only"},
+		{"text where a button is expected", chat.Event{Kind: chat.EventText, User: "em", Text: "có lẽ"}, "err.choose_option"},
+		{"empty text", chat.Event{Kind: chat.EventText, User: "em", Text: "   "}, "err.empty"},
+		{"10,000 characters", chat.Event{Kind: chat.EventText, User: "em", Text: strings.Repeat("a", 10000)}, "err.too_long"},
+		{"unknown command", chat.Event{Kind: chat.EventText, User: "em", Text: "/xoa_het"}, "err.unknown_command"},
+		{"a number past the options", chat.Event{Kind: chat.EventText, User: "em", Text: "7"}, "err.choose_option"},
+		{"a button of an earlier step", chat.Event{Kind: chat.EventButton, User: "em", Data: h.inbox["em"][0].Buttons[0][0].Data}, "err.stale_button"},
+		{"a forged button", chat.Event{Kind: chat.EventButton, User: "em", Data: "c:zzzzzz:yes"}, "err.stale_button"},
+		{"an unknown action", chat.Event{Kind: chat.EventButton, User: "em", Data: "nope:1"}, "err.stale_button"},
+		{"a photo where a button is expected", chat.Event{Kind: chat.EventOther, User: "em"}, "err.unsupported"},
+		{"a sticker out of any conversation", chat.Event{Kind: chat.EventOther, User: "tranthibinh"}, "err.unsupported"},
+		{"a location nobody asked for", chat.Event{Kind: chat.EventLocation, User: "tranthibinh", Location: &chat.Location{Lat: 10.8, Lon: 106.6}}, "err.not_expected"},
+		{"a stranger using a secretary command", chat.Event{Kind: chat.EventText, User: "la", Text: "/members"}, "err.not_registered"},
+		{"a member using a secretary command", chat.Event{Kind: chat.EventText, User: "tranthibinh", Text: "/invite"}, "err.leaders_only"},
+		{"a member pressing a secretary's button", chat.Event{Kind: chat.EventButton, User: "tranthibinh", Data: "st:1"}, "err.leaders_only"},
+		{"a secretary command in a group", chat.Event{Kind: chat.EventText, User: "sec", Chat: "-100", ChatKind: chat.ChatGroup, Text: "/members@chibo_test_bot"}, "err.private_only"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,7 +47,7 @@ func TestEngine_badInputChangesNothing(t *testing.T) {
 			before := h.snapshot("convs")
 			out := h.event(c.ev)
 			if c.want == "err.too_long" {
-				h.wantText(out, "vi", c.want, "Max", core.MaxTextLen)
+				h.wantText(out, "vi", c.want, "Max", core.DefaultCaps.MaxText)
 			} else {
 				h.wantText(out, "vi", c.want)
 			}
@@ -68,7 +69,7 @@ func TestEngine_buttonOfAnotherPerson(t *testing.T) {
 	data := h.last("sec").Buttons[0][1].Data
 	before := h.snapshot()
 	// Bình presses the secretary's button (as in a group both can see).
-	out := h.event(core.Event{Kind: core.EventButton, User: "tranthibinh", Data: data})
+	out := h.event(chat.Event{Kind: chat.EventButton, User: "tranthibinh", Data: data})
 	h.wantText(out, "vi", "err.stale_button")
 	if h.snapshot() != before || h.member("sec").Lang != "vi" || h.member("tranthibinh").Lang != "vi" {
 		t.Fatal("another person's button changed something")
@@ -157,10 +158,10 @@ func TestEngine_abandonedConversationDeleted(t *testing.T) {
 func TestEngine_groupChatterIgnored(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()
-	if out := h.event(core.Event{Kind: core.EventText, User: "sec", Chat: "-100", ChatKind: core.ChatGroup, Text: "Chào các đồng chí"}); len(out) != 0 {
+	if out := h.event(chat.Event{Kind: chat.EventText, User: "sec", Chat: "-100", ChatKind: chat.ChatGroup, Text: "Chào các đồng chí"}); len(out) != 0 {
 		t.Fatalf("answered group chatter: %+v", out)
 	}
-	out := h.event(core.Event{Kind: core.EventText, User: "sec", Chat: "-100", ChatKind: core.ChatGroup, Text: "/help@chibo_test_bot"})
+	out := h.event(chat.Event{Kind: chat.EventText, User: "sec", Chat: "-100", ChatKind: chat.ChatGroup, Text: "/help@chibo_test_bot"})
 	h.wantContains(out, "/help")
 }
 
@@ -272,7 +273,7 @@ func TestStatus_secretaryOfAnotherCellSeesNothing(t *testing.T) {
 		t.Fatal("a secretary saw another cell's members")
 	}
 	// A button for the first cell, pressed by the other secretary.
-	h.wantText(h.event(core.Event{Kind: core.EventButton, User: "sec2", Data: "st:" + strconv.FormatUint(h.cell.ID, 10)}), "vi", "err.leaders_only")
+	h.wantText(h.event(chat.Event{Kind: chat.EventButton, User: "sec2", Data: "st:" + strconv.FormatUint(h.cell.ID, 10)}), "vi", "err.leaders_only")
 }
 
 func TestLeaderOfTwoCells_choosesTheCell(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -43,7 +44,7 @@ func TestExport_noFormulaFromPeople(t *testing.T) {
 	for _, what := range []string{core.ExportAttendance, core.ExportRoll, core.ExportCheckins, core.ExportComments, core.ExportQuality, core.ExportAudit} {
 		for _, format := range []string{core.FormatCSV, core.FormatXLSX} {
 			t.Run(what+"."+format, func(t *testing.T) {
-				var docs []core.Document
+				var docs []chat.Document
 				err := h.db.View(func(tx *storage.Tx) error {
 					var err error
 					docs, err = h.e.Export(tx, "vi", core.ExportRequest{What: what, Format: format, CellID: h.cell.ID, Year: 2026, Meeting: mid, Month: "2026-03"})
@@ -75,7 +76,7 @@ func TestExport_noFormulaFromPeople(t *testing.T) {
 
 // cellValues lists every value of a CSV file, or every cell of every sheet
 // of a workbook (failing on a formula that holds people's text).
-func cellValues(t *testing.T, d *core.Document) []string {
+func cellValues(t *testing.T, d *chat.Document) []string {
 	t.Helper()
 	var out []string
 	if strings.HasSuffix(d.Name, ".csv") {

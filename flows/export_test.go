@@ -13,13 +13,14 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"chibo/flows/chat"
 	"chibo/flows/export"
 	"chibo/storage"
 )
 
 // closeMarch holds March's meeting with everyone present but unexcused
 // and closes it, as the secretary would; it returns the close's messages.
-func (h *harness) closeMarch(absent ...string) []core.Message {
+func (h *harness) closeMarch(absent ...string) []chat.Message {
 	h.t.Helper()
 	h.say("sec", "/meeting")
 	mid := h.meetings()[0].ID
@@ -34,7 +35,7 @@ func (h *harness) closeMarch(absent ...string) []core.Message {
 }
 
 // exportFile runs /export as user, taps the labels, and returns the document sent.
-func (h *harness) exportFile(user string, labels ...string) *core.Document {
+func (h *harness) exportFile(user string, labels ...string) *chat.Document {
 	h.t.Helper()
 	out := h.say(user, "/export")
 	for _, l := range labels {
@@ -73,7 +74,7 @@ func TestExport_chartWithSummary(t *testing.T) {
 	h.now = time.Date(2026, 3, 3, 21, 15, 0, 0, h.zone)
 	h.press("pho", fmt.Sprintf("mt:%d:cl", mid))
 	out := h.tap("pho", h.T("en", "close.btn_ok"))
-	var doc, deputys *core.Document
+	var doc, deputys *chat.Document
 	for _, m := range out {
 		switch {
 		case m.Document != nil && m.Chat == "sec":
@@ -94,7 +95,7 @@ func TestExport_chartWithSummary(t *testing.T) {
 		t.Fatalf("no chart with the summaries: %s", texts(out))
 	}
 	// The charts are drawn at delivery, not in the close's transaction.
-	want := core.Drawing{Kind: core.DrawYearChart, CellID: h.cell.ID, Year: 2026, Lang: "vi"}
+	want := chat.Drawing{Kind: chat.DrawYearChart, CellID: h.cell.ID, Year: 2026, Lang: "vi"}
 	if doc.Data != nil || doc.Draw == nil || *doc.Draw != want {
 		t.Fatalf("the secretary's chart to draw: %+v", doc.Draw)
 	}
@@ -235,7 +236,7 @@ func TestExport_whoMay(t *testing.T) {
 }
 
 // exportFile2 taps label after out and returns the document sent.
-func (h *harness) exportFile2(_ []core.Message, user, label string) *core.Document {
+func (h *harness) exportFile2(_ []chat.Message, user, label string) *chat.Document {
 	h.t.Helper()
 	for _, m := range h.tap(user, label) {
 		if m.Document != nil {
@@ -263,7 +264,7 @@ func TestExport_residenceCommentPDF(t *testing.T) {
 		h.tap("sec", l)
 	}
 	out := h.tap("sec", "Gửi phiếu")
-	var toMember, toSec *core.Document
+	var toMember, toSec *chat.Document
 	for _, m := range out {
 		switch {
 		case m.Chat == "minh" && m.Document != nil:
@@ -330,14 +331,14 @@ func TestDraw_refusesWhatItCannotDraw(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell()
 	err := h.db.View(func(tx *storage.Tx) error {
-		for _, d := range []core.Drawing{{Kind: core.DrawYearChart, CellID: 99, Year: 2026, Lang: "vi"}, {Kind: "pie", CellID: h.cell.ID}} {
-			doc := &core.Document{Name: "x.png", Draw: &d}
+		for _, d := range []chat.Drawing{{Kind: chat.DrawYearChart, CellID: 99, Year: 2026, Lang: "vi"}, {Kind: "pie", CellID: h.cell.ID}} {
+			doc := &chat.Document{Name: "x.png", Draw: &d}
 			if err := h.e.Draw(tx, doc); err == nil || doc.Data != nil {
 				t.Errorf("%+v drawn: %v", d, err)
 			}
 		}
 		// A year without meetings is an empty chart, not an error.
-		doc := &core.Document{Name: "x.png", Draw: &core.Drawing{Kind: core.DrawYearChart, CellID: h.cell.ID, Year: 2030, Lang: "xx"}}
+		doc := &chat.Document{Name: "x.png", Draw: &chat.Drawing{Kind: chat.DrawYearChart, CellID: h.cell.ID, Year: 2030, Lang: "xx"}}
 		if err := h.e.Draw(tx, doc); err != nil || len(doc.Data) == 0 {
 			t.Errorf("empty year: %v", err)
 		}

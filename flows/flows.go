@@ -11,6 +11,7 @@ import (
 	"chibo/flows/members"
 	"chibo/flows/privacy"
 	"chibo/flows/residence"
+	"chibo/flows/tasks"
 )
 
 // Journeys are every part of chibo's conversations, in help order.
@@ -23,5 +24,6 @@ func Journeys() []core.Journey {
 		faraway.Journey{},
 		residence.Journey{},
 		commune.Journey{},
+		tasks.Journey{},
 	}
 }

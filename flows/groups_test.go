@@ -1,18 +1,18 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"chibo/flows/members"
 	"strings"
 	"testing"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
 func TestLinkGroup(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Thị Bình")
-	group := core.Event{Kind: core.EventText, Chat: "-1001", ChatKind: core.ChatGroup}
+	group := chat.Event{Kind: chat.EventText, Chat: "-1001", ChatKind: chat.ChatGroup}
 
 	ev := group
 	ev.User, ev.Text = "tranthibinh", "/linkgroup"
@@ -31,7 +31,7 @@ func TestLinkGroup(t *testing.T) {
 		t.Fatalf("group not linked: %+v", cell())
 	}
 	removed := group
-	removed.Kind, removed.User, removed.Text = core.EventBotRemoved, "sec", ""
+	removed.Kind, removed.User, removed.Text = chat.EventBotRemoved, "sec", ""
 	h.event(removed)
 	if len(cell().GroupChats) != 0 {
 		t.Fatalf("group still linked after the bot was removed: %+v", cell().GroupChats)

@@ -4,12 +4,18 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/privacy"
 	"fmt"
+	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"chibo/flows/chat"
+
+	bolt "go.etcd.io/bbolt"
 
 	"chibo/locales"
 	"chibo/storage"
@@ -26,9 +32,11 @@ type harness struct {
 	now   time.Time
 	seq   atomic.Int64
 	zone  *time.Location
-	inbox map[string][]core.Message // by chat, everything sent so far
+	inbox map[string][]chat.Message // by chat, everything sent so far
 	cell  *storage.Cell
-	names map[string]string // user id → the name their messenger shows
+	names map[string]string    // user id → the name their messenger shows
+	caps  map[string]chat.Caps // the engine's Config.Caps (nil: core.DefaultCaps); set, then restart
+	logs  strings.Builder      // the engine's log lines
 }
 
 const tr = "test" // the transport of test people
@@ -39,7 +47,7 @@ func newHarness(t testing.TB) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, path: filepath.Join(t.TempDir(), "chibo.db"), zone: zone, inbox: map[string][]core.Message{}, names: map[string]string{},
+	h := &harness{t: t, path: filepath.Join(t.TempDir(), "chibo.db"), zone: zone, inbox: map[string][]chat.Message{}, names: map[string]string{},
 		now: time.Date(2026, 3, 1, 9, 0, 0, 0, zone)}
 	h.open()
 	t.Cleanup(func() { h.db.Close() })
@@ -58,7 +66,8 @@ func (h *harness) open() {
 	}
 	cat.OnError = func(id string, err error) { h.t.Errorf("message %s: %v", id, err) }
 	e, err := core.NewEngine(cat, core.Config{Now: func() time.Time { return h.now }, Zone: h.zone,
-		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }}, Journeys()...)
+		InviteLink: func(tok string) string { return "https://t.me/chibo_test_bot?start=" + tok }, Caps: h.caps,
+		Log: slog.New(slog.NewTextHandler(&h.logs, nil))}, Journeys()...)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -66,13 +75,16 @@ func (h *harness) open() {
 }
 
 // restart closes the database and opens it again with a new engine, as a
-// process restart would.
+// process restart would; the scheduler's start rebuilds the due-work index.
 func (h *harness) restart() {
 	h.t.Helper()
 	if err := h.db.Close(); err != nil {
 		h.t.Fatal(err)
 	}
 	h.open()
+	if err := h.db.RebuildDue(true); err != nil {
+		h.t.Fatal(err)
+	}
 }
 
 func (h *harness) advance(d time.Duration) { h.now = h.now.Add(d) }
@@ -133,20 +145,20 @@ func (h *harness) member(user string) *storage.Member {
 }
 
 // event runs one event in its own transaction and returns what was sent.
-func (h *harness) event(ev core.Event) []core.Message {
+func (h *harness) event(ev chat.Event) []chat.Message {
 	h.t.Helper()
 	ev.Transport = tr
 	if ev.Chat == "" {
 		ev.Chat = ev.User
 	}
 	if ev.ChatKind == "" {
-		ev.ChatKind = core.ChatPrivate
+		ev.ChatKind = chat.ChatPrivate
 	}
 	if ev.Key == "" {
 		ev.Key = fmt.Sprintf("test:%d", h.seq.Add(1))
 	}
 	ev.Time = h.now
-	var out []core.Message
+	var out []chat.Message
 	err := h.db.Update(func(tx *storage.Tx) error {
 		var err error
 		out, err = h.e.Handle(tx, ev)
@@ -166,7 +178,7 @@ func (h *harness) event(ev core.Event) []core.Message {
 
 // enqueue records keyed messages in the outbox, as the dispatcher and the
 // scheduler do, so Remind sees what was already sent.
-func (h *harness) enqueue(tx *storage.Tx, msgs []core.Message) error {
+func (h *harness) enqueue(tx *storage.Tx, msgs []chat.Message) error {
 	for _, m := range msgs {
 		if _, err := tx.Enqueue(&storage.OutboxItem{Key: m.Key, KeyUntil: m.KeyUntil, Transport: m.Transport, Chat: m.Chat}, h.now); err != nil {
 			return err
@@ -176,22 +188,22 @@ func (h *harness) enqueue(tx *storage.Tx, msgs []core.Message) error {
 }
 
 // say sends text as user in their private chat.
-func (h *harness) say(user, text string) []core.Message {
+func (h *harness) say(user, text string) []chat.Message {
 	h.t.Helper()
-	return h.event(core.Event{Kind: core.EventText, User: user, Text: text, UserName: h.displayName(user)})
+	return h.event(chat.Event{Kind: chat.EventText, User: user, Text: text, UserName: h.displayName(user)})
 }
 
 func (h *harness) displayName(user string) string { return h.names[user] }
 
 // tap presses the button labelled label in the latest message to user that
 // has it.
-func (h *harness) tap(user, label string) []core.Message {
+func (h *harness) tap(user, label string) []chat.Message {
 	h.t.Helper()
 	msgs := h.inbox[user]
 	for i := len(msgs) - 1; i >= 0; i-- {
 		for _, b := range msgs[i].Choices() {
 			if b.Label == label {
-				return h.event(core.Event{Kind: core.EventButton, User: user, Data: b.Data})
+				return h.event(chat.Event{Kind: chat.EventButton, User: user, Data: b.Data})
 			}
 		}
 	}
@@ -200,9 +212,9 @@ func (h *harness) tap(user, label string) []core.Message {
 }
 
 // due runs the scheduler's question at the current time and records what it sends.
-func (h *harness) due() []core.Message {
+func (h *harness) due() []chat.Message {
 	h.t.Helper()
-	var out []core.Message
+	var out []chat.Message
 	err := h.db.Update(func(tx *storage.Tx) error {
 		var err error
 		out, err = h.e.Due(tx, h.now)
@@ -236,10 +248,10 @@ func (h *harness) housekeep() {
 }
 
 // last is the latest message to user.
-func (h *harness) last(user string) core.Message {
+func (h *harness) last(user string) chat.Message {
 	msgs := h.inbox[user]
 	if len(msgs) == 0 {
-		return core.Message{}
+		return chat.Message{}
 	}
 	return msgs[len(msgs)-1]
 }
@@ -248,7 +260,7 @@ func (h *harness) last(user string) core.Message {
 func (h *harness) T(lang, id string, kv ...any) string { return h.e.Cat.T(lang, id, kv...) }
 
 // wantText fails unless one of msgs is exactly the rendered message.
-func (h *harness) wantText(msgs []core.Message, lang, id string, kv ...any) {
+func (h *harness) wantText(msgs []chat.Message, lang, id string, kv ...any) {
 	h.t.Helper()
 	want := h.T(lang, id, kv...)
 	for _, m := range msgs {
@@ -264,9 +276,9 @@ func (h *harness) wantText(msgs []core.Message, lang, id string, kv ...any) {
 }
 
 // wantContains fails unless one of msgs contains sub.
-func (h *harness) wantContains(msgs []core.Message, sub string) {
+func (h *harness) wantContains(msgs []chat.Message, sub string) {
 	h.t.Helper()
-	if !slices.ContainsFunc(msgs, func(m core.Message) bool { return strings.Contains(m.Text, sub) }) {
+	if !slices.ContainsFunc(msgs, func(m chat.Message) bool { return strings.Contains(m.Text, sub) }) {
 		var got []string
 		for _, m := range msgs {
 			got = append(got, m.Text)
@@ -279,9 +291,43 @@ func (h *harness) wantContains(msgs []core.Message, sub string) {
 // touches (processed keys, outbox), to prove bad input changed nothing.
 func (h *harness) snapshot(skip ...string) string {
 	h.t.Helper()
+	return h.dump(append(skip, "events", "outbox", "pending", "outboxkey", "offers")...)
+}
+
+// dump writes every key and value of every bucket except those named in
+// skip, in order: for tests that prove a change touched nothing else or
+// that a text is stored nowhere. It reads a consistent copy of the database
+// (DB.Backup), so that storage keeps no test-only API.
+func (h *harness) dump(skip ...string) string {
+	h.t.Helper()
+	copyPath := h.path + ".dump"
+	f, err := os.Create(copyPath)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	_, err = h.db.Backup(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	db, err := bolt.Open(copyPath, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer db.Close()
 	var b strings.Builder
-	err := h.db.View(func(tx *storage.Tx) error {
-		return tx.Dump(&b, append(skip, "events", "outbox", "pending", "outboxkey", "offers")...)
+	err = db.View(func(tx *bolt.Tx) error {
+		return tx.ForEach(func(name []byte, bk *bolt.Bucket) error {
+			if slices.Contains(skip, string(name)) {
+				return nil
+			}
+			return bk.ForEach(func(k, v []byte) error {
+				_, err := fmt.Fprintf(&b, "%s %q %q\n", name, k, v)
+				return err
+			})
+		})
 	})
 	if err != nil {
 		h.t.Fatal(err)

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"chibo/flows/faraway"
 	"chibo/flows/privacy"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -139,7 +139,7 @@ func TestHousekeep_reminderKeysForgottenAfterWindow(t *testing.T) {
 		return u
 	}
 	h.at(25, 3, 8, 0)
-	if !slices.ContainsFunc(h.due(), func(m core.Message) bool { return m.Key == key }) {
+	if !slices.ContainsFunc(h.due(), func(m chat.Message) bool { return m.Key == key }) {
 		t.Fatalf("no reminder %s on the check-in day", key)
 	}
 	h.at(31, 5, 9, 0)

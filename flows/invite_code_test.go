@@ -1,22 +1,22 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"chibo/flows/members"
 	"fmt"
 	"regexp"
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
 // sayOn sends text as user on another transport (the harness's people are
 // on "test").
-func (h *harness) sayOn(transport, user, text string) []core.Message {
+func (h *harness) sayOn(transport, user, text string) []chat.Message {
 	h.t.Helper()
-	ev := core.Event{Key: fmt.Sprintf("%s:%d", transport, h.seq.Add(1)), Transport: transport, Kind: core.EventText, Chat: user, ChatKind: core.ChatPrivate, User: user, Text: text, Time: h.now}
-	var out []core.Message
+	ev := chat.Event{Key: fmt.Sprintf("%s:%d", transport, h.seq.Add(1)), Transport: transport, Kind: chat.EventText, Chat: user, ChatKind: chat.ChatPrivate, User: user, Text: text, Time: h.now}
+	var out []chat.Message
 	if err := h.db.Update(func(tx *storage.Tx) error {
 		var err error
 		out, err = h.e.Handle(tx, ev)
@@ -31,7 +31,7 @@ func (h *harness) sayOn(transport, user, text string) []core.Message {
 var codeRE = regexp.MustCompile(`\b([A-Z0-9]{3})-([A-Z0-9]{3})\b`)
 
 // codeIn returns the invite code shown in msgs.
-func (h *harness) codeIn(msgs []core.Message) string {
+func (h *harness) codeIn(msgs []chat.Message) string {
 	h.t.Helper()
 	for _, m := range msgs {
 		if c := codeRE.FindString(m.Text); c != "" {

@@ -1,7 +1,6 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"chibo/flows/meetings"
 	"fmt"
 	"slices"
@@ -9,12 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
 // meetingReminders keeps the meeting reminders among msgs (other features
 // have reminders too), as "key@dd/mm hh:mm".
-func (h *harness) meetingReminders(msgs []core.Message) []string {
+func (h *harness) meetingReminders(msgs []chat.Message) []string {
 	var out []string
 	for _, m := range msgs {
 		if strings.HasPrefix(m.Key, "reminder/sec-") || strings.HasPrefix(m.Key, "reminder/member-") || strings.HasPrefix(m.Key, "reminder/thematic/") {
@@ -115,7 +115,7 @@ func TestMeetingReminders_RestartMidWave(t *testing.T) {
 	h.now = time.Date(2026, 3, 2, 19, 30, 0, 0, h.zone)
 	// The wave is enqueued, then the process dies after only part of it
 	// reached the outbox (as a crash between two ticks' batches would leave it).
-	var wave []core.Message
+	var wave []chat.Message
 	err := h.db.Update(func(tx *storage.Tx) error {
 		out, err := h.e.Due(tx, h.now)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -73,7 +74,7 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 	// Typed in lowercase with spaces, the code works once.
 	out = h.say("tranvanmot", "/code "+strings.ToLower(code[:4])+" "+strings.ToLower(code[4:]))
 	h.wantText(out, "vi", "mt.code_done", "Kind", "sinh hoạt chi bộ thường kỳ", "When", "19:30 ngày 03/03/2026")
-	out = h.event(core.Event{Kind: core.EventText, User: "tranvanmot", Text: "/code " + code})
+	out = h.event(chat.Event{Kind: chat.EventText, User: "tranvanmot", Text: "/code " + code})
 	h.wantText(out, "vi", "mt.code_already", "When", "19:30 ngày 03/03/2026")
 	// The deep link's payload goes through the same check.
 	if !meetings.IsCheckinPayload("m_"+code) || meetings.IsCheckinPayload("m_"+members.NewToken()[2:]) || meetings.IsCheckinPayload(code) {
@@ -81,7 +82,7 @@ func TestMeetings_CheckinRollAndSummary(t *testing.T) {
 	}
 	h.now = h.now.Add(time.Minute)
 	if err := h.db.Update(func(tx *storage.Tx) error {
-		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Me: h.member("dovannam"), Lang: "vi", Ev: core.Event{Transport: tr, Chat: "dovannam", User: "dovannam"}}
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Me: h.member("dovannam"), Lang: "vi", Ev: chat.Event{Transport: tr, Chat: "dovannam", User: "dovannam"}}
 		if err := meetings.StartCheckin(c, "m_"+code); err != nil {
 			return err
 		}
@@ -227,8 +228,8 @@ func TestMeetings_RollEditsInPlace(t *testing.T) {
 	h.now = time.Date(2026, 3, 3, 19, 25, 0, 0, h.zone)
 	h.say("sec", "/meeting")
 	mid := h.meetings()[0].ID
-	tapIn := func(msgID, data string) []core.Message {
-		return h.event(core.Event{Kind: core.EventButton, User: "sec", Data: data, MessageID: msgID})
+	tapIn := func(msgID, data string) []chat.Message {
+		return h.event(chat.Event{Kind: chat.EventButton, User: "sec", Data: data, MessageID: msgID})
 	}
 	out := tapIn("41", fmt.Sprintf("rla:%d:p", mid))
 	if len(out) != 1 || out[0].EditMessageID != "41" || !strings.Contains(out[0].Text, h.vi("mt.rs_present")) {

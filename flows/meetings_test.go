@@ -1,12 +1,12 @@
 package flows
 
 import (
-	"chibo/flows/core"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -16,13 +16,24 @@ func (h *harness) meetings() []storage.Meeting {
 	var ms []storage.Meeting
 	err := h.db.View(func(tx *storage.Tx) error {
 		var err error
-		ms, err = tx.Meetings(h.cell.ID)
+		ms, err = meetingsWithRolls(tx, h.cell.ID)
 		return err
 	})
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	return ms
+}
+
+// meetingsWithRolls lists the cell's meetings in time order with their rolls.
+func meetingsWithRolls(tx *storage.Tx, cellID uint64) ([]storage.Meeting, error) {
+	ms, err := tx.Meetings(cellID)
+	for i := range ms {
+		if err == nil {
+			err = tx.LoadRoll(&ms[i])
+		}
+	}
+	return ms, err
 }
 
 // meeting returns the stored meeting with the id.
@@ -60,14 +71,14 @@ func (h *harness) setStatus(user string, s storage.Status) {
 }
 
 // press sends a button payload as user, as a tap on an old or forged button would.
-func (h *harness) press(user, data string) []core.Message {
+func (h *harness) press(user, data string) []chat.Message {
 	h.t.Helper()
-	return h.event(core.Event{Kind: core.EventButton, User: user, Data: data})
+	return h.event(chat.Event{Kind: chat.EventButton, User: user, Data: data})
 }
 
 func (h *harness) vi(id string, kv ...any) string { return h.T("vi", id, kv...) }
 
-func texts(msgs []core.Message) string {
+func texts(msgs []chat.Message) string {
 	var b strings.Builder
 	for _, m := range msgs {
 		fmt.Fprintf(&b, "[%s] %s\n", m.Chat, m.Text)
@@ -76,8 +87,8 @@ func texts(msgs []core.Message) string {
 }
 
 // to returns the messages among msgs sent to user.
-func to(msgs []core.Message, user string) []core.Message {
-	var out []core.Message
+func to(msgs []chat.Message, user string) []chat.Message {
+	var out []chat.Message
 	for _, m := range msgs {
 		if m.Chat == user {
 			out = append(out, m)
@@ -103,7 +114,7 @@ func TestMeetings_RegularMeetingsFromSchedule(t *testing.T) {
 
 	// A member cannot change the schedule, even with a forged button.
 	h.press("tranvanmot", fmt.Sprintf("ml:%d:s", h.cell.ID))
-	h.wantText([]core.Message{h.last("tranvanmot")}, "vi", "err.leaders_only")
+	h.wantText([]chat.Message{h.last("tranvanmot")}, "vi", "err.leaders_only")
 
 	// The secretary moves the rule to the 5th at 20:00 with buttons only,
 	// after moving March's meeting by hand, which the new rule leaves alone.
@@ -252,7 +263,7 @@ func TestMeetings_NoticeRSVPAndExcuses(t *testing.T) {
 func TestMeetings_GroupChatGetsNotice(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Trần Văn Một")
-	h.event(core.Event{Kind: core.EventText, Chat: "-100", ChatKind: core.ChatGroup, User: "sec", Text: "/linkgroup"})
+	h.event(chat.Event{Kind: chat.EventText, Chat: "-100", ChatKind: chat.ChatGroup, User: "sec", Text: "/linkgroup"})
 	h.say("sec", "/meeting")
 	h.tap("sec", h.vi("mt.btn_open_n", "N", 1, "Date", "03/03"))
 	out := h.tap("sec", h.vi("mt.btn_notify"))

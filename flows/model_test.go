@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/export"
 	"chibo/storage"
 )
@@ -248,7 +249,7 @@ func (w *world) note(format string, args ...any) {
 }
 
 // do runs one event as a, then checks what changed.
-func (w *world) do(a act, fn func() []core.Message) []core.Message {
+func (w *world) do(a act, fn func() []chat.Message) []chat.Message {
 	w.t.Helper()
 	w.events++
 	w.note("%s: %s", a.who, a.what)
@@ -266,27 +267,27 @@ func (w *world) do(a act, fn func() []core.Message) []core.Message {
 	return out
 }
 
-func (w *world) press(user, data string, a act) []core.Message {
+func (w *world) press(user, data string, a act) []chat.Message {
 	a.who = user
 	if a.what == "" {
 		a.what = data
 	}
-	return w.do(a, func() []core.Message { return w.h.press(user, data) })
+	return w.do(a, func() []chat.Message { return w.h.press(user, data) })
 }
 
-func (w *world) say(user, text string, a act) []core.Message {
+func (w *world) say(user, text string, a act) []chat.Message {
 	a.who = user
 	if a.what == "" {
 		a.what = fmt.Sprintf("%q", text)
 	}
-	return w.do(a, func() []core.Message { return w.h.say(user, text) })
+	return w.do(a, func() []chat.Message { return w.h.say(user, text) })
 }
 
 func (w *world) tick() { w.do(act{who: "clock", what: "tick"}, w.h.due) }
 
 func (w *world) restart() {
 	w.n.Restarts++
-	w.do(act{who: "process", what: "restart"}, func() []core.Message { w.h.restart(); return nil })
+	w.do(act{who: "process", what: "restart"}, func() []chat.Message { w.h.restart(); return nil })
 }
 
 // conv is the user's conversation in progress: its flow and step, "" when none.
@@ -312,7 +313,7 @@ func (w *world) conv(user string) (flow, step string) {
 
 // choose taps a button of the last message to user: the one labelled
 // label, or a random one when label is empty.
-func (w *world) choose(user, label string, a act) []core.Message {
+func (w *world) choose(user, label string, a act) []chat.Message {
 	last := w.h.last(user)
 	cs := last.Choices()
 	if len(cs) == 0 {
@@ -320,7 +321,7 @@ func (w *world) choose(user, label string, a act) []core.Message {
 	}
 	b := cs[w.r.IntN(len(cs))]
 	if label != "" {
-		i := slices.IndexFunc(cs, func(b core.Button) bool { return b.Label == label })
+		i := slices.IndexFunc(cs, func(b chat.Button) bool { return b.Label == label })
 		if i < 0 {
 			w.t.Fatalf("no button %q in the last message to %s: %q", label, user, w.h.last(user).Text)
 		}
@@ -328,7 +329,7 @@ func (w *world) choose(user, label string, a act) []core.Message {
 	}
 	a.who = user
 	a.what = fmt.Sprintf("tap %q", b.Label)
-	return w.do(a, func() []core.Message { return w.h.event(core.Event{Kind: core.EventButton, User: user, Data: b.Data}) })
+	return w.do(a, func() []chat.Message { return w.h.event(chat.Event{Kind: chat.EventButton, User: user, Data: b.Data}) })
 }
 
 // endConv leaves whatever conversation user is still in.
@@ -565,7 +566,7 @@ func (w *world) awayRequest() {
 // to them: a new request, a decided or replaced one, a change.
 func (w *world) tapAwayButton() {
 	l := w.pick(w.leaders)
-	var bs []core.Button
+	var bs []chat.Button
 	for i := range w.h.inbox[l] {
 		for _, b := range w.h.inbox[l][i].Choices() {
 			if strings.HasPrefix(b.Data, "fq:") {
@@ -587,7 +588,7 @@ func (w *world) tapAwayButton() {
 		a.invalid = true // decided or replaced: nothing changes
 		w.n.Stale++
 	}
-	w.do(a, func() []core.Message { return w.h.event(core.Event{Kind: core.EventButton, User: l, Data: b.Data}) })
+	w.do(a, func() []chat.Message { return w.h.event(chat.Event{Kind: chat.EventButton, User: l, Data: b.Data}) })
 	if f, _ := w.conv(l); f == "awayrefuse" {
 		w.say(l, "Chưa đủ điều kiện", act{})
 	}
@@ -621,7 +622,7 @@ func (w *world) rsvp(id uint64) {
 // excuse since replaced, a change or its confirmation.
 func (w *world) tapExcuseButton() {
 	l := w.pick(w.leaders)
-	var bs []core.Button
+	var bs []chat.Button
 	for i := range w.h.inbox[l] {
 		for _, b := range w.h.inbox[l][i].Choices() {
 			if strings.HasPrefix(b.Data, "a:exc:") || strings.HasPrefix(b.Data, "exc:") {
@@ -648,7 +649,7 @@ func (w *world) tapExcuseButton() {
 			w.n.Stale++
 		}
 	}
-	w.do(a, func() []core.Message { return w.h.event(core.Event{Kind: core.EventButton, User: l, Data: b.Data}) })
+	w.do(a, func() []chat.Message { return w.h.event(chat.Event{Kind: chat.EventButton, User: l, Data: b.Data}) })
 }
 
 // rollSet is a leader changing one member's roll entry, open or closed.
@@ -752,7 +753,7 @@ func (w *world) close(id uint64) {
 		defer func() {
 			if _, step := w.conv(other); step == "times" && !w.t.Failed() {
 				w.do(act{who: other, what: "tap the close confirmation after the other leader closed", invalid: true},
-					func() []core.Message { return w.h.tap(other, w.h.vi("close.btn_ok")) })
+					func() []chat.Message { return w.h.tap(other, w.h.vi("close.btn_ok")) })
 			}
 			w.endConv(other)
 		}()
@@ -798,7 +799,7 @@ func (w *world) cancel(mt *storage.Meeting) *storage.Meeting {
 	w.endConv(l)
 	re := w.h.vi("close.btn_reschedule")
 	last := w.h.last(l)
-	if !slices.ContainsFunc(last.Choices(), func(b core.Button) bool { return b.Label == re }) || w.chance(0.3) {
+	if !slices.ContainsFunc(last.Choices(), func(b chat.Button) bool { return b.Label == re }) || w.chance(0.3) {
 		return nil
 	}
 	w.choose(l, re, act{})
@@ -808,7 +809,7 @@ func (w *world) cancel(mt *storage.Meeting) *storage.Meeting {
 	w.endConv(l)
 	var again *storage.Meeting
 	w.view(func(tx *storage.Tx) error {
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		for i := range ms {
 			if ms[i].ID != mt.ID && ms[i].Kind == storage.MeetingRegular && ms[i].Month == mt.Month && ms[i].Active() {
 				again = &ms[i]
@@ -893,7 +894,7 @@ func (w *world) newExtra(first time.Time) *storage.Meeting {
 	w.endConv(l)
 	var found *storage.Meeting
 	w.view(func(tx *storage.Tx) error {
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		for i := range ms {
 			if ms[i].Kind != storage.MeetingRegular && ms[i].At.Equal(day) && ms[i].Active() {
 				found = &ms[i]
@@ -966,7 +967,7 @@ func (w *world) status() {
 		w.gone[u] = true
 		if w.chance(0.7) { // received by the other cell: the old cell's books keep their marks
 			var tok string
-			w.do(act{who: "sec2", what: "/invite"}, func() []core.Message { tok = w.h.inviteBy("sec2"); return nil })
+			w.do(act{who: "sec2", what: "/invite"}, func() []chat.Message { tok = w.h.inviteBy("sec2"); return nil })
 			w.say(u, "/start "+tok, act{})
 			w.n.Received++
 		}
@@ -1001,7 +1002,7 @@ func (w *world) checkin() {
 		last := w.h.last(u)
 		cs := last.Choices()
 		if f, _ := w.conv(u); f != "checkin" {
-			if i > 0 || !slices.ContainsFunc(cs, func(b core.Button) bool { return strings.HasPrefix(b.Data, "ck:") }) {
+			if i > 0 || !slices.ContainsFunc(cs, func(b chat.Button) bool { return strings.HasPrefix(b.Data, "ck:") }) {
 				break
 			}
 		}
@@ -1018,10 +1019,10 @@ func (w *world) checkin() {
 		}
 		send := w.h.vi("checkins.btn_send")
 		switch {
-		case slices.ContainsFunc(cs, func(b core.Button) bool { return b.Label == send }) && w.chance(0.8):
+		case slices.ContainsFunc(cs, func(b chat.Button) bool { return b.Label == send }) && w.chance(0.8):
 			w.choose(u, send, a)
 			w.n.Checkins++
-		case i == 0 && slices.ContainsFunc(cs, func(b core.Button) bool { return b.Label == w.h.vi("checkins.btn_same") }) && w.chance(0.6):
+		case i == 0 && slices.ContainsFunc(cs, func(b chat.Button) bool { return b.Label == w.h.vi("checkins.btn_same") }) && w.chance(0.6):
 			w.choose(u, w.h.vi("checkins.btn_same"), a)
 			w.n.Same++
 		case len(cs) > 0 && (tries == 0 || w.chance(0.5)):
@@ -1072,7 +1073,7 @@ func duesKeyOf(member uint64, month string) string { return fmt.Sprintf("%d/%s",
 func (w *world) read() modelState {
 	s := modelState{meetings: map[uint64]storage.Meeting{}, dues: map[string]storage.Dues{}, away: map[uint64]storage.FarAwayRequest{}}
 	w.view(func(tx *storage.Tx) error {
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		if err != nil {
 			return err
 		}
@@ -1408,7 +1409,7 @@ func (w *world) checkBooks() {
 	w.t.Helper()
 	w.view(func(tx *storage.Tx) error {
 		c := &core.Ctx{E: w.h.e, Tx: tx, Now: w.h.now, Lang: "vi"}
-		ms, err := tx.Meetings(w.h.cell.ID)
+		ms, err := meetingsWithRolls(tx, w.h.cell.ID)
 		if err != nil {
 			return err
 		}

@@ -4,15 +4,18 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/meetings"
 	"chibo/flows/privacy"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -26,6 +29,7 @@ var (
 	provinceCells  = flag.Int("province.cells", 50, "cells of 20 members in the generated province")
 	provinceBig    = flag.Int("province.big", 1, "cells of 200 members in the generated province")
 	provinceMonths = flag.Int("province.months", 24, "months of closed meetings and check-ins")
+	provinceKeep   = flag.String("province.keep", "", "copy the generated file there (to serve it, e.g. TestBinary_residentAtFirstPoll)")
 )
 
 // province is what the generator made: the ids the benchmarks use.
@@ -92,6 +96,17 @@ func genProvince(tb testing.TB, h *harness) *province {
 	}
 	if fi, err := os.Stat(h.path); err == nil {
 		p.size = fi.Size()
+	}
+	if err := h.db.View(func(tx *storage.Tx) error {
+		tb.Logf("data size %d bytes: %.0f bytes per member-year", tx.Size(), float64(tx.Size())/float64(p.members)/(float64(*provinceMonths)/12))
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+	if *provinceKeep != "" {
+		if err := h.db.BackupFile(*provinceKeep); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	tb.Logf("province: %d cells, %d members, %d attendance marks, %d check-ins, %d MB", len(p.cells), p.members, p.marks, p.checkins, p.size>>20)
 	return p
@@ -221,6 +236,14 @@ func BenchmarkProvince(b *testing.B) {
 		b.ReportMetric(float64(n)/float64(b.N), "msgs/op")
 	})
 	b.Run("tick-parts", func(b *testing.B) { benchDueParts(b, h) })
+	b.Run("tick-rebuilt", func(b *testing.B) { benchDueRebuilt(b, h) })
+	b.Run("check", func(b *testing.B) {
+		for b.Loop() {
+			if got := h.checkDue(); len(got) != 0 {
+				b.Fatalf("admin check disagrees on the province: %q", got[:min(len(got), 10)])
+			}
+		}
+	})
 	b.Run("housekeeping", func(b *testing.B) {
 		var longest time.Duration
 		batches := 0
@@ -244,7 +267,7 @@ func BenchmarkProvince(b *testing.B) {
 	})
 	b.Run("help", func(b *testing.B) {
 		for b.Loop() {
-			ev := core.Event{Transport: tr, Kind: core.EventText, User: p.member, Chat: p.member, ChatKind: core.ChatPrivate, Text: "/help",
+			ev := chat.Event{Transport: tr, Kind: chat.EventText, User: p.member, Chat: p.member, ChatKind: chat.ChatPrivate, Text: "/help",
 				Key: fmt.Sprintf("bench:%d", h.seq.Add(1)), Time: h.now}
 			if err := h.db.Update(func(tx *storage.Tx) error {
 				out, err := h.e.Handle(tx, ev)
@@ -275,6 +298,10 @@ func BenchmarkProvince(b *testing.B) {
 		if *provinceBig == 0 {
 			b.Skip("no 200-member cell (-province.big=0)")
 		}
+		// CPU time, beside the wall time: on a shared machine it is the
+		// figure that does not depend on the other processes.
+		cpu0 := cpuTime()
+		defer func() { b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op") }()
 		for b.Loop() {
 			if err := h.db.View(func(tx *storage.Tx) error {
 				cell, err := tx.Cell(p.cells[0])
@@ -327,16 +354,28 @@ func benchChatLevels(tx *storage.Tx) (map[string]core.MenuLevel, error) {
 	return core.ChatLevels(tx, "telegram")
 }
 
-// benchDueParts times each source of due work on its own, in its own write
-// transaction, and reports each one's time per tick: where a tick's time goes.
+// benchDueParts times each source of due work run for every cell, in its
+// own write transaction (rolled back), and reports each one's time: what a
+// full recomputation (a tick before the due-work index, or admin check)
+// costs, and where it goes.
 func benchDueParts(b *testing.B, h *harness) {
 	spent := make([]time.Duration, len(h.e.Dues))
 	for b.Loop() {
 		for i, d := range h.e.Dues {
 			began := time.Now()
-			if err := h.db.Update(func(tx *storage.Tx) error {
-				return d.F(&core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: h.e.Cfg.DefaultLang})
-			}); err != nil {
+			err := h.db.Update(func(tx *storage.Tx) error {
+				cells, err := tx.Cells()
+				if err != nil {
+					return err
+				}
+				for j := range cells {
+					if _, err := d.F(&core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: h.e.Cfg.DefaultLang}, &cells[j]); err != nil {
+						return err
+					}
+				}
+				return errRollback
+			})
+			if err != errRollback {
 				b.Fatal(err)
 			}
 			spent[i] += time.Since(began)
@@ -345,4 +384,51 @@ func benchDueParts(b *testing.B, h *harness) {
 	for i, d := range h.e.Dues {
 		b.ReportMetric(float64(spent[i].Microseconds())/1000/float64(b.N), "ms/"+d.Name)
 	}
+}
+
+// errRollback ends a transaction whose writes are to be thrown away.
+var errRollback = errors.New("rollback")
+
+// benchDueRebuilt times the tick after a start (the due-work index rebuilt,
+// every cell looked at once) as the scheduler runs it, a transaction per
+// due row, and reports the longest of those transactions.
+func benchDueRebuilt(b *testing.B, h *harness) {
+	var longest, longestWork time.Duration // the whole transaction; its work before the commit
+	var longestCPU time.Duration           // the CPU time of the transaction's thread, commit included
+	longestRow := ""
+	steps := 0
+	runtime.LockOSThread() // for threadCPU: bbolt runs the transaction on this goroutine
+	defer runtime.UnlockOSThread()
+	for b.Loop() {
+		b.StopTimer()
+		if err := h.db.RebuildDue(true); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		var after []byte
+		for more := true; more; {
+			began, cpu := time.Now(), threadCPU()
+			if err := h.db.Update(func(tx *storage.Tx) error {
+				defer func() { longestWork = max(longestWork, time.Since(began)) }()
+				msgs, key, ok, err := h.e.DueStep(tx, h.now, after)
+				if err != nil {
+					return err
+				}
+				after, more = key, ok
+				return h.enqueue(tx, msgs)
+			}); err != nil {
+				b.Fatal(err)
+			}
+			longestCPU = max(longestCPU, threadCPU()-cpu)
+			if d := time.Since(began); d > longest {
+				longest, longestRow = d, fmt.Sprintf("%x", after)
+			}
+			steps++
+		}
+	}
+	b.Logf("longest transaction: %s for the row %s", longest, longestRow)
+	b.ReportMetric(float64(steps)/float64(b.N), "txs/op")
+	b.ReportMetric(float64(longest.Microseconds())/1000, "longest-tx-ms")
+	b.ReportMetric(float64(longestWork.Microseconds())/1000, "longest-work-ms")
+	b.ReportMetric(float64(longestCPU.Microseconds())/1000, "longest-tx-cpu-ms")
 }

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // resWorld is a residence cell (the harness cell, secretary "sec", deputy
@@ -101,9 +104,9 @@ func (w *resWorld) linkOf(m *storage.Member) *storage.ResidenceLink {
 	return l
 }
 
-func (w *resWorld) button(user, data string) []core.Message {
+func (w *resWorld) button(user, data string) []chat.Message {
 	w.h.t.Helper()
-	return w.h.event(core.Event{Kind: core.EventButton, User: user, Data: data})
+	return w.h.event(chat.Event{Kind: chat.EventButton, User: user, Data: data})
 }
 
 func TestResidence_MemberRequestsLinkSecretaryConfirms(t *testing.T) {
@@ -258,12 +261,12 @@ func TestResidence_Reports(t *testing.T) {
 type resTicker struct {
 	h    *harness
 	sent map[string]time.Time
-	msgs map[string]core.Message
+	msgs map[string]chat.Message
 }
 
-func (tk *resTicker) tick() []core.Message {
+func (tk *resTicker) tick() []chat.Message {
 	tk.h.t.Helper()
-	var out []core.Message
+	var out []chat.Message
 	for _, m := range tk.h.due() {
 		if !strings.Contains(m.Key, "residence") {
 			continue
@@ -300,7 +303,7 @@ func TestResidence_CommentRound(t *testing.T) {
 	h := w.h
 	w.link(w.minh, storage.ResidenceWithComment)
 	w.link(w.nga, storage.ResidenceWithComment)
-	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]core.Message{}}
+	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]chat.Message{}}
 
 	// Minh reports two activities during the year.
 	h.now = time.Date(2026, 6, 10, 9, 0, 0, 0, h.zone)
@@ -384,7 +387,7 @@ func TestResidence_CommentRound(t *testing.T) {
 	if at := tk.sent[want[7]]; at.Before(time.Date(2026, 12, 15, 8, 0, 0, 0, h.zone)) || !at.Before(time.Date(2026, 12, 15, 9, 0, 0, 0, h.zone)) {
 		t.Errorf("deadline-day reminder at %v", at)
 	}
-	h.wantContains([]core.Message{tk.msgs[want[8]]}, "Đã quá hạn (15/12/2026)")
+	h.wantContains([]chat.Message{tk.msgs[want[8]]}, "Đã quá hạn (15/12/2026)")
 
 	// A late comment is still taken; then nothing more is sent.
 	h.tap("sec", "Nhận xét ngay")
@@ -411,7 +414,7 @@ func TestResidence_CommentRemindersEachCell(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]core.Message{}}
+	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]chat.Message{}}
 	h.now = time.Date(2026, 11, 1, 8, 0, 0, 0, h.zone)
 	tk.tick()
 	wantKeys(t, tk.keysSince(time.Time{}), []string{fmt.Sprintf("reminder/residence-comment/2026/%d/%d/0", w.unrelated.ID, w.otherSec.ID)})
@@ -502,7 +505,7 @@ func TestResidence_MeetingNoticesAndAttendance(t *testing.T) {
 	h := w.h
 	w.link(w.minh, storage.ResidenceWithComment)
 	w.link(w.nga, storage.ResidenceNoActivity) // exempt from residence activity: no notices
-	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]core.Message{}}
+	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]chat.Message{}}
 	tk.tick() // the meetings feature makes the 03/03 regular meeting
 	var mt *storage.Meeting
 	err := h.db.View(func(tx *storage.Tx) error {
@@ -563,7 +566,7 @@ func TestResidence_MeetingNoticesAndAttendance(t *testing.T) {
 	if at := tk.sent[rollKey]; !ok || !at.Equal(time.Date(2026, 3, 4, 19, 30, 0, 0, h.zone)) {
 		t.Fatalf("roll reminder %q at %v", roll.Text, at)
 	}
-	h.wantContains([]core.Message{roll}, "• Hoàng Văn Minh: báo sẽ dự")
+	h.wantContains([]chat.Message{roll}, "• Hoàng Văn Minh: báo sẽ dự")
 	h.wantText(w.button("minh", fmt.Sprintf("rsm:%d:%d:p", mt.ID, w.minh.ID)), "vi", "err.leaders_only")
 	h.wantText(h.tap("sec", "Có mặt: Hoàng Văn Minh"), "vi", "res.marked", "Name", "Hoàng Văn Minh", "State", "có mặt")
 
@@ -577,7 +580,7 @@ func TestResidence_CancelledMeetingTold(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	w.link(w.minh, storage.ResidenceWithComment)
-	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]core.Message{}}
+	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]chat.Message{}}
 	tk.tick()
 	var id uint64
 	err := h.db.Update(func(tx *storage.Tx) error {
@@ -626,7 +629,7 @@ func TestResidence_CheckinByCodeHook(t *testing.T) {
 			m    *storage.Member
 			want bool
 		}{{w.minh, true}, {w.nga, false}, {w.dan, false}} {
-			c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Me: tc.m, Lang: "vi", Ev: core.Event{Transport: tr, Chat: tc.m.Contacts[tr]}}
+			c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Me: tc.m, Lang: "vi", Ev: chat.Event{Transport: tr, Chat: tc.m.Contacts[tr]}}
 			ok, err := meetings.ResidenceCheckin(c, mt)
 			if err != nil {
 				return err
@@ -656,7 +659,7 @@ func TestResidence_MemberSeesResidenceMeetings(t *testing.T) {
 	w := newResWorld(t)
 	h := w.h
 	w.link(w.minh, storage.ResidenceWithComment)
-	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]core.Message{}}
+	tk := &resTicker{h: h, sent: map[string]time.Time{}, msgs: map[string]chat.Message{}}
 	tk.tick()
 	var mt *storage.Meeting
 	err := h.db.View(func(tx *storage.Tx) error {
@@ -687,4 +690,35 @@ func TestResidence_MemberSeesResidenceMeetings(t *testing.T) {
 	h.wantContains(out, h.vi("res.att_header", "Cell", "Chi bộ Thử", "Year", 2026)+"\n"+
 		h.vi("res.att_line", "Date", "03/03/2026", "Kind", h.vi("mt.kind_regular"), "State", h.vi("res.state_present"))+"\n"+
 		h.vi("res.att_total", "Present", 1, "Held", 1))
+}
+
+// TestResidence_LinkSearchReadsOnlyTheIndex: typing a name to register a
+// member asks the index of names, never every member of chibo (issue 15:
+// ~2 s at province size). A member's record that no index lists and that
+// cannot be read stands for the province's other 100,000: the old search
+// read it and failed.
+func TestResidence_LinkSearchReadsOnlyTheIndex(t *testing.T) {
+	w := newResWorld(t)
+	h := w.h
+	h.db.Close()
+	raw, err := bolt.Open(h.path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := raw.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("members")).Put([]byte{0, 0, 0, 0, 0, 0x0f, 0x42, 0x3f}, []byte("{not a member"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	h.open()
+	h.say("sec", "/residence")
+	h.tap("sec", "Đăng ký đảng viên")
+	// Unaccented, in capitals, from the middle name on: found in the other
+	// organization.
+	h.wantText(h.say("sec", "VAN MINH"), "vi", "res.ask_workplace")
+	h.say("sec", "hủy")
+	h.tap("sec", "Đăng ký đảng viên")
+	// Inside a word is not how anyone types a name.
+	h.wantText(h.say("sec", "inh"), "vi", "res.err_no_member")
 }

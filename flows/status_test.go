@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -29,7 +30,7 @@ func (h *harness) backdateJoined(user string, t time.Time) {
 
 // recordStatus runs the secretary's /status flow for user; extra are the
 // answers after the kind (dates, exemption, reason), each typed or tapped.
-func (h *harness) recordStatus(user string, kind storage.StatusKind, answers ...string) []core.Message {
+func (h *harness) recordStatus(user string, kind storage.StatusKind, answers ...string) []chat.Message {
 	h.t.Helper()
 	h.say("sec", "/status")
 	h.tap("sec", h.member(user).Name)

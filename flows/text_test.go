@@ -130,17 +130,3 @@ func TestParseDate(t *testing.T) {
 		t.Errorf("example: %v", err)
 	}
 }
-
-func TestDeepLinkToken(t *testing.T) {
-	for in, want := range map[string]string{
-		"https://t.me/chibo_bot?start=abcDEF-_123": "abcDEF-_123",
-		"t.me/chibo_bot?start=xyz":                 "xyz",
-		"https://t.me/chibo_bot":                   "",
-		"https://example.com/?start=xyz":           "",
-	} {
-		got, ok := core.DeepLinkToken(in)
-		if got != want || ok != (want != "") {
-			t.Errorf("deepLinkToken(%q) = %q, %v", in, got, ok)
-		}
-	}
-}

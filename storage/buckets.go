@@ -16,6 +16,7 @@ var (
 	bucketContacts    = []byte("contacts")    // "transport:user" → member id (index, schema v2)
 	bucketHomes       = []byte("homes")       // home cell id + member id → nil (index, schema v3)
 	bucketPeriodCells = []byte("periodcells") // home cell id + member id → nil: members with a status for a period, now or before (index, schema v6)
+	bucketNames       = []byte("names")       // 'c'+cell id or 'o'+organization id + folded name from a word on + 0 + member id → nil (index, schema v8; names.go)
 	bucketInvites     = []byte("invites")     // token → Invite
 	bucketConvs       = []byte("convs")       // "transport:chat:user" → Conv
 	bucketOffers      = []byte("offers")      // "transport:chat" → Offer (last choices shown)
@@ -27,7 +28,8 @@ var (
 	bucketKeyExpiry   = []byte("keyexpiry")   // unix time the key can be forgotten + idempotency key → nil (schema v6)
 	bucketAudit       = []byte("audit")       // id → AuditEntry, in order
 
-	bucketMeetings         = []byte("meetings")         // id → Meeting (with its roll)
+	bucketMeetings         = []byte("meetings")         // id → Meeting: its header (with its roll until schema 7)
+	bucketMarks            = []byte("marks")            // meeting id → the meeting's roll, compact (see marks.go; schema 10)
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
 	bucketMeetingSettings  = []byte("meetingsettings")  // cell id → MeetingSettings
 	bucketQualityTemplates = []byte("qualitytemplates") // organization id → QualityTemplate
@@ -60,20 +62,41 @@ var (
 var (
 	bucketCommuneRoles     = []byte("communeroles")     // organization id + role id → CommuneRole
 	bucketCommuneHolders   = []byte("communeholders")   // member id + organization id → nil (index of CommuneRole.MemberID)
-	bucketOrgCells         = []byte("orgcells")         // organization id + cell id → nil (index of cells, schema v7)
+	bucketOrgCells         = []byte("orgcells")         // organization id + cell id → nil (index of cells, schema 10)
 	bucketBriefingSettings = []byte("briefingsettings") // organization id → BriefingSettings
 	bucketBriefings        = []byte("briefings")        // organization id + briefing id → Briefing
 )
 
+// Buckets of the cells' resolutions followed up (issue 17).
+var (
+	bucketTasks         = []byte("tasks")         // cell id + task id → Task
+	bucketTaskAssignees = []byte("taskassignees") // assignee's member id + task id → cell id (index)
+	bucketTaskDue       = []byte("taskdue")       // deadline (unix seconds) + cell id + task id → nil: open tasks (index)
+
+	bucketFarGroups       = []byte("fargroups")       // id → FarGroup (tổ đảng of members working far away, across cells)
+	bucketFarGroupMembers = []byte("fargroupmembers") // member id → far group id (index; a member is in one far group at most)
+	bucketFarGroupLeaders = []byte("fargroupleaders") // leader's member id + far group id → nil (index)
+	bucketFarGroupOrgs    = []byte("fargrouporgs")    // organization id + far group id → nil (index)
+)
+
+// Buckets of the due-work index (issue 15, schema 7; see due.go).
+var (
+	bucketDue         = []byte("due")         // unix time (8 bytes) + kind + 0 + subject (8 bytes) → nil
+	bucketDueSubjects = []byte("duesubjects") // kind + 0 + subject → unix time (8 bytes) of its row in due
+)
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
-	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells,
+	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells, bucketNames,
 	bucketInvites, bucketConvs, bucketOffers, bucketRefusals, bucketEvents,
 	bucketOutbox, bucketPending, bucketOutboxKey, bucketKeyExpiry, bucketAudit,
-	bucketMeetings, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
+	bucketMeetings, bucketMarks, bucketMeetingCodes, bucketMeetingSettings, bucketQualityTemplates, bucketMeetingIndex,
 	bucketCheckins, bucketCheckinCells, bucketCheckinSettings, bucketCheckinForms, bucketFarAway, bucketDues,
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 	bucketInviteCodes, bucketFileLinks,
 	bucketCommuneRoles, bucketCommuneHolders, bucketOrgCells, bucketBriefingSettings, bucketBriefings,
+	bucketTasks, bucketTaskAssignees, bucketTaskDue,
+	bucketFarGroups, bucketFarGroupMembers, bucketFarGroupLeaders, bucketFarGroupOrgs,
+	bucketDue, bucketDueSubjects,
 }

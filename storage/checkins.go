@@ -36,6 +36,19 @@ type CheckinSettings struct {
 	// PreciseLocation lets members' shared points be stored; false keeps
 	// province and district only (Law 91/2025: collect the minimum).
 	PreciseLocation bool `json:"precise_location,omitempty"`
+	// OnlinePilotFrom is when the party committee approved the online
+	// meeting pilot for the cell (Guide 03-HD/TW 2022): from then, until
+	// OnlinePilotTo when set, a far-away group's contact meeting counts as
+	// the cell's meeting for its members. Zero means not approved.
+	OnlinePilotFrom time.Time `json:"online_pilot_from,omitzero"`
+	OnlinePilotTo   time.Time `json:"online_pilot_to,omitzero"`
+	OnlinePilotBy   uint64    `json:"online_pilot_by,omitempty"`
+}
+
+// OnlinePilotOn reports whether the online pilot was approved for the cell
+// on t.
+func (s CheckinSettings) OnlinePilotOn(t time.Time) bool {
+	return !s.OnlinePilotFrom.IsZero() && !t.Before(s.OnlinePilotFrom) && (s.OnlinePilotTo.IsZero() || t.Before(s.OnlinePilotTo))
 }
 
 // WithDefaults returns the settings with every zero field set to its default.
@@ -192,6 +205,9 @@ func (tx *Tx) PutCheckinSettings(cellID uint64, s CheckinSettings) error {
 	if n := len(d.FollowUps); n > 0 && d.FollowUps[n-1] >= d.DeadlineDays {
 		return fmt.Errorf("check-in follow-up on day %d is not before the deadline (%d days)", d.FollowUps[n-1], d.DeadlineDays)
 	}
+	if err := tx.TouchCell(cellID); err != nil {
+		return err
+	}
 	return putJSON(tx.tx.Bucket(bucketCheckinSettings), itob(cellID), s)
 }
 
@@ -231,6 +247,9 @@ func (tx *Tx) PutCheckin(c *Checkin) error {
 		}
 	}
 	if err := idx.Put(checkinCellKey(c.CellID, c.Period, c.MemberID), nil); err != nil {
+		return err
+	}
+	if err := tx.TouchCell(c.CellID); err != nil {
 		return err
 	}
 	return putJSON(tx.tx.Bucket(bucketCheckins), checkinKey(c.MemberID, c.Period), c)
@@ -328,11 +347,17 @@ func (tx *Tx) PutFarAway(f *FarAway) error {
 	if f.MemberID == 0 {
 		return fmt.Errorf("far-away details without member")
 	}
+	if err := tx.touchMemberCells(f.MemberID, 0); err != nil {
+		return err
+	}
 	return putJSON(tx.tx.Bucket(bucketFarAway), itob(f.MemberID), f)
 }
 
 // DeleteFarAway removes the member's far-away details (not their request).
 func (tx *Tx) DeleteFarAway(memberID uint64) error {
+	if err := tx.touchMemberCells(memberID, 0); err != nil {
+		return err
+	}
 	return tx.tx.Bucket(bucketFarAway).Delete(itob(memberID))
 }
 

@@ -121,9 +121,32 @@ func (tx *Tx) OrgCells(orgID uint64) ([]Cell, error) {
 	return indexed(tx, bucketOrgCells, orgID, tx.Cell, "cell %d of organization %d")
 }
 
-// migrateOrgCellsV7 builds the index of cells by organization, so that a
+// OrgCellIDs lists the ids of the organization's cells, in id order,
+// through the index without reading the cells.
+func (tx *Tx) OrgCellIDs(orgID uint64) []uint64 {
+	var out []uint64
+	prefix := itob(orgID)
+	c := tx.tx.Bucket(bucketOrgCells).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		out = append(out, btoi(k[len(prefix):]))
+	}
+	return out
+}
+
+// touchOrgCells asks the due sources to look at every cell of the
+// organization: a briefing's schedule or time is the reminders of each.
+func (tx *Tx) touchOrgCells(orgID uint64) error {
+	for _, id := range tx.OrgCellIDs(orgID) {
+		if err := tx.TouchCell(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrateOrgCellsV10 builds the index of cells by organization, so that a
 // commune's overview reads its own cells, not every cell of the province.
-func migrateOrgCellsV7(tx *bolt.Tx) error {
+func migrateOrgCellsV10(tx *bolt.Tx) error {
 	idx := tx.Bucket(bucketOrgCells)
 	return tx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
 		var c Cell
@@ -185,6 +208,9 @@ func (tx *Tx) BriefingSettingsOf(orgID uint64) (*BriefingSettings, error) {
 
 // PutBriefingSettings stores the organization's schedule.
 func (tx *Tx) PutBriefingSettings(s *BriefingSettings) error {
+	if err := tx.touchOrgCells(s.OrgID); err != nil {
+		return err
+	}
 	return putJSON(tx.tx.Bucket(bucketBriefingSettings), itob(s.OrgID), s)
 }
 
@@ -207,6 +233,9 @@ func (tx *Tx) PutBriefing(b *Briefing) error {
 			return err
 		}
 		b.ID = id
+	}
+	if err := tx.touchOrgCells(b.OrgID); err != nil {
+		return err
 	}
 	return putJSON(bk, communeKey(b.OrgID, b.ID), b)
 }

@@ -2,14 +2,16 @@ package storage
 
 import (
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
 
-// A database of schema 6 has cells but no index of them by organization:
-// opening it builds the index, so a commune's overview finds its cells.
-func TestOpen_migratesV6OrgCells(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "v6.db")
+// A database of schema 9 has cells but no index of them by organization:
+// opening it builds the index (migration 10), so a commune's overview finds
+// its cells.
+func TestOpen_migratesV9OrgCells(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v9.db")
 	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -23,7 +25,7 @@ func TestOpen_migratesV6OrgCells(t *testing.T) {
 		if err := tx.tx.DeleteBucket(bucketOrgCells); err != nil {
 			return err
 		}
-		return tx.tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(6))
+		return tx.tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(9))
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -37,6 +39,36 @@ func TestOpen_migratesV6OrgCells(t *testing.T) {
 		cs, err := tx.OrgCells(7)
 		if err != nil || len(cs) != 2 || cs[0].Name != "Chi bộ 1" || cs[1].Name != "Chi bộ 3" {
 			t.Errorf("cells of organization 7 after the migration: %+v %v", cs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The file of the release of schema 6 is brought to this release with
+// every one of its cells indexed by organization, beside the later
+// migrations.
+func TestOpen_v6FileOrgCells(t *testing.T) {
+	db, err := Open(v6File(t), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
+		if v := btoi(tx.tx.Bucket(bucketMeta).Get(keySchemaVersion)); v != SchemaVersion {
+			t.Errorf("schema %d after opening, want %d", v, SchemaVersion)
+		}
+		cells, err := tx.Cells()
+		if err != nil || len(cells) == 0 {
+			t.Fatalf("cells of the file: %d %v", len(cells), err)
+		}
+		for _, c := range cells {
+			ids := tx.OrgCellIDs(c.OrgID)
+			if !slices.Contains(ids, c.ID) {
+				t.Errorf("cell %d not in the index of organization %d: %v", c.ID, c.OrgID, ids)
+			}
 		}
 		return nil
 	})

@@ -23,6 +23,10 @@ var ErrLocked = errors.New("the database file is in use by another chibo process
 // ErrNotFound means the record does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrContactTaken means a messenger account (a contact) is already another
+// member's: one account reaches one member record.
+var ErrContactTaken = errors.New("contact already belongs to another member")
+
 // Options configure Open. The zero value means the defaults.
 type Options struct {
 	// LockTimeout is how long Open waits for another process to release the
@@ -30,11 +34,16 @@ type Options struct {
 	LockTimeout time.Duration
 	// NoSync skips fsync on commit. Only for benchmarks and throwaway files.
 	NoSync bool
+	// Migrating, when set, is told after each committed batch of a batched
+	// migration: the version being left and how many batches are done (a
+	// province's first start after an upgrade takes minutes).
+	Migrating func(from uint64, batches int)
 }
 
 // DB is chibo's database.
 type DB struct {
-	bolt *bolt.DB
+	bolt      *bolt.DB
+	migrating func(from uint64, batches int)
 }
 
 // Open opens or creates the database at path with mode 0600, creates every
@@ -55,8 +64,14 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: b}
+	db := &DB{bolt: b, migrating: opt.Migrating}
 	if err := db.migrate(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// A migration's long work (the due-work index) runs after it, in
+	// batches that commit separately and resume after a crash.
+	if err := db.RebuildDue(false); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -71,13 +86,29 @@ func (db *DB) Path() string { return db.bolt.Path() }
 
 // Update runs fn in one read-write transaction.
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(writing(btx)) })
 }
 
 // Batch runs fn in a read-write transaction shared with concurrent callers.
 // fn may run more than once: it must only change the database.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(writing(btx)) })
+}
+
+// appendBuckets are the buckets whose new keys mostly come after every
+// key stored (ids from a sequence, times): their pages split full, not in
+// halves, or the file would be twice their size (bbolt's default 50 %).
+var appendBuckets = [][]byte{bucketMeetings, bucketMarks, bucketMembers, bucketAudit, bucketOutbox, bucketKeyExpiry}
+
+// writing is a write transaction whose append-mostly buckets split full
+// (bbolt keeps a bucket's handle, and its fill, for the transaction).
+func writing(btx *bolt.Tx) *Tx {
+	for _, name := range appendBuckets {
+		if b := btx.Bucket(name); b != nil {
+			b.FillPercent = marksFill
+		}
+	}
+	return &Tx{tx: btx}
 }
 
 // View runs fn in a read-only transaction.

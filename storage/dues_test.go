@@ -69,6 +69,9 @@ func writeV3(t *testing.T, path string) {
 		if err := tx.DeleteBucket(bucketDues); err != nil {
 			return err
 		}
+		if err := rollsInRecords(tx); err != nil {
+			return err
+		}
 		return tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(3))
 	})
 	if err != nil {

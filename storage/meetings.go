@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -141,7 +140,13 @@ type Meeting struct {
 	Tally *MeetingTally `json:"tally,omitempty"`
 	// Amendments are the changes made to the meeting after it closed.
 	Amendments []Amendment `json:"amendments,omitempty"`
-	// Roll is keyed by member id.
+	// Roll is keyed by member id. Since schema 7 it is stored beside the
+	// meeting, one compact record (marks.go), and the record keeps only the
+	// header: Meeting and MeetingByCode fill it; Meetings, MeetingsIn,
+	// ActiveMeetings and RegularMeeting return headers (LoadRoll or
+	// LoadAttendance fill it); PutMeeting stores the entries it holds in
+	// the stored roll. The JSON field is read only by the migrations of
+	// older files.
 	Roll  map[uint64]*Attendance `json:"roll,omitempty"`
 	Score *QualityScore          `json:"score,omitempty"`
 	// Reviews are the commune committee's views of Score: the cell scores,
@@ -153,7 +158,15 @@ type Meeting struct {
 	Guests  []Guest   `json:"guests,omitempty"`
 	Created time.Time `json:"created"`
 	By      uint64    `json:"by,omitempty"` // 0: made from the cell's schedule
+	// whole: Roll holds the whole roll as stored (read by Meeting or
+	// LoadRoll), not a header's nil or one member's entry.
+	whole bool
 }
+
+// HasRoll reports whether m.Roll holds the meeting's whole roll: true for a
+// meeting read by Meeting or MeetingByCode, or after LoadRoll; false for a
+// header (Meetings, ActiveMeetings, RegularMeeting).
+func (m *Meeting) HasRoll() bool { return m.whole || m.ID == 0 }
 
 // MeetingTally is a closed meeting's roll report (Guide 09-HD/BTCTW) and
 // its verdicts, as they stood when the meeting closed or was last amended.
@@ -315,8 +328,20 @@ type MeetingLength struct {
 	SmallCombined int `json:"small_combined,omitempty"`
 }
 
-// Meeting returns the meeting with the id.
+// Meeting returns the meeting with the id, with its roll.
 func (tx *Tx) Meeting(id uint64) (*Meeting, error) {
+	m, err := tx.meetingHeader(id)
+	if err != nil {
+		return nil, err
+	}
+	return m, tx.LoadRoll(m)
+}
+
+// MeetingHeader returns the meeting with the id without its roll.
+func (tx *Tx) MeetingHeader(id uint64) (*Meeting, error) { return tx.meetingHeader(id) }
+
+// meetingHeader returns the meeting's record without its roll.
+func (tx *Tx) meetingHeader(id uint64) (*Meeting, error) {
 	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
 }
 
@@ -347,7 +372,7 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 	codes := tx.tx.Bucket(bucketMeetingCodes)
 	idx := tx.tx.Bucket(bucketMeetingIndex)
 	if m.ID != 0 {
-		if old, err := tx.Meeting(m.ID); err == nil {
+		if old, err := tx.meetingHeader(m.ID); err == nil {
 			if old.Code != "" && old.Code != m.Code {
 				if err := codes.Delete([]byte(old.Code)); err != nil {
 					return err
@@ -376,16 +401,38 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 			return err
 		}
 	}
-	return putJSON(b, itob(m.ID), m)
+	if err := tx.TouchCell(m.CellID); err != nil {
+		return err
+	}
+	if err := tx.putRoll(m.ID, m.Roll); err != nil {
+		return err
+	}
+	header := *m
+	header.Roll = nil
+	return putJSON(b, itob(m.ID), &header)
 }
 
-// Meetings lists the meetings of a cell in time order, through the index.
+// Meetings lists the meetings of a cell in time order, through the index,
+// without their rolls.
 func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
+	return tx.MeetingsIn(cellID, time.Time{}, time.Time{})
+}
+
+// MeetingsIn lists the meetings of a cell at or after from and before to
+// (a zero bound: no bound), in time order, without their rolls.
+func (tx *Tx) MeetingsIn(cellID uint64, from, to time.Time) ([]Meeting, error) {
 	var ms []Meeting
 	prefix := append([]byte("c"), itob(cellID)...)
+	start := prefix
+	if !from.IsZero() {
+		start = append(slices.Clone(prefix), itob(uint64(from.Unix()))...)
+	}
 	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
-	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-		m, err := tx.Meeting(btoi(v))
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		if !to.IsZero() && len(k) >= len(prefix)+8 && int64(btoi(k[len(prefix):len(prefix)+8])) >= to.Unix() {
+			break
+		}
+		m, err := tx.meetingHeader(btoi(v))
 		if err != nil {
 			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
 		}
@@ -396,80 +443,34 @@ func (tx *Tx) Meetings(cellID uint64) ([]Meeting, error) {
 	return ms, nil
 }
 
-// MeetingsBetween lists the meetings of a cell from from (included) to to
-// (excluded), in time order, reading that part of the index only (a year of
-// a cell with many years of records).
-func (tx *Tx) MeetingsBetween(cellID uint64, from, to time.Time) ([]Meeting, error) {
+// MeetingsFrom lists the meetings of a cell at or after from, in time
+// order, through the index: what a due source looks at, without the past.
+func (tx *Tx) MeetingsFrom(cellID uint64, from time.Time) ([]Meeting, error) {
 	var ms []Meeting
 	prefix := append([]byte("c"), itob(cellID)...)
-	end := append(slices.Clone(prefix), itob(uint64(to.Unix()))...)
 	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
-	for k, v := c.Seek(append(slices.Clone(prefix), itob(uint64(from.Unix()))...)); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, end) < 0; k, v = c.Next() {
+	start := append(slices.Clone(prefix), itob(uint64(max(from.Unix(), 0)))...)
+	for k, v := c.Seek(start); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		m, err := tx.Meeting(btoi(v))
 		if err != nil {
 			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
 		}
-		ms = append(ms, *m)
-	}
-	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
-	return ms, nil
-}
-
-// MeetingsBriefBetween is MeetingsBetween with, of each meeting, what a
-// commune's figures read: its kind, times, state, tally and score, and of
-// each attendance the mark, excuse and outcome only (the rest of a roll,
-// its times above all, is most of the cost of reading a commune's year).
-func (tx *Tx) MeetingsBriefBetween(cellID uint64, from, to time.Time) ([]Meeting, error) {
-	type att struct {
-		Mark    Mark        `json:"mark"`
-		Excuse  ExcuseState `json:"excuse"`
-		Outcome Outcome     `json:"outcome"`
-	}
-	var ms []Meeting
-	prefix := append([]byte("c"), itob(cellID)...)
-	end := append(slices.Clone(prefix), itob(uint64(to.Unix()))...)
-	b := tx.tx.Bucket(bucketMeetings)
-	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
-	for k, v := c.Seek(append(slices.Clone(prefix), itob(uint64(from.Unix()))...)); k != nil && bytes.HasPrefix(k, prefix) && bytes.Compare(k, end) < 0; k, v = c.Next() {
-		var r struct {
-			ID       uint64         `json:"id"`
-			CellID   uint64         `json:"cell_id"`
-			Kind     MeetingKind    `json:"kind"`
-			Month    string         `json:"month"`
-			At       time.Time      `json:"at"`
-			Combined bool           `json:"combined"`
-			State    MeetingState   `json:"state"`
-			HeldFrom time.Time      `json:"held_from"`
-			HeldTo   time.Time      `json:"held_to"`
-			Tally    *MeetingTally  `json:"tally"`
-			Score    *QualityScore  `json:"score"`
-			Roll     map[uint64]att `json:"roll"`
+		if !m.At.Before(from) {
+			ms = append(ms, *m)
 		}
-		data := b.Get(v)
-		if data == nil {
-			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, ErrNotFound)
-		}
-		if err := json.Unmarshal(data, &r); err != nil {
-			return nil, fmt.Errorf("meeting %d of cell %d: %w", btoi(v), cellID, err)
-		}
-		m := Meeting{ID: r.ID, CellID: r.CellID, Kind: r.Kind, Month: r.Month, At: r.At, Combined: r.Combined, State: r.State,
-			HeldFrom: r.HeldFrom, HeldTo: r.HeldTo, Tally: r.Tally, Score: r.Score, Roll: make(map[uint64]*Attendance, len(r.Roll))}
-		for id, a := range r.Roll {
-			m.Roll[id] = &Attendance{Mark: a.Mark, Excuse: a.Excuse, Outcome: a.Outcome}
-		}
-		ms = append(ms, m)
 	}
 	slices.SortStableFunc(ms, func(a, b Meeting) int { return a.At.Compare(b.At) })
 	return ms, nil
 }
 
 // ActiveMeetings lists every planned or open meeting of every cell, in
-// time order, through the index (the scheduler asks on every tick).
+// time order, through the index (the scheduler asks on every tick),
+// without their rolls.
 func (tx *Tx) ActiveMeetings() ([]Meeting, error) {
 	var ms []Meeting
 	c := tx.tx.Bucket(bucketMeetingIndex).Cursor()
 	for k, v := c.Seek([]byte("a")); k != nil && k[0] == 'a'; k, v = c.Next() {
-		m, err := tx.Meeting(btoi(v))
+		m, err := tx.meetingHeader(btoi(v))
 		if err != nil {
 			return nil, fmt.Errorf("active meeting %d: %w", btoi(v), err)
 		}
@@ -480,13 +481,13 @@ func (tx *Tx) ActiveMeetings() ([]Meeting, error) {
 }
 
 // RegularMeeting returns the cell's regular meeting of month ("2006-01"),
-// cancelled or not.
+// cancelled or not, without its roll.
 func (tx *Tx) RegularMeeting(cellID uint64, month string) (*Meeting, error) {
 	v := tx.tx.Bucket(bucketMeetingIndex).Get(append(append([]byte("r"), itob(cellID)...), month...))
 	if v == nil {
 		return nil, ErrNotFound
 	}
-	return tx.Meeting(btoi(v))
+	return tx.meetingHeader(btoi(v))
 }
 
 // HasThematic reports whether the cell has a thematic session (alone or
@@ -525,6 +526,9 @@ func (tx *Tx) MeetingSettings(cellID uint64) (*MeetingSettings, error) {
 func (tx *Tx) PutMeetingSettings(s *MeetingSettings) error {
 	if s.CellID == 0 {
 		return fmt.Errorf("meeting settings without cell")
+	}
+	if err := tx.TouchCell(s.CellID); err != nil {
+		return err
 	}
 	return putJSON(tx.tx.Bucket(bucketMeetingSettings), itob(s.CellID), s)
 }

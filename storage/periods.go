@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -60,4 +61,12 @@ func indexPeriodMembers(tx *bolt.Tx) error {
 		}
 		return idx.Put(homeKey(m.HomeCellID, m.ID), nil)
 	})
+}
+
+// HasPeriodMembers reports whether the cell has a member with a status for
+// a period, now or before.
+func (tx *Tx) HasPeriodMembers(cellID uint64) bool {
+	prefix := itob(cellID)
+	k, _ := tx.tx.Bucket(bucketPeriodCells).Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
 }

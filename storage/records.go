@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -241,13 +242,20 @@ func (i *Invite) Usable(now time.Time) bool {
 // Conv is a conversation in progress: which flow, which step, the answers so
 // far. It is stored per (transport, chat, user) so a restart resumes it.
 type Conv struct {
-	Flow    string            `json:"flow"`
-	Step    string            `json:"step"`
-	Nonce   string            `json:"nonce"` // changes each time a step is asked; buttons carry it
-	Data    map[string]string `json:"data,omitempty"`
-	Version int               `json:"version"` // bumped on every save
-	Updated time.Time         `json:"updated"`
-	Expires time.Time         `json:"expires"`
+	Flow  string `json:"flow"`
+	Step  string `json:"step"`
+	Nonce string `json:"nonce"` // changes each time a step is asked; buttons carry it
+	// Data is the answers of a flow that has not moved to typed state, and
+	// of every conversation stored before typed state (read by the flow's
+	// decoder when it resumes).
+	Data map[string]string `json:"data,omitempty"`
+	// State is the flow's typed state as JSON, written by Schema version
+	// Schema of that flow's state (0 when the flow keeps Data).
+	State   json.RawMessage `json:"state,omitempty"`
+	Schema  int             `json:"schema,omitempty"`
+	Version int             `json:"version"` // bumped on every save
+	Updated time.Time       `json:"updated"`
+	Expires time.Time       `json:"expires"`
 }
 
 // Choice is one option offered to a person: the button label and its opaque

@@ -185,8 +185,14 @@ func (tx *Tx) PutResidenceLink(l *ResidenceLink) error {
 		if err := idx.Delete(pairKey(old.CellID, l.MemberID)); err != nil {
 			return err
 		}
+		if err := tx.TouchCell(old.CellID); err != nil {
+			return err
+		}
 	}
 	if err := idx.Put(pairKey(l.CellID, l.MemberID), nil); err != nil {
+		return err
+	}
+	if err := tx.TouchCell(l.CellID); err != nil {
 		return err
 	}
 	return putJSON(tx.tx.Bucket(bucketResidenceLinks), itob(l.MemberID), l)
@@ -248,7 +254,18 @@ func (tx *Tx) deleteResidenceLink(memberID uint64) error {
 	if err := tx.tx.Bucket(bucketResidenceCells).Delete(pairKey(old.CellID, memberID)); err != nil {
 		return err
 	}
+	if err := tx.TouchCell(old.CellID); err != nil {
+		return err
+	}
 	return tx.tx.Bucket(bucketResidenceLinks).Delete(itob(memberID))
+}
+
+// IsResidenceCell reports whether any member is linked (or asks to be) to
+// the cell as their residence cell.
+func (tx *Tx) IsResidenceCell(cellID uint64) bool {
+	prefix := itob(cellID)
+	k, _ := tx.tx.Bucket(bucketResidenceCells).Cursor().Seek(prefix)
+	return k != nil && bytes.HasPrefix(k, prefix)
 }
 
 // ResidenceLinks lists the links (pending too) to a residence cell, in
@@ -336,6 +353,9 @@ func (tx *Tx) AddResidenceComment(c *ResidenceComment) error {
 	if b.Get(k) != nil {
 		return ErrDuplicate
 	}
+	if err := tx.TouchCell(c.CellID); err != nil {
+		return err
+	}
 	return putJSON(b, k, c)
 }
 
@@ -353,6 +373,9 @@ func (tx *Tx) ResidenceSettings(cellID uint64) (ResidenceSettings, error) {
 
 // PutResidenceSettings stores the cell's comment settings.
 func (tx *Tx) PutResidenceSettings(cellID uint64, s ResidenceSettings) error {
+	if err := tx.TouchCell(cellID); err != nil {
+		return err
+	}
 	return putJSON(tx.tx.Bucket(bucketResidenceSettings), itob(cellID), s)
 }
 
@@ -394,6 +417,9 @@ func (tx *Tx) PutResidenceAttendance(a *ResidenceAttendance) error {
 		err = open.Delete(k)
 	}
 	if err != nil {
+		return err
+	}
+	if err := tx.TouchCell(a.CellID); err != nil {
 		return err
 	}
 	return putJSON(tx.tx.Bucket(bucketResidenceAttendance), k, a)

@@ -10,25 +10,45 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 7
+const SchemaVersion = 10
 
 var keySchemaVersion = []byte("schema_version")
 
-// migrations[i] moves a database from version i+1 to i+2. They run in order,
-// each in the same transaction as the version bump.
-var migrations = []func(tx *bolt.Tx) error{
-	migrateContactsIndex, // 1 → 2
-	migrateIndexesV3,     // 2 → 3
-	migrateDuesV4,        // 3 → 4
-	migrateFarAwayExempt, // 4 → 5
-	migrateIndexesV6,     // 5 → 6
-	migrateOrgCellsV7,    // 6 → 7
+// migration moves a database up one version: in one transaction with the
+// version bump (all), or in batches that each commit on their own and
+// resume where the last one stopped (batch, until it reports no more), the
+// version bumped after the last one.
+type migration struct {
+	all   func(tx *bolt.Tx) error
+	batch func(tx *bolt.Tx, limit int) (more bool, err error)
 }
+
+// migrations[i] moves a database from version i+1 to i+2, in order.
+var migrations = []migration{
+	{all: migrateContactsIndex}, // 1 → 2
+	{all: migrateIndexesV3},     // 2 → 3
+	{all: migrateDuesV4},        // 3 → 4
+	{all: migrateFarAwayExempt}, // 4 → 5
+	{all: migrateIndexesV6},     // 5 → 6
+	{batch: migrateMarksBatch},  // 6 → 7
+	{batch: migrateNamesBatch},  // 7 → 8
+	{all: migrateDueIndex},      // 8 → 9: marks the due-work index for a batched rebuild (due.go)
+	{all: migrateOrgCellsV10},   // 9 → 10: cells indexed by organization (commune.go)
+}
+
+// migrateBatch is the size of a batch of a batched migration (each says
+// what it counts): at province size a batch takes tens of milliseconds.
+var migrateBatch = 50
+
+// afterMigrateBatch, when set (by tests), runs inside each batch's
+// transaction after its writes, before it commits.
+var afterMigrateBatch func(n int)
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.
 // A new file starts at SchemaVersion; a file from a newer chibo is refused.
 func (db *DB) migrate() error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	var v uint64
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		fresh := meta == nil || meta.Get(keySchemaVersion) == nil
 		for _, name := range allBuckets {
@@ -38,21 +58,52 @@ func (db *DB) migrate() error {
 		}
 		meta = tx.Bucket(bucketMeta)
 		if fresh {
+			v = SchemaVersion
 			return putVersion(meta, SchemaVersion)
 		}
-		v := binary.BigEndian.Uint64(meta.Get(keySchemaVersion))
+		v = binary.BigEndian.Uint64(meta.Get(keySchemaVersion))
 		if v > SchemaVersion {
 			return fmt.Errorf("database schema %d is newer than this chibo (%d): upgrade chibo", v, SchemaVersion)
 		}
-		for ; v < SchemaVersion; v++ {
-			if err := migrations[v-1](tx); err != nil {
-				return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for ; v < SchemaVersion; v++ {
+		if err := db.migrateOne(v); err != nil {
+			return fmt.Errorf("migrate schema %d to %d: %w", v, v+1, err)
+		}
+	}
+	return nil
+}
+
+// migrateOne moves the database from version v to v+1.
+func (db *DB) migrateOne(v uint64) error {
+	m := migrations[v-1]
+	for n, more := 1, m.batch != nil; more; n++ {
+		err := db.bolt.Update(func(tx *bolt.Tx) (err error) {
+			writing(tx)
+			more, err = m.batch(tx, migrateBatch)
+			if err == nil && afterMigrateBatch != nil {
+				afterMigrateBatch(n)
 			}
-			if err := putVersion(meta, v+1); err != nil {
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		if db.migrating != nil {
+			db.migrating(v, n)
+		}
+	}
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		if m.all != nil {
+			if err := m.all(tx); err != nil {
 				return err
 			}
 		}
-		return nil
+		return putVersion(tx.Bucket(bucketMeta), v+1)
 	})
 }
 

@@ -157,9 +157,13 @@ func TestPutMember_contactsIndex(t *testing.T) {
 			t.Errorf("new contact: %v %v", got, err)
 		}
 		// Nobody can take another member's contact.
-		b := &Member{Name: "B", Contacts: map[string]string{"telegram": "2"}}
-		if err := tx.PutMember(b); err == nil {
-			t.Error("two members share a contact")
+		b := &Member{Name: "B", HomeCellID: 7, Contacts: map[string]string{"telegram": "2"}}
+		if err := tx.PutMember(b); !errors.Is(err, ErrContactTaken) {
+			t.Errorf("two members share a contact: %v", err)
+		}
+		// Nothing of b was written: the cell lists no member.
+		if ms, err := tx.Members(7); err != nil || len(ms) != 0 {
+			t.Errorf("members of b's cell after the refusal: %v %v", ms, err)
 		}
 		return nil
 	})

@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"io"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -105,9 +103,18 @@ func (tx *Tx) PutCell(c *Cell) error {
 	}
 	b := tx.tx.Bucket(bucketCells)
 	idx := tx.tx.Bucket(bucketOrgCells)
-	if old, err := tx.Cell(c.ID); c.ID != 0 && err == nil && old.OrgID != c.OrgID {
-		if err := idx.Delete(pairKey(old.OrgID, c.ID)); err != nil {
-			return err
+	var was *Cell
+	if c.ID != 0 {
+		if old, err := tx.Cell(c.ID); err == nil {
+			was = old
+			if old.OrgID != c.OrgID {
+				if err := tx.reindexCellNames(c.ID, old.OrgID, c.OrgID); err != nil {
+					return err
+				}
+				if err := idx.Delete(pairKey(old.OrgID, c.ID)); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	if err := nextID(b, &c.ID); err != nil {
@@ -115,6 +122,14 @@ func (tx *Tx) PutCell(c *Cell) error {
 	}
 	if err := idx.Put(pairKey(c.OrgID, c.ID), nil); err != nil {
 		return err
+	}
+	if err := tx.TouchCell(c.ID); err != nil {
+		return err
+	}
+	if was == nil || was.Name != c.Name {
+		if err := reindexCellName(tx.tx, was, c); err != nil {
+			return err
+		}
 	}
 	return putJSON(b, itob(c.ID), c)
 }
@@ -160,6 +175,9 @@ func (tx *Tx) PutGroup(g *Group) error {
 	if err := tx.menusChanged(); err != nil {
 		return err
 	}
+	if err := tx.TouchCell(g.CellID); err != nil {
+		return err
+	}
 	return putJSON(b, itob(g.ID), g)
 }
 
@@ -174,14 +192,25 @@ func (tx *Tx) Member(id uint64) (*Member, error) {
 }
 
 // PutMember stores m, assigning an id when m.ID is 0, and keeps the contacts
-// index in step with m.Contacts.
+// index in step with m.Contacts. A contact of another member's is
+// ErrContactTaken, and then nothing is written.
 func (tx *Tx) PutMember(m *Member) error {
 	b := tx.tx.Bucket(bucketMembers)
 	idx := tx.tx.Bucket(bucketContacts)
+	// Checked before any write, so that a caller that answers the conflict
+	// and commits leaves no half-stored member.
+	for t, u := range m.Contacts {
+		k := []byte(contactKey(t, u))
+		if owner := idx.Get(k); owner != nil && btoi(owner) != m.ID {
+			return fmt.Errorf("contact %s of member %d: %w", k, btoi(owner), ErrContactTaken)
+		}
+	}
 	homes := tx.tx.Bucket(bucketHomes)
 	held := false // whether the member held a role before this change
+	var was *Member
 	if m.ID != 0 {
 		if old, err := tx.Member(m.ID); err == nil {
+			was = old
 			held = holdsRole(old)
 			for t, u := range old.Contacts {
 				if m.Contacts[t] != u {
@@ -192,6 +221,9 @@ func (tx *Tx) PutMember(m *Member) error {
 			}
 			if old.HomeCellID != m.HomeCellID && old.HomeCellID != 0 {
 				if err := homes.Delete(homeKey(old.HomeCellID, m.ID)); err != nil {
+					return err
+				}
+				if err := tx.TouchCell(old.HomeCellID); err != nil {
 					return err
 				}
 			}
@@ -221,12 +253,16 @@ func (tx *Tx) PutMember(m *Member) error {
 			return err
 		}
 	}
+	if err := tx.touchMemberCells(m.ID, m.HomeCellID); err != nil {
+		return err
+	}
 	for t, u := range m.Contacts {
-		k := []byte(contactKey(t, u))
-		if owner := idx.Get(k); owner != nil && btoi(owner) != m.ID {
-			return fmt.Errorf("contact %s already belongs to member %d", k, btoi(owner))
+		if err := idx.Put([]byte(contactKey(t, u)), itob(m.ID)); err != nil {
+			return err
 		}
-		if err := idx.Put(k, itob(m.ID)); err != nil {
+	}
+	if was == nil || was.Name != m.Name || was.HomeCellID != m.HomeCellID {
+		if err := reindexName(tx.tx, was, m); err != nil {
 			return err
 		}
 	}
@@ -429,20 +465,6 @@ func (tx *Tx) PutMetaInt(key string, v int64) error {
 	return tx.PutMeta(key, itob(uint64(v)))
 }
 
-// Dump writes every key and value of every bucket except those named in
-// skip, in order: for tests that prove a change touched nothing else.
-func (tx *Tx) Dump(w io.Writer, skip ...string) error {
-	return tx.tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-		if slices.Contains(skip, string(name)) {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			_, err := fmt.Fprintf(w, "%s %q %q\n", name, k, v)
-			return err
-		})
-	})
-}
-
 // indexed loads the records an index bucket lists under owner: its keys are
 // owner's id then the record's id (8 bytes each), in id order. what names a
 // record that cannot be loaded, with the record's id and owner's.
@@ -459,3 +481,7 @@ func indexed[T any](tx *Tx, bucket []byte, owner uint64, load func(uint64) (*T, 
 	}
 	return out, nil
 }
+
+// Size is the size in bytes of the database as this transaction sees it:
+// its high-water mark of pages (the file may be larger, grown ahead).
+func (tx *Tx) Size() int64 { return tx.tx.Size() }

@@ -18,12 +18,24 @@ import (
 	"time"
 
 	"chibo/bot"
+	"chibo/bot/telegram"
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
 
 // Transport is the transport name of console contacts.
 const Transport = "console"
+
+// Caps is what the console carries: it stands in for Telegram in the demo,
+// so its lists are paged and its texts limited as on Telegram, but its
+// buttons are numbered options to type back, and its files are written to
+// FilesDir.
+var Caps = func() chat.Caps {
+	c := telegram.Caps
+	c.Buttons = false
+	return c
+}()
 
 // Console runs a terminal chat against the dispatcher.
 type Console struct {
@@ -52,7 +64,7 @@ type Console struct {
 
 // Send implements bot.Transport by printing the message under the name of
 // its recipient, with buttons as numbered options.
-func (c *Console) Send(_ context.Context, m bot.Message) error {
+func (c *Console) Send(_ context.Context, m chat.Message) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "── %s ──\n%s\n", c.T("console.to", "Name", c.nameOf(m.Chat)), m.Text)
 	values := core.ValueChoices(m.Choices())
@@ -85,7 +97,7 @@ func (c *Console) Send(_ context.Context, m bot.Message) error {
 
 // saveDocument writes a document into FilesDir and returns its path. The
 // name is the bot's own (a slug), but only its base is used.
-func (c *Console) saveDocument(d *bot.Document) (string, error) {
+func (c *Console) saveDocument(d *chat.Document) (string, error) {
 	if c.FilesDir == "" {
 		return "", nil
 	}
@@ -203,28 +215,28 @@ func (c *Console) handle(ctx context.Context, line string) (quit bool, err error
 		}
 	}
 	c.counter++
-	kind, loc := core.EventText, (*core.Location)(nil)
+	kind, loc := chat.EventText, (*chat.Location)(nil)
 	if cmd == "/location" { // the console's "share my location" button
 		var lat, lon float64
 		if n, _ := fmt.Sscanf(arg, "%g %g", &lat, &lon); n != 2 || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
 			c.println(c.T("console.location_usage"))
 			return false, nil
 		}
-		kind, loc, line = core.EventLocation, &core.Location{Lat: lat, Lon: lon}, ""
+		kind, loc, line = chat.EventLocation, &chat.Location{Lat: lat, Lon: lon}, ""
 	}
-	ev := core.Event{
+	ev := chat.Event{
 		Key:       fmt.Sprintf("console:%d:%d", c.Clock.Now().UnixNano(), c.counter),
 		Transport: Transport,
 		Kind:      kind,
 		Location:  loc,
 		Chat:      c.user,
-		ChatKind:  core.ChatPrivate,
+		ChatKind:  chat.ChatPrivate,
 		User:      c.user,
 		UserName:  c.nameOf(c.user),
-		Text:      line,
+		Text:      telegram.StartText(line), // the console's people are sent Telegram's links
 		Time:      c.Clock.Now(),
 	}
-	if err := c.Dispatcher.Dispatch(ctx, []core.Event{ev}); err != nil {
+	if err := c.Dispatcher.Dispatch(ctx, []chat.Event{ev}); err != nil {
 		return false, err
 	}
 	if _, err := c.Scheduler.Tick(); err != nil {

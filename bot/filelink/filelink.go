@@ -23,7 +23,7 @@ import (
 	"strings"
 	"time"
 
-	"chibo/bot"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -75,7 +75,7 @@ func Open(db *storage.DB, base string, ttl time.Duration, now func() time.Time) 
 
 // Publish stores d and returns its link and when the link stops working.
 // Expired files are deleted on the way.
-func (s *Store) Publish(d *bot.Document) (string, time.Time, error) {
+func (s *Store) Publish(d *chat.Document) (string, time.Time, error) {
 	if d == nil || len(d.Data) == 0 {
 		return "", time.Time{}, errors.New("file links: nothing to publish")
 	}

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"chibo/bot"
 	"chibo/bot/filelink"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -27,7 +27,7 @@ func TestStore(t *testing.T) {
 	}
 	srv := httptest.NewServer(s)
 	defer srv.Close()
-	link, until, err := s.Publish(&bot.Document{Name: "nhan-xet-Nguyen-Van-A.pdf", MIME: "application/pdf", Data: []byte("%PDF-1.4 x")})
+	link, until, err := s.Publish(&chat.Document{Name: "nhan-xet-Nguyen-Van-A.pdf", MIME: "application/pdf", Data: []byte("%PDF-1.4 x")})
 	if err != nil {
 		t.Fatal(err)
 	}

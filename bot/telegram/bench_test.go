@@ -9,6 +9,7 @@ import (
 	"chibo/bot"
 	"chibo/bot/telegram"
 	"chibo/bot/telegram/telegramtest"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -29,10 +30,10 @@ func BenchmarkFanOut(b *testing.B) {
 	s := runSender(b, db, tg, bot.SenderOptions{Limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: 30})})
 	var total time.Duration
 	for n := range b.N {
-		var msgs []bot.Message
+		var msgs []chat.Message
 		for i := range chats {
 			c := strconv.Itoa(1_000_000 + n*chats + i)
-			msgs = append(msgs, bot.Message{Transport: telegram.Name, Chat: c, Text: fmt.Sprintf("Nhắc họp chi bộ 19:30 (%d)", n), Key: "reminder/meeting/" + c})
+			msgs = append(msgs, chat.Message{Transport: telegram.Name, Chat: c, Text: fmt.Sprintf("Nhắc họp chi bộ 19:30 (%d)", n), Key: "reminder/meeting/" + c})
 		}
 		if err := db.Update(func(tx *storage.Tx) error { return bot.Enqueue(tx, time.Now(), msgs...) }); err != nil {
 			b.Fatal(err)

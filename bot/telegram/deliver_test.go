@@ -11,6 +11,7 @@ import (
 	"chibo/bot"
 	"chibo/bot/telegram"
 	"chibo/bot/telegram/telegramtest"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -18,10 +19,10 @@ import (
 // round robin; negative ids are groups.
 func enqueueSpread(t *testing.T, db *storage.DB, n int, chats []int64) {
 	t.Helper()
-	var msgs []bot.Message
+	var msgs []chat.Message
 	for i := range n {
 		c := chats[i%len(chats)]
-		msgs = append(msgs, bot.Message{Transport: telegram.Name, Chat: strconv.FormatInt(c, 10), Group: c < 0, Text: fmt.Sprintf("message %d", i)})
+		msgs = append(msgs, chat.Message{Transport: telegram.Name, Chat: strconv.FormatInt(c, 10), Group: c < 0, Text: fmt.Sprintf("message %d", i)})
 	}
 	if err := db.Update(func(tx *storage.Tx) error { return bot.Enqueue(tx, time.Now(), msgs...) }); err != nil {
 		t.Fatal(err)
@@ -189,7 +190,7 @@ func TestSender_splitMessageResumes(t *testing.T) {
 	// parts a killed process delivered.
 	fake.Inject(telegramtest.Fault{Method: "sendMessage", Chat: 31, After: 2, Code: 500, Description: "Internal Server Error"})
 	err := db.Update(func(tx *storage.Tx) error {
-		if err := bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "31", Text: long("A")}, bot.Message{Transport: telegram.Name, Chat: "32", Text: long("B")}); err != nil {
+		if err := bot.Enqueue(tx, time.Now(), chat.Message{Transport: telegram.Name, Chat: "31", Text: long("A")}, chat.Message{Transport: telegram.Name, Chat: "32", Text: long("B")}); err != nil {
 			return err
 		}
 		rows, err := tx.OutboxRows()
@@ -235,7 +236,7 @@ func TestSender_partsArePaced(t *testing.T) {
 	long := strings.Repeat("Đồng chí Nguyễn Văn An đã nộp đảng phí tháng 3.\n", 300)
 	parts := len(telegram.SplitText(long, telegram.MaxText))
 	err := db.Update(func(tx *storage.Tx) error {
-		return bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "41", Text: long}, bot.Message{Transport: telegram.Name, Chat: "41", Text: "tin sau"})
+		return bot.Enqueue(tx, time.Now(), chat.Message{Transport: telegram.Name, Chat: "41", Text: long}, chat.Message{Transport: telegram.Name, Chat: "41", Text: "tin sau"})
 	})
 	if err != nil {
 		t.Fatal(err)

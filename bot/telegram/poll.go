@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"chibo/bot"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -77,7 +77,7 @@ func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) 
 			backoff = 0
 			continue
 		}
-		events := make([]bot.Event, 0, len(updates))
+		events := make([]chat.Event, 0, len(updates))
 		for _, u := range updates {
 			t.answerCallback(u)
 			if ev, ok := t.event(u); ok {
@@ -230,17 +230,17 @@ func (t *Telegram) answerCallback(u tgbotapi.Update) {
 
 // event turns an update into chibo's event; false for updates chibo does
 // not use (stickers, photos, channel posts...), which are confirmed unseen.
-func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
-	ev := bot.Event{Key: "tg:" + strconv.Itoa(u.UpdateID), Transport: Name}
+func (t *Telegram) event(u tgbotapi.Update) (chat.Event, bool) {
+	ev := chat.Event{Key: "tg:" + strconv.Itoa(u.UpdateID), Transport: Name}
 	setChat := func(c *tgbotapi.Chat) bool {
 		if c == nil {
 			return false
 		}
 		switch c.Type {
 		case "private":
-			ev.ChatKind = core.ChatPrivate
+			ev.ChatKind = chat.ChatPrivate
 		case "group", "supergroup":
-			ev.ChatKind = core.ChatGroup
+			ev.ChatKind = chat.ChatGroup
 		default:
 			return false
 		}
@@ -265,19 +265,19 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 		ev.Time = time.Unix(int64(msg.Date), 0)
 		switch {
 		case msg.Location != nil:
-			ev.Kind = core.EventLocation
-			ev.Location = &core.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
+			ev.Kind = chat.EventLocation
+			ev.Location = &chat.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
 		case msg.Contact != nil:
-			ev.Kind = core.EventContact
+			ev.Kind = chat.EventContact
 			ev.Phone = msg.Contact.PhoneNumber
 			if msg.Contact.UserID != 0 {
 				ev.SharedBy = strconv.FormatInt(msg.Contact.UserID, 10)
 			}
 		case msg.Text != "":
-			ev.Kind = core.EventText
-			ev.Text = msg.Text
-		case ev.ChatKind == core.ChatPrivate:
-			ev.Kind = core.EventOther // a photo, sticker or voice: told chibo reads text
+			ev.Kind = chat.EventText
+			ev.Text = StartText(msg.Text) // a link typed, not tapped
+		case ev.ChatKind == chat.ChatPrivate:
+			ev.Kind = chat.EventOther // a photo, sticker or voice: told chibo reads text
 		default:
 			return ev, false
 		}
@@ -288,7 +288,7 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 			return ev, false
 		}
 		setUser(cq.From)
-		ev.Kind = core.EventButton
+		ev.Kind = chat.EventButton
 		ev.Data = cq.Data
 		ev.MessageID = strconv.Itoa(cq.Message.MessageID)
 		ev.Time = t.now() // a tap carries no date of its own
@@ -303,9 +303,9 @@ func (t *Telegram) event(u tgbotapi.Update) (bot.Event, bool) {
 		was, is := present(cm.OldChatMember.Status), present(cm.NewChatMember.Status)
 		switch {
 		case is && !was:
-			ev.Kind = core.EventBotAdded
+			ev.Kind = chat.EventBotAdded
 		case was && !is:
-			ev.Kind = core.EventBotRemoved
+			ev.Kind = chat.EventBotRemoved
 		default:
 			return ev, false // a change of rights only
 		}

@@ -12,6 +12,7 @@ import (
 	"chibo/bot"
 	"chibo/bot/telegram"
 	"chibo/bot/telegram/telegramtest"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -170,8 +171,8 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	db := mustOpenDB(t)
 	tg := mustTelegram(t, fake, telegram.Config{})
 	var mu sync.Mutex
-	byChat := map[string][]bot.Event{}
-	h := handlerFunc(func(ev bot.Event) {
+	byChat := map[string][]chat.Event{}
+	h := handlerFunc(func(ev chat.Event) {
 		mu.Lock()
 		defer mu.Unlock()
 		byChat[ev.Chat] = append(byChat[ev.Chat], ev)
@@ -237,14 +238,14 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 	}
 }
 
-type handlerFunc func(ev bot.Event)
+type handlerFunc func(ev chat.Event)
 
-func (f handlerFunc) Handle(tx *storage.Tx, ev bot.Event) ([]bot.Message, error) {
+func (f handlerFunc) Handle(tx *storage.Tx, ev chat.Event) ([]chat.Message, error) {
 	f(ev)
 	return nil, nil
 }
 
-func (f handlerFunc) InternalError(bot.Event) []bot.Message { return nil }
+func (f handlerFunc) InternalError(chat.Event) []chat.Message { return nil }
 
 func TestPoll_Conflict(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})

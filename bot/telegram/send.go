@@ -13,6 +13,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"chibo/bot"
+	"chibo/flows/chat"
 )
 
 // MaxText is Telegram's limit on a message's text, in UTF-16 code units
@@ -29,7 +30,7 @@ const MaxCaption = 1024
 // before the last to m.OnPart, which returns when the next part may go (the
 // sender's limiter paces every request, parts included; Send itself does
 // not wait). A *bot.SendError says what the sender should do with a failure.
-func (t *Telegram) Send(ctx context.Context, m bot.Message) error {
+func (t *Telegram) Send(ctx context.Context, m chat.Message) error {
 	chat, err := strconv.ParseInt(m.Chat, 10, 64)
 	if err != nil || chat == 0 {
 		return &bot.SendError{Outcome: bot.SendPermanent, Reason: "bad chat id"}
@@ -63,7 +64,7 @@ type step struct {
 	edit   bool
 }
 
-func buildSteps(chat int64, m bot.Message) ([]step, error) {
+func buildSteps(chat int64, m chat.Message) ([]step, error) {
 	inline := inlineMarkup(m.Buttons)
 	var markup any
 	switch {
@@ -124,7 +125,7 @@ func buildSteps(chat int64, m bot.Message) ([]step, error) {
 	return steps, nil
 }
 
-func inlineMarkup(rows [][]bot.Button) *tgbotapi.InlineKeyboardMarkup {
+func inlineMarkup(rows [][]chat.Button) *tgbotapi.InlineKeyboardMarkup {
 	var kb [][]tgbotapi.InlineKeyboardButton
 	for _, row := range rows {
 		var r []tgbotapi.InlineKeyboardButton
@@ -144,7 +145,7 @@ func inlineMarkup(rows [][]bot.Button) *tgbotapi.InlineKeyboardMarkup {
 // locationKeyboard is a one-time reply keyboard with the "share location"
 // button. A message carries one keyboard only, so the choices go on it as
 // plain buttons: a tap sends the label, which the engine takes as the choice.
-func locationKeyboard(label string, rows [][]bot.Button) tgbotapi.ReplyKeyboardMarkup {
+func locationKeyboard(label string, rows [][]chat.Button) tgbotapi.ReplyKeyboardMarkup {
 	kb := [][]tgbotapi.KeyboardButton{{tgbotapi.NewKeyboardButtonLocation(label)}}
 	for _, row := range rows {
 		var r []tgbotapi.KeyboardButton

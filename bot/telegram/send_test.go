@@ -19,6 +19,7 @@ import (
 	"chibo/bot"
 	"chibo/bot/telegram"
 	"chibo/bot/telegram/telegramtest"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -96,11 +97,11 @@ func TestTelegram_Send(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
 	tg := mustTelegram(t, fake, telegram.Config{})
 	ctx := context.Background()
-	buttons := [][]core.Button{{{Label: "Có", Data: "c:n1:yes"}, {Label: "Không", Data: "c:n1:no"}}}
+	buttons := [][]chat.Button{{{Label: "Có", Data: "c:n1:yes"}, {Label: "Không", Data: "c:n1:no"}}}
 
 	t.Run("long text with buttons", func(t *testing.T) {
 		text := strings.Repeat("Dòng có *dấu* _đặc_ <biệt> & [tên].\n", 300)
-		if err := tg.Send(ctx, bot.Message{Chat: "11", Text: text, Buttons: buttons}); err != nil {
+		if err := tg.Send(ctx, chat.Message{Chat: "11", Text: text, Buttons: buttons}); err != nil {
 			t.Fatal(err)
 		}
 		calls := fake.Calls("sendMessage")
@@ -122,11 +123,11 @@ func TestTelegram_Send(t *testing.T) {
 
 	t.Run("edit", func(t *testing.T) {
 		n := len(fake.Calls("sendMessage"))
-		if err := tg.Send(ctx, bot.Message{Chat: "12", Text: "Hỏi?", Buttons: buttons}); err != nil {
+		if err := tg.Send(ctx, chat.Message{Chat: "12", Text: "Hỏi?", Buttons: buttons}); err != nil {
 			t.Fatal(err)
 		}
 		id := fmt.Sprint(len(fake.Calls("sendMessage")) - n) // the fake numbers messages per chat
-		edit := bot.Message{Chat: "12", Text: "Hỏi? Có", EditMessageID: id}
+		edit := chat.Message{Chat: "12", Text: "Hỏi? Có", EditMessageID: id}
 		if err := tg.Send(ctx, edit); err != nil {
 			t.Fatal(err)
 		}
@@ -144,7 +145,7 @@ func TestTelegram_Send(t *testing.T) {
 	})
 
 	t.Run("location keyboard", func(t *testing.T) {
-		if err := tg.Send(ctx, bot.Message{Chat: "13", Text: "Vị trí?", RequestLocation: "Gửi vị trí", Buttons: buttons}); err != nil {
+		if err := tg.Send(ctx, chat.Message{Chat: "13", Text: "Vị trí?", RequestLocation: "Gửi vị trí", Buttons: buttons}); err != nil {
 			t.Fatal(err)
 		}
 		calls := fake.Calls("sendMessage")
@@ -158,7 +159,7 @@ func TestTelegram_Send(t *testing.T) {
 
 	t.Run("document", func(t *testing.T) {
 		data := []byte("name,phone\nA,1\n")
-		if err := tg.Send(ctx, bot.Message{Chat: "-1001", Group: true, Text: "Danh sách", Document: &core.Document{Name: "list.csv", Data: data}}); err != nil {
+		if err := tg.Send(ctx, chat.Message{Chat: "-1001", Group: true, Text: "Danh sách", Document: &chat.Document{Name: "list.csv", Data: data}}); err != nil {
 			t.Fatal(err)
 		}
 		calls := fake.Calls("sendDocument")
@@ -174,17 +175,17 @@ func TestTelegram_Send(t *testing.T) {
 		for _, tc := range []struct {
 			name    string
 			fault   telegramtest.Fault
-			msg     bot.Message
+			msg     chat.Message
 			outcome bot.SendOutcome
 			retry   time.Duration
 		}{
-			{"429", telegramtest.Fault{Code: 429, Description: "Too Many Requests: retry after 7", RetryAfter: 7}, bot.Message{Chat: "20", Text: "a"}, bot.SendRetry, 7 * time.Second},
-			{"403", telegramtest.Fault{Code: 403, Description: "Forbidden: bot was blocked by the user"}, bot.Message{Chat: "21", Text: "a"}, bot.SendBlocked, 0},
-			{"400", telegramtest.Fault{Code: 400, Description: "Bad Request: chat not found"}, bot.Message{Chat: "22", Text: "a"}, bot.SendPermanent, 0},
-			{"500", telegramtest.Fault{Code: 500, Description: "Internal Server Error"}, bot.Message{Chat: "23", Text: "a"}, bot.SendRetry, 0},
-			{"dropped", telegramtest.Fault{Drop: true}, bot.Message{Chat: "24", Text: "a"}, bot.SendRetry, 0},
-			{"document 403", telegramtest.Fault{Code: 403, Description: "Forbidden: bot was kicked from the group chat"}, bot.Message{Chat: "-25", Text: "a", Document: &core.Document{Name: "a.txt", Data: []byte("a")}}, bot.SendBlocked, 0},
-			{"callback data too long", telegramtest.Fault{}, bot.Message{Chat: "26", Text: "a", Buttons: [][]core.Button{{{Label: "x", Data: strings.Repeat("d", 65)}}}}, bot.SendPermanent, 0},
+			{"429", telegramtest.Fault{Code: 429, Description: "Too Many Requests: retry after 7", RetryAfter: 7}, chat.Message{Chat: "20", Text: "a"}, bot.SendRetry, 7 * time.Second},
+			{"403", telegramtest.Fault{Code: 403, Description: "Forbidden: bot was blocked by the user"}, chat.Message{Chat: "21", Text: "a"}, bot.SendBlocked, 0},
+			{"400", telegramtest.Fault{Code: 400, Description: "Bad Request: chat not found"}, chat.Message{Chat: "22", Text: "a"}, bot.SendPermanent, 0},
+			{"500", telegramtest.Fault{Code: 500, Description: "Internal Server Error"}, chat.Message{Chat: "23", Text: "a"}, bot.SendRetry, 0},
+			{"dropped", telegramtest.Fault{Drop: true}, chat.Message{Chat: "24", Text: "a"}, bot.SendRetry, 0},
+			{"document 403", telegramtest.Fault{Code: 403, Description: "Forbidden: bot was kicked from the group chat"}, chat.Message{Chat: "-25", Text: "a", Document: &chat.Document{Name: "a.txt", Data: []byte("a")}}, bot.SendBlocked, 0},
+			{"callback data too long", telegramtest.Fault{}, chat.Message{Chat: "26", Text: "a", Buttons: [][]chat.Button{{{Label: "x", Data: strings.Repeat("d", 65)}}}}, bot.SendPermanent, 0},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				if tc.fault != (telegramtest.Fault{}) {
@@ -268,7 +269,7 @@ func TestTelegram_NoTokenInErrors(t *testing.T) {
 	fake.Close()
 	db := mustOpenDB(t)
 	if err := db.Update(func(tx *storage.Tx) error {
-		return bot.Enqueue(tx, time.Now(), bot.Message{Transport: telegram.Name, Chat: "5", Text: "x"})
+		return bot.Enqueue(tx, time.Now(), chat.Message{Transport: telegram.Name, Chat: "5", Text: "x"})
 	}); err != nil {
 		t.Fatal(err)
 	}

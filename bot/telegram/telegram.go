@@ -16,7 +16,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -148,9 +147,7 @@ func (t *Telegram) BotID() int64 { return t.api.Self.ID }
 
 // InviteLink is the deep link that starts the bot with a token:
 // https://t.me/<username>?start=<token>.
-func (t *Telegram) InviteLink(token string) string {
-	return "https://t.me/" + t.Username() + "?start=" + url.QueryEscape(token)
-}
+func (t *Telegram) InviteLink(token string) string { return DeepLink(t.Username(), token) }
 
 // ctxClient gives every request of the library a context: the library's
 // calls take none, so this is how a shutdown or a send timeout reaches them.

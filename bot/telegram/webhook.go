@@ -17,6 +17,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"chibo/bot"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -172,7 +173,7 @@ func (t *Telegram) WebhookHandler(secret string, d *bot.Dispatcher) http.Handler
 		}
 		t.answerCallback(u)
 		if ev, ok := t.event(u); ok {
-			if err := d.Dispatch(r.Context(), []bot.Event{ev}); err != nil {
+			if err := d.Dispatch(r.Context(), []chat.Event{ev}); err != nil {
 				status := http.StatusInternalServerError
 				if errors.Is(err, bot.ErrStopped) {
 					status = http.StatusServiceUnavailable

@@ -210,7 +210,7 @@ func TestE2E_MeetingNoticeByNumber(t *testing.T) {
 	w.db.View(func(tx *storage.Tx) error {
 		ms, err := tx.Meetings(w.cell.ID)
 		if err == nil && len(ms) > 0 {
-			mt = &ms[0]
+			mt, err = tx.Meeting(ms[0].ID) // with its roll
 		}
 		return err
 	})

@@ -4,8 +4,8 @@ import (
 	"strings"
 	"time"
 
-	"chibo/bot"
 	"chibo/bot/filelink"
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -22,10 +22,10 @@ type FileNotes struct {
 }
 
 // Publish implements Links.
-func (n FileNotes) Publish(chat string, d *bot.Document) (string, string, error) {
+func (n FileNotes) Publish(chatID string, d *chat.Document) (string, string, error) {
 	lang := n.Lang
 	_ = n.DB.View(func(tx *storage.Tx) error {
-		if m, err := tx.MemberByContact(Name, chat); err == nil && m.Lang != "" {
+		if m, err := tx.MemberByContact(Name, chatID); err == nil && m.Lang != "" {
 			lang = m.Lang
 		}
 		return nil

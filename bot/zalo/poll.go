@@ -2,7 +2,6 @@ package zalo
 
 import (
 	"bytes"
-	"chibo/flows/core"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"time"
 
 	"chibo/bot"
+	"chibo/bot/telegram"
+	"chibo/flows/chat"
 )
 
 // ErrWebhookSet means getUpdates was refused because a webhook is set (by
@@ -34,7 +35,7 @@ func (z *Zalo) Poll(ctx context.Context, d *bot.Dispatcher) error {
 	}
 	pctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	in := make(chan bot.Event, 4*z.cfg.Pollers)
+	in := make(chan chat.Event, 4*z.cfg.Pollers)
 	var pollers sync.WaitGroup
 	for range z.cfg.Pollers {
 		pollers.Go(func() { z.pollLoop(pctx, cancel, in) })
@@ -50,7 +51,7 @@ func (z *Zalo) Poll(ctx context.Context, d *bot.Dispatcher) error {
 }
 
 // pollLoop calls getUpdates until ctx ends, handing each event to in.
-func (z *Zalo) pollLoop(ctx context.Context, fail context.CancelCauseFunc, in chan<- bot.Event) {
+func (z *Zalo) pollLoop(ctx context.Context, fail context.CancelCauseFunc, in chan<- chat.Event) {
 	backoff := time.Duration(0)
 	params := map[string]string{"timeout": fmt.Sprint(int(z.cfg.PollTimeout / time.Second))}
 	for ctx.Err() == nil {
@@ -99,9 +100,9 @@ func (z *Zalo) pollLoop(ctx context.Context, fail context.CancelCauseFunc, in ch
 }
 
 // dispatchLoop dispatches what the pollers received, in batches.
-func (z *Zalo) dispatchLoop(ctx context.Context, d *bot.Dispatcher, in <-chan bot.Event) {
+func (z *Zalo) dispatchLoop(ctx context.Context, d *bot.Dispatcher, in <-chan chat.Event) {
 	for {
-		var batch []bot.Event
+		var batch []chat.Event
 		select {
 		case <-ctx.Done():
 			return
@@ -122,7 +123,7 @@ func (z *Zalo) dispatchLoop(ctx context.Context, d *bot.Dispatcher, in <-chan bo
 		}
 		// Concurrent polls may return in any order: a person's messages go
 		// by their dates.
-		slices.SortStableFunc(batch, func(a, b bot.Event) int { return a.Time.Compare(b.Time) })
+		slices.SortStableFunc(batch, func(a, b chat.Event) int { return a.Time.Compare(b.Time) })
 		backoff := time.Duration(0)
 		for {
 			err := d.Dispatch(ctx, batch)
@@ -254,34 +255,34 @@ func parseUpdate(raw []byte) (*update, error) {
 }
 
 // event turns an update into an event, or logs why it is refused.
-func (z *Zalo) event(raw []byte) (bot.Event, bool) {
+func (z *Zalo) event(raw []byte) (chat.Event, bool) {
 	u, err := parseUpdate(raw)
 	switch {
 	case err != nil:
 		z.log.Warn("zalo update refused: not a Bot Platform update", "err", err)
-		return bot.Event{}, false
+		return chat.Event{}, false
 	case u.Message == nil || u.Message.MessageID == "" || u.Message.Chat.ID == "" || u.Message.From.ID == "":
 		z.log.Warn("zalo update refused: no message, message id, chat or sender", "event", u.EventName)
-		return bot.Event{}, false
+		return chat.Event{}, false
 	case u.Message.From.IsBot:
-		return bot.Event{}, false
+		return chat.Event{}, false
 	case u.Message.Chat.ChatType == "GROUP":
 		// Zalo bot groups are in beta (the bot sees only @mentions): cell
 		// groups stay on Telegram.
 		z.log.Info("zalo group message ignored: groups are served on Telegram only", "message", u.Message.MessageID)
-		return bot.Event{}, false
+		return chat.Event{}, false
 	}
 	m := u.Message
 	name := u.EventName
 	if name == "" {
 		name = "message.text.received" // the documentation's own sample has none
 	}
-	ev := bot.Event{
+	ev := chat.Event{
 		Key:       "zalo:" + name + ":" + string(m.MessageID),
 		Transport: Name,
-		Kind:      core.EventOther,
+		Kind:      chat.EventOther,
 		Chat:      string(m.Chat.ID),
-		ChatKind:  core.ChatPrivate,
+		ChatKind:  chat.ChatPrivate,
 		User:      string(m.From.ID),
 		UserName:  m.From.DisplayName,
 		Time:      eventTime(m.Date, z.cfg.Now),
@@ -293,7 +294,9 @@ func (z *Zalo) event(raw []byte) (bot.Event, bool) {
 	// pictures, unsupported and unknown events, empty text) is "other",
 	// which the engine answers with what it can read.
 	if (name == "message.text.received" || name == "message.link.received") && m.Text != "" {
-		ev.Kind, ev.Text = core.EventText, m.Text
+		// Every invite shows Telegram's link: pasted here, it is read as
+		// the invite it carries, as on Telegram.
+		ev.Kind, ev.Text = chat.EventText, telegram.StartText(m.Text)
 	}
 	return ev, true
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"chibo/bot"
+	"chibo/flows/chat"
 )
 
 // Pace is how fast chibo sends to the Bot Platform. Zalo documents no rate
@@ -149,11 +150,11 @@ func (p *pacer) take(chat string) (time.Duration, func()) {
 // Links publishes a file at a public link for a messenger that cannot
 // carry files, and says in the reader's language what the link is.
 type Links interface {
-	// Publish stores d for chat and returns the text that goes with the
+	// Publish stores d for chatID and returns the text that goes with the
 	// message (what the file is, its link, until when it works, or where
 	// to get it when it cannot be published), and a picture's public URL
 	// when d is a picture that was published ("" otherwise).
-	Publish(chat string, d *bot.Document) (text, photo string, err error)
+	Publish(chatID string, d *chat.Document) (text, photo string, err error)
 }
 
 // Send delivers m, implementing bot.Transport. The Bot Platform has no
@@ -163,7 +164,7 @@ type Links interface {
 // is NFC-normalised and split at MaxText characters; sending starts at part
 // m.PartsSent and reports each part delivered to m.OnPart. The platform has
 // no edits: an edit is sent as a new message.
-func (z *Zalo) Send(ctx context.Context, m bot.Message) error {
+func (z *Zalo) Send(ctx context.Context, m chat.Message) error {
 	if m.Chat == "" {
 		return &bot.SendError{Outcome: bot.SendPermanent, Reason: "no chat id"}
 	}
@@ -211,7 +212,7 @@ func (z *Zalo) Send(ctx context.Context, m bot.Message) error {
 
 // Render is m's text as the Bot Platform shows it: buttons become numbered
 // options, one a line, as the console shows them.
-func Render(m bot.Message) string {
+func Render(m chat.Message) string {
 	var b strings.Builder
 	b.WriteString(m.Text)
 	for i, btn := range m.Choices() {

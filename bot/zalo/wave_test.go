@@ -10,6 +10,7 @@ import (
 	"chibo/bot"
 	"chibo/bot/zalo"
 	"chibo/bot/zalo/zalotest"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -26,13 +27,13 @@ func wave(tb testing.TB, pace zalo.Pace) time.Duration {
 	err := db.Update(func(tx *storage.Tx) error {
 		now := time.Now()
 		for i := range 600 {
-			m := bot.Message{Transport: zalo.Name, Chat: fmt.Sprintf("member%03d", i), Text: "Nhắc họp chi bộ: 19:30 ngày 03/03/2026", Key: fmt.Sprintf("reminder/test/%d", i)}
+			m := chat.Message{Transport: zalo.Name, Chat: fmt.Sprintf("member%03d", i), Text: "Nhắc họp chi bộ: 19:30 ngày 03/03/2026", Key: fmt.Sprintf("reminder/test/%d", i)}
 			if err := bot.Enqueue(tx, now, m); err != nil {
 				return err
 			}
 		}
 		for i := range 20 {
-			m := bot.Message{Transport: zalo.Name, Chat: fmt.Sprintf("member%03d", i), Text: strings.Repeat("Nội dung dài. ", 200)}
+			m := chat.Message{Transport: zalo.Name, Chat: fmt.Sprintf("member%03d", i), Text: strings.Repeat("Nội dung dài. ", 200)}
 			if err := bot.Enqueue(tx, now, m); err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"chibo/bot"
+	"chibo/flows/chat"
 )
 
 // SecretHeader carries the webhook's secret token on every delivery.
@@ -59,7 +60,7 @@ func (z *Zalo) WebhookHandler(secret string, d *bot.Dispatcher) http.Handler {
 		}
 		ev, ok := z.event(body)
 		if ok {
-			if err := d.Dispatch(r.Context(), []bot.Event{ev}); err != nil {
+			if err := d.Dispatch(r.Context(), []chat.Event{ev}); err != nil {
 				status := http.StatusInternalServerError
 				if errors.Is(err, bot.ErrStopped) {
 					status = http.StatusServiceUnavailable

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"chibo/bot"
+	"chibo/flows/chat"
 )
 
 // Name is the transport's name in events, outbox rows and member contacts.
@@ -34,6 +35,13 @@ const DefaultAPIBase = "https://bot-api.zaloplatforms.com"
 
 // MaxText is the Bot Platform's limit on text and captions, in characters.
 const MaxText = 2000
+
+// Caps is what the Bot Platform carries: texts of MaxText characters (Send
+// splits longer ones), no buttons (Send numbers them after the text and
+// the engine reads the number typed back, so a long list still goes a page
+// of the same size as on Telegram at a time, to stay readable), no files
+// (a link instead), pictures by their public link, and no deep links.
+var Caps = chat.Caps{MaxText: MaxText, MaxButtons: 100, MaxPerRow: 8, Pictures: true}
 
 // Config configures a Zalo transport. Zero values mean defaults.
 type Config struct {

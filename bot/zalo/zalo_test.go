@@ -18,6 +18,7 @@ import (
 	"chibo/bot"
 	"chibo/bot/zalo"
 	"chibo/bot/zalo/zalotest"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -91,22 +92,22 @@ func waitFor(tb testing.TB, what string, cond func() bool) {
 // recorder is a handler that keeps the events it was given.
 type recorder struct {
 	mu  sync.Mutex
-	evs []bot.Event
+	evs []chat.Event
 }
 
-func (r *recorder) Handle(_ *storage.Tx, ev bot.Event) ([]bot.Message, error) {
+func (r *recorder) Handle(_ *storage.Tx, ev chat.Event) ([]chat.Message, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.evs = append(r.evs, ev)
 	return nil, nil
 }
 
-func (r *recorder) InternalError(bot.Event) []bot.Message { return nil }
+func (r *recorder) InternalError(chat.Event) []chat.Message { return nil }
 
-func (r *recorder) events() []bot.Event {
+func (r *recorder) events() []chat.Event {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]bot.Event(nil), r.evs...)
+	return append([]chat.Event(nil), r.evs...)
 }
 
 func TestSplitText(t *testing.T) {
@@ -140,8 +141,8 @@ func TestSplitText(t *testing.T) {
 func TestZalo_Send(t *testing.T) {
 	fake := newFake(t)
 	z := mustZalo(t, fake, zalo.Config{})
-	m := bot.Message{Transport: zalo.Name, Chat: "6ede9afa66b88fe6d6a9", Text: "Đồng chí có dự họp không?",
-		Buttons: [][]bot.Button{{{Label: "Có", Data: "c:1:y"}, {Label: "Không", Data: "c:1:n"}}}, RequestLocation: "Gửi vị trí"}
+	m := chat.Message{Transport: zalo.Name, Chat: "6ede9afa66b88fe6d6a9", Text: "Đồng chí có dự họp không?",
+		Buttons: [][]chat.Button{{{Label: "Có", Data: "c:1:y"}, {Label: "Không", Data: "c:1:n"}}}, RequestLocation: "Gửi vị trí"}
 	if err := z.Send(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +152,7 @@ func TestZalo_Send(t *testing.T) {
 		t.Errorf("sent %q, want %q (numbered options, no location button)", got, want)
 	}
 
-	numbered := bot.Message{Transport: zalo.Name, Chat: "c3", Text: "Cuộc họp", Buttons: [][]bot.Button{{{Label: "1. Họp ngày 03/03", Data: "a"}}, {{Label: "Thêm cuộc họp khác", Data: "b"}}}}
+	numbered := chat.Message{Transport: zalo.Name, Chat: "c3", Text: "Cuộc họp", Buttons: [][]chat.Button{{{Label: "1. Họp ngày 03/03", Data: "a"}}, {{Label: "Thêm cuộc họp khác", Data: "b"}}}}
 	if err := z.Send(context.Background(), numbered); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +160,7 @@ func TestZalo_Send(t *testing.T) {
 		t.Errorf("labels that number themselves: %q", got)
 	}
 
-	long := bot.Message{Transport: zalo.Name, Chat: "c2", Text: strings.Repeat("dòng\n", 500)}
+	long := chat.Message{Transport: zalo.Name, Chat: "c2", Text: strings.Repeat("dòng\n", 500)}
 	var parts []int
 	long.OnPart = func(n int) { parts = append(parts, n) }
 	if err := z.Send(context.Background(), long); err != nil {
@@ -176,7 +177,7 @@ func TestZalo_Send(t *testing.T) {
 func TestZalo_SendFaults(t *testing.T) {
 	fake := newFake(t)
 	z := mustZalo(t, fake, zalo.Config{})
-	m := bot.Message{Transport: zalo.Name, Chat: "c1", Text: "x"}
+	m := chat.Message{Transport: zalo.Name, Chat: "c1", Text: "x"}
 	fake.Fail("sendMessage", zalotest.Fault{Status: 429, RetryAfter: 7}, zalotest.Fault{Status: 502, HTML: true}, zalotest.Fault{Status: 401})
 	checks := []struct {
 		outcome bot.SendOutcome
@@ -192,7 +193,7 @@ func TestZalo_SendFaults(t *testing.T) {
 			t.Errorf("fault %d: the token is in %q", i, err)
 		}
 	}
-	empty := bot.Message{Transport: zalo.Name, Chat: "c1", Text: "  "}
+	empty := chat.Message{Transport: zalo.Name, Chat: "c1", Text: "  "}
 	if se, ok := z.Send(context.Background(), empty).(*bot.SendError); !ok || se.Outcome != bot.SendPermanent {
 		t.Errorf("an empty message: %v, want a permanent failure", se)
 	}
@@ -202,7 +203,7 @@ func TestZalo_NoTokenInErrors(t *testing.T) {
 	fake := newFake(t)
 	z := mustZalo(t, fake, zalo.Config{})
 	fake.Close()
-	err := z.Send(context.Background(), bot.Message{Chat: "c1", Text: "x"})
+	err := z.Send(context.Background(), chat.Message{Chat: "c1", Text: "x"})
 	if err == nil || strings.Contains(err.Error(), token) || strings.Contains(err.Error(), "abc-xyz") {
 		t.Errorf("error %v: want a network error without the token", err)
 	}
@@ -347,3 +348,25 @@ func TestZalo_WebhookRedelivery(t *testing.T) {
 }
 
 var codeRE = regexp.MustCompile(`\b[A-Z0-9]{3}-[A-Z0-9]{3}\b`)
+
+// Every invite shows Telegram's link: pasted into Zalo it is read as the
+// invite it carries, as before the engine stopped reading Telegram links.
+func TestZalo_pastedTelegramLinkIsStart(t *testing.T) {
+	fake := newFake(t)
+	z := mustZalo(t, fake, zalo.Config{})
+	rec := &recorder{}
+	d := bot.NewDispatcher(mustOpenDB(t), rec, bot.DispatcherOptions{})
+	u := zalotest.User{ID: "e4ea2cd5189df1c3a88c", Name: "Nguyễn Văn A"}
+	fake.Push(fake.Text(u, "https://t.me/chibo_bot?start=tok_-1"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- z.Poll(ctx, d) }()
+	waitFor(t, "the update taken", func() bool { return len(rec.events()) >= 1 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if evs := rec.events(); len(evs) != 1 || evs[0].Text != "/start tok_-1" {
+		t.Errorf("events %+v: want the text /start tok_-1", evs)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -135,31 +134,26 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		if err != nil {
 			return err
 		}
-		inv := &storage.Invite{Token: members.NewToken(), Role: r, Created: now, Expires: now.Add(time.Duration(*days) * 24 * time.Hour), MultiUse: *multi}
+		var inv *storage.Invite
 		var where string
 		err = db.Update(func(tx *storage.Tx) error {
-			if err := members.AddInviteCode(tx, inv); err != nil {
-				return err
-			}
+			f := members.InviteFor{Role: r, MultiUse: *multi, TTL: time.Duration(*days) * 24 * time.Hour}
 			if admin {
 				o, err := tx.Org(*org)
 				if err != nil {
 					return fmt.Errorf("organization %d: %w", *org, err)
 				}
-				inv.OrgID, where = o.ID, o.Name
+				f.OrgID, where = o.ID, o.Name
 			} else {
 				c, err := tx.Cell(*cell)
 				if err != nil {
 					return fmt.Errorf("cell %d: %w", *cell, err)
 				}
-				inv.CellID, where = c.ID, c.Name
+				f.CellID, where = c.ID, c.Name
 			}
-			if err := tx.PutInvite(inv); err != nil {
-				return err
-			}
-			// The operator (actor 0) is audited like anyone; the token stays out.
-			after, _ := json.Marshal(map[string]any{"role": r, "org": inv.OrgID, "expires": inv.Expires})
-			return tx.AppendAudit(&storage.AuditEntry{At: now, Action: "invite_create", CellID: inv.CellID, After: after})
+			// The operator is audited like anyone, as actor 0.
+			inv, err = members.MakeInvite(tx, f, now, 0)
+			return err
 		})
 		if err != nil {
 			return err
@@ -172,12 +166,13 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		}
 		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
 		fmt.Fprintln(out, t("zalo.cli_invite_code", "Code", members.FormatInviteCode(inv.Code)))
-		fmt.Fprintln(out, "https://t.me/"+bot+"?start="+inv.Token)
+		fmt.Fprintln(out, telegram.DeepLink(bot, inv.Token))
 	case "quality-template", "residence-form", "residence-settings":
 		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)
 	case "checkin-form":
 		return runCheckinForm(db, *org, *set, cfg.path, out, t)
-
+	case "check":
+		return runCheck(cfg, db, out, t)
 	case "list":
 		return db.View(func(tx *storage.Tx) error {
 			orgs, err := tx.Orgs()

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"chibo/flows"
+	"chibo/flows/chat"
 	"chibo/flows/commune"
 	"chibo/flows/core"
 	"chibo/locales"
@@ -99,7 +100,7 @@ func runCommuneExport(cfg Config, db *storage.DB, orgID uint64, what, month, des
 	if err != nil {
 		return err
 	}
-	var docs []core.Document
+	var docs []chat.Document
 	err = db.View(func(tx *storage.Tx) error {
 		c := &core.Ctx{E: e, Tx: tx, Now: cfg.now(), Lang: cfg.Lang}
 		p := core.Period{Y: c.Now.In(cfg.zone).Year(), M: c.Now.In(cfg.zone).Month()}

@@ -12,11 +12,13 @@ import (
 	"strings"
 
 	"chibo/flows"
+	"chibo/flows/chat"
+	"chibo/flows/commune"
 	"chibo/locales"
 	"chibo/storage"
 )
 
-// runExport is "chibo export --cell ID [--what W] [--year Y] [--month
+// runExport is "chibo export --cell ID|--org ID [--what W] [--year Y] [--month
 // yyyy-mm] [--meeting ID] [--format xlsx|csv|pdf] [--out PATH]": it writes
 // the same files /export sends in chat, for the commune office. PATH is a
 // directory (the default: the current one) or, for one file, a file name.
@@ -26,18 +28,18 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	cell := fs.Uint64("cell", 0, "")
+	org := fs.Uint64("org", 0, "") // an organization's export: tasks, groups
 	what := fs.String("what", core.ExportAttendance, "")
 	year := fs.Int("year", 0, "")
 	month := fs.String("month", "", "")
 	meeting := fs.Uint64("meeting", 0, "")
 	format := fs.String("format", core.FormatXLSX, "")
 	dest := fs.String("out", ".", "")
-	org := fs.Uint64("org", 0, "")
-	if err := fs.Parse(args); err == nil && *org != 0 && *cell == 0 && fs.NArg() == 0 {
-		return runCommuneExport(cfg, db, *org, *what, *month, *dest, out, t)
-	}
-	if err := fs.Parse(args); err != nil || *cell == 0 || fs.NArg() > 0 {
+	if err := fs.Parse(args); err != nil || (*cell == 0) == (*org == 0) || fs.NArg() > 0 {
 		return errors.New(t("cli_export.usage"))
+	}
+	if *org != 0 && (*what == commune.ExportOverview || *what == commune.ExportBriefing) {
+		return runCommuneExport(cfg, db, *org, *what, *month, *dest, out, t)
 	}
 	cat, err := locales.Load()
 	if err != nil {
@@ -48,9 +50,14 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	if err != nil {
 		return err
 	}
-	var docs []core.Document
+	var docs []chat.Document
 	err = db.View(func(tx *storage.Tx) error {
-		docs, err = e.Export(tx, lang, core.ExportRequest{What: *what, Format: *format, CellID: *cell, Year: *year, Month: *month, Meeting: *meeting})
+		req := core.ExportRequest{What: *what, Format: *format, CellID: *cell, Year: *year, Month: *month, Meeting: *meeting}
+		if *org != 0 {
+			docs, err = e.ExportOrg(tx, lang, *org, req)
+			return err
+		}
+		docs, err = e.Export(tx, lang, req)
 		return err
 	})
 	var ee *core.ErrExport
@@ -62,7 +69,7 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	}
 	// Who exported what is audited as an export in chat is (issue 12); the
 	// operator's command line is the one acting (actor 0).
-	after, err := json.Marshal(map[string]any{"what": *what, "format": *format, "year": *year, "month": *month, "meeting": *meeting, "files": len(docs)})
+	after, err := json.Marshal(map[string]any{"what": *what, "format": *format, "year": *year, "month": *month, "meeting": *meeting, "org": *org, "files": len(docs)})
 	if err != nil {
 		return err
 	}

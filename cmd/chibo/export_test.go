@@ -96,3 +96,42 @@ func TestExport_commandLine(t *testing.T) {
 		t.Errorf("%d attendance exports in the audit log:\n%s", n, log)
 	}
 }
+
+// Issue 17: the commune's files: the tasks its cells decided (recorded in
+// the console demo and reported done), and its far-away groups.
+func TestExport_organizationTasks(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"CHIBO_DB": filepath.Join(dir, "demo.db")}
+	script := "/tasks\n1\nVận động bà con làm đường giao thông nông thôn\nDung\n2\n1\n/as Dung\n/tasks\n2\n/quit\n"
+	if code, out, errs := chibo(t, env, script); code != 0 || !strings.Contains(out, "đã hoàn thành") {
+		t.Fatalf("demo: %d %s %s", code, out, errs)
+	}
+	dest := filepath.Join(dir, "out")
+	if err := os.Mkdir(dest, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := chibo(t, env, "", "export", "--org", "1", "--what", "tasks", "--format", "csv", "--out", dest)
+	if code != 0 {
+		t.Fatalf("export: %d %s", code, errs)
+	}
+	matches, _ := filepath.Glob(filepath.Join(dest, "nhiem-vu-*.csv"))
+	if len(matches) != 1 {
+		t.Fatalf("files %v; output %q", matches, out)
+	}
+	data, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "Vận động bà con làm đường giao thông nông thôn") || !strings.Contains(string(data), "Phạm Thị Dung") {
+		t.Errorf("tasks CSV: %q", data)
+	}
+	if code, _, errs := chibo(t, env, "", "export", "--org", "1", "--what", "groups", "--out", dest); code != 0 {
+		t.Errorf("groups: %d %q", code, errs)
+	}
+	if code, _, errs := chibo(t, env, "", "export", "--org", "99", "--what", "tasks", "--out", dest); code != 1 || !strings.Contains(errs, "Không có đảng bộ số 99") {
+		t.Errorf("unknown organization: %d %q", code, errs)
+	}
+	if code, _, errs := chibo(t, env, "", "export", "--org", "1", "--cell", "1", "--out", dest); code != 1 || !strings.Contains(errs, "chibo export --org ID") {
+		t.Errorf("both --org and --cell: %d %q", code, errs)
+	}
+}

@@ -24,8 +24,10 @@ import (
 
 	"chibo/bot"
 	"chibo/bot/console"
+	"chibo/bot/telegram"
 	"chibo/bot/zalo"
 	"chibo/flows"
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -162,6 +164,8 @@ func exitCode(err error, cfg Config, stderr io.Writer, t func(string, ...any) st
 		fmt.Fprintln(stderr, t("cli.err_locked", "Path", cfg.DB))
 	case errors.Is(err, errRefused):
 		fmt.Fprintln(stderr, t("cli.err_peer"))
+	case errors.Is(err, errCheckFailed):
+		// the disagreements are printed already
 	case errors.Is(err, errServing):
 		fmt.Fprintln(stderr, t("cli.err_serving", "Path", cfg.DB, "Socket", socketPath(cfg.DB)))
 	default:
@@ -416,10 +420,22 @@ func newLogger(format string, w io.Writer, quiet bool) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
+// migrationLog logs a batched migration's progress, every 5 seconds at most.
+func migrationLog(log *slog.Logger) func(uint64, int) {
+	var last time.Time
+	return func(from uint64, batches int) {
+		if time.Since(last) < 5*time.Second {
+			return
+		}
+		last = time.Now()
+		log.Warn("migrating the database (stopped, it resumes at the next start)", "from_schema", from, "to_schema", from+1, "batches_done", batches)
+	}
+}
+
 // run serves: Telegram with a token, else the console demo. Both answer
 // admin commands on the admin socket while they run.
 func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger, stdin io.Reader, stdout io.Writer) error {
-	db, err := storage.Open(cfg.DB, storage.Options{})
+	db, err := storage.Open(cfg.DB, storage.Options{Migrating: migrationLog(log)})
 	if err != nil {
 		return err
 	}
@@ -445,14 +461,14 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 		now = clock.Now
 	}
 	var linkMu sync.RWMutex
-	inviteLink := func(token string) string { return "https://t.me/" + botUsername(cfg, db) + "?start=" + token }
+	inviteLink := func(token string) string { return telegram.DeepLink(botUsername(cfg, db), token) }
 	if cfg.Token != "" || cfg.ZaloToken != "" {
 		// Served: a link names the bot Telegram told (set once connected),
 		// or the configured or learnt one; none without a Telegram bot, and
 		// the invite shows its code alone.
 		inviteLink = func(token string) string {
 			if name := knownUsername(cfg, db); cfg.Token != "" && name != "" {
-				return "https://t.me/" + name + "?start=" + token
+				return telegram.DeepLink(name, token)
 			}
 			return ""
 		}
@@ -469,7 +485,8 @@ func run(ctx context.Context, cfg Config, cat *locales.Catalog, log *slog.Logger
 			defer linkMu.RUnlock()
 			return inviteLink(token)
 		},
-		Log: log,
+		Log:  log,
+		Caps: map[string]chat.Caps{telegram.Name: telegram.Caps, zalo.Name: zalo.Caps, console.Transport: console.Caps},
 	}, flows.Journeys()...)
 	if err != nil {
 		return err

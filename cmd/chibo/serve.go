@@ -15,6 +15,7 @@ import (
 	"chibo/bot"
 	"chibo/bot/filelink"
 	"chibo/bot/zalo"
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -44,7 +45,7 @@ type lazyTransport struct{ t atomic.Pointer[bot.Transport] }
 func (l *lazyTransport) set(t bot.Transport) { l.t.Store(&t) }
 
 // Send implements bot.Transport.
-func (l *lazyTransport) Send(ctx context.Context, m bot.Message) error {
+func (l *lazyTransport) Send(ctx context.Context, m chat.Message) error {
 	t := l.t.Load()
 	if t == nil {
 		return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: 10 * time.Second, Reason: "transport not connected"}

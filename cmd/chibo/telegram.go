@@ -29,7 +29,7 @@ func telegramPlug(cfg Config, d *deps, now func() time.Time) *plug {
 			return nil, err
 		}
 		d.Log.Info("connected to Telegram", "bot", tg.Username(), "id", tg.BotID())
-		d.SetInviteLink(tg.InviteLink)
+		d.SetInviteLink(tg.Caps().DeepLink)
 		if err := d.DB.Update(func(tx *storage.Tx) error {
 			return tx.PutMeta(metaBotUsername, []byte(tg.Username()))
 		}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -22,21 +23,38 @@ func registerAdmin(e *core.Engine) {
 	})
 	e.Command(&core.Command{Name: "newcell", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.newcell", MenuID: "menu.newcell", Run: runNewCell})
 	e.Command(&core.Command{Name: "secinvite", Need: core.NeedAdmin, PrivateOnly: true, HelpID: "help.secinvite", MenuID: "menu.secinvite", Run: runSecInvite})
-	e.Action("si", actSecInvite)
-	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, Steps: map[string]core.Step{
-		"org":  {Ask: askAdminOrg, Answer: answerAdminOrg("name")},
-		"name": {Ask: askNewCellName, Answer: answerNewCellName},
-	}})
-	e.Register(&core.Flow{Name: "secinvite", Need: core.NeedAdmin, Steps: map[string]core.Step{
-		"cell": {Ask: askAdminCell, Answer: answerAdminCell},
-	}})
+	e.Register(&core.Flow{Name: "newcell", Need: core.NeedAdmin, First: newCellOrg, Starts: []core.StepName{newCellName}, State: func() any { return &newCellState{} },
+		Steps: map[core.StepName]core.Step{
+			newCellOrg:  {Ask: askAdminOrg, Answer: answerAdminOrg(newCellName), Next: []core.StepName{newCellName}},
+			newCellName: {Ask: askNewCellName, Answer: answerNewCellName, Next: []core.StepName{}},
+		}})
+	e.Register(&core.Flow{Name: "secinvite", Need: core.NeedAdmin, First: secInviteCell, State: func() any { return &secInviteState{} },
+		Steps: map[core.StepName]core.Step{
+			secInviteCell: {Ask: askAdminCell, Answer: answerAdminCell, Next: []core.StepName{}},
+		}})
 }
+
+// The steps of /newcell and /secinvite.
+const (
+	newCellOrg    core.StepName = "org"  // the organization, for an admin of several
+	newCellName   core.StepName = "name" // the new cell's name
+	secInviteCell core.StepName = "cell" // the cell whose secretary is invited
+)
+
+// newCellState is what /newcell carries. Its JSON key is that of the map
+// kept before typed state.
+type newCellState struct {
+	Org uint64 `json:"org,string,omitempty"`
+}
+
+// secInviteState is what /secinvite carries: nothing but the question asked.
+type secInviteState struct{}
 
 func runNewCell(c *core.Ctx, _ string) error {
 	if len(c.Me.AdminOf) == 1 {
-		return c.Start("newcell", "name", map[string]string{"org": fmt.Sprint(c.Me.AdminOf[0])})
+		return c.StartWith("newcell", newCellName, &newCellState{Org: c.Me.AdminOf[0]})
 	}
-	return c.Start("newcell", "org", nil)
+	return c.StartWith("newcell", newCellOrg, nil)
 }
 
 func askAdminOrg(c *core.Ctx) error {
@@ -50,13 +68,13 @@ func askAdminOrg(c *core.Ctx) error {
 	return nil
 }
 
-func answerAdminOrg(next string) func(c *core.Ctx, in core.Input) (string, error) {
-	return func(c *core.Ctx, in core.Input) (string, error) {
+func answerAdminOrg(next core.StepName) func(c *core.Ctx, in core.Input) (core.StepName, error) {
+	return func(c *core.Ctx, in core.Input) (core.StepName, error) {
 		id, err := strconv.ParseUint(in.Choice, 10, 64)
 		if err != nil || !c.Me.Administers(id) {
 			return "", core.Invalid("err.choose_option")
 		}
-		c.Data()["org"] = in.Choice
+		core.StateOf[newCellState](c).Org = id
 		return next, nil
 	}
 }
@@ -64,7 +82,7 @@ func answerAdminOrg(next string) func(c *core.Ctx, in core.Input) (string, error
 // adminOrg is the organization of the flow, checked against the caller's
 // rights on every step.
 func adminOrg(c *core.Ctx) (*storage.Organization, error) {
-	id, _ := strconv.ParseUint(c.Data()["org"], 10, 64)
+	id := core.StateOf[newCellState](c).Org
 	if !c.Me.Administers(id) {
 		return nil, core.Invalid("err.admins_only")
 	}
@@ -81,7 +99,7 @@ func askNewCellName(c *core.Ctx) error {
 	return nil
 }
 
-func answerNewCellName(c *core.Ctx, in core.Input) (string, error) {
+func answerNewCellName(c *core.Ctx, in core.Input) (core.StepName, error) {
 	org, err := adminOrg(c)
 	if err != nil {
 		return "", err
@@ -107,15 +125,15 @@ func answerNewCellName(c *core.Ctx, in core.Input) (string, error) {
 		return "", err
 	}
 	id := fmt.Sprint(cell.ID)
-	c.Reply(c.T("admin.cell_created", "Cell", cell.Name, "Org", org.Name), []core.Button{
-		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
-		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+	c.Reply(c.T("admin.cell_created", "Cell", cell.Name, "Org", org.Name), []chat.Button{
+		core.ActionButton(c.T("admin.btn_invite_secretary"), codeSecInvite, id+":s"),
+		core.ActionButton(c.T("admin.btn_invite_deputy"), codeSecInvite, id+":d"),
 	})
 	c.End()
 	return "", nil
 }
 
-func runSecInvite(c *core.Ctx, _ string) error { return c.Start("secinvite", "cell", nil) }
+func runSecInvite(c *core.Ctx, _ string) error { return c.StartWith("secinvite", secInviteCell, nil) }
 
 // adminCells are the cells of the organizations the caller administers.
 func adminCells(c *core.Ctx) ([]storage.Cell, error) {
@@ -147,7 +165,7 @@ func askAdminCell(c *core.Ctx) error {
 	return nil
 }
 
-func answerAdminCell(c *core.Ctx, in core.Input) (string, error) {
+func answerAdminCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cells, err := adminCells(c)
 	if err != nil {
 		return "", err
@@ -163,9 +181,9 @@ func answerAdminCell(c *core.Ctx, in core.Input) (string, error) {
 		return "", core.Invalid("admin.cell_not_found")
 	}
 	id := fmt.Sprint(found[0].ID)
-	c.Reply(c.T("admin.ask_role", "Cell", found[0].Name), []core.Button{
-		core.ActionButton(c.T("admin.btn_invite_secretary"), "si", id+":s"),
-		core.ActionButton(c.T("admin.btn_invite_deputy"), "si", id+":d"),
+	c.Reply(c.T("admin.ask_role", "Cell", found[0].Name), []chat.Button{
+		core.ActionButton(c.T("admin.btn_invite_secretary"), codeSecInvite, id+":s"),
+		core.ActionButton(c.T("admin.btn_invite_deputy"), codeSecInvite, id+":d"),
 	})
 	c.End()
 	return "", nil
@@ -188,14 +206,8 @@ func actSecInvite(c *core.Ctx, args string) error {
 		c.Say("err.admins_only")
 		return nil
 	}
-	inv := &storage.Invite{Token: members.NewToken(), CellID: cell.ID, Role: role, CreatedBy: c.Me.ID, Created: c.Now, Expires: c.Now.Add(c.E.Cfg.InviteTTL)}
-	if err := members.AddInviteCode(c.Tx, inv); err != nil {
-		return err
-	}
-	if err := c.Tx.PutInvite(inv); err != nil {
-		return err
-	}
-	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+	inv, err := members.MakeInvite(c.Tx, members.InviteFor{CellID: cell.ID, Role: role, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	if err != nil {
 		return err
 	}
 	if link := c.E.Cfg.InviteLink(inv.Token); link != "" {

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/flows/members"
@@ -11,7 +12,7 @@ import (
 	"strings"
 )
 
-func exportAudit(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core.Document, error) {
+func exportAudit(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]chat.Document, error) {
 	tb, err := auditTable(c, cell)
 	if err != nil {
 		return nil, err
@@ -21,12 +22,31 @@ func exportAudit(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]cor
 
 func registerExport(e *core.Engine) {
 	e.Command(&core.Command{Name: "export", Need: core.NeedGroupLeader, PrivateOnly: true, HelpID: "exp.help", MenuID: "exp.menu", Run: runExport})
-	e.Register(&core.Flow{Name: "export", Need: core.NeedGroupLeader, Steps: map[string]core.Step{
-		"what":    {Ask: askExportWhat, Answer: answerExportWhat},
-		"meeting": {Ask: askExportMeeting, Answer: answerExportMeeting},
-		"month":   {Ask: askExportMonth, Answer: answerExportMonth},
-		"format":  {Ask: askExportFormat, Answer: answerExportFormat},
-	}})
+	e.Register(&core.Flow{Name: "export", Need: core.NeedGroupLeader, First: expWhat, State: func() any { return &exportState{} },
+		Steps: map[core.StepName]core.Step{
+			expWhat:    {Ask: askExportWhat, Answer: answerExportWhat, Next: []core.StepName{expMonth, expMeeting, expFormat}},
+			expMeeting: {Ask: askExportMeeting, Answer: answerExportMeeting, Next: []core.StepName{expFormat}},
+			expMonth:   {Ask: askExportMonth, Answer: answerExportMonth, Next: []core.StepName{expFormat}},
+			expFormat:  {Ask: askExportFormat, Answer: answerExportFormat, Next: []core.StepName{}},
+		}})
+}
+
+// The steps of /export.
+const (
+	expWhat    core.StepName = "what"    // which table
+	expMeeting core.StepName = "meeting" // the meeting of a roll
+	expMonth   core.StepName = "month"   // the month of check-ins
+	expFormat  core.StepName = "format"  // xlsx, csv or pdf
+)
+
+// exportState is what /export carries. Its JSON keys are those of the map
+// kept before typed state.
+type exportState struct {
+	Cell    uint64 `json:"cell,string"`
+	Year    int    `json:"year,string"`
+	What    string `json:"what,omitempty"`           // core.Export*
+	Meeting uint64 `json:"meeting,string,omitempty"` // for a roll
+	Month   string `json:"month,omitempty"`          // "2006-01", for check-ins
 }
 
 // exportCell is the cell an export is of: the first cell the caller leads,
@@ -53,15 +73,15 @@ func runExport(c *core.Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	return c.Start("export", "what", map[string]string{"cell": fmt.Sprint(cell.ID), "year": fmt.Sprint(core.YearArg(c, args))})
+	return c.StartWith("export", expWhat, &exportState{Cell: cell.ID, Year: core.YearArg(c, args)})
 }
 
 // exportCtx reads the conversation's cell and year and whether the caller
 // still leads the cell (a group leader exports their members' check-ins).
 func exportCtx(c *core.Ctx) (*storage.Cell, int, bool, error) {
-	id, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	year, _ := strconv.Atoi(c.Data()["year"])
-	cell, err := c.Tx.Cell(id)
+	st := core.StateOf[exportState](c)
+	year := st.Year
+	cell, err := c.Tx.Cell(st.Cell)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, 0, false, core.Invalid("err.stale_button")
 	}
@@ -93,24 +113,24 @@ func askExportWhat(c *core.Ctx) error {
 	return nil
 }
 
-func answerExportWhat(c *core.Ctx, in core.Input) (string, error) {
+func answerExportWhat(c *core.Ctx, in core.Input) (core.StepName, error) {
 	_, _, leads, err := exportCtx(c)
 	if err != nil {
 		return "", err
 	}
 	switch in.Choice {
 	case core.ExportCheckins:
-		c.Data()["what"] = in.Choice
-		return "month", nil
+		core.StateOf[exportState](c).What = in.Choice
+		return expMonth, nil
 	case core.ExportAttendance, core.ExportComments, core.ExportQuality, core.ExportRoll, core.ExportAudit:
 		if !leads {
 			return "", core.Invalid("err.choose_option")
 		}
-		c.Data()["what"] = in.Choice
+		core.StateOf[exportState](c).What = in.Choice
 		if in.Choice == core.ExportRoll {
-			return "meeting", nil
+			return expMeeting, nil
 		}
-		return "format", nil
+		return expFormat, nil
 	}
 	return "", core.Invalid("err.choose_option")
 }
@@ -140,7 +160,7 @@ func askExportMeeting(c *core.Ctx) error {
 	return nil
 }
 
-func answerExportMeeting(c *core.Ctx, in core.Input) (string, error) {
+func answerExportMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, _, _, err := exportCtx(c)
 	if err != nil {
 		return "", err
@@ -152,8 +172,8 @@ func answerExportMeeting(c *core.Ctx, in core.Input) (string, error) {
 	if mt, err := c.Tx.Meeting(id); err != nil || mt.CellID != cell.ID {
 		return "", core.Invalid("err.choose_option")
 	}
-	c.Data()["meeting"] = in.Choice
-	return "format", nil
+	core.StateOf[exportState](c).Meeting = id
+	return expFormat, nil
 }
 
 func askExportMonth(c *core.Ctx) error {
@@ -170,7 +190,7 @@ func askExportMonth(c *core.Ctx) error {
 	return nil
 }
 
-func answerExportMonth(c *core.Ctx, in core.Input) (string, error) {
+func answerExportMonth(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" { // typed as on the button, mm/yyyy
 		if mo, y, ok := strings.Cut(in.Text, "/"); ok {
@@ -180,20 +200,20 @@ func answerExportMonth(c *core.Ctx, in core.Input) (string, error) {
 	if _, ok := core.ParsePeriod(v); !ok {
 		return "", core.Invalid("err.choose_option")
 	}
-	c.Data()["month"] = v
-	return "format", nil
+	core.StateOf[exportState](c).Month = v
+	return expFormat, nil
 }
 
 func askExportFormat(c *core.Ctx) error {
 	opts := []core.Opt{{Label: c.T("exp.format_xlsx"), Value: core.FormatXLSX}, {Label: c.T("exp.format_csv"), Value: core.FormatCSV}}
-	if c.Data()["what"] == core.ExportComments {
+	if core.StateOf[exportState](c).What == core.ExportComments {
 		opts = append(opts, core.Opt{Label: c.T("exp.format_pdf"), Value: core.FormatPDF})
 	}
 	c.Ask(c.T("exp.ask_format"), 2, opts...)
 	return nil
 }
 
-func answerExportFormat(c *core.Ctx, in core.Input) (string, error) {
+func answerExportFormat(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, year, leads, err := exportCtx(c)
 	if err != nil {
 		return "", err
@@ -207,14 +227,14 @@ func answerExportFormat(c *core.Ctx, in core.Input) (string, error) {
 		f = core.FormatXLSX
 	case core.FormatCSV:
 	case core.FormatPDF:
-		if c.Data()["what"] != core.ExportComments {
+		if core.StateOf[exportState](c).What != core.ExportComments {
 			return "", core.Invalid("err.choose_option")
 		}
 	default:
 		return "", core.Invalid("err.choose_option")
 	}
-	req := core.ExportRequest{What: c.Data()["what"], Format: f, CellID: cell.ID, Year: year, Month: c.Data()["month"]}
-	req.Meeting, _ = strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	st := core.StateOf[exportState](c)
+	req := core.ExportRequest{What: st.What, Format: f, CellID: cell.ID, Year: year, Month: st.Month, Meeting: st.Meeting}
 	if !leads {
 		req.Leader = c.Me.ID
 	}
@@ -232,7 +252,7 @@ func answerExportFormat(c *core.Ctx, in core.Input) (string, error) {
 		return "", err
 	}
 	for i := range docs {
-		c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
+		c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
 			Text: c.T("exp.caption", "Name", docs[i].Name, "Cell", cell.Name), Document: &docs[i]})
 	}
 	return "", nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"chibo/storage"
@@ -26,20 +27,38 @@ import (
 
 func registerBriefing(e *core.Engine) {
 	e.Command(&core.Command{Name: "giaoban", Need: core.NeedCommune, PrivateOnly: true, HelpID: "commune.help_giaoban", MenuID: "commune.menu_giaoban", Run: runGiaoban})
-	e.Action("gb", actBriefingRSVP) // gb:<org>:<briefing>:y|n
-	e.Action("gr", actBriefingReport)
-	e.Action("gv", actBriefingView) // gv:<org>:<briefing>
-	e.Action("gk", actBriefingConclude)
-	e.Register(&core.Flow{Name: "gbreport", Need: core.NeedMember, Steps: map[string]core.Step{
-		"done": {Ask: askReportDone, Answer: answerReportDone},
-		"hard": {Ask: askReportHard, Answer: answerReportHard},
-	}})
-	e.Register(&core.Flow{Name: "gbconc", Need: core.NeedMember, Steps: map[string]core.Step{
-		"text": {Ask: askConclusion, Answer: answerConclusion},
-	}})
+	e.Register(&core.Flow{Name: "gbreport", Need: core.NeedMember, First: stepReportDone, State: func() any { return &briefingForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepReportDone: {Ask: askReportDone, Answer: answerReportDone, Next: []core.StepName{stepReportHard}},
+			stepReportHard: {Ask: askReportHard, Answer: answerReportHard, Next: []core.StepName{}},
+		}})
+	e.Register(&core.Flow{Name: "gbconc", Need: core.NeedMember, First: stepConclusion, State: func() any { return &briefingForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepConclusion: {Ask: askConclusion, Answer: answerConclusion, Next: []core.StepName{}},
+		}})
 	e.DueSource("commune-briefings", dueBriefings)
 	e.AuditWords(map[string]core.AuditFunc{"briefing": auditBriefing})
 }
+
+// The steps of the report (gbreport) and conclusion (gbconc) flows.
+const (
+	stepReportDone core.StepName = "done"
+	stepReportHard core.StepName = "hard"
+	stepConclusion core.StepName = "text"
+)
+
+// briefingForm is the state of a cell's report for a giao ban or of the
+// committee's conclusion for a cell: the briefing and cell, and the
+// report's first answer.
+type briefingForm struct {
+	Org      uint64 `json:"org"`
+	Briefing uint64 `json:"b"`
+	Cell     uint64 `json:"cell"`
+	Done     string `json:"done,omitempty"`
+}
+
+// key is the briefing as briefingFor reads it.
+func (f *briefingForm) key() string { return fmt.Sprintf("%d:%d", f.Org, f.Briefing) }
 
 // Briefing offsets: the notice and report request a week before, the
 // reminder and the compiled reports the day before.
@@ -97,18 +116,27 @@ func secretaries(c *core.Ctx, orgID uint64) ([]storage.Cell, map[uint64][]storag
 		return nil, nil, err
 	}
 	out := map[uint64][]storage.Member{}
-	for _, cell := range cells {
-		ls, err := c.Tx.CellLeaders(cell.ID)
-		if err != nil {
+	for i := range cells {
+		if out[cells[i].ID], err = cellSecretaries(c, &cells[i]); err != nil {
 			return nil, nil, err
-		}
-		for _, m := range ls {
-			if m.HasRole(cell.ID, storage.RoleSecretary) && len(m.Contacts) > 0 && !m.Forgotten() {
-				out[cell.ID] = append(out[cell.ID], m)
-			}
 		}
 	}
 	return cells, out, nil
+}
+
+// cellSecretaries are the cell's secretaries who can be told.
+func cellSecretaries(c *core.Ctx, cell *storage.Cell) ([]storage.Member, error) {
+	ls, err := c.Tx.CellLeaders(cell.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Member
+	for _, m := range ls {
+		if m.HasRole(cell.ID, storage.RoleSecretary) && len(m.Contacts) > 0 && !m.Forgotten() {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 // standingMembers are the standing committee in force now.
@@ -142,48 +170,60 @@ func placeText(c *core.Ctx, b *storage.Briefing) string {
 
 // ---- the schedule ----
 
-// dueBriefings sends what each organization's next briefing makes due.
-// Keys: reminder/briefing/<id>/<member> (the notice), reminder/briefing-eve/
-// <id>/<member> (the day before), reminder/briefing-pack/<id>/<member> (the
-// compiled reports). Nothing goes in the quiet hours: it waits.
-func dueBriefings(c *core.Ctx) error {
-	if quietNow(c) {
-		return nil
+// dueBriefings does a cell's part of its organization's giao ban: the
+// notice and report request to the cell's secretaries a week before, the
+// eve's reminder and, for the organization's first cell only (so it is
+// worked out once), the compiled reports to the standing committee. It
+// looks again when the next of those falls due: a briefing's schedule or
+// move touches every cell of the organization (storage.PutBriefing).
+func dueBriefings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	if _, err := c.Tx.BriefingSettingsOf(cell.OrgID); errors.Is(err, storage.ErrNotFound) {
+		return time.Time{}, nil
+	} else if err != nil {
+		return time.Time{}, err
 	}
-	for _, orgID := range c.Tx.BriefingOrgs() {
-		b, err := upcoming(c, orgID)
-		if err != nil || b == nil {
-			return err
-		}
-		if !c.Now.Before(b.At) || c.Now.Before(b.At.Add(-noticeBefore)) {
-			continue
-		}
-		if err := noticeBriefing(c, b, !c.Now.Before(b.At.Add(-eveBefore))); err != nil {
-			return err
-		}
+	b, err := upcoming(c, cell.OrgID)
+	if err != nil || b == nil {
+		return time.Time{}, err
 	}
-	return nil
+	notice, eve, over := b.At.Add(-noticeBefore), b.At.Add(-eveBefore), b.At.Add(4*time.Hour+time.Minute)
+	switch {
+	case c.Now.Before(notice):
+		return notice, nil
+	case !c.Now.Before(b.At):
+		return over, nil // the next briefing is made once this one is over
+	case quietNow(c):
+		return c.Now.Add(30 * time.Minute), nil // look again once the quiet hours may have ended
+	}
+	isEve := !c.Now.Before(eve)
+	if err := noticeBriefing(c, b, cell, isEve); err != nil {
+		return time.Time{}, err
+	}
+	if isEve {
+		return over, nil
+	}
+	return eve, nil
 }
 
 // noticeBriefing sends the notice and report request to every secretary not
 // told yet and, on the eve, the reminder to those without a report and the
 // compiled reports to the standing committee.
-func noticeBriefing(c *core.Ctx, b *storage.Briefing, eve bool) error {
+func noticeBriefing(c *core.Ctx, b *storage.Briefing, cell *storage.Cell, eve bool) error {
 	org, err := c.Tx.Org(b.OrgID)
 	if err != nil {
 		return err
 	}
-	cells, secs, err := secretaries(c, b.OrgID)
+	secs, err := cellSecretaries(c, cell)
 	if err != nil {
 		return err
 	}
 	until := b.At.Add(24 * time.Hour)
 	noticed := false
-	for _, cell := range cells {
-		for i := range secs[cell.ID] {
-			m := &secs[cell.ID][i]
+	{
+		for i := range secs {
+			m := &secs[i]
 			r := c.ReaderOf(m)
-			figures, err := cellFigures(r, &cell, b)
+			figures, err := cellFigures(r, cell, b)
 			if err != nil {
 				return err
 			}
@@ -207,7 +247,7 @@ func noticeBriefing(c *core.Ctx, b *storage.Briefing, eve bool) error {
 			return err
 		}
 	}
-	if !eve {
+	if ids := c.Tx.OrgCellIDs(b.OrgID); !eve || len(ids) == 0 || ids[0] != cell.ID {
 		return nil
 	}
 	standing, err := standingMembers(c, b.OrgID)
@@ -222,17 +262,17 @@ func noticeBriefing(c *core.Ctx, b *storage.Briefing, eve bool) error {
 			return err
 		}
 		if _, err := c.RemindUntil(until, fmt.Sprintf("reminder/briefing-pack/%d/%d", b.ID, m.ID), m,
-			[][]core.Button{{core.ActionButton(r.T("commune.btn_workbook"), "cf", fmt.Sprintf("%d:%s:b", b.OrgID, briefingMonth(r, b)))}}, "commune.gb_pack", "Text", text); err != nil {
+			[][]chat.Button{{core.ActionButton(r.T("commune.btn_workbook"), codeFiles, fmt.Sprintf("%d:%s:b", b.OrgID, briefingMonth(r, b)))}}, "commune.gb_pack", "Text", text); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func briefingButtons(c *core.Ctx, b *storage.Briefing, cellID uint64) [][]core.Button {
+func briefingButtons(c *core.Ctx, b *storage.Briefing, cellID uint64) [][]chat.Button {
 	arg := fmt.Sprintf("%d:%d", b.OrgID, b.ID)
-	return [][]core.Button{{core.ActionButton(c.T("mt.btn_yes"), "gb", arg+":y"), core.ActionButton(c.T("mt.btn_no"), "gb", arg+":n")},
-		{core.ActionButton(c.T("commune.btn_report"), "gr", fmt.Sprintf("%s:%d", arg, cellID))}}
+	return [][]chat.Button{{core.ActionButton(c.T("mt.btn_yes"), codeBriefingRSVP, arg+":y"), core.ActionButton(c.T("mt.btn_no"), codeBriefingRSVP, arg+":n")},
+		{core.ActionButton(c.T("commune.btn_report"), codeBriefingReport, fmt.Sprintf("%s:%d", arg, cellID))}}
 }
 
 func briefingMonth(c *core.Ctx, b *storage.Briefing) core.Period {
@@ -410,7 +450,7 @@ func briefingCard(c *core.Ctx, org *storage.Organization) error {
 	text := c.T("commune.gb_card", "Org", org.Name, "Spec", s.Spec, "When", briefingWhen(c, b), "Place", placeText(c, b),
 		"Yes", yes, "No", no, "None", none, "Reports", len(b.Reports), "Cells", len(cells))
 	arg := fmt.Sprintf("%d:%d", org.ID, b.ID)
-	rows := [][]core.Button{{core.ActionButton(c.T("commune.btn_reports"), "gv", arg), core.ActionButton(c.T("commune.btn_workbook"), "cf", fmt.Sprintf("%d:%s:b", org.ID, briefingMonth(c, b)))}}
+	rows := [][]chat.Button{{core.ActionButton(c.T("commune.btn_reports"), codeBriefingView, arg), core.ActionButton(c.T("commune.btn_workbook"), codeFiles, fmt.Sprintf("%d:%s:b", org.ID, briefingMonth(c, b)))}}
 	past, err := latestPast(c, org.ID)
 	if err != nil {
 		return err
@@ -418,7 +458,7 @@ func briefingCard(c *core.Ctx, org *storage.Organization) error {
 	if past != nil {
 		text += "\n" + c.T("commune.gb_past", "When", briefingWhen(c, past), "Count", len(past.Conclusions), "Cells", len(cells))
 		for _, cell := range cells {
-			rows = append(rows, []core.Button{core.ActionButton(c.T("commune.btn_conclude", "Cell", cell.Name), "gk", fmt.Sprintf("%d:%d:%d", org.ID, past.ID, cell.ID))})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_conclude", "Cell", cell.Name), codeBriefingConclude, fmt.Sprintf("%d:%d:%d", org.ID, past.ID, cell.ID))})
 		}
 	}
 	c.Reply(text, rows...)
@@ -551,13 +591,14 @@ func actBriefingReport(c *core.Ctx, args string) error {
 		c.Say("commune.gb_closed")
 		return nil
 	}
-	return c.Start("gbreport", "done", map[string]string{"org": fmt.Sprint(b.OrgID), "b": fmt.Sprint(b.ID), "cell": rest[0]})
+	return c.StartWith("gbreport", stepReportDone, &briefingForm{Org: b.OrgID, Briefing: b.ID, Cell: cellID})
 }
 
 // reportContext is the briefing and cell of the report flow, checked again.
 func reportContext(c *core.Ctx) (*storage.Briefing, *storage.Cell, error) {
-	b, _, ok := briefingFor(c, c.Data()["org"]+":"+c.Data()["b"])
-	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
+	f := core.StateOf[briefingForm](c)
+	b, _, ok := briefingFor(c, f.key())
+	cellID := f.Cell
 	if !ok || !secretaryOf(c, b, cellID) {
 		return nil, nil, core.Invalid("commune.gb_secretaries_only")
 	}
@@ -590,13 +631,13 @@ func reportText(in core.Input) (string, error) {
 	return t, nil
 }
 
-func answerReportDone(c *core.Ctx, in core.Input) (string, error) {
+func answerReportDone(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := reportText(in)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["done"] = t
-	return "hard", nil
+	core.StateOf[briefingForm](c).Done = t
+	return stepReportHard, nil
 }
 
 func askReportHard(c *core.Ctx) error {
@@ -604,7 +645,7 @@ func askReportHard(c *core.Ctx) error {
 	return nil
 }
 
-func answerReportHard(c *core.Ctx, in core.Input) (string, error) {
+func answerReportHard(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := reportText(in)
 	if err != nil {
 		return "", err
@@ -621,7 +662,7 @@ func answerReportHard(c *core.Ctx, in core.Input) (string, error) {
 		b.Reports = map[uint64]*storage.BriefingReport{}
 	}
 	before := b.Reports[cell.ID]
-	b.Reports[cell.ID] = &storage.BriefingReport{Figures: figures, Done: c.Data()["done"], Difficulties: t, By: c.Me.ID, At: c.Now}
+	b.Reports[cell.ID] = &storage.BriefingReport{Figures: figures, Done: core.StateOf[briefingForm](c).Done, Difficulties: t, By: c.Me.ID, At: c.Now}
 	if err := c.Tx.PutBriefing(b); err != nil {
 		return "", err
 	}
@@ -677,12 +718,12 @@ func actBriefingConclude(c *core.Ctx, args string) error {
 		}
 		return err
 	}
-	return c.Start("gbconc", "text", map[string]string{"org": fmt.Sprint(b.OrgID), "b": fmt.Sprint(b.ID), "cell": rest[0]})
+	cellID, _ := strconv.ParseUint(rest[0], 10, 64)
+	return c.StartWith("gbconc", stepConclusion, &briefingForm{Org: b.OrgID, Briefing: b.ID, Cell: cellID})
 }
 
 func askConclusion(c *core.Ctx) error {
-	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	cell, err := c.Tx.Cell(cellID)
+	cell, err := c.Tx.Cell(core.StateOf[briefingForm](c).Cell)
 	if err != nil {
 		c.End()
 		c.Say("err.stale_button")
@@ -692,14 +733,14 @@ func askConclusion(c *core.Ctx) error {
 	return nil
 }
 
-func answerConclusion(c *core.Ctx, in core.Input) (string, error) {
+func answerConclusion(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := reportText(in)
 	if err != nil {
 		return "", err
 	}
-	b, _, ok := briefingFor(c, c.Data()["org"]+":"+c.Data()["b"])
-	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	cell, cerr := c.Tx.Cell(cellID)
+	f := core.StateOf[briefingForm](c)
+	b, _, ok := briefingFor(c, f.key())
+	cell, cerr := c.Tx.Cell(f.Cell)
 	if !ok || cerr != nil || cell.OrgID != b.OrgID {
 		return "", core.Invalid("err.stale_button")
 	}
@@ -712,12 +753,12 @@ func answerConclusion(c *core.Ctx, in core.Input) (string, error) {
 	if b.Conclusions == nil {
 		b.Conclusions = map[uint64]*storage.BriefingConclusion{}
 	}
-	before := b.Conclusions[cellID]
-	b.Conclusions[cellID] = &storage.BriefingConclusion{Text: t, By: c.Me.ID, At: c.Now}
+	before := b.Conclusions[f.Cell]
+	b.Conclusions[f.Cell] = &storage.BriefingConclusion{Text: t, By: c.Me.ID, At: c.Now}
 	if err := c.Tx.PutBriefing(b); err != nil {
 		return "", err
 	}
-	if err := c.Audit("briefing", cellID, 0, before, briefingAudit{What: "conclusion", Cell: cellID}); err != nil {
+	if err := c.Audit("briefing", f.Cell, 0, before, briefingAudit{What: "conclusion", Cell: f.Cell}); err != nil {
 		return "", err
 	}
 	_, secs, err := secretaries(c, b.OrgID)
@@ -725,8 +766,8 @@ func answerConclusion(c *core.Ctx, in core.Input) (string, error) {
 		return "", err
 	}
 	sent := 0
-	for i := range secs[cellID] {
-		m := &secs[cellID][i]
+	for i := range secs[f.Cell] {
+		m := &secs[f.Cell][i]
 		if c.SendTo(m, "commune.gb_conclusion_to_secretary", "Name", c.Me.Name, "When", c.ReaderOf(m).Date(b.At), "Cell", cell.Name, "Text", t) {
 			sent++
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/storage"
@@ -59,15 +60,15 @@ func actFiles(c *core.Ctx, args string) error {
 			return err
 		}
 		for i := range docs {
-			c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
+			c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
 				Text: c.T("commune.gb_workbook_caption", "Org", s.org.Name, "Month", month.Label()), Document: &docs[i]})
 		}
 		return nil
 	}
 	if parts[2] == "g" {
 		name := fmt.Sprintf("tong-quan-%s-%s.png", export.Slug(s.org.Name), month)
-		c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(), Text: c.T("commune.chart_caption", "Org", s.org.Name, "Month", month.Label()),
-			Document: &core.Document{Name: name, MIME: export.MIMEPNG, Draw: &core.Drawing{Kind: core.DrawCommuneChart, OrgID: s.org.ID, Month: month.String(), Lang: c.Lang}}})
+		c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(), Text: c.T("commune.chart_caption", "Org", s.org.Name, "Month", month.Label()),
+			Document: &chat.Document{Name: name, MIME: export.MIMEPNG, Draw: &chat.Drawing{Kind: chat.DrawCommuneChart, OrgID: s.org.ID, Month: month.String(), Lang: c.Lang}}})
 		return nil
 	}
 	docs, err := Files(c, &s.org, ExportOverview, month)
@@ -75,14 +76,14 @@ func actFiles(c *core.Ctx, args string) error {
 		return err
 	}
 	for i := range docs {
-		c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
+		c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.MeID(),
 			Text: c.T("commune.workbook_caption", "Org", s.org.Name, "Month", month.Label()), Document: &docs[i]})
 	}
 	return nil
 }
 
 // drawChart draws a commune's chart at delivery.
-func drawChart(c *core.Ctx, d *core.Drawing) ([]byte, error) {
+func drawChart(c *core.Ctx, d *chat.Drawing) ([]byte, error) {
 	org, err := c.Tx.Org(d.OrgID)
 	if err != nil {
 		return nil, err
@@ -114,7 +115,7 @@ var ErrBadWhat = errors.New("commune: unknown export")
 
 // Files makes a commune's export of what for month: the overview workbook.
 // Nothing stored changes; the caller audits.
-func Files(c *core.Ctx, org *storage.Organization, what string, month core.Period) ([]core.Document, error) {
+func Files(c *core.Ctx, org *storage.Organization, what string, month core.Period) ([]chat.Document, error) {
 	if what != ExportOverview && what != ExportBriefing {
 		return nil, ErrBadWhat
 	}
@@ -140,7 +141,7 @@ func Files(c *core.Ctx, org *storage.Organization, what string, month core.Perio
 		return nil, err
 	}
 	name := fmt.Sprintf("%s-%s-%s.xlsx", base, export.Slug(org.Name), month)
-	return []core.Document{{Name: name, MIME: export.MIMEXLSX, Data: data}}, nil
+	return []chat.Document{{Name: name, MIME: export.MIMEXLSX, Data: data}}, nil
 }
 
 // overviewTable is the overview as one sheet: a row per cell, the columns

@@ -20,6 +20,7 @@ type Journey struct{}
 
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
+	registerActions(e)
 	registerRoles(e)
 	registerOverview(e)
 	registerReview(e)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/storage"
 )
@@ -20,12 +21,7 @@ import (
 func registerOverview(e *core.Engine) {
 	e.Command(&core.Command{Name: "tongquan", Need: core.NeedCommune, PrivateOnly: true, HelpID: "commune.help_tongquan", MenuID: "commune.menu_tongquan", Run: runTongquan})
 	e.Command(&core.Command{Name: "phutrach", Need: core.NeedCommune, PrivateOnly: true, HelpID: "commune.help_phutrach", MenuID: "commune.menu_phutrach", Run: runPhutrach})
-	e.Action("cv", actCellPage) // cv:<cell>:<yyyy-mm>
-	e.Action("cn", actNames)    // cn:<cell>:<yyyy-mm>
-	e.Action("cs", actSummary)  // cs:<meeting>
-	e.Action("cf", actFiles)    // cf:<org>:<yyyy-mm>:x|g
-	e.Action("co", actOverview) // co:<org>:<yyyy-mm>
-	e.Drawer(core.DrawCommuneChart, drawChart)
+	e.Drawer(chat.DrawCommuneChart, drawChart)
 }
 
 // scope is what the caller may see of one organization today.
@@ -299,20 +295,20 @@ func showOverview(c *core.Ctx, s *scope, month core.Period) error {
 		lines = append(lines, c.T("commune.ov_no_cells"))
 	}
 	held := 0
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for i, r := range o.Rows {
 		if r.F.MonthState == storage.MeetingClosed {
 			held++
 		}
 		lines = append(lines, fmt.Sprintf("%d. ", i+1)+cellLines(c, o, &r))
-		rows = append(rows, []core.Button{core.ActionButton(c.T("commune.btn_cell", "N", i+1, "Cell", r.Cell.Name), "cv", fmt.Sprintf("%d:%s", r.Cell.ID, month))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_cell", "N", i+1, "Cell", r.Cell.Name), codeCellPage, fmt.Sprintf("%d:%s", r.Cell.ID, month))})
 	}
 	if len(o.Rows) > 0 {
 		lines = append(lines, c.T("commune.ov_total", "Held", held, "Count", len(o.Rows)))
 	}
 	if s.all {
 		arg := fmt.Sprintf("%d:%s", s.org.ID, month)
-		rows = append(rows, []core.Button{core.ActionButton(c.T("commune.btn_chart"), "cf", arg+":g"), core.ActionButton(c.T("commune.btn_workbook"), "cf", arg+":x")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_chart"), codeFiles, arg+":g"), core.ActionButton(c.T("commune.btn_workbook"), codeFiles, arg+":x")})
 	}
 	c.Reply(strings.Join(lines, "\n"), rows...)
 	return nil
@@ -463,18 +459,18 @@ func actCellPage(c *core.Ctx, args string) error {
 	}
 	lines = append(lines, c.T("commune.page_note"))
 	arg := fmt.Sprintf("%d:%s", cell.ID, month)
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	if len(f.Flagged) > 0 {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("commune.btn_names"), "cn", arg)})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_names"), codeNames, arg)})
 	}
 	if f.LastClosedID != 0 {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("commune.btn_summary"), "cs", strconv.FormatUint(f.LastClosedID, 10))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_summary"), codeSummary, strconv.FormatUint(f.LastClosedID, 10))})
 	}
 	if mt != nil && mayReview(c, s, cell) {
 		id := strconv.FormatUint(mt.ID, 10)
-		rows = append(rows, []core.Button{core.ActionButton(c.T("commune.btn_confirm"), "cq", id+":y"), core.ActionButton(c.T("commune.btn_comment"), "cq", id+":c")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_confirm"), codeReview, id+":y"), core.ActionButton(c.T("commune.btn_comment"), codeReview, id+":c")})
 	}
-	rows = append(rows, []core.Button{core.ActionButton(c.T("commune.btn_back"), "co", fmt.Sprintf("%d:%s", s.org.ID, month))})
+	rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_back"), codeOverview, fmt.Sprintf("%d:%s", s.org.ID, month))})
 	c.Reply(strings.Join(lines, "\n"), rows...)
 	return nil
 }

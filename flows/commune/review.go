@@ -15,10 +15,18 @@ import (
 // when, and audited; chibo never changes the cell's score.
 
 func registerReview(e *core.Engine) {
-	e.Action("cq", actReview) // cq:<meeting>:y|c
-	e.Register(&core.Flow{Name: "cqcomment", Need: core.NeedMember, Steps: map[string]core.Step{
-		"text": {Ask: askReviewComment, Answer: answerReviewComment},
-	}})
+	e.Register(&core.Flow{Name: "cqcomment", Need: core.NeedMember, First: stepReviewText, State: func() any { return &reviewForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepReviewText: {Ask: askReviewComment, Answer: answerReviewComment, Next: []core.StepName{}},
+		}})
+}
+
+// stepReviewText asks the committee member's comment on a score.
+const stepReviewText core.StepName = "text"
+
+// reviewForm is the state of the comment on a score: the meeting.
+type reviewForm struct {
+	Meeting uint64 `json:"meeting"`
 }
 
 // maxComment is the longest comment on a score, in characters.
@@ -94,7 +102,7 @@ func actReview(c *core.Ctx, args string) error {
 		return err
 	}
 	if op == "c" {
-		return c.Start("cqcomment", "text", map[string]string{"meeting": idText})
+		return c.StartWith("cqcomment", stepReviewText, &reviewForm{Meeting: mt.ID})
 	}
 	return recordReview(c, mt, cell, storage.ScoreReview{Confirmed: true})
 }
@@ -104,8 +112,8 @@ func askReviewComment(c *core.Ctx) error {
 	return nil
 }
 
-func answerReviewComment(c *core.Ctx, in core.Input) (string, error) {
-	mt, cell, ok, err := reviewMeeting(c, c.Data()["meeting"])
+func answerReviewComment(c *core.Ctx, in core.Input) (core.StepName, error) {
+	mt, cell, ok, err := reviewMeeting(c, strconv.FormatUint(core.StateOf[reviewForm](c).Meeting, 10))
 	if err != nil {
 		return "", err
 	}

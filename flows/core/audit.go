@@ -74,6 +74,11 @@ var AuditActions = map[string]string{
 	"commune_view":     "commune.audit_kind_view",
 	"score_review":     "commune.audit_kind_review",
 	"briefing":         "commune.audit_kind_briefing",
+	"task_create":      "tasks.audit_kind_create",
+	"task_update":      "tasks.audit_kind_update",
+	"fargroup_create":  "fargroup.audit_kind_create",
+	"fargroup_contact": "fgcontact.audit_kind",
+	"online_pilot":     "fgpilot.audit_kind",
 }
 
 // auditKind is the kind of an entry's action in words.

@@ -73,7 +73,7 @@ func (c *Ctx) AuditOfMeeting(id uint64) string {
 	if id == 0 {
 		return ""
 	}
-	mt, err := c.Tx.Meeting(id)
+	mt, err := c.Tx.MeetingHeader(id)
 	if err != nil {
 		return ""
 	}

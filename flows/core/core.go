@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -15,10 +16,17 @@ func (e *Engine) registerCore() {
 	e.Command(&Command{Name: "me", Need: NeedMember, PrivateOnly: true, HelpID: "help.me", MenuID: "menu.me", Run: runMe})
 	e.Command(&Command{Name: "lang", Need: NeedMember, HelpID: "help.lang", MenuID: "menu.lang", Run: runLang})
 	e.Command(&Command{Name: "cancel", Need: NeedAnyone, HelpID: "help.cancel", MenuID: "menu.cancel", Run: runCancel})
-	e.Register(&Flow{Name: "lang", Need: NeedMember, Steps: map[string]Step{
-		"choose": {Ask: AskLang("lang.ask"), Answer: answerLang},
-	}})
+	e.Register(&Flow{Name: "lang", Need: NeedMember, First: langChoose, State: func() any { return &langState{} },
+		Steps: map[StepName]Step{
+			langChoose: {Ask: AskLang("lang.ask"), Answer: answerLang, Next: []StepName{}},
+		}})
 }
+
+// langChoose is the one step of /lang.
+const langChoose StepName = "choose"
+
+// langState is what /lang carries: nothing but the question asked.
+type langState struct{}
 
 func runCancel(c *Ctx, _ string) error {
 	if c.conv == nil {
@@ -33,7 +41,7 @@ func runCancel(c *Ctx, _ string) error {
 	return nil
 }
 
-func runLang(c *Ctx, _ string) error { return c.Start("lang", "choose", nil) }
+func runLang(c *Ctx, _ string) error { return c.StartWith("lang", langChoose, nil) }
 
 func AskLang(id string) func(c *Ctx) error {
 	return func(c *Ctx) error {
@@ -58,7 +66,7 @@ func ChosenLang(in Input) (string, error) {
 	return lang, nil
 }
 
-func answerLang(c *Ctx, in Input) (string, error) {
+func answerLang(c *Ctx, in Input) (StepName, error) {
 	lang, err := ChosenLang(in)
 	if err != nil {
 		return "", err
@@ -77,7 +85,7 @@ func runMe(c *Ctx, _ string) error {
 	if err != nil {
 		return err
 	}
-	c.Reply(strings.Join(lines, "\n"), []Button{ActionButton(c.T("zalo.btn_link"), "lk", "")})
+	c.Reply(strings.Join(lines, "\n"), []chat.Button{ActionButton(c.T("zalo.btn_link"), ActionLinkCode, "")})
 	return nil
 }
 

@@ -3,6 +3,7 @@ package core
 import (
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -19,13 +20,13 @@ import (
 // decidedAlready answers a tap on a decision already taken: who decided, when
 // (in the cell's zone) and what. change, when not nil, is the button of the
 // explicit change, shown to those who may make it.
-func DecidedAlready(c *Ctx, cell *storage.Cell, by uint64, at time.Time, decision string, change *Button) {
+func DecidedAlready(c *Ctx, cell *storage.Cell, by uint64, at time.Time, decision string, change *chat.Button) {
 	text := c.T("decision.already", "Name", c.PersonName(by), "At", decisionTime(c, cell, at), "Decision", decision)
 	if change == nil {
 		c.Reply(text)
 		return
 	}
-	c.Reply(text, []Button{*change})
+	c.Reply(text, []chat.Button{*change})
 }
 
 // decisionTime is when a decision was taken, "dd/mm/yyyy hh:mm" in the
@@ -38,13 +39,14 @@ func decisionTime(c *Ctx, cell *storage.Cell, at time.Time) string {
 // decision taken (by whom, when) and the one proposed, in the reader's
 // language, and the payload of the button that confirms it.
 type ChangeQuestion struct {
-	Cell         *storage.Cell
-	Member       *storage.Member // whom the decision is about
-	What         string
-	Old, New     string
-	By           uint64
-	At           time.Time
-	Action, Args string
+	Cell     *storage.Cell
+	Member   *storage.Member // whom the decision is about
+	What     string
+	Old, New string
+	By       uint64
+	At       time.Time
+	Action   ActionCode
+	Args     string
 }
 
 // askDecisionChange asks the person acting to confirm a change of decision,
@@ -55,7 +57,7 @@ func AskDecisionChange(c *Ctx, q ChangeQuestion) {
 		id = "decision.change_ask"
 	}
 	c.Reply(c.T(id, "What", q.What, "Old", q.Old, "By", c.PersonName(q.By), "At", decisionTime(c, q.Cell, q.At), "New", q.New, "Name", q.Member.Name),
-		[]Button{ActionButton(c.T("decision.btn_change_to", "Decision", q.New), q.Action, q.Args)})
+		[]chat.Button{ActionButton(c.T("decision.btn_change_to", "Decision", q.New), q.Action, q.Args)})
 }
 
 // decisionRecord is one side of an audited change of decision.

@@ -6,7 +6,11 @@
 // which a journey adds to another's work without importing it.
 //
 // It must not hold anything that belongs to one journey, nor import one:
-// a journey registers itself (Journey) and its hooks with the Engine.
+// a journey registers itself (Journey) and its hooks with the Engine. Nor
+// does it know any messenger: events and messages are the vocabulary of
+// package chat, and a messenger's limits (text length, buttons in all and
+// in a row, button data) come from the chat.Caps its transport declares
+// (Config.Caps), from which pages and limits are computed.
 package core
 
 import (
@@ -15,12 +19,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -45,6 +51,26 @@ type Config struct {
 	InviteLink func(token string) string
 	// Log receives internal events (ids only, never personal data). Nil discards.
 	Log *slog.Logger
+	// Caps is what each transport can carry, by transport name: buttons
+	// are laid out, long lists paged and typed text refused by them. A
+	// transport not named gets the strictest of those given; nil means
+	// DefaultCaps for every transport.
+	Caps map[string]chat.Caps
+}
+
+// DefaultCaps is what the engine assumes of transports when Config.Caps
+// names none (tests, tools): the limits of Telegram's Bot API, the
+// strictest messenger with buttons chibo has met: texts of 4096
+// characters, 100 buttons a message, 8 a row, 64 bytes of data a button.
+var DefaultCaps = chat.Caps{MaxText: 4096, Buttons: true, MaxButtons: 100, MaxPerRow: 8, ButtonData: 64, Documents: true, Pictures: true}
+
+// Caps is what transport can carry: its own Caps, or the strictest of the
+// known ones when it declared none.
+func (e *Engine) Caps(transport string) chat.Caps {
+	if c, ok := e.Cfg.Caps[transport]; ok {
+		return c
+	}
+	return e.anyCaps
 }
 
 // Engine runs conversations. Handle is safe for concurrent use; all state is
@@ -55,9 +81,12 @@ type Engine struct {
 	Flows    map[string]*Flow
 	commands map[string]*Command
 	order    []string // command names in help order
-	actions  map[string]Action
-	Dues     []namedDue
-	Hooks    hooks
+	actions  map[ActionCode]Action
+	// actionSets are the journeys' button actions (actions.go).
+	actionSets []ActionSet
+	Dues       []namedDue
+	Hooks      hooks
+	anyCaps    chat.Caps // of a transport Cfg.Caps does not name
 }
 
 // NewEngine makes an engine with every flow registered.
@@ -96,8 +125,16 @@ func NewEngine(cat *locales.Catalog, cfg Config, journeys ...Journey) (*Engine, 
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{Cfg: cfg, Cat: cat, Flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[string]Action{},
+	e := &Engine{Cfg: cfg, Cat: cat, Flows: map[string]*Flow{}, commands: map[string]*Command{}, actions: map[ActionCode]Action{},
 		Hooks: hooks{exports: map[string]ExportFunc{}, drawers: map[string]DrawFunc{}, audit: map[string]AuditFunc{}, tools: map[string]CellToolFunc{}}}
+	e.anyCaps = DefaultCaps
+	if len(cfg.Caps) > 0 {
+		all := make([]chat.Caps, 0, len(cfg.Caps))
+		for _, name := range slices.Sorted(maps.Keys(cfg.Caps)) {
+			all = append(all, cfg.Caps[name])
+		}
+		e.anyCaps = chat.Strictest(all...)
+	}
 	e.registerCore()
 	e.registerPages()
 	for _, j := range journeys {
@@ -139,32 +176,49 @@ type Command struct {
 }
 
 // Action handles a button that is not part of a conversation, such as one
-// in a list or a notice. Its payload is "<name>:<args>".
+// in a list or a notice. Its payload is "<code>:<args>"; a journey
+// registers its actions with Engine.Actions.
 type Action func(c *Ctx, args string) error
 
 // Flow is a conversation: named steps, each asking one question and reading
-// its answer.
+// its answer. Register checks that every step it names is one of its own.
 type Flow struct {
-	Name  string
-	Need  Need
-	Steps map[string]Step
+	Name string
+	Need Need
+	// First is the step StartWith asks when given Done. Required with State.
+	First StepName
+	// Starts are the other steps StartWith may begin at.
+	Starts []StepName
+	Steps  map[StepName]Step
+	// State makes the flow's empty state: a pointer to the struct it
+	// carries between steps, read with StateOf and stored as JSON. Nil
+	// means the flow keeps its answers in the Data map.
+	State func() any
+	// Version is the version of State's JSON, to be raised when a stored
+	// state would no longer decode into the struct. A stored conversation
+	// of another version is ended with an apology. Zero means 1.
+	Version int
 }
 
 // Step is one question of a flow.
 type Step struct {
 	// Ask sends the question (with c.Ask).
 	Ask func(c *Ctx) error
-	// Answer reads the reply and returns the next step, or "" when the flow
-	// is done. An *InvalidInput error re-asks the same step.
-	Answer func(c *Ctx, in Input) (next string, err error)
+	// Answer reads the reply and returns the next step, or Done when the
+	// flow is done. An *InvalidInput error re-asks the same step.
+	Answer func(c *Ctx, in Input) (next StepName, err error)
+	// Next lists the steps Answer may return besides Done; a step not in
+	// it is an error at run time. Empty (not nil) means the flow ends after
+	// this step; nil means any step of the flow (flows keeping a map).
+	Next []StepName
 }
 
 // Input is a person's answer to a step.
 type Input struct {
-	Text     string    // typed text, NFC-normalised and trimmed
-	Choice   string    // the value of the chosen option
-	Location *Location // a shared location
-	Phone    string    // a shared contact's phone number
+	Text     string         // typed text, NFC-normalised and trimmed
+	Choice   string         // the value of the chosen option
+	Location *chat.Location // a shared location
+	Phone    string         // a shared contact's phone number
 }
 
 // InvalidInput is an answer a step cannot take. The person is told MsgID and
@@ -178,7 +232,10 @@ func (e *InvalidInput) Error() string { return "invalid input: " + e.MsgID }
 
 func Invalid(id string, kv ...any) error { return &InvalidInput{MsgID: id, KV: kv} }
 
+// Register adds a flow. It panics on a duplicate name or on a flow that
+// names a step it does not have.
 func (e *Engine) Register(f *Flow) {
+	checkFlow(f)
 	if _, dup := e.Flows[f.Name]; dup {
 		panic("flows: duplicate flow " + f.Name)
 	}
@@ -193,25 +250,20 @@ func (e *Engine) Command(c *Command) {
 	e.order = append(e.order, c.Name)
 }
 
-func (e *Engine) Action(name string, a Action) {
-	if _, dup := e.actions[name]; dup {
-		panic("flows: duplicate action " + name)
-	}
-	e.actions[name] = a
-}
-
 // Ctx is what a step or command sees of one event.
 type Ctx struct {
 	E       *Engine
 	Tx      *storage.Tx
-	Ev      Event
+	Ev      chat.Event
 	Now     time.Time
 	Me      *storage.Member // nil for a stranger
 	Lang    string
 	conv    *storage.Conv
+	state   any // the typed state of conv's flow, when it keeps one
 	convKey string
 	ended   bool // a step called End
-	Out     []Message
+	Out     []chat.Message
+	pages   map[int]*pageSet // by index in Out: the whole list of a message that shows one page
 }
 
 // T renders a message in the reader's language.
@@ -221,15 +273,15 @@ func (c *Ctx) T(id string, kv ...any) string { return c.E.Cat.T(c.Lang, id, kv..
 func (c *Ctx) N(id string, n int, kv ...any) string { return c.E.Cat.N(c.Lang, id, n, kv...) }
 
 // Reply sends text to the chat the event came from.
-func (c *Ctx) Reply(text string, buttons ...[]Button) {
-	c.Out = append(c.Out, Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Group: c.Ev.ChatKind == ChatGroup, Text: text, Buttons: buttons, RecipientID: c.MeID()})
+func (c *Ctx) Reply(text string, buttons ...[]chat.Button) {
+	c.Out = append(c.Out, chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Group: c.Ev.ChatKind == chat.ChatGroup, Text: text, Buttons: buttons, RecipientID: c.MeID()})
 }
 
 // Say replies with a message id.
 func (c *Ctx) Say(id string, kv ...any) { c.Reply(c.T(id, kv...)) }
 
 // Emit queues a prepared message.
-func (c *Ctx) Emit(m Message) { c.Out = append(c.Out, m) }
+func (c *Ctx) Emit(m chat.Message) { c.Out = append(c.Out, m) }
 
 func (c *Ctx) MeID() uint64 {
 	if c.Me == nil {
@@ -238,8 +290,12 @@ func (c *Ctx) MeID() uint64 {
 	return c.Me.ID
 }
 
-// Conv is the conversation's stored answers. It panics outside a flow.
+// Data is the stored answers of a flow that keeps them in a map. It panics
+// outside a flow and in a flow with typed state (use StateOf).
 func (c *Ctx) Data() map[string]string {
+	if c.E.Flows[c.conv.Flow].typed() {
+		panic("flows: flow " + c.conv.Flow + " keeps typed state: use StateOf")
+	}
 	if c.conv.Data == nil {
 		c.conv.Data = map[string]string{}
 	}
@@ -256,13 +312,12 @@ func (c *Ctx) Ask(text string, perRow int, opts ...Opt) {
 	if perRow <= 0 {
 		perRow = 1
 	}
-	perRow = min(perRow, MaxPerRow)
-	var rows [][]Button
+	if most := c.E.Caps(c.Ev.Transport).MaxPerRow; most > 0 {
+		perRow = min(perRow, most)
+	}
+	var rows [][]chat.Button
 	for i, o := range opts {
-		b := Button{Label: o.Label, Data: "c:" + c.conv.Nonce + ":" + o.Value}
-		if len(b.Data) > MaxButtonData {
-			panic(fmt.Sprintf("flows: button data over %d bytes: %q", MaxButtonData, b.Data))
-		}
+		b := chat.Button{Label: o.Label, Data: "c:" + c.conv.Nonce + ":" + o.Value}
 		if i%perRow == 0 {
 			rows = append(rows, nil)
 		}
@@ -300,13 +355,11 @@ func (c *Ctx) AskLocation(text, buttonLabel string, opts ...Opt) {
 	c.Out[len(c.Out)-1].RequestLocation = buttonLabel
 }
 
-// ActionButton makes a button that runs a registered action.
-func ActionButton(label, action, args string) Button {
-	b := Button{Label: label, Data: action + ":" + args}
-	if len(b.Data) > MaxButtonData {
-		panic(fmt.Sprintf("flows: button data over %d bytes: %q", MaxButtonData, b.Data))
-	}
-	return b
+// ActionButton makes a button that runs a registered action. Its data must
+// fit the ButtonData of every transport it may go to: the engine refuses a
+// message whose button does not fit as a fault.
+func ActionButton(label string, action ActionCode, args string) chat.Button {
+	return chat.Button{Label: label, Data: string(action) + ":" + args}
 }
 
 // SendTo sends a message to a member in their own language, on the transport
@@ -317,12 +370,12 @@ func (c *Ctx) SendTo(m *storage.Member, id string, kv ...any) bool {
 }
 
 // SendButtonsTo is SendTo with buttons.
-func (c *Ctx) SendButtonsTo(m *storage.Member, buttons [][]Button, id string, kv ...any) bool {
-	transport, chat, ok := contactOf(m, c.Ev.Transport)
+func (c *Ctx) SendButtonsTo(m *storage.Member, buttons [][]chat.Button, id string, kv ...any) bool {
+	transport, chatID, ok := contactOf(m, c.Ev.Transport)
 	if !ok {
 		return false
 	}
-	c.Out = append(c.Out, Message{Transport: transport, Chat: chat, Text: c.E.Cat.T(LangOf(m, c.E.Cfg.DefaultLang), id, kv...), Buttons: buttons, RecipientID: m.ID})
+	c.Out = append(c.Out, chat.Message{Transport: transport, Chat: chatID, Text: c.E.Cat.T(LangOf(m, c.E.Cfg.DefaultLang), id, kv...), Buttons: buttons, RecipientID: m.ID})
 	return true
 }
 
@@ -364,21 +417,27 @@ func NewNonce() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// Start begins a flow for the person, discarding any conversation in
-// progress, and asks its first step.
-func (c *Ctx) Start(flow, step string, data map[string]string) error {
-	if _, ok := c.E.Flows[flow]; !ok {
+// Start begins a flow that keeps its answers in a map, discarding any
+// conversation in progress, and asks step. A flow with typed state is
+// started with StartWith.
+func (c *Ctx) Start(flow string, step StepName, data map[string]string) error {
+	f, ok := c.E.Flows[flow]
+	if !ok {
 		return fmt.Errorf("unknown flow %q", flow)
 	}
+	if f.typed() {
+		return fmt.Errorf("flow %s keeps typed state: start it with StartWith", flow)
+	}
 	c.conv = &storage.Conv{Flow: flow, Data: data}
+	c.state = nil
 	c.ended = false
 	return c.goTo(step)
 }
 
 // goTo moves the conversation to step (ending it when step is "") and asks
 // the step's question.
-func (c *Ctx) goTo(step string) error {
-	if step == "" {
+func (c *Ctx) goTo(step StepName) error {
+	if step == Done {
 		c.conv = nil
 		return c.Tx.DeleteConv(c.convKey)
 	}
@@ -387,7 +446,7 @@ func (c *Ctx) goTo(step string) error {
 	if !ok {
 		return fmt.Errorf("flow %s: unknown step %q", f.Name, step)
 	}
-	c.conv.Step = step
+	c.conv.Step = string(step)
 	c.conv.Nonce = NewNonce()
 	c.conv.Updated = c.Now
 	c.conv.Expires = c.Now.Add(c.E.Cfg.ConvTTL)
@@ -398,6 +457,9 @@ func (c *Ctx) goTo(step string) error {
 		c.conv = nil
 		return c.Tx.DeleteConv(c.convKey)
 	}
+	if err := c.saveState(); err != nil {
+		return err
+	}
 	return c.Tx.PutConv(c.convKey, c.conv)
 }
 
@@ -407,7 +469,7 @@ func (c *Ctx) End() { c.ended = true }
 // Handle runs one event in tx and returns the messages to send. Mistakes by
 // the person are answered, not returned: an error means a fault of chibo or
 // its storage, and the caller rolls back.
-func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
+func (e *Engine) Handle(tx *storage.Tx, ev chat.Event) ([]chat.Message, error) {
 	now := e.Cfg.Now()
 	c := &Ctx{E: e, Tx: tx, Ev: ev, Now: now, convKey: storage.ConvKey(ev.Transport, ev.Chat, ev.User)}
 	if ev.User != "" {
@@ -419,7 +481,7 @@ func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 			return nil, err
 		}
 	}
-	if c.Me != nil && !c.Me.Unreachable.IsZero() && ev.Kind != EventBotRemoved {
+	if c.Me != nil && !c.Me.Unreachable.IsZero() && ev.Kind != chat.EventBotRemoved {
 		c.Me.Unreachable = time.Time{} // they wrote to us, so they have unblocked the bot
 		if err := tx.PutMember(c.Me); err != nil {
 			return nil, err
@@ -442,8 +504,21 @@ func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
 	}
-	if err := e.dispatch(c, expired); err != nil {
-		return nil, err
+	handle := true
+	if c.conv != nil {
+		var stale *staleConv
+		if err := e.loadState(c); errors.As(err, &stale) {
+			if handle, err = e.dropStale(c, stale); err != nil {
+				return nil, err
+			}
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if handle {
+		if err := e.dispatch(c, expired); err != nil {
+			return nil, err
+		}
 	}
 	if err := e.holdAtNight(c); err != nil {
 		return nil, err
@@ -457,47 +532,44 @@ func (e *Engine) Handle(tx *storage.Tx, ev Event) ([]Message, error) {
 func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	ev := c.Ev
 	switch ev.Kind {
-	case EventBotAdded, EventBotRemoved:
+	case chat.EventBotAdded, chat.EventBotRemoved:
 		for _, f := range e.Hooks.membership {
 			if err := f(c); err != nil {
 				return err
 			}
 		}
 		return nil
-	case EventButton:
+	case chat.EventButton:
 		return e.onButton(c, ev.Data, expired)
-	case EventOther:
+	case chat.EventOther:
 		switch {
-		case ev.ChatKind == ChatGroup:
+		case ev.ChatKind == chat.ChatGroup:
 			return nil // photos in the cell's group are not for chibo
 		case c.conv != nil:
 			return e.reask(c, Invalid("err.unsupported"))
 		}
 		c.Say("err.unsupported")
 		return nil
-	case EventLocation, EventContact:
+	case chat.EventLocation, chat.EventContact:
 		if c.conv == nil {
 			c.Say("err.not_expected")
 			return nil
 		}
 		in := Input{Location: ev.Location, Phone: ev.Phone}
-		if ev.Kind == EventContact && ev.SharedBy != "" && ev.SharedBy != ev.User {
+		if ev.Kind == chat.EventContact && ev.SharedBy != "" && ev.SharedBy != ev.User {
 			return e.reask(c, Invalid("err.contact_not_yours"))
 		}
 		return e.answer(c, in)
 	}
 	text := NormalizeText(ev.Text)
-	if Utf8Len(text) > MaxTextLen {
+	if most := e.Caps(ev.Transport).MaxText; most > 0 && Utf8Len(text) > most {
 		if c.conv != nil {
-			return e.reask(c, Invalid("err.too_long", "Max", MaxTextLen))
+			return e.reask(c, Invalid("err.too_long", "Max", most))
 		}
-		c.Say("err.too_long", "Max", MaxTextLen)
+		c.Say("err.too_long", "Max", most)
 		return nil
 	}
-	if tok, ok := DeepLinkToken(text); ok {
-		text = "/start " + tok
-	}
-	if c.conv == nil && ev.ChatKind != ChatGroup {
+	if c.conv == nil && ev.ChatKind != chat.ChatGroup {
 		for _, f := range e.Hooks.texts {
 			if done, err := f(c, text); done || err != nil {
 				return err
@@ -507,7 +579,7 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	if strings.HasPrefix(text, "/") {
 		return e.onCommand(c, text)
 	}
-	if ev.ChatKind == ChatGroup {
+	if ev.ChatKind == chat.ChatGroup {
 		return nil // group chatter is not for chibo
 	}
 	if text == "" {
@@ -542,8 +614,8 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 // ValueChoices reports whether buttons offer values: a button whose label is
 // a number (a score, a day) makes a typed number that value, so the buttons
 // are not numbered by position where they cannot be tapped.
-func ValueChoices(bs []Button) bool {
-	return slices.ContainsFunc(bs, func(b Button) bool { return isValueLabel(b.Label) })
+func ValueChoices(bs []chat.Button) bool {
+	return slices.ContainsFunc(bs, func(b chat.Button) bool { return isValueLabel(b.Label) })
 }
 
 func isValueLabel(label string) bool {
@@ -598,7 +670,7 @@ func (e *Engine) onButton(c *Ctx, data string, expired bool) error {
 		return e.answer(c, Input{Choice: value})
 	}
 	name, args, _ := strings.Cut(data, ":")
-	a, ok := e.actions[name]
+	a, ok := e.actions[ActionCode(name)]
 	if !ok {
 		c.Say("err.stale_button")
 		return nil
@@ -609,7 +681,7 @@ func (e *Engine) onButton(c *Ctx, data string, expired bool) error {
 // answer gives input to the current step.
 func (e *Engine) answer(c *Ctx, in Input) error {
 	f := e.Flows[c.conv.Flow]
-	s, ok := f.Steps[c.conv.Step]
+	s, ok := f.Steps[StepName(c.conv.Step)]
 	if !ok || !e.allowed(c, f.Need) {
 		// The flow changed under a stored conversation, or the person lost
 		// the role that started it: end it rather than guess.
@@ -632,6 +704,9 @@ func (e *Engine) answer(c *Ctx, in Input) error {
 	case c.conv != before: // the step started another flow, which is saved
 		return nil
 	}
+	if err := checkNext(f, c.conv.Step, next); err != nil {
+		return err
+	}
 	return c.goTo(next)
 }
 
@@ -645,9 +720,12 @@ func (e *Engine) reask(c *Ctx, err error) error {
 	if c.conv == nil {
 		return nil
 	}
-	s := e.Flows[c.conv.Flow].Steps[c.conv.Step]
+	s := e.Flows[c.conv.Flow].Steps[StepName(c.conv.Step)]
 	c.conv.Expires = c.Now.Add(e.Cfg.ConvTTL)
 	if err := s.Ask(c); err != nil {
+		return err
+	}
+	if err := c.saveState(); err != nil {
 		return err
 	}
 	return c.Tx.PutConv(c.convKey, c.conv)
@@ -689,7 +767,8 @@ func LeadsGroup(tx *storage.Tx, m *storage.Member) bool {
 			return true
 		}
 	}
-	return false
+	far, err := tx.LedFarGroups(m.ID)
+	return err == nil && len(far) > 0
 }
 
 func (e *Engine) onCommand(c *Ctx, text string) error {
@@ -702,7 +781,7 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 		c.Say("err.unknown_command")
 		return nil
 	}
-	if cmd.PrivateOnly && c.Ev.ChatKind == ChatGroup {
+	if cmd.PrivateOnly && c.Ev.ChatKind == chat.ChatGroup {
 		c.Say("err.private_only")
 		return nil
 	}
@@ -732,18 +811,30 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 	return cmd.Run(c, args)
 }
 
+// recordOffers lays out each message's buttons for the transport it goes
+// to (pages for a long list) and keeps them as the chat's offer, so that a
+// typed number or label and a page turn find them.
 func (e *Engine) recordOffers(c *Ctx) error {
 	for i := range c.Out {
 		m := &c.Out[i]
 		if len(m.Buttons) == 0 {
 			continue
 		}
-		paginate(c, m)
+		caps := e.Caps(m.Transport)
+		for _, b := range m.Choices() {
+			if caps.ButtonData > 0 && len(b.Data) > caps.ButtonData {
+				return fmt.Errorf("flows: button data over %d bytes for %s: %q", caps.ButtonData, m.Transport, b.Data)
+			}
+		}
+		p := c.pages[i]
+		if p == nil {
+			p = paginate(c, m, caps)
+		}
 		o := &storage.Offer{At: c.Now}
 		for _, b := range m.Choices() {
 			o.Choices = append(o.Choices, storage.Choice{Label: b.Label, Data: b.Data})
 		}
-		if p := m.pages; p != nil {
+		if p != nil {
 			o.Text, o.PerRow = m.Text, p.perRow
 			for _, b := range p.all {
 				o.All = append(o.All, storage.Choice{Label: b.Label, Data: b.Data})
@@ -820,15 +911,15 @@ func (e *Engine) Menu(lang string, level MenuLevel) []MenuItem {
 }
 
 // InternalError is the reply to an event that chibo failed to handle.
-func (e *Engine) InternalError(ev Event) []Message {
+func (e *Engine) InternalError(ev chat.Event) []chat.Message {
 	lang := e.Cfg.DefaultLang
 	if locales.Supported(ev.LangHint) {
 		lang = ev.LangHint
 	}
-	if ev.Chat == "" || ev.Kind == EventBotRemoved {
+	if ev.Chat == "" || ev.Kind == chat.EventBotRemoved {
 		return nil
 	}
-	return []Message{{Transport: ev.Transport, Chat: ev.Chat, Group: ev.ChatKind == ChatGroup, Text: e.Cat.T(lang, "err.internal")}}
+	return []chat.Message{{Transport: ev.Transport, Chat: ev.Chat, Group: ev.ChatKind == chat.ChatGroup, Text: e.Cat.T(lang, "err.internal")}}
 }
 
 // readerOf is a copy of c that renders text in m's language, for parts of a

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 
+	"chibo/flows/chat"
 	"chibo/flows/export"
 	"chibo/locales"
 	"chibo/storage"
@@ -53,7 +54,7 @@ func (e *ErrExport) Error() string { return "export: " + e.MsgID }
 
 // Export makes the files of req in lang, as the command line asks them: the
 // operator may export any cell. Nothing stored changes.
-func (e *Engine) Export(tx *storage.Tx, lang string, req ExportRequest) ([]Document, error) {
+func (e *Engine) Export(tx *storage.Tx, lang string, req ExportRequest) ([]chat.Document, error) {
 	c := &Ctx{E: e, Tx: tx, Now: e.Cfg.Now(), Lang: lang}
 	cell, err := tx.Cell(req.CellID)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -68,7 +69,7 @@ func (e *Engine) Export(tx *storage.Tx, lang string, req ExportRequest) ([]Docum
 // tr is the export package's translator in the reader's language.
 func (c *Ctx) Tr() export.T { return c.T }
 
-func MakeExport(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error) {
+func MakeExport(c *Ctx, cell *storage.Cell, req ExportRequest) ([]chat.Document, error) {
 	zone := c.CellZone(cell)
 	if req.Year == 0 {
 		req.Year = c.Now.In(zone).Year()
@@ -88,22 +89,22 @@ func MakeExport(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, erro
 
 // TableFiles is one table (and more sheets) as the file req asks: CSV of
 // the first, or an Excel workbook of all, named base.
-func TableFiles(c *Ctx, req ExportRequest, base string, tb *export.Table, extra ...*export.Table) ([]Document, error) {
+func TableFiles(c *Ctx, req ExportRequest, base string, tb *export.Table, extra ...*export.Table) ([]chat.Document, error) {
 	t := c.Tr()
 	if req.Format == FormatCSV {
-		return []Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.TableCSV(t, tb)}}, nil
+		return []chat.Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.TableCSV(t, tb)}}, nil
 	}
 	data, err := export.Workbook(t, append([]*export.Table{tb}, extra...)...)
 	if err != nil {
 		return nil, err
 	}
-	return []Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
+	return []chat.Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
 }
 
 // ---- the chart after a meeting closes ----
 
 // Draw draws d.Draw into d.Data from the records in tx.
-func (e *Engine) Draw(tx *storage.Tx, d *Document) error {
+func (e *Engine) Draw(tx *storage.Tx, d *chat.Document) error {
 	if d.Draw == nil {
 		return nil
 	}

@@ -16,9 +16,9 @@ var helpGroups = []struct {
 	TitleID  string
 	Commands []string
 }{
-	{"help.g_meetings", []string{"meeting", "attendance", "code"}},
+	{"help.g_meetings", []string{"meeting", "attendance", "code", "tasks"}},
 	{"help.g_members", []string{"members", "invite", "status", "faraway", "away"}},
-	{"help.g_faraway", []string{"board", "checkinsettings", "checkin"}},
+	{"help.g_faraway", []string{"board", "checkinsettings", "checkin", "fargroup"}},
 	{"help.g_residence", []string{"residence"}},
 	{"help.g_books", []string{"export", "audit", "linkgroup"}},
 	{"help.g_admin", []string{"newcell", "secinvite"}},

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -28,9 +29,9 @@ type (
 	// and returns where it stopped and whether it is done for the day.
 	RetainFunc func(c *Ctx, after uint64) (last uint64, done bool, err error)
 	// ExportFunc makes the files of one kind of export of cell.
-	ExportFunc func(c *Ctx, cell *storage.Cell, req ExportRequest) ([]Document, error)
+	ExportFunc func(c *Ctx, cell *storage.Cell, req ExportRequest) ([]chat.Document, error)
 	// DrawFunc draws a picture from the records at delivery.
-	DrawFunc func(c *Ctx, d *Drawing) ([]byte, error)
+	DrawFunc func(c *Ctx, d *chat.Drawing) ([]byte, error)
 	// AuditFunc puts one kind of audit entry into words.
 	AuditFunc func(c *Ctx, e *storage.AuditEntry) AuditView
 	// PayloadFunc handles a /start payload or a typed text before commands;
@@ -68,6 +69,8 @@ type hooks struct {
 	figures    []figureSource // the commune's view (figures.go)
 	guests     []GuestsFunc
 	summary    SummaryFunc
+	meeting    meetingHooks
+	orgExports map[string]OrgExportFunc
 }
 
 // MyData adds a section to /mydata; sections are shown by rank.
@@ -156,7 +159,7 @@ func (e *Engine) exportOf(what string) (ExportFunc, bool) {
 	return f, ok
 }
 
-func (e *Engine) draw(c *Ctx, d *Drawing) ([]byte, error) {
+func (e *Engine) draw(c *Ctx, d *chat.Drawing) ([]byte, error) {
 	f, ok := e.Hooks.drawers[d.Kind]
 	if !ok {
 		return nil, fmt.Errorf("unknown drawing %q", d.Kind)

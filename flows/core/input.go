@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -86,6 +87,9 @@ var FlowTitles = map[string]string{
 	"cqcomment":  "commune.flow_cqcomment",
 	"gbreport":   "commune.flow_gbreport",
 	"gbconc":     "commune.flow_gbconc",
+	"task":       "flow.task",
+	"fargroup":   "flow.fargroup",
+	"fgcontact":  "flow.fgcontact",
 }
 
 // sayLeft tells the person that the conversation in progress was left for
@@ -112,12 +116,12 @@ func (e *Engine) reshowMenu(c *Ctx) (bool, error) {
 	if len(o.Choices) == 0 || c.Now.Sub(o.At) > e.Cfg.ConvTTL {
 		return false, nil
 	}
-	var rows [][]Button
+	var rows [][]chat.Button
 	for _, ch := range o.Choices {
 		if strings.HasPrefix(ch.Data, "c:") {
 			return false, nil // a question's buttons, whose conversation is gone
 		}
-		rows = append(rows, []Button{{Label: ch.Label, Data: ch.Data}})
+		rows = append(rows, []chat.Button{{Label: ch.Label, Data: ch.Data}})
 	}
 	c.Reply(c.T("input.pick_from_menu"), rows...)
 	return true, nil

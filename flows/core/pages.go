@@ -4,74 +4,100 @@ import (
 	"errors"
 	"strconv"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
-// Telegram refuses an inline keyboard of more than 100 buttons or more
-// than 8 in a row ("reply markup is too long"). A longer list, such as the
-// roll of a large cell, is shown a page at a time, with buttons to turn the
-// page; the whole list is kept in the chat's offer.
-const (
-	MaxButtons = 100
-	MaxPerRow  = 8
-	PageSize   = 48
-)
+// A list of choices longer than a messenger takes in one message (its
+// Caps: buttons in all and in a row), such as the roll of a large cell, is
+// shown a page at a time, with buttons to turn the page; the whole list is
+// kept in the chat's offer.
+//
+// PageSize is how many choices a page shows where the messenger takes them
+// (fewer where it does not: pageSize).
+const PageSize = 48
+
+// navButtons is how many buttons turn pages: back and on.
+const navButtons = 2
 
 // pageSet is a list of choices too long for one keyboard.
 type pageSet struct {
-	all    []Button
+	all    []chat.Button
 	perRow int
 	page   int
 }
 
-func (e *Engine) registerPages() { e.Action("pg", actPage) }
+func (e *Engine) registerPages() {
+	e.Actions(ActionSet{Journey: "core", Prefix: "k", Actions: map[ActionCode]Action{ActionPage: actPage}})
+}
 
-// paginate shows the first page of a message whose buttons are too many.
-func paginate(c *Ctx, m *Message) {
-	if m.pages != nil {
-		return
-	}
+// paginate shows the first page of a message whose buttons are too many for
+// caps, and returns the whole list; nil when they fit.
+func paginate(c *Ctx, m *chat.Message, caps chat.Caps) *pageSet {
 	all := m.Choices()
-	if len(all) <= MaxButtons && rowsFit(m.Buttons) {
-		return
+	if (caps.MaxButtons == 0 || len(all) <= caps.MaxButtons) && rowsFit(m.Buttons, caps.MaxPerRow) {
+		return nil
 	}
 	perRow := 1
 	if len(m.Buttons) > 0 {
-		perRow = min(max(len(m.Buttons[0]), 1), MaxPerRow)
+		perRow = max(len(m.Buttons[0]), 1)
 	}
-	m.pages = &pageSet{all: all, perRow: perRow}
-	m.Buttons = c.page(m.pages)
+	if caps.MaxPerRow > 0 {
+		perRow = min(perRow, caps.MaxPerRow)
+	}
+	p := &pageSet{all: all, perRow: perRow}
+	m.Buttons = c.page(p, caps)
+	return p
 }
 
-func rowsFit(rows [][]Button) bool {
+func rowsFit(rows [][]chat.Button, most int) bool {
 	for _, r := range rows {
-		if len(r) > MaxPerRow {
+		if most > 0 && len(r) > most {
 			return false
 		}
 	}
 	return true
 }
 
+// pageSize is how many choices a page shows on a messenger that takes caps:
+// PageSize, or as many as leave room for the page-turning buttons, in full
+// rows.
+func pageSize(caps chat.Caps, perRow int) int {
+	n := PageSize
+	if caps.MaxButtons > 0 && n+navButtons > caps.MaxButtons {
+		n = max(caps.MaxButtons-navButtons, 1)
+		if n > perRow {
+			n -= n % perRow
+		}
+	}
+	return n
+}
+
 // page lays out page p.page of the list, with the buttons to turn pages.
-func (c *Ctx) page(p *pageSet) [][]Button {
-	from := p.page * PageSize
-	to := min(from+PageSize, len(p.all))
-	var rows [][]Button
+func (c *Ctx) page(p *pageSet, caps chat.Caps) [][]chat.Button {
+	size := pageSize(caps, p.perRow)
+	from := p.page * size
+	to := min(from+size, len(p.all))
+	var rows [][]chat.Button
 	for i := from; i < to; i++ {
 		if (i-from)%p.perRow == 0 {
 			rows = append(rows, nil)
 		}
 		rows[len(rows)-1] = append(rows[len(rows)-1], p.all[i])
 	}
-	var nav []Button
+	var nav []chat.Button
 	if p.page > 0 {
-		nav = append(nav, ActionButton(c.T("btn.prev_page"), "pg", strconv.Itoa(p.page-1)))
+		nav = append(nav, ActionButton(c.T("btn.prev_page"), ActionPage, strconv.Itoa(p.page-1)))
 	}
 	if to < len(p.all) {
-		nav = append(nav, ActionButton(c.T("btn.next_page", "Page", p.page+2, "Pages", (len(p.all)+PageSize-1)/PageSize), "pg", strconv.Itoa(p.page+1)))
+		nav = append(nav, ActionButton(c.T("btn.next_page", "Page", p.page+2, "Pages", (len(p.all)+size-1)/size), ActionPage, strconv.Itoa(p.page+1)))
 	}
-	if len(nav) > 0 {
-		rows = append(rows, nav)
+	for len(nav) > 0 {
+		n := len(nav)
+		if caps.MaxPerRow > 0 {
+			n = min(n, caps.MaxPerRow)
+		}
+		rows, nav = append(rows, nav[:n]), nav[n:]
 	}
 	return rows
 }
@@ -80,7 +106,8 @@ func (c *Ctx) page(p *pageSet) [][]Button {
 func actPage(c *Ctx, args string) error {
 	n, err := strconv.Atoi(args)
 	o, oerr := c.Tx.Offer(c.Ev.Transport, c.Ev.Chat)
-	if errors.Is(oerr, storage.ErrNotFound) || (oerr == nil && len(o.All) == 0) || err != nil || n < 0 || n*PageSize >= max(len(o.All), 1) {
+	caps := c.E.Caps(c.Ev.Transport)
+	if errors.Is(oerr, storage.ErrNotFound) || (oerr == nil && len(o.All) == 0) || err != nil || n < 0 || n*pageSize(caps, max(o.PerRow, 1)) >= max(len(o.All), 1) {
 		c.Say("err.stale_button")
 		return nil
 	}
@@ -89,10 +116,13 @@ func actPage(c *Ctx, args string) error {
 	}
 	p := &pageSet{perRow: max(o.PerRow, 1), page: n}
 	for _, ch := range o.All {
-		p.all = append(p.all, Button{Label: ch.Label, Data: ch.Data})
+		p.all = append(p.all, chat.Button{Label: ch.Label, Data: ch.Data})
 	}
-	m := Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Group: c.Ev.ChatKind == ChatGroup, Text: o.Text,
-		Buttons: c.page(p), EditMessageID: c.Ev.MessageID, RecipientID: c.MeID(), pages: p}
-	c.Emit(m)
+	c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Group: c.Ev.ChatKind == chat.ChatGroup, Text: o.Text,
+		Buttons: c.page(p, caps), EditMessageID: c.Ev.MessageID, RecipientID: c.MeID()})
+	if c.pages == nil {
+		c.pages = map[int]*pageSet{}
+	}
+	c.pages[len(c.Out)-1] = p
 	return nil
 }

@@ -3,7 +3,6 @@ package core
 import (
 	"chibo/storage"
 	"fmt"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,13 +10,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/runes"
-	"golang.org/x/text/transform"
 	"golang.org/x/text/unicode/norm"
 )
-
-// MaxTextLen is the longest text chibo reads (Telegram's own message limit).
-const MaxTextLen = 4096
 
 // MaxNameLen is the longest full name chibo stores, in characters.
 const MaxNameLen = 100
@@ -44,22 +38,9 @@ func NormalizeText(s string) string {
 }
 
 // FoldForSearch lowercases s and strips its diacritics, so "Nguyen Van A"
-// finds "Nguyễn Văn A" (đ becomes d).
-func FoldForSearch(s string) string {
-	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, s)
-	if err != nil {
-		out = s
-	}
-	out = strings.Map(func(r rune) rune {
-		switch r {
-		case 'đ', 'Đ':
-			return 'd'
-		}
-		return unicode.ToLower(r)
-	}, out)
-	return strings.Join(strings.Fields(out), " ")
-}
+// finds "Nguyễn Văn A" (đ becomes d). It is the folding of storage's index
+// of names (storage.Fold).
+func FoldForSearch(s string) string { return storage.Fold(s) }
 
 // CleanName validates a full name: letters (any script), spaces and a few
 // marks, 2 to MaxNameLen characters. It returns the name with single spaces.
@@ -247,20 +228,6 @@ func dayOfMonthFrom(day, month, year, step int, zone *time.Location) time.Time {
 // now, so it is never in the past.
 func ExampleDate(now time.Time, zone *time.Location) string {
 	return now.In(zone).AddDate(0, 0, 7).Format("02/01/2006")
-}
-
-// deepLinkToken recognises a pasted invite link (https://t.me/<bot>?start=X)
-// and returns its token.
-func DeepLinkToken(text string) (string, bool) {
-	if !strings.HasPrefix(text, "https://t.me/") && !strings.HasPrefix(text, "t.me/") {
-		return "", false
-	}
-	u, err := url.Parse(text)
-	if err != nil {
-		return "", false
-	}
-	tok := u.Query().Get("start")
-	return tok, tok != ""
 }
 
 func CkShorten(s string, n int) string {

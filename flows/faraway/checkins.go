@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -41,14 +42,11 @@ func registerCheckins(e *core.Engine) {
 	e.Command(&core.Command{Name: "board", Need: core.NeedGroupLeader, PrivateOnly: true, HelpID: "board.help", MenuID: "board.menu", Run: runBoard})
 	e.Command(&core.Command{Name: "faraway", Need: core.NeedLeader, PrivateOnly: true, HelpID: "faraway.help", MenuID: "faraway.menu", Run: runFarAway})
 	e.Command(&core.Command{Name: "checkinsettings", Need: core.NeedLeader, PrivateOnly: true, HelpID: "ckset.help", MenuID: "ckset.menu", Run: runCheckinSettings})
-	e.Action("cks", checkinSettingsAction)
-	e.Action("ck", actionCheckin)
-	e.Action("bx", actionBoardExport)
-	e.Action("bh", actionBoardHistory)
-	e.Register(&core.Flow{Name: "checkin", Need: core.NeedMember, Steps: map[string]core.Step{
-		"field":  {Ask: askCheckinField, Answer: answerCheckinField},
-		"review": {Ask: askCheckinReview, Answer: answerCheckinReview},
-	}})
+	e.Register(&core.Flow{Name: "checkin", Need: core.NeedMember, First: ckField, State: func() any { return &ckForm{} },
+		Steps: map[core.StepName]core.Step{
+			ckField:  {Ask: askCheckinField, Answer: answerCheckinField, Next: []core.StepName{ckField, ckReview}},
+			ckReview: {Ask: askCheckinReview, Answer: answerCheckinReview, Next: []core.StepName{ckField}},
+		}})
 	registerFarAway(e)
 	registerFarAwayRequest(e)
 	e.DueSource("checkins", dueCheckins)
@@ -443,10 +441,10 @@ func runCheckin(c *core.Ctx, _ string) error {
 	}
 	if cur != nil {
 		text := c.T("checkins.current", "Month", p.Label(), "Date", c.Date(cur.Updated), "Summary", ckSummary(c, form, cur.Period, cur.Answers))
-		rows := [][]core.Button{{core.ActionButton(c.T("checkins.btn_history"), "bh", fmt.Sprint(c.Me.ID))}}
+		rows := [][]chat.Button{{core.ActionButton(c.T("checkins.btn_history"), codeBoardHistory, fmt.Sprint(c.Me.ID))}}
 		if st == stateOpen {
 			text += "\n" + c.T("checkins.can_correct", "Date", c.Date(r.fixUntil(p, c.Now)))
-			rows = append([][]core.Button{{core.ActionButton(c.T("checkins.btn_correct"), "ck", "e:"+p.String())}}, rows...)
+			rows = append([][]chat.Button{{core.ActionButton(c.T("checkins.btn_correct"), codeCheckin, "e:"+p.String())}}, rows...)
 		} else {
 			text += "\n" + c.T("checkins.no_corrections")
 		}
@@ -478,13 +476,13 @@ func nameOrEmpty(c *core.Ctx) string {
 	return c.Me.Name
 }
 
-func checkinButtons(c *core.Ctx, p core.Period, prev *storage.Checkin) [][]core.Button {
+func checkinButtons(c *core.Ctx, p core.Period, prev *storage.Checkin) [][]chat.Button {
 	if prev == nil {
-		return [][]core.Button{{core.ActionButton(c.T("checkins.btn_start"), "ck", "n:"+p.String())}}
+		return [][]chat.Button{{core.ActionButton(c.T("checkins.btn_start"), codeCheckin, "n:"+p.String())}}
 	}
-	return [][]core.Button{
-		{core.ActionButton(c.T("checkins.btn_same"), "ck", "s:"+p.String())},
-		{core.ActionButton(c.T("checkins.btn_changed"), "ck", "n:"+p.String())},
+	return [][]chat.Button{
+		{core.ActionButton(c.T("checkins.btn_same"), codeCheckin, "s:"+p.String())},
+		{core.ActionButton(c.T("checkins.btn_changed"), codeCheckin, "n:"+p.String())},
 	}
 }
 
@@ -583,25 +581,23 @@ func saidSaved(c *core.Ctx, r ckRules, p core.Period, ck *storage.Checkin) {
 // startCheckinForm asks the whole form. Last month's answers are one tap
 // away, but not its dues: a new month's dues are a new answer.
 func startCheckinForm(c *core.Ctx, form *storage.CheckinTemplate, p core.Period, prev map[string]string, correcting bool) error {
-	data := map[string]string{"p": p.String(), "i": "0"}
+	st := &ckForm{Period: p.String(), Prev: map[string]string{}, Fix: correcting}
 	for k, v := range prev {
-		data["prev."+k] = v
+		st.Prev[k] = v
 	}
 	if !correcting {
 		for _, i := range duesFields(form) {
-			delete(data, "prev."+form.Fields[i].Key)
+			delete(st.Prev, form.Fields[i].Key)
 		}
 	}
-	if correcting {
-		data["fix"] = "1"
-	}
-	return c.Start("checkin", "field", data)
+	return c.StartWith("checkin", ckField, st)
 }
 
 // formContext loads what a form step needs, or reports (with a message,
 // ending the flow) that the period no longer takes answers.
 func formContext(c *core.Ctx) (ckRules, *storage.CheckinTemplate, core.Period, bool, error) {
-	p, ok := core.ParsePeriod(c.Data()["p"])
+	ck := core.StateOf[ckForm](c)
+	p, ok := core.ParsePeriod(ck.Period)
 	r, found, err := ckMemberRules(c, c.Me)
 	if err != nil {
 		return ckRules{}, nil, p, false, err
@@ -612,7 +608,7 @@ func formContext(c *core.Ctx) (ckRules, *storage.CheckinTemplate, core.Period, b
 		return r, nil, p, false, nil
 	}
 	st := r.state(c.Me, p, c.Now)
-	if st == stateLate && c.Data()["fix"] == "1" {
+	if st == stateLate && ck.Fix {
 		c.Say("checkins.no_corrections")
 		c.End()
 		return r, nil, p, false, nil
@@ -627,8 +623,8 @@ func formContext(c *core.Ctx) (ckRules, *storage.CheckinTemplate, core.Period, b
 }
 
 func fieldIndex(c *core.Ctx, form *storage.CheckinTemplate) int {
-	i, err := strconv.Atoi(c.Data()["i"])
-	if err != nil || i < 0 || i >= len(form.Fields) {
+	i := core.StateOf[ckForm](c).Index
+	if i < 0 || i >= len(form.Fields) {
 		return 0
 	}
 	return i
@@ -641,13 +637,14 @@ func askCheckinField(c *core.Ctx) error {
 	}
 	i := fieldIndex(c, form)
 	f := form.Fields[i]
-	if c.Data()["why"] == f.Key {
+	ck := core.StateOf[ckForm](c)
+	if ck.Why == f.Key {
 		c.Ask(c.T("dues.q_checkin_reason", "Month", p.Label()), 1)
 		return nil
 	}
 	q := fieldQuestion(c, f, p)
 	switch {
-	case f.Kind == "place" && c.Data()["lat"] != "":
+	case f.Kind == "place" && ck.Lat != nil:
 		q = c.T("checkins.q_place_after_location")
 	case f.Key == "place" && len(f.Label) == 0 && !r.s.PreciseLocation:
 		// The cell keeps province and commune only (no district level since 1/7/2025): no point offering to
@@ -655,11 +652,11 @@ func askCheckinField(c *core.Ctx) error {
 		q = c.T("checkins.q_place_coarse")
 	}
 	text := c.T("checkins.progress", "N", i+1, "Total", len(form.Fields)) + "\n" + q
-	if c.Data()["same"] == "1" {
+	if ck.Same {
 		text = c.T("dues.same_kept", "Month", p.Label()) + "\n" + q
 	}
 	var opts []core.Opt
-	if prev, ok := c.Data()["prev."+f.Key]; ok && (prev != "" || f.Optional) {
+	if prev, ok := ck.Prev[f.Key]; ok && (prev != "" || f.Optional) {
 		opts = append(opts, core.Opt{Label: c.T("checkins.btn_keep", "Value", core.CkShorten(answerText(c, f, prev), 32)), Value: "="})
 	}
 	switch f.Kind {
@@ -689,7 +686,7 @@ func askCheckinField(c *core.Ctx) error {
 	return nil
 }
 
-func answerCheckinField(c *core.Ctx, in core.Input) (string, error) {
+func answerCheckinField(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, form, p, ok, err := formContext(c)
 	if !ok {
 		return "", err
@@ -701,25 +698,27 @@ func answerCheckinField(c *core.Ctx, in core.Input) (string, error) {
 		return "", err
 	}
 	if v == nil { // a location was kept, or a reason is still to be typed
-		return "field", nil
+		return ckField, nil
 	}
-	c.Data()["a."+f.Key] = *v
-	if c.Data()["same"] == "1" { // only the dues were asked: save at once
+	ck := core.StateOf[ckForm](c)
+	ck.answer(f.Key, *v)
+	if ck.Same { // only the dues were asked: save at once
 		return "", saveCheckin(c, r, form, p)
 	}
 	if i+1 < len(form.Fields) {
-		c.Data()["i"] = strconv.Itoa(i + 1)
-		return "field", nil
+		ck.Index = i + 1
+		return ckField, nil
 	}
-	return "review", nil
+	return ckReview, nil
 }
 
 // readField reads the answer to field f. It returns nil (and no error) when
 // the answer was a location that was kept and the field still needs text.
 func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in core.Input) (*string, error) {
 	val := func(s string) (*string, error) { return &s, nil }
+	ck := core.StateOf[ckForm](c)
 	if in.Choice == "=" {
-		if prev, ok := c.Data()["prev."+f.Key]; ok {
+		if prev, ok := ck.Prev[f.Key]; ok {
 			return val(prev)
 		}
 		return nil, core.Invalid("err.choose_option")
@@ -737,8 +736,7 @@ func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in
 		if !r.s.PreciseLocation {
 			return nil, core.Invalid("checkins.location_coarse_only")
 		}
-		c.Data()["lat"] = strconv.FormatFloat(in.Location.Lat, 'f', 6, 64)
-		c.Data()["lon"] = strconv.FormatFloat(in.Location.Lon, 'f', 6, 64)
+		ck.locate(in.Location.Lat, in.Location.Lon)
 		return nil, nil
 	}
 	switch f.Kind {
@@ -756,7 +754,7 @@ func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in
 		}
 		return nil, core.Invalid("err.choose_option")
 	case "dues":
-		if c.Data()["why"] == f.Key {
+		if ck.Why == f.Key {
 			if in.Choice != "" {
 				return nil, core.Invalid("dues.err_reason")
 			}
@@ -764,14 +762,14 @@ func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in
 			if err != nil {
 				return nil, err
 			}
-			delete(c.Data(), "why")
+			ck.Why = ""
 			return val("no:" + reason)
 		}
 		switch in.Choice {
 		case "leader", "secretary", "no":
 			return val(in.Choice)
 		case "why":
-			c.Data()["why"] = f.Key
+			ck.Why = f.Key
 			return nil, nil
 		}
 		if in.Text == "" {
@@ -835,7 +833,7 @@ func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in
 func formAnswers(c *core.Ctx, form *storage.CheckinTemplate) map[string]string {
 	a := map[string]string{}
 	for _, f := range form.Fields {
-		a[f.Key] = c.Data()["a."+f.Key]
+		a[f.Key] = core.StateOf[ckForm](c).Answers[f.Key]
 	}
 	return a
 }
@@ -851,18 +849,22 @@ func askCheckinReview(c *core.Ctx) error {
 	return nil
 }
 
-func answerCheckinReview(c *core.Ctx, in core.Input) (string, error) {
+func answerCheckinReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, form, p, ok, err := formContext(c)
 	if !ok {
 		return "", err
 	}
 	switch in.Choice {
 	case "redo":
-		for _, f := range form.Fields {
-			c.Data()["prev."+f.Key] = c.Data()["a."+f.Key]
+		ck := core.StateOf[ckForm](c)
+		if ck.Prev == nil {
+			ck.Prev = map[string]string{}
 		}
-		c.Data()["i"] = "0"
-		return "field", nil
+		for _, f := range form.Fields {
+			ck.Prev[f.Key] = ck.Answers[f.Key]
+		}
+		ck.Index = 0
+		return ckField, nil
 	case "send":
 	default:
 		return "", core.Invalid("err.choose_option")
@@ -881,7 +883,8 @@ func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.P
 	}
 	ck := &storage.Checkin{MemberID: c.Me.ID, CellID: r.cell.ID, Period: p.String(), At: c.Now, Updated: c.Now,
 		Late: st == stateLate, Answers: formAnswers(c, form)}
-	if old != nil && c.Data()["same"] == "1" { // sent meanwhile from another chat
+	state := core.StateOf[ckForm](c)
+	if old != nil && state.Same { // sent meanwhile from another chat
 		c.Say("checkins.already", "Month", p.Label(), "Date", c.Date(old.Updated))
 		c.End()
 		return nil
@@ -895,14 +898,11 @@ func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.P
 		ck.At, ck.Late, ck.Corrections = old.At, old.Late, old.Corrections+1
 		ck.Lat, ck.Lon = old.Lat, old.Lon
 	}
-	if r.s.PreciseLocation && c.Data()["lat"] != "" {
-		lat, err1 := strconv.ParseFloat(c.Data()["lat"], 64)
-		lon, err2 := strconv.ParseFloat(c.Data()["lon"], 64)
-		if err1 == nil && err2 == nil {
-			ck.Lat, ck.Lon = &lat, &lon
-		}
+	if r.s.PreciseLocation && state.Lat != nil && state.Lon != nil {
+		lat, lon := *state.Lat, *state.Lon
+		ck.Lat, ck.Lon = &lat, &lon
 	}
-	ck.Same = c.Data()["same"] == "1"
+	ck.Same = state.Same
 	if ck.Same && r.s.PreciseLocation {
 		prev, err := previousCheckin(c.Tx, c.Me.ID, p)
 		if err != nil {
@@ -930,13 +930,13 @@ func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.P
 // startSameCheckin carries last month's answers but the dues, and asks the
 // dues question of the form (index duesAt): one more tap saves the report.
 func startSameCheckin(c *core.Ctx, form *storage.CheckinTemplate, p core.Period, prev *storage.Checkin, duesAt int) error {
-	data := map[string]string{"p": p.String(), "i": strconv.Itoa(duesAt), "same": "1"}
+	st := &ckForm{Period: p.String(), Index: duesAt, Same: true}
 	for _, f := range form.Fields {
 		if f.Kind != "dues" {
-			data["a."+f.Key] = prev.Answers[f.Key]
+			st.answer(f.Key, prev.Answers[f.Key])
 		}
 	}
-	return c.Start("checkin", "field", data)
+	return c.StartWith("checkin", ckField, st)
 }
 
 // forgetCheckins returns the longer answers m gave in check-ins, which

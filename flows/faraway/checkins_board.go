@@ -5,9 +5,11 @@ import (
 	"chibo/flows/members"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -76,6 +78,18 @@ func boardCell(c *core.Ctx) (*storage.Cell, error) {
 }
 
 func runBoard(c *core.Ctx, _ string) error {
+	far, err := c.Tx.LedFarGroups(c.Me.ID)
+	if err != nil {
+		return err
+	}
+	for i := range far {
+		if err := showFarGroupBoard(c, &far[i]); err != nil {
+			return err
+		}
+	}
+	if len(far) > 0 && len(c.Me.LedCells()) == 0 && !leadsCellGroup(c) {
+		return nil // a far group's leader only: its board is all they follow
+	}
 	cell, err := boardCell(c)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("board.not_allowed")
@@ -85,6 +99,15 @@ func runBoard(c *core.Ctx, _ string) error {
 		return err
 	}
 	return showBoard(c, cell)
+}
+
+// leadsCellGroup reports whether the caller leads a group of their own cell.
+func leadsCellGroup(c *core.Ctx) bool {
+	if c.Me.HasRole(c.Me.HomeCellID, storage.RoleGroupLeader) {
+		return true
+	}
+	gs, err := c.Tx.LedGroups(c.Me.ID)
+	return err == nil && slices.ContainsFunc(gs, func(g storage.Group) bool { return g.CellID == c.Me.HomeCellID })
 }
 
 func showBoard(c *core.Ctx, cell *storage.Cell) error {
@@ -131,9 +154,9 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 			}
 		}
 	}
-	var settings []core.Button
+	var settings []chat.Button
 	if c.Me.Leads(cell.ID) {
-		settings = []core.Button{core.ActionButton(c.T("ckset.btn_open"), "cks", fmt.Sprint(cell.ID))}
+		settings = []chat.Button{core.ActionButton(c.T("ckset.btn_open"), codeCheckinSettings, fmt.Sprint(cell.ID))}
 	}
 	if len(shown) == 0 {
 		if settings != nil {
@@ -152,11 +175,11 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 	section("board.section_done", done)
 	section("board.section_late", late)
 	section("board.section_missing", missing)
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	if v.details {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("board.btn_export"), "bx", fmt.Sprintf("%d:%s", cell.ID, p))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_export"), codeBoardExport, fmt.Sprintf("%d:%s", cell.ID, p))})
 		for _, m := range shown {
-			rows = append(rows, []core.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), "bh", fmt.Sprint(m.ID)), members.DuesButton(c, m)})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("board.btn_history", "Name", m.Name), codeBoardHistory, fmt.Sprint(m.ID)), members.DuesButton(c, m)})
 		}
 	}
 	if settings != nil {

@@ -3,11 +3,11 @@ package faraway
 import (
 	"chibo/flows/core"
 	"chibo/flows/members"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -18,20 +18,56 @@ import (
 //	reminder/checkin-silent/<yyyy-mm>/<recipient>      the silent list, to group leader and secretary
 //	flag/checkin-silent/<first silent month>/<member>/<secretary>   once per silent streak
 //	reminder/exemption-end/<yyyy-mm-dd>/<member>/<recipient>
-func dueCheckins(c *core.Ctx) error {
-	for _, id := range c.Tx.PeriodCells() {
-		cell, err := c.Tx.Cell(id)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue // cellMembers of a cell that is gone
+//
+// It looks again at the next reminder, follow-up, deadline or escalation of
+// the period, when the next period opens, or before an exemption or a
+// transfer of one of the cell's members ends.
+func dueCheckins(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	if !c.Tx.HasPeriodMembers(cell.ID) {
+		return time.Time{}, nil
+	}
+	r, err := ckRulesOf(c, cell)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if r.quiet(c.Now) {
+		return core.QuietEnd(c.Now, r.zone, 6*60+30), nil // nothing at night; it goes out at 06:30
+	}
+	cellMembers, err := c.Tx.PeriodMembers(cell.ID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if err := dueCheckinsOfCell(c, r, cellMembers); err != nil {
+		return time.Time{}, err
+	}
+	return r.nextLook(c, cellMembers), nil
+}
+
+// nextLook is the next time after c.Now that the cell's check-ins can have
+// something due.
+func (r ckRules) nextLook(c *core.Ctx, ms []storage.Member) time.Time {
+	next := core.Soonest{After: c.Now}
+	p := r.current(c.Now)
+	for _, q := range []core.Period{p, p.Add(1)} {
+		for k := 0; k <= len(r.s.FollowUps); k++ {
+			next.Add(r.remindAt(q, k))
 		}
-		if err != nil {
-			return err
-		}
-		if err := dueCheckinsOfCell(c, cell); err != nil {
-			return fmt.Errorf("cell %d: %w", cell.ID, err)
+		next.Add(r.deadline(q))
+		next.Add(r.escalateAt(q))
+		next.Add(r.close(q))
+	}
+	for i := range ms {
+		for _, s := range append(ms[i].History, ms[i].Status) {
+			if s.To.IsZero() {
+				continue
+			}
+			end := core.DayStart(s.To.In(r.zone))
+			next.Add(end.AddDate(0, 0, -r.s.ExemptionNoticeDays).Add(time.Duration(r.s.Hour) * time.Hour))
+			next.Add(members.TransferEndNotice(r.zone, r.s.Hour, s))
+			next.Add(end.AddDate(0, 0, 1))
 		}
 	}
-	return nil
+	return next.At
 }
 
 // silentLine is one member in a silent list.
@@ -44,18 +80,8 @@ type silentLine struct {
 // dueCheckinsOfCell looks at the cell's members who are or were away for a
 // period (the only ones who owe check-ins or whose period can end); the
 // secretaries and the form are read only when something is to be sent.
-func dueCheckinsOfCell(c *core.Ctx, cell *storage.Cell) error {
-	r, err := ckRulesOf(c, cell)
-	if err != nil {
-		return err
-	}
-	if r.quiet(c.Now) {
-		return nil // nothing at night; it goes out at 06:30
-	}
-	cellMembers, err := c.Tx.PeriodMembers(cell.ID)
-	if err != nil {
-		return err
-	}
+func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) error {
+	cell := r.cell
 	var secretaries []*storage.Member
 	secsRead := false
 	secs := func() ([]*storage.Member, error) {
@@ -137,7 +163,7 @@ func dueCheckinsOfCell(c *core.Ctx, cell *storage.Cell) error {
 			list = append(list, silentText(rd, l.m.Name, l.months, l.since))
 		}
 		key := fmt.Sprintf("reminder/checkin-silent/%s/%d", p, to.ID)
-		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]core.Button{{core.ActionButton(rd.T("board.btn_open"), "bo", fmt.Sprint(cell.ID))}}, "checkins.silent_list",
+		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]chat.Button{{core.ActionButton(rd.T("board.btn_open"), codeBoardOpen, fmt.Sprint(cell.ID))}}, "checkins.silent_list",
 			"Header", rd.N("checkins.silent_header", len(lines), "Month", p.Label()), "List", strings.Join(list, "\n")); err != nil {
 			return err
 		}

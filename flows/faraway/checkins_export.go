@@ -1,6 +1,7 @@
 package faraway
 
 import (
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/flows/members"
@@ -10,7 +11,7 @@ import (
 	"strings"
 )
 
-func exportCheckins(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core.Document, error) {
+func exportCheckins(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]chat.Document, error) {
 	m, err := checkinMonth(c, cell, req.Month, req.Leader)
 	if err != nil {
 		return nil, err

@@ -19,17 +19,37 @@ import (
 // again with a later end date renews the exemption.
 
 func registerFarAway(e *core.Engine) {
-	e.Action("bo", actionBoardOpen)
-	e.Register(&core.Flow{Name: "faraway", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"member":     {Ask: members.AskStatusMember, Answer: answerFarMember},
-		"province":   {Ask: askFarProvince, Answer: answerFarProvince},
-		"from":       {Ask: askFarFrom, Answer: answerFarFrom},
-		"to":         {Ask: members.AskStatusTo, Answer: answerFarTo},
-		"group":      {Ask: askFarGroup, Answer: answerFarGroup},
-		"exempt":     {Ask: members.AskFarExempt, Answer: answerFarExempt},
-		"resolution": {Ask: askFarResolution, Answer: answerFarResolution},
-		"confirm":    {Ask: askFarConfirm, Answer: answerFarConfirm},
-	}})
+	e.Register(&core.Flow{Name: "faraway", Need: core.NeedLeader, First: members.StepMember, State: func() any { return &farState{} },
+		Steps: map[core.StepName]core.Step{
+			members.StepMember: {Ask: members.AskStatusMember, Answer: answerFarMember, Next: []core.StepName{farProvince}},
+			farProvince:        {Ask: askFarProvince, Answer: answerFarProvince, Next: []core.StepName{members.StepFrom}},
+			members.StepFrom:   {Ask: askFarFrom, Answer: answerFarFrom, Next: []core.StepName{members.StepTo}},
+			members.StepTo:     {Ask: members.AskStatusTo, Answer: answerFarTo, Next: []core.StepName{farGroup}},
+			farGroup:           {Ask: askFarGroup, Answer: answerFarGroup, Next: []core.StepName{members.StepExempt}},
+			members.StepExempt: {Ask: members.AskFarExempt, Answer: answerFarExempt, Next: []core.StepName{farResolution, farConfirm}},
+			farResolution:      {Ask: askFarResolution, Answer: answerFarResolution, Next: []core.StepName{farConfirm}},
+			farConfirm:         {Ask: askFarConfirm, Answer: answerFarConfirm, Next: []core.StepName{}},
+		}})
+}
+
+// The steps of /faraway of its own; the others are the status steps.
+const (
+	farProvince   core.StepName = "province"
+	farGroup      core.StepName = "group"
+	farResolution core.StepName = "resolution"
+	farConfirm    core.StepName = "confirm"
+)
+
+// farState is what /faraway carries: the status form (whose Exempt is "1"
+// when granted) and the far-away record. Its JSON keys are those of the map
+// kept before typed state.
+type farState struct {
+	members.StatusForm
+	Province    string   `json:"province,omitempty"`
+	OldProvince string   `json:"old_province,omitempty"` // the record's, offered to keep
+	OldFrom     core.Day `json:"old_from,omitempty"`     // the status's, offered to keep
+	Group       uint64   `json:"group,string,omitempty"`
+	Resolution  string   `json:"resolution,omitempty"`
 }
 
 func runFarAway(c *core.Ctx, _ string) error {
@@ -37,14 +57,14 @@ func runFarAway(c *core.Ctx, _ string) error {
 	if !c.Me.Leads(id) {
 		id = c.Me.LedCells()[0]
 	}
-	return c.Start("faraway", "member", map[string]string{"cell": fmt.Sprint(id)})
+	return c.StartWith("faraway", members.StepMember, &farState{StatusForm: members.StatusForm{Cell: id}})
 }
 
-func answerFarMember(c *core.Ctx, in core.Input) (string, error) {
+func answerFarMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := members.AnswerStatusMember(c, in); err != nil {
 		return "", err
 	}
-	return "province", nil
+	return farProvince, nil
 }
 
 func askFarProvince(c *core.Ctx) error {
@@ -55,17 +75,18 @@ func askFarProvince(c *core.Ctx) error {
 	}
 	var opts []core.Opt
 	if fa, err := c.Tx.FarAway(m.ID); err == nil && fa.Province != "" {
-		c.Data()["old_province"] = fa.Province
+		core.StateOf[farState](c).OldProvince = fa.Province
 		opts = append(opts, core.Opt{Label: c.T("checkins.btn_keep", "Value", core.CkShorten(fa.Province, 32)), Value: "="})
 	}
 	c.Ask(c.T("faraway.ask_province", "Name", m.Name, "Current", c.StatusLine(m.StatusOn(c.Now))), 1, opts...)
 	return nil
 }
 
-func answerFarProvince(c *core.Ctx, in core.Input) (string, error) {
-	if in.Choice == "=" && c.Data()["old_province"] != "" {
-		c.Data()["province"] = c.Data()["old_province"]
-		return "from", nil
+func answerFarProvince(c *core.Ctx, in core.Input) (core.StepName, error) {
+	st := core.StateOf[farState](c)
+	if in.Choice == "=" && st.OldProvince != "" {
+		st.Province = st.OldProvince
+		return members.StepFrom, nil
 	}
 	if in.Text == "" {
 		return "", core.Invalid("faraway.err_province")
@@ -74,33 +95,33 @@ func answerFarProvince(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.Data()["province"] = s
-	return "from", nil
+	st.Province = s
+	return members.StepFrom, nil
 }
 
 func askFarFrom(c *core.Ctx) error {
 	opts := []core.Opt{{Label: c.T("status.btn_today"), Value: "today"}}
 	if m, err := members.StatusMember(c); err == nil && m.Status.Kind == storage.StatusFarAway && !m.Status.From.IsZero() {
-		c.Data()["old_from"] = m.Status.From.In(c.Zone()).Format("2006-01-02")
+		core.StateOf[farState](c).OldFrom = core.DayOf(m.Status.From.In(c.Zone()))
 		opts = append([]core.Opt{{Label: c.T("checkins.btn_keep", "Value", c.Date(m.Status.From)), Value: "="}}, opts...)
 	}
 	c.Ask(c.T("status.ask_from", "Example", c.Date(c.Now)), 1, opts...)
 	return nil
 }
 
-func answerFarFrom(c *core.Ctx, in core.Input) (string, error) {
-	if in.Choice == "=" && c.Data()["old_from"] != "" {
-		c.Data()["from"] = c.Data()["old_from"]
-		return "to", nil
+func answerFarFrom(c *core.Ctx, in core.Input) (core.StepName, error) {
+	if st := core.StateOf[farState](c); in.Choice == "=" && st.OldFrom != "" {
+		st.From = st.OldFrom
+		return members.StepTo, nil
 	}
 	return members.AnswerStatusFrom(c, in)
 }
 
-func answerFarTo(c *core.Ctx, in core.Input) (string, error) {
+func answerFarTo(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := members.AnswerStatusTo(c, in); err != nil {
 		return "", err
 	}
-	return "group", nil
+	return farGroup, nil
 }
 
 func askFarGroup(c *core.Ctx) error {
@@ -128,7 +149,7 @@ func askFarGroup(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarGroup(c *core.Ctx, in core.Input) (string, error) {
+func answerFarGroup(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cellID, err := members.StatusCell(c)
 	if err != nil {
 		return "", err
@@ -146,19 +167,19 @@ func answerFarGroup(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	c.Data()["group"] = fmt.Sprint(id)
-	return "exempt", nil
+	core.StateOf[farState](c).Group = id
+	return members.StepExempt, nil
 }
 
-func answerFarExempt(c *core.Ctx, in core.Input) (string, error) {
+func answerFarExempt(c *core.Ctx, in core.Input) (core.StepName, error) {
+	st := core.StateOf[farState](c)
 	switch in.Choice {
 	case "yes":
-		c.Data()["exempt"] = "1"
-		return "resolution", nil
+		st.Exempt = "1"
+		return farResolution, nil
 	case "no":
-		c.Data()["exempt"] = ""
-		delete(c.Data(), "resolution")
-		return "confirm", nil
+		st.Exempt, st.Resolution = "", ""
+		return farConfirm, nil
 	}
 	return "", core.Invalid("err.choose_option")
 }
@@ -168,13 +189,13 @@ func askFarResolution(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarResolution(c *core.Ctx, in core.Input) (string, error) {
+func answerFarResolution(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["resolution"] = r
-	return "confirm", nil
+	core.StateOf[farState](c).Resolution = r
+	return farConfirm, nil
 }
 
 // farAwayMark is what marking a member as working far away records, from
@@ -190,11 +211,9 @@ type farAwayMark struct {
 
 // pendingMark is the marking the /faraway flow has gathered.
 func pendingMark(c *core.Ctx) farAwayMark {
-	from, _ := c.StoredDate("from")
-	to, _ := c.StoredDate("to")
-	group, _ := strconv.ParseUint(c.Data()["group"], 10, 64)
-	return farAwayMark{Province: c.Data()["province"], From: from, To: to, GroupID: group,
-		Exempt: c.Data()["exempt"] == "1", Resolution: c.Data()["resolution"]}
+	st := core.StateOf[farState](c)
+	return farAwayMark{Province: st.Province, From: c.Time(st.From), To: c.Time(st.To), GroupID: st.Group,
+		Exempt: st.Exempt == "1", Resolution: st.Resolution}
 }
 
 // farSummary describes a marking of m.
@@ -263,7 +282,7 @@ func askFarConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerFarConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerFarConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}
@@ -285,8 +304,7 @@ func answerFarConfirm(c *core.Ctx, in core.Input) (string, error) {
 
 // farRules is the check-in rules of the flow's cell, defaults on failure.
 func farRules(c *core.Ctx) ckRules {
-	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	if cell, err := c.Tx.Cell(cellID); err == nil {
+	if cell, err := c.Tx.Cell(core.StateOf[farState](c).Cell); err == nil {
 		if r, err := ckRulesOf(c, cell); err == nil {
 			return r
 		}

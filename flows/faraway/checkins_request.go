@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -28,39 +29,49 @@ import (
 
 func registerFarAwayRequest(e *core.Engine) {
 	e.Command(&core.Command{Name: "away", Need: core.NeedMember, PrivateOnly: true, HelpID: "awayreq.help", MenuID: "awayreq.menu", Run: runAwayRequest})
-	e.Action("fq", actionFarAwayDecide)
-	e.Register(&core.Flow{Name: "awayreq", Need: core.NeedMember, Steps: map[string]core.Step{
-		"province": {Ask: askAwayProvince, Answer: answerAwayProvince},
-		"from":     {Ask: members.AskStatusFrom, Answer: members.AnswerStatusFrom},
-		"to":       {Ask: askAwayTo, Answer: answerAwayTo},
-		"exempt":   {Ask: askAwayExempt, Answer: answerAwayExempt},
-		"reason":   {Ask: askAwayReason, Answer: answerAwayReason},
-		"confirm":  {Ask: askAwayConfirm, Answer: answerAwayConfirm},
-	}})
-	e.Register(&core.Flow{Name: "awayrefuse", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"reason": {Ask: askRefuseReason, Answer: answerRefuseReason},
-	}})
+	// The request carries what /faraway does (farState), without a group
+	// or resolution; its Exempt is "1" when asked for.
+	e.Register(&core.Flow{Name: "awayreq", Need: core.NeedMember, First: farProvince, State: func() any { return &farState{} },
+		Steps: map[core.StepName]core.Step{
+			farProvince:        {Ask: askAwayProvince, Answer: answerAwayProvince, Next: []core.StepName{members.StepFrom}},
+			members.StepFrom:   {Ask: members.AskStatusFrom, Answer: members.AnswerStatusFrom, Next: []core.StepName{members.StepTo}},
+			members.StepTo:     {Ask: askAwayTo, Answer: answerAwayTo, Next: []core.StepName{members.StepExempt}},
+			members.StepExempt: {Ask: askAwayExempt, Answer: answerAwayExempt, Next: []core.StepName{members.StepReason, farConfirm}},
+			members.StepReason: {Ask: askAwayReason, Answer: answerAwayReason, Next: []core.StepName{farConfirm}},
+			farConfirm:         {Ask: askAwayConfirm, Answer: answerAwayConfirm, Next: []core.StepName{}},
+		}})
+	e.Register(&core.Flow{Name: "awayrefuse", Need: core.NeedLeader, First: members.StepReason, State: func() any { return &refuseState{} },
+		Steps: map[core.StepName]core.Step{
+			members.StepReason: {Ask: askRefuseReason, Answer: answerRefuseReason, Next: []core.StepName{}},
+		}})
+}
+
+// refuseState is what refusing a request carries: whose, and which. Its
+// JSON keys are those of the map kept before typed state.
+type refuseState struct {
+	Member uint64 `json:"member,string"`
+	Req    string `json:"req"`
 }
 
 func runAwayRequest(c *core.Ctx, _ string) error {
-	return c.Start("awayreq", "province", nil)
+	return c.StartWith("awayreq", farProvince, nil)
 }
 
 func askAwayProvince(c *core.Ctx) error {
 	var opts []core.Opt
 	if fa, err := c.Tx.FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.StatusOn(c.Now).Kind == storage.StatusFarAway {
-		c.Data()["old_province"] = fa.Province
+		core.StateOf[farState](c).OldProvince = fa.Province
 		opts = append(opts, core.Opt{Label: c.T("checkins.btn_keep", "Value", core.CkShorten(fa.Province, 32)), Value: "="})
 	}
 	c.Ask(c.T("awayreq.ask_province"), 1, opts...)
 	return nil
 }
 
-func answerAwayProvince(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayProvince(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := answerFarProvince(c, in); err != nil {
 		return "", err
 	}
-	return "from", nil
+	return members.StepFrom, nil
 }
 
 // askAwayTo asks until when; a member who does not know yet says so, and
@@ -73,20 +84,20 @@ func askAwayTo(c *core.Ctx) error {
 // awayUnknownWords are what a member types for "not known yet", folded.
 var awayUnknownWords = []string{"chua biet", "khong biet", "chua ro", "unknown", "not known", "not known yet", "dont know", "don't know"}
 
-func answerAwayTo(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayTo(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if in.Choice == "unknown" || (in.Choice == "" && slices.Contains(awayUnknownWords, core.FoldForSearch(in.Text))) {
-		delete(c.Data(), "to")
-		return "exempt", nil
+		core.StateOf[farState](c).To = ""
+		return members.StepExempt, nil
 	}
 	if _, err := members.AnswerStatusTo(c, in); err != nil {
 		return "", err
 	}
-	to, _ := c.StoredDate("to")
-	if to.Before(core.DayStart(c.Now.In(c.Zone()))) {
-		delete(c.Data(), "to")
+	st := core.StateOf[farState](c)
+	if to := c.Time(st.To); to.Before(core.DayStart(c.Now.In(c.Zone()))) {
+		st.To = ""
 		return "", core.Invalid("awayreq.err_to_past")
 	}
-	return "exempt", nil
+	return members.StepExempt, nil
 }
 
 func askAwayExempt(c *core.Ctx) error {
@@ -96,15 +107,15 @@ func askAwayExempt(c *core.Ctx) error {
 	return nil
 }
 
-func answerAwayExempt(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayExempt(c *core.Ctx, in core.Input) (core.StepName, error) {
+	st := core.StateOf[farState](c)
 	switch in.Choice {
 	case "yes":
-		c.Data()["exempt"] = "1"
-		return "reason", nil
+		st.Exempt = "1"
+		return members.StepReason, nil
 	case "no":
-		c.Data()["exempt"] = ""
-		delete(c.Data(), "reason")
-		return "confirm", nil
+		st.Exempt, st.Reason = "", ""
+		return farConfirm, nil
 	}
 	return "", core.Invalid("err.choose_option")
 }
@@ -114,21 +125,20 @@ func askAwayReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerAwayReason(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["reason"] = r
-	return "confirm", nil
+	core.StateOf[farState](c).Reason = r
+	return farConfirm, nil
 }
 
 // pendingRequest is the request the member's conversation has gathered.
 func pendingRequest(c *core.Ctx) *storage.FarAwayRequest {
-	from, _ := c.StoredDate("from")
-	to, _ := c.StoredDate("to")
-	return &storage.FarAwayRequest{MemberID: c.Me.ID, CellID: c.Me.HomeCellID, Province: c.Data()["province"], From: from, To: to,
-		Exempt: c.Data()["exempt"] == "1", Reason: c.Data()["reason"], At: c.Now}
+	st := core.StateOf[farState](c)
+	return &storage.FarAwayRequest{MemberID: c.Me.ID, CellID: c.Me.HomeCellID, Province: st.Province, From: c.Time(st.From), To: c.Time(st.To),
+		Exempt: st.Exempt == "1", Reason: st.Reason, At: c.Now}
 }
 
 // requestSummary describes a request for its reader.
@@ -151,7 +161,7 @@ func askAwayConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerAwayConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerAwayConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "no":
 		c.Say("cancel.done")
@@ -182,9 +192,9 @@ func answerAwayConfirm(c *core.Ctx, in core.Input) (string, error) {
 	sent := 0
 	for _, l := range leaders {
 		rd := c.ReaderOf(l)
-		buttons := [][]core.Button{{
-			core.ActionButton(rd.T("btn.confirm"), "fq", fmt.Sprintf("%d:%s:y", c.Me.ID, req.ID)),
-			core.ActionButton(rd.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", c.Me.ID, req.ID)),
+		buttons := [][]chat.Button{{
+			core.ActionButton(rd.T("btn.confirm"), codeFarAwayDecide, fmt.Sprintf("%d:%s:y", c.Me.ID, req.ID)),
+			core.ActionButton(rd.T("awayreq.btn_refuse"), codeFarAwayDecide, fmt.Sprintf("%d:%s:n", c.Me.ID, req.ID)),
 		}}
 		if req.To.IsZero() { // the leader who confirms sets the review date
 			buttons = reviewButtons(rd, c.Me.ID, req)
@@ -261,7 +271,7 @@ func openRequest(c *core.Ctx, memberID uint64, id string) (*storage.Member, *sto
 		return nil, nil, err
 	}
 	if req.Decision != "" {
-		change := core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))
+		change := core.ActionButton(c.T("decision.btn_change"), codeFarAwayDecide, fmt.Sprintf("%d:%s:c", m.ID, req.ID))
 		core.DecidedAlready(c, cell, req.DecidedBy, req.DecidedAt, c.AwayDecisionName(req.Decision), &change)
 		return nil, nil, nil
 	}
@@ -296,7 +306,7 @@ func actionFarAwayDecide(c *core.Ctx, args string) error {
 		return err
 	}
 	if parts[2] == "n" {
-		return c.Start("awayrefuse", "reason", map[string]string{"member": fmt.Sprint(m.ID), "req": req.ID})
+		return c.StartWith("awayrefuse", members.StepReason, &refuseState{Member: m.ID, Req: req.ID})
 	}
 	if req.To.IsZero() {
 		months, _ := strconv.Atoi(strings.TrimPrefix(parts[2], "y"))
@@ -323,13 +333,13 @@ func reviewDate(from time.Time, months int) time.Time {
 }
 
 // reviewButtons confirm a request with a review date, or refuse it.
-func reviewButtons(c *core.Ctx, memberID uint64, req *storage.FarAwayRequest) [][]core.Button {
-	var rows [][]core.Button
+func reviewButtons(c *core.Ctx, memberID uint64, req *storage.FarAwayRequest) [][]chat.Button {
+	var rows [][]chat.Button
 	for _, n := range reviewMonths {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("awayreq.btn_review", "Months", n, "Date", c.Date(reviewDate(req.From, n))),
-			"fq", fmt.Sprintf("%d:%s:y%d", memberID, req.ID, n))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("awayreq.btn_review", "Months", n, "Date", c.Date(reviewDate(req.From, n))),
+			codeFarAwayDecide, fmt.Sprintf("%d:%s:y%d", memberID, req.ID, n))})
 	}
-	return append(rows, []core.Button{core.ActionButton(c.T("awayreq.btn_refuse"), "fq", fmt.Sprintf("%d:%s:n", memberID, req.ID))})
+	return append(rows, []chat.Button{core.ActionButton(c.T("awayreq.btn_refuse"), codeFarAwayDecide, fmt.Sprintf("%d:%s:n", memberID, req.ID))})
 }
 
 // confirmAwayRequest records what the request asks and tells the member.
@@ -355,7 +365,7 @@ func confirmAwayRequest(c *core.Ctx, m *storage.Member, req *storage.FarAwayRequ
 	if !first { // a change of decision: changeAwayRequest tells
 		return nil
 	}
-	c.Reply(c.T("faraway.done", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
+	c.Reply(c.T("faraway.done", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), codeFarAwayDecide, fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	day := storage.CheckinSettings{}.WithDefaults().Day
 	if r, ok, err := ckMemberRules(c, m); err != nil {
 		return err
@@ -395,7 +405,7 @@ func changeAwayRequest(c *core.Ctx, memberID uint64, id, op string) error {
 			confirm = fmt.Sprintf("%d:%s:cn", m.ID, req.ID)
 		}
 		core.AskDecisionChange(c, core.ChangeQuestion{Cell: cell, Member: m, What: what(c), Old: c.AwayDecisionName(req.Decision), New: c.AwayDecisionName(want),
-			By: req.DecidedBy, At: req.DecidedAt, Action: "fq", Args: confirm})
+			By: req.DecidedBy, At: req.DecidedAt, Action: codeFarAwayDecide, Args: confirm})
 		return nil
 	}
 	was := m.Status
@@ -452,7 +462,7 @@ func restoreFarAway(c *core.Ctx, memberID uint64, replaced *storage.FarAway) err
 }
 
 func askRefuseReason(c *core.Ctx) error {
-	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	id := core.StateOf[refuseState](c).Member
 	name := ""
 	if m, err := c.Tx.Member(id); err == nil {
 		name = m.Name
@@ -461,7 +471,7 @@ func askRefuseReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerRefuseReason(c *core.Ctx, in core.Input) (string, error) {
+func answerRefuseReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	reason := ""
 	if in.Choice != "-" {
 		r, err := core.CleanReason(in.Text)
@@ -470,9 +480,9 @@ func answerRefuseReason(c *core.Ctx, in core.Input) (string, error) {
 		}
 		reason = r
 	}
-	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
+	id := core.StateOf[refuseState](c).Member
 	c.End()
-	m, req, err := openRequest(c, id, c.Data()["req"])
+	m, req, err := openRequest(c, id, core.StateOf[refuseState](c).Req)
 	if err != nil || req == nil {
 		return "", err
 	}
@@ -480,7 +490,7 @@ func answerRefuseReason(c *core.Ctx, in core.Input) (string, error) {
 	if err := c.Tx.PutFarAwayRequest(req); err != nil {
 		return "", err
 	}
-	c.Reply(c.T("awayreq.refused", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "fq", fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
+	c.Reply(c.T("awayreq.refused", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), codeFarAwayDecide, fmt.Sprintf("%d:%s:c", m.ID, req.ID))})
 	c.SendTo(m, "awayreq.refused_you", "By", c.Me.Name, "Reason", reason)
 	return "", nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -80,8 +81,8 @@ func checkinSettingsAction(c *core.Ctx, args string) error {
 	if parts[1] == "p" && parts[2] == "1" && !s.PreciseLocation {
 		// Keeping members' exact location needs a confirmation (issue 12):
 		// the button of the screen asks first, the confirmation sets it.
-		c.Reply(c.T("ckset.precise_confirm"), []core.Button{core.ActionButton(c.T("ckset.btn_precise_yes"), "cks", fmt.Sprint(cell.ID)+":p:y")},
-			[]core.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", fmt.Sprint(cell.ID))})
+		c.Reply(c.T("ckset.precise_confirm"), []chat.Button{core.ActionButton(c.T("ckset.btn_precise_yes"), codeCheckinSettings, fmt.Sprint(cell.ID)+":p:y")},
+			[]chat.Button{core.ActionButton(c.T("ckset.btn_back"), codeCheckinSettings, fmt.Sprint(cell.ID))})
 		editInPlace(c)
 		return nil
 	}
@@ -113,7 +114,7 @@ func auditCheckinSettings(c *core.Ctx, cell *storage.Cell, before, after storage
 // editInPlace makes the last reply replace the message whose button was
 // tapped, so the screen does not pile up in the chat.
 func editInPlace(c *core.Ctx) {
-	if c.Ev.Kind == core.EventButton && c.Ev.MessageID != "" && len(c.Out) > 0 {
+	if c.Ev.Kind == chat.EventButton && c.Ev.MessageID != "" && len(c.Out) > 0 {
 		c.Out[len(c.Out)-1].EditMessageID = c.Ev.MessageID
 	}
 }
@@ -206,24 +207,24 @@ func ckSettingsText(c *core.Ctx, cell *storage.Cell, s storage.CheckinSettings) 
 		"Deadline", s.DeadlineDays, "Precise", preciseText(c, s.PreciseLocation), "Retention", s.RetentionMonths)
 }
 
-func ckSettingsButtons(c *core.Ctx, cellID uint64, s storage.CheckinSettings) [][]core.Button {
+func ckSettingsButtons(c *core.Ctx, cellID uint64, s storage.CheckinSettings) [][]chat.Button {
 	id := fmt.Sprint(cellID)
 	toggle := "1"
 	if s.PreciseLocation {
 		toggle = "0"
 	}
-	return [][]core.Button{
-		{core.ActionButton(c.T("ckset.btn_day"), "cks", id+":d"), core.ActionButton(c.T("ckset.btn_followups"), "cks", id+":f")},
-		{core.ActionButton(c.T("ckset.btn_deadline"), "cks", id+":l"), core.ActionButton(c.T("ckset.btn_retention"), "cks", id+":r")},
-		{core.ActionButton(c.T("ckset.btn_precise", "Value", preciseText(c, !s.PreciseLocation)), "cks", id+":p:"+toggle)},
+	return [][]chat.Button{
+		{core.ActionButton(c.T("ckset.btn_day"), codeCheckinSettings, id+":d"), core.ActionButton(c.T("ckset.btn_followups"), codeCheckinSettings, id+":f")},
+		{core.ActionButton(c.T("ckset.btn_deadline"), codeCheckinSettings, id+":l"), core.ActionButton(c.T("ckset.btn_retention"), codeCheckinSettings, id+":r")},
+		{core.ActionButton(c.T("ckset.btn_precise", "Value", preciseText(c, !s.PreciseLocation)), codeCheckinSettings, id+":p:"+toggle)},
 	}
 }
 
 // ckSettingChoices is the question and buttons for one item.
-func ckSettingChoices(c *core.Ctx, cellID uint64, item string, s storage.CheckinSettings) (string, [][]core.Button, bool) {
+func ckSettingChoices(c *core.Ctx, cellID uint64, item string, s storage.CheckinSettings) (string, [][]chat.Button, bool) {
 	id := fmt.Sprint(cellID)
-	var rows [][]core.Button
-	add := func(perRow int, b core.Button) {
+	var rows [][]chat.Button
+	add := func(perRow int, b chat.Button) {
 		if len(rows) == 0 || len(rows[len(rows)-1]) >= perRow {
 			rows = append(rows, nil)
 		}
@@ -234,30 +235,30 @@ func ckSettingChoices(c *core.Ctx, cellID uint64, item string, s storage.Checkin
 	case "d":
 		text = c.T("ckset.ask_day", "Current", s.Day)
 		for _, d := range ckDayChoices {
-			add(4, core.ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:d:%d", id, d)))
+			add(4, core.ActionButton(strconv.Itoa(d), codeCheckinSettings, fmt.Sprintf("%s:d:%d", id, d)))
 		}
 	case "f":
 		text = c.T("ckset.ask_followups", "Current", followUpsText(c, s.FollowUps), "Deadline", s.DeadlineDays)
 		for _, f := range ckFollowUpChoices {
 			if len(f) == 0 || f[len(f)-1] < s.DeadlineDays {
-				add(2, core.ActionButton(followUpsText(c, f), "cks", id+":f:"+followUpsValue(f)))
+				add(2, core.ActionButton(followUpsText(c, f), codeCheckinSettings, id+":f:"+followUpsValue(f)))
 			}
 		}
 	case "l":
 		text = c.T("ckset.ask_deadline", "Current", s.DeadlineDays)
 		for _, d := range ckDeadlineChoices {
 			if len(s.FollowUps) == 0 || s.FollowUps[len(s.FollowUps)-1] < d {
-				add(3, core.ActionButton(strconv.Itoa(d), "cks", fmt.Sprintf("%s:l:%d", id, d)))
+				add(3, core.ActionButton(strconv.Itoa(d), codeCheckinSettings, fmt.Sprintf("%s:l:%d", id, d)))
 			}
 		}
 	case "r":
 		text = c.T("ckset.ask_retention", "Current", s.RetentionMonths)
 		for _, m := range ckRetentionChoices {
-			add(2, core.ActionButton(strconv.Itoa(m), "cks", fmt.Sprintf("%s:r:%d", id, m)))
+			add(2, core.ActionButton(strconv.Itoa(m), codeCheckinSettings, fmt.Sprintf("%s:r:%d", id, m)))
 		}
 	default:
 		return "", nil, false
 	}
-	rows = append(rows, []core.Button{core.ActionButton(c.T("ckset.btn_back"), "cks", id)})
+	rows = append(rows, []chat.Button{core.ActionButton(c.T("ckset.btn_back"), codeCheckinSettings, id)})
 	return text, rows, true
 }

@@ -1,6 +1,6 @@
 // Package faraway owns far-away members (đảng viên đi làm ăn xa): the
 // far-away status, /away requests, monthly check-ins, follow-ups and silence
-// flags, and the leaders' board.
+// flags, the leaders' board, and the far-away party groups across cells.
 //
 // It imports only the core and members.
 package faraway
@@ -13,6 +13,8 @@ type Journey struct{}
 
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
+	registerActions(e)
 	registerCheckins(e)
 	e.CellFigures("faraway", checkinFigures)
+	registerFarGroups(e)
 }

@@ -14,6 +14,7 @@ type Journey struct{}
 
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
+	registerActions(e)
 	registerClose(e)
 	registerMeetings(e)
 	registerCommuneHooks(e)

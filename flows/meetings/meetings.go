@@ -11,13 +11,12 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
 // registerMeetings registers the meetings feature's commands, flows and reminders.
 func registerMeetings(e *core.Engine) {
-	e.Action("rsr", actResidenceRSVP)
-	e.Action("rsm", actResidenceMark)
 	e.CellTool("meeting", leaderMeetingList)
 	e.CellTool("attendance", func(c *core.Ctx, cell *storage.Cell) error {
 		return cellYear(c, cell, c.Now.In(c.CellZone(cell)).Year())
@@ -25,7 +24,7 @@ func registerMeetings(e *core.Engine) {
 	e.Exporter(core.ExportAttendance, exportAttendance)
 	e.Exporter(core.ExportRoll, exportRoll)
 	e.Exporter(core.ExportQuality, exportQuality)
-	e.Drawer(core.DrawYearChart, drawYearChart)
+	e.Drawer(chat.DrawYearChart, drawYearChart)
 	e.AuditWords(map[string]core.AuditFunc{
 		"excuse_decide":   auditExcuse,
 		"roll_set":        auditRoll,
@@ -51,49 +50,49 @@ func registerMeetings(e *core.Engine) {
 	e.Command(&core.Command{Name: "attendance", Need: core.NeedMember, PrivateOnly: true, HelpID: "mt.help_attendance", MenuID: "mt.menu_attendance", Run: runAttendance})
 	e.Command(&core.Command{Name: "code", Need: core.NeedMember, PrivateOnly: true, HelpID: "mt.help_code", MenuID: "mt.menu_code", Run: runCheckinCode})
 
-	e.Action("mt", actMeeting)
-	e.Action("ml", actMeetingList)
-	e.Action("rsvp", actRSVP)
-	e.Action("exc", actExcuse)
-	e.Action("rl", actRollSet)
-	e.Action("rla", actRollAll)
-	e.Action("rlm", actRollMember)
-	e.Action("att", actAttendance)
-
-	e.Register(&core.Flow{Name: "mschedule", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"day":  {Ask: askScheduleDay, Answer: answerScheduleDay},
-		"time": {Ask: askScheduleTime, Answer: answerScheduleTime},
-	}})
-	e.Register(&core.Flow{Name: "mremind", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"quiet":     {Ask: askRemindQuiet, Answer: answerRemindQuiet},
-		"member":    {Ask: askRemindMember, Answer: answerRemindMember},
-		"secretary": {Ask: askRemindSecretary, Answer: answerRemindSecretary},
-		"morning":   {Ask: askRemindMorning, Answer: answerRemindMorning},
-	}})
-	e.Register(&core.Flow{Name: "mnew", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"topic": {Ask: askNewTopic, Answer: answerNewTopic},
-		"date":  {Ask: askNewDate, Answer: answerNewDate},
-		"time":  {Ask: askNewTime, Answer: answerNewTime},
-		"place": {Ask: askNewPlace, Answer: answerNewPlace},
-	}})
-	e.Register(&core.Flow{Name: "mmove", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"date":  {Ask: askMoveDate, Answer: answerMoveDate},
-		"time":  {Ask: askMoveTime, Answer: answerMoveTime},
-		"place": {Ask: askMovePlace, Answer: answerMovePlace},
-	}})
-	e.Register(&core.Flow{Name: "mtopic", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"topic": {Ask: askTopic, Answer: answerTopic},
-	}})
-	e.Register(&core.Flow{Name: "mcancel", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"confirm": {Ask: askCancelMeeting, Answer: answerCancelMeeting},
-	}})
-	e.Register(&core.Flow{Name: "excuse", Need: core.NeedMember, Steps: map[string]core.Step{
-		"reason": {Ask: askExcuseReason, Answer: answerExcuseReason},
-		"text":   {Ask: askExcuseText, Answer: answerExcuseText},
-	}})
-	e.Register(&core.Flow{Name: "mscore", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"section": {Ask: askScoreSection, Answer: answerScoreSection},
-	}})
+	end := []core.StepName{} // a step after which the flow ends
+	e.Register(&core.Flow{Name: "mschedule", Need: core.NeedLeader, First: stepDay, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepDay:  {Ask: askScheduleDay, Answer: answerScheduleDay, Next: []core.StepName{stepTime}},
+			stepTime: {Ask: askScheduleTime, Answer: answerScheduleTime, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mremind", Need: core.NeedLeader, First: stepQuiet, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepQuiet:     {Ask: askRemindQuiet, Answer: answerRemindQuiet, Next: []core.StepName{stepMember}},
+			stepMember:    {Ask: askRemindMember, Answer: answerRemindMember, Next: []core.StepName{stepSecretary}},
+			stepSecretary: {Ask: askRemindSecretary, Answer: answerRemindSecretary, Next: []core.StepName{stepMorning}},
+			stepMorning:   {Ask: askRemindMorning, Answer: answerRemindMorning, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mnew", Need: core.NeedLeader, First: stepTopic, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepTopic: {Ask: askNewTopic, Answer: answerNewTopic, Next: []core.StepName{stepDate}},
+			stepDate:  {Ask: askNewDate, Answer: answerNewDate, Next: []core.StepName{stepTime}},
+			stepTime:  {Ask: askNewTime, Answer: answerNewTime, Next: []core.StepName{stepPlace}},
+			stepPlace: {Ask: askNewPlace, Answer: answerNewPlace, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mmove", Need: core.NeedLeader, First: stepDate, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepDate:  {Ask: askMoveDate, Answer: answerMoveDate, Next: []core.StepName{stepTime}},
+			stepTime:  {Ask: askMoveTime, Answer: answerMoveTime, Next: []core.StepName{stepPlace}},
+			stepPlace: {Ask: askMovePlace, Answer: answerMovePlace, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mtopic", Need: core.NeedLeader, First: stepTopic, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepTopic: {Ask: askTopic, Answer: answerTopic, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mcancel", Need: core.NeedLeader, First: stepConfirm, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepConfirm: {Ask: askCancelMeeting, Answer: answerCancelMeeting, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "excuse", Need: core.NeedMember, First: stepReason, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepReason: {Ask: askExcuseReason, Answer: answerExcuseReason, Next: []core.StepName{stepText}},
+			stepText:   {Ask: askExcuseText, Answer: answerExcuseText, Next: end},
+		}})
+	e.Register(&core.Flow{Name: "mscore", Need: core.NeedLeader, First: stepSection, State: func() any { return &scoreState{} },
+		Steps: map[core.StepName]core.Step{
+			stepSection: {Ask: askScoreSection, Answer: answerScoreSection, Next: []core.StepName{stepSection}},
+		}})
 	e.DueSource("meetings", dueMeetings)
 	e.DueSource("residence-meetings", dueResidenceMeetings)
 }
@@ -259,6 +258,15 @@ func expected(m *storage.Member, mt *storage.Meeting) bool {
 	return true
 }
 
+// wholeRoll reads mt's roll unless mt holds it already (a header listed by
+// Meetings or ActiveMeetings holds none).
+func wholeRoll(c *core.Ctx, mt *storage.Meeting) error {
+	if mt.HasRoll() {
+		return nil
+	}
+	return c.Tx.LoadRoll(mt)
+}
+
 // meetingFor loads the meeting named in args and its cell. lead requires the
 // caller to lead the meeting's cell; otherwise the caller must belong to it.
 func meetingFor(c *core.Ctx, idArg string, lead bool) (*storage.Meeting, *storage.Cell, bool, error) {
@@ -379,10 +387,13 @@ func homeMeetingView(c *core.Ctx) (bool, error) {
 		if !mt.Active() || mt.At.Before(c.Now.Add(-6*time.Hour)) {
 			continue
 		}
+		if err := c.Tx.LoadAttendance(mt, c.Me.ID); err != nil {
+			return false, err
+		}
 		var b strings.Builder
 		b.WriteString(noticeText(c, mt, cell))
 		b.WriteString("\n")
-		var buttons [][]core.Button
+		var buttons [][]chat.Button
 		switch {
 		case !expected(c.Me, mt):
 			b.WriteString(c.T("mt.you_not_expected"))
@@ -418,7 +429,7 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 	}
 	var b strings.Builder
 	b.WriteString(c.T("mt.list_header", "Cell", cell.Name, "Rule", ruleText(c, r)))
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	shown := 0
 	for i := range ms {
 		mt := &ms[i]
@@ -430,7 +441,7 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 		shown++
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.list_line", "N", shown, "Line", meetingLine(c, mt, cell)))
-		rows = append(rows, []core.Button{core.ActionButton(c.T("mt.btn_open_n", "N", shown, "Date", mt.At.In(r.zone).Format("02/01")), "mt", fmt.Sprintf("%d:v", mt.ID))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_open_n", "N", shown, "Date", mt.At.In(r.zone).Format("02/01")), codeMeeting, fmt.Sprintf("%d:v", mt.ID))})
 	}
 	if shown == 0 {
 		b.WriteString("\n")
@@ -438,9 +449,9 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 	}
 	id := fmt.Sprint(cell.ID)
 	rows = append(rows,
-		[]core.Button{core.ActionButton(c.T("mt.btn_new_thematic"), "ml", id+":t"), core.ActionButton(c.T("mt.btn_new_extra"), "ml", id+":e")},
-		[]core.Button{core.ActionButton(c.T("mt.btn_schedule"), "ml", id+":s"), core.ActionButton(c.T("mt.btn_reminders"), "ml", id+":q")},
-		[]core.Button{core.ActionButton(c.T("mt.btn_year"), "ml", id+":y")})
+		[]chat.Button{core.ActionButton(c.T("mt.btn_new_thematic"), codeMeetingList, id+":t"), core.ActionButton(c.T("mt.btn_new_extra"), codeMeetingList, id+":e")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_schedule"), codeMeetingList, id+":s"), core.ActionButton(c.T("mt.btn_reminders"), codeMeetingList, id+":q")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_year"), codeMeetingList, id+":y")})
 	c.Reply(b.String(), rows...)
 	return nil
 }
@@ -456,16 +467,15 @@ func ruleText(c *core.Ctx, r *rules) string {
 func actMeetingList(c *core.Ctx, args string) error {
 	idArg, op, _ := strings.Cut(args, ":")
 	return members.WithLedCell(c, idArg, func(c *core.Ctx, cell *storage.Cell) error {
-		id := fmt.Sprint(cell.ID)
 		switch op {
 		case "t":
-			return c.Start("mnew", "topic", map[string]string{"cell": id, "kind": string(storage.MeetingThematic)})
+			return c.StartWith("mnew", stepTopic, &mtForm{Cell: cell.ID, Kind: storage.MeetingThematic})
 		case "e":
-			return c.Start("mnew", "topic", map[string]string{"cell": id, "kind": string(storage.MeetingExtra)})
+			return c.StartWith("mnew", stepTopic, &mtForm{Cell: cell.ID, Kind: storage.MeetingExtra})
 		case "s":
-			return c.Start("mschedule", "day", map[string]string{"cell": id})
+			return c.StartWith("mschedule", stepDay, &mtForm{Cell: cell.ID})
 		case "q":
-			return c.Start("mremind", "quiet", map[string]string{"cell": id})
+			return c.StartWith("mremind", stepQuiet, &mtForm{Cell: cell.ID})
 		case "y":
 			return yearTally(c, cell, c.Now.In(c.CellZone(cell)).Year())
 		case "l":
@@ -483,7 +493,7 @@ func actMeeting(c *core.Ctx, args string) error {
 	if !ok || err != nil {
 		return err
 	}
-	data := map[string]string{"meeting": fmt.Sprint(mt.ID)}
+	data := &mtForm{Meeting: mt.ID}
 	switch op {
 	case "v":
 		return meetingCard(c, mt, cell)
@@ -498,8 +508,7 @@ func actMeeting(c *core.Ctx, args string) error {
 			c.Say("mt.not_closed")
 			return nil
 		}
-		data["i"] = "0"
-		return c.Start("mscore", "section", data)
+		return c.StartWith("mscore", stepSection, &scoreState{Meeting: mt.ID})
 	}
 	if !mt.Active() {
 		c.Say("mt.already_ended", "State", stateName(c, mt.State))
@@ -509,11 +518,11 @@ func actMeeting(c *core.Ctx, args string) error {
 	case "n":
 		return sendNotice(c, mt, cell)
 	case "mv":
-		return c.Start("mmove", "date", data)
+		return c.StartWith("mmove", stepDate, data)
 	case "tp":
-		return c.Start("mtopic", "topic", data)
+		return c.StartWith("mtopic", stepTopic, data)
 	case "x":
-		return c.Start("mcancel", "confirm", data)
+		return c.StartWith("mcancel", stepConfirm, data)
 	case "ck":
 		return openCheckin(c, mt, cell)
 	case "r":
@@ -527,6 +536,9 @@ func actMeeting(c *core.Ctx, args string) error {
 
 // meetingCard shows one meeting with the leader's tools.
 func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	if err := wholeRoll(c, mt); err != nil {
+		return err
+	}
 	var b strings.Builder
 	b.WriteString(c.T("mt.card", "Kind", c.KindName(mt), "When", when(c, mt.At, cell), "Place", placeOf(c, mt),
 		"Topic", topicOf(c, mt), "State", stateName(c, mt.State)))
@@ -549,7 +561,7 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		b.WriteString(c.T("mt.card_rsvp", "Yes", yes, "No", no, "Pending", pending))
 	}
 	id := fmt.Sprint(mt.ID)
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	switch mt.State {
 	case storage.MeetingPlanned, storage.MeetingOpen:
 		notice := c.T("mt.btn_notify")
@@ -557,13 +569,20 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			notice = c.T("mt.btn_notify_new")
 		}
 		rows = append(rows,
-			[]core.Button{core.ActionButton(notice, "mt", id+":n"), core.ActionButton(c.T("mt.btn_topic"), "mt", id+":tp")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_move"), "mt", id+":mv"), core.ActionButton(c.T("mt.btn_cancel"), "mt", id+":x")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
+			[]chat.Button{core.ActionButton(notice, codeMeeting, id+":n"), core.ActionButton(c.T("mt.btn_topic"), codeMeeting, id+":tp")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_move"), codeMeeting, id+":mv"), core.ActionButton(c.T("mt.btn_cancel"), codeMeeting, id+":x")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_checkin"), codeMeeting, id+":ck"), core.ActionButton(c.T("mt.btn_roll"), codeMeeting, id+":r")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_close"), codeMeeting, id+":cl")})
 	case storage.MeetingClosed:
-		rows = append(rows, []core.Button{core.ActionButton(c.T("mt.btn_summary"), "mt", id+":s"), core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_summary"), codeMeeting, id+":s"), core.ActionButton(c.T("mt.btn_score"), codeMeeting, id+":sc")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), codeMeeting, id+":r")})
+	}
+	tools, err := c.MeetingTools(mt, cell)
+	if err != nil {
+		return err
+	}
+	if len(tools) > 0 {
+		rows = append(rows, tools)
 	}
 	c.Reply(b.String(), rows...)
 	return nil
@@ -574,8 +593,8 @@ func meetingCard(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 // schedCell is the cell of a planning flow, checked against the caller's
 // role on every step.
 func schedCell(c *core.Ctx) (*storage.Cell, error) {
-	id, err := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	if err != nil || !c.Me.Leads(id) {
+	id := form(c).Cell
+	if id == 0 || !c.Me.Leads(id) {
 		return nil, core.Invalid("err.leaders_only")
 	}
 	return c.Tx.Cell(id)
@@ -600,7 +619,7 @@ func askScheduleDay(c *core.Ctx) error {
 	return nil
 }
 
-func answerScheduleDay(c *core.Ctx, in core.Input) (string, error) {
+func answerScheduleDay(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" {
 		v = in.Text
@@ -609,8 +628,8 @@ func answerScheduleDay(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil || d < 1 || d > 28 {
 		return "", core.Invalid("mt.sched_bad_day")
 	}
-	c.Data()["day"] = strconv.Itoa(d)
-	return "time", nil
+	form(c).Day = d
+	return stepTime, nil
 }
 
 // commonTimes are the meeting hours offered as buttons; any other is typed.
@@ -643,11 +662,11 @@ func parseClockTime(s string) (h, m int, err error) {
 }
 
 func askScheduleTime(c *core.Ctx) error {
-	c.Ask(c.T("mt.sched_ask_time", "Day", c.Data()["day"]), 4, timeOpts()...)
+	c.Ask(c.T("mt.sched_ask_time", "Day", strconv.Itoa(form(c).Day)), 4, timeOpts()...)
 	return nil
 }
 
-func answerScheduleTime(c *core.Ctx, in core.Input) (string, error) {
+func answerScheduleTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	v := in.Choice
 	if v == "" {
 		v = in.Text
@@ -660,7 +679,7 @@ func answerScheduleTime(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	day, _ := strconv.Atoi(c.Data()["day"])
+	day := form(c).Day
 	s, err := c.Tx.MeetingSettings(cell.ID)
 	if err != nil {
 		return "", err
@@ -716,7 +735,7 @@ func askNewTopic(c *core.Ctx) error {
 		return members.SayInvalid(c, err)
 	}
 	id := "mt.new_ask_topic_extra"
-	if c.Data()["kind"] == string(storage.MeetingThematic) {
+	if form(c).Kind == storage.MeetingThematic {
 		id = "mt.new_ask_topic_thematic"
 	}
 	c.Reply(c.T(id))
@@ -735,13 +754,13 @@ func cleanTopic(s string) (string, error) {
 	return t, nil
 }
 
-func answerNewTopic(c *core.Ctx, in core.Input) (string, error) {
+func answerNewTopic(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := cleanTopic(in.Text)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["topic"] = t
-	return "date", nil
+	form(c).Topic = t
+	return stepDate, nil
 }
 
 func askNewDate(c *core.Ctx) error {
@@ -761,7 +780,7 @@ func futureDate(c *core.Ctx, text string, zone *time.Location) (time.Time, error
 	return d, nil
 }
 
-func answerNewDate(c *core.Ctx, in core.Input) (string, error) {
+func answerNewDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -770,8 +789,8 @@ func answerNewDate(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.Data()["date"] = d.Format("2006-01-02")
-	return "time", nil
+	form(c).Date = core.DayOf(d)
+	return stepTime, nil
 }
 
 func askNewTime(c *core.Ctx) error {
@@ -789,7 +808,7 @@ func atFromData(c *core.Ctx, in core.Input, zone *time.Location) (time.Time, err
 	if err != nil {
 		return time.Time{}, err
 	}
-	d, err := time.ParseInLocation("2006-01-02", c.Data()["date"], zone)
+	d, err := time.ParseInLocation("2006-01-02", string(form(c).Date), zone)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -800,7 +819,7 @@ func atFromData(c *core.Ctx, in core.Input, zone *time.Location) (time.Time, err
 	return at, nil
 }
 
-func answerNewTime(c *core.Ctx, in core.Input) (string, error) {
+func answerNewTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -809,8 +828,8 @@ func answerNewTime(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.Data()["at"] = at.Format(time.RFC3339)
-	return "place", nil
+	form(c).At = at.Truncate(time.Second) // whole seconds, as the RFC 3339 text kept before
+	return stepPlace, nil
 }
 
 func askNewPlace(c *core.Ctx) error {
@@ -818,7 +837,7 @@ func askNewPlace(c *core.Ctx) error {
 	return nil
 }
 
-func answerNewPlace(c *core.Ctx, in core.Input) (string, error) {
+func answerNewPlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := schedCell(c)
 	if err != nil {
 		return "", err
@@ -833,9 +852,9 @@ func answerNewPlace(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
-	mt := &storage.Meeting{CellID: cell.ID, Kind: storage.MeetingKind(c.Data()["kind"]), At: at, Place: place,
-		Topic: c.Data()["topic"], State: storage.MeetingPlanned, Created: c.Now, By: c.Me.ID}
+	f := form(c)
+	mt := &storage.Meeting{CellID: cell.ID, Kind: f.Kind, At: f.At, Place: place,
+		Topic: f.Topic, State: storage.MeetingPlanned, Created: c.Now, By: c.Me.ID}
 	if mt.Kind != storage.MeetingThematic {
 		mt.Kind = storage.MeetingExtra
 	}
@@ -847,7 +866,7 @@ func answerNewPlace(c *core.Ctx, in core.Input) (string, error) {
 	}
 	for i := range ms {
 		reg := &ms[i]
-		if mt.Kind == storage.MeetingThematic && reg.Kind == storage.MeetingRegular && reg.Active() && sameDay(reg.At.In(r.zone), at.In(r.zone)) {
+		if mt.Kind == storage.MeetingThematic && reg.Kind == storage.MeetingRegular && reg.Active() && sameDay(reg.At.In(r.zone), mt.At.In(r.zone)) {
 			reg.Combined = true
 			if reg.Topic == "" {
 				reg.Topic = mt.Topic
@@ -880,7 +899,7 @@ func sameDay(a, b time.Time) bool {
 // flowMeeting is the meeting of a flow, checked against the caller's role
 // and the meeting's state on every step.
 func flowMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
-	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	id := form(c).Meeting
 	mt, err := c.Tx.Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, core.Invalid("err.stale_button")
@@ -908,7 +927,7 @@ func askMoveDate(c *core.Ctx) error {
 	return nil
 }
 
-func answerMoveDate(c *core.Ctx, in core.Input) (string, error) {
+func answerMoveDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -920,8 +939,8 @@ func answerMoveDate(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	c.Data()["date"] = d.Format("2006-01-02")
-	return "time", nil
+	form(c).Date = core.DayOf(d)
+	return stepTime, nil
 }
 
 func askMoveTime(c *core.Ctx) error {
@@ -936,7 +955,7 @@ func askMoveTime(c *core.Ctx) error {
 	return nil
 }
 
-func answerMoveTime(c *core.Ctx, in core.Input) (string, error) {
+func answerMoveTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 	_, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -945,8 +964,8 @@ func answerMoveTime(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	c.Data()["at"] = at.Format(time.RFC3339)
-	return "place", nil
+	form(c).At = at.Truncate(time.Second) // whole seconds, as the RFC 3339 text kept before
+	return stepPlace, nil
 }
 
 func askMovePlace(c *core.Ctx) error {
@@ -959,7 +978,7 @@ func askMovePlace(c *core.Ctx) error {
 	return nil
 }
 
-func answerMovePlace(c *core.Ctx, in core.Input) (string, error) {
+func answerMovePlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -970,7 +989,7 @@ func answerMovePlace(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	at, _ := time.Parse(time.RFC3339, c.Data()["at"])
+	at := form(c).At
 	if at.Equal(mt.At) && place == mt.Place {
 		c.Say("mt.move_nothing")
 		return "", nil
@@ -997,7 +1016,7 @@ func askTopic(c *core.Ctx) error {
 	return nil
 }
 
-func answerTopic(c *core.Ctx, in core.Input) (string, error) {
+func answerTopic(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -1025,7 +1044,7 @@ func askCancelMeeting(c *core.Ctx) error {
 	return nil
 }
 
-func answerCancelMeeting(c *core.Ctx, in core.Input) (string, error) {
+func answerCancelMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "no":
 		c.Say("cancel.done")
@@ -1118,12 +1137,12 @@ func askRemindQuiet(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindQuiet(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindQuiet(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, quietChoices); err != nil {
 		return "", err
 	}
-	c.Data()["quiet"] = in.Choice
-	return "member", nil
+	form(c).Quiet = in.Choice
+	return stepMember, nil
 }
 
 func askRemindMember(c *core.Ctx) error {
@@ -1131,12 +1150,12 @@ func askRemindMember(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindMember(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, memberChoices); err != nil {
 		return "", err
 	}
-	c.Data()["member"] = in.Choice
-	return "secretary", nil
+	form(c).Member = in.Choice
+	return stepSecretary, nil
 }
 
 func askRemindSecretary(c *core.Ctx) error {
@@ -1144,12 +1163,12 @@ func askRemindSecretary(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindSecretary(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindSecretary(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if _, err := pickPair(in, secretaryChoices); err != nil {
 		return "", err
 	}
-	c.Data()["secretary"] = in.Choice
-	return "morning", nil
+	form(c).Secretary = in.Choice
+	return stepMorning, nil
 }
 
 // morningChoices are the hours of the secretary's reminder on the day of
@@ -1165,7 +1184,7 @@ func askRemindMorning(c *core.Ctx) error {
 	return nil
 }
 
-func answerRemindMorning(c *core.Ctx, in core.Input) (string, error) {
+func answerRemindMorning(c *core.Ctx, in core.Input) (core.StepName, error) {
 	i, err := strconv.Atoi(in.Choice)
 	if err != nil || i < 0 || i >= len(morningChoices) {
 		return "", core.Invalid("err.choose_option")
@@ -1175,9 +1194,10 @@ func answerRemindMorning(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	q, _ := pickPair(core.Input{Choice: c.Data()["quiet"]}, quietChoices)
-	mem, _ := pickPair(core.Input{Choice: c.Data()["member"]}, memberChoices)
-	sec, _ := pickPair(core.Input{Choice: c.Data()["secretary"]}, secretaryChoices)
+	f := form(c)
+	q, _ := pickPair(core.Input{Choice: f.Quiet}, quietChoices)
+	mem, _ := pickPair(core.Input{Choice: f.Member}, memberChoices)
+	sec, _ := pickPair(core.Input{Choice: f.Secretary}, secretaryChoices)
 	s, err := c.Tx.MeetingSettings(cell.ID)
 	if err != nil {
 		return "", err

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -118,6 +119,9 @@ func yearUpTo(c *core.Ctx, cell *storage.Cell, mt *storage.Meeting) (*yearRec, e
 // judgeTally fills the counts and verdicts of a closed meeting from its
 // frozen outcomes and times.
 func judgeTally(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (storage.MeetingTally, error) {
+	if err := wholeRoll(c, mt); err != nil {
+		return storage.MeetingTally{}, err
+	}
 	n := countMeeting(mt)
 	from, to := heldTimes(mt)
 	n.Minutes = int(to.Sub(from) / time.Minute)
@@ -174,7 +178,7 @@ func startClose(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			from = mt.Started
 		}
 	}
-	return c.Start("mclose", "times", map[string]string{"meeting": fmt.Sprint(mt.ID), "from": fmt.Sprint(from.Unix()), "to": fmt.Sprint(to.Unix())})
+	return c.StartWith("mclose", stepTimes, &mtForm{Meeting: mt.ID, From: from.Unix(), To: to.Unix()})
 }
 
 // askCloseTimes shows the start and end to confirm: the scheduled start
@@ -196,16 +200,16 @@ func askCloseTimes(c *core.Ctx) error {
 // closeTimes reads the times being confirmed from the conversation.
 func closeTimes(c *core.Ctx, mt *storage.Meeting) (time.Time, time.Time) {
 	from, to := mt.At, c.Now
-	if v, err := strconv.ParseInt(c.Data()["from"], 10, 64); err == nil {
+	if v := form(c).From; v != 0 {
 		from = time.Unix(v, 0)
 	}
-	if v, err := strconv.ParseInt(c.Data()["to"], 10, 64); err == nil {
+	if v := form(c).To; v != 0 {
 		to = time.Unix(v, 0)
 	}
 	return from, to
 }
 
-func answerCloseTimes(c *core.Ctx, in core.Input) (string, error) {
+func answerCloseTimes(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := flowMeeting(c)
 	if err != nil {
 		return "", err
@@ -216,14 +220,14 @@ func answerCloseTimes(c *core.Ctx, in core.Input) (string, error) {
 		return "", closeMeeting(c, mt, cell, from, to)
 	case "change":
 		c.Say("close.type_times")
-		return "times", nil
+		return stepTimes, nil
 	}
 	from, to, err := parseHeldTimes(c, mt, cell, in.Text)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["from"], c.Data()["to"] = fmt.Sprint(from.Unix()), fmt.Sprint(to.Unix())
-	return "times", nil
+	form(c).From, form(c).To = from.Unix(), to.Unix()
+	return stepTimes, nil
 }
 
 // parseHeldTimes reads "19:30" (the start) or "19:30 21:05" / "19:30-21:05"
@@ -276,6 +280,9 @@ func amendClosed(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, memberID 
 	}
 	before, err := tallyOf(c, mt, cell)
 	if err != nil {
+		return err
+	}
+	if err := wholeRoll(c, mt); err != nil {
 		return err
 	}
 	after := countMeeting(mt)
@@ -336,7 +343,7 @@ func offerReschedule(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) {
 		return
 	}
 	c.Reply(c.T("close.cancel_reschedule", "Month", mt.At.In(zone).Format("01/2006")),
-		[]core.Button{core.ActionButton(c.T("close.btn_reschedule"), "mrs", fmt.Sprint(mt.ID))})
+		[]chat.Button{core.ActionButton(c.T("close.btn_reschedule"), codeReschedule, fmt.Sprint(mt.ID))})
 }
 
 // rescheduleDays are the days left in the cancelled meeting's month, from
@@ -353,13 +360,14 @@ func rescheduleDays(c *core.Ctx, mt *storage.Meeting, zone *time.Location) []tim
 // actReschedule starts the reschedule of a cancelled regular meeting:
 // "mrs:<meeting>".
 func actReschedule(c *core.Ctx, args string) error {
-	return c.Start("mresched", "date", map[string]string{"meeting": args})
+	id, _ := strconv.ParseUint(args, 10, 64) // a bad id is refused by the step as a stale button
+	return c.StartWith("mresched", stepDate, &mtForm{Meeting: id})
 }
 
 // rescheduleMeeting loads the cancelled meeting of the flow and checks that
 // its month has no other regular meeting yet.
 func rescheduleMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
-	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	id := form(c).Meeting
 	mt, err := c.Tx.Meeting(id)
 	if err != nil {
 		return nil, nil, core.Invalid("err.stale_button")
@@ -395,7 +403,7 @@ func askReschedule(c *core.Ctx) error {
 	return nil
 }
 
-func answerReschedule(c *core.Ctx, in core.Input) (string, error) {
+func answerReschedule(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, err := rescheduleMeeting(c)
 	if err != nil {
 		return "", err
@@ -431,11 +439,12 @@ func answerReschedule(c *core.Ctx, in core.Input) (string, error) {
 }
 
 func registerClose(e *core.Engine) {
-	e.Action("mrs", actReschedule)
-	e.Register(&core.Flow{Name: "mclose", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"times": {Ask: askCloseTimes, Answer: answerCloseTimes},
-	}})
-	e.Register(&core.Flow{Name: "mresched", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"date": {Ask: askReschedule, Answer: answerReschedule},
-	}})
+	e.Register(&core.Flow{Name: "mclose", Need: core.NeedLeader, First: stepTimes, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepTimes: {Ask: askCloseTimes, Answer: answerCloseTimes, Next: []core.StepName{stepTimes}},
+		}})
+	e.Register(&core.Flow{Name: "mresched", Need: core.NeedLeader, First: stepDate, State: func() any { return &mtForm{} },
+		Steps: map[core.StepName]core.Step{
+			stepDate: {Ask: askReschedule, Answer: answerReschedule, Next: []core.StepName{}},
+		}})
 }

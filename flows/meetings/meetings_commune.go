@@ -2,7 +2,6 @@ package meetings
 
 import (
 	"errors"
-	"time"
 
 	"chibo/flows/core"
 	"chibo/storage"
@@ -216,30 +215,9 @@ func joinNames(names []string) string {
 	return s
 }
 
-// briefYear is the cell's year as YearRecord reads it, with each meeting's
-// roll reduced to what the figures read (storage.Tx.MeetingsBriefBetween);
-// a meeting closed before tallies were stored is read whole, for its tally
-// is computed from it.
+// briefYear is the cell's year as the figures read it: the closed
+// meetings' headers through the index by time, each with its compact roll
+// (storage's marks, schema 7: the roll's times no longer cost a read).
 func briefYear(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
-	zone := c.CellZone(cell)
-	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
-	ms, err := c.Tx.MeetingsBriefBetween(cell.ID, from, from.AddDate(1, 0, 0))
-	if err != nil {
-		return nil, err
-	}
-	y := &yearRec{year: year, zone: zone}
-	for _, mt := range ms {
-		if mt.State != storage.MeetingClosed || mt.At.In(zone).Year() != year {
-			continue
-		}
-		if mt.Tally == nil {
-			full, err := c.Tx.Meeting(mt.ID)
-			if err != nil {
-				return nil, err
-			}
-			mt = *full
-		}
-		y.meetings = append(y.meetings, mt)
-	}
-	return y, nil
+	return YearRecord(c, cell, year)
 }

@@ -1,6 +1,7 @@
 package meetings
 
 import (
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/flows/members"
@@ -12,7 +13,7 @@ import (
 	"time"
 )
 
-func exportAttendance(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core.Document, error) {
+func exportAttendance(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]chat.Document, error) {
 	t := c.Tr()
 	a, err := AttendanceYear(c, cell, req.Year)
 	if err != nil {
@@ -20,16 +21,16 @@ func exportAttendance(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) (
 	}
 	base := fmt.Sprintf("diem-danh-%d-%s", req.Year, export.Slug(cell.Name))
 	if req.Format == core.FormatCSV {
-		return []core.Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.AttendanceCSV(t, a)}}, nil
+		return []chat.Document{{Name: base + ".csv", MIME: export.MIMECSV, Data: export.AttendanceCSV(t, a)}}, nil
 	}
 	data, err := export.AttendanceXLSX(t, a)
 	if err != nil {
 		return nil, err
 	}
-	return []core.Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
+	return []chat.Document{{Name: base + ".xlsx", MIME: export.MIMEXLSX, Data: data}}, nil
 }
 
-func exportRoll(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core.Document, error) {
+func exportRoll(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]chat.Document, error) {
 	r, err := rollOf(c, cell, req.Meeting)
 	if err != nil {
 		return nil, err
@@ -38,7 +39,7 @@ func exportRoll(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core
 	return core.TableFiles(c, req, base, export.RollTable(c.Tr(), r))
 }
 
-func exportQuality(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core.Document, error) {
+func exportQuality(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]chat.Document, error) {
 	q, err := qualityYear(c, cell, req.Year)
 	if err != nil {
 		return nil, err
@@ -48,7 +49,7 @@ func exportQuality(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]c
 }
 
 // drawYearChart is the cell's attendance chart of a year.
-func drawYearChart(c *core.Ctx, d *core.Drawing) ([]byte, error) {
+func drawYearChart(c *core.Ctx, d *chat.Drawing) ([]byte, error) {
 	cell, err := c.Tx.Cell(d.CellID)
 	if err != nil {
 		return nil, fmt.Errorf("chart of cell %d: %w", d.CellID, err)
@@ -98,6 +99,12 @@ func AttendanceYear(c *core.Ctx, cell *storage.Cell, year int) (*export.Attendan
 	if err != nil {
 		return nil, err
 	}
+	return attendanceOf(c, cell, y)
+}
+
+// attendanceOf is AttendanceYear of a year already read with its rolls.
+func attendanceOf(c *core.Ctx, cell *storage.Cell, y *yearRec) (*export.AttendanceYear, error) {
+	year := y.year
 	ms, err := yearMembers(c, cell, y)
 	if err != nil {
 		return nil, err
@@ -185,6 +192,9 @@ func rollOf(c *core.Ctx, cell *storage.Cell, id uint64) (*export.Roll, error) {
 	if mt == nil {
 		return nil, &core.ErrExport{MsgID: "exp.no_meeting"}
 	}
+	if err := c.Tx.LoadRoll(mt); err != nil {
+		return nil, err
+	}
 	zone := c.CellZone(cell)
 	cellMembers, err := c.Tx.Members(cell.ID)
 	if err != nil {
@@ -228,7 +238,7 @@ func rollOf(c *core.Ctx, cell *storage.Cell, id uint64) (*export.Roll, error) {
 }
 
 func qualityYear(c *core.Ctx, cell *storage.Cell, year int) (*export.QualityYear, error) {
-	y, err := YearRecord(c, cell, year)
+	y, err := yearHeaders(c, cell, year)
 	if err != nil {
 		return nil, err
 	}
@@ -261,10 +271,10 @@ func attachChart(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *core.C
 		return
 	}
 	year := mt.At.In(c.CellZone(cell)).Year()
-	c.Out[len(c.Out)-1].Document = &core.Document{
+	c.Out[len(c.Out)-1].Document = &chat.Document{
 		Name: yearChartName(year, cell),
 		MIME: export.MIMEPNG,
-		Draw: &core.Drawing{Kind: core.DrawYearChart, CellID: cell.ID, Year: year, Lang: r.Lang},
+		Draw: &chat.Drawing{Kind: chat.DrawYearChart, CellID: cell.ID, Year: year, Lang: r.Lang},
 	}
 }
 

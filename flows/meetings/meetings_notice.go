@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -19,9 +20,9 @@ func noticeText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) string {
 	return c.T("mt.notice", "Cell", cell.Name, "Kind", kindNameLower(c, mt), "Topic", topicOf(c, mt), "When", when(c, mt.At, cell), "Place", placeOf(c, mt))
 }
 
-func rsvpButtons(c *core.Ctx, mt *storage.Meeting) [][]core.Button {
+func rsvpButtons(c *core.Ctx, mt *storage.Meeting) [][]chat.Button {
 	id := fmt.Sprint(mt.ID)
-	return [][]core.Button{{core.ActionButton(c.T("mt.btn_yes"), "rsvp", id+":y"), core.ActionButton(c.T("mt.btn_no"), "rsvp", id+":n")}}
+	return [][]chat.Button{{core.ActionButton(c.T("mt.btn_yes"), codeRSVP, id+":y"), core.ActionButton(c.T("mt.btn_no"), codeRSVP, id+":n")}}
 }
 
 // sendNotice sends the notice to every expected member not notified yet, and
@@ -81,7 +82,7 @@ func sendToGroup(c *core.Ctx, cell *storage.Cell, id string, kv ...any) error {
 	}
 	slices.Sort(transports)
 	for _, t := range transports {
-		c.Emit(core.Message{Transport: t, Chat: cell.GroupChats[t], Group: true, Text: groupReader(c).T(id, kv...)})
+		c.Emit(chat.Message{Transport: t, Chat: cell.GroupChats[t], Group: true, Text: groupReader(c).T(id, kv...)})
 	}
 	return nil
 }
@@ -142,7 +143,7 @@ func actRSVP(c *core.Ctx, args string) error {
 		c.Say("mt.rsvp_yes_done", "When", when(c, mt.At, cell))
 		return nil
 	case "n":
-		return c.Start("excuse", "reason", map[string]string{"meeting": fmt.Sprint(mt.ID)})
+		return c.StartWith("excuse", stepReason, &mtForm{Meeting: mt.ID})
 	}
 	c.Say("err.stale_button")
 	return nil
@@ -173,7 +174,7 @@ func ReasonText(c *core.Ctx, a *storage.Attendance) string {
 
 // excuseMeeting is the meeting of the excuse flow, checked on every step.
 func excuseMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
-	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	id := form(c).Meeting
 	mt, err := c.Tx.Meeting(id)
 	if err != nil {
 		return nil, nil, core.Invalid("err.stale_button")
@@ -202,11 +203,11 @@ func askExcuseReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerExcuseReason(c *core.Ctx, in core.Input) (string, error) {
+func answerExcuseReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	for _, k := range storage.ReasonKinds {
 		if in.Choice == string(k) {
 			if k == storage.ReasonOther {
-				return "text", nil
+				return stepText, nil
 			}
 			return "", recordExcuse(c, k, "")
 		}
@@ -226,7 +227,7 @@ func askExcuseText(c *core.Ctx) error {
 	return nil
 }
 
-func answerExcuseText(c *core.Ctx, in core.Input) (string, error) {
+func answerExcuseText(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
@@ -265,7 +266,7 @@ func recordExcuse(c *core.Ctx, k storage.ReasonKind, text string) error {
 			continue
 		}
 		r := c.ReaderOf(l)
-		c.SendButtonsTo(l, [][]core.Button{{core.ActionButton(r.T("mt.btn_accept"), "exc", arg("a")), core.ActionButton(r.T("mt.btn_reject"), "exc", arg("r"))}},
+		c.SendButtonsTo(l, [][]chat.Button{{core.ActionButton(r.T("mt.btn_accept"), codeExcuse, arg("a")), core.ActionButton(r.T("mt.btn_reject"), codeExcuse, arg("r"))}},
 			"mt.excuse_to_leader", "Name", c.Me.Name, "When", when(r, mt.At, cell), "Reason", ReasonText(r, a))
 	}
 	return nil
@@ -290,7 +291,7 @@ func actExcuse(c *core.Ctx, args string) error {
 		c.Say("decision.excuse_replaced", "Name", m.Name)
 		return nil
 	}
-	change := core.ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))
+	change := core.ActionButton(c.T("decision.btn_change"), codeExcuse, fmt.Sprintf("%d:%d:c", mt.ID, m.ID))
 	decided := a.Excuse == storage.ExcuseAccepted || a.Excuse == storage.ExcuseRejected
 	switch op := parts[2]; op {
 	case "a", "r":
@@ -392,7 +393,7 @@ func decideExcuse(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, m *stora
 		return err
 	}
 	c.Reply(c.T("mt.excuse_decided", "Name", m.Name, "Decision", c.ExcuseName(want)),
-		[]core.Button{core.ActionButton(c.T("decision.btn_change"), "exc", fmt.Sprintf("%d:%d:c", mt.ID, m.ID))})
+		[]chat.Button{core.ActionButton(c.T("decision.btn_change"), codeExcuse, fmt.Sprintf("%d:%d:c", mt.ID, m.ID))})
 	r := c.ReaderOf(m)
 	if want == storage.ExcuseAccepted {
 		c.SendTo(m, "mt.excuse_accepted_you", "When", when(r, mt.At, cell))
@@ -419,7 +420,7 @@ func askExcuseChange(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, m *st
 	}
 	core.AskDecisionChange(c, core.ChangeQuestion{Cell: cell, Member: m, What: c.T("decision.what_excuse", "Name", m.Name, "When", when(c, mt.At, cell)),
 		Old: c.ExcuseName(a.Excuse), New: c.ExcuseName(want), By: a.DecidedBy, At: a.DecidedAt,
-		Action: "exc", Args: fmt.Sprintf("%d:%d:%s", mt.ID, m.ID, op)})
+		Action: codeExcuse, Args: fmt.Sprintf("%d:%d:%s", mt.ID, m.ID, op)})
 }
 
 // changeExcuse changes a decided excuse (confirmed by the leader).

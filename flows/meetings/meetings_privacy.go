@@ -3,6 +3,7 @@ package meetings
 import (
 	"chibo/flows/core"
 	"chibo/storage"
+	"errors"
 )
 
 func myMeetings(c *core.Ctx, m *storage.Member) ([]string, error) {
@@ -18,6 +19,9 @@ func myMeetings(c *core.Ctx, m *storage.Member) ([]string, error) {
 		}
 		for i := range mts {
 			mt := &mts[i]
+			if err := c.Tx.LoadAttendance(mt, m.ID); err != nil {
+				return nil, err
+			}
 			a, ok := mt.Roll[m.ID]
 			if !ok {
 				continue
@@ -55,12 +59,15 @@ func forgetMeetings(c *core.Ctx, m *storage.Member) error {
 		return err
 	}
 	for i := range mts {
-		a, ok := mts[i].Roll[m.ID]
-		if !ok || (a.Reason == "" && a.ReasonText == "") {
+		a, err := c.Tx.Attendance(mts[i].ID, m.ID)
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && a.Reason == "" && a.ReasonText == "") {
 			continue
 		}
+		if err != nil {
+			return err
+		}
 		a.Reason, a.ReasonText = "", ""
-		if err := c.Tx.PutMeeting(&mts[i]); err != nil {
+		if err := c.Tx.PutAttendance(mts[i].ID, m.ID, a); err != nil {
 			return err
 		}
 	}

@@ -4,8 +4,10 @@ import (
 	"chibo/flows/core"
 	"chibo/flows/members"
 	"fmt"
+	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -38,58 +40,76 @@ func ReminderKey(kind string, subject, member uint64) string {
 	return fmt.Sprintf("reminder/%s/%d/%d", kind, subject, member)
 }
 
-// dueMeetings creates each cell's regular meetings from its rule and sends
+// dueMeetings creates the cell's regular meetings from its rule and sends
 // the reminders due now. A reminder is due from its time until the meeting
 // starts, outside the cell's quiet hours; the outbox key makes it go once.
-func dueMeetings(c *core.Ctx) error {
-	cells, err := c.Tx.Cells()
+// It looks again at the next reminder point, the next month (a meeting to
+// make) or the next quarter's thematic check, whichever comes first.
+func dueMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	r, err := meetingRules(c, cell)
 	if err != nil {
-		return err
+		c.E.Cfg.Log.Error("meeting rules", "cell", cell.ID, "err", err)
+		return time.Time{}, nil // nothing until the settings change
 	}
-	byCell := map[uint64]*rules{}
-	cellOf := map[uint64]*storage.Cell{}
-	cellMembers := map[uint64][]storage.Member{} // loaded once per tick, when needed
-	membersOf := func(cellID uint64) ([]storage.Member, error) {
-		if ms, ok := cellMembers[cellID]; ok {
-			return ms, nil
-		}
-		ms, err := c.Tx.Members(cellID)
-		cellMembers[cellID] = ms
-		return ms, err
+	if err := ensureMeetings(c, cell, r); err != nil {
+		return time.Time{}, err
 	}
-	for i := range cells {
-		cell := &cells[i]
-		r, err := meetingRules(c, cell)
-		if err != nil {
-			c.E.Cfg.Log.Error("meeting rules", "cell", cell.ID, "err", err)
-			continue
-		}
-		if err := ensureMeetings(c, cell, r); err != nil {
-			return err
-		}
-		byCell[cell.ID], cellOf[cell.ID] = r, cell
-		if r.quiet(c.Now) {
-			continue
-		}
+	next := core.Soonest{After: c.Now}
+	now := c.Now.In(r.zone)
+	next.Add(time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, r.zone))
+	quiet := r.quiet(c.Now)
+	if !quiet {
 		if err := dueThematic(c, cell, r); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	ms, err := c.Tx.ActiveMeetings()
+	next.Add(r.thematicCheck(c.Now))
+	ms, err := c.Tx.MeetingsFrom(cell.ID, c.Now)
 	if err != nil {
-		return err
+		return time.Time{}, err
+	}
+	var cellMembers []storage.Member // loaded once, when needed
+	membersOf := func(uint64) ([]storage.Member, error) {
+		if cellMembers != nil {
+			return cellMembers, nil
+		}
+		cellMembers, err = c.Tx.Members(cell.ID)
+		return cellMembers, err
 	}
 	for i := range ms {
 		mt := &ms[i]
-		r, ok := byCell[mt.CellID]
-		if !ok || !c.Now.Before(mt.At) || r.quiet(c.Now) {
+		if !mt.Active() || !c.Now.Before(mt.At) {
 			continue
 		}
-		if err := remindMeeting(c, mt, cellOf[mt.CellID], r, membersOf); err != nil {
-			return err
+		for _, p := range append(r.secretaryReminders(mt), r.memberReminders(mt)...) {
+			if p.At.Before(mt.At) {
+				next.Add(p.At)
+			}
+		}
+		if quiet {
+			continue
+		}
+		if err := remindMeeting(c, mt, cell, r, membersOf); err != nil {
+			return time.Time{}, err
 		}
 	}
-	return nil
+	if quiet {
+		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
+	}
+	return next.At, nil
+}
+
+// thematicCheck is the next time after now that dueThematic can find a
+// quarter without a thematic meeting: its second month's morning.
+func (r *rules) thematicCheck(now time.Time) time.Time {
+	t := now.In(r.zone)
+	qFirst := time.Month((int(t.Month())-1)/3*3 + 1)
+	start := time.Date(t.Year(), qFirst, 1, 0, 0, 0, 0, r.zone)
+	second := start.AddDate(0, 1, 0).Add(time.Duration(r.morning) * time.Minute)
+	if second.After(now) {
+		return second
+	}
+	return start.AddDate(0, 4, 0).Add(time.Duration(r.morning) * time.Minute)
 }
 
 func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, membersOf func(uint64) ([]storage.Member, error)) error {
@@ -109,22 +129,28 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 			l := &leaders[i]
 			rd := c.ReaderOf(l)
 			var msgID string
-			var buttons [][]core.Button
+			var buttons [][]chat.Button
 			switch secP.Kind {
 			case "sec-early":
 				msgID = "mt.remind_sec_early"
-				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
 			case "sec-late":
 				msgID = "mt.remind_sec_late"
-				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
 			default:
 				msgID = "mt.remind_sec_day"
-				buttons = [][]core.Button{{core.ActionButton(rd.T("mt.btn_checkin"), "mt", id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), "mt", id+":r")}}
+				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_checkin"), codeMeeting, id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), codeMeeting, id+":r")}}
 			}
-			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(secP.Kind, mt.ID, l.ID), l, buttons, msgID,
+			sent, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(secP.Kind, mt.ID, l.ID), l, buttons, msgID,
 				"Kind", kindNameLower(rd, mt), "When", when(rd, mt.At, cell), "Topic", topicOf(rd, mt), "Place", placeOf(rd, mt),
-				"Noticed", !mt.Noticed.IsZero()); err != nil {
+				"Noticed", !mt.Noticed.IsZero())
+			if err != nil {
 				return err
+			}
+			if sent {
+				if err := addSecretaryNotes(c, rd, mt, cell); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -135,7 +161,7 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 		for i := range leaders {
 			l := &leaders[i]
 			rd := c.ReaderOf(l)
-			buttons := [][]core.Button{{core.ActionButton(rd.T("mt.btn_notify"), "mt", id+":n"), core.ActionButton(rd.T("mt.btn_view"), "mt", id+":v")}}
+			buttons := [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
 			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
 				"Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
 				return err
@@ -144,6 +170,9 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 		return nil
 	}
 	if memDue {
+		if err := wholeRoll(c, mt); err != nil {
+			return err
+		}
 		for i := range cellMembers {
 			m := &cellMembers[i]
 			if !expected(m, mt) {
@@ -154,7 +183,7 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 				continue // they said they cannot come
 			}
 			rd := c.ReaderOf(m)
-			var buttons [][]core.Button
+			var buttons [][]chat.Button
 			if a == nil || a.RSVP == storage.RSVPNone {
 				buttons = rsvpButtons(rd, mt)
 			}
@@ -167,6 +196,19 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 			}
 		}
 	}
+	return nil
+}
+
+// addSecretaryNotes adds what other journeys want the secretary to bring
+// up at the meeting (tasks overdue) to the reminder just sent, in its
+// reader's language.
+func addSecretaryNotes(c, rd *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
+	notes, err := rd.MeetingNotes(mt, cell, core.NoteSecretary)
+	if err != nil || len(notes) == 0 {
+		return err
+	}
+	m := &c.Out[len(c.Out)-1]
+	m.Text += "\n\n" + strings.Join(notes, "\n")
 	return nil
 }
 
@@ -190,7 +232,7 @@ func dueThematic(c *core.Ctx, cell *storage.Cell, r *rules) error {
 		l := &leaders[i]
 		rd := c.ReaderOf(l)
 		key := fmt.Sprintf("reminder/thematic/%d-%dq%d/%d", cell.ID, now.Year(), q, l.ID)
-		buttons := [][]core.Button{{core.ActionButton(rd.T("mt.btn_new_thematic"), "ml", fmt.Sprintf("%d:t", cell.ID))}}
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("mt.btn_new_thematic"), codeMeetingList, fmt.Sprintf("%d:t", cell.ID))}}
 		if _, err := c.Remind(key, l, buttons, "mt.remind_thematic", "Quarter", q, "Year", now.Year(), "Cell", cell.Name); err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 
 	qrcode "github.com/skip2/go-qrcode"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -66,17 +67,17 @@ func openCheckin(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	until := mt.CodeUntil.In(c.CellZone(cell)).Format("15:04")
 	if link == "" { // no Telegram bot to link to (Zalo only): the code alone
 		c.Reply(c.T("zalo.checkin_open", "Code", mt.Code, "Until", until),
-			[]core.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+			[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), codeMeeting, fmt.Sprintf("%d:r", mt.ID))})
 		return nil
 	}
 	c.Reply(c.T("mt.checkin_open", "Link", link, "Code", mt.Code, "Until", until),
-		[]core.Button{core.ActionButton(c.T("mt.btn_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+		[]chat.Button{core.ActionButton(c.T("mt.btn_roll"), codeMeeting, fmt.Sprintf("%d:r", mt.ID))})
 	png, err := qrcode.Encode(link, qrcode.Medium, 512)
 	if err != nil {
 		return fmt.Errorf("check-in qr: %w", err)
 	}
-	c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("mt.checkin_qr_caption", "Code", mt.Code), RecipientID: c.MeID(),
-		Document: &core.Document{Name: "checkin.png", MIME: "image/png", Data: png}})
+	c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("mt.checkin_qr_caption", "Code", mt.Code), RecipientID: c.MeID(),
+		Document: &chat.Document{Name: "checkin.png", MIME: "image/png", Data: png}})
 	return nil
 }
 
@@ -248,7 +249,7 @@ func showRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) e
 	}
 	counts := map[RollState]int{}
 	var b strings.Builder
-	var people [][]core.Button
+	var people [][]chat.Button
 	id := fmt.Sprint(mt.ID)
 	n := 0
 	var lines []string
@@ -271,7 +272,7 @@ func showRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) e
 		if len(people) == 0 || len(people[len(people)-1]) == 2 {
 			people = append(people, nil)
 		}
-		people[len(people)-1] = append(people[len(people)-1], core.ActionButton(label, "rlm", fmt.Sprintf("%s:%d", id, m.ID)))
+		people[len(people)-1] = append(people[len(people)-1], core.ActionButton(label, codeRollMember, fmt.Sprintf("%s:%d", id, m.ID)))
 	}
 	b.WriteString(c.T("mt.roll_header", "Kind", c.KindName(mt), "When", when(c, mt.At, cell), "State", stateName(c, mt.State)))
 	b.WriteString("\n")
@@ -285,15 +286,15 @@ func showRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) e
 		b.WriteString("\n")
 		b.WriteString(l)
 	}
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	if mt.Active() {
 		rows = append(rows,
-			[]core.Button{core.ActionButton(c.T("mt.btn_all_present"), "rla", id+":p"), core.ActionButton(c.T("mt.btn_all_absent"), "rla", id+":a")},
-			[]core.Button{core.ActionButton(c.T("mt.btn_all_dues"), "rla", id+":d")})
+			[]chat.Button{core.ActionButton(c.T("mt.btn_all_present"), codeRollAll, id+":p"), core.ActionButton(c.T("mt.btn_all_absent"), codeRollAll, id+":a")},
+			[]chat.Button{core.ActionButton(c.T("mt.btn_all_dues"), codeRollAll, id+":d")})
 	}
 	rows = append(rows, people...)
 	if mt.Active() {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("mt.btn_close"), "mt", id+":cl")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("mt.btn_close"), codeMeeting, id+":cl")})
 	}
 	c.Reply(b.String(), rows...)
 	if edit && c.Ev.MessageID != "" {
@@ -355,24 +356,24 @@ func actRollMember(c *core.Ctx, args string) error {
 	args = fmt.Sprintf("%d:%d:", mt.ID, m.ID)
 	// Dues are their own record for the meeting's month: paid, recorded
 	// not paid, or nothing recorded yet (which is neither).
-	var dues []core.Button
+	var dues []chat.Button
 	switch {
 	case d == nil:
 		b.WriteString(c.T("dues.person_none"))
-		dues = []core.Button{core.ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d"), core.ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")}
+		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_paid"), codeRollSet, args+"d"), core.ActionButton(c.T("mt.btn_dues_unpaid"), codeRollSet, args+"D")}
 	case d.State == storage.DuesPaid:
 		b.WriteString(c.T("mt.person_dues_paid"))
-		dues = []core.Button{core.ActionButton(c.T("mt.btn_dues_unpaid"), "rl", args+"D")}
+		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_unpaid"), codeRollSet, args+"D")}
 	default:
 		b.WriteString(c.T("mt.person_dues_unpaid"))
-		dues = []core.Button{core.ActionButton(c.T("mt.btn_dues_paid"), "rl", args+"d")}
+		dues = []chat.Button{core.ActionButton(c.T("mt.btn_dues_paid"), codeRollSet, args+"d")}
 	}
 	c.Reply(b.String(),
-		[]core.Button{core.ActionButton(c.T("mt.btn_mark_present"), "rl", args+"p")},
-		[]core.Button{core.ActionButton(c.T("mt.btn_mark_excused"), "rl", args+"e"), core.ActionButton(c.T("mt.btn_mark_unexcused"), "rl", args+"u")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_mark_present"), codeRollSet, args+"p")},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_mark_excused"), codeRollSet, args+"e"), core.ActionButton(c.T("mt.btn_mark_unexcused"), codeRollSet, args+"u")},
 		dues,
-		[]core.Button{members.DuesButton(c, m)},
-		[]core.Button{core.ActionButton(c.T("mt.btn_back_roll"), "mt", fmt.Sprintf("%d:r", mt.ID))})
+		[]chat.Button{members.DuesButton(c, m)},
+		[]chat.Button{core.ActionButton(c.T("mt.btn_back_roll"), codeMeeting, fmt.Sprintf("%d:r", mt.ID))})
 	if c.Ev.MessageID != "" { // the roll's message becomes the member's card
 		c.Out[len(c.Out)-1].EditMessageID = c.Ev.MessageID
 	}
@@ -617,7 +618,15 @@ func sendSummary(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		return err
 	}
 	id := fmt.Sprint(mt.ID)
-	c.Reply(text, []core.Button{core.ActionButton(c.T("mt.btn_score"), "mt", id+":sc"), core.ActionButton(c.T("mt.btn_roll"), "mt", id+":r")})
+	rows := [][]chat.Button{{core.ActionButton(c.T("mt.btn_score"), codeMeeting, id+":sc"), core.ActionButton(c.T("mt.btn_roll"), codeMeeting, id+":r")}}
+	tools, err := c.MeetingTools(mt, cell)
+	if err != nil {
+		return err
+	}
+	if len(tools) > 0 {
+		rows = append(rows, tools)
+	}
+	c.Reply(text, rows...)
 	return nil
 }
 
@@ -743,6 +752,13 @@ func SummaryText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (string, 
 		for _, f := range flags {
 			line(f)
 		}
+	}
+	notes, err := c.MeetingNotes(mt, cell, core.NoteSummary)
+	if err != nil {
+		return "", err
+	}
+	for _, n := range notes {
+		line(n)
 	}
 	return b.String(), nil
 }

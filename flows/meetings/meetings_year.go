@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/flows/export"
 	"chibo/locales"
 	"chibo/storage"
@@ -25,10 +26,27 @@ type yearRec struct {
 	meetings []storage.Meeting
 }
 
+// YearRecord is the cell's closed meetings of the year with their rolls.
 func YearRecord(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
+	y, err := yearHeaders(c, cell, year)
+	if err != nil {
+		return nil, err
+	}
+	for i := range y.meetings {
+		if err := c.Tx.LoadRoll(&y.meetings[i]); err != nil {
+			return nil, err
+		}
+	}
+	return y, nil
+}
+
+// yearHeaders is the cell's closed meetings of the year without their
+// rolls (read through the index of the cell's meetings by time): for the
+// views that show scores, or one member's marks (yearRec.loadMember).
+func yearHeaders(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 	zone := c.CellZone(cell)
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
-	ms, err := c.Tx.MeetingsBetween(cell.ID, from, from.AddDate(1, 0, 0))
+	ms, err := c.Tx.MeetingsIn(cell.ID, from, from.AddDate(1, 0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +57,16 @@ func YearRecord(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 		}
 	}
 	return y, nil
+}
+
+// loadMember reads the member's entries on the year's rolls.
+func (y *yearRec) loadMember(c *core.Ctx, memberID uint64) error {
+	for i := range y.meetings {
+		if err := c.Tx.LoadAttendance(&y.meetings[i], memberID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (y *yearRec) month(mt *storage.Meeting) int { return int(mt.At.In(y.zone).Month()) }
@@ -246,8 +274,11 @@ func memberYear(c *core.Ctx, m *storage.Member, year int) error {
 		c.Say("mt.none")
 		return nil
 	}
-	y, err := YearRecord(c, cell, year)
+	y, err := yearHeaders(c, cell, year)
 	if err != nil {
+		return err
+	}
+	if err := y.loadMember(c, m.ID); err != nil {
 		return err
 	}
 	var b strings.Builder
@@ -290,11 +321,11 @@ func memberYear(c *core.Ctx, m *storage.Member, year int) error {
 // codes as the books, then the private flags. It reads attendanceYear, the
 // same tally as the files and the chart.
 func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
-	a, err := AttendanceYear(c, cell, year)
+	y, err := YearRecord(c, cell, year)
 	if err != nil {
 		return err
 	}
-	y, err := YearRecord(c, cell, year)
+	a, err := attendanceOf(c, cell, y)
 	if err != nil {
 		return err
 	}
@@ -310,7 +341,7 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 	b.WriteString(c.T("mt.att_cell_header", "Cell", cell.Name, "Year", year))
 	if len(a.Meetings) == 0 {
 		line(c.T("mt.att_none"))
-		c.Reply(b.String(), []core.Button{core.ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+		c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), codeAttendance, fmt.Sprintf("me:%d", year))})
 		return nil
 	}
 	for _, x := range a.Meetings {
@@ -340,7 +371,7 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 			line(f)
 		}
 	}
-	c.Reply(b.String(), []core.Button{core.ActionButton(c.T("mt.btn_my_attendance"), "att", fmt.Sprintf("me:%d", year))})
+	c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), codeAttendance, fmt.Sprintf("me:%d", year))})
 	return nil
 }
 
@@ -506,7 +537,7 @@ func manualSections(all []storage.QualitySection) []storage.QualitySection {
 
 // scoreMeeting is the closed meeting of the scoring flow, checked on every step.
 func scoreMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, []storage.QualitySection, error) {
-	id, _ := strconv.ParseUint(c.Data()["meeting"], 10, 64)
+	id := core.StateOf[scoreState](c).Meeting
 	mt, err := c.Tx.Meeting(id)
 	if err != nil {
 		return nil, nil, nil, core.Invalid("err.stale_button")
@@ -532,7 +563,7 @@ func askScoreSection(c *core.Ctx) error {
 		return members.SayInvalid(c, err)
 	}
 	manual := manualSections(secs)
-	i, _ := strconv.Atoi(c.Data()["i"])
+	i := core.StateOf[scoreState](c).Index
 	if i >= len(manual) {
 		c.End()
 		return nil
@@ -549,13 +580,13 @@ func askScoreSection(c *core.Ctx) error {
 	return nil
 }
 
-func answerScoreSection(c *core.Ctx, in core.Input) (string, error) {
+func answerScoreSection(c *core.Ctx, in core.Input) (core.StepName, error) {
 	mt, cell, secs, err := scoreMeeting(c)
 	if err != nil {
 		return "", err
 	}
 	manual := manualSections(secs)
-	i, _ := strconv.Atoi(c.Data()["i"])
+	i := core.StateOf[scoreState](c).Index
 	if i >= len(manual) {
 		return "", nil
 	}
@@ -567,10 +598,11 @@ func answerScoreSection(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil || p < 0 || p > manual[i].Max {
 		return "", core.Invalid("mt.score_bad", "Max", manual[i].Max)
 	}
-	c.Data()["p_"+manual[i].ID] = strconv.Itoa(p)
+	st := core.StateOf[scoreState](c)
+	st.give(manual[i].ID, p)
 	if i+1 < len(manual) {
-		c.Data()["i"] = strconv.Itoa(i + 1)
-		return "section", nil
+		st.Index = i + 1
+		return stepSection, nil
 	}
 	tally, err := tallyOf(c, mt, cell)
 	if err != nil {
@@ -583,7 +615,7 @@ func answerScoreSection(c *core.Ctx, in core.Input) (string, error) {
 		if s.Auto != "" {
 			pts = AutoPoints(s, tally)
 		} else {
-			pts, _ = strconv.Atoi(c.Data()["p_"+s.ID])
+			pts = st.Points[s.ID]
 		}
 		score.Points[s.ID] = pts
 		b.WriteString("\n")
@@ -638,7 +670,7 @@ func TallyVerdict(c *core.Ctx, cell *storage.Cell, y *yearRec) string {
 
 // yearTally shows the year's meeting quality, meeting by meeting.
 func yearTally(c *core.Ctx, cell *storage.Cell, year int) error {
-	y, err := YearRecord(c, cell, year)
+	y, err := yearHeaders(c, cell, year)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -35,109 +36,92 @@ const settleAfter = 14 * 24 * time.Hour
 //	notice/residence-meeting-moved/<meeting>/<member>/<unix time>
 //	notice/residence-meeting-cancelled/<meeting>/<member>
 //	reminder/residence-roll/<meeting>/<leader>
-func dueResidenceMeetings(c *core.Ctx) error {
-	cells := map[uint64]bool{}
-	for _, id := range c.Tx.ResidenceCells() {
-		cells[id] = true
+//
+// It looks at the cell's meetings from settleAfter ago on, and looks again
+// when a roll falls due or a record settles.
+func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	if !c.Tx.IsResidenceCell(cell.ID) {
+		return time.Time{}, nil
 	}
-	if len(cells) == 0 {
-		return nil
-	}
-	rulesOf := map[uint64]*rules{}
-	roundOf := func(cell *storage.Cell) (*rules, error) {
-		if r, ok := rulesOf[cell.ID]; ok {
-			return r, nil
-		}
-		r, err := meetingRules(c, cell)
-		rulesOf[cell.ID] = r
-		return r, err
-	}
-	ms, err := c.Tx.ActiveMeetings()
+	r, err := meetingRules(c, cell)
 	if err != nil {
-		return err
+		return time.Time{}, err
+	}
+	next := core.Soonest{After: c.Now}
+	quiet := r.quiet(c.Now)
+	waiting := false // something held for the quiet hours
+	ms, err := c.Tx.MeetingsFrom(cell.ID, c.Now.Add(-settleAfter))
+	if err != nil {
+		return time.Time{}, err
 	}
 	for i := range ms {
 		mt := &ms[i]
-		if !cells[mt.CellID] || mt.Noticed.IsZero() || !c.Now.Before(mt.At) {
+		if !mt.Active() || mt.Noticed.IsZero() || !c.Now.Before(mt.At) {
 			continue
 		}
-		cell, err := c.Tx.Cell(mt.CellID)
-		if err != nil {
-			return err
-		}
-		if r, err := roundOf(cell); err != nil || r.quiet(c.Now) {
-			if err != nil {
-				return err
-			}
+		if quiet {
+			waiting = true
 			continue
 		}
 		if err := noticeLinked(c, mt, cell); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
-	open, err := c.Tx.OpenResidenceAttendance()
-	if err != nil {
-		return err
-	}
-	rollDue := map[uint64][]storage.ResidenceAttendance{}
-	var order []uint64
-	for _, a := range open {
-		mt, err := c.Tx.Meeting(a.MeetingID)
-		if errors.Is(err, storage.ErrNotFound) {
-			a.Open = false
-			if err := c.Tx.PutResidenceAttendance(&a); err != nil {
-				return err
-			}
-			continue
-		}
+	for i := range ms {
+		mt := &ms[i]
+		recs, err := c.Tx.ResidenceAttendanceOf(mt.ID)
 		if err != nil {
-			return err
+			return time.Time{}, err
 		}
-		cell, err := c.Tx.Cell(mt.CellID)
-		if err != nil {
-			return err
-		}
-		r, err := roundOf(cell)
-		if err != nil {
-			return err
-		}
-		switch {
-		case mt.State == storage.MeetingCancelled:
-			if r.quiet(c.Now) {
+		var rollDue []storage.ResidenceAttendance
+		for _, a := range recs {
+			if !a.Open {
 				continue
 			}
-			if m, err := c.Tx.Member(a.MemberID); err == nil {
-				rd := c.ReaderOf(m)
-				key := fmt.Sprintf("notice/residence-meeting-cancelled/%d/%d", mt.ID, m.ID)
-				if _, err := c.Remind(key, m, nil, "res.meeting_cancelled", "Cell", cell.Name, "Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
-					return err
+			switch {
+			case mt.State == storage.MeetingCancelled:
+				if quiet {
+					waiting = true
+					continue
 				}
+				if m, err := c.Tx.Member(a.MemberID); err == nil {
+					rd := c.ReaderOf(m)
+					key := fmt.Sprintf("notice/residence-meeting-cancelled/%d/%d", mt.ID, m.ID)
+					if _, err := c.Remind(key, m, nil, "res.meeting_cancelled", "Cell", cell.Name, "Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
+						return time.Time{}, err
+					}
+				}
+				a.Open = false
+				if err := c.Tx.PutResidenceAttendance(&a); err != nil {
+					return time.Time{}, err
+				}
+			case a.Mark != storage.MarkNone || !c.Now.Before(mt.At.Add(settleAfter)):
+				a.Open = false
+				if err := c.Tx.PutResidenceAttendance(&a); err != nil {
+					return time.Time{}, err
+				}
+			case mt.State != storage.MeetingPlanned || !c.Now.Before(mt.At.Add(rollAfter)):
+				next.Add(mt.At.Add(settleAfter))
+				if quiet {
+					waiting = true
+					continue
+				}
+				rollDue = append(rollDue, a)
+			default:
+				next.Add(mt.At.Add(rollAfter))
+				next.Add(mt.At.Add(settleAfter))
 			}
-			a.Open = false
-			if err := c.Tx.PutResidenceAttendance(&a); err != nil {
-				return err
+		}
+		if len(rollDue) > 0 {
+			if err := remindResidenceRoll(c, mt.ID, rollDue); err != nil {
+				return time.Time{}, err
 			}
-		case a.Mark != storage.MarkNone || !c.Now.Before(mt.At.Add(settleAfter)):
-			a.Open = false
-			if err := c.Tx.PutResidenceAttendance(&a); err != nil {
-				return err
-			}
-		case mt.State != storage.MeetingPlanned || !c.Now.Before(mt.At.Add(rollAfter)):
-			if r.quiet(c.Now) {
-				continue
-			}
-			if _, ok := rollDue[mt.ID]; !ok {
-				order = append(order, mt.ID)
-			}
-			rollDue[mt.ID] = append(rollDue[mt.ID], a)
 		}
 	}
-	for _, id := range order {
-		if err := remindResidenceRoll(c, id, rollDue[id]); err != nil {
-			return err
-		}
+	if waiting {
+		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
 	}
-	return nil
+	return next.At, nil
 }
 
 // noticeLinked sends the meeting's notice to the linked members who have
@@ -157,7 +141,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			return err
 		}
 		rd := c.ReaderOf(m)
-		buttons := [][]core.Button{{core.ActionButton(rd.T("res.btn_attend"), "rsr", fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(rd.T("res.btn_cannot"), "rsr", fmt.Sprintf("%d:n", mt.ID))}}
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_attend"), codeResidenceRSVP, fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(rd.T("res.btn_cannot"), codeResidenceRSVP, fmt.Sprintf("%d:n", mt.ID))}}
 		switch {
 		case a == nil:
 			key := fmt.Sprintf("notice/residence-meeting/%d/%d", mt.ID, m.ID)
@@ -188,7 +172,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 // remindResidenceRoll lists a meeting's linked members to the residence
 // cell's leaders, each with a "present" and an "absent" button.
 func remindResidenceRoll(c *core.Ctx, meetingID uint64, recs []storage.ResidenceAttendance) error {
-	mt, err := c.Tx.Meeting(meetingID)
+	mt, err := c.Tx.MeetingHeader(meetingID)
 	if err != nil {
 		return err
 	}
@@ -214,10 +198,10 @@ func remindResidenceRoll(c *core.Ctx, meetingID uint64, recs []storage.Residence
 
 // residenceRoll is the list of a meeting's linked members with their
 // answers and marks, and the buttons to mark them.
-func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []storage.ResidenceAttendance) (string, [][]core.Button) {
+func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []storage.ResidenceAttendance) (string, [][]chat.Button) {
 	var b strings.Builder
 	b.WriteString(c.T("res.roll_header", "Kind", c.KindName(mt), "When", when(c, mt.At, cell)))
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for _, a := range recs {
 		m, err := c.Tx.Member(a.MemberID)
 		if err != nil {
@@ -227,9 +211,9 @@ func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []
 		b.WriteString(c.T("res.roll_line", "Name", m.Name, "State", residenceState(c, &a)))
 		args := fmt.Sprintf("%d:%d:", mt.ID, m.ID)
 		name := core.CkShorten(m.Name, 24)
-		rows = append(rows, []core.Button{
-			core.ActionButton(c.T("res.btn_present", "Name", name), "rsm", args+"p"),
-			core.ActionButton(c.T("res.btn_absent"), "rsm", args+"a"),
+		rows = append(rows, []chat.Button{
+			core.ActionButton(c.T("res.btn_present", "Name", name), codeResidenceMark, args+"p"),
+			core.ActionButton(c.T("res.btn_absent"), codeResidenceMark, args+"a"),
 		})
 	}
 	return b.String(), rows
@@ -267,7 +251,7 @@ func actResidenceRSVP(c *core.Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	mt, err := c.Tx.Meeting(id)
+	mt, err := c.Tx.MeetingHeader(id)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -25,7 +26,7 @@ func residenceNext(c *core.Ctx) (bool, error) {
 	slices.SortFunc(recs, func(a, b storage.ResidenceAttendance) int { return a.At.Compare(b.At) })
 	for i := range recs {
 		a := &recs[i]
-		mt, err := c.Tx.Meeting(a.MeetingID)
+		mt, err := c.Tx.MeetingHeader(a.MeetingID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -39,9 +40,9 @@ func residenceNext(c *core.Ctx) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		var buttons [][]core.Button
+		var buttons [][]chat.Button
 		if c.Now.Before(mt.At) {
-			buttons = [][]core.Button{{core.ActionButton(c.T("res.btn_attend"), "rsr", fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(c.T("res.btn_cannot"), "rsr", fmt.Sprintf("%d:n", mt.ID))}}
+			buttons = [][]chat.Button{{core.ActionButton(c.T("res.btn_attend"), codeResidenceRSVP, fmt.Sprintf("%d:y", mt.ID)), core.ActionButton(c.T("res.btn_cannot"), codeResidenceRSVP, fmt.Sprintf("%d:n", mt.ID))}}
 		}
 		c.Reply(c.T("res.meeting_view", "Cell", cell.Name, "Notice", noticeText(c, mt, cell), "State", residenceState(c, a)), buttons...)
 		return true, nil
@@ -63,7 +64,7 @@ func residenceYear(c *core.Ctx, m *storage.Member, year int) (string, error) {
 	cellID, present, held := uint64(0), 0, 0
 	for i := range recs {
 		a := &recs[i]
-		mt, err := c.Tx.Meeting(a.MeetingID)
+		mt, err := c.Tx.MeetingHeader(a.MeetingID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -23,12 +24,26 @@ func registerDues(e *core.Engine) {
 	e.AuditWords(map[string]core.AuditFunc{"dues_set": auditDues})
 	e.MyData(40, "dues.sec_mydata", func(c *core.Ctx, m *storage.Member) ([]string, error) { return myDues(c, m) })
 	e.Forget(func(c *core.Ctx, m *storage.Member) ([][]byte, error) { return nil, forgetDues(c, m) })
-	e.Action("du", actionDues)
-	e.Register(&core.Flow{Name: "dues", Need: core.NeedGroupLeader, Steps: map[string]core.Step{
-		"month":  {Ask: askDuesMonth, Answer: answerDuesMonth},
-		"state":  {Ask: askDuesState, Answer: answerDuesState},
-		"reason": {Ask: askDuesReason, Answer: answerDuesReason},
-	}})
+	e.Register(&core.Flow{Name: "dues", Need: core.NeedGroupLeader, First: duesMonth, State: func() any { return &duesState{} },
+		Steps: map[core.StepName]core.Step{
+			duesMonth:  {Ask: askDuesMonth, Answer: answerDuesMonth, Next: []core.StepName{duesPaid}},
+			duesPaid:   {Ask: askDuesState, Answer: answerDuesState, Next: []core.StepName{duesReason}},
+			duesReason: {Ask: askDuesReason, Answer: answerDuesReason, Next: []core.StepName{}},
+		}})
+}
+
+// The steps of recording a member's dues.
+const (
+	duesMonth  core.StepName = "month"
+	duesPaid   core.StepName = "state"
+	duesReason core.StepName = "reason"
+)
+
+// duesState is what recording dues carries. Its JSON keys are those of the
+// map kept before typed state.
+type duesState struct {
+	Member uint64 `json:"member,string"`
+	Month  string `json:"month,omitempty"` // "2006-01"
 }
 
 // duesOf is the member's dues record for month ("2006-01"), nil when none.
@@ -146,14 +161,13 @@ func actionDues(c *core.Ctx, args string) error {
 		c.Say("dues.not_allowed")
 		return nil
 	}
-	return c.Start("dues", "month", map[string]string{"member": args})
+	return c.StartWith("dues", duesMonth, &duesState{Member: m.ID})
 }
 
 // duesMember is the member of the dues flow, checked against the caller's
 // role on every step (a role can be lost mid-conversation).
 func duesMember(c *core.Ctx) (*storage.Member, storage.DuesSource, error) {
-	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
-	m, err := c.Tx.Member(id)
+	m, err := c.Tx.Member(core.StateOf[duesState](c).Member)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, "", core.Invalid("err.conv_expired")
 	}
@@ -201,7 +215,7 @@ func askDuesMonth(c *core.Ctx) error {
 	return nil
 }
 
-func answerDuesMonth(c *core.Ctx, in core.Input) (string, error) {
+func answerDuesMonth(c *core.Ctx, in core.Input) (core.StepName, error) {
 	m, _, err := duesMember(c)
 	if err != nil {
 		return "", err
@@ -222,8 +236,8 @@ func answerDuesMonth(c *core.Ctx, in core.Input) (string, error) {
 	if err := CheckDuesMonth(c, m, month); err != nil {
 		return "", err
 	}
-	c.Data()["month"] = month
-	return "state", nil
+	core.StateOf[duesState](c).Month = month
+	return duesPaid, nil
 }
 
 func askDuesState(c *core.Ctx) error {
@@ -231,7 +245,7 @@ func askDuesState(c *core.Ctx) error {
 	if !ok {
 		return err
 	}
-	p, _ := core.ParsePeriod(c.Data()["month"])
+	p, _ := core.ParsePeriod(core.StateOf[duesState](c).Month)
 	d, err := DuesOf(c.Tx, m.ID, p.String())
 	if err != nil {
 		return err
@@ -243,12 +257,12 @@ func askDuesState(c *core.Ctx) error {
 	return nil
 }
 
-func answerDuesState(c *core.Ctx, in core.Input) (string, error) {
+func answerDuesState(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "paid", "unpaid":
 		return "", saveOfficerDues(c, storage.DuesState(in.Choice), "")
 	case "reason":
-		return "reason", nil
+		return duesReason, nil
 	}
 	return "", core.Invalid("err.choose_option")
 }
@@ -258,12 +272,12 @@ func askDuesReason(c *core.Ctx) error {
 	if !ok {
 		return err
 	}
-	p, _ := core.ParsePeriod(c.Data()["month"])
+	p, _ := core.ParsePeriod(core.StateOf[duesState](c).Month)
 	c.Ask(c.T("dues.ask_reason", "Name", m.Name, "Month", p.Label()), 1)
 	return nil
 }
 
-func answerDuesReason(c *core.Ctx, in core.Input) (string, error) {
+func answerDuesReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if in.Choice != "" {
 		return "", core.Invalid("dues.err_reason")
 	}
@@ -281,7 +295,7 @@ func saveOfficerDues(c *core.Ctx, st storage.DuesState, reason string) error {
 	if err != nil {
 		return err
 	}
-	month := c.Data()["month"]
+	month := core.StateOf[duesState](c).Month
 	p, _ := core.ParsePeriod(month)
 	d := &storage.Dues{MemberID: m.ID, CellID: m.HomeCellID, Month: month, State: st, Reason: reason, Via: via, By: c.Me.ID, At: c.Now}
 	changed, err := RecordDues(c, m, d)
@@ -298,8 +312,8 @@ func saveOfficerDues(c *core.Ctx, st storage.DuesState, reason string) error {
 }
 
 // duesButton is the button that opens the dues of member m.
-func DuesButton(c *core.Ctx, m *storage.Member) core.Button {
-	return core.ActionButton(c.T("dues.btn_record", "Name", m.Name), "du", fmt.Sprint(m.ID))
+func DuesButton(c *core.Ctx, m *storage.Member) chat.Button {
+	return core.ActionButton(c.T("dues.btn_record", "Name", m.Name), codeDues, fmt.Sprint(m.ID))
 }
 
 // myDues lists the member's dues records for /mydata, oldest first.

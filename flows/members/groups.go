@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -35,7 +36,7 @@ func registerGroups(e *core.Engine) {
 // runLinkGroup links the group chat it is sent in to the cell the caller
 // leads, so meeting notices also go there.
 func runLinkGroup(c *core.Ctx, _ string) error {
-	if c.Ev.ChatKind != core.ChatGroup {
+	if c.Ev.ChatKind != chat.ChatGroup {
 		c.Say("group.only_in_group")
 		return nil
 	}
@@ -82,20 +83,25 @@ func unlinkGroup(tx *storage.Tx, transport, chat string) error {
 
 // onMembership handles the bot being added to or removed from a chat.
 func onMembership(c *core.Ctx) error {
-	if c.Ev.Kind == core.EventBotRemoved {
-		if c.Ev.ChatKind == core.ChatGroup {
+	if c.Ev.Kind == chat.EventBotRemoved {
+		if c.Ev.ChatKind == chat.ChatGroup {
 			return unlinkGroup(c.Tx, c.Ev.Transport, c.Ev.Chat)
 		}
 		return MarkUnreachable(c.Tx, c.Ev.Transport, c.Ev.User, c.Now)
 	}
-	if c.Ev.ChatKind == core.ChatGroup {
+	if c.Ev.ChatKind == chat.ChatGroup {
 		c.Say("group.hello")
 	}
 	return nil
 }
 
-// ckGroupLeader is the id of the leader of the member's group, or 0.
+// CkGroupLeader is the id of the leader who follows the member's check-ins,
+// or 0: the leader of their far-away group (a tổ đảng across the
+// organization's cells) when they are in one, else of their cell's group.
 func CkGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
+	if g, err := tx.FarGroupOf(m.ID); err == nil {
+		return g.LeaderID
+	}
 	if m.GroupID == 0 {
 		return 0
 	}

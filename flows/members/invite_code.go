@@ -22,7 +22,6 @@ const inviteCodeLen = 6
 const linkCodeTTL = 24 * time.Hour
 
 func registerInviteCodes(e *core.Engine) {
-	e.Action("lk", actLinkCode)
 	e.OnText(func(c *core.Ctx, text string) (bool, error) {
 		code, ok := ParseInviteCode(text)
 		if !ok {
@@ -132,7 +131,10 @@ func linkContact(c *core.Ctx, inv *storage.Invite) error {
 		m.Contacts = map[string]string{}
 	}
 	m.Contacts[c.Ev.Transport] = c.Ev.User
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := c.Tx.PutMember(m); errors.Is(err, storage.ErrContactTaken) {
+		c.Say("zalo.link_other_member")
+		return nil
+	} else if err != nil {
 		return err
 	}
 	inv.UsedBy = append(inv.UsedBy, m.ID)

@@ -21,11 +21,26 @@ func registerRegistration(e *core.Engine) {
 		"group_link":       core.AuditPlain("audit.w_group_link"),
 	})
 	e.Command(&core.Command{Name: "start", Need: core.NeedAnyone, HelpID: "help.start", MenuID: "menu.start", Run: runStart})
-	e.Register(&core.Flow{Name: "reg", Need: core.NeedAnyone, Steps: map[string]core.Step{
-		"name":    {Ask: askRegName, Answer: answerRegName},
-		"consent": {Ask: askConsent, Answer: answerConsent},
-		"lang":    {Ask: core.AskLang("reg.ask_lang"), Answer: answerRegLang},
-	}})
+	e.Register(&core.Flow{Name: "reg", Need: core.NeedAnyone, First: regName, State: func() any { return &regState{} },
+		Steps: map[core.StepName]core.Step{
+			regName:    {Ask: askRegName, Answer: answerRegName, Next: []core.StepName{regName, regConsent}},
+			regConsent: {Ask: askConsent, Answer: answerConsent, Next: []core.StepName{regLang}},
+			regLang:    {Ask: core.AskLang("reg.ask_lang"), Answer: answerRegLang, Next: []core.StepName{}},
+		}})
+}
+
+// The steps of registration.
+const (
+	regName    core.StepName = "name"    // the name, as the messenger gave it or typed
+	regConsent core.StepName = "consent" // consent to the data kept
+	regLang    core.StepName = "lang"    // the language, which registers
+)
+
+// regState is what registration carries between steps. Its JSON keys are
+// those of the map the release before typed state kept.
+type regState struct {
+	Token string `json:"token"`          // the invite
+	Name  string `json:"name,omitempty"` // the name to register, once known
 }
 
 // NewToken makes an invite token: 128 random bits, base64url (22 characters,
@@ -134,11 +149,11 @@ func runStart(c *core.Ctx, token string) error {
 	if c.Me != nil {
 		return addRoleByInvite(c, inv, target)
 	}
-	data := map[string]string{"token": token}
+	st := &regState{Token: token}
 	if name, err := core.CleanFullName(c.Ev.UserName); err == nil {
-		data["name"] = name
+		st.Name = name
 	}
-	return c.Start("reg", "name", data)
+	return c.StartWith("reg", regName, st)
 }
 
 // addRoleByInvite gives an already registered member the invite's role, for
@@ -169,12 +184,13 @@ func addRoleByInvite(c *core.Ctx, inv *storage.Invite, t joinTarget) error {
 }
 
 func askRegName(c *core.Ctx) error {
-	_, target, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
+	st := core.StateOf[regState](c)
+	_, target, err := usableInvite(c.Tx, st.Token, c.Now)
 	if err != nil {
 		c.End()
 		return SayInvalid(c, err)
 	}
-	if name := c.Data()["name"]; name != "" {
+	if name := st.Name; name != "" {
 		c.Ask(c.T("reg.confirm_name", "Cell", target.name, "Name", name), 1,
 			core.Opt{Label: c.T("reg.btn_name_ok"), Value: "ok"},
 			core.Opt{Label: c.T("reg.btn_name_edit"), Value: "edit"})
@@ -184,20 +200,21 @@ func askRegName(c *core.Ctx) error {
 	return nil
 }
 
-func answerRegName(c *core.Ctx, in core.Input) (string, error) {
+func answerRegName(c *core.Ctx, in core.Input) (core.StepName, error) {
+	st := core.StateOf[regState](c)
 	switch {
-	case in.Choice == "ok" && c.Data()["name"] != "":
-		return "consent", nil
+	case in.Choice == "ok" && st.Name != "":
+		return regConsent, nil
 	case in.Choice == "edit":
-		delete(c.Data(), "name")
-		return "name", nil
+		st.Name = ""
+		return regName, nil
 	case in.Text != "":
 		name, err := core.CleanFullName(in.Text)
 		if err != nil {
 			return "", err
 		}
-		c.Data()["name"] = name
-		return "consent", nil
+		st.Name = name
+		return regConsent, nil
 	}
 	return "", core.Invalid("err.name_empty")
 }
@@ -206,7 +223,7 @@ func answerRegName(c *core.Ctx, in core.Input) (string, error) {
 // exact location only when the invite's cell keeps it.
 func askConsent(c *core.Ctx) error {
 	precise := false
-	if inv, err := c.Tx.Invite(c.Data()["token"]); err == nil && inv.CellID != 0 {
+	if inv, err := c.Tx.Invite(core.StateOf[regState](c).Token); err == nil && inv.CellID != 0 {
 		if s, err := c.Tx.CheckinSettings(inv.CellID); err == nil {
 			precise = s.PreciseLocation
 		}
@@ -217,12 +234,12 @@ func askConsent(c *core.Ctx) error {
 	return nil
 }
 
-func answerConsent(c *core.Ctx, in core.Input) (string, error) {
+func answerConsent(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "yes":
-		return "lang", nil
+		return regLang, nil
 	case "no":
-		inv, _ := c.Tx.Invite(c.Data()["token"])
+		inv, _ := c.Tx.Invite(core.StateOf[regState](c).Token)
 		r := &storage.Refusal{At: c.Now}
 		if inv != nil {
 			r.CellID = inv.CellID
@@ -237,19 +254,20 @@ func answerConsent(c *core.Ctx, in core.Input) (string, error) {
 	return "", core.Invalid("err.choose_option")
 }
 
-func answerRegLang(c *core.Ctx, in core.Input) (string, error) {
+func answerRegLang(c *core.Ctx, in core.Input) (core.StepName, error) {
 	lang, err := core.ChosenLang(in)
 	if err != nil {
 		return "", err
 	}
-	inv, target, err := usableInvite(c.Tx, c.Data()["token"], c.Now)
+	st := core.StateOf[regState](c)
+	inv, target, err := usableInvite(c.Tx, st.Token, c.Now)
 	if err != nil {
 		// Used up or expired while the person was answering.
 		c.End()
 		return "", SayInvalid(c, err)
 	}
 	m := &storage.Member{
-		Name:     c.Data()["name"],
+		Name:     st.Name,
 		Status:   storage.Status{Kind: storage.StatusActive, SetAt: c.Now},
 		Lang:     lang,
 		Contacts: map[string]string{c.Ev.Transport: c.Ev.User},
@@ -257,7 +275,13 @@ func answerRegLang(c *core.Ctx, in core.Input) (string, error) {
 		Joined:   c.Now,
 	}
 	grant(m, inv, target)
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := c.Tx.PutMember(m); errors.Is(err, storage.ErrContactTaken) {
+		// The account became another member's while the person was
+		// answering (a link code from /me used in another chat).
+		c.End()
+		c.Say("reg.contact_taken")
+		return "", nil
+	} else if err != nil {
 		return "", err
 	}
 	inv.UsedBy = append(inv.UsedBy, m.ID)

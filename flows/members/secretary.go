@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -14,29 +15,70 @@ func registerSecretary(e *core.Engine) {
 	e.CellTool("invite", makeInvite)
 	e.CellTool("members", listMembers)
 	e.CellTool("status", func(c *core.Ctx, cell *storage.Cell) error {
-		return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
+		return c.StartWith("status", StepMember, &statusState{StatusForm{Cell: cell.ID}})
 	})
 	e.Command(&core.Command{Name: "invite", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.invite", MenuID: "menu.invite", Run: runInvite})
 	e.Command(&core.Command{Name: "members", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.members", MenuID: "menu.members", Run: runMembers})
 	e.Command(&core.Command{Name: "status", Need: core.NeedLeader, PrivateOnly: true, HelpID: "help.status", MenuID: "menu.status", Run: runStatus})
-	e.Action("inv", func(c *core.Ctx, args string) error { return WithLedCell(c, args, makeInvite) })
-	e.Action("st", func(c *core.Ctx, args string) error {
-		return WithLedCell(c, args, func(c *core.Ctx, cell *storage.Cell) error {
-			return c.Start("status", "member", map[string]string{"cell": fmt.Sprint(cell.ID)})
-		})
-	})
-	e.Register(&core.Flow{Name: "pickcell", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"cell": {Ask: askPickCell, Answer: answerPickCell},
-	}})
-	e.Register(&core.Flow{Name: "status", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"member":  {Ask: AskStatusMember, Answer: AnswerStatusMember},
-		"kind":    {Ask: askStatusKind, Answer: answerStatusKind},
-		"from":    {Ask: AskStatusFrom, Answer: AnswerStatusFrom},
-		"to":      {Ask: AskStatusTo, Answer: AnswerStatusTo},
-		"exempt":  {Ask: AskFarExempt, Answer: answerStatusExempt},
-		"reason":  {Ask: askStatusReason, Answer: answerStatusReason},
-		"confirm": {Ask: askStatusConfirm, Answer: answerStatusConfirm},
-	}})
+	e.Register(&core.Flow{Name: "pickcell", Need: core.NeedLeader, First: "cell", State: func() any { return &pickCellState{} },
+		Steps: map[core.StepName]core.Step{
+			"cell": {Ask: askPickCell, Answer: answerPickCell, Next: []core.StepName{}},
+		}})
+	e.Register(&core.Flow{Name: "status", Need: core.NeedLeader, First: StepMember, State: func() any { return &statusState{} },
+		Steps: map[core.StepName]core.Step{
+			StepMember:  {Ask: AskStatusMember, Answer: AnswerStatusMember, Next: []core.StepName{StepKind}},
+			StepKind:    {Ask: askStatusKind, Answer: answerStatusKind, Next: []core.StepName{StepFrom}},
+			StepFrom:    {Ask: AskStatusFrom, Answer: AnswerStatusFrom, Next: []core.StepName{StepTo, StepReason}},
+			StepTo:      {Ask: AskStatusTo, Answer: AnswerStatusTo, Next: []core.StepName{StepExempt, StepReason}},
+			StepExempt:  {Ask: AskFarExempt, Answer: answerStatusExempt, Next: []core.StepName{StepReason}},
+			StepReason:  {Ask: askStatusReason, Answer: answerStatusReason, Next: []core.StepName{stepConfirm}},
+			stepConfirm: {Ask: askStatusConfirm, Answer: answerStatusConfirm, Next: []core.StepName{}},
+		}})
+}
+
+// The steps of setting a status, shared with the far-away journey's
+// /faraway and /away (their steps keep these names).
+const (
+	StepMember  core.StepName = "member"
+	StepKind    core.StepName = "kind"
+	StepFrom    core.StepName = "from"
+	StepTo      core.StepName = "to"
+	StepExempt  core.StepName = "exempt"
+	StepReason  core.StepName = "reason"
+	stepConfirm core.StepName = "confirm"
+)
+
+// StatusForm is what the steps that set a status carry: the /status flow's
+// state, embedded in the states of /faraway and /away, whose steps share
+// it. Its JSON keys are those of the map kept before typed state.
+type StatusForm struct {
+	Cell   uint64             `json:"cell,string,omitempty"`   // the cell of the leader setting it
+	Member uint64             `json:"member,string,omitempty"` // whose status; 0 is the person asking (/away)
+	Kind   storage.StatusKind `json:"kind,omitempty"`
+	From   core.Day           `json:"from,omitempty"`
+	To     core.Day           `json:"to,omitempty"`
+	Exempt string             `json:"exempt,omitempty"` // "yes" or "no" once asked
+	Reason string             `json:"reason,omitempty"`
+}
+
+// Status gives the shared steps the form of any flow that embeds it.
+func (f *StatusForm) Status() *StatusForm { return f }
+
+// statusState is the /status flow's state.
+type statusState struct{ StatusForm }
+
+// statusForm is the status part of the state of the flow in progress.
+func statusForm(c *core.Ctx) *StatusForm {
+	s, ok := c.State().(interface{ Status() *StatusForm })
+	if !ok {
+		panic(fmt.Sprintf("members: flow state %T has no StatusForm", c.State()))
+	}
+	return s.Status()
+}
+
+// pickCellState is what the choice of a cell carries: the tool to run on it.
+type pickCellState struct {
+	Tool string `json:"tool"`
 }
 
 // forLedCell runs tool on the cell the caller leads, asking which one first
@@ -50,7 +92,7 @@ func ForLedCell(c *core.Ctx, tool string) error {
 		}
 		return c.CellTool(tool)(c, cell)
 	}
-	return c.Start("pickcell", "cell", map[string]string{"tool": tool})
+	return c.StartWith("pickcell", "cell", &pickCellState{Tool: tool})
 }
 
 // withLedCell runs fn on the cell whose id is in args, if the caller leads it.
@@ -95,7 +137,7 @@ func askPickCell(c *core.Ctx) error {
 	return nil
 }
 
-func answerPickCell(c *core.Ctx, in core.Input) (string, error) {
+func answerPickCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	id, err := strconv.ParseUint(in.Choice, 10, 64)
 	if err != nil || !c.Me.Leads(id) {
 		return "", core.Invalid("err.choose_option")
@@ -104,9 +146,10 @@ func answerPickCell(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	tool := c.CellTool(c.Data()["tool"])
+	name := core.StateOf[pickCellState](c).Tool
+	tool := c.CellTool(name)
 	if tool == nil {
-		return "", fmt.Errorf("pickcell: unknown tool %q", c.Data()["tool"])
+		return "", fmt.Errorf("pickcell: unknown tool %q", name)
 	}
 	c.End()
 	return "", tool(c, cell)
@@ -119,22 +162,8 @@ func runStatus(c *core.Ctx, _ string) error  { return ForLedCell(c, "status") }
 // makeInvite creates a single-use member invite for the cell and shows its
 // link: one tap for the secretary.
 func makeInvite(c *core.Ctx, cell *storage.Cell) error {
-	inv := &storage.Invite{
-		Token:     NewToken(),
-		CellID:    cell.ID,
-		Role:      storage.RoleMember,
-		CreatedBy: c.Me.ID,
-		Created:   c.Now,
-		Expires:   c.Now.Add(c.E.Cfg.InviteTTL),
-	}
-	if err := AddInviteCode(c.Tx, inv); err != nil {
-		return err
-	}
-	if err := c.Tx.PutInvite(inv); err != nil {
-		return err
-	}
-	// The token stays out of the log: it is the invite's secret.
-	if err := c.Audit("invite_create", cell.ID, 0, nil, map[string]any{"role": inv.Role, "expires": inv.Expires}); err != nil {
+	inv, err := MakeInvite(c.Tx, InviteFor{CellID: cell.ID, Role: storage.RoleMember, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	if err != nil {
 		return err
 	}
 	if link := c.E.Cfg.InviteLink(inv.Token); link != "" {
@@ -163,9 +192,9 @@ func listMembers(c *core.Ctx, cell *storage.Cell) error {
 		}
 	}
 	id := fmt.Sprint(cell.ID)
-	c.Reply(b.String(), []core.Button{
-		core.ActionButton(c.T("members.btn_status"), "st", id),
-		core.ActionButton(c.T("members.btn_invite"), "inv", id),
+	c.Reply(b.String(), []chat.Button{
+		core.ActionButton(c.T("members.btn_status"), codeStatus, id),
+		core.ActionButton(c.T("members.btn_invite"), codeInvite, id),
 	})
 	return nil
 }
@@ -184,8 +213,8 @@ func leaderRoles(c *core.Ctx, m *storage.Member, cellID uint64) string {
 // statusCell is the cell of the status flow, checked against the caller's
 // role on every step (a role can be lost mid-conversation).
 func StatusCell(c *core.Ctx) (uint64, error) {
-	id, err := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	if err != nil || !c.Me.Leads(id) {
+	id := statusForm(c).Cell
+	if id == 0 || !c.Me.Leads(id) {
 		return 0, core.Invalid("err.leaders_only")
 	}
 	return id, nil
@@ -196,8 +225,7 @@ func StatusMember(c *core.Ctx) (*storage.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
-	m, err := c.Tx.Member(id)
+	m, err := c.Tx.Member(statusForm(c).Member)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && m.HomeCellID != cellID) {
 		return nil, core.Invalid("status.no_match")
 	}
@@ -222,30 +250,32 @@ func AskStatusMember(c *core.Ctx) error {
 	return nil
 }
 
-func AnswerStatusMember(c *core.Ctx, in core.Input) (string, error) {
+func AnswerStatusMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cellID, err := StatusCell(c)
 	if err != nil {
 		return "", err
 	}
-	ms, err := c.Tx.Members(cellID)
-	if err != nil {
-		return "", err
-	}
 	var found []storage.Member
-	query := core.FoldForSearch(in.Text)
-	for _, m := range ms {
-		if (in.Choice != "" && in.Choice == fmt.Sprint(m.ID)) || (query != "" && strings.Contains(core.FoldForSearch(m.Name), query)) {
-			found = append(found, m)
+	n := 0
+	if in.Choice != "" { // a tapped name
+		id, _ := strconv.ParseUint(in.Choice, 10, 64)
+		if m, err := c.Tx.Member(id); err == nil && m.HomeCellID == cellID {
+			found, n = []storage.Member{*m}, 1
+		}
+	} else if query := core.FoldForSearch(in.Text); query != "" { // a typed name, through the cell's index of names
+		var err error
+		if found, n, err = c.Tx.MembersNamed(cellID, query, 1); err != nil {
+			return "", err
 		}
 	}
-	switch len(found) {
+	switch n {
 	case 0:
 		return "", core.Invalid("status.no_match")
 	case 1:
-		c.Data()["member"] = fmt.Sprint(found[0].ID)
-		return "kind", nil
+		statusForm(c).Member = found[0].ID
+		return StepKind, nil
 	}
-	return "", core.Invalid("status.many_matches", "Count", len(found))
+	return "", core.Invalid("status.many_matches", "Count", n)
 }
 
 func askStatusKind(c *core.Ctx) error {
@@ -262,11 +292,11 @@ func askStatusKind(c *core.Ctx) error {
 	return nil
 }
 
-func answerStatusKind(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusKind(c *core.Ctx, in core.Input) (core.StepName, error) {
 	for _, k := range storage.StatusKinds {
 		if in.Choice == string(k) {
-			c.Data()["kind"] = string(k)
-			return "from", nil
+			statusForm(c).Kind = k
+			return StepFrom, nil
 		}
 	}
 	return "", core.Invalid("err.choose_option")
@@ -280,7 +310,7 @@ func AskStatusFrom(c *core.Ctx) error {
 // answerStatusFrom takes the date a status takes effect (the /status,
 // /faraway and /away flows). It may not be before the member joined, nor more
 // than a year ahead.
-func AnswerStatusFrom(c *core.Ctx, in core.Input) (string, error) {
+func AnswerStatusFrom(c *core.Ctx, in core.Input) (core.StepName, error) {
 	day := c.Now.In(c.Zone())
 	from := core.DayStart(day)
 	if in.Choice != "today" {
@@ -290,8 +320,8 @@ func AnswerStatusFrom(c *core.Ctx, in core.Input) (string, error) {
 		}
 		from = t
 	}
-	m := c.Me
-	if c.Data()["member"] != "" {
+	m, f := c.Me, statusForm(c)
+	if f.Member != 0 {
 		var err error
 		if m, err = StatusMember(c); err != nil {
 			return "", err
@@ -303,11 +333,11 @@ func AnswerStatusFrom(c *core.Ctx, in core.Input) (string, error) {
 	if latest := from.AddDate(-1, 0, 0); latest.After(day) {
 		return "", core.Invalid("status.err_too_late", "Date", c.Date(day.AddDate(1, 0, 0)))
 	}
-	c.Data()["from"] = from.Format("2006-01-02")
-	if k := storage.StatusKind(c.Data()["kind"]); k != "" && !k.HasPeriod() {
-		return "reason", nil
+	f.From = core.DayOf(from)
+	if k := f.Kind; k != "" && !k.HasPeriod() {
+		return StepReason, nil
 	}
-	return "to", nil
+	return StepTo, nil
 }
 
 func AskStatusTo(c *core.Ctx) error {
@@ -315,16 +345,17 @@ func AskStatusTo(c *core.Ctx) error {
 	return nil
 }
 
-func AnswerStatusTo(c *core.Ctx, in core.Input) (string, error) {
+func AnswerStatusTo(c *core.Ctx, in core.Input) (core.StepName, error) {
 	to, err := core.ParseDateFrom(in.Text, c.Now, c.Zone())
 	if err != nil {
 		return "", err
 	}
-	from, _ := c.StoredDate("from")
+	f := statusForm(c)
+	from := c.Time(f.From)
 	if !to.After(from) {
 		return "", core.Invalid("err.date_before", "From", c.Date(from))
 	}
-	switch k := storage.StatusKind(c.Data()["kind"]); k {
+	switch k := f.Kind; k {
 	case storage.StatusTransferredOut, storage.StatusTransferredIn:
 		// A temporary transfer lasts 3 months to under a year; for study
 		// up to 2 years (DOMAIN.md §3, Guide 01-HD/TW item 10.3).
@@ -332,20 +363,20 @@ func AnswerStatusTo(c *core.Ctx, in core.Input) (string, error) {
 			return "", core.Invalid("status.err_transfer_length", "From", c.Date(from))
 		}
 	case storage.StatusFarAway:
-		c.Data()["to"] = to.Format("2006-01-02")
-		return "exempt", nil
+		f.To = core.DayOf(to)
+		return StepExempt, nil
 	}
-	c.Data()["to"] = to.Format("2006-01-02")
-	return "reason", nil
+	f.To = core.DayOf(to)
+	return StepReason, nil
 }
 
 // answerStatusExempt takes whether the cell granted a far-away member a
 // temporary exemption from meetings for the period.
-func answerStatusExempt(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusExempt(c *core.Ctx, in core.Input) (core.StepName, error) {
 	switch in.Choice {
 	case "yes", "no":
-		c.Data()["exempt"] = in.Choice
-		return "reason", nil
+		statusForm(c).Exempt = in.Choice
+		return StepReason, nil
 	}
 	return "", core.Invalid("err.choose_option")
 }
@@ -355,25 +386,26 @@ func askStatusReason(c *core.Ctx) error {
 	return nil
 }
 
-func answerStatusReason(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 	r, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["reason"] = r
-	return "confirm", nil
+	statusForm(c).Reason = r
+	return stepConfirm, nil
 }
 
 func pendingStatus(c *core.Ctx) storage.Status {
-	s := storage.Status{Kind: storage.StatusKind(c.Data()["kind"]), Reason: c.Data()["reason"], SetAt: c.Now}
+	f := statusForm(c)
+	s := storage.Status{Kind: f.Kind, Reason: f.Reason, SetAt: c.Now}
 	if c.Me != nil {
 		s.SetBy = c.Me.ID
 	}
-	s.From, _ = c.StoredDate("from")
+	s.From = c.Time(f.From)
 	if s.Kind.HasPeriod() {
-		s.To, _ = c.StoredDate("to")
+		s.To = c.Time(f.To)
 	}
-	s.Exempt = s.Kind == storage.StatusFarAway && c.Data()["exempt"] == "yes"
+	s.Exempt = s.Kind == storage.StatusFarAway && f.Exempt == "yes"
 	return s
 }
 
@@ -388,7 +420,7 @@ func askStatusConfirm(c *core.Ctx) error {
 	return nil
 }
 
-func answerStatusConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerStatusConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}

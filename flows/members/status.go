@@ -102,6 +102,15 @@ func RemindTransferEnd(c *core.Ctx, zone *time.Location, hour int, m *storage.Me
 	return nil
 }
 
+// TransferEndNotice is when RemindTransferEnd tells the secretaries that
+// the status s (a temporary transfer with an end) ends, or the zero time.
+func TransferEndNotice(zone *time.Location, hour int, s storage.Status) time.Time {
+	if (s.Kind != storage.StatusTransferredOut && s.Kind != storage.StatusTransferredIn) || s.To.IsZero() {
+		return time.Time{}
+	}
+	return core.DayStart(s.To.In(zone)).AddDate(0, 0, -transferNoticeDays).Add(time.Duration(hour) * time.Hour)
+}
+
 func AskFarExempt(c *core.Ctx) error {
 	c.Ask(c.T("faraway.ask_exempt"), 1,
 		core.Opt{Label: c.T("faraway.btn_exempt"), Value: "yes"},

@@ -34,12 +34,14 @@ const housekeepDone = math.MaxInt64
 // its own write transaction, until it says no. Once the day's work is done
 // it costs one read until the next local day. A run cut short (a crash, a
 // stop) resumes where its last committed batch ended.
-func Housekeep(e *core.Engine, tx *storage.Tx, now time.Time) (more bool, err error) {
+func Housekeep(e *core.Engine, btx *storage.Tx, now time.Time) (more bool, err error) {
+	var tx store = btx
 	day := now.In(e.Cfg.Zone).Format("2006-01-02")
 	if string(tx.Meta(MetaHousekeepDay)) == day {
 		return false, nil
 	}
-	c := &core.Ctx{E: e, Tx: tx, Now: now, Lang: e.Cfg.DefaultLang}
+	// The retention batches are other journeys' work, on the whole store.
+	c := &core.Ctx{E: e, Tx: btx, Now: now, Lang: e.Cfg.DefaultLang}
 	for _, r := range e.Hooks.Retain {
 		key := metaHousekeep + r.Name
 		after := tx.MetaInt(key)

@@ -13,5 +13,6 @@ type Journey struct{}
 
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
+	registerActions(e)
 	registerPrivacy(e)
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -18,10 +19,17 @@ import (
 func registerPrivacy(e *core.Engine) {
 	e.Command(&core.Command{Name: "mydata", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.mydata", MenuID: "menu.mydata", Run: runMyData})
 	e.Command(&core.Command{Name: "forget", Need: core.NeedMember, PrivateOnly: true, HelpID: "help.forget", MenuID: "menu.forget", Run: runForget})
-	e.Register(&core.Flow{Name: "forget", Need: core.NeedMember, Steps: map[string]core.Step{
-		"confirm": {Ask: askForget, Answer: answerForget},
-	}})
+	e.Register(&core.Flow{Name: "forget", Need: core.NeedMember, First: forgetConfirm, State: func() any { return &forgetState{} },
+		Steps: map[core.StepName]core.Step{
+			forgetConfirm: {Ask: askForget, Answer: answerForget, Next: []core.StepName{}},
+		}})
 }
+
+// forgetConfirm is the one step of /forget: the confirmation.
+const forgetConfirm core.StepName = "confirm"
+
+// forgetState is what /forget carries: nothing but the question asked.
+type forgetState struct{}
 
 // runMyData sends the member a text file with every record chibo keeps
 // about them, grouped by kind.
@@ -31,8 +39,8 @@ func runMyData(c *core.Ctx, _ string) error {
 		return err
 	}
 	name := "chibo-" + c.Now.In(c.Zone()).Format("2006-01-02") + ".txt"
-	c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.Me.ID, Text: c.T("privacy.mydata_sent"),
-		Document: &core.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text)}})
+	c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, RecipientID: c.Me.ID, Text: c.T("privacy.mydata_sent"),
+		Document: &chat.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text)}})
 	return nil
 }
 
@@ -63,7 +71,7 @@ func myData(c *core.Ctx, m *storage.Member) (string, error) {
 		return "", err
 	}
 
-	entries, err := c.Tx.AuditLog(1000, func(e *storage.AuditEntry) bool { return e.SubjectID == m.ID })
+	entries, err := db(c).AuditLog(1000, func(e *storage.AuditEntry) bool { return e.SubjectID == m.ID })
 	if err != nil {
 		return "", err
 	}
@@ -76,14 +84,14 @@ func myData(c *core.Ctx, m *storage.Member) (string, error) {
 	return b.String(), nil
 }
 
-func runForget(c *core.Ctx, _ string) error { return c.Start("forget", "confirm", nil) }
+func runForget(c *core.Ctx, _ string) error { return c.StartWith("forget", forgetConfirm, nil) }
 
 func askForget(c *core.Ctx) error {
 	c.AskConfirm(c.T("privacy.forget_ask"), c.T("privacy.btn_forget"))
 	return nil
 }
 
-func answerForget(c *core.Ctx, in core.Input) (string, error) {
+func answerForget(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}
@@ -109,7 +117,7 @@ func cellLeaders(c *core.Ctx, cellID, skip uint64) ([]storage.Member, error) {
 	if cellID == 0 {
 		return nil, nil
 	}
-	ms, err := c.Tx.Members(cellID)
+	ms, err := db(c).Members(cellID)
 	if err != nil {
 		return nil, err
 	}
@@ -131,10 +139,10 @@ func forget(c *core.Ctx, m *storage.Member) error {
 		needles = append(needles, []byte(u))
 	}
 	for t, u := range m.Contacts {
-		if err := c.Tx.DeleteConv(storage.ConvKey(t, u, u)); err != nil {
+		if err := db(c).DeleteConv(storage.ConvKey(t, u, u)); err != nil {
 			return err
 		}
-		if err := c.Tx.DeleteOffer(t, u); err != nil {
+		if err := db(c).DeleteOffer(t, u); err != nil {
 			return err
 		}
 	}
@@ -143,10 +151,10 @@ func forget(c *core.Ctx, m *storage.Member) error {
 		return err
 	}
 	needles = append(needles, more...)
-	if err := c.Tx.EraseMemberRecords(m.ID); err != nil {
+	if err := db(c).EraseMemberRecords(m.ID); err != nil {
 		return err
 	}
-	if err := c.Tx.ScrubAudit(m.ID); err != nil {
+	if err := db(c).ScrubAudit(m.ID); err != nil {
 		return err
 	}
 	m.Name = fmt.Sprintf("#%d", m.ID)
@@ -157,10 +165,10 @@ func forget(c *core.Ctx, m *storage.Member) error {
 	}
 	m.Consent = storage.Consent{Given: false, At: c.Now}
 	m.Unreachable = time.Time{}
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := db(c).PutMember(m); err != nil {
 		return err
 	}
-	return c.Tx.ScrubTransient(needles, "consent withdrawn", c.Now)
+	return db(c).ScrubTransient(needles, "consent withdrawn", c.Now)
 }
 
 // abandonedAfter is how long an expired conversation is kept: long enough

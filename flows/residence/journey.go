@@ -13,6 +13,7 @@ type Journey struct{}
 
 // Register implements core.Journey.
 func (Journey) Register(e *core.Engine) {
+	registerActions(e)
 	registerResidence(e)
 	e.CellFigures("residence", commentFigures)
 }

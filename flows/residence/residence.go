@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -30,28 +31,28 @@ func registerResidence(e *core.Engine) {
 	e.MyData(60, "privacy.sec_residence", func(c *core.Ctx, m *storage.Member) ([]string, error) { return myResidence(c, m) })
 	e.Forget(forgetResidenceComments)
 	e.Command(&core.Command{Name: "residence", Need: core.NeedMember, PrivateOnly: true, HelpID: "res.help", MenuID: "res.menu", Run: runResidence})
-	e.Action("rs", actResidence)
-	e.Action("rsq", actResidenceRequest)
-	e.Action("rsv", actCommentView)
-	e.Action("rsx", actCommentExport)
-	e.Register(&core.Flow{Name: "rlink", Need: core.NeedMember, Steps: map[string]core.Step{
-		"cell":      {Ask: askLinkCell, Answer: answerLinkCell},
-		"member":    {Ask: askLinkMember, Answer: answerLinkMember},
-		"workplace": {Ask: askLinkWorkplace, Answer: answerLinkWorkplace},
-		"org":       {Ask: askLinkOrg, Answer: answerLinkOrg},
-		"date":      {Ask: askLinkDate, Answer: answerLinkDate},
-		"status":    {Ask: askLinkStatus, Answer: answerLinkStatus},
-		"confirm":   {Ask: askLinkConfirm, Answer: answerLinkConfirm},
-	}})
-	e.Register(&core.Flow{Name: "rreport", Need: core.NeedMember, Steps: map[string]core.Step{
-		"kind": {Ask: askReportKind, Answer: answerReportKind},
-		"text": {Ask: askReportText, Answer: answerReportText},
-		"date": {Ask: askReportDate, Answer: answerReportDate},
-	}})
-	e.Register(&core.Flow{Name: "rcomment", Need: core.NeedLeader, Steps: map[string]core.Step{
-		"field":  {Ask: askCommentField, Answer: answerCommentField},
-		"review": {Ask: askCommentReview, Answer: answerCommentReview},
-	}})
+	// A member asks from stepCell, a residence secretary adds from stepMember.
+	e.Register(&core.Flow{Name: "rlink", Need: core.NeedMember, First: stepCell, Starts: []core.StepName{stepMember}, State: func() any { return &linkState{} },
+		Steps: map[core.StepName]core.Step{
+			stepCell:      {Ask: askLinkCell, Answer: answerLinkCell, Next: []core.StepName{stepWorkplace}},
+			stepMember:    {Ask: askLinkMember, Answer: answerLinkMember, Next: []core.StepName{stepMember, stepWorkplace}},
+			stepWorkplace: {Ask: askLinkWorkplace, Answer: answerLinkWorkplace, Next: []core.StepName{stepOrg}},
+			stepOrg:       {Ask: askLinkOrg, Answer: answerLinkOrg, Next: []core.StepName{stepDate}},
+			stepDate:      {Ask: askLinkDate, Answer: answerLinkDate, Next: []core.StepName{stepStatus}},
+			stepStatus:    {Ask: askLinkStatus, Answer: answerLinkStatus, Next: []core.StepName{stepConfirm}},
+			stepConfirm:   {Ask: askLinkConfirm, Answer: answerLinkConfirm, Next: []core.StepName{}},
+		}})
+	e.Register(&core.Flow{Name: "rreport", Need: core.NeedMember, First: stepKind, State: func() any { return &reportState{} },
+		Steps: map[core.StepName]core.Step{
+			stepKind: {Ask: askReportKind, Answer: answerReportKind, Next: []core.StepName{stepText, stepDate}},
+			stepText: {Ask: askReportText, Answer: answerReportText, Next: []core.StepName{stepDate}},
+			stepDate: {Ask: askReportDate, Answer: answerReportDate, Next: []core.StepName{}},
+		}})
+	e.Register(&core.Flow{Name: "rcomment", Need: core.NeedLeader, First: stepField, State: func() any { return &commentState{} },
+		Steps: map[core.StepName]core.Step{
+			stepField:  {Ask: askCommentField, Answer: answerCommentField, Next: []core.StepName{stepField, stepReview}},
+			stepReview: {Ask: askCommentReview, Answer: answerCommentReview, Next: []core.StepName{stepField}},
+		}})
 	e.DueSource("residence-comments", dueResidenceComments)
 }
 
@@ -132,10 +133,10 @@ func runResidence(c *core.Ctx, _ string) error {
 		// A secretary or deputy sees their cells' tools below; a leader who
 		// also works at an agency finds the request button there.
 	case l == nil:
-		c.Reply(c.T("res.not_linked"), []core.Button{core.ActionButton(c.T("res.btn_request"), "rs", "req")})
+		c.Reply(c.T("res.not_linked"), []chat.Button{core.ActionButton(c.T("res.btn_request"), codeResidence, "req")})
 	case l.Pending:
 		c.Reply(c.T("res.pending_view", "Link", linkText(c, l), "Date", c.Date(l.RequestedAt)),
-			[]core.Button{core.ActionButton(c.T("res.btn_request_again"), "rs", "req")})
+			[]chat.Button{core.ActionButton(c.T("res.btn_request_again"), codeResidence, "req")})
 	default:
 		if err := memberResidenceView(c, c.Me, l, year); err != nil {
 			return err
@@ -170,7 +171,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 		b.WriteString("\n")
 		b.WriteString(reportLine(c, &r))
 	}
-	rows := [][]core.Button{{core.ActionButton(c.T("res.btn_report"), "rs", "rep")}}
+	rows := [][]chat.Button{{core.ActionButton(c.T("res.btn_report"), codeResidence, "rep")}}
 	cm, cyear, err := latestComment(c.Tx, m.ID, year)
 	if err != nil {
 		return err
@@ -179,7 +180,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 	switch {
 	case cm != nil:
 		b.WriteString(c.T("res.view_comment_given", "Year", cyear, "Date", c.Date(cm.At)))
-		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_view_comment", "Year", cyear), "rsv", fmt.Sprintf("%d:%d", m.ID, cyear))})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_comment", "Year", cyear), codeCommentView, fmt.Sprintf("%d:%d", m.ID, cyear))})
 	case l.Status == storage.ResidenceWithComment:
 		b.WriteString(c.T("res.view_comment_none", "Year", year))
 	default:
@@ -238,20 +239,20 @@ func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
 		return err
 	}
 	id := fmt.Sprint(cell.ID)
-	rows := [][]core.Button{
-		{core.ActionButton(c.T("res.btn_list"), "rs", "list:"+id), core.ActionButton(c.T("res.btn_add"), "rs", "add:"+id)},
+	rows := [][]chat.Button{
+		{core.ActionButton(c.T("res.btn_list"), codeResidence, "list:"+id), core.ActionButton(c.T("res.btn_add"), codeResidence, "add:"+id)},
 	}
 	if owed > given {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_comment_round"), "rs", "cm:"+id)})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_comment_round"), codeResidence, "cm:"+id)})
 	}
 	if given > 0 {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_export"), "rs", "x:"+id)})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_export"), codeResidence, "x:"+id)})
 	}
 	if len(away) > 0 {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_home"), "rs", "home:"+id)})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_home"), codeResidence, "home:"+id)})
 	}
 	if _, err := c.Tx.ResidenceLink(c.Me.ID); errors.Is(err, storage.ErrNotFound) {
-		rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_request"), "rs", "req")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_request"), codeResidence, "req")})
 	}
 	c.Reply(c.T("res.leader_view", "Cell", cell.Name, "Active", active, "Pending", pending, "Year", year, "Given", given, "Owed", owed, "Away", len(away)), rows...)
 	return nil
@@ -295,7 +296,7 @@ func actResidence(c *core.Ctx, args string) error {
 			c.Say("res.already_linked", "Link", linkText(c, l))
 			return nil
 		}
-		return c.Start("rlink", "cell", map[string]string{"mode": "req", "member": fmt.Sprint(c.Me.ID)})
+		return c.StartWith("rlink", stepCell, &linkState{Mode: "req", Member: c.Me.ID})
 	case "rep":
 		l, err := c.Tx.ResidenceLink(c.Me.ID)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && l.Pending) {
@@ -305,14 +306,14 @@ func actResidence(c *core.Ctx, args string) error {
 		if err != nil {
 			return err
 		}
-		return c.Start("rreport", "kind", nil)
+		return c.StartWith("rreport", stepKind, nil)
 	}
 	return members.WithLedCell(c, arg, func(c *core.Ctx, cell *storage.Cell) error {
 		switch op {
 		case "list":
 			return listLinked(c, cell)
 		case "add":
-			return c.Start("rlink", "member", map[string]string{"mode": "add", "cell": fmt.Sprint(cell.ID)})
+			return c.StartWith("rlink", stepMember, &linkState{Mode: "add", Cell: cell.ID})
 		case "cm":
 			return startCommentRound(c, cell, true)
 		case "x":
@@ -339,7 +340,7 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 	year := c.Now.In(c.Zone()).Year()
 	var b strings.Builder
 	b.WriteString(c.N("res.list_header", len(links), "Cell", cell.Name))
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for i, l := range links {
 		m, err := c.Tx.Member(l.MemberID)
 		if err != nil {
@@ -349,9 +350,9 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 		b.WriteString("\n")
 		if l.Pending {
 			b.WriteString(c.T("res.list_line_pending", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace))
-			rows = append(rows, []core.Button{
-				core.ActionButton(c.T("res.btn_confirm_name", "Name", core.CkShorten(m.Name, 24)), "rsq", linkRequestArgs(&l, "a")),
-				core.ActionButton(c.T("res.btn_refuse"), "rsq", linkRequestArgs(&l, "r")),
+			rows = append(rows, []chat.Button{
+				core.ActionButton(c.T("res.btn_confirm_name", "Name", core.CkShorten(m.Name, 24)), codeLinkRequest, linkRequestArgs(&l, "a")),
+				core.ActionButton(c.T("res.btn_refuse"), codeLinkRequest, linkRequestArgs(&l, "r")),
 			})
 			continue
 		}
@@ -359,7 +360,7 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 		if l.Status == storage.ResidenceWithComment {
 			if _, err := c.Tx.ResidenceComment(m.ID, year); err == nil {
 				state = c.T("res.list_commented", "Year", year)
-				rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(m.Name, 40)), "rsv", fmt.Sprintf("%d:%d", m.ID, year))})
+				rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(m.Name, 40)), codeCommentView, fmt.Sprintf("%d:%d", m.ID, year))})
 			}
 		}
 		b.WriteString(c.T("res.list_line", "N", i+1, "Name", m.Name, "Home", home, "Workplace", l.Workplace, "State", state))
@@ -387,7 +388,7 @@ func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
 	year := c.Now.In(c.Zone()).Year()
 	var b strings.Builder
 	b.WriteString(c.N("res.home_header", len(away), "Cell", cell.Name))
-	var rows [][]core.Button
+	var rows [][]chat.Button
 	for _, lm := range away {
 		rc := ""
 		if rcell, err := c.Tx.Cell(lm.L.CellID); err == nil {
@@ -400,7 +401,7 @@ func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
 		}
 		if cm != nil {
 			b.WriteString(c.T("res.home_line_given", "Name", lm.M.Name, "Cell", rc, "Year", cyear))
-			rows = append(rows, []core.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(lm.M.Name, 40)), "rsv", fmt.Sprintf("%d:%d", lm.M.ID, cyear))})
+			rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(lm.M.Name, 40)), codeCommentView, fmt.Sprintf("%d:%d", lm.M.ID, cyear))})
 			continue
 		}
 		b.WriteString(c.T("res.home_line", "Name", lm.M.Name, "Cell", rc, "Status", resStatusName(c, lm.L.Status)))
@@ -414,23 +415,24 @@ func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
 // again, since a role can be lost mid-conversation.
 
 func linkCell(c *core.Ctx) (*storage.Cell, error) {
-	id, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	cell, err := c.Tx.Cell(id)
+	st := core.StateOf[linkState](c)
+	cell, err := c.Tx.Cell(st.Cell)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, core.Invalid("res.err_no_cell", "Query", c.Data()["cell"])
+		return nil, core.Invalid("res.err_no_cell", "Query", fmt.Sprint(st.Cell))
 	}
 	if err != nil {
 		return nil, err
 	}
-	if c.Data()["mode"] == "add" && !c.Me.Leads(cell.ID) {
+	if st.Mode == "add" && !c.Me.Leads(cell.ID) {
 		return nil, core.Invalid("err.leaders_only")
 	}
 	return cell, nil
 }
 
 func linkMember(c *core.Ctx) (*storage.Member, error) {
-	id, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
-	if c.Data()["mode"] == "req" && id != c.Me.ID {
+	st := core.StateOf[linkState](c)
+	id := st.Member
+	if st.Mode == "req" && id != c.Me.ID {
 		return nil, core.Invalid("err.stale_button")
 	}
 	m, err := c.Tx.Member(id)
@@ -441,24 +443,24 @@ func linkMember(c *core.Ctx) (*storage.Member, error) {
 }
 
 func askLinkCell(c *core.Ctx) error {
-	cells, err := c.Tx.Cells()
-	if err != nil {
-		return err
-	}
 	var opts []core.Opt
-	for i := range cells {
-		if cells[i].ID == c.Me.HomeCellID || len(opts) == maxCellChoices {
+	for _, id := range c.Tx.CellIDsAfter(0, maxCellChoices+1) { // the first cells, not every one
+		if id == c.Me.HomeCellID || len(opts) == maxCellChoices {
 			continue
 		}
-		opts = append(opts, core.Opt{Label: core.CkShorten(cellLabel(c, &cells[i]), 60), Value: fmt.Sprint(cells[i].ID)})
+		cell, err := c.Tx.Cell(id)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, core.Opt{Label: core.CkShorten(cellLabel(c, cell), 60), Value: fmt.Sprint(cell.ID)})
 	}
 	c.Ask(c.T("res.ask_cell"), 1, opts...)
 	return nil
 }
 
 // answerLinkCell takes a tapped cell, a typed code (the number shown with
-// the cell), or a part of its name.
-func answerLinkCell(c *core.Ctx, in core.Input) (string, error) {
+// the cell), or its name from one of its words on ("thu", "ap dong").
+func answerLinkCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	query := in.Choice
 	if query == "" {
 		query = strings.TrimPrefix(strings.TrimSpace(in.Text), "#")
@@ -477,31 +479,24 @@ func answerLinkCell(c *core.Ctx, in core.Input) (string, error) {
 		}
 		found = cell
 	} else {
-		cells, err := c.Tx.Cells()
+		matches, n, err := c.Tx.CellsNamed(query, 1) // the index of names, not every cell
 		if err != nil {
 			return "", err
 		}
-		key := core.FoldForSearch(query)
-		var matches []storage.Cell
-		for _, cell := range cells {
-			if strings.Contains(core.FoldForSearch(cell.Name), key) {
-				matches = append(matches, cell)
-			}
-		}
-		switch len(matches) {
+		switch n {
 		case 0:
 			return "", core.Invalid("res.err_no_cell", "Query", query)
 		case 1:
 			found = &matches[0]
 		default:
-			return "", core.Invalid("res.err_many_cells", "Count", len(matches))
+			return "", core.Invalid("res.err_many_cells", "Count", n)
 		}
 	}
 	if found.ID == c.Me.HomeCellID {
 		return "", core.Invalid("res.err_own_cell")
 	}
-	c.Data()["cell"] = fmt.Sprint(found.ID)
-	return "workplace", nil
+	core.StateOf[linkState](c).Cell = found.ID
+	return stepWorkplace, nil
 }
 
 func askLinkMember(c *core.Ctx) error {
@@ -509,15 +504,16 @@ func askLinkMember(c *core.Ctx) error {
 		c.End()
 		return members.SayInvalid(c, err)
 	}
-	q := c.Data()["q"]
+	q := core.StateOf[linkState](c).Query
 	if q == "" {
 		c.Reply(c.T("res.ask_member"))
 		return nil
 	}
-	found, err := membersMatching(c.Tx, q)
+	found, _, err := membersMatching(c.Tx, q)
 	if err != nil {
 		return err
 	}
+	found = found[:min(len(found), maxMemberMatches)]
 	opts := make([]core.Opt, 0, len(found))
 	for i := range found {
 		home := ""
@@ -533,10 +529,10 @@ func askLinkMember(c *core.Ctx) error {
 // maxMemberMatches is how many members a name search shows.
 const maxMemberMatches = 8
 
-// answerLinkMember finds the member by name among every member of chibo
-// (their home cell may be in another organization); a tap picks one of the
-// matches shown.
-func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
+// answerLinkMember finds the member by name in every organization (their
+// home cell may be in another one), through the index of names; a tap picks
+// one of the matches shown.
+func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cell, err := linkCell(c)
 	if err != nil {
 		return "", err
@@ -553,7 +549,7 @@ func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
 	if core.Utf8Len(key) < 2 {
 		return "", core.Invalid("res.err_name_short")
 	}
-	found, err := membersMatching(c.Tx, key)
+	found, total, err := membersMatching(c.Tx, key)
 	if err != nil {
 		return "", err
 	}
@@ -563,55 +559,72 @@ func answerLinkMember(c *core.Ctx, in core.Input) (string, error) {
 	case len(found) == 1:
 		return pickLinkMember(c, cell, &found[0])
 	case len(found) > maxMemberMatches:
-		return "", core.Invalid("res.err_many_members", "Count", len(found))
+		return "", core.Invalid("res.err_many_members", "Count", total)
 	}
-	c.Data()["q"] = key // the next ask shows the matches as buttons
-	return "member", nil
+	core.StateOf[linkState](c).Query = key // the next ask shows the matches as buttons
+	return stepMember, nil
 }
 
 // membersMatching lists the members (not transferred out) whose folded name
-// contains key.
-func membersMatching(tx *storage.Tx, key string) ([]storage.Member, error) {
-	all, err := tx.AllMembers()
+// reads key from one of its words on ("tran", "van minh"), up to
+// maxMemberMatches+1, and how many match in all. Their home cell may be in
+// another organization: it asks the index of names of each organization,
+// never reading every member.
+func membersMatching(tx *storage.Tx, key string) ([]storage.Member, int, error) {
+	orgs, err := tx.Orgs()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	var found []storage.Member
-	for _, m := range all {
-		if strings.Contains(core.FoldForSearch(m.Name), key) && m.Status.Kind != storage.StatusLeft {
-			found = append(found, m)
+	total := 0
+	for _, o := range orgs {
+		ms, n, err := tx.OrgMembersNamed(o.ID, key, maxMemberMatches+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		total += n
+		for _, m := range ms {
+			if m.Status.Kind == storage.StatusLeft {
+				total--
+				continue
+			}
+			if len(found) <= maxMemberMatches {
+				found = append(found, m)
+			}
 		}
 	}
-	return found, nil
+	return found, total, nil
 }
 
-func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (string, error) {
+func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (core.StepName, error) {
 	if m.HomeCellID == cell.ID {
 		return "", core.Invalid("res.err_home_member", "Name", m.Name)
 	}
 	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.Active() && l.CellID != cell.ID {
 		return "", core.Invalid("res.err_linked_elsewhere", "Name", m.Name, "Link", linkText(c, l))
 	}
-	c.Data()["member"] = fmt.Sprint(m.ID)
+	st := core.StateOf[linkState](c)
+	st.Member = m.ID
 	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.CellID == cell.ID {
 		// Known already (a request, or a correction): offer what was given.
-		c.Data()["prev.workplace"], c.Data()["prev.org"] = l.Workplace, l.WorkplaceOrg
+		st.PrevWorkplace, st.PrevOrg = l.Workplace, l.WorkplaceOrg
 	}
-	return "workplace", nil
+	return stepWorkplace, nil
 }
 
 func askLinkWorkplace(c *core.Ctx) error {
 	var opts []core.Opt
-	if p := c.Data()["prev.workplace"]; p != "" {
+	if p := core.StateOf[linkState](c).PrevWorkplace; p != "" {
 		opts = append(opts, core.Opt{Label: c.T("res.btn_keep", "Value", core.CkShorten(p, 32)), Value: "="})
 	}
 	c.Ask(c.T("res.ask_workplace"), 1, opts...)
 	return nil
 }
 
-func cleanPlace(c *core.Ctx, in core.Input, prevKey string) (string, error) {
-	if in.Choice == "=" && c.Data()[prevKey] != "" {
-		return c.Data()[prevKey], nil
+// cleanPlace reads a place typed, or prev kept with "=".
+func cleanPlace(in core.Input, prev string) (string, error) {
+	if in.Choice == "=" && prev != "" {
+		return prev, nil
 	}
 	s, err := core.CleanPlace(in.Text)
 	var inv *core.InvalidInput
@@ -621,31 +634,33 @@ func cleanPlace(c *core.Ctx, in core.Input, prevKey string) (string, error) {
 	return s, err
 }
 
-func answerLinkWorkplace(c *core.Ctx, in core.Input) (string, error) {
-	s, err := cleanPlace(c, in, "prev.workplace")
+func answerLinkWorkplace(c *core.Ctx, in core.Input) (core.StepName, error) {
+	st := core.StateOf[linkState](c)
+	s, err := cleanPlace(in, st.PrevWorkplace)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["workplace"] = s
-	return "org", nil
+	st.Workplace = s
+	return stepOrg, nil
 }
 
 func askLinkOrg(c *core.Ctx) error {
 	var opts []core.Opt
-	if p := c.Data()["prev.org"]; p != "" {
+	if p := core.StateOf[linkState](c).PrevOrg; p != "" {
 		opts = append(opts, core.Opt{Label: c.T("res.btn_keep", "Value", core.CkShorten(p, 32)), Value: "="})
 	}
 	c.Ask(c.T("res.ask_org"), 1, opts...)
 	return nil
 }
 
-func answerLinkOrg(c *core.Ctx, in core.Input) (string, error) {
-	s, err := cleanPlace(c, in, "prev.org")
+func answerLinkOrg(c *core.Ctx, in core.Input) (core.StepName, error) {
+	st := core.StateOf[linkState](c)
+	s, err := cleanPlace(in, st.PrevOrg)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["org"] = s
-	return "date", nil
+	st.Org = s
+	return stepDate, nil
 }
 
 func askLinkDate(c *core.Ctx) error {
@@ -676,13 +691,13 @@ func pastDate(c *core.Ctx, in core.Input) (time.Time, error) {
 	return t, nil
 }
 
-func answerLinkDate(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := pastDate(c, in)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["date"] = dateKey(t)
-	return "status", nil
+	core.StateOf[linkState](c).Date = core.Day(dateKey(t))
+	return stepStatus, nil
 }
 
 func askLinkStatus(c *core.Ctx) error {
@@ -694,12 +709,12 @@ func askLinkStatus(c *core.Ctx) error {
 	return nil
 }
 
-func answerLinkStatus(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkStatus(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if !slices.Contains(storage.ResidenceStatuses, storage.ResidenceStatus(in.Choice)) {
 		return "", core.Invalid("err.choose_option")
 	}
-	c.Data()["status"] = in.Choice
-	return "confirm", nil
+	core.StateOf[linkState](c).Status = storage.ResidenceStatus(in.Choice)
+	return stepConfirm, nil
 }
 
 func pendingLink(c *core.Ctx) (*storage.ResidenceLink, error) {
@@ -711,12 +726,13 @@ func pendingLink(c *core.Ctx) (*storage.ResidenceLink, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := c.StoredDate("date")
-	if err != nil {
+	st := core.StateOf[linkState](c)
+	d := c.Time(st.Date)
+	if d.IsZero() {
 		return nil, core.Invalid("err.conv_expired")
 	}
-	return &storage.ResidenceLink{MemberID: m.ID, CellID: cell.ID, Workplace: c.Data()["workplace"], WorkplaceOrg: c.Data()["org"],
-		Introduced: d, Status: storage.ResidenceStatus(c.Data()["status"]), Pending: c.Data()["mode"] == "req",
+	return &storage.ResidenceLink{MemberID: m.ID, CellID: cell.ID, Workplace: st.Workplace, WorkplaceOrg: st.Org,
+		Introduced: d, Status: st.Status, Pending: st.Mode == "req",
 		RequestedBy: c.Me.ID, RequestedAt: c.Now}, nil
 }
 
@@ -728,14 +744,14 @@ func askLinkConfirm(c *core.Ctx) error {
 	}
 	m, _ := c.Tx.Member(l.MemberID)
 	id := "res.confirm_request"
-	if c.Data()["mode"] == "add" {
+	if core.StateOf[linkState](c).Mode == "add" {
 		id = "res.confirm_add"
 	}
 	c.AskConfirm(c.T(id, "Name", m.Name, "Link", linkText(c, l)), "")
 	return nil
 }
 
-func answerLinkConfirm(c *core.Ctx, in core.Input) (string, error) {
+func answerLinkConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if ok, err := core.Confirmed(c, in); !ok || err != nil {
 		return "", err
 	}
@@ -751,7 +767,7 @@ func answerLinkConfirm(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return "", err
 	}
-	if old != nil && old.Active() && (c.Data()["mode"] == "req" || old.CellID != l.CellID) {
+	if old != nil && old.Active() && (core.StateOf[linkState](c).Mode == "req" || old.CellID != l.CellID) {
 		c.Say("res.already_linked", "Link", linkText(c, old))
 		c.End()
 		return "", nil
@@ -787,7 +803,7 @@ func answerLinkConfirm(c *core.Ctx, in core.Input) (string, error) {
 	for i := range leaders {
 		ld := &leaders[i]
 		r := c.ReaderOf(ld)
-		if c.SendButtonsTo(ld, [][]core.Button{{core.ActionButton(r.T("btn.confirm"), "rsq", linkRequestArgs(l, "a")), core.ActionButton(r.T("res.btn_refuse"), "rsq", linkRequestArgs(l, "r"))}},
+		if c.SendButtonsTo(ld, [][]chat.Button{{core.ActionButton(r.T("btn.confirm"), codeLinkRequest, linkRequestArgs(l, "a")), core.ActionButton(r.T("res.btn_refuse"), codeLinkRequest, linkRequestArgs(l, "r"))}},
 			"res.request_to_leader", "Name", m.Name, "Link", linkText(r, l)) {
 			sent++
 		}
@@ -811,7 +827,7 @@ func askReportKind(c *core.Ctx) error {
 	return nil
 }
 
-func answerReportKind(c *core.Ctx, in core.Input) (string, error) {
+func answerReportKind(c *core.Ctx, in core.Input) (core.StepName, error) {
 	k := storage.ResidenceKind(in.Choice)
 	if !slices.Contains(storage.ResidenceKinds, k) {
 		if in.Text != "" { // a typed activity is "other" with its text
@@ -819,16 +835,17 @@ func answerReportKind(c *core.Ctx, in core.Input) (string, error) {
 			if err != nil {
 				return "", err
 			}
-			c.Data()["kind"], c.Data()["text"] = string(storage.ActivityOther), t
-			return "date", nil
+			st := core.StateOf[reportState](c)
+			st.Kind, st.Text = storage.ActivityOther, t
+			return stepDate, nil
 		}
 		return "", core.Invalid("err.choose_option")
 	}
-	c.Data()["kind"] = string(k)
+	core.StateOf[reportState](c).Kind = k
 	if k == storage.ActivityOther {
-		return "text", nil
+		return stepText, nil
 	}
-	return "date", nil
+	return stepDate, nil
 }
 
 func askReportText(c *core.Ctx) error {
@@ -836,13 +853,13 @@ func askReportText(c *core.Ctx) error {
 	return nil
 }
 
-func answerReportText(c *core.Ctx, in core.Input) (string, error) {
+func answerReportText(c *core.Ctx, in core.Input) (core.StepName, error) {
 	t, err := core.CleanReason(in.Text)
 	if err != nil {
 		return "", err
 	}
-	c.Data()["text"] = t
-	return "date", nil
+	core.StateOf[reportState](c).Text = t
+	return stepDate, nil
 }
 
 func askReportDate(c *core.Ctx) error {
@@ -850,7 +867,7 @@ func askReportDate(c *core.Ctx) error {
 	return nil
 }
 
-func answerReportDate(c *core.Ctx, in core.Input) (string, error) {
+func answerReportDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	d, err := pastDate(c, in)
 	if err != nil {
 		return "", err
@@ -864,8 +881,9 @@ func answerReportDate(c *core.Ctx, in core.Input) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	k := storage.ResidenceKind(c.Data()["kind"])
-	r := &storage.ResidenceReport{MemberID: c.Me.ID, CellID: l.CellID, Kind: k, Date: dateKey(d), Text: c.Data()["text"], At: c.Now}
+	st := core.StateOf[reportState](c)
+	k := st.Kind
+	r := &storage.ResidenceReport{MemberID: c.Me.ID, CellID: l.CellID, Kind: k, Date: dateKey(d), Text: st.Text, At: c.Now}
 	switch err := c.Tx.AddResidenceReport(r); {
 	case errors.Is(err, storage.ErrDuplicate):
 		c.Say("res.report_duplicate", "Kind", resKindName(c, k), "Date", c.Date(d))

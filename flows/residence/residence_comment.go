@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -212,56 +213,65 @@ func owedComments(c *core.Ctx, r *resRound) ([]members.LinkedMember, error) {
 // dueResidenceComments reminds each residence cell's secretary of the
 // comments still owed. Keys: reminder/residence-comment/<year>/<cell>/<secretary>/<point>,
 // point being 0, 1, … (weekly), "last" (the deadline day) or "late".
-func dueResidenceComments(c *core.Ctx) error {
-	for _, cellID := range c.Tx.ResidenceCells() {
-		cell, err := c.Tx.Cell(cellID)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue
+//
+// It looks again at the round's next point, or when next year's round opens.
+func dueResidenceComments(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
+	if !c.Tx.IsResidenceCell(cell.ID) {
+		return time.Time{}, nil
+	}
+	r, err := roundAt(c, cell, c.Now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	next := core.Soonest{After: c.Now}
+	for _, p := range r.points() {
+		next.Add(p.At)
+	}
+	following := *r
+	following.setYear(r.year + 1)
+	next.Add(following.open)
+	p, ok := core.LatestDue(r.points(), c.Now)
+	if !ok || (p.Kind == "late" && c.Now.After(p.At.Add(lateWindow))) {
+		return next.At, nil
+	}
+	if r.quiet(c.Now) {
+		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
+		return next.At, nil
+	}
+	leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)
+	if err != nil {
+		return time.Time{}, err
+	}
+	key := func(secID uint64) string {
+		return fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, secID, p.Kind)
+	}
+	if !slices.ContainsFunc(leaders, func(l storage.Member) bool { return !c.Tx.OutboxKeyUsed(key(l.ID)) }) {
+		return next.At, nil // this point's reminders went out: the owed list need not be read
+	}
+	owed, err := owedComments(c, r)
+	if err != nil || len(owed) == 0 {
+		return next.At, err
+	}
+	names := make([]string, 0, len(owed))
+	for _, lm := range owed {
+		names = append(names, "• "+lm.M.Name)
+	}
+	for _, sec := range leaders {
+		rd := c.ReaderOf(&sec)
+		id := "res.remind_comment"
+		switch p.Kind {
+		case "last":
+			id = "res.remind_comment_last"
+		case "late":
+			id = "res.remind_comment_late"
 		}
-		if err != nil {
-			return err
-		}
-		r, err := roundAt(c, cell, c.Now)
-		if err != nil {
-			return err
-		}
-		p, ok := core.LatestDue(r.points(), c.Now)
-		if !ok || r.quiet(c.Now) || (p.Kind == "late" && c.Now.After(p.At.Add(lateWindow))) {
-			continue
-		}
-		owed, err := owedComments(c, r)
-		if err != nil {
-			return err
-		}
-		if len(owed) == 0 {
-			continue
-		}
-		leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)
-		if err != nil {
-			return err
-		}
-		names := make([]string, 0, len(owed))
-		for _, lm := range owed {
-			names = append(names, "• "+lm.M.Name)
-		}
-		for _, sec := range leaders {
-			rd := c.ReaderOf(&sec)
-			id := "res.remind_comment"
-			switch p.Kind {
-			case "last":
-				id = "res.remind_comment_last"
-			case "late":
-				id = "res.remind_comment_late"
-			}
-			key := fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, sec.ID, p.Kind)
-			buttons := [][]core.Button{{core.ActionButton(rd.T("res.btn_comment_now"), "rs", fmt.Sprintf("cm:%d", cell.ID))}}
-			if _, err := c.Remind(key, &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
-				"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
-				return err
-			}
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("res.btn_comment_now"), codeResidence, fmt.Sprintf("cm:%d", cell.ID))}}
+		if _, err := c.Remind(key(sec.ID), &sec, buttons, id, "Header", rd.N("res.remind_header", len(owed), "Year", r.year, "Cell", cell.Name),
+			"List", strings.Join(names, "\n"), "Deadline", rd.Date(r.lastDay)); err != nil {
+			return time.Time{}, err
 		}
 	}
-	return nil
+	return next.At, nil
 }
 
 // startCommentRound starts the comment of the first member still owed one,
@@ -306,9 +316,7 @@ func startCommentRound(c *core.Ctx, cell *storage.Cell, first bool) error {
 	if !first {
 		c.Say("res.round_next", "Name", m.Name, "Left", len(owed))
 	}
-	return c.Start("rcomment", "field", map[string]string{
-		"cell": fmt.Sprint(cell.ID), "member": fmt.Sprint(m.ID), "year": fmt.Sprint(r.year), "i": "0",
-	})
+	return c.StartWith("rcomment", stepField, &commentState{Cell: cell.ID, Member: m.ID, Year: r.year})
 }
 
 // resFacts are a member's year in chibo's records.
@@ -384,9 +392,8 @@ type commentCtx struct {
 }
 
 func commentContext(c *core.Ctx) (*commentCtx, error) {
-	cellID, _ := strconv.ParseUint(c.Data()["cell"], 10, 64)
-	memberID, _ := strconv.ParseUint(c.Data()["member"], 10, 64)
-	year, _ := strconv.Atoi(c.Data()["year"])
+	st := core.StateOf[commentState](c)
+	cellID, memberID, year := st.Cell, st.Member, st.Year
 	if !c.Me.Leads(cellID) {
 		return nil, core.Invalid("res.err_comment_not_allowed")
 	}
@@ -413,8 +420,8 @@ func commentContext(c *core.Ctx) (*commentCtx, error) {
 }
 
 func commentIndex(c *core.Ctx, form *storage.ResidenceTemplate) int {
-	i, err := strconv.Atoi(c.Data()["i"])
-	if err != nil || i < 0 || i >= len(form.Fields) {
+	i := core.StateOf[commentState](c).Index
+	if i < 0 || i >= len(form.Fields) {
 		return 0
 	}
 	return i
@@ -459,7 +466,7 @@ func askCommentField(c *core.Ctx) error {
 	return nil
 }
 
-func answerCommentField(c *core.Ctx, in core.Input) (string, error) {
+func answerCommentField(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cc, err := commentContext(c)
 	if err != nil {
 		return "", err
@@ -492,18 +499,19 @@ func answerCommentField(c *core.Ctx, in core.Input) (string, error) {
 			return "", err
 		}
 	}
-	c.Data()["a."+f.Key] = v
+	st := core.StateOf[commentState](c)
+	st.answer(f.Key, v)
 	if i+1 < len(cc.form.Fields) {
-		c.Data()["i"] = strconv.Itoa(i + 1)
-		return "field", nil
+		st.Index = i + 1
+		return stepField, nil
 	}
-	return "review", nil
+	return stepReview, nil
 }
 
 func commentAnswers(c *core.Ctx, form *storage.ResidenceTemplate) map[string]string {
 	a := map[string]string{}
 	for _, f := range form.Fields {
-		a[f.Key] = c.Data()["a."+f.Key]
+		a[f.Key] = core.StateOf[commentState](c).Answers[f.Key]
 	}
 	return a
 }
@@ -529,15 +537,15 @@ func askCommentReview(c *core.Ctx) error {
 	return nil
 }
 
-func answerCommentReview(c *core.Ctx, in core.Input) (string, error) {
+func answerCommentReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 	cc, err := commentContext(c)
 	if err != nil {
 		return "", err
 	}
 	switch in.Choice {
 	case "redo":
-		c.Data()["i"] = "0"
-		return "field", nil
+		core.StateOf[commentState](c).Index = 0
+		return stepField, nil
 	case "send":
 	default:
 		return "", core.Invalid("err.choose_option")
@@ -654,7 +662,7 @@ func actCommentView(c *core.Ctx, args string) error {
 	if !ok {
 		return err
 	}
-	c.Reply(CommentText(c, cm, m), []core.Button{core.ActionButton(c.T("res.btn_export_one"), "rsx", fmt.Sprintf("%d:%d", m.ID, cm.Year))})
+	c.Reply(CommentText(c, cm, m), []chat.Button{core.ActionButton(c.T("res.btn_export_one"), codeCommentExport, fmt.Sprintf("%d:%d", m.ID, cm.Year))})
 	return nil
 }
 
@@ -672,8 +680,8 @@ func actCommentExport(c *core.Ctx, args string) error {
 func sendCommentFile(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) {
 	name := fmt.Sprintf("phieu-nhan-xet-%d-%s.txt", cm.Year, strings.ReplaceAll(core.FoldForSearch(m.Name), " ", "-"))
 	text := CommentText(c, cm, m)
-	c.Emit(core.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("res.export_caption", "Name", m.Name, "Year", cm.Year), RecipientID: c.MeID(),
-		Document: &core.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text + "\n")}})
+	c.Emit(chat.Message{Transport: c.Ev.Transport, Chat: c.Ev.Chat, Text: c.T("res.export_caption", "Name", m.Name, "Year", cm.Year), RecipientID: c.MeID(),
+		Document: &chat.Document{Name: name, MIME: "text/plain; charset=utf-8", Data: []byte(text + "\n")}})
 }
 
 // exportComments sends every comment the cell gave for the round's year,

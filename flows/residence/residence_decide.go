@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"chibo/flows/chat"
 	"chibo/storage"
 )
 
@@ -122,7 +123,7 @@ func actResidenceRequest(c *core.Ctx, args string) error {
 	switch op := parts[1]; op {
 	case "a", "r":
 		if state != "" {
-			change := core.ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(d.req(), "c"))
+			change := core.ActionButton(c.T("decision.btn_change"), codeLinkRequest, linkRequestArgs(d.req(), "c"))
 			core.DecidedAlready(c, d.cell, by, at, c.LinkDecisionName(state), &change)
 			return nil
 		}
@@ -146,7 +147,7 @@ func actResidenceRequest(c *core.Ctx, args string) error {
 				confirm = "cr"
 			}
 			core.AskDecisionChange(c, core.ChangeQuestion{Cell: d.cell, Member: d.m, What: c.T("decision.what_residence", "Name", d.m.Name),
-				Old: c.LinkDecisionName(state), New: c.LinkDecisionName(want), By: by, At: at, Action: "rsq", Args: linkRequestArgs(d.req(), confirm)})
+				Old: c.LinkDecisionName(state), New: c.LinkDecisionName(want), By: by, At: at, Action: codeLinkRequest, Args: linkRequestArgs(d.req(), confirm)})
 			return nil
 		}
 		return changeLink(c, d, want)
@@ -167,7 +168,7 @@ func decideLink(c *core.Ctx, d *linkDecision, confirm bool) error {
 		if err := c.Audit("residence_link", l.CellID, m.ID, before, nil); err != nil {
 			return err
 		}
-		c.Reply(c.T("res.request_refused", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(l, "c"))})
+		c.Reply(c.T("res.request_refused", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), codeLinkRequest, linkRequestArgs(l, "c"))})
 		c.SendTo(m, "res.refused_you", "Cell", cellName(r, d.cell), "By", c.Me.Name)
 		return nil
 	}
@@ -178,7 +179,7 @@ func decideLink(c *core.Ctx, d *linkDecision, confirm bool) error {
 	if err := c.Audit("residence_link", l.CellID, m.ID, before, l); err != nil {
 		return err
 	}
-	c.Reply(c.T("res.request_confirmed", "Name", m.Name), []core.Button{core.ActionButton(c.T("decision.btn_change"), "rsq", linkRequestArgs(l, "c"))})
+	c.Reply(c.T("res.request_confirmed", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), codeLinkRequest, linkRequestArgs(l, "c"))})
 	c.SendTo(m, "res.linked_you", "Link", linkText(r, l), "By", c.Me.Name)
 	return nil
 }

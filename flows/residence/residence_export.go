@@ -1,6 +1,7 @@
 package residence
 
 import (
+	"chibo/flows/chat"
 	"chibo/flows/core"
 	"chibo/flows/export"
 	"chibo/flows/members"
@@ -10,7 +11,7 @@ import (
 	"slices"
 )
 
-func exportCommentFiles(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]core.Document, error) {
+func exportCommentFiles(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]chat.Document, error) {
 	if req.Format == core.FormatPDF {
 		return commentPDFs(c, cell, req.Year)
 	}
@@ -82,13 +83,13 @@ func commentYear(c *core.Ctx, cell *storage.Cell, year int) (*export.CommentYear
 }
 
 // commentDoc is a comment as the printable form: the PDF.
-func commentDoc(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) (*core.Document, error) {
+func commentDoc(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) (*chat.Document, error) {
 	data, err := export.CommentPDF(c.Tr(), CommentForm(c, cm, m))
 	if err != nil {
 		return nil, err
 	}
 	name := fmt.Sprintf("phieu-nhan-xet-%d-%s.pdf", cm.Year, export.Slug(m.Name))
-	return &core.Document{Name: name, MIME: export.MIMEPDF, Data: data}, nil
+	return &chat.Document{Name: name, MIME: export.MIMEPDF, Data: data}, nil
 }
 
 // commentForm is what the printed form says: the official form's heading,
@@ -119,7 +120,7 @@ func CommentForm(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) *
 	return d
 }
 
-func commentPDFs(c *core.Ctx, cell *storage.Cell, year int) ([]core.Document, error) {
+func commentPDFs(c *core.Ctx, cell *storage.Cell, year int) ([]chat.Document, error) {
 	cms, ms, err := yearComments(c, cell, year)
 	if err != nil {
 		return nil, err
@@ -127,7 +128,7 @@ func commentPDFs(c *core.Ctx, cell *storage.Cell, year int) ([]core.Document, er
 	if len(cms) == 0 {
 		return nil, &core.ErrExport{MsgID: "exp.no_comments", KV: []any{"Year", year}}
 	}
-	var out []core.Document
+	var out []chat.Document
 	for i := range cms {
 		d, err := commentDoc(c, cms[i], &ms[i])
 		if err != nil {

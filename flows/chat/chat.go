@@ -1,4 +1,12 @@
-package core
+// Package chat is the vocabulary of a conversation, shared by the engine,
+// the journeys and every messenger: what happened in a chat (Event), what
+// to send to one (Message, Button, Document, Drawing), and what a messenger
+// can carry (Caps).
+//
+// It owns no behaviour and imports nothing of chibo's, so that any package
+// may use it; a messenger's limits live in its Caps, declared by its
+// transport, never here as constants.
+package chat
 
 import "time"
 
@@ -34,8 +42,8 @@ type Location struct {
 // Event is one thing that happened in a chat, whatever the transport. Chat
 // and user ids are strings scoped by Transport.
 type Event struct {
-	Key       string    // unique per delivery source (Telegram: the update_id), for dedupe
-	Transport string    // "telegram", "console", later "zalo"
+	Key       string    // unique per delivery source (the messenger's update id), for dedupe
+	Transport string    // the transport's name: "telegram", "zalo", "console"
 	Kind      EventKind //
 	Chat      string    // where to answer
 	ChatKind  ChatKind  //
@@ -51,15 +59,12 @@ type Event struct {
 	Time      time.Time // when the messenger saw it
 }
 
-// Button is one choice in a message. Data is opaque and at most
-// MaxButtonData bytes (Telegram's callback_data limit).
+// Button is one choice in a message. Data is opaque and at most the
+// ButtonData bytes of the Caps of the transport it goes to.
 type Button struct {
 	Label string `json:"label"`
 	Data  string `json:"data"`
 }
-
-// MaxButtonData is Telegram's limit on callback_data.
-const MaxButtonData = 64
 
 // Document is a file to send: its bytes, or what to draw at delivery.
 type Document struct {
@@ -67,7 +72,7 @@ type Document struct {
 	MIME string `json:"mime,omitempty"`
 	Data []byte `json:"data,omitempty"`
 	// Draw, when set, says what to draw into Data just before delivery
-	// (Engine.Draw), so that slow drawing stays out of the transaction that
+	// (the engine's Draw), so that slow drawing stays out of the transaction that
 	// queued the message, and the outbox holds a few numbers, not a picture.
 	Draw *Drawing `json:"draw,omitempty"`
 }
@@ -112,7 +117,6 @@ type Message struct {
 	PartsSent int       `json:"-"`
 	OnPart    func(int) `json:"-"`
 	Key       string    `json:"-"` // idempotency key for the outbox; empty for replies
-	pages     *pageSet  // set when Buttons is one page of a longer list
 	// KeyUntil is when Key's reminder can no longer fall due: after it the
 	// key is forgotten (zero: kept for ever).
 	KeyUntil time.Time `json:"-"`

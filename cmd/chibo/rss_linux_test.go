@@ -1,0 +1,100 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"chibo/bot/telegram/telegramtest"
+)
+
+// TestBinary_residentAtFirstPoll measures the built binary's resident
+// memory when it starts serving a given file (issue 15: 150 MB at province
+// size): it answers a /help pushed before the start, and the memory is read
+// from /proc when the answer arrives, with the peak of the start. It runs
+// only when asked, on a file made by the province generator:
+//
+//	go test ./flows -run '^$' -bench 'Province/year200' -benchtime 1x \
+//	    -province.cells=500 -province.big=5 -province.keep=/tmp/province.db
+//	CHIBO_RSS_DB=/tmp/province.db go test ./cmd/chibo -run ResidentAtFirstPoll -v
+//
+// CHIBO_RSS_BIN runs another build (an older release) instead of this one.
+func TestBinary_residentAtFirstPoll(t *testing.T) {
+	src := os.Getenv("CHIBO_RSS_DB")
+	if src == "" {
+		t.Skip("CHIBO_RSS_DB names no generated file")
+	}
+	dir := t.TempDir()
+	bin := os.Getenv("CHIBO_RSS_BIN")
+	if bin == "" {
+		bin = filepath.Join(dir, "chibo")
+		if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+			t.Fatalf("build: %v\n%s", err, out)
+		}
+	}
+	db := filepath.Join(dir, "chibo.db")
+	copyFile(t, src, db)
+	fake := telegramtest.New(t, telegramtest.Options{})
+	fake.PushText(1_005_005, 1_005_005, "/help") // a plain member of the first small cell (with -province.big=5)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+fake.Token(), "CHIBO_TELEGRAM_API="+fake.URL(), "CHIBO_DB="+db)
+	var logs strings.Builder
+	cmd.Stderr, cmd.Stdout = &logs, &logs
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	peak := 0
+	for len(fake.Delivered()) == 0 {
+		if time.Since(began) > 10*time.Minute {
+			t.Fatalf("no answer after 10 minutes:\n%s", logs.String())
+		}
+		peak = max(peak, statusKB(t, cmd.Process.Pid, "VmRSS"))
+		time.Sleep(20 * time.Millisecond)
+	}
+	served := time.Since(began)
+	pid := cmd.Process.Pid
+	t.Logf("answered %s after the start; at that moment VmRSS %d MB (anonymous %d MB, file %d MB), peak during the start %d MB (VmHWM %d MB)",
+		served.Round(time.Millisecond), statusKB(t, pid, "VmRSS")>>10, statusKB(t, pid, "RssAnon")>>10, statusKB(t, pid, "RssFile")>>10,
+		peak>>10, statusKB(t, pid, "VmHWM")>>10)
+}
+
+// statusKB reads a field of /proc/<pid>/status, in kB.
+func statusKB(t *testing.T, pid int, field string) int {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			return n
+		}
+	}
+	return 0
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
