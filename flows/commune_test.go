@@ -104,6 +104,10 @@ func TestCommune_assignFollowAndGuest(t *testing.T) {
 	h.wantText(out, "vi", "commune.follow_done", "Name", "Nguyễn Văn Tâm", "Cell", "Chi bộ Thử", "Date", "01/03/2026")
 	out = h.say("office", "/capuy Tâm phutrach "+cell)
 	h.wantText(out, "vi", "commune.err_already_following", "Name", "Nguyễn Văn Tâm", "Cell", "Chi bộ Thử")
+	out = h.say("office", fmt.Sprintf("/capuy #%d phutrach %s", h.member("tam").ID, cell)) // by number
+	h.wantText(out, "vi", "commune.err_already_following", "Name", "Nguyễn Văn Tâm", "Cell", "Chi bộ Thử")
+	out = h.say("office", "/capuy Tam phutrach "+cell) // a word of the name, without its accents
+	h.wantText(out, "vi", "commune.err_already_following", "Name", "Nguyễn Văn Tâm", "Cell", "Chi bộ Thử")
 	out = h.say("office", "/capuy")
 	h.wantContains(out, "phụ trách: Chi bộ Thử ("+cell+")")
 	h.wantContains(out, "Chi bộ Hai") // followed by no one

@@ -289,7 +289,11 @@ func parseCapuy(args string) (who, verb string, cellID uint64, ok bool) {
 	return "", "", 0, false
 }
 
-// findMember finds who (a member's number, or a part of their name,
+// maxMemberHits is how many members a name lists at most per organization
+// when it matches more than one.
+const maxMemberHits = 10
+
+// findMember finds who (a member's number, or their name from one of its words on,
 // diacritics ignored) among the members of the admin's organizations.
 func findMember(c *core.Ctx, orgs []storage.Organization, who string) (*storage.Member, *storage.Organization, error) {
 	type hit struct {
@@ -297,23 +301,30 @@ func findMember(c *core.Ctx, orgs []storage.Organization, who string) (*storage.
 		org *storage.Organization
 	}
 	var hits []hit
-	id, byID := strconv.ParseUint(strings.TrimPrefix(who, "#"), 10, 64)
-	q := core.FoldForSearch(who)
-	for i := range orgs {
-		cells, err := c.Tx.OrgCells(orgs[i].ID)
-		if err != nil {
+	if id, err := strconv.ParseUint(strings.TrimPrefix(who, "#"), 10, 64); err == nil {
+		m, err := c.Tx.Member(id)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return nil, nil, err
 		}
-		for _, cell := range cells {
-			ms, err := c.Tx.Members(cell.ID)
+		if m != nil && !m.Forgotten() {
+			if cell, err := c.Tx.Cell(m.HomeCellID); err == nil {
+				for i := range orgs {
+					if orgs[i].ID == cell.OrgID {
+						hits = append(hits, hit{*m, &orgs[i]})
+					}
+				}
+			}
+		}
+	} else {
+		// Through the index of names (storage.OrgMembersNamed): a part of
+		// the name from one of its words on, diacritics ignored.
+		for i := range orgs {
+			ms, _, err := c.Tx.OrgMembersNamed(orgs[i].ID, who, maxMemberHits)
 			if err != nil {
 				return nil, nil, err
 			}
 			for _, m := range ms {
-				if m.Forgotten() {
-					continue
-				}
-				if (byID == nil && m.ID == id) || (byID != nil && strings.Contains(core.FoldForSearch(m.Name), q)) {
+				if !m.Forgotten() && storage.NameMatches(m.Name, storage.Fold(who)) {
 					hits = append(hits, hit{m, &orgs[i]})
 				}
 			}
