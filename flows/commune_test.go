@@ -448,3 +448,33 @@ func briefingOnly(msgs []chat.Message) []chat.Message {
 	}
 	return out
 }
+
+// The overview counts each cell's tasks overdue as they stood at the end of
+// the month shown: open after their last day, or done only later.
+func TestCommune_overviewTasksOverdue(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn An", "Lê Thị Bình")
+	h.seedCommune()
+	h.giveRoles()
+	day := func(mo time.Month, d int) time.Time { return time.Date(2026, mo, d, 0, 0, 0, 0, h.zone) }
+	err := h.db.Update(func(tx *storage.Tx) error {
+		for _, task := range []storage.Task{
+			{What: "quá hạn, còn mở", Due: day(2, 10), State: storage.TaskOpen},
+			{What: "quá hạn, xong tháng 4", Due: day(2, 20), State: storage.TaskDone, DoneAt: day(4, 2)},
+			{What: "xong đúng hạn", Due: day(2, 25), State: storage.TaskDone, DoneAt: day(2, 24)},
+			{What: "chưa tới hạn", Due: day(4, 30), State: storage.TaskOpen},
+		} {
+			task.CellID, task.Created = h.cell.ID, day(1, 5)
+			if err := tx.PutTask(&task); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.now = h.ts(2026, 4, 10, 9, 0)
+	h.wantContains(h.say("bithu", "/tongquan 03/2026"), h.vi("commune.ov_tasks_overdue", "N", 2))
+	h.wantContains(h.say("bithu", "/tongquan"), h.vi("commune.ov_tasks_overdue", "N", 1))
+}

@@ -71,6 +71,10 @@ func (tx *Tx) PutCommuneRole(r *CommuneRole) error {
 	if err := putJSON(b, communeKey(r.OrgID, r.ID), r); err != nil {
 		return err
 	}
+	// Who is on the standing committee is who gets a giao ban's reports.
+	if err := tx.touchOrgCells(r.OrgID); err != nil {
+		return err
+	}
 	return tx.tx.Bucket(bucketCommuneHolders).Put(pairKey(r.MemberID, r.OrgID), nil)
 }
 
