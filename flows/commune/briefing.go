@@ -219,25 +219,23 @@ func noticeBriefing(c *core.Ctx, b *storage.Briefing, cell *storage.Cell, eve bo
 	}
 	until := b.At.Add(24 * time.Hour)
 	noticed := false
-	{
-		for i := range secs {
-			m := &secs[i]
-			r := c.ReaderOf(m)
-			figures, err := cellFigures(r, cell, b)
-			if err != nil {
+	for i := range secs {
+		m := &secs[i]
+		r := c.ReaderOf(m)
+		figures, err := cellFigures(r, cell, b)
+		if err != nil {
+			return err
+		}
+		sent, err := c.RemindUntil(until, fmt.Sprintf("reminder/briefing/%d/%d", b.ID, m.ID), m, briefingButtons(r, b, cell.ID), "commune.gb_notice",
+			"Org", org.Name, "When", briefingWhen(r, b), "Place", placeText(r, b), "Cell", cell.Name, "Figures", figures)
+		if err != nil {
+			return err
+		}
+		noticed = noticed || sent
+		if eve && b.Reports[cell.ID] == nil {
+			if _, err := c.RemindUntil(until, fmt.Sprintf("reminder/briefing-eve/%d/%d", b.ID, m.ID), m, briefingButtons(r, b, cell.ID),
+				"commune.gb_eve", "Org", org.Name, "When", briefingWhen(r, b), "Cell", cell.Name); err != nil {
 				return err
-			}
-			sent, err := c.RemindUntil(until, fmt.Sprintf("reminder/briefing/%d/%d", b.ID, m.ID), m, briefingButtons(r, b, cell.ID), "commune.gb_notice",
-				"Org", org.Name, "When", briefingWhen(r, b), "Place", placeText(r, b), "Cell", cell.Name, "Figures", figures)
-			if err != nil {
-				return err
-			}
-			noticed = noticed || sent
-			if eve && b.Reports[cell.ID] == nil {
-				if _, err := c.RemindUntil(until, fmt.Sprintf("reminder/briefing-eve/%d/%d", b.ID, m.ID), m, briefingButtons(r, b, cell.ID),
-					"commune.gb_eve", "Org", org.Name, "When", briefingWhen(r, b), "Cell", cell.Name); err != nil {
-					return err
-				}
 			}
 		}
 	}
