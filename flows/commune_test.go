@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -477,4 +478,41 @@ func TestCommune_overviewTasksOverdue(t *testing.T) {
 	h.now = h.ts(2026, 4, 10, 9, 0)
 	h.wantContains(h.say("bithu", "/tongquan 03/2026"), h.vi("commune.ov_tasks_overdue", "N", 2))
 	h.wantContains(h.say("bithu", "/tongquan"), h.vi("commune.ov_tasks_overdue", "N", 1))
+}
+
+// Through the due-work index, tick by tick with a restart on the way: each
+// secretary gets the notice once a week before, the eve's reminder once,
+// the standing committee the compiled reports once, never in the quiet
+// hours; an organization's briefing is worked out per cell.
+func TestCommune_briefingRemindersOncePerTick(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn An", "Lê Thị Bình")
+	h.seedCommune()
+	h.giveRoles()
+	h.say("bithu", "/giaoban lich 0 6 25 * * Hội trường Đảng ủy") // the eve begins at 06:00, in the quiet hours
+	var got []string
+	for end := h.ts(2026, 3, 26, 12, 0); !h.now.After(end); h.advance(30 * time.Minute) {
+		for _, m := range h.due() {
+			if strings.HasPrefix(m.Key, "reminder/briefing") {
+				got = append(got, m.Key+"@"+h.now.In(h.zone).Format("02/01 15:04"))
+			}
+		}
+		if h.now.Equal(h.ts(2026, 3, 20, 12, 0)) {
+			h.restart() // a restart mid-way sends nothing twice
+		}
+	}
+	secs := []uint64{h.member("sec").ID, h.member("sec2").ID}
+	var want []string
+	for _, id := range secs {
+		want = append(want, fmt.Sprintf("reminder/briefing/1/%d@18/03 06:30", id))
+	}
+	for _, id := range secs {
+		want = append(want, fmt.Sprintf("reminder/briefing-eve/1/%d@24/03 06:30", id))
+	}
+	want = append(want, fmt.Sprintf("reminder/briefing-pack/1/%d@24/03 06:30", h.member("bithu").ID))
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("briefing reminders:\n got %v\nwant %v", got, want)
+	}
 }
