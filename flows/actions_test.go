@@ -46,7 +46,7 @@ func TestActions_onePrefixPerJourney(t *testing.T) {
 			codes[code] = s.Journey
 		}
 	}
-	for _, j := range []string{"core", "members", "admin", "privacy", "meetings", "faraway", "residence", "tasks"} {
+	for _, j := range []string{"core", "members", "admin", "privacy", "meetings", "faraway", "residence", "tasks", "commune"} {
 		if !containsValue(prefixes, j) {
 			t.Errorf("journey %s registered no action set", j)
 		}

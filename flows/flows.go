@@ -4,6 +4,7 @@ package flows
 
 import (
 	"chibo/flows/admin"
+	"chibo/flows/commune"
 	"chibo/flows/core"
 	"chibo/flows/faraway"
 	"chibo/flows/meetings"
@@ -22,6 +23,7 @@ func Journeys() []core.Journey {
 		meetings.Journey{},
 		faraway.Journey{},
 		residence.Journey{},
+		commune.Journey{},
 		tasks.Journey{},
 	}
 }

@@ -16,7 +16,7 @@ import (
 // may import members (who is who) and the core, never another journey;
 // nothing imports cmd. The vocabulary (flows/chat) and the file builders
 // (flows/export) are leaves anyone may use.
-var journeys = []string{"flows/admin", "flows/faraway", "flows/meetings", "flows/members", "flows/privacy", "flows/residence", "flows/tasks"}
+var journeys = []string{"flows/admin", "flows/commune", "flows/faraway", "flows/meetings", "flows/members", "flows/privacy", "flows/residence", "flows/tasks"}
 
 var leaves = []string{"flows/chat", "flows/export", "locales", "storage"}
 

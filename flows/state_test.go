@@ -220,7 +220,7 @@ func TestEngine_undeclaredNextStepFails(t *testing.T) {
 // newSinceMapRelease are the flows added after the release that kept
 // conversations in maps: none of their conversations was ever stored as a
 // map, so they have no sample below, and they must keep typed state.
-var newSinceMapRelease = []string{"task", "fargroup", "fgcontact"}
+var newSinceMapRelease = []string{"task", "fargroup", "fgcontact", "cqcomment", "gbreport", "gbconc"}
 
 // Every flow reads the map its steps stored before typed state (the keys
 // and value forms the release before wrote): no conversation in progress

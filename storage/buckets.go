@@ -29,7 +29,7 @@ var (
 	bucketAudit       = []byte("audit")       // id → AuditEntry, in order
 
 	bucketMeetings         = []byte("meetings")         // id → Meeting: its header (with its roll until schema 7)
-	bucketMarks            = []byte("marks")            // meeting id → the meeting's roll, compact (see marks.go; schema v7)
+	bucketMarks            = []byte("marks")            // meeting id → the meeting's roll, compact (see marks.go; schema 10)
 	bucketMeetingCodes     = []byte("meetingcodes")     // check-in code → meeting id
 	bucketMeetingSettings  = []byte("meetingsettings")  // cell id → MeetingSettings
 	bucketQualityTemplates = []byte("qualitytemplates") // organization id → QualityTemplate
@@ -56,6 +56,15 @@ var (
 var (
 	bucketInviteCodes = []byte("invitecodes") // short code → invite token (index of Invite.Code)
 	bucketFileLinks   = []byte("filelinks")   // random id → FileLink (files published at expiring links)
+)
+
+// Buckets of the commune's view (issue 17).
+var (
+	bucketCommuneRoles     = []byte("communeroles")     // organization id + role id → CommuneRole
+	bucketCommuneHolders   = []byte("communeholders")   // member id + organization id → nil (index of CommuneRole.MemberID)
+	bucketOrgCells         = []byte("orgcells")         // organization id + cell id → nil (index of cells, schema 10)
+	bucketBriefingSettings = []byte("briefingsettings") // organization id → BriefingSettings
+	bucketBriefings        = []byte("briefings")        // organization id + briefing id → Briefing
 )
 
 // Buckets of the cells' resolutions followed up (issue 17).
@@ -86,6 +95,7 @@ var allBuckets = [][]byte{
 	bucketResidenceLinks, bucketResidenceCells, bucketResidenceReports, bucketResidenceComments,
 	bucketResidenceSettings, bucketResidenceForms, bucketResidenceAttendance, bucketResidenceOpen,
 	bucketInviteCodes, bucketFileLinks,
+	bucketCommuneRoles, bucketCommuneHolders, bucketOrgCells, bucketBriefingSettings, bucketBriefings,
 	bucketTasks, bucketTaskAssignees, bucketTaskDue,
 	bucketFarGroups, bucketFarGroupMembers, bucketFarGroupLeaders, bucketFarGroupOrgs,
 	bucketDue, bucketDueSubjects,

@@ -76,8 +76,46 @@ func checkDues(d *Dues) error {
 
 // DuesOf lists the member's dues records, oldest month first.
 func (tx *Tx) DuesOf(memberID uint64) ([]Dues, error) {
+	return tx.duesWithPrefix(itob(memberID))
+}
+
+// DuesOfYear lists the member's dues records of a year, oldest month first.
+func (tx *Tx) DuesOfYear(memberID uint64, year int) ([]Dues, error) {
+	return tx.duesWithPrefix(fmt.Appendf(itob(memberID), "%04d-", year))
+}
+
+var paidState = []byte(`"state":"paid"`)
+
+// DuesStatesOfYear lists the member's dues records of a year with their
+// month, state and reason only: what the year's flags read, without the
+// cost of the rest (times, sources) over a commune's members.
+func (tx *Tx) DuesStatesOfYear(memberID uint64, year int) ([]Dues, error) {
 	var out []Dues
-	prefix := itob(memberID)
+	prefix := fmt.Appendf(itob(memberID), "%04d-", year)
+	c := tx.tx.Bucket(bucketDues).Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		// Most records of a year say "paid": chibo wrote them with
+		// encoding/json (no spaces), so the month in the key and the
+		// state in the bytes are the record, without decoding it.
+		if bytes.Contains(v, paidState) {
+			out = append(out, Dues{MemberID: memberID, Month: string(k[8:]), State: DuesPaid})
+			continue
+		}
+		var d struct {
+			Month  string    `json:"month"`
+			State  DuesState `json:"state"`
+			Reason string    `json:"reason"`
+		}
+		if err := json.Unmarshal(v, &d); err != nil {
+			return nil, fmt.Errorf("dues %x: %w", k, err)
+		}
+		out = append(out, Dues{MemberID: memberID, Month: d.Month, State: d.State, Reason: d.Reason})
+	}
+	return out, nil
+}
+
+func (tx *Tx) duesWithPrefix(prefix []byte) ([]Dues, error) {
+	var out []Dues
 	c := tx.tx.Bucket(bucketDues).Cursor()
 	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
 		var d Dues

@@ -147,10 +147,17 @@ type Meeting struct {
 	// LoadAttendance fill it); PutMeeting stores the entries it holds in
 	// the stored roll. The JSON field is read only by the migrations of
 	// older files.
-	Roll    map[uint64]*Attendance `json:"roll,omitempty"`
-	Score   *QualityScore          `json:"score,omitempty"`
-	Created time.Time              `json:"created"`
-	By      uint64                 `json:"by,omitempty"` // 0: made from the cell's schedule
+	Roll  map[uint64]*Attendance `json:"roll,omitempty"`
+	Score *QualityScore          `json:"score,omitempty"`
+	// Reviews are the commune committee's views of Score: the cell scores,
+	// the committee member who follows the cell confirms or comments; both
+	// are kept (issue 17).
+	Reviews []ScoreReview `json:"reviews,omitempty"`
+	// Guests are the commune committee members who got the notice as
+	// guests and whether they checked in: never on the roll, never counted.
+	Guests  []Guest   `json:"guests,omitempty"`
+	Created time.Time `json:"created"`
+	By      uint64    `json:"by,omitempty"` // 0: made from the cell's schedule
 	// whole: Roll holds the whole roll as stored (read by Meeting or
 	// LoadRoll), not a header's nil or one member's entry.
 	whole bool
@@ -197,6 +204,34 @@ type Amendment struct {
 	To     Outcome      `json:"to,omitempty"`
 	Before MeetingTally `json:"before"`
 	After  MeetingTally `json:"after"`
+}
+
+// Guest is a committee member at a cell's meeting: notified, checked in.
+type Guest struct {
+	MemberID  uint64    `json:"member_id"`
+	Notified  time.Time `json:"notified,omitzero"`
+	CheckedIn time.Time `json:"checked_in,omitzero"`
+}
+
+// Guest returns the guest record of the member, creating it.
+func (m *Meeting) Guest(memberID uint64) *Guest {
+	for i := range m.Guests {
+		if m.Guests[i].MemberID == memberID {
+			return &m.Guests[i]
+		}
+	}
+	m.Guests = append(m.Guests, Guest{MemberID: memberID})
+	return &m.Guests[len(m.Guests)-1]
+}
+
+// ScoreReview is a committee member's view of a meeting's quality score:
+// confirmed, or a comment, with the score it was given on.
+type ScoreReview struct {
+	By        uint64    `json:"by"`
+	At        time.Time `json:"at"`
+	Total     int       `json:"total"`               // the cell's score when reviewed
+	Confirmed bool      `json:"confirmed,omitempty"` // false: a comment
+	Comment   string    `json:"comment,omitempty"`
 }
 
 // Att returns the member's attendance record, creating an empty one.

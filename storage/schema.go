@@ -10,7 +10,7 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 9
+const SchemaVersion = 10
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -33,6 +33,7 @@ var migrations = []migration{
 	{batch: migrateMarksBatch},  // 6 → 7
 	{batch: migrateNamesBatch},  // 7 → 8
 	{all: migrateDueIndex},      // 8 → 9: marks the due-work index for a batched rebuild (due.go)
+	{all: migrateOrgCellsV10},   // 9 → 10: cells indexed by organization (commune.go)
 }
 
 // migrateBatch is the size of a batch of a batched migration (each says

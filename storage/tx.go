@@ -102,6 +102,7 @@ func (tx *Tx) PutCell(c *Cell) error {
 		return fmt.Errorf("cell's organization %d: %w", c.OrgID, err)
 	}
 	b := tx.tx.Bucket(bucketCells)
+	idx := tx.tx.Bucket(bucketOrgCells)
 	var was *Cell
 	if c.ID != 0 {
 		if old, err := tx.Cell(c.ID); err == nil {
@@ -110,10 +111,16 @@ func (tx *Tx) PutCell(c *Cell) error {
 				if err := tx.reindexCellNames(c.ID, old.OrgID, c.OrgID); err != nil {
 					return err
 				}
+				if err := idx.Delete(pairKey(old.OrgID, c.ID)); err != nil {
+					return err
+				}
 			}
 		}
 	}
 	if err := nextID(b, &c.ID); err != nil {
+		return err
+	}
+	if err := idx.Put(pairKey(c.OrgID, c.ID), nil); err != nil {
 		return err
 	}
 	if err := tx.TouchCell(c.ID); err != nil {

@@ -72,7 +72,10 @@ func Seed(db *storage.DB, now time.Time, zone *time.Location) (bool, error) {
 				}
 			}
 		}
-		return seedResidence(tx, cell, now, zone)
+		if err := seedResidence(tx, cell, now, zone); err != nil {
+			return err
+		}
+		return seedCommune(tx, org, cell, now, zone)
 	})
 	return seeded, err
 }
@@ -98,4 +101,95 @@ func seedResidence(tx *storage.Tx, residence *storage.Cell, now time.Time, zone 
 	return tx.PutResidenceLink(&storage.ResidenceLink{MemberID: m.ID, CellID: residence.ID, Workplace: "Sở Tài chính tỉnh",
 		WorkplaceOrg: "Chi bộ Phòng Kế hoạch, Đảng bộ Sở Tài chính", Introduced: time.Date(y, mo, d, 0, 0, 0, 0, zone),
 		Status: storage.ResidenceWithComment, RequestedAt: now, ConfirmedAt: now})
+}
+
+// seedCommune adds the commune's side (issue 17): two more cells, the Party
+// Committee's secretary Huỳnh Thị Thu (also the organization's admin, who
+// assigns with /capuy) and the committee member Trương Văn Tâm, who follows
+// the demo cell and Phú Lợi; Phú Thạnh is followed by no one and its
+// secretary does not use chibo. Phú Lợi held last month's meeting.
+func seedCommune(tx *storage.Tx, org *storage.Organization, home *storage.Cell, now time.Time, zone *time.Location) error {
+	y, mo, _ := now.In(zone).Date()
+	listed := time.Date(y, mo-3, 1, 0, 0, 0, 0, zone) // on chibo for three months
+	loi := &storage.Cell{OrgID: org.ID, Name: "Chi bộ ấp Phú Lợi", TZ: zone.String(), Created: listed}
+	thanh := &storage.Cell{OrgID: org.ID, Name: "Chi bộ ấp Phú Thạnh", TZ: zone.String(), Created: listed}
+	for _, c := range []*storage.Cell{loi, thanh} {
+		if err := tx.PutCell(c); err != nil {
+			return err
+		}
+	}
+	people := []struct {
+		user, name string
+		cell       *storage.Cell
+		role       storage.Role
+	}{
+		{"loi", "Mai Văn Lợi", loi, storage.RoleSecretary},
+		{"tam", "Trương Văn Tâm", loi, storage.RoleMember},
+		{"", "Đặng Văn Phúc", loi, storage.RoleMember},
+		{"", "Bùi Thị Hoa", loi, storage.RoleMember},
+		{"", "Ngô Văn Lộc", loi, storage.RoleMember},
+		{"", "Lý Văn Thạnh", thanh, storage.RoleSecretary}, // not on chibo
+		{"thu", "Huỳnh Thị Thu", thanh, storage.RoleMember},
+	}
+	ids := map[string]uint64{}
+	var loiMembers []*storage.Member
+	for _, p := range people {
+		m := &storage.Member{Name: p.name, HomeCellID: p.cell.ID, Status: storage.Status{Kind: storage.StatusActive, SetAt: now},
+			Lang: "vi", Contacts: map[string]string{}, Consent: storage.Consent{Given: true, At: now}, Joined: listed}
+		if p.user != "" {
+			m.Contacts[Transport] = p.user
+		}
+		m.AddRole(p.cell.ID, storage.RoleMember)
+		m.AddRole(p.cell.ID, p.role)
+		if p.user == "thu" {
+			m.AdminOf = []uint64{org.ID}
+		}
+		if err := tx.PutMember(m); err != nil {
+			return err
+		}
+		ids[p.name] = m.ID
+		if p.cell == loi {
+			loiMembers = append(loiMembers, m)
+		}
+	}
+	from := time.Date(y, mo, 1, 0, 0, 0, 0, zone).AddDate(0, -1, 0)
+	roles := []storage.CommuneRole{
+		{Kind: storage.CommuneSecretary, MemberID: ids["Huỳnh Thị Thu"]},
+		{Kind: storage.CommuneMember, MemberID: ids["Trương Văn Tâm"]},
+		{Kind: storage.CommuneFollow, MemberID: ids["Trương Văn Tâm"], CellID: home.ID},
+		{Kind: storage.CommuneFollow, MemberID: ids["Trương Văn Tâm"], CellID: loi.ID},
+	}
+	for i := range roles {
+		roles[i].OrgID, roles[i].From, roles[i].At = org.ID, from, now
+		if err := tx.PutCommuneRole(&roles[i]); err != nil {
+			return err
+		}
+	}
+	return seedHeldMeeting(tx, loi, loiMembers, from.AddDate(0, 0, 4).Add(19*time.Hour+30*time.Minute))
+}
+
+// seedHeldMeeting closes a regular meeting of the cell at at: everyone
+// present but the last member (absent without excuse), scored 85.
+func seedHeldMeeting(tx *storage.Tx, cell *storage.Cell, ms []*storage.Member, at time.Time) error {
+	end := at.Add(100 * time.Minute)
+	mt := &storage.Meeting{CellID: cell.ID, Kind: storage.MeetingRegular, Month: at.Format("2006-01"), At: at, State: storage.MeetingClosed,
+		Place: "Nhà văn hóa ấp Phú Lợi", Noticed: at.AddDate(0, 0, -3), Started: at, Ended: end, HeldFrom: at, HeldTo: end,
+		ClosedBy: ms[0].ID, Created: at.AddDate(0, 0, -7)}
+	t := storage.MeetingTally{Total: len(ms), Minutes: 100, Need: 90, LengthOK: true}
+	for i, m := range ms {
+		a := mt.Att(m.ID)
+		mt.Notified = append(mt.Notified, m.ID)
+		if i == len(ms)-1 {
+			a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia, a.Outcome = storage.MarkAbsent, ms[0].ID, at, "roll", storage.OutcomeUnexcused
+			t.Unexcused++
+			continue
+		}
+		a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia, a.Outcome = storage.MarkPresent, ms[0].ID, at, "roll", storage.OutcomePresent
+		t.Present++
+	}
+	t.RateOK = t.Present*100 > t.Expected()*85
+	t.Standard = t.RateOK && t.LengthOK
+	mt.Tally = &t
+	mt.Score = &storage.QualityScore{Points: map[string]int{"prep": 13, "attendance": 16, "duration": 10, "conduct": 28, "closing": 18}, By: ms[0].ID, At: end}
+	return tx.PutMeeting(mt)
 }

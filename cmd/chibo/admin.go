@@ -82,6 +82,9 @@ func runCommand(_ context.Context, cfg Config, db *storage.DB, args []string, ou
 }
 
 func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writer, t func(string, ...any) string) error {
+	if sub == "commune" { // flags of its own
+		return runCommuneAdmin(cfg, db, args, out, t)
+	}
 	now := cfg.now()
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)

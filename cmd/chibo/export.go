@@ -13,6 +13,7 @@ import (
 
 	"chibo/flows"
 	"chibo/flows/chat"
+	"chibo/flows/commune"
 	"chibo/locales"
 	"chibo/storage"
 )
@@ -36,6 +37,9 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	dest := fs.String("out", ".", "")
 	if err := fs.Parse(args); err != nil || (*cell == 0) == (*org == 0) || fs.NArg() > 0 {
 		return errors.New(t("cli_export.usage"))
+	}
+	if *org != 0 && (*what == commune.ExportOverview || *what == commune.ExportBriefing) {
+		return runCommuneExport(cfg, db, *org, *what, *month, *dest, out, t)
 	}
 	cat, err := locales.Load()
 	if err != nil {

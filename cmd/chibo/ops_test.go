@@ -87,23 +87,24 @@ func TestAdmin_whileServing(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "Created organization 2: Đảng bộ xã Bình An") {
 		t.Fatalf("create-org while serving: %d %q %q", code, out, errs)
 	}
+	// The demo seeds three cells (a commune): the new one is the fourth.
 	code, out, errs = chibo(t, env, "", "admin", "create-cell", "--org", "2", "Chi bộ ấp 5")
-	if code != 0 || !strings.Contains(out, "Created cell 2: Chi bộ ấp 5") {
+	if code != 0 || !strings.Contains(out, "Created cell 4: Chi bộ ấp 5") {
 		t.Fatalf("create-cell while serving: %d %q %q", code, out, errs)
 	}
-	code, out, errs = chibo(t, env, "", "admin", "invite", "--cell", "2")
+	code, out, errs = chibo(t, env, "", "admin", "invite", "--cell", "4")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if code != 0 || !linkRE.MatchString(lines[len(lines)-1]) {
 		t.Fatalf("invite while serving: %d %q %q", code, out, errs)
 	}
-	if code, _, errs := chibo(t, env, "", "admin", "invite", "--cell", "2", "--role", "king"); code != 2 || !strings.Contains(errs, "Usage") {
+	if code, _, errs := chibo(t, env, "", "admin", "invite", "--cell", "4", "--role", "king"); code != 2 || !strings.Contains(errs, "Usage") {
 		t.Fatalf("usage error through the socket: %d %q", code, errs)
 	}
 	if code, _, errs := chibo(t, env, "", "admin", "create-cell", "--org", "9", "X"); code != 1 || !strings.Contains(errs, "Error") {
 		t.Fatalf("error through the socket: %d %q", code, errs)
 	}
 	_, listServing, _ := chibo(t, env, "", "admin", "list")
-	if !strings.Contains(listServing, "Cell 2: Chi bộ ấp 5 (0 members)") {
+	if !strings.Contains(listServing, "Cell 4: Chi bộ ấp 5 (0 members)") {
 		t.Fatalf("list while serving: %q", listServing)
 	}
 	code, out, errs = chibo(t, env, "", "backup", "copy.db")

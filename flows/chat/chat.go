@@ -83,10 +83,17 @@ type Drawing struct {
 	CellID uint64 `json:"cell"`
 	Year   int    `json:"year"`
 	Lang   string `json:"lang"`
+	// OrgID and Month say which commune's overview a commune chart draws
+	// (DrawCommuneChart); Month is yyyy-mm.
+	OrgID uint64 `json:"org,omitempty"`
+	Month string `json:"month,omitempty"`
 }
 
 // DrawYearChart is the cell's attendance chart of a year.
 const DrawYearChart = "year_chart"
+
+// DrawCommuneChart is a commune's cells side by side for a month.
+const DrawCommuneChart = "commune_chart"
 
 // Message is one thing to send to a chat. Text is plain text (no markup), so
 // names with any characters are safe on every transport. A transport without

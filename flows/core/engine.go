@@ -160,6 +160,9 @@ const (
 	NeedGroupLeader               // a group leader (tổ trưởng), secretary or deputy
 	NeedAdmin                     // an organization admin
 	NeedLeaderOrAdmin             // a secretary, deputy or organization admin
+	// NeedCommune: an organization admin or a member who holds or held a
+	// role of the commune's committee (the command checks what holds today).
+	NeedCommune
 )
 
 // Command is a slash command.
@@ -740,6 +743,8 @@ func (e *Engine) allowed(c *Ctx, need Need) bool {
 		return c.Me != nil && len(c.Me.AdminOf) > 0
 	case NeedLeaderOrAdmin:
 		return c.Me != nil && (len(c.Me.AdminOf) > 0 || len(c.Me.LedCells()) > 0)
+	case NeedCommune:
+		return c.Me != nil && (len(c.Me.AdminOf) > 0 || len(c.Tx.CommuneOrgsOf(c.Me.ID)) > 0)
 	}
 	return true
 }
@@ -788,6 +793,8 @@ func (e *Engine) onCommand(c *Ctx, text string) error {
 			c.Say("err.group_leaders_only")
 		case cmd.Need == NeedAdmin:
 			c.Say("err.admins_only")
+		case cmd.Need == NeedCommune:
+			c.Say("commune.roles_only")
 		default:
 			c.Say("err.leaders_only")
 		}
@@ -856,6 +863,7 @@ const (
 	MenuGroupLeader MenuLevel = 1 << (iota - 1) // group leaders (tổ trưởng)
 	MenuLeader                                  // secretaries and deputies
 	MenuAdmin                                   // organization admins
+	MenuCommune                                 // the commune committee's members
 )
 
 // MenuLevelOf is the menu level of a member.
@@ -868,6 +876,9 @@ func MenuLevelOf(tx *storage.Tx, m *storage.Member) MenuLevel {
 	}
 	if len(m.AdminOf) > 0 {
 		l |= MenuAdmin
+	}
+	if len(tx.CommuneOrgsOf(m.ID)) > 0 {
+		l |= MenuCommune
 	}
 	return l
 }
@@ -886,6 +897,8 @@ func (e *Engine) Menu(lang string, level MenuLevel) []MenuItem {
 			needs = MenuLeader
 		case NeedLeaderOrAdmin:
 			needs = MenuLeader | MenuAdmin
+		case NeedCommune:
+			needs = MenuCommune | MenuAdmin
 		case NeedGroupLeader:
 			needs = MenuGroupLeader | MenuLeader
 		}

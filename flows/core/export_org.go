@@ -48,17 +48,8 @@ func (e *Engine) ExportOrg(tx *storage.Tx, lang string, orgID uint64, req Export
 	return f(c, org, req)
 }
 
-// OrgCells lists the organization's cells.
+// OrgCells lists the organization's cells, in id order, through the index
+// of cells by organization (storage.Tx.OrgCells), not every cell.
 func (c *Ctx) OrgCells(orgID uint64) ([]storage.Cell, error) {
-	cells, err := c.Tx.Cells()
-	if err != nil {
-		return nil, err
-	}
-	out := cells[:0]
-	for _, cell := range cells {
-		if cell.OrgID == orgID {
-			out = append(out, cell)
-		}
-	}
-	return out, nil
+	return c.Tx.OrgCells(orgID)
 }

@@ -66,6 +66,9 @@ type hooks struct {
 	membership []EventFunc
 	tools      map[string]CellToolFunc
 	period     func(c *Ctx, cell *storage.Cell) (Period, error)
+	figures    []figureSource // the commune's view (figures.go)
+	guests     []GuestsFunc
+	summary    SummaryFunc
 	meeting    meetingHooks
 	orgExports map[string]OrgExportFunc
 }

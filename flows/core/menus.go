@@ -11,7 +11,7 @@ import (
 // id, with their level. It reads the role holders, not every member.
 func ChatLevels(tx *storage.Tx, transport string) (map[string]MenuLevel, error) {
 	out := map[string]MenuLevel{}
-	for _, id := range tx.RoleHolders() {
+	for _, id := range append(tx.RoleHolders(), tx.CommuneHolders()...) {
 		m, err := tx.Member(id)
 		if err != nil {
 			return nil, err

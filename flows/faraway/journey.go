@@ -15,5 +15,6 @@ type Journey struct{}
 func (Journey) Register(e *core.Engine) {
 	registerActions(e)
 	registerCheckins(e)
+	e.CellFigures("faraway", checkinFigures)
 	registerFarGroups(e)
 }

@@ -17,4 +17,5 @@ func (Journey) Register(e *core.Engine) {
 	registerActions(e)
 	registerClose(e)
 	registerMeetings(e)
+	registerCommuneHooks(e)
 }

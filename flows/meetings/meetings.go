@@ -1071,6 +1071,9 @@ func answerCancelMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 		}
 		c.SendTo(m, "mt.cancelled_notice", "Kind", kindNameLower(c.ReaderOf(m), mt), "When", when(c.ReaderOf(m), mt.At, cell))
 	}
+	for _, m := range guestsOf(c, mt) {
+		c.SendTo(m, "mt.cancelled_notice", "Kind", kindNameLower(c.ReaderOf(m), mt), "When", when(c.ReaderOf(m), mt.At, cell))
+	}
 	c.Say("mt.cancel_done", "Count", len(mt.Notified))
 	offerReschedule(c, mt, cell)
 	return "", nil

@@ -47,7 +47,11 @@ func sendNotice(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		mt.Notified = append(mt.Notified, m.ID)
 		sent++
 	}
-	if sent == 0 && !first {
+	guests, err := noticeGuests(c, mt, cell)
+	if err != nil {
+		return err
+	}
+	if sent == 0 && guests == 0 && !first {
 		c.Say("mt.notice_nobody_new")
 		return nil
 	}
@@ -96,6 +100,12 @@ func notifyChange(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, oldAt ti
 		r := c.ReaderOf(m)
 		old := &storage.Meeting{Place: oldPlace}
 		c.SendButtonsTo(m, rsvpButtons(r, mt), "mt.changed_notice", "Kind", r.KindName(mt), "Old", when(r, oldAt, cell),
+			"When", when(r, mt.At, cell), "OldPlace", placeOf(r, old), "Place", placeOf(r, mt))
+	}
+	for _, m := range guestsOf(c, mt) {
+		r := c.ReaderOf(m)
+		old := &storage.Meeting{Place: oldPlace}
+		c.SendTo(m, "mt.changed_notice", "Kind", r.KindName(mt), "Old", when(r, oldAt, cell),
 			"When", when(r, mt.At, cell), "OldPlace", placeOf(r, old), "Place", placeOf(r, mt))
 	}
 	g := groupReader(c)

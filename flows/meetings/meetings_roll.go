@@ -137,6 +137,12 @@ func checkinByCode(c *core.Ctx, code string) error {
 	if ok, err := ResidenceCheckin(c, mt); ok || err != nil {
 		return err
 	}
+	if c.Me.HomeCellID != mt.CellID {
+		// A committee member following the cell attends as a guest.
+		if ok, err := guestCheckin(c, mt); ok || err != nil {
+			return err
+		}
+	}
 	if c.Me.HomeCellID != mt.CellID || standing(c.Me, mt) == storage.OutcomeNotExpected {
 		c.Say("mt.code_other_cell")
 		return nil
@@ -733,6 +739,9 @@ func SummaryText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (string, 
 	}
 	for _, l := range amendmentLines(c, mt, cell) {
 		line(l)
+	}
+	if g := guestLine(c, mt); g != "" {
+		line(g)
 	}
 	flags, err := yearFlags(c, y, ms)
 	if err != nil {

@@ -163,7 +163,7 @@ func yearDues(c *core.Ctx, y *yearRec, ms []storage.Member) (map[uint64][]storag
 	all := map[uint64][]storage.Dues{}
 	tracked := map[int]bool{}
 	for i := range ms {
-		ds, err := c.Tx.DuesOf(ms[i].ID)
+		ds, err := c.Tx.DuesStatesOfYear(ms[i].ID, y.year)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -510,16 +510,19 @@ func AutoPoints(s storage.QualitySection, n storage.MeetingTally) int {
 }
 
 // grade names a score: Tốt ≥ 90, Khá ≥ 70, Trung bình ≥ 50, Kém below.
-func grade(c *core.Ctx, total int) string {
+func grade(c *core.Ctx, total int) string { return c.T(gradeID(total)) }
+
+// gradeID is the message id of a score's band.
+func gradeID(total int) string {
 	switch {
 	case total >= 90:
-		return c.T("mt.grade_good")
+		return "mt.grade_good"
 	case total >= 70:
-		return c.T("mt.grade_fair")
+		return "mt.grade_fair"
 	case total >= 50:
-		return c.T("mt.grade_average")
+		return "mt.grade_average"
 	}
-	return c.T("mt.grade_poor")
+	return "mt.grade_poor"
 }
 
 func manualSections(all []storage.QualitySection) []storage.QualitySection {

@@ -15,4 +15,5 @@ type Journey struct{}
 func (Journey) Register(e *core.Engine) {
 	registerActions(e)
 	registerResidence(e)
+	e.CellFigures("residence", commentFigures)
 }

@@ -34,4 +34,5 @@ func (Journey) Register(e *core.Engine) {
 	e.AuditWords(map[string]core.AuditFunc{"task_create": auditCreate, "task_update": auditUpdate})
 	e.MyData(60, "tasks.mydata_title", myTasks)
 	e.OrgExporter("tasks", exportTasks)
+	e.CellFigures("tasks", taskFigures)
 }

@@ -1,0 +1,53 @@
+package faraway
+
+import (
+	"errors"
+
+	"chibo/flows/core"
+	"chibo/storage"
+)
+
+// checkinFigures fills the far-away part of a cell's figures for the
+// current check-in period, classed as the cell's board classes them: the
+// members away who reported, reported late, or stay silent past the
+// deadline (or for more than a month).
+func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
+	ms, err := c.Tx.Members(cell.ID)
+	if err != nil {
+		return err
+	}
+	r, err := ckRulesOf(c, cell)
+	if err != nil {
+		return err
+	}
+	p := r.current(c.Now)
+	for i := range ms {
+		m := &ms[i]
+		if !r.expected(m, p, c.Now) && !farAwayAt(m, c.Now) {
+			continue
+		}
+		ck, err := c.Tx.Checkin(m.ID, p.String())
+		if errors.Is(err, storage.ErrNotFound) {
+			ck = nil
+		} else if err != nil {
+			return err
+		}
+		if ck == nil && !r.expected(m, p, c.Now) {
+			continue // away, but this month's report was not asked of them
+		}
+		f.FarAway++
+		switch {
+		case ck != nil && ck.Late:
+			f.Late++
+		case ck != nil:
+			f.Reported++
+		default:
+			// Earlier months are read one by one, back to the last report.
+			n, _ := r.silentStreak(m, func(q string) bool { _, err := c.Tx.Checkin(m.ID, q); return err == nil }, p, c.Now)
+			if n > 1 || !c.Now.Before(r.deadline(p)) {
+				f.Silent++
+			}
+		}
+	}
+	return nil
+}

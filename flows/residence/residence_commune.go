@@ -1,0 +1,36 @@
+package residence
+
+import (
+	"errors"
+
+	"chibo/flows/core"
+	"chibo/flows/members"
+	"chibo/storage"
+)
+
+// commentFigures fills the residence part of a cell's figures: of the
+// round in force, the comments the cell still owes (as its secretary's
+// reminders count them) and those it gave.
+func commentFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
+	r, err := roundAt(c, cell, c.Now)
+	if err != nil {
+		return err
+	}
+	owed, err := owedComments(c, r)
+	if err != nil {
+		return err
+	}
+	f.CommentsOwed = len(owed)
+	links, err := members.LinkedMembers(c.Tx, cell.ID, storage.ResidenceWithComment)
+	if err != nil {
+		return err
+	}
+	for _, lm := range links {
+		if _, err := c.Tx.ResidenceComment(lm.M.ID, r.year); err == nil {
+			f.CommentsReceived++
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,139 @@
+package storage
+
+import (
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+)
+
+// A database of schema 9 has cells but no index of them by organization:
+// opening it builds the index (migration 10), so a commune's overview finds
+// its cells.
+func TestOpen_migratesV9OrgCells(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v9.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *Tx) error {
+		for _, c := range []Cell{{ID: 1, OrgID: 7, Name: "Chi bộ 1"}, {ID: 2, OrgID: 8, Name: "Chi bộ 2"}, {ID: 3, OrgID: 7, Name: "Chi bộ 3"}} {
+			if err := putJSON(tx.tx.Bucket(bucketCells), itob(c.ID), c); err != nil {
+				return err
+			}
+		}
+		if err := tx.tx.DeleteBucket(bucketOrgCells); err != nil {
+			return err
+		}
+		return tx.tx.Bucket(bucketMeta).Put(keySchemaVersion, itob(9))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
+		cs, err := tx.OrgCells(7)
+		if err != nil || len(cs) != 2 || cs[0].Name != "Chi bộ 1" || cs[1].Name != "Chi bộ 3" {
+			t.Errorf("cells of organization 7 after the migration: %+v %v", cs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The file of the release of schema 6 is brought to this release with
+// every one of its cells indexed by organization, beside the later
+// migrations.
+func TestOpen_v6FileOrgCells(t *testing.T) {
+	db, err := Open(v6File(t), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.View(func(tx *Tx) error {
+		if v := btoi(tx.tx.Bucket(bucketMeta).Get(keySchemaVersion)); v != SchemaVersion {
+			t.Errorf("schema %d after opening, want %d", v, SchemaVersion)
+		}
+		cells, err := tx.Cells()
+		if err != nil || len(cells) == 0 {
+			t.Fatalf("cells of the file: %d %v", len(cells), err)
+		}
+		for _, c := range cells {
+			ids := tx.OrgCellIDs(c.OrgID)
+			if !slices.Contains(ids, c.ID) {
+				t.Errorf("cell %d not in the index of organization %d: %v", c.ID, c.OrgID, ids)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A commune role says what was true on each day: before it, on its last
+// day, after it.
+func TestCommuneRole_On(t *testing.T) {
+	db := MustOpenDB(t)
+	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
+	err := db.Update(func(tx *Tx) error {
+		o := &Organization{Name: "Xã"}
+		if err := tx.PutOrg(o); err != nil {
+			return err
+		}
+		r := &CommuneRole{OrgID: o.ID, MemberID: 5, Kind: CommuneFollow, CellID: 2, From: day(3), To: day(10)}
+		if err := tx.PutCommuneRole(r); err != nil {
+			return err
+		}
+		rs, err := tx.CommuneRoles(o.ID)
+		if err != nil || len(rs) != 1 {
+			t.Fatalf("roles: %+v %v", rs, err)
+		}
+		for _, c := range []struct {
+			at   time.Time
+			want bool
+		}{{day(2), false}, {day(3), true}, {day(10).Add(23 * time.Hour), true}, {day(11), false}} {
+			if got := rs[0].On(c.at); got != c.want {
+				t.Errorf("On(%v) = %v, want %v", c.at, got, c.want)
+			}
+		}
+		if orgs := tx.CommuneOrgsOf(5); len(orgs) != 1 || orgs[0] != o.ID {
+			t.Errorf("orgs of member 5: %v", orgs)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The year's dues as the flags read them: paid months read from the key
+// without decoding, unpaid ones with their reason, other years left out.
+func TestDuesStatesOfYear(t *testing.T) {
+	db := MustOpenDB(t)
+	err := db.Update(func(tx *Tx) error {
+		for _, d := range []Dues{{MemberID: 4, Month: "2025-12", State: DuesUnpaid}, {MemberID: 4, Month: "2026-01", State: DuesPaid, Via: DuesViaRoll},
+			{MemberID: 4, Month: "2026-02", State: DuesUnpaid, Reason: "ốm"}, {MemberID: 5, Month: "2026-01", State: DuesUnpaid}} {
+			if err := tx.PutDues(&d); err != nil {
+				return err
+			}
+		}
+		ds, err := tx.DuesStatesOfYear(4, 2026)
+		if err != nil {
+			return err
+		}
+		if len(ds) != 2 || ds[0].Month != "2026-01" || ds[0].State != DuesPaid || ds[1].Month != "2026-02" || ds[1].State != DuesUnpaid || ds[1].Reason != "ốm" {
+			t.Errorf("dues of 2026: %+v", ds)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
