@@ -440,3 +440,22 @@ func TestSender_heldUntilNotBefore(t *testing.T) {
 		t.Fatalf("in the morning: %v", ft.sent)
 	}
 }
+
+// At a raised rate the slots of the coming millisecond are given at once:
+// a loop that wakes once a millisecond would otherwise get one slot a
+// wake-up, about 1,000 requests a second whatever the rate set. The slots
+// after that millisecond still wait.
+func TestRateLimiter_raisedRateGivesAMillisecondOfSlotsAtOnce(t *testing.T) {
+	l := NewRateLimiter(RateLimits{PerSecond: 100000})
+	now := time.Unix(1000, 0)
+	given := 0
+	for i := range 1000 {
+		if d, _ := l.Reserve(fmt.Sprint("chat", i), false, now); d == 0 {
+			given++
+		}
+	}
+	// 10 µs apart: the slots at 0, 10 µs … 1 ms.
+	if given != 101 {
+		t.Fatalf("%d slots given at one instant at 100,000/s, want 101 (one millisecond's worth)", given)
+	}
+}

@@ -229,22 +229,33 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 	var readErr error
 	failures := 0
 	var nextRead time.Time // while reads fail: not before the back-off ends
+	// The queues in memory are the sender's to-do list: the outbox is read
+	// when Notify says rows were committed, while a read found more than it
+	// took, and once a second in case a writer did not notify, never once
+	// per send result.
+	unread := true
+	var lastRead time.Time
 	for {
 		now := s.opt.Now()
 		wait := time.Second
 		if now.Before(nextRead) {
 			wait = nextRead.Sub(now)
-		} else if err := s.load(now); err != nil {
-			failures++
-			wait = s.readFailed(err, failures, now)
-			if wait < 0 {
-				return fmt.Errorf("%w: %w", ErrOutboxUnreadable, err)
+		} else if unread || now.Sub(lastRead) >= time.Second || now.Before(lastRead) {
+			more, err := s.load(now)
+			switch {
+			case err != nil:
+				failures++
+				wait = s.readFailed(err, failures, now)
+				if wait < 0 {
+					return fmt.Errorf("%w: %w", ErrOutboxUnreadable, err)
+				}
+				readErr, nextRead = err, now.Add(wait)
+			case readErr != nil:
+				s.opt.Log.Info("outbox read again", "failures", failures)
+				s.readFailing.Store(0)
+				readErr, failures = nil, 0
 			}
-			readErr, nextRead = err, now.Add(wait)
-		} else if readErr != nil {
-			s.opt.Log.Info("outbox read again", "failures", failures)
-			s.readFailing.Store(0)
-			readErr, failures = nil, 0
+			unread, lastRead = more || err != nil, now
 		}
 		s.promote(now)
 		for inflight < s.opt.Concurrency && s.ready.Len() > 0 {
@@ -280,6 +291,7 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 			s.apply(r, s.opt.Now())
 			inflight--
 		case <-s.wake:
+			unread = true
 		case <-timer.C:
 		}
 		timer.Stop()
@@ -324,10 +336,14 @@ func (s *Sender) promote(now time.Time) {
 	}
 }
 
-// load reads rows enqueued since the last load. The first load also tells
-// the limiter about the sends of the process before this one.
-func (s *Sender) load(now time.Time) error {
-	return s.db.View(func(tx *storage.Tx) error {
+// loadLimit is how many rows one read of the outbox takes.
+const loadLimit = 1000
+
+// load reads rows enqueued since the last load and reports whether more
+// are left. The first load also tells the limiter about the sends of the
+// process before this one.
+func (s *Sender) load(now time.Time) (more bool, err error) {
+	err = s.db.View(func(tx *storage.Tx) error {
 		first := !s.started
 		if !s.recalled {
 			if err := s.recall(tx, now); err != nil {
@@ -335,7 +351,7 @@ func (s *Sender) load(now time.Time) error {
 			}
 			s.recalled = true
 		}
-		items, err := s.pendingAfter(tx, s.lastID, 1000)
+		items, err := s.pendingAfter(tx, s.lastID, loadLimit)
 		if err != nil {
 			return err
 		}
@@ -355,11 +371,13 @@ func (s *Sender) load(now time.Time) error {
 			s.lastID = it.ID
 			s.place(q, now)
 		}
-		if len(items) < 1000 {
+		more = len(items) == loadLimit
+		if !more {
 			s.started = true
 		}
 		return nil
 	})
+	return more, err
 }
 
 // recall tells the limiter about the rows the process before this one
