@@ -39,7 +39,8 @@ type RateLimits struct {
 	// paid broadcasts allow more).
 	PerSecond float64
 	// PrivateInterval is the gap between two messages to one private chat.
-	// Zero means 1 s.
+	// Zero means 1 s (Telegram's limit); negative means none, for an API
+	// without a per-chat limit (a test server, a self-hosted gateway).
 	PrivateInterval time.Duration
 	// GroupInterval is the gap between two messages to one group. Zero means
 	// 3 s (20 per minute).
@@ -88,8 +89,11 @@ func NewRateLimiter(l RateLimits) *RateLimiter {
 	if l.PerSecond <= 0 {
 		l.PerSecond = 30
 	}
-	if l.PrivateInterval <= 0 {
+	switch {
+	case l.PrivateInterval == 0:
 		l.PrivateInterval = time.Second
+	case l.PrivateInterval < 0:
+		l.PrivateInterval = 0
 	}
 	if l.GroupInterval <= 0 {
 		l.GroupInterval = 3 * time.Second
@@ -121,7 +125,7 @@ func (r *RateLimiter) Reserve(chat string, group bool, now time.Time) (time.Dura
 	}
 	c := r.chats[chat]
 	if c != nil && c.open > 0 {
-		return r.private, false // a part in flight: its Done frees the chat
+		return max(r.private, time.Millisecond), false // a part in flight: its Done frees the chat
 	}
 	if c != nil && c.next.After(now) {
 		return c.next.Sub(now), false

@@ -223,3 +223,14 @@ func TestSender_readsTheOutboxWhenToldNotPerResult(t *testing.T) {
 		t.Errorf("a row committed later was not sent: %v", got)
 	}
 }
+
+func TestConcurrencyFor(t *testing.T) {
+	for _, c := range []struct {
+		rate float64
+		want int
+	}{{5, DefaultConcurrency}, {30, DefaultConcurrency}, {35, 9}, {40, 10}, {100, 25}, {1000, MaxConcurrency}, {100000, MaxConcurrency}} {
+		if got := ConcurrencyFor(c.rate); got != c.want {
+			t.Errorf("ConcurrencyFor(%v) = %d, want %d", c.rate, got, c.want)
+		}
+	}
+}
