@@ -258,6 +258,8 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 	// per send result.
 	unread := true
 	var lastRead time.Time
+	timer := time.NewTimer(time.Hour) // one timer, reset each turn (Go 1.23 timers need no draining)
+	defer timer.Stop()
 	for {
 		now := s.opt.Now()
 		wait := time.Second
@@ -305,19 +307,31 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 		if untilIdle && inflight == 0 && s.ready.Len() == 0 && (s.waiting.Len() == 0 || s.waiting.qs[0].at.After(now)) {
 			return nil
 		}
-		timer := time.NewTimer(max(wait, time.Millisecond))
+		timer.Reset(max(wait, time.Millisecond))
 		select {
 		case <-ctx.Done():
-			timer.Stop()
 			return nil
 		case r := <-results:
-			s.apply(r, s.opt.Now())
-			inflight--
+			inflight -= s.applyAll(r, results)
 		case <-s.wake:
 			unread = true
 		case <-timer.C:
 		}
-		timer.Stop()
+	}
+}
+
+// applyAll applies r and the results that came with it, in one turn of the
+// loop, and returns how many.
+func (s *Sender) applyAll(r sendResult, results <-chan sendResult) int {
+	now := s.opt.Now()
+	s.apply(r, now)
+	for n := 1; ; n++ {
+		select {
+		case r := <-results:
+			s.apply(r, now)
+		default:
+			return n
+		}
 	}
 }
 
