@@ -440,3 +440,44 @@ func TestSender_heldUntilNotBefore(t *testing.T) {
 		t.Fatalf("in the morning: %v", ft.sent)
 	}
 }
+
+// At a raised rate the slots of the coming millisecond are given at once:
+// a loop that wakes once a millisecond would otherwise get one slot a
+// wake-up, about 1,000 requests a second whatever the rate set. The slots
+// after that millisecond still wait.
+func TestRateLimiter_raisedRateGivesAMillisecondOfSlotsAtOnce(t *testing.T) {
+	l := NewRateLimiter(RateLimits{PerSecond: 100000})
+	now := time.Unix(1000, 0)
+	given := 0
+	for i := range 1000 {
+		if d, _ := l.Reserve(fmt.Sprint("chat", i), false, now); d == 0 {
+			given++
+		}
+	}
+	// 10 µs apart: the slots at 0, 10 µs … 1 ms.
+	if given != 101 {
+		t.Fatalf("%d slots given at one instant at 100,000/s, want 101 (one millisecond's worth)", given)
+	}
+}
+
+// A negative PrivateInterval means no per-chat gap (an API without
+// Telegram's per-chat limit): a chat may have its next message as soon as
+// the previous one was answered. Zero keeps Telegram's second.
+func TestRateLimiter_noPrivateInterval(t *testing.T) {
+	now := time.Unix(1000, 0)
+	for _, c := range []struct {
+		interval, want time.Duration
+	}{{-1, 0}, {0, time.Second}, {250 * time.Millisecond, 250 * time.Millisecond}} {
+		l := NewRateLimiter(RateLimits{PerSecond: 1000, PrivateInterval: c.interval})
+		if d, _ := l.Reserve("a", false, now); d != 0 {
+			t.Fatalf("interval %v: first slot refused", c.interval)
+		}
+		if d, _ := l.Reserve("a", false, now.Add(time.Millisecond)); d == 0 {
+			t.Fatalf("interval %v: a second slot while the first is in flight", c.interval)
+		}
+		l.Done("a", false, now.Add(time.Millisecond))
+		if d, _ := l.Reserve("a", false, now.Add(time.Millisecond)); d != c.want {
+			t.Errorf("interval %v: the chat's next message waits %v after the answer, want %v", c.interval, d, c.want)
+		}
+	}
+}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -183,5 +185,53 @@ func TestSender_restartHoldsOnlyChatsThatMayHaveHadASend(t *testing.T) {
 	}
 	if len(ft.sent["new"]) != 1 || len(ft.sent["waiting"]) != 1 {
 		t.Errorf("sent %v", ft.sent)
+	}
+}
+
+// The sender reads the outbox when told rows were committed (Notify), not
+// once per send result: 200 messages cost a read or two, not 200 (each
+// read decoded the new rows in a transaction of its own).
+func TestSender_readsTheOutboxWhenToldNotPerResult(t *testing.T) {
+	db := mustOpenDB(t)
+	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: func() time.Time { return now }})
+	var reads atomic.Int64
+	s.pendingAfter = func(tx *storage.Tx, after uint64, limit int) ([]storage.OutboxItem, error) {
+		reads.Add(1)
+		return tx.PendingAfter(after, limit)
+	}
+	var msgs []Message
+	for i := range 200 {
+		msgs = append(msgs, Message{Transport: "test", Chat: fmt.Sprint(i % 50), Text: fmt.Sprint(i)})
+	}
+	enqueue(t, db, msgs...)
+	if err := s.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Stats(); st.Sent != 200 {
+		t.Fatalf("sent %d of 200", st.Sent)
+	}
+	if n := reads.Load(); n > 2 {
+		t.Errorf("the outbox was read %d times for 200 messages committed at once", n)
+	}
+	enqueue(t, db, Message{Transport: "test", Chat: "late", Text: "after"})
+	s.Notify()
+	if err := s.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := ft.sent["late"]; len(got) != 1 {
+		t.Errorf("a row committed later was not sent: %v", got)
+	}
+}
+
+func TestConcurrencyFor(t *testing.T) {
+	for _, c := range []struct {
+		rate float64
+		want int
+	}{{5, DefaultConcurrency}, {30, DefaultConcurrency}, {35, 9}, {40, 10}, {100, 25}, {1000, MaxConcurrency}, {100000, MaxConcurrency}} {
+		if got := ConcurrencyFor(c.rate); got != c.want {
+			t.Errorf("ConcurrencyFor(%v) = %d, want %d", c.rate, got, c.want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -325,11 +326,12 @@ func TestZalo_WebhookRedelivery(t *testing.T) {
 	rec := &recorder{}
 	d := bot.NewDispatcher(mustOpenDB(t), rec, bot.DispatcherOptions{})
 	h := z.WebhookHandler("s3cret-token", d)
-	first := true
+	// The redelivery comes on another connection, ordered after the first
+	// only through the network, which the race detector does not see.
+	var answered atomic.Bool
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r)
-		if first { // the answer was lost on the way back
-			first = false
+		if answered.CompareAndSwap(false, true) { // the answer was lost on the way back
 			panic(http.ErrAbortHandler)
 		}
 	}))

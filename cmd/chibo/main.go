@@ -55,6 +55,7 @@ type Config struct {
 	HealthListen  string
 	BotUsername   string
 	RatePerSecond float64
+	ChatInterval  time.Duration // CHIBO_CHAT_INTERVAL: see parseChatInterval
 	InviteDays    int
 	ConvHours     int
 	AuditDays     int
@@ -287,6 +288,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	fs.StringVar(&cfg.BotUsername, "bot-username", env("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
 	rate, _ := strconv.ParseFloat(env("CHIBO_RATE", "30"), 64)
 	fs.Float64Var(&cfg.RatePerSecond, "rate", rate, t("flag.rate"))
+	chatInterval := fs.String("chat-interval", env("CHIBO_CHAT_INTERVAL", "1s"), t("flag.chat_interval"))
 	days, _ := strconv.Atoi(env("CHIBO_INVITE_DAYS", "14"))
 	fs.IntVar(&cfg.InviteDays, "invite-days", days, t("flag.invite_days"))
 	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
@@ -334,6 +336,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	if cfg.ClockOffset != 0 && (cfg.WebhookURL != "" || cfg.ZaloWebhookURL != "") {
 		// A webhook is a bot that real people use: its clock must be true.
 		return cfg, nil, errors.New(t("cli.err_clock_offset_webhook"))
+	}
+	if cfg.ChatInterval, err = parseChatInterval(*chatInterval); err != nil {
+		return cfg, nil, err
 	}
 	if !locales.Supported(cfg.Lang) {
 		return cfg, nil, fmt.Errorf("CHIBO_LANG %q: want vi or en", cfg.Lang)
@@ -555,4 +560,24 @@ func isTerminal(r io.Reader) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// parseChatInterval reads CHIBO_CHAT_INTERVAL, the gap between two
+// messages to one private Telegram chat: a duration ("1s", "250ms"), or 0
+// (or "none") for none, returned as -1 (bot.RateLimits' "none"). The
+// default is Telegram's 1 s whatever CHIBO_RATE: paid broadcasts raise the
+// overall limit, not the per-chat one, so only a Bot API without that
+// limit (a test server) should go without it.
+func parseChatInterval(v string) (time.Duration, error) {
+	if v == "0" || v == "none" {
+		return -1, nil
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil || d < 0:
+		return 0, fmt.Errorf("CHIBO_CHAT_INTERVAL %q: want a duration such as 1s, or 0 for none", v)
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
 }

@@ -27,6 +27,8 @@ type plug struct {
 	name string
 	// limiter paces this messenger's sends, within its own limits.
 	limiter bot.Limiter
+	// rate is the overall pace limiter keeps, in messages a second.
+	rate float64
 	// start connects (checks the token, learns the bot's name) and returns
 	// the intake, which takes updates until ctx ends and returns nil then.
 	start func(ctx context.Context, sh *shared) (intake func(ctx context.Context) error, err error)
@@ -162,13 +164,18 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 	sh := &shared{cfg: cfg, d: d, now: now, m: newMetrics(d.DB), plugs: plugs, single: len(plugs) == 1}
 	transports := map[string]bot.Transport{}
 	limits := byTransport{}
+	rate := 0.0
 	for _, p := range plugs {
+		rate += p.rate
 		transports[p.name] = &p.out
 		limits[p.name] = p.limiter
 		sh.m.transportUp.WithLabelValues(p.name).Set(0)
 	}
 	sh.sender = bot.NewSender(d.DB, transports, bot.SenderOptions{
 		Limiter: limits,
+		// As many sends in flight as the messengers' pace needs: 8 at
+		// Telegram's 30/s, more (up to 32) at a raised CHIBO_RATE.
+		Concurrency: bot.ConcurrencyFor(rate),
 		// A 403 means the person blocked the bot (or it left the group):
 		// the member is marked unreachable, which secretaries see.
 		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {

@@ -16,7 +16,7 @@ import (
 // its own listener when cfg.WebhookURL is set; the "/" menus follow each
 // person's role.
 func telegramPlug(cfg Config, d *deps, now func() time.Time) *plug {
-	p := &plug{name: telegram.Name, limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: cfg.RatePerSecond})}
+	p := &plug{name: telegram.Name, rate: cfg.RatePerSecond, limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: cfg.RatePerSecond, PrivateInterval: cfg.ChatInterval})}
 	p.start = func(ctx context.Context, sh *shared) (func(context.Context) error, error) {
 		tg, err := telegram.New(ctx, telegram.Config{
 			Token:       cfg.Token,

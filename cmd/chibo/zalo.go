@@ -16,7 +16,7 @@ func zaloPlug(cfg Config, d *deps, now func() time.Time) *plug {
 	// Zalo documents no rate limits: chibo keeps to a conservative pace
 	// (zalo.DefaultPace, CHIBO_ZALO_RATE), one message a second per chat.
 	pace := zalo.Pace{PerSecond: cfg.ZaloRate, ChatInterval: zalo.DefaultPace.ChatInterval}
-	p := &plug{name: zalo.Name, limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: pace.PerSecond, PrivateInterval: pace.ChatInterval})}
+	p := &plug{name: zalo.Name, rate: pace.PerSecond, limiter: bot.NewRateLimiter(bot.RateLimits{PerSecond: pace.PerSecond, PrivateInterval: pace.ChatInterval})}
 	p.start = func(ctx context.Context, sh *shared) (func(context.Context) error, error) {
 		z, err := zalo.New(ctx, zalo.Config{
 			Token:   cfg.ZaloToken,
