@@ -201,9 +201,9 @@ func TestSender_readsTheOutboxWhenToldNotPerResult(t *testing.T) {
 		reads.Add(1)
 		return tx.PendingAfter(after, limit)
 	}
-	var msgs []Message
+	var msgs []chat.Message
 	for i := range 200 {
-		msgs = append(msgs, Message{Transport: "test", Chat: fmt.Sprint(i % 50), Text: fmt.Sprint(i)})
+		msgs = append(msgs, chat.Message{Transport: "test", Chat: fmt.Sprint(i % 50), Text: fmt.Sprint(i)})
 	}
 	enqueue(t, db, msgs...)
 	if err := s.Drain(context.Background()); err != nil {
@@ -215,7 +215,7 @@ func TestSender_readsTheOutboxWhenToldNotPerResult(t *testing.T) {
 	if n := reads.Load(); n > 2 {
 		t.Errorf("the outbox was read %d times for 200 messages committed at once", n)
 	}
-	enqueue(t, db, Message{Transport: "test", Chat: "late", Text: "after"})
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "late", Text: "after"})
 	s.Notify()
 	if err := s.Drain(context.Background()); err != nil {
 		t.Fatal(err)
