@@ -125,26 +125,10 @@ type Sender struct {
 	sent, failed, retried, unmarked atomic.Int64
 }
 
-type chatQueue struct {
-	key   string
-	items []storage.OutboxItem
-	busy  bool
-	at    time.Time // when the head may go, while in waiting
-	index int       // in its heap; -1 in none
-}
-
 type sendResult struct {
 	q     *chatQueue
 	item  storage.OutboxItem
 	ended bool
-}
-
-// record is a send's outcome on its way to the writer.
-type record struct {
-	q    *chatQueue
-	it   storage.OutboxItem
-	se   *SendError // nil when sent
-	sent bool       // the messenger accepted the message
 }
 
 // NewSender makes a sender for the given transports, by name.
@@ -353,27 +337,6 @@ func (s *Sender) readFailed(err error, failures int, now time.Time) time.Duratio
 	return wait
 }
 
-// place puts a chat with rows and none in flight in the heap it belongs in.
-func (s *Sender) place(q *chatQueue, now time.Time) {
-	if q.busy || len(q.items) == 0 || q.index >= 0 {
-		return
-	}
-	if nb := q.items[0].NotBefore; nb.After(now) {
-		q.at = nb
-		heap.Push(&s.waiting, q)
-		return
-	}
-	heap.Push(&s.ready, q)
-}
-
-// promote moves the chats whose wait is over to the ready heap.
-func (s *Sender) promote(now time.Time) {
-	for s.waiting.Len() > 0 && !s.waiting.qs[0].at.After(now) {
-		q := heap.Pop(&s.waiting).(*chatQueue)
-		heap.Push(&s.ready, q)
-	}
-}
-
 // loadLimit is how many rows one read of the outbox takes.
 const loadLimit = 1000
 
@@ -483,106 +446,6 @@ func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) 
 	return record{q: q, it: it, se: se}
 }
 
-// write records outcomes until records is closed: it takes whatever has
-// come in, commits it in one transaction at once, and hands each result to
-// the loop.
-func (s *Sender) write(records <-chan record, results chan<- sendResult) {
-	batch := make([]record, 0, 64)
-	for r := range records {
-		batch = append(batch[:0], r)
-	more:
-		for len(batch) < cap(batch) {
-			select {
-			case r, ok := <-records:
-				if !ok {
-					break more
-				}
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		errs := s.commit(batch)
-		for i, r := range batch {
-			results <- s.recorded(r, errs[i])
-		}
-	}
-}
-
-// commit records a batch of outcomes in one transaction; when that fails,
-// each on its own, so one bad row does not hold back the others.
-func (s *Sender) commit(batch []record) []error {
-	errs := make([]error, len(batch))
-	err := s.db.Update(func(tx *storage.Tx) error {
-		for i := range batch {
-			if err := s.mark(tx, &batch[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err == nil || len(batch) == 1 {
-		for i := range errs {
-			errs[i] = err
-		}
-		return errs
-	}
-	for i := range batch {
-		errs[i] = s.db.Update(func(tx *storage.Tx) error { return s.mark(tx, &batch[i]) })
-	}
-	return errs
-}
-
-func (s *Sender) mark(tx *storage.Tx, r *record) error {
-	row := r.it // the row keeps its payload in memory for a retry
-	if err := tx.UpdateOutbox(&row); err != nil {
-		return err
-	}
-	if r.se != nil && r.se.Outcome == SendBlocked && s.opt.OnBlocked != nil {
-		return s.opt.OnBlocked(tx, &row)
-	}
-	return nil
-}
-
-// recorded counts and logs a recorded outcome and makes the loop's result.
-func (s *Sender) recorded(r record, markErr error) sendResult {
-	it := r.it
-	s.opt.OnResult(&it, attemptResult(it, r.se, markErr))
-	switch {
-	case markErr != nil && r.sent:
-		s.unmarked.Add(1)
-		s.opt.Log.Error("message sent but not marked", "outbox", it.ID, "err", markErr)
-		return sendResult{q: r.q, item: it, ended: true} // do not send it again in this run
-	case markErr != nil:
-		s.opt.Log.Error("outbox update failed", "outbox", it.ID, "err", markErr)
-	case it.State == storage.OutboxSent:
-		s.sent.Add(1)
-	case it.State == storage.OutboxFailed:
-		s.failed.Add(1)
-		s.opt.Log.Warn("message failed", "outbox", it.ID, "transport", it.Transport, "reason", it.Reason)
-	default:
-		s.retried.Add(1)
-	}
-	return sendResult{q: r.q, item: it, ended: it.State != storage.OutboxPending}
-}
-
-// attemptResult names the result of an attempt for OnResult.
-func attemptResult(it storage.OutboxItem, se *SendError, markErr error) string {
-	switch {
-	case se == nil && markErr != nil:
-		return ResultUnmarked
-	case se == nil:
-		return ResultSent
-	case it.State == storage.OutboxPending:
-		return ResultRetry
-	case se.Outcome == SendBlocked:
-		return ResultBlocked
-	case se.Outcome == SendPermanent:
-		return ResultPermanent
-	}
-	return ResultFailed
-}
-
 // deliver sends the row's message. Parts of a split message delivered
 // before are skipped, and each new one is recorded in the row at once, so a
 // crash in the middle does not send them again. Each further part waits for
@@ -659,30 +522,4 @@ func (s *Sender) draw(id uint64, m *chat.Message) {
 		s.opt.Log.Error("document not drawn; the message goes without it", "outbox", id, "err", err)
 	}
 	m.Document = nil
-}
-
-// queueHeap is a heap of chat queues; each queue knows its index.
-type queueHeap struct {
-	qs   []*chatQueue
-	less func(a, b *chatQueue) bool
-}
-
-func (h *queueHeap) Len() int           { return len(h.qs) }
-func (h *queueHeap) Less(i, j int) bool { return h.less(h.qs[i], h.qs[j]) }
-func (h *queueHeap) Swap(i, j int) {
-	h.qs[i], h.qs[j] = h.qs[j], h.qs[i]
-	h.qs[i].index, h.qs[j].index = i, j
-}
-func (h *queueHeap) Push(x any) {
-	q := x.(*chatQueue)
-	q.index = len(h.qs)
-	h.qs = append(h.qs, q)
-}
-func (h *queueHeap) Pop() any {
-	n := len(h.qs) - 1
-	q := h.qs[n]
-	h.qs[n] = nil
-	h.qs = h.qs[:n]
-	q.index = -1
-	return q
 }

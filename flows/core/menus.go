@@ -38,3 +38,66 @@ func (e *Engine) MenuStamp(level MenuLevel, langs []string) []byte {
 	}
 	return h.Sum([]byte{byte(level)})
 }
+
+// MenuItem is one command in a messenger's "/" menu.
+type MenuItem struct {
+	Command     string // without the slash
+	Description string
+}
+
+// MenuLevel is what a person's command menu holds beyond everyone's: a set
+// of roles, since an organization admin need not lead a cell.
+type MenuLevel uint8
+
+// MenuLevelOf is the menu level of a member.
+func MenuLevelOf(tx *storage.Tx, m *storage.Member) MenuLevel {
+	var l MenuLevel
+	if len(m.LedCells()) > 0 {
+		l |= MenuLeader
+	} else if LeadsGroup(tx, m) {
+		l |= MenuGroupLeader
+	}
+	if len(m.AdminOf) > 0 {
+		l |= MenuAdmin
+	}
+	if len(tx.CommuneOrgsOf(m.ID)) > 0 {
+		l |= MenuCommune
+	}
+	return l
+}
+
+// Menu lists the commands for the messenger's "/" menu in lang: those the
+// roles in level may run, in the order /help gives them.
+func (e *Engine) Menu(lang string, level MenuLevel) []MenuItem {
+	var items []MenuItem
+	for _, name := range e.order {
+		cmd := e.commands[name]
+		var needs MenuLevel // roles of which any one may run cmd
+		switch cmd.Need {
+		case NeedAdmin:
+			needs = MenuAdmin
+		case NeedLeader:
+			needs = MenuLeader
+		case NeedLeaderOrAdmin:
+			needs = MenuLeader | MenuAdmin
+		case NeedCommune:
+			needs = MenuCommune | MenuAdmin
+		case NeedGroupLeader:
+			needs = MenuGroupLeader | MenuLeader
+		}
+		if needs != 0 && level&needs == 0 {
+			continue
+		}
+		items = append(items, MenuItem{Command: name, Description: e.Cat.T(lang, cmd.MenuID)})
+	}
+	return items
+}
+
+// The roles a menu is made for; MenuMember (no role) is everyone's menu.
+const (
+	MenuMember      MenuLevel = 0
+	MenuGroupLeader MenuLevel = 1 << (iota - 1) // group leaders (tổ trưởng)
+	MenuLeader                                  // secretaries and deputies
+	MenuAdmin                                   // organization admins
+	MenuCommune                                 // the commune committee's members
+)
