@@ -441,6 +441,46 @@ func TestSender_heldUntilNotBefore(t *testing.T) {
 	}
 }
 
+// TestSender_heldRowDoesNotHoldBackAReply: a member writes at night after a
+// notice to them was held for the morning; the answer goes now, the notice
+// in the morning (before, the answer waited behind the notice until 06:30).
+func TestSender_heldRowDoesNotHoldBackAReply(t *testing.T) {
+	db := mustOpenDB(t)
+	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 22, 10, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock})
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.Drain(ctx); err != nil { // the notice is read and held
+		t.Fatal(err)
+	}
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "help"},
+		chat.Message{Transport: "test", Chat: "dung", Text: "later", NotBefore: now.Add(9 * time.Hour)})
+	s.Notify()
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ft.mu.Lock()
+	if fmt.Sprint(ft.sent["dung"]) != "[help]" {
+		t.Fatalf("at night: %v", ft.sent["dung"])
+	}
+	ft.mu.Unlock()
+	mu.Lock()
+	now = now.Add(9*time.Hour + time.Minute)
+	mu.Unlock()
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if fmt.Sprint(ft.sent["dung"]) != "[help notice later]" {
+		t.Fatalf("in the morning: %v (held rows keep their order)", ft.sent["dung"])
+	}
+}
+
 // At a raised rate the slots of the coming millisecond are given at once:
 // a loop that wakes once a millisecond would otherwise get one slot a
 // wake-up, about 1,000 requests a second whatever the rate set. The slots

@@ -370,7 +370,7 @@ func (s *Sender) load(now time.Time) (more bool, err error) {
 			}
 			q.items = append(q.items, it)
 			s.lastID = it.ID
-			s.place(q, now)
+			s.added(q, now)
 		}
 		more = len(items) == loadLimit
 		if !more {

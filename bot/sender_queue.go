@@ -42,19 +42,55 @@ type chatQueue struct {
 	busy  bool
 	at    time.Time // when the head may go, while in waiting
 	index int       // in its heap; -1 in none
+	held  bool      // in waiting because its head is held for quiet hours
 }
 
 // place puts a chat with rows and none in flight in the heap it belongs in.
+// A row held for the recipient's quiet hours (NotBefore, never tried) does
+// not hold back a later row of the same chat that may go now, such as the
+// answer to a member writing at night after a notice was held for the
+// morning: that row goes first. A retry's wait (a row tried before) keeps
+// the chat's order.
 func (s *Sender) place(q *chatQueue, now time.Time) {
 	if q.busy || len(q.items) == 0 || q.index >= 0 {
 		return
 	}
+	q.held = false
 	if nb := q.items[0].NotBefore; nb.After(now) {
+		if q.items[0].Attempts == 0 {
+			if i := firstDue(q.items, now); i > 0 {
+				it := q.items[i]
+				copy(q.items[1:i+1], q.items[:i])
+				q.items[0] = it
+				heap.Push(&s.ready, q)
+				return
+			}
+			q.held = true
+		}
 		q.at = nb
 		heap.Push(&s.waiting, q)
 		return
 	}
 	heap.Push(&s.ready, q)
+}
+
+// firstDue is the index of the first row that may go at now, or -1.
+func firstDue(items []storage.OutboxItem, now time.Time) int {
+	for i := range items {
+		if !items[i].NotBefore.After(now) {
+			return i
+		}
+	}
+	return -1
+}
+
+// added re-places a chat that got a new row while its head is held for
+// quiet hours, so that a row that may go now does not wait for the morning.
+func (s *Sender) added(q *chatQueue, now time.Time) {
+	if q.held && q.index >= 0 && !q.items[len(q.items)-1].NotBefore.After(now) {
+		heap.Remove(&s.waiting, q.index)
+	}
+	s.place(q, now)
 }
 
 // promote moves the chats whose wait is over to the ready heap.
