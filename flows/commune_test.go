@@ -262,7 +262,7 @@ func TestCommune_overviewSameFiguresAsTheCell(t *testing.T) {
 	}
 
 	// The workbook has the same figures.
-	out = h.say("bithu", "/tongquan")
+	h.say("bithu", "/tongquan")
 	out = h.tap("bithu", h.vi("commune.btn_workbook"))
 	if len(out) != 1 || out[0].Document == nil || len(out[0].Document.Data) == 0 {
 		t.Fatalf("no workbook: %s", texts(out))

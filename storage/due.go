@@ -141,7 +141,7 @@ func (tx *Tx) NextDue(now time.Time, after []byte) (row DueRow, key []byte, ok b
 			k, _ = c.Next()
 		}
 	}
-	if k == nil || len(k) < 8 || btoi(k[:8]) > uint64(max(now.Unix(), 0)) {
+	if len(k) < 8 || btoi(k[:8]) > uint64(max(now.Unix(), 0)) {
 		return DueRow{}, nil, false, nil
 	}
 	row, err = parseDueKey(k)

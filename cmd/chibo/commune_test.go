@@ -37,8 +37,8 @@ func TestCommune_commandLineAndDemo(t *testing.T) {
 	}
 	for _, args := range [][]string{{"uyvien"}, {"--cell", "3", "phutrach"}} {
 		code, out, errs = chibo(t, env, "", append([]string{"admin", "commune", "--org", "1", "--member", "8"}, args...)...)
-		if code != 0 {
-			t.Fatalf("%v: %d %s", args, code, errs)
+		if code != 0 || out == "" {
+			t.Fatalf("%v: %d %q %s", args, code, out, errs)
 		}
 	}
 	code, out, _ = chibo(t, env, "", "admin", "commune", "--org", "1")
