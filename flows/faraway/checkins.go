@@ -64,7 +64,7 @@ func runCheckin(c *core.Ctx, _ string) error {
 		sayState(c, r, st, p)
 		return nil
 	}
-	cur, err := c.Tx.Checkin(c.Me.ID, p.String())
+	cur, err := db(c).Checkin(c.Me.ID, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -144,7 +144,7 @@ func actionCheckin(c *core.Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	cur, err := c.Tx.Checkin(c.Me.ID, p.String())
+	cur, err := db(c).Checkin(c.Me.ID, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -184,7 +184,7 @@ func actionCheckin(c *core.Ctx, args string) error {
 	if r.s.PreciseLocation {
 		ck.Lat, ck.Lon = prev.Lat, prev.Lon
 	}
-	if err := c.Tx.PutCheckin(ck); err != nil {
+	if err := db(c).PutCheckin(ck); err != nil {
 		return err
 	}
 	saidSaved(c, r, p, ck)
@@ -510,7 +510,7 @@ func answerCheckinReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 // answer to the dues record, and ends the flow.
 func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.Period) error {
 	st := r.state(c.Me, p, c.Now)
-	old, err := c.Tx.Checkin(c.Me.ID, p.String())
+	old, err := db(c).Checkin(c.Me.ID, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -545,7 +545,7 @@ func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.P
 			ck.Lat, ck.Lon = prev.Lat, prev.Lon
 		}
 	}
-	if err := c.Tx.PutCheckin(ck); err != nil {
+	if err := db(c).PutCheckin(ck); err != nil {
 		return err
 	}
 	if err := recordCheckinDues(c, form, ck, old); err != nil {
