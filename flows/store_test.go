@@ -13,7 +13,7 @@ import (
 // storeJourneys are the journeys that reach storage only through their
 // store interface (flows/<journey>/store.go), so that the interface lists
 // what each touches.
-var storeJourneys = []string{"privacy", "members", "meetings", "faraway", "residence", "admin", "commune"}
+var storeJourneys = []string{"privacy", "members", "meetings", "faraway", "residence", "admin", "commune", "tasks"}
 
 // Each journey reaches storage only through its store interface: no
 // c.Tx.Method call is left in the package, and the package declares its
