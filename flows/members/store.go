@@ -5,10 +5,16 @@ import (
 	"chibo/storage"
 )
 
-// store is what the members journey asks of storage (22 methods).
+// store is what the members journey asks of storage: who is who:
+// organizations, cells and members, contacts and refusals, invites and their
+// codes, chat groups and their leaders, dues, and the audit entries it
+// appends itself. What it asks of the core (c.Profile, c.Audit …) and of
+// other journeys through hooks is theirs to declare.
 //
-// *storage.Tx implements it; a method is added here when this package
-// starts to call it, so that this list says what members touches.
+// *storage.Tx implements it; a method is added here when this package starts
+// to call it, so that this list says what members touches. Calls run inside
+// the caller's transaction; errors are storage's (storage.ErrNotFound …),
+// returned as they come.
 type store interface {
 	// The audit log (storage/audit.go).
 	AppendAudit(e *storage.AuditEntry) error
@@ -33,7 +39,7 @@ type store interface {
 	// Regulation 213: residence links, forms and comments (storage/residence.go).
 	ResidenceLinks(cellID uint64) ([]storage.ResidenceLink, error)
 
-	// Organizations, cells, members, invites, conversations and meta keys (storage/tx.go).
+	// Organizations, cells, members, invites (storage/tx.go).
 	Cell(id uint64) (*storage.Cell, error)
 	Cells() ([]storage.Cell, error)
 	Group(id uint64) (*storage.Group, error)
