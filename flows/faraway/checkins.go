@@ -68,7 +68,7 @@ func runCheckin(c *core.Ctx, _ string) error {
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runCheckin(c *core.Ctx, _ string) error {
 		c.Reply(text, rows...)
 		return nil
 	}
-	prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+	prev, err := previousCheckin(db(c), c.Me.ID, p)
 	if err != nil {
 		return err
 	}
@@ -140,7 +140,7 @@ func actionCheckin(c *core.Ctx, args string) error {
 		sayState(c, r, st, p)
 		return nil
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
@@ -155,7 +155,7 @@ func actionCheckin(c *core.Ctx, args string) error {
 		}
 		return startCheckinForm(c, form, p, cur.Answers, true)
 	}
-	prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+	prev, err := previousCheckin(db(c), c.Me.ID, p)
 	if err != nil {
 		return err
 	}
@@ -251,7 +251,7 @@ func formContext(c *core.Ctx) (ckRules, *storage.CheckinTemplate, core.Period, b
 		c.End()
 		return r, nil, p, false, nil
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	return r, form, p, err == nil, err
 }
 
@@ -537,7 +537,7 @@ func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.P
 	}
 	ck.Same = state.Same
 	if ck.Same && r.s.PreciseLocation {
-		prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+		prev, err := previousCheckin(db(c), c.Me.ID, p)
 		if err != nil {
 			return err
 		}

@@ -123,7 +123,7 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 	var done, late, missing []string
 	var shown []*storage.Member
 	for _, m := range v.members {
-		cks, err := checkinsByPeriod(c.Tx, m.ID)
+		cks, err := checkinsByPeriod(db(c), m.ID)
 		if err != nil {
 			return err
 		}
@@ -224,7 +224,7 @@ func actionBoardExport(c *core.Ctx, args string) error {
 		c.Say("board.not_allowed")
 		return nil
 	}
-	form, err := ckFormOf(c.Tx, cell)
+	form, err := ckFormOf(db(c), cell)
 	if err != nil {
 		return err
 	}
@@ -277,11 +277,11 @@ func actionBoardHistory(c *core.Ctx, args string) error {
 		}
 		return err
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
-	cks, err := checkinsByPeriod(c.Tx, m.ID)
+	cks, err := checkinsByPeriod(db(c), m.ID)
 	if err != nil {
 		return err
 	}

@@ -198,11 +198,11 @@ func remindCheckin(c *core.Ctx, r ckRules, m *storage.Member, p core.Period, don
 	if db(c).OutboxKeyUsed(key) {
 		return nil // sent before: the form and the last answers need not be read
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
-	prev, err := previousCheckin(c.Tx, m.ID, p)
+	prev, err := previousCheckin(db(c), m.ID, p)
 	if err != nil {
 		return err
 	}

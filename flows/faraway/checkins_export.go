@@ -35,7 +35,7 @@ func checkinMonth(c *core.Ctx, cell *storage.Cell, month string, leader uint64) 
 		}
 		p = q
 	}
-	form, err := ckFormOf(c.Tx, cell)
+	form, err := ckFormOf(db(c), cell)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func myCheckins(c *core.Ctx, m *storage.Member) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	form, err := ckFormOf(c.Tx, cell)
+	form, err := ckFormOf(db(c), cell)
 	if err != nil {
 		return nil, err
 	}

@@ -82,7 +82,7 @@ func RecordDues(c *core.Ctx, m *storage.Member, d *storage.Dues) (bool, error) {
 	if err := CheckDuesMonth(c, m, d.Month); err != nil {
 		return false, err
 	}
-	old, err := DuesOf(c.Tx, d.MemberID, d.Month)
+	old, err := DuesOf(db(c), d.MemberID, d.Month)
 	if err != nil {
 		return false, err
 	}
@@ -136,7 +136,7 @@ func duesRecorder(c *core.Ctx, m *storage.Member) (storage.DuesSource, bool) {
 		return "", false
 	case c.Me.Leads(m.HomeCellID):
 		return storage.DuesViaSecretary, true
-	case CkGroupLeader(c.Tx, m) == c.Me.ID:
+	case CkGroupLeader(db(c), m) == c.Me.ID:
 		return storage.DuesViaLeader, true
 	}
 	return "", false
@@ -204,7 +204,7 @@ func askDuesMonth(c *core.Ctx) error {
 		if CheckDuesMonth(c, m, p.String()) != nil {
 			continue
 		}
-		d, err := DuesOf(c.Tx, m.ID, p.String())
+		d, err := DuesOf(db(c), m.ID, p.String())
 		if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func askDuesState(c *core.Ctx) error {
 		return err
 	}
 	p, _ := core.ParsePeriod(core.StateOf[duesState](c).Month)
-	d, err := DuesOf(c.Tx, m.ID, p.String())
+	d, err := DuesOf(db(c), m.ID, p.String())
 	if err != nil {
 		return err
 	}

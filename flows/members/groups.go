@@ -85,9 +85,9 @@ func unlinkGroup(tx store, transport, chat string) error {
 func onMembership(c *core.Ctx) error {
 	if c.Ev.Kind == chat.EventBotRemoved {
 		if c.Ev.ChatKind == chat.ChatGroup {
-			return unlinkGroup(c.Tx, c.Ev.Transport, c.Ev.Chat)
+			return unlinkGroup(db(c), c.Ev.Transport, c.Ev.Chat)
 		}
-		return MarkUnreachable(c.Tx, c.Ev.Transport, c.Ev.User, c.Now)
+		return MarkUnreachable(db(c), c.Ev.Transport, c.Ev.User, c.Now)
 	}
 	if c.Ev.ChatKind == chat.ChatGroup {
 		c.Say("group.hello")

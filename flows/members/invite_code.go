@@ -166,7 +166,7 @@ func actLinkCode(c *core.Ctx, _ string) error {
 		return nil
 	}
 	inv := &storage.Invite{Token: NewToken(), LinkMember: c.Me.ID, Role: storage.RoleMember, CreatedBy: c.Me.ID, Created: c.Now, Expires: c.Now.Add(linkCodeTTL)}
-	if err := AddInviteCode(c.Tx, inv); err != nil {
+	if err := AddInviteCode(db(c), inv); err != nil {
 		return err
 	}
 	if err := db(c).PutInvite(inv); err != nil {

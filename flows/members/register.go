@@ -142,7 +142,7 @@ func runStart(c *core.Ctx, token string) error {
 	if inv, err := db(c).Invite(token); err == nil && inv.LinkMember != 0 && inv.Usable(c.Now) {
 		return linkContact(c, inv) // a code from /me, as a Telegram deep link
 	}
-	inv, target, err := usableInvite(c.Tx, token, c.Now)
+	inv, target, err := usableInvite(db(c), token, c.Now)
 	if err != nil {
 		return SayInvalid(c, err)
 	}
@@ -185,7 +185,7 @@ func addRoleByInvite(c *core.Ctx, inv *storage.Invite, t joinTarget) error {
 
 func askRegName(c *core.Ctx) error {
 	st := core.StateOf[regState](c)
-	_, target, err := usableInvite(c.Tx, st.Token, c.Now)
+	_, target, err := usableInvite(db(c), st.Token, c.Now)
 	if err != nil {
 		c.End()
 		return SayInvalid(c, err)
@@ -260,7 +260,7 @@ func answerRegLang(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	st := core.StateOf[regState](c)
-	inv, target, err := usableInvite(c.Tx, st.Token, c.Now)
+	inv, target, err := usableInvite(db(c), st.Token, c.Now)
 	if err != nil {
 		// Used up or expired while the person was answering.
 		c.End()

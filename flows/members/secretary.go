@@ -162,7 +162,7 @@ func runStatus(c *core.Ctx, _ string) error  { return ForLedCell(c, "status") }
 // makeInvite creates a single-use member invite for the cell and shows its
 // link: one tap for the secretary.
 func makeInvite(c *core.Ctx, cell *storage.Cell) error {
-	inv, err := MakeInvite(c.Tx, InviteFor{CellID: cell.ID, Role: storage.RoleMember, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	inv, err := MakeInvite(db(c), InviteFor{CellID: cell.ID, Role: storage.RoleMember, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func commentContext(c *core.Ctx) (*commentCtx, error) {
 	if err != nil || l.CellID != cellID || l.Pending {
 		return nil, core.Invalid("res.err_not_linked_here", "Name", m.Name)
 	}
-	form, err := resFormOf(c.Tx, cell)
+	form, err := resFormOf(db(c), cell)
 	if err != nil {
 		return nil, err
 	}

@@ -108,7 +108,7 @@ func askLinkMember(c *core.Ctx) error {
 		c.Reply(c.T("res.ask_member"))
 		return nil
 	}
-	found, _, err := membersMatching(c.Tx, q)
+	found, _, err := membersMatching(db(c), q)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if core.Utf8Len(key) < 2 {
 		return "", core.Invalid("res.err_name_short")
 	}
-	found, total, err := membersMatching(c.Tx, key)
+	found, total, err := membersMatching(db(c), key)
 	if err != nil {
 		return "", err
 	}

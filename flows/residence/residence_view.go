@@ -63,7 +63,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 		b.WriteString(reportLine(c, &r))
 	}
 	rows := [][]chat.Button{{core.ActionButton(c.T("res.btn_report"), codeResidence, "rep")}}
-	cm, cyear, err := latestComment(c.Tx, m.ID, year)
+	cm, cyear, err := latestComment(db(c), m.ID, year)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
 			}
 		}
 	}
-	away, err := homeMembersLinked(c.Tx, cell.ID)
+	away, err := homeMembersLinked(db(c), cell.ID)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func homeLabel(c *core.Ctx, m *storage.Member, l *storage.ResidenceLink) string 
 // listHomeLinked shows a home cell's leader their members linked to
 // residence cells and whether the year's comment came.
 func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
-	away, err := homeMembersLinked(c.Tx, cell.ID)
+	away, err := homeMembersLinked(db(c), cell.ID)
 	if err != nil {
 		return err
 	}
@@ -241,7 +241,7 @@ func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
 			rc = cellName(c, rcell)
 		}
 		b.WriteString("\n")
-		cm, cyear, err := latestComment(c.Tx, lm.M.ID, year)
+		cm, cyear, err := latestComment(db(c), lm.M.ID, year)
 		if err != nil {
 			return err
 		}
