@@ -60,7 +60,7 @@ func runNewCell(c *core.Ctx, _ string) error {
 func askAdminOrg(c *core.Ctx) error {
 	var opts []core.Opt
 	for _, id := range c.Me.AdminOf {
-		if o, err := c.Tx.Org(id); err == nil {
+		if o, err := db(c).Org(id); err == nil {
 			opts = append(opts, core.Opt{Label: o.Name, Value: fmt.Sprint(id)})
 		}
 	}
@@ -86,7 +86,7 @@ func adminOrg(c *core.Ctx) (*storage.Organization, error) {
 	if !c.Me.Administers(id) {
 		return nil, core.Invalid("err.admins_only")
 	}
-	return c.Tx.Org(id)
+	return db(c).Org(id)
 }
 
 func askNewCellName(c *core.Ctx) error {
@@ -108,7 +108,7 @@ func answerNewCellName(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if err != nil || len([]rune(name)) < 3 || len([]rune(name)) > core.MaxNameLen {
 		return "", core.Invalid("admin.cell_name_invalid", "Max", core.MaxNameLen)
 	}
-	cells, err := c.Tx.Cells()
+	cells, err := db(c).Cells()
 	if err != nil {
 		return "", err
 	}
@@ -118,7 +118,7 @@ func answerNewCellName(c *core.Ctx, in core.Input) (core.StepName, error) {
 		}
 	}
 	cell := &storage.Cell{OrgID: org.ID, Name: name, TZ: c.Zone().String(), Created: c.Now}
-	if err := c.Tx.PutCell(cell); err != nil {
+	if err := db(c).PutCell(cell); err != nil {
 		return "", err
 	}
 	if err := c.Audit("cell_create", cell.ID, 0, nil, cell); err != nil {
@@ -137,7 +137,7 @@ func runSecInvite(c *core.Ctx, _ string) error { return c.StartWith("secinvite",
 
 // adminCells are the cells of the organizations the caller administers.
 func adminCells(c *core.Ctx) ([]storage.Cell, error) {
-	cells, err := c.Tx.Cells()
+	cells, err := db(c).Cells()
 	var out []storage.Cell
 	for _, cell := range cells {
 		if c.Me.Administers(cell.OrgID) {

@@ -27,7 +27,7 @@ func runAudit(c *core.Ctx, _ string) error {
 			visible[cell.ID] = true
 		}
 	}
-	entries, err := c.Tx.AuditLog(30, func(e *storage.AuditEntry) bool { return visible[e.CellID] })
+	entries, err := db(c).AuditLog(30, func(e *storage.AuditEntry) bool { return visible[e.CellID] })
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func runAudit(c *core.Ctx, _ string) error {
 // kept, oldest first, in the reader's language and the cell's local time,
 // with the values before and after in words.
 func auditTable(c *core.Ctx, cell *storage.Cell) (*export.Table, error) {
-	entries, err := c.Tx.AuditLog(1<<30, func(e *storage.AuditEntry) bool { return e.CellID == cell.ID })
+	entries, err := db(c).AuditLog(1<<30, func(e *storage.AuditEntry) bool { return e.CellID == cell.ID })
 	if err != nil {
 		return nil, err
 	}

@@ -57,10 +57,10 @@ func exportCell(c *core.Ctx) (*storage.Cell, bool, error) {
 		if c.Me.Leads(c.Me.HomeCellID) {
 			id = c.Me.HomeCellID
 		}
-		cell, err := c.Tx.Cell(id)
+		cell, err := db(c).Cell(id)
 		return cell, true, err
 	}
-	cell, err := c.Tx.Cell(c.Me.HomeCellID)
+	cell, err := db(c).Cell(c.Me.HomeCellID)
 	return cell, false, err
 }
 
@@ -81,7 +81,7 @@ func runExport(c *core.Ctx, args string) error {
 func exportCtx(c *core.Ctx) (*storage.Cell, int, bool, error) {
 	st := core.StateOf[exportState](c)
 	year := st.Year
-	cell, err := c.Tx.Cell(st.Cell)
+	cell, err := db(c).Cell(st.Cell)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, 0, false, core.Invalid("err.stale_button")
 	}
@@ -141,7 +141,7 @@ func askExportMeeting(c *core.Ctx) error {
 		c.End()
 		return members.SayInvalid(c, err)
 	}
-	ms, err := c.Tx.Meetings(cell.ID)
+	ms, err := db(c).Meetings(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func answerExportMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if err != nil {
 		return "", core.Invalid("err.choose_option")
 	}
-	if mt, err := c.Tx.Meeting(id); err != nil || mt.CellID != cell.ID {
+	if mt, err := db(c).Meeting(id); err != nil || mt.CellID != cell.ID {
 		return "", core.Invalid("err.choose_option")
 	}
 	core.StateOf[exportState](c).Meeting = id

@@ -69,14 +69,14 @@ const (
 // upcoming is the organization's next briefing (one under way counts until
 // four hours after its start), made from the schedule when there is none.
 func upcoming(c *core.Ctx, orgID uint64) (*storage.Briefing, error) {
-	s, err := c.Tx.BriefingSettingsOf(orgID)
+	s, err := db(c).BriefingSettingsOf(orgID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	all, err := c.Tx.Briefings(orgID)
+	all, err := db(c).Briefings(orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -90,12 +90,12 @@ func upcoming(c *core.Ctx, orgID uint64) (*storage.Briefing, error) {
 		return nil, fmt.Errorf("briefing schedule of organization %d: %w", orgID, err)
 	}
 	b := &storage.Briefing{OrgID: orgID, At: sched.Next(c.Now.In(c.Zone())), Place: s.Place, Created: c.Now}
-	return b, c.Tx.PutBriefing(b)
+	return b, db(c).PutBriefing(b)
 }
 
 // latestPast is the organization's last briefing already held, or nil.
 func latestPast(c *core.Ctx, orgID uint64) (*storage.Briefing, error) {
-	all, err := c.Tx.Briefings(orgID)
+	all, err := db(c).Briefings(orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func latestPast(c *core.Ctx, orgID uint64) (*storage.Briefing, error) {
 
 // secretaries lists, per cell of the organization, its secretaries on chibo.
 func secretaries(c *core.Ctx, orgID uint64) ([]storage.Cell, map[uint64][]storage.Member, error) {
-	cells, err := c.Tx.OrgCells(orgID)
+	cells, err := db(c).OrgCells(orgID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -124,7 +124,7 @@ func secretaries(c *core.Ctx, orgID uint64) ([]storage.Cell, map[uint64][]storag
 
 // cellSecretaries are the cell's secretaries who can be told.
 func cellSecretaries(c *core.Ctx, cell *storage.Cell) ([]storage.Member, error) {
-	ls, err := c.Tx.CellLeaders(cell.ID)
+	ls, err := db(c).CellLeaders(cell.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ func standingMembers(c *core.Ctx, orgID uint64) ([]storage.Member, error) {
 		if !r.Kind.Standing() {
 			continue
 		}
-		if m, err := c.Tx.Member(r.MemberID); err == nil {
+		if m, err := db(c).Member(r.MemberID); err == nil {
 			out = append(out, *m)
 		}
 	}
@@ -229,12 +229,12 @@ func setSchedule(c *core.Ctx, org *storage.Organization, text string) error {
 		c.Say("commune.gb_bad_spec")
 		return nil
 	}
-	before, err := c.Tx.BriefingSettingsOf(org.ID)
+	before, err := db(c).BriefingSettingsOf(org.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
 	s := &storage.BriefingSettings{OrgID: org.ID, Spec: spec, Place: place, By: c.MeID(), At: c.Now}
-	if err := c.Tx.PutBriefingSettings(s); err != nil {
+	if err := db(c).PutBriefingSettings(s); err != nil {
 		return err
 	}
 	if err := c.Audit("briefing", 0, 0, before, briefingAudit{What: "schedule", Spec: spec, Place: place}); err != nil {
@@ -254,7 +254,7 @@ type briefingAudit struct {
 }
 
 func briefingCard(c *core.Ctx, org *storage.Organization) error {
-	s, err := c.Tx.BriefingSettingsOf(org.ID)
+	s, err := db(c).BriefingSettingsOf(org.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("commune.gb_no_schedule", "Org", org.Name)
 		return nil
@@ -317,7 +317,7 @@ func moveBriefing(c *core.Ctx, org *storage.Organization, text string) error {
 	}
 	from := b.At
 	b.MovedFrom, b.At = from, at
-	if err := c.Tx.PutBriefing(b); err != nil {
+	if err := db(c).PutBriefing(b); err != nil {
 		return err
 	}
 	if err := c.Audit("briefing", 0, 0, nil, briefingAudit{What: "move", From: from, To: at}); err != nil {
@@ -358,7 +358,7 @@ func briefingFor(c *core.Ctx, args string) (*storage.Briefing, []string, bool) {
 	}
 	orgID, _ := strconv.ParseUint(parts[0], 10, 64)
 	id, _ := strconv.ParseUint(parts[1], 10, 64)
-	b, err := c.Tx.Briefing(orgID, id)
+	b, err := db(c).Briefing(orgID, id)
 	if err != nil {
 		return nil, nil, false
 	}
@@ -372,7 +372,7 @@ func secretaryOf(c *core.Ctx, b *storage.Briefing, cellID uint64) bool {
 		if r.Role != storage.RoleSecretary || (cellID != 0 && r.CellID != cellID) {
 			continue
 		}
-		if cell, err := c.Tx.Cell(r.CellID); err == nil && cell.OrgID == b.OrgID {
+		if cell, err := db(c).Cell(r.CellID); err == nil && cell.OrgID == b.OrgID {
 			return true
 		}
 	}

@@ -18,7 +18,7 @@ import (
 // looks again when the next of those falls due: a briefing's schedule or
 // move touches every cell of the organization (storage.PutBriefing).
 func dueBriefings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
-	if _, err := c.Tx.BriefingSettingsOf(cell.OrgID); errors.Is(err, storage.ErrNotFound) {
+	if _, err := db(c).BriefingSettingsOf(cell.OrgID); errors.Is(err, storage.ErrNotFound) {
 		return time.Time{}, nil
 	} else if err != nil {
 		return time.Time{}, err
@@ -50,7 +50,7 @@ func dueBriefings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 // told yet and, on the eve, the reminder to those without a report and the
 // compiled reports to the standing committee.
 func noticeBriefing(c *core.Ctx, b *storage.Briefing, cell *storage.Cell, eve bool) error {
-	org, err := c.Tx.Org(b.OrgID)
+	org, err := db(c).Org(b.OrgID)
 	if err != nil {
 		return err
 	}
@@ -82,11 +82,11 @@ func noticeBriefing(c *core.Ctx, b *storage.Briefing, cell *storage.Cell, eve bo
 	}
 	if noticed && b.Noticed.IsZero() {
 		b.Noticed = c.Now
-		if err := c.Tx.PutBriefing(b); err != nil {
+		if err := db(c).PutBriefing(b); err != nil {
 			return err
 		}
 	}
-	if ids := c.Tx.OrgCellIDs(b.OrgID); !eve || len(ids) == 0 || ids[0] != cell.ID {
+	if ids := db(c).OrgCellIDs(b.OrgID); !eve || len(ids) == 0 || ids[0] != cell.ID {
 		return nil
 	}
 	standing, err := standingMembers(c, b.OrgID)
@@ -132,7 +132,7 @@ func cellFigures(c *core.Ctx, cell *storage.Cell, b *storage.Briefing) (string, 
 		lines = append(lines, c.T("commune.page_far", "Count", f.FarAway, "Reported", f.Reported, "Late", f.Late, "Silent", f.Silent))
 	}
 	lines = append(lines, c.T("commune.page_comments", "Received", f.CommentsReceived, "Owed", f.CommentsOwed))
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return "", err
 	}
@@ -155,7 +155,7 @@ func cellFigures(c *core.Ctx, cell *storage.Cell, b *storage.Briefing) (string, 
 
 // compiledText is every cell's report (or its absence) for the committee.
 func compiledText(c *core.Ctx, org *storage.Organization, b *storage.Briefing) (string, error) {
-	cells, err := c.Tx.OrgCells(org.ID)
+	cells, err := db(c).OrgCells(org.ID)
 	if err != nil {
 		return "", err
 	}

@@ -32,7 +32,7 @@ func actBriefingRSVP(c *core.Ctx, args string) error {
 		ans = storage.RSVPNo
 	}
 	b.RSVP[c.Me.ID] = ans
-	if err := c.Tx.PutBriefing(b); err != nil {
+	if err := db(c).PutBriefing(b); err != nil {
 		return err
 	}
 	if ans == storage.RSVPYes {
@@ -69,7 +69,7 @@ func reportContext(c *core.Ctx) (*storage.Briefing, *storage.Cell, error) {
 	if !ok || !secretaryOf(c, b, cellID) {
 		return nil, nil, core.Invalid("commune.gb_secretaries_only")
 	}
-	cell, err := c.Tx.Cell(cellID)
+	cell, err := db(c).Cell(cellID)
 	return b, cell, err
 }
 
@@ -130,7 +130,7 @@ func answerReportHard(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	before := b.Reports[cell.ID]
 	b.Reports[cell.ID] = &storage.BriefingReport{Figures: figures, Done: core.StateOf[briefingForm](c).Done, Difficulties: t, By: c.Me.ID, At: c.Now}
-	if err := c.Tx.PutBriefing(b); err != nil {
+	if err := db(c).PutBriefing(b); err != nil {
 		return "", err
 	}
 	if err := c.Audit("briefing", cell.ID, 0, before, briefingAudit{What: "report", Cell: cell.ID}); err != nil {
@@ -188,7 +188,7 @@ func actBriefingConclude(c *core.Ctx, args string) error {
 }
 
 func askConclusion(c *core.Ctx) error {
-	cell, err := c.Tx.Cell(core.StateOf[briefingForm](c).Cell)
+	cell, err := db(c).Cell(core.StateOf[briefingForm](c).Cell)
 	if err != nil {
 		c.End()
 		c.Say("err.stale_button")
@@ -205,7 +205,7 @@ func answerConclusion(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	f := core.StateOf[briefingForm](c)
 	b, _, ok := briefingFor(c, f.key())
-	cell, cerr := c.Tx.Cell(f.Cell)
+	cell, cerr := db(c).Cell(f.Cell)
 	if !ok || cerr != nil || cell.OrgID != b.OrgID {
 		return "", core.Invalid("err.stale_button")
 	}
@@ -220,7 +220,7 @@ func answerConclusion(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	before := b.Conclusions[f.Cell]
 	b.Conclusions[f.Cell] = &storage.BriefingConclusion{Text: t, By: c.Me.ID, At: c.Now}
-	if err := c.Tx.PutBriefing(b); err != nil {
+	if err := db(c).PutBriefing(b); err != nil {
 		return "", err
 	}
 	if err := c.Audit("briefing", f.Cell, 0, before, briefingAudit{What: "conclusion", Cell: f.Cell}); err != nil {

@@ -84,7 +84,7 @@ func actFiles(c *core.Ctx, args string) error {
 
 // drawChart draws a commune's chart at delivery.
 func drawChart(c *core.Ctx, d *chat.Drawing) ([]byte, error) {
-	org, err := c.Tx.Org(d.OrgID)
+	org, err := db(c).Org(d.OrgID)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func briefingOfMonth(c *core.Ctx, orgID uint64, month core.Period) (*storage.Bri
 	if _, err := upcoming(c, orgID); err != nil { // the next one exists once scheduled
 		return nil, err
 	}
-	all, err := c.Tx.Briefings(orgID)
+	all, err := db(c).Briefings(orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ type scope struct {
 // in force today or is an admin.
 func scopesOf(c *core.Ctx) ([]scope, error) {
 	ids := slices.Clone(c.Me.AdminOf)
-	for _, id := range c.Tx.CommuneOrgsOf(c.Me.ID) {
+	for _, id := range db(c).CommuneOrgsOf(c.Me.ID) {
 		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
@@ -44,7 +44,7 @@ func scopesOf(c *core.Ctx) ([]scope, error) {
 	slices.Sort(ids)
 	var out []scope
 	for _, id := range ids {
-		org, err := c.Tx.Org(id)
+		org, err := db(c).Org(id)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -154,7 +154,7 @@ func Gather(c *core.Ctx, org *storage.Organization, cells []storage.Cell, month 
 // hasSecretary reports whether the cell's secretary uses chibo: a
 // secretary with a messenger contact, who has not withdrawn consent.
 func hasSecretary(c *core.Ctx, cellID uint64) (bool, error) {
-	ms, err := c.Tx.CellLeaders(cellID)
+	ms, err := db(c).CellLeaders(cellID)
 	if err != nil {
 		return false, err
 	}
@@ -168,7 +168,7 @@ func hasSecretary(c *core.Ctx, cellID uint64) (bool, error) {
 
 // OrgOverview gathers every cell of the organization.
 func OrgOverview(c *core.Ctx, org *storage.Organization, month core.Period) (*Overview, error) {
-	cells, err := c.Tx.OrgCells(org.ID)
+	cells, err := db(c).OrgCells(org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -277,7 +277,7 @@ func actOverview(c *core.Ctx, args string) error {
 // the scope, a button per cell, and the chart and workbook for the
 // standing committee.
 func showOverview(c *core.Ctx, s *scope, month core.Period) error {
-	cells, err := c.Tx.OrgCells(s.org.ID)
+	cells, err := db(c).OrgCells(s.org.ID)
 	if err != nil {
 		return err
 	}
@@ -398,7 +398,7 @@ func cellArg(c *core.Ctx, args string) (*storage.Cell, *scope, core.Period, bool
 	idText, monthText, _ := strings.Cut(args, ":")
 	id, _ := strconv.ParseUint(idText, 10, 64)
 	month, okMonth := core.ParsePeriod(monthText)
-	cell, err := c.Tx.Cell(id)
+	cell, err := db(c).Cell(id)
 	if errors.Is(err, storage.ErrNotFound) || !okMonth {
 		c.Say("err.stale_button")
 		return nil, nil, month, false, nil
@@ -514,7 +514,7 @@ type viewRecord struct {
 // cell; the view is audited (the summary names members).
 func actSummary(c *core.Ctx, args string) error {
 	id, _ := strconv.ParseUint(args, 10, 64)
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && mt.State != storage.MeetingClosed) {
 		c.Say("err.stale_button")
 		return nil
@@ -522,7 +522,7 @@ func actSummary(c *core.Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,7 @@ func reviewable(c *core.Ctx, f *core.CellFigures) *storage.Meeting {
 	if f.LastClosedID == 0 {
 		return nil
 	}
-	mt, err := c.Tx.Meeting(f.LastClosedID)
+	mt, err := db(c).Meeting(f.LastClosedID)
 	if err != nil || mt.Score == nil {
 		return nil
 	}
@@ -68,7 +68,7 @@ func reviewLines(c *core.Ctx, mt *storage.Meeting, f *core.CellFigures) []string
 // may review it; ok false when they are told why not.
 func reviewMeeting(c *core.Ctx, idText string) (*storage.Meeting, *storage.Cell, bool, error) {
 	id, _ := strconv.ParseUint(idText, 10, 64)
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil, nil, false, nil
@@ -76,7 +76,7 @@ func reviewMeeting(c *core.Ctx, idText string) (*storage.Meeting, *storage.Cell,
 	if err != nil {
 		return nil, nil, false, err
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return nil, nil, false, err
 	}
@@ -136,13 +136,13 @@ func answerReviewComment(c *core.Ctx, in core.Input) (core.StepName, error) {
 func recordReview(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r storage.ScoreReview) error {
 	r.By, r.At, r.Total = c.Me.ID, c.Now, mt.Score.Total()
 	mt.Reviews = append(mt.Reviews, r)
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	if err := c.AuditMeeting("score_review", mt, 0, nil, r); err != nil {
 		return err
 	}
-	leaders, err := c.Tx.CellLeaders(cell.ID)
+	leaders, err := db(c).CellLeaders(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func auditRole(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 	what := titleName(c, after.Kind)
 	if after.Kind == storage.CommuneFollow {
 		name := ""
-		if cell, err := c.Tx.Cell(after.CellID); err == nil {
+		if cell, err := db(c).Cell(after.CellID); err == nil {
 			name = cell.Name
 		}
 		what = c.T("commune.audit_follow", "Cell", name)

@@ -70,7 +70,7 @@ func today(c *core.Ctx) time.Time { return core.DayStart(c.Now.In(c.Zone())) }
 
 // activeRoles are the organization's roles in force at t.
 func activeRoles(c *core.Ctx, orgID uint64, t time.Time) ([]storage.CommuneRole, error) {
-	all, err := c.Tx.CommuneRoles(orgID)
+	all, err := db(c).CommuneRoles(orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func activeRoles(c *core.Ctx, orgID uint64, t time.Time) ([]storage.CommuneRole,
 // following, or the end of every role. It is audited; a change that cannot
 // be made is refused (AsRefusal) with nothing stored.
 func Change(c *core.Ctx, org *storage.Organization, m *storage.Member, verb string, cellID uint64) (Result, error) {
-	home, err := c.Tx.Cell(m.HomeCellID)
+	home, err := db(c).Cell(m.HomeCellID)
 	if err != nil || home.OrgID != org.ID {
 		return Result{}, refuse("commune.err_not_in_org", "Name", c.MemberName(m), "Org", org.Name)
 	}
@@ -119,7 +119,7 @@ func Change(c *core.Ctx, org *storage.Organization, m *storage.Member, verb stri
 		}
 		return Result{"commune.title_done", []any{"Name", c.MemberName(m), "Title", titleName(c, kind), "Date", c.Date(today(c))}}, nil
 	case VerbFollow, VerbUnfollow:
-		cell, err := c.Tx.Cell(cellID)
+		cell, err := db(c).Cell(cellID)
 		if err != nil || cell.OrgID != org.ID {
 			return Result{}, refuse("commune.err_cell", "ID", cellID, "Org", org.Name)
 		}
@@ -159,7 +159,7 @@ func Change(c *core.Ctx, org *storage.Organization, m *storage.Member, verb stri
 
 func addRole(c *core.Ctx, r *storage.CommuneRole) error {
 	r.From, r.By, r.At = today(c), c.MeID(), c.Now
-	if err := c.Tx.PutCommuneRole(r); err != nil {
+	if err := db(c).PutCommuneRole(r); err != nil {
 		return err
 	}
 	return c.Audit("commune_role", r.CellID, r.MemberID, nil, r)
@@ -169,7 +169,7 @@ func addRole(c *core.Ctx, r *storage.CommuneRole) error {
 func endRole(c *core.Ctx, r *storage.CommuneRole) error {
 	before := *r
 	r.To, r.EndedBy, r.EndedAt = today(c).AddDate(0, 0, -1), c.MeID(), c.Now
-	if err := c.Tx.PutCommuneRole(r); err != nil {
+	if err := db(c).PutCommuneRole(r); err != nil {
 		return err
 	}
 	return c.Audit("commune_role", r.CellID, r.MemberID, before, r)
@@ -199,7 +199,7 @@ func followersOf(c *core.Ctx, cell *storage.Cell, t time.Time) ([]storage.Member
 		if r.Kind != storage.CommuneFollow || r.CellID != cell.ID {
 			continue
 		}
-		m, err := c.Tx.Member(r.MemberID)
+		m, err := db(c).Member(r.MemberID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -256,7 +256,7 @@ func runCapuy(c *core.Ctx, args string) error {
 func adminOrgs(c *core.Ctx) []storage.Organization {
 	var out []storage.Organization
 	for _, id := range c.Me.AdminOf {
-		if o, err := c.Tx.Org(id); err == nil {
+		if o, err := db(c).Org(id); err == nil {
 			out = append(out, *o)
 		}
 	}
@@ -302,12 +302,12 @@ func findMember(c *core.Ctx, orgs []storage.Organization, who string) (*storage.
 	}
 	var hits []hit
 	if id, err := strconv.ParseUint(strings.TrimPrefix(who, "#"), 10, 64); err == nil {
-		m, err := c.Tx.Member(id)
+		m, err := db(c).Member(id)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return nil, nil, err
 		}
 		if m != nil && !m.Forgotten() {
-			if cell, err := c.Tx.Cell(m.HomeCellID); err == nil {
+			if cell, err := db(c).Cell(m.HomeCellID); err == nil {
 				for i := range orgs {
 					if orgs[i].ID == cell.OrgID {
 						hits = append(hits, hit{*m, &orgs[i]})
@@ -319,7 +319,7 @@ func findMember(c *core.Ctx, orgs []storage.Organization, who string) (*storage.
 		// Through the index of names (storage.OrgMembersNamed): a part of
 		// the name from one of its words on, diacritics ignored.
 		for i := range orgs {
-			ms, _, err := c.Tx.OrgMembersNamed(orgs[i].ID, who, maxMemberHits)
+			ms, _, err := db(c).OrgMembersNamed(orgs[i].ID, who, maxMemberHits)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -350,7 +350,7 @@ func RolesText(c *core.Ctx, org *storage.Organization) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	cells, err := c.Tx.OrgCells(org.ID)
+	cells, err := db(c).OrgCells(org.ID)
 	if err != nil {
 		return "", err
 	}
@@ -397,8 +397,8 @@ func RolesText(c *core.Ctx, org *storage.Organization) (string, error) {
 // myRoles lists m's commune roles, ended ones too, for /mydata.
 func myRoles(c *core.Ctx, m *storage.Member) ([]string, error) {
 	var lines []string
-	for _, orgID := range c.Tx.CommuneOrgsOf(m.ID) {
-		roles, err := c.Tx.CommuneRoles(orgID)
+	for _, orgID := range db(c).CommuneOrgsOf(m.ID) {
+		roles, err := db(c).CommuneRoles(orgID)
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +409,7 @@ func myRoles(c *core.Ctx, m *storage.Member) ([]string, error) {
 			what := titleName(c, r.Kind)
 			if r.Kind == storage.CommuneFollow {
 				name := ""
-				if cell, err := c.Tx.Cell(r.CellID); err == nil {
+				if cell, err := db(c).Cell(r.CellID); err == nil {
 					name = cell.Name
 				}
 				what = c.T("commune.audit_follow", "Cell", name)

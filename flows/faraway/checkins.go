@@ -64,11 +64,11 @@ func runCheckin(c *core.Ctx, _ string) error {
 		sayState(c, r, st, p)
 		return nil
 	}
-	cur, err := c.Tx.Checkin(c.Me.ID, p.String())
+	cur, err := db(c).Checkin(c.Me.ID, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
@@ -84,7 +84,7 @@ func runCheckin(c *core.Ctx, _ string) error {
 		c.Reply(text, rows...)
 		return nil
 	}
-	prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+	prev, err := previousCheckin(db(c), c.Me.ID, p)
 	if err != nil {
 		return err
 	}
@@ -140,11 +140,11 @@ func actionCheckin(c *core.Ctx, args string) error {
 		sayState(c, r, st, p)
 		return nil
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
-	cur, err := c.Tx.Checkin(c.Me.ID, p.String())
+	cur, err := db(c).Checkin(c.Me.ID, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -155,7 +155,7 @@ func actionCheckin(c *core.Ctx, args string) error {
 		}
 		return startCheckinForm(c, form, p, cur.Answers, true)
 	}
-	prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+	prev, err := previousCheckin(db(c), c.Me.ID, p)
 	if err != nil {
 		return err
 	}
@@ -184,7 +184,7 @@ func actionCheckin(c *core.Ctx, args string) error {
 	if r.s.PreciseLocation {
 		ck.Lat, ck.Lon = prev.Lat, prev.Lon
 	}
-	if err := c.Tx.PutCheckin(ck); err != nil {
+	if err := db(c).PutCheckin(ck); err != nil {
 		return err
 	}
 	saidSaved(c, r, p, ck)
@@ -251,7 +251,7 @@ func formContext(c *core.Ctx) (ckRules, *storage.CheckinTemplate, core.Period, b
 		c.End()
 		return r, nil, p, false, nil
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	return r, form, p, err == nil, err
 }
 
@@ -510,7 +510,7 @@ func answerCheckinReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 // answer to the dues record, and ends the flow.
 func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.Period) error {
 	st := r.state(c.Me, p, c.Now)
-	old, err := c.Tx.Checkin(c.Me.ID, p.String())
+	old, err := db(c).Checkin(c.Me.ID, p.String())
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -537,7 +537,7 @@ func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.P
 	}
 	ck.Same = state.Same
 	if ck.Same && r.s.PreciseLocation {
-		prev, err := previousCheckin(c.Tx, c.Me.ID, p)
+		prev, err := previousCheckin(db(c), c.Me.ID, p)
 		if err != nil {
 			return err
 		}
@@ -545,7 +545,7 @@ func saveCheckin(c *core.Ctx, r ckRules, form *storage.CheckinTemplate, p core.P
 			ck.Lat, ck.Lon = prev.Lat, prev.Lon
 		}
 	}
-	if err := c.Tx.PutCheckin(ck); err != nil {
+	if err := db(c).PutCheckin(ck); err != nil {
 		return err
 	}
 	if err := recordCheckinDues(c, form, ck, old); err != nil {

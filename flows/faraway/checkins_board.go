@@ -26,7 +26,7 @@ type boardView struct {
 func boardFor(c *core.Ctx, cell *storage.Cell) (*boardView, bool, error) {
 	leads := c.Me.Leads(cell.ID)
 	secretary := c.Me.HasRole(cell.ID, storage.RoleSecretary)
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return nil, false, err
 	}
@@ -45,7 +45,7 @@ func boardFor(c *core.Ctx, cell *storage.Cell) (*boardView, bool, error) {
 		}
 	}
 	if !leads && !leaderOfAny {
-		groups, err := c.Tx.Groups(cell.ID)
+		groups, err := db(c).Groups(cell.ID)
 		if err != nil {
 			return nil, false, err
 		}
@@ -74,11 +74,11 @@ func boardCell(c *core.Ctx) (*storage.Cell, error) {
 	if led := c.Me.LedCells(); len(led) > 0 && !c.Me.Leads(id) {
 		id = led[0]
 	}
-	return c.Tx.Cell(id)
+	return db(c).Cell(id)
 }
 
 func runBoard(c *core.Ctx, _ string) error {
-	far, err := c.Tx.LedFarGroups(c.Me.ID)
+	far, err := db(c).LedFarGroups(c.Me.ID)
 	if err != nil {
 		return err
 	}
@@ -106,7 +106,7 @@ func leadsCellGroup(c *core.Ctx) bool {
 	if c.Me.HasRole(c.Me.HomeCellID, storage.RoleGroupLeader) {
 		return true
 	}
-	gs, err := c.Tx.LedGroups(c.Me.ID)
+	gs, err := db(c).LedGroups(c.Me.ID)
 	return err == nil && slices.ContainsFunc(gs, func(g storage.Group) bool { return g.CellID == c.Me.HomeCellID })
 }
 
@@ -123,7 +123,7 @@ func showBoard(c *core.Ctx, cell *storage.Cell) error {
 	var done, late, missing []string
 	var shown []*storage.Member
 	for _, m := range v.members {
-		cks, err := checkinsByPeriod(c.Tx, m.ID)
+		cks, err := checkinsByPeriod(db(c), m.ID)
 		if err != nil {
 			return err
 		}
@@ -208,7 +208,7 @@ func actionBoardExport(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	cell, err := c.Tx.Cell(id)
+	cell, err := db(c).Cell(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -224,13 +224,13 @@ func actionBoardExport(c *core.Ctx, args string) error {
 		c.Say("board.not_allowed")
 		return nil
 	}
-	form, err := ckFormOf(c.Tx, cell)
+	form, err := ckFormOf(db(c), cell)
 	if err != nil {
 		return err
 	}
 	var blocks []string
 	for _, m := range v.members {
-		ck, err := c.Tx.Checkin(m.ID, p.String())
+		ck, err := db(c).Checkin(m.ID, p.String())
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}
@@ -262,7 +262,7 @@ func actionBoardHistory(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	m, err := c.Tx.Member(id)
+	m, err := db(c).Member(id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && !canSeeCheckins(c, m)) {
 		c.Say("board.not_allowed")
 		return nil
@@ -277,11 +277,11 @@ func actionBoardHistory(c *core.Ctx, args string) error {
 		}
 		return err
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
-	cks, err := checkinsByPeriod(c.Tx, m.ID)
+	cks, err := checkinsByPeriod(db(c), m.ID)
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 // members away who reported, reported late, or stay silent past the
 // deadline (or for more than a month).
 func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -26,7 +26,7 @@ func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 		if !r.expected(m, p, c.Now) && !farAwayAt(m, c.Now) {
 			continue
 		}
-		ck, err := c.Tx.Checkin(m.ID, p.String())
+		ck, err := db(c).Checkin(m.ID, p.String())
 		if errors.Is(err, storage.ErrNotFound) {
 			ck = nil
 		} else if err != nil {
@@ -43,7 +43,7 @@ func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 			f.Reported++
 		default:
 			// Earlier months are read one by one, back to the last report.
-			n, _ := r.silentStreak(m, func(q string) bool { _, err := c.Tx.Checkin(m.ID, q); return err == nil }, p, c.Now)
+			n, _ := r.silentStreak(m, func(q string) bool { _, err := db(c).Checkin(m.ID, q); return err == nil }, p, c.Now)
 			if n > 1 || !c.Now.Before(r.deadline(p)) {
 				f.Silent++
 			}

@@ -23,7 +23,7 @@ import (
 // the period, when the next period opens, or before an exemption or a
 // transfer of one of the cell's members ends.
 func dueCheckins(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
-	if !c.Tx.HasPeriodMembers(cell.ID) {
+	if !db(c).HasPeriodMembers(cell.ID) {
 		return time.Time{}, nil
 	}
 	r, err := ckRulesOf(c, cell)
@@ -33,7 +33,7 @@ func dueCheckins(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	if r.quiet(c.Now) {
 		return core.QuietEnd(c.Now, r.zone, 6*60+30), nil // nothing at night; it goes out at 06:30
 	}
-	cellMembers, err := c.Tx.PeriodMembers(cell.ID)
+	cellMembers, err := db(c).PeriodMembers(cell.ID)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -88,7 +88,7 @@ func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) err
 		if secsRead {
 			return secretaries, nil
 		}
-		all, err := c.Tx.Members(cell.ID)
+		all, err := db(c).Members(cell.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -104,7 +104,7 @@ func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) err
 	silentTo := map[uint64][]silentLine{} // recipient → silent cellMembers
 	for i := range cellMembers {
 		m := &cellMembers[i]
-		done := func(period string) bool { return c.Tx.HasCheckin(m.ID, period) }
+		done := func(period string) bool { return db(c).HasCheckin(m.ID, period) }
 		if err := remindCheckin(c, r, m, p, done); err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) err
 		return nil
 	}
 	for id, lines := range silentTo {
-		to, err := c.Tx.Member(id)
+		to, err := db(c).Member(id)
 		if err != nil {
 			continue
 		}
@@ -195,14 +195,14 @@ func remindCheckin(c *core.Ctx, r ckRules, m *storage.Member, p core.Period, don
 		return nil
 	}
 	key := fmt.Sprintf("reminder/checkin/%s/%d/%d", p, m.ID, n)
-	if c.Tx.OutboxKeyUsed(key) {
+	if db(c).OutboxKeyUsed(key) {
 		return nil // sent before: the form and the last answers need not be read
 	}
-	form, err := ckFormOf(c.Tx, r.cell)
+	form, err := ckFormOf(db(c), r.cell)
 	if err != nil {
 		return err
 	}
-	prev, err := previousCheckin(c.Tx, m.ID, p)
+	prev, err := previousCheckin(db(c), m.ID, p)
 	if err != nil {
 		return err
 	}

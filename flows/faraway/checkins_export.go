@@ -35,11 +35,11 @@ func checkinMonth(c *core.Ctx, cell *storage.Cell, month string, leader uint64) 
 		}
 		p = q
 	}
-	form, err := ckFormOf(c.Tx, cell)
+	form, err := ckFormOf(db(c), cell)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func checkinMonth(c *core.Ctx, cell *storage.Cell, month string, leader uint64) 
 		if leader != 0 && members.CkGroupLeader(c.Tx, m) != leader {
 			continue
 		}
-		ck, err := c.Tx.Checkin(m.ID, p.String())
+		ck, err := db(c).Checkin(m.ID, p.String())
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return nil, err
 		}
@@ -60,7 +60,7 @@ func checkinMonth(c *core.Ctx, cell *storage.Cell, month string, leader uint64) 
 			continue
 		}
 		l := export.CheckinLine{Name: c.MemberName(m), State: c.T("exp.ck_missing")}
-		if g, err := c.Tx.Group(m.GroupID); err == nil {
+		if g, err := db(c).Group(m.GroupID); err == nil {
 			l.Group = g.Name
 		}
 		if ck != nil {
@@ -79,21 +79,21 @@ func checkinMonth(c *core.Ctx, cell *storage.Cell, month string, leader uint64) 
 
 func myCheckins(c *core.Ctx, m *storage.Member) ([]string, error) {
 	var lines []string
-	if f, err := c.Tx.FarAway(m.ID); err == nil {
+	if f, err := db(c).FarAway(m.ID); err == nil {
 		lines = append(lines, c.T("privacy.faraway_line", "Province", f.Province, "Resolution", f.Resolution, "Date", c.Date(f.SetAt)))
 	}
-	if r, err := c.Tx.FarAwayRequest(m.ID); err == nil {
+	if r, err := db(c).FarAwayRequest(m.ID); err == nil {
 		lines = append(lines, c.T("privacy.faraway_request_line", "Province", r.Province, "From", c.Date(r.From), "To", c.Date(r.To), "Reason", r.Reason, "Date", c.Date(r.At)))
 	}
-	cks, err := c.Tx.Checkins(m.ID)
+	cks, err := db(c).Checkins(m.ID)
 	if err != nil || len(cks) == 0 {
 		return lines, err
 	}
-	cell, err := c.Tx.Cell(cks[len(cks)-1].CellID)
+	cell, err := db(c).Cell(cks[len(cks)-1].CellID)
 	if err != nil {
 		return nil, err
 	}
-	form, err := ckFormOf(c.Tx, cell)
+	form, err := ckFormOf(db(c), cell)
 	if err != nil {
 		return nil, err
 	}

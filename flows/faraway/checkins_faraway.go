@@ -74,7 +74,7 @@ func askFarProvince(c *core.Ctx) error {
 		return members.SayInvalid(c, err)
 	}
 	var opts []core.Opt
-	if fa, err := c.Tx.FarAway(m.ID); err == nil && fa.Province != "" {
+	if fa, err := db(c).FarAway(m.ID); err == nil && fa.Province != "" {
 		core.StateOf[farState](c).OldProvince = fa.Province
 		opts = append(opts, core.Opt{Label: c.T("checkins.btn_keep", "Value", core.CkShorten(fa.Province, 32)), Value: "="})
 	}
@@ -130,7 +130,7 @@ func askFarGroup(c *core.Ctx) error {
 		c.End()
 		return members.SayInvalid(c, err)
 	}
-	groups, err := c.Tx.Groups(cellID)
+	groups, err := db(c).Groups(cellID)
 	if err != nil {
 		return err
 	}
@@ -138,7 +138,7 @@ func askFarGroup(c *core.Ctx) error {
 	for _, g := range groups {
 		label := g.Name
 		if g.LeaderID != 0 {
-			if l, err := c.Tx.Member(g.LeaderID); err == nil {
+			if l, err := db(c).Member(g.LeaderID); err == nil {
 				label = c.T("faraway.group_option", "Group", g.Name, "Leader", l.Name)
 			}
 		}
@@ -159,7 +159,7 @@ func answerFarGroup(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", core.Invalid("err.choose_option")
 	}
 	if id != 0 {
-		g, err := c.Tx.Group(id)
+		g, err := db(c).Group(id)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && g.CellID != cellID) {
 			return "", core.Invalid("err.choose_option")
 		}
@@ -220,7 +220,7 @@ func pendingMark(c *core.Ctx) farAwayMark {
 func farSummary(c *core.Ctx, m *storage.Member, k farAwayMark) string {
 	group := c.T("faraway.no_group")
 	if k.GroupID != 0 {
-		if g, err := c.Tx.Group(k.GroupID); err == nil {
+		if g, err := db(c).Group(k.GroupID); err == nil {
 			group = g.Name
 		}
 	}
@@ -246,18 +246,18 @@ func recordFarAway(c *core.Ctx, m *storage.Member, k farAwayMark) error {
 		reason = k.Reason
 	}
 	before := map[string]any{"status": m.Status, "group": m.GroupID}
-	if old, err := c.Tx.FarAway(m.ID); err == nil {
+	if old, err := db(c).FarAway(m.ID); err == nil {
 		before["faraway"] = old
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
 	m.SetStatus(storage.Status{Kind: storage.StatusFarAway, From: k.From, To: k.To, Exempt: k.Exempt, Reason: reason, SetBy: c.Me.ID, SetAt: c.Now})
 	m.GroupID = k.GroupID
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := db(c).PutMember(m); err != nil {
 		return err
 	}
 	fa := &storage.FarAway{MemberID: m.ID, Province: k.Province, Exempt: k.Exempt, Resolution: k.Resolution, SetBy: c.Me.ID, SetAt: c.Now}
-	if err := c.Tx.PutFarAway(fa); err != nil {
+	if err := db(c).PutFarAway(fa); err != nil {
 		return err
 	}
 	after := map[string]any{"status": m.Status, "group": m.GroupID, "faraway": fa}
@@ -265,7 +265,7 @@ func recordFarAway(c *core.Ctx, m *storage.Member, k farAwayMark) error {
 		return err
 	}
 	if leader := members.CkGroupLeader(c.Tx, m); leader != 0 && leader != c.Me.ID && leader != m.ID {
-		if l, err := c.Tx.Member(leader); err == nil {
+		if l, err := db(c).Member(leader); err == nil {
 			c.SendTo(l, "faraway.notify_leader", "Summary", farSummary(c.ReaderOf(l), m, k))
 		}
 	}
@@ -304,7 +304,7 @@ func answerFarConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 
 // farRules is the check-in rules of the flow's cell, defaults on failure.
 func farRules(c *core.Ctx) ckRules {
-	if cell, err := c.Tx.Cell(core.StateOf[farState](c).Cell); err == nil {
+	if cell, err := db(c).Cell(core.StateOf[farState](c).Cell); err == nil {
 		if r, err := ckRulesOf(c, cell); err == nil {
 			return r
 		}

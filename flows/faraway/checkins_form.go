@@ -65,7 +65,7 @@ var (
 // CheckinFormOf returns the organization's check-in form as a file: its
 // custom form, or the default one with the questions from cat in every
 // language, ready to be edited.
-func CheckinFormOf(tx *storage.Tx, cat *locales.Catalog, orgID uint64) (*CheckinForm, error) {
+func CheckinFormOf(tx store, cat *locales.Catalog, orgID uint64) (*CheckinForm, error) {
 	t, err := tx.CheckinTemplate(orgID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && len(t.Fields) == 0) {
 		t = &ckDefaultForm

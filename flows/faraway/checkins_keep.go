@@ -11,7 +11,7 @@ import (
 // /forget also scrubs from transient stores; the check-ins themselves go
 // with the member's records.
 func forgetCheckins(c *core.Ctx, m *storage.Member) ([][]byte, error) {
-	cks, err := c.Tx.Checkins(m.ID)
+	cks, err := db(c).Checkins(m.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -37,10 +37,10 @@ const (
 // after the cell id after, within one batch's budget. It returns the last
 // cell finished and whether every cell is.
 func retainCheckins(c *core.Ctx, after uint64) (last uint64, done bool, err error) {
-	ids := c.Tx.CellIDsAfter(after, HousekeepCells)
+	ids := db(c).CellIDsAfter(after, HousekeepCells)
 	budget := HousekeepDeletes
 	for _, id := range ids {
-		cell, err := c.Tx.Cell(id)
+		cell, err := db(c).Cell(id)
 		if err != nil {
 			return after, false, err
 		}
@@ -49,7 +49,7 @@ func retainCheckins(c *core.Ctx, after uint64) (last uint64, done bool, err erro
 			return after, false, err
 		}
 		cutoff := r.current(c.Now).Add(-r.s.RetentionMonths)
-		n, err := c.Tx.DeleteCheckinsBefore(id, cutoff.String(), budget)
+		n, err := db(c).DeleteCheckinsBefore(id, cutoff.String(), budget)
 		if err != nil {
 			return after, false, err
 		}

@@ -59,7 +59,7 @@ func runAwayRequest(c *core.Ctx, _ string) error {
 
 func askAwayProvince(c *core.Ctx) error {
 	var opts []core.Opt
-	if fa, err := c.Tx.FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.StatusOn(c.Now).Kind == storage.StatusFarAway {
+	if fa, err := db(c).FarAway(c.Me.ID); err == nil && fa.Province != "" && c.Me.StatusOn(c.Now).Kind == storage.StatusFarAway {
 		core.StateOf[farState](c).OldProvince = fa.Province
 		opts = append(opts, core.Opt{Label: c.T("checkins.btn_keep", "Value", core.CkShorten(fa.Province, 32)), Value: "="})
 	}
@@ -171,7 +171,7 @@ func answerAwayConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	default:
 		return "", core.Invalid("err.choose_option")
 	}
-	members, err := c.Tx.Members(c.Me.HomeCellID)
+	members, err := db(c).Members(c.Me.HomeCellID)
 	if err != nil {
 		return "", err
 	}
@@ -184,7 +184,7 @@ func answerAwayConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	req := pendingRequest(c)
 	req.ID = core.NewNonce()
 	replaces := false
-	if old, err := c.Tx.FarAwayRequest(c.Me.ID); err == nil {
+	if old, err := db(c).FarAwayRequest(c.Me.ID); err == nil {
 		replaces = old.Decision == ""
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return "", err
@@ -208,7 +208,7 @@ func answerAwayConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 		c.Say("awayreq.no_leader") // nobody to decide: nothing is stored
 		return "", nil
 	}
-	if err := c.Tx.PutFarAwayRequest(req); err != nil {
+	if err := db(c).PutFarAwayRequest(req); err != nil {
 		return "", err
 	}
 	if replaces {
@@ -228,7 +228,7 @@ func loadRequest(c *core.Ctx, memberID uint64, id string) (*storage.Member, *sto
 		c.Say("err.stale_button")
 		return nil, nil, nil, nil
 	}
-	m, err := c.Tx.Member(memberID)
+	m, err := db(c).Member(memberID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil, nil, nil, nil
@@ -240,7 +240,7 @@ func loadRequest(c *core.Ctx, memberID uint64, id string) (*storage.Member, *sto
 		c.Say("awayreq.other_cell")
 		return nil, nil, nil, nil
 	}
-	req, err := c.Tx.FarAwayRequest(m.ID)
+	req, err := db(c).FarAwayRequest(m.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil, nil, nil, nil
@@ -256,7 +256,7 @@ func loadRequest(c *core.Ctx, memberID uint64, id string) (*storage.Member, *sto
 		c.Say("decision.member_left", "Name", m.Name)
 		return nil, nil, nil, nil
 	}
-	cell, err := c.Tx.Cell(m.HomeCellID)
+	cell, err := db(c).Cell(m.HomeCellID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -349,7 +349,7 @@ func confirmAwayRequest(c *core.Ctx, m *storage.Member, req *storage.FarAwayRequ
 	}
 	k := farAwayMark{Province: req.Province, From: req.From, To: req.To, GroupID: m.GroupID, Exempt: req.Exempt, Reason: req.Reason}
 	req.Replaced = nil
-	if old, err := c.Tx.FarAway(m.ID); err == nil {
+	if old, err := db(c).FarAway(m.ID); err == nil {
 		req.Replaced = old
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return err
@@ -359,7 +359,7 @@ func confirmAwayRequest(c *core.Ctx, m *storage.Member, req *storage.FarAwayRequ
 	}
 	first := req.Decision == ""
 	req.Decision, req.DecidedBy, req.DecidedAt, req.RefuseReason = storage.RequestConfirmed, c.Me.ID, c.Now, ""
-	if err := c.Tx.PutFarAwayRequest(req); err != nil {
+	if err := db(c).PutFarAwayRequest(req); err != nil {
 		return err
 	}
 	if !first { // a change of decision: changeAwayRequest tells
@@ -429,14 +429,14 @@ func changeAwayRequest(c *core.Ctx, memberID uint64, id, op string) error {
 		}
 		prev.SetBy, prev.SetAt = c.Me.ID, c.Now
 		m.SetStatus(prev)
-		if err := c.Tx.PutMember(m); err != nil {
+		if err := db(c).PutMember(m); err != nil {
 			return err
 		}
 		if err := restoreFarAway(c, m.ID, req.Replaced); err != nil {
 			return err
 		}
 		req.Decision, req.DecidedBy, req.DecidedAt, req.Replaced = storage.RequestRefused, c.Me.ID, c.Now, nil
-		if err := c.Tx.PutFarAwayRequest(req); err != nil {
+		if err := db(c).PutFarAwayRequest(req); err != nil {
 			return err
 		}
 	}
@@ -456,15 +456,15 @@ func changeAwayRequest(c *core.Ctx, memberID uint64, id, op string) error {
 // restoreFarAway gives back the far-away details a confirmation replaced.
 func restoreFarAway(c *core.Ctx, memberID uint64, replaced *storage.FarAway) error {
 	if replaced == nil {
-		return c.Tx.DeleteFarAway(memberID)
+		return db(c).DeleteFarAway(memberID)
 	}
-	return c.Tx.PutFarAway(replaced)
+	return db(c).PutFarAway(replaced)
 }
 
 func askRefuseReason(c *core.Ctx) error {
 	id := core.StateOf[refuseState](c).Member
 	name := ""
-	if m, err := c.Tx.Member(id); err == nil {
+	if m, err := db(c).Member(id); err == nil {
 		name = m.Name
 	}
 	c.Ask(c.T("awayreq.ask_refuse_reason", "Name", name), 1, core.Opt{Label: c.T("awayreq.btn_no_reason"), Value: "-"})
@@ -487,7 +487,7 @@ func answerRefuseReason(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	req.Decision, req.DecidedBy, req.DecidedAt, req.RefuseReason = storage.RequestRefused, c.Me.ID, c.Now, reason
-	if err := c.Tx.PutFarAwayRequest(req); err != nil {
+	if err := db(c).PutFarAwayRequest(req); err != nil {
 		return "", err
 	}
 	c.Reply(c.T("awayreq.refused", "Name", m.Name), []chat.Button{core.ActionButton(c.T("decision.btn_change"), codeFarAwayDecide, fmt.Sprintf("%d:%s:c", m.ID, req.ID))})

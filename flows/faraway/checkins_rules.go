@@ -15,7 +15,7 @@ type ckRules struct {
 }
 
 func ckRulesOf(c *core.Ctx, cell *storage.Cell) (ckRules, error) {
-	s, err := c.Tx.CheckinSettings(cell.ID)
+	s, err := db(c).CheckinSettings(cell.ID)
 	if err != nil {
 		return ckRules{}, err
 	}
@@ -153,7 +153,7 @@ func farAwayAt(m *storage.Member, t time.Time) bool {
 	return m.StatusOn(t).Kind == storage.StatusFarAway
 }
 
-func checkinsByPeriod(tx *storage.Tx, memberID uint64) (map[string]*storage.Checkin, error) {
+func checkinsByPeriod(tx store, memberID uint64) (map[string]*storage.Checkin, error) {
 	list, err := tx.Checkins(memberID)
 	if err != nil {
 		return nil, err
@@ -166,7 +166,7 @@ func checkinsByPeriod(tx *storage.Tx, memberID uint64) (map[string]*storage.Chec
 }
 
 // previousCheckin is the member's latest check-in before p, or nil.
-func previousCheckin(tx *storage.Tx, memberID uint64, p core.Period) (*storage.Checkin, error) {
+func previousCheckin(tx store, memberID uint64, p core.Period) (*storage.Checkin, error) {
 	list, err := tx.Checkins(memberID)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ const (
 
 // ckMemberRules loads the member's home cell rules.
 func ckMemberRules(c *core.Ctx, m *storage.Member) (ckRules, bool, error) {
-	cell, err := c.Tx.Cell(m.HomeCellID)
+	cell, err := db(c).Cell(m.HomeCellID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return ckRules{}, false, nil
 	}

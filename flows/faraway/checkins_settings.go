@@ -51,7 +51,7 @@ func checkinSettingsAction(c *core.Ctx, args string) error {
 		c.Say("err.leaders_only")
 		return nil
 	}
-	cell, err := c.Tx.Cell(cellID)
+	cell, err := db(c).Cell(cellID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -59,7 +59,7 @@ func checkinSettingsAction(c *core.Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	s, err := c.Tx.CheckinSettings(cell.ID)
+	s, err := db(c).CheckinSettings(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,7 @@ func checkinSettingsAction(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	if err := c.Tx.PutCheckinSettings(cell.ID, next); err != nil {
+	if err := db(c).PutCheckinSettings(cell.ID, next); err != nil {
 		return err
 	}
 	if err := auditCheckinSettings(c, cell, s, next); err != nil {

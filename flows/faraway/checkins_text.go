@@ -48,7 +48,7 @@ var defaultLabels = map[string]string{
 }
 
 // ckFormOf is the check-in form of the cell's organization.
-func ckFormOf(tx *storage.Tx, cell *storage.Cell) (*storage.CheckinTemplate, error) {
+func ckFormOf(tx store, cell *storage.Cell) (*storage.CheckinTemplate, error) {
 	t, err := tx.CheckinTemplate(cell.OrgID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && len(t.Fields) == 0) {
 		return &ckDefaultForm, nil

@@ -48,7 +48,7 @@ func registerGroupContacts(e *core.Engine) {
 // contactGroup is the flow's group, which the caller must lead.
 func contactGroup(c *core.Ctx) (*storage.FarGroup, error) {
 	id := contactOf(c).Group
-	g, err := c.Tx.FarGroup(id)
+	g, err := db(c).FarGroup(id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && g.LeaderID != c.Me.ID) {
 		return nil, core.Invalid("board.not_allowed")
 	}
@@ -109,7 +109,7 @@ func answerContactPresent(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	ms := make([]storage.Member, 0, len(g.MemberIDs))
 	for _, id := range g.MemberIDs {
-		if m, err := c.Tx.Member(id); err == nil {
+		if m, err := db(c).Member(id); err == nil {
 			ms = append(ms, *m)
 		}
 	}
@@ -147,7 +147,7 @@ func recordContact(c *core.Ctx, g *storage.FarGroup, present []storage.Member) e
 	for i := range present {
 		m := &present[i]
 		k.Present = append(k.Present, m.ID)
-		s, err := c.Tx.CheckinSettings(m.HomeCellID)
+		s, err := db(c).CheckinSettings(m.HomeCellID)
 		if err != nil {
 			return err
 		}
@@ -158,7 +158,7 @@ func recordContact(c *core.Ctx, g *storage.FarGroup, present []storage.Member) e
 	}
 	before := len(g.Contacts)
 	g.Contacts = append(g.Contacts, k)
-	if err := c.Tx.PutFarGroup(g); err != nil {
+	if err := db(c).PutFarGroup(g); err != nil {
 		return err
 	}
 	if err := c.Audit("fargroup_contact", 0, 0, map[string]any{"group": g.ID, "contacts": before}, map[string]any{"group": g.ID, "name": g.Name, "contact": k}); err != nil {
@@ -180,7 +180,7 @@ func recordContact(c *core.Ctx, g *storage.FarGroup, present []storage.Member) e
 // showOnlinePilot lists the organization's cells with their pilot setting
 // and a button each to change it.
 func showOnlinePilot(c *core.Ctx, orgID uint64) error {
-	cells, err := c.Tx.Cells()
+	cells, err := db(c).Cells()
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func showOnlinePilot(c *core.Ctx, orgID uint64) error {
 		if cell.OrgID != orgID {
 			continue
 		}
-		s, err := c.Tx.CheckinSettings(cell.ID)
+		s, err := db(c).CheckinSettings(cell.ID)
 		if err != nil {
 			return err
 		}
@@ -214,7 +214,7 @@ func actOnlinePilot(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	cell, err := c.Tx.Cell(id)
+	cell, err := db(c).Cell(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -226,7 +226,7 @@ func actOnlinePilot(c *core.Ctx, args string) error {
 		c.Say("err.admins_only")
 		return nil
 	}
-	s, err := c.Tx.CheckinSettings(cell.ID)
+	s, err := db(c).CheckinSettings(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -237,7 +237,7 @@ func actOnlinePilot(c *core.Ctx, args string) error {
 		s.OnlinePilotFrom, s.OnlinePilotTo = c.Now, time.Time{}
 	}
 	s.OnlinePilotBy = c.Me.ID
-	if err := c.Tx.PutCheckinSettings(cell.ID, s); err != nil {
+	if err := db(c).PutCheckinSettings(cell.ID, s); err != nil {
 		return err
 	}
 	if err := c.Audit("online_pilot", cell.ID, 0, was, !was); err != nil {

@@ -56,14 +56,14 @@ func registerFarGroups(e *core.Engine) {
 // with a button to form one.
 func runFarGroups(c *core.Ctx, _ string) error {
 	for _, id := range c.Me.AdminOf {
-		org, err := c.Tx.Org(id)
+		org, err := db(c).Org(id)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		gs, err := c.Tx.OrgFarGroups(id)
+		gs, err := db(c).OrgFarGroups(id)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func actFarGroup(c *core.Ctx, args string) error {
 	case "c":
 		return c.StartWith("fgcontact", fcWhen, &contactForm{Group: id})
 	case "b":
-		g, err := c.Tx.FarGroup(id)
+		g, err := db(c).FarGroup(id)
 		if errors.Is(err, storage.ErrNotFound) {
 			c.Say("err.stale_button")
 			return nil
@@ -130,7 +130,7 @@ func flowOrg(c *core.Ctx) (*storage.Organization, error) {
 	if id == 0 || !c.Me.Administers(id) {
 		return nil, core.Invalid("err.admins_only")
 	}
-	return c.Tx.Org(id)
+	return db(c).Org(id)
 }
 
 func askGroupName(c *core.Ctx) error {
@@ -160,7 +160,7 @@ func askGroupMembers(c *core.Ctx) error {
 // orgMembers are the members of the organization's cells now on their
 // cell's list.
 func orgMembers(c *core.Ctx, orgID uint64) ([]storage.Member, error) {
-	cells, err := c.Tx.Cells()
+	cells, err := db(c).Cells()
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func orgMembers(c *core.Ctx, orgID uint64) ([]storage.Member, error) {
 		if cell.OrgID != orgID {
 			continue
 		}
-		ms, err := c.Tx.Members(cell.ID)
+		ms, err := db(c).Members(cell.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -231,7 +231,7 @@ func answerGroupMembers(c *core.Ctx, in core.Input) (core.StepName, error) {
 // checkNotInOtherGroup refuses a member already in a far group other than
 // groupID, naming it.
 func checkNotInOtherGroup(c *core.Ctx, m *storage.Member, groupID uint64) error {
-	g, err := c.Tx.FarGroupOf(m.ID)
+	g, err := db(c).FarGroupOf(m.ID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && g.ID == groupID) {
 		return nil
 	}
@@ -245,7 +245,7 @@ func checkNotInOtherGroup(c *core.Ctx, m *storage.Member, groupID uint64) error 
 func flowMembers(c *core.Ctx) ([]storage.Member, error) {
 	var out []storage.Member
 	for _, id := range groupForm(c).Members {
-		m, err := c.Tx.Member(id)
+		m, err := db(c).Member(id)
 		if err != nil {
 			return nil, err
 		}
@@ -285,7 +285,7 @@ func answerGroupLeader(c *core.Ctx, in core.Input) (core.StepName, error) {
 }
 
 func cellName(c *core.Ctx, id uint64) string {
-	if cell, err := c.Tx.Cell(id); err == nil {
+	if cell, err := db(c).Cell(id); err == nil {
 		return cell.Name
 	}
 	return "?"
@@ -326,7 +326,7 @@ func answerGroupConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 		}
 		g.MemberIDs = append(g.MemberIDs, ms[i].ID)
 	}
-	if err := c.Tx.PutFarGroup(g); err != nil {
+	if err := db(c).PutFarGroup(g); err != nil {
 		return core.Done, err
 	}
 	if err := c.Audit("fargroup_create", 0, leader, nil, g); err != nil {
@@ -370,7 +370,7 @@ func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 	var done, missing []string
 	var rows [][]chat.Button
 	for _, id := range g.MemberIDs {
-		m, err := c.Tx.Member(id)
+		m, err := db(c).Member(id)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -386,7 +386,7 @@ func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 		}
 		p := r.current(c.Now)
 		name := c.T("fargroup.board_name", "Name", m.Name, "Cell", r.cell.Name)
-		ck, err := c.Tx.Checkin(m.ID, p.String())
+		ck, err := db(c).Checkin(m.ID, p.String())
 		switch {
 		case err == nil:
 			done = append(done, c.T("board.done_line", "Name", name, "Date", c.Date(ck.At)))
@@ -395,7 +395,7 @@ func showFarGroupBoard(c *core.Ctx, g *storage.FarGroup) error {
 		case !r.expected(m, p, c.Now):
 			missing = append(missing, c.T("board.not_asked_line", "Name", name))
 		default:
-			n, since := r.silentStreak(m, func(q string) bool { return c.Tx.HasCheckin(m.ID, q) }, p, c.Now)
+			n, since := r.silentStreak(m, func(q string) bool { return db(c).HasCheckin(m.ID, q) }, p, c.Now)
 			if n <= 1 && c.Now.Before(r.deadline(p)) {
 				missing = append(missing, c.T("board.pending_line", "Name", name))
 			} else {

@@ -14,7 +14,7 @@ import (
 // the group, its leader, the member's cell, the contact meetings attended
 // and how many counted as the cell's meeting (the online pilot).
 func exportFarGroups(c *core.Ctx, org *storage.Organization, req core.ExportRequest) ([]chat.Document, error) {
-	gs, err := c.Tx.OrgFarGroups(org.ID)
+	gs, err := db(c).OrgFarGroups(org.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func exportFarGroups(c *core.Ctx, org *storage.Organization, req core.ExportRequ
 			{Header: c.T("tasks.x_cell"), Width: 22}, {Header: c.T("fargroup.x_attended"), Center: true}, {Header: c.T("fargroup.x_counted"), Center: true}}}
 	for _, g := range gs {
 		for _, id := range g.MemberIDs {
-			m, err := c.Tx.Member(id)
+			m, err := db(c).Member(id)
 			if err != nil {
 				continue
 			}

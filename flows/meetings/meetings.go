@@ -120,7 +120,7 @@ type rules struct {
 }
 
 func meetingRules(c *core.Ctx, cell *storage.Cell) (*rules, error) {
-	s, err := c.Tx.MeetingSettings(cell.ID)
+	s, err := db(c).MeetingSettings(cell.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func ensureMeetings(c *core.Ctx, cell *storage.Cell, r *rules) error {
 	for i := 0; i < 2; i++ {
 		first := time.Date(now.Year(), now.Month()+time.Month(i), 1, 0, 0, 0, 0, r.zone)
 		key := monthKey(first)
-		if _, err := c.Tx.RegularMeeting(cell.ID, key); err == nil {
+		if _, err := db(c).RegularMeeting(cell.ID, key); err == nil {
 			continue
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return err
@@ -208,7 +208,7 @@ func ensureMeetings(c *core.Ctx, cell *storage.Cell, r *rules) error {
 		}
 		m := &storage.Meeting{CellID: cell.ID, Kind: storage.MeetingRegular, Month: key, At: at, Place: r.s.Place,
 			State: storage.MeetingPlanned, Created: c.Now}
-		if err := c.Tx.PutMeeting(m); err != nil {
+		if err := db(c).PutMeeting(m); err != nil {
 			return err
 		}
 	}
@@ -263,7 +263,7 @@ func wholeRoll(c *core.Ctx, mt *storage.Meeting) error {
 	if mt.HasRoll() {
 		return nil
 	}
-	return c.Tx.LoadRoll(mt)
+	return db(c).LoadRoll(mt)
 }
 
 // meetingFor loads the meeting named in args and its cell. lead requires the
@@ -274,7 +274,7 @@ func meetingFor(c *core.Ctx, idArg string, lead bool) (*storage.Meeting, *storag
 		c.Say("err.stale_button")
 		return nil, nil, false, nil
 	}
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil, nil, false, nil
@@ -290,7 +290,7 @@ func meetingFor(c *core.Ctx, idArg string, lead bool) (*storage.Meeting, *storag
 		c.Say("err.stale_button")
 		return nil, nil, false, nil
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return nil, nil, false, err
 	}

@@ -125,7 +125,7 @@ func auditResched(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 	core.DecodeAudit(e.After, &after)
 	var cell *storage.Cell
 	if e.CellID != 0 {
-		cell, _ = c.Tx.Cell(e.CellID)
+		cell, _ = db(c).Cell(e.CellID)
 	}
 	return core.AuditView{What: c.T("audit.w_resched"), Before: when(c, before.At, cell), After: when(c, after.At, cell)}
 }
@@ -134,7 +134,7 @@ func auditMeetingPlace(id string) func(c *core.Ctx, e *storage.AuditEntry) core.
 	return func(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 		var cell *storage.Cell
 		if e.CellID != 0 {
-			cell, _ = c.Tx.Cell(e.CellID)
+			cell, _ = db(c).Cell(e.CellID)
 		}
 		side := func(raw json.RawMessage) string {
 			var p meetingPlace

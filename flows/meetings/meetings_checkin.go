@@ -47,7 +47,7 @@ func openCheckin(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 	if mt.Code == "" || !c.Now.Before(mt.CodeUntil) {
 		for {
 			mt.Code = newCheckinCode()
-			if _, err := c.Tx.MeetingByCode(mt.Code); errors.Is(err, storage.ErrNotFound) {
+			if _, err := db(c).MeetingByCode(mt.Code); errors.Is(err, storage.ErrNotFound) {
 				break
 			} else if err != nil {
 				return err
@@ -56,7 +56,7 @@ func openCheckin(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		mt.CodeUntil = c.Now.Add(CodeTTL)
 	}
 	startMeeting(c, mt)
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	link := c.E.Cfg.InviteLink(CheckinPayloadPrefix + mt.Code)
@@ -116,7 +116,7 @@ func checkinByCode(c *core.Ctx, code string) error {
 		return nil
 	}
 	code = strings.ToUpper(strings.Join(strings.Fields(code), ""))
-	mt, err := c.Tx.MeetingByCode(code)
+	mt, err := db(c).MeetingByCode(code)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("mt.code_unknown")
 		return nil
@@ -143,7 +143,7 @@ func checkinByCode(c *core.Ctx, code string) error {
 		c.Say("mt.code_other_cell")
 		return nil
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func checkinByCode(c *core.Ctx, code string) error {
 		return nil
 	}
 	a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia = storage.MarkPresent, c.Me.ID, c.Now, "code"
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	if standing(c.Me, mt) == storage.OutcomeExempt {

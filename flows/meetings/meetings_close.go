@@ -58,7 +58,7 @@ func rateOf(n storage.MeetingTally) (float64, bool) {
 // shorten it for cells with few members (the template's "length").
 func minutesNeeded(c *core.Ctx, cell *storage.Cell, mt *storage.Meeting, members int) (int, error) {
 	regular, combined := 90, 120
-	t, err := c.Tx.QualityTemplate(cell.OrgID)
+	t, err := db(c).QualityTemplate(cell.OrgID)
 	if err != nil {
 		return 0, err
 	}
@@ -143,7 +143,7 @@ func judgeTally(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (storage.M
 	if err != nil {
 		return n, err
 	}
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return n, err
 	}
@@ -305,10 +305,10 @@ func amendmentLines(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) []stri
 	zone := c.CellZone(cell)
 	for _, am := range mt.Amendments {
 		by, name := "", ""
-		if m, err := c.Tx.Member(am.By); err == nil {
+		if m, err := db(c).Member(am.By); err == nil {
 			by = m.Name
 		}
-		if m, err := c.Tx.Member(am.Member); err == nil {
+		if m, err := db(c).Member(am.Member); err == nil {
 			name = m.Name
 		}
 		out = append(out, c.T("close.amended_line", "At", am.At.In(zone).Format("15:04 02/01/2006"), "By", by, "Name", name,
@@ -368,7 +368,7 @@ func actReschedule(c *core.Ctx, args string) error {
 // its month has no other regular meeting yet.
 func rescheduleMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
 	id := form(c).Meeting
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if err != nil {
 		return nil, nil, core.Invalid("err.stale_button")
 	}
@@ -378,10 +378,10 @@ func rescheduleMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
 	if mt.State != storage.MeetingCancelled || mt.Kind != storage.MeetingRegular {
 		return nil, nil, core.Invalid("err.stale_button")
 	}
-	if cur, err := c.Tx.RegularMeeting(mt.CellID, mt.Month); err == nil && cur.ID != mt.ID {
+	if cur, err := db(c).RegularMeeting(mt.CellID, mt.Month); err == nil && cur.ID != mt.ID {
 		return nil, nil, core.Invalid("close.already_rescheduled")
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	return mt, cell, err
 }
 
@@ -428,7 +428,7 @@ func answerReschedule(c *core.Ctx, in core.Input) (core.StepName, error) {
 	old := mt.At.In(zone)
 	nm := &storage.Meeting{CellID: mt.CellID, Kind: storage.MeetingRegular, Month: mt.Month, Place: mt.Place, Topic: mt.Topic, Combined: mt.Combined,
 		At: time.Date(d.Year(), d.Month(), d.Day(), old.Hour(), old.Minute(), 0, 0, zone), Moved: true, State: storage.MeetingPlanned, Created: c.Now, By: c.Me.ID}
-	if err := c.Tx.PutMeeting(nm); err != nil {
+	if err := db(c).PutMeeting(nm); err != nil {
 		return "", err
 	}
 	if err := c.AuditMeeting("meeting_resched", mt, 0, map[string]any{"meeting": mt.ID, "at": mt.At}, map[string]any{"meeting": nm.ID, "at": nm.At}); err != nil {

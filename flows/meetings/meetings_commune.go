@@ -18,7 +18,7 @@ func registerCommuneHooks(e *core.Engine) {
 // meetingFigures fills the meetings part of a cell's figures: the month's
 // regular meeting and the year's closed meetings, from their stored tallies.
 func meetingFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
-	mt, err := c.Tx.RegularMeeting(cell.ID, f.Month.String())
+	mt, err := db(c).RegularMeeting(cell.ID, f.Month.String())
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 	case err != nil:
@@ -157,7 +157,7 @@ func guestsOf(c *core.Ctx, mt *storage.Meeting) []*storage.Member {
 		if g.Notified.IsZero() {
 			continue
 		}
-		if m, err := c.Tx.Member(g.MemberID); err == nil {
+		if m, err := db(c).Member(g.MemberID); err == nil {
 			out = append(out, m)
 		}
 	}
@@ -168,7 +168,7 @@ func guestsOf(c *core.Ctx, mt *storage.Meeting) []*storage.Member {
 // the cell, never on its roll nor in its rate. ok is false when the caller
 // is no guest of the meeting's cell.
 func guestCheckin(c *core.Ctx, mt *storage.Meeting) (bool, error) {
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return false, err
 	}
@@ -182,7 +182,7 @@ func guestCheckin(c *core.Ctx, mt *storage.Meeting) (bool, error) {
 		return true, nil
 	}
 	g.CheckedIn = c.Now
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return false, err
 	}
 	c.Say("commune.guest_checked_in", "Cell", cell.Name, "When", when(c, mt.At, cell))

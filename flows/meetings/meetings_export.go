@@ -50,7 +50,7 @@ func exportQuality(c *core.Ctx, cell *storage.Cell, req core.ExportRequest) ([]c
 
 // drawYearChart is the cell's attendance chart of a year.
 func drawYearChart(c *core.Ctx, d *chat.Drawing) ([]byte, error) {
-	cell, err := c.Tx.Cell(d.CellID)
+	cell, err := db(c).Cell(d.CellID)
 	if err != nil {
 		return nil, fmt.Errorf("chart of cell %d: %w", d.CellID, err)
 	}
@@ -149,7 +149,7 @@ func attendanceOf(c *core.Ctx, cell *storage.Cell, y *yearRec) (*export.Attendan
 // of the year's meetings and have left since (an official transfer): the
 // year keeps their record where it was made.
 func yearMembers(c *core.Ctx, cell *storage.Cell, y *yearRec) ([]storage.Member, error) {
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -164,7 +164,7 @@ func yearMembers(c *core.Ctx, cell *storage.Cell, y *yearRec) ([]storage.Member,
 				continue
 			}
 			seen[id] = true
-			m, err := c.Tx.Member(id)
+			m, err := db(c).Member(id)
 			if errors.Is(err, storage.ErrNotFound) {
 				continue
 			}
@@ -179,7 +179,7 @@ func yearMembers(c *core.Ctx, cell *storage.Cell, y *yearRec) ([]storage.Member,
 
 // rollOf is a closed meeting's roll; id 0 means the cell's last closed one.
 func rollOf(c *core.Ctx, cell *storage.Cell, id uint64) (*export.Roll, error) {
-	ms, err := c.Tx.Meetings(cell.ID)
+	ms, err := db(c).Meetings(cell.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -192,11 +192,11 @@ func rollOf(c *core.Ctx, cell *storage.Cell, id uint64) (*export.Roll, error) {
 	if mt == nil {
 		return nil, &core.ErrExport{MsgID: "exp.no_meeting"}
 	}
-	if err := c.Tx.LoadRoll(mt); err != nil {
+	if err := db(c).LoadRoll(mt); err != nil {
 		return nil, err
 	}
 	zone := c.CellZone(cell)
-	cellMembers, err := c.Tx.Members(cell.ID)
+	cellMembers, err := db(c).Members(cell.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func rsvpButtons(c *core.Ctx, mt *storage.Meeting) [][]chat.Button {
 // sendNotice sends the notice to every expected member not notified yet, and
 // to the cell's linked group the first time.
 func sendNotice(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func sendNotice(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			return err
 		}
 	}
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	if err := c.AuditMeeting("notice_sent", mt, 0, nil, map[string]int{"sent": sent, "unreachable": unreachable}); err != nil {
@@ -93,7 +93,7 @@ func notifyChange(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, oldAt ti
 		return nil
 	}
 	for _, id := range mt.Notified {
-		m, err := c.Tx.Member(id)
+		m, err := db(c).Member(id)
 		if err != nil {
 			continue
 		}
@@ -137,7 +137,7 @@ func actRSVP(c *core.Ctx, args string) error {
 		a.RSVP, a.RSVPAt = storage.RSVPYes, c.Now
 		// An excuse no longer applies; its record goes with it.
 		a.Reason, a.ReasonText, a.Excuse, a.DecidedBy, a.DecidedAt = "", "", storage.ExcuseNone, 0, time.Time{}
-		if err := c.Tx.PutMeeting(mt); err != nil {
+		if err := db(c).PutMeeting(mt); err != nil {
 			return err
 		}
 		c.Say("mt.rsvp_yes_done", "When", when(c, mt.At, cell))
@@ -175,7 +175,7 @@ func ReasonText(c *core.Ctx, a *storage.Attendance) string {
 // excuseMeeting is the meeting of the excuse flow, checked on every step.
 func excuseMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
 	id := form(c).Meeting
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if err != nil {
 		return nil, nil, core.Invalid("err.stale_button")
 	}
@@ -185,7 +185,7 @@ func excuseMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
 	if !expected(c.Me, mt) {
 		return nil, nil, core.Invalid("mt.you_not_expected")
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	return mt, cell, err
 }
 
@@ -249,7 +249,7 @@ func recordExcuse(c *core.Ctx, k storage.ReasonKind, text string) error {
 	}
 	a.RSVP, a.RSVPAt, a.Reason, a.ReasonText = storage.RSVPNo, c.Now, k, text
 	a.Excuse, a.DecidedBy, a.DecidedAt = storage.ExcusePending, 0, time.Time{}
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	c.Say("mt.excuse_sent")
@@ -332,7 +332,7 @@ func excuseWanted(op string) storage.ExcuseState {
 // withdrawn.
 func excuseToDecide(c *core.Ctx, mid, memberArg string) (*storage.Meeting, *storage.Cell, *storage.Member, *storage.Attendance, bool, error) {
 	if id, err := strconv.ParseUint(mid, 10, 64); err == nil && c.Me != nil {
-		if _, err := c.Tx.Meeting(id); errors.Is(err, storage.ErrNotFound) {
+		if _, err := db(c).Meeting(id); errors.Is(err, storage.ErrNotFound) {
 			c.Say("decision.meeting_gone")
 			return nil, nil, nil, nil, false, nil
 		}
@@ -347,7 +347,7 @@ func excuseToDecide(c *core.Ctx, mid, memberArg string) (*storage.Meeting, *stor
 	}
 	memberID, _ := strconv.ParseUint(memberArg, 10, 64)
 	a, has := mt.Roll[memberID]
-	m, err := c.Tx.Member(memberID)
+	m, err := db(c).Member(memberID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, nil, nil, false, err
 	}
@@ -386,7 +386,7 @@ func decideExcuse(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, m *stora
 	if err := setExcuse(c, mt, cell, m, a, want); err != nil {
 		return err
 	}
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	if err := c.AuditMeeting("excuse_decide", mt, m.ID, prev, want); err != nil {
@@ -429,7 +429,7 @@ func changeExcuse(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, m *stora
 	if err := setExcuse(c, mt, cell, m, a, want); err != nil {
 		return err
 	}
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	return excuseChanged(c, mt, cell, m, &before, a)

@@ -139,7 +139,7 @@ func answerNewPlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	// A thematic meeting on the day of the regular one is held with it:
 	// the regular meeting then lasts at least 120 minutes.
-	ms, err := c.Tx.Meetings(cell.ID)
+	ms, err := db(c).Meetings(cell.ID)
 	if err != nil {
 		return "", err
 	}
@@ -150,14 +150,14 @@ func answerNewPlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 			if reg.Topic == "" {
 				reg.Topic = mt.Topic
 			}
-			if err := c.Tx.PutMeeting(reg); err != nil {
+			if err := db(c).PutMeeting(reg); err != nil {
 				return "", err
 			}
 			c.Say("mt.new_combined", "When", when(c, reg.At, cell))
 			return "", meetingCard(c, reg, cell)
 		}
 	}
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return "", err
 	}
 	if err := c.AuditMeeting("meeting_create", mt, 0, nil, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind}); err != nil {
@@ -177,7 +177,7 @@ func sameDay(a, b time.Time) bool {
 // and the meeting's state on every step.
 func flowMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
 	id := form(c).Meeting
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, core.Invalid("err.stale_button")
 	}
@@ -190,7 +190,7 @@ func flowMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, error) {
 	if !mt.Active() {
 		return nil, nil, core.Invalid("mt.already_ended", "State", stateName(c, mt.State))
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	return mt, cell, err
 }
 
@@ -273,7 +273,7 @@ func answerMovePlace(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	oldAt, oldPlace := mt.At, mt.Place
 	mt.At, mt.Place, mt.Moved = at, place, true
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return "", err
 	}
 	if err := c.AuditMeeting("meeting_move", mt, 0, meetingPlace{At: oldAt, Place: oldPlace, Kind: mt.Kind, Combined: mt.Combined}, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind, Combined: mt.Combined}); err != nil {
@@ -303,7 +303,7 @@ func answerTopic(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	mt.Topic = t
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return "", err
 	}
 	c.Say("mt.topic_done")
@@ -335,14 +335,14 @@ func answerCancelMeeting(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	mt.State = storage.MeetingCancelled
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return "", err
 	}
 	if err := c.AuditMeeting("meeting_cancel", mt, 0, nil, meetingPlace{At: mt.At, Place: mt.Place, Kind: mt.Kind, Combined: mt.Combined}); err != nil {
 		return "", err
 	}
 	for _, id := range mt.Notified {
-		m, err := c.Tx.Member(id)
+		m, err := db(c).Member(id)
 		if err != nil {
 			continue
 		}

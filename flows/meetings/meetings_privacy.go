@@ -9,17 +9,17 @@ import (
 func myMeetings(c *core.Ctx, m *storage.Member) ([]string, error) {
 	var lines []string
 	if m.HomeCellID != 0 {
-		cell, err := c.Tx.Cell(m.HomeCellID)
+		cell, err := db(c).Cell(m.HomeCellID)
 		if err != nil {
 			return nil, err
 		}
-		mts, err := c.Tx.Meetings(m.HomeCellID)
+		mts, err := db(c).Meetings(m.HomeCellID)
 		if err != nil {
 			return nil, err
 		}
 		for i := range mts {
 			mt := &mts[i]
-			if err := c.Tx.LoadAttendance(mt, m.ID); err != nil {
+			if err := db(c).LoadAttendance(mt, m.ID); err != nil {
 				return nil, err
 			}
 			a, ok := mt.Roll[m.ID]
@@ -34,12 +34,12 @@ func myMeetings(c *core.Ctx, m *storage.Member) ([]string, error) {
 			lines = append(lines, line)
 		}
 	}
-	recs, err := c.Tx.AllResidenceAttendance(m.ID)
+	recs, err := db(c).AllResidenceAttendance(m.ID)
 	if err != nil {
 		return nil, err
 	}
 	for i := range recs {
-		cell, err := c.Tx.Cell(recs[i].CellID)
+		cell, err := db(c).Cell(recs[i].CellID)
 		if err != nil {
 			continue
 		}
@@ -54,12 +54,12 @@ func forgetMeetings(c *core.Ctx, m *storage.Member) error {
 	if m.HomeCellID == 0 {
 		return nil
 	}
-	mts, err := c.Tx.Meetings(m.HomeCellID)
+	mts, err := db(c).Meetings(m.HomeCellID)
 	if err != nil {
 		return err
 	}
 	for i := range mts {
-		a, err := c.Tx.Attendance(mts[i].ID, m.ID)
+		a, err := db(c).Attendance(mts[i].ID, m.ID)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && a.Reason == "" && a.ReasonText == "") {
 			continue
 		}
@@ -67,7 +67,7 @@ func forgetMeetings(c *core.Ctx, m *storage.Member) error {
 			return err
 		}
 		a.Reason, a.ReasonText = "", ""
-		if err := c.Tx.PutAttendance(mts[i].ID, m.ID, a); err != nil {
+		if err := db(c).PutAttendance(mts[i].ID, m.ID, a); err != nil {
 			return err
 		}
 	}

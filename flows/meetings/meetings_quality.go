@@ -25,7 +25,7 @@ var DefaultTemplate = []storage.QualitySection{
 }
 
 func template(c *core.Ctx, cell *storage.Cell) ([]storage.QualitySection, error) {
-	t, err := c.Tx.QualityTemplate(cell.OrgID)
+	t, err := db(c).QualityTemplate(cell.OrgID)
 	if err != nil || t == nil {
 		return DefaultTemplate, err
 	}
@@ -109,7 +109,7 @@ func manualSections(all []storage.QualitySection) []storage.QualitySection {
 // scoreMeeting is the closed meeting of the scoring flow, checked on every step.
 func scoreMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, []storage.QualitySection, error) {
 	id := core.StateOf[scoreState](c).Meeting
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if err != nil {
 		return nil, nil, nil, core.Invalid("err.stale_button")
 	}
@@ -119,7 +119,7 @@ func scoreMeeting(c *core.Ctx) (*storage.Meeting, *storage.Cell, []storage.Quali
 	if mt.State != storage.MeetingClosed {
 		return nil, nil, nil, core.Invalid("mt.not_closed")
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -194,7 +194,7 @@ func answerScoreSection(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	prev := mt.Score
 	mt.Score = score
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return "", err
 	}
 	if err := c.AuditMeeting("meeting_score", mt, 0, prev, score); err != nil {
@@ -287,7 +287,7 @@ func yearTally(c *core.Ctx, cell *storage.Cell, year int) error {
 
 // QualityTemplateOf is the organization's meeting quality template with
 // every section named, the default one when it has none of its own.
-func QualityTemplateOf(tx *storage.Tx, cat *locales.Catalog, orgID uint64) (*storage.QualityTemplate, error) {
+func QualityTemplateOf(tx store, cat *locales.Catalog, orgID uint64) (*storage.QualityTemplate, error) {
 	t, err := tx.QualityTemplate(orgID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err

@@ -64,7 +64,7 @@ func dueMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		}
 	}
 	next.Add(r.thematicCheck(c.Now))
-	ms, err := c.Tx.MeetingsFrom(cell.ID, c.Now)
+	ms, err := db(c).MeetingsFrom(cell.ID, c.Now)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -73,7 +73,7 @@ func dueMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		if cellMembers != nil {
 			return cellMembers, nil
 		}
-		cellMembers, err = c.Tx.Members(cell.ID)
+		cellMembers, err = db(c).Members(cell.ID)
 		return cellMembers, err
 	}
 	for i := range ms {
@@ -220,7 +220,7 @@ func dueThematic(c *core.Ctx, cell *storage.Cell, r *rules) error {
 	start := time.Date(now.Year(), qFirst, 1, 0, 0, 0, 0, r.zone)
 	second := start.AddDate(0, 1, 0).Add(time.Duration(r.morning) * time.Minute)
 	end := start.AddDate(0, 3, 0)
-	if now.Before(second) || second.Before(cell.Created) || c.Tx.HasThematic(cell.ID, start, end) {
+	if now.Before(second) || second.Before(cell.Created) || db(c).HasThematic(cell.ID, start, end) {
 		return nil
 	}
 	leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)

@@ -87,7 +87,7 @@ func rollStateName(c *core.Ctx, s RollState) string {
 // showRoll lists everyone on the cell's list with their state, and the
 // buttons that finish a 30-member roll in a few taps.
 func showRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, edit bool) error {
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func rollMember(c *core.Ctx, mid, memberArg string) (*storage.Meeting, *storage.
 		return nil, nil, nil, false, nil
 	}
 	id, _ := strconv.ParseUint(memberArg, 10, 64)
-	m, err := c.Tx.Member(id)
+	m, err := db(c).Member(id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && m.HomeCellID != mt.CellID) {
 		c.Say("err.stale_button")
 		return nil, nil, nil, false, nil
@@ -304,7 +304,7 @@ func actRollSet(c *core.Ctx, args string) error {
 	if mt.Active() {
 		startMeeting(c, mt)
 	}
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	if err := auditRollSet(c, mt, cell, m, before); err != nil {
@@ -336,7 +336,7 @@ func actRollAll(c *core.Ctx, args string) error {
 			return members.SayInvalid(c, err)
 		}
 	}
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -373,7 +373,7 @@ func actRollAll(c *core.Ctx, args string) error {
 	if op != "d" {
 		startMeeting(c, mt)
 	}
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	if err := c.AuditMeeting("roll_set", mt, 0, nil, map[string]any{"meeting": mt.ID, "all": op, "changed": changed}); err != nil {

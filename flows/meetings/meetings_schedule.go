@@ -17,7 +17,7 @@ func schedCell(c *core.Ctx) (*storage.Cell, error) {
 	if id == 0 || !c.Me.Leads(id) {
 		return nil, core.Invalid("err.leaders_only")
 	}
-	return c.Tx.Cell(id)
+	return db(c).Cell(id)
 }
 
 func askScheduleDay(c *core.Ctx) error {
@@ -100,13 +100,13 @@ func answerScheduleTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	day := form(c).Day
-	s, err := c.Tx.MeetingSettings(cell.ID)
+	s, err := db(c).MeetingSettings(cell.ID)
 	if err != nil {
 		return "", err
 	}
 	prevSpec := s.Spec
 	s.Spec = fmt.Sprintf("%d %d %d * *", m, h, day)
-	if err := c.Tx.PutMeetingSettings(s); err != nil {
+	if err := db(c).PutMeetingSettings(s); err != nil {
 		return "", err
 	}
 	if err := c.Audit("settings_change", cell.ID, 0, map[string]string{"schedule": prevSpec}, map[string]string{"schedule": s.Spec}); err != nil {
@@ -117,7 +117,7 @@ func answerScheduleTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	// Future regular meetings follow the new rule, except those moved by hand.
-	ms, err := c.Tx.Meetings(cell.ID)
+	ms, err := db(c).Meetings(cell.ID)
 	if err != nil {
 		return "", err
 	}
@@ -133,7 +133,7 @@ func answerScheduleTime(c *core.Ctx, in core.Input) (core.StepName, error) {
 		}
 		old := mt.At
 		mt.At = at
-		if err := c.Tx.PutMeeting(mt); err != nil {
+		if err := db(c).PutMeeting(mt); err != nil {
 			return "", err
 		}
 		if err := notifyChange(c, mt, cell, old, mt.Place); err != nil {
@@ -255,7 +255,7 @@ func answerRemindMorning(c *core.Ctx, in core.Input) (core.StepName, error) {
 	q, _ := pickPair(core.Input{Choice: f.Quiet}, quietChoices)
 	mem, _ := pickPair(core.Input{Choice: f.Member}, memberChoices)
 	sec, _ := pickPair(core.Input{Choice: f.Secretary}, secretaryChoices)
-	s, err := c.Tx.MeetingSettings(cell.ID)
+	s, err := db(c).MeetingSettings(cell.ID)
 	if err != nil {
 		return "", err
 	}
@@ -264,7 +264,7 @@ func answerRemindMorning(c *core.Ctx, in core.Input) (core.StepName, error) {
 	s.MemberEarly, s.MemberLate = time.Duration(mem[0])*time.Hour, time.Duration(mem[1])*time.Hour
 	s.SecEarly, s.SecLate = time.Duration(sec[0])*time.Hour, time.Duration(sec[1])*time.Hour
 	s.MorningAt = morning * 60
-	if err := c.Tx.PutMeetingSettings(s); err != nil {
+	if err := db(c).PutMeetingSettings(s); err != nil {
 		return "", err
 	}
 	if err := c.Audit("settings_change", cell.ID, 0, prev, s); err != nil {

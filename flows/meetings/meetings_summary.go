@@ -19,7 +19,7 @@ func closeMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, from, to
 		c.Say("mt.close_too_early", "When", when(c, mt.At, cell))
 		return nil
 	}
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func closeMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, from, to
 		return err
 	}
 	mt.Tally = &tally
-	if err := c.Tx.PutMeeting(mt); err != nil {
+	if err := db(c).PutMeeting(mt); err != nil {
 		return err
 	}
 	if err := c.AuditMeeting("meeting_close", mt, 0, nil, map[string]any{"meeting": mt.ID, "from": from, "to": to, "tally": tally}); err != nil {

@@ -40,7 +40,7 @@ func memberMeetingView(c *core.Ctx) error {
 // homeMeetingView shows the member's next meeting at their home cell; false
 // when there is none.
 func homeMeetingView(c *core.Ctx) (bool, error) {
-	cell, err := c.Tx.Cell(c.Me.HomeCellID)
+	cell, err := db(c).Cell(c.Me.HomeCellID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	}
@@ -54,7 +54,7 @@ func homeMeetingView(c *core.Ctx) (bool, error) {
 	if err := ensureMeetings(c, cell, r); err != nil {
 		return false, err
 	}
-	ms, err := c.Tx.Meetings(cell.ID)
+	ms, err := db(c).Meetings(cell.ID)
 	if err != nil {
 		return false, err
 	}
@@ -63,7 +63,7 @@ func homeMeetingView(c *core.Ctx) (bool, error) {
 		if !mt.Active() || mt.At.Before(c.Now.Add(-6*time.Hour)) {
 			continue
 		}
-		if err := c.Tx.LoadAttendance(mt, c.Me.ID); err != nil {
+		if err := db(c).LoadAttendance(mt, c.Me.ID); err != nil {
 			return false, err
 		}
 		var b strings.Builder
@@ -99,7 +99,7 @@ func leaderMeetingList(c *core.Ctx, cell *storage.Cell) error {
 	if err := ensureMeetings(c, cell, r); err != nil {
 		return err
 	}
-	ms, err := c.Tx.Meetings(cell.ID)
+	ms, err := db(c).Meetings(cell.ID)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func YearRecord(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 		return nil, err
 	}
 	for i := range y.meetings {
-		if err := c.Tx.LoadRoll(&y.meetings[i]); err != nil {
+		if err := db(c).LoadRoll(&y.meetings[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -44,7 +44,7 @@ func YearRecord(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 func yearHeaders(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 	zone := c.CellZone(cell)
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
-	ms, err := c.Tx.MeetingsIn(cell.ID, from, from.AddDate(1, 0, 0))
+	ms, err := db(c).MeetingsIn(cell.ID, from, from.AddDate(1, 0, 0))
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +60,7 @@ func yearHeaders(c *core.Ctx, cell *storage.Cell, year int) (*yearRec, error) {
 // loadMember reads the member's entries on the year's rolls.
 func (y *yearRec) loadMember(c *core.Ctx, memberID uint64) error {
 	for i := range y.meetings {
-		if err := c.Tx.LoadAttendance(&y.meetings[i], memberID); err != nil {
+		if err := db(c).LoadAttendance(&y.meetings[i], memberID); err != nil {
 			return err
 		}
 	}
@@ -161,7 +161,7 @@ func yearDues(c *core.Ctx, y *yearRec, ms []storage.Member) (map[uint64][]storag
 	all := map[uint64][]storage.Dues{}
 	tracked := map[int]bool{}
 	for i := range ms {
-		ds, err := c.Tx.DuesStatesOfYear(ms[i].ID, y.year)
+		ds, err := db(c).DuesStatesOfYear(ms[i].ID, y.year)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -233,7 +233,7 @@ func runAttendance(c *core.Ctx, args string) error {
 	case 0:
 		return memberYear(c, c.Me, core.YearArg(c, args))
 	case 1:
-		cell, err := c.Tx.Cell(cells[0])
+		cell, err := db(c).Cell(cells[0])
 		if err != nil {
 			return err
 		}
@@ -263,7 +263,7 @@ func memberYear(c *core.Ctx, m *storage.Member, year int) error {
 	if err != nil {
 		return err
 	}
-	cell, err := c.Tx.Cell(m.HomeCellID)
+	cell, err := db(c).Cell(m.HomeCellID)
 	if errors.Is(err, storage.ErrNotFound) && res != "" {
 		c.Reply(c.T("mt.att_me_header", "Name", m.Name, "Year", year) + res)
 		return nil
@@ -327,7 +327,7 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 	if err != nil {
 		return err
 	}
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -395,7 +395,7 @@ func yearMeetingLine(c *core.Ctx, x export.Meeting) string {
 func monthsNotHeld(c *core.Ctx, cell *storage.Cell, y *yearRec) (map[int]bool, error) {
 	out := map[int]bool{}
 	for mo := 1; mo <= 12; mo++ {
-		mt, err := c.Tx.RegularMeeting(cell.ID, fmt.Sprintf("%04d-%02d", y.year, mo))
+		mt, err := db(c).RegularMeeting(cell.ID, fmt.Sprintf("%04d-%02d", y.year, mo))
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}

@@ -40,7 +40,7 @@ const settleAfter = 14 * 24 * time.Hour
 // It looks at the cell's meetings from settleAfter ago on, and looks again
 // when a roll falls due or a record settles.
 func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
-	if !c.Tx.IsResidenceCell(cell.ID) {
+	if !db(c).IsResidenceCell(cell.ID) {
 		return time.Time{}, nil
 	}
 	r, err := meetingRules(c, cell)
@@ -50,7 +50,7 @@ func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	next := core.Soonest{After: c.Now}
 	quiet := r.quiet(c.Now)
 	waiting := false // something held for the quiet hours
-	ms, err := c.Tx.MeetingsFrom(cell.ID, c.Now.Add(-settleAfter))
+	ms, err := db(c).MeetingsFrom(cell.ID, c.Now.Add(-settleAfter))
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -69,7 +69,7 @@ func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	}
 	for i := range ms {
 		mt := &ms[i]
-		recs, err := c.Tx.ResidenceAttendanceOf(mt.ID)
+		recs, err := db(c).ResidenceAttendanceOf(mt.ID)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -84,7 +84,7 @@ func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 					waiting = true
 					continue
 				}
-				if m, err := c.Tx.Member(a.MemberID); err == nil {
+				if m, err := db(c).Member(a.MemberID); err == nil {
 					rd := c.ReaderOf(m)
 					key := fmt.Sprintf("notice/residence-meeting-cancelled/%d/%d", mt.ID, m.ID)
 					if _, err := c.Remind(key, m, nil, "res.meeting_cancelled", "Cell", cell.Name, "Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
@@ -92,12 +92,12 @@ func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 					}
 				}
 				a.Open = false
-				if err := c.Tx.PutResidenceAttendance(&a); err != nil {
+				if err := db(c).PutResidenceAttendance(&a); err != nil {
 					return time.Time{}, err
 				}
 			case a.Mark != storage.MarkNone || !c.Now.Before(mt.At.Add(settleAfter)):
 				a.Open = false
-				if err := c.Tx.PutResidenceAttendance(&a); err != nil {
+				if err := db(c).PutResidenceAttendance(&a); err != nil {
 					return time.Time{}, err
 				}
 			case mt.State != storage.MeetingPlanned || !c.Now.Before(mt.At.Add(rollAfter)):
@@ -136,7 +136,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 		if m.HomeCellID == cell.ID || (!lm.L.ConfirmedAt.IsZero() && lm.L.ConfirmedAt.After(mt.At)) {
 			continue
 		}
-		a, err := c.Tx.ResidenceAttendance(mt.ID, m.ID)
+		a, err := db(c).ResidenceAttendance(mt.ID, m.ID)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}
@@ -151,7 +151,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 			}
 			if sent {
 				a = &storage.ResidenceAttendance{MeetingID: mt.ID, MemberID: m.ID, CellID: cell.ID, At: mt.At, Noticed: c.Now, Open: true}
-				if err := c.Tx.PutResidenceAttendance(a); err != nil {
+				if err := db(c).PutResidenceAttendance(a); err != nil {
 					return err
 				}
 			}
@@ -161,7 +161,7 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 				return err
 			}
 			a.At, a.RSVP, a.RSVPAt = mt.At, storage.RSVPNone, time.Time{} // an answer for the old time says nothing of the new one
-			if err := c.Tx.PutResidenceAttendance(a); err != nil {
+			if err := db(c).PutResidenceAttendance(a); err != nil {
 				return err
 			}
 		}
@@ -172,11 +172,11 @@ func noticeLinked(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) error {
 // remindResidenceRoll lists a meeting's linked members to the residence
 // cell's leaders, each with a "present" and an "absent" button.
 func remindResidenceRoll(c *core.Ctx, meetingID uint64, recs []storage.ResidenceAttendance) error {
-	mt, err := c.Tx.MeetingHeader(meetingID)
+	mt, err := db(c).MeetingHeader(meetingID)
 	if err != nil {
 		return err
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return err
 	}
@@ -203,7 +203,7 @@ func residenceRoll(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, recs []
 	b.WriteString(c.T("res.roll_header", "Kind", c.KindName(mt), "When", when(c, mt.At, cell)))
 	var rows [][]chat.Button
 	for _, a := range recs {
-		m, err := c.Tx.Member(a.MemberID)
+		m, err := db(c).Member(a.MemberID)
 		if err != nil {
 			continue
 		}
@@ -243,7 +243,7 @@ func actResidenceRSVP(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	a, err := c.Tx.ResidenceAttendance(id, c.Me.ID)
+	a, err := db(c).ResidenceAttendance(id, c.Me.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -251,7 +251,7 @@ func actResidenceRSVP(c *core.Ctx, args string) error {
 	if err != nil {
 		return err
 	}
-	mt, err := c.Tx.MeetingHeader(id)
+	mt, err := db(c).MeetingHeader(id)
 	if err != nil {
 		return err
 	}
@@ -259,7 +259,7 @@ func actResidenceRSVP(c *core.Ctx, args string) error {
 		c.Say("res.rsvp_closed")
 		return nil
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return err
 	}
@@ -272,7 +272,7 @@ func actResidenceRSVP(c *core.Ctx, args string) error {
 	}
 	if a.RSVP != want {
 		a.RSVP, a.RSVPAt = want, c.Now
-		if err := c.Tx.PutResidenceAttendance(a); err != nil {
+		if err := db(c).PutResidenceAttendance(a); err != nil {
 			return err
 		}
 	}
@@ -298,7 +298,7 @@ func actResidenceMark(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	a, err := c.Tx.ResidenceAttendance(mid, uid)
+	a, err := db(c).ResidenceAttendance(mid, uid)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -310,7 +310,7 @@ func actResidenceMark(c *core.Ctx, args string) error {
 		c.Say("err.leaders_only")
 		return nil
 	}
-	m, err := c.Tx.Member(uid)
+	m, err := db(c).Member(uid)
 	if err != nil {
 		return err
 	}
@@ -323,7 +323,7 @@ func actResidenceMark(c *core.Ctx, args string) error {
 	}
 	before := *a
 	a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia, a.Open = mark, c.Me.ID, c.Now, "roll", false
-	if err := c.Tx.PutResidenceAttendance(a); err != nil {
+	if err := db(c).PutResidenceAttendance(a); err != nil {
 		return err
 	}
 	if err := c.Audit("roll_set", a.CellID, m.ID, before, a); err != nil {
@@ -342,18 +342,18 @@ func ResidenceCheckin(c *core.Ctx, mt *storage.Meeting) (bool, error) {
 	if c.Me == nil || c.Me.HomeCellID == mt.CellID {
 		return false, nil
 	}
-	l, err := c.Tx.ResidenceLink(c.Me.ID)
+	l, err := db(c).ResidenceLink(c.Me.ID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (l.Pending || l.CellID != mt.CellID)) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return false, err
 	}
-	a, err := c.Tx.ResidenceAttendance(mt.ID, c.Me.ID)
+	a, err := db(c).ResidenceAttendance(mt.ID, c.Me.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		a = &storage.ResidenceAttendance{MeetingID: mt.ID, MemberID: c.Me.ID, CellID: mt.CellID, At: mt.At, Noticed: c.Now}
 	} else if err != nil {
@@ -364,7 +364,7 @@ func ResidenceCheckin(c *core.Ctx, mt *storage.Meeting) (bool, error) {
 		return true, nil
 	}
 	a.Mark, a.MarkedBy, a.MarkedAt, a.MarkVia, a.Open = storage.MarkPresent, c.Me.ID, c.Now, "code", false
-	if err := c.Tx.PutResidenceAttendance(a); err != nil {
+	if err := db(c).PutResidenceAttendance(a); err != nil {
 		return false, err
 	}
 	c.Say("res.checked_in", "Kind", c.KindName(mt), "When", when(c, mt.At, cell), "Cell", cell.Name)

@@ -19,14 +19,14 @@ import (
 // residenceNext shows the member's next meeting at their residence cell,
 // with their answer and the buttons to answer; false when there is none.
 func residenceNext(c *core.Ctx) (bool, error) {
-	recs, err := c.Tx.MemberResidenceAttendance(c.Me.ID, c.Now.Add(-6*time.Hour), c.Now.AddDate(1, 0, 0))
+	recs, err := db(c).MemberResidenceAttendance(c.Me.ID, c.Now.Add(-6*time.Hour), c.Now.AddDate(1, 0, 0))
 	if err != nil {
 		return false, err
 	}
 	slices.SortFunc(recs, func(a, b storage.ResidenceAttendance) int { return a.At.Compare(b.At) })
 	for i := range recs {
 		a := &recs[i]
-		mt, err := c.Tx.MeetingHeader(a.MeetingID)
+		mt, err := db(c).MeetingHeader(a.MeetingID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -36,7 +36,7 @@ func residenceNext(c *core.Ctx) (bool, error) {
 		if !mt.Active() || mt.At.Before(c.Now.Add(-6*time.Hour)) {
 			continue
 		}
-		cell, err := c.Tx.Cell(mt.CellID)
+		cell, err := db(c).Cell(mt.CellID)
 		if err != nil {
 			return false, err
 		}
@@ -55,7 +55,7 @@ func residenceNext(c *core.Ctx) (bool, error) {
 func residenceYear(c *core.Ctx, m *storage.Member, year int) (string, error) {
 	zone := c.Zone()
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
-	recs, err := c.Tx.MemberResidenceAttendance(m.ID, from, from.AddDate(1, 0, 0))
+	recs, err := db(c).MemberResidenceAttendance(m.ID, from, from.AddDate(1, 0, 0))
 	if err != nil || len(recs) == 0 {
 		return "", err
 	}
@@ -64,14 +64,14 @@ func residenceYear(c *core.Ctx, m *storage.Member, year int) (string, error) {
 	cellID, present, held := uint64(0), 0, 0
 	for i := range recs {
 		a := &recs[i]
-		mt, err := c.Tx.MeetingHeader(a.MeetingID)
+		mt, err := db(c).MeetingHeader(a.MeetingID)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return "", err
 		}
-		cell, err := c.Tx.Cell(mt.CellID)
+		cell, err := db(c).Cell(mt.CellID)
 		if err != nil {
 			return "", err
 		}

@@ -47,7 +47,7 @@ type duesState struct {
 }
 
 // duesOf is the member's dues record for month ("2006-01"), nil when none.
-func DuesOf(tx *storage.Tx, memberID uint64, month string) (*storage.Dues, error) {
+func DuesOf(tx store, memberID uint64, month string) (*storage.Dues, error) {
 	d, err := tx.Dues(memberID, month)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
@@ -82,7 +82,7 @@ func RecordDues(c *core.Ctx, m *storage.Member, d *storage.Dues) (bool, error) {
 	if err := CheckDuesMonth(c, m, d.Month); err != nil {
 		return false, err
 	}
-	old, err := DuesOf(c.Tx, d.MemberID, d.Month)
+	old, err := DuesOf(db(c), d.MemberID, d.Month)
 	if err != nil {
 		return false, err
 	}
@@ -92,7 +92,7 @@ func RecordDues(c *core.Ctx, m *storage.Member, d *storage.Dues) (bool, error) {
 	if d.CellID == 0 {
 		d.CellID = m.HomeCellID
 	}
-	if err := c.Tx.PutDues(d); err != nil {
+	if err := db(c).PutDues(d); err != nil {
 		return false, err
 	}
 	var before any
@@ -136,7 +136,7 @@ func duesRecorder(c *core.Ctx, m *storage.Member) (storage.DuesSource, bool) {
 		return "", false
 	case c.Me.Leads(m.HomeCellID):
 		return storage.DuesViaSecretary, true
-	case CkGroupLeader(c.Tx, m) == c.Me.ID:
+	case CkGroupLeader(db(c), m) == c.Me.ID:
 		return storage.DuesViaLeader, true
 	}
 	return "", false
@@ -149,7 +149,7 @@ func actionDues(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	m, err := c.Tx.Member(id)
+	m, err := db(c).Member(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -167,7 +167,7 @@ func actionDues(c *core.Ctx, args string) error {
 // duesMember is the member of the dues flow, checked against the caller's
 // role on every step (a role can be lost mid-conversation).
 func duesMember(c *core.Ctx) (*storage.Member, storage.DuesSource, error) {
-	m, err := c.Tx.Member(core.StateOf[duesState](c).Member)
+	m, err := db(c).Member(core.StateOf[duesState](c).Member)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, "", core.Invalid("err.conv_expired")
 	}
@@ -204,7 +204,7 @@ func askDuesMonth(c *core.Ctx) error {
 		if CheckDuesMonth(c, m, p.String()) != nil {
 			continue
 		}
-		d, err := DuesOf(c.Tx, m.ID, p.String())
+		d, err := DuesOf(db(c), m.ID, p.String())
 		if err != nil {
 			return err
 		}
@@ -246,7 +246,7 @@ func askDuesState(c *core.Ctx) error {
 		return err
 	}
 	p, _ := core.ParsePeriod(core.StateOf[duesState](c).Month)
-	d, err := DuesOf(c.Tx, m.ID, p.String())
+	d, err := DuesOf(db(c), m.ID, p.String())
 	if err != nil {
 		return err
 	}
@@ -318,7 +318,7 @@ func DuesButton(c *core.Ctx, m *storage.Member) chat.Button {
 
 // myDues lists the member's dues records for /mydata, oldest first.
 func myDues(c *core.Ctx, m *storage.Member) ([]string, error) {
-	ds, err := c.Tx.DuesOf(m.ID)
+	ds, err := db(c).DuesOf(m.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +348,7 @@ func duesViaName(c *core.Ctx, v storage.DuesSource) string {
 // under the member's number, but drops the free text in them: the reason for
 // not paying and the name of whoever received the dues.
 func forgetDues(c *core.Ctx, m *storage.Member) error {
-	ds, err := c.Tx.DuesOf(m.ID)
+	ds, err := db(c).DuesOf(m.ID)
 	if err != nil {
 		return err
 	}
@@ -361,7 +361,7 @@ func forgetDues(c *core.Ctx, m *storage.Member) error {
 		if strings.HasPrefix(d.PaidTo, "to:") {
 			d.PaidTo = ""
 		}
-		if err := c.Tx.PutDues(d); err != nil {
+		if err := db(c).PutDues(d); err != nil {
 			return err
 		}
 	}

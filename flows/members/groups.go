@@ -13,7 +13,7 @@ import (
 // blocked the bot), so secretaries see it in lists and summaries. The outbox
 // sender calls it in the transaction that marks the message failed. A user
 // who is not a member (or a group chat) is ignored.
-func MarkUnreachable(tx *storage.Tx, transport, user string, now time.Time) error {
+func MarkUnreachable(tx store, transport, user string, now time.Time) error {
 	m, err := tx.MemberByContact(transport, user)
 	if errors.Is(err, storage.ErrNotFound) {
 		return unlinkGroup(tx, transport, user)
@@ -41,7 +41,7 @@ func runLinkGroup(c *core.Ctx, _ string) error {
 		return nil
 	}
 	cells := c.Me.LedCells()
-	cell, err := c.Tx.Cell(cells[0])
+	cell, err := db(c).Cell(cells[0])
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func runLinkGroup(c *core.Ctx, _ string) error {
 		cell.GroupChats = map[string]string{}
 	}
 	cell.GroupChats[c.Ev.Transport] = c.Ev.Chat
-	if err := c.Tx.PutCell(cell); err != nil {
+	if err := db(c).PutCell(cell); err != nil {
 		return err
 	}
 	if err := c.Audit("group_link", cell.ID, 0, nil, map[string]string{"transport": c.Ev.Transport, "chat": c.Ev.Chat}); err != nil {
@@ -64,7 +64,7 @@ func runLinkGroup(c *core.Ctx, _ string) error {
 }
 
 // unlinkGroup forgets a group chat the bot was removed from.
-func unlinkGroup(tx *storage.Tx, transport, chat string) error {
+func unlinkGroup(tx store, transport, chat string) error {
 	cells, err := tx.Cells()
 	if err != nil {
 		return err
@@ -85,9 +85,9 @@ func unlinkGroup(tx *storage.Tx, transport, chat string) error {
 func onMembership(c *core.Ctx) error {
 	if c.Ev.Kind == chat.EventBotRemoved {
 		if c.Ev.ChatKind == chat.ChatGroup {
-			return unlinkGroup(c.Tx, c.Ev.Transport, c.Ev.Chat)
+			return unlinkGroup(db(c), c.Ev.Transport, c.Ev.Chat)
 		}
-		return MarkUnreachable(c.Tx, c.Ev.Transport, c.Ev.User, c.Now)
+		return MarkUnreachable(db(c), c.Ev.Transport, c.Ev.User, c.Now)
 	}
 	if c.Ev.ChatKind == chat.ChatGroup {
 		c.Say("group.hello")
@@ -98,7 +98,7 @@ func onMembership(c *core.Ctx) error {
 // CkGroupLeader is the id of the leader who follows the member's check-ins,
 // or 0: the leader of their far-away group (a tổ đảng across the
 // organization's cells) when they are in one, else of their cell's group.
-func CkGroupLeader(tx *storage.Tx, m *storage.Member) uint64 {
+func CkGroupLeader(tx store, m *storage.Member) uint64 {
 	if g, err := tx.FarGroupOf(m.ID); err == nil {
 		return g.LeaderID
 	}

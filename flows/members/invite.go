@@ -26,7 +26,7 @@ type InviteFor struct {
 // a chat: it gives the invite a token (the link's secret) and a short code
 // (typed on Zalo), stores it and audits it as "invite_create", by (0 for the
 // operator at the command line), in tx.
-func MakeInvite(tx *storage.Tx, f InviteFor, now time.Time, by uint64) (*storage.Invite, error) {
+func MakeInvite(tx store, f InviteFor, now time.Time, by uint64) (*storage.Invite, error) {
 	if f.TTL <= 0 || f.Role == "" || (f.CellID == 0) == (f.OrgID == 0) {
 		return nil, errors.New("make invite: a role, a positive lifetime and either a cell or an organization")
 	}

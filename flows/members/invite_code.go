@@ -32,7 +32,7 @@ func registerInviteCodes(e *core.Engine) {
 }
 
 // newInviteCode picks a code no stored invite has.
-func newInviteCode(tx *storage.Tx) (string, error) {
+func newInviteCode(tx store) (string, error) {
 	for {
 		var b [inviteCodeLen]byte
 		if _, err := rand.Read(b[:]); err != nil {
@@ -51,7 +51,7 @@ func newInviteCode(tx *storage.Tx) (string, error) {
 }
 
 // AddInviteCode gives inv a fresh short code.
-func AddInviteCode(tx *storage.Tx, inv *storage.Invite) error {
+func AddInviteCode(tx store, inv *storage.Invite) error {
 	code, err := newInviteCode(tx)
 	inv.Code = code
 	return err
@@ -85,7 +85,7 @@ func ParseInviteCode(text string) (string, bool) {
 // when the text is not a known code and the person is registered: then the
 // text is an ordinary answer (a six-letter word).
 func onInviteCode(c *core.Ctx, code string) (bool, error) {
-	inv, err := c.Tx.InviteByCode(code)
+	inv, err := db(c).InviteByCode(code)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		if c.Me != nil {
@@ -118,7 +118,7 @@ func linkContact(c *core.Ctx, inv *storage.Invite) error {
 		}
 		return nil
 	}
-	m, err := c.Tx.Member(inv.LinkMember)
+	m, err := db(c).Member(inv.LinkMember)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("zalo.code_unknown")
 		return nil
@@ -131,14 +131,14 @@ func linkContact(c *core.Ctx, inv *storage.Invite) error {
 		m.Contacts = map[string]string{}
 	}
 	m.Contacts[c.Ev.Transport] = c.Ev.User
-	if err := c.Tx.PutMember(m); errors.Is(err, storage.ErrContactTaken) {
+	if err := db(c).PutMember(m); errors.Is(err, storage.ErrContactTaken) {
 		c.Say("zalo.link_other_member")
 		return nil
 	} else if err != nil {
 		return err
 	}
 	inv.UsedBy = append(inv.UsedBy, m.ID)
-	if err := c.Tx.PutInvite(inv); err != nil {
+	if err := db(c).PutInvite(inv); err != nil {
 		return err
 	}
 	c.Me = m
@@ -166,10 +166,10 @@ func actLinkCode(c *core.Ctx, _ string) error {
 		return nil
 	}
 	inv := &storage.Invite{Token: NewToken(), LinkMember: c.Me.ID, Role: storage.RoleMember, CreatedBy: c.Me.ID, Created: c.Now, Expires: c.Now.Add(linkCodeTTL)}
-	if err := AddInviteCode(c.Tx, inv); err != nil {
+	if err := AddInviteCode(db(c), inv); err != nil {
 		return err
 	}
-	if err := c.Tx.PutInvite(inv); err != nil {
+	if err := db(c).PutInvite(inv); err != nil {
 		return err
 	}
 	// The code stays out of the audit: it is the link's secret.

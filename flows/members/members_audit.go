@@ -29,7 +29,7 @@ func auditReceived(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 	}
 	core.DecodeAudit(e.After, &after)
 	cellName := func(id uint64) string {
-		if cell, err := c.Tx.Cell(id); err == nil {
+		if cell, err := db(c).Cell(id); err == nil {
 			return cell.Name
 		}
 		return c.T("audit.unknown_cell")

@@ -62,7 +62,7 @@ type joinTarget struct {
 
 // usableInvite loads an invite and checks it can be used now. A problem is
 // returned as *InvalidInput naming the message to show.
-func usableInvite(tx *storage.Tx, token string, now time.Time) (*storage.Invite, joinTarget, error) {
+func usableInvite(tx store, token string, now time.Time) (*storage.Invite, joinTarget, error) {
 	inv, err := tx.Invite(token)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, joinTarget{}, core.Invalid("err.invite_unknown")
@@ -135,14 +135,14 @@ func runStart(c *core.Ctx, token string) error {
 		return err
 	}
 	if code, ok := ParseInviteCode(token); ok { // "/start K7Q-4MX": the code typed after the command
-		if inv, err := c.Tx.InviteByCode(code); err == nil {
+		if inv, err := db(c).InviteByCode(code); err == nil {
 			token = inv.Token
 		}
 	}
-	if inv, err := c.Tx.Invite(token); err == nil && inv.LinkMember != 0 && inv.Usable(c.Now) {
+	if inv, err := db(c).Invite(token); err == nil && inv.LinkMember != 0 && inv.Usable(c.Now) {
 		return linkContact(c, inv) // a code from /me, as a Telegram deep link
 	}
-	inv, target, err := usableInvite(c.Tx, token, c.Now)
+	inv, target, err := usableInvite(db(c), token, c.Now)
 	if err != nil {
 		return SayInvalid(c, err)
 	}
@@ -170,10 +170,10 @@ func addRoleByInvite(c *core.Ctx, inv *storage.Invite, t joinTarget) error {
 	}
 	grant(m, inv, t)
 	inv.UsedBy = append(inv.UsedBy, m.ID)
-	if err := c.Tx.PutInvite(inv); err != nil {
+	if err := db(c).PutInvite(inv); err != nil {
 		return err
 	}
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := db(c).PutMember(m); err != nil {
 		return err
 	}
 	if err := auditJoined(c, inv, t, m); err != nil {
@@ -185,7 +185,7 @@ func addRoleByInvite(c *core.Ctx, inv *storage.Invite, t joinTarget) error {
 
 func askRegName(c *core.Ctx) error {
 	st := core.StateOf[regState](c)
-	_, target, err := usableInvite(c.Tx, st.Token, c.Now)
+	_, target, err := usableInvite(db(c), st.Token, c.Now)
 	if err != nil {
 		c.End()
 		return SayInvalid(c, err)
@@ -223,8 +223,8 @@ func answerRegName(c *core.Ctx, in core.Input) (core.StepName, error) {
 // exact location only when the invite's cell keeps it.
 func askConsent(c *core.Ctx) error {
 	precise := false
-	if inv, err := c.Tx.Invite(core.StateOf[regState](c).Token); err == nil && inv.CellID != 0 {
-		if s, err := c.Tx.CheckinSettings(inv.CellID); err == nil {
+	if inv, err := db(c).Invite(core.StateOf[regState](c).Token); err == nil && inv.CellID != 0 {
+		if s, err := db(c).CheckinSettings(inv.CellID); err == nil {
 			precise = s.PreciseLocation
 		}
 	}
@@ -239,12 +239,12 @@ func answerConsent(c *core.Ctx, in core.Input) (core.StepName, error) {
 	case "yes":
 		return regLang, nil
 	case "no":
-		inv, _ := c.Tx.Invite(core.StateOf[regState](c).Token)
+		inv, _ := db(c).Invite(core.StateOf[regState](c).Token)
 		r := &storage.Refusal{At: c.Now}
 		if inv != nil {
 			r.CellID = inv.CellID
 		}
-		if err := c.Tx.PutRefusal(c.Ev.Transport, c.Ev.User, r); err != nil {
+		if err := db(c).PutRefusal(c.Ev.Transport, c.Ev.User, r); err != nil {
 			return "", err
 		}
 		c.Say("reg.declined")
@@ -260,7 +260,7 @@ func answerRegLang(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	st := core.StateOf[regState](c)
-	inv, target, err := usableInvite(c.Tx, st.Token, c.Now)
+	inv, target, err := usableInvite(db(c), st.Token, c.Now)
 	if err != nil {
 		// Used up or expired while the person was answering.
 		c.End()
@@ -275,7 +275,7 @@ func answerRegLang(c *core.Ctx, in core.Input) (core.StepName, error) {
 		Joined:   c.Now,
 	}
 	grant(m, inv, target)
-	if err := c.Tx.PutMember(m); errors.Is(err, storage.ErrContactTaken) {
+	if err := db(c).PutMember(m); errors.Is(err, storage.ErrContactTaken) {
 		// The account became another member's while the person was
 		// answering (a link code from /me used in another chat).
 		c.End()
@@ -285,7 +285,7 @@ func answerRegLang(c *core.Ctx, in core.Input) (core.StepName, error) {
 		return "", err
 	}
 	inv.UsedBy = append(inv.UsedBy, m.ID)
-	if err := c.Tx.PutInvite(inv); err != nil {
+	if err := db(c).PutInvite(inv); err != nil {
 		return "", err
 	}
 	c.Me, c.Lang = m, lang
@@ -294,7 +294,7 @@ func answerRegLang(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	c.Say("reg.done", "Name", m.Name, "Cell", target.name, "Role", c.RoleName(inv.Role))
 	if inv.CreatedBy != 0 {
-		if by, err := c.Tx.Member(inv.CreatedBy); err == nil {
+		if by, err := db(c).Member(inv.CreatedBy); err == nil {
 			c.SendTo(by, "reg.notify_inviter", "Name", m.Name, "Cell", target.name)
 		}
 	}

@@ -86,7 +86,7 @@ type pickCellState struct {
 func ForLedCell(c *core.Ctx, tool string) error {
 	cells := c.Me.LedCells()
 	if len(cells) == 1 {
-		cell, err := c.Tx.Cell(cells[0])
+		cell, err := db(c).Cell(cells[0])
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func ButtonCell(c *core.Ctx, idText string) (*storage.Cell, bool, error) {
 		c.Say("err.stale_button")
 		return nil, false, nil
 	}
-	cell, err := c.Tx.Cell(id)
+	cell, err := db(c).Cell(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil, false, nil
@@ -127,7 +127,7 @@ func ButtonCell(c *core.Ctx, idText string) (*storage.Cell, bool, error) {
 func askPickCell(c *core.Ctx) error {
 	var opts []core.Opt
 	for _, id := range c.Me.LedCells() {
-		cell, err := c.Tx.Cell(id)
+		cell, err := db(c).Cell(id)
 		if err != nil {
 			continue
 		}
@@ -142,7 +142,7 @@ func answerPickCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if err != nil || !c.Me.Leads(id) {
 		return "", core.Invalid("err.choose_option")
 	}
-	cell, err := c.Tx.Cell(id)
+	cell, err := db(c).Cell(id)
 	if err != nil {
 		return "", err
 	}
@@ -162,7 +162,7 @@ func runStatus(c *core.Ctx, _ string) error  { return ForLedCell(c, "status") }
 // makeInvite creates a single-use member invite for the cell and shows its
 // link: one tap for the secretary.
 func makeInvite(c *core.Ctx, cell *storage.Cell) error {
-	inv, err := MakeInvite(c.Tx, InviteFor{CellID: cell.ID, Role: storage.RoleMember, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
+	inv, err := MakeInvite(db(c), InviteFor{CellID: cell.ID, Role: storage.RoleMember, TTL: c.E.Cfg.InviteTTL}, c.Now, c.Me.ID)
 	if err != nil {
 		return err
 	}
@@ -177,7 +177,7 @@ func makeInvite(c *core.Ctx, cell *storage.Cell) error {
 }
 
 func listMembers(c *core.Ctx, cell *storage.Cell) error {
-	ms, err := c.Tx.Members(cell.ID)
+	ms, err := db(c).Members(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -225,7 +225,7 @@ func StatusMember(c *core.Ctx) (*storage.Member, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.Tx.Member(statusForm(c).Member)
+	m, err := db(c).Member(statusForm(c).Member)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && m.HomeCellID != cellID) {
 		return nil, core.Invalid("status.no_match")
 	}
@@ -238,7 +238,7 @@ func AskStatusMember(c *core.Ctx) error {
 		c.End()
 		return SayInvalid(c, err)
 	}
-	ms, err := c.Tx.Members(cellID)
+	ms, err := db(c).Members(cellID)
 	if err != nil {
 		return err
 	}
@@ -259,12 +259,12 @@ func AnswerStatusMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	n := 0
 	if in.Choice != "" { // a tapped name
 		id, _ := strconv.ParseUint(in.Choice, 10, 64)
-		if m, err := c.Tx.Member(id); err == nil && m.HomeCellID == cellID {
+		if m, err := db(c).Member(id); err == nil && m.HomeCellID == cellID {
 			found, n = []storage.Member{*m}, 1
 		}
 	} else if query := core.FoldForSearch(in.Text); query != "" { // a typed name, through the cell's index of names
 		var err error
-		if found, n, err = c.Tx.MembersNamed(cellID, query, 1); err != nil {
+		if found, n, err = db(c).MembersNamed(cellID, query, 1); err != nil {
 			return "", err
 		}
 	}
@@ -431,7 +431,7 @@ func answerStatusConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	s := pendingStatus(c)
 	before := m.Status
 	m.SetStatus(s)
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := db(c).PutMember(m); err != nil {
 		return "", err
 	}
 	if err := c.Audit("status_set", m.HomeCellID, m.ID, before, s); err != nil {
@@ -448,7 +448,7 @@ func answerStatusConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 // leadersOf lists the secretaries and deputies of a cell; secretaryOnly
 // keeps the secretaries when there are any.
 func LeadersOf(c *core.Ctx, cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
-	ms, err := c.Tx.Members(cellID)
+	ms, err := db(c).Members(cellID)
 	if err != nil {
 		return nil, err
 	}
@@ -457,7 +457,7 @@ func LeadersOf(c *core.Ctx, cellID uint64, secretaryOnly bool) ([]storage.Member
 
 // homeLeaders is leadersIn of the cell's members, read through the index of
 // each cell's leaders rather than from every member of the cell.
-func HomeLeaders(tx *storage.Tx, cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
+func HomeLeaders(tx store, cellID uint64, secretaryOnly bool) ([]storage.Member, error) {
 	ls, err := tx.CellLeaders(cellID)
 	if err != nil {
 		return nil, err
@@ -473,7 +473,7 @@ func HomeLeaders(tx *storage.Tx, cellID uint64, secretaryOnly bool) ([]storage.M
 
 // linkedMembers lists the confirmed links of a residence cell with their
 // members; status, when not empty, keeps that status only.
-func LinkedMembers(tx *storage.Tx, cellID uint64, status storage.ResidenceStatus) ([]LinkedMember, error) {
+func LinkedMembers(tx store, cellID uint64, status storage.ResidenceStatus) ([]LinkedMember, error) {
 	links, err := tx.ResidenceLinks(cellID)
 	if err != nil {
 		return nil, err

@@ -41,10 +41,10 @@ func receiveByInvite(c *core.Ctx, inv *storage.Invite, t joinTarget) (bool, erro
 	grant(m, inv, t)
 	m.SetStatus(storage.Status{Kind: storage.StatusActive, From: core.DayStart(c.Now.In(c.Zone())), SetBy: inv.CreatedBy, SetAt: c.Now})
 	inv.UsedBy = append(inv.UsedBy, m.ID)
-	if err := c.Tx.PutInvite(inv); err != nil {
+	if err := db(c).PutInvite(inv); err != nil {
 		return false, err
 	}
-	if err := c.Tx.PutMember(m); err != nil {
+	if err := db(c).PutMember(m); err != nil {
 		return false, err
 	}
 	after := map[string]any{"cell": m.HomeCellID, "from_cell": oldCell, "status": m.Status, "roles": m.Roles}
@@ -62,7 +62,7 @@ func receiveByInvite(c *core.Ctx, inv *storage.Invite, t joinTarget) (bool, erro
 		return false, err
 	}
 	if inv.CreatedBy != 0 {
-		if by, err := c.Tx.Member(inv.CreatedBy); err == nil {
+		if by, err := db(c).Member(inv.CreatedBy); err == nil {
 			c.SendTo(by, "transfer.received_inviter", "Name", m.Name, "Cell", t.name)
 		}
 	}

@@ -88,7 +88,7 @@ func resKindName(c *core.Ctx, k storage.ResidenceKind) string {
 // code.
 func cellName(c *core.Ctx, cell *storage.Cell) string {
 	org := ""
-	if o, err := c.Tx.Org(cell.OrgID); err == nil {
+	if o, err := db(c).Org(cell.OrgID); err == nil {
 		org = o.Name
 	}
 	return c.T("res.cell_name", "Cell", cell.Name, "Org", org)
@@ -98,7 +98,7 @@ func cellName(c *core.Ctx, cell *storage.Cell) string {
 // type to choose it, for the list of cells to choose from.
 func cellLabel(c *core.Ctx, cell *storage.Cell) string {
 	org := ""
-	if o, err := c.Tx.Org(cell.OrgID); err == nil {
+	if o, err := db(c).Org(cell.OrgID); err == nil {
 		org = o.Name
 	}
 	return c.T("res.cell_label", "Cell", cell.Name, "Org", org, "Code", cell.ID)
@@ -110,7 +110,7 @@ func dateKey(t time.Time) string { return t.Format("2006-01-02") }
 // linkText describes a link: cell, workplace, organisation, date, status.
 func linkText(c *core.Ctx, l *storage.ResidenceLink) string {
 	cellTitle := ""
-	if cell, err := c.Tx.Cell(l.CellID); err == nil {
+	if cell, err := db(c).Cell(l.CellID); err == nil {
 		cellTitle = cellName(c, cell)
 	}
 	return c.T("res.link_text", "Cell", cellTitle, "Workplace", l.Workplace, "WorkplaceOrg", l.WorkplaceOrg,
@@ -128,13 +128,13 @@ func actResidence(c *core.Ctx, args string) error {
 	op, arg, _ := strings.Cut(args, ":")
 	switch op {
 	case "req":
-		if l, err := c.Tx.ResidenceLink(c.Me.ID); err == nil && l.Active() {
+		if l, err := db(c).ResidenceLink(c.Me.ID); err == nil && l.Active() {
 			c.Say("res.already_linked", "Link", linkText(c, l))
 			return nil
 		}
 		return c.StartWith("rlink", stepCell, &linkState{Mode: "req", Member: c.Me.ID})
 	case "rep":
-		l, err := c.Tx.ResidenceLink(c.Me.ID)
+		l, err := db(c).ResidenceLink(c.Me.ID)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && l.Pending) {
 			c.Say("res.report_not_linked")
 			return nil
@@ -222,7 +222,7 @@ func answerReportDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if err != nil {
 		return "", err
 	}
-	l, err := c.Tx.ResidenceLink(c.Me.ID)
+	l, err := db(c).ResidenceLink(c.Me.ID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && l.Pending) {
 		c.Say("res.report_not_linked")
 		c.End()
@@ -234,7 +234,7 @@ func answerReportDate(c *core.Ctx, in core.Input) (core.StepName, error) {
 	st := core.StateOf[reportState](c)
 	k := st.Kind
 	r := &storage.ResidenceReport{MemberID: c.Me.ID, CellID: l.CellID, Kind: k, Date: dateKey(d), Text: st.Text, At: c.Now}
-	switch err := c.Tx.AddResidenceReport(r); {
+	switch err := db(c).AddResidenceReport(r); {
 	case errors.Is(err, storage.ErrDuplicate):
 		c.Say("res.report_duplicate", "Kind", resKindName(c, k), "Date", c.Date(d))
 		c.End()

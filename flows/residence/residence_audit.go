@@ -21,7 +21,7 @@ func auditLink(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 // it was confirmed.
 func auditLinkState(c *core.Ctx, l *storage.ResidenceLink) string {
 	name := ""
-	if cell, err := c.Tx.Cell(l.CellID); err == nil {
+	if cell, err := db(c).Cell(l.CellID); err == nil {
 		name = cell.Name
 	}
 	if l.Pending {

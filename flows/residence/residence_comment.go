@@ -30,7 +30,7 @@ type resFacts struct {
 
 func factsOf(c *core.Ctx, memberID uint64, year int, zone *time.Location) (resFacts, error) {
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, zone)
-	att, err := c.Tx.MemberResidenceAttendance(memberID, from, from.AddDate(1, 0, 0))
+	att, err := db(c).MemberResidenceAttendance(memberID, from, from.AddDate(1, 0, 0))
 	if err != nil {
 		return resFacts{}, err
 	}
@@ -41,7 +41,7 @@ func factsOf(c *core.Ctx, memberID uint64, year int, zone *time.Location) (resFa
 			f.present++
 		}
 	}
-	f.reports, err = c.Tx.ResidenceReports(memberID, year)
+	f.reports, err = db(c).ResidenceReports(memberID, year)
 	return f, err
 }
 
@@ -103,19 +103,19 @@ func commentContext(c *core.Ctx) (*commentCtx, error) {
 	if memberID == c.Me.ID {
 		return nil, core.Invalid("res.err_self")
 	}
-	cell, err := c.Tx.Cell(cellID)
+	cell, err := db(c).Cell(cellID)
 	if err != nil {
 		return nil, core.Invalid("err.conv_expired")
 	}
-	m, err := c.Tx.Member(memberID)
+	m, err := db(c).Member(memberID)
 	if err != nil {
 		return nil, core.Invalid("err.conv_expired")
 	}
-	l, err := c.Tx.ResidenceLink(memberID)
+	l, err := db(c).ResidenceLink(memberID)
 	if err != nil || l.CellID != cellID || l.Pending {
 		return nil, core.Invalid("res.err_not_linked_here", "Name", m.Name)
 	}
-	form, err := resFormOf(c.Tx, cell)
+	form, err := resFormOf(db(c), cell)
 	if err != nil {
 		return nil, err
 	}
@@ -259,14 +259,14 @@ func answerCommentReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	cm := &storage.ResidenceComment{MemberID: cc.m.ID, CellID: cc.cell.ID, Year: cc.year, Form: *cc.form,
 		Answers: commentAnswers(c, cc.form), Facts: factsText(c.ReaderOf(nil), facts, cc.year), By: c.Me.ID, At: c.Now}
-	switch err := c.Tx.AddResidenceComment(cm); {
+	switch err := db(c).AddResidenceComment(cm); {
 	case errors.Is(err, storage.ErrDuplicate):
-		old, err := c.Tx.ResidenceComment(cc.m.ID, cc.year)
+		old, err := db(c).ResidenceComment(cc.m.ID, cc.year)
 		if err != nil {
 			return "", err
 		}
 		by := ""
-		if b, err := c.Tx.Member(old.By); err == nil {
+		if b, err := db(c).Member(old.By); err == nil {
 			by = b.Name
 		}
 		c.Say("res.comment_already", "Name", cc.m.Name, "Year", cc.year, "By", by, "Date", c.Date(old.At))
@@ -297,13 +297,13 @@ func answerCommentReview(c *core.Ctx, in core.Input) (core.StepName, error) {
 // workplace party organisation.
 func CommentText(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) string {
 	home, cellTitle, workplace, org, by, role := "", "", "", "", "", c.T("role.secretary")
-	if rc, err := c.Tx.Cell(cm.CellID); err == nil {
+	if rc, err := db(c).Cell(cm.CellID); err == nil {
 		cellTitle = cellName(c, rc)
 	}
-	if l, err := c.Tx.ResidenceLink(m.ID); err == nil {
+	if l, err := db(c).ResidenceLink(m.ID); err == nil {
 		workplace, org, home = l.Workplace, l.WorkplaceOrg, homeLabel(c, m, l)
 	}
-	if b, err := c.Tx.Member(cm.By); err == nil {
+	if b, err := db(c).Member(cm.By); err == nil {
 		by = b.Name
 		if !b.HasRole(cm.CellID, storage.RoleSecretary) {
 			role = c.T("role.deputy")
@@ -330,7 +330,7 @@ func readableComment(c *core.Ctx, args string) (*storage.ResidenceComment, *stor
 		c.Say("err.stale_button")
 		return nil, nil, false, nil
 	}
-	m, err := c.Tx.Member(memberID)
+	m, err := db(c).Member(memberID)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil, nil, false, nil
@@ -338,14 +338,14 @@ func readableComment(c *core.Ctx, args string) (*storage.ResidenceComment, *stor
 	if err != nil {
 		return nil, nil, false, err
 	}
-	cm, err := c.Tx.ResidenceComment(memberID, year)
+	cm, err := db(c).ResidenceComment(memberID, year)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, false, err
 	}
 	residence := uint64(0)
 	if cm != nil {
 		residence = cm.CellID
-	} else if l, err := c.Tx.ResidenceLink(memberID); err == nil {
+	} else if l, err := db(c).ResidenceLink(memberID); err == nil {
 		residence = l.CellID
 	}
 	if c.Me.ID != m.ID && !c.Me.Leads(m.HomeCellID) && (residence == 0 || !c.Me.Leads(residence)) {
@@ -401,7 +401,7 @@ func exportComments(c *core.Ctx, cell *storage.Cell) error {
 	n := 0
 	for _, lm := range links {
 		for _, y := range []int{c.Now.In(r.zone).Year(), r.year} {
-			cm, err := c.Tx.ResidenceComment(lm.M.ID, y)
+			cm, err := db(c).ResidenceComment(lm.M.ID, y)
 			if errors.Is(err, storage.ErrNotFound) || (err == nil && cm.CellID != cell.ID) {
 				continue
 			}
@@ -420,7 +420,7 @@ func exportComments(c *core.Ctx, cell *storage.Cell) error {
 // forgetResidenceComments keeps the levels of the comments on m (the
 // cell's record) and drops their free text and facts.
 func forgetResidenceComments(c *core.Ctx, m *storage.Member) ([][]byte, error) {
-	comments, err := c.Tx.ResidenceComments(m.ID)
+	comments, err := db(c).ResidenceComments(m.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -431,7 +431,7 @@ func forgetResidenceComments(c *core.Ctx, m *storage.Member) ([][]byte, error) {
 			}
 		}
 		rc.Facts = ""
-		if err := c.Tx.ReplaceResidenceComment(&rc); err != nil {
+		if err := db(c).ReplaceResidenceComment(&rc); err != nil {
 			return nil, err
 		}
 	}

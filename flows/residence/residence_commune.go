@@ -26,7 +26,7 @@ func commentFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 		return err
 	}
 	for _, lm := range links {
-		if _, err := c.Tx.ResidenceComment(lm.M.ID, r.year); err == nil {
+		if _, err := db(c).ResidenceComment(lm.M.ID, r.year); err == nil {
 			f.CommentsReceived++
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return err

@@ -70,18 +70,18 @@ func findLinkRequest(c *core.Ctx, memberArg, stampArg string) (*linkDecision, er
 		return nil, nil
 	}
 	d := &linkDecision{}
-	if d.m, err = c.Tx.Member(id); errors.Is(err, storage.ErrNotFound) {
+	if d.m, err = db(c).Member(id); errors.Is(err, storage.ErrNotFound) {
 		c.Say("res.request_gone")
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
 	matches := func(l *storage.ResidenceLink) bool { return stampArg == "" || l.RequestedAt.Unix() == stamp }
-	if l, err := c.Tx.ResidenceLink(id); err == nil && matches(l) {
+	if l, err := db(c).ResidenceLink(id); err == nil && matches(l) {
 		d.link = l
 	} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
-	} else if r, rerr := c.Tx.ResidenceRefusal(id); rerr == nil && matches(&r.Link) {
+	} else if r, rerr := db(c).ResidenceRefusal(id); rerr == nil && matches(&r.Link) {
 		d.link, d.refusal = l, r
 	} else if rerr != nil && !errors.Is(rerr, storage.ErrNotFound) {
 		return nil, rerr
@@ -98,7 +98,7 @@ func findLinkRequest(c *core.Ctx, memberArg, stampArg string) (*linkDecision, er
 		c.Say("decision.member_left", "Name", d.m.Name)
 		return nil, nil
 	}
-	if d.cell, err = c.Tx.Cell(d.req().CellID); err != nil {
+	if d.cell, err = db(c).Cell(d.req().CellID); err != nil {
 		return nil, err
 	}
 	return d, nil
@@ -162,7 +162,7 @@ func decideLink(c *core.Ctx, d *linkDecision, confirm bool) error {
 	r := c.ReaderOf(m)
 	before := *l
 	if !confirm {
-		if err := c.Tx.RefuseResidenceLink(m.ID, c.Me.ID, c.Now); err != nil {
+		if err := db(c).RefuseResidenceLink(m.ID, c.Me.ID, c.Now); err != nil {
 			return err
 		}
 		if err := c.Audit("residence_link", l.CellID, m.ID, before, nil); err != nil {
@@ -173,7 +173,7 @@ func decideLink(c *core.Ctx, d *linkDecision, confirm bool) error {
 		return nil
 	}
 	l.Pending, l.ConfirmedBy, l.ConfirmedAt = false, c.Me.ID, c.Now
-	if err := c.Tx.PutResidenceLink(l); err != nil {
+	if err := db(c).PutResidenceLink(l); err != nil {
 		return err
 	}
 	if err := c.Audit("residence_link", l.CellID, m.ID, before, l); err != nil {
@@ -192,7 +192,7 @@ func changeLink(c *core.Ctx, d *linkDecision, want string) error {
 	firstBy, firstAt := d.decidedBy()
 	old := d.state()
 	if want == storage.RequestConfirmed {
-		if cur, err := c.Tx.ResidenceLink(m.ID); err == nil {
+		if cur, err := db(c).ResidenceLink(m.ID); err == nil {
 			c.Say("decision.superseded", "Name", m.Name, "Link", linkText(c, cur))
 			return nil
 		} else if !errors.Is(err, storage.ErrNotFound) {
@@ -200,13 +200,13 @@ func changeLink(c *core.Ctx, d *linkDecision, want string) error {
 		}
 		l := d.refusal.Link
 		l.Pending, l.ConfirmedBy, l.ConfirmedAt = false, c.Me.ID, c.Now
-		if err := c.Tx.PutResidenceLink(&l); err != nil {
+		if err := db(c).PutResidenceLink(&l); err != nil {
 			return err
 		}
-		if err := c.Tx.DeleteResidenceRefusal(m.ID); err != nil {
+		if err := db(c).DeleteResidenceRefusal(m.ID); err != nil {
 			return err
 		}
-	} else if err := c.Tx.RefuseResidenceLink(m.ID, c.Me.ID, c.Now); err != nil {
+	} else if err := db(c).RefuseResidenceLink(m.ID, c.Me.ID, c.Now); err != nil {
 		return err
 	}
 	rec := func(state string, by uint64, at time.Time) core.DecisionRecord {

@@ -32,7 +32,7 @@ func yearComments(c *core.Ctx, cell *storage.Cell, year int) ([]*storage.Residen
 	var cms []*storage.ResidenceComment
 	var ms []storage.Member
 	for _, lm := range links {
-		cm, err := c.Tx.ResidenceComment(lm.M.ID, year)
+		cm, err := db(c).ResidenceComment(lm.M.ID, year)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && cm.CellID != cell.ID) {
 			continue
 		}
@@ -62,10 +62,10 @@ func commentYear(c *core.Ctx, cell *storage.Cell, year int) (*export.CommentYear
 	}
 	for i, cm := range cms {
 		l := export.CommentLine{Name: ms[i].Name, At: cm.At.In(c.CellZone(cell))}
-		if lk, err := c.Tx.ResidenceLink(ms[i].ID); err == nil {
+		if lk, err := db(c).ResidenceLink(ms[i].ID); err == nil {
 			l.Workplace, l.WorkplaceOrg, l.Home = lk.Workplace, lk.WorkplaceOrg, homeLabel(c, &ms[i], lk)
 		}
-		if b, err := c.Tx.Member(cm.By); err == nil {
+		if b, err := db(c).Member(cm.By); err == nil {
 			l.By = b.Name
 		}
 		for _, k := range keys {
@@ -96,16 +96,16 @@ func commentDoc(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) (*
 // the member, the cells by name and the fields, nothing of chibo's own.
 func CommentForm(c *core.Ctx, cm *storage.ResidenceComment, m *storage.Member) *export.Comment {
 	d := &export.Comment{Year: cm.Year, Member: m.Name, At: cm.At.In(c.Zone()), Role: c.T("role.secretary")}
-	if rc, err := c.Tx.Cell(cm.CellID); err == nil {
+	if rc, err := db(c).Cell(cm.CellID); err == nil {
 		d.Cell, d.At = rc.Name, cm.At.In(c.CellZone(rc))
-		if o, err := c.Tx.Org(rc.OrgID); err == nil {
+		if o, err := db(c).Org(rc.OrgID); err == nil {
 			d.Org = o.Name
 		}
 	}
-	if l, err := c.Tx.ResidenceLink(m.ID); err == nil {
+	if l, err := db(c).ResidenceLink(m.ID); err == nil {
 		d.Workplace, d.WorkplaceOrg, d.Home = l.Workplace, l.WorkplaceOrg, homeLabel(c, m, l)
 	}
-	if b, err := c.Tx.Member(cm.By); err == nil {
+	if b, err := db(c).Member(cm.By); err == nil {
 		d.By = b.Name
 		if !b.HasRole(cm.CellID, storage.RoleSecretary) {
 			d.Role = c.T("role.deputy")
@@ -156,15 +156,15 @@ func attachCommentPDF(r *core.Ctx, c *core.Ctx, cm *storage.ResidenceComment, m 
 
 func myResidence(c *core.Ctx, m *storage.Member) ([]string, error) {
 	var lines []string
-	if l, err := c.Tx.ResidenceLink(m.ID); err == nil {
+	if l, err := db(c).ResidenceLink(m.ID); err == nil {
 		name := ""
-		if cell, err := c.Tx.Cell(l.CellID); err == nil {
+		if cell, err := db(c).Cell(l.CellID); err == nil {
 			name = cell.Name
 		}
 		lines = append(lines, c.T("privacy.residence_link", "Cell", name, "Workplace", l.Workplace, "Org", l.WorkplaceOrg, "Status", resStatusName(c, l.Status), "Date", c.Date(l.Introduced)))
 	}
 	for y := 2000; y <= c.Now.Year(); y++ {
-		reps, err := c.Tx.ResidenceReports(m.ID, y)
+		reps, err := db(c).ResidenceReports(m.ID, y)
 		if err != nil {
 			return nil, err
 		}
@@ -172,7 +172,7 @@ func myResidence(c *core.Ctx, m *storage.Member) ([]string, error) {
 			lines = append(lines, c.T("privacy.residence_report", "Date", r.Date, "Kind", resKindName(c, r.Kind), "Text", r.Text))
 		}
 	}
-	comments, err := c.Tx.ResidenceComments(m.ID)
+	comments, err := db(c).ResidenceComments(m.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -43,7 +43,7 @@ var resLevelLabels = map[string]string{
 var resFactFields = map[string]bool{"contact": true, "activities": true}
 
 // resFormOf is the comment form of the cell's organization.
-func resFormOf(tx *storage.Tx, cell *storage.Cell) (*storage.ResidenceTemplate, error) {
+func resFormOf(tx store, cell *storage.Cell) (*storage.ResidenceTemplate, error) {
 	t, err := tx.ResidenceTemplate(cell.OrgID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && len(t.Fields) == 0) {
 		f := resDefaultForm
@@ -92,7 +92,7 @@ func resAnswerText(c *core.Ctx, form *storage.ResidenceTemplate, f storage.Resid
 
 // ResidenceFormOf is the organization's annual comment form with every
 // field and level named, the default one when it has none of its own.
-func ResidenceFormOf(tx *storage.Tx, cat *locales.Catalog, orgID uint64) (*storage.ResidenceTemplate, error) {
+func ResidenceFormOf(tx store, cat *locales.Catalog, orgID uint64) (*storage.ResidenceTemplate, error) {
 	t, err := tx.ResidenceTemplate(orgID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, err

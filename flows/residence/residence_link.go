@@ -15,7 +15,7 @@ import (
 
 func linkCell(c *core.Ctx) (*storage.Cell, error) {
 	st := core.StateOf[linkState](c)
-	cell, err := c.Tx.Cell(st.Cell)
+	cell, err := db(c).Cell(st.Cell)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, core.Invalid("res.err_no_cell", "Query", fmt.Sprint(st.Cell))
 	}
@@ -34,7 +34,7 @@ func linkMember(c *core.Ctx) (*storage.Member, error) {
 	if st.Mode == "req" && id != c.Me.ID {
 		return nil, core.Invalid("err.stale_button")
 	}
-	m, err := c.Tx.Member(id)
+	m, err := db(c).Member(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, core.Invalid("res.err_no_member")
 	}
@@ -43,11 +43,11 @@ func linkMember(c *core.Ctx) (*storage.Member, error) {
 
 func askLinkCell(c *core.Ctx) error {
 	var opts []core.Opt
-	for _, id := range c.Tx.CellIDsAfter(0, maxCellChoices+1) { // the first cells, not every one
+	for _, id := range db(c).CellIDsAfter(0, maxCellChoices+1) { // the first cells, not every one
 		if id == c.Me.HomeCellID || len(opts) == maxCellChoices {
 			continue
 		}
-		cell, err := c.Tx.Cell(id)
+		cell, err := db(c).Cell(id)
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func answerLinkCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	var found *storage.Cell
 	if id, err := strconv.ParseUint(query, 10, 64); err == nil {
-		cell, err := c.Tx.Cell(id)
+		cell, err := db(c).Cell(id)
 		if errors.Is(err, storage.ErrNotFound) {
 			return "", core.Invalid("res.err_no_cell", "Query", query)
 		}
@@ -78,7 +78,7 @@ func answerLinkCell(c *core.Ctx, in core.Input) (core.StepName, error) {
 		}
 		found = cell
 	} else {
-		matches, n, err := c.Tx.CellsNamed(query, 1) // the index of names, not every cell
+		matches, n, err := db(c).CellsNamed(query, 1) // the index of names, not every cell
 		if err != nil {
 			return "", err
 		}
@@ -108,7 +108,7 @@ func askLinkMember(c *core.Ctx) error {
 		c.Reply(c.T("res.ask_member"))
 		return nil
 	}
-	found, _, err := membersMatching(c.Tx, q)
+	found, _, err := membersMatching(db(c), q)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func askLinkMember(c *core.Ctx) error {
 	opts := make([]core.Opt, 0, len(found))
 	for i := range found {
 		home := ""
-		if hc, err := c.Tx.Cell(found[i].HomeCellID); err == nil {
+		if hc, err := db(c).Cell(found[i].HomeCellID); err == nil {
 			home = hc.Name
 		}
 		opts = append(opts, core.Opt{Label: core.CkShorten(c.T("res.member_choice", "Name", found[i].Name, "Home", home), 60), Value: fmt.Sprint(found[i].ID)})
@@ -138,7 +138,7 @@ func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	if in.Choice != "" {
 		id, _ := strconv.ParseUint(in.Choice, 10, 64)
-		m, err := c.Tx.Member(id)
+		m, err := db(c).Member(id)
 		if err != nil {
 			return "", core.Invalid("res.err_no_member")
 		}
@@ -148,7 +148,7 @@ func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if core.Utf8Len(key) < 2 {
 		return "", core.Invalid("res.err_name_short")
 	}
-	found, total, err := membersMatching(c.Tx, key)
+	found, total, err := membersMatching(db(c), key)
 	if err != nil {
 		return "", err
 	}
@@ -169,7 +169,7 @@ func answerLinkMember(c *core.Ctx, in core.Input) (core.StepName, error) {
 // maxMemberMatches+1, and how many match in all. Their home cell may be in
 // another organization: it asks the index of names of each organization,
 // never reading every member.
-func membersMatching(tx *storage.Tx, key string) ([]storage.Member, int, error) {
+func membersMatching(tx store, key string) ([]storage.Member, int, error) {
 	orgs, err := tx.Orgs()
 	if err != nil {
 		return nil, 0, err
@@ -199,12 +199,12 @@ func pickLinkMember(c *core.Ctx, cell *storage.Cell, m *storage.Member) (core.St
 	if m.HomeCellID == cell.ID {
 		return "", core.Invalid("res.err_home_member", "Name", m.Name)
 	}
-	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.Active() && l.CellID != cell.ID {
+	if l, err := db(c).ResidenceLink(m.ID); err == nil && l.Active() && l.CellID != cell.ID {
 		return "", core.Invalid("res.err_linked_elsewhere", "Name", m.Name, "Link", linkText(c, l))
 	}
 	st := core.StateOf[linkState](c)
 	st.Member = m.ID
-	if l, err := c.Tx.ResidenceLink(m.ID); err == nil && l.CellID == cell.ID {
+	if l, err := db(c).ResidenceLink(m.ID); err == nil && l.CellID == cell.ID {
 		// Known already (a request, or a correction): offer what was given.
 		st.PrevWorkplace, st.PrevOrg = l.Workplace, l.WorkplaceOrg
 	}
@@ -341,7 +341,7 @@ func askLinkConfirm(c *core.Ctx) error {
 		c.End()
 		return members.SayInvalid(c, err)
 	}
-	m, _ := c.Tx.Member(l.MemberID)
+	m, _ := db(c).Member(l.MemberID)
 	id := "res.confirm_request"
 	if core.StateOf[linkState](c).Mode == "add" {
 		id = "res.confirm_add"
@@ -358,11 +358,11 @@ func answerLinkConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	if err != nil {
 		return "", err
 	}
-	m, err := c.Tx.Member(l.MemberID)
+	m, err := db(c).Member(l.MemberID)
 	if err != nil {
 		return "", err
 	}
-	old, err := c.Tx.ResidenceLink(m.ID)
+	old, err := db(c).ResidenceLink(m.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return "", err
 	}
@@ -371,14 +371,14 @@ func answerLinkConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 		c.End()
 		return "", nil
 	}
-	cell, err := c.Tx.Cell(l.CellID)
+	cell, err := db(c).Cell(l.CellID)
 	if err != nil {
 		return "", err
 	}
 	if !l.Pending {
 		l.ConfirmedBy, l.ConfirmedAt = c.Me.ID, c.Now
 	}
-	if err := c.Tx.PutResidenceLink(l); err != nil {
+	if err := db(c).PutResidenceLink(l); err != nil {
 		return "", err
 	}
 	if !l.Pending { // a secretary's registration, not a member's request

@@ -30,11 +30,11 @@ type resRound struct {
 // latest at or before now (a late comment is still taken until the next one
 // opens).
 func roundAt(c *core.Ctx, cell *storage.Cell, now time.Time) (*resRound, error) {
-	s, err := c.Tx.ResidenceSettings(cell.ID)
+	s, err := db(c).ResidenceSettings(cell.ID)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := c.Tx.MeetingSettings(cell.ID)
+	ms, err := db(c).MeetingSettings(cell.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func owedComments(c *core.Ctx, r *resRound) ([]members.LinkedMember, error) {
 		if !confirmed.Before(r.end) || !lm.L.Introduced.Before(r.end) {
 			continue
 		}
-		if _, err := c.Tx.ResidenceComment(lm.M.ID, r.year); err == nil {
+		if _, err := db(c).ResidenceComment(lm.M.ID, r.year); err == nil {
 			continue
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return nil, err
@@ -124,7 +124,7 @@ func owedComments(c *core.Ctx, r *resRound) ([]members.LinkedMember, error) {
 //
 // It looks again at the round's next point, or when next year's round opens.
 func dueResidenceComments(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
-	if !c.Tx.IsResidenceCell(cell.ID) {
+	if !db(c).IsResidenceCell(cell.ID) {
 		return time.Time{}, nil
 	}
 	r, err := roundAt(c, cell, c.Now)
@@ -153,7 +153,7 @@ func dueResidenceComments(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	key := func(secID uint64) string {
 		return fmt.Sprintf("reminder/residence-comment/%d/%d/%d/%s", r.year, cell.ID, secID, p.Kind)
 	}
-	if !slices.ContainsFunc(leaders, func(l storage.Member) bool { return !c.Tx.OutboxKeyUsed(key(l.ID)) }) {
+	if !slices.ContainsFunc(leaders, func(l storage.Member) bool { return !db(c).OutboxKeyUsed(key(l.ID)) }) {
 		return next.At, nil // this point's reminders went out: the owed list need not be read
 	}
 	owed, err := owedComments(c, r)

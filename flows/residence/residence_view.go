@@ -15,7 +15,7 @@ import (
 // and for secretaries and deputies the tools of the cells they lead.
 func runResidence(c *core.Ctx, _ string) error {
 	year := c.Now.In(c.Zone()).Year()
-	l, err := c.Tx.ResidenceLink(c.Me.ID)
+	l, err := db(c).ResidenceLink(c.Me.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return err
 	}
@@ -34,7 +34,7 @@ func runResidence(c *core.Ctx, _ string) error {
 		}
 	}
 	for _, id := range c.Me.LedCells() {
-		cell, err := c.Tx.Cell(id)
+		cell, err := db(c).Cell(id)
 		if err != nil {
 			continue
 		}
@@ -52,7 +52,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 	b.WriteString(c.T("res.view_header", "Name", m.Name))
 	b.WriteString("\n")
 	b.WriteString(linkText(c, l))
-	reports, err := c.Tx.ResidenceReports(m.ID, year)
+	reports, err := db(c).ResidenceReports(m.ID, year)
 	if err != nil {
 		return err
 	}
@@ -63,7 +63,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 		b.WriteString(reportLine(c, &r))
 	}
 	rows := [][]chat.Button{{core.ActionButton(c.T("res.btn_report"), codeResidence, "rep")}}
-	cm, cyear, err := latestComment(c.Tx, m.ID, year)
+	cm, cyear, err := latestComment(db(c), m.ID, year)
 	if err != nil {
 		return err
 	}
@@ -82,7 +82,7 @@ func memberResidenceView(c *core.Ctx, m *storage.Member, l *storage.ResidenceLin
 }
 
 // latestComment is the member's comment of year, or else of the year before.
-func latestComment(tx *storage.Tx, memberID uint64, year int) (*storage.ResidenceComment, int, error) {
+func latestComment(tx store, memberID uint64, year int) (*storage.ResidenceComment, int, error) {
 	for _, y := range []int{year, year - 1} {
 		cm, err := tx.ResidenceComment(memberID, y)
 		if err == nil {
@@ -107,7 +107,7 @@ func reportLine(c *core.Ctx, r *storage.ResidenceReport) string {
 // to their cell, the requests waiting, the comment round, and the cell's own
 // members linked to residence cells elsewhere.
 func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
-	links, err := c.Tx.ResidenceLinks(cell.ID)
+	links, err := db(c).ResidenceLinks(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -120,12 +120,12 @@ func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
 		active++
 		if l.Status == storage.ResidenceWithComment {
 			owed++
-			if _, err := c.Tx.ResidenceComment(l.MemberID, year); err == nil {
+			if _, err := db(c).ResidenceComment(l.MemberID, year); err == nil {
 				given++
 			}
 		}
 	}
-	away, err := homeMembersLinked(c.Tx, cell.ID)
+	away, err := homeMembersLinked(db(c), cell.ID)
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
 	if len(away) > 0 {
 		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_home"), codeResidence, "home:"+id)})
 	}
-	if _, err := c.Tx.ResidenceLink(c.Me.ID); errors.Is(err, storage.ErrNotFound) {
+	if _, err := db(c).ResidenceLink(c.Me.ID); errors.Is(err, storage.ErrNotFound) {
 		rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_request"), codeResidence, "req")})
 	}
 	c.Reply(c.T("res.leader_view", "Cell", cell.Name, "Active", active, "Pending", pending, "Year", year, "Given", given, "Owed", owed, "Away", len(away)), rows...)
@@ -151,7 +151,7 @@ func leaderResidenceView(c *core.Ctx, cell *storage.Cell, year int) error {
 
 // homeMembersLinked lists the members of a home cell who are linked to a
 // residence cell (confirmed), with their links.
-func homeMembersLinked(tx *storage.Tx, cellID uint64) ([]members.LinkedMember, error) {
+func homeMembersLinked(tx store, cellID uint64) ([]members.LinkedMember, error) {
 	ms, err := tx.Members(cellID)
 	if err != nil {
 		return nil, err
@@ -175,7 +175,7 @@ func homeMembersLinked(tx *storage.Tx, cellID uint64) ([]members.LinkedMember, e
 // listLinked shows the residence cell's linked members and the requests
 // waiting for a decision, with their buttons.
 func listLinked(c *core.Ctx, cell *storage.Cell) error {
-	links, err := c.Tx.ResidenceLinks(cell.ID)
+	links, err := db(c).ResidenceLinks(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 	b.WriteString(c.N("res.list_header", len(links), "Cell", cell.Name))
 	var rows [][]chat.Button
 	for i, l := range links {
-		m, err := c.Tx.Member(l.MemberID)
+		m, err := db(c).Member(l.MemberID)
 		if err != nil {
 			continue
 		}
@@ -204,7 +204,7 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 		}
 		state := resStatusName(c, l.Status)
 		if l.Status == storage.ResidenceWithComment {
-			if _, err := c.Tx.ResidenceComment(m.ID, year); err == nil {
+			if _, err := db(c).ResidenceComment(m.ID, year); err == nil {
 				state = c.T("res.list_commented", "Year", year)
 				rows = append(rows, []chat.Button{core.ActionButton(c.T("res.btn_view_name", "Name", core.CkShorten(m.Name, 40)), codeCommentView, fmt.Sprintf("%d:%d", m.ID, year))})
 			}
@@ -218,7 +218,7 @@ func listLinked(c *core.Ctx, cell *storage.Cell) error {
 // homeLabel names the member's own cell, or, when it does not use chibo,
 // the workplace party organisation they gave.
 func homeLabel(c *core.Ctx, m *storage.Member, l *storage.ResidenceLink) string {
-	if hc, err := c.Tx.Cell(m.HomeCellID); err == nil {
+	if hc, err := db(c).Cell(m.HomeCellID); err == nil {
 		return cellName(c, hc)
 	}
 	return l.WorkplaceOrg
@@ -227,7 +227,7 @@ func homeLabel(c *core.Ctx, m *storage.Member, l *storage.ResidenceLink) string 
 // listHomeLinked shows a home cell's leader their members linked to
 // residence cells and whether the year's comment came.
 func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
-	away, err := homeMembersLinked(c.Tx, cell.ID)
+	away, err := homeMembersLinked(db(c), cell.ID)
 	if err != nil {
 		return err
 	}
@@ -237,11 +237,11 @@ func listHomeLinked(c *core.Ctx, cell *storage.Cell) error {
 	var rows [][]chat.Button
 	for _, lm := range away {
 		rc := ""
-		if rcell, err := c.Tx.Cell(lm.L.CellID); err == nil {
+		if rcell, err := db(c).Cell(lm.L.CellID); err == nil {
 			rc = cellName(c, rcell)
 		}
 		b.WriteString("\n")
-		cm, cyear, err := latestComment(c.Tx, lm.M.ID, year)
+		cm, cyear, err := latestComment(db(c), lm.M.ID, year)
 		if err != nil {
 			return err
 		}

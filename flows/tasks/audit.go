@@ -57,7 +57,7 @@ func auditUpdate(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 
 // myTasks lists, for /mydata, the tasks assigned to m.
 func myTasks(c *core.Ctx, m *storage.Member) ([]string, error) {
-	ts, err := c.Tx.MemberTasks(m.ID)
+	ts, err := db(c).MemberTasks(m.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func taskKey(kind string, t *storage.Task, m *storage.Member) string {
 // and says when the next point of an open task falls (the due-work index
 // looks at the cell again then, or when a task of it changes).
 func dueTasks(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
-	ts, err := c.Tx.CellTasks(cell.ID)
+	ts, err := db(c).CellTasks(cell.ID)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -81,7 +81,7 @@ func remindTask(c *core.Ctx, t *storage.Task, cell *storage.Cell, kind string) e
 	until := t.Due.AddDate(0, 0, 1).Add(remindHour + lateWindow + 24*time.Hour)
 	var people []storage.Member
 	if t.AssigneeID != 0 {
-		m, err := c.Tx.Member(t.AssigneeID)
+		m, err := db(c).Member(t.AssigneeID)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
 		}

@@ -21,7 +21,7 @@ func exportTasks(c *core.Ctx, org *storage.Organization, req core.ExportRequest)
 		Columns: []export.Column{{Header: c.T("tasks.x_cell"), Width: 22}, {Header: c.T("tasks.x_meeting"), Date: true}, {Header: c.T("tasks.x_what"), Width: 40},
 			{Header: c.T("tasks.x_who"), Width: 22}, {Header: c.T("tasks.x_due"), Date: true}, {Header: c.T("tasks.x_state"), Width: 24}, {Header: c.T("tasks.x_done"), Date: true}}}
 	for _, cell := range cells {
-		ts, err := c.Tx.CellTasks(cell.ID)
+		ts, err := db(c).CellTasks(cell.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -29,7 +29,7 @@ func exportTasks(c *core.Ctx, org *storage.Organization, req core.ExportRequest)
 			t := &ts[i]
 			var meeting, done any
 			if t.MeetingID != 0 {
-				if mt, err := c.Tx.Meeting(t.MeetingID); err == nil {
+				if mt, err := db(c).Meeting(t.MeetingID); err == nil {
 					meeting = core.DayStart(mt.At.In(c.CellZone(&cell)))
 				}
 			}

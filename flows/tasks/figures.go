@@ -19,7 +19,7 @@ func taskFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
 	if c.Now.Before(at) {
 		at = c.Now
 	}
-	ts, err := c.Tx.CellTasks(cell.ID)
+	ts, err := db(c).CellTasks(cell.ID)
 	if err != nil {
 		return err
 	}

@@ -36,7 +36,7 @@ func meetingNotes(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, where co
 		}
 		return lines, nil
 	case core.NoteSecretary:
-		ts, err := c.Tx.CellTasks(cell.ID)
+		ts, err := db(c).CellTasks(cell.ID)
 		if err != nil {
 			return nil, err
 		}

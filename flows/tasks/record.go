@@ -45,7 +45,7 @@ func flowCell(c *core.Ctx) (*storage.Cell, error) {
 	if id == 0 || !c.Me.Leads(id) {
 		return nil, core.Invalid("err.leaders_only")
 	}
-	return c.Tx.Cell(id)
+	return db(c).Cell(id)
 }
 
 // flowMeeting is the meeting the task is recorded at, nil for none.
@@ -54,7 +54,7 @@ func flowMeeting(c *core.Ctx) (*storage.Meeting, error) {
 	if id == 0 {
 		return nil, nil
 	}
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
@@ -93,7 +93,7 @@ func answerWhat(c *core.Ctx, in core.Input) (core.StepName, error) {
 
 // candidates are the cell's members who can take a task now.
 func candidates(c *core.Ctx, cellID uint64) ([]storage.Member, error) {
-	ms, err := c.Tx.Members(cellID)
+	ms, err := db(c).Members(cellID)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +133,7 @@ func answerWho(c *core.Ctx, in core.Input) (core.StepName, error) {
 		form(c).Who = committee
 		return stepDue, nil
 	}
-	all, err := c.Tx.Members(cell.ID)
+	all, err := db(c).Members(cell.ID)
 	if err != nil {
 		return core.Done, err
 	}
@@ -260,7 +260,7 @@ func answerConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 	}
 	var to *storage.Member
 	if t.AssigneeID != 0 {
-		to, err = c.Tx.Member(t.AssigneeID)
+		to, err = db(c).Member(t.AssigneeID)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return core.Done, err
 		}
@@ -275,7 +275,7 @@ func answerConfirm(c *core.Ctx, in core.Input) (core.StepName, error) {
 		c.Say("tasks.err_due_past", "Date", c.Date(t.Due), "Today", c.Date(c.Now))
 		return stepDue, nil
 	}
-	if err := c.Tx.PutTask(t); err != nil {
+	if err := db(c).PutTask(t); err != nil {
 		return core.Done, err
 	}
 	if err := c.Audit("task_create", cell.ID, t.AssigneeID, nil, auditRecord(t)); err != nil {

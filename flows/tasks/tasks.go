@@ -75,7 +75,7 @@ func mayReport(c *core.Ctx, t *storage.Task) bool {
 // runTasks lists the caller's own open tasks and, for a leader, the open
 // and overdue tasks of each cell they lead.
 func runTasks(c *core.Ctx, _ string) error {
-	mine, err := c.Tx.MemberTasks(c.Me.ID)
+	mine, err := db(c).MemberTasks(c.Me.ID)
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func runTasks(c *core.Ctx, _ string) error {
 		c.Reply(c.N("tasks.mine_header", len(lines))+"\n"+strings.Join(lines, "\n"), rows...)
 	}
 	for _, id := range c.Me.LedCells() {
-		cell, err := c.Tx.Cell(id)
+		cell, err := db(c).Cell(id)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -114,7 +114,7 @@ func runTasks(c *core.Ctx, _ string) error {
 // cellTasks shows a leader the cell's open tasks, overdue first, with a
 // button to record a new one.
 func cellTasks(c *core.Ctx, cell *storage.Cell) error {
-	ts, err := c.Tx.CellTasks(cell.ID)
+	ts, err := db(c).CellTasks(cell.ID)
 	if err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func actMeetingTasks(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	mt, err := c.Tx.Meeting(id)
+	mt, err := db(c).Meeting(id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -190,7 +190,7 @@ func actMeetingTasks(c *core.Ctx, args string) error {
 		c.Say("err.leaders_only")
 		return nil
 	}
-	cell, err := c.Tx.Cell(mt.CellID)
+	cell, err := db(c).Cell(mt.CellID)
 	if err != nil {
 		return err
 	}
@@ -210,7 +210,7 @@ func actMeetingTasks(c *core.Ctx, args string) error {
 
 // tasksOf lists the tasks a meeting decided.
 func tasksOf(c *core.Ctx, mt *storage.Meeting) ([]storage.Task, error) {
-	ts, err := c.Tx.CellTasks(mt.CellID)
+	ts, err := db(c).CellTasks(mt.CellID)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +262,7 @@ func actTask(c *core.Ctx, args string) error {
 		c.Say("err.stale_button")
 		return nil
 	}
-	t, err := c.Tx.Task(cellID, id)
+	t, err := db(c).Task(cellID, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		c.Say("err.stale_button")
 		return nil
@@ -299,7 +299,7 @@ func report(c *core.Ctx, t *storage.Task, want storage.TaskState) error {
 	if want == storage.TaskDone {
 		t.DoneAt = c.Now
 	}
-	if err := c.Tx.PutTask(t); err != nil {
+	if err := db(c).PutTask(t); err != nil {
 		return err
 	}
 	if err := c.Audit("task_update", t.CellID, t.AssigneeID, auditRecord(&before), auditRecord(t)); err != nil {
@@ -323,7 +323,7 @@ func report(c *core.Ctx, t *storage.Task, want storage.TaskState) error {
 		c.SendTo(l, "tasks.reported_to_leader", "Name", c.Me.Name, "Line", line(r, t))
 	}
 	if t.AssigneeID != 0 && t.AssigneeID != c.Me.ID {
-		if m, err := c.Tx.Member(t.AssigneeID); err == nil {
+		if m, err := db(c).Member(t.AssigneeID); err == nil {
 			c.SendTo(m, "tasks.reported_to_leader", "Name", c.Me.Name, "Line", line(c.ReaderOf(m), t))
 		}
 	}
