@@ -348,16 +348,15 @@ func answerCheckinField(c *core.Ctx, in core.Input) (core.StepName, error) {
 // readField reads the answer to field f. It returns nil (and no error) when
 // the answer was a location that was kept and the field still needs text.
 func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in core.Input) (*string, error) {
-	val := func(s string) (*string, error) { return &s, nil }
 	ck := core.StateOf[ckForm](c)
 	if in.Choice == "=" {
 		if prev, ok := ck.Prev[f.Key]; ok {
-			return val(prev)
+			return value(prev)
 		}
 		return nil, core.Invalid("err.choose_option")
 	}
 	if in.Choice == "-" && f.Optional {
-		return val("")
+		return value("")
 	}
 	if in.Location != nil {
 		if f.Kind != "place" {
@@ -375,76 +374,102 @@ func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in
 	switch f.Kind {
 	case "yesno":
 		if in.Choice == "yes" || in.Choice == "no" {
-			return val(in.Choice)
+			return value(in.Choice)
 		}
 		return nil, core.Invalid("err.choose_option")
 	case "choice":
 		v, ok := strings.CutPrefix(in.Choice, "o:")
 		for _, ch := range f.Choices {
 			if ok && ch.Value == v {
-				return val(v)
+				return value(v)
 			}
 		}
 		return nil, core.Invalid("err.choose_option")
 	case "dues":
-		if ck.Why == f.Key {
-			if in.Choice != "" {
-				return nil, core.Invalid("dues.err_reason")
-			}
-			reason, err := core.CleanReason(in.Text)
-			if err != nil {
-				return nil, err
-			}
-			ck.Why = ""
-			return val("no:" + reason)
-		}
-		switch in.Choice {
-		case "leader", "secretary", "no":
-			return val(in.Choice)
-		case "why":
-			ck.Why = f.Key
-			return nil, nil
-		}
-		if in.Text == "" {
-			return nil, core.Invalid("err.choose_option")
-		}
-		name, err := core.CleanName(in.Text)
-		if err != nil {
-			return nil, core.Invalid("checkins.err_dues")
-		}
-		return val("to:" + name)
+		return readDues(ck, f, in)
 	case "return":
-		if in.Choice == "unknown" {
-			return val("unknown")
-		}
-		m := core.MonthYear.FindStringSubmatch(in.Text)
-		if m == nil {
-			return nil, core.Invalid("checkins.err_return", "Example", p.Add(6).Label())
-		}
-		mo, _ := strconv.Atoi(m[1])
-		y, _ := strconv.Atoi(m[2])
-		if mo < 1 || mo > 12 {
-			return nil, core.Invalid("checkins.err_return", "Example", p.Add(6).Label())
-		}
-		back := core.Period{Y: y, M: time.Month(mo)}
-		if back.Before(p) {
-			return nil, core.Invalid("checkins.err_return_past", "Month", p.Label())
-		}
-		return val(back.String())
+		return readReturn(in, p)
 	case "phone":
-		s := in.Phone
-		if s == "" {
-			s = in.Text
-		}
-		if s == "" {
-			return nil, core.Invalid("checkins.err_phone")
-		}
-		n, ok := NormalizePhone(s)
-		if !ok {
-			return nil, core.Invalid("checkins.err_phone")
-		}
-		return val(n)
+		return readPhone(in)
 	}
+	return readText(f, in)
+}
+
+// value is a field's answer, read.
+func value(s string) (*string, error) { return &s, nil }
+
+// readDues reads the dues answer: a tap (to the group leader, to the
+// secretary, not paid), "not paid" with its reason typed next, or the name
+// of whoever received them.
+func readDues(ck *ckForm, f storage.CheckinField, in core.Input) (*string, error) {
+	if ck.Why == f.Key {
+		if in.Choice != "" {
+			return nil, core.Invalid("dues.err_reason")
+		}
+		reason, err := core.CleanReason(in.Text)
+		if err != nil {
+			return nil, err
+		}
+		ck.Why = ""
+		return value("no:" + reason)
+	}
+	switch in.Choice {
+	case "leader", "secretary", "no":
+		return value(in.Choice)
+	case "why":
+		ck.Why = f.Key
+		return nil, nil
+	}
+	if in.Text == "" {
+		return nil, core.Invalid("err.choose_option")
+	}
+	name, err := core.CleanName(in.Text)
+	if err != nil {
+		return nil, core.Invalid("checkins.err_dues")
+	}
+	return value("to:" + name)
+}
+
+// readReturn reads the month of return ("mm/yyyy", not before p), or
+// "unknown".
+func readReturn(in core.Input, p core.Period) (*string, error) {
+	if in.Choice == "unknown" {
+		return value("unknown")
+	}
+	m := core.MonthYear.FindStringSubmatch(in.Text)
+	if m == nil {
+		return nil, core.Invalid("checkins.err_return", "Example", p.Add(6).Label())
+	}
+	mo, _ := strconv.Atoi(m[1])
+	y, _ := strconv.Atoi(m[2])
+	if mo < 1 || mo > 12 {
+		return nil, core.Invalid("checkins.err_return", "Example", p.Add(6).Label())
+	}
+	back := core.Period{Y: y, M: time.Month(mo)}
+	if back.Before(p) {
+		return nil, core.Invalid("checkins.err_return_past", "Month", p.Label())
+	}
+	return value(back.String())
+}
+
+// readPhone reads a shared contact's or a typed phone number.
+func readPhone(in core.Input) (*string, error) {
+	s := in.Phone
+	if s == "" {
+		s = in.Text
+	}
+	if s == "" {
+		return nil, core.Invalid("checkins.err_phone")
+	}
+	n, ok := NormalizePhone(s)
+	if !ok {
+		return nil, core.Invalid("checkins.err_phone")
+	}
+	return value(n)
+}
+
+// readText reads a typed answer: a place or free text.
+func readText(f storage.CheckinField, in core.Input) (*string, error) {
 	if in.Choice != "" || in.Phone != "" {
 		return nil, core.Invalid("checkins.err_type")
 	}
@@ -460,7 +485,7 @@ func readField(c *core.Ctx, r ckRules, f storage.CheckinField, p core.Period, in
 		}
 		return nil, err
 	}
-	return val(s)
+	return value(s)
 }
 
 func formAnswers(c *core.Ctx, form *storage.CheckinTemplate) map[string]string {

@@ -137,72 +137,16 @@ func SummaryText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (string, 
 		b.WriteString(s)
 	}
 	b.WriteString(c.T("mt.sum_header", "Kind", kindNameLower(c, mt), "When", when(c, mt.At, cell), "Topic", topicOf(c, mt)))
-	line(c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected()))
-	line(c.T("mt.sum_attend", "Present", n.Present, "Excused", n.Excused, "Unexcused", n.Unexcused))
-	if n.ExemptPresent > 0 {
-		line(c.N("close.sum_exempt_present", n.ExemptPresent))
+	counts, hasRate := summaryCounts(c, n, mt, cell)
+	for _, l := range counts {
+		line(l)
 	}
-	rate, hasRate := rateOf(n)
-	if hasRate {
-		line(c.T("mt.sum_rate", "Rate", percent(c, rate), "Verdict", yesNo(c, n.RateOK)))
-	} else {
-		line(c.T("close.none_expected"))
+	people, err := summaryPeople(c, mt, cell, ms)
+	if err != nil {
+		return "", err
 	}
-	from, to := heldTimes(mt)
-	line(c.T("mt.sum_duration", "Minutes", n.Minutes, "Need", n.Need, "Verdict", yesNo(c, n.LengthOK),
-		"Start", from.In(c.CellZone(cell)).Format("15:04"), "End", to.In(c.CellZone(cell)).Format("15:04")))
-	var excused, unexcused, pending []string
-	paid, unpaid, unknown, liable := 0, 0, 0, 0
-	for i := range ms {
-		m := &ms[i]
-		a, ok := mt.Roll[m.ID]
-		if !ok {
-			continue
-		}
-		switch a.Outcome {
-		case storage.OutcomeExcused:
-			excused = append(excused, c.T("mt.sum_excused_line", "Name", c.MemberName(m), "Reason", ReasonText(c, a)))
-		case storage.OutcomeUnexcused:
-			if a.Excuse == storage.ExcusePending {
-				pending = append(pending, c.T("mt.sum_excused_line", "Name", c.MemberName(m), "Reason", ReasonText(c, a)))
-			} else {
-				unexcused = append(unexcused, c.MemberName(m))
-			}
-		}
-		if a.Outcome != storage.OutcomeNotExpected && statusOn(m, mt.At) != storage.StatusTransferredOut {
-			liable++
-			d, err := members.DuesOf(c.Tx, m.ID, meetingDuesMonth(c, mt, cell))
-			if err != nil {
-				return "", err
-			}
-			switch {
-			case d == nil:
-				unknown++
-			case d.State == storage.DuesPaid:
-				paid++
-			default:
-				unpaid++
-			}
-		}
-	}
-	if len(excused) > 0 {
-		line(c.T("mt.sum_excused"))
-		for _, s := range excused {
-			line(s)
-		}
-	}
-	if len(pending) > 0 {
-		line(c.T("mt.sum_pending"))
-		for _, s := range pending {
-			line(s)
-		}
-	}
-	if len(unexcused) > 0 {
-		line(c.T("mt.sum_unexcused", "Names", strings.Join(unexcused, ", ")))
-	}
-	line(c.T("mt.sum_dues", "Paid", paid, "Liable", liable))
-	if unpaid+unknown > 0 {
-		line(c.T("dues.sum_rest", "Unpaid", unpaid, "None", unknown))
+	for _, l := range people {
+		line(l)
 	}
 	if hasRate {
 		line(c.T("mt.sum_standard", "Verdict", yesNo(c, n.Standard)))
@@ -231,4 +175,80 @@ func SummaryText(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell) (string, 
 		line(n)
 	}
 	return b.String(), nil
+}
+
+// summaryCounts are the summary's lines of counts: attendance, the rate
+// against the standard (hasRate: someone was expected) and the length.
+func summaryCounts(c *core.Ctx, n storage.MeetingTally, mt *storage.Meeting, cell *storage.Cell) (lines []string, hasRate bool) {
+	lines = append(lines,
+		c.T("mt.sum_counts", "Total", n.Total, "Exempt", n.Exempt, "Expected", n.Expected()),
+		c.T("mt.sum_attend", "Present", n.Present, "Excused", n.Excused, "Unexcused", n.Unexcused))
+	if n.ExemptPresent > 0 {
+		lines = append(lines, c.N("close.sum_exempt_present", n.ExemptPresent))
+	}
+	rate, hasRate := rateOf(n)
+	if hasRate {
+		lines = append(lines, c.T("mt.sum_rate", "Rate", percent(c, rate), "Verdict", yesNo(c, n.RateOK)))
+	} else {
+		lines = append(lines, c.T("close.none_expected"))
+	}
+	from, to := heldTimes(mt)
+	lines = append(lines, c.T("mt.sum_duration", "Minutes", n.Minutes, "Need", n.Need, "Verdict", yesNo(c, n.LengthOK),
+		"Start", from.In(c.CellZone(cell)).Format("15:04"), "End", to.In(c.CellZone(cell)).Format("15:04")))
+	return lines, hasRate
+}
+
+// summaryPeople are the summary's lines of names: the excused with their
+// reasons, the excuses still to decide, the unexcused, and the dues of the
+// month among those liable.
+func summaryPeople(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, ms []storage.Member) ([]string, error) {
+	var excused, unexcused, pending []string
+	paid, unpaid, unknown, liable := 0, 0, 0, 0
+	for i := range ms {
+		m := &ms[i]
+		a, ok := mt.Roll[m.ID]
+		if !ok {
+			continue
+		}
+		switch a.Outcome {
+		case storage.OutcomeExcused:
+			excused = append(excused, c.T("mt.sum_excused_line", "Name", c.MemberName(m), "Reason", ReasonText(c, a)))
+		case storage.OutcomeUnexcused:
+			if a.Excuse == storage.ExcusePending {
+				pending = append(pending, c.T("mt.sum_excused_line", "Name", c.MemberName(m), "Reason", ReasonText(c, a)))
+			} else {
+				unexcused = append(unexcused, c.MemberName(m))
+			}
+		}
+		if a.Outcome != storage.OutcomeNotExpected && statusOn(m, mt.At) != storage.StatusTransferredOut {
+			liable++
+			d, err := members.DuesOf(c.Tx, m.ID, meetingDuesMonth(c, mt, cell))
+			if err != nil {
+				return nil, err
+			}
+			switch {
+			case d == nil:
+				unknown++
+			case d.State == storage.DuesPaid:
+				paid++
+			default:
+				unpaid++
+			}
+		}
+	}
+	var lines []string
+	if len(excused) > 0 {
+		lines = append(append(lines, c.T("mt.sum_excused")), excused...)
+	}
+	if len(pending) > 0 {
+		lines = append(append(lines, c.T("mt.sum_pending")), pending...)
+	}
+	if len(unexcused) > 0 {
+		lines = append(lines, c.T("mt.sum_unexcused", "Names", strings.Join(unexcused, ", ")))
+	}
+	lines = append(lines, c.T("mt.sum_dues", "Paid", paid, "Liable", liable))
+	if unpaid+unknown > 0 {
+		lines = append(lines, c.T("dues.sum_rest", "Unpaid", unpaid, "None", unknown))
+	}
+	return lines, nil
 }
