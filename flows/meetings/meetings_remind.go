@@ -112,6 +112,9 @@ func (r *rules) thematicCheck(now time.Time) time.Time {
 	return start.AddDate(0, 4, 0).Add(time.Duration(r.morning) * time.Minute)
 }
 
+// remindMeeting sends the meeting's reminders due now: the secretaries'
+// (before it, and the morning of it), and the members' once the notice was
+// sent (until then the secretaries are asked to send it).
 func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rules, membersOf func(uint64) ([]storage.Member, error)) error {
 	secP, secDue := core.LatestDue(r.secretaryReminders(mt), c.Now)
 	memP, memDue := core.LatestDue(r.memberReminders(mt), c.Now)
@@ -122,78 +125,100 @@ func remindMeeting(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, r *rule
 	if err != nil {
 		return err
 	}
-	id := fmt.Sprint(mt.ID)
 	if secDue {
-		leaders := members.LeadersIn(cellMembers, cell.ID, true)
-		for i := range leaders {
-			l := &leaders[i]
-			rd := c.ReaderOf(l)
-			var msgID string
-			var buttons [][]chat.Button
-			switch secP.Kind {
-			case "sec-early":
-				msgID = "mt.remind_sec_early"
-				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
-			case "sec-late":
-				msgID = "mt.remind_sec_late"
-				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
-			default:
-				msgID = "mt.remind_sec_day"
-				buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_checkin"), codeMeeting, id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), codeMeeting, id+":r")}}
-			}
-			sent, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(secP.Kind, mt.ID, l.ID), l, buttons, msgID,
-				"Kind", kindNameLower(rd, mt), "When", when(rd, mt.At, cell), "Topic", topicOf(rd, mt), "Place", placeOf(rd, mt),
-				"Noticed", !mt.Noticed.IsZero())
-			if err != nil {
-				return err
-			}
-			if sent {
-				if err := addSecretaryNotes(c, rd, mt, cell); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	if memDue && mt.Noticed.IsZero() {
-		// Members are reminded of a notice they got: without one there is no
-		// place or topic to remind them of. The secretary is asked to send it.
-		leaders := members.LeadersIn(cellMembers, cell.ID, true)
-		for i := range leaders {
-			l := &leaders[i]
-			rd := c.ReaderOf(l)
-			buttons := [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
-			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
-				"Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if memDue {
-		if err := wholeRoll(c, mt); err != nil {
+		if err := remindSecretaries(c, mt, cell, secP, members.LeadersIn(cellMembers, cell.ID, true)); err != nil {
 			return err
 		}
-		for i := range cellMembers {
-			m := &cellMembers[i]
-			if !expected(m, mt) {
-				continue
-			}
-			a := mt.Roll[m.ID]
-			if a != nil && a.RSVP == storage.RSVPNo {
-				continue // they said they cannot come
-			}
-			rd := c.ReaderOf(m)
-			var buttons [][]chat.Button
-			if a == nil || a.RSVP == storage.RSVPNone {
-				buttons = rsvpButtons(rd, mt)
-			}
-			msgID := "mt.remind_member_early"
-			if memP.Kind == "member-late" {
-				msgID = "mt.remind_member_late"
-			}
-			if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(memP.Kind, mt.ID, m.ID), m, buttons, msgID, "Notice", noticeText(rd, mt, cell)); err != nil {
+	}
+	switch {
+	case memDue && mt.Noticed.IsZero():
+		// Members are reminded of a notice they got: without one there is no
+		// place or topic to remind them of. The secretary is asked to send it.
+		return askForNotice(c, mt, cell, members.LeadersIn(cellMembers, cell.ID, true))
+	case memDue:
+		return remindMembers(c, mt, cell, memP, cellMembers)
+	}
+	return nil
+}
+
+// remindSecretaries sends the secretaries' reminder of kind p.Kind, with
+// the secretary's notes (overdue tasks…) after it.
+func remindSecretaries(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, p core.Reminder, leaders []storage.Member) error {
+	id := fmt.Sprint(mt.ID)
+	for i := range leaders {
+		l := &leaders[i]
+		rd := c.ReaderOf(l)
+		var msgID string
+		var buttons [][]chat.Button
+		switch p.Kind {
+		case "sec-early":
+			msgID = "mt.remind_sec_early"
+			buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
+		case "sec-late":
+			msgID = "mt.remind_sec_late"
+			buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
+		default:
+			msgID = "mt.remind_sec_day"
+			buttons = [][]chat.Button{{core.ActionButton(rd.T("mt.btn_checkin"), codeMeeting, id+":ck"), core.ActionButton(rd.T("mt.btn_roll"), codeMeeting, id+":r")}}
+		}
+		sent, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(p.Kind, mt.ID, l.ID), l, buttons, msgID,
+			"Kind", kindNameLower(rd, mt), "When", when(rd, mt.At, cell), "Topic", topicOf(rd, mt), "Place", placeOf(rd, mt),
+			"Noticed", !mt.Noticed.IsZero())
+		if err != nil {
+			return err
+		}
+		if sent {
+			if err := addSecretaryNotes(c, rd, mt, cell); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// askForNotice asks the secretaries, once, to send the notice the members'
+// reminders wait for.
+func askForNotice(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, leaders []storage.Member) error {
+	id := fmt.Sprint(mt.ID)
+	for i := range leaders {
+		l := &leaders[i]
+		rd := c.ReaderOf(l)
+		buttons := [][]chat.Button{{core.ActionButton(rd.T("mt.btn_notify"), codeMeeting, id+":n"), core.ActionButton(rd.T("mt.btn_view"), codeMeeting, id+":v")}}
+		if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey("notice-missing", mt.ID, l.ID), l, buttons, "mt.remind_notice_missing",
+			"Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remindMembers sends the members' reminder of kind p.Kind to everyone
+// expected who did not say they cannot come, with the RSVP buttons to those
+// who did not answer.
+func remindMembers(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, p core.Reminder, cellMembers []storage.Member) error {
+	if err := wholeRoll(c, mt); err != nil {
+		return err
+	}
+	msgID := "mt.remind_member_early"
+	if p.Kind == "member-late" {
+		msgID = "mt.remind_member_late"
+	}
+	for i := range cellMembers {
+		m := &cellMembers[i]
+		if !expected(m, mt) {
+			continue
+		}
+		a := mt.Roll[m.ID]
+		if a != nil && a.RSVP == storage.RSVPNo {
+			continue // they said they cannot come
+		}
+		rd := c.ReaderOf(m)
+		var buttons [][]chat.Button
+		if a == nil || a.RSVP == storage.RSVPNone {
+			buttons = rsvpButtons(rd, mt)
+		}
+		if _, err := c.RemindUntil(keepMeetingKey(mt), ReminderKey(p.Kind, mt.ID, m.ID), m, buttons, msgID, "Notice", noticeText(rd, mt, cell)); err != nil {
+			return err
 		}
 	}
 	return nil
