@@ -81,25 +81,7 @@ type silentLine struct {
 // period (the only ones who owe check-ins or whose period can end); the
 // secretaries and the form are read only when something is to be sent.
 func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) error {
-	cell := r.cell
-	var secretaries []*storage.Member
-	secsRead := false
-	secs := func() ([]*storage.Member, error) {
-		if secsRead {
-			return secretaries, nil
-		}
-		all, err := db(c).Members(cell.ID)
-		if err != nil {
-			return nil, err
-		}
-		for i := range all {
-			if all[i].HasRole(cell.ID, storage.RoleSecretary) {
-				secretaries = append(secretaries, &all[i])
-			}
-		}
-		secsRead = true
-		return secretaries, nil
-	}
+	secs := lazySecretaries(c, r.cell)
 	p := r.current(c.Now)
 	silentTo := map[uint64][]silentLine{} // recipient → silent cellMembers
 	for i := range cellMembers {
@@ -124,23 +106,8 @@ func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) err
 				}
 			}
 		}
-		// A streak of silent months (the current one counts once its silent
-		// list went out), flagged once per streak to the secretary.
-		q := p.Add(-1)
-		if !c.Now.Before(r.escalateAt(p)) {
-			q = p
-		}
-		if n, since := r.silentStreak(m, done, q, c.Now); n >= r.s.SilentMonths {
-			secretaries, err := secs()
-			if err != nil {
-				return err
-			}
-			for _, s := range secretaries {
-				key := fmt.Sprintf("flag/checkin-silent/%s/%d/%d", since, m.ID, s.ID)
-				if _, err := c.Remind(key, s, nil, "checkins.flag_silent", "Name", m.Name, "Months", n, "Since", since.Label()); err != nil {
-					return err
-				}
-			}
+		if err := flagSilentStreak(c, r, m, p, done, secs); err != nil {
+			return err
 		}
 		if err := remindExemptionEnd(c, r, m, secs); err != nil {
 			return err
@@ -152,6 +119,60 @@ func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) err
 	if c.Now.Before(r.escalateAt(p)) || !c.Now.Before(r.close(p)) {
 		return nil
 	}
+	return sendSilentLists(c, r, p, silentTo)
+}
+
+// lazySecretaries reads the cell's secretaries the first time they are
+// needed: most ticks send them nothing.
+func lazySecretaries(c *core.Ctx, cell *storage.Cell) func() ([]*storage.Member, error) {
+	var secretaries []*storage.Member
+	read := false
+	return func() ([]*storage.Member, error) {
+		if read {
+			return secretaries, nil
+		}
+		all, err := db(c).Members(cell.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range all {
+			if all[i].HasRole(cell.ID, storage.RoleSecretary) {
+				secretaries = append(secretaries, &all[i])
+			}
+		}
+		read = true
+		return secretaries, nil
+	}
+}
+
+// flagSilentStreak flags to the secretaries, once per streak, a member
+// silent for the cell's number of months in a row (the current month
+// counts once its silent list went out).
+func flagSilentStreak(c *core.Ctx, r ckRules, m *storage.Member, p core.Period, done func(string) bool, secs func() ([]*storage.Member, error)) error {
+	q := p.Add(-1)
+	if !c.Now.Before(r.escalateAt(p)) {
+		q = p
+	}
+	n, since := r.silentStreak(m, done, q, c.Now)
+	if n < r.s.SilentMonths {
+		return nil
+	}
+	secretaries, err := secs()
+	if err != nil {
+		return err
+	}
+	for _, s := range secretaries {
+		key := fmt.Sprintf("flag/checkin-silent/%s/%d/%d", since, m.ID, s.ID)
+		if _, err := c.Remind(key, s, nil, "checkins.flag_silent", "Name", m.Name, "Months", n, "Since", since.Label()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendSilentLists sends each group leader and secretary the list of the
+// members silent this period.
+func sendSilentLists(c *core.Ctx, r ckRules, p core.Period, silentTo map[uint64][]silentLine) error {
 	for id, lines := range silentTo {
 		to, err := db(c).Member(id)
 		if err != nil {
@@ -163,7 +184,7 @@ func dueCheckinsOfCell(c *core.Ctx, r ckRules, cellMembers []storage.Member) err
 			list = append(list, silentText(rd, l.m.Name, l.months, l.since))
 		}
 		key := fmt.Sprintf("reminder/checkin-silent/%s/%d", p, to.ID)
-		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]chat.Button{{core.ActionButton(rd.T("board.btn_open"), codeBoardOpen, fmt.Sprint(cell.ID))}}, "checkins.silent_list",
+		if _, err := c.RemindUntil(r.keepKey(p), key, to, [][]chat.Button{{core.ActionButton(rd.T("board.btn_open"), codeBoardOpen, fmt.Sprint(r.cell.ID))}}, "checkins.silent_list",
 			"Header", rd.N("checkins.silent_header", len(lines), "Month", p.Label()), "List", strings.Join(list, "\n")); err != nil {
 			return err
 		}
