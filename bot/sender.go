@@ -234,58 +234,21 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 		close(records)
 		<-writerDone
 	}()
-	var readErr error
-	failures := 0
-	var nextRead time.Time // while reads fail: not before the back-off ends
 	// The queues in memory are the sender's to-do list: the outbox is read
 	// when Notify says rows were committed, while a read found more than it
 	// took, and once a second in case a writer did not notify, never once
 	// per send result.
-	unread := true
-	var lastRead time.Time
+	rd := outboxReads{unread: true}
 	timer := time.NewTimer(time.Hour) // one timer, reset each turn (Go 1.23 timers need no draining)
 	defer timer.Stop()
 	for {
 		now := s.opt.Now()
-		wait := time.Second
-		if now.Before(nextRead) {
-			wait = nextRead.Sub(now)
-		} else if unread || now.Sub(lastRead) >= time.Second || now.Before(lastRead) {
-			more, err := s.load(now)
-			switch {
-			case err != nil:
-				failures++
-				wait = s.readFailed(err, failures, now)
-				if wait < 0 {
-					return fmt.Errorf("%w: %w", ErrOutboxUnreadable, err)
-				}
-				readErr, nextRead = err, now.Add(wait)
-			case readErr != nil:
-				s.opt.Log.Info("outbox read again", "failures", failures)
-				s.readFailing.Store(0)
-				readErr, failures = nil, 0
-			}
-			unread, lastRead = more || err != nil, now
+		wait, err := s.readOutbox(&rd, now)
+		if err != nil {
+			return err
 		}
 		s.promote(now)
-		for inflight < s.opt.Concurrency && s.ready.Len() > 0 {
-			q := s.ready.qs[0]
-			head := q.items[0]
-			if d, all := s.opt.Limiter.Reserve(q.key, head.Group, now); d > 0 {
-				if all {
-					wait = min(wait, d)
-					break
-				}
-				heap.Pop(&s.ready)
-				q.at = now.Add(d)
-				heap.Push(&s.waiting, q)
-				continue
-			}
-			heap.Pop(&s.ready)
-			q.busy = true
-			inflight++
-			go func() { records <- s.send(ctx, q, head) }()
-		}
+		wait = s.startSends(ctx, now, &inflight, wait, records)
 		if s.waiting.Len() > 0 {
 			wait = min(wait, s.waiting.qs[0].at.Sub(now))
 		}
@@ -299,10 +262,73 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 		case r := <-results:
 			inflight -= s.applyAll(r, results)
 		case <-s.wake:
-			unread = true
+			rd.unread = true
 		case <-timer.C:
 		}
 	}
+}
+
+// outboxReads is the run loop's account of its reads of the outbox.
+type outboxReads struct {
+	err      error // the last read's error, while reads fail
+	failures int
+	next     time.Time // while reads fail: not before the back-off ends
+	unread   bool      // told of (or left) rows not yet read
+	last     time.Time
+}
+
+// readOutbox reads the outbox into the queues when it is time to, and
+// returns the longest the loop may wait before its next turn; while reads
+// fail it backs off, and it gives up with ErrOutboxUnreadable.
+func (s *Sender) readOutbox(rd *outboxReads, now time.Time) (time.Duration, error) {
+	wait := time.Second
+	if now.Before(rd.next) {
+		return rd.next.Sub(now), nil
+	}
+	if !rd.unread && now.Sub(rd.last) < time.Second && !now.Before(rd.last) {
+		return wait, nil
+	}
+	more, err := s.load(now)
+	switch {
+	case err != nil:
+		rd.failures++
+		wait = s.readFailed(err, rd.failures, now)
+		if wait < 0 {
+			return 0, fmt.Errorf("%w: %w", ErrOutboxUnreadable, err)
+		}
+		rd.err, rd.next = err, now.Add(wait)
+	case rd.err != nil:
+		s.opt.Log.Info("outbox read again", "failures", rd.failures)
+		s.readFailing.Store(0)
+		rd.err, rd.failures = nil, 0
+	}
+	rd.unread, rd.last = more || err != nil, now
+	return wait, nil
+}
+
+// startSends starts the heads of the ready queues while fewer than
+// Concurrency sends are in flight; a queue the limiter holds back waits,
+// and when the limiter holds back every send the loop waits (at most wait)
+// until it frees a slot. It returns the wait.
+func (s *Sender) startSends(ctx context.Context, now time.Time, inflight *int, wait time.Duration, records chan<- record) time.Duration {
+	for *inflight < s.opt.Concurrency && s.ready.Len() > 0 {
+		q := s.ready.qs[0]
+		head := q.items[0]
+		if d, all := s.opt.Limiter.Reserve(q.key, head.Group, now); d > 0 {
+			if all {
+				return min(wait, d)
+			}
+			heap.Pop(&s.ready)
+			q.at = now.Add(d)
+			heap.Push(&s.waiting, q)
+			continue
+		}
+		heap.Pop(&s.ready)
+		q.busy = true
+		*inflight++
+		go func() { records <- s.send(ctx, q, head) }()
+	}
+	return wait
 }
 
 // applyAll applies r and the results that came with it, in one turn of the

@@ -232,86 +232,103 @@ func (t *Telegram) answerCallback(u tgbotapi.Update) {
 // not use (stickers, photos, channel posts...), which are confirmed unseen.
 func (t *Telegram) event(u tgbotapi.Update) (chat.Event, bool) {
 	ev := chat.Event{Key: "tg:" + strconv.Itoa(u.UpdateID), Transport: Name}
-	setChat := func(c *tgbotapi.Chat) bool {
-		if c == nil {
-			return false
-		}
-		switch c.Type {
-		case "private":
-			ev.ChatKind = chat.ChatPrivate
-		case "group", "supergroup":
-			ev.ChatKind = chat.ChatGroup
-		default:
-			return false
-		}
-		ev.Chat = strconv.FormatInt(c.ID, 10)
-		return true
-	}
-	setUser := func(from *tgbotapi.User) {
-		if from == nil {
-			return
-		}
-		ev.User = strconv.FormatInt(from.ID, 10)
-		ev.UserName = strings.TrimSpace(from.FirstName + " " + from.LastName)
-		ev.LangHint = from.LanguageCode
-	}
 	switch {
 	case u.Message != nil:
-		msg := u.Message
-		if !setChat(msg.Chat) || msg.From == nil {
-			return ev, false
-		}
-		setUser(msg.From)
-		ev.Time = time.Unix(int64(msg.Date), 0)
-		switch {
-		case msg.Location != nil:
-			ev.Kind = chat.EventLocation
-			ev.Location = &chat.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
-		case msg.Contact != nil:
-			ev.Kind = chat.EventContact
-			ev.Phone = msg.Contact.PhoneNumber
-			if msg.Contact.UserID != 0 {
-				ev.SharedBy = strconv.FormatInt(msg.Contact.UserID, 10)
-			}
-		case msg.Text != "":
-			ev.Kind = chat.EventText
-			ev.Text = StartText(msg.Text) // a link typed, not tapped
-		case ev.ChatKind == chat.ChatPrivate:
-			ev.Kind = chat.EventOther // a photo, sticker or voice: told chibo reads text
-		default:
-			return ev, false
-		}
-		return ev, true
+		ok := messageEvent(&ev, u.Message)
+		return ev, ok
 	case u.CallbackQuery != nil:
 		cq := u.CallbackQuery
-		if cq.Message == nil || !setChat(cq.Message.Chat) {
+		if cq.Message == nil || !setChat(&ev, cq.Message.Chat) {
 			return ev, false
 		}
-		setUser(cq.From)
+		setUser(&ev, cq.From)
 		ev.Kind = chat.EventButton
 		ev.Data = cq.Data
 		ev.MessageID = strconv.Itoa(cq.Message.MessageID)
 		ev.Time = t.now() // a tap carries no date of its own
 		return ev, true
 	case u.MyChatMember != nil:
-		cm := u.MyChatMember
-		if !setChat(&cm.Chat) {
-			return ev, false
-		}
-		setUser(&cm.From)
-		ev.Time = time.Unix(int64(cm.Date), 0)
-		was, is := present(cm.OldChatMember.Status), present(cm.NewChatMember.Status)
-		switch {
-		case is && !was:
-			ev.Kind = chat.EventBotAdded
-		case was && !is:
-			ev.Kind = chat.EventBotRemoved
-		default:
-			return ev, false // a change of rights only
-		}
-		return ev, true
+		ok := memberEvent(&ev, u.MyChatMember)
+		return ev, ok
 	}
 	return ev, false
+}
+
+// messageEvent fills ev from a message: a location, a contact, text, or
+// (in a private chat) anything else; false for what chibo does not use.
+func messageEvent(ev *chat.Event, msg *tgbotapi.Message) bool {
+	if !setChat(ev, msg.Chat) || msg.From == nil {
+		return false
+	}
+	setUser(ev, msg.From)
+	ev.Time = time.Unix(int64(msg.Date), 0)
+	switch {
+	case msg.Location != nil:
+		ev.Kind = chat.EventLocation
+		ev.Location = &chat.Location{Lat: msg.Location.Latitude, Lon: msg.Location.Longitude}
+	case msg.Contact != nil:
+		ev.Kind = chat.EventContact
+		ev.Phone = msg.Contact.PhoneNumber
+		if msg.Contact.UserID != 0 {
+			ev.SharedBy = strconv.FormatInt(msg.Contact.UserID, 10)
+		}
+	case msg.Text != "":
+		ev.Kind = chat.EventText
+		ev.Text = StartText(msg.Text) // a link typed, not tapped
+	case ev.ChatKind == chat.ChatPrivate:
+		ev.Kind = chat.EventOther // a photo, sticker or voice: told chibo reads text
+	default:
+		return false
+	}
+	return true
+}
+
+// memberEvent fills ev from a change of the bot's own membership: added to
+// or removed from a chat; false for a change of rights only.
+func memberEvent(ev *chat.Event, cm *tgbotapi.ChatMemberUpdated) bool {
+	if !setChat(ev, &cm.Chat) {
+		return false
+	}
+	setUser(ev, &cm.From)
+	ev.Time = time.Unix(int64(cm.Date), 0)
+	was, is := present(cm.OldChatMember.Status), present(cm.NewChatMember.Status)
+	switch {
+	case is && !was:
+		ev.Kind = chat.EventBotAdded
+	case was && !is:
+		ev.Kind = chat.EventBotRemoved
+	default:
+		return false // a change of rights only
+	}
+	return true
+}
+
+// setChat sets the event's chat and its kind; false for a chat chibo does
+// not serve (a channel) or none.
+func setChat(ev *chat.Event, c *tgbotapi.Chat) bool {
+	if c == nil {
+		return false
+	}
+	switch c.Type {
+	case "private":
+		ev.ChatKind = chat.ChatPrivate
+	case "group", "supergroup":
+		ev.ChatKind = chat.ChatGroup
+	default:
+		return false
+	}
+	ev.Chat = strconv.FormatInt(c.ID, 10)
+	return true
+}
+
+// setUser sets who the event is from, if anyone.
+func setUser(ev *chat.Event, from *tgbotapi.User) {
+	if from == nil {
+		return
+	}
+	ev.User = strconv.FormatInt(from.ID, 10)
+	ev.UserName = strings.TrimSpace(from.FirstName + " " + from.LastName)
+	ev.LangHint = from.LanguageCode
 }
 
 // present reports whether a chat member status means the bot is in the chat.

@@ -81,125 +81,190 @@ func runCommand(_ context.Context, cfg Config, db *storage.DB, args []string, ou
 	return errUsage
 }
 
+// adminArgs are the flags and the free words of one "admin SUB" line.
+type adminArgs struct {
+	cfg       Config
+	db        *storage.DB
+	out       io.Writer
+	t         func(string, ...any) string
+	now       time.Time
+	sub       string
+	org, cell uint64
+	role      string
+	days      int
+	multi     bool
+	set       string
+	transport string
+	name      string
+}
+
+// adminCommands are the admin subcommands by name (commune has flags of its
+// own and is dispatched before these are parsed).
+var adminCommands = map[string]func(a *adminArgs) error{
+	"create-org":         adminCreateOrg,
+	"create-cell":        adminCreateCell,
+	"invite":             adminInvite,
+	"quality-template":   adminSettingsFile,
+	"residence-form":     adminSettingsFile,
+	"residence-settings": adminSettingsFile,
+	"checkin-form": func(a *adminArgs) error {
+		return runCheckinForm(a.db, a.org, a.set, a.cfg.path, a.out, a.t)
+	},
+	"check": func(a *adminArgs) error { return runCheck(a.cfg, a.db, a.out, a.t) },
+	"list":  adminList,
+}
+
+// runAdmin runs "admin SUB ARGS…": the shared flags are parsed first, so a
+// bad flag is a usage error whatever the subcommand.
 func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writer, t func(string, ...any) string) error {
 	if sub == "commune" { // flags of its own
 		return runCommuneAdmin(cfg, db, args, out, t)
 	}
-	now := cfg.now()
+	a, err := parseAdminArgs(cfg, db, sub, args, out, t)
+	if err != nil {
+		return err
+	}
+	run, ok := adminCommands[sub]
+	if !ok {
+		return errUsage
+	}
+	return run(a)
+}
+
+// parseAdminArgs reads the flags every admin subcommand shares; the words
+// left over are the name.
+func parseAdminArgs(cfg Config, db *storage.DB, sub string, args []string, out io.Writer, t func(string, ...any) string) (*adminArgs, error) {
 	fs := flag.NewFlagSet("admin "+sub, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	org := fs.Uint64("org", 0, "")
-	cell := fs.Uint64("cell", 0, "")
-	role := fs.String("role", string(storage.RoleSecretary), "")
-	days := fs.Int("days", cfg.InviteDays, "")
-	multi := fs.Bool("multi", false, "")
-	set := fs.String("set", "", "")
-	transport := fs.String("transport", telegram.Name, "")
+	a := &adminArgs{cfg: cfg, db: db, out: out, t: t, now: cfg.now(), sub: sub}
+	fs.Uint64Var(&a.org, "org", 0, "")
+	fs.Uint64Var(&a.cell, "cell", 0, "")
+	fs.StringVar(&a.role, "role", string(storage.RoleSecretary), "")
+	fs.IntVar(&a.days, "days", cfg.InviteDays, "")
+	fs.BoolVar(&a.multi, "multi", false, "")
+	fs.StringVar(&a.set, "set", "", "")
+	fs.StringVar(&a.transport, "transport", telegram.Name, "")
 	if err := fs.Parse(args); err != nil {
+		return nil, errUsage
+	}
+	a.name = strings.Join(fs.Args(), " ")
+	return a, nil
+}
+
+func adminSettingsFile(a *adminArgs) error {
+	return runSettingsFile(a.sub, a.db, a.org, a.cell, a.set, a.cfg.path, a.out, a.t)
+}
+
+func adminCreateOrg(a *adminArgs) error {
+	o := &storage.Organization{Name: core.NormalizeText(a.name), Created: a.now}
+	if o.Name == "" {
 		return errUsage
 	}
-	name := strings.Join(fs.Args(), " ")
-	switch sub {
-	case "create-org":
-		o := &storage.Organization{Name: core.NormalizeText(name), Created: now}
-		if o.Name == "" {
-			return errUsage
-		}
-		if err := db.Update(func(tx *storage.Tx) error { return tx.PutOrg(o) }); err != nil {
-			return err
-		}
-		fmt.Fprintln(out, t("cli.org_created", "ID", o.ID, "Name", o.Name))
-	case "create-cell":
-		c := &storage.Cell{OrgID: *org, Name: core.NormalizeText(name), TZ: cfg.zone.String(), Created: now}
-		if c.Name == "" || c.OrgID == 0 {
-			return errUsage
-		}
-		if err := db.Update(func(tx *storage.Tx) error { return tx.PutCell(c) }); err != nil {
-			return err
-		}
-		fmt.Fprintln(out, t("cli.cell_created", "ID", c.ID, "Name", c.Name))
-	case "invite":
-		r := storage.Role(*role)
-		admin := r == storage.RoleAdmin
-		if *days <= 0 || (admin && *org == 0) || (!admin && *cell == 0) ||
-			(r != storage.RoleSecretary && r != storage.RoleDeputy && r != storage.RoleMember && !admin) {
-			return errUsage
-		}
-		if *transport != telegram.Name && *transport != zalo.Name {
-			return errUsage
-		}
-		// The link or code must name the bot the person will write to:
-		// ask the messenger before anything is stored.
-		bot, err := inviteBot(cfg, db, *transport, t)
-		if err != nil {
-			return err
-		}
-		var inv *storage.Invite
-		var where string
-		err = db.Update(func(tx *storage.Tx) error {
-			f := members.InviteFor{Role: r, MultiUse: *multi, TTL: time.Duration(*days) * 24 * time.Hour}
-			if admin {
-				o, err := tx.Org(*org)
-				if err != nil {
-					return fmt.Errorf("organization %d: %w", *org, err)
-				}
-				f.OrgID, where = o.ID, o.Name
-			} else {
-				c, err := tx.Cell(*cell)
-				if err != nil {
-					return fmt.Errorf("cell %d: %w", *cell, err)
-				}
-				f.CellID, where = c.ID, c.Name
-			}
-			// The operator is audited like anyone, as actor 0.
-			inv, err = members.MakeInvite(tx, f, now, 0)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		until := inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")
-		if *transport == zalo.Name {
-			fmt.Fprintln(out, t("zalo.cli_invite_created", "Cell", where, "Role", string(r), "Until", until, "Bot", bot))
-			fmt.Fprintln(out, members.FormatInviteCode(inv.Code))
-			return nil
-		}
-		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
-		fmt.Fprintln(out, t("zalo.cli_invite_code", "Code", members.FormatInviteCode(inv.Code)))
-		fmt.Fprintln(out, telegram.DeepLink(bot, inv.Token))
-	case "quality-template", "residence-form", "residence-settings":
-		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)
-	case "checkin-form":
-		return runCheckinForm(db, *org, *set, cfg.path, out, t)
-	case "check":
-		return runCheck(cfg, db, out, t)
-	case "list":
-		return db.View(func(tx *storage.Tx) error {
-			orgs, err := tx.Orgs()
-			if err != nil {
-				return err
-			}
-			cells, err := tx.Cells()
-			if err != nil {
-				return err
-			}
-			for _, o := range orgs {
-				fmt.Fprintln(out, t("cli.list_org", "ID", o.ID, "Name", o.Name))
-				for _, c := range cells {
-					if c.OrgID != o.ID {
-						continue
-					}
-					ms, err := tx.Members(c.ID)
-					if err != nil {
-						return err
-					}
-					fmt.Fprintln(out, t("cli.list_cell", "ID", c.ID, "Name", c.Name, "Members", len(ms)))
-				}
-			}
-			return nil
-		})
-	default:
-		return errUsage
+	if err := a.db.Update(func(tx *storage.Tx) error { return tx.PutOrg(o) }); err != nil {
+		return err
 	}
+	fmt.Fprintln(a.out, a.t("cli.org_created", "ID", o.ID, "Name", o.Name))
 	return nil
+}
+
+func adminCreateCell(a *adminArgs) error {
+	c := &storage.Cell{OrgID: a.org, Name: core.NormalizeText(a.name), TZ: a.cfg.zone.String(), Created: a.now}
+	if c.Name == "" || c.OrgID == 0 {
+		return errUsage
+	}
+	if err := a.db.Update(func(tx *storage.Tx) error { return tx.PutCell(c) }); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.out, a.t("cli.cell_created", "ID", c.ID, "Name", c.Name))
+	return nil
+}
+
+// adminInvite makes an invite for a cell (or, for an admin, an
+// organization) and prints the Telegram link or the Zalo code.
+func adminInvite(a *adminArgs) error {
+	r := storage.Role(a.role)
+	admin := r == storage.RoleAdmin
+	if a.days <= 0 || (admin && a.org == 0) || (!admin && a.cell == 0) ||
+		(r != storage.RoleSecretary && r != storage.RoleDeputy && r != storage.RoleMember && !admin) {
+		return errUsage
+	}
+	if a.transport != telegram.Name && a.transport != zalo.Name {
+		return errUsage
+	}
+	// The link or code must name the bot the person will write to:
+	// ask the messenger before anything is stored.
+	bot, err := inviteBot(a.cfg, a.db, a.transport, a.t)
+	if err != nil {
+		return err
+	}
+	inv, where, err := storeInvite(a, r, admin)
+	if err != nil {
+		return err
+	}
+	until := inv.Expires.In(a.cfg.zone).Format("02/01/2006 15:04")
+	if a.transport == zalo.Name {
+		fmt.Fprintln(a.out, a.t("zalo.cli_invite_created", "Cell", where, "Role", string(r), "Until", until, "Bot", bot))
+		fmt.Fprintln(a.out, members.FormatInviteCode(inv.Code))
+		return nil
+	}
+	fmt.Fprintln(a.out, a.t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
+	fmt.Fprintln(a.out, a.t("zalo.cli_invite_code", "Code", members.FormatInviteCode(inv.Code)))
+	fmt.Fprintln(a.out, telegram.DeepLink(bot, inv.Token))
+	return nil
+}
+
+// storeInvite stores the invite and returns it with the name of the
+// organization or cell it is for.
+func storeInvite(a *adminArgs, r storage.Role, admin bool) (*storage.Invite, string, error) {
+	var inv *storage.Invite
+	var where string
+	err := a.db.Update(func(tx *storage.Tx) error {
+		f := members.InviteFor{Role: r, MultiUse: a.multi, TTL: time.Duration(a.days) * 24 * time.Hour}
+		if admin {
+			o, err := tx.Org(a.org)
+			if err != nil {
+				return fmt.Errorf("organization %d: %w", a.org, err)
+			}
+			f.OrgID, where = o.ID, o.Name
+		} else {
+			c, err := tx.Cell(a.cell)
+			if err != nil {
+				return fmt.Errorf("cell %d: %w", a.cell, err)
+			}
+			f.CellID, where = c.ID, c.Name
+		}
+		// The operator is audited like anyone, as actor 0.
+		var err error
+		inv, err = members.MakeInvite(tx, f, a.now, 0)
+		return err
+	})
+	return inv, where, err
+}
+
+// adminList prints each organization with its cells and their member counts.
+func adminList(a *adminArgs) error {
+	return a.db.View(func(tx *storage.Tx) error {
+		orgs, err := tx.Orgs()
+		if err != nil {
+			return err
+		}
+		cells, err := tx.Cells()
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			fmt.Fprintln(a.out, a.t("cli.list_org", "ID", o.ID, "Name", o.Name))
+			for _, c := range cells {
+				if c.OrgID != o.ID {
+					continue
+				}
+				ms, err := tx.Members(c.ID)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.out, a.t("cli.list_cell", "ID", c.ID, "Name", c.Name, "Members", len(ms)))
+			}
+		}
+		return nil
+	})
 }

@@ -267,50 +267,19 @@ func flagType(name string) string {
 }
 
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t func(string, ...any) string) (Config, []string, error) {
+	var cfg Config
+	fs := flag.NewFlagSet("chibo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	env := func(name, def string) string {
 		if v := getenv(name); v != "" {
 			return v
 		}
 		return def
 	}
-	var cfg Config
-	fs := flag.NewFlagSet("chibo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.DB, "db", env("CHIBO_DB", ""), t("flag.db"))
-	fs.StringVar(&cfg.Token, "token", env("TELEGRAM_BOT_TOKEN", ""), t("flag.token"))
-	fs.StringVar(&cfg.API, "telegram-api", env("CHIBO_TELEGRAM_API", "https://api.telegram.org"), t("flag.telegram_api"))
-	fs.StringVar(&cfg.TZ, "tz", env("CHIBO_TZ", "Asia/Ho_Chi_Minh"), t("flag.tz"))
-	fs.StringVar(&cfg.Lang, "lang", env("CHIBO_LANG", locales.Default), t("flag.lang"))
-	fs.StringVar(&cfg.WebhookURL, "webhook-url", env("CHIBO_WEBHOOK_URL", ""), t("flag.webhook_url"))
-	fs.StringVar(&cfg.WebhookListen, "webhook-listen", env("CHIBO_WEBHOOK_LISTEN", "127.0.0.1:8080"), t("flag.webhook_listen"))
-	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", env("CHIBO_WEBHOOK_SECRET", ""), t("flag.webhook_secret"))
-	fs.StringVar(&cfg.HealthListen, "health-listen", env("CHIBO_HEALTH_LISTEN", ""), t("flag.health_listen"))
-	fs.StringVar(&cfg.BotUsername, "bot-username", env("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
-	rate, _ := strconv.ParseFloat(env("CHIBO_RATE", "30"), 64)
-	fs.Float64Var(&cfg.RatePerSecond, "rate", rate, t("flag.rate"))
+	cfg.telegramFlags(fs, env, t)
 	chatInterval := fs.String("chat-interval", env("CHIBO_CHAT_INTERVAL", "1s"), t("flag.chat_interval"))
-	days, _ := strconv.Atoi(env("CHIBO_INVITE_DAYS", "14"))
-	fs.IntVar(&cfg.InviteDays, "invite-days", days, t("flag.invite_days"))
-	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
-	fs.IntVar(&cfg.ConvHours, "conv-hours", hours, t("flag.conv_hours"))
-	auditDays, _ := strconv.Atoi(env("CHIBO_AUDIT_DAYS", "1825"))
-	fs.IntVar(&cfg.AuditDays, "audit-days", auditDays, t("flag.audit_days"))
-	fs.StringVar(&cfg.LogFormat, "log-format", env("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
-	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
-	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
-	fs.IntVar(&cfg.BackupKeep, "backup-keep", keep, t("flag.backup_keep"))
-	fs.StringVar(&cfg.ZaloToken, "zalo-token", env("ZALO_BOT_TOKEN", ""), t("flag.zalo_token"))
-	fs.StringVar(&cfg.ZaloAPI, "zalo-api", env("CHIBO_ZALO_API", zalo.DefaultAPIBase), t("flag.zalo_api"))
-	fs.StringVar(&cfg.ZaloWebhookURL, "zalo-webhook-url", env("CHIBO_ZALO_WEBHOOK_URL", ""), t("flag.zalo_webhook_url"))
-	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
-	zrate, _ := strconv.ParseFloat(env("CHIBO_ZALO_RATE", strconv.FormatFloat(zalo.DefaultPace.PerSecond, 'g', -1, 64)), 64)
-	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", zrate, t("flag.zalo_rate"))
-	pollers, _ := strconv.Atoi(env("CHIBO_ZALO_POLLERS", "4"))
-	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", pollers, t("flag.zalo_pollers"))
-	fs.StringVar(&cfg.Listen, "listen", env("CHIBO_LISTEN", ""), t("flag.listen"))
-	fs.StringVar(&cfg.PublicURL, "public-url", env("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
-	linkHours, _ := strconv.Atoi(env("CHIBO_LINK_HOURS", "24"))
-	fs.IntVar(&cfg.LinkHours, "link-hours", linkHours, t("flag.link_hours"))
+	cfg.keepingFlags(fs, env, t)
+	cfg.zaloFlags(fs, env, t)
 	offset := fs.String("clock-offset", env("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, t("cli.usage"))
@@ -325,51 +294,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 			cfg.DB = demoDB
 		}
 	}
-	zone, err := time.LoadLocation(cfg.TZ)
-	if err != nil {
-		return cfg, nil, fmt.Errorf("CHIBO_TZ %q: %w", cfg.TZ, err)
-	}
-	cfg.zone = zone
-	if cfg.ClockOffset, err = parseClockOffset(*offset); err != nil {
-		return cfg, nil, errors.New(t("cli.err_clock_offset", "Value", *offset))
-	}
-	if cfg.ClockOffset != 0 && (cfg.WebhookURL != "" || cfg.ZaloWebhookURL != "") {
-		// A webhook is a bot that real people use: its clock must be true.
-		return cfg, nil, errors.New(t("cli.err_clock_offset_webhook"))
-	}
-	if cfg.ChatInterval, err = parseChatInterval(*chatInterval); err != nil {
+	if err := cfg.resolve(*offset, *chatInterval, t); err != nil {
 		return cfg, nil, err
 	}
-	if !locales.Supported(cfg.Lang) {
-		return cfg, nil, fmt.Errorf("CHIBO_LANG %q: want vi or en", cfg.Lang)
-	}
-	switch {
-	case cfg.RatePerSecond <= 0:
-		return cfg, nil, fmt.Errorf("CHIBO_RATE must be above 0")
-	case cfg.InviteDays <= 0:
-		return cfg, nil, fmt.Errorf("CHIBO_INVITE_DAYS must be above 0")
-	case cfg.ConvHours <= 0:
-		return cfg, nil, fmt.Errorf("CHIBO_CONV_HOURS must be above 0")
-	case cfg.AuditDays <= 0:
-		return cfg, nil, fmt.Errorf("CHIBO_AUDIT_DAYS must be above 0")
-	case cfg.BackupKeep <= 0:
-		return cfg, nil, fmt.Errorf("CHIBO_BACKUP_KEEP must be above 0")
-	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
-		return cfg, nil, fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
-	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
-		return cfg, nil, fmt.Errorf("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
-	case cfg.ZaloPollers <= 0 || cfg.ZaloPollers > 32:
-		return cfg, nil, fmt.Errorf("CHIBO_ZALO_POLLERS must be 1 to 32")
-	case cfg.ZaloRate <= 0:
-		return cfg, nil, fmt.Errorf("CHIBO_ZALO_RATE must be above 0")
-	case cfg.LinkHours <= 0:
-		return cfg, nil, fmt.Errorf("CHIBO_LINK_HOURS must be above 0")
-	case cfg.ZaloWebhookURL != "" && (len(cfg.ZaloWebhookSecret) < 8 || len(cfg.ZaloWebhookSecret) > 256):
-		return cfg, nil, fmt.Errorf("CHIBO_ZALO_WEBHOOK_SECRET of 8 to 256 characters is required with CHIBO_ZALO_WEBHOOK_URL")
-	case cfg.ZaloWebhookURL != "" && !strings.HasPrefix(cfg.ZaloWebhookURL, "https://"):
-		return cfg, nil, fmt.Errorf("CHIBO_ZALO_WEBHOOK_URL must be an https URL")
-	case cfg.PublicURL != "" && !strings.HasPrefix(cfg.PublicURL, "https://") && !strings.HasPrefix(cfg.PublicURL, "http://"):
-		return cfg, nil, fmt.Errorf("CHIBO_PUBLIC_URL must be an http(s) URL")
+	if err := cfg.check(); err != nil {
+		return cfg, nil, err
 	}
 	if cfg.Listen == "" && cfg.ZaloToken != "" && cfg.HealthListen != "" {
 		cfg.Listen = cfg.HealthListen // one /healthz for every messenger
@@ -378,6 +307,112 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 		cfg.Listen = "127.0.0.1:8090" // the webhook and the file links need chibo's listener
 	}
 	return cfg, fs.Args(), nil
+}
+
+// telegramFlags defines the database, place, language and Telegram flags
+// (each defaulting to its environment variable).
+func (cfg *Config) telegramFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
+	fs.StringVar(&cfg.DB, "db", env("CHIBO_DB", ""), t("flag.db"))
+	fs.StringVar(&cfg.Token, "token", env("TELEGRAM_BOT_TOKEN", ""), t("flag.token"))
+	fs.StringVar(&cfg.API, "telegram-api", env("CHIBO_TELEGRAM_API", "https://api.telegram.org"), t("flag.telegram_api"))
+	fs.StringVar(&cfg.TZ, "tz", env("CHIBO_TZ", "Asia/Ho_Chi_Minh"), t("flag.tz"))
+	fs.StringVar(&cfg.Lang, "lang", env("CHIBO_LANG", locales.Default), t("flag.lang"))
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", env("CHIBO_WEBHOOK_URL", ""), t("flag.webhook_url"))
+	fs.StringVar(&cfg.WebhookListen, "webhook-listen", env("CHIBO_WEBHOOK_LISTEN", "127.0.0.1:8080"), t("flag.webhook_listen"))
+	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", env("CHIBO_WEBHOOK_SECRET", ""), t("flag.webhook_secret"))
+	fs.StringVar(&cfg.HealthListen, "health-listen", env("CHIBO_HEALTH_LISTEN", ""), t("flag.health_listen"))
+	fs.StringVar(&cfg.BotUsername, "bot-username", env("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
+	rate, _ := strconv.ParseFloat(env("CHIBO_RATE", "30"), 64)
+	fs.Float64Var(&cfg.RatePerSecond, "rate", rate, t("flag.rate"))
+}
+
+// keepingFlags defines how long things are kept (invites, conversations,
+// the audit, backups) and the log format.
+func (cfg *Config) keepingFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
+	days, _ := strconv.Atoi(env("CHIBO_INVITE_DAYS", "14"))
+	fs.IntVar(&cfg.InviteDays, "invite-days", days, t("flag.invite_days"))
+	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
+	fs.IntVar(&cfg.ConvHours, "conv-hours", hours, t("flag.conv_hours"))
+	auditDays, _ := strconv.Atoi(env("CHIBO_AUDIT_DAYS", "1825"))
+	fs.IntVar(&cfg.AuditDays, "audit-days", auditDays, t("flag.audit_days"))
+	fs.StringVar(&cfg.LogFormat, "log-format", env("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
+	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
+	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
+	fs.IntVar(&cfg.BackupKeep, "backup-keep", keep, t("flag.backup_keep"))
+}
+
+// zaloFlags defines the Zalo flags and chibo's own listener for webhooks
+// and file links.
+func (cfg *Config) zaloFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
+	fs.StringVar(&cfg.ZaloToken, "zalo-token", env("ZALO_BOT_TOKEN", ""), t("flag.zalo_token"))
+	fs.StringVar(&cfg.ZaloAPI, "zalo-api", env("CHIBO_ZALO_API", zalo.DefaultAPIBase), t("flag.zalo_api"))
+	fs.StringVar(&cfg.ZaloWebhookURL, "zalo-webhook-url", env("CHIBO_ZALO_WEBHOOK_URL", ""), t("flag.zalo_webhook_url"))
+	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
+	zrate, _ := strconv.ParseFloat(env("CHIBO_ZALO_RATE", strconv.FormatFloat(zalo.DefaultPace.PerSecond, 'g', -1, 64)), 64)
+	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", zrate, t("flag.zalo_rate"))
+	pollers, _ := strconv.Atoi(env("CHIBO_ZALO_POLLERS", "4"))
+	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", pollers, t("flag.zalo_pollers"))
+	fs.StringVar(&cfg.Listen, "listen", env("CHIBO_LISTEN", ""), t("flag.listen"))
+	fs.StringVar(&cfg.PublicURL, "public-url", env("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
+	linkHours, _ := strconv.Atoi(env("CHIBO_LINK_HOURS", "24"))
+	fs.IntVar(&cfg.LinkHours, "link-hours", linkHours, t("flag.link_hours"))
+}
+
+// resolve turns the time zone, the clock offset, the chat interval and the
+// language into what chibo runs with, or says which is wrong.
+func (cfg *Config) resolve(offset, chatInterval string, t func(string, ...any) string) error {
+	zone, err := time.LoadLocation(cfg.TZ)
+	if err != nil {
+		return fmt.Errorf("CHIBO_TZ %q: %w", cfg.TZ, err)
+	}
+	cfg.zone = zone
+	if cfg.ClockOffset, err = parseClockOffset(offset); err != nil {
+		return errors.New(t("cli.err_clock_offset", "Value", offset))
+	}
+	if cfg.ClockOffset != 0 && (cfg.WebhookURL != "" || cfg.ZaloWebhookURL != "") {
+		// A webhook is a bot that real people use: its clock must be true.
+		return errors.New(t("cli.err_clock_offset_webhook"))
+	}
+	if cfg.ChatInterval, err = parseChatInterval(chatInterval); err != nil {
+		return err
+	}
+	if !locales.Supported(cfg.Lang) {
+		return fmt.Errorf("CHIBO_LANG %q: want vi or en", cfg.Lang)
+	}
+	return nil
+}
+
+// check says which setting, if any, is out of range or missing its pair.
+func (cfg *Config) check() error {
+	switch {
+	case cfg.RatePerSecond <= 0:
+		return fmt.Errorf("CHIBO_RATE must be above 0")
+	case cfg.InviteDays <= 0:
+		return fmt.Errorf("CHIBO_INVITE_DAYS must be above 0")
+	case cfg.ConvHours <= 0:
+		return fmt.Errorf("CHIBO_CONV_HOURS must be above 0")
+	case cfg.AuditDays <= 0:
+		return fmt.Errorf("CHIBO_AUDIT_DAYS must be above 0")
+	case cfg.BackupKeep <= 0:
+		return fmt.Errorf("CHIBO_BACKUP_KEEP must be above 0")
+	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
+		return fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
+	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
+		return fmt.Errorf("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
+	case cfg.ZaloPollers <= 0 || cfg.ZaloPollers > 32:
+		return fmt.Errorf("CHIBO_ZALO_POLLERS must be 1 to 32")
+	case cfg.ZaloRate <= 0:
+		return fmt.Errorf("CHIBO_ZALO_RATE must be above 0")
+	case cfg.LinkHours <= 0:
+		return fmt.Errorf("CHIBO_LINK_HOURS must be above 0")
+	case cfg.ZaloWebhookURL != "" && (len(cfg.ZaloWebhookSecret) < 8 || len(cfg.ZaloWebhookSecret) > 256):
+		return fmt.Errorf("CHIBO_ZALO_WEBHOOK_SECRET of 8 to 256 characters is required with CHIBO_ZALO_WEBHOOK_URL")
+	case cfg.ZaloWebhookURL != "" && !strings.HasPrefix(cfg.ZaloWebhookURL, "https://"):
+		return fmt.Errorf("CHIBO_ZALO_WEBHOOK_URL must be an https URL")
+	case cfg.PublicURL != "" && !strings.HasPrefix(cfg.PublicURL, "https://") && !strings.HasPrefix(cfg.PublicURL, "http://"):
+		return fmt.Errorf("CHIBO_PUBLIC_URL must be an http(s) URL")
+	}
+	return nil
 }
 
 // clockOffsetRE is a signed sum of days, hours and minutes: "+24d", "-3h",

@@ -162,30 +162,7 @@ func (sh *shared) committed() {
 // stops, then the sender finishes its sends.
 func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs []*plug) error {
 	sh := &shared{cfg: cfg, d: d, now: now, m: newMetrics(d.DB), plugs: plugs, single: len(plugs) == 1}
-	transports := map[string]bot.Transport{}
-	limits := byTransport{}
-	rate := 0.0
-	for _, p := range plugs {
-		rate += p.rate
-		transports[p.name] = &p.out
-		limits[p.name] = p.limiter
-		sh.m.transportUp.WithLabelValues(p.name).Set(0)
-	}
-	sh.sender = bot.NewSender(d.DB, transports, bot.SenderOptions{
-		Limiter: limits,
-		// As many sends in flight as the messengers' pace needs: 8 at
-		// Telegram's 30/s, more (up to 32) at a raised CHIBO_RATE.
-		Concurrency: bot.ConcurrencyFor(rate),
-		// A 403 means the person blocked the bot (or it left the group):
-		// the member is marked unreachable, which secretaries see.
-		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
-			return members.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
-		},
-		Log:      d.Log,
-		Now:      now,
-		OnResult: sh.m.sent,
-		Draw:     d.Engine.Draw,
-	})
+	sh.sender = sh.newSender()
 	sh.onCommit(sh.sender.Notify)
 	sh.dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: now, OnDispatched: sh.m.dispatched, OnCommit: sh.committed})
 
@@ -202,45 +179,13 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 			stopIntake(err)
 		}
 	})
-	// Reminders: the first tick catches up what fell due while chibo was down.
-	sched := bot.NewScheduler(d.DB, d.Engine, bot.SchedulerOptions{
-		Log:        d.Log,
-		Now:        now,
-		OnCommit:   sh.sender.Notify,
-		OnTick:     sh.m.ticked,
-		BackupDir:  cfg.BackupDir,
-		BackupKeep: cfg.BackupKeep,
-		BackupSpec: "CRON_TZ=" + cfg.zone.String() + " 30 2 * * *", // 02:30, when cells are quiet
-	})
+	sched := sh.newScheduler()
 	if err := sched.Start(); err != nil {
 		stopSender()
 		wg.Wait()
 		return err
 	}
-	if cfg.PublicURL != "" {
-		files, err := filelink.Open(d.DB, cfg.PublicURL, time.Duration(cfg.LinkHours)*time.Hour, now)
-		if err != nil {
-			stopIntake(err)
-		}
-		sh.files = files
-	}
-	var httpDone chan error
-	if cfg.Listen != "" {
-		sh.mux = http.NewServeMux()
-		sh.mux.Handle("/healthz", sh.healthHandler())
-		sh.mux.Handle("/metrics", sh.m.handler())
-		if sh.files != nil {
-			sh.mux.Handle("GET "+filelink.Prefix, sh.files)
-			wg.Go(func() { sh.sweepFiles(ictx) })
-		}
-		ln, err := net.Listen("tcp", cfg.Listen)
-		if err != nil {
-			stopIntake(err)
-		} else {
-			httpDone = make(chan error, 1)
-			go func() { httpDone <- serveHTTP(ictx, ln, sh.mux) }()
-		}
-	}
+	httpDone := sh.startHTTP(ictx, stopIntake, &wg)
 	var intakes sync.WaitGroup
 	for _, p := range plugs {
 		intakes.Go(func() {
@@ -268,6 +213,83 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 		return err
 	}
 	return nil
+}
+
+// newSender makes the sender for every messenger plugged in, paced by each
+// one's limiter.
+func (sh *shared) newSender() *bot.Sender {
+	d := sh.d
+	transports := map[string]bot.Transport{}
+	limits := byTransport{}
+	rate := 0.0
+	for _, p := range sh.plugs {
+		rate += p.rate
+		transports[p.name] = &p.out
+		limits[p.name] = p.limiter
+		sh.m.transportUp.WithLabelValues(p.name).Set(0)
+	}
+	return bot.NewSender(d.DB, transports, bot.SenderOptions{
+		Limiter: limits,
+		// As many sends in flight as the messengers' pace needs: 8 at
+		// Telegram's 30/s, more (up to 32) at a raised CHIBO_RATE.
+		Concurrency: bot.ConcurrencyFor(rate),
+		// A 403 means the person blocked the bot (or it left the group):
+		// the member is marked unreachable, which secretaries see.
+		OnBlocked: func(tx *storage.Tx, it *storage.OutboxItem) error {
+			return members.MarkUnreachable(tx, it.Transport, it.Chat, it.Ended)
+		},
+		Log:      d.Log,
+		Now:      sh.now,
+		OnResult: sh.m.sent,
+		Draw:     d.Engine.Draw,
+	})
+}
+
+// newScheduler makes the reminders' scheduler: the first tick catches up
+// what fell due while chibo was down.
+func (sh *shared) newScheduler() *bot.Scheduler {
+	return bot.NewScheduler(sh.d.DB, sh.d.Engine, bot.SchedulerOptions{
+		Log:        sh.d.Log,
+		Now:        sh.now,
+		OnCommit:   sh.sender.Notify,
+		OnTick:     sh.m.ticked,
+		BackupDir:  sh.cfg.BackupDir,
+		BackupKeep: sh.cfg.BackupKeep,
+		BackupSpec: "CRON_TZ=" + sh.cfg.zone.String() + " 30 2 * * *", // 02:30, when cells are quiet
+	})
+}
+
+// startHTTP opens the file links (with CHIBO_PUBLIC_URL) and chibo's own
+// listener (with CHIBO_LISTEN: /healthz, /metrics, the files), and returns
+// the channel the listener reports its end on, or nil without one. A
+// failure stops intake.
+func (sh *shared) startHTTP(ictx context.Context, stopIntake context.CancelCauseFunc, wg *sync.WaitGroup) chan error {
+	cfg := sh.cfg
+	if cfg.PublicURL != "" {
+		files, err := filelink.Open(sh.d.DB, cfg.PublicURL, time.Duration(cfg.LinkHours)*time.Hour, sh.now)
+		if err != nil {
+			stopIntake(err)
+		}
+		sh.files = files
+	}
+	if cfg.Listen == "" {
+		return nil
+	}
+	sh.mux = http.NewServeMux()
+	sh.mux.Handle("/healthz", sh.healthHandler())
+	sh.mux.Handle("/metrics", sh.m.handler())
+	if sh.files != nil {
+		sh.mux.Handle("GET "+filelink.Prefix, sh.files)
+		wg.Go(func() { sh.sweepFiles(ictx) })
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		stopIntake(err)
+		return nil
+	}
+	httpDone := make(chan error, 1)
+	go func() { httpDone <- serveHTTP(ictx, ln, sh.mux) }()
+	return httpDone
 }
 
 // sweepFiles deletes files whose links expired, every hour.

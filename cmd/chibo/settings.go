@@ -67,58 +67,81 @@ var settingsFiles = map[string]settingsFile{
 // stored, ready to edit); with it, it checks FILE strictly and stores it in
 // one transaction with its audit entry, or stores nothing and says why.
 func runSettingsFile(name string, db *storage.DB, org, cell uint64, set string, path func(string) string, out io.Writer, t func(string, ...any) string) error {
-	sf := settingsFiles[name]
-	id := cell
-	if sf.byOrg {
-		id = org
+	st := settingsTarget{settingsFile: settingsFiles[name], name: name, id: cell, t: t}
+	if st.byOrg {
+		st.id = org
 	}
-	if id == 0 {
+	if st.id == 0 {
 		return errors.New(t("cli_settings.usage", "Name", name))
 	}
-	owner := func(tx *storage.Tx) (cellID uint64, err error) {
-		if sf.byOrg {
-			_, err = tx.Org(id)
-			return 0, err
-		}
-		_, err = tx.Cell(id)
-		return id, err
-	}
-	missing := func() error {
-		if sf.byOrg {
-			return errors.New(t("cli_settings.no_org", "ID", id))
-		}
-		return errors.New(t("cli_settings.no_cell", "ID", id))
-	}
 	if set == "" {
-		cat, err := locales.Load()
-		if err != nil {
-			return err
-		}
-		var v any
-		err = db.View(func(tx *storage.Tx) error {
-			if _, err := owner(tx); err != nil {
-				return err
-			}
-			v, err = sf.get(tx, cat, id)
-			return err
-		})
-		if errors.Is(err, storage.ErrNotFound) {
-			return missing()
-		}
-		if err != nil {
-			return err
-		}
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		return st.print(db, out)
 	}
-	file := path(set)
+	return st.store(db, path(set), out)
+}
+
+// settingsTarget is one settings file of one organization or cell.
+type settingsTarget struct {
+	settingsFile
+	name string
+	id   uint64
+	t    func(string, ...any) string
+}
+
+// owner checks the organization or cell exists and returns the cell to
+// audit under (0 for an organization).
+func (st settingsTarget) owner(tx *storage.Tx) (cellID uint64, err error) {
+	if st.byOrg {
+		_, err = tx.Org(st.id)
+		return 0, err
+	}
+	_, err = tx.Cell(st.id)
+	return st.id, err
+}
+
+// missing is the error for an organization or cell that does not exist.
+func (st settingsTarget) missing() error {
+	if st.byOrg {
+		return errors.New(st.t("cli_settings.no_org", "ID", st.id))
+	}
+	return errors.New(st.t("cli_settings.no_cell", "ID", st.id))
+}
+
+// print writes the stored rules (or the defaults) as indented JSON.
+func (st settingsTarget) print(db *storage.DB, out io.Writer) error {
+	cat, err := locales.Load()
+	if err != nil {
+		return err
+	}
+	var v any
+	err = db.View(func(tx *storage.Tx) error {
+		if _, err := st.owner(tx); err != nil {
+			return err
+		}
+		v, err = st.get(tx, cat, st.id)
+		return err
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return st.missing()
+	}
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// store checks file strictly and stores it with its audit entry in one
+// transaction, or stores nothing and says why.
+func (st settingsTarget) store(db *storage.DB, file string, out io.Writer) error {
+	t := st.t
 	data, err := readFormFile(file)
 	if err != nil {
 		return errors.New(t("cli_settings.read", "Path", file, "Err", err))
 	}
-	v, err := sf.parse(data)
+	v, err := st.parse(data)
 	var fe *core.FormError
 	if errors.As(err, &fe) {
 		return errors.New(t("cli_settings.invalid", "Path", file, "Problem", t(fe.MsgID, fe.KV...)))
@@ -127,14 +150,14 @@ func runSettingsFile(name string, db *storage.DB, org, cell uint64, set string, 
 		return err
 	}
 	err = db.Update(func(tx *storage.Tx) error {
-		cellID, err := owner(tx)
+		cellID, err := st.owner(tx)
 		if err != nil {
 			return err
 		}
-		if err := sf.put(tx, id, v); err != nil {
+		if err := st.put(tx, st.id, v); err != nil {
 			return err
 		}
-		after, err := json.Marshal(map[string]any{"file": name, "rules": v})
+		after, err := json.Marshal(map[string]any{"file": st.name, "rules": v})
 		if err != nil {
 			return err
 		}
@@ -142,11 +165,11 @@ func runSettingsFile(name string, db *storage.DB, org, cell uint64, set string, 
 		return tx.AppendAudit(&storage.AuditEntry{At: time.Now(), CellID: cellID, Action: "rules_file", After: after})
 	})
 	if errors.Is(err, storage.ErrNotFound) {
-		return missing()
+		return st.missing()
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(out, t("cli_settings.saved", "Name", name, "ID", id))
+	fmt.Fprintln(out, t("cli_settings.saved", "Name", st.name, "ID", st.id))
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 )
 
+// dispatch hands an event to what handles its kind; text goes to onText.
 func (e *Engine) dispatch(c *Ctx, expired bool) error {
 	ev := c.Ev
 	switch ev.Kind {
@@ -41,7 +42,15 @@ func (e *Engine) dispatch(c *Ctx, expired bool) error {
 		}
 		return e.answer(c, in)
 	}
-	text := NormalizeText(ev.Text)
+	return e.onText(c, NormalizeText(ev.Text), expired)
+}
+
+// onText handles typed text, in this order: too long; the journeys' text
+// hooks (outside a conversation, in private); a command; group chatter
+// (ignored); empty; a cancel word; a typed choice of the buttons shown; an
+// answer to the conversation; else the menu again or "not understood".
+func (e *Engine) onText(c *Ctx, text string, expired bool) error {
+	ev := c.Ev
 	if most := e.Caps(ev.Transport).MaxText; most > 0 && Utf8Len(text) > most {
 		if c.conv != nil {
 			return e.reask(c, Invalid("err.too_long", "Max", most))

@@ -76,6 +76,13 @@ const colMonth1 = 3 // C
 // attendanceTables are the year's sheets: the members × months matrix with
 // totals, the 85 % line and a legend; and the meetings with their counts.
 func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
+	m := attendanceMatrix(t, a)
+	return m, meetingsTable(t, a, m.Subtitle)
+}
+
+// attendanceMatrix is the members × months sheet: a row per member with
+// their marks and totals, the months' foot, and the notes.
+func attendanceMatrix(t T, a *AttendanceYear) *Table {
 	cols := []Column{{Header: t("export.col_no"), Width: 5, Center: true}, {Header: t("export.col_name"), Width: 30}}
 	for _, x := range a.Meetings {
 		cols = append(cols, Column{Header: x.label(t), Width: 6.5, Center: true})
@@ -90,36 +97,51 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 		Column{Header: t("export.col_rate"), Width: 10, Pct: true})
 	m := &Table{Sheet: t("export.sheet_attendance"), Title: t("export.att_title", "Year", a.Year),
 		Subtitle: t("export.subtitle", "Cell", a.Cell, "Date", Date(a.Made)), Columns: cols}
-	// Column letters of the totals, for the formulas.
-	letter := func(col int) string { return colName(col) }
-	months := letter(colMonth1) + "{r}:" + letter(max(colMonth1, colTotals-1)) + "{r}"
-	count := func(k Mark) string { return fmt.Sprintf(`COUNTIF(%s,"%s")`, months, k.code(t)) }
-	p, e, u, exp := letter(colTotals), letter(colTotals+1), letter(colTotals+2), letter(colTotals+4)
 	for i, mem := range a.Members {
-		row := []Cell{{V: i + 1}, {V: mem.Name}}
-		for _, k := range mem.Marks {
-			row = append(row, Cell{V: k.code(t), Fill: markFill[k]})
-		}
-		n := memberTotals(mem)
-		expected := n[MarkPresent] + n[MarkExcused] + n[MarkUnexcused]
-		var rate any = ""
-		if expected > 0 {
-			rate = float64(n[MarkPresent]) / float64(expected)
-		}
-		row = append(row,
-			Cell{V: n[MarkPresent], F: count(MarkPresent)},
-			Cell{V: n[MarkExcused], F: count(MarkExcused)},
-			Cell{V: n[MarkUnexcused], F: count(MarkUnexcused)},
-			Cell{V: n[MarkExempt], F: count(MarkExempt)},
-			Cell{V: expected, F: p + "{r}+" + e + "{r}+" + u + "{r}"},
-			Cell{V: rate, F: fmt.Sprintf(`IF(%s{r}=0,"",%s{r}/%s{r})`, exp, p, exp)})
-		m.Rows = append(m.Rows, row)
+		m.Rows = append(m.Rows, memberRow(t, i, mem, colTotals))
 	}
-	// The foot: per month the present and expected counts, the rate and
-	// whether it is above the 85 % line; the year's totals under the
-	// members' totals.
+	m.Foot = attendanceFoot(t, a, m.lastRow(), colTotals)
+	m.Notes = append(m.Notes, legend(t))
+	m.Notes = append(m.Notes, t("export.att_note_standard"), t("export.att_note_months"))
+	if len(a.Members) == 0 {
+		m.Notes = append(m.Notes, t("export.att_empty", "Year", a.Year))
+	}
+	return m
+}
+
+// memberRow is the i-th member's row: their marks month by month, then
+// their totals (with the formulas that count them) and their rate.
+func memberRow(t T, i int, mem MemberYear, colTotals int) []Cell {
+	// Column letters of the totals, for the formulas.
+	months := colName(colMonth1) + "{r}:" + colName(max(colMonth1, colTotals-1)) + "{r}"
+	count := func(k Mark) string { return fmt.Sprintf(`COUNTIF(%s,"%s")`, months, k.code(t)) }
+	p, e, u, exp := colName(colTotals), colName(colTotals+1), colName(colTotals+2), colName(colTotals+4)
+	row := []Cell{{V: i + 1}, {V: mem.Name}}
+	for _, k := range mem.Marks {
+		row = append(row, Cell{V: k.code(t), Fill: markFill[k]})
+	}
+	n := memberTotals(mem)
+	expected := n[MarkPresent] + n[MarkExcused] + n[MarkUnexcused]
+	var rate any = ""
+	if expected > 0 {
+		rate = float64(n[MarkPresent]) / float64(expected)
+	}
+	return append(row,
+		Cell{V: n[MarkPresent], F: count(MarkPresent)},
+		Cell{V: n[MarkExcused], F: count(MarkExcused)},
+		Cell{V: n[MarkUnexcused], F: count(MarkUnexcused)},
+		Cell{V: n[MarkExempt], F: count(MarkExempt)},
+		Cell{V: expected, F: p + "{r}+" + e + "{r}+" + u + "{r}"},
+		Cell{V: rate, F: fmt.Sprintf(`IF(%s{r}=0,"",%s{r}/%s{r})`, exp, p, exp)})
+}
+
+// attendanceFoot is the matrix's foot under the members' rows (the last
+// of them at lastRow): per month the present and expected counts, the rate
+// and whether it is above the 85 % line; the year's totals under the
+// members' totals.
+func attendanceFoot(t T, a *AttendanceYear, lastRow, colTotals int) [][]Cell {
 	rng := "{c}{r0}:{c}{r1}"
-	rPresent, rExpected := m.lastRow()+1, m.lastRow()+2
+	rPresent, rExpected := lastRow+1, lastRow+2
 	if len(a.Members) == 0 {
 		rng = "{c}{r0}:{c}{r0}"
 	}
@@ -161,15 +183,15 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 	if yexp > 0 {
 		yrate = float64(tot[MarkPresent]) / float64(yexp)
 	}
+	p, exp := colName(colTotals), colName(colTotals+4)
 	present = append(present, Cell{V: yrate, F: fmt.Sprintf(`IF(%s%d=0,"",%s%d/%s%d)`, exp, rPresent, p, rPresent, exp, rPresent), Bold: true})
-	m.Foot = [][]Cell{present, expected, rates, verdict}
-	m.Notes = append(m.Notes, legend(t))
-	m.Notes = append(m.Notes, t("export.att_note_standard"), t("export.att_note_months"))
-	if len(a.Members) == 0 {
-		m.Notes = append(m.Notes, t("export.att_empty", "Year", a.Year))
-	}
+	return [][]Cell{present, expected, rates, verdict}
+}
 
-	mt := &Table{Sheet: t("export.sheet_meetings"), Title: t("export.meetings_title", "Year", a.Year), Subtitle: m.Subtitle,
+// meetingsTable is the sheet of the year's meetings with their counts,
+// rate and verdict.
+func meetingsTable(t T, a *AttendanceYear, subtitle string) *Table {
+	mt := &Table{Sheet: t("export.sheet_meetings"), Title: t("export.meetings_title", "Year", a.Year), Subtitle: subtitle,
 		Columns: []Column{{Header: t("export.col_no"), Width: 5, Center: true}, {Header: t("export.col_date"), Width: 12, Date: true},
 			{Header: t("export.col_time"), Width: 7, Center: true}, {Header: t("export.col_kind"), Width: 24}, {Header: t("export.col_topic"), Width: 36},
 			{Header: t("export.col_exempt"), Width: 9, Center: true}, {Header: t("export.col_present"), Width: 9, Center: true},
@@ -202,7 +224,7 @@ func attendanceTables(t T, a *AttendanceYear) (*Table, *Table) {
 	if len(a.Meetings) == 0 {
 		mt.Notes = append(mt.Notes, t("export.att_empty", "Year", a.Year))
 	}
-	return m, mt
+	return mt
 }
 
 func colName(col int) string {

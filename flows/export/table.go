@@ -173,24 +173,50 @@ func (b *book) style(k styleKey) (int, error) {
 }
 
 // add writes a table as a sheet. The first table takes the default sheet.
+// Styles are made when first used: title, subtitle, head, cells, note.
 func (b *book) add(t *Table) error {
+	sw, err := b.newSheet(t)
+	if err != nil {
+		return err
+	}
+	if err := b.writeHeading(sw, t); err != nil {
+		return err
+	}
+	row := firstRow
+	for _, rows := range [][][]Cell{t.Rows, t.Foot} {
+		for _, r := range rows {
+			if err := b.writeRow(sw, t, r, row); err != nil {
+				return err
+			}
+			row++
+		}
+	}
+	if err := b.writeNotes(sw, t, row); err != nil {
+		return err
+	}
+	return sw.Flush()
+}
+
+// newSheet makes the table's sheet, set up for printing, with its column
+// widths and the header row frozen, and returns its stream writer.
+func (b *book) newSheet(t *Table) (*excelize.StreamWriter, error) {
 	name := sheetName(t.Sheet)
 	b.sheets++
 	if b.sheets == 1 {
 		if err := b.f.SetSheetName("Sheet1", name); err != nil {
-			return err
+			return nil, err
 		}
 	} else if _, err := b.f.NewSheet(name); err != nil {
-		return err
+		return nil, err
 	}
 	// The stream writer copies the sheet's settings when it is made:
 	// set them first.
 	if err := b.printSetup(name, t); err != nil {
-		return err
+		return nil, err
 	}
 	sw, err := b.f.NewStreamWriter(name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for i, c := range t.Columns {
 		w := c.Width
@@ -198,15 +224,20 @@ func (b *book) add(t *Table) error {
 			w = 12
 		}
 		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// The header row stays in view while scrolling.
 	top, _ := excelize.CoordinatesToCellName(1, firstRow)
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: headerRow, TopLeftCell: top, ActivePane: "bottomLeft",
 		Selection: []excelize.Selection{{SQRef: top, ActiveCell: top, Pane: "bottomLeft"}}}); err != nil {
-		return err
+		return nil, err
 	}
+	return sw, nil
+}
+
+// writeHeading writes the title, the subtitle and the header row.
+func (b *book) writeHeading(sw *excelize.StreamWriter, t *Table) error {
 	title, err := b.style(styleKey{kind: "title"})
 	if err != nil {
 		return err
@@ -229,42 +260,42 @@ func (b *book) add(t *Table) error {
 	for i, c := range t.Columns {
 		hv[i] = excelize.Cell{StyleID: head, Value: Inert(c.Header)}
 	}
-	if err := sw.SetRow(fmt.Sprintf("A%d", headerRow), hv, excelize.RowOpts{Height: 32}); err != nil {
-		return err
-	}
-	row := firstRow
-	for _, rows := range [][][]Cell{t.Rows, t.Foot} {
-		for _, r := range rows {
-			vals := make([]any, len(r))
-			for i, c := range r {
-				var col Column
-				if i < len(t.Columns) {
-					col = t.Columns[i]
-				}
-				id, err := b.style(styleKey{kind: "cell", date: col.Date, pct: col.Pct, center: col.Center, bold: c.Bold, fill: c.Fill})
-				if err != nil {
-					return err
-				}
-				v := c.V
-				if d, ok := v.(time.Time); ok {
-					// Excel dates have no zone: store the wall-clock day.
-					v = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
-				}
-				if str, ok := v.(string); ok {
-					v = Inert(str) // stored as text, and shown as text
-				}
-				cell := excelize.Cell{StyleID: id, Value: v}
-				if c.F != "" {
-					cell.Formula = t.expand(c.F, i+1, row)
-				}
-				vals[i] = cell
-			}
-			if err := sw.SetRow(fmt.Sprintf("A%d", row), vals); err != nil {
-				return err
-			}
-			row++
+	return sw.SetRow(fmt.Sprintf("A%d", headerRow), hv, excelize.RowOpts{Height: 32})
+}
+
+// writeRow writes one row of the body or the foot at row: dates as
+// wall-clock days, text as inert text, formulas expanded.
+func (b *book) writeRow(sw *excelize.StreamWriter, t *Table, r []Cell, row int) error {
+	vals := make([]any, len(r))
+	for i, c := range r {
+		var col Column
+		if i < len(t.Columns) {
+			col = t.Columns[i]
 		}
+		id, err := b.style(styleKey{kind: "cell", date: col.Date, pct: col.Pct, center: col.Center, bold: c.Bold, fill: c.Fill})
+		if err != nil {
+			return err
+		}
+		v := c.V
+		if d, ok := v.(time.Time); ok {
+			// Excel dates have no zone: store the wall-clock day.
+			v = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+		}
+		if str, ok := v.(string); ok {
+			v = Inert(str) // stored as text, and shown as text
+		}
+		cell := excelize.Cell{StyleID: id, Value: v}
+		if c.F != "" {
+			cell.Formula = t.expand(c.F, i+1, row)
+		}
+		vals[i] = cell
 	}
+	return sw.SetRow(fmt.Sprintf("A%d", row), vals)
+}
+
+// writeNotes writes the notes under the table after an empty row, from
+// row on.
+func (b *book) writeNotes(sw *excelize.StreamWriter, t *Table, row int) error {
 	note, err := b.style(styleKey{kind: "note"})
 	if err != nil {
 		return err
@@ -278,7 +309,7 @@ func (b *book) add(t *Table) error {
 		}
 		row++
 	}
-	return sw.Flush()
+	return nil
 }
 
 // printSetup prints the sheet on A4 landscape, as wide as one page, with

@@ -132,67 +132,93 @@ func closest(errs []error) error {
 // checkValue checks a decoded JSON value against a spec type name.
 func (s *Spec) checkValue(v any, typ, path string) error {
 	if rest, ok := strings.CutPrefix(typ, "Array of "); ok {
-		arr, ok := v.([]any)
-		if !ok {
-			return fmt.Errorf("%s: expected an Array", path)
-		}
-		for i, e := range arr {
-			if err := s.checkValue(e, rest, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.checkArray(v, rest, path)
 	}
-	switch typ {
-	case "String":
-		if _, ok := v.(string); !ok {
-			return fmt.Errorf("%s: expected a String", path)
-		}
-		return nil
-	case "Integer":
-		if n, ok := v.(json.Number); ok {
-			if _, err := n.Int64(); err == nil {
-				return nil
-			}
-		}
-		return fmt.Errorf("%s: expected an Integer", path)
-	case "Float":
-		if n, ok := v.(json.Number); ok {
-			if f, err := n.Float64(); err == nil && !math.IsInf(f, 0) {
-				return nil
-			}
-		}
-		return fmt.Errorf("%s: expected a Float", path)
-	case "Boolean", "True":
-		if b, ok := v.(bool); ok && (typ == "Boolean" || b) {
-			return nil
-		}
-		return fmt.Errorf("%s: expected a Boolean", path)
-	case "InputFile":
-		if _, ok := v.(string); ok {
-			return nil
-		}
-		return fmt.Errorf("%s: expected a file reference", path)
+	if ok, err := checkScalar(v, typ, path); ok {
+		return err
 	}
 	st, ok := s.Types[typ]
 	if !ok {
 		return nil // a type the spec does not describe: nothing to check against
 	}
 	if len(st.Subtypes) > 0 {
-		var last error = fmt.Errorf("%s: matches no kind of %s", path, typ)
-		for _, sub := range st.Subtypes {
-			obj, _ := v.(map[string]any)
-			if want := discriminator(typ, sub); want != "" && obj != nil && obj["type"] != nil && obj["type"] != want {
-				continue
-			}
-			if err := s.checkValue(v, sub, path); err == nil {
-				return nil
-			} else {
-				last = err
+		return s.checkUnion(v, typ, st, path)
+	}
+	return s.checkObject(v, typ, st, path)
+}
+
+// checkArray checks a JSON array whose elements are of type elem.
+func (s *Spec) checkArray(v any, elem, path string) error {
+	arr, ok := v.([]any)
+	if !ok {
+		return fmt.Errorf("%s: expected an Array", path)
+	}
+	for i, e := range arr {
+		if err := s.checkValue(e, elem, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkScalar checks a value of one of the spec's basic types; known is
+// false when typ is not one of them.
+func checkScalar(v any, typ, path string) (known bool, err error) {
+	switch typ {
+	case "String":
+		if _, ok := v.(string); !ok {
+			return true, fmt.Errorf("%s: expected a String", path)
+		}
+		return true, nil
+	case "Integer":
+		if n, ok := v.(json.Number); ok {
+			if _, err := n.Int64(); err == nil {
+				return true, nil
 			}
 		}
-		return last
+		return true, fmt.Errorf("%s: expected an Integer", path)
+	case "Float":
+		if n, ok := v.(json.Number); ok {
+			if f, err := n.Float64(); err == nil && !math.IsInf(f, 0) {
+				return true, nil
+			}
+		}
+		return true, fmt.Errorf("%s: expected a Float", path)
+	case "Boolean", "True":
+		if b, ok := v.(bool); ok && (typ == "Boolean" || b) {
+			return true, nil
+		}
+		return true, fmt.Errorf("%s: expected a Boolean", path)
+	case "InputFile":
+		if _, ok := v.(string); ok {
+			return true, nil
+		}
+		return true, fmt.Errorf("%s: expected a file reference", path)
 	}
+	return false, nil
+}
+
+// checkUnion checks a value against a type that is one of several kinds
+// (its subtypes), skipping those whose "type" field does not match.
+func (s *Spec) checkUnion(v any, typ string, st SpecType, path string) error {
+	var last error = fmt.Errorf("%s: matches no kind of %s", path, typ)
+	for _, sub := range st.Subtypes {
+		obj, _ := v.(map[string]any)
+		if want := discriminator(typ, sub); want != "" && obj != nil && obj["type"] != nil && obj["type"] != want {
+			continue
+		}
+		if err := s.checkValue(v, sub, path); err == nil {
+			return nil
+		} else {
+			last = err
+		}
+	}
+	return last
+}
+
+// checkObject checks a JSON object: every required field present, no
+// unknown field, each field of one of its types.
+func (s *Spec) checkObject(v any, typ string, st SpecType, path string) error {
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return fmt.Errorf("%s: expected a JSON object (%s)", path, typ)
