@@ -84,15 +84,7 @@ func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 					waiting = true
 					continue
 				}
-				if m, err := db(c).Member(a.MemberID); err == nil {
-					rd := c.ReaderOf(m)
-					key := fmt.Sprintf("notice/residence-meeting-cancelled/%d/%d", mt.ID, m.ID)
-					if _, err := c.Remind(key, m, nil, "res.meeting_cancelled", "Cell", cell.Name, "Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
-						return time.Time{}, err
-					}
-				}
-				a.Open = false
-				if err := db(c).PutResidenceAttendance(&a); err != nil {
+				if err := closeCancelled(c, mt, cell, a); err != nil {
 					return time.Time{}, err
 				}
 			case a.Mark != storage.MarkNone || !c.Now.Before(mt.At.Add(settleAfter)):
@@ -369,4 +361,18 @@ func ResidenceCheckin(c *core.Ctx, mt *storage.Meeting) (bool, error) {
 	}
 	c.Say("res.checked_in", "Kind", c.KindName(mt), "When", when(c, mt.At, cell), "Cell", cell.Name)
 	return true, nil
+}
+
+// closeCancelled tells a linked member their residence cell's meeting was
+// cancelled, and closes their record of it.
+func closeCancelled(c *core.Ctx, mt *storage.Meeting, cell *storage.Cell, a storage.ResidenceAttendance) error {
+	if m, err := db(c).Member(a.MemberID); err == nil {
+		rd := c.ReaderOf(m)
+		key := fmt.Sprintf("notice/residence-meeting-cancelled/%d/%d", mt.ID, m.ID)
+		if _, err := c.Remind(key, m, nil, "res.meeting_cancelled", "Cell", cell.Name, "Kind", rd.KindName(mt), "When", when(rd, mt.At, cell)); err != nil {
+			return err
+		}
+	}
+	a.Open = false
+	return db(c).PutResidenceAttendance(&a)
 }
