@@ -160,11 +160,11 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		}
 		until := inv.Expires.In(cfg.zone).Format("02/01/2006 15:04")
 		if *transport == zalo.Name {
-			fmt.Fprintln(out, t("zalo.cli_invite_created", "Cell", where, "Role", string(r), "Until", until, "Bot", bot))
+			fmt.Fprintln(out, t("zalo.cli_invite_created", "Cell", where, "Role", t("role."+string(r)), "Until", until, "Bot", bot))
 			fmt.Fprintln(out, members.FormatInviteCode(inv.Code))
 			return nil
 		}
-		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
+		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", t("role."+string(r)), "Until", until))
 		fmt.Fprintln(out, t("zalo.cli_invite_code", "Code", members.FormatInviteCode(inv.Code)))
 		fmt.Fprintln(out, telegram.DeepLink(bot, inv.Token))
 	case "quality-template", "residence-form", "residence-settings":
