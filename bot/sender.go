@@ -368,9 +368,8 @@ func (s *Sender) load(now time.Time) (more bool, err error) {
 					s.opt.Limiter.Hold(k, it.Group, now)
 				}
 			}
-			q.items = append(q.items, it)
+			s.add(q, it, now)
 			s.lastID = it.ID
-			s.place(q, now)
 		}
 		more = len(items) == loadLimit
 		if !more {

@@ -64,3 +64,28 @@ func (s *Sender) promote(now time.Time) {
 		heap.Push(&s.ready, q)
 	}
 }
+
+// add puts a row in its chat's queue, in order, except that rows held for
+// later (the no-message hours: never tried, NotBefore ahead) do not hold
+// back a row due sooner: a member with a notice held for the morning still
+// gets the answer to her own command at once. A row being retried keeps
+// its place, and the head stays while in flight.
+func (s *Sender) add(q *chatQueue, it storage.OutboxItem, now time.Time) {
+	i := len(q.items)
+	for i > 0 && !(i == 1 && q.busy) && heldPast(q.items[i-1], it, now) {
+		i--
+	}
+	if i == 0 && q.index >= 0 { // a new head: the chat waits no more for the old one
+		heap.Remove(&s.waiting, q.index)
+		q.index = -1
+	}
+	q.items = append(q.items, storage.OutboxItem{})
+	copy(q.items[i+1:], q.items[i:])
+	q.items[i] = it
+	s.place(q, now)
+}
+
+// heldPast reports whether row a, held for later, is due after row it.
+func heldPast(a, it storage.OutboxItem, now time.Time) bool {
+	return a.Attempts == 0 && a.NotBefore.After(now) && a.NotBefore.After(it.NotBefore)
+}
