@@ -481,6 +481,45 @@ func TestSender_heldRowDoesNotHoldBackAReply(t *testing.T) {
 	}
 }
 
+// TestSender_heldMessageDoesNotHoldBackLaterReplies: during the
+// no-message hours a member who has a notice held for the morning still
+// gets the answer to her own command at once; the notice goes in the
+// morning.
+func TestSender_heldMessageDoesNotHoldBackLaterReplies(t *testing.T) {
+	db := mustOpenDB(t)
+	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 7, 22, 10, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock})
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)})
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "reply"})
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ft.mu.Lock()
+	if fmt.Sprint(ft.sent["dung"]) != "[reply]" {
+		t.Fatalf("at night: %v, want the reply to her command now", ft.sent["dung"])
+	}
+	ft.mu.Unlock()
+	mu.Lock()
+	now = now.Add(8*time.Hour + 21*time.Minute)
+	mu.Unlock()
+	if err := s.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ft.mu.Lock()
+	defer ft.mu.Unlock()
+	if fmt.Sprint(ft.sent["dung"]) != "[reply notice]" {
+		t.Fatalf("in the morning: %v", ft.sent["dung"])
+	}
+}
+
 // At a raised rate the slots of the coming millisecond are given at once:
 // a loop that wakes once a millisecond would otherwise get one slot a
 // wake-up, about 1,000 requests a second whatever the rate set. The slots

@@ -127,3 +127,32 @@ func TestTelegram_HealthChecks(t *testing.T) {
 		t.Fatalf("failing check: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// A chibo just started on a quiet bot waits in its first long poll, which
+// Telegram holds for the whole poll timeout: /healthz must say healthy
+// meanwhile, not 503 until the first getUpdates returns (a restart then
+// looked like an outage to the operator's monitor).
+func TestTelegram_HealthyDuringFirstLongPoll(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db := mustOpenDB(t)
+	tg := mustTelegram(t, fake, telegram.Config{PollTimeout: time.Minute})
+	d := bot.NewDispatcher(db, mustEngine(t), bot.DispatcherOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- tg.Poll(ctx, d, db) }()
+	waitFor(t, 10*time.Second, "the webhook deleted", func() bool { return len(fake.Calls("deleteWebhook")) == 1 })
+	deadline := time.Now().Add(10 * time.Second) // the poll itself lasts a minute
+	for h := tg.Health(db); !h.OK; h = tg.Health(db) {
+		if time.Now().After(deadline) {
+			t.Fatalf("health while the first long poll waits = %+v, want OK", h)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := len(fake.Calls("getUpdates")); n != 0 {
+		t.Fatalf("%d getUpdates answered; the test wants the first one still waiting", n)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -45,6 +45,9 @@ func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) 
 	}); err != nil {
 		return err
 	}
+	// The first long poll may wait the whole poll timeout on a quiet bot:
+	// /healthz counts from here until a getUpdates returns.
+	t.pollSince.Store(time.Now().UnixNano())
 	backoff := time.Duration(0)
 	for {
 		if ctx.Err() != nil {

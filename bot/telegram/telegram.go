@@ -64,6 +64,7 @@ type Telegram struct {
 	log        *slog.Logger
 
 	lastPoll    atomic.Int64 // unix nanoseconds of the last successful getUpdates
+	pollSince   atomic.Int64 // unix nanoseconds when Poll reached Telegram (deleteWebhook answered)
 	lastWebhook atomic.Int64 // unix nanoseconds of the last update committed from the webhook
 	mode        atomic.Value // "poll" or "webhook"
 

@@ -231,7 +231,8 @@ func (t *Telegram) AddHealthCheck(check func() error) {
 }
 
 // Health reports liveness: whether the database took the last write probe;
-// in poll mode, whether a getUpdates succeeded lately; the checks added
+// in poll mode, whether a getUpdates succeeded lately (or the first one,
+// since Poll reached Telegram, is still waiting); the checks added
 // with AddHealthCheck; the outbox backlog and its oldest row; and the last
 // poll or webhook update. It reads only: the write probe runs in the
 // background, at most every 30 s (the first call waits for the first).
@@ -275,8 +276,15 @@ func (t *Telegram) Health(db *storage.DB) Health {
 		return &ts
 	}
 	h.LastPoll, h.LastWebhook = stamp(t.lastPoll.Load()), stamp(t.lastWebhook.Load())
-	if h.Mode == "poll" && (h.LastPoll == nil || time.Since(*h.LastPoll) > 2*t.cfg.PollTimeout+time.Minute) {
-		h.OK = false
+	if h.Mode == "poll" {
+		since := t.lastPoll.Load()
+		if since == 0 {
+			since = t.pollSince.Load() // the first long poll is still waiting
+		}
+		if since == 0 || time.Since(time.Unix(0, since)) > 2*t.cfg.PollTimeout+time.Minute {
+			h.OK = false
+			h.Problems = append(h.Problems, "telegram: no getUpdates answered lately (Telegram unreachable, or the token refused)")
+		}
 	}
 	return h
 }

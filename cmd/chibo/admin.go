@@ -203,11 +203,11 @@ func adminInvite(a *adminArgs) error {
 	}
 	until := inv.Expires.In(a.cfg.zone).Format("02/01/2006 15:04")
 	if a.transport == zalo.Name {
-		fmt.Fprintln(a.out, a.t("zalo.cli_invite_created", "Cell", where, "Role", string(r), "Until", until, "Bot", bot))
+		fmt.Fprintln(a.out, a.t("zalo.cli_invite_created", "Cell", where, "Role", a.t("role."+string(r)), "Until", until, "Bot", bot))
 		fmt.Fprintln(a.out, members.FormatInviteCode(inv.Code))
 		return nil
 	}
-	fmt.Fprintln(a.out, a.t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
+	fmt.Fprintln(a.out, a.t("cli.invite_created", "Cell", where, "Role", a.t("role."+string(r)), "Until", until))
 	fmt.Fprintln(a.out, a.t("zalo.cli_invite_code", "Code", members.FormatInviteCode(inv.Code)))
 	fmt.Fprintln(a.out, telegram.DeepLink(bot, inv.Token))
 	return nil

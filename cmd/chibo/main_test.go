@@ -80,6 +80,10 @@ func TestAdmin_createAndInvite(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("invite: %d %q", code, errs)
 	}
+	// The role is named in the operator's language, not by its code.
+	if !strings.Contains(out, "với vai trò bí thư,") {
+		t.Errorf("invite names the role by its code: %q", out)
+	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	m := linkRE.FindStringSubmatch(lines[len(lines)-1])
 	if m == nil {
