@@ -167,7 +167,7 @@ func runAdmin(cfg Config, db *storage.DB, sub string, args []string, out io.Writ
 		fmt.Fprintln(out, t("cli.invite_created", "Cell", where, "Role", string(r), "Until", until))
 		fmt.Fprintln(out, t("zalo.cli_invite_code", "Code", members.FormatInviteCode(inv.Code)))
 		fmt.Fprintln(out, telegram.DeepLink(bot, inv.Token))
-	case "quality-template", "residence-form", "residence-settings":
+	case "quality-template", "residence-form", "residence-settings", "rating-rules":
 		return runSettingsFile(sub, db, *org, *cell, *set, cfg.path, out, t)
 	case "checkin-form":
 		return runCheckinForm(db, *org, *set, cfg.path, out, t)
