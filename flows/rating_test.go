@@ -216,3 +216,32 @@ func TestRating_rulesFileStrict(t *testing.T) {
 		t.Fatalf("the default rules: %+v", d)
 	}
 }
+
+// Tasks done on time are counted among the tasks whose last day has
+// passed in the year: one on time, one late, one not yet due → 50 %.
+func TestRating_tasksOnTime(t *testing.T) {
+	h, _ := seedRatingYear(t)
+	day := func(m time.Month, d int) time.Time { return time.Date(2026, m, d, 0, 0, 0, 0, h.zone) }
+	err := h.db.Update(func(tx *storage.Tx) error {
+		for _, tk := range []storage.Task{
+			{CellID: h.cell.ID, What: "Đúng hạn", Due: day(2, 10), State: storage.TaskDone, DoneAt: day(2, 10).Add(20 * time.Hour), Created: day(1, 5)},
+			{CellID: h.cell.ID, What: "Trễ hạn", Due: day(2, 15), State: storage.TaskDone, DoneAt: day(2, 20), Created: day(1, 5)},
+			{CellID: h.cell.ID, What: "Chưa đến hạn", Due: day(3, 25), State: storage.TaskOpen, Created: day(3, 5)},
+		} {
+			if err := tx.PutTask(&tk); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.say("bithu", "/tongquan")
+	h.tap("bithu", h.vi("rating.btn_year", "Year", 2026))
+	out := h.tap("bithu", h.vi("commune.btn_cell", "N", 1, "Cell", "Chi bộ Thử"))
+	h.wantContains(out, h.vi("rating.figure_line", "Label", h.vi("rating.fig_tasks_on_time_pct"), "Value", "50,0%", "Rule", "≥ 80,0%", "Mark", h.vi("rating.mark_below")))
+	h.tap("bithu", h.vi("commune.btn_back"))
+	out = h.tap("bithu", h.vi("commune.btn_cell", "N", 2, "Cell", "Chi bộ Hai")) // no tasks: no figure, not "met"
+	h.wantContains(out, h.vi("rating.figure_line", "Label", h.vi("rating.fig_tasks_on_time_pct"), "Value", h.vi("rating.no_data"), "Rule", "≥ 80,0%", "Mark", h.vi("rating.mark_unknown")))
+}

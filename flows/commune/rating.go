@@ -480,5 +480,9 @@ func auditRating(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 		}
 		return c.T("rating.crit_not_met")
 	}
-	return core.AuditView{What: c.T("rating.audit_what", "Year", after.Year, "Field", after.Field), Before: value(&before.RatingDecision), After: value(&after.RatingDecision)}
+	field := after.Field
+	if field == storage.RatingOverall {
+		field = c.T("rating.col_overall")
+	}
+	return core.AuditView{What: c.T("rating.audit_what", "Year", after.Year, "Field", field), Before: value(&before.RatingDecision), After: value(&after.RatingDecision)}
 }
