@@ -141,7 +141,7 @@ func TestRating_recordAmendAndTell(t *testing.T) {
 	if len(out) != 1 || out[0].Document == nil || !bytes.HasPrefix(out[0].Document.Data, []byte("%PDF")) {
 		t.Fatalf("no PDF: %+v", out)
 	}
-	h.tap("bithu", h.vi("commune.btn_back"))
+	h.tap("bithu", h.vi("rating.btn_back", "Year", 2026))
 	out = h.tap("bithu", h.vi("commune.btn_workbook"))
 	if len(out) != 1 || out[0].Document == nil || !strings.HasSuffix(out[0].Document.Name, ".xlsx") || len(out[0].Document.Data) == 0 {
 		t.Fatalf("no workbook: %+v", out)
@@ -241,7 +241,7 @@ func TestRating_tasksOnTime(t *testing.T) {
 	h.tap("bithu", h.vi("rating.btn_year", "Year", 2026))
 	out := h.tap("bithu", h.vi("commune.btn_cell", "N", 1, "Cell", "Chi bộ Thử"))
 	h.wantContains(out, h.vi("rating.figure_line", "Label", h.vi("rating.fig_tasks_on_time_pct"), "Value", "50,0%", "Rule", "≥ 80,0%", "Mark", h.vi("rating.mark_below")))
-	h.tap("bithu", h.vi("commune.btn_back"))
+	h.tap("bithu", h.vi("rating.btn_back", "Year", 2026))
 	out = h.tap("bithu", h.vi("commune.btn_cell", "N", 2, "Cell", "Chi bộ Hai")) // no tasks: no figure, not "met"
 	h.wantContains(out, h.vi("rating.figure_line", "Label", h.vi("rating.fig_tasks_on_time_pct"), "Value", h.vi("rating.no_data"), "Rule", "≥ 80,0%", "Mark", h.vi("rating.mark_unknown")))
 }

@@ -330,7 +330,7 @@ func showRatingCell(c *core.Ctx, s *scope, cell *storage.Cell, year int) error {
 		}
 	}
 	rows = append(rows, []chat.Button{core.ActionButton(c.T("rating.btn_pdf"), codeRatingFiles, fmt.Sprintf("%d:%d:%d", s.org.ID, year, cell.ID)),
-		core.ActionButton(c.T("commune.btn_back"), codeRating, fmt.Sprintf("%d:%d", s.org.ID, year))})
+		core.ActionButton(c.T("rating.btn_back", "Year", year), codeRating, fmt.Sprintf("%d:%d", s.org.ID, year))})
 	c.Reply(cellEvidenceText(c, y, ce)+"\n"+c.T("rating.note"), rows...)
 	return nil
 }
