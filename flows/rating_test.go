@@ -128,6 +128,25 @@ func TestRating_recordAmendAndTell(t *testing.T) {
 		h.vi("rating.amended", "Value", h.vi("rating.level_good"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026"))
 	h.wantContains(out, h.vi("rating.decided", "Value", h.vi("rating.crit_met"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026"))
 
+	// The audit log says what was decided and what it replaced.
+	err := h.db.View(func(tx *storage.Tx) error {
+		es, err := tx.AuditLog(100, func(e *storage.AuditEntry) bool { return e.Action == "rating_amended" })
+		if err != nil || len(es) != 1 {
+			t.Fatalf("amendments in the log: %v %d", err, len(es))
+		}
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		text := c.AuditText(&es[0])
+		for _, want := range []string{h.vi("rating.audit_what", "Year", 2026, "Field", h.vi("rating.col_overall")), "good", "excellent", "Hoàng Thị Thu"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the audit line lacks %q: %s", want, text)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	before := h.snapshot()
 	out = h.press("bithu", fmt.Sprintf("c.rset:%d:2026:overall:excellent", h.cell.ID))
 	h.wantContains(out, h.vi("rating.unchanged"))
