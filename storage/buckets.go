@@ -79,6 +79,12 @@ var (
 	bucketFarGroupOrgs    = []byte("fargrouporgs")    // organization id + far group id → nil (index)
 )
 
+// Buckets of the year's rating (issue 17; rating.go).
+var (
+	bucketRatingRules = []byte("ratingrules") // organization id → RatingRules
+	bucketRatings     = []byte("ratings")     // organization id + year (4 bytes) + cell id → CellRating
+)
+
 // Buckets of the due-work index (issue 15, schema 7; see due.go).
 var (
 	bucketDue         = []byte("due")         // unix time (8 bytes) + kind + 0 + subject (8 bytes) → nil
@@ -99,4 +105,5 @@ var allBuckets = [][]byte{
 	bucketTasks, bucketTaskAssignees, bucketTaskDue,
 	bucketFarGroups, bucketFarGroupMembers, bucketFarGroupLeaders, bucketFarGroupOrgs,
 	bucketDue, bucketDueSubjects,
+	bucketRatingRules, bucketRatings,
 }

@@ -107,6 +107,7 @@ var adminCommands = map[string]func(a *adminArgs) error{
 	"quality-template":   adminSettingsFile,
 	"residence-form":     adminSettingsFile,
 	"residence-settings": adminSettingsFile,
+	"rating-rules":       adminSettingsFile,
 	"checkin-form": func(a *adminArgs) error {
 		return runCheckinForm(a.db, a.org, a.set, a.cfg.path, a.out, a.t)
 	},

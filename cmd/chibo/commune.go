@@ -92,8 +92,8 @@ func runCommuneAdmin(cfg Config, db *storage.DB, args []string, out io.Writer, t
 
 // runCommuneExport writes a commune's files, as the standing committee gets
 // them in chat.
-func runCommuneExport(cfg Config, db *storage.DB, orgID uint64, what, month, dest string, out io.Writer, t func(string, ...any) string) error {
-	if what != commune.ExportOverview && what != commune.ExportBriefing {
+func runCommuneExport(cfg Config, db *storage.DB, orgID uint64, what, month string, year int, dest string, out io.Writer, t func(string, ...any) string) error {
+	if what != commune.ExportOverview && what != commune.ExportBriefing && what != commune.ExportYear {
 		return errors.New(t("commune.cli_export_usage"))
 	}
 	e, err := communeEngine(cfg)
@@ -117,6 +117,16 @@ func runCommuneExport(cfg Config, db *storage.DB, orgID uint64, what, month, des
 		if err != nil {
 			return err
 		}
+		if what == commune.ExportYear {
+			if year == 0 {
+				year = p.Y
+			}
+			docs, err = commune.YearFiles(c, o, year)
+			if errors.Is(err, commune.ErrBadYear) {
+				return errors.New(t("commune.cli_export_usage"))
+			}
+			return err
+		}
 		docs, err = commune.Files(c, o, what, p)
 		if errors.Is(err, commune.ErrNoBriefing) {
 			return errors.New(t("commune.gb_none_month", "Month", p.Label()))
@@ -126,7 +136,7 @@ func runCommuneExport(cfg Config, db *storage.DB, orgID uint64, what, month, des
 	if err != nil {
 		return err
 	}
-	after, err := json.Marshal(map[string]any{"what": what, "org": orgID, "month": month, "files": len(docs)})
+	after, err := json.Marshal(map[string]any{"what": what, "org": orgID, "month": month, "year": year, "files": len(docs)})
 	if err != nil {
 		return err
 	}

@@ -38,8 +38,8 @@ func runExport(cfg Config, db *storage.DB, args []string, out io.Writer, t func(
 	if err := fs.Parse(args); err != nil || (*cell == 0) == (*org == 0) || fs.NArg() > 0 {
 		return errors.New(t("cli_export.usage"))
 	}
-	if *org != 0 && (*what == commune.ExportOverview || *what == commune.ExportBriefing) {
-		return runCommuneExport(cfg, db, *org, *what, *month, *dest, out, t)
+	if *org != 0 && (*what == commune.ExportOverview || *what == commune.ExportBriefing || *what == commune.ExportYear) {
+		return runCommuneExport(cfg, db, *org, *what, *month, *year, *dest, out, t)
 	}
 	cat, err := locales.Load()
 	if err != nil {

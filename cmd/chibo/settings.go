@@ -1,6 +1,7 @@
 package main
 
 import (
+	"chibo/flows/commune"
 	"chibo/flows/core"
 	"chibo/flows/meetings"
 	"chibo/flows/residence"
@@ -48,6 +49,16 @@ var settingsFiles = map[string]settingsFile{
 		parse: func(data []byte) (any, error) { return residence.ParseResidenceForm(data) },
 		put: func(tx *storage.Tx, id uint64, v any) error {
 			return tx.PutResidenceTemplate(id, v.(*storage.ResidenceTemplate))
+		},
+	},
+	"rating-rules": {
+		byOrg: true,
+		get: func(tx *storage.Tx, cat *locales.Catalog, id uint64) (any, error) {
+			return commune.RatingRulesOf(tx, cat, id)
+		},
+		parse: func(data []byte) (any, error) { return commune.ParseRatingRules(data) },
+		put: func(tx *storage.Tx, id uint64, v any) error {
+			return tx.PutRatingRules(id, v.(*storage.RatingRules))
 		},
 	},
 	"residence-settings": {

@@ -89,6 +89,8 @@ func auditRulesFile(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 		id = "audit.rules_residence_form"
 	case "residence-settings":
 		id = "audit.rules_residence_settings"
+	case "rating-rules":
+		id = "rating.audit_rules"
 	}
 	return core.AuditView{What: c.T("audit.w_rules_file", "File", c.T(id))}
 }

@@ -32,6 +32,16 @@ const (
 	// codeBriefingConclude records the committee's conclusion for a cell:
 	// "c.gbconc:<org>:<briefing>:<cell>".
 	codeBriefingConclude core.ActionCode = "c.gbconc"
+	// codeRating is the year's rating screen: "c.rating:<org>:<year>".
+	codeRating core.ActionCode = "c.rating"
+	// codeRatingCell is a cell's evidence and rating: "c.rcell:<cell>:<year>".
+	codeRatingCell core.ActionCode = "c.rcell"
+	// codeRatingSet records a decision:
+	// "c.rset:<cell>:<year>:<criterion>:y|n" or "c.rset:<cell>:<year>:overall:<level>".
+	codeRatingSet core.ActionCode = "c.rset"
+	// codeRatingFiles sends the year's workbook ("c.rfiles:<org>:<year>") or
+	// a cell's one-page PDF ("c.rfiles:<org>:<year>:<cell>").
+	codeRatingFiles core.ActionCode = "c.rfiles"
 )
 
 func registerActions(e *core.Engine) {
@@ -46,5 +56,9 @@ func registerActions(e *core.Engine) {
 		codeBriefingReport:   actBriefingReport,
 		codeBriefingView:     actBriefingView,
 		codeBriefingConclude: actBriefingConclude,
+		codeRating:           actRating,
+		codeRatingCell:       actRatingCell,
+		codeRatingSet:        actRatingSet,
+		codeRatingFiles:      actRatingFiles,
 	}})
 }

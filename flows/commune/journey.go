@@ -25,4 +25,5 @@ func (Journey) Register(e *core.Engine) {
 	registerOverview(e)
 	registerReview(e)
 	registerBriefing(e)
+	registerRating(e)
 }

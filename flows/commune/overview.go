@@ -309,6 +309,7 @@ func showOverview(c *core.Ctx, s *scope, month core.Period) error {
 	if s.all {
 		arg := fmt.Sprintf("%d:%s", s.org.ID, month)
 		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_chart"), codeFiles, arg+":g"), core.ActionButton(c.T("commune.btn_workbook"), codeFiles, arg+":x")})
+		rows = append(rows, []chat.Button{core.ActionButton(c.T("rating.btn_year", "Year", month.Y), codeRating, fmt.Sprintf("%d:%d", s.org.ID, month.Y))})
 	}
 	c.Reply(strings.Join(lines, "\n"), rows...)
 	return nil

@@ -42,6 +42,11 @@ type store interface {
 	Member(id uint64) (*storage.Member, error)
 	Members(cellID uint64) ([]storage.Member, error)
 	Org(id uint64) (*storage.Organization, error)
+
+	// The year's rating: its rules and the committee's decisions (storage/rating.go).
+	RatingRulesOf(orgID uint64) (*storage.RatingRules, error)
+	CellRatingOf(orgID uint64, year int, cellID uint64) (*storage.CellRating, error)
+	PutCellRating(r *storage.CellRating) error
 }
 
 var _ store = (*storage.Tx)(nil)

@@ -79,6 +79,8 @@ var AuditActions = map[string]string{
 	"fargroup_create":  "fargroup.audit_kind_create",
 	"fargroup_contact": "fgcontact.audit_kind",
 	"online_pilot":     "fgpilot.audit_kind",
+	"rating_recorded":  "rating.audit_kind_recorded",
+	"rating_amended":   "rating.audit_kind_amended",
 }
 
 // auditKind is the kind of an entry's action in words.

@@ -11,6 +11,14 @@ import (
 // (core.CellFigures.Extra): the cell's tasks overdue.
 const figuresKey = "tasks_overdue"
 
+// The year's tasks for the commune's year rating (issue 17): tasks whose
+// last day fell in the year shown and had passed by the end of the month
+// shown, and those of them done by their last day.
+const (
+	figuresDueKey    = "tasks_due"
+	figuresOnTimeKey = "tasks_on_time"
+)
+
 // taskFigures counts the cell's tasks overdue at the end of the month shown
 // (now, for the month in course): open after their last day, or done only
 // later. A task recorded after that day is not counted.
@@ -23,13 +31,23 @@ func taskFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
 	if err != nil {
 		return err
 	}
-	n := 0
+	n, due, onTime := 0, 0, 0
 	for i := range ts {
-		if overdueAt(&ts[i], at) {
+		t := &ts[i]
+		if overdueAt(t, at) {
 			n++
+		}
+		end := t.Due.AddDate(0, 0, 1)
+		if t.Due.Year() != f.Month.Y || t.Created.After(at) || at.Before(end) {
+			continue
+		}
+		due++
+		if !t.Open() && t.DoneAt.Before(end) {
+			onTime++
 		}
 	}
 	f.Extra[figuresKey] = n
+	f.Extra[figuresDueKey], f.Extra[figuresOnTimeKey] = due, onTime
 	return nil
 }
 
