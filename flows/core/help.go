@@ -20,7 +20,7 @@ var helpGroups = []struct {
 	{"help.g_members", []string{"members", "invite", "status", "faraway", "away"}},
 	{"help.g_faraway", []string{"board", "checkinsettings", "checkin", "fargroup"}},
 	{"help.g_residence", []string{"residence"}},
-	{"help.g_books", []string{"export", "audit", "linkgroup"}},
+	{"help.g_books", []string{"export", "audit", "linkgroup", "xeploai"}},
 	{"help.g_admin", []string{"newcell", "secinvite"}},
 	{"commune.help_group", []string{"tongquan", "phutrach", "giaoban", "capuy"}},
 	{"help.g_self", []string{"me", "mydata", "forget", "lang", "cancel", "help"}},
