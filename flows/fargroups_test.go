@@ -175,3 +175,40 @@ func TestFarGroup_contactMeetingCountsOnlyUnderThePilot(t *testing.T) {
 		t.Errorf("pilot audited %v", got)
 	}
 }
+
+// Issue 17: a contact meeting counted under the pilot shows in the
+// member's own year and in the home secretary's cell year, as a line of
+// its own beside the cell's meetings; a member whose cell had no pilot
+// sees none.
+func TestFarGroup_countedContactShownInTheYear(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn An", "Lê Thị Hai")
+	h.communeCells("Phạm Văn Ba")
+	ba := h.member("phamvanba")
+	err := h.db.Update(func(tx *storage.Tx) error {
+		an := h.member("tranvanan")
+		return tx.PutFarGroup(&storage.FarGroup{OrgID: h.cell.OrgID, Name: "Tổ đảng tại TP. Hồ Chí Minh", LeaderID: an.ID, MemberIDs: []uint64{an.ID, ba.ID}, Created: h.now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.say("admin", "/fargroup")
+	h.tap("admin", h.vi("fgpilot.btn_open"))
+	h.tap("admin", h.vi("fgpilot.btn_on", "Cell", "Chi bộ ấp Mới"))
+	h.advance(24 * time.Hour)
+	h.say("tranvanan", "/board")
+	h.tap("tranvanan", h.vi("fgcontact.btn_record"))
+	h.tap("tranvanan", h.vi("fgcontact.btn_today"))
+	h.tap("tranvanan", h.vi("fgcontact.online"))
+	h.tap("tranvanan", h.vi("fgcontact.btn_all"))
+
+	line := h.vi("fgyear.contact", "Group", "Tổ đảng tại TP. Hồ Chí Minh", "Date", "02/03/2026")
+	h.wantContains(h.say("phamvanba", "/attendance"), line)
+	h.wantContains(h.say("sec2", "/attendance"), h.vi("fgyear.contact_of", "Name", "Phạm Văn Ba", "Line", line))
+	if got := texts(h.say("tranvanan", "/attendance")); strings.Contains(got, line) {
+		t.Errorf("a member whose cell had no pilot sees the contact counted: %s", got)
+	}
+	if ms := h.meetings(); len(ms) != 0 {
+		t.Errorf("a contact meeting made cell meetings: %+v", ms)
+	}
+}
