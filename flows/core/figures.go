@@ -148,3 +148,33 @@ func (c *Ctx) MeetingSummary(mt *storage.Meeting, cell *storage.Cell) (string, e
 	}
 	return c.E.Hooks.summary(c, mt, cell)
 }
+
+// GroupFigures are one far-away party group's figures on the commune's
+// overview (issue 17): its members' check-ins of the current period,
+// classed as the cells' boards class them, and over the year the members
+// flagged for a silent streak and those kept in contact.
+type GroupFigures struct {
+	Name, Leader string
+	Members      int
+	// The current period: reported, reported late, silent.
+	Reported, Late, Silent int
+	// The year: members whose silent streak reached their cell's flag
+	// threshold, and members who checked in or met with the group.
+	YearFlagged, YearInContact int
+}
+
+// GroupFiguresFunc lists an organization's far groups with their figures
+// for the year.
+type GroupFiguresFunc func(c *Ctx, orgID uint64, year int) ([]GroupFigures, error)
+
+// OnGroupFigures registers who lists the far groups' figures.
+func (e *Engine) OnGroupFigures(f GroupFiguresFunc) { e.Hooks.groupFigures = f }
+
+// GroupFiguresOf lists the organization's far groups with their figures,
+// none when no journey keeps far groups.
+func (c *Ctx) GroupFiguresOf(orgID uint64, year int) ([]GroupFigures, error) {
+	if c.E.Hooks.groupFigures == nil {
+		return nil, nil
+	}
+	return c.E.Hooks.groupFigures(c, orgID, year)
+}
