@@ -205,6 +205,11 @@ func TestFarGroup_countedContactShownInTheYear(t *testing.T) {
 	line := h.vi("fgyear.contact", "Group", "Tổ đảng tại TP. Hồ Chí Minh", "Date", "02/03/2026")
 	h.wantContains(h.say("phamvanba", "/attendance"), line)
 	h.wantContains(h.say("sec2", "/attendance"), h.vi("fgyear.contact_of", "Name", "Phạm Văn Ba", "Line", line))
+	out := texts(h.say("admin", "/tongquan"))
+	ours, theirs, _ := strings.Cut(out, "2. Chi bộ ấp Mới")
+	if !strings.Contains(theirs, h.vi("fgov.cell_contacts", "N", 1)) || strings.Contains(ours, h.vi("fgov.cell_contacts", "N", 1)) {
+		t.Errorf("the commune's overview does not show the counted contact beside the right cell: %s", out)
+	}
 	if got := texts(h.say("tranvanan", "/attendance")); strings.Contains(got, line) {
 		t.Errorf("a member whose cell had no pilot sees the contact counted: %s", got)
 	}

@@ -331,6 +331,9 @@ func cellLines(c *core.Ctx, o *Overview, r *Row) string {
 	if f.FarAway > 0 {
 		parts = append(parts, c.T("commune.ov_far", "Reported", f.Reported, "Late", f.Late, "Silent", f.Silent, "Count", f.FarAway))
 	}
+	if f.YearContacts > 0 {
+		parts = append(parts, c.T("fgov.cell_contacts", "N", f.YearContacts))
+	}
 	if f.CommentsOwed+f.CommentsReceived > 0 {
 		parts = append(parts, c.T("commune.ov_comments", "Received", f.CommentsReceived, "Owed", f.CommentsOwed))
 	}

@@ -40,6 +40,10 @@ type CellFigures struct {
 	MeetingID    uint64   // the month's regular meeting, 0 when none
 	LastClosedID uint64   // the latest closed meeting of the year, 0 when none
 	LastBandID   string   // its quality band's message id; "" when not scored
+	// YearContacts counts the members' far-group contact meetings of the
+	// year (up to the month shown) that count under the online pilot; they
+	// are shown beside the meetings' tallies, never in them.
+	YearContacts int
 
 	// Far-away members (the check-in journey), for the current period.
 	FarAway, Reported, Late, Silent int

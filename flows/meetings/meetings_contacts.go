@@ -52,3 +52,25 @@ func contactLines(c *core.Ctx, m *storage.Member, year int, zone *time.Location,
 	}
 	return out, nil
 }
+
+// yearContacts counts the cell's members' contact meetings of month's year,
+// up to the month, that count under the pilot (the commune's figures).
+func yearContacts(c *core.Ctx, cell *storage.Cell, month core.Period, zone *time.Location) (int, error) {
+	ms, err := db(c).Members(cell.ID)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range ms {
+		_, ats, err := countedContacts(c, ms[i].ID, month.Y, zone)
+		if err != nil {
+			return 0, err
+		}
+		for _, at := range ats {
+			if at.In(zone).Month() <= month.M {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
