@@ -175,3 +175,76 @@ func TestFarGroup_contactMeetingCountsOnlyUnderThePilot(t *testing.T) {
 		t.Errorf("pilot audited %v", got)
 	}
 }
+
+// Issue 17: a contact meeting counted under the pilot shows in the
+// member's own year and in the home secretary's cell year, as a line of
+// its own beside the cell's meetings; a member whose cell had no pilot
+// sees none.
+func TestFarGroup_countedContactShownInTheYear(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn An", "Lê Thị Hai")
+	h.communeCells("Phạm Văn Ba")
+	ba := h.member("phamvanba")
+	err := h.db.Update(func(tx *storage.Tx) error {
+		an := h.member("tranvanan")
+		return tx.PutFarGroup(&storage.FarGroup{OrgID: h.cell.OrgID, Name: "Tổ đảng tại TP. Hồ Chí Minh", LeaderID: an.ID, MemberIDs: []uint64{an.ID, ba.ID}, Created: h.now})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.say("admin", "/fargroup")
+	h.tap("admin", h.vi("fgpilot.btn_open"))
+	h.tap("admin", h.vi("fgpilot.btn_on", "Cell", "Chi bộ ấp Mới"))
+	h.advance(24 * time.Hour)
+	h.say("tranvanan", "/board")
+	h.tap("tranvanan", h.vi("fgcontact.btn_record"))
+	h.tap("tranvanan", h.vi("fgcontact.btn_today"))
+	h.tap("tranvanan", h.vi("fgcontact.online"))
+	h.tap("tranvanan", h.vi("fgcontact.btn_all"))
+
+	line := h.vi("fgyear.contact", "Group", "Tổ đảng tại TP. Hồ Chí Minh", "Date", "02/03/2026")
+	h.wantContains(h.say("phamvanba", "/attendance"), line)
+	h.wantContains(h.say("sec2", "/attendance"), h.vi("fgyear.contact_of", "Name", "Phạm Văn Ba", "Line", line))
+	out := texts(h.say("admin", "/tongquan"))
+	ours, theirs, _ := strings.Cut(out, "2. Chi bộ ấp Mới")
+	if !strings.Contains(theirs, h.vi("fgov.cell_contacts", "N", 1)) || strings.Contains(ours, h.vi("fgov.cell_contacts", "N", 1)) {
+		t.Errorf("the commune's overview does not show the counted contact beside the right cell: %s", out)
+	}
+	if got := texts(h.say("tranvanan", "/attendance")); strings.Contains(got, line) {
+		t.Errorf("a member whose cell had no pilot sees the contact counted: %s", got)
+	}
+	if ms := h.meetings(); len(ms) != 0 {
+		t.Errorf("a contact meeting made cell meetings: %+v", ms)
+	}
+}
+
+// Issue 17: the commune's overview shows each far group: its leader and
+// members, this month's check-ins as the boards class them, and over the
+// year the members flagged for a silent streak and those kept in contact.
+func TestFarGroup_onTheCommuneOverview(t *testing.T) {
+	h := newHarness(t)
+	h.seedCell("Trần Văn An", "Lê Thị Hai")
+	h.communeCells("Phạm Văn Ba")
+	an, ba := h.member("tranvanan"), h.member("phamvanba")
+	h.markFar("tranvanan", 0, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+	h.markFar("phamvanba", 0, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+	err := h.db.Update(func(tx *storage.Tx) error {
+		for _, p := range []string{"2026-03", "2026-04", "2026-05"} {
+			ck := &storage.Checkin{MemberID: an.ID, CellID: an.HomeCellID, Period: p, At: h.now, Updated: h.now, Answers: map[string]string{}}
+			if err := tx.PutCheckin(ck); err != nil {
+				return err
+			}
+		}
+		return tx.PutFarGroup(&storage.FarGroup{OrgID: h.cell.OrgID, Name: "Tổ đảng tại TP. Hồ Chí Minh", LeaderID: an.ID, MemberIDs: []uint64{an.ID, ba.ID}, Created: h.now,
+			Contacts: []storage.GroupContact{{At: h.now, Present: []uint64{ba.ID}, By: an.ID, Recorded: h.now}}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.at(28, 5, 12, 0) // Phạm Văn Ba silent in April and May: flagged
+	out := h.say("admin", "/tongquan")
+	h.wantContains(out, h.e.Cat.N("vi", "fgov.header", 1))
+	h.wantContains(out, h.e.Cat.N("vi", "fgov.group", 2, "Name", "Tổ đảng tại TP. Hồ Chí Minh", "Leader", "Trần Văn An"))
+	h.wantContains(out, h.vi("fgov.month", "Reported", 1, "Late", 0, "Silent", 1))
+	h.wantContains(out, h.vi("fgov.year", "Year", 2026, "Flagged", 1, "Contact", 2, "Count", 2))
+}

@@ -307,6 +307,13 @@ func showOverview(c *core.Ctx, s *scope, month core.Period) error {
 		lines = append(lines, c.T("commune.ov_total", "Held", held, "Count", len(o.Rows)))
 	}
 	if s.all {
+		groups, err := groupLines(c, s.org.ID, month.Y)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, groups...)
+	}
+	if s.all {
 		arg := fmt.Sprintf("%d:%s", s.org.ID, month)
 		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_chart"), codeFiles, arg+":g"), core.ActionButton(c.T("commune.btn_workbook"), codeFiles, arg+":x")})
 		rows = append(rows, []chat.Button{core.ActionButton(c.T("rating.btn_year", "Year", month.Y), codeRating, fmt.Sprintf("%d:%d", s.org.ID, month.Y))})
@@ -323,6 +330,9 @@ func cellLines(c *core.Ctx, o *Overview, r *Row) string {
 	parts = append(parts, c.T("commune.ov_art8", "N", len(f.Flagged)))
 	if f.FarAway > 0 {
 		parts = append(parts, c.T("commune.ov_far", "Reported", f.Reported, "Late", f.Late, "Silent", f.Silent, "Count", f.FarAway))
+	}
+	if f.YearContacts > 0 {
+		parts = append(parts, c.T("fgov.cell_contacts", "N", f.YearContacts))
 	}
 	if f.CommentsOwed+f.CommentsReceived > 0 {
 		parts = append(parts, c.T("commune.ov_comments", "Received", f.CommentsReceived, "Owed", f.CommentsOwed))
@@ -542,4 +552,20 @@ func actSummary(c *core.Ctx, args string) error {
 	}
 	c.Reply(c.T("commune.summary_header", "Cell", cell.Name) + "\n" + text)
 	return nil
+}
+
+// groupLines are the organization's far-away party groups on the commune's
+// screen (issue 17), a short paragraph each; none when it has none.
+func groupLines(c *core.Ctx, orgID uint64, year int) ([]string, error) {
+	gs, err := c.GroupFiguresOf(orgID, year)
+	if err != nil || len(gs) == 0 {
+		return nil, err
+	}
+	out := []string{c.N("fgov.header", len(gs))}
+	for _, g := range gs {
+		out = append(out, c.N("fgov.group", g.Members, "Name", g.Name, "Leader", g.Leader)+"\n  "+
+			c.T("fgov.month", "Reported", g.Reported, "Late", g.Late, "Silent", g.Silent)+"\n  "+
+			c.T("fgov.year", "Year", year, "Flagged", g.YearFlagged, "Contact", g.YearInContact, "Count", g.Members))
+	}
+	return out, nil
 }

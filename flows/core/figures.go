@@ -40,6 +40,10 @@ type CellFigures struct {
 	MeetingID    uint64   // the month's regular meeting, 0 when none
 	LastClosedID uint64   // the latest closed meeting of the year, 0 when none
 	LastBandID   string   // its quality band's message id; "" when not scored
+	// YearContacts counts the members' far-group contact meetings of the
+	// year (up to the month shown) that count under the online pilot; they
+	// are shown beside the meetings' tallies, never in them.
+	YearContacts int
 
 	// Far-away members (the check-in journey), for the current period.
 	FarAway, Reported, Late, Silent int
@@ -147,4 +151,34 @@ func (c *Ctx) MeetingSummary(mt *storage.Meeting, cell *storage.Cell) (string, e
 		return "", nil
 	}
 	return c.E.Hooks.summary(c, mt, cell)
+}
+
+// GroupFigures are one far-away party group's figures on the commune's
+// overview (issue 17): its members' check-ins of the current period,
+// classed as the cells' boards class them, and over the year the members
+// flagged for a silent streak and those kept in contact.
+type GroupFigures struct {
+	Name, Leader string
+	Members      int
+	// The current period: reported, reported late, silent.
+	Reported, Late, Silent int
+	// The year: members whose silent streak reached their cell's flag
+	// threshold, and members who checked in or met with the group.
+	YearFlagged, YearInContact int
+}
+
+// GroupFiguresFunc lists an organization's far groups with their figures
+// for the year.
+type GroupFiguresFunc func(c *Ctx, orgID uint64, year int) ([]GroupFigures, error)
+
+// OnGroupFigures registers who lists the far groups' figures.
+func (e *Engine) OnGroupFigures(f GroupFiguresFunc) { e.Hooks.groupFigures = f }
+
+// GroupFiguresOf lists the organization's far groups with their figures,
+// none when no journey keeps far groups.
+func (c *Ctx) GroupFiguresOf(orgID uint64, year int) ([]GroupFigures, error) {
+	if c.E.Hooks.groupFigures == nil {
+		return nil, nil
+	}
+	return c.E.Hooks.groupFigures(c, orgID, year)
 }

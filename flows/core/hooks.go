@@ -55,22 +55,23 @@ type retainer struct {
 }
 
 type hooks struct {
-	myData     []myDataSection
-	forget     []ForgetFunc
-	Retain     []retainer
-	exports    map[string]ExportFunc
-	drawers    map[string]DrawFunc
-	audit      map[string]AuditFunc
-	starts     []PayloadFunc
-	texts      []PayloadFunc
-	membership []EventFunc
-	tools      map[string]CellToolFunc
-	period     func(c *Ctx, cell *storage.Cell) (Period, error)
-	figures    []figureSource // the commune's view (figures.go)
-	guests     []GuestsFunc
-	summary    SummaryFunc
-	meeting    meetingHooks
-	orgExports map[string]OrgExportFunc
+	myData       []myDataSection
+	forget       []ForgetFunc
+	Retain       []retainer
+	exports      map[string]ExportFunc
+	drawers      map[string]DrawFunc
+	audit        map[string]AuditFunc
+	starts       []PayloadFunc
+	texts        []PayloadFunc
+	membership   []EventFunc
+	tools        map[string]CellToolFunc
+	period       func(c *Ctx, cell *storage.Cell) (Period, error)
+	figures      []figureSource // the commune's view (figures.go)
+	groupFigures GroupFiguresFunc
+	guests       []GuestsFunc
+	summary      SummaryFunc
+	meeting      meetingHooks
+	orgExports   map[string]OrgExportFunc
 }
 
 // MyData adds a section to /mydata; sections are shown by rank.

@@ -16,5 +16,6 @@ func (Journey) Register(e *core.Engine) {
 	registerActions(e)
 	registerCheckins(e)
 	e.CellFigures("faraway", checkinFigures)
+	e.OnGroupFigures(groupFigures)
 	registerFarGroups(e)
 }

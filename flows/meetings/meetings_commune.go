@@ -45,6 +45,9 @@ func meetingFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 	if err != nil {
 		return err
 	}
+	if f.YearContacts, err = yearContacts(c, cell, f.Month, y.zone); err != nil {
+		return err
+	}
 	held := map[int]bool{}
 	for i := range y.meetings {
 		mt := &y.meetings[i]

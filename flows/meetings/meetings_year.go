@@ -309,6 +309,14 @@ func memberYear(c *core.Ctx, m *storage.Member, year int) error {
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.att_me_total", "Present", present, "Expected", expectedN))
 	}
+	contacts, err := contactLines(c, m, year, y.zone, false)
+	if err != nil {
+		return err
+	}
+	for _, l := range contacts {
+		b.WriteString("\n")
+		b.WriteString(l)
+	}
 	b.WriteString(res)
 	c.Reply(b.String())
 	return nil
@@ -336,9 +344,20 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 		b.WriteString("\n")
 		b.WriteString(s)
 	}
+	var contacts []string
+	for i := range ms {
+		ls, err := contactLines(c, &ms[i], year, y.zone, true)
+		if err != nil {
+			return err
+		}
+		contacts = append(contacts, ls...)
+	}
 	b.WriteString(c.T("mt.att_cell_header", "Cell", cell.Name, "Year", year))
 	if len(a.Meetings) == 0 {
 		line(c.T("mt.att_none"))
+		for _, l := range contacts {
+			line(l)
+		}
 		c.Reply(b.String(), []chat.Button{core.ActionButton(c.T("mt.btn_my_attendance"), codeAttendance, fmt.Sprintf("me:%d", year))})
 		return nil
 	}
@@ -358,6 +377,9 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 			}
 		}
 		line(c.T("mt.att_cell_member", "Name", row.Name, "Months", strings.Join(cells, " ")))
+	}
+	for _, l := range contacts {
+		line(l)
 	}
 	flags, err := yearFlags(c, y, ms)
 	if err != nil {

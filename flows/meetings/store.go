@@ -40,6 +40,9 @@ type store interface {
 	QualityTemplate(orgID uint64) (*storage.QualityTemplate, error)
 	RegularMeeting(cellID uint64, month string) (*storage.Meeting, error)
 
+	// Far-away party groups and their contact meetings (storage/fargroups.go).
+	FarGroupOf(memberID uint64) (*storage.FarGroup, error)
+
 	// Erasure and scrubbing (storage/privacy.go).
 	AllResidenceAttendance(memberID uint64) ([]storage.ResidenceAttendance, error)
 
