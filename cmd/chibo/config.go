@@ -1,0 +1,302 @@
+package main
+
+import (
+	"chibo/bot/zalo"
+	"chibo/locales"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is chibo's configuration, from flags and environment (flags win).
+type Config struct {
+	DB            string
+	Token         string
+	API           string
+	TZ            string
+	Lang          string
+	WebhookURL    string
+	WebhookListen string
+	WebhookSecret string
+	HealthListen  string
+	BotUsername   string
+	RatePerSecond float64
+	ChatInterval  time.Duration // CHIBO_CHAT_INTERVAL: see parseChatInterval
+	InviteDays    int
+	ConvHours     int
+	AuditDays     int
+	LogFormat     string
+	BackupDir     string
+	BackupKeep    int
+	// Zalo Bot Platform: served when ZaloToken is set.
+	ZaloToken         string
+	ZaloAPI           string
+	ZaloWebhookURL    string
+	ZaloWebhookSecret string
+	ZaloRate          float64
+	ZaloPollers       int
+	// Listen is chibo's own HTTP listener: /healthz of every messenger,
+	// /metrics, the Zalo webhook and the file links. Empty means none.
+	Listen string
+	// PublicURL is where Listen is reachable from the internet, for links
+	// to files on messengers that cannot carry them. Empty means no links.
+	PublicURL string
+	// LinkHours is how long a file link works.
+	LinkHours int
+	// ClockOffset shifts chibo's clock, to rehearse on a copy of a database
+	// (CHIBO_CLOCK_OFFSET, e.g. "+24d", "-3h"); zero is the real time.
+	ClockOffset time.Duration
+
+	zone *time.Location
+	// demo is set in the console demo's process: only there may a link name
+	// the demo's bot.
+	demo bool
+	// workDir is the directory relative paths in arguments are relative
+	// to: the caller's, when a command comes through the admin socket.
+	// Empty means the process's own.
+	workDir string
+}
+
+// path resolves a path argument of a subcommand.
+func (cfg Config) path(p string) string {
+	if cfg.workDir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(cfg.workDir, p)
+}
+
+// printFlags lists the options as flag.PrintDefaults does, with the
+// default in the chosen language ("mặc định: 1825") rather than the flag
+// package's English.
+func printFlags(fs *flag.FlagSet, w io.Writer, t func(string, ...any) string) {
+	fs.VisitAll(func(f *flag.Flag) {
+		name, usage := flag.UnquoteUsage(f)
+		line := "  -" + f.Name
+		if name != "" {
+			line += " " + t(flagType(name))
+		}
+		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+			line += " " + t("cli.flag_default", "Value", f.DefValue)
+		}
+		fmt.Fprintln(w, line)
+	})
+}
+
+// flagType is the message id naming a flag's kind of value.
+func flagType(name string) string {
+	switch name {
+	case "int", "float", "duration":
+		return "cli.flag_type_number"
+	}
+	return "cli.flag_type_text"
+}
+
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t func(string, ...any) string) (Config, []string, error) {
+	var cfg Config
+	fs := flag.NewFlagSet("chibo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg.telegramFlags(fs, env, t)
+	chatInterval := fs.String("chat-interval", env("CHIBO_CHAT_INTERVAL", "1s"), t("flag.chat_interval"))
+	cfg.keepingFlags(fs, env, t)
+	cfg.zaloFlags(fs, env, t)
+	offset := fs.String("clock-offset", env("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, t("cli.usage"))
+		printFlags(fs, stderr, t)
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.DB == "" {
+		cfg.DB = "chibo.db"
+		if cfg.Token == "" && cfg.ZaloToken == "" && fs.NArg() == 0 {
+			cfg.DB = demoDB
+		}
+	}
+	if err := cfg.resolve(*offset, *chatInterval, t); err != nil {
+		return cfg, nil, err
+	}
+	if err := cfg.check(); err != nil {
+		return cfg, nil, err
+	}
+	if cfg.Listen == "" && cfg.ZaloToken != "" && cfg.HealthListen != "" {
+		cfg.Listen = cfg.HealthListen // one /healthz for every messenger
+	}
+	if cfg.Listen == "" && (cfg.ZaloWebhookURL != "" || cfg.PublicURL != "") {
+		cfg.Listen = "127.0.0.1:8090" // the webhook and the file links need chibo's listener
+	}
+	return cfg, fs.Args(), nil
+}
+
+// telegramFlags defines the database, place, language and Telegram flags
+// (each defaulting to its environment variable).
+func (cfg *Config) telegramFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
+	fs.StringVar(&cfg.DB, "db", env("CHIBO_DB", ""), t("flag.db"))
+	fs.StringVar(&cfg.Token, "token", env("TELEGRAM_BOT_TOKEN", ""), t("flag.token"))
+	fs.StringVar(&cfg.API, "telegram-api", env("CHIBO_TELEGRAM_API", "https://api.telegram.org"), t("flag.telegram_api"))
+	fs.StringVar(&cfg.TZ, "tz", env("CHIBO_TZ", "Asia/Ho_Chi_Minh"), t("flag.tz"))
+	fs.StringVar(&cfg.Lang, "lang", env("CHIBO_LANG", locales.Default), t("flag.lang"))
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", env("CHIBO_WEBHOOK_URL", ""), t("flag.webhook_url"))
+	fs.StringVar(&cfg.WebhookListen, "webhook-listen", env("CHIBO_WEBHOOK_LISTEN", "127.0.0.1:8080"), t("flag.webhook_listen"))
+	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", env("CHIBO_WEBHOOK_SECRET", ""), t("flag.webhook_secret"))
+	fs.StringVar(&cfg.HealthListen, "health-listen", env("CHIBO_HEALTH_LISTEN", ""), t("flag.health_listen"))
+	fs.StringVar(&cfg.BotUsername, "bot-username", env("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
+	rate, _ := strconv.ParseFloat(env("CHIBO_RATE", "30"), 64)
+	fs.Float64Var(&cfg.RatePerSecond, "rate", rate, t("flag.rate"))
+}
+
+// keepingFlags defines how long things are kept (invites, conversations,
+// the audit, backups) and the log format.
+func (cfg *Config) keepingFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
+	days, _ := strconv.Atoi(env("CHIBO_INVITE_DAYS", "14"))
+	fs.IntVar(&cfg.InviteDays, "invite-days", days, t("flag.invite_days"))
+	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
+	fs.IntVar(&cfg.ConvHours, "conv-hours", hours, t("flag.conv_hours"))
+	auditDays, _ := strconv.Atoi(env("CHIBO_AUDIT_DAYS", "1825"))
+	fs.IntVar(&cfg.AuditDays, "audit-days", auditDays, t("flag.audit_days"))
+	fs.StringVar(&cfg.LogFormat, "log-format", env("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
+	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
+	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
+	fs.IntVar(&cfg.BackupKeep, "backup-keep", keep, t("flag.backup_keep"))
+}
+
+// zaloFlags defines the Zalo flags and chibo's own listener for webhooks
+// and file links.
+func (cfg *Config) zaloFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
+	fs.StringVar(&cfg.ZaloToken, "zalo-token", env("ZALO_BOT_TOKEN", ""), t("flag.zalo_token"))
+	fs.StringVar(&cfg.ZaloAPI, "zalo-api", env("CHIBO_ZALO_API", zalo.DefaultAPIBase), t("flag.zalo_api"))
+	fs.StringVar(&cfg.ZaloWebhookURL, "zalo-webhook-url", env("CHIBO_ZALO_WEBHOOK_URL", ""), t("flag.zalo_webhook_url"))
+	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
+	zrate, _ := strconv.ParseFloat(env("CHIBO_ZALO_RATE", strconv.FormatFloat(zalo.DefaultPace.PerSecond, 'g', -1, 64)), 64)
+	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", zrate, t("flag.zalo_rate"))
+	pollers, _ := strconv.Atoi(env("CHIBO_ZALO_POLLERS", "4"))
+	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", pollers, t("flag.zalo_pollers"))
+	fs.StringVar(&cfg.Listen, "listen", env("CHIBO_LISTEN", ""), t("flag.listen"))
+	fs.StringVar(&cfg.PublicURL, "public-url", env("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
+	linkHours, _ := strconv.Atoi(env("CHIBO_LINK_HOURS", "24"))
+	fs.IntVar(&cfg.LinkHours, "link-hours", linkHours, t("flag.link_hours"))
+}
+
+// resolve turns the time zone, the clock offset, the chat interval and the
+// language into what chibo runs with, or says which is wrong.
+func (cfg *Config) resolve(offset, chatInterval string, t func(string, ...any) string) error {
+	zone, err := time.LoadLocation(cfg.TZ)
+	if err != nil {
+		return fmt.Errorf("CHIBO_TZ %q: %w", cfg.TZ, err)
+	}
+	cfg.zone = zone
+	if cfg.ClockOffset, err = parseClockOffset(offset); err != nil {
+		return errors.New(t("cli.err_clock_offset", "Value", offset))
+	}
+	if cfg.ClockOffset != 0 && (cfg.WebhookURL != "" || cfg.ZaloWebhookURL != "") {
+		// A webhook is a bot that real people use: its clock must be true.
+		return errors.New(t("cli.err_clock_offset_webhook"))
+	}
+	if cfg.ChatInterval, err = parseChatInterval(chatInterval); err != nil {
+		return err
+	}
+	if !locales.Supported(cfg.Lang) {
+		return fmt.Errorf("CHIBO_LANG %q: want vi or en", cfg.Lang)
+	}
+	return nil
+}
+
+// check says which setting, if any, is out of range or missing its pair.
+func (cfg *Config) check() error {
+	switch {
+	case cfg.RatePerSecond <= 0:
+		return fmt.Errorf("CHIBO_RATE must be above 0")
+	case cfg.InviteDays <= 0:
+		return fmt.Errorf("CHIBO_INVITE_DAYS must be above 0")
+	case cfg.ConvHours <= 0:
+		return fmt.Errorf("CHIBO_CONV_HOURS must be above 0")
+	case cfg.AuditDays <= 0:
+		return fmt.Errorf("CHIBO_AUDIT_DAYS must be above 0")
+	case cfg.BackupKeep <= 0:
+		return fmt.Errorf("CHIBO_BACKUP_KEEP must be above 0")
+	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
+		return fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
+	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
+		return fmt.Errorf("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
+	case cfg.ZaloPollers <= 0 || cfg.ZaloPollers > 32:
+		return fmt.Errorf("CHIBO_ZALO_POLLERS must be 1 to 32")
+	case cfg.ZaloRate <= 0:
+		return fmt.Errorf("CHIBO_ZALO_RATE must be above 0")
+	case cfg.LinkHours <= 0:
+		return fmt.Errorf("CHIBO_LINK_HOURS must be above 0")
+	case cfg.ZaloWebhookURL != "" && (len(cfg.ZaloWebhookSecret) < 8 || len(cfg.ZaloWebhookSecret) > 256):
+		return fmt.Errorf("CHIBO_ZALO_WEBHOOK_SECRET of 8 to 256 characters is required with CHIBO_ZALO_WEBHOOK_URL")
+	case cfg.ZaloWebhookURL != "" && !strings.HasPrefix(cfg.ZaloWebhookURL, "https://"):
+		return fmt.Errorf("CHIBO_ZALO_WEBHOOK_URL must be an https URL")
+	case cfg.PublicURL != "" && !strings.HasPrefix(cfg.PublicURL, "https://") && !strings.HasPrefix(cfg.PublicURL, "http://"):
+		return fmt.Errorf("CHIBO_PUBLIC_URL must be an http(s) URL")
+	}
+	return nil
+}
+
+// clockOffsetRE is a signed sum of days, hours and minutes: "+24d", "-3h",
+// "+1d12h".
+var clockOffsetRE = regexp.MustCompile(`^([+-])((?:\d+[dhm])+)$`)
+
+// parseClockOffset reads CHIBO_CLOCK_OFFSET; empty is no offset.
+func parseClockOffset(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m := clockOffsetRE.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		return 0, errUsage
+	}
+	var d time.Duration
+	for _, part := range regexp.MustCompile(`\d+[dhm]`).FindAllString(m[2], -1) {
+		n, err := strconv.Atoi(part[:len(part)-1])
+		if err != nil || n > 3660 {
+			return 0, errUsage
+		}
+		unit := map[byte]time.Duration{'d': 24 * time.Hour, 'h': time.Hour, 'm': time.Minute}[part[len(part)-1]]
+		d += time.Duration(n) * unit
+	}
+	if d > 10*366*24*time.Hour {
+		return 0, errUsage
+	}
+	if m[1] == "-" {
+		d = -d
+	}
+	return d, nil
+}
+
+// now is chibo's clock: the real time shifted by the rehearsal offset.
+func (cfg Config) now() time.Time { return time.Now().Add(cfg.ClockOffset) }
+
+// parseChatInterval reads CHIBO_CHAT_INTERVAL, the gap between two
+// messages to one private Telegram chat: a duration ("1s", "250ms"), or 0
+// (or "none") for none, returned as -1 (bot.RateLimits' "none"). The
+// default is Telegram's 1 s whatever CHIBO_RATE: paid broadcasts raise the
+// overall limit, not the per-chat one, so only a Bot API without that
+// limit (a test server) should go without it.
+func parseChatInterval(v string) (time.Duration, error) {
+	if v == "0" || v == "none" {
+		return -1, nil
+	}
+	d, err := time.ParseDuration(v)
+	switch {
+	case err != nil || d < 0:
+		return 0, fmt.Errorf("CHIBO_CHAT_INTERVAL %q: want a duration such as 1s, or 0 for none", v)
+	case d == 0:
+		return -1, nil
+	}
+	return d, nil
+}
