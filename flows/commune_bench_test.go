@@ -76,6 +76,18 @@ func BenchmarkCommune(b *testing.B) {
 	b.Logf("generated %d+%d cells of %d members, %d months, in %s", *communeCells, *communeOthers, *communeMembers, *provinceMonths, time.Since(began).Round(time.Second))
 	month := core.Period{Y: h.now.Year(), M: h.now.Month()}
 	ctx := func(tx *storage.Tx) *core.Ctx { return &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"} }
+	// This month's giao ban, every cell's secretary having reported.
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		br := &storage.Briefing{OrgID: org.ID, At: h.now.AddDate(0, 0, 1), Place: "Hội trường", Created: h.now,
+			Reports: map[uint64]*storage.BriefingReport{}}
+		for _, id := range tx.OrgCellIDs(org.ID) {
+			br.Reports[id] = &storage.BriefingReport{Figures: "…", Done: "Ra quân làm đường giao thông nông thôn.",
+				Difficulties: "Kinh phí sửa nhà văn hóa ấp.", At: h.now}
+		}
+		return tx.PutBriefing(br)
+	}); err != nil {
+		b.Fatal(err)
+	}
 
 	b.Run("overview", func(b *testing.B) {
 		defer reportCPU(b)()
@@ -91,18 +103,20 @@ func BenchmarkCommune(b *testing.B) {
 			}
 		}
 	})
-	b.Run("workbook", func(b *testing.B) {
-		defer reportCPU(b)()
-		for b.Loop() {
-			if err := h.db.View(func(tx *storage.Tx) error {
-				docs, err := commune.Files(ctx(tx), org, commune.ExportOverview, month)
-				if err == nil && len(docs[0].Data) == 0 {
-					b.Fatal("empty workbook")
+	for _, w := range []struct{ name, what string }{{"workbook", commune.ExportOverview}, {"briefing-workbook", commune.ExportBriefing}} {
+		b.Run(w.name, func(b *testing.B) {
+			defer reportCPU(b)()
+			for b.Loop() {
+				if err := h.db.View(func(tx *storage.Tx) error {
+					docs, err := commune.Files(ctx(tx), org, w.what, month)
+					if err == nil && len(docs[0].Data) == 0 {
+						b.Fatal("empty workbook")
+					}
+					return err
+				}); err != nil {
+					b.Fatal(err)
 				}
-				return err
-			}); err != nil {
-				b.Fatal(err)
 			}
-		}
-	})
+		})
+	}
 }
