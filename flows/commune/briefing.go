@@ -209,14 +209,6 @@ func runGiaoban(c *core.Ctx, args string) error {
 	return nil
 }
 
-// quietNow reports whether now is in the default no-message hours
-// (21:30–06:30) of the engine's zone: briefing notices wait for morning.
-func quietNow(c *core.Ctx) bool {
-	t := c.Now.In(c.Zone())
-	m := t.Hour()*60 + t.Minute()
-	return m >= core.DefaultQuietFrom || m < core.DefaultQuietTo
-}
-
 // setSchedule reads "<minute hour day month weekday> [place]".
 func setSchedule(c *core.Ctx, org *storage.Organization, text string) error {
 	fields := strings.Fields(text)

@@ -33,8 +33,9 @@ func dueBriefings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		return notice, nil
 	case !c.Now.Before(b.At):
 		return over, nil // the next briefing is made once this one is over
-	case quietNow(c):
-		return c.Now.Add(30 * time.Minute), nil // look again once the quiet hours may have ended
+	}
+	if end, quiet, err := c.QuietUntil(cell, c.Now); err != nil || quiet {
+		return end, err // the cell's night: looked at again when it ends
 	}
 	isEve := !c.Now.Before(eve)
 	if err := noticeBriefing(c, b, cell, isEve); err != nil {

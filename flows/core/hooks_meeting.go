@@ -78,9 +78,16 @@ func (c *Ctx) MeetingTools(mt *storage.Meeting, cell *storage.Cell) ([]chat.Butt
 // QuietAt reports whether t falls in the cell's quiet hours, when nothing
 // that can wait reaches its members.
 func (c *Ctx) QuietAt(cell *storage.Cell, t time.Time) (bool, error) {
+	_, quiet, err := c.QuietUntil(cell, t)
+	return quiet, err
+}
+
+// QuietUntil reports whether t falls in the cell's quiet hours and, when it
+// does, when they end: a due source looks at the cell again then.
+func (c *Ctx) QuietUntil(cell *storage.Cell, t time.Time) (end time.Time, quiet bool, err error) {
 	q, err := c.quietHoursOf(cell)
-	if err != nil {
-		return false, err
+	if err != nil || !q.contains(t) {
+		return time.Time{}, false, err
 	}
-	return q.contains(t), nil
+	return q.end(t), true, nil
 }

@@ -60,12 +60,12 @@ func dueTasks(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		if !ok || (p.Kind == "task-late" && c.Now.After(p.At.Add(lateWindow))) {
 			continue
 		}
-		quiet, err := c.QuietAt(cell, c.Now)
+		end, quiet, err := c.QuietUntil(cell, c.Now)
 		if err != nil {
 			return time.Time{}, err
 		}
 		if quiet {
-			later(c.Now.Add(30 * time.Minute)) // look again once the quiet hours may have ended
+			later(end)
 			continue
 		}
 		if err := remindTask(c, t, cell, p.Kind); err != nil {
