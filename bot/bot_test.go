@@ -406,16 +406,23 @@ func TestSender_drawsDocumentsAtDelivery(t *testing.T) {
 	}
 }
 
-// TestSender_heldUntilNotBefore: a message held for the end of a cell's
-// no-message hours (Message.NotBefore) is not sent before then, and is sent
-// after.
-func TestSender_heldUntilNotBefore(t *testing.T) {
+// nightSender is a sender over a test transport whose clock reads 22:10
+// until advanced.
+func nightSender(t *testing.T) (*storage.DB, *fakeTransport, *Sender, time.Time, func(time.Duration)) {
 	db := mustOpenDB(t)
 	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
 	var mu sync.Mutex
 	now := time.Date(2026, 12, 7, 22, 10, 0, 0, time.UTC)
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock})
+	advance := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	return db, ft, NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock}), now, advance
+}
+
+// TestSender_heldUntilNotBefore: a message held for the end of a cell's
+// no-message hours (Message.NotBefore) is not sent before then, and is sent
+// after.
+func TestSender_heldUntilNotBefore(t *testing.T) {
+	db, ft, s, now, advance := nightSender(t)
 	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)},
 		chat.Message{Transport: "test", Chat: "an", Text: "reply"})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -428,9 +435,7 @@ func TestSender_heldUntilNotBefore(t *testing.T) {
 		t.Fatalf("before the morning: %v", ft.sent)
 	}
 	ft.mu.Unlock()
-	mu.Lock()
-	now = now.Add(8*time.Hour + 21*time.Minute)
-	mu.Unlock()
+	advance(8*time.Hour + 21*time.Minute)
 	if err := s.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -445,12 +450,7 @@ func TestSender_heldUntilNotBefore(t *testing.T) {
 // notice to them was held for the morning; the answer goes now, the notice
 // in the morning (before, the answer waited behind the notice until 06:30).
 func TestSender_heldRowDoesNotHoldBackAReply(t *testing.T) {
-	db := mustOpenDB(t)
-	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 7, 22, 10, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock})
+	db, ft, s, now, advance := nightSender(t)
 	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -468,9 +468,7 @@ func TestSender_heldRowDoesNotHoldBackAReply(t *testing.T) {
 		t.Fatalf("at night: %v", ft.sent["dung"])
 	}
 	ft.mu.Unlock()
-	mu.Lock()
-	now = now.Add(9*time.Hour + time.Minute)
-	mu.Unlock()
+	advance(9*time.Hour + time.Minute)
 	if err := s.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -486,12 +484,7 @@ func TestSender_heldRowDoesNotHoldBackAReply(t *testing.T) {
 // gets the answer to her own command at once; the notice goes in the
 // morning.
 func TestSender_heldMessageDoesNotHoldBackLaterReplies(t *testing.T) {
-	db := mustOpenDB(t)
-	ft := &fakeTransport{sent: map[string][]string{}, fail: map[string][]error{}}
-	var mu sync.Mutex
-	now := time.Date(2026, 12, 7, 22, 10, 0, 0, time.UTC)
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	s := NewSender(db, map[string]Transport{"test": ft}, SenderOptions{Now: clock})
+	db, ft, s, now, advance := nightSender(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	enqueue(t, db, chat.Message{Transport: "test", Chat: "dung", Text: "notice", NotBefore: now.Add(8*time.Hour + 20*time.Minute)})
@@ -507,9 +500,7 @@ func TestSender_heldMessageDoesNotHoldBackLaterReplies(t *testing.T) {
 		t.Fatalf("at night: %v, want the reply to her command now", ft.sent["dung"])
 	}
 	ft.mu.Unlock()
-	mu.Lock()
-	now = now.Add(8*time.Hour + 21*time.Minute)
-	mu.Unlock()
+	advance(8*time.Hour + 21*time.Minute)
 	if err := s.Drain(ctx); err != nil {
 		t.Fatal(err)
 	}
