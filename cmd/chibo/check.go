@@ -61,7 +61,9 @@ func runCheck(cfg Config, db *storage.DB, out io.Writer, t func(string, ...any) 
 	cells := 0
 	for after := uint64(0); ; {
 		var ids []uint64
-		_ = db.View(func(tx *storage.Tx) error { ids = tx.CellIDsAfter(after, checkBatch); return nil })
+		if err := db.View(func(tx *storage.Tx) error { ids = tx.CellIDsAfter(after, checkBatch); return nil }); err != nil {
+			return err // a check that cannot read must not report agreement
+		}
 		if len(ids) == 0 {
 			break
 		}
