@@ -1,7 +1,6 @@
 package main
 
 import (
-	"chibo/flows/core"
 	"context"
 	"errors"
 	"sync"
@@ -49,9 +48,7 @@ func runTelegram(ctx context.Context, cfg Config, sh *shared, tg *telegram.Teleg
 	menus := newMenuRefresher(tg, d.DB, d.Engine, d.Log, cfg.Lang)
 	// Each commit wakes the menus, so a new secretary gets theirs.
 	sh.onCommit(menus.notify)
-	if err := tg.SetCommands(ctx, func(lang string) []core.MenuItem { return d.Engine.Menu(lang, core.MenuMember) }); err != nil {
-		d.Log.Warn("command menus not set", "err", err) // cosmetic: chibo works without them
-	}
+	menus.setDefault(ctx)
 	menus.refresh(ctx)
 
 	var wg sync.WaitGroup
