@@ -138,3 +138,115 @@ func TestCompactCheckin_oldRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func fullMeeting() *Meeting {
+	hcm := time.FixedZone("ICT", 7*3600)
+	at := time.Date(2026, 3, 5, 19, 30, 0, 0, hcm)
+	tally := MeetingTally{Total: 200, Exempt: 20, ExemptPresent: 1, Present: 170, Excused: 8, Unexcused: 2, Minutes: 125, Need: 90, RateOK: true, LengthOK: true, Standard: true, LongRun: true}
+	return &Meeting{ID: 3001, CellID: 126, Kind: MeetingThematic, Month: "2026-03", At: at, Place: "Hội trường ấp", Topic: "Học tập Nghị quyết",
+		Combined: true, Moved: true, State: MeetingClosed, Noticed: at.AddDate(0, 0, -3), Notified: []uint64{3401, 3402, 3400, 1 << 50, 7},
+		Code: "4821", CodeUntil: at.Add(30 * time.Minute), Started: at.Add(2 * time.Minute), Ended: at.Add(127 * time.Minute), ClosedBy: 3401,
+		HeldFrom: at, HeldTo: at.Add(125 * time.Minute), Tally: &tally,
+		Amendments: []Amendment{{At: at.AddDate(0, 0, 1), By: 3401, What: "mark", Member: 3402, From: OutcomeUnexcused, To: OutcomeExcused, Before: tally, After: tally}},
+		Roll:       map[uint64]*Attendance{3402: {Mark: MarkPresent}},
+		Score:      &QualityScore{Points: map[string]int{"prep": 10}, By: 3401, At: at.Add(3 * time.Hour)},
+		Reviews:    []ScoreReview{{By: 9, At: at.AddDate(0, 0, 2), Total: 85, Confirmed: true, Comment: "Tốt"}},
+		Guests:     []Guest{{MemberID: 9, Notified: at.AddDate(0, 0, -3), CheckedIn: at}},
+		Created:    at.AddDate(0, 0, -7), By: 3401}
+}
+
+func TestCompactMeeting_roundTrip(t *testing.T) {
+	full := fullMeeting()
+	everyFieldSet(t, full)
+	everyFieldSet(t, full.Tally)
+	cases := []*Meeting{full, {ID: 1}, {ID: 2, Kind: "other", State: "odd", Notified: []uint64{}, Tally: &MeetingTally{}}}
+	for _, at := range testTimes() {
+		m := *full
+		m.At, m.Ended, m.Created = at, at.Add(time.Hour), at
+		cases = append(cases, &m)
+	}
+	for _, m := range cases {
+		v, err := encodeMeeting(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := decodeMeeting(itob(m.ID), v)
+		if err != nil {
+			t.Fatalf("%+v: %v", m, err)
+		}
+		header := *m
+		header.Roll = nil // stored beside the header (marks.go)
+		if want := viaJSON(t, &header); !reflect.DeepEqual(got, want) {
+			t.Errorf("round trip of a meeting:\n got %+v\nwant %+v", got, want)
+		}
+		if j, _ := json.Marshal(&header); len(v) >= len(j) {
+			t.Errorf("compact meeting of %d bytes, its JSON %d", len(v), len(j))
+		}
+	}
+	v, _ := encodeMeeting(full)
+	for i := range v {
+		if _, err := decodeMeeting(itob(full.ID), v[:i]); err == nil {
+			t.Errorf("meeting cut at %d of %d bytes decoded", i, len(v))
+		}
+	}
+}
+
+// TestCompactMeeting_oldRecord: a meeting header stored as JSON by the
+// release before compact records reads as it was, through every way to
+// read one, and rewriting it makes it compact.
+func TestCompactMeeting_oldRecord(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "old.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	m := fullMeeting()
+	m.ID, m.Code, m.Roll = 0, "", nil
+	err = db.Update(func(tx *Tx) error {
+		if err := tx.PutOrg(&Organization{Name: "Đảng bộ xã"}); err != nil {
+			return err
+		}
+		cell := &Cell{OrgID: 1, Name: "Chi bộ ấp 1"}
+		if err := tx.PutCell(cell); err != nil {
+			return err
+		}
+		m.CellID = cell.ID
+		if err := tx.PutMeeting(m); err != nil {
+			return err
+		}
+		// What the release before wrote: the header as JSON.
+		return putJSON(tx.tx.Bucket(bucketMeetings), itob(m.ID), m)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := viaJSON(t, m)
+	err = db.Update(func(tx *Tx) error {
+		got, err := tx.MeetingHeader(m.ID)
+		if err != nil {
+			return err
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("old meeting read as\n%+v\nwant\n%+v", got, want)
+		}
+		list, err := tx.Meetings(m.CellID)
+		if err != nil || len(list) != 1 || !reflect.DeepEqual(&list[0], want) {
+			t.Errorf("Meetings: %+v, %v", list, err)
+		}
+		got.Topic = "Học tập chuyên đề"
+		if err := tx.PutMeeting(got); err != nil {
+			return err
+		}
+		if v := tx.tx.Bucket(bucketMeetings).Get(itob(m.ID)); v[0] != compactMeeting {
+			t.Errorf("rewritten meeting still JSON: %q", v)
+		}
+		again, err := tx.Meeting(m.ID)
+		if err != nil || again.Topic != got.Topic || len(again.Notified) != len(m.Notified) || again.Tally.Present != m.Tally.Present {
+			t.Errorf("rewritten meeting read as %+v, %v", again, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

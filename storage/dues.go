@@ -168,9 +168,9 @@ func migrateDuesV4(tx *bolt.Tx) error {
 	}
 	cells := tx.Bucket(bucketCells)
 	err := tx.Bucket(bucketMeetings).ForEach(func(k, v []byte) error {
-		var m Meeting
-		if err := json.Unmarshal(v, &m); err != nil {
-			return fmt.Errorf("meeting %x: %w", k, err)
+		m, err := decodeMeeting(k, v)
+		if err != nil {
+			return fmt.Errorf("meeting: %w", err)
 		}
 		if m.State == MeetingCancelled {
 			return nil
