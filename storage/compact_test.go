@@ -250,3 +250,55 @@ func TestCompactMeeting_oldRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestCompact_v6FileCheckins: the check-ins of a file written by the
+// release of schema 6 (JSON) read the same after the file is opened, and
+// each one rewritten reads the same again, compact.
+func TestCompact_v6FileCheckins(t *testing.T) {
+	path := v6File(t)
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]*Checkin{}
+	err = b.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketCheckins).ForEach(func(k, v []byte) error {
+			var c Checkin
+			want[string(k)] = &c
+			return json.Unmarshal(v, &c)
+		})
+	})
+	b.Close()
+	if err != nil || len(want) == 0 {
+		t.Fatalf("%d check-ins in the v6 file: %v", len(want), err)
+	}
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for round := range 2 {
+		err = db.Update(func(tx *Tx) error {
+			for k, w := range want {
+				got, err := tx.Checkin(w.MemberID, w.Period)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(got, w) {
+					t.Errorf("round %d: check-in %q read as %+v, want %+v", round, k, got, w)
+				}
+				if round == 0 {
+					if err := tx.PutCheckin(got); err != nil {
+						return err
+					}
+				} else if v := tx.tx.Bucket(bucketCheckins).Get([]byte(k)); v[0] != compactCheckin {
+					t.Errorf("rewritten check-in %q still JSON", k)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
