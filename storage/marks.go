@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -454,11 +453,11 @@ func migrateMarksBatch(tx *bolt.Tx, limit int) (more bool, err error) {
 			more = true
 			break
 		}
-		var m Meeting
-		if err := json.Unmarshal(v, &m); err != nil {
-			return false, fmt.Errorf("meeting %x: %w", k, err)
+		m, err := decodeMeeting(k, v)
+		if err != nil {
+			return false, fmt.Errorf("meeting: %w", err)
 		}
-		batch = append(batch, moved{bytes.Clone(k), m})
+		batch = append(batch, moved{bytes.Clone(k), *m})
 		marks += len(m.Roll)
 	}
 	t := &Tx{tx: tx}

@@ -342,7 +342,12 @@ func (tx *Tx) MeetingHeader(id uint64) (*Meeting, error) { return tx.meetingHead
 
 // meetingHeader returns the meeting's record without its roll.
 func (tx *Tx) meetingHeader(id uint64) (*Meeting, error) {
-	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
+	k := itob(id)
+	v := tx.tx.Bucket(bucketMeetings).Get(k)
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return decodeMeeting(k, v)
 }
 
 // meetingIndexKeys are the index entries of a meeting: "c"+cell+unix
@@ -407,9 +412,11 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 	if err := tx.putRoll(m.ID, m.Roll); err != nil {
 		return err
 	}
-	header := *m
-	header.Roll = nil
-	return putJSON(b, itob(m.ID), &header)
+	v, err := encodeMeeting(m)
+	if err != nil {
+		return err
+	}
+	return b.Put(itob(m.ID), v)
 }
 
 // Meetings lists the meetings of a cell in time order, through the index,
