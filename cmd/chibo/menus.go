@@ -102,6 +102,9 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		}
 		menu := func(lang string) []core.MenuItem { return m.engine.Menu(lang, level) }
 		if err := m.tg.SetChatCommands(ctx, menu, []int64{chat}); err != nil {
+			if ctx.Err() != nil {
+				return // stopping: the next start looks again
+			}
 			m.log.Warn("chat menu not set", "err", err)
 			allSet = false
 			continue

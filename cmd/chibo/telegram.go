@@ -49,7 +49,9 @@ func runTelegram(ctx context.Context, cfg Config, sh *shared, tg *telegram.Teleg
 	// Each commit wakes the menus, so a new secretary gets theirs.
 	sh.onCommit(menus.notify)
 	menus.setDefault(ctx)
-	menus.refresh(ctx)
+	// The chats' menus are looked at in the background: at a province's
+	// first start that is thousands of calls, and polling must not wait.
+	menus.notify()
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
