@@ -220,6 +220,24 @@ func TestFarGroup_countedContactShownInTheYear(t *testing.T) {
 	if ms := h.meetings(); len(ms) != 0 {
 		t.Errorf("a contact meeting made cell meetings: %+v", ms)
 	}
+
+	// Phạm Văn Ba leaves the group (back home): the contact meeting he
+	// attended stays in his year and in his cell's.
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		g, err := tx.FarGroupOf(ba.ID)
+		if err != nil {
+			return err
+		}
+		g.MemberIDs = slices.DeleteFunc(g.MemberIDs, func(id uint64) bool { return id == ba.ID })
+		return tx.PutFarGroup(g)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.wantContains(h.say("phamvanba", "/attendance"), line)
+	h.wantContains(h.say("sec2", "/attendance"), h.vi("fgyear.contact_of", "Name", "Phạm Văn Ba", "Line", line))
+	if out := texts(h.say("admin", "/tongquan")); !strings.Contains(out, h.vi("fgov.cell_contacts", "N", 1)) {
+		t.Errorf("the overview lost the former member's counted contact: %s", out)
+	}
 }
 
 // Issue 17: the commune's overview shows each far group: its leader and
