@@ -17,16 +17,14 @@ import (
 	"chibo/storage"
 )
 
-// A start sends the commands menu only to the chats whose menu is not
-// already right: the first start sets every leader's, a restart none, and a
-// role changed while chibo was down changes that chat's menu alone.
-func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
-	fake := telegramtest.New(t, telegramtest.Options{})
-	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{})
+// menusEngine opens a fresh database and the engine chibo serves with.
+func menusEngine(t *testing.T) (*storage.DB, *core.Engine) {
+	t.Helper()
+	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	cat, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +33,15 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, e
+}
+
+// A start sends the commands menu only to the chats whose menu is not
+// already right: the first start sets every leader's, a restart none, and a
+// role changed while chibo was down changes that chat's menu alone.
+func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db, e := menusEngine(t)
 	sec := &storage.Member{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}}
 	dep := &storage.Member{Name: "Phó bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleDeputy}}, Contacts: map[string]string{"telegram": "13"}}
 	plain := &storage.Member{Name: "Đảng viên", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
@@ -124,19 +131,7 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 // person's menu.
 func TestMenuRefresher_restartLooksAtNothing(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
-	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	cat, err := locales.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := core.NewEngine(cat, core.Config{}, flows.Journeys()...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, e := menusEngine(t)
 	org := &storage.Organization{Name: "Đảng ủy xã"}
 	sec := &storage.Member{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}}
 	plain := &storage.Member{Name: "Đảng viên", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
