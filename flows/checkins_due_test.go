@@ -150,6 +150,38 @@ func TestCheckin_quietHours(t *testing.T) {
 	}
 }
 
+// The check-in reminders keep the cell's own quiet hours (set with the
+// reminder settings), as every other reminder does, not the default ones.
+func TestCheckin_cellsOwnQuietHours(t *testing.T) {
+	for _, tc := range []struct {
+		from, to int // the cell's quiet hours, minutes after midnight
+		want     time.Time
+	}{
+		{23 * 60, 7 * 60, time.Date(2026, 3, 25, 22, 0, 0, 0, time.UTC)}, // 22:00 is not night for this cell
+		{21 * 60, 7 * 60, time.Date(2026, 3, 26, 7, 0, 0, 0, time.UTC)},  // held until the cell's morning
+	} {
+		h := newHarness(t)
+		h.seedCell("Đỗ Văn Hùng")
+		h.markFar("dovanhung", 0, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
+		if err := h.db.Update(func(tx *storage.Tx) error {
+			if err := tx.PutMeetingSettings(&storage.MeetingSettings{CellID: h.cell.ID, Spec: "30 19 3 * *", QuietFrom: tc.from, QuietTo: tc.to}); err != nil {
+				return err
+			}
+			return tx.PutCheckinSettings(h.cell.ID, storage.CheckinSettings{Hour: 22, FollowUps: []int{}})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		tk := newTicker(h)
+		h.at(25, 3, 21, 0)
+		tk.run(time.Date(2026, 3, 26, 8, 0, 0, 0, h.zone), time.Minute, nil)
+		key := fmt.Sprintf("reminder/checkin/2026-03/%d/0", h.member("dovanhung").ID)
+		want := time.Date(tc.want.Year(), tc.want.Month(), tc.want.Day(), tc.want.Hour(), tc.want.Minute(), 0, 0, h.zone)
+		if !tk.sent[key].Equal(want) {
+			t.Errorf("quiet %02d:%02d–%02d:%02d: sent at %v, want %v", tc.from/60, tc.from%60, tc.to/60, tc.to%60, tk.sent[key], want)
+		}
+	}
+}
+
 func TestCheckin_exemptionEndingAndRetention(t *testing.T) {
 	h := newHarness(t)
 	h.seedCell("Đỗ Văn Hùng", "Phan Văn Tài")

@@ -173,12 +173,6 @@ func (s *Soonest) Add(t time.Time) {
 	}
 }
 
-// QuietEnd is the first moment after t at minute to of a day in zone: when
-// quiet hours ending at to, that t falls in, end.
-func QuietEnd(t time.Time, zone *time.Location, to int) time.Time {
-	return quietHours{to: to, zone: zone}.end(t)
-}
-
 // Remind sends message id to member m once ever under key (for example
 // "reminder/meeting-t1/<meeting>/<member>"). It reports false, sending
 // nothing, when that key was sent before or m has no contact.

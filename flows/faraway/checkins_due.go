@@ -30,8 +30,8 @@ func dueCheckins(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if r.quiet(c.Now) {
-		return core.QuietEnd(c.Now, r.zone, 6*60+30), nil // nothing at night; it goes out at 06:30
+	if end, quiet, err := c.QuietUntil(cell, c.Now); err != nil || quiet {
+		return end, err // nothing in the cell's night; it goes out when the night ends
 	}
 	cellMembers, err := db(c).PeriodMembers(cell.ID)
 	if err != nil {

@@ -80,11 +80,6 @@ func (r ckRules) current(t time.Time) core.Period {
 
 // quiet reports whether t is in the quiet hours (21:30–06:30), when no
 // reminder is sent: it waits for the morning.
-func (r ckRules) quiet(t time.Time) bool {
-	t = t.In(r.zone)
-	mins := t.Hour()*60 + t.Minute()
-	return mins >= 21*60+30 || mins < 6*60+30
-}
 
 // expected reports whether the member owes a check-in for p, judged at now:
 // working far away on its check-in day and still at the deadline (or now,

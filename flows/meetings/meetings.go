@@ -177,14 +177,6 @@ func specDayTime(spec string) (day, hour, minute int, ok bool) {
 }
 
 // quiet reports whether t falls in the cell's quiet hours.
-func (r *rules) quiet(t time.Time) bool {
-	t = t.In(r.zone)
-	m := t.Hour()*60 + t.Minute()
-	if r.quietFrom <= r.quietTo {
-		return m >= r.quietFrom && m < r.quietTo
-	}
-	return m >= r.quietFrom || m < r.quietTo
-}
 
 // monthKey names a month of a regular meeting.
 func monthKey(t time.Time) string { return t.Format("2006-01") }

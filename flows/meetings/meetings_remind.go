@@ -57,7 +57,10 @@ func dueMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	next := core.Soonest{After: c.Now}
 	now := c.Now.In(r.zone)
 	next.Add(time.Date(now.Year(), now.Month()+1, 1, 0, 0, 0, 0, r.zone))
-	quiet := r.quiet(c.Now)
+	quietEnd, quiet, err := c.QuietUntil(cell, c.Now)
+	if err != nil {
+		return time.Time{}, err
+	}
 	if !quiet {
 		if err := dueThematic(c, cell, r); err != nil {
 			return time.Time{}, err
@@ -94,7 +97,7 @@ func dueMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		}
 	}
 	if quiet {
-		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
+		next.Add(quietEnd)
 	}
 	return next.At, nil
 }

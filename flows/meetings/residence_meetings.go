@@ -43,12 +43,11 @@ func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	if !db(c).IsResidenceCell(cell.ID) {
 		return time.Time{}, nil
 	}
-	r, err := meetingRules(c, cell)
+	next := core.Soonest{After: c.Now}
+	quietEnd, quiet, err := c.QuietUntil(cell, c.Now)
 	if err != nil {
 		return time.Time{}, err
 	}
-	next := core.Soonest{After: c.Now}
-	quiet := r.quiet(c.Now)
 	waiting := false // something held for the quiet hours
 	ms, err := db(c).MeetingsFrom(cell.ID, c.Now.Add(-settleAfter))
 	if err != nil {
@@ -111,7 +110,7 @@ func dueResidenceMeetings(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 		}
 	}
 	if waiting {
-		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
+		next.Add(quietEnd)
 	}
 	return next.At, nil
 }

@@ -15,15 +15,13 @@ import (
 
 // resRound is a residence cell's comment round for one year, in its zone.
 type resRound struct {
-	cell     *storage.Cell
-	s        storage.ResidenceSettings
-	zone     *time.Location
-	year     int       // the year commented on
-	open     time.Time // the first reminder
-	lastDay  time.Time // the deadline day, at the reminder hour
-	end      time.Time // midnight after the deadline day
-	quietTo  int       // minutes after midnight
-	quietFro int
+	cell    *storage.Cell
+	s       storage.ResidenceSettings
+	zone    *time.Location
+	year    int       // the year commented on
+	open    time.Time // the first reminder
+	lastDay time.Time // the deadline day, at the reminder hour
+	end     time.Time // midnight after the deadline day
 }
 
 // roundAt is the cell's round in force at now: the one whose opening is the
@@ -34,14 +32,7 @@ func roundAt(c *core.Ctx, cell *storage.Cell, now time.Time) (*resRound, error) 
 	if err != nil {
 		return nil, err
 	}
-	ms, err := db(c).MeetingSettings(cell.ID)
-	if err != nil {
-		return nil, err
-	}
-	r := &resRound{cell: cell, s: s, zone: c.CellZone(cell), quietFro: ms.QuietFrom, quietTo: ms.QuietTo}
-	if r.quietFro == 0 && r.quietTo == 0 {
-		r.quietFro, r.quietTo = core.DefaultQuietFrom, core.DefaultQuietTo
-	}
+	r := &resRound{cell: cell, s: s, zone: c.CellZone(cell)}
 	y := now.In(r.zone).Year()
 	r.setYear(y)
 	if now.Before(r.open) {
@@ -64,14 +55,6 @@ func (r *resRound) setYear(y int) {
 
 // quiet reports whether t falls in the cell's quiet hours (the meeting
 // settings' ones, by default 21:30–06:30): reminders wait for the morning.
-func (r *resRound) quiet(t time.Time) bool {
-	t = t.In(r.zone)
-	m := t.Hour()*60 + t.Minute()
-	if r.quietFro <= r.quietTo {
-		return m >= r.quietFro && m < r.quietTo
-	}
-	return m >= r.quietFro || m < r.quietTo
-}
 
 // points are the secretary's reminders: at the opening, every EveryDays
 // days after it, on the deadline day, and once the day after it.
@@ -142,9 +125,9 @@ func dueResidenceComments(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	if !ok || (p.Kind == "late" && c.Now.After(p.At.Add(lateWindow))) {
 		return next.At, nil
 	}
-	if r.quiet(c.Now) {
-		next.Add(core.QuietEnd(c.Now, r.zone, r.quietTo))
-		return next.At, nil
+	if end, quiet, err := c.QuietUntil(cell, c.Now); err != nil || quiet {
+		next.Add(end)
+		return next.At, err
 	}
 	leaders, err := members.HomeLeaders(c.Tx, cell.ID, true)
 	if err != nil {
