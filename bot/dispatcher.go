@@ -73,6 +73,17 @@ func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher
 // error means some events may not be committed: the caller must not confirm
 // the batch and will see the events again.
 func (d *Dispatcher) Dispatch(ctx context.Context, evs []chat.Event) error {
+	return d.DispatchThen(ctx, evs, nil)
+}
+
+// DispatchThen is Dispatch, and runs then (when not nil) in the same
+// transaction as the events' effects, after them: a messenger's intake
+// records there how far it has read (Telegram's getUpdates offset), so the
+// batch and its confirmation are one commit, not two. then must be safe to
+// run twice (it runs again, in a transaction of its own, when a handler
+// failed and the events went one at a time). then runs even when evs holds
+// no event.
+func (d *Dispatcher) DispatchThen(ctx context.Context, evs []chat.Event, then func(tx *storage.Tx) error) error {
 	d.mu.Lock()
 	if d.stop {
 		d.mu.Unlock()
@@ -90,28 +101,35 @@ func (d *Dispatcher) Dispatch(ctx context.Context, evs []chat.Event) error {
 		}
 	}
 	if len(evs) == 0 {
-		return nil
+		if then == nil {
+			return nil
+		}
+		return d.group.do(d.db, then)
 	}
 	start := time.Now() // the wall clock, not opt.Now: a duration for metrics
-	err := d.dispatch(evs)
+	err := d.dispatch(evs, then)
 	d.opt.OnDispatched(len(evs), time.Since(start), err)
 	return err
 }
 
-func (d *Dispatcher) dispatch(evs []chat.Event) error {
+func (d *Dispatcher) dispatch(evs []chat.Event, then func(tx *storage.Tx) error) error {
+	all := func(tx *storage.Tx) error {
+		for _, ev := range evs {
+			if err := d.handle(tx, ev); err != nil {
+				return err
+			}
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
+	}
 	var err error
 	switch len(evs) {
 	case 1:
-		err = d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, evs[0]) })
+		err = d.group.do(d.db, all)
 	default:
-		err = d.db.Update(func(tx *storage.Tx) error {
-			for _, ev := range evs {
-				if err := d.handle(tx, ev); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = d.db.Update(all)
 	}
 	var fault handlerFault
 	if errors.As(err, &fault) {
@@ -122,6 +140,9 @@ func (d *Dispatcher) dispatch(evs []chat.Event) error {
 			if err = d.one(ev); err != nil {
 				break
 			}
+		}
+		if err == nil && then != nil {
+			err = d.group.do(d.db, then)
 		}
 	}
 	if err == nil {
