@@ -129,6 +129,8 @@ type sendResult struct {
 	q     *chatQueue
 	item  storage.OutboxItem
 	ended bool
+	// unsentUntil: the row never reached its messenger and waits till then.
+	unsentUntil time.Time
 }
 
 // NewSender makes a sender for the given transports, by name.
@@ -424,6 +426,12 @@ func (s *Sender) recall(tx *storage.Tx, now time.Time) error {
 
 func (s *Sender) apply(r sendResult, now time.Time) {
 	r.q.busy = false
+	if !r.unsentUntil.IsZero() {
+		// The chat keeps its order: its head waits, nothing passes it.
+		r.q.held, r.q.at = false, r.unsentUntil
+		heap.Push(&s.waiting, r.q)
+		return
+	}
 	if r.ended {
 		r.q.items = r.q.items[1:]
 		if len(r.q.items) == 0 {
@@ -441,13 +449,20 @@ func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) 
 	err := s.deliver(ctx, q.key, &it)
 	now := s.opt.Now()
 	s.opt.Limiter.Done(q.key, it.Group, now)
-	it.Attempts++
 	if err == nil {
+		it.Attempts++
 		it.State, it.Ended, it.Reason = storage.OutboxSent, now, ""
 		return record{q: q, it: it, sent: true}
 	}
 	se := classify(err)
+	if se.Unsent && se.Outcome == SendRetry {
+		// Not handed to the messenger: the row, unchanged, waits for it in
+		// memory, without using up an attempt.
+		s.opt.Log.Debug("send waits for its transport", "outbox", it.ID, "reason", se.Reason)
+		return record{q: q, it: it, se: se, unsentUntil: now.Add(max(se.RetryAfter, time.Millisecond))}
+	}
 	it.Reason = se.Reason
+	it.Attempts++
 	switch {
 	case se.Outcome == SendRetry && it.Attempts < s.opt.MaxAttempts:
 		wait := se.RetryAfter

@@ -40,17 +40,45 @@ type plug struct {
 	lastErr atomic.Value // string: the last failure, without secrets
 }
 
-// lazyTransport is a plug's transport as the sender sees it: until the plug
-// has connected (or while it reconnects), a send waits for a retry.
-type lazyTransport struct{ t atomic.Pointer[bot.Transport] }
+// lazyTransport is a plug's transport as the sender sees it. Until the
+// plug has first connected, a send waits for the connection up to
+// connectWait, then goes back to the outbox unsent (its attempt not
+// counted) for another try connectWait later: the replies to updates
+// committed before a restart wait for the connection instead of failing.
+type lazyTransport struct {
+	t     atomic.Pointer[bot.Transport]
+	once  sync.Once
+	ready chan struct{} // closed when first set
+}
 
-func (l *lazyTransport) set(t bot.Transport) { l.t.Store(&t) }
+// connectWait is how long a send waits for its transport to connect.
+const connectWait = time.Second
+
+func (l *lazyTransport) init() { l.once.Do(func() { l.ready = make(chan struct{}) }) }
+
+func (l *lazyTransport) set(t bot.Transport) {
+	l.init()
+	if l.t.Swap(&t) == nil {
+		close(l.ready)
+	}
+}
 
 // Send implements bot.Transport.
 func (l *lazyTransport) Send(ctx context.Context, m chat.Message) error {
 	t := l.t.Load()
 	if t == nil {
-		return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: 10 * time.Second, Reason: "transport not connected"}
+		l.init()
+		timer := time.NewTimer(connectWait)
+		defer timer.Stop()
+		select {
+		case <-l.ready:
+			t = l.t.Load()
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		if t == nil {
+			return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: connectWait, Unsent: true, Reason: "transport not connected"}
+		}
 	}
 	return (*t).Send(ctx, m)
 }
