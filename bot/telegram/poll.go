@@ -120,8 +120,13 @@ func (t *Telegram) getUpdates(ctx context.Context, offset int64) ([]tgbotapi.Upd
 	if err != nil {
 		return nil, err
 	}
-	// Each update is decoded on its own: one chibo cannot read (a field of
-	// an unexpected type) must not hold back the rest, nor come back forever.
+	// The batch is decoded at once; when that fails, each update on its
+	// own: one chibo cannot read (a field of an unexpected type) must not
+	// hold back the rest, nor come back forever.
+	var all []tgbotapi.Update
+	if json.Unmarshal(resp.Result, &all) == nil {
+		return all, nil
+	}
 	var raw []json.RawMessage
 	if err := json.Unmarshal(resp.Result, &raw); err != nil {
 		return nil, fmt.Errorf("getUpdates: %w", err)
