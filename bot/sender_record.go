@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"time"
 
 	"chibo/storage"
@@ -36,6 +37,9 @@ func (s *Sender) write(records <-chan record, results chan<- sendResult) {
 // each on its own, so one bad row does not hold back the others.
 func (s *Sender) commit(batch []record) []error {
 	errs := make([]error, len(batch))
+	if !slices.ContainsFunc(batch, func(r record) bool { return r.unsentUntil.IsZero() }) {
+		return errs // only sends that never left: nothing to record
+	}
 	err := s.db.Update(func(tx *storage.Tx) error {
 		for i := range batch {
 			if err := s.mark(tx, &batch[i]); err != nil {

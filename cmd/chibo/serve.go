@@ -42,9 +42,9 @@ type plug struct {
 
 // lazyTransport is a plug's transport as the sender sees it. Until the
 // plug has first connected, a send waits for the connection up to
-// connectWait, then goes back to the outbox unsent (its attempt not
-// counted) for another try connectWait later: the replies to updates
-// committed before a restart wait for the connection instead of failing.
+// connectWait, then comes back unsent (its attempt not counted) and is
+// tried again connectWait later: the replies to updates committed before
+// a restart wait for the connection instead of using up their attempts.
 type lazyTransport struct {
 	t     atomic.Pointer[bot.Transport]
 	once  sync.Once
