@@ -27,6 +27,19 @@ type DispatcherOptions struct {
 	// how long handling and committing them took, and Dispatch's error, for
 	// metrics. It must not block. Nil means nothing.
 	OnDispatched func(events int, took time.Duration, err error)
+	// OnEnqueued is called after a batch was committed, before OnCommit,
+	// with the outbox rows it added, in order, so the sender can take them
+	// without reading them back (Sender.Offer). It must not block. Nil
+	// means nothing.
+	OnEnqueued func(rows []Enqueued)
+}
+
+// Enqueued is an outbox row as committed, with the message it holds.
+type Enqueued struct {
+	Item storage.OutboxItem
+	// Msg is the row's payload decoded; nil when the sender should decode
+	// it itself (a message with a document).
+	Msg *chat.Message
 }
 
 // Dispatcher handles events exactly once each: in one transaction it skips a
@@ -64,6 +77,9 @@ func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher
 	}
 	if opt.OnDispatched == nil {
 		opt.OnDispatched = func(int, time.Duration, error) {}
+	}
+	if opt.OnEnqueued == nil {
+		opt.OnEnqueued = func([]Enqueued) {}
 	}
 	return &Dispatcher{db: db, h: h, opt: opt}
 }
@@ -113,9 +129,11 @@ func (d *Dispatcher) DispatchThen(ctx context.Context, evs []chat.Event, then fu
 }
 
 func (d *Dispatcher) dispatch(evs []chat.Event, then func(tx *storage.Tx) error) error {
+	var added []Enqueued
 	all := func(tx *storage.Tx) error {
+		added = added[:0] // a shared commit that failed runs this again
 		for _, ev := range evs {
-			if err := d.handle(tx, ev); err != nil {
+			if err := d.handle(tx, ev, &added); err != nil {
 				return err
 			}
 		}
@@ -132,9 +150,13 @@ func (d *Dispatcher) dispatch(evs []chat.Event, then func(tx *storage.Tx) error)
 		err = d.db.Update(all)
 	}
 	var fault handlerFault
+	if err == nil && len(added) > 0 {
+		d.opt.OnEnqueued(added)
+	}
 	if errors.As(err, &fault) {
 		// Some handler failed and the whole transaction rolled back: go
 		// again one event at a time, so only the faulty one is apologised for.
+		// (The sender reads these rows from the outbox.)
 		err = nil
 		for _, ev := range evs {
 			if err = d.one(ev); err != nil {
@@ -157,7 +179,7 @@ type handlerFault struct{ err error }
 func (f handlerFault) Error() string { return f.err.Error() }
 
 // handle applies one event in tx, unless it was processed before.
-func (d *Dispatcher) handle(tx *storage.Tx, ev chat.Event) error {
+func (d *Dispatcher) handle(tx *storage.Tx, ev chat.Event, added *[]Enqueued) error {
 	if tx.Processed(ev.Key) {
 		return nil
 	}
@@ -165,14 +187,14 @@ func (d *Dispatcher) handle(tx *storage.Tx, ev chat.Event) error {
 	if err != nil {
 		return handlerFault{err}
 	}
-	return d.commit(tx, ev, msgs)
+	return d.commit(tx, ev, msgs, added)
 }
 
 // one handles a single event in its own transaction; if the handler fails,
 // its effects are rolled back and the event is recorded as processed with an
 // apology, so one bad event cannot block the chat.
 func (d *Dispatcher) one(ev chat.Event) error {
-	err := d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, ev) })
+	err := d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, ev, nil) })
 	var fault handlerFault
 	if !errors.As(err, &fault) {
 		if err != nil {
@@ -185,7 +207,7 @@ func (d *Dispatcher) one(ev chat.Event) error {
 		if tx.Processed(ev.Key) {
 			return nil
 		}
-		return d.commit(tx, ev, d.h.InternalError(ev))
+		return d.commit(tx, ev, d.h.InternalError(ev), nil)
 	})
 	if err != nil {
 		return fmt.Errorf("event %s: %w", ev.Key, err)
@@ -202,9 +224,11 @@ func (d *Dispatcher) safeHandle(tx *storage.Tx, ev chat.Event) (msgs []chat.Mess
 	return d.h.Handle(tx, ev)
 }
 
-func (d *Dispatcher) commit(tx *storage.Tx, ev chat.Event, msgs []chat.Message) error {
+// commit enqueues the event's replies and marks it processed; the rows
+// added go to *added when it is not nil.
+func (d *Dispatcher) commit(tx *storage.Tx, ev chat.Event, msgs []chat.Message, added *[]Enqueued) error {
 	now := d.opt.Now()
-	if err := Enqueue(tx, now, msgs...); err != nil {
+	if err := enqueueRows(tx, now, msgs, added); err != nil {
 		return err
 	}
 	return tx.MarkProcessed(ev.Key, now)
@@ -213,14 +237,28 @@ func (d *Dispatcher) commit(tx *storage.Tx, ev chat.Event, msgs []chat.Message) 
 // Enqueue appends messages to the outbox in tx. A message with a Key is
 // enqueued at most once, ever.
 func Enqueue(tx *storage.Tx, now time.Time, msgs ...chat.Message) error {
+	return enqueueRows(tx, now, msgs, nil)
+}
+
+func enqueueRows(tx *storage.Tx, now time.Time, msgs []chat.Message, added *[]Enqueued) error {
 	for _, m := range msgs {
 		payload, err := json.Marshal(m)
 		if err != nil {
 			return err
 		}
 		it := &storage.OutboxItem{Key: m.Key, KeyUntil: m.KeyUntil, Transport: m.Transport, Chat: m.Chat, Group: m.Group, Payload: payload, NotBefore: m.NotBefore}
-		if _, err := tx.Enqueue(it, now); err != nil {
+		ok, err := tx.Enqueue(it, now)
+		if err != nil {
 			return err
+		}
+		if ok && added != nil {
+			e := Enqueued{Item: *it}
+			if m.Document == nil {
+				// As the payload decodes: the fields kept out of it are zero.
+				m.Key, m.KeyUntil, m.PartsSent, m.OnPart = "", time.Time{}, 0, nil
+				e.Msg = &m
+			}
+			*added = append(*added, e)
 		}
 	}
 	return nil

@@ -192,7 +192,10 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 	sh := &shared{cfg: cfg, d: d, now: now, m: newMetrics(d.DB), plugs: plugs, single: len(plugs) == 1}
 	sh.sender = sh.newSender()
 	sh.onCommit(sh.sender.Notify)
-	sh.dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: now, OnDispatched: sh.m.dispatched, OnCommit: sh.committed})
+	sh.dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: now, OnDispatched: sh.m.dispatched, OnCommit: sh.committed,
+		// The replies just committed go to the sender as they are: it
+		// need not read them back nor decode them.
+		OnEnqueued: sh.sender.Offer})
 
 	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
