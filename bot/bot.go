@@ -54,6 +54,10 @@ type SendError struct {
 	RetryAfter time.Duration
 	// Global means the wait applies to every chat, not only this one.
 	Global bool
+	// Unsent means the message never reached the messenger (its transport
+	// was not connected yet): the attempt is not counted against
+	// MaxAttempts. Unsent errors are retried after RetryAfter.
+	Unsent bool
 	// Method is the messenger's request that failed (sendMessage …), for the log.
 	Method string
 	// Reason is a short description without secrets, kept with the outbox row.

@@ -27,6 +27,19 @@ type DispatcherOptions struct {
 	// how long handling and committing them took, and Dispatch's error, for
 	// metrics. It must not block. Nil means nothing.
 	OnDispatched func(events int, took time.Duration, err error)
+	// OnEnqueued is called after a batch was committed, before OnCommit,
+	// with the outbox rows it added, in order, so the sender can take them
+	// without reading them back (Sender.Offer). It must not block. Nil
+	// means nothing.
+	OnEnqueued func(rows []Enqueued)
+}
+
+// Enqueued is an outbox row as committed, with the message it holds.
+type Enqueued struct {
+	Item storage.OutboxItem
+	// Msg is the row's payload decoded; nil when the sender should decode
+	// it itself (a message with a document).
+	Msg *chat.Message
 }
 
 // Dispatcher handles events exactly once each: in one transaction it skips a
@@ -65,6 +78,9 @@ func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher
 	if opt.OnDispatched == nil {
 		opt.OnDispatched = func(int, time.Duration, error) {}
 	}
+	if opt.OnEnqueued == nil {
+		opt.OnEnqueued = func([]Enqueued) {}
+	}
 	return &Dispatcher{db: db, h: h, opt: opt}
 }
 
@@ -73,6 +89,17 @@ func NewDispatcher(db *storage.DB, h Handler, opt DispatcherOptions) *Dispatcher
 // error means some events may not be committed: the caller must not confirm
 // the batch and will see the events again.
 func (d *Dispatcher) Dispatch(ctx context.Context, evs []chat.Event) error {
+	return d.DispatchThen(ctx, evs, nil)
+}
+
+// DispatchThen is Dispatch, and runs then (when not nil) in the same
+// transaction as the events' effects, after them: a messenger's intake
+// records there how far it has read (Telegram's getUpdates offset), so the
+// batch and its confirmation are one commit, not two. then must be safe to
+// run twice (it runs again, in a transaction of its own, when a handler
+// failed and the events went one at a time). then runs even when evs holds
+// no event.
+func (d *Dispatcher) DispatchThen(ctx context.Context, evs []chat.Event, then func(tx *storage.Tx) error) error {
 	d.mu.Lock()
 	if d.stop {
 		d.mu.Unlock()
@@ -90,38 +117,54 @@ func (d *Dispatcher) Dispatch(ctx context.Context, evs []chat.Event) error {
 		}
 	}
 	if len(evs) == 0 {
-		return nil
+		if then == nil {
+			return nil
+		}
+		return d.group.do(d.db, then)
 	}
 	start := time.Now() // the wall clock, not opt.Now: a duration for metrics
-	err := d.dispatch(evs)
+	err := d.dispatch(evs, then)
 	d.opt.OnDispatched(len(evs), time.Since(start), err)
 	return err
 }
 
-func (d *Dispatcher) dispatch(evs []chat.Event) error {
+func (d *Dispatcher) dispatch(evs []chat.Event, then func(tx *storage.Tx) error) error {
+	var added []Enqueued
+	all := func(tx *storage.Tx) error {
+		added = added[:0] // a shared commit that failed runs this again
+		for _, ev := range evs {
+			if err := d.handle(tx, ev, &added); err != nil {
+				return err
+			}
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
+	}
 	var err error
 	switch len(evs) {
 	case 1:
-		err = d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, evs[0]) })
+		err = d.group.do(d.db, all)
 	default:
-		err = d.db.Update(func(tx *storage.Tx) error {
-			for _, ev := range evs {
-				if err := d.handle(tx, ev); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err = d.db.Update(all)
 	}
 	var fault handlerFault
+	if err == nil && len(added) > 0 {
+		d.opt.OnEnqueued(added)
+	}
 	if errors.As(err, &fault) {
 		// Some handler failed and the whole transaction rolled back: go
 		// again one event at a time, so only the faulty one is apologised for.
+		// (The sender reads these rows from the outbox.)
 		err = nil
 		for _, ev := range evs {
 			if err = d.one(ev); err != nil {
 				break
 			}
+		}
+		if err == nil && then != nil {
+			err = d.group.do(d.db, then)
 		}
 	}
 	if err == nil {
@@ -136,7 +179,7 @@ type handlerFault struct{ err error }
 func (f handlerFault) Error() string { return f.err.Error() }
 
 // handle applies one event in tx, unless it was processed before.
-func (d *Dispatcher) handle(tx *storage.Tx, ev chat.Event) error {
+func (d *Dispatcher) handle(tx *storage.Tx, ev chat.Event, added *[]Enqueued) error {
 	if tx.Processed(ev.Key) {
 		return nil
 	}
@@ -144,14 +187,14 @@ func (d *Dispatcher) handle(tx *storage.Tx, ev chat.Event) error {
 	if err != nil {
 		return handlerFault{err}
 	}
-	return d.commit(tx, ev, msgs)
+	return d.commit(tx, ev, msgs, added)
 }
 
 // one handles a single event in its own transaction; if the handler fails,
 // its effects are rolled back and the event is recorded as processed with an
 // apology, so one bad event cannot block the chat.
 func (d *Dispatcher) one(ev chat.Event) error {
-	err := d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, ev) })
+	err := d.group.do(d.db, func(tx *storage.Tx) error { return d.handle(tx, ev, nil) })
 	var fault handlerFault
 	if !errors.As(err, &fault) {
 		if err != nil {
@@ -164,7 +207,7 @@ func (d *Dispatcher) one(ev chat.Event) error {
 		if tx.Processed(ev.Key) {
 			return nil
 		}
-		return d.commit(tx, ev, d.h.InternalError(ev))
+		return d.commit(tx, ev, d.h.InternalError(ev), nil)
 	})
 	if err != nil {
 		return fmt.Errorf("event %s: %w", ev.Key, err)
@@ -181,9 +224,11 @@ func (d *Dispatcher) safeHandle(tx *storage.Tx, ev chat.Event) (msgs []chat.Mess
 	return d.h.Handle(tx, ev)
 }
 
-func (d *Dispatcher) commit(tx *storage.Tx, ev chat.Event, msgs []chat.Message) error {
+// commit enqueues the event's replies and marks it processed; the rows
+// added go to *added when it is not nil.
+func (d *Dispatcher) commit(tx *storage.Tx, ev chat.Event, msgs []chat.Message, added *[]Enqueued) error {
 	now := d.opt.Now()
-	if err := Enqueue(tx, now, msgs...); err != nil {
+	if err := enqueueRows(tx, now, msgs, added); err != nil {
 		return err
 	}
 	return tx.MarkProcessed(ev.Key, now)
@@ -192,14 +237,28 @@ func (d *Dispatcher) commit(tx *storage.Tx, ev chat.Event, msgs []chat.Message) 
 // Enqueue appends messages to the outbox in tx. A message with a Key is
 // enqueued at most once, ever.
 func Enqueue(tx *storage.Tx, now time.Time, msgs ...chat.Message) error {
+	return enqueueRows(tx, now, msgs, nil)
+}
+
+func enqueueRows(tx *storage.Tx, now time.Time, msgs []chat.Message, added *[]Enqueued) error {
 	for _, m := range msgs {
 		payload, err := json.Marshal(m)
 		if err != nil {
 			return err
 		}
 		it := &storage.OutboxItem{Key: m.Key, KeyUntil: m.KeyUntil, Transport: m.Transport, Chat: m.Chat, Group: m.Group, Payload: payload, NotBefore: m.NotBefore}
-		if _, err := tx.Enqueue(it, now); err != nil {
+		ok, err := tx.Enqueue(it, now)
+		if err != nil {
 			return err
+		}
+		if ok && added != nil {
+			e := Enqueued{Item: *it}
+			if m.Document == nil {
+				// As the payload decodes: the fields kept out of it are zero.
+				m.Key, m.KeyUntil, m.PartsSent, m.OnPart = "", time.Time{}, 0, nil
+				e.Msg = &m
+			}
+			*added = append(*added, e)
 		}
 	}
 	return nil

@@ -116,6 +116,11 @@ type Sender struct {
 	lastID   uint64
 	recalled bool // the limiter knows the previous process's last sends
 	started  bool // the rows pending at start are loaded
+	// decoded holds the messages of rows taken from an offer, by row id,
+	// until their send starts: their payload need not be decoded.
+	decoded map[uint64]*chat.Message
+
+	offers chan []Enqueued // rows just committed, from Offer
 
 	readFailing atomic.Int64 // unix nanoseconds since reading the outbox fails; 0 when it works
 	// pendingAfter reads the outbox: (*storage.Tx).PendingAfter, or a
@@ -129,6 +134,8 @@ type sendResult struct {
 	q     *chatQueue
 	item  storage.OutboxItem
 	ended bool
+	// unsentUntil: the row never reached its messenger and waits till then.
+	unsentUntil time.Time
 }
 
 // NewSender makes a sender for the given transports, by name.
@@ -164,6 +171,7 @@ func NewSender(db *storage.DB, transports map[string]Transport, opt SenderOption
 	}
 	return &Sender{
 		db: db, transports: transports, opt: opt, wake: make(chan struct{}, 1), queues: map[string]*chatQueue{},
+		decoded: map[uint64]*chat.Message{}, offers: make(chan []Enqueued, 64),
 		ready:        queueHeap{less: func(a, b *chatQueue) bool { return a.items[0].ID < b.items[0].ID }},
 		waiting:      queueHeap{less: func(a, b *chatQueue) bool { return a.at.Before(b.at) }},
 		pendingAfter: (*storage.Tx).PendingAfter,
@@ -175,6 +183,42 @@ func (s *Sender) Notify() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+}
+
+// Offer hands the sender rows just committed to the outbox (the
+// dispatcher's OnEnqueued), so it need not read them back and decode them.
+// It never blocks: an offer the sender cannot take at once is dropped, and
+// the rows are read from the outbox as always; so is an offer that does
+// not follow the last row the sender has, so that no row is taken twice
+// or skipped. Call Notify after it.
+func (s *Sender) Offer(rows []Enqueued) {
+	select {
+	case s.offers <- rows:
+	default:
+	}
+}
+
+// takeOffers takes the offered rows that follow the last row read.
+func (s *Sender) takeOffers(now time.Time) {
+	for {
+		select {
+		case rows := <-s.offers:
+			if !s.started {
+				continue // the rows pending at start come from the outbox
+			}
+			for _, e := range rows {
+				if e.Item.ID != s.lastID+1 {
+					break // read from the outbox (or read already)
+				}
+				s.take(e.Item, now, false)
+				if e.Msg != nil {
+					s.decoded[e.Item.ID] = e.Msg
+				}
+			}
+		default:
+			return
+		}
 	}
 }
 
@@ -243,6 +287,7 @@ func (s *Sender) run(ctx context.Context, untilIdle bool) error {
 	defer timer.Stop()
 	for {
 		now := s.opt.Now()
+		s.takeOffers(now)
 		wait, err := s.readOutbox(&rd, now)
 		if err != nil {
 			return err
@@ -326,7 +371,9 @@ func (s *Sender) startSends(ctx context.Context, now time.Time, inflight *int, w
 		heap.Pop(&s.ready)
 		q.busy = true
 		*inflight++
-		go func() { records <- s.send(ctx, q, head) }()
+		m := s.decoded[head.ID]
+		delete(s.decoded, head.ID)
+		go func() { records <- s.send(ctx, q, head, m) }()
 	}
 	return wait
 }
@@ -383,20 +430,7 @@ func (s *Sender) load(now time.Time) (more bool, err error) {
 			return err
 		}
 		for _, it := range items {
-			k := it.Transport + ":" + it.Chat
-			q := s.queues[k]
-			if q == nil {
-				q = &chatQueue{key: k, index: -1}
-				s.queues[k] = q
-				if first {
-					// The head of a chat pending at start may have been in
-					// flight when the process before this one died.
-					s.opt.Limiter.Hold(k, it.Group, now)
-				}
-			}
-			q.items = append(q.items, it)
-			s.lastID = it.ID
-			s.added(q, now)
+			s.take(it, now, first)
 		}
 		more = len(items) == loadLimit
 		if !more {
@@ -405,6 +439,24 @@ func (s *Sender) load(now time.Time) (more bool, err error) {
 		return nil
 	})
 	return more, err
+}
+
+// take adds a pending row, the newest read, to its chat's queue.
+func (s *Sender) take(it storage.OutboxItem, now time.Time, first bool) {
+	k := it.Transport + ":" + it.Chat
+	q := s.queues[k]
+	if q == nil {
+		q = &chatQueue{key: k, index: -1}
+		s.queues[k] = q
+		if first {
+			// The head of a chat pending at start may have been in
+			// flight when the process before this one died.
+			s.opt.Limiter.Hold(k, it.Group, now)
+		}
+	}
+	q.items = append(q.items, it)
+	s.lastID = it.ID
+	s.added(q, now)
 }
 
 // recall tells the limiter about the rows the process before this one
@@ -424,6 +476,12 @@ func (s *Sender) recall(tx *storage.Tx, now time.Time) error {
 
 func (s *Sender) apply(r sendResult, now time.Time) {
 	r.q.busy = false
+	if !r.unsentUntil.IsZero() {
+		// The chat keeps its order: its head waits, nothing passes it.
+		r.q.held, r.q.at = false, r.unsentUntil
+		heap.Push(&s.waiting, r.q)
+		return
+	}
 	if r.ended {
 		r.q.items = r.q.items[1:]
 		if len(r.q.items) == 0 {
@@ -437,17 +495,24 @@ func (s *Sender) apply(r sendResult, now time.Time) {
 }
 
 // send delivers one row and returns its outcome, to be recorded.
-func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) record {
-	err := s.deliver(ctx, q.key, &it)
+func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem, decoded *chat.Message) record {
+	err := s.deliver(ctx, q.key, &it, decoded)
 	now := s.opt.Now()
 	s.opt.Limiter.Done(q.key, it.Group, now)
-	it.Attempts++
 	if err == nil {
+		it.Attempts++
 		it.State, it.Ended, it.Reason = storage.OutboxSent, now, ""
 		return record{q: q, it: it, sent: true}
 	}
 	se := classify(err)
+	if se.Unsent && se.Outcome == SendRetry {
+		// Not handed to the messenger: the row, unchanged, waits for it in
+		// memory, without using up an attempt.
+		s.opt.Log.Debug("send waits for its transport", "outbox", it.ID, "reason", se.Reason)
+		return record{q: q, it: it, se: se, unsentUntil: now.Add(max(se.RetryAfter, time.Millisecond))}
+	}
 	it.Reason = se.Reason
+	it.Attempts++
 	switch {
 	case se.Outcome == SendRetry && it.Attempts < s.opt.MaxAttempts:
 		wait := se.RetryAfter
@@ -476,13 +541,15 @@ func (s *Sender) send(ctx context.Context, q *chatQueue, it storage.OutboxItem) 
 // before are skipped, and each new one is recorded in the row at once, so a
 // crash in the middle does not send them again. Each further part waits for
 // its slot from the limiter, like the first.
-func (s *Sender) deliver(ctx context.Context, key string, it *storage.OutboxItem) error {
+func (s *Sender) deliver(ctx context.Context, key string, it *storage.OutboxItem, decoded *chat.Message) error {
 	t, ok := s.transports[it.Transport]
 	if !ok {
 		return &SendError{Outcome: SendPermanent, Reason: "no transport " + it.Transport}
 	}
 	var m chat.Message
-	if err := json.Unmarshal(it.Payload, &m); err != nil {
+	if decoded != nil {
+		m = *decoded
+	} else if err := json.Unmarshal(it.Payload, &m); err != nil {
 		return &SendError{Outcome: SendPermanent, Reason: "bad payload", Err: err}
 	}
 	// A send in flight finishes even during shutdown, so its row is marked;

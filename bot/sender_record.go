@@ -1,6 +1,11 @@
 package bot
 
-import "chibo/storage"
+import (
+	"slices"
+	"time"
+
+	"chibo/storage"
+)
 
 // write records outcomes until records is closed: it takes whatever has
 // come in, commits it in one transaction at once, and hands each result to
@@ -32,6 +37,9 @@ func (s *Sender) write(records <-chan record, results chan<- sendResult) {
 // each on its own, so one bad row does not hold back the others.
 func (s *Sender) commit(batch []record) []error {
 	errs := make([]error, len(batch))
+	if !slices.ContainsFunc(batch, func(r record) bool { return r.unsentUntil.IsZero() }) {
+		return errs // only sends that never left: nothing to record
+	}
 	err := s.db.Update(func(tx *storage.Tx) error {
 		for i := range batch {
 			if err := s.mark(tx, &batch[i]); err != nil {
@@ -53,6 +61,9 @@ func (s *Sender) commit(batch []record) []error {
 }
 
 func (s *Sender) mark(tx *storage.Tx, r *record) error {
+	if !r.unsentUntil.IsZero() {
+		return nil // nothing happened to the row
+	}
 	row := r.it // the row keeps its payload in memory for a retry
 	if err := tx.UpdateOutbox(&row); err != nil {
 		return err
@@ -66,6 +77,9 @@ func (s *Sender) mark(tx *storage.Tx, r *record) error {
 // recorded counts and logs a recorded outcome and makes the loop's result.
 func (s *Sender) recorded(r record, markErr error) sendResult {
 	it := r.it
+	if !r.unsentUntil.IsZero() {
+		return sendResult{q: r.q, item: it, unsentUntil: r.unsentUntil}
+	}
 	s.opt.OnResult(&it, attemptResult(it, r.se, markErr))
 	switch {
 	case markErr != nil && r.sent:
@@ -108,4 +122,7 @@ type record struct {
 	it   storage.OutboxItem
 	se   *SendError // nil when sent
 	sent bool       // the messenger accepted the message
+	// unsentUntil: the message never reached its messenger (not
+	// connected); nothing is recorded and the row waits in memory.
+	unsentUntil time.Time
 }

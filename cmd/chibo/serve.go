@@ -40,17 +40,45 @@ type plug struct {
 	lastErr atomic.Value // string: the last failure, without secrets
 }
 
-// lazyTransport is a plug's transport as the sender sees it: until the plug
-// has connected (or while it reconnects), a send waits for a retry.
-type lazyTransport struct{ t atomic.Pointer[bot.Transport] }
+// lazyTransport is a plug's transport as the sender sees it. Until the
+// plug has first connected, a send waits for the connection up to
+// connectWait, then comes back unsent (its attempt not counted) and is
+// tried again connectWait later: the replies to updates committed before
+// a restart wait for the connection instead of using up their attempts.
+type lazyTransport struct {
+	t     atomic.Pointer[bot.Transport]
+	once  sync.Once
+	ready chan struct{} // closed when first set
+}
 
-func (l *lazyTransport) set(t bot.Transport) { l.t.Store(&t) }
+// connectWait is how long a send waits for its transport to connect.
+const connectWait = time.Second
+
+func (l *lazyTransport) init() { l.once.Do(func() { l.ready = make(chan struct{}) }) }
+
+func (l *lazyTransport) set(t bot.Transport) {
+	l.init()
+	if l.t.Swap(&t) == nil {
+		close(l.ready)
+	}
+}
 
 // Send implements bot.Transport.
 func (l *lazyTransport) Send(ctx context.Context, m chat.Message) error {
 	t := l.t.Load()
 	if t == nil {
-		return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: 10 * time.Second, Reason: "transport not connected"}
+		l.init()
+		timer := time.NewTimer(connectWait)
+		defer timer.Stop()
+		select {
+		case <-l.ready:
+			t = l.t.Load()
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		if t == nil {
+			return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: connectWait, Unsent: true, Reason: "transport not connected"}
+		}
 	}
 	return (*t).Send(ctx, m)
 }
@@ -164,7 +192,10 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 	sh := &shared{cfg: cfg, d: d, now: now, m: newMetrics(d.DB), plugs: plugs, single: len(plugs) == 1}
 	sh.sender = sh.newSender()
 	sh.onCommit(sh.sender.Notify)
-	sh.dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: now, OnDispatched: sh.m.dispatched, OnCommit: sh.committed})
+	sh.dispatcher = bot.NewDispatcher(d.DB, d.Engine, bot.DispatcherOptions{Log: d.Log, Now: now, OnDispatched: sh.m.dispatched, OnCommit: sh.committed,
+		// The replies just committed go to the sender as they are: it
+		// need not read them back nor decode them.
+		OnEnqueued: sh.sender.Offer})
 
 	sendCtx, stopSender := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
