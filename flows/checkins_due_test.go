@@ -131,32 +131,15 @@ func TestCheckin_followUpsEscalationOnceAcrossRestart(t *testing.T) {
 	}
 }
 
+// A check-in reminder due at night goes when the cell's night ends: the
+// default 21:30–06:30, or the cell's own quiet hours (set with the
+// reminder settings), as every other reminder does.
 func TestCheckin_quietHours(t *testing.T) {
-	h := newHarness(t)
-	h.seedCell("Đỗ Văn Hùng")
-	h.markFar("dovanhung", 0, h.date(1, 3, 2026), h.date(31, 12, 2026), true)
-	if err := h.db.Update(func(tx *storage.Tx) error {
-		return tx.PutCheckinSettings(h.cell.ID, storage.CheckinSettings{Hour: 22, FollowUps: []int{}})
-	}); err != nil {
-		t.Fatal(err)
-	}
-	tk := newTicker(h)
-	h.at(25, 3, 21, 0)
-	tk.run(time.Date(2026, 3, 26, 7, 0, 0, 0, h.zone), time.Minute, nil)
-	key := fmt.Sprintf("reminder/checkin/2026-03/%d/0", h.member("dovanhung").ID)
-	wantKeys(t, tk.keys(), []string{key})
-	if want := time.Date(2026, 3, 26, 6, 30, 0, 0, h.zone); !tk.sent[key].Equal(want) {
-		t.Fatalf("sent at %v, want %v (after the quiet hours)", tk.sent[key], want)
-	}
-}
-
-// The check-in reminders keep the cell's own quiet hours (set with the
-// reminder settings), as every other reminder does, not the default ones.
-func TestCheckin_cellsOwnQuietHours(t *testing.T) {
 	for _, tc := range []struct {
-		from, to int // the cell's quiet hours, minutes after midnight
+		from, to int // the cell's quiet hours, minutes after midnight; 0, 0: the default
 		want     time.Time
 	}{
+		{0, 0, time.Date(2026, 3, 26, 6, 30, 0, 0, time.UTC)},
 		{23 * 60, 7 * 60, time.Date(2026, 3, 25, 22, 0, 0, 0, time.UTC)}, // 22:00 is not night for this cell
 		{21 * 60, 7 * 60, time.Date(2026, 3, 26, 7, 0, 0, 0, time.UTC)},  // held until the cell's morning
 	} {
