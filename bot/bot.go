@@ -124,3 +124,15 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.cause }
+
+// PollStale reports whether long polling looks dead: no getUpdates answered
+// (lastPoll) within two poll timeouts and a minute, counting from when
+// polling began (pollSince) while the first long poll still waits. Both
+// are unix nanoseconds, 0 when not yet.
+func PollStale(lastPoll, pollSince int64, pollTimeout time.Duration) bool {
+	since := lastPoll
+	if since == 0 {
+		since = pollSince
+	}
+	return since == 0 || time.Since(time.Unix(0, since)) > 2*pollTimeout+time.Minute
+}

@@ -276,15 +276,9 @@ func (t *Telegram) Health(db *storage.DB) Health {
 		return &ts
 	}
 	h.LastPoll, h.LastWebhook = stamp(t.lastPoll.Load()), stamp(t.lastWebhook.Load())
-	if h.Mode == "poll" {
-		since := t.lastPoll.Load()
-		if since == 0 {
-			since = t.pollSince.Load() // the first long poll is still waiting
-		}
-		if since == 0 || time.Since(time.Unix(0, since)) > 2*t.cfg.PollTimeout+time.Minute {
-			h.OK = false
-			h.Problems = append(h.Problems, "telegram: no getUpdates answered lately (Telegram unreachable, or the token refused)")
-		}
+	if h.Mode == "poll" && bot.PollStale(t.lastPoll.Load(), t.pollSince.Load(), t.cfg.PollTimeout) {
+		h.OK = false
+		h.Problems = append(h.Problems, "telegram: no getUpdates answered lately (Telegram unreachable, or the token refused)")
 	}
 	return h
 }
