@@ -253,7 +253,38 @@ func TestOpen_migratesV6RollsBesideMeetings(t *testing.T) {
 	}
 	defer db.Close()
 	checkRollsMoved(t, db, want)
-	if told[6] == 0 || told[7] == 0 || len(told) != 2 {
-		t.Errorf("progress told: %v, want batches of 6 → 7 and 7 → 8", told)
+	if told[6] == 0 || told[7] == 0 || told[9] == 0 || len(told) != 3 {
+		t.Errorf("progress told: %v, want batches of 6 → 7, 7 → 8 and 9 → 10", told)
+	}
+}
+
+// A batch ends at its first unit of work that ends past migrateWork,
+// however few units it did: with no time at all, each batch of the schema
+// 7 migration moves one meeting's roll, of schema 8 indexes one name, of
+// schema 10 one cell; the migrations still finish with everything moved.
+func TestOpen_migrationBatchesEndAtTheirTime(t *testing.T) {
+	defer func(w time.Duration) { migrateWork = w }(migrateWork)
+	migrateWork = 0
+	path := v6File(t)
+	want := legacyRolls(t, path)
+	told := map[uint64]int{}
+	db, err := Open(path, Options{NoSync: true, Migrating: func(from uint64, batches int) { told[from] = batches }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkRollsMoved(t, db, want)
+	var members, cells int
+	err = db.View(func(tx *Tx) error {
+		members = tx.tx.Bucket(bucketMembers).Stats().KeyN
+		cells = tx.tx.Bucket(bucketCells).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if told[6] != len(want) || told[7] != members+cells || told[9] != cells {
+		t.Errorf("batches: %v, want %d (meetings) of 6 → 7, %d (members and cells) of 7 → 8, %d (cells) of 9 → 10",
+			told, len(want), members+cells, cells)
 	}
 }
