@@ -42,11 +42,12 @@ var migrations = []migration{
 // stops before the next once it has worked migrateWork or done
 // migrateBatch units. Bounding the time, not the count, keeps every batch
 // short whatever its records weigh and however busy the machine: at a
-// province's size the commit adds a few milliseconds to the work, so a
-// batch holds bbolt's writer well under 50 ms. (Tests set migrateBatch,
+// province's size a batch dirties tens of pages, and its commit adds a few
+// milliseconds to the work (more while the disk is busy), so a batch holds
+// bbolt's writer well under 50 ms. (Tests set migrateBatch,
 // and a long migrateWork, to cut batches where they choose.)
 var (
-	migrateWork  = 15 * time.Millisecond
+	migrateWork  = 10 * time.Millisecond
 	migrateBatch = 5000
 )
 
