@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -128,6 +129,88 @@ func TestTx_PutMeetingStoresRollBeside(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An answer on a meeting's roll rewrites the roll's row only: the
+// meetings' records, their index and their check-in codes keep their pages
+// (bbolt copies every page it writes, and its parents, at each commit; at a
+// province's size that was most of the cost of an RSVP). What the header
+// says still changes the header and its index.
+func TestTx_PutMeetingWritesOnlyWhatChanged(t *testing.T) {
+	db := openTemp(t)
+	at := time.Date(2026, 12, 3, 19, 30, 0, 0, time.UTC)
+	var ids []uint64
+	err := db.Update(func(tx *Tx) error {
+		for i := range 200 { // enough that no bucket is inline
+			m := &Meeting{CellID: uint64(1 + i%20), Kind: MeetingRegular, Month: at.AddDate(0, -i/20, 0).Format("2006-01"), At: at.AddDate(0, -i/20, 0),
+				State: MeetingPlanned, Code: fmt.Sprintf("%06d", i), Topic: "Nghị quyết của Đảng ủy xã về công tác quý"}
+			m.Att(5).RSVP = RSVPYes
+			if err := tx.PutMeeting(m); err != nil {
+				return err
+			}
+			ids = append(ids, m.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := func() map[string]uint64 {
+		out := map[string]uint64{}
+		db.View(func(tx *Tx) error {
+			for _, name := range [][]byte{bucketMeetings, bucketMeetingIndex, bucketMeetingCodes, bucketMarks} {
+				out[string(name)] = uint64(tx.tx.Bucket(name).Root())
+				if out[string(name)] == 0 {
+					t.Fatalf("bucket %s is inline: the test proves nothing", name)
+				}
+			}
+			return nil
+		})
+		return out
+	}
+	put := func(change func(m *Meeting)) {
+		t.Helper()
+		err := db.Update(func(tx *Tx) error {
+			m, err := tx.Meeting(ids[7])
+			if err != nil {
+				return err
+			}
+			change(m)
+			return tx.PutMeeting(m)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := roots()
+	put(func(m *Meeting) { m.Att(6).RSVP = RSVPYes })
+	after := roots()
+	for _, name := range []string{"meetings", "meetingindex", "meetingcodes"} {
+		if after[name] != before[name] {
+			t.Errorf("an answer rewrote bucket %s", name)
+		}
+	}
+	if after["marks"] == before["marks"] {
+		t.Errorf("the answer was not written")
+	}
+	put(func(m *Meeting) { m.State = MeetingCancelled })
+	err = db.View(func(tx *Tx) error {
+		m, err := tx.Meeting(ids[7])
+		if err != nil || m.State != MeetingCancelled || m.Roll[6] == nil || m.Roll[6].RSVP != RSVPYes {
+			t.Errorf("meeting after the answer and the cancellation: %+v %v", m, err)
+		}
+		active, err := tx.ActiveMeetings()
+		if err != nil || slices.ContainsFunc(active, func(a Meeting) bool { return a.ID == ids[7] }) || len(active) != len(ids)-1 {
+			t.Errorf("%d active meetings, want %d without the cancelled one (%v)", len(active), len(ids)-1, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roots()["meetings"] == after["meetings"] {
+		t.Errorf("the cancellation did not rewrite the header")
 	}
 }
 
