@@ -30,7 +30,7 @@ func TestOpen_migrationKillChild(t *testing.T) {
 	to, _ := strconv.ParseUint(os.Getenv("CHIBO_TEST_KILL_TO"), 10, 64)
 	batch, _ := strconv.Atoi(os.Getenv("CHIBO_TEST_KILL_BATCH"))
 	migrateBatch, _ = strconv.Atoi(os.Getenv("CHIBO_TEST_KILL_UNITS"))
-	migrateWork = time.Hour // batches cut by count only, where the parent expects them
+	migrateWork, migrateNodes = time.Hour, 1<<30 // batches cut by count only, where the parent expects them
 	afterMigrateBatch = func(v uint64, n int) {
 		if v == to && n == batch {
 			syscall.Kill(os.Getpid(), syscall.SIGKILL)

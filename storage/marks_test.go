@@ -341,13 +341,28 @@ func TestOpen_migratesV6RollsBesideMeetings(t *testing.T) {
 	}
 }
 
-// A batch ends at its first unit of work that ends past migrateWork,
+// A batch ends after its first unit of work that ends past migrateWork,
 // however few units it did: with no time at all, each batch of the schema
 // 7 migration moves one meeting's roll, of schema 8 indexes one name, of
 // schema 10 one cell; the migrations still finish with everything moved.
 func TestOpen_migrationBatchesEndAtTheirTime(t *testing.T) {
 	defer func(w time.Duration) { migrateWork = w }(migrateWork)
 	migrateWork = 0
+	oneUnitBatches(t)
+}
+
+// A batch ends at its first unit of work that changes migrateNodes pages
+// or more, however quick: with one page, each batch does one unit.
+func TestOpen_migrationBatchesEndAtTheirPages(t *testing.T) {
+	defer func(w time.Duration, n int) { migrateWork, migrateNodes = w, n }(migrateWork, migrateNodes)
+	migrateWork, migrateNodes = time.Hour, 1
+	oneUnitBatches(t)
+}
+
+// oneUnitBatches migrates the schema 6 file and fails unless each batch
+// did one unit.
+func oneUnitBatches(t *testing.T) {
+	t.Helper()
 	path := v6File(t)
 	want := legacyRolls(t, path)
 	told := map[uint64]int{}

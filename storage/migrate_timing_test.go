@@ -62,7 +62,7 @@ func TestOpen_migrationTiming(t *testing.T) {
 		}
 		slices.Sort(s.took)
 		n := len(s.took)
-		t.Logf("schema %d: %d transactions, median %s, 99th percentile %s, the longest %s (CPU %s), %s in all", v, n,
+		t.Logf("schema %d: %d transactions, median %s, 99th percentile %s, the longest %s, the most CPU of one %s, %s in all", v, n,
 			s.took[n/2].Round(10*time.Microsecond), s.took[n*99/100].Round(10*time.Microsecond), s.took[n-1].Round(10*time.Microsecond),
 			s.longCPU.Round(10*time.Microsecond), s.total.Round(time.Millisecond))
 	}

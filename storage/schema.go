@@ -39,35 +39,43 @@ var migrations = []migration{
 
 // A batch of a batched migration does at least one unit of work (a meeting
 // and each mark of its roll, a member's or a cell's name, a cell), then
-// stops before the next once it has worked migrateWork or done
-// migrateBatch units. Bounding the time, not the count, keeps every batch
-// short whatever its records weigh and however busy the machine: at a
-// province's size a batch dirties tens of pages, and its commit adds a few
-// milliseconds to the work (more while the disk is busy), so a batch holds
-// bbolt's writer well under 50 ms. (Tests set migrateBatch,
-// and a long migrateWork, to cut batches where they choose.)
+// stops before the next once it has worked migrateWork, changed
+// migrateNodes pages or done migrateBatch units. Bounding the time and the
+// pages, not the count, keeps every batch short whatever its records weigh
+// and however busy the machine: at a province's size a batch of 10 ms
+// changes tens of pages, and its commit (which writes each changed page and
+// its parents) adds a few milliseconds to the work, more while the disk is
+// busy, so a batch holds bbolt's writer well under 50 ms. The page bound
+// is for records whose index rows scatter (real names do, generated ones
+// less). Tests set the bounds to cut batches where they choose.
 var (
 	migrateWork  = 10 * time.Millisecond
+	migrateNodes = 256 // pages of 4 KB: 1 MB written at the commit
 	migrateBatch = 5000
 )
 
 // budget is what one batch has done and may do.
 type budget struct {
+	tx          *bolt.Tx
 	done, limit int
 	until       time.Time
 }
 
-func newBudget() *budget {
-	return &budget{limit: migrateBatch, until: time.Now().Add(migrateWork)}
+func newBudget(tx *bolt.Tx) *budget {
+	return &budget{tx: tx, limit: migrateBatch, until: time.Now().Add(migrateWork)}
 }
 
 // spend counts units done.
 func (b *budget) spend(units int) { b.done += units }
 
 // full reports whether the batch is to stop before its next unit: it did
-// one at least, and its count or its time is spent.
+// one at least, and its count, its pages or its time is spent.
 func (b *budget) full() bool {
-	return b.done > 0 && (b.done >= b.limit || !time.Now().Before(b.until))
+	if b.done == 0 {
+		return false
+	}
+	stats := b.tx.Stats()
+	return b.done >= b.limit || stats.GetNodeCount() >= int64(migrateNodes) || !time.Now().Before(b.until)
 }
 
 // afterMigrateBatch, when set (by tests), runs inside each batch's
@@ -115,7 +123,7 @@ func (db *DB) migrateOne(v uint64) error {
 	for n, more := 1, m.batch != nil; more; n++ {
 		err := timedUpdate(db.bolt, v+1, func(tx *bolt.Tx) (err error) {
 			writing(tx)
-			more, err = m.batch(tx, newBudget())
+			more, err = m.batch(tx, newBudget(tx))
 			if err == nil && afterMigrateBatch != nil {
 				afterMigrateBatch(v+1, n)
 			}
