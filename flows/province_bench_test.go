@@ -308,6 +308,7 @@ func BenchmarkProvince(b *testing.B) {
 	// one of 20): the per-update cost is to stay within 1.2× of it.
 	small := newHarness(b)
 	ps := genProvinceOf(b, small, 1, 1)
+	small.due() // as the province: the first tick's catch-up, then nothing new
 	b.Run("rsvp-2cells", func(b *testing.B) { benchRSVP(b, small, ps) })
 	b.Run("migrate-v6", func(b *testing.B) { benchMigrateV6(b, h) })
 	b.Run("year200", func(b *testing.B) {
@@ -452,7 +453,8 @@ func benchDueRebuilt(b *testing.B, h *harness) {
 // benchRSVP times a member's "I will attend" on a meeting's notice, pressed
 // as serving handles it: the event through bot's dispatcher (the group
 // commit of one event) and the engine of every journey, on the harness's
-// bbolt file (without fsync), commit included. Each press is a member of
+// bbolt file (without fsync), commit included, the outbox's backlog sent.
+// Each press is a member of
 // the province's first cell of 20 answering an open meeting they have not
 // answered; a new meeting is made (untimed) when every member answered.
 // It reports the CPU time of a press beside its wall time.
@@ -471,6 +473,7 @@ func benchRSVP(b *testing.B, h *harness, p *province) {
 			voters = append(voters, m)
 		}
 	}
+	sendPending(b, h)
 	d := bot.NewDispatcher(h.db, h.e, bot.DispatcherOptions{Now: func() time.Time { return h.now }})
 	defer d.Close()
 	var meetingIDs []uint64
@@ -513,6 +516,29 @@ func benchRSVP(b *testing.B, h *harness, p *province) {
 		}
 		if yes != want {
 			b.Fatalf("meeting %d: %d answered yes, want %d", id, yes, want)
+		}
+	}
+}
+
+// sendPending marks every pending outbox row sent, as the sender would
+// have done with the first tick's catch-up long before: serving, the
+// pending index holds what is not yet sent, not every message of the day.
+func sendPending(tb testing.TB, h *harness) {
+	tb.Helper()
+	for more := true; more; {
+		err := h.db.Update(func(tx *storage.Tx) error {
+			rows, err := tx.PendingAfter(0, 1000)
+			for i := range rows {
+				rows[i].State, rows[i].Ended = storage.OutboxSent, h.now
+				if err == nil {
+					err = tx.UpdateOutbox(&rows[i])
+				}
+			}
+			more = len(rows) > 0
+			return err
+		})
+		if err != nil {
+			tb.Fatal(err)
 		}
 	}
 }
