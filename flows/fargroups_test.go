@@ -1,10 +1,14 @@
 package flows
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"chibo/storage"
 )
@@ -216,6 +220,24 @@ func TestFarGroup_countedContactShownInTheYear(t *testing.T) {
 	if ms := h.meetings(); len(ms) != 0 {
 		t.Errorf("a contact meeting made cell meetings: %+v", ms)
 	}
+
+	// Phạm Văn Ba leaves the group (back home): the contact meeting he
+	// attended stays in his year and in his cell's.
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		g, err := tx.FarGroupOf(ba.ID)
+		if err != nil {
+			return err
+		}
+		g.MemberIDs = slices.DeleteFunc(g.MemberIDs, func(id uint64) bool { return id == ba.ID })
+		return tx.PutFarGroup(g)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.wantContains(h.say("phamvanba", "/attendance"), line)
+	h.wantContains(h.say("sec2", "/attendance"), h.vi("fgyear.contact_of", "Name", "Phạm Văn Ba", "Line", line))
+	if out := texts(h.say("admin", "/tongquan")); !strings.Contains(out, h.vi("fgov.cell_contacts", "N", 1)) {
+		t.Errorf("the overview lost the former member's counted contact: %s", out)
+	}
 }
 
 // Issue 17: the commune's overview shows each far group: its leader and
@@ -247,4 +269,28 @@ func TestFarGroup_onTheCommuneOverview(t *testing.T) {
 	h.wantContains(out, h.e.Cat.N("vi", "fgov.group", 2, "Name", "Tổ đảng tại TP. Hồ Chí Minh", "Leader", "Trần Văn An"))
 	h.wantContains(out, h.vi("fgov.month", "Reported", 1, "Late", 0, "Silent", 1))
 	h.wantContains(out, h.vi("fgov.year", "Year", 2026, "Flagged", 1, "Contact", 2, "Count", 2))
+
+	// The workbook has the same figures on a sheet of its own.
+	files := h.tap("admin", h.vi("commune.btn_workbook"))
+	if len(files) != 1 || files[0].Document == nil {
+		t.Fatalf("no workbook: %+v", files)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(files[0].Document.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(h.vi("fgov.sheet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Tổ đảng tại TP. Hồ Chí Minh", "Trần Văn An", "2", "1", "0", "1", "1", "2"}
+	for _, r := range rows {
+		if len(r) > 0 && r[0] == want[0] {
+			if !slices.Equal(r[:min(len(r), len(want))], want) {
+				t.Fatalf("the group's row in the workbook: %q, want %q", r, want)
+			}
+			return
+		}
+	}
+	t.Fatalf("no row of the group in the workbook's sheet %q: %q", h.vi("fgov.sheet"), rows)
 }

@@ -264,3 +264,34 @@ func TestRating_tasksOnTime(t *testing.T) {
 	out = h.tap("bithu", h.vi("commune.btn_cell", "N", 2, "Cell", "Chi bộ Hai")) // no tasks: no figure, not "met"
 	h.wantContains(out, h.vi("rating.figure_line", "Label", h.vi("rating.fig_tasks_on_time_pct"), "Value", h.vi("rating.no_data"), "Rule", "≥ 80,0%", "Mark", h.vi("rating.mark_unknown")))
 }
+
+// On 1 December the standing committee is told, once, that the year's
+// rating is due, with the year's evidence a tap away; nobody else is, and
+// chibo rates nothing.
+func TestRating_decemberPush(t *testing.T) {
+	h, _ := seedRatingYear(t)
+	h.now = h.ts(2026, 12, 1, 7, 59)
+	if out := h.due(); len(to(out, "bithu")) != 0 {
+		t.Fatalf("told before 08:00 on 1 December:\n%s", texts(out))
+	}
+	h.now = h.ts(2026, 12, 1, 8, 0)
+	out := h.due()
+	h.wantText(to(out, "bithu"), "vi", "rating.december", "Year", 2026, "Org", "Đảng bộ xã Thử", "Cells", 2, "Decided", 0)
+	for _, user := range []string{"tam", "sec", "sec2", "office"} {
+		if len(to(out, user)) != 0 {
+			t.Errorf("%s was told of the rating:\n%s", user, texts(to(out, user)))
+		}
+	}
+	h.advance(time.Hour)
+	if out := h.due(); len(to(out, "bithu")) != 0 {
+		t.Fatalf("told twice:\n%s", texts(out))
+	}
+	out = h.tap("bithu", h.vi("rating.btn_year", "Year", 2026))
+	h.wantContains(out, h.vi("rating.header", "Org", "Đảng bộ xã Thử", "Year", 2026, "Month", "12/2026"))
+	if n := h.auditCount("rating_recorded"); n != 0 {
+		t.Fatalf("the push recorded %d ratings", n)
+	}
+	// A year later, the next year's.
+	h.now = h.ts(2027, 12, 1, 9, 0)
+	h.wantText(to(h.due(), "bithu"), "vi", "rating.december", "Year", 2027, "Org", "Đảng bộ xã Thử", "Cells", 2, "Decided", 0)
+}

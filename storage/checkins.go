@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -231,7 +230,12 @@ func (tx *Tx) PutCheckinTemplate(orgID uint64, t *CheckinTemplate) error {
 
 // Checkin returns the member's check-in for the period.
 func (tx *Tx) Checkin(memberID uint64, period string) (*Checkin, error) {
-	return getJSON[Checkin](tx.tx.Bucket(bucketCheckins), checkinKey(memberID, period))
+	k := checkinKey(memberID, period)
+	v := tx.tx.Bucket(bucketCheckins).Get(k)
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return decodeCheckin(k, v)
 }
 
 // PutCheckin stores a check-in under its member and period, and keeps the
@@ -252,7 +256,11 @@ func (tx *Tx) PutCheckin(c *Checkin) error {
 	if err := tx.TouchCell(c.CellID); err != nil {
 		return err
 	}
-	return putJSON(tx.tx.Bucket(bucketCheckins), checkinKey(c.MemberID, c.Period), c)
+	v, err := encodeCheckin(c)
+	if err != nil {
+		return err
+	}
+	return tx.tx.Bucket(bucketCheckins).Put(checkinKey(c.MemberID, c.Period), v)
 }
 
 // Checkins lists the member's check-ins, oldest first.
@@ -260,8 +268,8 @@ func (tx *Tx) Checkins(memberID uint64) ([]Checkin, error) {
 	var out []Checkin
 	prefix := itob(memberID)
 	c := tx.tx.Bucket(bucketCheckins).Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-		rec, err := getJSON[Checkin](tx.tx.Bucket(bucketCheckins), k)
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		rec, err := decodeCheckin(k, v)
 		if err != nil {
 			return nil, err
 		}
@@ -326,9 +334,9 @@ func (tx *Tx) deleteCheckinsOf(memberID uint64) error {
 func indexCheckins(tx *bolt.Tx) error {
 	idx := tx.Bucket(bucketCheckinCells)
 	return tx.Bucket(bucketCheckins).ForEach(func(k, v []byte) error {
-		var ck Checkin
-		if err := json.Unmarshal(v, &ck); err != nil {
-			return fmt.Errorf("check-in %x: %w", k, err)
+		ck, err := decodeCheckin(k, v)
+		if err != nil {
+			return fmt.Errorf("check-in: %w", err)
 		}
 		if len(ck.Period) != 7 || ck.MemberID == 0 {
 			return nil

@@ -75,6 +75,9 @@ func (tx *Tx) PutCommuneRole(r *CommuneRole) error {
 	if err := tx.touchOrgCells(r.OrgID); err != nil {
 		return err
 	}
+	if err := tx.menusChanged(); err != nil { // a commune role has its own menu
+		return err
+	}
 	return tx.tx.Bucket(bucketCommuneHolders).Put(pairKey(r.MemberID, r.OrgID), nil)
 }
 

@@ -168,9 +168,9 @@ func migrateDuesV4(tx *bolt.Tx) error {
 	}
 	cells := tx.Bucket(bucketCells)
 	err := tx.Bucket(bucketMeetings).ForEach(func(k, v []byte) error {
-		var m Meeting
-		if err := json.Unmarshal(v, &m); err != nil {
-			return fmt.Errorf("meeting %x: %w", k, err)
+		m, err := decodeMeeting(k, v)
+		if err != nil {
+			return fmt.Errorf("meeting: %w", err)
 		}
 		if m.State == MeetingCancelled {
 			return nil
@@ -195,12 +195,12 @@ func migrateDuesV4(tx *bolt.Tx) error {
 		return err
 	}
 	err = tx.Bucket(bucketCheckins).ForEach(func(k, v []byte) error {
-		var ck Checkin
-		if err := json.Unmarshal(v, &ck); err != nil {
-			return fmt.Errorf("check-in %x: %w", k, err)
+		ck, err := decodeCheckin(k, v)
+		if err != nil {
+			return fmt.Errorf("check-in: %w", err)
 		}
 		for _, key := range duesKeys(tx, ck.CellID) {
-			if d := DuesFromAnswer(&ck, ck.Answers[key]); d != nil {
+			if d := DuesFromAnswer(ck, ck.Answers[key]); d != nil {
 				keep(d)
 				break
 			}

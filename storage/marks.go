@@ -3,7 +3,6 @@ package storage
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -453,9 +452,9 @@ func migrateMarksBatch(tx *bolt.Tx, b *budget) (more bool, err error) {
 		if b.full() {
 			return true, meta.Put(keyMarksMoved, itob(after))
 		}
-		var m Meeting
-		if err := json.Unmarshal(v, &m); err != nil {
-			return false, fmt.Errorf("meeting %x: %w", k, err)
+		m, err := decodeMeeting(k, v)
+		if err != nil {
+			return false, fmt.Errorf("meeting: %w", err)
 		}
 		after = btoi(k)
 		if err := t.putRoll(after, m.Roll); err != nil {
@@ -463,7 +462,7 @@ func migrateMarksBatch(tx *bolt.Tx, b *budget) (more bool, err error) {
 		}
 		marks := len(m.Roll)
 		m.Roll = nil
-		if err := putJSON(meetings, itob(after), &m); err != nil {
+		if err := putJSON(meetings, itob(after), m); err != nil {
 			return false, err
 		}
 		b.spend(1 + marks)

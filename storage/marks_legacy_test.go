@@ -1,8 +1,6 @@
 package storage
 
 import (
-	"encoding/json"
-
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -14,11 +12,11 @@ func rollsInRecords(tx *bolt.Tx) error {
 	meetings := tx.Bucket(bucketMeetings)
 	var ms []Meeting
 	err := meetings.ForEach(func(k, v []byte) error {
-		var m Meeting
-		if err := json.Unmarshal(v, &m); err != nil {
+		m, err := decodeMeeting(k, v)
+		if err != nil {
 			return err
 		}
-		ms = append(ms, m)
+		ms = append(ms, *m)
 		return nil
 	})
 	if err != nil {

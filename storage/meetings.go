@@ -2,7 +2,6 @@ package storage
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -345,7 +344,12 @@ func (tx *Tx) MeetingHeader(id uint64) (*Meeting, error) { return tx.meetingHead
 
 // meetingHeader returns the meeting's record without its roll.
 func (tx *Tx) meetingHeader(id uint64) (*Meeting, error) {
-	return getJSON[Meeting](tx.tx.Bucket(bucketMeetings), itob(id))
+	k := itob(id)
+	v := tx.tx.Bucket(bucketMeetings).Get(k)
+	if v == nil {
+		return nil, ErrNotFound
+	}
+	return decodeMeeting(k, v)
 }
 
 // meetingIndexKeys are the index entries of a meeting: "c"+cell+unix
@@ -419,9 +423,7 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 	if err := tx.putRoll(m.ID, m.Roll); err != nil {
 		return err
 	}
-	header := *m
-	header.Roll = nil
-	v, err := json.Marshal(&header)
+	v, err := encodeMeeting(m)
 	if err != nil {
 		return err
 	}

@@ -212,11 +212,11 @@ func migrateIndexesV3(tx *bolt.Tx) error {
 	}
 	idx := tx.Bucket(bucketMeetingIndex)
 	return tx.Bucket(bucketMeetings).ForEach(func(k, v []byte) error {
-		var m Meeting
-		if err := json.Unmarshal(v, &m); err != nil {
-			return fmt.Errorf("meeting %x: %w", k, err)
+		m, err := decodeMeeting(k, v)
+		if err != nil {
+			return fmt.Errorf("meeting: %w", err)
 		}
-		for _, key := range meetingIndexKeys(&m) {
+		for _, key := range meetingIndexKeys(m) {
 			if err := idx.Put(key, itob(m.ID)); err != nil {
 				return err
 			}

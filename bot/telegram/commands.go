@@ -49,10 +49,25 @@ func (t *Telegram) setMenu(ctx context.Context, menu func(lang string) []core.Me
 	for _, it := range items {
 		cmds = append(cmds, tgbotapi.BotCommand{Command: it.Command, Description: it.Description})
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if _, err := t.bot(cctx, t.client).Request(tgbotapi.NewSetMyCommandsWithScopeAndLanguage(scope, code, cmds...)); err != nil {
+	for tries := 1; ; tries++ {
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		_, err := t.bot(cctx, t.client).Request(tgbotapi.NewSetMyCommandsWithScopeAndLanguage(scope, code, cmds...))
+		cancel()
+		if err == nil {
+			return nil
+		}
+		// Too many menus at once (a province's first start sets thousands):
+		// wait as Telegram asks and set this one again.
+		if status, te := apiCode(err); status == 429 && tries < menuTries {
+			wait := min(max(time.Duration(te.RetryAfter)*time.Second, time.Second), time.Minute)
+			t.log.Warn("setMyCommands rate-limited; waiting", "wait", wait)
+			if sleep(ctx, wait) {
+				continue
+			}
+		}
 		return fmt.Errorf("telegram: setMyCommands %s %d %q: %w", scope.Type, scope.ChatID, code, t.scrub(err))
 	}
-	return nil
 }
+
+// menuTries is how many times one menu is set while Telegram answers 429.
+const menuTries = 5

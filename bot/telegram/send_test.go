@@ -307,4 +307,13 @@ func TestTelegram_SetCommands(t *testing.T) {
 	if got := tg.InviteLink("abc_-1"); got != "https://t.me/chibo_test_bot?start=abc_-1" {
 		t.Errorf("InviteLink = %q", got)
 	}
+
+	// Too many menus at once: Telegram's 429 is waited out, not a failure.
+	fake.Inject(telegramtest.Fault{Method: "setMyCommands", Code: 429, Description: "Too Many Requests: retry after 1", RetryAfter: 1})
+	if err := tg.SetChatCommands(context.Background(), func(l string) []core.MenuItem { return e.Menu(l, core.MenuLeader) }, []int64{78}); err != nil {
+		t.Fatalf("a 429 on a menu: %v", err)
+	}
+	if got := fake.Commands("chat", 78, ""); got != lead {
+		t.Errorf("the menu after a 429: %q, want %q", got, lead)
+	}
 }

@@ -30,6 +30,9 @@ var ErrWebhookSet = errors.New("zalo: getUpdates refused (400): a webhook is set
 // dispatcher's event keys make any redelivery a no-op.
 func (z *Zalo) Poll(ctx context.Context, d *bot.Dispatcher) error {
 	z.mode.Store("poll")
+	// The first long poll may wait the whole poll timeout on a quiet bot:
+	// Health counts from here until a getUpdates returns.
+	z.pollSince.Store(time.Now().UnixNano())
 	if err := z.retry(ctx, "deleteWebhook", func() error { return z.call(ctx, z.client, "deleteWebhook", nil, nil) }); err != nil {
 		return err
 	}

@@ -97,8 +97,14 @@ func (z *Zalo) Health() Health {
 		return &ts
 	}
 	h.LastPoll, h.LastWebhook = stamp(z.lastPoll.Load()), stamp(z.lastWebhook.Load())
-	if h.Mode == "poll" && (h.LastPoll == nil || time.Since(*h.LastPoll) > 2*z.cfg.PollTimeout+time.Minute) {
-		h.OK = false
+	if h.Mode == "poll" {
+		since := z.lastPoll.Load()
+		if since == 0 {
+			since = z.pollSince.Load() // the first long poll is still waiting
+		}
+		if since == 0 || time.Since(time.Unix(0, since)) > 2*z.cfg.PollTimeout+time.Minute {
+			h.OK = false
+		}
 	}
 	return h
 }

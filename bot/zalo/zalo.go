@@ -84,6 +84,7 @@ type Zalo struct {
 	me         Me
 
 	lastPoll    atomic.Int64
+	pollSince   atomic.Int64 // unix nanoseconds when Poll began
 	lastWebhook atomic.Int64
 	mode        atomic.Value // "poll" or "webhook"
 }

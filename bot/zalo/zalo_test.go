@@ -372,3 +372,28 @@ func TestZalo_pastedTelegramLinkIsStart(t *testing.T) {
 		t.Errorf("events %+v: want the text /start tok_-1", evs)
 	}
 }
+
+// A chibo just started on a quiet Zalo bot waits in its first long poll:
+// health says healthy meanwhile, not unhealthy until the first getUpdates
+// returns (a restart looked like an outage to the operator's monitor).
+func TestZalo_HealthyDuringFirstLongPoll(t *testing.T) {
+	fake := newFake(t)
+	fake.MaxPoll = 0 // getUpdates waits the whole minute asked
+	z := mustZalo(t, fake, zalo.Config{PollTimeout: time.Minute})
+	d := bot.NewDispatcher(mustOpenDB(t), &recorder{}, bot.DispatcherOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- z.Poll(ctx, d) }()
+	waitFor(t, "the webhook deleted", func() bool { return fake.Calls("deleteWebhook") == 1 })
+	deadline := time.Now().Add(10 * time.Second) // the poll itself lasts a minute
+	for h := z.Health(); !h.OK; h = z.Health() {
+		if time.Now().After(deadline) {
+			t.Fatalf("health while the first long poll waits = %+v, want OK", h)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

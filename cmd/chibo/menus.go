@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"chibo/flows/core"
 	"context"
+	"encoding/binary"
 	"log/slog"
 	"strconv"
 	"time"
@@ -63,8 +64,16 @@ func (m *menuRefresher) notify() {
 func (m *menuRefresher) refresh(ctx context.Context) {
 	var set map[string][]byte
 	var version uint64
+	release := m.releaseStamp()
 	_ = m.db.View(func(tx *storage.Tx) error {
 		version = tx.MenusVersion()
+		if !m.looked && bytes.Equal(tx.Meta(metaMenusRight), menusRight(version, release)) {
+			// A start after one that found every menu right, with no role
+			// changed since and the same menus in this release: nothing
+			// to look at (at a province's size the look reads every role
+			// holder).
+			m.seen, m.looked = version, true
+		}
 		if !m.looked || version != m.seen {
 			set = tx.ChatMenus(telegram.Name)
 		}
@@ -93,6 +102,9 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		}
 		menu := func(lang string) []core.MenuItem { return m.engine.Menu(lang, level) }
 		if err := m.tg.SetChatCommands(ctx, menu, []int64{chat}); err != nil {
+			if ctx.Err() != nil {
+				return // stopping: the next start looks again
+			}
 			m.log.Warn("chat menu not set", "err", err)
 			allSet = false
 			continue
@@ -102,6 +114,51 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		}
 	}
 	m.seen, m.looked = version, allSet
+	if allSet {
+		if err := m.db.Update(func(tx *storage.Tx) error { return tx.PutMeta(metaMenusRight, menusRight(version, release)) }); err != nil {
+			m.log.Warn("chat menus not remembered", "err", err)
+		}
+	}
+}
+
+// setDefault sets everyone's menu (the bot's default), unless it was set
+// in this release's words already.
+func (m *menuRefresher) setDefault(ctx context.Context) {
+	stamp := m.engine.MenuStamp(core.MenuMember, m.langs)
+	var set []byte
+	_ = m.db.View(func(tx *storage.Tx) error { set = tx.Meta(metaMenuDefault); return nil })
+	if bytes.Equal(set, stamp) {
+		return
+	}
+	if err := m.tg.SetCommands(ctx, func(lang string) []core.MenuItem { return m.engine.Menu(lang, core.MenuMember) }); err != nil {
+		m.log.Warn("command menus not set", "err", err) // cosmetic: chibo works without them
+		return
+	}
+	if err := m.db.Update(func(tx *storage.Tx) error { return tx.PutMeta(metaMenuDefault, stamp) }); err != nil {
+		m.log.Warn("command menus not remembered", "err", err)
+	}
+}
+
+// metaMenuDefault holds the stamp of the default menu last set.
+const metaMenuDefault = "telegram.menu_default"
+
+// metaMenusRight holds the menus version (storage's count of changes that
+// may change someone's menu) and the release's menus when every chat's menu
+// was last found right.
+const metaMenusRight = "telegram.menus_right"
+
+func menusRight(version uint64, release []byte) []byte {
+	return append(binary.BigEndian.AppendUint64(nil, version), release...)
+}
+
+// releaseStamp sums the menus of every level in every language: a release
+// that changes any menu looks at every chat again.
+func (m *menuRefresher) releaseStamp() []byte {
+	var all []byte
+	for level := core.MenuMember; level <= core.MenuGroupLeader|core.MenuLeader|core.MenuAdmin|core.MenuCommune; level++ {
+		all = append(all, m.engine.MenuStamp(level, m.langs)...)
+	}
+	return all
 }
 
 func (m *menuRefresher) run(ctx context.Context) {

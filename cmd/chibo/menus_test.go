@@ -17,16 +17,14 @@ import (
 	"chibo/storage"
 )
 
-// A start sends the commands menu only to the chats whose menu is not
-// already right: the first start sets every leader's, a restart none, and a
-// role changed while chibo was down changes that chat's menu alone.
-func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
-	fake := telegramtest.New(t, telegramtest.Options{})
-	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{})
+// menusEngine opens a fresh database and the engine chibo serves with.
+func menusEngine(t *testing.T) (*storage.DB, *core.Engine) {
+	t.Helper()
+	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	cat, err := locales.Load()
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +33,15 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, e
+}
+
+// A start sends the commands menu only to the chats whose menu is not
+// already right: the first start sets every leader's, a restart none, and a
+// role changed while chibo was down changes that chat's menu alone.
+func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db, e := menusEngine(t)
 	sec := &storage.Member{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}}
 	dep := &storage.Member{Name: "Phó bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleDeputy}}, Contacts: map[string]string{"telegram": "13"}}
 	plain := &storage.Member{Name: "Đảng viên", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
@@ -115,5 +122,71 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 	live.refresh(ctx)
 	if got := fake.Commands("chat", 13, ""); !strings.Contains(got, "invite") {
 		t.Errorf("the new secretary's menu while serving: %s", got)
+	}
+}
+
+// A start after one that found every menu right looks at nothing when no
+// role changed (a province's look reads every role holder) and sets no
+// default menu again; a commune role, given while serving, changes that
+// person's menu.
+func TestMenuRefresher_restartLooksAtNothing(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db, e := menusEngine(t)
+	org := &storage.Organization{Name: "Đảng ủy xã"}
+	sec := &storage.Member{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}}
+	plain := &storage.Member{Name: "Đảng viên", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
+	if err := db.Update(func(tx *storage.Tx) error {
+		if err := tx.PutOrg(org); err != nil {
+			return err
+		}
+		if err := tx.PutMember(sec); err != nil {
+			return err
+		}
+		return tx.PutMember(plain)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tg, err := telegram.New(ctx, telegram.Config{Token: fake.Token(), APIBase: fake.URL(), PollTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := func() (chats, defaults int) {
+		t.Helper()
+		before := len(fake.Calls("setMyCommands"))
+		m := newMenuRefresher(tg, db, e, slog.New(slog.DiscardHandler), "vi")
+		m.setDefault(ctx)
+		m.refresh(ctx)
+		for _, c := range fake.Calls("setMyCommands")[before:] {
+			if strings.Contains(c.Params["scope"], "chat_id") {
+				chats++
+			} else {
+				defaults++
+			}
+		}
+		return chats, defaults
+	}
+	if chats, defaults := start(); chats == 0 || defaults == 0 {
+		t.Fatalf("first start set %d chat menus and %d default menus", chats, defaults)
+	}
+	// The record of the secretary's menu is lost, but no role changed: a
+	// restart trusts the last look that found every menu right.
+	if err := db.Update(func(tx *storage.Tx) error { return tx.PutChatMenu(telegram.Name, "12", []byte("x")) }); err != nil {
+		t.Fatal(err)
+	}
+	if chats, defaults := start(); chats != 0 || defaults != 0 {
+		t.Fatalf("a restart with no role changed set %d chat menus and %d default menus", chats, defaults)
+	}
+	// Serving: the member joins the commune committee.
+	live := newMenuRefresher(tg, db, e, slog.New(slog.DiscardHandler), "vi")
+	live.refresh(ctx)
+	if err := db.Update(func(tx *storage.Tx) error {
+		return tx.PutCommuneRole(&storage.CommuneRole{OrgID: org.ID, MemberID: plain.ID, Kind: storage.CommuneMember, From: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	live.refresh(ctx)
+	if got := fake.Commands("chat", 14, ""); got == "" {
+		t.Errorf("the new commune committee member got no menu of their own")
 	}
 }

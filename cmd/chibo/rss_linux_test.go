@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -46,7 +47,8 @@ func TestBinary_residentAtFirstPoll(t *testing.T) {
 	} else {
 		copyFile(t, src, db)
 	}
-	fake := telegramtest.New(t, telegramtest.Options{})
+	// Update ids after any an earlier run on the same file saw.
+	fake := telegramtest.New(t, telegramtest.Options{FirstUpdateID: int(time.Now().Unix())})
 	fake.PushText(1_005_005, 1_005_005, "/help") // a plain member of the first small cell (with -province.big=5)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "TELEGRAM_BOT_TOKEN="+fake.Token(), "CHIBO_TELEGRAM_API="+fake.URL(), "CHIBO_DB="+db)
@@ -60,6 +62,8 @@ func TestBinary_residentAtFirstPoll(t *testing.T) {
 	peak := 0
 	for len(fake.Delivered()) == 0 {
 		if time.Since(began) > 10*time.Minute {
+			cmd.Process.Signal(syscall.SIGQUIT) // its goroutines, in the log
+			cmd.Wait()
 			t.Fatalf("no answer after 10 minutes:\n%s", logs.String())
 		}
 		peak = max(peak, statusKB(t, cmd.Process.Pid, "VmRSS"))

@@ -185,6 +185,7 @@ func serve(ctx context.Context, cfg Config, d *deps, now func() time.Time, plugs
 		wg.Wait()
 		return err
 	}
+	wg.Go(func() { keepMappedUnder(ictx, d.DB, mappedBudget, mappedEvery, d.Log) })
 	httpDone := sh.startHTTP(ictx, stopIntake, &wg)
 	var intakes sync.WaitGroup
 	for _, p := range plugs {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"chibo/flows/core"
 	"context"
 	"errors"
 	"sync"
@@ -49,10 +48,10 @@ func runTelegram(ctx context.Context, cfg Config, sh *shared, tg *telegram.Teleg
 	menus := newMenuRefresher(tg, d.DB, d.Engine, d.Log, cfg.Lang)
 	// Each commit wakes the menus, so a new secretary gets theirs.
 	sh.onCommit(menus.notify)
-	if err := tg.SetCommands(ctx, func(lang string) []core.MenuItem { return d.Engine.Menu(lang, core.MenuMember) }); err != nil {
-		d.Log.Warn("command menus not set", "err", err) // cosmetic: chibo works without them
-	}
-	menus.refresh(ctx)
+	menus.setDefault(ctx)
+	// The chats' menus are looked at in the background: at a province's
+	// first start that is thousands of calls, and polling must not wait.
+	menus.notify()
 
 	var wg sync.WaitGroup
 	defer wg.Wait()

@@ -124,6 +124,13 @@ func Files(c *core.Ctx, org *storage.Organization, what string, month core.Perio
 		return nil, err
 	}
 	tables := []*export.Table{overviewTable(c, o)}
+	groups, err := groupsTable(c, o)
+	if err != nil {
+		return nil, err
+	}
+	if groups != nil {
+		tables = append(tables, groups)
+	}
 	base := "tong-quan"
 	if what == ExportBriefing {
 		b, err := briefingOfMonth(c, org.ID, month)
@@ -260,6 +267,28 @@ func briefingTable(c *core.Ctx, org *storage.Organization, b *storage.Briefing) 
 			row[6] = export.Cell{V: k.Text}
 		}
 		tb.Rows = append(tb.Rows, row)
+	}
+	return tb, nil
+}
+
+// groupsTable is the organization's far-away party groups as a sheet, the
+// figures of the screen's last paragraph; nil when it has none.
+func groupsTable(c *core.Ctx, o *Overview) (*export.Table, error) {
+	gs, err := c.GroupFiguresOf(o.Org.ID, o.Month.Y)
+	if err != nil || len(gs) == 0 {
+		return nil, err
+	}
+	col := func(header string, w float64) export.Column { return export.Column{Header: header, Width: w} }
+	tb := &export.Table{
+		Sheet: c.T("fgov.sheet"),
+		Title: c.T("fgov.sheet_title", "Org", o.Org.Name, "Month", o.Month.Label()),
+		Columns: []export.Column{col(c.T("fgov.col_group"), 28), col(c.T("fgov.col_leader"), 22), col(c.T("fgov.col_members"), 10),
+			col(c.T("commune.col_reported"), 10), col(c.T("commune.col_late"), 8), col(c.T("commune.col_silent"), 9),
+			col(c.T("fgov.col_flagged", "Year", o.Month.Y), 16), col(c.T("fgov.col_contact", "Year", o.Month.Y), 16)},
+	}
+	for _, g := range gs {
+		tb.Rows = append(tb.Rows, []export.Cell{{V: g.Name}, {V: g.Leader}, {V: g.Members}, {V: g.Reported}, {V: g.Late}, {V: g.Silent},
+			{V: g.YearFlagged}, {V: g.YearInContact}})
 	}
 	return tb, nil
 }

@@ -23,6 +23,7 @@ import (
 func registerRating(e *core.Engine) {
 	e.AuditWords(map[string]core.AuditFunc{"rating_recorded": auditRating, "rating_amended": auditRating})
 	e.Command(&core.Command{Name: "xeploai", Need: core.NeedLeader, PrivateOnly: true, HelpID: "rating.help_xeploai", MenuID: "rating.menu_xeploai", Run: runXeploai})
+	e.DueSource("commune-rating", dueRating)
 }
 
 // FigureEvidence is one figure of a criterion against its threshold.

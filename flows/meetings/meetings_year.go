@@ -309,11 +309,11 @@ func memberYear(c *core.Ctx, m *storage.Member, year int) error {
 		b.WriteString("\n")
 		b.WriteString(c.T("mt.att_me_total", "Present", present, "Expected", expectedN))
 	}
-	contacts, err := contactLines(c, m, year, y.zone, false)
+	groups, err := orgGroupsOf(c, m.HomeCellID)
 	if err != nil {
 		return err
 	}
-	for _, l := range contacts {
+	for _, l := range contactLines(c, m, groups, year, y.zone, false) {
 		b.WriteString("\n")
 		b.WriteString(l)
 	}
@@ -344,13 +344,13 @@ func cellYear(c *core.Ctx, cell *storage.Cell, year int) error {
 		b.WriteString("\n")
 		b.WriteString(s)
 	}
+	groups, err := orgGroupsOf(c, cell.ID)
+	if err != nil {
+		return err
+	}
 	var contacts []string
 	for i := range ms {
-		ls, err := contactLines(c, &ms[i], year, y.zone, true)
-		if err != nil {
-			return err
-		}
-		contacts = append(contacts, ls...)
+		contacts = append(contacts, contactLines(c, &ms[i], groups, year, y.zone, true)...)
 	}
 	b.WriteString(c.T("mt.att_cell_header", "Cell", cell.Name, "Year", year))
 	if len(a.Meetings) == 0 {

@@ -41,7 +41,7 @@ type store interface {
 	RegularMeeting(cellID uint64, month string) (*storage.Meeting, error)
 
 	// Far-away party groups and their contact meetings (storage/fargroups.go).
-	FarGroupOf(memberID uint64) (*storage.FarGroup, error)
+	OrgFarGroups(orgID uint64) ([]storage.FarGroup, error)
 
 	// Erasure and scrubbing (storage/privacy.go).
 	AllResidenceAttendance(memberID uint64) ([]storage.ResidenceAttendance, error)

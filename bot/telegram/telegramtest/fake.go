@@ -52,6 +52,12 @@ type Options struct {
 	Username string
 	// Enforce, when set, makes the fake answer 429 to sends over the limits.
 	Enforce *Limits
+	// FirstUpdateID is the update_id before the first pushed update (0
+	// means 100000). A fake serving a database another fake filled must
+	// number its updates after the ones that database already saw, as
+	// Telegram does: a stored offset skips lower ids, and an id already
+	// processed is a redelivery.
+	FirstUpdateID int
 }
 
 // File is an uploaded file.
@@ -168,8 +174,11 @@ func New(tb testing.TB, opt Options) *Server {
 			l.Jitter = 5 * time.Millisecond
 		}
 	}
+	if opt.FirstUpdateID == 0 {
+		opt.FirstUpdateID = 100000
+	}
 	s := &Server{
-		spec: spec, opt: opt, nextID: 100000, arrived: make(chan struct{}),
+		spec: spec, opt: opt, nextID: opt.FirstUpdateID, arrived: make(chan struct{}),
 		blocked: map[int64]bool{}, messages: map[int64]map[int]*sentMessage{}, nextMsg: map[int64]int{},
 		queries: map[string]bool{}, commands: map[string]string{}, chatSends: map[int64][]time.Time{},
 	}

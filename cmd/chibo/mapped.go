@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"chibo/storage"
+)
+
+// Pages of the database file that a read maps stay in chibo's resident
+// memory until released (see storage.DB.ReleaseMapped): a province's file
+// is hundreds of megabytes, and a broad read (the start's look at every
+// cell, the morning's reminders, the daily housekeeping, an export) maps
+// much of it. chibo releases them when they pass a budget.
+const (
+	mappedBudget = 64 << 20        // bytes of mapped pages kept before a release
+	mappedEvery  = 2 * time.Second // how often the budget is checked
+)
+
+// keepMappedUnder releases the database file's mapped pages whenever the
+// process's mapped memory is over budget, until ctx ends.
+func keepMappedUnder(ctx context.Context, db *storage.DB, budget int64, every time.Duration, log *slog.Logger) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		mapped, err := storage.MappedResident()
+		if err != nil || mapped <= budget {
+			continue
+		}
+		if err := db.ReleaseMapped(); err != nil {
+			log.Warn("mapped pages not released", "err", err)
+			continue
+		}
+		after, _ := storage.MappedResident()
+		log.Debug("mapped pages released", "before_mb", mapped>>20, "after_mb", after>>20)
+	}
+}
