@@ -31,7 +31,17 @@ func TestOpen_migrationTiming(t *testing.T) {
 		took    []time.Duration
 		total   time.Duration
 		longCPU time.Duration
+		longest time.Duration
+		sizes   [2]int64 // the file's size before and after the longest
 	}
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	lastSize := size()
 	by := map[uint64]*spent{}
 	runtime.LockOSThread() // bbolt runs each transaction on this goroutine
 	defer runtime.UnlockOSThread()
@@ -43,6 +53,10 @@ func TestOpen_migrationTiming(t *testing.T) {
 		s := by[to]
 		s.took = append(s.took, took)
 		s.total += took
+		if sz := size(); took > s.longest {
+			s.longest, s.sizes = took, [2]int64{lastSize, sz}
+		}
+		lastSize = size()
 		now := threadCPU()
 		s.longCPU = max(s.longCPU, now-cpu) // since the last one: this transaction and the loop around it
 		cpu = now
@@ -62,8 +76,8 @@ func TestOpen_migrationTiming(t *testing.T) {
 		}
 		slices.Sort(s.took)
 		n := len(s.took)
-		t.Logf("schema %d: %d transactions, median %s, 99th percentile %s, the longest %s, the most CPU of one %s, %s in all", v, n,
+		t.Logf("schema %d: %d transactions, median %s, 99th percentile %s, the longest %s (the file %d → %d MB), the most CPU of one %s, %s in all", v, n,
 			s.took[n/2].Round(10*time.Microsecond), s.took[n*99/100].Round(10*time.Microsecond), s.took[n-1].Round(10*time.Microsecond),
-			s.longCPU.Round(10*time.Microsecond), s.total.Round(time.Millisecond))
+			s.sizes[0]>>20, s.sizes[1]>>20, s.longCPU.Round(10*time.Microsecond), s.total.Round(time.Millisecond))
 	}
 }
