@@ -1,9 +1,11 @@
 package flows
 
 import (
+	"chibo/bot"
 	"chibo/flows/core"
 	"chibo/flows/meetings"
 	"chibo/flows/privacy"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -35,6 +37,7 @@ var (
 // province is what the generator made: the ids the benchmarks use.
 type province struct {
 	cells    []uint64 // every cell; the big ones first
+	big      int      // how many cells of 200 there are
 	member   string   // user id of a plain member
 	members  int
 	checkins int
@@ -55,8 +58,15 @@ func provinceTime(zone *time.Location) time.Time {
 // roll every month.
 func genProvince(tb testing.TB, h *harness) *province {
 	tb.Helper()
+	return genProvinceOf(tb, h, *provinceCells, *provinceBig)
+}
+
+// genProvinceOf generates a province of the given numbers of cells of 20
+// and of 200 members.
+func genProvinceOf(tb testing.TB, h *harness, cells, big int) *province {
+	tb.Helper()
 	h.now = provinceTime(h.zone)
-	p := &province{}
+	p := &province{big: big}
 	var orgID uint64
 	if err := h.db.Update(func(tx *storage.Tx) error {
 		org := &storage.Organization{Name: "Đảng bộ tỉnh Thử", Created: h.now}
@@ -67,10 +77,10 @@ func genProvince(tb testing.TB, h *harness) *province {
 		tb.Fatal(err)
 	}
 	start := h.now.AddDate(0, -*provinceMonths, 0)
-	total := *provinceBig + *provinceCells
+	total := big + cells
 	for c := range total {
 		size := 20
-		if c < *provinceBig {
+		if c < big {
 			size = 200
 		}
 		if err := h.db.Update(func(tx *storage.Tx) error { return genCell(tx, h, p, orgID, c, size, start) }); err != nil {
@@ -147,7 +157,7 @@ func genCell(tx *storage.Tx, h *harness, p *province, orgID uint64, c, size int,
 		}
 	}
 	p.members += size
-	if c == *provinceBig { // a plain member of the first small cell
+	if c == p.big { // a plain member of the first small cell
 		p.member = ms[5].Contacts[tr]
 	}
 	group.LeaderID = ms[1].ID
@@ -293,6 +303,13 @@ func BenchmarkProvince(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "chats")
 	})
+	b.Run("rsvp", func(b *testing.B) { benchRSVP(b, h, p) })
+	// The same on a 2-cell database of the same generator (one cell of 200,
+	// one of 20): the per-update cost is to stay within 1.2× of it.
+	small := newHarness(b)
+	ps := genProvinceOf(b, small, 1, 1)
+	small.due() // as the province: the first tick's catch-up, then nothing new
+	b.Run("rsvp-2cells", func(b *testing.B) { benchRSVP(b, small, ps) })
 	b.Run("migrate-v6", func(b *testing.B) { benchMigrateV6(b, h) })
 	b.Run("year200", func(b *testing.B) {
 		if *provinceBig == 0 {
@@ -431,4 +448,113 @@ func benchDueRebuilt(b *testing.B, h *harness) {
 	b.ReportMetric(float64(longest.Microseconds())/1000, "longest-tx-ms")
 	b.ReportMetric(float64(longestWork.Microseconds())/1000, "longest-work-ms")
 	b.ReportMetric(float64(longestCPU.Microseconds())/1000, "longest-tx-cpu-ms")
+}
+
+// benchRSVP times a member's "I will attend" on a meeting's notice, pressed
+// as serving handles it: the event through bot's dispatcher (the group
+// commit of one event) and the engine of every journey, on the harness's
+// bbolt file (without fsync), commit included, the outbox's backlog sent.
+// Each press is a member of
+// the province's first cell of 20 answering an open meeting they have not
+// answered; a new meeting is made (untimed) when every member answered.
+// It reports the CPU time of a press beside its wall time.
+func benchRSVP(b *testing.B, h *harness, p *province) {
+	cellID := p.cells[p.big]
+	var ms []storage.Member
+	if err := h.db.View(func(tx *storage.Tx) (err error) {
+		ms, err = tx.Members(cellID)
+		return err
+	}); err != nil {
+		b.Fatal(err)
+	}
+	var voters []storage.Member // expected at a meeting: not the far-away ones
+	for _, m := range ms {
+		if m.GroupID == 0 {
+			voters = append(voters, m)
+		}
+	}
+	sendPending(b, h)
+	d := bot.NewDispatcher(h.db, h.e, bot.DispatcherOptions{Now: func() time.Time { return h.now }})
+	defer d.Close()
+	var meetingIDs []uint64
+	next := len(voters)
+	runtime.LockOSThread() // for threadCPU: a lone event commits on the calling goroutine
+	defer runtime.UnlockOSThread()
+	var cpu time.Duration
+	b.ResetTimer()
+	for range b.N {
+		if next == len(voters) {
+			b.StopTimer()
+			meetingIDs = append(meetingIDs, openMeeting(b, h, cellID, ms))
+			next = 0
+			b.StartTimer()
+		}
+		m := voters[next]
+		next++
+		ev := chat.Event{Transport: tr, Kind: chat.EventButton, User: m.Contacts[tr], Chat: m.Contacts[tr], ChatKind: chat.ChatPrivate,
+			Data: fmt.Sprintf("rsvp:%d:y", meetingIDs[len(meetingIDs)-1]), MessageID: "1", Key: fmt.Sprintf("bench:%d", h.seq.Add(1)), Time: h.now}
+		c0 := threadCPU()
+		if err := d.Dispatch(context.Background(), []chat.Event{ev}); err != nil {
+			b.Fatal(err)
+		}
+		cpu += threadCPU() - c0
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
+	// Every press was an answer recorded, not a refusal.
+	for i, id := range meetingIDs {
+		mt := h.meeting(id)
+		want := len(voters)
+		if i == len(meetingIDs)-1 {
+			want = next
+		}
+		yes := 0
+		for _, a := range mt.Roll {
+			if a.RSVP == storage.RSVPYes {
+				yes++
+			}
+		}
+		if yes != want {
+			b.Fatalf("meeting %d: %d answered yes, want %d", id, yes, want)
+		}
+	}
+}
+
+// sendPending marks every pending outbox row sent, as the sender would
+// have done with the first tick's catch-up long before: serving, the
+// pending index holds what is not yet sent, not every message of the day.
+func sendPending(tb testing.TB, h *harness) {
+	tb.Helper()
+	for more := true; more; {
+		err := h.db.Update(func(tx *storage.Tx) error {
+			rows, err := tx.PendingAfter(0, 1000)
+			for i := range rows {
+				rows[i].State, rows[i].Ended = storage.OutboxSent, h.now
+				if err == nil {
+					err = tx.UpdateOutbox(&rows[i])
+				}
+			}
+			more = len(rows) > 0
+			return err
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// openMeeting makes a planned regular meeting of the cell in three days,
+// noticed to its members, and returns its id.
+func openMeeting(tb testing.TB, h *harness, cellID uint64, ms []storage.Member) uint64 {
+	tb.Helper()
+	at := h.now.AddDate(0, 0, 3)
+	mt := &storage.Meeting{CellID: cellID, Kind: storage.MeetingRegular, Month: at.Format("2006-01"), At: at, State: storage.MeetingPlanned,
+		Noticed: h.now, Created: h.now}
+	for _, m := range ms {
+		mt.Notified = append(mt.Notified, m.ID)
+	}
+	if err := h.db.Update(func(tx *storage.Tx) error { return tx.PutMeeting(mt) }); err != nil {
+		tb.Fatal(err)
+	}
+	return mt.ID
 }

@@ -152,17 +152,27 @@ func (tx *Tx) touchOrgCells(orgID uint64) error {
 }
 
 // migrateOrgCellsV10 builds the index of cells by organization, so that a
-// commune's overview reads its own cells, not every cell of the province.
-func migrateOrgCellsV10(tx *bolt.Tx) error {
+// commune's overview reads its own cells, not every cell of the province
+// (schema 9 → 10), in batches that resume after the last cell recorded in
+// meta. Rows are keys: a batch done twice writes the same rows.
+func migrateOrgCellsV10(tx *bolt.Tx, b *budget) (more bool, err error) {
 	idx := tx.Bucket(bucketOrgCells)
-	return tx.Bucket(bucketCells).ForEach(func(k, v []byte) error {
+	more, err = indexBatch(tx, bucketCells, keyOrgCellsIndexed, b, func(v []byte) error {
 		var c Cell
 		if err := json.Unmarshal(v, &c); err != nil {
-			return fmt.Errorf("cell %x: %w", k, err)
+			return err
 		}
 		return idx.Put(pairKey(c.OrgID, c.ID), nil)
 	})
+	if err != nil || more {
+		return more, err
+	}
+	return false, tx.Bucket(bucketMeta).Delete(keyOrgCellsIndexed)
 }
+
+// keyOrgCellsIndexed is the meta key of the last cell the schema 10
+// migration indexed, while it runs.
+var keyOrgCellsIndexed = []byte("migrate10_orgcells_after")
 
 // BriefingSettings is an organization's schedule of briefings (giao ban)
 // of the standing committee with the cells' secretaries.

@@ -190,7 +190,7 @@ func (db *DB) RebuildDue(start bool) error {
 	}
 	for {
 		done := false
-		err := db.bolt.Update(func(tx *bolt.Tx) (err error) {
+		err := timedUpdate(db.bolt, 9, func(tx *bolt.Tx) (err error) { // 9: the schema that made the index
 			done, err = rebuildDueBatch(tx)
 			return err
 		})

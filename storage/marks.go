@@ -429,52 +429,44 @@ func decodeFields(v []byte) (*Attendance, error) {
 	return a, nil
 }
 
-// migrateMarksBatch moves the rolls of up to limit meetings after the one
-// recorded in meta out of their records into the marks bucket (schema 6 →
-// 7). Each batch is its own transaction, and records where it stopped in
-// the same transaction: a kill between batches loses nothing and moves
-// nothing twice (a meeting's header is rewritten without its roll in the
-// batch that stores the roll).
-func migrateMarksBatch(tx *bolt.Tx, limit int) (more bool, err error) {
+// migrateMarksBatch moves the rolls of the meetings after the one recorded
+// in meta out of their records into the marks bucket (schema 6 → 7), until
+// the batch's budget is spent. Each batch is its own transaction, and
+// records where it stopped in the same transaction: a kill between batches
+// loses nothing and moves nothing twice (a meeting's header is rewritten
+// without its roll in the batch that stores the roll).
+func migrateMarksBatch(tx *bolt.Tx, b *budget) (more bool, err error) {
 	meta, meetings := tx.Bucket(bucketMeta), tx.Bucket(bucketMeetings)
 	after := uint64(0)
 	if v := meta.Get(keyMarksMoved); len(v) == 8 {
 		after = btoi(v)
 	}
-	type moved struct {
-		k []byte
-		m Meeting
-	}
-	var batch []moved
-	marks := 0 // a batch moves up to limit meetings or 20×limit marks
+	t := &Tx{tx: tx}
 	c := meetings.Cursor()
-	for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-		if len(batch) == limit || marks >= 20*limit {
-			more = true
-			break
+	for {
+		// Seek again after each write: a write moves the cursor.
+		k, v := c.Seek(itob(after + 1))
+		if k == nil {
+			return false, meta.Delete(keyMarksMoved)
+		}
+		if b.full() {
+			return true, meta.Put(keyMarksMoved, itob(after))
 		}
 		m, err := decodeMeeting(k, v)
 		if err != nil {
 			return false, fmt.Errorf("meeting: %w", err)
 		}
-		batch = append(batch, moved{bytes.Clone(k), *m})
-		marks += len(m.Roll)
-	}
-	t := &Tx{tx: tx}
-	for _, mv := range batch {
-		if err := t.putRoll(btoi(mv.k), mv.m.Roll); err != nil {
+		after = btoi(k)
+		if err := t.putRoll(after, m.Roll); err != nil {
 			return false, err
 		}
-		mv.m.Roll = nil
-		if err := putJSON(meetings, mv.k, &mv.m); err != nil {
+		marks := len(m.Roll)
+		m.Roll = nil
+		if err := putJSON(meetings, itob(after), m); err != nil {
 			return false, err
 		}
-		after = btoi(mv.k)
+		b.spend(1 + marks)
 	}
-	if !more {
-		return false, meta.Delete(keyMarksMoved)
-	}
-	return true, meta.Put(keyMarksMoved, itob(after))
 }
 
 // keyMarksMoved is the meta key of the last meeting whose roll the schema 7

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -131,6 +132,88 @@ func TestTx_PutMeetingStoresRollBeside(t *testing.T) {
 	}
 }
 
+// An answer on a meeting's roll rewrites the roll's row only: the
+// meetings' records, their index and their check-in codes keep their pages
+// (bbolt copies every page it writes, and its parents, at each commit; at a
+// province's size that was most of the cost of an RSVP). What the header
+// says still changes the header and its index.
+func TestTx_PutMeetingWritesOnlyWhatChanged(t *testing.T) {
+	db := openTemp(t)
+	at := time.Date(2026, 12, 3, 19, 30, 0, 0, time.UTC)
+	var ids []uint64
+	err := db.Update(func(tx *Tx) error {
+		for i := range 200 { // enough that no bucket is inline
+			m := &Meeting{CellID: uint64(1 + i%20), Kind: MeetingRegular, Month: at.AddDate(0, -i/20, 0).Format("2006-01"), At: at.AddDate(0, -i/20, 0),
+				State: MeetingPlanned, Code: fmt.Sprintf("%06d", i), Topic: "Nghị quyết của Đảng ủy xã về công tác quý"}
+			m.Att(5).RSVP = RSVPYes
+			if err := tx.PutMeeting(m); err != nil {
+				return err
+			}
+			ids = append(ids, m.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := func() map[string]uint64 {
+		out := map[string]uint64{}
+		db.View(func(tx *Tx) error {
+			for _, name := range [][]byte{bucketMeetings, bucketMeetingIndex, bucketMeetingCodes, bucketMarks} {
+				out[string(name)] = uint64(tx.tx.Bucket(name).Root())
+				if out[string(name)] == 0 {
+					t.Fatalf("bucket %s is inline: the test proves nothing", name)
+				}
+			}
+			return nil
+		})
+		return out
+	}
+	put := func(change func(m *Meeting)) {
+		t.Helper()
+		err := db.Update(func(tx *Tx) error {
+			m, err := tx.Meeting(ids[7])
+			if err != nil {
+				return err
+			}
+			change(m)
+			return tx.PutMeeting(m)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := roots()
+	put(func(m *Meeting) { m.Att(6).RSVP = RSVPYes })
+	after := roots()
+	for _, name := range []string{"meetings", "meetingindex", "meetingcodes"} {
+		if after[name] != before[name] {
+			t.Errorf("an answer rewrote bucket %s", name)
+		}
+	}
+	if after["marks"] == before["marks"] {
+		t.Errorf("the answer was not written")
+	}
+	put(func(m *Meeting) { m.State = MeetingCancelled })
+	err = db.View(func(tx *Tx) error {
+		m, err := tx.Meeting(ids[7])
+		if err != nil || m.State != MeetingCancelled || m.Roll[6] == nil || m.Roll[6].RSVP != RSVPYes {
+			t.Errorf("meeting after the answer and the cancellation: %+v %v", m, err)
+		}
+		active, err := tx.ActiveMeetings()
+		if err != nil || slices.ContainsFunc(active, func(a Meeting) bool { return a.ID == ids[7] }) || len(active) != len(ids)-1 {
+			t.Errorf("%d active meetings, want %d without the cancelled one (%v)", len(active), len(ids)-1, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if roots()["meetings"] == after["meetings"] {
+		t.Errorf("the cancellation did not rewrite the header")
+	}
+}
+
 func openTemp(t *testing.T) *DB {
 	t.Helper()
 	db, err := Open(filepath.Join(t.TempDir(), "chibo.db"), Options{NoSync: true})
@@ -253,7 +336,53 @@ func TestOpen_migratesV6RollsBesideMeetings(t *testing.T) {
 	}
 	defer db.Close()
 	checkRollsMoved(t, db, want)
-	if told[6] == 0 || told[7] == 0 || len(told) != 2 {
-		t.Errorf("progress told: %v, want batches of 6 → 7 and 7 → 8", told)
+	if told[6] == 0 || told[7] == 0 || told[9] == 0 || len(told) != 3 {
+		t.Errorf("progress told: %v, want batches of 6 → 7, 7 → 8 and 9 → 10", told)
+	}
+}
+
+// A batch ends after its first unit of work that ends past migrateWork,
+// however few units it did: with no time at all, each batch of the schema
+// 7 migration moves one meeting's roll, of schema 8 indexes one name, of
+// schema 10 one cell; the migrations still finish with everything moved.
+func TestOpen_migrationBatchesEndAtTheirTime(t *testing.T) {
+	defer func(w time.Duration) { migrateWork = w }(migrateWork)
+	migrateWork = 0
+	oneUnitBatches(t)
+}
+
+// A batch ends at its first unit of work that changes migrateNodes pages
+// or more, however quick: with one page, each batch does one unit.
+func TestOpen_migrationBatchesEndAtTheirPages(t *testing.T) {
+	defer func(w time.Duration, n int) { migrateWork, migrateNodes = w, n }(migrateWork, migrateNodes)
+	migrateWork, migrateNodes = time.Hour, 1
+	oneUnitBatches(t)
+}
+
+// oneUnitBatches migrates the schema 6 file and fails unless each batch
+// did one unit.
+func oneUnitBatches(t *testing.T) {
+	t.Helper()
+	path := v6File(t)
+	want := legacyRolls(t, path)
+	told := map[uint64]int{}
+	db, err := Open(path, Options{NoSync: true, Migrating: func(from uint64, batches int) { told[from] = batches }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	checkRollsMoved(t, db, want)
+	var members, cells int
+	err = db.View(func(tx *Tx) error {
+		members = tx.tx.Bucket(bucketMembers).Stats().KeyN
+		cells = tx.tx.Bucket(bucketCells).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if told[6] != len(want) || told[7] != members+cells || told[9] != cells {
+		t.Errorf("batches: %v, want %d (meetings) of 6 → 7, %d (members and cells) of 7 → 8, %d (cells) of 9 → 10",
+			told, len(want), members+cells, cells)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // MeetingKind tells a cell's regular monthly meeting from the others.
@@ -371,11 +373,15 @@ func meetingIndexKeys(m *Meeting) [][]byte {
 }
 
 // PutMeeting stores m, assigning an id when m.ID is 0, and keeps the
-// check-in code index and the meeting index in step with it.
+// check-in code index and the meeting index in step with it. It writes
+// only what changed (an answer on the roll rewrites the roll's row, not
+// the header or the index): each page written costs a copy of it and its
+// parents at commit, more of them the larger the database.
 func (tx *Tx) PutMeeting(m *Meeting) error {
 	b := tx.tx.Bucket(bucketMeetings)
 	codes := tx.tx.Bucket(bucketMeetingCodes)
 	idx := tx.tx.Bucket(bucketMeetingIndex)
+	var oldKeys [][]byte
 	if m.ID != 0 {
 		if old, err := tx.meetingHeader(m.ID); err == nil {
 			if old.Code != "" && old.Code != m.Code {
@@ -383,26 +389,31 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 					return err
 				}
 			}
-			for _, k := range meetingIndexKeys(old) {
-				if err := idx.Delete(k); err != nil {
-					return err
-				}
-			}
+			oldKeys = meetingIndexKeys(old)
 		}
 	}
 	if err := nextID(b, &m.ID); err != nil {
 		return err
 	}
+	id := itob(m.ID)
 	if m.Code != "" {
 		if owner := codes.Get([]byte(m.Code)); owner != nil && btoi(owner) != m.ID {
 			return fmt.Errorf("check-in code already belongs to meeting %d", btoi(owner))
 		}
-		if err := codes.Put([]byte(m.Code), itob(m.ID)); err != nil {
+		if err := putChanged(codes, []byte(m.Code), id); err != nil {
 			return err
 		}
 	}
-	for _, k := range meetingIndexKeys(m) {
-		if err := idx.Put(k, itob(m.ID)); err != nil {
+	keys := meetingIndexKeys(m)
+	for _, k := range oldKeys {
+		if !slices.ContainsFunc(keys, func(n []byte) bool { return bytes.Equal(n, k) }) {
+			if err := idx.Delete(k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range keys {
+		if err := putChanged(idx, k, id); err != nil {
 			return err
 		}
 	}
@@ -416,7 +427,15 @@ func (tx *Tx) PutMeeting(m *Meeting) error {
 	if err != nil {
 		return err
 	}
-	return b.Put(itob(m.ID), v)
+	return putChanged(b, id, v)
+}
+
+// putChanged puts the value unless the bucket holds it already.
+func putChanged(b *bolt.Bucket, k, v []byte) error {
+	if old := b.Get(k); old != nil && bytes.Equal(old, v) {
+		return nil
+	}
+	return b.Put(k, v)
 }
 
 // Meetings lists the meetings of a cell in time order, through the index,

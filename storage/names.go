@@ -298,20 +298,21 @@ func (tx *Tx) CellsNamed(query string, limit int) ([]Cell, int, error) {
 
 // keyNamesIndexed and keyCellNamesIndexed are the meta keys of the last
 // member and the last cell the schema 8 migration indexed, while it runs
-// (namesDone when all are).
+// (indexedAll when all are).
 var (
 	keyNamesIndexed     = []byte("migrate8_names_after")
 	keyCellNamesIndexed = []byte("migrate8_cells_after")
 )
 
-const namesDone = ^uint64(0)
+// indexedAll is the progress of an indexBatch that indexed every record.
+const indexedAll = ^uint64(0)
 
-// migrateNamesBatch indexes the names of up to limit×4 members, then of
-// cells, after the last one recorded in meta (schema 7 → 8), recording
-// where it stopped in the same transaction. Rows are keys: a batch done
-// twice writes the same rows.
-func migrateNamesBatch(tx *bolt.Tx, limit int) (more bool, err error) {
-	more, err = indexBatch(tx, bucketMembers, keyNamesIndexed, limit*4, func(v []byte) error {
+// migrateNamesBatch indexes the names of members, then of cells, after the
+// last one recorded in meta (schema 7 → 8), until the batch's budget is
+// spent, recording where it stopped in the same transaction. Rows are keys:
+// a batch done twice writes the same rows.
+func migrateNamesBatch(tx *bolt.Tx, b *budget) (more bool, err error) {
+	more, err = indexBatch(tx, bucketMembers, keyNamesIndexed, b, func(v []byte) error {
 		var m Member
 		if err := json.Unmarshal(v, &m); err != nil {
 			return err
@@ -321,7 +322,7 @@ func migrateNamesBatch(tx *bolt.Tx, limit int) (more bool, err error) {
 	if err != nil || more {
 		return more, err
 	}
-	more, err = indexBatch(tx, bucketCells, keyCellNamesIndexed, limit*4, func(v []byte) error {
+	more, err = indexBatch(tx, bucketCells, keyCellNamesIndexed, b, func(v []byte) error {
 		var c Cell
 		if err := json.Unmarshal(v, &c); err != nil {
 			return err
@@ -338,36 +339,31 @@ func migrateNamesBatch(tx *bolt.Tx, limit int) (more bool, err error) {
 	return false, meta.Delete(keyCellNamesIndexed)
 }
 
-// indexBatch applies index to up to limit records of bucket (keyed by id)
-// after the id recorded under progress in meta, and records the last one,
-// or namesDone after the last record.
-func indexBatch(tx *bolt.Tx, bucket, progress []byte, limit int, index func(v []byte) error) (more bool, err error) {
+// indexBatch applies index to the records of bucket (keyed by id) after
+// the id recorded under progress in meta, one unit each, until the budget
+// is spent, and records the last one, or indexedAll after the last record.
+// index writes other buckets only, so the cursor on bucket stays valid.
+// A budget already spent (by a first indexBatch of the same batch) does
+// none.
+func indexBatch(tx *bolt.Tx, bucket, progress []byte, b *budget, index func(v []byte) error) (more bool, err error) {
 	meta := tx.Bucket(bucketMeta)
 	after := uint64(0)
 	if v := meta.Get(progress); len(v) == 8 {
 		after = btoi(v)
 	}
-	if after == namesDone {
+	if after == indexedAll {
 		return false, nil
 	}
-	type rec struct{ k, v []byte }
-	var batch []rec
 	c := tx.Bucket(bucket).Cursor()
 	for k, v := c.Seek(itob(after + 1)); k != nil; k, v = c.Next() {
-		if len(batch) == limit {
-			more = true
-			break
+		if b.full() {
+			return true, meta.Put(progress, itob(after))
 		}
-		batch = append(batch, rec{bytes.Clone(k), bytes.Clone(v)})
-	}
-	for _, r := range batch {
-		if err := index(r.v); err != nil {
-			return false, fmt.Errorf("%s %x: %w", bucket, r.k, err)
+		if err := index(v); err != nil {
+			return false, fmt.Errorf("%s %x: %w", bucket, k, err)
 		}
-		after = btoi(r.k)
+		after = btoi(k)
+		b.spend(1)
 	}
-	if !more {
-		after = namesDone
-	}
-	return more, meta.Put(progress, itob(after))
+	return false, meta.Put(progress, itob(indexedAll))
 }

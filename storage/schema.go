@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -20,7 +21,7 @@ var keySchemaVersion = []byte("schema_version")
 // version bumped after the last one.
 type migration struct {
 	all   func(tx *bolt.Tx) error
-	batch func(tx *bolt.Tx, limit int) (more bool, err error)
+	batch func(tx *bolt.Tx, b *budget) (more bool, err error)
 }
 
 // migrations[i] moves a database from version i+1 to i+2, in order.
@@ -33,16 +34,54 @@ var migrations = []migration{
 	{batch: migrateMarksBatch},  // 6 → 7
 	{batch: migrateNamesBatch},  // 7 → 8
 	{all: migrateDueIndex},      // 8 → 9: marks the due-work index for a batched rebuild (due.go)
-	{all: migrateOrgCellsV10},   // 9 → 10: cells indexed by organization (commune.go)
+	{batch: migrateOrgCellsV10}, // 9 → 10: cells indexed by organization (commune.go)
 }
 
-// migrateBatch is the size of a batch of a batched migration (each says
-// what it counts): at province size a batch takes tens of milliseconds.
-var migrateBatch = 50
+// A batch of a batched migration does at least one unit of work (a meeting
+// and each mark of its roll, a member's or a cell's name, a cell), then
+// stops before the next once it has worked migrateWork, changed
+// migrateNodes pages or done migrateBatch units. Bounding the time and the
+// pages, not the count, keeps every batch short whatever its records weigh
+// and however busy the machine: at a province's size a batch of 10 ms
+// changes tens of pages, and its commit (which writes each changed page and
+// its parents) adds a few milliseconds to the work, more while the disk is
+// busy, so a batch holds bbolt's writer well under 50 ms. The page bound
+// is for records whose index rows scatter (real names do, generated ones
+// less). Tests set the bounds to cut batches where they choose.
+var (
+	migrateWork  = 10 * time.Millisecond
+	migrateNodes = 256 // pages of 4 KB: 1 MB written at the commit
+	migrateBatch = 5000
+)
+
+// budget is what one batch has done and may do.
+type budget struct {
+	tx          *bolt.Tx
+	done, limit int
+	until       time.Time
+}
+
+func newBudget(tx *bolt.Tx) *budget {
+	return &budget{tx: tx, limit: migrateBatch, until: time.Now().Add(migrateWork)}
+}
+
+// spend counts units done.
+func (b *budget) spend(units int) { b.done += units }
+
+// full reports whether the batch is to stop before its next unit: it did
+// one at least, and its count, its pages or its time is spent.
+func (b *budget) full() bool {
+	if b.done == 0 {
+		return false
+	}
+	stats := b.tx.Stats()
+	return b.done >= b.limit || stats.GetNodeCount() >= int64(migrateNodes) || !time.Now().Before(b.until)
+}
 
 // afterMigrateBatch, when set (by tests), runs inside each batch's
-// transaction after its writes, before it commits.
-var afterMigrateBatch func(n int)
+// transaction after its writes, before it commits, with the version the
+// migration moves to and the batch's number (from 1).
+var afterMigrateBatch func(to uint64, n int)
 
 // migrate creates missing buckets and brings the schema up to SchemaVersion.
 // A new file starts at SchemaVersion; a file from a newer chibo is refused.
@@ -82,11 +121,11 @@ func (db *DB) migrate() error {
 func (db *DB) migrateOne(v uint64) error {
 	m := migrations[v-1]
 	for n, more := 1, m.batch != nil; more; n++ {
-		err := db.bolt.Update(func(tx *bolt.Tx) (err error) {
+		err := timedUpdate(db.bolt, v+1, func(tx *bolt.Tx) (err error) {
 			writing(tx)
-			more, err = m.batch(tx, migrateBatch)
+			more, err = m.batch(tx, newBudget(tx))
 			if err == nil && afterMigrateBatch != nil {
-				afterMigrateBatch(n)
+				afterMigrateBatch(v+1, n)
 			}
 			return err
 		})
@@ -97,7 +136,7 @@ func (db *DB) migrateOne(v uint64) error {
 			db.migrating(v, n)
 		}
 	}
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return timedUpdate(db.bolt, v+1, func(tx *bolt.Tx) error {
 		if m.all != nil {
 			if err := m.all(tx); err != nil {
 				return err
@@ -105,6 +144,21 @@ func (db *DB) migrateOne(v uint64) error {
 		}
 		return putVersion(tx.Bucket(bucketMeta), v+1)
 	})
+}
+
+// migrateTook, when set (by tests), is told how long each write
+// transaction of a migration held bbolt's writer, its commit included, and
+// the version the migration moves to.
+var migrateTook func(to uint64, took time.Duration)
+
+// timedUpdate runs fn in a write transaction and tells migrateTook.
+func timedUpdate(b *bolt.DB, to uint64, fn func(tx *bolt.Tx) error) error {
+	began := time.Now()
+	err := b.Update(fn)
+	if migrateTook != nil {
+		migrateTook(to, time.Since(began))
+	}
+	return err
 }
 
 func putVersion(meta *bolt.Bucket, v uint64) error {
