@@ -140,6 +140,17 @@ func (tx *Tx) OrgCellIDs(orgID uint64) []uint64 {
 	return out
 }
 
+// FirstOrgCellID is the organization's cell with the lowest id, found by a
+// seek (a due source that works once per organization does it there).
+func (tx *Tx) FirstOrgCellID(orgID uint64) (uint64, bool) {
+	prefix := itob(orgID)
+	k, _ := tx.tx.Bucket(bucketOrgCells).Cursor().Seek(prefix)
+	if k == nil || !bytes.HasPrefix(k, prefix) {
+		return 0, false
+	}
+	return btoi(k[len(prefix):]), true
+}
+
 // touchOrgCells asks the due sources to look at every cell of the
 // organization: a briefing's schedule or time is the reminders of each.
 func (tx *Tx) touchOrgCells(orgID uint64) error {

@@ -87,7 +87,7 @@ func noticeBriefing(c *core.Ctx, b *storage.Briefing, cell *storage.Cell, eve bo
 			return err
 		}
 	}
-	if ids := db(c).OrgCellIDs(b.OrgID); !eve || len(ids) == 0 || ids[0] != cell.ID {
+	if first, ok := db(c).FirstOrgCellID(b.OrgID); !eve || !ok || first != cell.ID {
 		return nil
 	}
 	standing, err := standingMembers(c, b.OrgID)

@@ -31,7 +31,7 @@ func dueRating(c *core.Ctx, cell *storage.Cell) (time.Time, error) {
 	if now.Before(push) {
 		return push, nil
 	}
-	if ids := db(c).OrgCellIDs(cell.OrgID); len(ids) == 0 || ids[0] != cell.ID {
+	if first, ok := db(c).FirstOrgCellID(cell.OrgID); !ok || first != cell.ID {
 		return next, nil
 	}
 	if end, quiet, err := c.QuietUntil(cell, c.Now); err != nil || quiet {

@@ -22,6 +22,7 @@ type store interface {
 	CommuneOrgsOf(memberID uint64) []uint64
 	CommuneRoles(orgID uint64) ([]storage.CommuneRole, error)
 	OrgCellIDs(orgID uint64) []uint64
+	FirstOrgCellID(orgID uint64) (uint64, bool)
 	OrgCells(orgID uint64) ([]storage.Cell, error)
 	PutBriefing(b *storage.Briefing) error
 	PutBriefingSettings(s *storage.BriefingSettings) error
