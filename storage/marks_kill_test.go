@@ -116,6 +116,19 @@ func wantSameDatabase(t *testing.T, got, want string) {
 	}
 }
 
+// viewFile reads the file at path in a read transaction, with bbolt alone.
+func viewFile(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if err := b.View(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // openClose opens (migrating) and closes the database at path.
 func openClose(t *testing.T, path string) {
 	t.Helper()
@@ -140,10 +153,6 @@ func TestOpen_migrationKilledResumes(t *testing.T) {
 	openClose(t, whole)
 	killMigration(t, path, 7, 3, 60)
 	// Two batches committed, not the version.
-	b, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Where the two batches ended, by migrateMarksBatch's rule (a unit per
 	// meeting and per mark, a batch ends with the meeting that reaches 60).
 	done, marks := 0, 0
@@ -155,7 +164,7 @@ func TestOpen_migrationKilledResumes(t *testing.T) {
 			done++
 		}
 	}
-	err = b.View(func(tx *bolt.Tx) error {
+	viewFile(t, path, func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if v := btoi(meta.Get(keySchemaVersion)); v != 6 {
 			t.Errorf("schema %d after the kill, want 6", v)
@@ -177,10 +186,6 @@ func TestOpen_migrationKilledResumes(t *testing.T) {
 		}
 		return nil
 	})
-	b.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	db, err := Open(path, Options{NoSync: true})
 	if err != nil {
 		t.Fatal(err)
@@ -198,11 +203,7 @@ func TestOpen_namesMigrationKilledResumes(t *testing.T) {
 	whole := copyOf(t, path)
 	openClose(t, whole)
 	killMigration(t, path, 8, 4, 25)
-	b, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = b.View(func(tx *bolt.Tx) error {
+	viewFile(t, path, func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if v := btoi(meta.Get(keySchemaVersion)); v != 7 {
 			t.Errorf("schema %d after the kill, want 7", v)
@@ -218,10 +219,6 @@ func TestOpen_namesMigrationKilledResumes(t *testing.T) {
 		}
 		return nil
 	})
-	b.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	openClose(t, path)
 	wantSameDatabase(t, path, whole)
 }
@@ -234,11 +231,7 @@ func TestOpen_orgCellsMigrationKilledResumes(t *testing.T) {
 	whole := copyOf(t, path)
 	openClose(t, whole)
 	killMigration(t, path, 10, 2, 3)
-	b, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = b.View(func(tx *bolt.Tx) error {
+	viewFile(t, path, func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if v := btoi(meta.Get(keySchemaVersion)); v != 9 {
 			t.Errorf("schema %d after the kill, want 9", v)
@@ -251,10 +244,6 @@ func TestOpen_orgCellsMigrationKilledResumes(t *testing.T) {
 		}
 		return nil
 	})
-	b.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
 	openClose(t, path)
 	wantSameDatabase(t, path, whole)
 }
