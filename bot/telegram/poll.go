@@ -16,8 +16,14 @@ import (
 	"chibo/storage"
 )
 
-// OffsetKey is the meta key holding the next getUpdates offset.
-const OffsetKey = "telegram.offset"
+// OffsetKey is the meta key holding the next getUpdates offset of a bot.
+// Update ids belong to a bot: a database moved to another bot (a new token
+// from BotFather) starts from that bot's first unconfirmed update, where
+// an offset from the old bot would skip the new one's updates until its
+// ids passed it. (The key of the releases before held no bot id; the first
+// poll after the upgrade gets the unconfirmed updates again, and the event
+// keys make the ones already handled no-ops.)
+func OffsetKey(botID int64) string { return "telegram.offset." + strconv.FormatInt(botID, 10) }
 
 // AllowedUpdates are the update types chibo handles; Telegram sends no others.
 var AllowedUpdates = []string{"message", "callback_query", "my_chat_member"}
@@ -52,7 +58,7 @@ func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) 
 	// The offset is read once; after that Poll alone writes it.
 	var offset int64
 	if err := db.View(func(tx *storage.Tx) error {
-		offset = tx.MetaInt(OffsetKey)
+		offset = tx.MetaInt(OffsetKey(t.BotID()))
 		return nil
 	}); err != nil {
 		return fmt.Errorf("telegram: read offset: %w", err)
@@ -91,7 +97,7 @@ func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) 
 		// The offset that confirms the batch is stored in the batch's own
 		// transaction: one commit (one fsync) per getUpdates, not two.
 		next := int64(updates[len(updates)-1].UpdateID) + 1
-		if err := d.DispatchThen(ctx, events, func(tx *storage.Tx) error { return tx.PutMetaInt(OffsetKey, next) }); err != nil {
+		if err := d.DispatchThen(ctx, events, func(tx *storage.Tx) error { return tx.PutMetaInt(OffsetKey(t.BotID()), next) }); err != nil {
 			if ctx.Err() != nil || errors.Is(err, bot.ErrStopped) {
 				return nil
 			}

@@ -143,7 +143,7 @@ func TestPoll_CrashAfterCommit(t *testing.T) {
 			}
 			if lostOffset {
 				// The offset write itself did not reach the disk.
-				if err := p1.db.Update(func(tx *storage.Tx) error { return tx.PutMetaInt(telegram.OffsetKey, 0) }); err != nil {
+				if err := p1.db.Update(func(tx *storage.Tx) error { return tx.PutMetaInt(telegram.OffsetKey(fake.BotID()), 0) }); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -232,7 +232,7 @@ func TestPoll_EventsAndCallbacks(t *testing.T) {
 		t.Errorf("event key = %q", ev.Key)
 	}
 	var off int64
-	db.View(func(tx *storage.Tx) error { off = tx.MetaInt(telegram.OffsetKey); return nil })
+	db.View(func(tx *storage.Tx) error { off = tx.MetaInt(telegram.OffsetKey(fake.BotID())); return nil })
 	if off != int64(last)+1 {
 		t.Errorf("stored offset = %d, want %d", off, last+1)
 	}
@@ -284,4 +284,21 @@ func TestPoll_RetriesNetworkErrors(t *testing.T) {
 		t.Errorf("health after polling = %+v", h)
 	}
 	assertNoToken(t, logs.String(), fake.Token())
+}
+
+// A database moved to another bot (a new token from BotFather) polls from
+// that bot's first unconfirmed update: the old bot's offset, far above the
+// new bot's update ids, would have skipped them.
+func TestPoll_anotherBotsOffsetIsNotUsed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chibo.db")
+	db := mustOpenPath(t, path)
+	if err := db.Update(func(tx *storage.Tx) error { return tx.PutMetaInt(telegram.OffsetKey(7000000001), 900_000_000) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	fake := telegramtest.New(t, telegramtest.Options{Token: "7000000002:AAAnotherBotsTokenForTests_abcdefgh"})
+	keys := pushStarts(fake, 3)
+	p := startPoll(t, fake, path, nil)
+	defer p.kill(t)
+	waitFor(t, 10*time.Second, "the new bot's updates handled", func() bool { return p.processed(keys...) == len(keys) })
 }

@@ -20,6 +20,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -192,6 +193,13 @@ func (s *Server) URL() string { return s.srv.URL }
 
 // Token is the token the server accepts.
 func (s *Server) Token() string { return s.opt.Token }
+
+// BotID is the bot's id: the number before the colon of its token, as
+// Telegram's tokens are made.
+func (s *Server) BotID() int64 {
+	id, _ := strconv.ParseInt(strings.SplitN(s.opt.Token, ":", 2)[0], 10, 64)
+	return id
+}
 
 // Username is the bot's username.
 func (s *Server) Username() string { return s.opt.Username }
@@ -376,7 +384,7 @@ func (s *Server) PushCallback(chat, user int64, messageID int, data string) (int
 
 // PushMyChatMember queues a change of the bot's status in chat, made by user.
 func (s *Server) PushMyChatMember(chat, user int64, oldStatus, newStatus string) int {
-	me := map[string]any{"id": 7000000001, "is_bot": true, "first_name": "Chibo", "username": s.opt.Username}
+	me := map[string]any{"id": s.BotID(), "is_bot": true, "first_name": "Chibo", "username": s.opt.Username}
 	return s.PushUpdate(map[string]any{"my_chat_member": map[string]any{
 		"chat": ChatJSON(chat), "from": UserJSON(user), "date": time.Now().Unix(),
 		"old_chat_member": map[string]any{"user": me, "status": oldStatus},

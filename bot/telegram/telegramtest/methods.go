@@ -44,7 +44,7 @@ func (s *Server) fault(c Call) *Fault {
 func (s *Server) do(r *http.Request, c Call) (any, *apiError) {
 	switch c.Method {
 	case "getMe":
-		return map[string]any{"id": 7000000001, "is_bot": true, "first_name": "Chibo", "username": s.opt.Username,
+		return map[string]any{"id": s.BotID(), "is_bot": true, "first_name": "Chibo", "username": s.opt.Username,
 			"can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false}, nil
 	case "getUpdates":
 		return s.getUpdates(r, c.Params)
