@@ -15,7 +15,8 @@ import (
 // how many cells there are and how many the committee has rated, with the
 // year's evidence a tap away. chibo never rates: the message says so.
 
-// ratingPushDay and ratingPushHour are when the year's rating is pushed.
+// ratingPushMonth and ratingPushHour are when the year's rating is pushed
+// (the first day of the month).
 const (
 	ratingPushMonth = time.December
 	ratingPushHour  = 8
