@@ -254,9 +254,8 @@ func enqueueRows(tx *storage.Tx, now time.Time, msgs []chat.Message, added *[]En
 		if ok && added != nil {
 			e := Enqueued{Item: *it}
 			if m.Document == nil {
-				// As the payload decodes: the fields kept out of it are zero.
-				m.Key, m.KeyUntil, m.PartsSent, m.OnPart = "", time.Time{}, 0, nil
-				e.Msg = &m
+				stored := m.Stored() // as the payload decodes
+				e.Msg = &stored
 			}
 			*added = append(*added, e)
 		}

@@ -122,6 +122,13 @@ type Message struct {
 	KeyUntil time.Time `json:"-"`
 }
 
+// Stored is m as its stored form (its JSON, the outbox row's payload)
+// gives it back: without the fields kept outside that form.
+func (m Message) Stored() Message {
+	m.PartsSent, m.OnPart, m.Key, m.KeyUntil = 0, nil, "", time.Time{}
+	return m
+}
+
 // Choices flattens the buttons in order.
 func (m *Message) Choices() []Button {
 	var out []Button
