@@ -38,12 +38,21 @@ func TestReleaseMapped(t *testing.T) {
 			return nil
 		})
 	}
+	base, err := MappedResident()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := readAll(); err != nil {
 		t.Fatal(err)
 	}
 	before, err := MappedResident()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if before-base < n*size/2 {
+		// The kernel reclaimed the pages as they were read (memory is
+		// short): there is nothing mapped for the release to drop.
+		t.Skipf("reading %d MB mapped only %d MB", n*size>>20, (before-base)>>20)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
