@@ -92,6 +92,29 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		}
 	}
 	stamps := map[core.MenuLevel][]byte{}
+	// What was set is remembered a hundred chats to a transaction (a
+	// province's first start sets thousands), and at a stop what was set.
+	remembered := map[string][]byte{}
+	remember := func(meta []byte) {
+		if len(remembered) == 0 && meta == nil {
+			return
+		}
+		if err := m.db.Update(func(tx *storage.Tx) error {
+			for chat, stamp := range remembered {
+				if err := tx.PutChatMenu(telegram.Name, chat, stamp); err != nil {
+					return err
+				}
+			}
+			if meta != nil {
+				return tx.PutMeta(metaMenusRight, meta)
+			}
+			return nil
+		}); err != nil {
+			m.log.Warn("chat menus not remembered", "err", err)
+		}
+		clear(remembered)
+	}
+	defer remember(nil)
 	for chat, level := range levels {
 		if stamps[level] == nil {
 			stamps[level] = m.engine.MenuStamp(level, m.langs)
@@ -109,17 +132,18 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 			allSet = false
 			continue
 		}
-		if err := m.db.Update(func(tx *storage.Tx) error { return tx.PutChatMenu(telegram.Name, key, stamps[level]) }); err != nil {
-			m.log.Warn("chat menu not remembered", "err", err)
+		if remembered[key] = stamps[level]; len(remembered) == rememberBatch {
+			remember(nil)
 		}
 	}
 	m.seen, m.looked = version, allSet
 	if allSet {
-		if err := m.db.Update(func(tx *storage.Tx) error { return tx.PutMeta(metaMenusRight, menusRight(version, release)) }); err != nil {
-			m.log.Warn("chat menus not remembered", "err", err)
-		}
+		remember(menusRight(version, release))
 	}
 }
+
+// rememberBatch is how many chats' menus one transaction remembers.
+const rememberBatch = 100
 
 // setDefault sets everyone's menu (the bot's default), unless it was set
 // in this release's words already.
