@@ -27,6 +27,7 @@ import (
 type harness struct {
 	t     testing.TB
 	path  string
+	fsync bool // commits wait for the disk, as served (benchmarks of what serving costs)
 	db    *storage.DB
 	e     *core.Engine
 	now   time.Time
@@ -56,7 +57,7 @@ func newHarness(t testing.TB) *harness {
 
 func (h *harness) open() {
 	h.t.Helper()
-	db, err := storage.Open(h.path, storage.Options{NoSync: true}) // no test here is about surviving a power cut
+	db, err := storage.Open(h.path, storage.Options{NoSync: !h.fsync}) // no test here is about surviving a power cut
 	if err != nil {
 		h.t.Fatal(err)
 	}

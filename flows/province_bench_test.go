@@ -58,7 +58,13 @@ func provinceTime(zone *time.Location) time.Time {
 // roll every month.
 func genProvince(tb testing.TB, h *harness) *province {
 	tb.Helper()
-	return genProvinceOf(tb, h, *provinceCells, *provinceBig)
+	p := genProvinceOf(tb, h, *provinceCells, *provinceBig)
+	if *provinceKeep != "" {
+		if err := h.db.BackupFile(*provinceKeep); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return p
 }
 
 // genProvinceOf generates a province of the given numbers of cells of 20
@@ -112,11 +118,6 @@ func genProvinceOf(tb testing.TB, h *harness, cells, big int) *province {
 		return nil
 	}); err != nil {
 		tb.Fatal(err)
-	}
-	if *provinceKeep != "" {
-		if err := h.db.BackupFile(*provinceKeep); err != nil {
-			tb.Fatal(err)
-		}
 	}
 	tb.Logf("province: %d cells, %d members, %d attendance marks, %d check-ins, %d MB", len(p.cells), p.members, p.marks, p.checkins, p.size>>20)
 	return p
@@ -303,13 +304,13 @@ func BenchmarkProvince(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "chats")
 	})
-	b.Run("rsvp", func(b *testing.B) { benchRSVP(b, h, p) })
-	// The same on a 2-cell database of the same generator (one cell of 200,
-	// one of 20): the per-update cost is to stay within 1.2× of it.
+	// The per-update cost is to stay within 1.2× of a 2-cell database of
+	// the same generator (one cell of 200, one of 20).
 	small := newHarness(b)
 	ps := genProvinceOf(b, small, 1, 1)
-	small.due() // as the province: the first tick's catch-up, then nothing new
-	b.Run("rsvp-2cells", func(b *testing.B) { benchRSVP(b, small, ps) })
+	small.due()                                                               // as the province: the first tick's catch-up, then nothing new
+	b.Run("rsvp", func(b *testing.B) { benchRSVP(b, h, p, small, ps, true) }) // as served
+	b.Run("rsvp-nosync", func(b *testing.B) { benchRSVP(b, h, p, small, ps, false) })
 	b.Run("migrate-v6", func(b *testing.B) { benchMigrateV6(b, h) })
 	b.Run("year200", func(b *testing.B) {
 		if *provinceBig == 0 {
@@ -452,61 +453,108 @@ func benchDueRebuilt(b *testing.B, h *harness) {
 
 // benchRSVP times a member's "I will attend" on a meeting's notice, pressed
 // as serving handles it: the event through bot's dispatcher (the group
-// commit of one event) and the engine of every journey, on the harness's
-// bbolt file (without fsync), commit included, the outbox's backlog sent.
-// Each press is a member of
-// the province's first cell of 20 answering an open meeting they have not
-// answered; a new meeting is made (untimed) when every member answered.
-// It reports the CPU time of a press beside its wall time.
-func benchRSVP(b *testing.B, h *harness, p *province) {
-	cellID := p.cells[p.big]
-	var ms []storage.Member
+// commit of one event) and the engine of every journey, commit included
+// (with fsync as served when fsync is set), the outbox's backlog sent.
+// It presses on the province and on a 2-cell file of the same generator
+// in turns, a tenth of b.N each turn, so that both meet the same load of
+// the machine: ns/op is the province's press, 2cells-ns/op the small
+// file's, ratio the one over the other (the 1.2×); the same for
+// the CPU time of a press.
+func benchRSVP(b *testing.B, big *harness, pb *province, small *harness, ps *province, fsync bool) {
+	for _, h := range []*harness{big, small} {
+		if h.fsync != fsync {
+			h.db.Close()
+			h.fsync = fsync
+			h.open()
+		}
+	}
+	presser := [2]*rsvpPresser{newRSVPPresser(b, big, pb), newRSVPPresser(b, small, ps)}
+	defer presser[0].d.Close()
+	defer presser[1].d.Close()
+	runtime.LockOSThread() // for threadCPU: a lone event commits on the calling goroutine
+	defer runtime.UnlockOSThread()
+	turn := max(b.N/10, 1)
+	for done := 0; done < b.N; done += turn {
+		n := min(turn, b.N-done)
+		for i := range presser { // which goes first alternates
+			presser[(done/turn+i)%2].pressN(b, n)
+		}
+	}
+	for _, r := range presser {
+		r.verify(b)
+	}
+	perOp := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N) }
+	b.ReportMetric(perOp(presser[0].wall), "ns/op")
+	b.ReportMetric(perOp(presser[1].wall), "2cells-ns/op")
+	b.ReportMetric(float64(presser[0].wall)/float64(presser[1].wall), "ratio")
+	if presser[1].cpu > 0 {
+		b.ReportMetric(perOp(presser[0].cpu)/1000, "cpu-µs/op")
+		b.ReportMetric(perOp(presser[1].cpu)/1000, "2cells-cpu-µs/op")
+		b.ReportMetric(float64(presser[0].cpu)/float64(presser[1].cpu), "cpu-ratio")
+	}
+}
+
+// rsvpPresser presses the RSVP buttons of the members of a province's first
+// cell of 20, each on an open meeting they have not answered; a new meeting
+// is made (untimed) when every member answered.
+type rsvpPresser struct {
+	h          *harness
+	d          *bot.Dispatcher
+	cellID     uint64
+	ms         []storage.Member
+	voters     []storage.Member // expected at a meeting: not the far-away ones
+	meetingIDs []uint64
+	next       int
+	wall, cpu  time.Duration // of the presses
+}
+
+func newRSVPPresser(b *testing.B, h *harness, p *province) *rsvpPresser {
+	r := &rsvpPresser{h: h, cellID: p.cells[p.big]}
 	if err := h.db.View(func(tx *storage.Tx) (err error) {
-		ms, err = tx.Members(cellID)
+		r.ms, err = tx.Members(r.cellID)
 		return err
 	}); err != nil {
 		b.Fatal(err)
 	}
-	var voters []storage.Member // expected at a meeting: not the far-away ones
-	for _, m := range ms {
+	for _, m := range r.ms {
 		if m.GroupID == 0 {
-			voters = append(voters, m)
+			r.voters = append(r.voters, m)
 		}
 	}
+	r.next = len(r.voters)
 	sendPending(b, h)
-	d := bot.NewDispatcher(h.db, h.e, bot.DispatcherOptions{Now: func() time.Time { return h.now }})
-	defer d.Close()
-	var meetingIDs []uint64
-	next := len(voters)
-	runtime.LockOSThread() // for threadCPU: a lone event commits on the calling goroutine
-	defer runtime.UnlockOSThread()
-	var cpu time.Duration
-	b.ResetTimer()
-	for range b.N {
-		if next == len(voters) {
-			b.StopTimer()
-			meetingIDs = append(meetingIDs, openMeeting(b, h, cellID, ms))
-			next = 0
-			b.StartTimer()
+	r.d = bot.NewDispatcher(h.db, h.e, bot.DispatcherOptions{Now: func() time.Time { return h.now }})
+	return r
+}
+
+// pressN presses n times, timing each press.
+func (r *rsvpPresser) pressN(b *testing.B, n int) {
+	h := r.h
+	for range n {
+		if r.next == len(r.voters) {
+			r.meetingIDs = append(r.meetingIDs, openMeeting(b, h, r.cellID, r.ms))
+			r.next = 0
 		}
-		m := voters[next]
-		next++
+		m := r.voters[r.next]
+		r.next++
 		ev := chat.Event{Transport: tr, Kind: chat.EventButton, User: m.Contacts[tr], Chat: m.Contacts[tr], ChatKind: chat.ChatPrivate,
-			Data: fmt.Sprintf("rsvp:%d:y", meetingIDs[len(meetingIDs)-1]), MessageID: "1", Key: fmt.Sprintf("bench:%d", h.seq.Add(1)), Time: h.now}
-		c0 := threadCPU()
-		if err := d.Dispatch(context.Background(), []chat.Event{ev}); err != nil {
+			Data: fmt.Sprintf("rsvp:%d:y", r.meetingIDs[len(r.meetingIDs)-1]), MessageID: "1", Key: fmt.Sprintf("bench:%d", h.seq.Add(1)), Time: h.now}
+		c0, w0 := threadCPU(), time.Now()
+		if err := r.d.Dispatch(context.Background(), []chat.Event{ev}); err != nil {
 			b.Fatal(err)
 		}
-		cpu += threadCPU() - c0
+		r.wall += time.Since(w0)
+		r.cpu += threadCPU() - c0
 	}
-	b.StopTimer()
-	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
-	// Every press was an answer recorded, not a refusal.
-	for i, id := range meetingIDs {
-		mt := h.meeting(id)
-		want := len(voters)
-		if i == len(meetingIDs)-1 {
-			want = next
+}
+
+// verify checks that every press was an answer recorded, not a refusal.
+func (r *rsvpPresser) verify(b *testing.B) {
+	for i, id := range r.meetingIDs {
+		mt := r.h.meeting(id)
+		want := len(r.voters)
+		if i == len(r.meetingIDs)-1 {
+			want = r.next
 		}
 		yes := 0
 		for _, a := range mt.Roll {
