@@ -19,25 +19,32 @@ const (
 )
 
 // keepMappedUnder releases the database file's mapped pages whenever the
-// process's mapped memory is over budget, until ctx ends.
+// process's mapped memory is over budget, until ctx ends. It looks first
+// at once: the start after a crash has walked the whole file (bbolt
+// rebuilding its free-page list).
 func keepMappedUnder(ctx context.Context, db *storage.DB, budget int64, every time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		releaseMappedOver(db, budget, log)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		mapped, err := storage.MappedResident()
-		if err != nil || mapped <= budget {
-			continue
-		}
-		if err := db.ReleaseMapped(); err != nil {
-			log.Warn("mapped pages not released", "err", err)
-			continue
-		}
-		after, _ := storage.MappedResident()
-		log.Debug("mapped pages released", "before_mb", mapped>>20, "after_mb", after>>20)
 	}
+}
+
+// releaseMappedOver releases the mapped pages if they are over budget.
+func releaseMappedOver(db *storage.DB, budget int64, log *slog.Logger) {
+	mapped, err := storage.MappedResident()
+	if err != nil || mapped <= budget {
+		return
+	}
+	if err := db.ReleaseMapped(); err != nil {
+		log.Warn("mapped pages not released", "err", err)
+		return
+	}
+	after, _ := storage.MappedResident()
+	log.Debug("mapped pages released", "before_mb", mapped>>20, "after_mb", after>>20)
 }
