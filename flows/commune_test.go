@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"chibo/flows/chat"
+	"chibo/flows/core"
 	"chibo/storage"
 )
 
@@ -514,5 +515,56 @@ func TestCommune_briefingRemindersOncePerTick(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(got, want) {
 		t.Fatalf("briefing reminders:\n got %v\nwant %v", got, want)
+	}
+}
+
+// Roles end by date: from the day after a committee member's last day the
+// commune's commands are refused and their menu is a member's, though the
+// role stays on record; a role given today counts from today.
+func TestCommune_endedRoleLeavesTheMenu(t *testing.T) {
+	h := newHarness(t)
+	h.now = h.ts(2026, 3, 3, 9, 0)
+	h.seedCell("Trần Văn An")
+	h.seedCommune()
+	h.giveRoles()
+	level := func(user string) core.MenuLevel {
+		t.Helper()
+		var l core.MenuLevel
+		if err := h.db.View(func(tx *storage.Tx) error {
+			l = core.MenuLevelOf(tx, h.member(user), h.now)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if level("tam")&core.MenuCommune == 0 {
+		t.Fatal("the committee member's menu has no commune commands")
+	}
+	if strings.Contains(h.say("tam", "/phutrach")[0].Text, h.vi("commune.roles_only")) {
+		t.Fatal("the committee member is refused /phutrach")
+	}
+	// Ended on the 4th: the roles held until the 3rd, the last day.
+	h.now = h.ts(2026, 3, 4, 9, 0)
+	h.wantText(h.say("office", "/capuy Tâm thoi"), "vi", "commune.end_done", "Name", "Nguyễn Văn Tâm")
+	if level("tam")&core.MenuCommune != 0 {
+		t.Fatal("a former committee member keeps the commune commands in the menu")
+	}
+	before := h.snapshot()
+	h.wantText(h.say("tam", "/phutrach"), "vi", "commune.roles_only")
+	h.wantText(h.say("tam", "/tongquan"), "vi", "commune.roles_only")
+	if h.snapshot() != before {
+		t.Fatal("a refused command changed what is stored")
+	}
+	if strings.Contains(h.say("tam", "/help")[0].Text, "/phutrach") {
+		t.Fatal("a former committee member is offered /phutrach")
+	}
+	// The menu, asked on the last day of the role, still has them.
+	h.now = h.ts(2026, 3, 3, 23, 0)
+	if level("tam")&core.MenuCommune == 0 {
+		t.Fatal("the role's last day has no commune commands")
+	}
+	if l := level("bithu"); l&core.MenuCommune == 0 {
+		t.Fatalf("the standing committee's menu level %v", l)
 	}
 }

@@ -295,7 +295,7 @@ func BenchmarkProvince(b *testing.B) {
 		n := 0
 		for b.Loop() {
 			if err := h.db.View(func(tx *storage.Tx) error {
-				levels, err := benchChatLevels(tx)
+				levels, err := benchChatLevels(tx, h.now)
 				n = len(levels)
 				return err
 			}); err != nil {
@@ -368,8 +368,8 @@ func benchMigrateV6(b *testing.B, h *harness) {
 
 // benchChatLevels is the storage part of cmd/chibo's chatLevels: the menu
 // level of everyone who sees more than the members' menu.
-func benchChatLevels(tx *storage.Tx) (map[string]core.MenuLevel, error) {
-	return core.ChatLevels(tx, "telegram")
+func benchChatLevels(tx *storage.Tx, now time.Time) (map[string]core.MenuLevel, error) {
+	return core.ChatLevels(tx, "telegram", now)
 }
 
 // benchDueParts times each source of due work run for every cell, in its

@@ -109,6 +109,42 @@ func (tx *Tx) CommuneOrgsOf(memberID uint64) []uint64 {
 	return out
 }
 
+// HoldsCommuneRole reports whether the member holds a commune role in force
+// at t, in any organization (a role not yet begun, or ended, does not
+// count). A record that does not decode counts as not in force.
+func (tx *Tx) HoldsCommuneRole(memberID uint64, t time.Time) bool {
+	for _, orgID := range tx.CommuneOrgsOf(memberID) {
+		roles, err := tx.CommuneRoles(orgID)
+		if err != nil {
+			continue
+		}
+		for _, r := range roles {
+			if r.MemberID == memberID && r.On(t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CommuneRolesTurned reports whether a commune role began, or ended (its
+// last day over), after from and at or before to: someone's menu may have
+// changed then without any record changing.
+func (tx *Tx) CommuneRolesTurned(from, to time.Time) (bool, error) {
+	in := func(t time.Time) bool { return t.After(from) && !t.After(to) }
+	c := tx.tx.Bucket(bucketCommuneRoles).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var r CommuneRole
+		if err := json.Unmarshal(v, &r); err != nil {
+			return false, fmt.Errorf("commune role %x: %w", k, err)
+		}
+		if in(r.From) || (!r.To.IsZero() && in(r.To.AddDate(0, 0, 1))) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // CommuneHolders lists the members who hold or held a commune role, once
 // each, in id order.
 func (tx *Tx) CommuneHolders() []uint64 {

@@ -15,11 +15,12 @@ import (
 
 // chatLevels lists the Telegram private chats of people who see more than
 // the members' menu (secretaries, deputies, group leaders, organization
-// admins), with their level. It reads the role holders, not every member.
-func chatLevels(db *storage.DB) map[int64]core.MenuLevel {
+// admins, the commune's committee), with their level at now. It reads the
+// role holders, not every member.
+func chatLevels(db *storage.DB, now time.Time) map[int64]core.MenuLevel {
 	out := map[int64]core.MenuLevel{}
 	_ = db.View(func(tx *storage.Tx) error {
-		levels, err := core.ChatLevels(tx, telegram.Name)
+		levels, err := core.ChatLevels(tx, telegram.Name, now)
 		for user, level := range levels {
 			if id, err := strconv.ParseInt(user, 10, 64); err == nil && id > 0 {
 				out[id] = level
@@ -32,7 +33,8 @@ func chatLevels(db *storage.DB) map[int64]core.MenuLevel {
 
 // menuRefresher keeps each person's "/" menu in step with their role: a new
 // secretary or group leader gets the fuller menu, one who lost the role the
-// members' menu again. It looks at most every few seconds, after commits.
+// members' menu again. It looks at most every few seconds, after commits,
+// and every hour for the commune's roles, which begin and end by date.
 // The menu set in each chat is remembered in the database, so a start sends
 // only the menus that changed while chibo was down (none, usually).
 type menuRefresher struct {
@@ -43,9 +45,11 @@ type menuRefresher struct {
 	log    *slog.Logger
 	wake   chan struct{}
 	// seen is the storage's menus version when every menu was last found
-	// right (owned by refresh); a commit that changed no role is skipped.
-	seen   uint64
-	looked bool
+	// right, at lookedAt (owned by refresh); a commit that changed no role
+	// is skipped, unless a commune role began or ended since.
+	seen     uint64
+	lookedAt time.Time
+	looked   bool
 }
 
 func newMenuRefresher(tg *telegram.Telegram, db *storage.DB, e *core.Engine, log *slog.Logger, defaultLang string) *menuRefresher {
@@ -65,16 +69,24 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 	var set map[string][]byte
 	var version uint64
 	release := m.releaseStamp()
+	now := m.engine.Now()
 	_ = m.db.View(func(tx *storage.Tx) error {
 		version = tx.MenusVersion()
-		if !m.looked && bytes.Equal(tx.Meta(metaMenusRight), menusRight(version, release)) {
+		if v, at, rel, ok := parseMenusRight(tx.Meta(metaMenusRight)); !m.looked && ok && v == version && bytes.Equal(rel, release) {
 			// A start after one that found every menu right, with no role
 			// changed since and the same menus in this release: nothing
 			// to look at (at a province's size the look reads every role
 			// holder).
-			m.seen, m.looked = version, true
+			m.seen, m.lookedAt, m.looked = version, at, true
 		}
-		if !m.looked || version != m.seen {
+		turned := false
+		if m.looked && version == m.seen {
+			var err error
+			if turned, err = tx.CommuneRolesTurned(m.lookedAt, now); err != nil {
+				turned = true // look: the look itself reads what it can
+			}
+		}
+		if !m.looked || version != m.seen || turned {
 			set = tx.ChatMenus(telegram.Name)
 		}
 		return nil
@@ -83,7 +95,7 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		return // no role changed since every menu was right
 	}
 	allSet := true
-	levels := chatLevels(m.db)
+	levels := chatLevels(m.db, now)
 	for chat := range set { // chats that lost their role get the members' menu
 		if id, err := strconv.ParseInt(chat, 10, 64); err == nil {
 			if _, ok := levels[id]; !ok {
@@ -138,7 +150,8 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 	}
 	m.seen, m.looked = version, allSet
 	if allSet {
-		remember(menusRight(version, release))
+		m.lookedAt = now
+		remember(menusRight(version, now, release))
 	}
 }
 
@@ -167,12 +180,23 @@ func (m *menuRefresher) setDefault(ctx context.Context) {
 const metaMenuDefault = "telegram.menu_default"
 
 // metaMenusRight holds the menus version (storage's count of changes that
-// may change someone's menu) and the release's menus when every chat's menu
-// was last found right.
+// may change someone's menu), the time (in seconds) and the release's menus
+// of the last look that found every chat's menu right.
 const metaMenusRight = "telegram.menus_right"
 
-func menusRight(version uint64, release []byte) []byte {
-	return append(binary.BigEndian.AppendUint64(nil, version), release...)
+func menusRight(version uint64, at time.Time, release []byte) []byte {
+	b := binary.BigEndian.AppendUint64(nil, version)
+	b = binary.BigEndian.AppendUint64(b, uint64(at.Unix()))
+	return append(b, release...)
+}
+
+// parseMenusRight reads what menusRight wrote; ok is false for anything
+// else (an earlier release's record: the next start looks).
+func parseMenusRight(b []byte) (version uint64, at time.Time, release []byte, ok bool) {
+	if len(b) < 16 {
+		return 0, time.Time{}, nil, false
+	}
+	return binary.BigEndian.Uint64(b), time.Unix(int64(binary.BigEndian.Uint64(b[8:])), 0), b[16:], true
 }
 
 // releaseStamp sums the menus of every level in every language: a release
@@ -186,11 +210,14 @@ func (m *menuRefresher) releaseStamp() []byte {
 }
 
 func (m *menuRefresher) run(ctx context.Context) {
+	hourly := time.NewTicker(time.Hour) // a commune role begins or ends by date
+	defer hourly.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-m.wake:
+		case <-hourly.C:
 		}
 		m.refresh(ctx)
 		select { // at most one look every 2 seconds

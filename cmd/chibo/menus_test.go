@@ -190,3 +190,62 @@ func TestMenuRefresher_restartLooksAtNothing(t *testing.T) {
 		t.Errorf("the new commune committee member got no menu of their own")
 	}
 }
+
+// A commune role ends by date, with no record written that day: the first
+// look after its last day (hourly while serving) gives the member the
+// members' menu again, and a start after that look sets nothing.
+func TestMenuRefresher_communeRoleEndsByDate(t *testing.T) {
+	fake := telegramtest.New(t, telegramtest.Options{})
+	db, _ := menusEngine(t)
+	cat, err := locales.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	e, err := core.NewEngine(cat, core.Config{Now: func() time.Time { return now }}, flows.Journeys()...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org := &storage.Organization{Name: "Đảng ủy xã"}
+	tam := &storage.Member{Name: "Nguyễn Văn Tâm", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
+	if err := db.Update(func(tx *storage.Tx) error {
+		if err := tx.PutOrg(org); err != nil {
+			return err
+		}
+		if err := tx.PutMember(tam); err != nil {
+			return err
+		}
+		return tx.PutCommuneRole(&storage.CommuneRole{OrgID: org.ID, MemberID: tam.ID, Kind: storage.CommuneMember,
+			From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tg, err := telegram.New(ctx, telegram.Config{Token: fake.Token(), APIBase: fake.URL(), PollTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var version uint64
+	_ = db.View(func(tx *storage.Tx) error { version = tx.MenusVersion(); return nil })
+	live := newMenuRefresher(tg, db, e, slog.New(slog.DiscardHandler), "vi")
+	live.refresh(ctx)
+	if got := fake.Commands("chat", 14, ""); !strings.Contains(got, "phutrach") {
+		t.Fatalf("on the role's last day the committee member's menu: %s", got)
+	}
+	now = time.Date(2026, 3, 11, 0, 30, 0, 0, time.UTC) // the hourly look after the last day
+	live.refresh(ctx)
+	if got := fake.Commands("chat", 14, ""); got == "" || strings.Contains(got, "phutrach") {
+		t.Fatalf("the day after the role's last day the menu: %q", got)
+	}
+	_ = db.View(func(tx *storage.Tx) error {
+		if tx.MenusVersion() != version {
+			t.Error("the test wrote a role change: the date alone is to change the menu")
+		}
+		return nil
+	})
+	before := len(fake.Calls("setMyCommands"))
+	newMenuRefresher(tg, db, e, slog.New(slog.DiscardHandler), "vi").refresh(ctx)
+	if n := len(fake.Calls("setMyCommands")) - before; n != 0 {
+		t.Fatalf("a start after the look set %d menus", n)
+	}
+}

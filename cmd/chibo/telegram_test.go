@@ -218,7 +218,7 @@ func TestChatLevels_rolesGiveTheirMenus(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	got := chatLevels(db)
+	got := chatLevels(db, time.Now())
 	want := map[int64]core.MenuLevel{12: core.MenuLeader, 13: core.MenuAdmin, 14: core.MenuLeader | core.MenuAdmin, 15: core.MenuGroupLeader}
 	if len(got) != len(want) {
 		t.Fatalf("levels %v, want %v", got, want)

@@ -233,7 +233,7 @@ func (e *Engine) allowed(c *Ctx, need Need) bool {
 	case NeedLeaderOrAdmin:
 		return c.Me != nil && (len(c.Me.AdminOf) > 0 || len(c.Me.LedCells()) > 0)
 	case NeedCommune:
-		return c.Me != nil && (len(c.Me.AdminOf) > 0 || len(c.Tx.CommuneOrgsOf(c.Me.ID)) > 0)
+		return c.Me != nil && (len(c.Me.AdminOf) > 0 || c.Tx.HoldsCommuneRole(c.Me.ID, c.Now))
 	}
 	return true
 }

@@ -157,8 +157,8 @@ const (
 	NeedGroupLeader               // a group leader (tổ trưởng), secretary or deputy
 	NeedAdmin                     // an organization admin
 	NeedLeaderOrAdmin             // a secretary, deputy or organization admin
-	// NeedCommune: an organization admin or a member who holds or held a
-	// role of the commune's committee (the command checks what holds today).
+	// NeedCommune: an organization admin or a member who holds a role of
+	// the commune's committee today (the command checks which).
 	NeedCommune
 )
 

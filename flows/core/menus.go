@@ -2,14 +2,16 @@ package core
 
 import (
 	"hash/fnv"
+	"time"
 
 	"chibo/storage"
 )
 
 // ChatLevels lists the users of a transport who see more than the members'
-// menu (secretaries, deputies, group leaders, organization admins), by user
-// id, with their level. It reads the role holders, not every member.
-func ChatLevels(tx *storage.Tx, transport string) (map[string]MenuLevel, error) {
+// menu (secretaries, deputies, group leaders, organization admins, the
+// commune's committee), by user id, with their level at now. It reads the
+// role holders, not every member.
+func ChatLevels(tx *storage.Tx, transport string, now time.Time) (map[string]MenuLevel, error) {
 	out := map[string]MenuLevel{}
 	for _, id := range append(tx.RoleHolders(), tx.CommuneHolders()...) {
 		m, err := tx.Member(id)
@@ -17,7 +19,7 @@ func ChatLevels(tx *storage.Tx, transport string) (map[string]MenuLevel, error) 
 			return nil, err
 		}
 		if user := m.Contacts[transport]; user != "" {
-			if level := MenuLevelOf(tx, m); level != MenuMember {
+			if level := MenuLevelOf(tx, m, now); level != MenuMember {
 				out[user] = level
 			}
 		}
@@ -49,8 +51,9 @@ type MenuItem struct {
 // of roles, since an organization admin need not lead a cell.
 type MenuLevel uint8
 
-// MenuLevelOf is the menu level of a member.
-func MenuLevelOf(tx *storage.Tx, m *storage.Member) MenuLevel {
+// MenuLevelOf is the menu level of a member at now: a commune role counts
+// from its first day to its last.
+func MenuLevelOf(tx *storage.Tx, m *storage.Member, now time.Time) MenuLevel {
 	var l MenuLevel
 	if len(m.LedCells()) > 0 {
 		l |= MenuLeader
@@ -60,7 +63,7 @@ func MenuLevelOf(tx *storage.Tx, m *storage.Member) MenuLevel {
 	if len(m.AdminOf) > 0 {
 		l |= MenuAdmin
 	}
-	if len(tx.CommuneOrgsOf(m.ID)) > 0 {
+	if tx.HoldsCommuneRole(m.ID, now) {
 		l |= MenuCommune
 	}
 	return l
