@@ -95,7 +95,8 @@ func TestOpen_v6FileOrgCells(t *testing.T) {
 }
 
 // A commune role says what was true on each day: before it, on its last
-// day, after it.
+// day, after it; whether a member holds one at a time, and whether one
+// began or ended in a span (menus change then, with no record written).
 func TestCommuneRole_On(t *testing.T) {
 	db := MustOpenDB(t)
 	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
@@ -123,6 +124,33 @@ func TestCommuneRole_On(t *testing.T) {
 		if orgs := tx.CommuneOrgsOf(5); len(orgs) != 1 || orgs[0] != o.ID {
 			t.Errorf("orgs of member 5: %v", orgs)
 		}
+		// In force, across the member's roles; begun or ended in a span.
+		if err := tx.PutCommuneRole(&CommuneRole{OrgID: o.ID, MemberID: 6, Kind: CommuneSecretary, From: day(20)}); err != nil {
+			return err
+		}
+		for _, c := range []struct {
+			member uint64
+			at     time.Time
+			want   bool
+		}{{5, day(2), false}, {5, day(3), true}, {5, day(10).Add(23 * time.Hour), true}, {5, day(11), false},
+			{6, day(19), false}, {6, day(20), true}, {7, day(5), false}} {
+			if got := tx.HoldsCommuneRole(c.member, c.at); got != c.want {
+				t.Errorf("member %d holds at %v: %v, want %v", c.member, c.at, got, c.want)
+			}
+		}
+		for _, c := range []struct {
+			from, to time.Time
+			want     bool
+		}{{day(1), day(2), false}, {day(2), day(3), true}, {day(3), day(4), false}, {day(4), day(10), false},
+			{day(10), day(11), true}, {day(11), day(19), false}, {day(19), day(20), true}, {day(20), day(30), false}} {
+			got, err := tx.CommuneRolesTurned(c.from, c.to)
+			if err != nil {
+				return err
+			}
+			if got != c.want {
+				t.Errorf("turned in (%v, %v]: %v, want %v", c.from, c.to, got, c.want)
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -147,55 +175,6 @@ func TestDuesStatesOfYear(t *testing.T) {
 		}
 		if len(ds) != 2 || ds[0].Month != "2026-01" || ds[0].State != DuesPaid || ds[1].Month != "2026-02" || ds[1].State != DuesUnpaid || ds[1].Reason != "ốm" {
 			t.Errorf("dues of 2026: %+v", ds)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
-// Whether a commune role is in force, and whether one began or ended in a
-// span: a role begins at its first day's start and ends at its last day's
-// end.
-func TestCommuneRoles_heldAndTurned(t *testing.T) {
-	db := MustOpenDB(t)
-	day := func(d int) time.Time { return time.Date(2026, 3, d, 0, 0, 0, 0, time.UTC) }
-	err := db.Update(func(tx *Tx) error {
-		o := &Organization{Name: "Xã"}
-		if err := tx.PutOrg(o); err != nil {
-			return err
-		}
-		for _, r := range []*CommuneRole{
-			{OrgID: o.ID, MemberID: 5, Kind: CommuneMember, From: day(3), To: day(10)},
-			{OrgID: o.ID, MemberID: 6, Kind: CommuneSecretary, From: day(20)},
-		} {
-			if err := tx.PutCommuneRole(r); err != nil {
-				return err
-			}
-		}
-		for _, c := range []struct {
-			member uint64
-			at     time.Time
-			want   bool
-		}{{5, day(2), false}, {5, day(3), true}, {5, day(10).Add(23 * time.Hour), true}, {5, day(11), false},
-			{6, day(19), false}, {6, day(20), true}, {7, day(5), false}} {
-			if got := tx.HoldsCommuneRole(c.member, c.at); got != c.want {
-				t.Errorf("member %d holds at %v: %v, want %v", c.member, c.at, got, c.want)
-			}
-		}
-		for _, c := range []struct {
-			from, to time.Time
-			want     bool
-		}{{day(1), day(2), false}, {day(2), day(3), true}, {day(3), day(4), false}, {day(4), day(10), false},
-			{day(10), day(11), true}, {day(11), day(19), false}, {day(19), day(20), true}, {day(20), day(30), false}} {
-			got, err := tx.CommuneRolesTurned(c.from, c.to)
-			if err != nil {
-				return err
-			}
-			if got != c.want {
-				t.Errorf("turned in (%v, %v]: %v, want %v", c.from, c.to, got, c.want)
-			}
 		}
 		return nil
 	})

@@ -17,8 +17,9 @@ import (
 	"chibo/storage"
 )
 
-// menusEngine opens a fresh database and the engine chibo serves with.
-func menusEngine(t *testing.T) (*storage.DB, *core.Engine) {
+// menusEngine opens a fresh database and the engine chibo serves with, with
+// now as its clock (nil: the time of day).
+func menusEngine(t *testing.T, now func() time.Time) (*storage.DB, *core.Engine) {
 	t.Helper()
 	db, err := storage.Open(filepath.Join(t.TempDir(), "chibo.db"), storage.Options{NoSync: true})
 	if err != nil {
@@ -29,7 +30,7 @@ func menusEngine(t *testing.T) (*storage.DB, *core.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := core.NewEngine(cat, core.Config{}, flows.Journeys()...)
+	e, err := core.NewEngine(cat, core.Config{Now: now}, flows.Journeys()...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func menusEngine(t *testing.T) (*storage.DB, *core.Engine) {
 // role changed while chibo was down changes that chat's menu alone.
 func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
-	db, e := menusEngine(t)
+	db, e := menusEngine(t, nil)
 	sec := &storage.Member{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}}
 	dep := &storage.Member{Name: "Phó bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleDeputy}}, Contacts: map[string]string{"telegram": "13"}}
 	plain := &storage.Member{Name: "Đảng viên", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
@@ -131,7 +132,7 @@ func TestMenuRefresher_sendsOnlyWhatChanged(t *testing.T) {
 // person's menu.
 func TestMenuRefresher_restartLooksAtNothing(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
-	db, e := menusEngine(t)
+	db, e := menusEngine(t, nil)
 	org := &storage.Organization{Name: "Đảng ủy xã"}
 	sec := &storage.Member{Name: "Bí thư", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleSecretary}}, Contacts: map[string]string{"telegram": "12"}}
 	plain := &storage.Member{Name: "Đảng viên", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
@@ -196,16 +197,8 @@ func TestMenuRefresher_restartLooksAtNothing(t *testing.T) {
 // members' menu again, and a start after that look sets nothing.
 func TestMenuRefresher_communeRoleEndsByDate(t *testing.T) {
 	fake := telegramtest.New(t, telegramtest.Options{})
-	db, _ := menusEngine(t)
-	cat, err := locales.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	e, err := core.NewEngine(cat, core.Config{Now: func() time.Time { return now }}, flows.Journeys()...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, e := menusEngine(t, func() time.Time { return now })
 	org := &storage.Organization{Name: "Đảng ủy xã"}
 	tam := &storage.Member{Name: "Nguyễn Văn Tâm", HomeCellID: 1, Roles: []storage.CellRole{{CellID: 1, Role: storage.RoleMember}}, Contacts: map[string]string{"telegram": "14"}}
 	if err := db.Update(func(tx *storage.Tx) error {
