@@ -56,7 +56,7 @@ func Open(path string, opt Options) (*DB, error) {
 	// writing it costs a commit time in proportion to the file's free pages
 	// (a province's RSVP paid 30-50 µs of 150 for it). After a crash the
 	// next Open finds no list written since and rebuilds it by walking the
-	// file's pages (about 0.4 s for a province's 352 MB in the page cache),
+	// file's pages (about 0.2 s for a province's 352 MB in the page cache),
 	// then writes it.
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync, NoFreelistSync: true})
 	if errors.Is(err, bolterrors.ErrTimeout) {

@@ -83,7 +83,7 @@ func (m *menuRefresher) refresh(ctx context.Context) {
 		if m.looked && version == m.seen {
 			var err error
 			if turned, err = tx.CommuneRolesTurned(m.lookedAt, now); err != nil {
-				turned = true // look: the look itself reads what it can
+				turned = true // a role that does not decode: look rather than trust the last look
 			}
 		}
 		if !m.looked || version != m.seen || turned {
