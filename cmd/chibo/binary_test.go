@@ -1,7 +1,6 @@
 package main
 
 import (
-	"chibo/storage"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	"chibo/bot"
 	"chibo/bot/telegram/telegramtest"
+	"chibo/storage"
 )
 
 // TestBinary_killedUnderFloodLosesNothing runs the built binary against the
