@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -44,6 +45,10 @@ type Options struct {
 type DB struct {
 	bolt      *bolt.DB
 	migrating func(from uint64, batches int)
+	// listWritten is when a commit last wrote bbolt's free-page list, in
+	// Unix nanoseconds by now (the wall clock; tests set a fake one).
+	listWritten atomic.Int64
+	now         func() time.Time
 }
 
 // Open opens or creates the database at path with mode 0600, creates every
@@ -52,12 +57,13 @@ func Open(path string, opt Options) (*DB, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = 2 * time.Second
 	}
-	// The free-page list is written once, at Close, not at every commit:
-	// writing it costs a commit time in proportion to the file's free pages
-	// (a province's RSVP paid 30-50 µs of 150 for it). After a crash the
-	// next Open finds no list written since and rebuilds it by walking the
-	// file's pages (about 0.2 s for a province's 352 MB in the page cache),
-	// then writes it.
+	// The free-page list is written by at most one commit a second
+	// (listPolicy) and at Close, not by every commit: writing it costs a
+	// commit time in proportion to the file's free pages (a province's
+	// RSVP paid 30-50 µs of 150 for it). After a crash that followed a
+	// commit without it, the next Open rebuilds it by walking the file's
+	// pages (about 0.2 s for a province's 352 MB in the page cache), then
+	// writes it.
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync, NoFreelistSync: true})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
@@ -70,7 +76,7 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: b, migrating: opt.Migrating}
+	db := &DB{bolt: b, migrating: opt.Migrating, now: time.Now}
 	if err := db.migrate(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -105,13 +111,37 @@ func (db *DB) Path() string { return db.bolt.Path() }
 
 // Update runs fn in one read-write transaction.
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(writing(btx)) })
+	return db.bolt.Update(func(btx *bolt.Tx) error {
+		db.listPolicy(btx)
+		return fn(writing(btx))
+	})
 }
 
 // Batch runs fn in a read-write transaction shared with concurrent callers.
 // fn may run more than once: it must only change the database.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(writing(btx)) })
+	return db.bolt.Batch(func(btx *bolt.Tx) error {
+		db.listPolicy(btx)
+		return fn(writing(btx))
+	})
+}
+
+// listEvery is how often at most a commit writes bbolt's free-page list.
+const listEvery = time.Second
+
+// listPolicy decides whether btx's commit writes the free-page list: when
+// none did for listEvery. Under load that is one commit in many (the cost
+// of writing it stays under 0.01 % of a core); a quiet server's commits
+// all write it, so a crash then needs no walk at the next start. It runs
+// in the transaction, under the writer's lock, where bbolt's commit reads
+// the setting.
+func (db *DB) listPolicy(btx *bolt.Tx) {
+	now := db.now()
+	write := now.Sub(time.Unix(0, db.listWritten.Load())) >= listEvery
+	db.bolt.NoFreelistSync = !write
+	if write {
+		btx.OnCommit(func() { db.listWritten.Store(now.UnixNano()) })
+	}
 }
 
 // appendBuckets are the buckets whose new keys mostly come after every

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // freelistPage reads, from the bbolt file at path, the free-page list's
@@ -33,14 +34,44 @@ func freelistPage(t *testing.T, path string) uint64 {
 
 const noFreelist = ^uint64(0)
 
-// Commits do not write the free-page list; Close does, so the next Open
-// reads it instead of walking the file.
+// frozen stops db's clock at t0: after its first commit, no commit writes
+// the free-page list.
+func frozen(db *DB) { db.now = func() time.Time { return t0 } }
+
+// Commits write the free-page list at most once a second (by the clock of
+// the process, not of the records): a quiet server's commits all write it,
+// a busy one's one in many.
+func TestCommits_writeTheFreelistOnceASecond(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chibo.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := t0
+	db.now = func() time.Time { return now }
+	for i, c := range []struct {
+		after time.Duration
+		want  bool
+	}{{0, true}, {100 * time.Millisecond, false}, {800 * time.Millisecond, false}, {100 * time.Millisecond, true},
+		{999 * time.Millisecond, false}, {time.Second, true}, {time.Hour, true}} {
+		now = now.Add(c.after)
+		putOrgs(t, db, 1)
+		if got := freelistPage(t, path) != noFreelist; got != c.want {
+			t.Errorf("commit %d (%s after the one before): free-page list written %v, want %v", i, c.after, got, c.want)
+		}
+	}
+}
+
+// Commits close together do not write the free-page list; Close does, so
+// the next Open reads it instead of walking the file.
 func TestClose_writesTheFreelist(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chibo.db")
 	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	frozen(db)
 	putOrgs(t, db, 200)
 	if got := freelistPage(t, path); got != noFreelist {
 		t.Fatalf("a commit wrote the free-page list (page %d)", got)
@@ -59,8 +90,8 @@ func TestClose_writesTheFreelist(t *testing.T) {
 	}
 }
 
-// A copy of the file taken while chibo runs (as after kill -9) has no
-// free-page list: Open rebuilds it, the records are all there, and the
+// A copy of the file taken while chibo runs (as after kill -9) after a
+// commit that did not write the free-page list has none: Open rebuilds it, the records are all there, and the
 // rebuilt list passes bbolt's check (no page both used and free).
 func TestOpen_afterACrashRebuildsTheFreelist(t *testing.T) {
 	dir := t.TempDir()
@@ -70,6 +101,7 @@ func TestOpen_afterACrashRebuildsTheFreelist(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	frozen(db)
 	putOrgs(t, db, 300)
 	// More transactions, more pages freed and reused.
 	putOrgs(t, db, 300)
