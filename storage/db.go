@@ -11,7 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -45,10 +45,7 @@ type Options struct {
 type DB struct {
 	bolt      *bolt.DB
 	migrating func(from uint64, batches int)
-	// listWritten is when a commit last wrote bbolt's free-page list, in
-	// Unix nanoseconds by now (the wall clock; tests set a fake one).
-	listWritten atomic.Int64
-	now         func() time.Time
+	list      listFlush
 }
 
 // Open opens or creates the database at path with mode 0600, creates every
@@ -57,12 +54,12 @@ func Open(path string, opt Options) (*DB, error) {
 	if opt.LockTimeout == 0 {
 		opt.LockTimeout = 2 * time.Second
 	}
-	// The free-page list is written by at most one commit a second
-	// (listPolicy) and at Close, not by every commit: writing it costs a
+	// The free-page list is written when the commits stop for a moment
+	// (listFlush) and at Close, not by every commit: writing it costs a
 	// commit time in proportion to the file's free pages (a province's
-	// RSVP paid 30-50 µs of 150 for it). After a crash that followed a
-	// commit without it, the next Open rebuilds it by walking the file's
-	// pages (about 0.2 s for a province's 352 MB in the page cache), then
+	// RSVP paid 30-50 µs of 150 for it). After a crash in a run of
+	// commits, the next Open rebuilds it by walking the file's pages
+	// (about 0.2 s for a province's 352 MB in the page cache), then
 	// writes it.
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync, NoFreelistSync: true})
 	if errors.Is(err, bolterrors.ErrTimeout) {
@@ -76,7 +73,8 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: b, migrating: opt.Migrating, now: time.Now}
+	db := &DB{bolt: b, migrating: opt.Migrating}
+	db.list.quiet = listQuiet
 	if err := db.migrate(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -93,10 +91,8 @@ func Open(path string, opt Options) (*DB, error) {
 // Close writes the free-page list, so that the next Open reads it rather
 // than rebuilding it, and closes the file.
 func (db *DB) Close() error {
-	err := db.bolt.Update(func(*bolt.Tx) error {
-		db.bolt.NoFreelistSync = false // read by this commit, under the writer's lock
-		return nil
-	})
+	db.list.close()
+	err := db.writeList()
 	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		err = nil // closed before
 	}
@@ -106,42 +102,90 @@ func (db *DB) Close() error {
 	return err
 }
 
+// writeList commits once with bbolt's free-page list written.
+func (db *DB) writeList() error {
+	return db.bolt.Update(func(*bolt.Tx) error {
+		db.bolt.NoFreelistSync = false // read by this commit, under the writer's lock
+		return nil
+	})
+}
+
+// listQuiet is how long the commits stop before the free-page list is
+// written: a server between two updates, not one in a run of them.
+const listQuiet = time.Second
+
+// listFlush writes bbolt's free-page list once the commits have stopped
+// for quiet: a commit of Update or Batch does not write it (under load
+// that cost every commit time in proportion to the file's free pages), so
+// a crash right after one needs the walk at the next start; a crash once
+// chibo is quiet does not.
+type listFlush struct {
+	quiet  time.Duration
+	mu     sync.Mutex
+	timer  *time.Timer
+	last   time.Time // the last commit without the list
+	closed bool
+}
+
+// committed notes a commit without the list and makes sure a write of the
+// list follows once the commits stop.
+func (f *listFlush) committed(db *DB) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.last = time.Now()
+	if f.timer == nil && !f.closed {
+		f.timer = time.AfterFunc(f.quiet, func() { f.fire(db) })
+	}
+}
+
+// fire writes the list if no commit came for quiet, else waits again.
+func (f *listFlush) fire(db *DB) {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return
+	}
+	if wait := f.quiet - time.Since(f.last); wait > 0 {
+		f.timer.Reset(wait)
+		f.mu.Unlock()
+		return
+	}
+	f.timer = nil
+	f.mu.Unlock()
+	_ = db.writeList() // not written: the next commit tries again, or Close
+}
+
+// close stops the flush; Close writes the list itself.
+func (f *listFlush) close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	if f.timer != nil {
+		f.timer.Stop()
+	}
+}
+
 // Path is the file's path.
 func (db *DB) Path() string { return db.bolt.Path() }
 
 // Update runs fn in one read-write transaction.
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error {
-		db.listPolicy(btx)
-		return fn(writing(btx))
-	})
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(db.writing(btx)) })
 }
 
 // Batch runs fn in a read-write transaction shared with concurrent callers.
 // fn may run more than once: it must only change the database.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error {
-		db.listPolicy(btx)
-		return fn(writing(btx))
-	})
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(db.writing(btx)) })
 }
 
-// listEvery is how often at most a commit writes bbolt's free-page list.
-const listEvery = time.Second
-
-// listPolicy decides whether btx's commit writes the free-page list: when
-// none did for listEvery. Under load that is one commit in many (the cost
-// of writing it stays under 0.01 % of a core); a quiet server's commits
-// all write it, so a crash then needs no walk at the next start. It runs
-// in the transaction, under the writer's lock, where bbolt's commit reads
-// the setting.
-func (db *DB) listPolicy(btx *bolt.Tx) {
-	now := db.now()
-	write := now.Sub(time.Unix(0, db.listWritten.Load())) >= listEvery
-	db.bolt.NoFreelistSync = !write
-	if write {
-		btx.OnCommit(func() { db.listWritten.Store(now.UnixNano()) })
-	}
+// writing is btx as a write transaction of Update or Batch: its commit
+// does not write the free-page list, and the list is written once the
+// commits stop (listFlush).
+func (db *DB) writing(btx *bolt.Tx) *Tx {
+	db.bolt.NoFreelistSync = true // read by this commit, under the writer's lock
+	btx.OnCommit(func() { db.list.committed(db) })
+	return writing(btx)
 }
 
 // appendBuckets are the buckets whose new keys mostly come after every

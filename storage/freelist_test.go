@@ -34,31 +34,35 @@ func freelistPage(t *testing.T, path string) uint64 {
 
 const noFreelist = ^uint64(0)
 
-// frozen stops db's clock at t0: after its first commit, no commit writes
-// the free-page list.
-func frozen(db *DB) { db.now = func() time.Time { return t0 } }
+// listQuietFor sets how long db's commits must stop before the free-page list
+// is written, for the flush already waiting too.
+func listQuietFor(db *DB, d time.Duration) {
+	db.list.mu.Lock()
+	defer db.list.mu.Unlock()
+	db.list.quiet = d
+	if db.list.timer != nil {
+		db.list.timer.Reset(d)
+	}
+}
 
-// Commits write the free-page list at most once a second (by the clock of
-// the process, not of the records): a quiet server's commits all write it,
-// a busy one's one in many.
-func TestCommits_writeTheFreelistOnceASecond(t *testing.T) {
+// Commits do not write the free-page list while they keep coming; once
+// they stop, the list is written (a crash then needs no walk).
+func TestCommits_writeTheFreelistWhenQuiet(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chibo.db")
 	db, err := Open(path, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	now := t0
-	db.now = func() time.Time { return now }
-	for i, c := range []struct {
-		after time.Duration
-		want  bool
-	}{{0, true}, {100 * time.Millisecond, false}, {800 * time.Millisecond, false}, {100 * time.Millisecond, true},
-		{999 * time.Millisecond, false}, {time.Second, true}, {time.Hour, true}} {
-		now = now.Add(c.after)
-		putOrgs(t, db, 1)
-		if got := freelistPage(t, path) != noFreelist; got != c.want {
-			t.Errorf("commit %d (%s after the one before): free-page list written %v, want %v", i, c.after, got, c.want)
+	listQuietFor(db, time.Hour)
+	putOrgs(t, db, 50)
+	if got := freelistPage(t, path); got != noFreelist {
+		t.Fatalf("a commit wrote the free-page list (page %d)", got)
+	}
+	listQuietFor(db, time.Millisecond) // the commits have stopped
+	for deadline := time.Now().Add(time.Minute); freelistPage(t, path) == noFreelist; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the commits stopped and the free-page list was not written")
 		}
 	}
 }
@@ -71,7 +75,7 @@ func TestClose_writesTheFreelist(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frozen(db)
+	listQuietFor(db, time.Hour)
 	putOrgs(t, db, 200)
 	if got := freelistPage(t, path); got != noFreelist {
 		t.Fatalf("a commit wrote the free-page list (page %d)", got)
@@ -101,7 +105,7 @@ func TestOpen_afterACrashRebuildsTheFreelist(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	frozen(db)
+	listQuietFor(db, time.Hour)
 	putOrgs(t, db, 300)
 	// More transactions, more pages freed and reused.
 	putOrgs(t, db, 300)
