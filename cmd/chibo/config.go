@@ -82,12 +82,16 @@ func printFlags(fs *flag.FlagSet, w io.Writer, t func(string, ...any) string) {
 			line += " " + t(flagType(name))
 		}
 		line += "\n    \t" + strings.ReplaceAll(usage, "\n", "\n    \t")
-		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" {
+		if f.DefValue != "" && f.DefValue != "0" && f.DefValue != "false" && !secretFlags[f.Name] {
 			line += " " + t("cli.flag_default", "Value", f.DefValue)
 		}
 		fmt.Fprintln(w, line)
 	})
 }
+
+// secretFlags default to a secret the operator set in the environment:
+// the usage text, which may reach a log, does not show it.
+var secretFlags = map[string]bool{"token": true, "webhook-secret": true, "zalo-token": true, "zalo-webhook-secret": true}
 
 // flagType is the message id naming a flag's kind of value.
 func flagType(name string) string {
