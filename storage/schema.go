@@ -11,7 +11,7 @@ import (
 )
 
 // SchemaVersion is the version of the layout this code writes.
-const SchemaVersion = 10
+const SchemaVersion = 11
 
 var keySchemaVersion = []byte("schema_version")
 
@@ -35,6 +35,10 @@ var migrations = []migration{
 	{batch: migrateNamesBatch},  // 7 → 8
 	{all: migrateDueIndex},      // 8 → 9: marks the due-work index for a batched rebuild (due.go)
 	{batch: migrateOrgCellsV10}, // 9 → 10: cells indexed by organization (commune.go)
+	// 10 → 11: check-ins and meeting headers are written compact
+	// (compact.go); old JSON records are read as they are, so nothing
+	// moves, but a release that reads only JSON must refuse the file.
+	{all: func(*bolt.Tx) error { return nil }},
 }
 
 // A batch of a batched migration does at least one unit of work (a meeting
