@@ -295,3 +295,21 @@ func TestRating_decemberPush(t *testing.T) {
 	h.now = h.ts(2027, 12, 1, 9, 0)
 	h.wantText(to(h.due(), "bithu"), "vi", "rating.december", "Year", 2027, "Org", "Đảng bộ xã Thử", "Cells", 2, "Decided", 0)
 }
+
+// A secretary who reads English is told the level in English, though the
+// standing committee recorded it in Vietnamese.
+func TestRating_toldInTheSecretarysLanguage(t *testing.T) {
+	h, _ := seedRatingYear(t)
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		m := h.member("sec")
+		m.Lang = "en"
+		return tx.PutMember(m)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.say("bithu", "/tongquan")
+	h.tap("bithu", h.vi("rating.btn_year", "Year", 2026))
+	h.tap("bithu", h.vi("commune.btn_cell", "N", 1, "Cell", "Chi bộ Thử"))
+	out := h.tap("bithu", h.vi("rating.level_good"))
+	h.wantText(to(out, "sec"), "en", "rating.told", "Cell", "Chi bộ Thử", "Year", 2026, "Value", h.e.Cat.T("en", "rating.level_good"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026")
+}

@@ -89,7 +89,7 @@ func Evidence(c *core.Ctx, org *storage.Organization, cells []storage.Cell, year
 	for _, r := range o.Rows {
 		ce := CellEvidence{Row: r}
 		for _, cr := range rules.Criteria {
-			ev := CriterionEvidence{Key: cr.Key, Label: label(cr.Label, c.Lang)}
+			ev := CriterionEvidence{Key: cr.Key, Label: c.PickLabel(cr.Label, cr.Key)}
 			for _, fr := range cr.Figures {
 				def := figureOf(fr.Figure)
 				fe := FigureEvidence{Rule: fr, Label: c.T(def.labelID), Pct: def.pct}
@@ -174,7 +174,7 @@ func decisionValue(c *core.Ctx, rules *storage.RatingRules, d *storage.RatingDec
 	if d.Field == storage.RatingOverall {
 		for _, l := range rules.Levels {
 			if l.Key == d.Level {
-				return label(l.Label, c.Lang)
+				return c.PickLabel(l.Label, l.Key)
 			}
 		}
 		return d.Level
@@ -315,14 +315,14 @@ func showRatingCell(c *core.Ctx, s *scope, cell *storage.Cell, year int) error {
 	var rows [][]chat.Button
 	if s.standing {
 		for _, cr := range y.Rules.Criteria {
-			l := label(cr.Label, c.Lang)
+			l := c.PickLabel(cr.Label, cr.Key)
 			rows = append(rows, []chat.Button{
 				core.ActionButton(c.T("rating.btn_met", "Label", l), codeRatingSet, arg+":"+cr.Key+":y"),
 				core.ActionButton(c.T("rating.btn_not_met", "Label", l), codeRatingSet, arg+":"+cr.Key+":n")})
 		}
 		var levels []chat.Button
 		for _, l := range y.Rules.Levels {
-			levels = append(levels, core.ActionButton(label(l.Label, c.Lang), codeRatingSet, arg+":"+storage.RatingOverall+":"+l.Key))
+			levels = append(levels, core.ActionButton(c.PickLabel(l.Label, l.Key), codeRatingSet, arg+":"+storage.RatingOverall+":"+l.Key))
 		}
 		for len(levels) > 0 {
 			n := min(2, len(levels))
@@ -418,7 +418,8 @@ func tellSecretaries(c *core.Ctx, cell *storage.Cell, year int, rules *storage.R
 		id = "rating.told_amended"
 	}
 	for i := range ms {
-		c.SendTo(&ms[i], id, "Cell", cell.Name, "Year", year, "Value", decisionValue(c, rules, d), "Name", c.PersonName(d.By), "Date", c.Date(d.At))
+		r := c.ReaderOf(&ms[i]) // the level in the secretary's language
+		c.SendTo(&ms[i], id, "Cell", cell.Name, "Year", year, "Value", decisionValue(r, rules, d), "Name", c.PersonName(d.By), "Date", r.Date(d.At))
 	}
 	return nil
 }

@@ -87,7 +87,7 @@ func YearFiles(c *core.Ctx, org *storage.Organization, year int) ([]chat.Documen
 		Columns: []export.Column{col("commune.col_cell", 28)},
 	}
 	for _, cr := range y.Rules.Criteria {
-		dec.Columns = append(dec.Columns, export.Column{Header: label(cr.Label, c.Lang), Width: 30})
+		dec.Columns = append(dec.Columns, export.Column{Header: c.PickLabel(cr.Label, cr.Key), Width: 30})
 	}
 	dec.Columns = append(dec.Columns, col("rating.col_overall", 40))
 	for _, ce := range y.Cells {

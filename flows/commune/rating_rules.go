@@ -167,11 +167,3 @@ func met(f storage.RatingFigure, v float64) bool {
 	}
 	return v == f.Value
 }
-
-// label is a named item's label in lang, or in the first language.
-func label(l map[string]string, lang string) string {
-	if s := l[lang]; s != "" {
-		return s
-	}
-	return l[locales.Languages[0]]
-}

@@ -548,3 +548,32 @@ func TestInert(t *testing.T) {
 		}
 	}
 }
+
+// A rule file may name more criteria than fit one page: the sheet goes on
+// to a second page rather than drawing past the bottom of the first.
+func TestRatingPDF_longRulesTakeMorePages(t *testing.T) {
+	pages := func(s *RatingSheet) int {
+		t.Helper()
+		pdf, err := RatingPDF(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(regexp.MustCompile(`/Type /Page\b[^s]`).FindAll(pdf, -1))
+	}
+	s := &RatingSheet{Org: "Đảng bộ xã Thử", Cell: "Chi bộ ấp Một", Title: "Xếp loại năm 2026", Sub: "Số liệu đến tháng 12/2026", Overall: "Chưa quyết định", Note: "chibo chỉ tổng hợp số liệu."}
+	s.Criteria = []RatingBlock{{Label: "Chính trị tư tưởng", Lines: []string{"Tỷ lệ dự họp: 90% (≥ 85%): đạt"}, Decision: "Đạt"}}
+	if n := pages(s); n != 1 {
+		t.Fatalf("the default sheet takes %d pages", n)
+	}
+	s.Criteria = nil
+	for i := range 8 {
+		b := RatingBlock{Label: fmt.Sprintf("Tiêu chí %d", i+1), Decision: "Đạt"}
+		for j := range 6 {
+			b.Lines = append(b.Lines, fmt.Sprintf("Số liệu %d: 90%% (≥ 85%%): đạt", j+1))
+		}
+		s.Criteria = append(s.Criteria, b)
+	}
+	if n := pages(s); n < 2 {
+		t.Fatalf("8 criteria of 6 figures on %d page", n)
+	}
+}

@@ -26,13 +26,14 @@ type RatingBlock struct {
 	Decision string
 }
 
-// RatingPDF is the sheet as a one-page A4 PDF with the embedded font.
+// RatingPDF is the sheet as an A4 PDF with the embedded font: one page for
+// the default rules, more when a rule file names many criteria.
 func RatingPDF(s *RatingSheet) ([]byte, error) {
 	p := fpdf.New("P", "mm", "A4", "")
 	p.SetTitle(s.Title, true)
 	p.SetCreator("chibo", true)
 	p.SetMargins(20, 15, 15)
-	p.SetAutoPageBreak(false, 15)
+	p.SetAutoPageBreak(true, 15)
 	p.AddUTF8FontFromBytes(pdfFamily, "", fontRegular)
 	p.AddUTF8FontFromBytes(pdfFamily, "B", fontBold)
 	p.AddPage()

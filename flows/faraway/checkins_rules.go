@@ -78,9 +78,6 @@ func (r ckRules) current(t time.Time) core.Period {
 	return p
 }
 
-// quiet reports whether t is in the quiet hours (21:30–06:30), when no
-// reminder is sent: it waits for the morning.
-
 // expected reports whether the member owes a check-in for p, judged at now:
 // working far away on its check-in day and still at the deadline (or now,
 // before it). A member who leaves after the check-in day starts next month;

@@ -176,8 +176,6 @@ func specDayTime(spec string) (day, hour, minute int, ok bool) {
 	return day, hour, minute, err1 == nil && err2 == nil && err3 == nil
 }
 
-// quiet reports whether t falls in the cell's quiet hours.
-
 // monthKey names a month of a regular meeting.
 func monthKey(t time.Time) string { return t.Format("2006-01") }
 

@@ -53,9 +53,6 @@ func (r *resRound) setYear(y int) {
 	r.end = last.AddDate(0, 0, 1)
 }
 
-// quiet reports whether t falls in the cell's quiet hours (the meeting
-// settings' ones, by default 21:30–06:30): reminders wait for the morning.
-
 // points are the secretary's reminders: at the opening, every EveryDays
 // days after it, on the deadline day, and once the day after it.
 func (r *resRound) points() []core.Reminder {
