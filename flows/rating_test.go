@@ -313,3 +313,68 @@ func TestRating_toldInTheSecretarysLanguage(t *testing.T) {
 	out := h.tap("bithu", h.vi("rating.level_good"))
 	h.wantText(to(out, "sec"), "en", "rating.told", "Cell", "Chi bộ Thử", "Year", 2026, "Value", h.e.Cat.T("en", "rating.level_good"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026")
 }
+
+// The far-away members' figure of the year's rating counts the monthly
+// reports owed and given over the year, not this month's alone; and the
+// overview of a past month counts that month's reports.
+func TestRating_farAwayReportsOverTheYear(t *testing.T) {
+	h, _ := seedRatingYear(t)
+	h.now = h.ts(2025, 12, 10, 9, 0)
+	h.markFar("lethibinh", 0, h.date(1, 12, 2025), h.date(31, 12, 2026), false)
+	h.now = h.ts(2026, 3, 20, 9, 0)
+	binh := h.member("lethibinh")
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		for _, p := range []string{"2026-01", "2026-02"} {
+			at := h.ts(2026, 2, 1, 20, 0)
+			if err := tx.PutCheckin(&storage.Checkin{MemberID: binh.ID, CellID: h.cell.ID, Period: p, At: at, Updated: at, Answers: map[string]string{"place": "Bình Dương"}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err := h.db.View(func(tx *storage.Tx) error {
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		cell, err := tx.Cell(h.cell.ID)
+		if err != nil {
+			return err
+		}
+		now, err := c.FiguresOf(cell, core.Period{Y: 2026, M: 3})
+		if err != nil {
+			return err
+		}
+		if now.YearCheckinsGiven != 2 || now.YearCheckinsOwed < 2 {
+			t.Errorf("the year's reports: %d given of %d owed, want 2 given", now.YearCheckinsGiven, now.YearCheckinsOwed)
+		}
+		feb, err := c.FiguresOf(cell, core.Period{Y: 2026, M: 2})
+		if err != nil {
+			return err
+		}
+		if feb.FarAway != 1 || feb.Reported != 1 || feb.YearCheckinsOwed != 2 || feb.YearCheckinsGiven != 2 {
+			t.Errorf("February's figures: away %d reported %d, year %d of %d; want 1, 1, 2 of 2", feb.FarAway, feb.Reported, feb.YearCheckinsGiven, feb.YearCheckinsOwed)
+		}
+		org, err := tx.Org(h.cell.OrgID)
+		if err != nil {
+			return err
+		}
+		y, err := commune.OrgEvidence(c, org, 2026)
+		if err != nil {
+			return err
+		}
+		for _, cr := range y.Cells[0].Criteria {
+			for _, fe := range cr.Figures {
+				if fe.Rule.Figure != "faraway_reported_pct" {
+					continue
+				}
+				if want := 200 / float64(now.YearCheckinsOwed); !fe.Known || fe.Value != want {
+					t.Errorf("the rating's far-away figure %v (known %v), want %v", fe.Value, fe.Known, want)
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -39,7 +39,9 @@ var ratingFigures = []ratingFigure{
 	{"tasks_on_time_pct", "rating.fig_tasks_on_time_pct", true, func(f *core.CellFigures) (float64, bool) {
 		return ratio(f.Extra["tasks_on_time"], f.Extra["tasks_due"])
 	}},
-	{"faraway_reported_pct", "rating.fig_faraway_reported_pct", true, func(f *core.CellFigures) (float64, bool) { return ratio(f.Reported, f.FarAway) }},
+	{"faraway_reported_pct", "rating.fig_faraway_reported_pct", true, func(f *core.CellFigures) (float64, bool) {
+		return ratio(f.YearCheckinsGiven, f.YearCheckinsOwed)
+	}},
 	{"comments_owed", "rating.fig_comments_owed", false, func(f *core.CellFigures) (float64, bool) { return float64(f.CommentsOwed), true }},
 }
 

@@ -45,8 +45,12 @@ type CellFigures struct {
 	// are shown beside the meetings' tallies, never in them.
 	YearContacts int
 
-	// Far-away members (the check-in journey), for the current period.
+	// Far-away members (the check-in journey), for the month shown (this
+	// month: the current check-in period).
 	FarAway, Reported, Late, Silent int
+	// The monthly reports the cell's far-away members owed over the year,
+	// up to the month shown, and those they gave.
+	YearCheckinsOwed, YearCheckinsGiven int
 
 	// Residence comments (the residence journey), for the year.
 	CommentsOwed, CommentsReceived int

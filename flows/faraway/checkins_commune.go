@@ -7,10 +7,11 @@ import (
 	"chibo/storage"
 )
 
-// checkinFigures fills the far-away part of a cell's figures for the
-// current check-in period, classed as the cell's board classes them: the
-// members away who reported, reported late, or stay silent past the
-// deadline (or for more than a month).
+// checkinFigures fills the far-away part of a cell's figures for the month
+// shown (f.Month; this month: the current check-in period), classed as the
+// cell's board classes them: the members away who reported, reported late,
+// or stay silent past the deadline (or for more than a month); and over
+// the year up to that month, the monthly reports owed and those given.
 func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
 	ms, err := db(c).Members(cell.ID)
 	if err != nil {
@@ -21,8 +22,29 @@ func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 		return err
 	}
 	p := r.current(c.Now)
+	if f.Month.Before(p) {
+		p = f.Month
+	}
+	has := func(m *storage.Member, q core.Period) (bool, error) {
+		_, err := db(c).Checkin(m.ID, q.String())
+		if errors.Is(err, storage.ErrNotFound) {
+			return false, nil
+		}
+		return err == nil, err
+	}
 	for i := range ms {
 		m := &ms[i]
+		for q := (core.Period{Y: p.Y, M: 1}); !p.Before(q); q = q.Add(1) {
+			if !r.expected(m, q, c.Now) {
+				continue
+			}
+			f.YearCheckinsOwed++
+			if ok, err := has(m, q); err != nil {
+				return err
+			} else if ok {
+				f.YearCheckinsGiven++
+			}
+		}
 		if !r.expected(m, p, c.Now) && !farAwayAt(m, c.Now) {
 			continue
 		}

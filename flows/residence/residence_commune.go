@@ -2,6 +2,7 @@ package residence
 
 import (
 	"errors"
+	"time"
 
 	"chibo/flows/core"
 	"chibo/flows/members"
@@ -9,10 +10,15 @@ import (
 )
 
 // commentFigures fills the residence part of a cell's figures: of the
-// round in force, the comments the cell still owes (as its secretary's
-// reminders count them) and those it gave.
+// round in force at the end of the month shown (this month: now), the
+// comments the cell still owes (as its secretary's reminders count them)
+// and those it gave.
 func commentFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error {
-	r, err := roundAt(c, cell, c.Now)
+	at := c.Now
+	if end := time.Date(f.Month.Y, f.Month.M+1, 1, 0, 0, 0, 0, c.CellZone(cell)); end.Before(at) {
+		at = end.Add(-time.Nanosecond)
+	}
+	r, err := roundAt(c, cell, at)
 	if err != nil {
 		return err
 	}
