@@ -267,7 +267,7 @@ func TestFarGroup_onTheCommuneOverview(t *testing.T) {
 	out := h.say("admin", "/tongquan")
 	h.wantContains(out, h.e.Cat.N("vi", "fgov.header", 1))
 	h.wantContains(out, h.e.Cat.N("vi", "fgov.group", 2, "Name", "Tổ đảng tại TP. Hồ Chí Minh", "Leader", "Trần Văn An"))
-	h.wantContains(out, h.vi("fgov.month", "Reported", 1, "Late", 0, "Silent", 1))
+	h.wantContains(out, h.vi("fgov.month", "Month", "05/2026", "Reported", 1, "Late", 0, "Silent", 1))
 	h.wantContains(out, h.vi("fgov.year", "Year", 2026, "Flagged", 1, "Contact", 2, "Count", 2))
 
 	// The workbook has the same figures on a sheet of its own.

@@ -274,7 +274,7 @@ func briefingTable(c *core.Ctx, org *storage.Organization, b *storage.Briefing) 
 // groupsTable is the organization's far-away party groups as a sheet, the
 // figures of the screen's last paragraph; nil when it has none.
 func groupsTable(c *core.Ctx, o *Overview) (*export.Table, error) {
-	gs, err := c.GroupFiguresOf(o.Org.ID, o.Month.Y)
+	gs, err := c.GroupFiguresOf(o.Org.ID, o.Month)
 	if err != nil || len(gs) == 0 {
 		return nil, err
 	}

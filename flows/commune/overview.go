@@ -307,7 +307,7 @@ func showOverview(c *core.Ctx, s *scope, month core.Period) error {
 		lines = append(lines, c.T("commune.ov_total", "Held", held, "Count", len(o.Rows)))
 	}
 	if s.all {
-		groups, err := groupLines(c, s.org.ID, month.Y)
+		groups, err := groupLines(c, s.org.ID, month)
 		if err != nil {
 			return err
 		}
@@ -556,16 +556,16 @@ func actSummary(c *core.Ctx, args string) error {
 
 // groupLines are the organization's far-away party groups on the commune's
 // screen (issue 17), a short paragraph each; none when it has none.
-func groupLines(c *core.Ctx, orgID uint64, year int) ([]string, error) {
-	gs, err := c.GroupFiguresOf(orgID, year)
+func groupLines(c *core.Ctx, orgID uint64, month core.Period) ([]string, error) {
+	gs, err := c.GroupFiguresOf(orgID, month)
 	if err != nil || len(gs) == 0 {
 		return nil, err
 	}
 	out := []string{c.N("fgov.header", len(gs))}
 	for _, g := range gs {
 		out = append(out, c.N("fgov.group", g.Members, "Name", g.Name, "Leader", g.Leader)+"\n  "+
-			c.T("fgov.month", "Reported", g.Reported, "Late", g.Late, "Silent", g.Silent)+"\n  "+
-			c.T("fgov.year", "Year", year, "Flagged", g.YearFlagged, "Contact", g.YearInContact, "Count", g.Members))
+			c.T("fgov.month", "Month", month.Label(), "Reported", g.Reported, "Late", g.Late, "Silent", g.Silent)+"\n  "+
+			c.T("fgov.year", "Year", month.Y, "Flagged", g.YearFlagged, "Contact", g.YearInContact, "Count", g.Members))
 	}
 	return out, nil
 }

@@ -172,17 +172,18 @@ type GroupFigures struct {
 }
 
 // GroupFiguresFunc lists an organization's far groups with their figures
-// for the year.
-type GroupFiguresFunc func(c *Ctx, orgID uint64, year int) ([]GroupFigures, error)
+// for the month shown (this month: the current check-in period) and its
+// year up to that month.
+type GroupFiguresFunc func(c *Ctx, orgID uint64, month Period) ([]GroupFigures, error)
 
 // OnGroupFigures registers who lists the far groups' figures.
 func (e *Engine) OnGroupFigures(f GroupFiguresFunc) { e.Hooks.groupFigures = f }
 
 // GroupFiguresOf lists the organization's far groups with their figures,
 // none when no journey keeps far groups.
-func (c *Ctx) GroupFiguresOf(orgID uint64, year int) ([]GroupFigures, error) {
+func (c *Ctx) GroupFiguresOf(orgID uint64, month Period) ([]GroupFigures, error) {
 	if c.E.Hooks.groupFigures == nil {
 		return nil, nil
 	}
-	return c.E.Hooks.groupFigures(c, orgID, year)
+	return c.E.Hooks.groupFigures(c, orgID, month)
 }

@@ -10,11 +10,11 @@ import (
 
 // groupFigures lists the organization's far groups with their figures for
 // the commune's overview: each member by their own cell's check-in rules,
-// the current period classed as checkinFigures classes it, and over the
-// year (up to the current period) the members whose silent streak reached
+// the month shown (this month: the current period) classed as
+// checkinFigures classes it, and over its year up to it the members whose silent streak reached
 // their cell's flag threshold and those kept in contact (a check-in of the
 // year, or present at one of the group's contact meetings of the year).
-func groupFigures(c *core.Ctx, orgID uint64, year int) ([]core.GroupFigures, error) {
+func groupFigures(c *core.Ctx, orgID uint64, month core.Period) ([]core.GroupFigures, error) {
 	gs, err := db(c).OrgFarGroups(orgID)
 	if err != nil {
 		return nil, err
@@ -31,7 +31,7 @@ func groupFigures(c *core.Ctx, orgID uint64, year int) ([]core.GroupFigures, err
 			if err != nil {
 				return nil, err
 			}
-			if err := memberGroupFigures(c, g, m, year, &f); err != nil {
+			if err := memberGroupFigures(c, g, m, month, &f); err != nil {
 				return nil, err
 			}
 		}
@@ -41,13 +41,16 @@ func groupFigures(c *core.Ctx, orgID uint64, year int) ([]core.GroupFigures, err
 }
 
 // memberGroupFigures adds one member of g to f.
-func memberGroupFigures(c *core.Ctx, g *storage.FarGroup, m *storage.Member, year int, f *core.GroupFigures) error {
+func memberGroupFigures(c *core.Ctx, g *storage.FarGroup, m *storage.Member, month core.Period, f *core.GroupFigures) error {
 	r, ok, err := ckMemberRules(c, m)
 	if err != nil || !ok {
 		return err
 	}
 	done := func(q string) bool { return db(c).HasCheckin(m.ID, q) }
-	p := r.current(c.Now)
+	p, year := r.current(c.Now), month.Y
+	if month.Before(p) {
+		p = month
+	}
 	ck, err := db(c).Checkin(m.ID, p.String())
 	switch {
 	case err == nil && ck.Late:
