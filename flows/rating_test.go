@@ -136,7 +136,7 @@ func TestRating_recordAmendAndTell(t *testing.T) {
 		}
 		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
 		text := c.AuditText(&es[0])
-		for _, want := range []string{h.vi("rating.audit_what", "Year", 2026, "Field", h.vi("rating.col_overall")), "good", "excellent", "Hoàng Thị Thu"} {
+		for _, want := range []string{h.vi("rating.audit_what", "Year", 2026, "Field", h.vi("rating.col_overall")), h.vi("rating.level_good"), h.vi("rating.level_excellent"), "Hoàng Thị Thu"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the audit line lacks %q: %s", want, text)
 			}
@@ -370,6 +370,47 @@ func TestRating_farAwayReportsOverTheYear(t *testing.T) {
 				if want := 200 / float64(now.YearCheckinsOwed); !fe.Known || fe.Value != want {
 					t.Errorf("the rating's far-away figure %v (known %v), want %v", fe.Value, fe.Known, want)
 				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A decision keeps the words it was taken in: a rule file that later
+// renames the levels and drops the criterion does not change what the
+// secretary and the audit log read of it.
+func TestRating_decisionKeepsItsWords(t *testing.T) {
+	h, _ := seedRatingYear(t)
+	h.say("bithu", "/tongquan")
+	h.tap("bithu", h.vi("rating.btn_year", "Year", 2026))
+	h.tap("bithu", h.vi("commune.btn_cell", "N", 1, "Cell", "Chi bộ Thử"))
+	h.tap("bithu", "✓ "+h.vi("rating.crit_meetings"))
+	h.tap("bithu", h.vi("rating.level_good"))
+	if err := h.db.Update(func(tx *storage.Tx) error {
+		return tx.PutRatingRules(h.cell.OrgID, &storage.RatingRules{
+			Criteria: []storage.RatingCriterion{{Key: "other", Label: map[string]string{"vi": "Tiêu chí khác", "en": "Another"}, Figures: []storage.RatingFigure{{Figure: "meetings_held", Op: ">=", Value: 1}}}},
+			Levels:   []storage.RatingLevel{{Key: "a", Label: map[string]string{"vi": "Mức A"}}, {Key: "b", Label: map[string]string{"vi": "Mức B"}}},
+		})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.wantContains(h.say("sec", "/xeploai 2026"), h.vi("rating.decided", "Value", h.vi("rating.level_good"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026"))
+	err := h.db.View(func(tx *storage.Tx) error {
+		es, err := tx.AuditLog(100, func(e *storage.AuditEntry) bool { return e.Action == "rating_recorded" })
+		if err != nil || len(es) != 2 {
+			t.Fatalf("decisions in the log: %v %d", err, len(es))
+		}
+		c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+		var all string
+		for i := range es {
+			all += c.AuditText(&es[i]) + "\n"
+		}
+		for _, want := range []string{h.vi("rating.audit_what", "Year", 2026, "Field", h.vi("rating.crit_meetings")), h.vi("rating.level_good")} {
+			if !strings.Contains(all, want) {
+				t.Errorf("the audit log lacks %q:\n%s", want, all)
 			}
 		}
 		return nil

@@ -50,11 +50,15 @@ type CellRating struct {
 // RatingDecision is one decision on one field of the rating: a criterion's
 // key (Met) or "overall" (Level).
 type RatingDecision struct {
-	Field string    `json:"field"`
-	Met   bool      `json:"met,omitempty"`
-	Level string    `json:"level,omitempty"`
-	By    uint64    `json:"by"`
-	At    time.Time `json:"at"`
+	Field string `json:"field"`
+	Met   bool   `json:"met,omitempty"`
+	Level string `json:"level,omitempty"`
+	// Labels are, by language, the words the rules gave what was decided
+	// when it was: the criterion's for a criterion, the level's for the
+	// overall. A later rule file does not change what a decision said.
+	Labels map[string]string `json:"labels,omitempty"`
+	By     uint64            `json:"by"`
+	At     time.Time         `json:"at"`
 }
 
 // RatingOverall is the field of the overall level.

@@ -172,7 +172,10 @@ func decisionText(c *core.Ctx, rules *storage.RatingRules, r *storage.CellRating
 
 func decisionValue(c *core.Ctx, rules *storage.RatingRules, d *storage.RatingDecision) string {
 	if d.Field == storage.RatingOverall {
-		for _, l := range rules.Levels {
+		if d.Labels != nil {
+			return c.PickLabel(d.Labels, d.Level)
+		}
+		for _, l := range rules.Levels { // a decision recorded without its words
 			if l.Key == d.Level {
 				return c.PickLabel(l.Label, l.Key)
 			}
@@ -357,12 +360,13 @@ func actRatingSet(c *core.Ctx, args string) error {
 		return err
 	}
 	d := storage.RatingDecision{Field: field, By: c.Me.ID, At: c.Now}
+	level := slices.IndexFunc(rules.Levels, func(l storage.RatingLevel) bool { return l.Key == value })
+	crit := slices.IndexFunc(rules.Criteria, func(cr storage.RatingCriterion) bool { return cr.Key == field })
 	switch {
-	case field == storage.RatingOverall && slices.ContainsFunc(rules.Levels, func(l storage.RatingLevel) bool { return l.Key == value }):
-		d.Level = value
-	case field != storage.RatingOverall && (value == "y" || value == "n") &&
-		slices.ContainsFunc(rules.Criteria, func(cr storage.RatingCriterion) bool { return cr.Key == field }):
-		d.Met = value == "y"
+	case field == storage.RatingOverall && level >= 0:
+		d.Level, d.Labels = value, rules.Levels[level].Label
+	case field != storage.RatingOverall && (value == "y" || value == "n") && crit >= 0:
+		d.Met, d.Labels = value == "y", rules.Criteria[crit].Label
 	default:
 		c.Say("err.stale_button") // a rule file changed since the button was sent
 		return nil
@@ -476,14 +480,14 @@ func auditRating(c *core.Ctx, e *storage.AuditEntry) core.AuditView {
 		case d.Field == "":
 			return ""
 		case d.Field == storage.RatingOverall:
-			return d.Level
+			return c.PickLabel(d.Labels, d.Level)
 		case d.Met:
 			return c.T("rating.crit_met")
 		}
 		return c.T("rating.crit_not_met")
 	}
-	field := after.Field
-	if field == storage.RatingOverall {
+	field := c.PickLabel(after.Labels, after.Field)
+	if after.Field == storage.RatingOverall {
 		field = c.T("rating.col_overall")
 	}
 	return core.AuditView{What: c.T("rating.audit_what", "Year", after.Year, "Field", field), Before: value(&before.RatingDecision), After: value(&after.RatingDecision)}
