@@ -142,15 +142,27 @@ func (fe *FigureEvidence) ruleText(c *core.Ctx) string {
 	return op + " " + v
 }
 
-func (fe *FigureEvidence) line(c *core.Ctx) string {
-	mark := "rating.mark_below"
+// markText says whether the figure meets its rule, or is unknown.
+func (fe *FigureEvidence) markText(c *core.Ctx) string {
 	switch {
 	case !fe.Known:
-		mark = "rating.mark_unknown"
+		return c.T("rating.mark_unknown")
 	case fe.Met:
-		mark = "rating.mark_met"
+		return c.T("rating.mark_met")
 	}
-	return c.T("rating.figure_line", "Label", fe.Label, "Value", fe.valueText(c), "Rule", fe.ruleText(c), "Mark", c.T(mark))
+	return c.T("rating.mark_below")
+}
+
+func (fe *FigureEvidence) line(c *core.Ctx) string {
+	return c.T("rating.figure_line", "Label", fe.Label, "Value", fe.valueText(c), "Rule", fe.ruleText(c), "Mark", fe.markText(c))
+}
+
+// overallText is the overall decision with who and when, or "not decided".
+func overallText(c *core.Ctx, y *YearEvidence, ce *CellEvidence) string {
+	if d := decisionText(c, y.Rules, ce.Rating, storage.RatingOverall); d != "" {
+		return d
+	}
+	return c.T("rating.not_decided")
 }
 
 // decisionText is a field's decision in force, with who and when, and the
@@ -200,11 +212,7 @@ func cellEvidenceText(c *core.Ctx, y *YearEvidence, ce *CellEvidence) string {
 			lines = append(lines, "   "+d)
 		}
 	}
-	overall := decisionText(c, y.Rules, ce.Rating, storage.RatingOverall)
-	if overall == "" {
-		overall = c.T("rating.not_decided")
-	}
-	lines = append(lines, c.T("rating.overall", "Text", overall))
+	lines = append(lines, c.T("rating.overall", "Text", overallText(c, y, ce)))
 	return strings.Join(lines, "\n")
 }
 
@@ -258,11 +266,7 @@ func actRating(c *core.Ctx, args string) error {
 				}
 			}
 		}
-		overall := decisionText(c, y.Rules, ce.Rating, storage.RatingOverall)
-		if overall == "" {
-			overall = c.T("rating.not_decided")
-		}
-		lines = append(lines, c.T("rating.cell_line", "N", i+1, "Cell", ce.Row.Cell.Name, "Met", met, "Total", total, "Overall", overall))
+		lines = append(lines, c.T("rating.cell_line", "N", i+1, "Cell", ce.Row.Cell.Name, "Met", met, "Total", total, "Overall", overallText(c, y, &ce)))
 		rows = append(rows, []chat.Button{core.ActionButton(c.T("commune.btn_cell", "N", i+1, "Cell", ce.Row.Cell.Name), codeRatingCell, fmt.Sprintf("%d:%d", ce.Row.Cell.ID, y.Year))})
 	}
 	lines = append(lines, c.T("rating.note"))

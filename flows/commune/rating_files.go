@@ -95,14 +95,7 @@ func YearFiles(c *core.Ctx, org *storage.Organization, year int) ([]chat.Documen
 		for _, cr := range ce.Criteria {
 			d := decisionText(c, y.Rules, ce.Rating, cr.Key)
 			for i, fe := range cr.Figures {
-				mark := "rating.mark_below"
-				switch {
-				case !fe.Known:
-					mark = "rating.mark_unknown"
-				case fe.Met:
-					mark = "rating.mark_met"
-				}
-				r := []export.Cell{{V: ce.Row.Cell.Name}, {V: cr.Label}, {V: fe.Label}, {V: fe.valueText(c)}, {V: fe.ruleText(c)}, {V: c.T(mark)}, {}}
+				r := []export.Cell{{V: ce.Row.Cell.Name}, {V: cr.Label}, {V: fe.Label}, {V: fe.valueText(c)}, {V: fe.ruleText(c)}, {V: fe.markText(c)}, {}}
 				if i == 0 {
 					r[6] = export.Cell{V: d}
 				}
@@ -131,10 +124,6 @@ func ratingSheet(c *core.Ctx, y *YearEvidence, ce *CellEvidence) *export.RatingS
 		}
 		s.Criteria = append(s.Criteria, b)
 	}
-	overall := decisionText(c, y.Rules, ce.Rating, storage.RatingOverall)
-	if overall == "" {
-		overall = c.T("rating.not_decided")
-	}
-	s.Overall = c.T("rating.overall", "Text", overall)
+	s.Overall = c.T("rating.overall", "Text", overallText(c, y, ce))
 	return s
 }

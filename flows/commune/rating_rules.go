@@ -3,6 +3,7 @@ package commune
 import (
 	"errors"
 	"math"
+	"strings"
 
 	"chibo/flows/core"
 	"chibo/locales"
@@ -149,14 +150,11 @@ func ParseRatingRules(data []byte) (*storage.RatingRules, error) {
 }
 
 func figureKeys() string {
-	s := ""
+	keys := make([]string, len(ratingFigures))
 	for i, f := range ratingFigures {
-		if i > 0 {
-			s += ", "
-		}
-		s += f.key
+		keys[i] = f.key
 	}
-	return s
+	return strings.Join(keys, ", ")
 }
 
 // met reports whether v meets the threshold.
