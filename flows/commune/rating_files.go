@@ -1,6 +1,7 @@
 package commune
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -40,6 +41,9 @@ func actRatingFiles(c *core.Ctx, args string) error {
 	if len(parts) == 3 {
 		cellID, _ := strconv.ParseUint(parts[2], 10, 64)
 		cell, err := db(c).Cell(cellID)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
 		if err != nil || cell.OrgID != s.org.ID {
 			c.Say("err.stale_button")
 			return nil
