@@ -210,6 +210,7 @@ func (m *menuRefresher) releaseStamp() []byte {
 }
 
 func (m *menuRefresher) run(ctx context.Context) {
+	m.setDefault(ctx)
 	hourly := time.NewTicker(time.Hour) // a commune role begins or ends by date
 	defer hourly.Stop()
 	for {

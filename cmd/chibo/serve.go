@@ -137,7 +137,8 @@ type shared struct {
 	mux *http.ServeMux
 
 	mu       sync.RWMutex
-	hooks    []func() // called after each commit of the dispatcher
+	hooks    map[int]func() // called after each commit of the dispatcher
+	nextHook int
 	handlers map[string]*atomic.Pointer[http.Handler]
 	// files publishes pictures and files at links; nil without a public URL.
 	files  *filelink.Store
@@ -171,10 +172,22 @@ func (sh *shared) links() zalo.Links {
 }
 
 // onCommit adds a hook called after each commit.
-func (sh *shared) onCommit(f func()) {
+// onCommit calls f after each commit of the dispatcher until remove is
+// called (a messenger that restarts registers its own again).
+func (sh *shared) onCommit(f func()) (remove func()) {
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	sh.hooks = append(sh.hooks, f)
+	if sh.hooks == nil {
+		sh.hooks = map[int]func(){}
+	}
+	id := sh.nextHook
+	sh.nextHook++
+	sh.hooks[id] = f
+	return func() {
+		sh.mu.Lock()
+		defer sh.mu.Unlock()
+		delete(sh.hooks, id)
+	}
 }
 
 func (sh *shared) committed() {

@@ -173,3 +173,18 @@ func TestServe_ZaloWebhook(t *testing.T) {
 		t.Errorf("a secret reached the logs:\n%s", logs.String())
 	}
 }
+
+// A messenger that restarts registers its commit hook again and removes the
+// old one: hooks do not pile up.
+func TestShared_commitHooksRemoved(t *testing.T) {
+	sh := &shared{}
+	calls := map[string]int{}
+	removeA := sh.onCommit(func() { calls["a"]++ })
+	sh.onCommit(func() { calls["b"]++ })
+	sh.committed()
+	removeA()
+	sh.committed()
+	if calls["a"] != 1 || calls["b"] != 2 || len(sh.hooks) != 1 {
+		t.Fatalf("calls %v, hooks %d", calls, len(sh.hooks))
+	}
+}

@@ -47,10 +47,10 @@ func runTelegram(ctx context.Context, cfg Config, sh *shared, tg *telegram.Teleg
 	d := sh.d
 	menus := newMenuRefresher(tg, d.DB, d.Engine, d.Log, cfg.Lang)
 	// Each commit wakes the menus, so a new secretary gets theirs.
-	sh.onCommit(menus.notify)
-	menus.setDefault(ctx)
-	// The chats' menus are looked at in the background: at a province's
-	// first start that is thousands of calls, and polling must not wait.
+	defer sh.onCommit(menus.notify)()
+	// The menus are set in the background: at a province's first start
+	// that is thousands of calls (each 429 waited out), and polling must
+	// not wait.
 	menus.notify()
 
 	var wg sync.WaitGroup
