@@ -2,6 +2,7 @@ package flows
 
 import (
 	"chibo/bot"
+	"chibo/flows/commune"
 	"chibo/flows/core"
 	"chibo/flows/meetings"
 	"chibo/flows/privacy"
@@ -286,6 +287,28 @@ func BenchmarkProvince(b *testing.B) {
 					return err
 				}
 				return h.enqueue(tx, out)
+			}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The commune's overview of the whole province (one organization):
+	// every cell's figures, as /tongquan and the year's rating gather them.
+	b.Run("overview", func(b *testing.B) {
+		for b.Loop() {
+			if err := h.db.View(func(tx *storage.Tx) error {
+				c := &core.Ctx{E: h.e, Tx: tx, Now: h.now, Lang: "vi"}
+				cell, err := tx.Cell(p.cells[0])
+				if err != nil {
+					return err
+				}
+				org, err := tx.Org(cell.OrgID)
+				if err != nil {
+					return err
+				}
+				now := h.now.In(h.zone)
+				_, err = commune.OrgOverview(c, org, core.Period{Y: now.Year(), M: now.Month()})
+				return err
 			}); err != nil {
 				b.Fatal(err)
 			}
