@@ -60,7 +60,9 @@ func Open(path string, opt Options) (*DB, error) {
 	// RSVP paid 30-50 µs of 150 for it). After a crash in a run of
 	// commits, the next Open rebuilds it by walking the file's pages
 	// (about 0.2 s for a province's 352 MB in the page cache), then
-	// writes it.
+	// writes it. bbolt walks the same way, holding the writer, when a
+	// commit fails (a full disk) or a transaction's function panics; a
+	// function that returns an error rolls back without it.
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opt.LockTimeout, NoSync: opt.NoSync, NoFreelistSync: true})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)

@@ -87,6 +87,14 @@ func TestBinary_residentAtFirstPoll(t *testing.T) {
 	}
 	t.Logf("30 s later, one more update answered: VmRSS %d MB (anonymous %d MB, file %d MB), VmHWM %d MB",
 		statusKB(t, pid, "VmRSS")>>10, statusKB(t, pid, "RssAnon")>>10, statusKB(t, pid, "RssFile")>>10, statusKB(t, pid, "VmHWM")>>10)
+	// Stopped as an operator stops it, so that a second run in place
+	// measures a start after a clean stop, not after a crash.
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+	}
 }
 
 // statusKB reads a field of /proc/<pid>/status, in kB.
