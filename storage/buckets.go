@@ -91,6 +91,9 @@ var (
 	bucketDueSubjects = []byte("duesubjects") // kind + 0 + subject → unix time (8 bytes) of its row in due
 )
 
+// The reserve of free pages (issue 15; reserve.go).
+var bucketReserve = []byte("reserve") // sequence → filler record: pages held back from bbolt's free list
+
 // allBuckets is the bucket registry: Open creates every bucket in it.
 var allBuckets = [][]byte{
 	bucketMeta, bucketOrgs, bucketCells, bucketGroups, bucketGroupCells, bucketLeaders, bucketRoleHolders, bucketCellLeaders, bucketChatMenus, bucketMembers, bucketContacts, bucketHomes, bucketPeriodCells, bucketNames,
@@ -106,4 +109,5 @@ var allBuckets = [][]byte{
 	bucketFarGroups, bucketFarGroupMembers, bucketFarGroupLeaders, bucketFarGroupOrgs,
 	bucketDue, bucketDueSubjects,
 	bucketRatingRules, bucketRatings,
+	bucketReserve,
 }

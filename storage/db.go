@@ -87,6 +87,17 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// The free pages a file was left with (or a migration made) go to the
+	// reserve before serving starts (reserve.go).
+	if changed, err := db.tendReserve(func() bool { return false }); err != nil || changed {
+		if err == nil {
+			err = db.writeList()
+		}
+		if err != nil {
+			b.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
 	return db, nil
 }
 
@@ -117,7 +128,7 @@ func (db *DB) writeList() error {
 const listQuiet = time.Second
 
 // listFlush writes bbolt's free-page list once the commits have stopped
-// for quiet: a commit of Update or Batch does not write it (under load
+// for quiet, after moving free pages to or from the reserve (reserve.go): a commit of Update or Batch does not write it (under load
 // that cost every commit time in proportion to the file's free pages), so
 // a crash right after one needs the walk at the next start; a crash once
 // chibo is quiet does not.
@@ -154,7 +165,17 @@ func (f *listFlush) fire(db *DB) {
 	}
 	f.timer = nil
 	f.mu.Unlock()
-	_ = db.writeList() // not written: the next commit tries again, or Close
+	// Not done or not written: the next quiet moment tries again, or Close.
+	if _, err := db.tendReserve(f.stopped); err == nil {
+		_ = db.writeList()
+	}
+}
+
+// stopped reports whether Close began.
+func (f *listFlush) stopped() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closed
 }
 
 // close stops the flush; Close writes the list itself.

@@ -1,0 +1,198 @@
+package storage
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// scratchPages writes records filling about n pages in the audit bucket
+// and deletes them again, so that bbolt holds about n pages free, as a
+// big batch (a migration, a night's retention) leaves a file.
+func scratchPages(t *testing.T, db *DB, n int) {
+	t.Helper()
+	const base = 1 << 40 // above any id the tests give audit entries
+	putPages(t, db, base, n)
+	if err := db.Update(func(tx *Tx) error {
+		b := tx.tx.Bucket(bucketAudit)
+		for j := range n * reservePerPage {
+			if err := b.Delete(itob(base + uint64(j))); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// putPages writes records filling about n pages in the audit bucket, under
+// ids from base on, a thousand to a transaction.
+func putPages(t *testing.T, db *DB, base uint64, n int) {
+	t.Helper()
+	v := make([]byte, fillerSize(db.bolt.Info().PageSize))
+	for i := 0; i < n*reservePerPage; i += 1000 {
+		if err := db.Update(func(tx *Tx) error {
+			b := tx.tx.Bucket(bucketAudit)
+			for j := i; j < min(i+1000, n*reservePerPage); j++ {
+				if err := b.Put(itob(base+uint64(j)), v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// usedSize is the size of the file's pages in use or free (bbolt's high
+// water mark): the file itself may be longer, grown ahead in steps.
+func usedSize(t *testing.T, db *DB) int64 {
+	t.Helper()
+	var n int64
+	if err := db.bolt.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func reservedPages(t *testing.T, db *DB) int {
+	t.Helper()
+	n := 0
+	if err := db.View(func(tx *Tx) error { n = tx.ReservedPages(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func orgCount(t *testing.T, db *DB) int {
+	t.Helper()
+	n := 0
+	if err := db.View(func(tx *Tx) error {
+		orgs, err := tx.Orgs()
+		n = len(orgs)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// A file left with thousands of free pages is opened with the surplus in
+// the reserve: the free list is back to its working set, the file is the
+// same size, and every record is there.
+func TestOpen_givesSurplusFreePagesToTheReserve(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chibo.db")
+	db, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listQuietFor(db, time.Hour) // no quiet moment: Open does the work here
+	putOrgs(t, db, 100)
+	scratchPages(t, db, 3000)
+	if free := db.freePages(); free < 2500 {
+		t.Fatalf("%d free pages after the scratch records, want about 3000", free)
+	}
+	size := usedSize(t, db)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err = Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if free := db.freePages(); free > reserveKeep+reserveBatch/8 {
+		t.Errorf("%d free pages after Open, want about %d", free, reserveKeep)
+	}
+	if got := reservedPages(t, db); got < 2000 {
+		t.Errorf("%d pages in the reserve, want over 2000", got)
+	}
+	if got := usedSize(t, db); got != size {
+		t.Errorf("the file's pages grew from %d to %d bytes", size, got)
+	}
+	if n := orgCount(t, db); n != 100 {
+		t.Errorf("%d organizations, want 100", n)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Check(path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// As the records grow, the reserve gives its pages back before the file
+// would grow; the free list stays within its working set.
+func TestReserve_givesPagesBackBeforeTheFileGrows(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chibo.db")
+	db, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	listQuietFor(db, time.Hour)
+	scratchPages(t, db, 3000)
+	if changed, err := db.tendReserve(func() bool { return false }); err != nil || !changed {
+		t.Fatalf("tendReserve with %d free pages: changed %v, %v", db.freePages(), changed, err)
+	}
+	size, reserved := usedSize(t, db), reservedPages(t, db)
+	if reserved < 2000 {
+		t.Fatalf("%d pages in the reserve, want over 2000", reserved)
+	}
+	// 1,500 pages of new records, with quiet moments between.
+	putOrgs(t, db, 100)
+	for i := range 30 {
+		putPages(t, db, uint64(1+i*100*reservePerPage), 50)
+		if _, err := db.tendReserve(func() bool { return false }); err != nil {
+			t.Fatal(err)
+		}
+		if free := db.freePages(); free > reserveAbove {
+			t.Fatalf("%d free pages, over %d", free, reserveAbove)
+		}
+	}
+	if got := usedSize(t, db); got != size {
+		t.Errorf("the file's pages grew from %d to %d bytes with %d pages in the reserve", size, got, reserved)
+	}
+	if got := reservedPages(t, db); got > reserved-1000 {
+		t.Errorf("the reserve holds %d pages, %d before 1,500 pages of new records", got, reserved)
+	}
+	if n := orgCount(t, db); n != 100 {
+		t.Errorf("%d organizations, want 100", n)
+	}
+}
+
+// Serving, the surplus goes to the reserve once the commits stop.
+func TestReserve_takesTheSurplusWhenQuiet(t *testing.T) {
+	db := MustOpenDB(t)
+	listQuietFor(db, time.Hour)
+	scratchPages(t, db, 2000)
+	if got := reservedPages(t, db); got != 0 {
+		t.Fatalf("%d pages in the reserve while commits come", got)
+	}
+	listQuietFor(db, time.Millisecond) // the commits have stopped
+	for deadline := time.Now().Add(time.Minute); reservedPages(t, db) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the commits stopped and the surplus free pages stayed free")
+		}
+	}
+}
+
+// A small file has no surplus: Open and the quiet moments leave it alone.
+func TestReserve_leavesASmallFileAlone(t *testing.T) {
+	db := MustOpenDB(t)
+	putOrgs(t, db, 300)
+	if changed, err := db.tendReserve(func() bool { return false }); err != nil || changed {
+		t.Fatalf("tendReserve on a small file: changed %v, %v", changed, err)
+	}
+	if got := reservedPages(t, db); got != 0 {
+		t.Fatalf("%d pages in the reserve of a small file", got)
+	}
+	if n := orgCount(t, db); n != 300 {
+		t.Fatalf("%d organizations, want 300", n)
+	}
+}
