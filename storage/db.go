@@ -76,7 +76,7 @@ func Open(path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
 	db := &DB{bolt: b, migrating: opt.Migrating}
-	db.list.quiet = listQuiet
+	db.list.quiet, db.list.maxWait = listQuiet, listMaxWait
 	if err := db.migrate(); err != nil {
 		b.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -128,17 +128,24 @@ func (db *DB) writeList() error {
 const listQuiet = time.Second
 
 // listFlush writes bbolt's free-page list once the commits have stopped
-// for quiet, after moving free pages to or from the reserve (reserve.go): a commit of Update or Batch does not write it (under load
-// that cost every commit time in proportion to the file's free pages), so
-// a crash right after one needs the walk at the next start; a crash once
-// chibo is quiet does not.
+// for quiet (or have not stopped for maxWait), after moving free pages to
+// or from the reserve (reserve.go): a commit of Update or Batch does not
+// write it (under load that cost every commit time in proportion to the
+// file's free pages), so a crash right after one needs the walk at the
+// next start; a crash once chibo is quiet does not.
 type listFlush struct {
-	quiet  time.Duration
-	mu     sync.Mutex
-	timer  *time.Timer
-	last   time.Time // the last commit without the list
-	closed bool
+	quiet   time.Duration
+	maxWait time.Duration
+	mu      sync.Mutex
+	timer   *time.Timer
+	armed   time.Time // when the timer was set
+	last    time.Time // the last commit without the list
+	closed  bool
 }
+
+// listMaxWait is how long the work of a quiet moment waits at most when
+// the commits never stop for listQuiet (a busy day of a province).
+const listMaxWait = time.Minute
 
 // committed notes a commit without the list and makes sure a write of the
 // list follows once the commits stop.
@@ -147,19 +154,22 @@ func (f *listFlush) committed(db *DB) {
 	defer f.mu.Unlock()
 	f.last = time.Now()
 	if f.timer == nil && !f.closed {
-		f.timer = time.AfterFunc(f.quiet, func() { f.fire(db) })
+		f.armed = f.last
+		f.timer = time.AfterFunc(min(f.quiet, f.maxWait), func() { f.fire(db) })
 	}
 }
 
-// fire writes the list if no commit came for quiet, else waits again.
+// fire writes the list if no commit came for quiet, or the commits have
+// not stopped for maxWait, else waits again.
 func (f *listFlush) fire(db *DB) {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
 		return
 	}
-	if wait := f.quiet - time.Since(f.last); wait > 0 {
-		f.timer.Reset(wait)
+	wait, most := f.quiet-time.Since(f.last), f.maxWait-time.Since(f.armed)
+	if wait > 0 && most > 0 {
+		f.timer.Reset(min(wait, most))
 		f.mu.Unlock()
 		return
 	}

@@ -36,10 +36,23 @@ const noFreelist = ^uint64(0)
 
 // listQuietFor sets how long db's commits must stop before the free-page list
 // is written, for the flush already waiting too.
+// A wait longer than listMaxWait makes that the longest wait too.
 func listQuietFor(db *DB, d time.Duration) {
 	db.list.mu.Lock()
 	defer db.list.mu.Unlock()
-	db.list.quiet = d
+	db.list.quiet, db.list.maxWait = d, max(d, listMaxWait)
+	if db.list.timer != nil {
+		db.list.timer.Reset(d)
+	}
+}
+
+// listMaxWaitFor sets how long db's commits may go on without stopping
+// before the free-page list is written anyway, for the flush already
+// waiting too.
+func listMaxWaitFor(db *DB, d time.Duration) {
+	db.list.mu.Lock()
+	defer db.list.mu.Unlock()
+	db.list.maxWait = d
 	if db.list.timer != nil {
 		db.list.timer.Reset(d)
 	}

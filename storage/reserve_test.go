@@ -196,3 +196,18 @@ func TestReserve_leavesASmallFileAlone(t *testing.T) {
 		t.Fatalf("%d organizations, want 300", n)
 	}
 }
+
+// On a busy day the commits never stop for a second: the surplus still
+// goes to the reserve, once they have not stopped for maxWait.
+func TestReserve_takesTheSurplusUnderConstantCommits(t *testing.T) {
+	db := MustOpenDB(t)
+	listQuietFor(db, time.Hour)
+	scratchPages(t, db, 2000)
+	listMaxWaitFor(db, 20*time.Millisecond) // the commits never stop for the hour of quiet
+	for deadline := time.Now().Add(time.Minute); reservedPages(t, db) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the commits went on and the surplus free pages stayed free")
+		}
+		putOrgs(t, db, 1)
+	}
+}
