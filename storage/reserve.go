@@ -14,9 +14,9 @@ import (
 // over the file, so a commit's writes scatter. A big batch (a migration,
 // a night's retention, a province loaded at once) leaves thousands of
 // pages free, and they stay free: bbolt never shrinks the file. Every
-// commit after it pays. An RSVP on a province with 5,600 free pages cost
-// 1.2x the same press on a 2-cell file; with the surplus held back,
-// 0.98-1.09x.
+// commit after it pays. An RSVP on a province with 5,323 free pages cost
+// 1.10-1.23x the same press on a 2-cell file (median 1.19); with the
+// surplus held back, 1.05-1.12x (median 1.07), as on a compacted copy.
 //
 // chibo holds the free pages beyond a working set in the reserve bucket,
 // as filler records that nothing reads. The file does not grow for it:
