@@ -42,11 +42,12 @@ const (
 // least two keys on a page.
 const reservePerPage = 2
 
-// freePages is the number of pages bbolt holds free or about to be free,
-// as of the last write transaction.
-func (db *DB) freePages() int {
+// freePages is the number of pages bbolt can allocate without growing the
+// file, and of those it will free once no read needs them, as of the last
+// write transaction.
+func (db *DB) freePages() (free, pending int) {
 	st := db.bolt.Stats()
-	return st.FreePageN + st.PendingPageN
+	return st.FreePageN, st.PendingPageN
 }
 
 // tendReserve moves free pages to or from the reserve as the free list
@@ -54,17 +55,28 @@ func (db *DB) freePages() int {
 // stop, when it returns true, ends the work between batches (chibo is
 // stopping).
 func (db *DB) tendReserve(stop func() bool) (bool, error) {
+	free, pending := db.freePages()
+	if free+pending > reserveAbove {
+		// The pages the last commits freed become free to take when a
+		// write transaction begins (unless a read still needs them).
+		if err := db.bolt.Update(func(*bolt.Tx) error {
+			db.bolt.NoFreelistSync = true // the list is written after the work (listFlush, Open)
+			return nil
+		}); err != nil {
+			return false, err
+		}
+		free, _ = db.freePages()
+	}
 	changed := false
-	free := db.freePages()
 	if free > reserveAbove {
-		// Each batch takes up to reserveBatch pages; a batch that does
-		// not lower the count (nothing free to take) ends the work.
+		// A batch that does not lower the count (nothing to take) ends
+		// the work.
 		for free > reserveKeep && !stop() {
 			if err := db.reserveBatch(min(free-reserveKeep, reserveBatch)); err != nil {
 				return changed, err
 			}
 			changed = true
-			now := db.freePages()
+			now, _ := db.freePages()
 			if now >= free {
 				break
 			}
