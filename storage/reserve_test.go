@@ -184,9 +184,15 @@ func TestReserve_takesTheSurplusWhenQuiet(t *testing.T) {
 		t.Fatalf("%d pages in the reserve while commits come", got)
 	}
 	listQuietFor(db, time.Millisecond) // the commits have stopped
-	for deadline := time.Now().Add(time.Minute); reservedPages(t, db) == 0; time.Sleep(5 * time.Millisecond) {
+	waitForReserve(t, db, func() { time.Sleep(5 * time.Millisecond) }, "the commits stopped and the surplus free pages stayed free")
+}
+
+// waitForReserve runs step until the reserve holds pages, a minute at most.
+func waitForReserve(t *testing.T, db *DB, step func(), failure string) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); reservedPages(t, db) == 0; step() {
 		if time.Now().After(deadline) {
-			t.Fatal("the commits stopped and the surplus free pages stayed free")
+			t.Fatal(failure)
 		}
 	}
 }
@@ -213,12 +219,7 @@ func TestReserve_takesTheSurplusUnderConstantCommits(t *testing.T) {
 	listQuietFor(db, time.Hour)
 	scratchPages(t, db, 2000)
 	listMaxWaitFor(db, 20*time.Millisecond) // the commits never stop for the hour of quiet
-	for deadline := time.Now().Add(time.Minute); reservedPages(t, db) == 0; {
-		if time.Now().After(deadline) {
-			t.Fatal("the commits went on and the surplus free pages stayed free")
-		}
-		putOrgs(t, db, 1)
-	}
+	waitForReserve(t, db, func() { putOrgs(t, db, 1) }, "the commits went on and the surplus free pages stayed free")
 }
 
 // Pages freed while a read still needs them are not free to take: the
