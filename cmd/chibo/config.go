@@ -106,23 +106,21 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	var cfg Config
 	fs := flag.NewFlagSet("chibo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
+	env := &envReader{getenv: getenv, t: t}
 	cfg.telegramFlags(fs, env, t)
-	chatInterval := fs.String("chat-interval", env("CHIBO_CHAT_INTERVAL", "1s"), t("flag.chat_interval"))
+	chatInterval := fs.String("chat-interval", env.str("CHIBO_CHAT_INTERVAL", "1s"), t("flag.chat_interval"))
 	cfg.keepingFlags(fs, env, t)
 	cfg.zaloFlags(fs, env, t)
-	offset := fs.String("clock-offset", env("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
+	offset := fs.String("clock-offset", env.str("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, t("cli.usage"))
 		printFlags(fs, stderr, t)
 	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
+	}
+	if env.bad != nil {
+		return cfg, nil, env.bad
 	}
 	if cfg.DB == "" {
 		cfg.DB = "chibo.db"
@@ -133,7 +131,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	if err := cfg.resolve(*offset, *chatInterval, t); err != nil {
 		return cfg, nil, err
 	}
-	if err := cfg.check(); err != nil {
+	if err := cfg.check(t); err != nil {
 		return cfg, nil, err
 	}
 	if cfg.Listen == "" && cfg.ZaloToken != "" && cfg.HealthListen != "" {
@@ -147,51 +145,93 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 
 // telegramFlags defines the database, place, language and Telegram flags
 // (each defaulting to its environment variable).
-func (cfg *Config) telegramFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
-	fs.StringVar(&cfg.DB, "db", env("CHIBO_DB", ""), t("flag.db"))
-	fs.StringVar(&cfg.Token, "token", env("TELEGRAM_BOT_TOKEN", ""), t("flag.token"))
-	fs.StringVar(&cfg.API, "telegram-api", env("CHIBO_TELEGRAM_API", "https://api.telegram.org"), t("flag.telegram_api"))
-	fs.StringVar(&cfg.TZ, "tz", env("CHIBO_TZ", "Asia/Ho_Chi_Minh"), t("flag.tz"))
-	fs.StringVar(&cfg.Lang, "lang", env("CHIBO_LANG", locales.Default), t("flag.lang"))
-	fs.StringVar(&cfg.WebhookURL, "webhook-url", env("CHIBO_WEBHOOK_URL", ""), t("flag.webhook_url"))
-	fs.StringVar(&cfg.WebhookListen, "webhook-listen", env("CHIBO_WEBHOOK_LISTEN", "127.0.0.1:8080"), t("flag.webhook_listen"))
-	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", env("CHIBO_WEBHOOK_SECRET", ""), t("flag.webhook_secret"))
-	fs.StringVar(&cfg.HealthListen, "health-listen", env("CHIBO_HEALTH_LISTEN", ""), t("flag.health_listen"))
-	fs.StringVar(&cfg.BotUsername, "bot-username", env("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
-	rate, _ := strconv.ParseFloat(env("CHIBO_RATE", "30"), 64)
-	fs.Float64Var(&cfg.RatePerSecond, "rate", rate, t("flag.rate"))
+func (cfg *Config) telegramFlags(fs *flag.FlagSet, env *envReader, t func(string, ...any) string) {
+	fs.StringVar(&cfg.DB, "db", env.str("CHIBO_DB", ""), t("flag.db"))
+	fs.StringVar(&cfg.Token, "token", env.str("TELEGRAM_BOT_TOKEN", ""), t("flag.token"))
+	fs.StringVar(&cfg.API, "telegram-api", env.str("CHIBO_TELEGRAM_API", "https://api.telegram.org"), t("flag.telegram_api"))
+	fs.StringVar(&cfg.TZ, "tz", env.str("CHIBO_TZ", "Asia/Ho_Chi_Minh"), t("flag.tz"))
+	fs.StringVar(&cfg.Lang, "lang", env.str("CHIBO_LANG", locales.Default), t("flag.lang"))
+	fs.StringVar(&cfg.WebhookURL, "webhook-url", env.str("CHIBO_WEBHOOK_URL", ""), t("flag.webhook_url"))
+	fs.StringVar(&cfg.WebhookListen, "webhook-listen", env.str("CHIBO_WEBHOOK_LISTEN", "127.0.0.1:8080"), t("flag.webhook_listen"))
+	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", env.str("CHIBO_WEBHOOK_SECRET", ""), t("flag.webhook_secret"))
+	fs.StringVar(&cfg.HealthListen, "health-listen", env.str("CHIBO_HEALTH_LISTEN", ""), t("flag.health_listen"))
+	fs.StringVar(&cfg.BotUsername, "bot-username", env.str("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
+	fs.Float64Var(&cfg.RatePerSecond, "rate", env.float("CHIBO_RATE", 30), t("flag.rate"))
 }
 
 // keepingFlags defines how long things are kept (invites, conversations,
 // the audit, backups) and the log format.
-func (cfg *Config) keepingFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
-	days, _ := strconv.Atoi(env("CHIBO_INVITE_DAYS", "14"))
-	fs.IntVar(&cfg.InviteDays, "invite-days", days, t("flag.invite_days"))
-	hours, _ := strconv.Atoi(env("CHIBO_CONV_HOURS", "48"))
-	fs.IntVar(&cfg.ConvHours, "conv-hours", hours, t("flag.conv_hours"))
-	auditDays, _ := strconv.Atoi(env("CHIBO_AUDIT_DAYS", "1825"))
-	fs.IntVar(&cfg.AuditDays, "audit-days", auditDays, t("flag.audit_days"))
-	fs.StringVar(&cfg.LogFormat, "log-format", env("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
-	fs.StringVar(&cfg.BackupDir, "backup-dir", env("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
-	keep, _ := strconv.Atoi(env("CHIBO_BACKUP_KEEP", "7"))
-	fs.IntVar(&cfg.BackupKeep, "backup-keep", keep, t("flag.backup_keep"))
+func (cfg *Config) keepingFlags(fs *flag.FlagSet, env *envReader, t func(string, ...any) string) {
+	fs.IntVar(&cfg.InviteDays, "invite-days", env.int("CHIBO_INVITE_DAYS", 14), t("flag.invite_days"))
+	fs.IntVar(&cfg.ConvHours, "conv-hours", env.int("CHIBO_CONV_HOURS", 48), t("flag.conv_hours"))
+	fs.IntVar(&cfg.AuditDays, "audit-days", env.int("CHIBO_AUDIT_DAYS", 1825), t("flag.audit_days"))
+	fs.StringVar(&cfg.LogFormat, "log-format", env.str("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
+	fs.StringVar(&cfg.BackupDir, "backup-dir", env.str("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
+	fs.IntVar(&cfg.BackupKeep, "backup-keep", env.int("CHIBO_BACKUP_KEEP", 7), t("flag.backup_keep"))
 }
 
 // zaloFlags defines the Zalo flags and chibo's own listener for webhooks
 // and file links.
-func (cfg *Config) zaloFlags(fs *flag.FlagSet, env func(name, def string) string, t func(string, ...any) string) {
-	fs.StringVar(&cfg.ZaloToken, "zalo-token", env("ZALO_BOT_TOKEN", ""), t("flag.zalo_token"))
-	fs.StringVar(&cfg.ZaloAPI, "zalo-api", env("CHIBO_ZALO_API", zalo.DefaultAPIBase), t("flag.zalo_api"))
-	fs.StringVar(&cfg.ZaloWebhookURL, "zalo-webhook-url", env("CHIBO_ZALO_WEBHOOK_URL", ""), t("flag.zalo_webhook_url"))
-	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
-	zrate, _ := strconv.ParseFloat(env("CHIBO_ZALO_RATE", strconv.FormatFloat(zalo.DefaultPace.PerSecond, 'g', -1, 64)), 64)
-	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", zrate, t("flag.zalo_rate"))
-	pollers, _ := strconv.Atoi(env("CHIBO_ZALO_POLLERS", "4"))
-	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", pollers, t("flag.zalo_pollers"))
-	fs.StringVar(&cfg.Listen, "listen", env("CHIBO_LISTEN", ""), t("flag.listen"))
-	fs.StringVar(&cfg.PublicURL, "public-url", env("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
-	linkHours, _ := strconv.Atoi(env("CHIBO_LINK_HOURS", "24"))
-	fs.IntVar(&cfg.LinkHours, "link-hours", linkHours, t("flag.link_hours"))
+func (cfg *Config) zaloFlags(fs *flag.FlagSet, env *envReader, t func(string, ...any) string) {
+	fs.StringVar(&cfg.ZaloToken, "zalo-token", env.str("ZALO_BOT_TOKEN", ""), t("flag.zalo_token"))
+	fs.StringVar(&cfg.ZaloAPI, "zalo-api", env.str("CHIBO_ZALO_API", zalo.DefaultAPIBase), t("flag.zalo_api"))
+	fs.StringVar(&cfg.ZaloWebhookURL, "zalo-webhook-url", env.str("CHIBO_ZALO_WEBHOOK_URL", ""), t("flag.zalo_webhook_url"))
+	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env.str("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
+	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", env.float("CHIBO_ZALO_RATE", zalo.DefaultPace.PerSecond), t("flag.zalo_rate"))
+	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", env.int("CHIBO_ZALO_POLLERS", 4), t("flag.zalo_pollers"))
+	fs.StringVar(&cfg.Listen, "listen", env.str("CHIBO_LISTEN", ""), t("flag.listen"))
+	fs.StringVar(&cfg.PublicURL, "public-url", env.str("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
+	fs.IntVar(&cfg.LinkHours, "link-hours", env.int("CHIBO_LINK_HOURS", 24), t("flag.link_hours"))
+}
+
+// envReader gives the flags their defaults from the environment, and
+// notes the first numeric setting that is not a number.
+type envReader struct {
+	getenv func(string) string
+	t      func(string, ...any) string
+	bad    error
+}
+
+// str is the variable's value, or def when it is empty or unset.
+func (r *envReader) str(name, def string) string {
+	if v := r.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// int is the variable as a whole number, or def.
+func (r *envReader) int(name string, def int) int {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		r.notNumber(name, v)
+		return def
+	}
+	return n
+}
+
+// float is the variable as a number, or def.
+func (r *envReader) float(name string, def float64) float64 {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil {
+		r.notNumber(name, v)
+		return def
+	}
+	return f
+}
+
+func (r *envReader) notNumber(name, value string) {
+	if r.bad == nil {
+		r.bad = errors.New(r.t("cli.err_not_number", "Name", name, "Value", value))
+	}
 }
 
 // resolve turns the time zone, the clock offset, the chat interval and the
@@ -199,7 +239,7 @@ func (cfg *Config) zaloFlags(fs *flag.FlagSet, env func(name, def string) string
 func (cfg *Config) resolve(offset, chatInterval string, t func(string, ...any) string) error {
 	zone, err := time.LoadLocation(cfg.TZ)
 	if err != nil {
-		return fmt.Errorf("CHIBO_TZ %q: %w", cfg.TZ, err)
+		return errors.New(t("cli.err_tz", "Value", cfg.TZ))
 	}
 	cfg.zone = zone
 	if cfg.ClockOffset, err = parseClockOffset(offset); err != nil {
@@ -210,43 +250,44 @@ func (cfg *Config) resolve(offset, chatInterval string, t func(string, ...any) s
 		return errors.New(t("cli.err_clock_offset_webhook"))
 	}
 	if cfg.ChatInterval, err = parseChatInterval(chatInterval); err != nil {
-		return err
+		return errors.New(t("cli.err_chat_interval", "Value", chatInterval))
 	}
 	if !locales.Supported(cfg.Lang) {
-		return fmt.Errorf("CHIBO_LANG %q: want vi or en", cfg.Lang)
+		return errors.New(t("cli.err_lang", "Value", cfg.Lang))
 	}
 	return nil
 }
 
 // check says which setting, if any, is out of range or missing its pair.
-func (cfg *Config) check() error {
+func (cfg *Config) check(t func(string, ...any) string) error {
+	above := func(name string) error { return errors.New(t("cli.err_above_zero", "Name", name)) }
 	switch {
 	case cfg.RatePerSecond <= 0:
-		return fmt.Errorf("CHIBO_RATE must be above 0")
+		return above("CHIBO_RATE")
 	case cfg.InviteDays <= 0:
-		return fmt.Errorf("CHIBO_INVITE_DAYS must be above 0")
+		return above("CHIBO_INVITE_DAYS")
 	case cfg.ConvHours <= 0:
-		return fmt.Errorf("CHIBO_CONV_HOURS must be above 0")
+		return above("CHIBO_CONV_HOURS")
 	case cfg.AuditDays <= 0:
-		return fmt.Errorf("CHIBO_AUDIT_DAYS must be above 0")
+		return above("CHIBO_AUDIT_DAYS")
 	case cfg.BackupKeep <= 0:
-		return fmt.Errorf("CHIBO_BACKUP_KEEP must be above 0")
+		return above("CHIBO_BACKUP_KEEP")
 	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
-		return fmt.Errorf("CHIBO_LOG_FORMAT %q: want text or json", cfg.LogFormat)
+		return errors.New(t("cli.err_log_format", "Value", cfg.LogFormat))
 	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
-		return fmt.Errorf("CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL")
+		return errors.New(t("cli.err_needs", "Name", "CHIBO_WEBHOOK_SECRET", "With", "CHIBO_WEBHOOK_URL"))
 	case cfg.ZaloPollers <= 0 || cfg.ZaloPollers > 32:
-		return fmt.Errorf("CHIBO_ZALO_POLLERS must be 1 to 32")
+		return errors.New(t("cli.err_range", "Name", "CHIBO_ZALO_POLLERS", "Min", 1, "Max", 32))
 	case cfg.ZaloRate <= 0:
-		return fmt.Errorf("CHIBO_ZALO_RATE must be above 0")
+		return above("CHIBO_ZALO_RATE")
 	case cfg.LinkHours <= 0:
-		return fmt.Errorf("CHIBO_LINK_HOURS must be above 0")
+		return above("CHIBO_LINK_HOURS")
 	case cfg.ZaloWebhookURL != "" && (len(cfg.ZaloWebhookSecret) < 8 || len(cfg.ZaloWebhookSecret) > 256):
-		return fmt.Errorf("CHIBO_ZALO_WEBHOOK_SECRET of 8 to 256 characters is required with CHIBO_ZALO_WEBHOOK_URL")
+		return errors.New(t("cli.err_zalo_secret"))
 	case cfg.ZaloWebhookURL != "" && !strings.HasPrefix(cfg.ZaloWebhookURL, "https://"):
-		return fmt.Errorf("CHIBO_ZALO_WEBHOOK_URL must be an https URL")
+		return errors.New(t("cli.err_https", "Name", "CHIBO_ZALO_WEBHOOK_URL"))
 	case cfg.PublicURL != "" && !strings.HasPrefix(cfg.PublicURL, "https://") && !strings.HasPrefix(cfg.PublicURL, "http://"):
-		return fmt.Errorf("CHIBO_PUBLIC_URL must be an http(s) URL")
+		return errors.New(t("cli.err_http", "Name", "CHIBO_PUBLIC_URL"))
 	}
 	return nil
 }
@@ -298,7 +339,7 @@ func parseChatInterval(v string) (time.Duration, error) {
 	d, err := time.ParseDuration(v)
 	switch {
 	case err != nil || d < 0:
-		return 0, fmt.Errorf("CHIBO_CHAT_INTERVAL %q: want a duration such as 1s, or 0 for none", v)
+		return 0, errors.New("not a duration of 0 or more")
 	case d == 0:
 		return -1, nil
 	}

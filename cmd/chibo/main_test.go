@@ -152,6 +152,39 @@ func TestMain_helpVersionAndBadConfig(t *testing.T) {
 	}
 }
 
+// A setting the operator got wrong is named, with what is wrong with it,
+// in the operator's language (Vietnamese by default), and chibo does not
+// start.
+func TestMain_badSettingsSaySoInWords(t *testing.T) {
+	for _, c := range []struct {
+		env    map[string]string
+		vi, en string
+	}{
+		{map[string]string{"CHIBO_RATE": "30/s"}, `Lỗi: CHIBO_RATE "30/s" không phải là số.`, `Error: CHIBO_RATE "30/s" is not a number.`},
+		{map[string]string{"CHIBO_INVITE_DAYS": "hai tuần"}, `Lỗi: CHIBO_INVITE_DAYS "hai tuần" không phải là số.`, `Error: CHIBO_INVITE_DAYS "hai tuần" is not a number.`},
+		{map[string]string{"CHIBO_AUDIT_DAYS": "0"}, "Lỗi: CHIBO_AUDIT_DAYS phải lớn hơn 0.", "Error: CHIBO_AUDIT_DAYS must be above 0."},
+		{map[string]string{"CHIBO_ZALO_POLLERS": "64"}, "Lỗi: CHIBO_ZALO_POLLERS phải từ 1 đến 32.", "Error: CHIBO_ZALO_POLLERS must be from 1 to 32."},
+		{map[string]string{"CHIBO_LOG_FORMAT": "xml"}, `Lỗi: CHIBO_LOG_FORMAT "xml" không hợp lệ: ghi text hoặc json.`, `Error: CHIBO_LOG_FORMAT "xml" is not valid: write text or json.`},
+		{map[string]string{"CHIBO_CHAT_INTERVAL": "một giây"}, `Lỗi: CHIBO_CHAT_INTERVAL "một giây" không hợp lệ`, `Error: CHIBO_CHAT_INTERVAL "một giây" is not valid`},
+		{map[string]string{"CHIBO_WEBHOOK_URL": "https://chibo.example/tg"}, "Lỗi: Khi dùng CHIBO_WEBHOOK_URL cần đặt CHIBO_WEBHOOK_SECRET.", "Error: CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL."},
+		{map[string]string{"CHIBO_PUBLIC_URL": "chibo.example"}, "Lỗi: CHIBO_PUBLIC_URL phải là địa chỉ bắt đầu bằng http:// hoặc https://.", "Error: CHIBO_PUBLIC_URL must be an address starting with http:// or https://."},
+	} {
+		for _, lang := range []string{"", "en"} {
+			env := map[string]string{"CHIBO_LANG": lang}
+			for k, v := range c.env {
+				env[k] = v
+			}
+			want := c.vi
+			if lang == "en" {
+				want = c.en
+			}
+			if code, _, errs := chibo(t, env, "", "version"); code != 2 || !strings.HasPrefix(errs, want) {
+				t.Errorf("%v: exit %d, %q; want 2, %q", env, code, errs, want)
+			}
+		}
+	}
+}
+
 // TestDemo_killedMidRegistrationResumes runs the built binary, kills it with
 // SIGKILL in the middle of registration and starts it again.
 func TestDemo_killedMidRegistrationResumes(t *testing.T) {
