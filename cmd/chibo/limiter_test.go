@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"strings"
 	"testing"
 	"time"
 
@@ -49,7 +48,7 @@ func TestConfig_chatInterval(t *testing.T) {
 	}
 	for _, bad := range []string{"soon", "-1s"} {
 		env := map[string]string{"CHIBO_CHAT_INTERVAL": bad, "CHIBO_DB": "x.db"}
-		if _, _, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard, tr); err == nil || !strings.Contains(err.Error(), "CHIBO_CHAT_INTERVAL") {
+		if _, _, err := parseConfig(nil, func(k string) string { return env[k] }, io.Discard, tr); err == nil || err.Error() != "cli.err_chat_interval" {
 			t.Errorf("CHIBO_CHAT_INTERVAL=%q: %v", bad, err)
 		}
 	}
