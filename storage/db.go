@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -46,6 +47,8 @@ type DB struct {
 	bolt      *bolt.DB
 	migrating func(from uint64, batches int)
 	list      listFlush
+	pageSize  int         // bbolt's, read once at Open (Info races a remap)
+	reserved  atomic.Bool // the reserve holds pages (reserve.go)
 }
 
 // Open opens or creates the database at path with mode 0600, creates every
@@ -75,7 +78,7 @@ func Open(path string, opt Options) (*DB, error) {
 		b.Close()
 		return nil, fmt.Errorf("chmod %s: %w", path, err)
 	}
-	db := &DB{bolt: b, migrating: opt.Migrating}
+	db := &DB{bolt: b, migrating: opt.Migrating, pageSize: b.Info().PageSize}
 	db.list.quiet, db.list.maxWait = listQuiet, listMaxWait
 	if err := db.migrate(); err != nil {
 		b.Close()
@@ -89,6 +92,10 @@ func Open(path string, opt Options) (*DB, error) {
 	}
 	// The free pages a file was left with (or a migration made) go to the
 	// reserve before serving starts (reserve.go).
+	if err := db.lookAtReserve(); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if changed, err := db.tendReserve(func() bool { return false }); err != nil || changed {
 		if err == nil {
 			err = db.writeList()
@@ -102,9 +109,12 @@ func Open(path string, opt Options) (*DB, error) {
 }
 
 // Close writes the free-page list, so that the next Open reads it rather
-// than rebuilding it, and closes the file.
+// than rebuilding it, and closes the file. A quiet moment's work under
+// way ends first, at its next batch.
 func (db *DB) Close() error {
 	db.list.close()
+	db.list.work.Lock()
+	defer db.list.work.Unlock()
 	err := db.writeList()
 	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		err = nil // closed before
@@ -140,7 +150,9 @@ type listFlush struct {
 	timer   *time.Timer
 	armed   time.Time // when the timer was set
 	last    time.Time // the last commit without the list
+	soon    bool      // the reserve has pages to give back: do not wait for quiet
 	closed  bool
+	work    sync.Mutex // held by the work of a quiet moment, and by Close
 }
 
 // listMaxWait is how long the work of a quiet moment waits at most when
@@ -148,14 +160,29 @@ type listFlush struct {
 const listMaxWait = time.Minute
 
 // committed notes a commit without the list and makes sure a write of the
-// list follows once the commits stop.
+// list follows once the commits stop; at once when the free pages ran low
+// and the reserve can give some back (the file would grow otherwise).
 func (f *listFlush) committed(db *DB) {
+	soon := db.reserveLow()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.last = time.Now()
-	if f.timer == nil && !f.closed {
+	if f.closed {
+		return
+	}
+	if soon && !f.soon {
+		f.soon = true
+		if f.timer != nil {
+			f.timer.Reset(0)
+		}
+	}
+	if f.timer == nil {
 		f.armed = f.last
-		f.timer = time.AfterFunc(min(f.quiet, f.maxWait), func() { f.fire(db) })
+		wait := min(f.quiet, f.maxWait)
+		if f.soon {
+			wait = 0
+		}
+		f.timer = time.AfterFunc(wait, func() { f.fire(db) })
 	}
 }
 
@@ -168,13 +195,18 @@ func (f *listFlush) fire(db *DB) {
 		return
 	}
 	wait, most := f.quiet-time.Since(f.last), f.maxWait-time.Since(f.armed)
-	if wait > 0 && most > 0 {
+	if wait > 0 && most > 0 && !f.soon {
 		f.timer.Reset(min(wait, most))
 		f.mu.Unlock()
 		return
 	}
-	f.timer = nil
+	f.timer, f.soon = nil, false
 	f.mu.Unlock()
+	f.work.Lock()
+	defer f.work.Unlock()
+	if f.stopped() { // Close came first, and wrote the list
+		return
+	}
 	// Not done or not written: the next quiet moment tries again, or Close.
 	if _, err := db.tendReserve(f.stopped); err == nil {
 		_ = db.writeList()

@@ -38,9 +38,10 @@ const (
 	reserveBatch = 512
 )
 
-// reservePerPage is how many filler records fill one page: bbolt puts at
-// least two keys on a page.
-const reservePerPage = 2
+// reservePerPage is how many filler records fill one page. With four, no
+// leaf of the reserve ever spans two pages: bbolt does not split a node of
+// four keys or fewer, and four fit in a page.
+const reservePerPage = 4
 
 // freePages is the number of pages bbolt can allocate without growing the
 // file, and of those it will free once no read needs them, as of the last
@@ -50,13 +51,24 @@ func (db *DB) freePages() (free, pending int) {
 	return st.FreePageN, st.PendingPageN
 }
 
+// reserveLow reports whether the free pages ran low while the reserve
+// holds some to give back.
+func (db *DB) reserveLow() bool {
+	if !db.reserved.Load() {
+		return false
+	}
+	free, pending := db.freePages()
+	return free+pending < reserveBelow
+}
+
 // tendReserve moves free pages to or from the reserve as the free list
 // asks, a batch per transaction, and reports whether it changed anything.
 // stop, when it returns true, ends the work between batches (chibo is
 // stopping).
 func (db *DB) tendReserve(stop func() bool) (bool, error) {
 	free, pending := db.freePages()
-	if free+pending > reserveAbove {
+	switch {
+	case free+pending > reserveAbove:
 		// The pages the last commits freed become free to take when a
 		// write transaction begins (unless a read still needs them).
 		if err := db.bolt.Update(func(*bolt.Tx) error {
@@ -65,40 +77,47 @@ func (db *DB) tendReserve(stop func() bool) (bool, error) {
 		}); err != nil {
 			return false, err
 		}
-		free, _ = db.freePages()
-	}
-	changed := false
-	if free > reserveAbove {
-		// A batch that does not lower the count (nothing to take) ends
-		// the work.
-		for free > reserveKeep && !stop() {
-			if err := db.reserveBatch(min(free-reserveKeep, reserveBatch)); err != nil {
+		if free, _ = db.freePages(); free <= reserveAbove {
+			return false, nil
+		}
+		changed := false
+		for !stop() {
+			if beforeReserveBatch != nil {
+				beforeReserveBatch()
+			}
+			took, err := db.reserveBatch()
+			if err != nil || !took {
 				return changed, err
 			}
 			changed = true
-			now, _ := db.freePages()
-			if now >= free {
-				break
-			}
-			free = now
 		}
 		return changed, nil
-	}
-	if free < reserveBelow && !stop() {
-		n, err := db.releaseReserve(reserveKeep - free)
+	case free+pending < reserveBelow && db.reserved.Load() && !stop():
+		n, err := db.releaseReserve(reserveKeep - free - pending)
 		return n > 0, err
 	}
 	return false, nil
 }
 
-// reserveBatch puts filler records that fill n pages in the reserve.
-func (db *DB) reserveBatch(n int) error {
-	size := fillerSize(db.bolt.Info().PageSize)
-	filler := make([]byte, size)
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+// beforeReserveBatch, when set (by tests), runs before each batch.
+var beforeReserveBatch func()
+
+// reserveBatch puts filler records in the reserve that take up to
+// reserveBatch pages, leaving reserveKeep free, and reports whether it
+// took any. The count is read in the transaction, after bbolt made the
+// pages freed before it free to take.
+func (db *DB) reserveBatch() (bool, error) {
+	filler := make([]byte, fillerSize(db.pageSize))
+	took := false
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		db.bolt.NoFreelistSync = true // the list is written after the work (listFlush, Open)
+		free, _ := db.freePages()
+		n := min(free-reserveKeep, reserveBatch)
+		if n <= 0 {
+			return nil
+		}
 		b := tx.Bucket(bucketReserve)
-		b.FillPercent = 1 // appended: pages full, two records each
+		b.FillPercent = 1 // appended: pages full
 		for range n * reservePerPage {
 			id, err := b.NextSequence()
 			if err != nil {
@@ -108,8 +127,11 @@ func (db *DB) reserveBatch(n int) error {
 				return err
 			}
 		}
+		took = true
+		tx.OnCommit(func() { db.reserved.Store(true) })
 		return nil
 	})
+	return took, err
 }
 
 // releaseReserve deletes the reserve's last records, up to n pages of
@@ -128,9 +150,20 @@ func (db *DB) releaseReserve(n int) (int, error) {
 			return err
 		}
 		deleted = len(doomed) / reservePerPage
+		left, _ := c.First()
+		tx.OnCommit(func() { db.reserved.Store(left != nil) })
 		return nil
 	})
 	return deleted, err
+}
+
+// lookAtReserve notes whether the reserve holds pages (at Open).
+func (db *DB) lookAtReserve() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketReserve).Cursor().First()
+		db.reserved.Store(k != nil)
+		return nil
+	})
 }
 
 // ReservedPages is how many pages the reserve holds.
@@ -138,8 +171,8 @@ func (tx *Tx) ReservedPages() int {
 	return count(tx.tx.Bucket(bucketReserve)) / reservePerPage
 }
 
-// fillerSize is the size of a filler record: two of them, with their
-// keys, fill a page.
+// fillerSize is the size of a filler record: reservePerPage of them, with
+// their keys, fill a page.
 func fillerSize(pageSize int) int {
 	const pageHeader, leafElement, key = 16, 16, 8
 	return (pageSize-pageHeader)/reservePerPage - leafElement - key - 8 // 8 bytes to spare

@@ -165,7 +165,9 @@ func TestReserve_givesPagesBackBeforeTheFileGrows(t *testing.T) {
 			t.Fatalf("%d free pages, over %d", free, reserveAbove)
 		}
 	}
-	if got := usedSize(t, db); got != size {
+	// A commit may take more than the free pages left before the reserve
+	// gives some back: the file grows by that, never by the new records.
+	if got := usedSize(t, db); got > size+int64(reserveBelow*db.pageSize) {
 		t.Errorf("the file's pages grew from %d to %d bytes with %d pages in the reserve", size, got, reserved)
 	}
 	if got := reservedPages(t, db); got > reserved-1000 {
@@ -198,12 +200,27 @@ func waitForReserve(t *testing.T, db *DB, step func(), failure string) {
 	}
 }
 
-// A small file has no surplus: Open and the quiet moments leave it alone.
+// lastTx is the id of the last committed write transaction.
+func lastTx(t *testing.T, db *DB) int {
+	t.Helper()
+	var id int
+	if err := db.bolt.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// A small file has no surplus: the quiet moments leave it alone, without
+// a commit of their own.
 func TestReserve_leavesASmallFileAlone(t *testing.T) {
 	db := MustOpenDB(t)
 	putOrgs(t, db, 300)
+	before := lastTx(t, db)
 	if changed, err := db.tendReserve(func() bool { return false }); err != nil || changed {
 		t.Fatalf("tendReserve on a small file: changed %v, %v", changed, err)
+	}
+	if got := lastTx(t, db); got != before {
+		t.Errorf("tendReserve on a small file committed %d transactions", got-before)
 	}
 	if got := reservedPages(t, db); got != 0 {
 		t.Fatalf("%d pages in the reserve of a small file", got)
@@ -264,7 +281,7 @@ func TestReserve_killedBetweenBatches(t *testing.T) {
 	if err := db.Update(func(*Tx) error { return nil }); err != nil { // the deleted pages become free to take
 		t.Fatal(err)
 	}
-	if err := db.reserveBatch(reserveBatch); err != nil {
+	if _, err := db.reserveBatch(); err != nil {
 		t.Fatal(err)
 	}
 	crashed := filepath.Join(dir, "crashed.db")
@@ -296,5 +313,65 @@ func TestReserve_killedBetweenBatches(t *testing.T) {
 	}
 	if _, err := Check(crashed); err != nil {
 		t.Fatalf("check after the restart: %v", err)
+	}
+}
+
+// When the records grow faster than the quiet moments come, the reserve
+// gives pages back as soon as the free ones run low, not at the next
+// quiet moment: the file does not grow while it holds pages.
+func TestReserve_givesBackAtOnceWhenFreePagesRunLow(t *testing.T) {
+	db := MustOpenDB(t)
+	listQuietFor(db, time.Hour) // no quiet moment
+	scratchPages(t, db, 3000)
+	if changed, err := db.tendReserve(func() bool { return false }); err != nil || !changed {
+		t.Fatalf("tendReserve: changed %v, %v", changed, err)
+	}
+	size, reserved := usedSize(t, db), reservedPages(t, db)
+	for i := range 30 { // 1,500 pages
+		putPages(t, db, uint64(1+i*100*reservePerPage), 50)
+		for deadline := time.Now().Add(time.Minute); db.reserveLow(); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("the free pages ran low and the reserve gave none back")
+			}
+		}
+	}
+	// A commit may take more than the free pages left before the reserve
+	// gives some back: the file grows by that, never by the new records.
+	if got := usedSize(t, db); got > size+int64(reserveBelow*db.pageSize) {
+		t.Errorf("the file's pages grew from %d to %d bytes with %d pages in the reserve", size, got, reserved)
+	}
+	if got := reservedPages(t, db); got > reserved-1000 {
+		t.Errorf("the reserve holds %d pages, %d before 1,500 pages of new records", got, reserved)
+	}
+}
+
+// Close while a quiet moment's work is under way ends the work and
+// writes the free-page list: the file passes bbolt's check and needs no
+// walk at the next start. (Close waits for the batch under way, so none of
+// the work's commits, made without the list, comes after Close's.)
+func TestReserve_closeDuringTheWork(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chibo.db")
+	db, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listQuietFor(db, time.Hour)
+	scratchPages(t, db, 6000)
+	closed := make(chan error, 1)
+	beforeReserveBatch = func() {
+		beforeReserveBatch = nil
+		go func() { closed <- db.Close() }()
+		time.Sleep(20 * time.Millisecond) // Close, unless it waits for the work
+	}
+	defer func() { beforeReserveBatch = nil }()
+	listQuietFor(db, time.Millisecond) // a quiet moment
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	if got := freelistPage(t, path); got == noFreelist {
+		t.Fatal("closed without the free-page list")
+	}
+	if _, err := Check(path); err != nil {
+		t.Fatal(err)
 	}
 }
