@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -397,7 +398,23 @@ func TestRating_decisionKeepsItsWords(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	h.wantContains(h.say("sec", "/xeploai 2026"), h.vi("rating.decided", "Value", h.vi("rating.level_good"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026"))
+	out := h.say("sec", "/xeploai 2026")
+	h.wantContains(out, h.vi("rating.decided", "Value", h.vi("rating.level_good"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026"))
+	// The criterion the new rules dropped still shows, with its decision.
+	dropped := h.vi("rating.crit_dropped", "Label", h.vi("rating.crit_meetings"))
+	metDecided := h.vi("rating.decided", "Value", h.vi("rating.crit_met"), "Name", "Hoàng Thị Thu", "Date", "20/03/2026")
+	h.wantContains(out, dropped)
+	h.wantContains(out, metDecided)
+	h.say("bithu", "/tongquan")
+	h.tap("bithu", h.vi("rating.btn_year", "Year", 2026))
+	out = h.tap("bithu", h.vi("commune.btn_workbook"))
+	if len(out) != 1 || out[0].Document == nil {
+		t.Fatalf("no workbook: %+v", out)
+	}
+	cells := cellValues(t, out[0].Document)
+	if !slices.Contains(cells, dropped) || !slices.Contains(cells, metDecided) {
+		t.Errorf("the workbook lacks the dropped criterion's decision: %q", cells)
+	}
 	err := h.db.View(func(tx *storage.Tx) error {
 		es, err := tx.AuditLog(100, func(e *storage.AuditEntry) bool { return e.Action == "rating_recorded" })
 		if err != nil || len(es) != 2 {

@@ -40,6 +40,9 @@ type FigureEvidence struct {
 type CriterionEvidence struct {
 	Key, Label string
 	Figures    []FigureEvidence
+	// Dropped is a criterion decided on that the rules no longer have: its
+	// decision stands, shown with the words it was taken under.
+	Dropped bool
 }
 
 // CellEvidence is a cell's evidence for the year and its rating so far.
@@ -104,9 +107,28 @@ func Evidence(c *core.Ctx, org *storage.Organization, cells []storage.Cell, year
 			return nil, err
 		}
 		ce.Rating = rt
+		ce.Criteria = append(ce.Criteria, droppedCriteria(c, rules, rt)...)
 		y.Cells = append(y.Cells, ce)
 	}
 	return y, nil
+}
+
+// droppedCriteria are the criteria decided on in r that rules no longer
+// has, in the order they were first decided.
+func droppedCriteria(c *core.Ctx, rules *storage.RatingRules, r *storage.CellRating) []CriterionEvidence {
+	if r == nil {
+		return nil
+	}
+	var out []CriterionEvidence
+	for _, d := range r.Decisions {
+		if d.Field == storage.RatingOverall || slices.ContainsFunc(rules.Criteria, func(cr storage.RatingCriterion) bool { return cr.Key == d.Field }) ||
+			slices.ContainsFunc(out, func(ev CriterionEvidence) bool { return ev.Key == d.Field }) {
+			continue
+		}
+		cur, _ := r.Current(d.Field)
+		out = append(out, CriterionEvidence{Key: d.Field, Label: c.T("rating.crit_dropped", "Label", c.PickLabel(cur.Labels, d.Field)), Dropped: true})
+	}
+	return out
 }
 
 // ErrBadYear is a year to come (or before 2000): it has no rating.

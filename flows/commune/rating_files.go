@@ -98,6 +98,10 @@ func YearFiles(c *core.Ctx, org *storage.Organization, year int) ([]chat.Documen
 		row := []export.Cell{{V: ce.Row.Cell.Name}}
 		for _, cr := range ce.Criteria {
 			d := decisionText(c, y.Rules, ce.Rating, cr.Key)
+			if cr.Dropped { // no figure, no column of the rules: its decision on the evidence sheet
+				ev.Rows = append(ev.Rows, []export.Cell{{V: ce.Row.Cell.Name}, {V: cr.Label}, {}, {}, {}, {}, {V: d}})
+				continue
+			}
 			for i, fe := range cr.Figures {
 				r := []export.Cell{{V: ce.Row.Cell.Name}, {V: cr.Label}, {V: fe.Label}, {V: fe.valueText(c)}, {V: fe.ruleText(c)}, {V: fe.markText(c)}, {}}
 				if i == 0 {
