@@ -49,6 +49,9 @@ func (t *Telegram) Poll(ctx context.Context, d *bot.Dispatcher, db *storage.DB) 
 		_, err := t.bot(ctx, t.client).Request(tgbotapi.DeleteWebhookConfig{})
 		return err
 	}); err != nil {
+		if ctx.Err() != nil { // stopped before the first poll
+			return nil
+		}
 		return err
 	}
 	// The first long poll may wait the whole poll timeout on a quiet bot:

@@ -34,6 +34,9 @@ func (z *Zalo) Poll(ctx context.Context, d *bot.Dispatcher) error {
 	// Health counts from here until a getUpdates returns.
 	z.pollSince.Store(time.Now().UnixNano())
 	if err := z.retry(ctx, "deleteWebhook", func() error { return z.call(ctx, z.client, "deleteWebhook", nil, nil) }); err != nil {
+		if ctx.Err() != nil { // stopped before the first poll
+			return nil
+		}
 		return err
 	}
 	pctx, cancel := context.WithCancelCause(ctx)
