@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -119,8 +120,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t 
 	if err := fs.Parse(args); err != nil {
 		return cfg, nil, err
 	}
-	if env.bad != nil {
-		return cfg, nil, env.bad
+	if err := env.badNotGiven(fs); err != nil {
+		return cfg, nil, err
 	}
 	if cfg.DB == "" {
 		cfg.DB = "chibo.db"
@@ -156,18 +157,18 @@ func (cfg *Config) telegramFlags(fs *flag.FlagSet, env *envReader, t func(string
 	fs.StringVar(&cfg.WebhookSecret, "webhook-secret", env.str("CHIBO_WEBHOOK_SECRET", ""), t("flag.webhook_secret"))
 	fs.StringVar(&cfg.HealthListen, "health-listen", env.str("CHIBO_HEALTH_LISTEN", ""), t("flag.health_listen"))
 	fs.StringVar(&cfg.BotUsername, "bot-username", env.str("CHIBO_BOT_USERNAME", ""), t("flag.bot_username"))
-	fs.Float64Var(&cfg.RatePerSecond, "rate", env.float("CHIBO_RATE", 30), t("flag.rate"))
+	env.floatFlag(fs, &cfg.RatePerSecond, "rate", "CHIBO_RATE", 30, t("flag.rate"))
 }
 
 // keepingFlags defines how long things are kept (invites, conversations,
 // the audit, backups) and the log format.
 func (cfg *Config) keepingFlags(fs *flag.FlagSet, env *envReader, t func(string, ...any) string) {
-	fs.IntVar(&cfg.InviteDays, "invite-days", env.int("CHIBO_INVITE_DAYS", 14), t("flag.invite_days"))
-	fs.IntVar(&cfg.ConvHours, "conv-hours", env.int("CHIBO_CONV_HOURS", 48), t("flag.conv_hours"))
-	fs.IntVar(&cfg.AuditDays, "audit-days", env.int("CHIBO_AUDIT_DAYS", 1825), t("flag.audit_days"))
+	env.intFlag(fs, &cfg.InviteDays, "invite-days", "CHIBO_INVITE_DAYS", 14, t("flag.invite_days"))
+	env.intFlag(fs, &cfg.ConvHours, "conv-hours", "CHIBO_CONV_HOURS", 48, t("flag.conv_hours"))
+	env.intFlag(fs, &cfg.AuditDays, "audit-days", "CHIBO_AUDIT_DAYS", 1825, t("flag.audit_days"))
 	fs.StringVar(&cfg.LogFormat, "log-format", env.str("CHIBO_LOG_FORMAT", "text"), t("flag.log_format"))
 	fs.StringVar(&cfg.BackupDir, "backup-dir", env.str("CHIBO_BACKUP_DIR", ""), t("flag.backup_dir"))
-	fs.IntVar(&cfg.BackupKeep, "backup-keep", env.int("CHIBO_BACKUP_KEEP", 7), t("flag.backup_keep"))
+	env.intFlag(fs, &cfg.BackupKeep, "backup-keep", "CHIBO_BACKUP_KEEP", 7, t("flag.backup_keep"))
 }
 
 // zaloFlags defines the Zalo flags and chibo's own listener for webhooks
@@ -177,19 +178,26 @@ func (cfg *Config) zaloFlags(fs *flag.FlagSet, env *envReader, t func(string, ..
 	fs.StringVar(&cfg.ZaloAPI, "zalo-api", env.str("CHIBO_ZALO_API", zalo.DefaultAPIBase), t("flag.zalo_api"))
 	fs.StringVar(&cfg.ZaloWebhookURL, "zalo-webhook-url", env.str("CHIBO_ZALO_WEBHOOK_URL", ""), t("flag.zalo_webhook_url"))
 	fs.StringVar(&cfg.ZaloWebhookSecret, "zalo-webhook-secret", env.str("CHIBO_ZALO_WEBHOOK_SECRET", ""), t("flag.zalo_webhook_secret"))
-	fs.Float64Var(&cfg.ZaloRate, "zalo-rate", env.float("CHIBO_ZALO_RATE", zalo.DefaultPace.PerSecond), t("flag.zalo_rate"))
-	fs.IntVar(&cfg.ZaloPollers, "zalo-pollers", env.int("CHIBO_ZALO_POLLERS", 4), t("flag.zalo_pollers"))
+	env.floatFlag(fs, &cfg.ZaloRate, "zalo-rate", "CHIBO_ZALO_RATE", zalo.DefaultPace.PerSecond, t("flag.zalo_rate"))
+	env.intFlag(fs, &cfg.ZaloPollers, "zalo-pollers", "CHIBO_ZALO_POLLERS", 4, t("flag.zalo_pollers"))
 	fs.StringVar(&cfg.Listen, "listen", env.str("CHIBO_LISTEN", ""), t("flag.listen"))
 	fs.StringVar(&cfg.PublicURL, "public-url", env.str("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
-	fs.IntVar(&cfg.LinkHours, "link-hours", env.int("CHIBO_LINK_HOURS", 24), t("flag.link_hours"))
+	env.intFlag(fs, &cfg.LinkHours, "link-hours", "CHIBO_LINK_HOURS", 24, t("flag.link_hours"))
 }
 
 // envReader gives the flags their defaults from the environment, and
-// notes the first numeric setting that is not a number.
+// notes the numeric settings whose value is not a number: a flag given on
+// the command line wins over its variable, a wrong one too.
 type envReader struct {
 	getenv func(string) string
 	t      func(string, ...any) string
-	bad    error
+	bad    []badSetting // in the order the flags are defined
+}
+
+// badSetting is a variable's value that is not a number, with its flag.
+type badSetting struct {
+	flag string
+	err  error
 }
 
 // str is the variable's value, or def when it is empty or unset.
@@ -200,38 +208,55 @@ func (r *envReader) str(name, def string) string {
 	return def
 }
 
-// int is the variable as a whole number, or def.
-func (r *envReader) int(name string, def int) int {
-	v := r.getenv(name)
-	if v == "" {
-		return def
+// intFlag defines a whole-number flag whose default is the variable's value.
+func (r *envReader) intFlag(fs *flag.FlagSet, p *int, flagName, name string, def int, usage string) {
+	n := def
+	if v := r.getenv(name); v != "" {
+		var err error
+		if n, err = strconv.Atoi(strings.TrimSpace(v)); err != nil {
+			n = def
+			id := "cli.err_not_whole"
+			if errors.Is(err, strconv.ErrRange) {
+				id = "cli.err_too_large"
+			}
+			r.note(flagName, id, name, v)
+		}
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(v))
-	if err != nil {
-		r.notNumber(name, v)
-		return def
-	}
-	return n
+	fs.IntVar(p, flagName, n, usage)
 }
 
-// float is the variable as a number, or def.
-func (r *envReader) float(name string, def float64) float64 {
-	v := r.getenv(name)
-	if v == "" {
-		return def
+// floatFlag defines a number flag whose default is the variable's value.
+func (r *envReader) floatFlag(fs *flag.FlagSet, p *float64, flagName, name string, def float64, usage string) {
+	f := def
+	if v := r.getenv(name); v != "" {
+		var err error
+		f, err = strconv.ParseFloat(strings.TrimSpace(v), 64)
+		switch {
+		case err != nil && errors.Is(err, strconv.ErrRange), math.IsInf(f, 0):
+			f = def
+			r.note(flagName, "cli.err_too_large", name, v)
+		case err != nil, math.IsNaN(f):
+			f = def
+			r.note(flagName, "cli.err_not_number", name, v)
+		}
 	}
-	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-	if err != nil {
-		r.notNumber(name, v)
-		return def
-	}
-	return f
+	fs.Float64Var(p, flagName, f, usage)
 }
 
-func (r *envReader) notNumber(name, value string) {
-	if r.bad == nil {
-		r.bad = errors.New(r.t("cli.err_not_number", "Name", name, "Value", value))
+func (r *envReader) note(flagName, id, name, value string) {
+	r.bad = append(r.bad, badSetting{flag: flagName, err: errors.New(r.t(id, "Name", name, "Value", value))})
+}
+
+// badNotGiven is the first wrong variable whose flag was not given.
+func (r *envReader) badNotGiven(fs *flag.FlagSet) error {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, b := range r.bad {
+		if !given[b.flag] {
+			return b.err
+		}
 	}
+	return nil
 }
 
 // resolve turns the time zone, the clock offset, the chat interval and the
@@ -260,28 +285,30 @@ func (cfg *Config) resolve(offset, chatInterval string, t func(string, ...any) s
 
 // check says which setting, if any, is out of range or missing its pair.
 func (cfg *Config) check(t func(string, ...any) string) error {
-	above := func(name string) error { return errors.New(t("cli.err_above_zero", "Name", name)) }
+	above := func(name, flag string) error {
+		return errors.New(t("cli.err_above_zero", "Name", name+" (--"+flag+")"))
+	}
 	switch {
-	case cfg.RatePerSecond <= 0:
-		return above("CHIBO_RATE")
+	case !(cfg.RatePerSecond > 0) || math.IsInf(cfg.RatePerSecond, 0): // not NaN either
+		return above("CHIBO_RATE", "rate")
 	case cfg.InviteDays <= 0:
-		return above("CHIBO_INVITE_DAYS")
+		return above("CHIBO_INVITE_DAYS", "invite-days")
 	case cfg.ConvHours <= 0:
-		return above("CHIBO_CONV_HOURS")
+		return above("CHIBO_CONV_HOURS", "conv-hours")
 	case cfg.AuditDays <= 0:
-		return above("CHIBO_AUDIT_DAYS")
+		return above("CHIBO_AUDIT_DAYS", "audit-days")
 	case cfg.BackupKeep <= 0:
-		return above("CHIBO_BACKUP_KEEP")
+		return above("CHIBO_BACKUP_KEEP", "backup-keep")
 	case cfg.LogFormat != "text" && cfg.LogFormat != "json":
 		return errors.New(t("cli.err_log_format", "Value", cfg.LogFormat))
 	case cfg.WebhookURL != "" && cfg.WebhookSecret == "":
 		return errors.New(t("cli.err_needs", "Name", "CHIBO_WEBHOOK_SECRET", "With", "CHIBO_WEBHOOK_URL"))
 	case cfg.ZaloPollers <= 0 || cfg.ZaloPollers > 32:
-		return errors.New(t("cli.err_range", "Name", "CHIBO_ZALO_POLLERS", "Min", 1, "Max", 32))
-	case cfg.ZaloRate <= 0:
-		return above("CHIBO_ZALO_RATE")
+		return errors.New(t("cli.err_range", "Name", "CHIBO_ZALO_POLLERS (--zalo-pollers)", "Min", 1, "Max", 32))
+	case !(cfg.ZaloRate > 0) || math.IsInf(cfg.ZaloRate, 0):
+		return above("CHIBO_ZALO_RATE", "zalo-rate")
 	case cfg.LinkHours <= 0:
-		return above("CHIBO_LINK_HOURS")
+		return above("CHIBO_LINK_HOURS", "link-hours")
 	case cfg.ZaloWebhookURL != "" && (len(cfg.ZaloWebhookSecret) < 8 || len(cfg.ZaloWebhookSecret) > 256):
 		return errors.New(t("cli.err_zalo_secret"))
 	case cfg.ZaloWebhookURL != "" && !strings.HasPrefix(cfg.ZaloWebhookURL, "https://"):

@@ -161,9 +161,12 @@ func TestMain_badSettingsSaySoInWords(t *testing.T) {
 		vi, en string
 	}{
 		{map[string]string{"CHIBO_RATE": "30/s"}, `Lỗi: CHIBO_RATE "30/s" không phải là số.`, `Error: CHIBO_RATE "30/s" is not a number.`},
-		{map[string]string{"CHIBO_INVITE_DAYS": "hai tuần"}, `Lỗi: CHIBO_INVITE_DAYS "hai tuần" không phải là số.`, `Error: CHIBO_INVITE_DAYS "hai tuần" is not a number.`},
-		{map[string]string{"CHIBO_AUDIT_DAYS": "0"}, "Lỗi: CHIBO_AUDIT_DAYS phải lớn hơn 0.", "Error: CHIBO_AUDIT_DAYS must be above 0."},
-		{map[string]string{"CHIBO_ZALO_POLLERS": "64"}, "Lỗi: CHIBO_ZALO_POLLERS phải từ 1 đến 32.", "Error: CHIBO_ZALO_POLLERS must be from 1 to 32."},
+		{map[string]string{"CHIBO_RATE": "NaN"}, `Lỗi: CHIBO_RATE "NaN" không phải là số.`, `Error: CHIBO_RATE "NaN" is not a number.`},
+		{map[string]string{"CHIBO_ZALO_RATE": "1e999"}, `Lỗi: CHIBO_ZALO_RATE "1e999" quá lớn.`, `Error: CHIBO_ZALO_RATE "1e999" is too large.`},
+		{map[string]string{"CHIBO_INVITE_DAYS": "hai tuần"}, `Lỗi: CHIBO_INVITE_DAYS "hai tuần" không phải là số nguyên.`, `Error: CHIBO_INVITE_DAYS "hai tuần" is not a whole number.`},
+		{map[string]string{"CHIBO_CONV_HOURS": "1.5"}, `Lỗi: CHIBO_CONV_HOURS "1.5" không phải là số nguyên.`, `Error: CHIBO_CONV_HOURS "1.5" is not a whole number.`},
+		{map[string]string{"CHIBO_AUDIT_DAYS": "0"}, "Lỗi: CHIBO_AUDIT_DAYS (--audit-days) phải lớn hơn 0.", "Error: CHIBO_AUDIT_DAYS (--audit-days) must be above 0."},
+		{map[string]string{"CHIBO_ZALO_POLLERS": "64"}, "Lỗi: CHIBO_ZALO_POLLERS (--zalo-pollers) phải từ 1 đến 32.", "Error: CHIBO_ZALO_POLLERS (--zalo-pollers) must be from 1 to 32."},
 		{map[string]string{"CHIBO_LOG_FORMAT": "xml"}, `Lỗi: CHIBO_LOG_FORMAT "xml" không hợp lệ: ghi text hoặc json.`, `Error: CHIBO_LOG_FORMAT "xml" is not valid: write text or json.`},
 		{map[string]string{"CHIBO_CHAT_INTERVAL": "một giây"}, `Lỗi: CHIBO_CHAT_INTERVAL "một giây" không hợp lệ`, `Error: CHIBO_CHAT_INTERVAL "một giây" is not valid`},
 		{map[string]string{"CHIBO_WEBHOOK_URL": "https://chibo.example/tg"}, "Lỗi: Khi dùng CHIBO_WEBHOOK_URL cần đặt CHIBO_WEBHOOK_SECRET.", "Error: CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL."},
@@ -182,6 +185,15 @@ func TestMain_badSettingsSaySoInWords(t *testing.T) {
 				t.Errorf("%v: exit %d, %q; want 2, %q", env, code, errs, want)
 			}
 		}
+	}
+	// A flag wins over its variable, a wrong one too; a wrong flag value
+	// is refused like its variable's.
+	bad := map[string]string{"CHIBO_RATE": "30/s"}
+	if code, _, errs := chibo(t, bad, "", "--rate", "10", "version"); code != 0 {
+		t.Errorf("--rate 10 over CHIBO_RATE=30/s: exit %d, %q", code, errs)
+	}
+	if code, _, errs := chibo(t, nil, "", "--rate", "NaN", "version"); code != 2 || !strings.HasPrefix(errs, "Lỗi: CHIBO_RATE (--rate) phải lớn hơn 0.") {
+		t.Errorf("--rate NaN: exit %d, %q", code, errs)
 	}
 }
 

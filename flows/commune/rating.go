@@ -126,7 +126,15 @@ func droppedCriteria(c *core.Ctx, rules *storage.RatingRules, r *storage.CellRat
 			continue
 		}
 		cur, _ := r.Current(d.Field)
-		out = append(out, CriterionEvidence{Key: d.Field, Label: c.T("rating.crit_dropped", "Label", c.PickLabel(cur.Labels, d.Field)), Dropped: true})
+		words := cur.Labels
+		if words == nil { // a decision recorded without its words: the default rules'
+			for _, cr := range DefaultRatingRules(c.E.Cat).Criteria {
+				if cr.Key == d.Field {
+					words = cr.Label
+				}
+			}
+		}
+		out = append(out, CriterionEvidence{Key: d.Field, Label: c.T("rating.crit_dropped", "Label", c.PickLabel(words, d.Field)), Dropped: true})
 	}
 	return out
 }
