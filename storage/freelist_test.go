@@ -122,20 +122,7 @@ func TestOpen_afterACrashRebuildsTheFreelist(t *testing.T) {
 	putOrgs(t, db, 300)
 	// More transactions, more pages freed and reused.
 	putOrgs(t, db, 300)
-	crashed := filepath.Join(dir, "crashed.db")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(crashed, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if got := freelistPage(t, crashed); got != noFreelist {
-		t.Fatalf("the running file has a free-page list (page %d)", got)
-	}
-	if _, err := Check(crashed); err != nil {
-		t.Fatalf("check before the reopen: %v", err)
-	}
+	crashed := crashCopy(t, path)
 	re, err := Open(crashed, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -173,6 +160,28 @@ func TestBackupFile_writesTheFreelist(t *testing.T) {
 	if _, err := Check(path); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// crashCopy copies the file of a running chibo, as kill -9 leaves it after
+// commits that did not write the free-page list, and checks the copy has
+// none and passes bbolt's check; it returns the copy's path.
+func crashCopy(t *testing.T, path string) string {
+	t.Helper()
+	crashed := filepath.Join(filepath.Dir(path), "crashed.db")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(crashed, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := freelistPage(t, crashed); got != noFreelist {
+		t.Fatalf("the running file has a free-page list (page %d)", got)
+	}
+	if _, err := Check(crashed); err != nil {
+		t.Fatalf("check before the restart: %v", err)
+	}
+	return crashed
 }
 
 // putOrgs adds n organizations, ten to a transaction.

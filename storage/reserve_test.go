@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -284,20 +283,7 @@ func TestReserve_killedBetweenBatches(t *testing.T) {
 	if _, err := db.reserveBatch(); err != nil {
 		t.Fatal(err)
 	}
-	crashed := filepath.Join(dir, "crashed.db")
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(crashed, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if got := freelistPage(t, crashed); got != noFreelist {
-		t.Fatalf("the file killed mid-reserve has a free-page list (page %d)", got)
-	}
-	if _, err := Check(crashed); err != nil {
-		t.Fatalf("check before the restart: %v", err)
-	}
+	crashed := crashCopy(t, path)
 	re, err := Open(crashed, Options{})
 	if err != nil {
 		t.Fatal(err)
