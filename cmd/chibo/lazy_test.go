@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"chibo/bot"
 	"chibo/flows/chat"
@@ -46,6 +47,13 @@ func TestLazyTransport_sendWaitsForTheConnection(t *testing.T) {
 		done := make(chan error)
 		go func() { done <- l.Send(context.Background(), chat.Message{Text: "waiting"}) }()
 		synctest.Wait() // the send is waiting for the connection
+		// Another send meanwhile does not wait too: it comes back unsent at
+		// once, to try again soon, and its sender's slot serves others.
+		began := time.Now()
+		err = l.Send(context.Background(), chat.Message{Text: "second"})
+		if !errors.As(err, &se) || !se.Unsent || se.RetryAfter != connectRetry || time.Since(began) != 0 {
+			t.Fatalf("a second send while one waits = %v after %s, want unsent at once, again in %s", err, time.Since(began), connectRetry)
+		}
 		l.set(rec)
 		if err := <-done; err != nil {
 			t.Fatalf("send around the connection: %v", err)

@@ -45,14 +45,22 @@ type plug struct {
 // connectWait, then comes back unsent (its attempt not counted) and is
 // tried again connectWait later: the replies to updates committed before
 // a restart wait for the connection instead of using up their attempts.
+// One send at a time waits; the others come back unsent at once and try
+// again connectRetry later, so that a messenger that does not connect
+// (Zalo's API out of reach) holds one of the sender's slots, not all of
+// them, and the other messenger's chats are served meanwhile.
 type lazyTransport struct {
-	t     atomic.Pointer[bot.Transport]
-	once  sync.Once
-	ready chan struct{} // closed when first set
+	t       atomic.Pointer[bot.Transport]
+	once    sync.Once
+	ready   chan struct{} // closed when first set
+	waiting atomic.Bool   // a send is waiting for the connection
 }
 
 // connectWait is how long a send waits for its transport to connect.
 const connectWait = time.Second
+
+// connectRetry is when a send that found another one waiting tries again.
+const connectRetry = 100 * time.Millisecond
 
 func (l *lazyTransport) init() { l.once.Do(func() { l.ready = make(chan struct{}) }) }
 
@@ -68,6 +76,10 @@ func (l *lazyTransport) Send(ctx context.Context, m chat.Message) error {
 	t := l.t.Load()
 	if t == nil {
 		l.init()
+		if !l.waiting.CompareAndSwap(false, true) {
+			return &bot.SendError{Outcome: bot.SendRetry, RetryAfter: connectRetry, Unsent: true, Reason: "transport not connected"}
+		}
+		defer l.waiting.Store(false)
 		timer := time.NewTimer(connectWait)
 		defer timer.Stop()
 		select {
