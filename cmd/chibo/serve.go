@@ -47,8 +47,9 @@ type plug struct {
 // a restart wait for the connection instead of using up their attempts.
 // One send at a time waits; the others come back unsent at once and try
 // again connectRetry later, so that a messenger that does not connect
-// (Zalo's API out of reach) holds one of the sender's slots, not all of
-// them, and the other messenger's chats are served meanwhile.
+// (Zalo's API out of reach) holds one of the sender's slots, not one for
+// every send its pace lets through in a second (five at Zalo's default),
+// and the other messenger's chats keep the rest.
 type lazyTransport struct {
 	t       atomic.Pointer[bot.Transport]
 	once    sync.Once
