@@ -106,19 +106,22 @@ func flagType(name string) string {
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer, t func(string, ...any) string) (Config, []string, error) {
 	var cfg Config
 	fs := flag.NewFlagSet("chibo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // the flag package's own words are English: flagError says them
+
 	env := &envReader{getenv: getenv, t: t}
 	cfg.telegramFlags(fs, env, t)
 	chatInterval := fs.String("chat-interval", env.str("CHIBO_CHAT_INTERVAL", "1s"), t("flag.chat_interval"))
 	cfg.keepingFlags(fs, env, t)
 	cfg.zaloFlags(fs, env, t)
 	offset := fs.String("clock-offset", env.str("CHIBO_CLOCK_OFFSET", ""), t("flag.clock_offset"))
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, t("cli.usage"))
-		printFlags(fs, stderr, t)
-	}
+	// The usage is printed for --help; an error says itself where to look.
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
-		return cfg, nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(stderr, t("cli.usage"))
+			printFlags(fs, stderr, t)
+		}
+		return cfg, nil, flagError(err, t)
 	}
 	if err := env.badNotGiven(fs); err != nil {
 		return cfg, nil, err
@@ -183,6 +186,33 @@ func (cfg *Config) zaloFlags(fs *flag.FlagSet, env *envReader, t func(string, ..
 	fs.StringVar(&cfg.Listen, "listen", env.str("CHIBO_LISTEN", ""), t("flag.listen"))
 	fs.StringVar(&cfg.PublicURL, "public-url", env.str("CHIBO_PUBLIC_URL", ""), t("flag.public_url"))
 	env.intFlag(fs, &cfg.LinkHours, "link-hours", "CHIBO_LINK_HOURS", 24, t("flag.link_hours"))
+}
+
+// The flag package's errors, in its English words, and what they say.
+var (
+	flagUnknownRE = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
+	flagValueRE   = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for flag -+([^:]+): `)
+	flagNoValueRE = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
+	flagSyntaxRE  = regexp.MustCompile(`^bad flag syntax: (.*)$`)
+)
+
+// flagError says a command-line error in the operator's language.
+func flagError(err error, t func(string, ...any) string) error {
+	msg := err.Error()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return err
+	case flagUnknownRE.MatchString(msg):
+		return errors.New(t("cli.err_flag_unknown", "Flag", flagUnknownRE.FindStringSubmatch(msg)[1]))
+	case flagValueRE.MatchString(msg):
+		m := flagValueRE.FindStringSubmatch(msg)
+		return errors.New(t("cli.err_flag_value", "Flag", m[2], "Value", m[1]))
+	case flagNoValueRE.MatchString(msg):
+		return errors.New(t("cli.err_flag_no_value", "Flag", flagNoValueRE.FindStringSubmatch(msg)[1]))
+	case flagSyntaxRE.MatchString(msg):
+		return errors.New(t("cli.err_flag_syntax", "Value", flagSyntaxRE.FindStringSubmatch(msg)[1]))
+	}
+	return err
 }
 
 // envReader gives the flags their defaults from the environment, and

@@ -186,6 +186,26 @@ func TestMain_badSettingsSaySoInWords(t *testing.T) {
 			}
 		}
 	}
+	// A wrong command line is said in words too, never in the flag
+	// package's English, and without the whole usage in front of it.
+	for _, c := range []struct {
+		args   []string
+		vi, en string
+	}{
+		{[]string{"--rate", "abc"}, `Lỗi: Giá trị "abc" của --rate không hợp lệ; xem chibo --help.`, `Error: "abc" is not a valid value for --rate; see chibo --help.`},
+		{[]string{"--nope"}, "Lỗi: Không có tùy chọn --nope; xem chibo --help.", "Error: There is no option --nope; see chibo --help."},
+		{[]string{"--db"}, "Lỗi: Tùy chọn --db cần có giá trị.", "Error: The option --db needs a value."},
+	} {
+		for _, lang := range []string{"", "en"} {
+			want := c.vi
+			if lang == "en" {
+				want = c.en
+			}
+			if code, _, errs := chibo(t, map[string]string{"CHIBO_LANG": lang}, "", c.args...); code != 2 || strings.TrimSpace(errs) != want {
+				t.Errorf("%v (CHIBO_LANG=%q): exit %d, %q; want 2, %q", c.args, lang, code, errs, want)
+			}
+		}
+	}
 	// A flag wins over its variable, a wrong one too; a wrong flag value
 	// is refused like its variable's.
 	bad := map[string]string{"CHIBO_RATE": "30/s"}
