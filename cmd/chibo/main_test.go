@@ -301,21 +301,22 @@ func (l *lines) waitFor(t *testing.T, want string) {
 	}
 }
 
-// The usage text (printed on -h and on a bad flag, so it may reach a log)
-// does not show the secrets the environment set as flag defaults.
+// The usage text (printed on -h, so it may reach a log) and the error of a
+// bad flag do not show the secrets the environment set as flag defaults.
 func TestUsage_hidesSecrets(t *testing.T) {
 	env := map[string]string{"TELEGRAM_BOT_TOKEN": "123:SECRETTOKEN", "CHIBO_WEBHOOK_SECRET": "whsecret-value",
 		"ZALO_BOT_TOKEN": "zalo-secret-token", "CHIBO_ZALO_WEBHOOK_SECRET": "zalo-webhook-secret-value", "CHIBO_DB": filepath.Join(t.TempDir(), "x.db")}
-	code, out, errs := chibo(t, env, "", "--bogus")
-	if code == 0 {
+	code, out, errs := chibo(t, env, "", "-h")
+	if code != 0 || !strings.Contains(out+errs, "-token") {
+		t.Fatalf("-h: exit %d, no usage text:\n%s%s", code, out, errs)
+	}
+	bad, badOut, badErrs := chibo(t, env, "", "--bogus")
+	if bad == 0 {
 		t.Fatal("a bad flag was accepted")
 	}
-	if !strings.Contains(out+errs, "-token") {
-		t.Fatalf("no usage text:\n%s%s", out, errs)
-	}
 	for _, secret := range []string{"SECRETTOKEN", "whsecret-value", "zalo-secret-token", "zalo-webhook-secret-value"} {
-		if strings.Contains(out+errs, secret) {
-			t.Errorf("the usage text shows %q", secret)
+		if strings.Contains(out+errs+badOut+badErrs, secret) {
+			t.Errorf("the usage text or the error shows %q", secret)
 		}
 	}
 }
