@@ -167,8 +167,8 @@ func TestMain_badSettingsSaySoInWords(t *testing.T) {
 		{map[string]string{"CHIBO_CONV_HOURS": "1.5"}, `Lỗi: CHIBO_CONV_HOURS "1.5" không phải là số nguyên.`, `Error: CHIBO_CONV_HOURS "1.5" is not a whole number.`},
 		{map[string]string{"CHIBO_AUDIT_DAYS": "0"}, "Lỗi: CHIBO_AUDIT_DAYS (--audit-days) phải lớn hơn 0.", "Error: CHIBO_AUDIT_DAYS (--audit-days) must be above 0."},
 		{map[string]string{"CHIBO_ZALO_POLLERS": "64"}, "Lỗi: CHIBO_ZALO_POLLERS (--zalo-pollers) phải từ 1 đến 32.", "Error: CHIBO_ZALO_POLLERS (--zalo-pollers) must be from 1 to 32."},
-		{map[string]string{"CHIBO_LOG_FORMAT": "xml"}, `Lỗi: CHIBO_LOG_FORMAT "xml" không hợp lệ: ghi text hoặc json.`, `Error: CHIBO_LOG_FORMAT "xml" is not valid: write text or json.`},
-		{map[string]string{"CHIBO_CHAT_INTERVAL": "một giây"}, `Lỗi: CHIBO_CHAT_INTERVAL "một giây" không hợp lệ`, `Error: CHIBO_CHAT_INTERVAL "một giây" is not valid`},
+		{map[string]string{"CHIBO_LOG_FORMAT": "xml"}, `Lỗi: CHIBO_LOG_FORMAT (--log-format) "xml" không hợp lệ: ghi text hoặc json.`, `Error: CHIBO_LOG_FORMAT (--log-format) "xml" is not valid: write text or json.`},
+		{map[string]string{"CHIBO_CHAT_INTERVAL": "một giây"}, `Lỗi: CHIBO_CHAT_INTERVAL (--chat-interval) "một giây" không hợp lệ`, `Error: CHIBO_CHAT_INTERVAL (--chat-interval) "một giây" is not valid`},
 		{map[string]string{"CHIBO_WEBHOOK_URL": "https://chibo.example/tg"}, "Lỗi: Khi dùng CHIBO_WEBHOOK_URL cần đặt CHIBO_WEBHOOK_SECRET.", "Error: CHIBO_WEBHOOK_SECRET is required with CHIBO_WEBHOOK_URL."},
 		{map[string]string{"CHIBO_PUBLIC_URL": "chibo.example"}, "Lỗi: CHIBO_PUBLIC_URL phải là địa chỉ bắt đầu bằng http:// hoặc https://.", "Error: CHIBO_PUBLIC_URL must be an address starting with http:// or https://."},
 	} {

@@ -41,7 +41,7 @@ func TestClockOffset_refusedWithWebhookAndBadValue(t *testing.T) {
 		t.Fatalf("offset with a webhook: exit %d, %q", code, errs)
 	}
 	code, _, errs = chibo(t, map[string]string{"CHIBO_DB": db, "CHIBO_CLOCK_OFFSET": "tomorrow"}, "")
-	if code != 2 || !strings.Contains(errs, `CHIBO_CLOCK_OFFSET "tomorrow" không hợp lệ`) {
+	if code != 2 || !strings.Contains(errs, `CHIBO_CLOCK_OFFSET (--clock-offset) "tomorrow" không hợp lệ`) {
 		t.Fatalf("a bad offset: exit %d, %q", code, errs)
 	}
 }
