@@ -152,8 +152,9 @@ func (db *DB) releaseReserve(n int) (int, error) {
 			return err
 		}
 		deleted = len(doomed) / reservePerPage
-		left, _ := c.First()
-		tx.OnCommit(func() { db.reserved.Store(left != nil) })
+		first, _ := c.First()
+		more := first != nil
+		tx.OnCommit(func() { db.reserved.Store(more) })
 		return nil
 	})
 	return deleted, err
