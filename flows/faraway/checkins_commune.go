@@ -25,13 +25,6 @@ func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 	if f.Month.Before(p) {
 		p = f.Month
 	}
-	has := func(m *storage.Member, q core.Period) (bool, error) {
-		_, err := db(c).Checkin(m.ID, q.String())
-		if errors.Is(err, storage.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
-	}
 	for i := range ms {
 		m := &ms[i]
 		for q := (core.Period{Y: p.Y, M: 1}); !p.Before(q); q = q.Add(1) {
@@ -39,9 +32,7 @@ func checkinFigures(c *core.Ctx, cell *storage.Cell, f *core.CellFigures) error 
 				continue
 			}
 			f.YearCheckinsOwed++
-			if ok, err := has(m, q); err != nil {
-				return err
-			} else if ok {
+			if db(c).HasCheckin(m.ID, q.String()) {
 				f.YearCheckinsGiven++
 			}
 		}
